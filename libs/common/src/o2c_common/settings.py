@@ -1,0 +1,82 @@
+"""Settings base shared by every service.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``INVOICING_`` …).
+Every field can also be set once for all services with the ``O2C_`` prefix; the service prefix wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-secret-change-me", "secret", "placeholder"})
+DEV_JWT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev/test by the validator below
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+
+    service_name: str = "o2c"
+    environment: Literal["dev", "test", "prod"] = "dev"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c"
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_enable_idempotence: bool = False
+    kafka_client_id: str | None = None
+    kafka_topic_partitions: int = 6
+    kafka_replication_factor: int = 1
+
+    run_workers: bool = True
+    outbox_batch_size: int = 1000
+    outbox_poll_interval_s: float = 1.0
+    outbox_slots: int = 16
+    outbox_retry_max_backoff_s: float = 10.0
+    consumer_max_attempts: int = 5
+    consumer_batch_size: int = 500
+    consumer_retry_backoff_s: float = 0.2
+
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_algorithms: list[str] = ["HS256"]
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "o2c"
+    jwt_audience: str = "o2c"
+
+    idempotency_ttl_hours: int = 24
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets_outside_dev(self) -> ServiceSettings:
+        if self.environment == "prod":
+            uses_hmac = any(a.startswith("HS") for a in self.jwt_algorithms)
+            if uses_hmac and self.jwt_secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "jwt_secret is a placeholder; set a real secret (or use RS256 with a public key / JWKS) "
+                    "when environment=prod"
+                )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="O2C_", env_nested_delimiter="__")
+        return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
+
+
+def settings_env_prefix(settings_cls: type[ServiceSettings]) -> str:
+    prefix: Any = settings_cls.model_config.get("env_prefix", "")
+    return str(prefix)
