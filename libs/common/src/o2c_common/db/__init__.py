@@ -1,4 +1,4 @@
-from o2c_common.db.database import Database, NAMING_CONVENTION, make_metadata
+from o2c_common.db.database import NAMING_CONVENTION, Database, make_metadata
 from o2c_common.db.plumbing import (
     audit_log_table,
     idempotency_keys_table,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy import Connection, text
 
 from o2c_common.db.plumbing import plumbing_metadata
 
@@ -29,10 +30,14 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 
 def create_plumbing() -> None:
     """Create outbox, inbox, idempotency_keys and audit_log with their triggers (first migration)."""
-    bind = op.get_bind()
-    plumbing_metadata.create_all(bind)
+    create_plumbing_on(op.get_bind())
+
+
+def create_plumbing_on(connection: Connection) -> None:
+    """The same on a plain (sync) connection, e.g. ``await conn.run_sync(create_plumbing_on)``."""
+    plumbing_metadata.create_all(connection)
     for statement in _split(_TRIGGERS):
-        op.execute(statement)
+        connection.execute(text(statement))
 
 
 def drop_plumbing() -> None:

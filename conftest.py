@@ -1,0 +1,40 @@
+"""Fixtures for every test in the workspace: real PostgreSQL and the real Kafka-protocol broker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from o2c_cli.localstack import TansuBroker, free_port
+from o2c_cli.testing import Infra, start_test_infra
+from o2c_common.db import Database
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    yield from start_test_infra(tmp_path_factory.mktemp("infra"))
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def pg_db(infra: Infra) -> AsyncIterator[Database]:
+    """A fresh, empty database with the plumbing tables (outbox, inbox, idempotency_keys, audit_log)."""
+    name, url = await infra.fresh_database()
+    db = Database(url, pool_size=5)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await infra.drop_database(name)
+
+
+@pytest.fixture
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    """A broker of the test's own (memory storage), for tests that stop or restart it."""
+    broker = TansuBroker(port=free_port(), log_path=tmp_path_factory.mktemp("broker") / "tansu.log")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -1,0 +1,226 @@
+"""Idempotent event consumer.
+
+For each fetched batch and partition: one database transaction in which every record is recorded
+in the ``inbox`` table (consumer, event id) together with its handler's effect, each record under
+its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
+change nothing. The offset is committed only after the transaction committed.
+
+A record that cannot be decoded goes to the dead-letter topic at once; a record whose handler fails
+is retried ``max_attempts`` times with backoff and then dead-lettered. Dead-lettered ids are kept in
+the inbox too, so a replay does not dead-letter them again. If the transaction itself fails (database
+down) nothing is committed and the partition is rewound to the batch's first record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_common.db.database import Database
+from o2c_common.db.plumbing import inbox_table
+from o2c_common.events.base import EventPayload
+from o2c_common.events.envelope import Event, EventDecodeError
+from o2c_common.kafka.client import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+Handlers = Mapping[type[EventPayload], Handler]
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    ignored: int = 0
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+class _RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Makes a rebalance wait until the batch in hand is committed."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self._lock:
+            log.info("partitions revoked: %s", revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", assigned)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: list[str],
+        handlers: Handlers,
+        db: Database,
+        bootstrap_servers: str,
+        dlq_producer: AIOKafkaProducer,
+        max_attempts: int = 5,
+        retry_backoff: float = 0.2,
+        batch_size: int = 500,
+        on_dead_letter: Callable[[str], None] | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = topics
+        self._handlers = dict(handlers)
+        self._db = db
+        self._bootstrap = bootstrap_servers
+        self._dlq = dlq_producer
+        self._max_attempts = max_attempts
+        self._retry_backoff = retry_backoff
+        self._batch_size = batch_size
+        self._on_dead_letter = on_dead_letter
+        self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self.running = False
+        self.stats = ConsumerStats()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while not self._stopping.is_set():
+            try:
+                await self._run_connected()
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %s: %s; retrying in %.1fs", self.group_id, type(exc).__name__, exc, backoff)
+                self.running = False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _run_connected(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._batch_size,
+            client_id=self.group_id,
+        )
+        consumer.subscribe(self.topics, listener=_RebalanceGate(self._lock))
+        await consumer.start()
+        self._consumer = consumer
+        self.running = True
+        try:
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
+                async with self._lock:
+                    for tp, records in batch.items():
+                        if records:
+                            await self._process_partition(consumer, tp, records)
+                await self._update_lag(consumer)
+        finally:
+            self.running = False
+            self._consumer = None
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _process_partition(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
+        try:
+            async with self._db.unit_of_work() as session:
+                for record in records:
+                    await self._process_record(session, record)
+        except Exception:
+            consumer.seek(tp, records[0].offset)  # nothing of this batch committed: take it again
+            raise
+        await consumer.commit({tp: records[-1].offset + 1})
+
+    async def _process_record(self, session: AsyncSession, record: ConsumerRecord) -> None:
+        try:
+            event = Event.from_kafka(record.key, record.value, record.headers)
+        except EventDecodeError as exc:
+            await self._dead_letter(session, record, _fallback_id(record), "undecodable", str(exc))
+            return
+        handler = self._handlers.get(type(event.data))
+        if handler is None:  # not this consumer's business: no effect, nothing to remember
+            self.stats.ignored += 1
+            return
+        error = ""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with session.begin_nested():
+                    if not await self._claim(session, event, record, "processed"):
+                        self.stats.duplicates += 1
+                        return
+                    await handler(session, event)
+                self.stats.processed += 1
+                return
+            except Exception as exc:  # the handler's effect is rolled back with its savepoint
+                error = "".join(traceback.format_exception_only(exc)).strip()
+                log.warning("consumer %s: %s attempt %d/%d failed: %s",
+                            self.group_id, event.id, attempt, self._max_attempts, error)
+                if attempt < self._max_attempts:
+                    await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
+        await self._dead_letter(session, record, event.id, "handler_failed", error, event=event)
+
+    async def _claim(self, session: AsyncSession, event_id_source: Event | uuid.UUID, record: ConsumerRecord,
+                     status: str, event_type: str = "") -> bool:
+        if isinstance(event_id_source, Event):
+            event_id, event_type = event_id_source.id, event_id_source.type
+        else:
+            event_id = event_id_source
+        result = await session.execute(
+            insert(inbox_table)
+            .values(consumer=self.group_id, event_id=event_id, event_type=event_type or "unknown", status=status,
+                    topic=record.topic, partition=record.partition, offset=record.offset)
+            .on_conflict_do_nothing()
+            .returning(inbox_table.c.event_id)
+        )
+        return result.first() is not None
+
+    async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
+                           error: str, *, event: Event | None = None) -> None:
+        async with session.begin_nested():
+            if not await self._claim(session, event or event_id, record, "dead_lettered"):
+                self.stats.duplicates += 1
+                return
+        headers = list(record.headers or ()) + [
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", error[:4000].encode()),
+            ("dlq_consumer", self.group_id.encode()),
+            ("dlq_origin", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        ]
+        await self._dlq.send_and_wait(dead_letter_topic(self.group_id), record.value, key=record.key, headers=headers)
+        self.stats.dead_lettered += 1
+        if self._on_dead_letter is not None:
+            self._on_dead_letter(self.group_id)
+        log.error("consumer %s dead-lettered %s/%d/%d: %s: %s",
+                  self.group_id, record.topic, record.partition, record.offset, reason, error)
+
+    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - await consumer.position(tp))
+
+
+def _fallback_id(record: ConsumerRecord) -> uuid.UUID:
+    for key, value in record.headers or ():
+        if key == "ce_id":
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                return uuid.UUID(value.decode())
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")

@@ -1,0 +1,167 @@
+"""Outbox relay: publishes committed outbox rows to Kafka, in order per aggregate, at least once.
+
+Ordering with several replicas: every row carries a ``slot`` (hash of its key). A relay publishes
+only the slots whose PostgreSQL advisory lock it holds, so one aggregate's rows are published by
+one relay at a time, in id order. Relays register as members with another advisory lock and each
+holds at most its fair share of slots; when a relay dies its connection closes, its locks are
+released and the others take its slots over, starting again from the first unpublished row.
+
+A row is marked published only after the broker acknowledged it; if anything fails the relay drops
+its connection and producer, backs off and starts again, so a row may be published twice (consumers
+are idempotent) but never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+log = logging.getLogger(__name__)
+
+MEMBER_LOCK_NS = 0x02C0
+SLOT_LOCK_NS = 0x02C1
+NOTIFY_CHANNEL = "o2c_outbox"
+
+_COUNT_MEMBERS = """
+SELECT count(*) FROM pg_locks
+WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+_FETCH = """
+SELECT id, topic, key, headers, payload FROM outbox
+WHERE published_at IS NULL AND slot = ANY($1::smallint[])
+ORDER BY id LIMIT $2
+"""
+_MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
+_BACKLOG = "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        producer_factory: Callable[[], AIOKafkaProducer],
+        slots: int = 16,
+        batch_size: int = 1000,
+        poll_interval: float = 1.0,
+        max_backoff: float = 10.0,
+        rebalance_interval: float = 2.0,
+        on_published: Callable[[int], None] | None = None,
+        name: str = "relay",
+    ) -> None:
+        self._dsn = dsn
+        self._producer_factory = producer_factory
+        self._slots = slots
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._rebalance_interval = rebalance_interval
+        self._on_published = on_published
+        self.name = name
+        self.owned: set[int] = set()
+        self.connected = False
+        self.published_total = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._next_rebalance = 0.0
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                await self._run_connected()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database down: back off and start again
+                log.warning("outbox relay %s: %s: %s; retrying in %.1fs", self.name, type(exc).__name__, exc, backoff)
+                self.connected = False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run_connected(self) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
+        producer: AIOKafkaProducer | None = None
+        self.owned = set()
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1, pg_backend_pid())", MEMBER_LOCK_NS)
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            producer = self._producer_factory()
+            await producer.start()
+            self.connected = True
+            self._next_rebalance = 0.0
+            while not self._stopping.is_set():
+                await self._rebalance(conn)
+                self._wake.clear()
+                published = await self._publish_batch(conn, producer)
+                if published < self._batch_size:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        finally:
+            self.connected = False
+            self.owned = set()
+            if producer is not None:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 5)  # closing the session releases every advisory lock
+            if not conn.is_closed():
+                conn.terminate()
+
+    async def _rebalance(self, conn: asyncpg.Connection) -> None:
+        now = time.monotonic()
+        if now < self._next_rebalance:
+            return
+        self._next_rebalance = now + self._rebalance_interval
+        members = max(1, int(await conn.fetchval(_COUNT_MEMBERS, MEMBER_LOCK_NS)))
+        fair = math.ceil(self._slots / members)
+        for slot in sorted(self.owned, reverse=True)[: max(0, len(self.owned) - fair)]:
+            await conn.execute("SELECT pg_advisory_unlock($1, $2)", SLOT_LOCK_NS, slot)
+            self.owned.discard(slot)
+        for slot in range(self._slots):
+            if len(self.owned) >= fair:
+                break
+            if slot not in self.owned and await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", SLOT_LOCK_NS, slot
+            ):
+                self.owned.add(slot)
+
+    async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        if not self.owned:
+            return 0
+        rows = await conn.fetch(_FETCH, sorted(self.owned), self._batch_size)
+        if not rows:
+            return 0
+        futures = []
+        for row in rows:
+            headers = [(k, v.encode()) for k, v in json.loads(row["headers"])]
+            futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(), headers=headers))
+        await asyncio.gather(*futures)
+        await conn.execute(_MARK, [row["id"] for row in rows])
+        self.published_total += len(rows)
+        if self._on_published is not None:
+            self._on_published(len(rows))
+        return len(rows)
+
+
+async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    """Unpublished rows and the age in seconds of the oldest one (0 when empty)."""
+    count, age = await conn.fetchrow(_BACKLOG)
+    return int(count), float(age or 0.0)

