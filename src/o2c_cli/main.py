@@ -1,10 +1,146 @@
 """The o2c command line: one entry point that later features extend with sub-commands."""
 
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+DEFAULT_DATA_DIR = Path(".local")
 
 
-@app.callback()
-def main() -> None:
-    """o2c command line."""
+@app.command()
+def dev(
+    data_dir: Annotated[Path, typer.Option(help="Where PostgreSQL data and logs live")] = DEFAULT_DATA_DIR,
+    reset: Annotated[bool, typer.Option(help="Delete local data first")] = False,
+    demo: Annotated[bool, typer.Option(help="Load demo data once the services are ready")] = False,
+    pg_port: Annotated[int, typer.Option(envvar="O2C_DEV_PG_PORT")] = 55432,
+    kafka_port: Annotated[int, typer.Option(envvar="O2C_DEV_KAFKA_PORT")] = 19092,
+    external_pg: Annotated[str | None, typer.Option(envvar="O2C_DEV_PG_URL",
+                                                    help="Use this PostgreSQL server (URL without database)")] = None,
+    external_kafka: Annotated[str | None, typer.Option(envvar="O2C_DEV_KAFKA_BOOTSTRAP",
+                                                       help="Use this Kafka cluster instead of Tansu")] = None,
+    exit_when_ready: Annotated[bool, typer.Option(help="Stop everything once all services are ready")] = False,
+) -> None:
+    """Start the whole system locally: PostgreSQL, the Kafka-protocol broker and the four services."""
+    from o2c_cli.localstack import remove_tree
+    from o2c_cli.stack import Stack, StackConfig
+
+    if reset:
+        remove_tree(data_dir)
+    stack = Stack(StackConfig(data_dir=data_dir.resolve(), pg_port=pg_port, kafka_port=kafka_port,
+                              external_pg_url=external_pg, external_kafka=external_kafka))
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    started = time.monotonic()
+    try:
+        with console.status("starting PostgreSQL and the broker…"):
+            stack.start_infra()
+        console.print(f"[green]✓[/] PostgreSQL {stack.pg_url}   broker {stack.kafka}")
+        with console.status("creating databases and topics…"):
+            stack.create_databases()
+            stack.create_topics()
+        for service in SERVICES.values():
+            with console.status(f"migrating {service.name}…"):
+                stack.migrate(service)
+        console.print("[green]✓[/] databases migrated")
+        for service in SERVICES.values():
+            stack.start_service(service)
+        table = Table(title="o2c is running", title_justify="left")
+        for column in ("service", "url", "ready after"):
+            table.add_column(column)
+        for service in SERVICES.values():
+            with console.status(f"waiting for {service.name} to be ready…"):
+                stack.wait_ready(service)
+            url = f"http://127.0.0.1:{stack.config.ports[service.name]}"
+            table.add_row(service.name, f"{url}/docs", f"{time.monotonic() - started:.1f}s")
+        console.print(table)
+        if demo:
+            from o2c_cli.demo import load_demo
+
+            load_demo(console=console)
+        console.print(f"logs in {data_dir / 'logs'}; a token: [bold]o2c token --role admin[/]; Ctrl-C stops everything")
+        if exit_when_ready:
+            return
+        while True:
+            for name, proc in stack.processes.items():
+                if proc.poll() is not None:
+                    console.print(f"[red]{name} exited with code {proc.returncode}; see {data_dir}/logs/{name}.log")
+                    raise typer.Exit(1)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("stopping…")
+    finally:
+        stack.stop()
+        console.print("[green]✓[/] stopped")
+
+
+@app.command()
+def token(
+    subject: Annotated[str, typer.Option(help="Who the token speaks for")] = "dev-user",
+    role: Annotated[list[str] | None, typer.Option(help="Role (repeatable)")] = None,
+    team: Annotated[str | None, typer.Option(help="Team (vendor agents see only their team)")] = None,
+    ttl_minutes: Annotated[int, typer.Option(min=1, max=60 * 24 * 30)] = 12 * 60,
+    secret: Annotated[str | None, typer.Option(envvar="O2C_JWT_SECRET", help="HS256 secret")] = None,
+) -> None:
+    """Mint a bearer token for local use (HS256 with the dev secret unless O2C_JWT_SECRET is set)."""
+    from o2c_common.auth import mint_token
+    from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
+
+    settings = ServiceSettings()
+    print(mint_token(
+        secret=secret or os.environ.get("O2C_JWT_SECRET", DEV_JWT_SECRET), subject=subject,
+        roles=role or ["admin"], team=team, ttl=timedelta(minutes=ttl_minutes),
+        issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+    ))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    service: Annotated[str, typer.Argument(help="invoicing | collections | kpi | escalation | all")] = "all",
+    database_url: Annotated[str | None, typer.Option(help="Overrides the service's DATABASE_URL setting")] = None,
+) -> None:
+    """Apply a service's migrations (the Kubernetes migration Job runs this)."""
+    import importlib
+
+    from o2c_common.db.migrate import upgrade
+
+    names = list(SERVICES) if service == "all" else [service]
+    for name in names:
+        if name not in SERVICES:
+            raise typer.BadParameter(f"unknown service {name!r}")
+        info = SERVICES[name]
+        config_module = importlib.import_module(f"{info.package}.config")
+        settings_cls = getattr(config_module, f"{name.capitalize()}Settings")
+        url = database_url or settings_cls().database_url
+        upgrade(info.directory(), url)
+        console.print(f"[green]✓[/] {name} migrated")
+
+
+@app.command()
+def services() -> None:
+    """List the services, their ports and settings prefixes."""
+    print(json.dumps({n: {"port": s.port, "env_prefix": s.env_prefix} for n, s in SERVICES.items()}, indent=2))

@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
     kafka_client_id: str | None = None
     kafka_topic_partitions: int = 6
     kafka_replication_factor: int = 1
+    kafka_create_topics: bool = True  # off where topics are managed elsewhere (Strimzi KafkaTopic)
 
     run_workers: bool = True
     outbox_batch_size: int = 1000

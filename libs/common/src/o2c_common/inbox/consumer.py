@@ -31,6 +31,7 @@ from o2c_common.db.plumbing import inbox_table
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.kafka.client import dead_letter_topic
+from o2c_common.observability.correlation import correlation_scope
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,8 @@ class EventConsumer:
                     if not await self._claim(session, event, record, "processed"):
                         self.stats.duplicates += 1
                         return
-                    await handler(session, event)
+                    with correlation_scope(event.correlation_id):
+                        await handler(session, event)
                 self.stats.processed += 1
                 return
             except Exception as exc:  # the handler's effect is rolled back with its savepoint

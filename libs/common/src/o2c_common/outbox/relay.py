@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -56,6 +56,7 @@ class OutboxRelay:
         max_backoff: float = 10.0,
         rebalance_interval: float = 2.0,
         on_published: Callable[[int], None] | None = None,
+        prepare: Callable[[], Awaitable[object]] | None = None,
         name: str = "relay",
     ) -> None:
         self._dsn = dsn
@@ -66,6 +67,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._rebalance_interval = rebalance_interval
         self._on_published = on_published
+        self._prepare = prepare
         self.name = name
         self.owned: set[int] = set()
         self.connected = False
@@ -103,6 +105,8 @@ class OutboxRelay:
         try:
             await conn.execute("SELECT pg_advisory_lock($1, pg_backend_pid())", MEMBER_LOCK_NS)
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            if self._prepare is not None:  # e.g. (re)create topics after a broker restart
+                await self._prepare()
             producer = self._producer_factory()
             await producer.start()
             self.connected = True

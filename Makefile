@@ -1,0 +1,46 @@
+# Two commands on a fresh machine (Python 3.11 + pip): `make dev` starts everything, `make test` tests everything.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install dev demo test lint typecheck check bench catalog clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/common/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: install  ## start PostgreSQL, the broker and the four services (Ctrl-C stops them)
+	$(VENV)/bin/o2c dev $(ARGS)
+
+demo: install  ## the same, with demo data
+	$(VENV)/bin/o2c dev --demo $(ARGS)
+
+test: install  ## the whole test suite against real PostgreSQL and the real broker
+	$(VENV)/bin/pytest $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy libs/common/src services/*/src src
+
+check: lint typecheck test
+
+bench: install  ## throughput and freshness figures (see docs/performance.md)
+	$(VENV)/bin/python -m bench $(ARGS)
+
+catalog: install  ## regenerate docs/events from the event registry
+	$(VENV)/bin/python -m o2c_common.events.catalog
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

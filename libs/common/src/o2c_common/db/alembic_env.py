@@ -1,0 +1,46 @@
+"""The body of every service's ``migrations/env.py``: async migrations against the service's database.
+
+The URL comes from ``config.attributes["url"]`` when migrations run programmatically, else from the
+``sqlalchemy.url`` option, which the service's env.py fills from its settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import Connection, MetaData, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from o2c_common.db.plumbing import plumbing_metadata
+
+
+def run_env(target_metadata: MetaData, default_url: str) -> None:
+    config = context.config
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or default_url
+    metadatas = [target_metadata, plumbing_metadata]
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=metadatas, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadatas, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        do_run(connection)
+        return
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as conn:
+            await conn.run_sync(do_run)
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(run_async())

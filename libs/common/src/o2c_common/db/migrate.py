@@ -1,0 +1,24 @@
+"""Run a service's Alembic migrations programmatically (launcher, tests, the migration Job)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+
+def alembic_config(service_dir: Path, url: str) -> Config:
+    cfg = Config(str(service_dir / "alembic.ini"))
+    cfg.set_main_option("script_location", str(service_dir / "migrations"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade(service_dir: Path, url: str, revision: str = "head") -> None:
+    """Blocking; call from a thread when an event loop is running (env.py runs its own loop)."""
+    command.upgrade(alembic_config(service_dir, url), revision)
+
+
+def downgrade(service_dir: Path, url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(service_dir, url), revision)

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.receivables import service
+from o2c_common.events import Event
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+
+
+async def on_invoice_issued_open_receivable(session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.data, InvoiceIssued)
+    await service.open_receivable(session, fact=event.data, event_id=event.id)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Numeric, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from o2c_collections.db import Base
+
+MONEY = Numeric(20, 6)
+
+
+class OpenItem(Base):
+    """One receivable per issued invoice; its open amount is the sum of its ledger entries."""
+
+    __tablename__ = "open_items"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    original_amount: Mapped[Decimal] = mapped_column(MONEY)
+    open_amount: Mapped[Decimal] = mapped_column(MONEY)
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LedgerEntry(Base):
+    """Every movement of an open item, kept forever, so balances can be rebuilt as of any date."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | credit_note | write_off …
+    amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, − reduces it
+    effective_date: Mapped[date] = mapped_column(Date)
+    source_event_id: Mapped[uuid.UUID | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from o2c_common.events.types import Amount
+
+
+class OpenItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    invoice_id: uuid.UUID
+    invoice_number: str
+    legal_entity: str
+    customer_id: str
+    owning_team: str | None
+    currency: str
+    original_amount: Amount
+    open_amount: Amount
+    issue_date: date
+    due_date: date
+    status: str
+    opened_at: datetime

@@ -1,0 +1,5 @@
+from o2c_common.db.alembic_env import run_env
+from o2c_escalation.config import EscalationSettings
+from o2c_escalation.models import Base
+
+run_env(Base.metadata, EscalationSettings().database_url)

@@ -1,0 +1,11 @@
+from pydantic_settings import SettingsConfigDict
+
+from o2c_common.settings import ServiceSettings
+
+
+class EscalationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ESCALATION_", extra="ignore", env_nested_delimiter="__")
+
+    service_name: str = "escalation"
+    http_port: int = 8004
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_escalation"

@@ -1,0 +1,5 @@
+from o2c_common.db.alembic_env import run_env
+from o2c_kpi.config import KpiSettings
+from o2c_kpi.models import Base
+
+run_env(Base.metadata, KpiSettings().database_url)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from o2c_kpi.db import Base
+
+
+class ReceivableMovement(Base):
+    """A change of AR taken from an event: + when an invoice is issued, − for cash applied and credits.
+
+    AR as of day D is the sum of movements effective on or before D, so every figure can be rebuilt
+    from the topics alone.
+    """
+
+    __tablename__ = "receivable_movements"
+    __table_args__ = (Index("ix_receivable_movements_currency_date", "currency", "effective_date"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True, default=0)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    effective_date: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,143 @@
+"""Bring the whole system up on one machine: PostgreSQL, the broker, migrations and four services."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, wait_for_port
+from o2c_cli.services import SERVICES, ServiceInfo
+from o2c_common.db.migrate import upgrade
+from o2c_common.events.base import TOPICS
+from o2c_common.kafka import ensure_topics
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    pg_port: int = 55432
+    kafka_port: int = 19092
+    host: str = "127.0.0.1"
+    external_pg_url: str | None = None  # postgresql+asyncpg://user:pw@host:port (no database)
+    external_kafka: str | None = None
+    ports: dict[str, int] = field(default_factory=lambda: {n: s.port for n, s in SERVICES.items()})
+    extra_env: dict[str, str] = field(default_factory=dict)
+    durable_pg: bool = True
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.pg: EmbeddedPostgres | None = None
+        self.broker: TansuBroker | None = None
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def pg_url(self) -> str:
+        if self.config.external_pg_url:
+            return self.config.external_pg_url
+        assert self.pg is not None
+        return self.pg.url
+
+    @property
+    def kafka(self) -> str:
+        if self.config.external_kafka:
+            return self.config.external_kafka
+        assert self.broker is not None
+        return self.broker.bootstrap_servers
+
+    def database_url(self, service: ServiceInfo) -> str:
+        return f"{self.pg_url}/{service.database}"
+
+    def start_infra(self) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.config.external_pg_url:
+            self.pg = EmbeddedPostgres(self.config.data_dir / "pgdata", port=self.config.pg_port,
+                                       durable=self.config.durable_pg)
+            self.pg.start()
+        if not self.config.external_kafka:
+            self.broker = TansuBroker(port=self.config.kafka_port, log_path=self.config.data_dir / "tansu.log")
+            self.broker.start()
+
+    def create_databases(self) -> None:
+        asyncio.run(_create_databases(self.pg_url, [s.database for s in SERVICES.values()]))
+
+    def create_topics(self, partitions: int = 6) -> list[str]:
+        return asyncio.run(ensure_topics(self.kafka, TOPICS.values(), partitions=partitions, replication_factor=1))
+
+    def migrate(self, service: ServiceInfo) -> None:
+        upgrade(service.directory(), self.database_url(service))
+
+    def service_env(self, service: ServiceInfo) -> dict[str, str]:
+        p = service.env_prefix
+        return {
+            **os.environ,
+            f"{p}DATABASE_URL": self.database_url(service),
+            f"{p}KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            f"{p}HTTP_PORT": str(self.config.ports[service.name]),
+            f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
+            **self.config.extra_env,
+        }
+
+    def start_service(self, service: ServiceInfo) -> None:
+        logs = self.config.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        out = open(logs / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by the child process
+        self.processes[service.name] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", service.app_factory, "--factory", "--host", self.config.host,
+             "--port", str(self.config.ports[service.name]), "--no-access-log", "--timeout-graceful-shutdown", "10"],
+            env=self.service_env(service), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_ready(self, service: ServiceInfo, *, timeout: float = 60) -> float:
+        started = time.monotonic()
+        port = self.config.ports[service.name]
+        wait_for_port(self.config.host, port, timeout=timeout, process=self.processes.get(service.name))
+        url = f"http://{self.config.host}:{port}/health/ready"
+        while time.monotonic() - started < timeout:
+            proc = self.processes.get(service.name)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with code {proc.returncode}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{service.name} not ready after {timeout}s ({url})")
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.processes.clear()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.pg is not None:
+            self.pg.stop()
+
+
+async def _create_databases(pg_url: str, names: list[str]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{pg_url}/postgres".replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
+        for name in names:
+            if name not in existing:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
