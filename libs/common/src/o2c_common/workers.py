@@ -36,7 +36,8 @@ class Workers:
         settings: ServiceSettings,
         db: Database,
         consumers: list[ConsumerSpec],
-        on_published: Callable[[int], None] | None = None,
+        on_published: Callable[[str, int], None] | None = None,
+        on_consumed: Callable[[str, str], None] | None = None,
         on_dead_letter: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -44,6 +45,7 @@ class Workers:
         self.specs = consumers
         self._on_published = on_published
         self._on_dead_letter = on_dead_letter
+        self._on_consumed = on_consumed
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self._dlq_producer: AIOKafkaProducer | None = None
@@ -76,6 +78,7 @@ class Workers:
                 bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=self._dlq_producer,  # type: ignore[arg-type]
                 max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
                 batch_size=s.consumer_batch_size, on_dead_letter=self._on_dead_letter,
+                on_consumed=self._on_consumed,
             )
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(), name=spec.group_id))

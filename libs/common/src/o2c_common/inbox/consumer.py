@@ -76,6 +76,7 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         batch_size: int = 500,
         on_dead_letter: Callable[[str], None] | None = None,
+        on_consumed: Callable[[str, str], None] | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = topics
@@ -87,6 +88,7 @@ class EventConsumer:
         self._retry_backoff = retry_backoff
         self._batch_size = batch_size
         self._on_dead_letter = on_dead_letter
+        self._on_consumed = on_consumed
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -151,6 +153,8 @@ class EventConsumer:
         await consumer.commit({tp: records[-1].offset + 1})
 
     async def _process_record(self, session: AsyncSession, record: ConsumerRecord) -> None:
+        if self._on_consumed is not None:
+            self._on_consumed(record.topic, self.group_id)
         try:
             event = Event.from_kafka(record.key, record.value, record.headers)
         except EventDecodeError as exc:

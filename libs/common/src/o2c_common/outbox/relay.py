@@ -19,9 +19,12 @@ import json
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from aiokafka import AIOKafkaProducer
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         max_backoff: float = 10.0,
         rebalance_interval: float = 2.0,
-        on_published: Callable[[int], None] | None = None,
+        on_published: Callable[[str, int], None] | None = None,
         prepare: Callable[[], Awaitable[object]] | None = None,
         name: str = "relay",
     ) -> None:
@@ -161,11 +164,12 @@ class OutboxRelay:
         await conn.execute(_MARK, [row["id"] for row in rows])
         self.published_total += len(rows)
         if self._on_published is not None:
-            self._on_published(len(rows))
+            for topic, count in Counter(row["topic"] for row in rows).items():
+                self._on_published(topic, count)
         return len(rows)
 
 
-async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+async def outbox_backlog(conn: AsyncConnection) -> tuple[int, float]:
     """Unpublished rows and the age in seconds of the oldest one (0 when empty)."""
-    count, age = await conn.fetchrow(_BACKLOG)
+    count, age = (await conn.execute(text(_BACKLOG))).one()
     return int(count), float(age or 0.0)

@@ -31,5 +31,5 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Princi
     item = await repository.get(session, invoice_id=invoice_id)
     if item is None:
         raise NotFound(f"no receivable for invoice {invoice_id}")
-    ensure_team_access(principal, item.owning_team)
+    ensure_team_access(principal, owning_team=item.owning_team)
     return item

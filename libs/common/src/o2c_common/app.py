@@ -1,0 +1,88 @@
+"""The shape every service app shares: lifespan, errors, observability, health, auth, workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+
+from o2c_common.auth import JWTVerifier
+from o2c_common.db.database import Database
+from o2c_common.errors import install_problem_handlers
+from o2c_common.observability import Metrics, NotReady, configure_logging, database_check, health_router
+from o2c_common.observability import install_observability
+from o2c_common.outbox import Outbox
+from o2c_common.outbox.relay import outbox_backlog
+from o2c_common.settings import ServiceSettings
+from o2c_common.workers import ConsumerSpec, Workers
+
+ConsumersFactory = Callable[[ServiceSettings, Outbox], list[ConsumerSpec]]
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    consumers: ConsumersFactory | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
+        metrics = Metrics(service=settings.service_name)
+        db = Database(settings.database_url, pool_size=settings.database_pool_size,
+                      max_overflow=settings.database_max_overflow)
+        outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
+        app.state.settings, app.state.metrics, app.state.db, app.state.outbox = settings, metrics, db, outbox
+        app.state.verifier = JWTVerifier.from_settings(settings)
+        specs = consumers(settings, outbox) if consumers else []
+        workers = Workers(
+            settings=settings, db=db, consumers=specs,
+            on_published=lambda topic, n: metrics.events_published_total.labels(topic=topic).inc(n),
+            on_consumed=lambda topic, group: metrics.events_consumed_total.labels(topic=topic, group=group).inc(),
+            on_dead_letter=lambda group: metrics.dead_letters_total.labels(group=group).inc(),
+        ) if settings.run_workers else None
+        app.state.workers = workers
+        try:
+            if workers is not None:
+                await workers.start()
+            yield
+        finally:
+            if workers is not None:
+                await workers.stop()
+            await db.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    install_problem_handlers(app)
+    install_observability(app)
+    app.include_router(health_router(
+        checks={"database": database_check(), "workers": _workers_check},
+        before_scrape=[_sample_worker_metrics],
+    ))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _workers_check(request: Request) -> None:
+    workers: Workers | None = request.app.state.workers
+    if workers is None:
+        return  # API-only replica: workers run in their own deployment
+    if not workers.consumers_running():
+        raise NotReady("consumers or relay not running")
+
+
+async def _sample_worker_metrics(request: Request) -> None:
+    metrics: Metrics = request.app.state.metrics
+    db: Database = request.app.state.db
+    async with db.engine.connect() as conn:
+        backlog, age = await outbox_backlog(conn)
+    metrics.outbox_backlog.set(backlog)
+    metrics.outbox_oldest_age_seconds.set(age)
+    workers: Workers | None = request.app.state.workers
+    for consumer in workers.consumers if workers else []:
+        for (topic, partition), lag in consumer.stats.lag.items():
+            metrics.consumer_lag.labels(topic=topic, partition=str(partition), group=consumer.group_id).set(lag)

@@ -1,0 +1,29 @@
+from fastapi import FastAPI
+
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.receivables.handlers import on_invoice_issued_open_receivable
+from o2c_collections.receivables.router import router as receivables_router
+from o2c_common.app import create_service_app
+from o2c_common.events import TOPICS
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.outbox import Outbox
+from o2c_common.settings import ServiceSettings
+from o2c_common.workers import ConsumerSpec
+
+
+def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+    return [ConsumerSpec(
+        group_id="collections",
+        topics=(TOPICS["invoicing"],),
+        handlers={InvoiceIssued: on_invoice_issued_open_receivable},
+    )]
+
+
+def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings=settings or CollectionsSettings(),
+        title="o2c collections",
+        description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
+        routers=[receivables_router],
+        consumers=consumers,
+    )
