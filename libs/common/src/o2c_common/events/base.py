@@ -40,20 +40,22 @@ class EventPayload(BaseModel):
         return str(getattr(self, self.aggregate_field))
 
 
-P = TypeVar("P", bound=type[EventPayload])
+P = TypeVar("P", bound=EventPayload)
 
 REGISTRY: dict[str, type[EventPayload]] = {}
 """ce_type (``o2c.invoice.issued.v1``) → payload model."""
 
 
-def event(event_type: str, *, producer: str, key: str, version: int = 1) -> Callable[[P], P]:
+def event(event_type: str, *, producer: str, key: str, version: int = 1) -> Callable[[type[P]], type[P]]:
     """Class decorator registering a payload model as the contract of ``event_type``."""
     if producer not in TOPICS:
         raise ValueError(f"unknown producer {producer!r}")
 
-    def register(cls: P) -> P:
+    def register(cls: type[P]) -> type[P]:
         if key not in cls.model_fields:
             raise TypeError(f"{cls.__name__}: key field {key!r} is not a payload field")
+        if not cls.model_fields[key].is_required():
+            raise TypeError(f"{cls.__name__}: key field {key!r} must be required (it is the Kafka key)")
         cls.event_type = event_type
         cls.version = version
         cls.producer = producer

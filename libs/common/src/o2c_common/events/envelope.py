@@ -6,8 +6,8 @@ the aggregate id. ``content-type`` carries ``datacontenttype`` as the Kafka bind
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +20,19 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]
 
+REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
+KNOWN_HEADERS = frozenset({*REQUIRED_HEADERS, "ce_subject", "content-type", "ce_correlationid", "ce_traceparent"})
+"""Headers this envelope reads and writes itself; ``extra_headers`` may not use these names."""
+
 
 class EventDecodeError(ValueError):
     """A record that is not a valid o2c CloudEvent (goes to the dead-letter topic)."""
+
+
+def _utc(time: datetime) -> datetime:
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise ValueError("event time must be timezone-aware")
+    return time.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,11 @@ class Event:
     traceparent: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        clash = sorted(KNOWN_HEADERS & self.extra_headers.keys())
+        if clash:
+            raise ValueError(f"extra_headers may not override envelope headers: {', '.join(clash)}")
+
     @classmethod
     def new(
         cls,
@@ -46,13 +61,15 @@ class Event:
         correlation_id: str | None = None,
         traceparent: str | None = None,
         time: datetime | None = None,
+        event_id: uuid.UUID | None = None,
     ) -> Event:
+        """Wrap ``payload``; ``time`` (aware, stored as UTC) defaults to now, ``event_id`` to a random UUID."""
         return cls(
-            id=uuid.uuid4(),
+            id=event_id or uuid.uuid4(),
             type=payload.ce_type(),
             source=source,
             subject=payload.aggregate_id(),
-            time=time or datetime.now(UTC),
+            time=_utc(time) if time is not None else datetime.now(UTC),
             data=payload,
             correlation_id=correlation_id,
             traceparent=traceparent,
@@ -87,37 +104,66 @@ class Event:
         return self.data.model_dump_json().encode()
 
     @classmethod
-    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Headers | tuple[Any, ...]) -> Event:
-        try:
-            h = {k: v.decode() for k, v in headers}
-        except (UnicodeDecodeError, AttributeError, ValueError) as exc:
-            raise EventDecodeError(f"headers are not UTF-8 text: {exc}") from exc
-        missing = [a for a in ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time") if a not in h]
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Iterable[Any]) -> Event:
+        """Decode a consumed record; anything that is not a valid o2c CloudEvent raises EventDecodeError."""
+        h = _decode_headers(headers)
+        missing = [a for a in REQUIRED_HEADERS if a not in h]
         if missing:
             raise EventDecodeError(f"missing CloudEvents headers: {', '.join(missing)}")
         if h["ce_specversion"] != SPEC_VERSION:
             raise EventDecodeError(f"unsupported specversion {h['ce_specversion']!r}")
+        content_type = h.get("content-type", CONTENT_TYPE)
+        if content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+            raise EventDecodeError(f"unsupported content-type {content_type!r} (binary mode, JSON only)")
         model = REGISTRY.get(h["ce_type"])
         if model is None:
             raise EventDecodeError(f"unknown event type {h['ce_type']!r}")
         if value is None:
             raise EventDecodeError("record has no value")
         try:
-            data = model.model_validate_json(value)
             event_id = uuid.UUID(h["ce_id"])
-            time = datetime.fromisoformat(h["ce_time"].replace("Z", "+00:00"))
-        except (ValidationError, ValueError, json.JSONDecodeError) as exc:
+        except ValueError as exc:
+            raise EventDecodeError(f"ce_id is not a UUID: {h['ce_id']!r}") from exc
+        try:
+            time = _utc(datetime.fromisoformat(h["ce_time"].replace("Z", "+00:00")))
+        except ValueError as exc:
+            raise EventDecodeError(f"ce_time is not an RFC 3339 timestamp with offset: {exc}") from exc
+        try:
+            data = model.model_validate_json(value)
+        except ValidationError as exc:
             raise EventDecodeError(f"invalid {h['ce_type']} payload: {exc}") from exc
-        known = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time",
-                 "content-type", "ce_correlationid", "ce_traceparent"}
+        subject = h.get("ce_subject") or data.aggregate_id()
+        if subject != data.aggregate_id():
+            raise EventDecodeError(
+                f"ce_subject {subject!r} is not the payload's {model.aggregate_field} {data.aggregate_id()!r}"
+            )
         return cls(
             id=event_id,
             type=h["ce_type"],
             source=h["ce_source"],
-            subject=h.get("ce_subject") or (key.decode() if key else data.aggregate_id()),
+            subject=subject,
             time=time,
             data=data,
             correlation_id=h.get("ce_correlationid"),
             traceparent=h.get("ce_traceparent"),
-            extra_headers={k: v for k, v in h.items() if k not in known},
+            extra_headers={k: v for k, v in h.items() if k not in KNOWN_HEADERS},
         )
+
+
+def _decode_headers(headers: Iterable[Any]) -> dict[str, str]:
+    decoded: dict[str, str] = {}
+    try:
+        for name, raw in headers:
+            text = raw.decode() if isinstance(raw, bytes | bytearray) else None
+            if not isinstance(name, str) or text is None:
+                raise EventDecodeError(f"header {name!r} is not a text name with a bytes value")
+            if name in decoded and name in KNOWN_HEADERS:
+                raise EventDecodeError(f"header {name!r} appears more than once")
+            decoded[name] = text
+    except UnicodeDecodeError as exc:
+        raise EventDecodeError(f"headers are not UTF-8 text: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, EventDecodeError):
+            raise
+        raise EventDecodeError(f"malformed headers: {exc}") from exc
+    return decoded

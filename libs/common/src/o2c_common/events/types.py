@@ -2,26 +2,103 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+AMOUNT_WHOLE_DIGITS = 14
+AMOUNT_DECIMAL_PLACES = 6
 
 
-def _finite(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise ValueError("amount must be a finite number")
+def _no_float(value: Any) -> Any:
+    """Refuse binary floats (and JSON numbers with a fraction, which arrive as floats): they are not exact."""
+    if isinstance(value, float | bool):
+        raise ValueError("must be a decimal string such as '1250.00', never a float or boolean")
     return value
+
+
+def _exact_decimal(places: int) -> Any:
+    quantum = Decimal(1).scaleb(-places)
+
+    def check(value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            # Only trailing zeros can be beyond `places` here (the digit checks ran first): drop them so
+            # the wire form never has more than `places` decimals. The value is unchanged.
+            value = value.quantize(quantum)
+        if value.is_zero() and value.is_signed():
+            value = value.copy_abs()  # "-0" and "0" are the same amount; keep one spelling
+        return value
+
+    return check
+
+
+def _decimal_string(value: Decimal) -> str:
+    return format(value, "f")
 
 
 Amount = Annotated[
     Decimal,
-    AfterValidator(_finite),
-    Field(max_digits=20, decimal_places=6),
-    PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
+    Field(max_digits=AMOUNT_WHOLE_DIGITS + AMOUNT_DECIMAL_PLACES, decimal_places=AMOUNT_DECIMAL_PLACES),
+    BeforeValidator(_no_float),
+    AfterValidator(_exact_decimal(AMOUNT_DECIMAL_PLACES)),
+    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["1250.00"]}),
 ]
-"""A money amount: exact decimal, serialized as a string such as ``"1250.00"``."""
+"""A money amount: exact decimal, serialized as a string such as ``"1250.00"``.
+
+At most 14 whole digits and 6 decimal places; floats are refused (pass ``Decimal`` or ``str``).
+"""
+
+_UNSIGNED = r"\d{1,14}(\.\d{1,6})?"
+PositiveAmount = Annotated[
+    Amount,
+    Field(gt=0),
+    WithJsonSchema({"type": "string", "pattern": rf"^(?!0+(\.0+)?$){_UNSIGNED}$", "examples": ["1250.00"]}),
+]
+"""An :data:`Amount` greater than zero: the event type says which way it moves a balance."""
+
+NonNegativeAmount = Annotated[
+    Amount,
+    Field(ge=0),
+    WithJsonSchema({"type": "string", "pattern": rf"^{_UNSIGNED}$", "examples": ["0.00"]}),
+]
+"""An :data:`Amount` of zero or more (a remaining balance, an amount paid so far)."""
+
+Measure = Annotated[
+    Decimal,
+    Field(max_digits=20, decimal_places=6),
+    BeforeValidator(_no_float),
+    AfterValidator(_exact_decimal(6)),
+    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["73.7", "98.5"]}),
+]
+"""A measured or target KPI value (days, percent, count, amount): exact decimal serialized as a string."""
+
+Confidence = Annotated[
+    Decimal,
+    Field(ge=0, le=1, max_digits=5, decimal_places=4),
+    BeforeValidator(_no_float),
+    AfterValidator(_exact_decimal(4)),
+    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.95"]}),
+]
+"""A score from 0 to 1 with at most 4 decimals, serialized as a string such as ``"0.95"``."""
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD", "EUR"])]
 """ISO 4217 alphabetic currency code."""
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""An instant: timezone-aware (naive datetimes are refused), normalized to UTC, serialized RFC 3339 ``Z``."""
+
+Severity = Literal["P1", "P2", "P3", "P4"]
+"""Severity of an SLA breach or escalation case: P1 is the most urgent."""
