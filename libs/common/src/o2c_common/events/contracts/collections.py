@@ -1,1 +1,344 @@
-"""Events published by the collections service."""
+"""Events published by the collections service.
+
+Keys: ``payment_id`` for payments, ``deduction_id``, ``dispute_id``, ``promise_id`` for those
+aggregates, ``invoice_id`` for per-invoice dunning notices and credit-note requests, ``customer_id``
+for credit holds and overdue escalations. Amounts are positive; the event type says which way they
+move AR. Business dates are in the payload so history replays keep their own dates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c_common.events.base import EventPayload, event
+from o2c_common.events.types import (
+    Amount,
+    Confidence,
+    Currency,
+    NonNegativeAmount,
+    PositiveAmount,
+    Severity,
+    UtcDatetime,
+)
+
+PaymentSource = Literal["api", "csv", "camt053", "camt054", "bai2", "history_import"]
+
+MatchRule = Literal[
+    "reference_and_amount",
+    "reference_partial",
+    "reference_deduction",
+    "single_open_item",
+    "combination",
+    "tolerance",
+    "customer_group",
+    "manual",
+]
+"""Cash-application rule that produced an application; ``manual`` is a person's decision."""
+
+DeductionReason = Literal["pricing", "shortage", "promo", "tax", "freight", "damaged", "unauthorized", "unclassified"]
+
+DisputeReason = Literal[
+    "pricing", "quantity", "quality", "not_received", "duplicate_billing", "tax", "terms", "po", "other"
+]
+
+DisputeRootCause = Literal[
+    "master_data",
+    "po",
+    "pricing",
+    "tax",
+    "duplicate",
+    "delivery",
+    "quality",
+    "billing_error",
+    "customer_error",
+    "portal_technical",
+    "other",
+]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CashApplication(_Item):
+    """Cash of one payment applied to one open invoice."""
+
+    application_id: uuid.UUID = Field(description="Identifies this application (an unapply names it).")
+    invoice_id: uuid.UUID
+    invoice_number: str
+    amount: PositiveAmount = Field(description="Applied to this invoice, in the payment's currency.")
+
+
+class MatchCandidate(_Item):
+    """An open invoice the engine considered for unapplied cash, for a person to decide."""
+
+    invoice_id: uuid.UUID
+    invoice_number: str
+    open_amount: Amount
+    score: Confidence
+
+
+class _CustomerFact(EventPayload):
+    legal_entity: str
+    customer_id: str
+    owning_team: str | None = Field(default=None, description="Team owning the account (internal or vendor).")
+
+
+@event("payment.received", producer="collections", key="payment_id")
+class PaymentReceived(EventPayload):
+    """A customer payment was booked from a bank file, a remittance or the API."""
+
+    payment_id: uuid.UUID
+    legal_entity: str
+    customer_id: str | None = Field(description="Identified payer; None when the payer is unknown.")
+    payer_name: str | None = None
+    currency: Currency
+    amount: PositiveAmount
+    value_date: date
+    received_at: UtcDatetime
+    source: PaymentSource
+    bank_reference: str | None = None
+    remittance_references: tuple[str, ...] = ()
+    owning_team: str | None = None
+
+
+@event("payment.applied", producer="collections", key="payment_id")
+class PaymentApplied(EventPayload):
+    """Cash of a payment was applied to one or more open invoices, reducing AR on the applied date."""
+
+    payment_id: uuid.UUID
+    legal_entity: str
+    customer_id: str
+    currency: Currency
+    applications: tuple[CashApplication, ...] = Field(min_length=1)
+    value_date: date = Field(description="Bank value date of the payment.")
+    applied_date: date = Field(description="Accounting date of the application: AR is reduced from it.")
+    applied_at: UtcDatetime
+    rule: MatchRule
+    confidence: Confidence
+    applied_by: str | None = Field(default=None, description="Person for manual applications; None = engine.")
+    unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment still unapplied afterwards.")
+    owning_team: str | None = None
+
+
+@event("payment.unapplied", producer="collections", key="payment_id")
+class PaymentUnapplied(EventPayload):
+    """Cash of a payment was left unapplied, or applications were reversed back to unapplied cash."""
+
+    payment_id: uuid.UUID
+    legal_entity: str
+    customer_id: str | None = None
+    currency: Currency
+    amount: PositiveAmount = Field(description="Cash that became unapplied in this fact.")
+    unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment unapplied afterwards.")
+    reason: Literal["no_match", "ambiguous", "remainder", "overpayment", "unidentified_payer", "reversed"]
+    reversed_applications: tuple[CashApplication, ...] = Field(
+        default=(), description="For 'reversed': applications undone; AR rises by them on unapplied_date."
+    )
+    candidates: tuple[MatchCandidate, ...] = ()
+    unapplied_date: date
+    unapplied_at: UtcDatetime
+    unapplied_by: str | None = None
+    owning_team: str | None = None
+
+
+@event("deduction.opened", producer="collections", key="deduction_id")
+class DeductionOpened(_CustomerFact):
+    """A short payment was recorded as a deduction to be resolved."""
+
+    deduction_id: uuid.UUID
+    payment_id: uuid.UUID | None = None
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
+    currency: Currency
+    amount: PositiveAmount
+    reason: DeductionReason
+    remittance_reason: str | None = Field(default=None, description="Reason text or code from remittance.")
+    owner: str | None = None
+    opened_date: date
+    opened_at: UtcDatetime
+
+
+@event("deduction.resolved", producer="collections", key="deduction_id")
+class DeductionResolved(_CustomerFact):
+    """A deduction was closed: recovered from the customer, credited, written off, or made a dispute."""
+
+    deduction_id: uuid.UUID
+    payment_id: uuid.UUID | None = None
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
+    currency: Currency
+    amount: PositiveAmount = Field(description="Deduction amount resolved.")
+    reason: DeductionReason
+    resolution: Literal["recovered", "credited", "written_off", "disputed"]
+    resolved_by: str
+    approved_by: str | None = Field(default=None, description="ar_supervisor who approved a write-off.")
+    credit_note_request_id: uuid.UUID | None = None
+    dispute_id: uuid.UUID | None = None
+    opened_date: date
+    resolved_date: date = Field(description="Accounting date; a write-off reduces AR from it.")
+    resolved_at: UtcDatetime
+
+
+@event("dispute.opened", producer="collections", key="dispute_id")
+class DisputeOpened(_CustomerFact):
+    """A dispute was opened on an invoice or a deduction; the disputed amount leaves dunning."""
+
+    dispute_id: uuid.UUID
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
+    deduction_id: uuid.UUID | None = None
+    currency: Currency
+    amount: PositiveAmount = Field(description="Disputed amount.")
+    reason: DisputeReason
+    source: Literal["collector", "deduction", "portal_rejection", "history_import"]
+    owner: str | None = None
+    opened_by: str | None = None
+    opened_date: date
+    opened_at: UtcDatetime
+
+
+@event("dispute.resolved", producer="collections", key="dispute_id")
+class DisputeResolved(_CustomerFact):
+    """A dispute was resolved with its root cause and corrective and preventive actions."""
+
+    dispute_id: uuid.UUID
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
+    currency: Currency
+    amount: PositiveAmount = Field(description="Disputed amount.")
+    reason: DisputeReason
+    outcome: Literal["customer_pays", "credited", "partially_credited", "written_off", "withdrawn"]
+    credited_amount: NonNegativeAmount = Decimal(0)
+    root_cause: DisputeRootCause
+    corrective_action: str | None = None
+    preventive_action: str | None = None
+    owner: str | None = None
+    resolved_by: str
+    opened_at: UtcDatetime
+    resolved_date: date
+    resolved_at: UtcDatetime
+
+
+@event("dunning.notice_sent", producer="collections", key="invoice_id")
+class DunningNoticeSent(_CustomerFact):
+    """A dunning notice of one level was sent for an overdue invoice (once per invoice and level)."""
+
+    notice_id: uuid.UUID
+    run_id: uuid.UUID
+    invoice_id: uuid.UUID
+    invoice_number: str
+    policy_id: str
+    level: int = Field(ge=1)
+    channel: Literal["email", "letter", "portal", "phone"]
+    template: str
+    currency: Currency
+    amount_due: PositiveAmount = Field(description="Overdue amount the notice asks for.")
+    due_date: date
+    days_past_due: int = Field(ge=0)
+    sent_at: UtcDatetime
+
+
+@event("promise_to_pay.recorded", producer="collections", key="promise_id")
+class PromiseToPayRecorded(_CustomerFact):
+    """A customer promised to pay an amount by a date; promised amounts leave dunning."""
+
+    promise_id: uuid.UUID
+    currency: Currency
+    amount: PositiveAmount
+    promised_date: date
+    invoice_ids: tuple[uuid.UUID, ...] = ()
+    recorded_by: str
+    recorded_at: UtcDatetime
+
+
+@event("promise_to_pay.kept", producer="collections", key="promise_id")
+class PromiseToPayKept(_CustomerFact):
+    """Cash applied by the promised date covered the promised amount."""
+
+    promise_id: uuid.UUID
+    currency: Currency
+    amount: PositiveAmount = Field(description="Promised amount.")
+    paid_amount: NonNegativeAmount = Field(description="Cash applied against the promise by the promised date.")
+    promised_date: date
+    kept_date: date = Field(description="Date the promised amount was reached.")
+    decided_at: UtcDatetime
+
+
+@event("promise_to_pay.broken", producer="collections", key="promise_id")
+class PromiseToPayBroken(_CustomerFact):
+    """The promised date passed without the promised amount applied."""
+
+    promise_id: uuid.UUID
+    currency: Currency
+    amount: PositiveAmount = Field(description="Promised amount.")
+    paid_amount: NonNegativeAmount = Field(description="Cash applied against the promise by the promised date.")
+    promised_date: date
+    broken_count: int = Field(ge=1, description="Promises this customer broke in the rule window, this one too.")
+    decided_at: UtcDatetime
+
+
+@event("credit.hold_placed", producer="collections", key="customer_id")
+class CreditHoldPlaced(_CustomerFact):
+    """A customer was put on credit hold."""
+
+    hold_id: uuid.UUID
+    reason: Literal["over_credit_limit", "risk_score", "broken_promises", "overdue", "manual"]
+    risk_score: int | None = Field(default=None, ge=0, le=100, description="0 best, 100 worst.")
+    currency: Currency | None = None
+    credit_limit: Amount | None = None
+    exposure: Amount | None = Field(default=None, description="Open AR plus open orders at the time.")
+    placed_by: str | None = Field(default=None, description="Person; None when a rule placed it.")
+    placed_at: UtcDatetime
+
+
+@event("credit.hold_released", producer="collections", key="customer_id")
+class CreditHoldReleased(_CustomerFact):
+    """A customer's credit hold was lifted."""
+
+    hold_id: uuid.UUID
+    reason: Literal["paid_down", "limit_raised", "risk_improved", "manual"]
+    released_by: str | None = None
+    placed_at: UtcDatetime
+    released_at: UtcDatetime
+
+
+@event("balance.overdue_escalated", producer="collections", key="customer_id")
+class BalanceOverdueEscalated(_CustomerFact):
+    """A customer's overdue balance met an escalation rule (emitted once per breach)."""
+
+    breach_id: uuid.UUID = Field(description="Stable id of this breach: the escalation desk's source key.")
+    rule_id: str
+    rule_name: str
+    region: str | None = None
+    currency: Currency
+    overdue_amount: PositiveAmount
+    max_days_past_due: int = Field(ge=0)
+    broken_promises: int = Field(default=0, ge=0)
+    invoice_ids: tuple[uuid.UUID, ...] = ()
+    severity: Severity | None = Field(default=None, description="Suggested; the escalation desk routes.")
+    as_of_date: date
+    escalated_at: UtcDatetime
+
+
+@event("credit_note.requested", producer="collections", key="invoice_id")
+class CreditNoteRequested(_CustomerFact):
+    """A deduction or dispute was resolved as credited: invoicing is asked to issue the credit note."""
+
+    request_id: uuid.UUID = Field(description="Idempotency key; credit_note.issued echoes it.")
+    invoice_id: uuid.UUID
+    invoice_number: str
+    deduction_id: uuid.UUID | None = None
+    dispute_id: uuid.UUID | None = None
+    currency: Currency
+    amount: PositiveAmount = Field(description="Gross amount to credit.")
+    reason: Literal["deduction_credited", "dispute_credited"]
+    reason_code: str | None = Field(default=None, description="Deduction or dispute reason, for the note.")
+    requested_by: str
+    approved_by: str | None = None
+    requested_at: UtcDatetime
