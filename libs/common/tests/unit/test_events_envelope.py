@@ -1,0 +1,162 @@
+"""The CloudEvents envelope: anything that is not a valid o2c event raises EventDecodeError."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from o2c_common.events import Event, EventDecodeError
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.examples import example_payload
+
+Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+
+def _record() -> Record:
+    event = Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing", correlation_id="c-1")
+    return event.key.encode(), event.value(), event.headers()
+
+
+def _set(name: str, value: bytes) -> Callable[[Record], Record]:
+    def change(record: Record) -> Record:
+        key, value_, headers = record
+        return key, value_, [(n, value if n == name else v) for n, v in headers]
+
+    return change
+
+
+def _drop(name: str) -> Callable[[Record], Record]:
+    return lambda r: (r[0], r[1], [(n, v) for n, v in r[2] if n != name])
+
+
+def _value(value: bytes | None) -> Callable[[Record], Record]:
+    return lambda r: (r[0], value, r[2])
+
+
+def _payload(**changes: object) -> Callable[[Record], Record]:
+    def change(record: Record) -> Record:
+        assert record[1] is not None
+        data = {**json.loads(record[1]), **changes}
+        return record[0], json.dumps({k: v for k, v in data.items() if v is not _DELETE}).encode(), record[2]
+
+    return change
+
+
+_DELETE = object()
+
+BAD_RECORDS: dict[str, Callable[[Record], Record]] = {
+    "missing ce_specversion": _drop("ce_specversion"),
+    "missing ce_id": _drop("ce_id"),
+    "missing ce_source": _drop("ce_source"),
+    "missing ce_type": _drop("ce_type"),
+    "missing ce_time": _drop("ce_time"),
+    "no headers at all": lambda r: (r[0], r[1], []),
+    "wrong specversion": _set("ce_specversion", b"0.3"),
+    "unknown type": _set("ce_type", b"o2c.invoice.teleported.v1"),
+    "unknown version": _set("ce_type", b"o2c.invoice.issued.v9"),
+    "non-UTF-8 header": _set("ce_source", b"\xff\xfe/o2c"),
+    "header value not bytes": lambda r: (r[0], r[1], [(n, None if n == "ce_id" else v) for n, v in r[2]]),
+    "header not a pair": lambda r: (r[0], r[1], [*r[2], ("lonely",)]),  # type: ignore[list-item]
+    "duplicate ce_type header": lambda r: (r[0], r[1], [*r[2], ("ce_type", b"o2c.invoice.paid.v1")]),
+    "ce_id not a UUID": _set("ce_id", b"not-a-uuid"),
+    "ce_time not a timestamp": _set("ce_time", b"yesterday"),
+    "ce_time without offset": _set("ce_time", b"2024-03-15T09:30:00"),
+    "structured-mode content type": _set("content-type", b"application/cloudevents+json"),
+    "subject is not the aggregate id": _set("ce_subject", str(uuid.uuid4()).encode()),
+    "no value (tombstone)": _value(None),
+    "empty value": _value(b""),
+    "bad JSON": _value(b'{"invoice_id": '),
+    "value not UTF-8": _value(b"\xff\xfe\x00"),
+    "JSON but not an object": _value(b"[1, 2, 3]"),
+    "missing payload field": _payload(amount=_DELETE),
+    "unexpected payload field": _payload(surprise="!"),
+    "wrong field type": _payload(invoice_id="INV-1"),
+    "amount as a float number": _payload(amount=1250.5),
+    "amount with too many decimals": _payload(amount="0.1234567"),
+    "amount too large": _payload(amount="123456789012345.00"),
+    "amount not a number": _payload(amount="NaN"),
+    "bad currency": _payload(currency="euro"),
+    "naive instant in payload": _payload(issued_at="2024-03-15T09:30:00"),
+}
+
+
+def test_a_good_record_decodes() -> None:
+    key, value, headers = _record()
+    event = Event.from_kafka(key, value, headers)
+    assert isinstance(event.data, InvoiceIssued)
+    assert event.correlation_id == "c-1"
+
+
+@pytest.mark.parametrize("mutate", list(BAD_RECORDS.values()), ids=list(BAD_RECORDS))
+def test_undecodable_records_raise_event_decode_error(mutate: Callable[[Record], Record]) -> None:
+    key, value, headers = mutate(_record())
+    with pytest.raises(EventDecodeError):
+        Event.from_kafka(key, value, headers)
+
+
+def test_event_decode_error_is_a_value_error_for_generic_handlers() -> None:
+    assert issubclass(EventDecodeError, ValueError)
+
+
+def test_missing_subject_and_content_type_fall_back_to_the_payload() -> None:
+    _key, value, headers = _drop("content-type")(_drop("ce_subject")(_record()))
+    event = Event.from_kafka(None, value, headers)
+    assert event.subject == str(json.loads(value or b"{}")["invoice_id"])
+
+
+def test_headers_are_cloudevents_binary_mode() -> None:
+    payload = example_payload(InvoiceIssued)
+    event = Event.new(
+        payload,
+        source="/o2c/invoicing",
+        correlation_id="corr",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        time=datetime(2024, 3, 15, 9, 30, tzinfo=UTC),
+    )
+    headers = dict(event.headers())
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_type"] == b"o2c.invoice.issued.v1"
+    assert headers["ce_subject"] == str(payload.invoice_id).encode()
+    assert headers["ce_time"] == b"2024-03-15T09:30:00Z"
+    assert headers["content-type"] == b"application/json"
+    assert headers["ce_correlationid"] == b"corr"
+    assert headers["ce_traceparent"].startswith(b"00-")
+    assert uuid.UUID(headers["ce_id"].decode()) == event.id
+    assert event.key == str(payload.invoice_id)
+
+
+def test_event_ids_are_unique_unless_given() -> None:
+    payload = example_payload(InvoiceIssued)
+    assert Event.new(payload, source="/s").id != Event.new(payload, source="/s").id
+    fixed = uuid.uuid4()
+    assert Event.new(payload, source="/s", event_id=fixed).id == fixed
+
+
+def test_event_time_is_aware_and_stored_in_utc() -> None:
+    payload = example_payload(InvoiceIssued)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Event.new(payload, source="/s", time=datetime(2024, 3, 15, 9, 30))
+    cet = timezone(timedelta(hours=1))
+    event = Event.new(payload, source="/s", time=datetime(2024, 3, 15, 10, 30, tzinfo=cet))
+    assert event.time == datetime(2024, 3, 15, 9, 30, tzinfo=UTC)
+    assert event.time.tzinfo is UTC
+    assert dict(event.headers())["ce_time"] == b"2024-03-15T09:30:00Z"
+
+
+def test_extra_headers_round_trip_but_cannot_shadow_the_envelope() -> None:
+    base = Event.new(example_payload(InvoiceIssued), source="/s")
+    event = Event(**{**base.__dict__, "extra_headers": {"x-retry-count": "2"}})
+    decoded = Event.from_kafka(None, event.value(), event.headers())
+    assert decoded.extra_headers == {"x-retry-count": "2"}
+    assert decoded == event
+    with pytest.raises(ValueError, match="ce_type"):
+        Event(**{**base.__dict__, "extra_headers": {"ce_type": "o2c.invoice.paid.v1"}})
+
+
+def test_headers_from_aiokafka_tuples_are_accepted() -> None:
+    key, value, headers = _record()
+    event = Event.from_kafka(key, value, tuple(headers))
+    assert isinstance(event.data, InvoiceIssued)

@@ -1,0 +1,102 @@
+"""Money in events is exact: decimal strings on the wire, never floats, and nothing lost in a round trip."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from o2c_common.events import Event
+from o2c_common.events.contracts.collections import CashApplication, PaymentApplied
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.examples import example_payload
+from pydantic import ValidationError
+
+MAX_WHOLE = 10**14 - 1
+
+
+def _round_trip(event: Event) -> Event:
+    return Event.from_kafka(event.key.encode(), event.value(), event.headers())
+
+
+def test_tenths_add_up_exactly_and_travel_as_strings() -> None:
+    parts = [Decimal("0.1"), Decimal("0.2"), Decimal("0.3")]
+    applications = [
+        CashApplication(application_id=uuid.uuid4(), invoice_id=uuid.uuid4(), invoice_number=f"INV-{i}", amount=a)
+        for i, a in enumerate(parts)
+    ]
+    payment = example_payload(PaymentApplied, applications=applications, unapplied_balance=Decimal("0.00"))
+    event = Event.new(payment, source="/o2c/collections")
+
+    raw = json.loads(event.value())
+    assert [a["amount"] for a in raw["applications"]] == ["0.1", "0.2", "0.3"]
+    assert raw["unapplied_balance"] == "0.00"
+    assert b"0.1" in event.value() and b'"amount":0.1' not in event.value()
+
+    received = _round_trip(event)
+    assert isinstance(received.data, PaymentApplied)
+    total = sum((a.amount for a in received.data.applications), Decimal(0))
+    assert total == Decimal("0.6")  # 0.1 + 0.2 + 0.3 as binary floats would be 0.6000000000000001
+    assert all(isinstance(a.amount, Decimal) for a in received.data.applications)
+
+
+def test_floats_are_refused_in_python_and_on_the_wire() -> None:
+    with pytest.raises(ValidationError, match="never a float"):
+        example_payload(InvoiceIssued, amount=0.1)
+    event = Event.new(example_payload(InvoiceIssued), source="/s")
+    raw = json.loads(event.value())
+    assert raw["amount"] == "1250.00"
+    as_number = json.dumps({**raw, "amount": 1250.0}).encode()
+    with pytest.raises(ValidationError):
+        InvoiceIssued.model_validate_json(as_number)
+
+
+def test_trailing_zeros_beyond_six_places_are_dropped_without_changing_the_value() -> None:
+    issued = example_payload(InvoiceIssued, amount="10.50000000")
+    assert issued.amount == Decimal("10.5")
+    assert json.loads(issued.model_dump_json())["amount"] == "10.500000"
+
+
+def test_negative_zero_has_one_spelling() -> None:
+    assert json.loads(example_payload(InvoiceIssued, amount="-0.00").model_dump_json())["amount"] == "0.00"
+
+
+@st.composite
+def amounts(draw: st.DrawFn) -> Decimal:
+    places = draw(st.integers(min_value=0, max_value=6))
+    units = draw(st.integers(min_value=-MAX_WHOLE * 10**places, max_value=MAX_WHOLE * 10**places))
+    return Decimal(units).scaleb(-places)
+
+
+@given(amount=amounts())
+def test_any_amount_within_bounds_survives_a_round_trip_exactly(amount: Decimal) -> None:
+    event = Event.new(example_payload(InvoiceIssued, amount=amount), source="/s")
+
+    received = _round_trip(event)
+
+    assert isinstance(received.data, InvoiceIssued)
+    assert received.data.amount == amount
+    wire = json.loads(event.value())["amount"]
+    assert isinstance(wire, str)
+    if amount != 0:  # zero is always spelled unsigned
+        assert wire == format(amount, "f")
+    assert Decimal(wire) == amount
+    assert received.value() == event.value()
+
+
+@given(
+    whole=st.integers(min_value=10**14, max_value=10**20),
+    sign=st.sampled_from([1, -1]),
+)
+def test_amounts_beyond_fourteen_whole_digits_are_refused(whole: int, sign: int) -> None:
+    with pytest.raises(ValidationError):
+        example_payload(InvoiceIssued, amount=Decimal(sign * whole))
+
+
+@given(units=st.integers(min_value=1, max_value=10**12).filter(lambda u: u % 10 != 0))
+def test_amounts_with_more_than_six_significant_decimals_are_refused(units: int) -> None:
+    with pytest.raises(ValidationError):
+        example_payload(InvoiceIssued, amount=Decimal(units).scaleb(-7))
