@@ -37,7 +37,7 @@ def create_service_app(
                       max_overflow=settings.database_max_overflow)
         outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
         app.state.settings, app.state.metrics, app.state.db, app.state.outbox = settings, metrics, db, outbox
-        app.state.verifier = JWTVerifier.from_settings(settings)
+        app.state.jwt_verifier = JWTVerifier.from_settings(settings)
         specs = consumers(settings, outbox) if consumers else []
         workers = Workers(
             settings=settings, db=db, consumers=specs,

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from o2c_cli.localstack import free_port
+from o2c_cli.services import SERVICES
+from o2c_cli.stack import Stack, StackConfig
+from o2c_cli.testing import Infra
+from o2c_common.auth import mint_token
+from o2c_common.settings import DEV_JWT_SECRET
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The four services running as separate processes against the session's PostgreSQL and broker."""
+    config = StackConfig(
+        data_dir=tmp_path_factory.mktemp("stack"), external_pg_url=infra.pg_url,
+        external_kafka=infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES},
+        extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_LOG_LEVEL": "INFO"},
+    )
+    stack = Stack(config)
+    stack.create_databases()
+    stack.create_topics()
+    for service in SERVICES.values():
+        stack.migrate(service)
+    try:
+        for service in SERVICES.values():
+            stack.start_service(service)
+        for service in SERVICES.values():
+            stack.wait_ready(service, timeout=90)
+        yield stack
+    finally:
+        stack.stop()
+        for name in SERVICES:
+            log = config.data_dir / "logs" / f"{name}.log"
+            if log.exists():
+                print(f"--- {name} log (tail) ---\n" + "\n".join(log.read_text().splitlines()[-30:]))
+
+
+def token(*, subject: str = "e2e-user", roles: tuple[str, ...] = ("admin",), team: str | None = None) -> str:
+    return mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=list(roles), team=team,
+                      ttl=timedelta(minutes=30), issuer="o2c", audience="o2c")
+
+
+def client(stack: Stack, service: str, **token_args: object) -> httpx.Client:
+    port = stack.config.ports[service]
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
+                        headers={"Authorization": f"Bearer {token(**token_args)}"})  # type: ignore[arg-type]

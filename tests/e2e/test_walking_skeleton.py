@@ -1,0 +1,77 @@
+"""The walking skeleton, over HTTP, against the four running services, real PostgreSQL and the real broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TypeVar
+
+import httpx
+
+from o2c_cli.stack import Stack
+
+from .conftest import client
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], *, timeout: float = 30) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value is not None:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def open_ar_usd(kpi: httpx.Client) -> Decimal:
+    totals = kpi.get("/kpis/open-ar").raise_for_status().json()["totals"]
+    return sum((Decimal(t["amount"]) for t in totals if t["currency"] == "USD"), Decimal(0))
+
+
+def test_invoice_flows_from_invoicing_to_collections_and_kpi(stack: Stack) -> None:
+    invoicing, collections, kpi = (client(stack, s) for s in ("invoicing", "collections", "kpi"))
+    before = open_ar_usd(kpi)
+
+    created = invoicing.post("/invoices", json={
+        "legal_entity": "US01", "customer_id": "CUST-E2E", "currency": "USD", "payment_terms_days": 30,
+        "lines": [{"description": "Widgets", "quantity": "3", "unit_price": "33.335", "tax_rate": "0.10"}],
+    }, headers={"X-Correlation-ID": "e2e-corr-1"})
+    assert created.status_code == 201, created.text
+    invoice = created.json()
+    assert invoice["total_amount"] == "110.01"  # 100.005 → 100.01 net (half up), tax 10.00
+    assert invoice["number"].startswith("US01-")
+
+    receivable = eventually(lambda: _ok_json(collections.get(f"/receivables/{invoice['id']}")))
+    assert Decimal(receivable["open_amount"]) == Decimal("110.01")
+    assert receivable["customer_id"] == "CUST-E2E"
+
+    eventually(lambda: True if open_ar_usd(kpi) == before + Decimal("110.01") else None)
+
+
+def test_escalation_case_is_accepted_and_readable_by_its_requester(stack: Stack) -> None:
+    requester = client(stack, "escalation", subject="sales-anna", roles=("requester",))
+    created = requester.post("/cases", json={
+        "title": "Invoice stuck in portal", "description": "Customer reports rejection", "category": "portal",
+        "severity": "P2", "requester_function": "sales", "customer_id": "CUST-E2E",
+    })
+    assert created.status_code == 201, created.text
+    case = created.json()
+    assert case["status"] == "open" and case["tier"] == "L1" and case["requester"] == "sales-anna"
+    assert requester.get(f"/cases/{case['id']}").json()["number"] == case["number"]
+    stranger = client(stack, "escalation", subject="someone-else", roles=("requester",))
+    assert stranger.get(f"/cases/{case['id']}").status_code == 404
+
+
+def test_requests_without_token_are_refused_with_problem_json(stack: Stack) -> None:
+    port = stack.config.ports["invoicing"]
+    response = httpx.post(f"http://127.0.0.1:{port}/invoices", json={})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200
+
+
+def _ok_json(response: httpx.Response) -> dict[str, object] | None:
+    return response.json() if response.status_code == 200 else None
