@@ -7,11 +7,17 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from aiokafka import AIOKafkaConsumer
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db import Database
+from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.events import TOPICS, Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.kafka import ensure_topics
@@ -91,3 +97,46 @@ async def record_receipt(session: AsyncSession, event: Event) -> None:
         text("INSERT INTO receipts VALUES (:i, :s, :a)"),
         {"i": event.data.invoice_id, "s": int(event.data.invoice_number), "a": event.data.amount},
     )
+
+
+def producer_factory(bootstrap: str) -> Callable[[], AIOKafkaProducer]:
+    return lambda: AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all",
+                                    linger_ms=2, request_timeout_ms=3000, retry_backoff_ms=100)
+
+
+@asynccontextmanager
+async def running(worker: Any) -> AsyncIterator[Any]:
+    """Runs an OutboxRelay or EventConsumer in a task for the duration of the block."""
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 15)
+
+
+@asynccontextmanager
+async def consumer(db: Database, bootstrap: str, handlers: Handlers, *, group: str = "reliability",
+                   max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
+    dlq = producer_factory(bootstrap)()
+    await dlq.start()
+    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers, db=db,
+                      bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=max_attempts,
+                      retry_backoff=0.01)
+    try:
+        async with running(c):
+            yield c
+    finally:
+        await dlq.stop()
+
+
+async def eventually(probe: Callable[[], Awaitable[object]], *, timeout: float = 60, message: str = "") -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: object = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await probe()
+        if last:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition not met in {timeout}s {message} (last: {last!r})")
