@@ -69,6 +69,19 @@ IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 STORE_STATE_ATTR = "idempotency"
 MAX_KEY_LENGTH = 255
 
+# Module level on purpose: string annotations inside a closure could not be resolved by FastAPI.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_KEY_HEADER,
+        max_length=MAX_KEY_LENGTH + 2,
+        description=(
+            "A client-chosen unique key (e.g. a uuid4) making this POST safe to retry: same key and "
+            "body → the original response is replayed; same key, other body → 422; still running → 409."
+        ),
+    ),
+]
+
 __all__ = [
     "IDEMPOTENCY_KEY_HEADER",
     "REPLAYED_HEADER",
@@ -173,17 +186,11 @@ def _store_of(request: Request) -> IdempotencyStore:
 
 def idempotency(*, required: bool = False) -> Callable[..., AsyncIterator[Idempotency]]:
     """The dependency giving a route its :class:`Idempotency` context (see the module docstring)."""
-    description = (
-        f"{'Required' if required else 'Optional'}: a client-chosen unique key (e.g. a uuid4) making "
-        "this POST safe to retry: same key and body → the original response is replayed."
-    )
 
     async def dependency(
         request: Request,
         principal: CurrentPrincipal,
-        idempotency_key: Annotated[
-            str | None, Header(alias=IDEMPOTENCY_KEY_HEADER, description=description, max_length=MAX_KEY_LENGTH + 2)
-        ] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> AsyncIterator[Idempotency]:
         if idempotency_key is None:
             if required:

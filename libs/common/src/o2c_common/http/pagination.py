@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import inspect
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -97,16 +98,34 @@ def pagination(*, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT
     if not 1 <= default_limit <= max_limit:
         raise ValueError("default_limit must be between 1 and max_limit")
 
-    def page_request(
-        limit: Annotated[int, Query(ge=1, le=max_limit, description="Page size.")] = default_limit,
-        cursor: Annotated[
-            str | None,
-            Query(max_length=MAX_CURSOR_LENGTH, description="Opaque cursor from a previous page's next_cursor."),
-        ] = None,
-    ) -> PageRequest:
+    def page_request(limit: int, cursor: str | None) -> PageRequest:
         after = decode_cursor(cursor) if cursor is not None else None
         return PageRequest(limit=limit, after=after, cursor=cursor)
 
+    # Explicit signature: the bounds live in this closure, which string annotations cannot see.
+    page_request.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "limit",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default_limit,
+                annotation=Annotated[int, Query(ge=1, le=max_limit, description="Page size.")],
+            ),
+            inspect.Parameter(
+                "cursor",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[
+                    str | None,
+                    Query(
+                        max_length=MAX_CURSOR_LENGTH,
+                        description="Opaque cursor from a previous page's next_cursor.",
+                    ),
+                ],
+            ),
+        ],
+        return_annotation=PageRequest,
+    )
     return page_request
 
 
