@@ -35,6 +35,8 @@ from o2c_common.observability.correlation import correlation_scope
 
 log = logging.getLogger(__name__)
 
+COMMIT_TIMEOUT_S = 15.0
+
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 Handlers = Mapping[type[EventPayload], Handler]
 
@@ -151,7 +153,9 @@ class EventConsumer:
         except Exception:
             consumer.seek(tp, records[0].offset)  # nothing of this batch committed: take it again
             raise
-        await consumer.commit({tp: records[-1].offset + 1})
+        # The effect is committed; if the offset commit fails the batch comes again and the inbox skips it.
+        # Bounded, because aiokafka retries some commit errors forever; a new consumer starts afresh.
+        await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), COMMIT_TIMEOUT_S)
 
     async def _process_fast(self, records: list[ConsumerRecord]) -> bool:
         """The whole batch in one transaction with one inbox insert; False (nothing written) if any record

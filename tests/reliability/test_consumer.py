@@ -1,0 +1,219 @@
+"""Idempotent consumer against real PostgreSQL and the real broker: replay, poison messages, broker outages."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_cli.localstack import TansuBroker
+from o2c_common.db import Database
+from o2c_common.db.database import asyncpg_dsn
+from o2c_common.events import Event
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.kafka import dead_letter_topic
+from o2c_common.outbox import OutboxRelay
+
+from .helpers import (
+    TOPIC,
+    consumer,
+    create_topics,
+    eventually,
+    issued,
+    producer_factory,
+    running,
+    write_events,
+)
+
+GROUP = "reliability"
+
+
+async def create_totals(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        await s.execute(text("CREATE TABLE totals (k text PRIMARY KEY, amount numeric NOT NULL, n int NOT NULL)"))
+
+
+async def add_to_total(session: AsyncSession, event: Event) -> None:
+    """Not idempotent by itself: only the inbox keeps a redelivery from counting twice."""
+    assert isinstance(event.data, InvoiceIssued)
+    await session.execute(
+        text("INSERT INTO totals VALUES ('all', :a, 1) ON CONFLICT (k) DO UPDATE "
+             "SET amount = totals.amount + EXCLUDED.amount, n = totals.n + 1"),
+        {"a": event.data.amount},
+    )
+
+
+async def totals(db: Database) -> tuple[object, ...]:
+    async with db.unit_of_work() as s:
+        row = (await s.execute(text("SELECT amount, n FROM totals WHERE k = 'all'"))).one_or_none()
+    return tuple(row) if row else (0, 0)
+
+
+async def publish(bootstrap: str, events: list[Event]) -> None:
+    producer = producer_factory(bootstrap)()
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send(e.topic, e.value(), key=e.key.encode(), headers=e.headers())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def test_replay_from_offset_zero_changes_nothing(pg_db: Database, own_broker: TansuBroker) -> None:
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    events = [issued(uuid.uuid4(), seq) for seq in range(300)]
+    await publish(bootstrap, events)
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:
+        await eventually(lambda: _is(c.stats.processed == 300))
+    state = await totals(pg_db)
+    assert state[1] == 300
+
+    await _reset_group_to_zero(bootstrap)
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:
+        await eventually(lambda: _is(c.stats.duplicates == 300), message=f"{c.stats}")
+        assert c.stats.processed == 0
+    assert await totals(pg_db) == state
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keeps_going(
+    pg_db: Database, own_broker: TansuBroker
+) -> None:
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    cursed = uuid.uuid4()
+
+    async def fails_for_cursed(session: AsyncSession, event: Event) -> None:
+        assert isinstance(event.data, InvoiceIssued)
+        if event.data.invoice_id == cursed:
+            raise RuntimeError("cannot handle this invoice")
+        await add_to_total(session, event)
+
+    before = [issued(uuid.uuid4(), 1) for _ in range(5)]
+    after = [issued(uuid.uuid4(), 1) for _ in range(5)]
+    producer = producer_factory(bootstrap)()
+    await producer.start()
+    try:
+        for e in before:
+            await producer.send_and_wait(TOPIC, e.value(), key=e.key.encode(), headers=e.headers())
+        await producer.send_and_wait(TOPIC, b"{not json", key=b"k1", headers=[("ce_type", b"garbage")])
+        bad = issued(cursed, 1)
+        await producer.send_and_wait(TOPIC, bad.value(), key=bad.key.encode(), headers=bad.headers())
+        for e in after:
+            await producer.send_and_wait(TOPIC, e.value(), key=e.key.encode(), headers=e.headers())
+    finally:
+        await producer.stop()
+
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: fails_for_cursed}, max_attempts=3) as c:
+        await eventually(lambda: _is(c.stats.processed == 10 and c.stats.dead_lettered == 2), message=f"{c.stats}")
+    assert (await totals(pg_db))[1] == 10
+
+    dead = await _read_all(bootstrap, dead_letter_topic(GROUP), expect=2)
+    reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dead)
+    assert reasons == ["handler_failed", "undecodable"]
+    failed = next(r for r in dead if dict(r.headers)["dlq_reason"] == b"handler_failed")
+    assert b"cannot handle this invoice" in dict(failed.headers)["dlq_error"]
+    assert dict(failed.headers)["dlq_origin"].decode().startswith(f"{TOPIC}/")
+    assert dict(failed.headers)["ce_id"] == str(bad.id).encode()  # the original headers travel along
+
+    await _reset_group_to_zero(bootstrap)  # a replay does not dead-letter them again
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: fails_for_cursed}) as c:
+        await eventually(lambda: _is(c.stats.duplicates == 12), message=f"{c.stats}")
+        assert c.stats.dead_lettered == 0
+
+
+async def test_broker_outage_while_writes_continue_loses_nothing(pg_db: Database, own_broker: TansuBroker) -> None:
+    """The broker freezes (SIGSTOP) for a few seconds while the service keeps writing events."""
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    relay = OutboxRelay(dsn=asyncpg_dsn(pg_db.url), producer_factory=producer_factory(bootstrap), max_backoff=1)
+    async with running(relay), consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:
+        writer = asyncio.create_task(_write_steadily(pg_db, batches=40, keys=10))
+        await eventually(lambda: _is(c.stats.processed > 0))
+        assert own_broker.process is not None
+        own_broker.process.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(4)
+        finally:
+            own_broker.process.send_signal(signal.SIGCONT)
+        await writer
+        await eventually(lambda: _is(c.stats.processed == 400), timeout=90, message=f"{c.stats}")
+    assert (await totals(pg_db))[1] == 400
+
+
+async def test_broker_restart_while_writes_continue_delivers_every_event(
+    pg_db: Database, own_broker: TansuBroker
+) -> None:
+    """The broker process is stopped and a new one started on the same port; writes never stop.
+
+    The local broker keeps topics in memory, so the test lets the consumer catch up before the stop and
+    provisions the topics again as soon as the new broker listens (a real Kafka keeps both); every event
+    written while the broker is down or after it is back must arrive exactly once.
+    """
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    relay = OutboxRelay(dsn=asyncpg_dsn(pg_db.url), producer_factory=producer_factory(bootstrap), max_backoff=1)
+    async with running(relay), consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:
+        await write_events(pg_db, keys=10, per_key=10)
+        await eventually(lambda: _is(c.stats.processed == 100))
+        own_broker.stop()
+        writer = asyncio.create_task(_write_steadily(pg_db, batches=30, keys=10))
+        await asyncio.sleep(3)
+        own_broker.start()
+        await create_topics(bootstrap)
+        await writer
+        await eventually(lambda: _is(c.stats.processed == 400), timeout=90, message=f"{c.stats}")
+    assert (await totals(pg_db))[1] == 400
+
+
+async def _write_steadily(db: Database, *, batches: int, keys: int) -> None:
+    for _ in range(batches):
+        await write_events(db, keys=keys, per_key=1)
+        await asyncio.sleep(0.2)
+
+
+async def _is(value: bool) -> bool:
+    return value
+
+
+async def _reset_group_to_zero(bootstrap: str) -> None:
+    """What `kafka-consumer-groups --reset-offsets --to-earliest` does, as a member of the group."""
+    c = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False)
+    await c.start()
+    try:
+        for _ in range(200):
+            if c.assignment():
+                break
+            await c.getmany(timeout_ms=100)
+        assert c.assignment(), "no partitions assigned"
+        await c.commit({tp: 0 for tp in c.assignment()})
+    finally:
+        await c.stop()
+
+
+async def _read_all(bootstrap: str, topic: str, *, expect: int) -> list[object]:
+    c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                         group_id=f"reader-{uuid.uuid4()}")
+    await c.start()
+    out: list[object] = []
+    try:
+        for _ in range(100):
+            for records in (await c.getmany(timeout_ms=200)).values():
+                out.extend(records)
+            if len(out) >= expect:
+                break
+    finally:
+        await c.stop()
+    return out
+
+
+__all__ = ["AIOKafkaProducer"]
