@@ -75,3 +75,39 @@ def test_requests_without_token_are_refused_with_problem_json(stack: Stack) -> N
 
 def _ok_json(response: httpx.Response) -> dict[str, object] | None:
     return response.json() if response.status_code == 200 else None
+
+
+def test_idempotency_key_replays_the_first_answer_and_creates_once(stack: Stack) -> None:
+    invoicing = client(stack, "invoicing", subject="billing-bob", roles=("billing_specialist",))
+    body = {"legal_entity": "DE01", "customer_id": "CUST-IDEM", "currency": "EUR",
+            "lines": [{"description": "Support", "quantity": "1", "unit_price": "99.99"}]}
+    first = invoicing.post("/invoices", json=body, headers={"Idempotency-Key": "idem-e2e-1"})
+    again = invoicing.post("/invoices", json=body, headers={"Idempotency-Key": "idem-e2e-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+    other = invoicing.post("/invoices", json={**body, "customer_id": "CUST-OTHER"},
+                           headers={"Idempotency-Key": "idem-e2e-1"})
+    assert other.status_code == 422
+    listed = invoicing.get("/invoices", params={"customer_id": "CUST-IDEM", "limit": 10}).json()
+    assert [i["id"] for i in listed["items"]] == [first.json()["id"]]
+
+
+def test_vendor_agent_lists_only_their_team_and_pages_are_bounded(stack: Stack) -> None:
+    admin = client(stack, "invoicing", subject="admin")
+    for team in ("vendor-a", "vendor-a", "vendor-a", "vendor-b"):
+        response = admin.post("/invoices", json={
+            "legal_entity": "GB01", "customer_id": f"CUST-{team}", "currency": "GBP", "owning_team": team,
+            "lines": [{"description": "Service", "quantity": "1", "unit_price": "10.00"}]})
+        assert response.status_code == 201
+    agent = client(stack, "invoicing", subject="agent-a", roles=("vendor_agent",), team="vendor-a")
+    seen, cursor = [], None
+    while True:
+        page = agent.get("/invoices", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        seen.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 3 and {i["owning_team"] for i in seen} == {"vendor-a"}
+    assert agent.get("/invoices", params={"limit": 500}).status_code == 422
+    other = next(i for i in admin.get("/invoices", params={"customer_id": "CUST-vendor-b"}).json()["items"])
+    assert agent.get(f"/invoices/{other['id']}").status_code == 403

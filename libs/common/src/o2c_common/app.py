@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from o2c_common.auth import JWTVerifier
 from o2c_common.db.database import Database
 from o2c_common.errors import install_problem_handlers
+from o2c_common.http.idempotency_store import IdempotencyStore
 from o2c_common.observability import Metrics, NotReady, configure_logging, database_check, health_router
 from o2c_common.observability import install_observability
 from o2c_common.outbox import Outbox
@@ -38,6 +39,7 @@ def create_service_app(
         outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
         app.state.settings, app.state.metrics, app.state.db, app.state.outbox = settings, metrics, db, outbox
         app.state.jwt_verifier = JWTVerifier.from_settings(settings)
+        app.state.idempotency = IdempotencyStore.from_settings(database=db, settings=settings)
         specs = consumers(settings, outbox) if consumers else []
         workers = Workers(
             settings=settings, db=db, consumers=specs,

@@ -11,8 +11,8 @@ from typing import Any, Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-secret-change-me", "secret", "placeholder"})
-DEV_JWT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev/test by the validator below
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "o2c-local-dev-secret-change-me-32b"})
+DEV_JWT_SECRET = "o2c-local-dev-secret-change-me-32b"  # noqa: S105 - refused in prod by the validator below
 
 
 class ServiceSettings(BaseSettings):

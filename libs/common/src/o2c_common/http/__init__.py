@@ -11,6 +11,7 @@ from o2c_common.http.etag import (
 from o2c_common.http.idempotency import (
     IDEMPOTENCY_KEY_HEADER,
     Idempotency,
+    IdempotencyDep,
     idempotency,
     normalise_key,
     request_fingerprint,
@@ -39,6 +40,7 @@ from o2c_common.http.pagination import (
 __all__ = [
     "DEFAULT_LIMIT",
     "IDEMPOTENCY_KEY_HEADER",
+    "IdempotencyDep",
     "MAX_LIMIT",
     "REPLAYED_HEADER",
     "Claim",

@@ -47,7 +47,7 @@ from typing import Annotated, Any
 import anyio
 import pydantic_core
 import structlog
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -228,3 +228,7 @@ def idempotency(*, required: bool = False) -> Callable[..., AsyncIterator[Idempo
                     await store.release(outcome)
 
     return dependency
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency())]
+"""Optional Idempotency-Key on a POST that creates something (declare it after the SessionDep)."""

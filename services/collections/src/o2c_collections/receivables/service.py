@@ -6,8 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables import repository
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.receivables.schemas import OpenItemRead
 from o2c_common.auth import Principal, ensure_team_access
 from o2c_common.errors import NotFound
+from o2c_common.http import Page, PageRequest, build_page, keyset_select
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 
 
@@ -33,3 +35,11 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Princi
         raise NotFound(f"no receivable for invoice {invoice_id}")
     ensure_team_access(principal, owning_team=item.owning_team)
     return item
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
+                    team: str | None) -> Page[OpenItemRead]:
+    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team), page=page,
+                         order_by=(OpenItem.due_date, OpenItem.invoice_id))
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page=page, key=lambda i: (i.due_date, i.invoice_id), item=OpenItemRead.model_validate)

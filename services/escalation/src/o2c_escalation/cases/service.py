@@ -3,16 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.audit import record_audit
 from o2c_common.auth import Principal
 from o2c_common.errors import NotFound
 from o2c_common.events.contracts.escalation import EscalationOpened
+from o2c_common.http import Page, PageRequest, build_page, keyset_select
 from o2c_common.outbox import Outbox
 from o2c_escalation.cases import repository
 from o2c_escalation.cases.models import Case
-from o2c_escalation.cases.schemas import CaseCreate
+from o2c_escalation.cases.schemas import CaseCreate, CaseRead
 
 DEFAULT_L1_TEAM = "l1-desk"
 SEE_ALL_ROLES = frozenset({"admin", "ar_supervisor", "service_delivery_lead"})
@@ -48,6 +50,16 @@ async def get(session: AsyncSession, *, case_id: uuid.UUID, principal: Principal
     if not _may_see(principal, case):
         raise NotFound(f"case {case_id} does not exist")  # do not reveal others' cases
     return case
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, principal: Principal) -> Page[CaseRead]:
+    stmt = select(Case)
+    if not principal.roles & SEE_ALL_ROLES:
+        mine = Case.requester == principal.subject
+        stmt = stmt.where(or_(mine, Case.owning_team == principal.team) if principal.team else mine)
+    stmt = keyset_select(stmt, page=page, order_by=(Case.opened_at, Case.id), descending=True)
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page=page, key=lambda c: (c.opened_at, c.id), item=CaseRead.model_validate)
 
 
 def _may_see(principal: Principal, case: Case) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -34,3 +34,12 @@ async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
 async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> Invoice | None:
     stmt = select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def list_query(*, customer_id: str | None, team: str | None) -> Select[tuple[Invoice]]:
+    stmt = select(Invoice).options(selectinload(Invoice.lines))
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    if team is not None:
+        stmt = stmt.where(Invoice.owning_team == team)
+    return stmt

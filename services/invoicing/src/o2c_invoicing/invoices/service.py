@@ -10,10 +10,11 @@ from o2c_common.audit import record_audit
 from o2c_common.auth import Principal
 from o2c_common.errors import NotFound
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.http import Page, PageRequest, build_page, keyset_select
 from o2c_common.outbox import Outbox
 from o2c_invoicing.invoices import repository
 from o2c_invoicing.invoices.models import Invoice, InvoiceLine
-from o2c_invoicing.invoices.schemas import InvoiceCreate
+from o2c_invoicing.invoices.schemas import InvoiceCreate, InvoiceRead
 from o2c_invoicing.invoices.totals import line_amounts
 
 
@@ -60,3 +61,11 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> Invoice:
 async def _allocate_number(session: AsyncSession, *, legal_entity: str, issue_date: date) -> str:
     seq = await repository.next_invoice_number(session, legal_entity=legal_entity, year=issue_date.year)
     return f"{legal_entity}-{issue_date.year}-{seq:06d}"
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
+                    team: str | None) -> Page[InvoiceRead]:
+    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team), page=page,
+                         order_by=(Invoice.created_at, Invoice.id), descending=True)
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page=page, key=lambda i: (i.created_at, i.id), item=InvoiceRead.model_validate)
