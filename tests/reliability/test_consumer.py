@@ -16,6 +16,7 @@ from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.kafka import dead_letter_topic
+from o2c_common.kafka.dead_letters import list_dead_letters, replay_dead_letters
 from o2c_common.outbox import OutboxRelay
 
 from .helpers import (
@@ -127,6 +128,18 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keep
     async with consumer(pg_db, bootstrap, {InvoiceIssued: fails_for_cursed}) as c:
         await eventually(lambda: _is(c.stats.duplicates == 12), message=f"{c.stats}")
         assert c.stats.dead_lettered == 0
+
+    letters = await list_dead_letters(bootstrap, group=GROUP)
+    assert sorted(d.reason for d in letters) == ["handler_failed", "undecodable"]
+    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"])
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:  # the handler is fixed now
+        await eventually(lambda: _is(c.stats.processed == 1), message=f"{c.stats}")
+    assert (await totals(pg_db))[1] == 11
+    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"])
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:  # a second replay changes nothing
+        await eventually(lambda: _is(c.stats.duplicates >= 1), message=f"{c.stats}")
+        assert c.stats.processed == 0
+    assert (await totals(pg_db))[1] == 11
 
 
 async def test_broker_outage_while_writes_continue_loses_nothing(pg_db: Database, own_broker: TansuBroker) -> None:

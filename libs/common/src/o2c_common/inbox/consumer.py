@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,8 @@ from o2c_common.observability.correlation import correlation_scope
 log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
+REPLAY_HEADER = "o2c_replay"
+DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_origin")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 Handlers = Mapping[type[EventPayload], Handler]
@@ -162,6 +165,8 @@ class EventConsumer:
         is undecodable or any handler fails, so that the careful path deals with it record by record."""
         work: list[tuple[ConsumerRecord, Event, Handler]] = []
         for record in records:
+            if is_replay(record):
+                return False
             try:
                 event = Event.from_kafka(record.key, record.value, record.headers)
             except EventDecodeError:
@@ -239,18 +244,26 @@ class EventConsumer:
         await self._dead_letter(session, record, event.id, "handler_failed", error, event=event)
 
     async def _claim(self, session: AsyncSession, event_id_source: Event | uuid.UUID, record: ConsumerRecord,
-                     status: str, event_type: str = "") -> bool:
+                     status: str) -> bool:
+        """Record the event in the inbox; False if it was seen before. A record replayed from the dead-letter
+        topic (header ``o2c_replay``) may claim an id that was dead-lettered, and only such an id."""
         if isinstance(event_id_source, Event):
             event_id, event_type = event_id_source.id, event_id_source.type
         else:
-            event_id = event_id_source
-        result = await session.execute(
-            insert(inbox_table)
-            .values(consumer=self.group_id, event_id=event_id, event_type=event_type or "unknown", status=status,
-                    topic=record.topic, partition=record.partition, offset=record.offset)
-            .on_conflict_do_nothing()
-            .returning(inbox_table.c.event_id)
+            event_id, event_type = event_id_source, "unknown"
+        stmt = insert(inbox_table).values(
+            consumer=self.group_id, event_id=event_id, event_type=event_type, status=status,
+            topic=record.topic, partition=record.partition, offset=record.offset,
         )
+        if is_replay(record):
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[inbox_table.c.consumer, inbox_table.c.event_id],
+                set_={"status": status, "received_at": func.now()},
+                where=inbox_table.c.status == "dead_lettered",
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing()
+        result = await session.execute(stmt.returning(inbox_table.c.event_id))
         return result.first() is not None
 
     async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
@@ -259,7 +272,8 @@ class EventConsumer:
             if not await self._claim(session, event or event_id, record, "dead_lettered"):
                 self.stats.duplicates += 1
                 return
-        headers = list(record.headers or ()) + [
+        headers = [
+            *((k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k != REPLAY_HEADER),
             ("dlq_reason", reason.encode()),
             ("dlq_error", error[:4000].encode()),
             ("dlq_consumer", self.group_id.encode()),
@@ -277,6 +291,10 @@ class EventConsumer:
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - await consumer.position(tp))
+
+
+def is_replay(record: ConsumerRecord) -> bool:
+    return any(key == REPLAY_HEADER for key, _ in record.headers or ())
 
 
 def _fallback_id(record: ConsumerRecord) -> uuid.UUID:

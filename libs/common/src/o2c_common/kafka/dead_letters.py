@@ -1,0 +1,89 @@
+"""Listing and replaying a consumer group's dead letters (the `o2c dlq` commands)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import TopicPartition
+
+from o2c_common.inbox.consumer import DLQ_HEADERS, REPLAY_HEADER
+from o2c_common.kafka.client import dead_letter_topic
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    partition: int
+    offset: int
+    reason: str
+    error: str
+    origin: str
+    event_type: str
+    event_id: str
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+    @property
+    def origin_topic(self) -> str:
+        return self.origin.rsplit("/", 2)[0]
+
+
+async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000) -> list[DeadLetter]:
+    """Every dead letter of ``group`` (oldest first), read without joining any consumer group."""
+    topic = dead_letter_topic(group)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        out: list[DeadLetter] = []
+        while len(out) < limit and await _behind(consumer, ends):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                out.extend(_dead_letter(r) for r in records)
+        return sorted(out, key=lambda d: (d.partition, d.offset))[:limit]
+    finally:
+        await consumer.stop()
+
+
+async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter]) -> int:
+    """Publish each letter again to its origin topic, marked as a replay so its consumer may retry it."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
+    await producer.start()
+    sent = 0
+    try:
+        for letter in letters:
+            headers = [(k, v) for k, v in letter.headers if k not in DLQ_HEADERS and k != REPLAY_HEADER]
+            headers.append((REPLAY_HEADER, str(uuid.uuid4()).encode()))
+            await producer.send_and_wait(letter.origin_topic, letter.value, key=letter.key, headers=headers)
+            sent += 1
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    if topic not in await consumer.topics():
+        return set()
+    return consumer.partitions_for_topic(topic) or set()
+
+
+def _dead_letter(record: object) -> DeadLetter:
+    headers = tuple((k, v) for k, v in getattr(record, "headers", ()) or ())
+    h = {k: v.decode(errors="replace") for k, v in headers}
+    return DeadLetter(
+        partition=getattr(record, "partition", 0), offset=getattr(record, "offset", 0),
+        reason=h.get("dlq_reason", ""), error=h.get("dlq_error", ""), origin=h.get("dlq_origin", ""),
+        event_type=h.get("ce_type", ""), event_id=h.get("ce_id", ""), key=getattr(record, "key", None),
+        value=getattr(record, "value", None), headers=headers,
+    )
