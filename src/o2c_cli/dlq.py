@@ -35,7 +35,9 @@ def list_command(group: Group, bootstrap: Bootstrap = "127.0.0.1:19092",
 def replay_command(
     group: Group,
     bootstrap: Bootstrap = "127.0.0.1:19092",
-    offset: Annotated[list[str] | None, typer.Option(help="PARTITION/OFFSET of a letter to replay (repeatable)")] = None,
+    offset: Annotated[
+        list[str] | None, typer.Option(help="PARTITION/OFFSET of a letter to replay (repeatable)")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter of the group")] = False,
 ) -> None:
     """Publish dead letters again to their origin topic; the consumer retries them once more."""

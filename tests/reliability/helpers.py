@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
-
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -17,9 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db import Database
-from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.events import TOPICS, Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.kafka import ensure_topics
 from o2c_common.outbox import add_to_outbox
 
@@ -38,7 +37,7 @@ def issued(invoice_id: uuid.UUID, seq: int) -> Event:
 
 
 async def write_events(db: Database, *, keys: int, per_key: int, slots: int = 16) -> list[uuid.UUID]:
-    """Writes keys × per_key events to the outbox, interleaving keys, in transactions of 500."""
+    """Writes keys x per_key events to the outbox, interleaving keys, in transactions of 500."""
     ids = [uuid.uuid4() for _ in range(keys)]
     events = [issued(ids[k], seq) for seq in range(per_key) for k in range(keys)]
     for start in range(0, len(events), 500):
@@ -87,7 +86,9 @@ async def unpublished(db: Database) -> int:
 
 async def create_receipts_table(db: Database) -> None:
     async with db.unit_of_work() as s:
-        await s.execute(text("CREATE TABLE receipts (invoice_id uuid, seq int, amount numeric, PRIMARY KEY (invoice_id, seq))"))
+        await s.execute(text(
+            "CREATE TABLE receipts (invoice_id uuid, seq int, amount numeric, PRIMARY KEY (invoice_id, seq))"
+        ))
 
 
 async def record_receipt(session: AsyncSession, event: Event) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-
 from sqlalchemy import text
 
 from o2c_cli.localstack import TansuBroker

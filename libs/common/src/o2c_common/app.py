@@ -11,8 +11,14 @@ from o2c_common.auth import JWTVerifier
 from o2c_common.db.database import Database
 from o2c_common.errors import install_problem_handlers
 from o2c_common.http.idempotency_store import IdempotencyStore
-from o2c_common.observability import Metrics, NotReady, configure_logging, database_check, health_router
-from o2c_common.observability import install_observability
+from o2c_common.observability import (
+    Metrics,
+    NotReady,
+    configure_logging,
+    database_check,
+    health_router,
+    install_observability,
+)
 from o2c_common.outbox import Outbox
 from o2c_common.outbox.relay import outbox_backlog
 from o2c_common.settings import ServiceSettings

@@ -11,7 +11,9 @@ from typing import Any, Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "o2c-local-dev-secret-change-me-32b"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "placeholder", "o2c-local-dev-secret-change-me-32b"}
+)
 DEV_JWT_SECRET = "o2c-local-dev-secret-change-me-32b"  # noqa: S105 - refused in prod by the validator below
 
 

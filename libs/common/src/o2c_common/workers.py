@@ -75,7 +75,7 @@ class Workers:
         for spec in self.specs:
             consumer = EventConsumer(
                 group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers, db=self.db,
-                bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=self._dlq_producer,  # type: ignore[arg-type]
+                bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=self._dlq_producer,
                 max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
                 batch_size=s.consumer_batch_size, on_dead_letter=self._on_dead_letter,
                 on_consumed=self._on_consumed,

@@ -8,13 +8,14 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from pydantic import BaseModel
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import DBAPIError
+
 from o2c_common.audit import list_audit_trail, record_audit
 from o2c_common.auth import Principal
 from o2c_common.db import Database, audit_log_table
 from o2c_common.observability import correlation_scope
-from pydantic import BaseModel
-from sqlalchemy import delete, text, update
-from sqlalchemy.exc import DBAPIError
 
 
 class Snapshot(BaseModel):

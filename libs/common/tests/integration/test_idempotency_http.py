@@ -10,15 +10,16 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from o2c_common.audit import record_audit
 from o2c_common.auth import CurrentPrincipal, JWTVerifier, mint_token
 from o2c_common.db import Database, audit_log_table, idempotency_keys_table
 from o2c_common.errors import Conflict, install_problem_handlers
 from o2c_common.http import Idempotency, IdempotencyStore, idempotency
 from o2c_common.observability import install_observability
-from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 SECRET = "integration-secret-integration-secret-0123"
 

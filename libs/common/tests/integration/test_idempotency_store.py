@@ -7,6 +7,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select, text
+
 from o2c_common.audit import record_audit
 from o2c_common.db import Database, audit_log_table
 from o2c_common.http import (
@@ -16,7 +18,6 @@ from o2c_common.http import (
     IdempotencyStore,
     StoredResponse,
 )
-from sqlalchemy import func, select, text
 
 REQUEST = {"method": "POST", "path": "/cases", "request_hash": "hash-1"}
 RESPONSE = StoredResponse(

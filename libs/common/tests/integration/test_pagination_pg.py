@@ -3,10 +3,11 @@ ties, with the cursor round-tripping a timestamptz to the microsecond."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from o2c_common.audit import record_audit
 from o2c_common.db import Database, audit_log_table
 from o2c_common.http import PageRequest, build_page, decode_cursor, keyset_select
-from sqlalchemy import select
 
 T = audit_log_table
 

@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
+
 from o2c_common.auth import (
     CurrentPrincipal,
     JWTVerifier,

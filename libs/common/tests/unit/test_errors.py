@@ -8,6 +8,8 @@ import httpx
 import pytest
 import structlog.testing
 from fastapi import FastAPI, Query
+from pydantic import BaseModel
+
 from o2c_common.errors import (
     PROBLEM_MEDIA_TYPE,
     Conflict,
@@ -20,7 +22,6 @@ from o2c_common.errors import (
     problem_responses,
 )
 from o2c_common.observability import install_observability
-from pydantic import BaseModel
 
 
 class Line(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+
 from o2c_common.errors import install_problem_handlers
 from o2c_common.http import (
     etag_for_content,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from o2c_common.events import REGISTRY, TOPICS, Event
 from o2c_common.events.catalog import (
     asyncapi_document,

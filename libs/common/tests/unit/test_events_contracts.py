@@ -6,11 +6,12 @@ import re
 from datetime import datetime
 
 import pytest
+from pydantic import ValidationError
+
 from o2c_common.events import REGISTRY, TOPICS, Event, EventPayload
 from o2c_common.events.contracts.collections import PaymentApplied
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
-from pydantic import ValidationError
 
 EXPECTED_KEYS = {
     # invoicing

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from o2c_common.events import Event, EventDecodeError
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import CashApplication, PaymentApplied
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
-from pydantic import ValidationError
 
 MAX_WHOLE = 10**14 - 1
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
+
 from o2c_common.auth import CurrentPrincipal, JWTVerifier
 from o2c_common.errors import install_problem_handlers
 from o2c_common.observability import (

@@ -8,6 +8,7 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Response
+
 from o2c_common.auth import CurrentPrincipal, JWTVerifier, mint_token
 from o2c_common.errors import BadRequest, install_problem_handlers
 from o2c_common.http import Idempotency, StoredResponse, idempotency, normalise_key, request_fingerprint

@@ -11,6 +11,8 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+
 from o2c_common.errors import NotFound, install_problem_handlers
 from o2c_common.observability import (
     Metrics,
@@ -19,7 +21,6 @@ from o2c_common.observability import (
     get_correlation_id,
     install_observability,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 
 def build_app(*, with_metrics: bool = True) -> FastAPI:

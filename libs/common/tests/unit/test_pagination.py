@@ -12,6 +12,11 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, Integer, MetaData, Numeric, String, Table, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import UUID
+
 from o2c_common.errors import ValidationFailed, install_problem_handlers
 from o2c_common.http import (
     Page,
@@ -22,10 +27,6 @@ from o2c_common.http import (
     encode_cursor,
     keyset_select,
 )
-from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, MetaData, Numeric, String, Table, select
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import UUID
 
 metadata = MetaData()
 items_table = Table(

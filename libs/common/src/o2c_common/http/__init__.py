@@ -40,11 +40,11 @@ from o2c_common.http.pagination import (
 __all__ = [
     "DEFAULT_LIMIT",
     "IDEMPOTENCY_KEY_HEADER",
-    "IdempotencyDep",
     "MAX_LIMIT",
     "REPLAYED_HEADER",
     "Claim",
     "Idempotency",
+    "IdempotencyDep",
     "IdempotencyKeyInProgress",
     "IdempotencyKeyReused",
     "IdempotencyStore",

@@ -53,7 +53,7 @@ class ConsumerStats:
     lag: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
-class _RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
+class _RebalanceGate(ConsumerRebalanceListener):
     """Makes a rebalance wait until the batch in hand is committed."""
 
     def __init__(self, lock: asyncio.Lock) -> None:

@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from aiokafka import AIOKafkaProducer
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
     kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | credit_note | write_off …
-    amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, − reduces it
+    amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
     effective_date: Mapped[date] = mapped_column(Date)
     source_event_id: Mapped[uuid.UUID | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)

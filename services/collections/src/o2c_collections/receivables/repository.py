@@ -19,7 +19,7 @@ async def add(session: AsyncSession, item: OpenItem, entry: LedgerEntry) -> None
     await session.flush()
 
 
-def list_query(*, customer_id: str | None, team: str | None) -> Select[tuple[OpenItem]]:
+def list_query(*, customer_id: str | None, team: str | None) -> Select[OpenItem]:
     stmt = select(OpenItem)
     if customer_id is not None:
         stmt = stmt.where(OpenItem.customer_id == customer_id)

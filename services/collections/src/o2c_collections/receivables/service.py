@@ -9,8 +9,8 @@ from o2c_collections.receivables.models import LedgerEntry, OpenItem
 from o2c_collections.receivables.schemas import OpenItemRead
 from o2c_common.auth import Principal, ensure_team_access
 from o2c_common.errors import NotFound
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.http import Page, PageRequest, build_page, keyset_select
 
 
 async def open_receivable(session: AsyncSession, *, fact: InvoiceIssued, event_id: uuid.UUID) -> OpenItem | None:

@@ -36,7 +36,7 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> Invoice | None
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def list_query(*, customer_id: str | None, team: str | None) -> Select[tuple[Invoice]]:
+def list_query(*, customer_id: str | None, team: str | None) -> Select[Invoice]:
     stmt = select(Invoice).options(selectinload(Invoice.lines))
     if customer_id is not None:
         stmt = stmt.where(Invoice.customer_id == customer_id)

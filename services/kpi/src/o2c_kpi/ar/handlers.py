@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import PaymentApplied
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
+from o2c_common.inbox import Handlers
 from o2c_kpi.ar import service
 
 
@@ -23,7 +24,7 @@ async def on_credit_note_issued_reduce_receivable(session: AsyncSession, event: 
     await service.record_credit_note(session, event_id=event.id, fact=event.data)
 
 
-HANDLERS = {
+HANDLERS: Handlers = {
     InvoiceIssued: on_invoice_issued_add_receivable,
     PaymentApplied: on_payment_applied_reduce_receivables,
     CreditNoteIssued: on_credit_note_issued_reduce_receivable,

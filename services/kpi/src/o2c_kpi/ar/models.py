@@ -11,7 +11,7 @@ from o2c_kpi.db import Base
 
 
 class ReceivableMovement(Base):
-    """A change of AR taken from an event: + when an invoice is issued, − for cash applied and credits.
+    """A change of AR taken from an event: + when an invoice is issued, - for cash applied and credits.
 
     AR as of day D is the sum of movements effective on or before D, so every figure can be rebuilt
     from the topics alone.

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ async def add_movements(session: AsyncSession, rows: list[dict[str, object]]) ->
         await session.execute(insert(ReceivableMovement).values(rows).on_conflict_do_nothing())
 
 
-async def open_ar(session: AsyncSession, *, as_of: date) -> Sequence[Row[tuple[str, object, int]]]:
+async def open_ar(session: AsyncSession, *, as_of: date) -> list[tuple[str, Any, int]]:
     per_invoice = (
         select(ReceivableMovement.currency, ReceivableMovement.invoice_id,
                func.sum(ReceivableMovement.amount).label("balance"))
@@ -29,4 +29,4 @@ async def open_ar(session: AsyncSession, *, as_of: date) -> Sequence[Row[tuple[s
         .group_by(per_invoice.c.currency)
         .order_by(per_invoice.c.currency)
     )
-    return (await session.execute(stmt)).all()
+    return [(row[0], row[1], int(row[2])) for row in (await session.execute(stmt)).all()]
