@@ -85,7 +85,7 @@ def test_json_schema_per_registered_type_in_serialization_mode() -> None:
     for ce_type, schema in schemas.items():
         assert schema["title"] == REGISTRY[ce_type].__name__
         assert schema["x-o2c-event"]["ce_type"] == ce_type
-        assert schema["additionalProperties"] is False
+        assert schema.get("additionalProperties", True) is not False  # tolerant reader: additions allowed
     applied = schemas["o2c.payment.applied.v1"]
     application = applied["$defs"]["CashApplication"]["properties"]["amount"]
     assert application["type"] == "string"

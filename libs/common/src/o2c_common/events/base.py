@@ -19,9 +19,13 @@ TOPICS = {
 
 
 class EventPayload(BaseModel):
-    """The ``data`` of a CloudEvent. Subclasses are registered with :func:`event`."""
+    """The ``data`` of a CloudEvent. Subclasses are registered with :func:`event`.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Tolerant reader: unknown fields are ignored, so a producer may add an optional field before every
+    consumer knows it (rolling deploys). A breaking change is a new version (``...v2``), not an edit.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_type: ClassVar[str]  # e.g. "invoice.issued"
     version: ClassVar[int]

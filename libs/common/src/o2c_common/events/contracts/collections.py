@@ -62,7 +62,7 @@ DisputeRootCause = Literal[
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class CashApplication(_Item):
