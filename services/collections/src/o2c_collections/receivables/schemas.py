@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from o2c_common.events.types import Amount
+from o2c_common.money import round_money
 
 
 class OpenItemRead(BaseModel):
@@ -23,3 +24,9 @@ class OpenItemRead(BaseModel):
     due_date: date
     status: str
     opened_at: datetime
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> OpenItemRead:
+        self.original_amount = round_money(self.original_amount, self.currency)
+        self.open_amount = round_money(self.open_amount, self.currency)
+        return self

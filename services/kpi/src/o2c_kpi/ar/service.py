@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.events.contracts.collections import PaymentApplied
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
+from o2c_common.money import round_money
 from o2c_kpi.ar import repository
 from o2c_kpi.ar.schemas import OpenArByCurrency, OpenArRead
 
@@ -43,6 +44,6 @@ async def record_credit_note(session: AsyncSession, *, event_id: uuid.UUID, fact
 async def open_ar(session: AsyncSession, *, as_of: date) -> OpenArRead:
     rows = await repository.open_ar(session, as_of=as_of)
     return OpenArRead(as_of=as_of, totals=[
-        OpenArByCurrency(currency=currency, amount=Decimal(str(amount)), invoices=int(count))
+        OpenArByCurrency(currency=currency, amount=round_money(Decimal(amount), currency), invoices=count)
         for currency, amount, count in rows
     ])

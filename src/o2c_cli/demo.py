@@ -1,0 +1,46 @@
+"""Demo data for `o2c dev --demo`: a few customers' invoices and escalation cases, created over the APIs."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+
+from o2c_common.auth import mint_token
+from o2c_common.settings import DEV_JWT_SECRET
+
+CUSTOMERS = [("CUST-1001", "US01", "USD", "vendor-a"), ("CUST-1002", "US01", "USD", "vendor-a"),
+             ("CUST-2001", "DE01", "EUR", "vendor-b"), ("CUST-3001", "GB01", "GBP", None)]
+
+
+def load_demo(*, console: Console, base_host: str = "127.0.0.1", invoices: int = 24, seed: int = 7) -> None:
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
+                       issuer="o2c", audience="o2c")
+    headers = {"Authorization": f"Bearer {token}"}
+    today = datetime.now(UTC).date()
+    with httpx.Client(base_url=f"http://{base_host}:8001", headers=headers, timeout=10) as invoicing, \
+            Progress(console=console, transient=True) as progress:
+        task = progress.add_task("demo invoices", total=invoices)
+        for n in range(invoices):
+            customer, entity, currency, team = rng.choice(CUSTOMERS)
+            body = {
+                "legal_entity": entity, "customer_id": customer, "currency": currency, "owning_team": team,
+                "issue_date": (today - timedelta(days=rng.randint(0, 90))).isoformat(),
+                "payment_terms_days": rng.choice([30, 45, 60]), "po_number": f"PO-{4000 + n}",
+                "lines": [{"description": f"Service package {k + 1}", "quantity": str(rng.randint(1, 5)),
+                           "unit_price": f"{rng.randint(50, 5000)}.{rng.randint(0, 99):02d}", "tax_rate": "0.20"}
+                          for k in range(rng.randint(1, 3))],
+            }
+            invoicing.post("/invoices", json=body, headers={"Idempotency-Key": f"demo-invoice-{seed}-{n}"})\
+                .raise_for_status()
+            progress.advance(task)
+    with httpx.Client(base_url=f"http://{base_host}:8004", headers=headers, timeout=10) as escalation:
+        escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={
+            "title": "Invoice rejected twice by the customer's portal", "description": "PO mismatch on lines 2-3",
+            "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
+            "owning_team": "vendor-a"}).raise_for_status()
+    console.print(f"[green]✓[/] demo data: {invoices} invoices issued, 1 escalation case opened")
