@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
 import httpx
+from aiokafka import AIOKafkaConsumer
 
 from o2c_cli.stack import Stack
+from o2c_common.events import Event
 
 from .conftest import client
 
@@ -49,6 +53,10 @@ def test_invoice_flows_from_invoicing_to_collections_and_kpi(stack: Stack) -> No
     assert receivable["customer_id"] == "CUST-E2E"
 
     eventually(lambda: True if open_ar_usd(kpi) == before + Decimal("110.01") else None)
+
+    issued = _find_event(stack.kafka, "o2c.invoicing.events", key=invoice["id"])
+    assert issued.type == "o2c.invoice.issued.v1" and issued.source == "/o2c/invoicing"
+    assert issued.correlation_id == "e2e-corr-1"  # carried from the request into the event's headers
 
 
 def test_escalation_case_is_accepted_and_readable_by_its_requester(stack: Stack) -> None:
@@ -111,3 +119,21 @@ def test_vendor_agent_lists_only_their_team_and_pages_are_bounded(stack: Stack) 
     assert agent.get("/invoices", params={"limit": 500}).status_code == 422
     other = next(i for i in admin.get("/invoices", params={"customer_id": "CUST-vendor-b"}).json()["items"])
     assert agent.get(f"/invoices/{other['id']}").status_code == 403
+
+
+def _find_event(bootstrap: str, topic: str, *, key: str) -> Event:
+    async def read() -> Event:
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                    group_id=f"e2e-reader-{uuid.uuid4()}")
+        await consumer.start()
+        try:
+            for _ in range(100):
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    for r in records:
+                        if r.key == key.encode():
+                            return Event.from_kafka(r.key, r.value, r.headers)
+            raise AssertionError(f"no event with key {key} on {topic}")
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
