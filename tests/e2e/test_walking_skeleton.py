@@ -137,3 +137,30 @@ def _find_event(bootstrap: str, topic: str, *, key: str) -> Event:
             await consumer.stop()
 
     return asyncio.run(read())
+
+
+def test_metrics_show_the_relay_and_consumers_at_work(stack: Stack) -> None:
+    invoicing = client(stack, "invoicing")
+    assert invoicing.post("/invoices", json={
+        "legal_entity": "US01", "customer_id": "CUST-METRICS", "currency": "USD",
+        "lines": [{"description": "x", "quantity": "1", "unit_price": "1.00"}]}).status_code == 201
+    ports = stack.config.ports
+
+    def scrape(service: str) -> str:
+        return httpx.get(f"http://127.0.0.1:{ports[service]}/metrics").text
+
+    published = eventually(lambda: _metric(scrape("invoicing"), 'events_published_total{topic="o2c.invoicing.events"}'))
+    assert published >= 1
+    assert _metric(scrape("invoicing"), "outbox_backlog") is not None
+    consumed = eventually(lambda: _metric(scrape("collections"),
+                                          'events_consumed_total{group="collections",topic="o2c.invoicing.events"}'))
+    assert consumed >= 1
+    assert 'consumer_lag{group="kpi"' in scrape("kpi")
+    assert 'http_requests_total{method="POST",route="/invoices",status="201"}' in scrape("invoicing")
+
+
+def _metric(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
