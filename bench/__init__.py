@@ -1,0 +1,1 @@
+"""Throughput and freshness bench: ``python -m bench`` (see docs/performance.md)."""

@@ -1,0 +1,100 @@
+"""The bench's own infrastructure: an embedded PostgreSQL (durable, as in dev) and a Tansu broker on
+free ports, plus the small statistics helpers every phase shares."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
+from o2c_cli.testing import Infra
+
+PG_SETTINGS = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
+               "shared_buffers", "track_commit_timestamp")
+
+
+@dataclass
+class BenchInfra:
+    infra: Infra
+    pg: EmbeddedPostgres
+    broker: TansuBroker
+    pg_settings: dict[str, str]
+
+
+@contextmanager
+def bench_infra(data_dir: Path) -> Iterator[BenchInfra]:
+    """Start PostgreSQL and the broker; both are stopped when the block ends (also on Ctrl-C or errors).
+
+    PostgreSQL runs with the dev launcher's durable settings (fsync, synchronous_commit and
+    full_page_writes on). ``track_commit_timestamp`` is switched on as the only difference, so the
+    freshness profile can read each transaction's commit time; it costs a few bytes per commit.
+    """
+    pg = EmbeddedPostgres(data_dir / "pgdata", port=free_port(), durable=True)
+    broker = TansuBroker(port=free_port(), log_path=data_dir / "tansu.log")
+    try:
+        pg.start()
+        pg.psql("ALTER SYSTEM SET track_commit_timestamp = on")
+        pg.stop()  # track_commit_timestamp needs a restart
+        pg.start()
+        broker.start()
+        settings = {name: pg.psql(f"SHOW {name}").strip() for name in PG_SETTINGS}
+        yield BenchInfra(Infra(pg_url=pg.url, kafka_bootstrap=broker.bootstrap_servers, broker=broker),
+                         pg, broker, settings)
+    finally:
+        broker.stop()
+        pg.stop()
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages * page_size / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        memory = "?"
+    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": memory, "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.release()}"}
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency distribution in milliseconds (nearest-rank percentiles)."""
+
+    n: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+
+    @classmethod
+    def of_seconds(cls, values: Sequence[float]) -> Stats:
+        ms = sorted(v * 1000 for v in values)
+        if not ms:
+            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
+        return cls(len(ms), pct(ms, 50), pct(ms, 95), pct(ms, 99), ms[-1], sum(ms) / len(ms))
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def pct(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return float(sorted_values[int(rank) - 1])
