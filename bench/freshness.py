@@ -1,0 +1,302 @@
+"""(c) End-to-end freshness: from sending ``POST /invoices`` to the moment the kpi read model holds the
+invoice, at a constant open-loop write rate, with the four services running as in dev.
+
+Visibility is watched without going through the services: one asyncpg connection polls the kpi
+database (``receivable_movements.invoice_id``, indexed) every ``poll_interval`` for the invoices
+still pending, and records the end of the first query that returns each. An invoice id is known
+once its POST answered, so it is watched from then on.
+
+The profile splits every invoice's freshness with the databases' own clocks (same machine, same
+clock as the bench): the invoice row's commit time (``pg_xact_commit_timestamp``, which is why the
+bench runs PostgreSQL with track_commit_timestamp), the outbox row's ``created_at`` (transaction
+start) and ``published_at`` (set right after the broker acknowledged), the kpi inbox row's
+``received_at`` (start of the consumer's transaction) and the kpi movement's commit time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.cpu import CpuMeter
+from bench.infra import Stats
+from o2c_cli.localstack import free_port
+from o2c_cli.services import SERVICES
+from o2c_cli.stack import Stack, StackConfig
+from o2c_cli.testing import Infra
+from o2c_common.auth import mint_token
+from o2c_common.db.database import asyncpg_dsn
+from o2c_common.settings import DEV_JWT_SECRET
+
+Progress = Callable[[str, int], Callable[[int], None]]
+LEGAL_ENTITIES = ("US01", "DE01", "GB01", "FR01", "NL01", "SG01", "JP01", "BR01")
+
+_POLL = "SELECT invoice_id FROM receivable_movements WHERE invoice_id = ANY($1::uuid[])"
+_INVOICING = """
+SELECT i.id, extract(epoch FROM pg_xact_commit_timestamp(i.xmin))::float8,
+       extract(epoch FROM o.created_at)::float8, extract(epoch FROM o.published_at)::float8
+FROM invoices i JOIN outbox o ON o.key = i.id::text AND o.event_type = 'o2c.invoice.issued.v1'
+WHERE i.id = ANY($1::uuid[])
+"""
+_KPI = """
+SELECT m.invoice_id, extract(epoch FROM ib.received_at)::float8,
+       extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8
+FROM receivable_movements m JOIN inbox ib ON ib.event_id = m.event_id AND ib.consumer = 'kpi'
+WHERE m.invoice_id = ANY($1::uuid[]) AND m.kind = 'invoice'
+"""
+
+COMPONENTS = (  # (key, label, from, to): the parts add up to the freshness
+    ("client", "POST due → sent (waiting for a free connection)", "due", "send"),
+    ("api", "POST sent → invoice committed (API)", "send", "api_commit"),
+    ("api_pre_tx", "  of which: sent → transaction start", "send", "tx_start"),
+    ("api_tx", "  of which: transaction start → commit", "tx_start", "api_commit"),
+    ("relay", "invoice committed → broker acked (relay)", "api_commit", "acked"),
+    ("delivery", "broker acked → kpi consumer transaction start", "acked", "received"),
+    ("apply", "kpi transaction start → commit", "received", "kpi_commit"),
+    ("observe", "kpi commit → seen by the bench's poller", "kpi_commit", "seen"),
+)
+
+
+@dataclass
+class FreshnessConfig:
+    rate: float = 200.0
+    duration: float = 30.0
+    entities: int = 4
+    poll_interval: float = 0.005
+    max_in_flight: int = 32
+    warmup: int = 40
+    settle_timeout: float = 60.0
+
+
+@dataclass
+class Sample:
+    i: int
+    target: float  # when the open-loop schedule says the POST is due
+    enqueued: float = 0.0
+    send: float = 0.0
+    recv: float = 0.0
+    status: int = 0
+    error: str = ""
+    invoice_id: uuid.UUID | None = None
+    seen: float = 0.0
+    polls: int = 0
+    t: dict[str, float] = field(default_factory=dict)
+
+
+class Poller:
+    """Polls the kpi read model for watched invoice ids on one connection."""
+
+    def __init__(self, conn: asyncpg.Connection, interval: float) -> None:
+        self.conn, self.interval = conn, interval
+        self.pending: dict[uuid.UUID, Sample] = {}
+        self.query_seconds: list[float] = []
+        self.first_poll_hits = 0
+        self._stopping = False
+
+    def watch(self, sample: Sample) -> None:
+        assert sample.invoice_id is not None
+        self.pending[sample.invoice_id] = sample
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def run(self) -> None:
+        while not self._stopping:
+            if self.pending:
+                ids = list(self.pending)
+                started = time.time()
+                rows = await self.conn.fetch(_POLL, ids)
+                now = time.time()
+                self.query_seconds.append(now - started)
+                for (invoice_id,) in rows:
+                    sample = self.pending.pop(invoice_id, None)
+                    if sample is not None:
+                        sample.seen = now
+                        self.first_poll_hits += sample.polls == 0
+                for invoice_id in ids:
+                    if invoice_id in self.pending:
+                        self.pending[invoice_id].polls += 1
+            await asyncio.sleep(self.interval)
+
+    async def drained(self, within: float) -> None:
+        deadline = time.time() + within
+        while self.pending and time.time() < deadline:  # noqa: ASYNC110 - another task empties it
+            await asyncio.sleep(0.05)
+
+
+def _body(i: int, entities: int) -> dict[str, Any]:
+    return {"legal_entity": LEGAL_ENTITIES[i % entities], "customer_id": f"BENCH-{i % 500:04d}",
+            "currency": "USD", "payment_terms_days": 30, "po_number": f"PO-BENCH-{i:07d}",
+            "lines": [{"description": "Bench widgets", "quantity": "3", "unit_price": "33.335", "tax_rate": "0.10"}]}
+
+
+async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rate: float, entities: int,
+                offset: int = 0, progress: Callable[[int], None] | None = None) -> list[Sample]:
+    """Open loop: POST i is due at start + i/rate whatever the previous ones are doing. At most one
+    POST per client is outstanding (each client holds one connection: httpx's pool gets slow with
+    many); a due POST waits for a free client, and that wait counts (freshness is from the due time)."""
+    queue: asyncio.Queue[Sample | None] = asyncio.Queue()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while (s := await queue.get()) is not None:
+            s.send = time.time()
+            try:
+                r = await client.post("/invoices", json=_body(offset + s.i, entities))
+                s.recv, s.status = time.time(), r.status_code
+                if r.status_code == 201:
+                    s.invoice_id = uuid.UUID(r.json()["id"])
+                    poller.watch(s)
+                else:
+                    s.error = r.text[:200]
+            except httpx.HTTPError as exc:
+                s.recv, s.error = time.time(), f"{type(exc).__name__}: {exc}"
+            if progress is not None:
+                progress(1)
+
+    workers = [asyncio.create_task(worker(c)) for c in clients[:n]]
+    start = time.time() + 0.02
+    samples = [Sample(i, start + i / rate) for i in range(n)]
+    try:
+        for s in samples:
+            delay = s.target - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            s.enqueued = time.time()
+            queue.put_nowait(s)
+        for _ in workers:
+            queue.put_nowait(None)
+        await asyncio.gather(*workers)
+    finally:
+        for w in workers:
+            w.cancel()
+    return samples
+
+
+async def _profile(stack: Stack, samples: list[Sample]) -> None:
+    ids = [s.invoice_id for s in samples if s.invoice_id is not None]
+    by_id = {s.invoice_id: s for s in samples if s.invoice_id is not None}
+    inv = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["invoicing"])))
+    kpi = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["kpi"])))
+    try:
+        for invoice_id, api_commit, tx_start, acked in await inv.fetch(_INVOICING, ids):
+            by_id[invoice_id].t.update(api_commit=api_commit, tx_start=tx_start, acked=acked)
+        for invoice_id, received, kpi_commit in await kpi.fetch(_KPI, ids):
+            by_id[invoice_id].t.update(received=received, kpi_commit=kpi_commit)
+    finally:
+        await inv.close()
+        await kpi.close()
+    for s in samples:
+        s.t.update(due=s.target, send=s.send, seen=s.seen)
+
+
+def summarize(cfg: FreshnessConfig, samples: list[Sample], poller: Poller) -> dict[str, Any]:
+    ok = [s for s in samples if s.status == 201]
+    seen = [s for s in ok if s.seen]
+    span = samples[-1].enqueued - samples[0].enqueued
+    components: dict[str, Any] = {}
+    for key, label, a, b in COMPONENTS:
+        values = [s.t[b] - s.t[a] for s in seen if s.t.get(a) and s.t.get(b)]
+        components[key] = {"label": label, **Stats.of_seconds(values).as_dict()}
+    errors = Counter(s.error[:80] or str(s.status) for s in samples if s.status != 201)
+    return {
+        "rate": cfg.rate, "duration_s": cfg.duration, "legal_entities": cfg.entities,
+        "poll_interval_ms": cfg.poll_interval * 1000,
+        "sent": len(samples), "ok": len(ok), "errors": dict(errors), "seen": len(seen), "unseen": len(ok) - len(seen),
+        "achieved_rate": round((len(samples) - 1) / span, 1) if span else 0.0,
+        "completed_rate": round(len(ok) / (max(s.recv for s in ok) - samples[0].target), 1) if ok else 0.0,
+        "max_in_flight": cfg.max_in_flight,
+        "schedule_slip": Stats.of_seconds([s.enqueued - s.target for s in samples]).as_dict(),
+        "write_latency": Stats.of_seconds([s.recv - s.send for s in ok]).as_dict(),
+        "write_latency_from_due": Stats.of_seconds([s.recv - s.target for s in ok]).as_dict(),
+        "freshness": Stats.of_seconds([s.seen - s.target for s in seen]).as_dict(),
+        "freshness_to_kpi_commit": Stats.of_seconds(
+            [s.t["kpi_commit"] - s.target for s in seen if s.t.get("kpi_commit")]).as_dict(),
+        "components": components,
+        "poll_query": Stats.of_seconds(poller.query_seconds).as_dict(),
+        "seen_on_first_poll": poller.first_poll_hits,
+    }
+
+
+async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress | None,
+                   cpu: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    token = mint_token(secret=DEV_JWT_SECRET, subject="bench", roles=["billing_specialist"],
+                       ttl=timedelta(hours=2), issuer="o2c", audience="o2c")
+    base = f"http://127.0.0.1:{stack.config.ports['invoicing']}"
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    pids = {name: proc.pid for name, proc in stack.processes.items()} | cpu.get("pids", {})
+    results = []
+    async with contextlib.AsyncExitStack() as stack_of_clients:
+        clients = [await stack_of_clients.enter_async_context(httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=one))
+            for _ in range(max(c.max_in_flight for c in cfgs))]
+        for number, cfg in enumerate(cfgs):
+            kpi = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["kpi"])))
+            poller = Poller(kpi, cfg.poll_interval)
+            poll_task = asyncio.create_task(poller.run())
+            try:
+                # Warm-up (not measured): connections, caches, the consumers' partitions; and a drained pipeline.
+                warm = await drive(clients[:cfg.max_in_flight], poller, n=cfg.warmup, rate=min(cfg.rate, 50),
+                                   entities=cfg.entities,
+                                   offset=(2 * number + 1) * 1_000_000,
+                                   progress=progress("warm-up writes", cfg.warmup) if progress else None)
+                await poller.drained(60)
+                if poller.pending or not all(s.status == 201 for s in warm):
+                    raise RuntimeError(f"warm-up failed: {[s.error for s in warm if s.error][:3]}; "
+                                       f"{len(poller.pending)} invoices never reached kpi")
+                poller.first_poll_hits, poller.query_seconds = 0, []
+                meter = CpuMeter(pids, cpu.get("trees"))
+                load_before = os.getloadavg()[0]
+                meter.start()
+                n = max(1, int(cfg.rate * cfg.duration))
+                samples = await drive(clients[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, entities=cfg.entities,
+                                      offset=2 * number * 1_000_000,
+                                      progress=progress(f"POST /invoices at {cfg.rate:g}/s", n) if progress else None)
+                usage = meter.stop()
+                await poller.drained(cfg.settle_timeout)
+            finally:
+                poller.stop()
+                await poll_task
+                await kpi.close()
+            await _profile(stack, samples)
+            result = summarize(cfg, samples, poller)
+            result["cpu_percent"] = usage
+            result["load_average_before"] = round(load_before, 2)
+            results.append(result)
+    return results
+
+
+def run_freshness(infra: Infra, data_dir: Path, cfgs: list[FreshnessConfig], *, progress: Progress | None = None,
+                  note: Callable[[str], None] = print, cpu: dict[str, dict[str, int]] | None = None,
+                  ) -> list[dict[str, Any]]:
+    """Start the four services against the bench's PostgreSQL and broker (settings as ``o2c dev``),
+    measure each load in turn, and stop them again whatever happens. ``cpu`` names further processes
+    to meter: ``{"pids": {name: pid}, "trees": {name: parent pid}}``."""
+    stack = Stack(StackConfig(data_dir=data_dir, external_pg_url=infra.pg_url, external_kafka=infra.kafka_bootstrap,
+                              ports={name: free_port() for name in SERVICES}))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        stack.create_databases()
+        stack.create_topics()
+        for service in SERVICES.values():
+            stack.migrate(service)
+        started = time.monotonic()
+        for service in SERVICES.values():
+            stack.start_service(service)
+        for service in SERVICES.values():
+            stack.wait_ready(service, timeout=120)
+        note(f"four services ready in {time.monotonic() - started:.1f}s (logs in {data_dir / 'logs'})")
+        return asyncio.run(_measure(stack, cfgs, progress, cpu or {}))
+    finally:
+        stack.stop()
