@@ -1,14 +1,64 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
+from o2c_common.events import TOPICS
+from o2c_common.outbox import Outbox
+from o2c_common.settings import ServiceSettings
+from o2c_common.workers import ConsumerSpec
+from o2c_escalation.actions.router import router as actions_router
+from o2c_escalation.calendars.router import router as calendars_router
+from o2c_escalation.cases.handlers import CaseHandlers
 from o2c_escalation.cases.router import router as cases_router
+from o2c_escalation.comments.router import router as comments_router
 from o2c_escalation.config import EscalationSettings
+from o2c_escalation.lifecycle.router import router as lifecycle_router
+from o2c_escalation.routing.router import router as routing_router
+from o2c_escalation.sla.router import router as sla_router
+from o2c_escalation.views.router import router as views_router
+from o2c_escalation.webhooks.router import router as webhooks_router
+from o2c_escalation.workers import BackgroundTasks
+
+CONSUMER_GROUP = "escalation"
+
+
+def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+    assert isinstance(settings, EscalationSettings)
+    return [ConsumerSpec(
+        group_id=CONSUMER_GROUP,
+        topics=(TOPICS["kpi"], TOPICS["collections"], TOPICS["invoicing"]),
+        handlers=CaseHandlers(settings=settings, outbox=outbox).handlers(),
+    )]
 
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings=settings or EscalationSettings(),
+    settings = settings or EscalationSettings()
+    app = create_service_app(
+        settings=settings,
         title="o2c escalation",
         description="The first-level escalation desk: cases, tiers, SLA clocks, corrective actions, webhooks.",
-        routers=[cases_router],
+        routers=[cases_router, lifecycle_router, comments_router, actions_router, views_router, routing_router,
+                 calendars_router, sla_router, webhooks_router],
+        consumers=consumers,
     )
+    common_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The common lifespan (database, relay, consumers), then this service's sweeper and webhook sender."""
+        async with common_lifespan(app):
+            tasks = BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings) \
+                if settings.run_workers else None
+            app.state.background_tasks = tasks
+            if tasks is not None:
+                tasks.start()
+            try:
+                yield
+            finally:
+                if tasks is not None:
+                    await tasks.stop()
+
+    app.router.lifespan_context = lifespan
+    return app
