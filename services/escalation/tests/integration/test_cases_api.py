@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.escalation.tests.conftest import AGENT_A, AGENT_B, REQUESTER, SUPERVISOR, Service, problem
+from services.escalation.tests.conftest import REQUESTER, Service
 
 pytestmark = pytest.mark.integration
 
