@@ -78,6 +78,10 @@ class Service:
         async with self.db.unit_of_work() as session:
             return (await session.execute(text(sql), params)).scalar()
 
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.db.unit_of_work() as session:
+            await session.execute(text(sql), params)
+
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         async with self.db.unit_of_work() as session:
             return list((await session.execute(text(sql), params)).all())
@@ -100,8 +104,8 @@ class Service:
 
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> EscalationSettings:
-    return EscalationSettings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, run_workers=False,
-                              log_json=False, environment="test", **overrides)
+    values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test", **overrides}
+    return EscalationSettings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, **values)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -36,4 +36,4 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
             .where(SlaTimer.status == "running", SlaTimer.due_at <= now)
             .order_by(SlaTimer.due_at, SlaTimer.id).limit(limit)
             .with_for_update(skip_locked=True))
-    return [(timer, case) for timer, case in (await session.execute(stmt)).tuples().all()]
+    return [(timer, case) for timer, case in (await session.execute(stmt)).all()]

@@ -19,7 +19,7 @@ async def aging(session: AsyncSession, *, visible: ColumnElement[bool] | None,
     if visible is not None:
         stmt = stmt.where(visible)
     stmt = stmt.group_by(Case.severity, bucket)
-    return [(s, b, int(n)) for s, b, n in (await session.execute(stmt)).tuples().all()]
+    return [(s, b, int(n)) for s, b, n in (await session.execute(stmt)).all()]
 
 
 async def counts(session: AsyncSession, *, by: str, visible: ColumnElement[bool] | None,
@@ -31,4 +31,4 @@ async def counts(session: AsyncSession, *, by: str, visible: ColumnElement[bool]
     if open_only:
         stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
     stmt = stmt.group_by(column).order_by(func.count().desc(), column)
-    return [(k, int(n)) for k, n in (await session.execute(stmt)).tuples().all()]
+    return [(k, int(n)) for k, n in (await session.execute(stmt)).all()]

@@ -50,7 +50,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
             .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
             .with_for_update(of=Delivery, skip_locked=True))
-    return [(d, s) for d, s in (await session.execute(stmt)).tuples().all()]
+    return [(d, s) for d, s in (await session.execute(stmt)).all()]
 
 
 async def requeue_failed(session: AsyncSession, *, now: datetime, subscription_id: uuid.UUID | None,
