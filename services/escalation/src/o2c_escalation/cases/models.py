@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from o2c_escalation.db import Base
 
 OPEN_STATUSES = ("open", "acknowledged", "in_progress", "waiting_on_requester")
+OPEN_SOURCE_KEY_PREDICATE = "source_key IS NOT NULL AND status <> 'closed'"
 
 
 class Case(Base):
@@ -17,7 +18,7 @@ class Case(Base):
     __table_args__ = (
         # One case per source key until it is closed: duplicate or replayed facts never open a second one.
         Index("uq_cases_open_source_key", "source_key", unique=True,
-              postgresql_where=text("source_key IS NOT NULL AND status <> 'closed'")),
+              postgresql_where=text(OPEN_SOURCE_KEY_PREDICATE)),
         Index("ix_cases_status_opened_at", "status", "opened_at"),
         Index("ix_cases_assignee", "assignee"),
     )

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_escalation.cases.models import Case, OwnershipChange, StatusChange
+from o2c_escalation.cases.models import OPEN_SOURCE_KEY_PREDICATE, Case, OwnershipChange, StatusChange
 
 
 async def add(session: AsyncSession, case: Case) -> Case:
@@ -21,7 +21,7 @@ async def add_if_no_open_case(session: AsyncSession, values: dict[str, object]) 
     concurrent duplicates cannot both win); None when one exists."""
     stmt = (insert(Case).values(**values)
             .on_conflict_do_nothing(index_elements=[Case.source_key],
-                                    index_where=Case.source_key.is_not(None) & (Case.status != "closed"))
+                                    index_where=text(OPEN_SOURCE_KEY_PREDICATE))
             .returning(Case.id))
     case_id = (await session.execute(stmt)).scalar_one_or_none()
     if case_id is None:
