@@ -110,9 +110,11 @@ def sections(results: dict[str, Any]) -> list[Section]:
                     f"{meta.get('machine', {}).get('cores', '?')} cores)",
                     ["process", *[f"@{f['rate']:g}/s" for f in fresh]],
                     [[n, *[_f(f["cpu_percent"].get(n, float("nan"))) for f in fresh]] for n in names]))
-        out.append(("(c) measurement quality", ["", *[f"@{f['rate']:g}/s" for f in fresh]], [
+        out.append(("(c) load generator and measurement quality", ["", *[f"@{f['rate']:g}/s" for f in fresh]], [
             ["load generator slip behind schedule p99 ms", *[_f(f["schedule_slip"]["p99"]) for f in fresh]],
             ["max POSTs in flight (connections)", *[str(f["max_in_flight"]) for f in fresh]],
+            ["legal entities (invoice numbers: one locked counter each)", *[str(f["legal_entities"]) for f in fresh]],
+            ["kpi poll interval ms", *[_f(f["poll_interval_ms"]) for f in fresh]],
             ["poll query p50 / p99 ms", *[f"{_f(f['poll_query']['p50'], 2)} / {_f(f['poll_query']['p99'], 2)}"
                                          for f in fresh]],
             ["invoices already visible at their first poll", *[f"{f['seen_on_first_poll']:,}" for f in fresh]],
