@@ -53,7 +53,7 @@ async def transition(session: AsyncSession, *, case_id: uuid.UUID, data: Transit
     if case.status not in allowed_from:
         raise Conflict(f"cannot {data.action} a case that is {case.status}", type="invalid-transition",
                        title="Invalid transition",
-                       extensions={"status": case.status, "allowed_from": sorted(allowed_from)})
+                       extensions={"case_status": case.status, "allowed_from": sorted(allowed_from)})
     now = datetime.now(UTC)
     from_status = case.status
     case.status = to_status
