@@ -2,8 +2,9 @@
 
 (a) case creation rate over the API (in-process ASGI, full request path: auth, routing, SLA clocks in the
     team's calendar, audit, outbox), sequential and with 8 concurrent clients;
-(b) the time one SLA timer sweep takes with 100,000 open cases: nothing due (the common case), and with a
-    full batch (sweep_batch_size, default 100; --batch to change) of due timers each escalating its case (two outbox events and the history written).
+(b) the time one SLA timer sweep takes with 100,000 open cases: nothing due (the common case), and with
+    a full batch (sweep_batch_size, default 100; --batch to change) of due timers, each escalating its
+    case (two outbox events and the history written).
 
 It starts its own embedded PostgreSQL (durable settings, as in dev) on a free port and removes it after.
 """

@@ -20,7 +20,7 @@ class EscalationSettings(ServiceSettings):
     broken_promise_threshold: int = Field(default=2, ge=1, description="Open a case at the Nth broken promise.")
     # Durable SLA timers and webhook deliveries, swept by background tasks when run_workers is on.
     sweep_interval_s: float = Field(default=1.0, gt=0)
-    sweep_batch_size: int = Field(default=100, ge=1, description="Timers fired per sweep transaction (about 6 ms each).")
+    sweep_batch_size: int = Field(default=100, ge=1, description="Timers fired per sweep (about 6 ms each).")
     webhook_interval_s: float = Field(default=1.0, gt=0)
     webhook_batch_size: int = Field(default=50, ge=1)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
