@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 
@@ -27,6 +28,19 @@ from o2c_common.workers import ConsumerSpec, Workers
 ConsumersFactory = Callable[[ServiceSettings, Outbox], list[ConsumerSpec]]
 
 
+class BackgroundWorker(Protocol):
+    """A service's own durable background work (timer sweeps, webhook deliveries…) beside relay and consumers."""
+
+    def start(self) -> None: ...
+
+    def running(self) -> bool: ...
+
+    async def stop(self) -> None: ...
+
+
+BackgroundFactory = Callable[[FastAPI], BackgroundWorker]
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -34,8 +48,11 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     consumers: ConsumersFactory | None = None,
+    background: BackgroundFactory | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
+    """The app of one service. ``consumers`` and ``background`` run only where ``run_workers`` is set;
+    readiness then requires them to be running."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(level=settings.log_level, json=settings.log_json, service=settings.service_name)
@@ -54,11 +71,17 @@ def create_service_app(
             on_dead_letter=lambda group: metrics.dead_letters_total.labels(group=group).inc(),
         ) if settings.run_workers else None
         app.state.workers = workers
+        app.state.background = None
         try:
             if workers is not None:
                 await workers.start()
+                if background is not None:
+                    app.state.background = background(app)
+                    app.state.background.start()
             yield
         finally:
+            if app.state.background is not None:
+                await app.state.background.stop()
             if workers is not None:
                 await workers.stop()
             await db.dispose()
@@ -81,6 +104,9 @@ async def _workers_check(request: Request) -> None:
         return  # API-only replica: workers run in their own deployment
     if not workers.consumers_running():
         raise NotReady("consumers or relay not running")
+    background: BackgroundWorker | None = request.app.state.background
+    if background is not None and not background.running():
+        raise NotReady("background work not running")
 
 
 async def _sample_worker_metrics(request: Request) -> None:

@@ -1,6 +1,3 @@
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
@@ -35,30 +32,12 @@ def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or EscalationSettings()
-    app = create_service_app(
+    return create_service_app(
         settings=settings,
         title="o2c escalation",
         description="The first-level escalation desk: cases, tiers, SLA clocks, corrective actions, webhooks.",
         routers=[cases_router, lifecycle_router, comments_router, actions_router, views_router, routing_router,
                  calendars_router, sla_router, webhooks_router],
         consumers=consumers,
+        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )
-    common_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """The common lifespan (database, relay, consumers), then this service's sweeper and webhook sender."""
-        async with common_lifespan(app):
-            tasks = BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings) \
-                if settings.run_workers else None
-            app.state.background_tasks = tasks
-            if tasks is not None:
-                tasks.start()
-            try:
-                yield
-            finally:
-                if tasks is not None:
-                    await tasks.stop()
-
-    app.router.lifespan_context = lifespan
-    return app

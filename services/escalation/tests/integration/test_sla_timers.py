@@ -61,6 +61,21 @@ async def test_missed_acknowledge_escalates_through_l2_and_l3_then_expires(servi
     assert [c["id"] for c in breached["items"]] == [case["id"]]
 
 
+async def test_both_clocks_missed_in_one_sweep_escalate_the_case_once(service: Service) -> None:
+    case = await service.open_case(REQUESTER, owning_team="vendor-a", severity="P2")
+    await make_due(service, case["id"], "acknowledge")
+    await make_due(service, case["id"], "resolve")
+    assert await sweep(service) == 2
+    after = (await service.client.get(f"/cases/{case['id']}", headers=SUPERVISOR)).json()
+    assert (after["tier"], after["breach_count"]) == ("L2", 2)
+    assert await service.outbox_types() == [
+        "escalation.opened", "escalation.escalated", "escalation.sla_breached", "escalation.sla_breached"]
+    timers = await service.rows("SELECT clock, status, consumed_seconds, team, due_at > now() FROM sla_timers "
+                                "WHERE case_id = :c ORDER BY clock", c=case["id"])
+    assert [tuple(t) for t in timers] == [("acknowledge", "running", 0, "ar-supervisors", True),
+                                          ("resolve", "running", 0, "ar-supervisors", True)]
+
+
 async def test_acknowledged_case_does_not_fire_its_acknowledge_timer(service: Service) -> None:
     case = await service.open_case(REQUESTER, owning_team="vendor-a")
     assert (await service.transition(case["id"], "acknowledge", SUPERVISOR)).status_code == 200

@@ -4,6 +4,7 @@ manual escalation, and what a missed SLA target does (escalate to the next tier,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,7 @@ from o2c_escalation.lifecycle.schemas import EscalateWrite, TransitionWrite
 from o2c_escalation.routing.service import next_tier
 from o2c_escalation.sla import repository as sla_repository
 from o2c_escalation.sla import service as sla
+from o2c_escalation.sla.models import SlaTimer
 from o2c_escalation.webhooks.service import emit
 
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -133,13 +135,13 @@ def tier_team(tier: str, *, case: Case, settings: EscalationSettings) -> str:
 
 
 async def escalate(session: AsyncSession, *, case: Case, reason: str, actor: str, note: str | None, outbox: Outbox,
-                   settings: EscalationSettings, now: datetime, missed_clock: str | None = None) -> None:
-    """Move the case to the next tier's team; its clocks continue (a missed one starts over) in that calendar."""
+                   settings: EscalationSettings, now: datetime, missed_clocks: Collection[str] = ()) -> None:
+    """Move the case to the next tier's team; its clocks continue (missed ones start over) in that calendar."""
     tier = next_tier(case.tier)
     assert tier is not None
     from_tier, previous_team = case.tier, case.owning_team
     team = tier_team(tier, case=case, settings=settings)
-    await sla.move_to_team(session, case=case, team=team, now=now, restart=missed_clock)
+    await sla.move_to_team(session, case=case, team=team, now=now, restart=missed_clocks)
     case.tier, case.owning_team, case.assignee = tier, team, None
     await session.flush()
     await cases_repository.add_history(session, OwnershipChange(case_id=case.id, tier=tier, team=team, assignee=None,
@@ -158,28 +160,32 @@ async def escalate(session: AsyncSession, *, case: Case, reason: str, actor: str
 
 async def fire_due_timers(session: AsyncSession, *, outbox: Outbox, settings: EscalationSettings,
                           now: datetime | None = None) -> int:
-    """One sweep: every claimed timer is a missed target → next tier (or expired at L3) and a breach event."""
+    """One sweep: a case with missed targets goes to the next tier once (or its clocks expire at L3), with a
+    breach event per missed clock; when both clocks are due in one sweep, both start over in the new tier."""
     now = now or datetime.now(UTC)
     claimed = await sla_repository.claim_due(session, now=now, limit=settings.sweep_batch_size)
+    due_by_case: dict[uuid.UUID, tuple[Case, list[tuple[SlaTimer, datetime]]]] = {}
     for timer, case in claimed:
-        if timer.status != "running" or timer.due_at is None or timer.due_at > now:
-            continue  # changed earlier in this same sweep (a case with both clocks due)
-        due = timer.due_at
-        timer.breaches += 1
-        timer.last_fired_at = now
-        case.breach_count += 1
+        if timer.status == "running" and timer.due_at is not None and timer.due_at <= now:
+            due_by_case.setdefault(case.id, (case, []))[1].append((timer, timer.due_at))
+    for case, due in due_by_case.values():
+        for timer, _ in due:
+            timer.breaches += 1
+            timer.last_fired_at = now
+            case.breach_count += 1
         target_tier = next_tier(case.tier)
         if target_tier is not None:
-            await escalate(session, case=case, reason=f"{timer.clock}_sla_missed", actor=f"{SYSTEM}:sla-timer",
-                           note=None, outbox=outbox, settings=settings, now=now, missed_clock=timer.clock)
-        else:
-            timer.status, timer.due_at = "expired", None
-            await session.flush()
-            await record_audit(session, actor=f"{SYSTEM}:sla-timer", action="case.sla_expired", entity_type="case",
-                               entity_id=case.id, after={"clock": timer.clock, "due_at": due})
-        await emit(session, outbox=outbox, payload=EscalationSlaBreached(
-            **fact(case), clock=timer.clock, due_at=due, breached_at=now,
-            escalated_to_tier=target_tier,
-        ))
+            missed = sorted(timer.clock for timer, _ in due)  # "acknowledge" names the escalation when both missed
+            await escalate(session, case=case, reason=f"{missed[0]}_sla_missed", actor=f"{SYSTEM}:sla-timer",
+                           note=None, outbox=outbox, settings=settings, now=now, missed_clocks=missed)
+        for timer, due_at in due:
+            if target_tier is None:
+                timer.status, timer.due_at = "expired", None
+                await session.flush()
+                await record_audit(session, actor=f"{SYSTEM}:sla-timer", action="case.sla_expired", entity_type="case",
+                                   entity_id=case.id, after={"clock": timer.clock, "due_at": due_at})
+            await emit(session, outbox=outbox, payload=EscalationSlaBreached(
+                **fact(case), clock=timer.clock, due_at=due_at, breached_at=now, escalated_to_tier=target_tier,
+            ))
     return len(claimed)
 

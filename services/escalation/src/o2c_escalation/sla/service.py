@@ -6,7 +6,7 @@ mirrors the current due instants on the case for views.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,10 +77,10 @@ async def resume(session: AsyncSession, *, case: Case, now: datetime, clocks: tu
 
 
 async def move_to_team(session: AsyncSession, *, case: Case, team: str, now: datetime,
-                       restart: str | None = None) -> None:
-    """Running clocks continue in ``team``'s calendar; ``restart`` (a missed clock) starts over there."""
+                       restart: Collection[str] = ()) -> None:
+    """Running clocks continue in ``team``'s calendar; ``restart`` (missed clocks) start over there."""
     for timer in (await timers(session, case=case)).values():
-        if timer.clock == restart:
+        if timer.clock in restart:
             timer.status, timer.consumed_seconds, timer.running_since = "running", 0, now
         elif timer.status == "running":
             timer.consumed_seconds = int((await elapsed_of(session, timer, now=now)).total_seconds())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.auth import Principal
@@ -60,7 +61,7 @@ async def counts(session: AsyncSession, *, principal: Principal, by: CountBy, op
     return CountReport(by=by, rows=[CountRow(key=k, count=n) for k, n in rows])
 
 
-async def _page(session: AsyncSession, stmt: object, *, page: PageRequest, newest_first: bool) -> Page[CaseRead]:
+async def _page(session: AsyncSession, stmt: Select[Any], *, page: PageRequest, newest_first: bool) -> Page[CaseRead]:
     query = keyset_select(stmt, page=page, order_by=(Case.opened_at, Case.id), descending=newest_first)
     rows = (await session.scalars(query)).all()
     return build_page(rows, page=page, key=lambda c: (c.opened_at, c.id), item=CaseRead.model_validate)
