@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_batch_size: int = 500
     consumer_retry_backoff_s: float = 0.2
+    # How long the broker may hold a fetch with no data. Apache Kafka answers as soon as a record arrives
+    # anyway; Tansu waits the full time, so a low value is what keeps events fresh locally.
+    consumer_fetch_max_wait_ms: int = 25
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_algorithms: list[str] = ["HS256"]

@@ -77,7 +77,8 @@ class Workers:
                 group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers, db=self.db,
                 bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=self._dlq_producer,
                 max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
-                batch_size=s.consumer_batch_size, on_dead_letter=self._on_dead_letter,
+                batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
+                on_dead_letter=self._on_dead_letter,
                 on_consumed=self._on_consumed,
             )
             self.consumers.append(consumer)

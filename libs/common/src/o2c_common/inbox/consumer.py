@@ -80,6 +80,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_backoff: float = 0.2,
         batch_size: int = 500,
+        fetch_max_wait_ms: int = 25,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
     ) -> None:
@@ -92,6 +93,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
         self._batch_size = batch_size
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._on_dead_letter = on_dead_letter
         self._on_consumed = on_consumed
         self._lock = asyncio.Lock()
@@ -125,6 +127,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self._batch_size,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
             client_id=self.group_id,
         )
         consumer.subscribe(self.topics, listener=_RebalanceGate(self._lock))

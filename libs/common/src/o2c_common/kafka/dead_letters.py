@@ -12,6 +12,9 @@ from aiokafka.structs import TopicPartition
 from o2c_common.inbox.consumer import DLQ_HEADERS, REPLAY_HEADER
 from o2c_common.kafka.client import dead_letter_topic
 
+QUIET_POLLS = 3
+QUIET_POLL_MS = 300
+
 
 @dataclass(frozen=True)
 class DeadLetter:
@@ -42,10 +45,13 @@ async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000) ->
             return []
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
+        # Read until the topic stays quiet: some brokers (Tansu) under-report end offsets, so they are not trusted.
         out: list[DeadLetter] = []
-        while len(out) < limit and await _behind(consumer, ends):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
+        quiet_polls = 0
+        while len(out) < limit and quiet_polls < QUIET_POLLS:
+            batch = await consumer.getmany(timeout_ms=QUIET_POLL_MS)
+            quiet_polls = 0 if batch else quiet_polls + 1
+            for records in batch.values():
                 out.extend(_dead_letter(r) for r in records)
         return sorted(out, key=lambda d: (d.partition, d.offset))[:limit]
     finally:
@@ -66,10 +72,6 @@ async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter]) -> 
     finally:
         await producer.stop()
     return sent
-
-
-async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    return any([await consumer.position(tp) < end for tp, end in ends.items()])
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

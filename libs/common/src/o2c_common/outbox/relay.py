@@ -161,12 +161,17 @@ class OutboxRelay:
             headers = [(k, v.encode()) for k, v in json.loads(row["headers"])]
             futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(), headers=headers))
         await asyncio.gather(*futures)
-        await conn.execute(_MARK, [row["id"] for row in rows])
+        await self._mark_published(conn, [row["id"] for row in rows])
         self.published_total += len(rows)
         if self._on_published is not None:
             for topic, count in Counter(row["topic"] for row in rows).items():
                 self._on_published(topic, count)
         return len(rows)
+
+
+    async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
+        """Only after every record of the batch was acknowledged by the broker."""
+        await conn.execute(_MARK, ids)
 
 
 async def outbox_backlog(conn: AsyncConnection) -> tuple[int, float]:
