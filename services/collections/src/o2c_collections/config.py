@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
@@ -9,3 +11,18 @@ class CollectionsSettings(ServiceSettings):
     service_name: str = "collections"
     http_port: int = 8002
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_collections"
+
+    # cash application
+    tolerance_amount: Decimal = Decimal("5.00")
+    tolerance_percent: Decimal = Decimal("0.5")
+    deduction_band_percent: Decimal = Decimal("10")
+    combination_max_items: int = 30
+    combination_max_size: int = 6
+    combination_node_budget: int = 50_000
+    # deductions: an ar_supervisor approves write-offs up to this amount; above it, admin
+    write_off_limit: Decimal = Decimal("1000")
+    # dunning notices over SMTP
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "collections@o2c.local"
+    dunning_fallback_recipient: str = "ar-team@o2c.local"

@@ -1,11 +1,17 @@
 from fastapi import FastAPI
 
 from o2c_collections.config import CollectionsSettings
-from o2c_collections.receivables.handlers import on_invoice_issued_open_receivable
+from o2c_collections.payments.router import imports_router
+from o2c_collections.payments.router import router as payments_router
+from o2c_collections.receivables.handlers import (
+    on_credit_note_issued_reduce_receivable,
+    on_invoice_issued_open_receivable,
+)
+from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
-from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
 from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
@@ -15,7 +21,8 @@ def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
     return [ConsumerSpec(
         group_id="collections",
         topics=(TOPICS["invoicing"],),
-        handlers={InvoiceIssued: on_invoice_issued_open_receivable},
+        handlers={InvoiceIssued: on_invoice_issued_open_receivable,
+                  CreditNoteIssued: on_credit_note_issued_reduce_receivable},
     )]
 
 
@@ -24,6 +31,6 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         settings=settings or CollectionsSettings(),
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
-        routers=[receivables_router],
+        routers=[receivables_router, balances_router, payments_router, imports_router],
         consumers=consumers,
     )

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Numeric, String, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
@@ -18,29 +18,46 @@ class OpenItem(Base):
     __tablename__ = "open_items"
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    invoice_number: Mapped[str] = mapped_column(String(40))
+    invoice_number: Mapped[str] = mapped_column(String(40), index=True)
     legal_entity: Mapped[str] = mapped_column(String(20))
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
+    region: Mapped[str | None] = mapped_column(String(32))
     currency: Mapped[str] = mapped_column(String(3))
     original_amount: Mapped[Decimal] = mapped_column(MONEY)
     open_amount: Mapped[Decimal] = mapped_column(MONEY)
+    disputed_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # open | closed
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class LedgerEntry(Base):
-    """Every movement of an open item, kept forever, so balances can be rebuilt as of any date."""
+    """Every movement of an open item, kept forever, so balances can be rebuilt as of any date.
+
+    The account facts (customer, entity, currency, team, due date) are repeated on every entry so that
+    balances and aging as of any date are one scan of this table: an entry's aging bucket depends only
+    on its invoice's due date and the as-of date.
+    """
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_effective_date", "effective_date"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | credit_note | write_off …
+    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | reversal | credit_note | write_off
     amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
     effective_date: Mapped[date] = mapped_column(Date)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    owning_team: Mapped[str | None] = mapped_column(String(64))
+    due_date: Mapped[date] = mapped_column(Date)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column()
+    application_id: Mapped[uuid.UUID | None] = mapped_column()
     source_event_id: Mapped[uuid.UUID | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> OpenItem | None:
-    return await session.get(OpenItem, invoice_id)
+async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> OpenItem | None:
+    stmt = select(OpenItem).where(OpenItem.invoice_id == invoice_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def add(session: AsyncSession, item: OpenItem, entry: LedgerEntry) -> None:
@@ -17,6 +21,40 @@ async def add(session: AsyncSession, item: OpenItem, entry: LedgerEntry) -> None
     await session.flush()
     session.add(entry)
     await session.flush()
+
+
+async def add_entry(session: AsyncSession, entry: LedgerEntry) -> None:
+    session.add(entry)
+    await session.flush()
+
+
+async def open_items_for_update(session: AsyncSession, *, invoice_ids: Sequence[uuid.UUID]) -> list[OpenItem]:
+    """The items locked in invoice id order (a fixed order: two transactions never deadlock on them)."""
+    if not invoice_ids:
+        return []
+    stmt = (select(OpenItem).where(OpenItem.invoice_id.in_(invoice_ids)).order_by(OpenItem.invoice_id)
+            .with_for_update())
+    return list((await session.scalars(stmt)).all())
+
+
+async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], currency: str) -> list[OpenItem]:
+    if not customer_ids:
+        return []
+    stmt = select(OpenItem).where(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
+                                  OpenItem.status == "open")
+    return list((await session.scalars(stmt)).all())
+
+
+async def open_items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> list[OpenItem]:
+    if not numbers:
+        return []
+    stmt = select(OpenItem).where(func.upper(OpenItem.invoice_number).in_(numbers), OpenItem.status == "open")
+    return list((await session.scalars(stmt)).all())
+
+
+async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[LedgerEntry]:
+    stmt = select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id).order_by(LedgerEntry.id)
+    return list((await session.scalars(stmt)).all())
 
 
 def list_query(*, customer_id: str | None, team: str | None) -> Select[OpenItem]:

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter
 
 from o2c_collections.receivables import service
-from o2c_collections.receivables.schemas import OpenItemRead
+from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
 from o2c_common.auth import CurrentPrincipal, visible_team
 from o2c_common.errors import problem_responses
 from o2c_common.http import Page, PageParams
 from o2c_common.uow import SessionDep
 
 router = APIRouter(prefix="/receivables", tags=["receivables"])
+balances_router = APIRouter(prefix="/balances", tags=["receivables"])
 
 
 @router.get("", response_model=Page[OpenItemRead], responses=problem_responses(401, 403, 422))
@@ -25,3 +28,18 @@ async def list_receivables(session: SessionDep, principal: CurrentPrincipal, pag
 async def get_receivable(invoice_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> OpenItemRead:
     """The open item of an issued invoice (opened when `invoice.issued` arrives)."""
     return OpenItemRead.model_validate(await service.get(session, invoice_id=invoice_id, principal=principal))
+
+
+@router.get("/{invoice_id}/ledger", response_model=list[LedgerEntryRead], responses=problem_responses(401, 403, 404))
+async def receivable_ledger(invoice_id: uuid.UUID, session: SessionDep,
+                            principal: CurrentPrincipal) -> list[LedgerEntryRead]:
+    """Every movement of the invoice's receivable, oldest first."""
+    return await service.movements(session, invoice_id=invoice_id, principal=principal)
+
+
+@balances_router.get("", response_model=list[Balance], responses=problem_responses(401, 403, 422))
+async def balances(session: SessionDep, principal: CurrentPrincipal, as_of: date,
+                   by: Literal["invoice", "customer", "entity", "currency", "team"] = "customer",
+                   customer_id: str | None = None) -> list[Balance]:
+    """Open AR as of a date per invoice, customer, entity, currency or team (from the kept movements)."""
+    return await service.balances(session, by=by, as_of=as_of, team=visible_team(principal), customer_id=customer_id)

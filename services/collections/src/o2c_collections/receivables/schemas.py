@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -20,9 +21,12 @@ class OpenItemRead(BaseModel):
     currency: str
     original_amount: Amount
     open_amount: Amount
+    disputed_amount: Amount = Decimal(0)
     issue_date: date
     due_date: date
     status: str
+    region: str | None = None
+    closed_on: date | None = None
     opened_at: datetime
 
     @model_validator(mode="after")
@@ -30,3 +34,23 @@ class OpenItemRead(BaseModel):
         self.original_amount = round_money(self.original_amount, self.currency)
         self.open_amount = round_money(self.open_amount, self.currency)
         return self
+
+
+class LedgerEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    amount: Amount
+    effective_date: date
+    payment_id: uuid.UUID | None
+    application_id: uuid.UUID | None
+    note: str | None
+    recorded_at: datetime
+
+
+class Balance(BaseModel):
+    key: str | None
+    currency: str
+    open_amount: Amount
+    as_of: date

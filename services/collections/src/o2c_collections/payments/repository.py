@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.payments.models import Application, Payment, PaymentImport, RemittanceLine
+
+
+async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
+    """The new payment, or None when its dedupe key (bank reference or line fingerprint) was booked before."""
+    stmt = insert(Payment).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Payment.id)
+    payment_id = (await session.execute(stmt)).scalar_one_or_none()
+    if payment_id is None:
+        return None
+    return await session.get_one(Payment, payment_id)
+
+
+async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def get(session: AsyncSession, *, payment_id: uuid.UUID, for_update: bool = False) -> Payment | None:
+    stmt = select(Payment).where(Payment.id == payment_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def lines(session: AsyncSession, *, payment_id: uuid.UUID) -> list[RemittanceLine]:
+    stmt = select(RemittanceLine).where(RemittanceLine.payment_id == payment_id).order_by(RemittanceLine.position)
+    return list((await session.scalars(stmt)).all())
+
+
+async def applications(session: AsyncSession, *, payment_id: uuid.UUID) -> list[Application]:
+    stmt = select(Application).where(Application.payment_id == payment_id).order_by(Application.applied_at,
+                                                                                      Application.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def application(session: AsyncSession, *, application_id: uuid.UUID) -> Application | None:
+    return await session.get(Application, application_id)
+
+
+async def import_by_hash(session: AsyncSession, *, sha256: str) -> PaymentImport | None:
+    return (await session.scalars(select(PaymentImport).where(PaymentImport.content_sha256 == sha256))).one_or_none()
+
+
+async def get_import(session: AsyncSession, *, import_id: uuid.UUID) -> PaymentImport | None:
+    return await session.get(PaymentImport, import_id)
+
+
+def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Payment]:
+    stmt = select(Payment)
+    if team is not None:
+        stmt = stmt.where(Payment.owning_team == team)
+    if status is not None:
+        stmt = stmt.where(Payment.status == status)
+    if customer_id is not None:
+        stmt = stmt.where(Payment.customer_id == customer_id)
+    return stmt

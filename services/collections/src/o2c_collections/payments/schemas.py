@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c_common.events.types import Amount, Confidence, Currency, PositiveAmount
+
+
+class RemittanceLineWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str | None = Field(default=None, max_length=100, examples=["INV-2026-000042"])
+    amount: PositiveAmount | None = None
+    reason_code: str | None = Field(default=None, max_length=40, examples=["pricing"])
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    legal_entity: str = Field(min_length=1, max_length=20, examples=["US01"])
+    customer_id: str | None = Field(default=None, min_length=1, max_length=64, examples=["CUST-42"])
+    payer_name: str | None = Field(default=None, max_length=200)
+    currency: Currency
+    amount: PositiveAmount
+    value_date: date
+    bank_reference: str | None = Field(default=None, min_length=1, max_length=100,
+                                       description="The bank's id of the credit: a second payment with it is refused.")
+    remittance: list[RemittanceLineWrite] = Field(default_factory=list, max_length=500)
+
+
+class RemittanceLineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    reference: str | None
+    amount: Amount | None
+    reason_code: str | None
+
+
+class ApplicationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    invoice_id: uuid.UUID
+    amount: Amount
+    rule: str
+    confidence: Confidence
+    explanation: str | None
+    applied_date: date
+    applied_by: str | None
+    applied_at: datetime
+    reversed_at: datetime | None
+
+
+class PaymentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    legal_entity: str
+    customer_id: str | None
+    payer_name: str | None
+    owning_team: str | None
+    currency: str
+    amount: Amount
+    unapplied_amount: Amount
+    value_date: date
+    source: str
+    bank_reference: str | None
+    import_id: uuid.UUID | None
+    status: str
+    explanation: str | None
+    candidates: list[dict[str, Any]]
+    received_at: datetime
+
+
+class PaymentDetail(PaymentRead):
+    remittance: list[RemittanceLineRead] = []
+    applications: list[ApplicationRead] = []
+
+
+class ManualApplication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_id: uuid.UUID
+    amount: PositiveAmount
+    applied_date: date | None = Field(default=None, description="Accounting date; defaults to the value date.")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Reversal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+    unapplied_date: date | None = None
+
+
+class ImportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    file_format: str
+    filename: str | None
+    status: str
+    total_lines: int
+    processed_lines: int
+    booked: int
+    duplicates: int
+    applied: int
+    created_at: datetime
+    duplicate_file: bool = False
+
+
+def zero() -> Decimal:
+    return Decimal(0)
