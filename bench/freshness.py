@@ -1,5 +1,7 @@
-"""(c) End-to-end freshness: from sending ``POST /invoices`` to the moment the kpi read model holds the
-invoice, at a constant open-loop write rate, with the four services running as in dev.
+"""(c) End-to-end freshness: from sending ``POST /invoices/{id}/issue`` (the call that emits ``invoice.issued``)
+to the moment the kpi read model holds the invoice, at a constant open-loop write rate, with the four services
+running as in dev. The invoices are prepared and approved (maker-checker) before the measurement starts; only
+the issuing writes are timed.
 
 Visibility is watched without going through the services: one asyncpg connection polls the kpi
 database (``receivable_movements.invoice_id``, indexed) every ``poll_interval`` for the invoices
@@ -84,6 +86,7 @@ class FreshnessConfig:
 class Sample:
     i: int
     target: float  # when the open-loop schedule says the POST is due
+    prepared: tuple[str, str] = ("", "")  # (approved invoice id, its ETag)
     enqueued: float = 0.0
     send: float = 0.0
     recv: float = 0.0
@@ -142,8 +145,31 @@ def _body(i: int, entities: int) -> dict[str, Any]:
             "lines": [{"description": "Bench widgets", "quantity": "3", "unit_price": "33.335", "tax_rate": "0.10"}]}
 
 
-async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rate: float, entities: int,
-                offset: int = 0, progress: Callable[[int], None] | None = None) -> list[Sample]:
+async def prepare(clients: list[httpx.AsyncClient], *, n: int, entities: int, offset: int,
+                  approver: dict[str, str], progress: Callable[[int], None] | None = None) -> list[tuple[str, str]]:
+    """Create, request approval of and approve (as another person) ``n`` invoices; not measured."""
+    prepared: list[tuple[str, str]] = [("", "")] * n
+    todo = list(range(n))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while todo:
+            i = todo.pop()
+            created = (await client.post("/invoices", json=_body(offset + i, entities))).raise_for_status()
+            invoice_id, etag = created.json()["id"], created.headers["ETag"]
+            for action, headers in (("request-approval", {}), ("approve", approver)):
+                step = (await client.post(f"/invoices/{invoice_id}/{action}",
+                                          headers={"If-Match": etag, **headers})).raise_for_status()
+                etag = step.headers["ETag"]
+            prepared[i] = (invoice_id, etag)
+            if progress is not None:
+                progress(1)
+
+    await asyncio.gather(*(worker(c) for c in clients))
+    return prepared
+
+
+async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rate: float,
+                prepared: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[Sample]:
     """Open loop: POST i is due at start + i/rate whatever the previous ones are doing. At most one
     POST per client is outstanding (each client holds one connection: httpx's pool gets slow with
     many); a due POST waits for a free client, and that wait counts (freshness is from the due time)."""
@@ -153,9 +179,10 @@ async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rat
         while (s := await queue.get()) is not None:
             s.send = time.time()
             try:
-                r = await client.post("/invoices", json=_body(offset + s.i, entities))
+                invoice_id, etag = s.prepared
+                r = await client.post(f"/invoices/{invoice_id}/issue", headers={"If-Match": etag})
                 s.recv, s.status = time.time(), r.status_code
-                if r.status_code == 201:
+                if r.status_code == 200:
                     s.invoice_id = uuid.UUID(r.json()["id"])
                     poller.watch(s)
                 else:
@@ -167,7 +194,7 @@ async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rat
 
     workers = [asyncio.create_task(worker(c)) for c in clients[:n]]
     start = time.time() + 0.02
-    samples = [Sample(i, start + i / rate) for i in range(n)]
+    samples = [Sample(i, start + i / rate, prepared[i]) for i in range(n)]
     try:
         for s in samples:
             delay = s.target - time.time()
@@ -202,14 +229,14 @@ async def _profile(stack: Stack, samples: list[Sample]) -> None:
 
 
 def summarize(cfg: FreshnessConfig, samples: list[Sample], poller: Poller) -> dict[str, Any]:
-    ok = [s for s in samples if s.status == 201]
+    ok = [s for s in samples if s.status == 200]
     seen = [s for s in ok if s.seen]
     span = samples[-1].enqueued - samples[0].enqueued
     components: dict[str, Any] = {}
     for key, label, a, b in COMPONENTS:
         values = [s.t[b] - s.t[a] for s in seen if s.t.get(a) and s.t.get(b)]
         components[key] = {"label": label, **Stats.of_seconds(values).as_dict()}
-    errors = Counter(s.error[:80] or str(s.status) for s in samples if s.status != 201)
+    errors = Counter(s.error[:80] or str(s.status) for s in samples if s.status != 200)
     return {
         "rate": cfg.rate, "duration_s": cfg.duration, "legal_entities": cfg.entities,
         "poll_interval_ms": cfg.poll_interval * 1000,
@@ -233,6 +260,9 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                    cpu: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     token = mint_token(secret=DEV_JWT_SECRET, subject="bench", roles=["billing_specialist"],
                        ttl=timedelta(hours=2), issuer="o2c", audience="o2c")
+    approver_token = mint_token(secret=DEV_JWT_SECRET, subject="bench-approver", roles=["billing_approver"],
+                                ttl=timedelta(hours=2), issuer="o2c", audience="o2c")
+    approver = {"Authorization": f"Bearer {approver_token}"}
     base = f"http://127.0.0.1:{stack.config.ports['invoicing']}"
     one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     pids = {name: proc.pid for name, proc in stack.processes.items()} | cpu.get("pids", {})
@@ -247,22 +277,26 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             poll_task = asyncio.create_task(poller.run())
             try:
                 # Warm-up (not measured): connections, caches, the consumers' partitions; and a drained pipeline.
+                ready = await prepare(clients[:cfg.max_in_flight], n=cfg.warmup, entities=cfg.entities,
+                                      offset=(2 * number + 1) * 1_000_000, approver=approver)
                 warm = await drive(clients[:cfg.max_in_flight], poller, n=cfg.warmup, rate=min(cfg.rate, 50),
-                                   entities=cfg.entities,
-                                   offset=(2 * number + 1) * 1_000_000,
+                                   prepared=ready,
                                    progress=progress("warm-up writes", cfg.warmup) if progress else None)
                 await poller.drained(60)
-                if poller.pending or not all(s.status == 201 for s in warm):
+                if poller.pending or not all(s.status == 200 for s in warm):
                     raise RuntimeError(f"warm-up failed: {[s.error for s in warm if s.error][:3]}; "
                                        f"{len(poller.pending)} invoices never reached kpi")
                 poller.first_poll_hits, poller.query_seconds = 0, []
+                n = max(1, int(cfg.rate * cfg.duration))
+                ready = await prepare(clients[:cfg.max_in_flight], n=n, entities=cfg.entities,
+                                      offset=2 * number * 1_000_000, approver=approver,
+                                      progress=progress("preparing approved invoices", n) if progress else None)
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
-                n = max(1, int(cfg.rate * cfg.duration))
-                samples = await drive(clients[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, entities=cfg.entities,
-                                      offset=2 * number * 1_000_000,
-                                      progress=progress(f"POST /invoices at {cfg.rate:g}/s", n) if progress else None)
+                samples = await drive(clients[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, prepared=ready,
+                                      progress=progress(f"POST /invoices/{{id}}/issue at {cfg.rate:g}/s", n)
+                                      if progress else None)
                 usage = meter.stop()
                 await poller.drained(cfg.settle_timeout)
             finally:

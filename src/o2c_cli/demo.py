@@ -20,7 +20,10 @@ def load_demo(*, console: Console, base_host: str = "127.0.0.1", invoices: int =
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
+    approver = mint_token(secret=DEV_JWT_SECRET, subject="demo-approver", roles=["billing_approver"],
+                          ttl=timedelta(minutes=10), issuer="o2c", audience="o2c")
     headers = {"Authorization": f"Bearer {token}"}
+    approver_headers = {"Authorization": f"Bearer {approver}"}
     today = datetime.now(UTC).date()
     with httpx.Client(base_url=f"http://{base_host}:8001", headers=headers, timeout=10) as invoicing, \
             Progress(console=console, transient=True) as progress:
@@ -35,8 +38,16 @@ def load_demo(*, console: Console, base_host: str = "127.0.0.1", invoices: int =
                            "unit_price": f"{rng.randint(50, 5000)}.{rng.randint(0, 99):02d}", "tax_rate": "0.20"}
                           for k in range(rng.randint(1, 3))],
             }
-            invoicing.post("/invoices", json=body, headers={"Idempotency-Key": f"demo-invoice-{seed}-{n}"})\
-                .raise_for_status()
+            created = invoicing.post("/invoices", json=body, headers={"Idempotency-Key": f"demo-invoice-{seed}-{n}"})
+            created.raise_for_status()
+            path = f"/invoices/{created.json()['id']}"
+            current = invoicing.get(path).raise_for_status()  # a replayed create may be issued already
+            if current.json()["status"] == "draft":  # maker-checker: the loader prepares, someone else approves
+                etag = current.headers["ETag"]
+                for action, extra in (("request-approval", {}), ("approve", approver_headers), ("issue", {})):
+                    step = invoicing.post(f"{path}/{action}", headers={"If-Match": etag, **extra})
+                    step.raise_for_status()
+                    etag = step.headers["ETag"]
             progress.advance(task)
     with httpx.Client(base_url=f"http://{base_host}:8004", headers=headers, timeout=10) as escalation:
         escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={

@@ -35,18 +35,33 @@ def open_ar_usd(kpi: httpx.Client) -> Decimal:
     return sum((Decimal(t["amount"]) for t in totals if t["currency"] == "USD"), Decimal(0))
 
 
+def issue(stack: Stack, body: dict[str, object], *, correlation_id: str | None = None) -> dict[str, object]:
+    """Prepare a draft, request approval, approve it as someone else (maker-checker) and issue it, over HTTP."""
+    preparer = client(stack, "invoicing", subject="e2e-preparer", roles=("billing_specialist",))
+    approver = client(stack, "invoicing", subject="e2e-approver", roles=("billing_approver",))
+    extra = {"X-Correlation-ID": correlation_id} if correlation_id else {}
+    created = preparer.post("/invoices", json=body, headers=extra)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft" and created.json()["number"] is None
+    etag, invoice_id = created.headers["ETag"], created.json()["id"]
+    for actor, action in ((preparer, "request-approval"), (approver, "approve"), (preparer, "issue")):
+        response = actor.post(f"/invoices/{invoice_id}/{action}", headers={"If-Match": etag, **extra})
+        assert response.status_code == 200, response.text
+        etag = response.headers["ETag"]
+    return dict(response.json())
+
+
 def test_invoice_flows_from_invoicing_to_collections_and_kpi(stack: Stack) -> None:
-    invoicing, collections, kpi = (client(stack, s) for s in ("invoicing", "collections", "kpi"))
+    collections, kpi = (client(stack, s) for s in ("collections", "kpi"))
     before = open_ar_usd(kpi)
 
-    created = invoicing.post("/invoices", json={
+    invoice = issue(stack, {
         "legal_entity": "US01", "customer_id": "CUST-E2E", "currency": "USD", "payment_terms_days": 30,
         "lines": [{"description": "Widgets", "quantity": "3", "unit_price": "33.335", "tax_rate": "0.10"}],
-    }, headers={"X-Correlation-ID": "e2e-corr-1"})
-    assert created.status_code == 201, created.text
-    invoice = created.json()
+    }, correlation_id="e2e-corr-1")
+    assert invoice["status"] == "issued"
     assert invoice["total_amount"] == "110.01"  # 100.005 → 100.01 net (half up), tax 10.00
-    assert invoice["number"].startswith("US01-")
+    assert str(invoice["number"]).startswith("US01-")
 
     receivable = eventually(lambda: _ok_json(collections.get(f"/receivables/{invoice['id']}")))
     assert Decimal(receivable["open_amount"]) == Decimal("110.01")
@@ -54,9 +69,9 @@ def test_invoice_flows_from_invoicing_to_collections_and_kpi(stack: Stack) -> No
 
     eventually(lambda: True if open_ar_usd(kpi) == before + Decimal("110.01") else None)
 
-    issued = _find_event(stack.kafka, "o2c.invoicing.events", key=invoice["id"])
+    issued = _find_event(stack.kafka, "o2c.invoicing.events", key=str(invoice["id"]), type_="o2c.invoice.issued.v1")
     assert issued.type == "o2c.invoice.issued.v1" and issued.source == "/o2c/invoicing"
-    assert issued.correlation_id == "e2e-corr-1"  # carried from the request into the event's headers
+    assert issued.correlation_id == "e2e-corr-1"  # carried from the issuing request into the event's headers
 
 
 def test_escalation_case_is_accepted_and_readable_by_its_requester(stack: Stack) -> None:
@@ -121,7 +136,7 @@ def test_vendor_agent_lists_only_their_team_and_pages_are_bounded(stack: Stack) 
     assert agent.get(f"/invoices/{other['id']}").status_code == 403
 
 
-def _find_event(bootstrap: str, topic: str, *, key: str) -> Event:
+def _find_event(bootstrap: str, topic: str, *, key: str, type_: str) -> Event:
     async def read() -> Event:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                     group_id=f"e2e-reader-{uuid.uuid4()}")
@@ -131,7 +146,9 @@ def _find_event(bootstrap: str, topic: str, *, key: str) -> Event:
                 for records in (await consumer.getmany(timeout_ms=200)).values():
                     for r in records:
                         if r.key == key.encode():
-                            return Event.from_kafka(r.key, r.value, r.headers)
+                            event = Event.from_kafka(r.key, r.value, r.headers)
+                            if event.type == type_:
+                                return event
             raise AssertionError(f"no event with key {key} on {topic}")
         finally:
             await consumer.stop()
@@ -140,10 +157,8 @@ def _find_event(bootstrap: str, topic: str, *, key: str) -> Event:
 
 
 def test_metrics_show_the_relay_and_consumers_at_work(stack: Stack) -> None:
-    invoicing = client(stack, "invoicing")
-    assert invoicing.post("/invoices", json={
-        "legal_entity": "US01", "customer_id": "CUST-METRICS", "currency": "USD",
-        "lines": [{"description": "x", "quantity": "1", "unit_price": "1.00"}]}).status_code == 201
+    assert issue(stack, {"legal_entity": "US01", "customer_id": "CUST-METRICS", "currency": "USD",
+                         "lines": [{"description": "x", "quantity": "1", "unit_price": "1.00"}]})["status"] == "issued"
     ports = stack.config.ports
 
     def scrape(service: str) -> str:

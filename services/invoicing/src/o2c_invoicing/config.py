@@ -1,6 +1,11 @@
+from decimal import Decimal
+
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
+
+DEV_CALLBACK_SECRET = "o2c-local-portal-callback-secret"  # noqa: S105 - dev default, the simulator shares it
 
 
 class InvoicingSettings(ServiceSettings):
@@ -9,3 +14,24 @@ class InvoicingSettings(ServiceSettings):
     service_name: str = "invoicing"
     http_port: int = 8001
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_invoicing"
+
+    # Maker-checker: invoices whose gross total is above this amount need a second, different approver.
+    second_approval_above: Decimal = Decimal("10000")
+    # Stalled detection: no status change for this many days on an open invoice raises invoice.stalled.
+    stalled_after_days: int = 5
+    stall_sweep_interval_s: float = 300.0
+    stall_sweep_batch: int = 200
+    # Polling job for portals that do not call back.
+    portal_poll_interval_s: float = 60.0
+    portal_poll_batch: int = 100
+    # Approaching due date without portal approval (work queue), in days.
+    due_soon_days: int = 7
+    # Shared secret of portal callbacks (HMAC-SHA256 over "<timestamp>.<body>").
+    portal_callback_secret: SecretStr = SecretStr(DEV_CALLBACK_SECRET)
+    portal_callback_tolerance_s: int = 300
+    portal_timeout_s: float = 10.0
+    # Default portal endpoint (the simulator under `o2c dev --demo`); a billing profile may name its own.
+    portal_base_url: str = "http://127.0.0.1:8010"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    email_from: str = "billing@o2c.example"

@@ -1,14 +1,31 @@
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
+from o2c_common.events import TOPICS
+from o2c_common.outbox import Outbox
+from o2c_common.settings import ServiceSettings
+from o2c_common.workers import ConsumerSpec
 from o2c_invoicing.config import InvoicingSettings
+from o2c_invoicing.creditnotes.router import router as credit_notes_router
+from o2c_invoicing.invoices.handlers import InvoiceHandlers
 from o2c_invoicing.invoices.router import router as invoices_router
+from o2c_invoicing.lifecycle.router import router as lifecycle_router
+from o2c_invoicing.profiles.router import router as profiles_router
+
+CONSUMER_GROUP = "invoicing"
+
+
+def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=(TOPICS["collections"],),
+                         handlers=InvoiceHandlers(outbox=outbox).handlers())]
 
 
 def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
+    settings = settings or InvoicingSettings()
     return create_service_app(
-        settings=settings or InvoicingSettings(),
+        settings=settings,
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
-        routers=[invoices_router],
+        routers=[invoices_router, lifecycle_router, credit_notes_router, profiles_router],
+        consumers=consumers,
     )

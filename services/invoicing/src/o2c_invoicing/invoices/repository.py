@@ -1,21 +1,23 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence
+from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceStatusChange
 
 
-async def next_invoice_number(session: AsyncSession, *, legal_entity: str, year: int) -> int:
+async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
     """Gapless: the counter row is locked until the caller's transaction ends, so numbers are taken in turn
     and a rolled-back transaction gives its number back."""
     stmt = (
-        insert(InvoiceNumberSequence)
-        .values(legal_entity=legal_entity, year=year, last_number=1)
+        pg_insert(InvoiceNumberSequence)
+        .values(legal_entity=series, year=year, last_number=1)
         .on_conflict_do_update(
             index_elements=[InvoiceNumberSequence.legal_entity, InvoiceNumberSequence.year],
             set_={"last_number": InvoiceNumberSequence.last_number + 1},
@@ -25,21 +27,50 @@ async def next_invoice_number(session: AsyncSession, *, legal_entity: str, year:
     return int((await session.execute(stmt)).scalar_one())
 
 
+async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+    """The creation hot path in Core statements (no unit-of-work bookkeeping): one row and its lines."""
+    await session.execute(insert(Invoice), [invoice])
+    await session.execute(insert(InvoiceLine), lines)
+
+
 async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
     session.add(invoice)
     await session.flush()
     return invoice
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> Invoice | None:
-    stmt = select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
+async def add_history(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(InvoiceStatusChange), [values])
+
+
+async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> Invoice | None:
+    stmt = select(Invoice).where(Invoice.id == invoice_id).options(
+        selectinload(Invoice.lines), selectinload(Invoice.approvals))
+    if for_update:
+        stmt = stmt.with_for_update(of=Invoice).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def list_query(*, customer_id: str | None, team: str | None) -> Select[Invoice]:
-    stmt = select(Invoice).options(selectinload(Invoice.lines))
+async def history(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[InvoiceStatusChange]:
+    stmt = select(InvoiceStatusChange).where(InvoiceStatusChange.invoice_id == invoice_id)\
+        .order_by(InvoiceStatusChange.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def number_taken(session: AsyncSession, *, legal_entity: str, number: str) -> bool:
+    stmt = select(Invoice.id).where(Invoice.legal_entity == legal_entity, Invoice.number == number)
+    return (await session.execute(stmt)).first() is not None
+
+
+def list_query(*, customer_id: str | None, team: str | None, status: str | None = None,
+               issued_from: date | None = None) -> Select[Invoice]:
+    stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals))
     if customer_id is not None:
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if team is not None:
         stmt = stmt.where(Invoice.owning_team == team)
+    if status is not None:
+        stmt = stmt.where(Invoice.status == status)
+    if issued_from is not None:
+        stmt = stmt.where(Invoice.issue_date >= issued_from)
     return stmt

@@ -3,15 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Amount, Currency
+from o2c_common.money import round_money
 
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=6, examples=["3"])]
 UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6, examples=["125.50"])]
 TaxRate = Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=4, examples=["0.20"])]
+PaymentTerms = Literal["net", "eom"]
+"""net: due N days after issue; eom: due N days after the end of the issue month."""
 
 
 class InvoiceLineCreate(BaseModel):
@@ -21,6 +24,7 @@ class InvoiceLineCreate(BaseModel):
     quantity: Quantity
     unit_price: UnitPrice
     tax_rate: TaxRate = Decimal(0)
+    po_line: str | None = Field(default=None, max_length=32)
 
 
 class InvoiceCreate(BaseModel):
@@ -31,7 +35,7 @@ class InvoiceCreate(BaseModel):
                 "legal_entity": "US01", "customer_id": "CUST-1001", "currency": "USD", "payment_terms_days": 30,
                 "po_number": "PO-7781",
                 "lines": [{"description": "Consulting, October", "quantity": "10", "unit_price": "150.00",
-                           "tax_rate": "0.00"}],
+                           "tax_rate": "0.00", "po_line": "1"}],
             }]
         },
     )
@@ -39,16 +43,23 @@ class InvoiceCreate(BaseModel):
     legal_entity: str = Field(min_length=2, max_length=20, pattern=r"^[A-Z0-9_-]+$")
     customer_id: str = Field(min_length=1, max_length=64)
     currency: Currency
-    issue_date: date | None = None
+    issue_date: date | None = Field(default=None, description="Requested posting date; today when issued if empty.")
+    payment_terms: PaymentTerms = "net"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
+    service_period_start: date | None = None
+    service_period_end: date | None = None
     po_number: str | None = Field(default=None, max_length=64)
-    owning_team: str | None = Field(default=None, max_length=64)
+    owning_team: str | None = Field(default=None, max_length=64,
+                                    description="Ignored when the customer has a billing profile (its team wins).")
     lines: list[InvoiceLineCreate] = Field(min_length=1, max_length=1000)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> InvoiceCreate:
+    def _consistent(self) -> InvoiceCreate:
         if all(line.quantity * line.unit_price == 0 for line in self.lines):
             raise ValueError("an invoice must have a non-zero amount")
+        if (self.service_period_start and self.service_period_end
+                and self.service_period_end < self.service_period_start):
+            raise ValueError("service_period_end is before service_period_start")
         return self
 
 
@@ -62,25 +73,76 @@ class InvoiceLineRead(BaseModel):
     tax_rate: Amount
     net_amount: Amount
     tax_amount: Amount
+    po_line: str | None = None
+
+
+class ApprovalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    approver: str
+    approved_at: datetime
+
+
+def money_in_minor_units(model: BaseModel, currency: str, *names: str) -> None:
+    """Amounts read back from NUMERIC(20, 6) columns, shown in the currency's minor units ("100.00")."""
+    for name in names:
+        setattr(model, name, round_money(getattr(model, name), currency))
 
 
 class InvoiceRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    @model_validator(mode="after")
+    def _minor_units(self) -> InvoiceRead:
+        money_in_minor_units(self, self.currency, "net_amount", "tax_amount", "total_amount", "credited_amount",
+                             "paid_amount")
+        for line in self.lines:
+            money_in_minor_units(line, self.currency, "net_amount", "tax_amount")
+            line.quantity, line.unit_price, line.tax_rate = (
+                _plain(line.quantity), _plain(line.unit_price), _plain(line.tax_rate))
+        return self
+
     id: uuid.UUID
-    number: str
+    number: str | None
     legal_entity: str
     customer_id: str
     currency: str
     net_amount: Amount
     tax_amount: Amount
     total_amount: Amount
-    issue_date: date
-    due_date: date
+    credited_amount: Amount
+    paid_amount: Amount
+    requested_issue_date: date | None
+    issue_date: date | None
+    due_date: date | None
+    payment_terms: str
+    payment_terms_days: int
+    service_period_start: date | None
+    service_period_end: date | None
     po_number: str | None
     owning_team: str | None
     status: str
+    status_since: datetime
+    source: str
+    attempts: int
+    rejection_count: int
     version: int
     created_by: str
     created_at: datetime
     lines: list[InvoiceLineRead]
+    approvals: list[ApprovalRead] = []
+
+
+def _plain(value: Decimal) -> Decimal:
+    """33.335000 → 33.335, 3.000000 → 3 (no exponent)."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
+class HistoricalInvoiceCreate(InvoiceCreate):
+    """An invoice issued elsewhere (an ERP, a legacy system), loaded as issued with its own number and dates."""
+
+    number: str = Field(min_length=1, max_length=40)
+    issue_date: date
+    due_date: date
+    paid_date: date | None = Field(default=None, description="When it was settled, if it was.")

@@ -1,71 +1,134 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
-from o2c_common.errors import NotFound
-from o2c_common.events.contracts.invoicing import InvoiceIssued
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.errors import Conflict
+from o2c_common.events.contracts.invoicing import InvoiceIssued, InvoicePaid
+from o2c_common.http import Page, PageRequest, build_page, keyset_select, make_etag
 from o2c_common.outbox import Outbox
 from o2c_invoicing.invoices import repository
-from o2c_invoicing.invoices.models import Invoice, InvoiceLine
-from o2c_invoicing.invoices.schemas import InvoiceCreate, InvoiceRead
-from o2c_invoicing.invoices.totals import line_amounts
+from o2c_invoicing.invoices.errors import InvoiceNotFound
+from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceStatusChange
+from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceLineRead, InvoiceRead
+from o2c_invoicing.invoices.totals import invoice_totals, line_amounts
+from o2c_invoicing.profiles import repository as profiles
 
 
-async def create_and_issue(
-    session: AsyncSession, *, data: InvoiceCreate, preparer: Principal, outbox: Outbox
-) -> Invoice:
-    """Walking-skeleton flow: store the invoice, give it its number and post it as issued."""
-    issue_date = data.issue_date or datetime.now(UTC).date()
+def etag(invoice: Invoice | InvoiceRead) -> str:
+    return make_etag(entity_id=invoice.id, version=invoice.version)
+
+
+async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: Principal) -> InvoiceRead:
+    """Store a draft (no number yet: numbers are allocated at issue). Core statements: this is the hot path."""
+    profile = await profiles.get(session, customer_id=data.customer_id)
+    owning_team = profile.owning_team if profile is not None else data.owning_team
+    ensure_team_access(preparer, owning_team=owning_team)
+    now = datetime.now(UTC)
+    invoice_id = uuid.uuid4()
+    lines: list[InvoiceLineRead] = []
+    for position, line in enumerate(data.lines, start=1):
+        net, tax = line_amounts(line.quantity, line.unit_price, line.tax_rate, data.currency)
+        lines.append(InvoiceLineRead(position=position, description=line.description, quantity=line.quantity,
+                                     unit_price=line.unit_price, tax_rate=line.tax_rate, net_amount=net,
+                                     tax_amount=tax, po_line=line.po_line))
+    net, tax, total = invoice_totals([(line.net_amount, line.tax_amount) for line in lines])
+    read = InvoiceRead(
+        id=invoice_id, number=None, legal_entity=data.legal_entity, customer_id=data.customer_id,
+        currency=data.currency, net_amount=net, tax_amount=tax, total_amount=total, credited_amount=0,
+        paid_amount=0, requested_issue_date=data.issue_date, issue_date=None, due_date=None,
+        payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
+        service_period_start=data.service_period_start, service_period_end=data.service_period_end,
+        po_number=data.po_number, owning_team=owning_team, status="draft", status_since=now, source="api",
+        attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now, lines=lines,
+    )
+    row = read.model_dump(exclude={"lines", "approvals"})
+    await repository.insert_draft(session, invoice=row, lines=[
+        {"id": uuid.uuid4(), "invoice_id": invoice_id, **line.model_dump()} for line in lines])
+    await repository.add_history(session, invoice_id=invoice_id, from_status=None, to_status="draft",
+                                 actor=preparer.subject, at=now)
+    await record_audit(session, actor=preparer, action="invoice.created", entity_type="invoice",
+                       entity_id=invoice_id, after={"customer_id": data.customer_id, "total": total,
+                                                    "currency": data.currency})
+    return read
+
+
+async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCreate, importer: Principal,
+                            outbox: Outbox) -> Invoice:
+    """The integration path for invoices issued elsewhere: stored as issued under their own number, without
+    maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued`
+    (and `invoice.paid` when the source says it was settled) with the historical dates."""
+    if await repository.number_taken(session, legal_entity=data.legal_entity, number=data.number):
+        raise Conflict(f"invoice number {data.number} already exists for {data.legal_entity}",
+                       type="duplicate-invoice-number", title="Duplicate invoice number")
+    profile = await profiles.get(session, customer_id=data.customer_id)
+    owning_team = profile.owning_team if profile is not None else data.owning_team
     invoice = Invoice(
-        id=uuid.uuid4(), legal_entity=data.legal_entity, customer_id=data.customer_id, currency=data.currency,
-        issue_date=issue_date, due_date=issue_date + timedelta(days=data.payment_terms_days),
-        po_number=data.po_number, owning_team=data.owning_team, status="issued", created_by=preparer.subject,
-        lines=[],
+        id=uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
+        currency=data.currency, requested_issue_date=data.issue_date, issue_date=data.issue_date,
+        due_date=data.due_date, payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
+        po_number=data.po_number, owning_team=owning_team, status="issued", source="import",
+        created_by=importer.subject, lines=[], approvals=[], credited_amount=0, paid_amount=0,
     )
     for position, line in enumerate(data.lines, start=1):
         net, tax = line_amounts(line.quantity, line.unit_price, line.tax_rate, data.currency)
-        invoice.lines.append(InvoiceLine(
-            position=position, description=line.description, quantity=line.quantity, unit_price=line.unit_price,
-            tax_rate=line.tax_rate, net_amount=net, tax_amount=tax,
-        ))
-    invoice.net_amount = sum((line.net_amount for line in invoice.lines), start=Decimal(0))
-    invoice.tax_amount = sum((line.tax_amount for line in invoice.lines), start=Decimal(0))
-    invoice.total_amount = invoice.net_amount + invoice.tax_amount
-    invoice.number = await _allocate_number(session, legal_entity=data.legal_entity, issue_date=issue_date)
+        invoice.lines.append(InvoiceLine(position=position, description=line.description, quantity=line.quantity,
+                                         unit_price=line.unit_price, tax_rate=line.tax_rate, net_amount=net,
+                                         tax_amount=tax, po_line=line.po_line))
+    invoice.net_amount, invoice.tax_amount, invoice.total_amount = invoice_totals(
+        [(line.net_amount, line.tax_amount) for line in invoice.lines])
+    now = datetime.now(UTC)
+    if data.paid_date is not None:
+        invoice.status, invoice.paid_amount = "paid", invoice.total_amount
     await repository.add(session, invoice)
-    await record_audit(session, actor=preparer.subject, action="invoice.issued", entity_type="invoice",
-                       entity_id=str(invoice.id), after={"number": invoice.number, "total": invoice.total_amount})
-    await outbox.emit(session, InvoiceIssued(
+    await repository.add_history(session, invoice_id=invoice.id, from_status=None, to_status=invoice.status,
+                                 actor=importer.subject, note="imported as historical", at=now)
+    await record_audit(session, actor=importer, action="invoice.imported", entity_type="invoice",
+                       entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount,
+                                                    "issue_date": invoice.issue_date, "paid_date": data.paid_date})
+    await outbox.emit(session, issued_fact(invoice, issued_at=now))
+    if data.paid_date is not None:
+        await outbox.emit(session, InvoicePaid(
+            invoice_id=invoice.id, invoice_number=data.number, legal_entity=invoice.legal_entity,
+            customer_id=invoice.customer_id, owning_team=owning_team, currency=invoice.currency,
+            amount=invoice.total_amount, paid_date=data.paid_date, paid_at=now, source="portal_reported"))
+    return invoice
+
+
+def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
+    assert invoice.number is not None and invoice.issue_date is not None and invoice.due_date is not None
+    return InvoiceIssued(
         invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
         customer_id=invoice.customer_id, currency=invoice.currency, amount=invoice.total_amount,
         tax_amount=invoice.tax_amount, issue_date=invoice.issue_date, due_date=invoice.due_date,
-        issued_at=datetime.now(UTC), owning_team=invoice.owning_team, po_number=invoice.po_number,
-    ))
-    return invoice
+        issued_at=issued_at, owning_team=invoice.owning_team, po_number=invoice.po_number,
+        service_period_start=invoice.service_period_start, service_period_end=invoice.service_period_end,
+    )
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID) -> Invoice:
-    invoice = await repository.get(session, invoice_id=invoice_id)
+async def get(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Principal | None = None,
+              for_update: bool = False) -> Invoice:
+    invoice = await repository.get(session, invoice_id=invoice_id, for_update=for_update)
     if invoice is None:
-        raise NotFound(f"invoice {invoice_id} does not exist")
+        raise InvoiceNotFound(f"invoice {invoice_id} does not exist", extensions={"invoice_id": str(invoice_id)})
+    if principal is not None:
+        ensure_team_access(principal, owning_team=invoice.owning_team)
     return invoice
 
 
-async def _allocate_number(session: AsyncSession, *, legal_entity: str, issue_date: date) -> str:
-    seq = await repository.next_invoice_number(session, legal_entity=legal_entity, year=issue_date.year)
-    return f"{legal_entity}-{issue_date.year}-{seq:06d}"
+async def history(session: AsyncSession, *, invoice_id: uuid.UUID,
+                  principal: Principal) -> list[InvoiceStatusChange]:
+    await get(session, invoice_id=invoice_id, principal=principal)
+    return await repository.history(session, invoice_id=invoice_id)
 
 
-async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
-                    team: str | None) -> Page[InvoiceRead]:
-    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team), page=page,
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None, team: str | None,
+                    status: str | None = None) -> Page[InvoiceRead]:
+    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team, status=status), page=page,
                          order_by=(Invoice.created_at, Invoice.id), descending=True)
     rows = (await session.scalars(stmt)).all()
     return build_page(rows, page=page, key=lambda i: (i.created_at, i.id), item=InvoiceRead.model_validate)

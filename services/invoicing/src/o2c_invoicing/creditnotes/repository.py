@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_invoicing.invoices.models import CreditNote
+
+
+async def add(session: AsyncSession, note: CreditNote) -> CreditNote:
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def by_request(session: AsyncSession, *, request_id: uuid.UUID) -> CreditNote | None:
+    return (await session.execute(select(CreditNote).where(CreditNote.request_id == request_id))).scalar_one_or_none()
+
+
+async def for_invoice(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[CreditNote]:
+    stmt = select(CreditNote).where(CreditNote.invoice_id == invoice_id).order_by(CreditNote.created_at)
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from o2c_common.events.types import Amount
+from o2c_invoicing.invoices.schemas import money_in_minor_units
+
+CreditReason = Literal["deduction_credited", "dispute_credited", "pricing", "returned_goods", "billing_error", "other"]
+
+
+class CreditNoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"amount": "25.00", "reason": "pricing", "note": "Agreed discount on line 2"}, {"reason": "billing_error"}]})
+
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=20, decimal_places=6,
+                                   description="Gross amount to credit; omit to credit everything still owed.")
+    reason: CreditReason
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CreditNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    number: str
+    currency: str
+    amount: Amount
+    tax_amount: Amount
+    full: bool
+    reason: str
+    note: str | None
+    issue_date: date
+    created_by: str
+    created_at: datetime
+
+    @model_validator(mode="after")
+    def _minor_units(self) -> CreditNoteRead:
+        money_in_minor_units(self, self.currency, "amount", "tax_amount")
+        return self

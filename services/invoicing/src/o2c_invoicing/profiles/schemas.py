@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c_common.events.contracts.invoicing import Channel
+from o2c_common.events.types import Currency
+
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class PortalRules(BaseModel):
+    """What the customer's portal accepts; checked before every submission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    po_required: bool = False
+    po_pattern: str | None = Field(default=None, max_length=200, description="Regular expression a PO must match.")
+    po_line_required: bool = False
+    tax_id_required: bool = False
+    max_lines: int | None = Field(default=None, ge=1, le=10_000)
+    attachment_required: bool = False
+    invoice_number_pattern: str | None = Field(default=None, max_length=200)
+    allowed_currencies: list[Currency] | None = None
+    service_period_required: bool = False
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: Email
+    role: Literal["billing", "ap", "escalation"] = "billing"
+
+
+class ProfileWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Acme Corp", "legal_entity": "US01", "currency": "USD", "payment_terms": "net",
+        "payment_terms_days": 30, "channel": "coupa", "portal_account": "acme-coupa-7781",
+        "rules": {"po_required": True, "max_lines": 200}, "owning_team": "vendor-a",
+    }]})
+
+    name: str = Field(min_length=1, max_length=200)
+    legal_entity: str = Field(min_length=2, max_length=20, pattern=r"^[A-Z0-9_-]+$")
+    currency: Currency
+    payment_terms: Literal["net", "eom"] = "net"
+    payment_terms_days: int = Field(default=30, ge=0, le=365)
+    channel: Channel
+    portal_account: str | None = Field(default=None, max_length=128)
+    portal_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    polls: bool = Field(default=False, description="The portal does not call back: poll it for status.")
+    peppol_participant_id: str | None = Field(default=None, max_length=128, pattern=r"^\d{4}:[A-Za-z0-9._-]+$")
+    email: Email | None = None
+    tax_id: str | None = Field(default=None, max_length=64)
+    rules: PortalRules = PortalRules()
+    contacts: list[Contact] = Field(default_factory=list, max_length=20)
+    owning_team: str | None = Field(default=None, max_length=64)
+
+
+class ProfileRead(ProfileWrite):
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: str
+    version: int
+    updated_by: str
+    updated_at: datetime

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from o2c_invoicing.db import Base
+
+
+class Submission(Base):
+    """One attempt to deliver an issued invoice to its channel; its portal statuses are in the history."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "attempt"),
+        Index("ix_submissions_poll", "status", "last_polled_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    document_format: Mapped[str] = mapped_column(String(8))
+    portal_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    previous_submission_id: Mapped[uuid.UUID | None] = mapped_column()
+    correction_note: Mapped[str | None] = mapped_column(Text)
+    polls: Mapped[bool] = mapped_column(default=False)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,163 @@
+"""The invoice state machine over HTTP: every transition with If-Match, maker-checker, numbering, credit notes."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from services.invoicing.tests.conftest import (
+    AGENT_A,
+    AGENT_B,
+    APPROVER,
+    APPROVER_2,
+    INTEGRATION,
+    PREPARER,
+    SUPERVISOR,
+    Service,
+    problem,
+    token,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _token(subject: str, *roles: str) -> str:
+    return token(subject, *roles)["Authorization"]
+
+
+async def test_draft_to_issued_with_maker_checker_and_if_match(service: Service) -> None:
+    invoice = await service.create()
+    assert invoice["status"] == "draft" and invoice["number"] is None and invoice["total_amount"] == "110.01"
+    problem(await service.act(invoice["id"], "approve", APPROVER), 409)  # not yet requested
+    assert (await service.act(invoice["id"], "request-approval", PREPARER)).json()["status"] == "pending_approval"
+    body = problem(await service.act(invoice["id"], "approve", token_of_preparer := PREPARER), 403)
+    assert body["type"].endswith("/missing-role") and token_of_preparer
+    preparer_as_approver = {"Authorization": _token("pat", "billing_approver")}
+    assert problem(await service.act(invoice["id"], "approve", preparer_as_approver), 403)["type"].endswith(
+        "/maker-checker")
+    stale = await service.client.get(f"/invoices/{invoice['id']}", headers=SUPERVISOR)
+    approved = await service.act(invoice["id"], "approve", APPROVER)
+    assert approved.json()["status"] == "approved" and approved.json()["approvals"][0]["approver"] == "amy"
+    problem(await service.client.post(f"/invoices/{invoice['id']}/issue",
+                                      headers={**PREPARER, "If-Match": stale.headers["ETag"]}), 412)
+    problem(await service.client.post(f"/invoices/{invoice['id']}/issue", headers=PREPARER), 428)
+    issued = (await service.act(invoice["id"], "issue", PREPARER)).json()
+    assert issued["status"] == "issued" and issued["number"].startswith("US01-")
+    assert issued["due_date"] is not None
+    problem(await service.act(invoice["id"], "cancel", SUPERVISOR, reason="late"), 409)  # no cancel after issue
+    assert await service.outbox_types() == ["invoice.approved", "invoice.issued"]
+    history = (await service.client.get(f"/invoices/{invoice['id']}/history", headers=PREPARER)).json()
+    assert [h["to_status"] for h in history] == ["draft", "pending_approval", "approved", "issued"]
+    actions = {r[0] for r in await service.rows("SELECT action FROM audit_log")}
+    assert {"invoice.created", "invoice.approval_requested", "invoice.approval_given", "invoice.issued"} <= actions
+
+
+async def test_second_approval_above_the_limit_comes_from_another_approver(service: Service) -> None:
+    big = await service.create(lines=[{"description": "Big", "quantity": "1", "unit_price": "20000"}])
+    await service.act(big["id"], "request-approval", PREPARER)
+    first = (await service.act(big["id"], "approve", APPROVER)).json()
+    assert first["status"] == "pending_approval" and len(first["approvals"]) == 1
+    problem(await service.act(big["id"], "approve", APPROVER), 403)
+    second = (await service.act(big["id"], "approve", APPROVER_2)).json()
+    assert second["status"] == "approved" and {a["approver"] for a in second["approvals"]} == {"amy", "abe"}
+
+
+ALL_HATS = {"Authorization": _token("ivy", "billing_specialist", "billing_approver", "ar_supervisor")}
+ACTIONS = (("request-approval", {}), ("approve", {}), ("issue", {}), ("return-to-draft", {"reason": "x"}),
+           ("cancel", {"reason": "x"}))
+LEGAL = {"draft": {"request-approval", "cancel"}, "pending_approval": {"approve", "return-to-draft", "cancel"},
+         "approved": {"issue", "return-to-draft", "cancel"}, "issued": set()}
+
+
+@pytest.mark.parametrize("status", list(LEGAL))
+async def test_illegal_transitions_are_refused_and_change_nothing(service: Service, status: str) -> None:
+    invoice = await service.create()
+    path = ["request-approval", "approve", "issue"]
+    for action in path[:list(LEGAL).index(status)]:
+        assert (await service.act(invoice["id"], action, ALL_HATS if action != "approve" else APPROVER)).is_success
+    before = await service.counts()
+    for action, body in ACTIONS:
+        if action in LEGAL[status]:
+            continue
+        body_json = problem(await service.act(invoice["id"], action, ALL_HATS, **body), 409)
+        assert body_json["current_status"] == status and body_json["action"]
+    assert await service.counts() == before
+
+
+async def test_cancel_before_issue_and_return_to_draft(service: Service) -> None:
+    invoice = await service.create()
+    await service.act(invoice["id"], "request-approval", PREPARER)
+    returned = (await service.act(invoice["id"], "return-to-draft", APPROVER, reason="wrong PO")).json()
+    assert returned["status"] == "draft"
+    cancelled = (await service.act(invoice["id"], "cancel", PREPARER, reason="duplicate order")).json()
+    assert cancelled["status"] == "cancelled" and cancelled["number"] is None
+    assert await service.outbox_types() == ["invoice.cancelled"]
+    problem(await service.act(invoice["id"], "request-approval", PREPARER), 409)
+
+
+async def test_hundred_concurrent_issues_get_unique_gapless_numbers(service: Service) -> None:
+    ids = []
+    for _ in range(100):
+        invoice = await service.create(legal_entity="NL01")
+        await service.act(invoice["id"], "request-approval", PREPARER)
+        await service.act(invoice["id"], "approve", APPROVER)
+        ids.append(invoice["id"])
+    etags = [(await service.client.get(f"/invoices/{i}", headers=PREPARER)).headers["ETag"] for i in ids]
+    responses = await asyncio.gather(*(service.client.post(f"/invoices/{i}/issue",
+                                                           headers={**PREPARER, "If-Match": e})
+                                       for i, e in zip(ids, etags, strict=True)))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200][:2]
+    numbers = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in responses)
+    assert numbers == list(range(1, 101))
+
+
+async def test_credit_notes_partial_then_full_move_the_invoice_to_credited(service: Service) -> None:
+    invoice = await service.issued()
+    url = f"/invoices/{invoice['id']}/credit-notes"
+    etag = (await service.client.get(f"/invoices/{invoice['id']}", headers=APPROVER)).headers["ETag"]
+    problem(await service.client.post(url, json={"amount": "500", "reason": "pricing"},
+                                      headers={**APPROVER, "If-Match": etag}), 422)
+    partial = await service.client.post(url, json={"amount": "10.005", "reason": "pricing"},
+                                        headers={**APPROVER, "If-Match": etag})
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["amount"] == "10.01" and partial.json()["full"] is False
+    etag = (await service.client.get(f"/invoices/{invoice['id']}", headers=APPROVER)).headers["ETag"]
+    full = (await service.client.post(url, json={"reason": "billing_error"},
+                                      headers={**APPROVER, "If-Match": etag})).json()
+    assert full["amount"] == "100.00" and full["full"] is True and full["number"].startswith("US01-CN-")
+    after = (await service.client.get(f"/invoices/{invoice['id']}", headers=APPROVER)).json()
+    assert after["status"] == "credited" and Decimal(after["credited_amount"]) == Decimal("110.01")
+    assert (await service.outbox_types()).count("credit_note.issued") == 2
+
+
+async def test_vendor_agents_only_touch_their_teams_customers(service: Service) -> None:
+    profile = {"name": "Acme", "legal_entity": "US01", "currency": "USD", "channel": "coupa",
+               "owning_team": "vendor-a"}
+    assert (await service.client.put("/billing-profiles/CUST-A", json=profile, headers=AGENT_A)).status_code == 201
+    problem(await service.client.put("/billing-profiles/CUST-B", json={**profile, "owning_team": "vendor-b"},
+                                     headers=AGENT_A), 403)
+    mine = await service.create(AGENT_A, customer_id="CUST-A", owning_team="vendor-b")
+    assert mine["owning_team"] == "vendor-a"  # the profile's team wins
+    problem(await service.client.get(f"/invoices/{mine['id']}", headers=AGENT_B), 403)
+    problem(await service.client.get("/billing-profiles/CUST-A", headers=AGENT_B), 403)
+    problem(await service.client.post("/invoices", json={"legal_entity": "US01", "customer_id": "CUST-A",
+                                                         "currency": "USD", "lines": [
+                                                             {"description": "x", "quantity": "1",
+                                                              "unit_price": "1"}]}, headers=AGENT_B), 403)
+    assert (await service.client.get("/invoices", headers=AGENT_B)).json()["items"] == []
+
+
+async def test_historical_import_is_integration_only_and_records_the_importer(service: Service) -> None:
+    body = {"legal_entity": "US01", "customer_id": "0379-NEVHP", "currency": "USD", "number": "0000611365",
+            "issue_date": "2013-01-02", "due_date": "2013-02-01", "paid_date": "2013-01-15",
+            "lines": [{"description": "Historical invoice", "quantity": "1", "unit_price": "55.94"}]}
+    problem(await service.client.post("/invoices/historical", json=body, headers=PREPARER), 403)
+    created = await service.client.post("/invoices/historical", json=body, headers=INTEGRATION)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "paid" and created.json()["created_by"] == "pipeline"
+    assert created.json()["source"] == "import"
+    problem(await service.client.post("/invoices/historical", json=body, headers=INTEGRATION), 409)
+    assert await service.outbox_types() == ["invoice.issued", "invoice.paid"]
+    assert await service.scalar("SELECT actor FROM audit_log WHERE action = 'invoice.imported'") == "pipeline"
