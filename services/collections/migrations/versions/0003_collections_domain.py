@@ -169,7 +169,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('bank_reference', sa.String(length=100), nullable=True),
     sa.Column('import_id', sa.Uuid(), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('candidates', sa.JSON(), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),

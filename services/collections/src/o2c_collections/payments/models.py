@@ -49,7 +49,7 @@ class Payment(Base):
     source: Mapped[str] = mapped_column(String(16))
     bank_reference: Mapped[str | None] = mapped_column(String(100))
     import_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_imports.id"))
-    status: Mapped[str] = mapped_column(String(16))  # unapplied | partially_applied | applied
+    status: Mapped[str] = mapped_column(String(24))  # unapplied | partially_applied | applied
     candidates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     explanation: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)

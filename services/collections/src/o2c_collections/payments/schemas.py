@@ -5,9 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Amount, Confidence, Currency, PositiveAmount
+from o2c_common.money import round_money
 
 
 class RemittanceLineWrite(BaseModel):
@@ -56,6 +57,13 @@ class ApplicationRead(BaseModel):
     applied_at: datetime
     reversed_at: datetime | None
 
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> ApplicationRead:
+        cents = round_money(self.amount, "USD")
+        if cents == self.amount:  # trailing zeros only: never drops a three-decimal currency's digit
+            self.amount = cents
+        return self
+
 
 class PaymentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -76,6 +84,12 @@ class PaymentRead(BaseModel):
     explanation: str | None
     candidates: list[dict[str, Any]]
     received_at: datetime
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> PaymentRead:
+        self.amount = round_money(self.amount, self.currency)
+        self.unapplied_amount = round_money(self.unapplied_amount, self.currency)
+        return self
 
 
 class PaymentDetail(PaymentRead):

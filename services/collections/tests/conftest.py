@@ -1,0 +1,141 @@
+"""Collections test fixtures: a fully migrated database per test (cloned from a migrated template made once
+per session) and the app driven in-process over ASGI with its real lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from o2c_cli.testing import Infra
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.main import create_app
+from o2c_collections.receivables.service import open_receivable
+from o2c_common.auth import mint_token
+from o2c_common.db import Database
+from o2c_common.db.migrate import upgrade
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.settings import DEV_JWT_SECRET
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+_template_lock = asyncio.Lock()
+_template: dict[str, str] = {}
+
+
+def token(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:
+    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=roles or ("requester",), team=team,
+                     issuer="o2c", audience="o2c")
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+SUPERVISOR = token("sue", "ar_supervisor")
+COLLECTOR = token("carl", "collector")
+ADMIN = token("ada", "admin")
+AGENT_A = token("agent-a", "vendor_agent", team="vendor-a")
+AGENT_B = token("agent-b", "vendor_agent", team="vendor-b")
+VIEWER = token("vic", "viewer")
+INTEGRATION = token("pipeline", "integration")
+
+
+async def migrated_database(infra: Infra) -> tuple[str, str]:
+    """A new database at the escalation head revision (cloned from a template migrated once)."""
+    async with _template_lock:
+        if "name" not in _template:
+            name = f"col_tpl_{uuid.uuid4().hex[:8]}"
+            url = await infra.create_database(name)
+            await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+            _template["name"] = name
+    name = f"col_{uuid.uuid4().hex[:12]}"
+    return name, await infra.create_database(name, template=_template["name"])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def col_db(infra: Infra) -> AsyncIterator[Database]:
+    name, url = await migrated_database(infra)
+    db = Database(url, pool_size=5)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await infra.drop_database(name)
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    client: httpx.AsyncClient
+    db: Database
+    settings: CollectionsSettings
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.db.unit_of_work() as session:
+            return (await session.execute(text(sql), params)).scalar()
+
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.db.unit_of_work() as session:
+            await session.execute(text(sql), params)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.db.unit_of_work() as session:
+            return list((await session.execute(text(sql), params)).all())
+
+    async def issue(self, number: str, amount: str, *, customer: str = "CUST-1", currency: str = "USD",
+                    team: str | None = None, issue_date: date = date(2026, 1, 1),
+                    due_date: date = date(2026, 1, 31)) -> uuid.UUID:
+        """An invoice issued, as the invoice.issued consumer would book it."""
+        fact = InvoiceIssued(invoice_id=uuid.uuid4(), invoice_number=number, legal_entity="US01",
+                             customer_id=customer, currency=currency, amount=Decimal(amount), tax_amount=Decimal(0),
+                             issue_date=issue_date, due_date=due_date, issued_at=datetime.now(UTC),
+                             owning_team=team)
+        async with self.db.unit_of_work() as session:
+            await open_receivable(session, fact=fact, event_id=uuid.uuid4())
+        return fact.invoice_id
+
+    async def open_amount(self, invoice_id: uuid.UUID) -> Decimal:
+        return Decimal(await self.scalar("SELECT open_amount FROM open_items WHERE invoice_id = :i", i=invoice_id))
+
+    async def pay(self, amount: str, *, customer: str | None = "CUST-1", headers: dict[str, str] | None = None,
+                  remittance: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"legal_entity": "US01", "customer_id": customer, "currency": "USD", "amount": amount,
+                "value_date": "2026-02-01", "remittance": remittance or [], **extra}
+        response = await self.client.post("/payments", json=body, headers=headers or COLLECTOR)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def outbox_types(self) -> list[str]:
+        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
+        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
+
+
+def settings_for(url: str, infra: Infra, **overrides: Any) -> CollectionsSettings:
+    values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test", **overrides}
+    return CollectionsSettings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, **values)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(infra: Infra, col_db: Database) -> AsyncIterator[Service]:
+    settings = settings_for(col_db.url, infra)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://collections") as client:
+        yield Service(app=app, client=client, db=col_db, settings=settings)
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    return dict(response.json())
+
+
+def ids(items: Iterable[dict[str, Any]]) -> set[str]:
+    return {item["id"] for item in items}
