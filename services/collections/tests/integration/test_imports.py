@@ -1,0 +1,93 @@
+"""Bank files: CSV, camt.053, camt.054 and BAI2 booked and applied; malformed files refused with nothing
+booked; a re-imported file or line recognized and not booked twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.collections.tests.conftest import COLLECTOR, Service, problem
+
+CSV = b"""bank_reference,value_date,currency,amount,customer_id,payer_name,remittance
+B-1,2026-02-03,USD,100.00,CUST-1,Acme,INV-1
+B-2,2026-02-03,USD,240.00,CUST-1,Acme,INV-2:240.00:pricing
+"""
+
+
+def camt(kind: str, entries: str) -> bytes:
+    root = "BkToCstmrStmt><Stmt" if kind == "053" else "BkToCstmrDbtCdtNtfctn><Ntfctn"
+    close = "Stmt></BkToCstmrStmt" if kind == "053" else "Ntfctn></BkToCstmrDbtCdtNtfctn"
+    return (f'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.{kind}.001.08">'
+            f"<{root}>{entries}</{close}></Document>").encode()
+
+
+def entry(ref: str, amount: str, invoice: str, customer: str = "CUST-1", direction: str = "CRDT") -> str:
+    return (f'<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><ValDt><Dt>2026-02-03</Dt></ValDt>'
+            f"<AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Acme</Nm><Id><OrgId><Othr>"
+            f"<Id>{customer}</Id></Othr></OrgId></Id></Dbtr></RltdPties><RmtInf><Strd><RfrdDocInf><Nb>{invoice}</Nb>"
+            f"</RfrdDocInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>")
+
+
+BAI2 = b"""01,BANK,O2C,260203,1200,1,,,2/
+02,O2C,BANK,1,260203,1200,USD,2/
+03,123456789,USD,010,34000,,/
+16,175,10000,Z,BR-1,CUST-1,REMIT INV-1/
+16,175,24000,Z,BR-2,CUST-1,INV-2/
+49,34000,4/
+98,34000,1,6/
+99,34000,1,8/
+"""
+
+FILES = {"csv": CSV, "camt053": camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "240.00", "INV-2")
+                                                + entry("C-3", "5.00", "X", direction="DBIT")),
+         "camt054": camt("054", entry("N-1", "100.00", "INV-1") + entry("N-2", "240.00", "INV-2")),
+         "bai2": BAI2}
+
+
+async def upload(service: Service, file_format: str, content: bytes, *, status: int = 201) -> dict[str, object]:
+    response = await service.client.post(f"/payment-imports?format={file_format}&legal_entity=US01&filename=f",
+                                         content=content, headers=COLLECTOR)
+    assert response.status_code == status, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("file_format", sorted(FILES))
+async def test_each_format_books_and_applies_once(service: Service, file_format: str) -> None:
+    one = await service.issue("INV-1", "100.00")
+    two = await service.issue("INV-2", "240.00")
+    first = await upload(service, file_format, FILES[file_format])
+    assert (first["total_lines"], first["booked"], first["applied"], first["duplicates"]) == (2, 2, 2, 0)
+    assert await service.open_amount(one) == 0 and await service.open_amount(two) == 0
+    again = await upload(service, file_format, FILES[file_format])
+    assert again["id"] == first["id"] and again["duplicate_file"] is True
+    progress = (await service.client.get(f"/payment-imports/{first['id']}", headers=COLLECTOR)).json()
+    assert progress["processed_lines"] == progress["total_lines"] == 2 and progress["status"] == "completed"
+    assert await service.scalar("SELECT count(*) FROM payments") == 2
+
+
+async def test_a_line_seen_in_another_file_is_a_duplicate(service: Service) -> None:
+    await upload(service, "csv", CSV)
+    second = await upload(service, "csv", CSV + b"B-3,2026-02-04,USD,5.00,CUST-1,Acme,\n")
+    assert (second["booked"], second["duplicates"]) == (1, 2)
+    assert await service.scalar("SELECT count(*) FROM payments") == 3
+
+
+@pytest.mark.parametrize(("file_format", "content"), [
+    ("csv", b"bank_reference,value_date,currency,amount\nB-1,2026-02-30,USD,10.00\n"),
+    ("csv", CSV + b"B-9,2026-02-03,USD,ten,CUST-1,Acme,INV-1\n"),
+    ("csv", b"just,some,columns\n1,2,3\n"),
+    ("camt053", b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='USD'>1.00</Amt></Ntry>"),
+    ("camt054", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>'),
+    ("camt053", camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "-3", "INV-2"))),
+    ("bai2", BAI2.replace(b"49,34000", b"49,34001")),
+    ("bai2", b"16,175,100,Z,,,\n"),
+    ("bai2", b""),
+])
+async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Service, file_format: str,
+                                                                   content: bytes) -> None:
+    await service.issue("INV-1", "100.00")
+    response = await service.client.post(f"/payment-imports?format={file_format}&legal_entity=US01",
+                                         content=content, headers=COLLECTOR)
+    body = problem(response, 422)
+    assert body["errors"]
+    for table in ("payments", "payment_imports", "applications", "outbox"):
+        assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
