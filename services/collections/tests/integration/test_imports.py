@@ -90,4 +90,4 @@ async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Servi
     body = problem(response, 422)
     assert body["errors"]
     for table in ("payments", "payment_imports", "applications", "outbox"):
-        assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+        assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table

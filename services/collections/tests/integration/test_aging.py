@@ -1,0 +1,26 @@
+"""Aging as of any date from the kept movements, with configurable buckets and team isolation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.collections.tests.conftest import AGENT_B, COLLECTOR, Service, problem
+
+
+async def test_aging_as_of_past_dates_and_buckets(service: Service) -> None:
+    await service.issue("INV-A", "100.00", due_date=date(2026, 1, 31))
+    await service.issue("INV-B", "50.00", customer="CUST-2", due_date=date(2026, 3, 1))
+    await service.pay("100.00", remittance=[{"reference": "INV-A"}], value_date="2026-04-15")
+    march = (await service.client.get("/aging?as_of=2026-03-15&by=customer", headers=COLLECTOR)).json()
+    assert [(r["key"], r["buckets"]["31-60"], r["buckets"]["1-30"], r["total"]) for r in march] == [
+        ("CUST-1", "100.00", "0.00", "100.00"), ("CUST-2", "0.00", "50.00", "50.00")]
+    april = (await service.client.get("/aging?as_of=2026-04-30&by=currency&buckets=15,45", headers=COLLECTOR)).json()
+    assert april == [{"key": "USD", "currency": "USD", "as_of": "2026-04-30", "total": "50.00",
+                      "buckets": {"current": "0.00", "1-15": "0.00", "16-45": "0.00", ">45": "50.00"}}]
+    january = (await service.client.get("/aging?as_of=2026-01-15&by=entity", headers=COLLECTOR)).json()
+    assert january[0]["buckets"]["current"] == "150.00"
+    assert (await service.client.get("/aging?as_of=2025-12-31", headers=COLLECTOR)).json() == []
+    assert (await service.client.get("/aging?as_of=2026-03-15", headers=AGENT_B)).json() == []
+    assert problem(await service.client.get("/aging?as_of=2026-03-15&buckets=60,30", headers=COLLECTOR), 422)
+    assert problem(await service.client.get("/aging?as_of=someday", headers=COLLECTOR), 422)
+    assert problem(await service.client.get("/aging?as_of=2026-03-15"), 401)
