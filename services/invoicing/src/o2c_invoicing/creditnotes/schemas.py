@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Amount
-from o2c_invoicing.invoices.schemas import money_in_minor_units
+from o2c_invoicing.invoices.schemas import NoFloat, money_in_minor_units
 
 CreditReason = Literal["deduction_credited", "dispute_credited", "pricing", "returned_goods", "billing_error", "other"]
 
@@ -17,7 +17,7 @@ class CreditNoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"amount": "25.00", "reason": "pricing", "note": "Agreed discount on line 2"}, {"reason": "billing_error"}]})
 
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=20, decimal_places=6,
+    amount: Annotated[Decimal, NoFloat] | None = Field(default=None, gt=0, max_digits=20, decimal_places=6,
                                    description="Gross amount to credit; omit to credit everything still owed.")
     reason: CreditReason
     note: str | None = Field(default=None, max_length=2000)

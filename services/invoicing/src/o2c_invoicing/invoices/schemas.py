@@ -5,14 +5,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Amount, Currency
 from o2c_common.money import round_money
 
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=6, examples=["3"])]
-UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6, examples=["125.50"])]
-TaxRate = Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=4, examples=["0.20"])]
+
+def _no_float(value: object) -> object:
+    if isinstance(value, float):
+        raise ValueError("send decimal numbers as strings (\"12.50\"), never as JSON floats")
+    return value
+
+
+NoFloat = BeforeValidator(_no_float)
+Quantity = Annotated[Decimal, NoFloat, Field(gt=0, max_digits=20, decimal_places=6, examples=["3"])]
+UnitPrice = Annotated[Decimal, NoFloat, Field(ge=0, max_digits=20, decimal_places=6, examples=["125.50"])]
+TaxRate = Annotated[Decimal, NoFloat, Field(ge=0, le=1, max_digits=7, decimal_places=4, examples=["0.20"])]
 PaymentTerms = Literal["net", "eom"]
 """net: due N days after issue; eom: due N days after the end of the issue month."""
 
