@@ -102,3 +102,9 @@ def test_overpayment_leaves_the_excess_unapplied_and_decisions_are_deterministic
     assert d.applied == Decimal("100.00") and d.unapplied == Decimal("30.00") and d.reason == "overpayment"
     assert d == decide(cash("130.00", Line("INV-1")), payer_items=[a])
     assert normalise_reference(" inv-2026/0042 ") == "INV20260042"
+
+
+def test_a_reference_to_the_payers_other_invoice_with_the_wrong_amount_is_not_trusted() -> None:
+    meant, named = item("INV-12", "80.00"), item("INV-13", "500.00")
+    d = decide(cash("80.00", Line("INV-13")), payer_items=[meant, named])
+    assert d.rule is None and d.reason == "ambiguous"

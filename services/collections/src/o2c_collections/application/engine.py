@@ -148,6 +148,11 @@ def _decide_in(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
     referenced = [(line, by_ref[normalise_reference(line.reference)]) for line in cash.lines
                   if normalise_reference(line.reference) in by_ref]
     if referenced:
+        named = {item.invoice_id for _, item in referenced}
+        exact = any(line.amount in (None, item.open_amount) and cash.amount == item.open_amount
+                    for line, item in referenced)
+        if not exact and any(i.open_amount == cash.amount and i.invoice_id not in named for i in pool):
+            return None  # the reference's amount differs while another open item has it: a typo? Not guessing.
         return _by_reference(cash, referenced, config=config, group_rule=group_rule)
     if not by_amount:
         return None
@@ -286,6 +291,9 @@ def find_combinations(items: Sequence[Item], target: Decimal, *, config: Config)
 
 
 def _ambiguous(cash: Cash, pool: list[Item], config: Config) -> bool:
+    if any(normalise_reference(li.reference) in {normalise_reference(i.invoice_number) for i in pool}
+           for li in cash.lines):
+        return True
     if sum(1 for i in pool if i.open_amount == cash.amount) > 1:
         return True
     combos = find_combinations(pool, cash.amount, config=config)
