@@ -12,6 +12,8 @@ Rules, in priority order (the first that decides wins; everything else stays una
 4. ``combination`` — exactly one combination of the payer's open items sums to the amount (bounded
    search: at most ``combination_max_items`` oldest items, ``combination_max_size`` per combination and
    ``combination_node_budget`` search steps; hitting a bound means "not proven unique" → unapplied);
+   then, without a reference, ``tolerance`` — exactly one open item within the tolerance of the amount
+   (tried after combinations: when an exact combination may exist, a near single item would be a guess);
 5. rules 1-4 again over the payer's customer group (parent and children) → ``customer_group``.
 
 A reference naming another payer's invoice, two open items with the same amount, two combinations
@@ -164,6 +166,15 @@ def _decide_in(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
                          f"no usable reference; the only open item of {cash.amount} is {same[0].invoice_number}")
     if len(same) > 1:
         return None
+    combos = find_combinations(pool, cash.amount, config=config)
+    if combos is not None and len(combos) == 1:
+        chosen = combos[0]
+        return _decision(cash, "customer_group" if group_rule else "combination", Decimal("0.80"),
+                         tuple(Allocation(i.invoice_id, i.invoice_number, i.open_amount) for i in chosen),
+                         f"exactly one combination sums to {cash.amount}: "
+                         + ", ".join(i.invoice_number for i in chosen))
+    if combos is None or len(combos) > 1:
+        return None  # an exact combination may exist: a tolerance match would be a guess
     close = [i for i in pool if abs(i.open_amount - cash.amount) <= tolerance(config, i.open_amount)]
     if len(close) == 1:
         item = close[0]
@@ -174,13 +185,6 @@ def _decide_in(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
                          f"only {item.invoice_number} is within tolerance of {cash.amount}")
     if len(close) > 1:
         return None
-    combos = find_combinations(pool, cash.amount, config=config)
-    if combos is not None and len(combos) == 1:
-        chosen = combos[0]
-        return _decision(cash, "customer_group" if group_rule else "combination", Decimal("0.80"),
-                         tuple(Allocation(i.invoice_id, i.invoice_number, i.open_amount) for i in chosen),
-                         f"exactly one combination sums to {cash.amount}: "
-                         + ", ".join(i.invoice_number for i in chosen))
     return None
 
 
