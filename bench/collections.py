@@ -68,7 +68,9 @@ def generate(rng: random.Random, *, payers: int, items_per_payer: int,
     cases: list[Case] = []
     payer_ids = list(items)
     used: set[uuid.UUID] = set()
-    for _ in range(payments):
+    for _ in range(payments * 3):
+        if len(cases) == payments:
+            break
         kind = rng.choices(KINDS, WEIGHTS)[0]
         payer = rng.choice(payer_ids)
         free = [i for i in items[payer] if i.invoice_id not in used]
