@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from o2c_collections.aging.router import router as aging_router
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.deductions.router import router as deductions_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
 from o2c_collections.receivables.handlers import (
@@ -32,6 +33,7 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         settings=settings or CollectionsSettings(),
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
-        routers=[receivables_router, balances_router, aging_router, payments_router, imports_router],
+        routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
+                 deductions_router],
         consumers=consumers,
     )

@@ -27,7 +27,7 @@ class Deduction(Base):
     reason: Mapped[str] = mapped_column(String(16))
     remittance_reason: Mapped[str | None] = mapped_column(String(100))
     owner: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # open | write_off_requested | resolved
+    status: Mapped[str] = mapped_column(String(24))  # open | write_off_requested | resolved
     resolution: Mapped[str | None] = mapped_column(String(16))
     write_off_requested_by: Mapped[str | None] = mapped_column(String(64))
     resolved_by: Mapped[str | None] = mapped_column(String(64))

@@ -9,10 +9,20 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.deductions import repository
 from o2c_collections.deductions.models import Deduction
+from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
+from o2c_collections.deps import Precondition
+from o2c_collections.disputes.service import open_dispute
+from o2c_collections.receivables import ledger
+from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables.models import OpenItem
 from o2c_common.audit import record_audit
-from o2c_common.events.contracts.collections import DeductionOpened
+from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.errors import Conflict, Forbidden, NotFound
+from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
+from o2c_common.http import Page, PageRequest, build_page, keyset_select, make_etag
 from o2c_common.outbox import Outbox
 
 SYSTEM = "system:cash-application"
@@ -39,3 +49,152 @@ async def open_deduction(session: AsyncSession, *, outbox: Outbox, item: OpenIte
                        entity_id=deduction.id, after={"invoice": item.invoice_number, "amount": amount,
                                                       "reason": reason})
     return deduction
+
+
+DISPUTE_REASON = {"pricing": "pricing", "promo": "pricing", "shortage": "quantity", "damaged": "quality",
+                  "tax": "tax", "freight": "other", "unauthorized": "other", "unclassified": "other"}
+
+
+class DeductionClosed(Conflict):
+    type = "deduction-not-open"
+    title = "The deduction is not open"
+
+
+class NoWriteOffRequested(Conflict):
+    type = "no-write-off-requested"
+    title = "No write-off is waiting for approval"
+
+
+class SameApprover(Forbidden):
+    type = "maker-checker"
+    title = "The approver cannot be the requester"
+
+
+class OverWriteOffLimit(Forbidden):
+    type = "over-write-off-limit"
+    title = "The write-off is above the approver's limit"
+
+
+def etag(deduction: Deduction) -> str:
+    return make_etag(entity_id=deduction.id, version=deduction.version)
+
+
+async def get(session: AsyncSession, *, deduction_id: uuid.UUID, principal: Principal,
+              for_update: bool = False) -> Deduction:
+    deduction = await repository.get(session, deduction_id=deduction_id, for_update=for_update)
+    if deduction is None:
+        raise NotFound(f"deduction {deduction_id} does not exist")
+    ensure_team_access(principal, owning_team=deduction.owning_team)
+    return deduction
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None) -> Page[DeductionRead]:
+    stmt = keyset_select(repository.list_query(team=team, status=status, customer_id=customer_id), page=page,
+                         order_by=(Deduction.opened_at, Deduction.id), descending=True)
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page=page, key=lambda d: (d.opened_at, d.id), item=DeductionRead.model_validate)
+
+
+async def _locked_item(session: AsyncSession, deduction: Deduction) -> OpenItem:
+    assert deduction.invoice_id is not None
+    item = await receivables.get(session, invoice_id=deduction.invoice_id, for_update=True)
+    assert item is not None
+    return item
+
+
+async def resolve(session: AsyncSession, *, deduction_id: uuid.UUID, data: DeductionResolve, principal: Principal,
+                  precondition: Precondition, outbox: Outbox) -> Deduction:
+    """recovered (the customer pays it back: back in dunning), credited (credit_note.requested), disputed (a
+    dispute holds the amount), or written_off: only requested here, approved by another person."""
+    deduction = await get(session, deduction_id=deduction_id, principal=principal, for_update=True)
+    precondition(etag(deduction))
+    if deduction.status != "open":
+        raise DeductionClosed(f"deduction {deduction.id} is {deduction.status}")
+    before = {"status": deduction.status}
+    deduction.note = data.note or deduction.note
+    deduction.version += 1
+    if data.resolution == "written_off":
+        deduction.status, deduction.write_off_requested_by = "write_off_requested", principal.subject
+        await session.flush()
+        await record_audit(session, actor=principal, action="deduction.write_off_requested", entity_type="deduction",
+                           entity_id=deduction.id, reason=data.note, before=before,
+                           after={"status": deduction.status, "amount": deduction.amount})
+        return deduction
+    item = await _locked_item(session, deduction)
+    resolved_date = data.resolved_date or datetime.now(UTC).date()
+    if data.resolution == "disputed":
+        dispute = await open_dispute(session, outbox=outbox, item=item, amount=deduction.amount,
+                                     reason=data.dispute_reason or DISPUTE_REASON[deduction.reason],
+                                     source="deduction", actor=principal, opened_date=resolved_date,
+                                     deduction_id=deduction.id, source_key=f"deduction:{deduction.id}",
+                                     already_held=True)
+        deduction.dispute_id = dispute.id if dispute else None
+    else:
+        item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
+        item.version += 1
+        if data.resolution == "credited":
+            deduction.credit_note_request_id = uuid.uuid4()
+            await outbox.emit(session, CreditNoteRequested(
+                request_id=deduction.credit_note_request_id, invoice_id=item.invoice_id,
+                invoice_number=item.invoice_number, deduction_id=deduction.id, legal_entity=item.legal_entity,
+                customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
+                amount=deduction.amount, reason="deduction_credited", reason_code=deduction.reason,
+                requested_by=principal.subject, requested_at=datetime.now(UTC)))
+    await _close(session, deduction=deduction, resolution=data.resolution, resolved_by=principal.subject,
+                 approved_by=None, resolved_date=resolved_date, outbox=outbox)
+    await record_audit(session, actor=principal, action=f"deduction.{data.resolution}", entity_type="deduction",
+                       entity_id=deduction.id, reason=data.note, before=before,
+                       after={"status": "resolved", "resolution": data.resolution, "amount": deduction.amount})
+    return deduction
+
+
+async def decide_write_off(session: AsyncSession, *, deduction_id: uuid.UUID, data: WriteOffDecision,
+                           principal: Principal, precondition: Precondition, outbox: Outbox,
+                           settings: CollectionsSettings) -> Deduction:
+    """Maker-checker: an ar_supervisor other than the requester approves up to ``write_off_limit``; above it
+    only an admin may. Approval writes the amount off the invoice (ledger ``write_off``)."""
+    deduction = await get(session, deduction_id=deduction_id, principal=principal, for_update=True)
+    precondition(etag(deduction))
+    if deduction.status != "write_off_requested":
+        raise NoWriteOffRequested(f"deduction {deduction.id} is {deduction.status}")
+    if principal.subject == deduction.write_off_requested_by:
+        raise SameApprover("the write-off was requested by you: another person approves it")
+    if data.approve and deduction.amount > settings.write_off_limit and not principal.is_admin:
+        raise OverWriteOffLimit(f"{deduction.amount} is above the ar_supervisor limit of {settings.write_off_limit}")
+    deduction.version += 1
+    if not data.approve:
+        deduction.status, deduction.write_off_requested_by = "open", None
+        await session.flush()
+        await record_audit(session, actor=principal, action="deduction.write_off_rejected", entity_type="deduction",
+                           entity_id=deduction.id, reason=data.note, after={"status": "open"})
+        return deduction
+    item = await _locked_item(session, deduction)
+    resolved_date = data.resolved_date or datetime.now(UTC).date()
+    item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
+    amount = min(deduction.amount, max(item.open_amount, Decimal(0)))
+    if amount > 0:
+        await ledger.post(session, item=item, kind="write_off", amount=-amount, effective_date=resolved_date,
+                          note=f"deduction {deduction.id} written off")
+    await _close(session, deduction=deduction, resolution="written_off",
+                 resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,
+                 resolved_date=resolved_date, outbox=outbox)
+    await record_audit(session, actor=principal, action="deduction.written_off", entity_type="deduction",
+                       entity_id=deduction.id, reason=data.note,
+                       after={"amount": deduction.amount, "requested_by": deduction.write_off_requested_by})
+    return deduction
+
+
+async def _close(session: AsyncSession, *, deduction: Deduction, resolution: str, resolved_by: str,
+                 approved_by: str | None, resolved_date: date, outbox: Outbox) -> None:
+    deduction.status, deduction.resolution = "resolved", resolution
+    deduction.resolved_by, deduction.approved_by, deduction.resolved_date = resolved_by, approved_by, resolved_date
+    await session.flush()
+    await outbox.emit(session, DeductionResolved(
+        deduction_id=deduction.id, payment_id=deduction.payment_id, invoice_id=deduction.invoice_id,
+        invoice_number=deduction.invoice_number, legal_entity=deduction.legal_entity,
+        customer_id=deduction.customer_id, owning_team=deduction.owning_team, currency=deduction.currency,
+        amount=deduction.amount, reason=deduction.reason, resolution=resolution,
+        resolved_by=resolved_by, approved_by=approved_by, credit_note_request_id=deduction.credit_note_request_id,
+        dispute_id=deduction.dispute_id, opened_date=deduction.opened_date, resolved_date=resolved_date,
+        resolved_at=datetime.now(UTC)))
