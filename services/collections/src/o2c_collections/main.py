@@ -3,6 +3,8 @@ from fastapi import FastAPI
 from o2c_collections.aging.router import router as aging_router
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.router import router as deductions_router
+from o2c_collections.disputes.handlers import DisputeHandlers
+from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
 from o2c_collections.receivables.handlers import (
@@ -13,18 +15,20 @@ from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
-from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
+from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
 from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 
 
 def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+    disputes = DisputeHandlers(outbox=outbox)
     return [ConsumerSpec(
         group_id="collections",
         topics=(TOPICS["invoicing"],),
         handlers={InvoiceIssued: on_invoice_issued_open_receivable,
-                  CreditNoteIssued: on_credit_note_issued_reduce_receivable},
+                  CreditNoteIssued: on_credit_note_issued_reduce_receivable,
+                  InvoicePortalRejected: disputes.on_invoice_portal_rejected_open_dispute_when_charge_contested},
     )]
 
 
@@ -34,6 +38,6 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
-                 deductions_router],
+                 deductions_router, disputes_router],
         consumers=consumers,
     )
