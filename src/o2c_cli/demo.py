@@ -16,16 +16,19 @@ CUSTOMERS = [("CUST-1001", "US01", "USD", "vendor-a"), ("CUST-1002", "US01", "US
              ("CUST-2001", "DE01", "EUR", "vendor-b"), ("CUST-3001", "GB01", "GBP", None)]
 
 
-def load_demo(*, console: Console, base_host: str = "127.0.0.1", invoices: int = 24, seed: int = 7) -> None:
+def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
+              escalation_url: str = "http://127.0.0.1:8004", invoices: int = 24, seed: int = 7) -> None:
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
     approver = mint_token(secret=DEV_JWT_SECRET, subject="demo-approver", roles=["billing_approver"],
                           ttl=timedelta(minutes=10), issuer="o2c", audience="o2c")
     headers = {"Authorization": f"Bearer {token}"}
-    approver_headers = {"Authorization": f"Bearer {approver}"}
+    second = mint_token(secret=DEV_JWT_SECRET, subject="demo-approver-2", roles=["billing_approver"],
+                        ttl=timedelta(minutes=10), issuer="o2c", audience="o2c")
+    approvers = [{"Authorization": f"Bearer {approver}"}, {"Authorization": f"Bearer {second}"}]
     today = datetime.now(UTC).date()
-    with httpx.Client(base_url=f"http://{base_host}:8001", headers=headers, timeout=10) as invoicing, \
+    with httpx.Client(base_url=invoicing_url, headers=headers, timeout=10) as invoicing, \
             Progress(console=console, transient=True) as progress:
         task = progress.add_task("demo invoices", total=invoices)
         for n in range(invoices):
@@ -42,16 +45,22 @@ def load_demo(*, console: Console, base_host: str = "127.0.0.1", invoices: int =
             created.raise_for_status()
             path = f"/invoices/{created.json()['id']}"
             current = invoicing.get(path).raise_for_status()  # a replayed create may be issued already
-            if current.json()["status"] == "draft":  # maker-checker: the loader prepares, someone else approves
-                etag = current.headers["ETag"]
-                for action, extra in (("request-approval", {}), ("approve", approver_headers), ("issue", {})):
-                    step = invoicing.post(f"{path}/{action}", headers={"If-Match": etag, **extra})
-                    step.raise_for_status()
-                    etag = step.headers["ETag"]
+            if current.json()["status"] == "draft":  # maker-checker: the loader prepares, others approve
+                etag = _step(invoicing, path, "request-approval", etag=current.headers["ETag"])
+                for approver_headers in approvers:  # large invoices need a second, different approver
+                    approved = invoicing.post(f"{path}/approve", headers={"If-Match": etag, **approver_headers})
+                    etag = approved.raise_for_status().headers["ETag"]
+                    if approved.json()["status"] == "approved":
+                        break
+                _step(invoicing, path, "issue", etag=etag)
             progress.advance(task)
-    with httpx.Client(base_url=f"http://{base_host}:8004", headers=headers, timeout=10) as escalation:
+    with httpx.Client(base_url=escalation_url, headers=headers, timeout=10) as escalation:
         escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={
             "title": "Invoice rejected twice by the customer's portal", "description": "PO mismatch on lines 2-3",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
     console.print(f"[green]✓[/] demo data: {invoices} invoices issued, 1 escalation case opened")
+
+
+def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:
+    return client.post(f"{path}/{action}", headers={"If-Match": etag}).raise_for_status().headers["ETag"]
