@@ -7,12 +7,14 @@ from o2c_collections.disputes.handlers import DisputeHandlers
 from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
+from o2c_collections.promises.router import router as promises_router
 from o2c_collections.receivables.handlers import (
     on_credit_note_issued_reduce_receivable,
     on_invoice_issued_open_receivable,
 )
 from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
+from o2c_collections.workers import BackgroundTasks
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
@@ -33,11 +35,13 @@ def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
 
 
 def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
+    settings = settings or CollectionsSettings()
     return create_service_app(
-        settings=settings or CollectionsSettings(),
+        settings=settings,
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
-                 deductions_router, disputes_router],
+                 deductions_router, disputes_router, promises_router],
         consumers=consumers,
+        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )
