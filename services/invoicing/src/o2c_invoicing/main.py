@@ -10,7 +10,10 @@ from o2c_invoicing.creditnotes.router import router as credit_notes_router
 from o2c_invoicing.invoices.handlers import InvoiceHandlers
 from o2c_invoicing.invoices.router import router as invoices_router
 from o2c_invoicing.lifecycle.router import router as lifecycle_router
+from o2c_invoicing.portal.router import router as portal_router
 from o2c_invoicing.profiles.router import router as profiles_router
+from o2c_invoicing.submissions.router import router as submissions_router
+from o2c_invoicing.workers import BackgroundTasks
 
 CONSUMER_GROUP = "invoicing"
 
@@ -26,6 +29,8 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         settings=settings,
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
-        routers=[invoices_router, lifecycle_router, credit_notes_router, profiles_router],
+        routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
+                 profiles_router],
         consumers=consumers,
+        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

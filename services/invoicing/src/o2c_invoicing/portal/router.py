@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from o2c_common.errors import UnprocessableEntity, problem_responses
+from o2c_common.uow import OutboxDep, SessionDep
+from o2c_invoicing.deps import SettingsDep
+from o2c_invoicing.portal import service
+from o2c_invoicing.portal.schemas import CallbackOutcome, PortalStatus
+from o2c_invoicing.submissions.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+router = APIRouter(prefix="/portal", tags=["portal callbacks"])
+
+
+@router.post("/callbacks", response_model=CallbackOutcome, responses=problem_responses(401, 404, 422))
+async def callback(request: Request, session: SessionDep, outbox: OutboxDep,
+                   settings: SettingsDep) -> CallbackOutcome:
+    """A portal reports a status (Peppol-style AB, IP, UQ, CA, RE, AP, PD; SP, PAID). Authenticated by an
+    HMAC-SHA256 signature (`X-Portal-Signature: sha256=<hex>` over `"<X-Portal-Timestamp>.<body>"`, shared
+    secret) instead of a bearer token: 401 `signature-missing`, `signature-invalid` or `signature-stale`.
+    404 while the submission is not known yet (the portal retries)."""
+    body = await request.body()
+    service.verify_signature(secret=settings.portal_callback_secret.get_secret_value(),
+                             tolerance_s=settings.portal_callback_tolerance_s,
+                             timestamp=request.headers.get(TIMESTAMP_HEADER),
+                             signature=request.headers.get(SIGNATURE_HEADER), body=body)
+    try:
+        report = PortalStatus.model_validate_json(body)
+    except ValidationError as exc:
+        raise UnprocessableEntity("the callback body is not a portal status",
+                                  extensions={"errors": exc.errors(include_url=False, include_input=False)}) from exc
+    outcome, invoice = await service.apply_status(session, report=report, outbox=outbox, via="callback")
+    return CallbackOutcome(outcome=outcome, invoice_status=invoice.status)

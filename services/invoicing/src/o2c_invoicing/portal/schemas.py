@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PortalStatus(BaseModel):
+    """A portal's status report for one submitted document (callback body, or a poll's history entry)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: uuid.UUID | None = None
+    reference: str = Field(min_length=1, max_length=128)
+    status: str = Field(min_length=1, max_length=8, description="AB, IP, UQ, CA, RE, AP, PD (SP, PAID).")
+    reason_code: str | None = Field(default=None, max_length=64)
+    reason_text: str | None = Field(default=None, max_length=2000)
+    payment_date: date | None = None
+    at: datetime | None = None
+
+
+class CallbackOutcome(BaseModel):
+    outcome: Literal["applied", "duplicate", "ignored"]
+    invoice_status: str

@@ -1,0 +1,52 @@
+"""Queries of submissions: by invoice, by portal reference, and the ones due for a status poll."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_invoicing.invoices.models import InvoiceStatusChange
+from o2c_invoicing.submissions.models import Submission
+
+POLLED_STATUSES = ("submitted", "resubmitted", "portal_received", "portal_approved", "scheduled_for_payment")
+
+
+async def add(session: AsyncSession, submission: Submission) -> Submission:
+    session.add(submission)
+    await session.flush()
+    return submission
+
+
+async def for_invoice(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[Submission]:
+    stmt = select(Submission).where(Submission.invoice_id == invoice_id).order_by(Submission.attempt)
+    return list((await session.scalars(stmt)).all())
+
+
+async def attempt(session: AsyncSession, *, invoice_id: uuid.UUID, attempt: int) -> Submission | None:
+    stmt = select(Submission).where(Submission.invoice_id == invoice_id, Submission.attempt == attempt)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def by_reference(session: AsyncSession, *, reference: str) -> Submission | None:
+    stmt = select(Submission).where(Submission.portal_reference == reference)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def last_rejection(session: AsyncSession, *, submission_id: uuid.UUID) -> InvoiceStatusChange | None:
+    stmt = select(InvoiceStatusChange).where(InvoiceStatusChange.submission_id == submission_id,
+                                             InvoiceStatusChange.to_status == "portal_rejected")\
+        .order_by(InvoiceStatusChange.id.desc()).limit(1)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def due_for_poll(session: AsyncSession, *, before: datetime, limit: int) -> list[Submission]:
+    """Claims (``FOR UPDATE SKIP LOCKED``) polled submissions still open at the portal, oldest poll first."""
+    stmt = select(Submission).where(
+        Submission.polls.is_(True), Submission.portal_reference.is_not(None),
+        Submission.status.in_(POLLED_STATUSES),
+        or_(Submission.last_polled_at.is_(None), Submission.last_polled_at < before),
+    ).order_by(Submission.last_polled_at.asc().nulls_first()).limit(limit).with_for_update(skip_locked=True)
+    return list((await session.scalars(stmt)).all())
