@@ -5,6 +5,7 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.router import router as deductions_router
 from o2c_collections.disputes.handlers import DisputeHandlers
 from o2c_collections.disputes.router import router as disputes_router
+from o2c_collections.dunning.router import router as dunning_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
 from o2c_collections.promises.router import router as promises_router
@@ -41,7 +42,8 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
-                 deductions_router, disputes_router, promises_router],
+                 deductions_router, disputes_router, promises_router,
+                 dunning_router],
         consumers=consumers,
         background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

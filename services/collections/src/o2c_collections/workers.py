@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.dunning.service import run as run_dunning
 from o2c_collections.promises.service import decide_due
 from o2c_common.db import Database
 from o2c_common.outbox import Outbox
@@ -24,6 +25,12 @@ async def check_promises_once(db: Database, *, outbox: Outbox) -> int:
     return result.kept + result.broken
 
 
+async def run_dunning_once(db: Database, *, outbox: Outbox, settings: CollectionsSettings) -> int:
+    async with db.unit_of_work() as session:
+        result = await run_dunning(session, as_of=datetime.now(UTC).date(), outbox=outbox, settings=settings)
+    return result.sent
+
+
 class BackgroundTasks:
     def __init__(self, *, db: Database, outbox: Outbox, settings: CollectionsSettings) -> None:
         self.db, self.outbox, self.settings = db, outbox, settings
@@ -32,7 +39,9 @@ class BackgroundTasks:
 
     def steps(self) -> list[tuple[str, float, Callable[[], Awaitable[int]]]]:
         return [("promise-check", self.settings.promise_check_interval_s,
-                 lambda: check_promises_once(self.db, outbox=self.outbox))]
+                 lambda: check_promises_once(self.db, outbox=self.outbox)),
+                ("dunning-run", self.settings.dunning_interval_s,
+                 lambda: run_dunning_once(self.db, outbox=self.outbox, settings=self.settings))]
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._loop(name, interval, step), name=name)
