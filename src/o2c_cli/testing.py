@@ -4,17 +4,27 @@ and a fresh database per test."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
+from o2c_common.auth import mint_token
+from o2c_common.db import Database
+from o2c_common.db.migrate import upgrade
 from o2c_common.db.migration import create_plumbing_on
+from o2c_common.settings import DEV_JWT_SECRET
 
 PLUMBING_TEMPLATE = "o2c_plumbing_template"
 
@@ -88,3 +98,82 @@ def start_test_infra(base_dir: Path) -> Iterator[Infra]:
             broker.stop()
         if pg is not None:
             pg.stop()
+
+
+# --- harness for one service's tests ----------------------------------------------------------------
+
+
+class MigratedDatabases:
+    """Fresh databases at a service's head revision, cloned from a template migrated once per session."""
+
+    def __init__(self, service_dir: Path, prefix: str) -> None:
+        self.service_dir, self.prefix = service_dir, prefix
+        self._lock = asyncio.Lock()
+        self._template: str | None = None
+
+    async def create(self, infra: Infra) -> tuple[str, str]:
+        async with self._lock:
+            if self._template is None:
+                name = f"{self.prefix}_tpl_{uuid.uuid4().hex[:8]}"
+                url = await infra.create_database(name)
+                await asyncio.to_thread(upgrade, self.service_dir, url)
+                self._template = name
+        name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        return name, await infra.create_database(name, template=self._template)
+
+    @asynccontextmanager
+    async def database(self, infra: Infra) -> AsyncIterator[Database]:
+        name, url = await self.create(infra)
+        db = Database(url, pool_size=5)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+            await infra.drop_database(name)
+
+
+def bearer(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:
+    """Authorization header with a dev token for ``subject`` holding ``roles``."""
+    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=roles or ("viewer",), team=team,
+                     issuer="o2c", audience="o2c")
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The RFC 9457 body of ``response``, which must have ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    return dict(response.json())
+
+
+@dataclass
+class ServiceHarness:
+    """A service app running in-process (real lifespan) with a client and its database."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    db: Database
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.db.unit_of_work() as session:
+            return (await session.execute(text(sql), params)).scalar()
+
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.db.unit_of_work() as session:
+            await session.execute(text(sql), params)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.db.unit_of_work() as session:
+            return list((await session.execute(text(sql), params)).all())
+
+    async def outbox_types(self) -> list[str]:
+        """Event types written to the outbox so far, oldest first, without prefix and version."""
+        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
+        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, *, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        yield client

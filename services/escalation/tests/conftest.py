@@ -3,8 +3,6 @@ per session) and the app driven in-process over ASGI with its real lifespan."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,26 +10,18 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from fastapi import FastAPI
-from sqlalchemy import text
 
-from o2c_cli.testing import Infra
-from o2c_common.auth import mint_token
+from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
+from o2c_cli.testing import problem as problem  # re-exported for the tests
 from o2c_common.db import Database
-from o2c_common.db.migrate import upgrade
-from o2c_common.settings import DEV_JWT_SECRET
 from o2c_escalation.config import EscalationSettings
 from o2c_escalation.main import create_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-_template_lock = asyncio.Lock()
-_template: dict[str, str] = {}
+DATABASES = MigratedDatabases(Path(__file__).resolve().parents[1], "esc")
 
 
 def token(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:
-    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=roles or ("requester",), team=team,
-                     issuer="o2c", audience="o2c")
-    return {"Authorization": f"Bearer {jwt}"}
+    return bearer(subject, *(roles or ("requester",)), team=team)
 
 
 SUPERVISOR = token("sue", "ar_supervisor")
@@ -44,47 +34,15 @@ OTHER_REQUESTER = token("otto", "requester")
 INTEGRATION = token("pipeline", "integration")
 
 
-async def migrated_database(infra: Infra) -> tuple[str, str]:
-    """A new database at the escalation head revision (cloned from a template migrated once)."""
-    async with _template_lock:
-        if "name" not in _template:
-            name = f"esc_tpl_{uuid.uuid4().hex[:8]}"
-            url = await infra.create_database(name)
-            await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-            _template["name"] = name
-    name = f"esc_{uuid.uuid4().hex[:12]}"
-    return name, await infra.create_database(name, template=_template["name"])
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def esc_db(infra: Infra) -> AsyncIterator[Database]:
-    name, url = await migrated_database(infra)
-    db = Database(url, pool_size=5)
-    try:
+    async with DATABASES.database(infra) as db:
         yield db
-    finally:
-        await db.dispose()
-        await infra.drop_database(name)
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    db: Database
+class Service(ServiceHarness):
     settings: EscalationSettings
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.db.unit_of_work() as session:
-            return (await session.execute(text(sql), params)).scalar()
-
-    async def execute(self, sql: str, **params: Any) -> None:
-        async with self.db.unit_of_work() as session:
-            await session.execute(text(sql), params)
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.db.unit_of_work() as session:
-            return list((await session.execute(text(sql), params)).all())
 
     async def open_case(self, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
         body = {"title": "Invoice stuck in portal", "description": "Rejected twice", "requester_function": "sales",
@@ -98,10 +56,6 @@ class Service:
         return await self.client.post(f"/cases/{case_id}/transitions", json={"action": action, **body},
                                       headers={**headers, "If-Match": current.headers["ETag"]})
 
-    async def outbox_types(self) -> list[str]:
-        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
-        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
-
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> EscalationSettings:
     values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test", **overrides}
@@ -112,15 +66,8 @@ def settings_for(url: str, infra: Infra, **overrides: Any) -> EscalationSettings
 async def service(infra: Infra, esc_db: Database) -> AsyncIterator[Service]:
     settings = settings_for(esc_db.url, infra)
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://escalation") as client:
+    async with serving(app, base_url="http://escalation") as client:
         yield Service(app=app, client=client, db=esc_db, settings=settings)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return dict(response.json())
 
 
 def ids(items: Iterable[dict[str, Any]]) -> set[str]:
