@@ -16,6 +16,7 @@ from o2c_collections.receivables.handlers import (
 from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
 from o2c_collections.workers import BackgroundTasks
+from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
@@ -43,7 +44,7 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
                  deductions_router, disputes_router, promises_router,
-                 dunning_router],
+                 dunning_router, worklists_router],
         consumers=consumers,
         background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )
