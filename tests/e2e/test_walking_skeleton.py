@@ -117,12 +117,14 @@ def test_idempotency_key_replays_the_first_answer_and_creates_once(stack: Stack)
 
 def test_vendor_agent_lists_only_their_team_and_pages_are_bounded(stack: Stack) -> None:
     admin = client(stack, "invoicing", subject="admin")
-    for team in ("vendor-a", "vendor-a", "vendor-a", "vendor-b"):
+    run = uuid.uuid4().hex[:6]  # teams of this test only: other tests' invoices must not count
+    team_a, team_b = f"vendor-a-{run}", f"vendor-b-{run}"
+    for team in (team_a, team_a, team_a, team_b):
         response = admin.post("/invoices", json={
             "legal_entity": "GB01", "customer_id": f"CUST-{team}", "currency": "GBP", "owning_team": team,
             "lines": [{"description": "Service", "quantity": "1", "unit_price": "10.00"}]})
         assert response.status_code == 201
-    agent = client(stack, "invoicing", subject="agent-a", roles=("vendor_agent",), team="vendor-a")
+    agent = client(stack, "invoicing", subject="agent-a", roles=("vendor_agent",), team=team_a)
     seen, cursor = [], None
     while True:
         page = agent.get("/invoices", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
@@ -130,9 +132,9 @@ def test_vendor_agent_lists_only_their_team_and_pages_are_bounded(stack: Stack) 
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert len(seen) == 3 and {i["owning_team"] for i in seen} == {"vendor-a"}
+    assert len(seen) == 3 and {i["owning_team"] for i in seen} == {team_a}
     assert agent.get("/invoices", params={"limit": 500}).status_code == 422
-    other = next(i for i in admin.get("/invoices", params={"customer_id": "CUST-vendor-b"}).json()["items"])
+    other = next(i for i in admin.get("/invoices", params={"customer_id": f"CUST-{team_b}"}).json()["items"])
     assert agent.get(f"/invoices/{other['id']}").status_code == 403
 
 
