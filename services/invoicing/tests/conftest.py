@@ -3,8 +3,6 @@ session) and the app driven in-process over ASGI with its real lifespan."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,26 +10,18 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from fastapi import FastAPI
-from sqlalchemy import text
 
-from o2c_cli.testing import Infra
-from o2c_common.auth import mint_token
+from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
+from o2c_cli.testing import problem as problem  # re-exported for the tests
 from o2c_common.db import Database
-from o2c_common.db.migrate import upgrade
-from o2c_common.settings import DEV_JWT_SECRET
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.main import create_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-_template_lock = asyncio.Lock()
-_template: dict[str, str] = {}
+DATABASES = MigratedDatabases(Path(__file__).resolve().parents[1], "inv")
 
 
 def token(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:
-    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=roles or ("viewer",), team=team,
-                     issuer="o2c", audience="o2c")
-    return {"Authorization": f"Bearer {jwt}"}
+    return bearer(subject, *roles, team=team)
 
 
 PREPARER = token("pat", "billing_specialist")
@@ -49,42 +39,15 @@ INVOICE = {"legal_entity": "US01", "customer_id": "CUST-1", "currency": "USD", "
                       "po_line": "1"}]}
 
 
-async def migrated_database(infra: Infra) -> tuple[str, str]:
-    async with _template_lock:
-        if "name" not in _template:
-            name = f"inv_tpl_{uuid.uuid4().hex[:8]}"
-            url = await infra.create_database(name)
-            await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-            _template["name"] = name
-    name = f"inv_{uuid.uuid4().hex[:12]}"
-    return name, await infra.create_database(name, template=_template["name"])
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def inv_db(infra: Infra) -> AsyncIterator[Database]:
-    name, url = await migrated_database(infra)
-    db = Database(url, pool_size=5)
-    try:
+    async with DATABASES.database(infra) as db:
         yield db
-    finally:
-        await db.dispose()
-        await infra.drop_database(name)
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    db: Database
+class Service(ServiceHarness):
     settings: InvoicingSettings
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.db.unit_of_work() as session:
-            return (await session.execute(text(sql), params)).scalar()
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.db.unit_of_work() as session:
-            return list((await session.execute(text(sql), params)).all())
 
     async def counts(self) -> tuple[int, ...]:
         row = await self.rows("SELECT (SELECT count(*) FROM invoices), (SELECT count(*) FROM audit_log),"
@@ -109,10 +72,6 @@ class Service:
             assert response.status_code == 200, response.text
         return dict(response.json())
 
-    async def outbox_types(self) -> list[str]:
-        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
-        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
-
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> InvoicingSettings:
     values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test",
@@ -124,12 +83,5 @@ def settings_for(url: str, infra: Infra, **overrides: Any) -> InvoicingSettings:
 async def service(infra: Infra, inv_db: Database) -> AsyncIterator[Service]:
     settings = settings_for(inv_db.url, infra)
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://invoicing") as client:
+    async with serving(app, base_url="http://invoicing") as client:
         yield Service(app=app, client=client, db=inv_db, settings=settings)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return dict(response.json())
