@@ -37,15 +37,15 @@ class InvoiceHandlers:
         fact = event.data
         assert isinstance(fact, PaymentApplied)
         for application in fact.applications:
+            invoice = await repository.get(session, invoice_id=application.invoice_id, for_update=True)
+            if invoice is None:
+                continue  # not ours (imported history, another system's invoice): nothing to settle here
             added = await session.execute(insert(Settlement).values(
                 application_id=application.application_id, invoice_id=application.invoice_id,
                 payment_id=fact.payment_id, amount=application.amount, applied_date=fact.applied_date,
             ).on_conflict_do_nothing().returning(Settlement.application_id))
             if added.scalar_one_or_none() is None:
                 continue  # this application was counted already
-            invoice = await repository.get(session, invoice_id=application.invoice_id, for_update=True)
-            if invoice is None:
-                continue  # not ours (another system's invoice): nothing to settle here
             invoice.paid_amount += application.amount
             await record_audit(session, actor=ACTOR, action="invoice.cash_applied", entity_type="invoice",
                                entity_id=invoice.id, after={"payment_id": fact.payment_id,
