@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c_common.events.types import Amount, Currency, NonNegativeAmount
+
+
+class Factor(BaseModel):
+    """One input of the score: its value, the points it adds and why."""
+
+    factor: Literal["average_days_late", "days_late_trend", "broken_promises", "disputes"]
+    value: Decimal
+    points: int
+    max_points: int
+    explanation: str
+
+
+class CreditProfile(BaseModel):
+    customer_id: str
+    as_of: date
+    risk_score: int = Field(ge=0, le=100, description="0 best, 100 worst; the sum of the factors' points.")
+    factors: list[Factor]
+    credit_limit: Amount | None
+    credit_currency: str | None
+    exposure: Amount = Field(description="Open AR (in the limit's currency when a limit is set).")
+    available: Amount | None = Field(description="Credit limit minus exposure.")
+    over_limit: bool
+    on_hold: bool
+    hold_id: str | None
+    hold_reason: str | None
+    hold_placed_at: datetime | None
+
+
+class LimitWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credit_limit: NonNegativeAmount
+    currency: Currency
+
+
+class HoldPlace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["over_credit_limit", "risk_score", "broken_promises", "overdue", "manual"] = "manual"
+    legal_entity: str | None = Field(default=None, min_length=1, max_length=20,
+                                     description="Default: the entity of the customer's latest invoice.")
+
+
+class HoldRelease(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["paid_down", "limit_raised", "risk_improved", "manual"] = "manual"
+    legal_entity: str | None = Field(default=None, min_length=1, max_length=20)

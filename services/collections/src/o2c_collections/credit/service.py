@@ -1,0 +1,134 @@
+"""Credit risk and holds: a score per customer from its payment history (see scoring.py), a credit limit
+against its open AR, and credit holds placed and released by people (credit.hold_placed / credit.hold_released),
+every change audited and guarded by If-Match on the account's ETag."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.accounts.models import Account
+from o2c_collections.credit import repository, scoring
+from o2c_collections.credit.schemas import CreditProfile, HoldPlace, HoldRelease, LimitWrite
+from o2c_collections.deps import Precondition
+from o2c_collections.promises import repository as promises
+from o2c_common.audit import record_audit
+from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
+from o2c_common.events.contracts.collections import CreditHoldPlaced, CreditHoldReleased
+from o2c_common.http import make_etag
+from o2c_common.money import round_money
+from o2c_common.outbox import Outbox
+
+
+class AlreadyOnHold(Conflict):
+    type = "already-on-hold"
+    title = "The customer is already on credit hold"
+
+
+class NotOnHold(Conflict):
+    type = "not-on-hold"
+    title = "The customer is not on credit hold"
+
+
+def etag(*, customer_id: str, account: Account | None) -> str:
+    return make_etag(entity_id=customer_id, version=account.version if account else 0)
+
+
+async def profile(session: AsyncSession, *, customer_id: str, as_of: date,
+                  principal: Principal | None = None) -> CreditProfile:
+    account = await repository.account(session, customer_id=customer_id)
+    if account is None and not await repository.has_items(session, customer_id=customer_id):
+        raise NotFound(f"customer {customer_id} is not known to collections")
+    if principal is not None:
+        ensure_team_access(principal, owning_team=account.owning_team if account else None)
+    risk, factors = scoring.score(
+        history=await repository.history(session, customer_id=customer_id, as_of=as_of),
+        broken_promises=await promises.broken_count(session, customer_id=customer_id),
+        disputes=await repository.dispute_count(session, customer_id=customer_id, as_of=as_of), as_of=as_of)
+    limit = account.credit_limit if account else None
+    currency = account.credit_currency if account else None
+    exposure = await repository.exposure(session, customer_id=customer_id, currency=currency)
+    shown = currency or "USD"
+    return CreditProfile(
+        customer_id=customer_id, as_of=as_of, risk_score=risk, factors=factors,
+        credit_limit=round_money(limit, shown) if limit is not None else None, credit_currency=currency,
+        exposure=round_money(exposure, shown),
+        available=round_money(limit - exposure, shown) if limit is not None else None,
+        over_limit=limit is not None and exposure > limit, on_hold=bool(account and account.on_hold),
+        hold_id=str(account.hold_id) if account and account.hold_id else None,
+        hold_reason=account.hold_reason if account else None,
+        hold_placed_at=account.hold_placed_at if account else None)
+
+
+async def _locked(session: AsyncSession, *, customer_id: str, precondition: Precondition) -> Account:
+    if not await repository.has_items(session, customer_id=customer_id) and \
+            await repository.account(session, customer_id=customer_id) is None:
+        raise NotFound(f"customer {customer_id} is not known to collections")
+    account = await repository.lock_or_create_account(session, customer_id=customer_id)
+    precondition(etag(customer_id=customer_id, account=account))
+    return account
+
+
+async def set_limit(session: AsyncSession, *, customer_id: str, data: LimitWrite, principal: Principal,
+                    precondition: Precondition) -> Account:
+    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+    before = {"credit_limit": account.credit_limit, "currency": account.credit_currency}
+    account.credit_limit, account.credit_currency = data.credit_limit, data.currency
+    account.version += 1
+    await session.flush()
+    await record_audit(session, actor=principal, action="credit.limit_set", entity_type="account",
+                       entity_id=customer_id, before=before,
+                       after={"credit_limit": data.credit_limit, "currency": data.currency})
+    return account
+
+
+async def _entity(session: AsyncSession, *, customer_id: str, given: str | None) -> str:
+    entity = given or await repository.latest_entity(session, customer_id=customer_id)
+    if entity is None:
+        raise UnprocessableEntity("no invoice names this customer's legal entity: give legal_entity")
+    return entity
+
+
+async def place_hold(session: AsyncSession, *, customer_id: str, data: HoldPlace, principal: Principal,
+                     precondition: Precondition, outbox: Outbox, as_of: date | None = None) -> Account:
+    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+    if account.on_hold:
+        raise AlreadyOnHold(f"customer {customer_id} has been on hold since {account.hold_placed_at}")
+    entity = await _entity(session, customer_id=customer_id, given=data.legal_entity)
+    now = datetime.now(UTC)
+    current = await profile(session, customer_id=customer_id, as_of=as_of or now.date())
+    account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = True, uuid.uuid4(), data.reason, now
+    account.version += 1
+    await session.flush()
+    assert account.hold_id is not None
+    await outbox.emit(session, CreditHoldPlaced(
+        legal_entity=entity, customer_id=customer_id, owning_team=account.owning_team, hold_id=account.hold_id,
+        reason=data.reason, risk_score=current.risk_score, currency=account.credit_currency,
+        credit_limit=current.credit_limit, exposure=current.exposure, placed_by=principal.subject, placed_at=now))
+    await record_audit(session, actor=principal, action="credit.hold_placed", entity_type="account",
+                       entity_id=customer_id, before={"on_hold": False},
+                       after={"on_hold": True, "hold_id": account.hold_id, "reason": data.reason,
+                              "risk_score": current.risk_score})
+    return account
+
+
+async def release_hold(session: AsyncSession, *, customer_id: str, data: HoldRelease, principal: Principal,
+                       precondition: Precondition, outbox: Outbox) -> Account:
+    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+    if not account.on_hold or account.hold_id is None or account.hold_placed_at is None:
+        raise NotOnHold(f"customer {customer_id} is not on credit hold")
+    entity = await _entity(session, customer_id=customer_id, given=data.legal_entity)
+    hold_id, placed_at, now = account.hold_id, account.hold_placed_at, datetime.now(UTC)
+    account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = False, None, None, None
+    account.version += 1
+    await session.flush()
+    await outbox.emit(session, CreditHoldReleased(
+        legal_entity=entity, customer_id=customer_id, owning_team=account.owning_team, hold_id=hold_id,
+        reason=data.reason, released_by=principal.subject, placed_at=placed_at, released_at=now))
+    await record_audit(session, actor=principal, action="credit.hold_released", entity_type="account",
+                       entity_id=customer_id, before={"on_hold": True, "hold_id": hold_id},
+                       after={"on_hold": False, "reason": data.reason})
+    return account
