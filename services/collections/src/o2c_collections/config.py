@@ -21,9 +21,10 @@ class CollectionsSettings(ServiceSettings):
     combination_node_budget: int = 50_000
     # deductions: an ar_supervisor approves write-offs up to this amount; above it, admin
     write_off_limit: Decimal = Decimal("1000")
-    # background work: promise check and dunning run (daily by default)
+    # background work: promise check, dunning run and overdue escalation rules (daily by default)
     promise_check_interval_s: float = 86_400
     dunning_interval_s: float = 86_400
+    escalation_interval_s: float = 86_400
     # dunning notices over SMTP
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

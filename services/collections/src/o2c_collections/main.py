@@ -7,6 +7,7 @@ from o2c_collections.deductions.router import router as deductions_router
 from o2c_collections.disputes.handlers import DisputeHandlers
 from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.dunning.router import router as dunning_router
+from o2c_collections.escalations.router import router as escalations_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
 from o2c_collections.promises.router import router as promises_router
@@ -45,7 +46,7 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
                  deductions_router, disputes_router, promises_router,
-                 dunning_router, worklists_router, credit_router],
+                 dunning_router, worklists_router, credit_router, escalations_router],
         consumers=consumers,
         background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

@@ -1,5 +1,5 @@
-"""Background work of this service beside the relay and consumers: the daily promise check (and, as parts
-land, the dunning run and escalation rules). State lives in the database and rows are claimed with
+"""Background work of this service beside the relay and consumers: the daily promise check, the dunning run
+and the overdue escalation rules. State lives in the database and rows are claimed with
 ``FOR UPDATE SKIP LOCKED``, so any number of replicas may run it and a restart loses nothing."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.dunning.service import run as run_dunning
+from o2c_collections.escalations.service import run as run_escalation_rules
 from o2c_collections.promises.service import decide_due
 from o2c_common.db import Database
 from o2c_common.outbox import Outbox
@@ -31,6 +32,12 @@ async def run_dunning_once(db: Database, *, outbox: Outbox, settings: Collection
     return result.sent
 
 
+async def run_escalation_once(db: Database, *, outbox: Outbox) -> int:
+    async with db.unit_of_work() as session:
+        result = await run_escalation_rules(session, as_of=datetime.now(UTC).date(), outbox=outbox)
+    return result.escalated
+
+
 class BackgroundTasks:
     def __init__(self, *, db: Database, outbox: Outbox, settings: CollectionsSettings) -> None:
         self.db, self.outbox, self.settings = db, outbox, settings
@@ -41,7 +48,9 @@ class BackgroundTasks:
         return [("promise-check", self.settings.promise_check_interval_s,
                  lambda: check_promises_once(self.db, outbox=self.outbox)),
                 ("dunning-run", self.settings.dunning_interval_s,
-                 lambda: run_dunning_once(self.db, outbox=self.outbox, settings=self.settings))]
+                 lambda: run_dunning_once(self.db, outbox=self.outbox, settings=self.settings)),
+                ("escalation-run", self.settings.escalation_interval_s,
+                 lambda: run_escalation_once(self.db, outbox=self.outbox))]
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._loop(name, interval, step), name=name)

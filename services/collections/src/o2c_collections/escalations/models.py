@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String, func
+from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
@@ -25,9 +25,12 @@ class EscalationRule(Base):
 
 
 class Breach(Base):
-    """A rule met by a customer; open while the condition holds. One event per breach."""
+    """A rule met by a customer; open while the condition holds. One event per breach: at most one open breach
+    per rule, customer and currency (partial unique index), so a second run finds it and emits nothing."""
 
     __tablename__ = "escalation_breaches"
+    __table_args__ = (Index("uq_escalation_breaches_open", "rule_id", "customer_id", "currency", unique=True,
+                            postgresql_where=text("status = 'open'")),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     rule_id: Mapped[str] = mapped_column(String(64), index=True)

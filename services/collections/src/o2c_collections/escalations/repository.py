@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.escalations.models import Breach, EscalationRule
+from o2c_collections.promises.models import Promise
+from o2c_collections.receivables.models import OpenItem
+
+
+async def rules(session: AsyncSession) -> list[EscalationRule]:
+    return list((await session.scalars(select(EscalationRule).order_by(EscalationRule.id))).all())
+
+
+async def get_rule(session: AsyncSession, *, rule_id: str, for_update: bool = False) -> EscalationRule | None:
+    stmt = select(EscalationRule).where(EscalationRule.id == rule_id)
+    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def overdue_items(session: AsyncSession, *, as_of: date) -> list[OpenItem]:
+    """Open items past due with an amount not held by a dispute or deduction."""
+    stmt = (select(OpenItem).where(OpenItem.status == "open", OpenItem.due_date < as_of,
+                                   OpenItem.issue_date <= as_of, OpenItem.open_amount > OpenItem.disputed_amount)
+            .order_by(OpenItem.customer_id, OpenItem.currency, OpenItem.due_date, OpenItem.invoice_id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def broken_promises(session: AsyncSession, *, as_of: date) -> dict[str, int]:
+    stmt = (select(Promise.customer_id, func.count()).where(Promise.status == "broken", Promise.decided_on <= as_of)
+            .group_by(Promise.customer_id))
+    return {customer: int(count) for customer, count in (await session.execute(stmt)).all()}
+
+
+async def insert_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """False when this rule already has an open breach for the customer and currency (partial unique index)."""
+    stmt = (insert(Breach).values(**values)
+            .on_conflict_do_nothing(index_elements=["rule_id", "customer_id", "currency"],
+                                    index_where=text("status = 'open'")).returning(Breach.id))
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:
+    stmt = (select(Breach).where(Breach.rule_id == rule_id, Breach.status == "open")
+            .with_for_update(skip_locked=True))
+    return list((await session.scalars(stmt)).all())
+
+
+def breaches_query(*, status: str | None, customer_id: str | None) -> Select[Any]:
+    stmt = select(Breach)
+    if status is not None:
+        stmt = stmt.where(Breach.status == status)
+    if customer_id is not None:
+        stmt = stmt.where(Breach.customer_id == customer_id)
+    return stmt

@@ -1,0 +1,113 @@
+"""Overdue escalation: rules as data, evaluated by a run (API and background) per customer and currency. A rule
+met opens a **breach** and emits ``balance.overdue_escalated`` once: the breach row (at most one open per rule,
+customer and currency, a partial unique index; insert ``ON CONFLICT DO NOTHING``) is the proof it was emitted, so
+a second run emits nothing. A breach no longer met is cleared; meeting the rule again later is a new breach."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.escalations import repository
+from o2c_collections.escalations.models import Breach, EscalationRule
+from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
+from o2c_collections.receivables.models import OpenItem
+from o2c_common.audit import record_audit
+from o2c_common.auth import Principal
+from o2c_common.events.contracts.collections import BalanceOverdueEscalated
+from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.money import round_money
+from o2c_common.outbox import Outbox
+
+SYSTEM = "system:overdue-escalation"
+BREACH_NAMESPACE = uuid.UUID("7b0c5a8e-2f7d-4d0e-9a57-1c2f0e3b9a11")
+
+
+async def put_rule(session: AsyncSession, *, rule_id: str, data: RuleWrite, principal: Principal) -> RuleRead:
+    rule = await repository.get_rule(session, rule_id=rule_id, for_update=True)
+    values = data.model_dump()
+    before = None
+    if rule is None:
+        rule = EscalationRule(id=rule_id, version=1, **values)
+        await repository.add(session, rule)
+    else:
+        before = {key: getattr(rule, key) for key in values}
+        for key, value in values.items():
+            setattr(rule, key, value)
+        rule.version += 1
+        await session.flush()
+    await record_audit(session, actor=principal, action="escalation_rule.saved", entity_type="escalation_rule",
+                       entity_id=rule_id, before=before, after=values)
+    return RuleRead.model_validate(rule)
+
+
+async def list_rules(session: AsyncSession) -> list[RuleRead]:
+    return [RuleRead.model_validate(r) for r in await repository.rules(session)]
+
+
+def _met(rule: EscalationRule, items: list[OpenItem], *, as_of: date,
+         broken: int) -> tuple[Decimal, int, list[OpenItem]] | None:
+    """(overdue amount, max days past due, items) when every condition of the rule holds, else None."""
+    threshold = rule.min_days_past_due or 1
+    counted = [i for i in items if (as_of - i.due_date).days >= threshold]
+    amount = sum((i.open_amount - i.disputed_amount for i in counted), Decimal(0))
+    if not counted or amount <= 0:
+        return None
+    if rule.min_overdue_amount is not None and amount < rule.min_overdue_amount:
+        return None
+    if rule.min_broken_promises is not None and broken < rule.min_broken_promises:
+        return None
+    return amount, max((as_of - i.due_date).days for i in counted), counted
+
+
+async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: str | Principal = SYSTEM) -> RunResult:
+    groups: dict[tuple[str, str], list[OpenItem]] = defaultdict(list)
+    for item in await repository.overdue_items(session, as_of=as_of):
+        groups[(item.customer_id, item.currency)].append(item)
+    broken = await repository.broken_promises(session, as_of=as_of)
+    escalated = already = cleared = 0
+    now = datetime.now(UTC)
+    for rule in await repository.rules(session):
+        met_keys: set[tuple[str, str]] = set()
+        for (customer_id, currency), items in groups.items():
+            met = _met(rule, items, as_of=as_of, broken=broken.get(customer_id, 0))
+            if met is None:
+                continue
+            met_keys.add((customer_id, currency))
+            amount, days, counted = met
+            breach_id = uuid.uuid5(BREACH_NAMESPACE, f"{rule.id}|{customer_id}|{currency}|{as_of.isoformat()}")
+            if not await repository.insert_breach(session, {
+                    "id": breach_id, "rule_id": rule.id, "customer_id": customer_id, "currency": currency,
+                    "status": "open", "opened_on": as_of}):
+                already += 1
+                continue
+            escalated += 1
+            first = counted[0]
+            await outbox.emit(session, BalanceOverdueEscalated(
+                legal_entity=first.legal_entity, customer_id=customer_id, owning_team=first.owning_team,
+                breach_id=breach_id, rule_id=rule.id, rule_name=rule.name, region=first.region, currency=currency,
+                overdue_amount=round_money(amount, currency), max_days_past_due=days,
+                broken_promises=broken.get(customer_id, 0), invoice_ids=tuple(i.invoice_id for i in counted),
+                severity=rule.severity, as_of_date=as_of, escalated_at=now))
+            await record_audit(session, actor=actor, action="escalation.breach_opened", entity_type="escalation_breach",
+                               entity_id=breach_id, after={"rule": rule.id, "customer": customer_id,
+                                                           "amount": amount, "days": days})
+        for breach in await repository.open_breaches(session, rule_id=rule.id):
+            if (breach.customer_id, breach.currency) not in met_keys and breach.opened_on <= as_of:
+                breach.status, breach.cleared_on, cleared = "cleared", as_of, cleared + 1
+                await session.flush()
+                await record_audit(session, actor=actor, action="escalation.breach_cleared",
+                                   entity_type="escalation_breach", entity_id=breach.id, after={"as_of": as_of})
+    return RunResult(as_of=as_of, escalated=escalated, already_open=already, cleared=cleared)
+
+
+async def list_breaches(session: AsyncSession, *, page: PageRequest, status: str | None,
+                        customer_id: str | None) -> Page[BreachRead]:
+    stmt = keyset_select(repository.breaches_query(status=status, customer_id=customer_id), page=page,
+                         order_by=(Breach.created_at, Breach.id), descending=True)
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page=page, key=lambda b: (b.created_at, b.id), item=BreachRead.model_validate)
