@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
+from o2c_cli.localstack import TansuBroker
 from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.events import Event
@@ -103,19 +104,24 @@ async def test_routing_rule_picks_the_l1_team_when_the_account_owner_is_unknown(
     assert await service.scalar("SELECT owning_team FROM cases") == "vendor-eu"
 
 
-async def test_events_through_the_real_broker_open_one_case_even_when_replayed(infra: Infra, esc_db: Database) -> None:
+async def test_events_through_the_real_broker_open_one_case_even_when_replayed(
+    infra: Infra, esc_db: Database, own_broker: TansuBroker
+) -> None:
+    """On a broker of its own: the session broker also feeds the e2e stack's escalation consumer group."""
+    bootstrap = own_broker.bootstrap_servers
     topic_events = [Event.new(sla_breached("k-broker"), source="/o2c/kpi")]
     topic_events.append(topic_events[0])  # the same record delivered twice (a replay)
     topic_events.append(Event.new(sla_breached("k-broker"), source="/o2c/kpi"))  # a duplicate fact, new id
-    await ensure_topics(infra.kafka_bootstrap, ["o2c.kpi.events"], partitions=6, replication_factor=1)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=False)
+    await ensure_topics(bootstrap, ["o2c.kpi.events"], partitions=6, replication_factor=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await producer.start()
     try:
         for event in topic_events:
             await producer.send_and_wait(event.topic, event.value(), key=event.key.encode(), headers=event.headers())
     finally:
         await producer.stop()
-    settings = settings_for(esc_db.url, infra, run_workers=True)
+    settings = settings_for(esc_db.url, infra, run_workers=True).model_copy(
+        update={"kafka_bootstrap_servers": bootstrap})
     app = create_app(settings)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://escalation") as client:
