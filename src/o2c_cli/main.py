@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from o2c_cli.collections import app as collections_app
 from o2c_cli.dlq import app as dlq_app
 from o2c_cli.services import SERVICES
 
@@ -21,6 +22,7 @@ app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_h
 db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(collections_app, name="collections")
 console = Console(stderr=True)
 
 DEFAULT_DATA_DIR = Path(".local")
