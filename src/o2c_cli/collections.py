@@ -26,7 +26,7 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
     from o2c_common.errors import DomainError
     from o2c_common.outbox import Outbox
 
-    settings = CollectionsSettings(**({"database_url": database_url} if database_url else {}))
+    settings = CollectionsSettings(database_url=database_url) if database_url else CollectionsSettings()
     try:
         rows = parse(text)[:limit]
     except DomainError as exc:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,7 @@ class Level(BaseModel):
     days_past_due: int = Field(ge=0)
     channel: Literal["email", "letter", "portal", "phone"] = "email"
     template: str = Field(min_length=1, max_length=64)
-    min_amount: NonNegativeAmount = Field(default=0, description="Overdue amount below which no notice is sent.")
+    min_amount: NonNegativeAmount = Field(default=Decimal(0), description="Overdue amount under which no notice goes.")
 
 
 class PolicyWrite(BaseModel):

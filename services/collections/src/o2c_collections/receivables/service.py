@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +48,7 @@ async def reduce_by_credit_note(session: AsyncSession, *, fact: CreditNoteIssued
     item = await repository.get(session, invoice_id=fact.invoice_id, for_update=True)
     if item is None:
         return False
-    amount = min(fact.amount, max(item.open_amount, 0))
+    amount = min(fact.amount, max(item.open_amount, Decimal(0)))
     if amount <= 0:
         return False
     await ledger.post(session, item=item, kind="credit_note", amount=-amount, effective_date=fact.issue_date,
