@@ -3,7 +3,6 @@ per session) and the app driven in-process over ASGI with its real lifespan."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -12,30 +11,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest_asyncio
-from fastapi import FastAPI
-from sqlalchemy import text
 
-from o2c_cli.testing import Infra
+from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
+from o2c_cli.testing import problem as problem  # re-exported for the tests
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.main import create_app
 from o2c_collections.receivables.service import open_receivable
-from o2c_common.auth import mint_token
 from o2c_common.db import Database
-from o2c_common.db.migrate import upgrade
 from o2c_common.events.contracts.invoicing import InvoiceIssued
-from o2c_common.settings import DEV_JWT_SECRET
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-_template_lock = asyncio.Lock()
-_template: dict[str, str] = {}
+DATABASES = MigratedDatabases(Path(__file__).resolve().parents[1], "col")
 
 
 def token(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:
-    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=roles or ("requester",), team=team,
-                     issuer="o2c", audience="o2c")
-    return {"Authorization": f"Bearer {jwt}"}
+    return bearer(subject, *(roles or ("requester",)), team=team)
 
 
 SUPERVISOR = token("sue", "ar_supervisor")
@@ -47,47 +37,15 @@ VIEWER = token("vic", "viewer")
 INTEGRATION = token("pipeline", "integration")
 
 
-async def migrated_database(infra: Infra) -> tuple[str, str]:
-    """A new database at the escalation head revision (cloned from a template migrated once)."""
-    async with _template_lock:
-        if "name" not in _template:
-            name = f"col_tpl_{uuid.uuid4().hex[:8]}"
-            url = await infra.create_database(name)
-            await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-            _template["name"] = name
-    name = f"col_{uuid.uuid4().hex[:12]}"
-    return name, await infra.create_database(name, template=_template["name"])
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def col_db(infra: Infra) -> AsyncIterator[Database]:
-    name, url = await migrated_database(infra)
-    db = Database(url, pool_size=5)
-    try:
+    async with DATABASES.database(infra) as db:
         yield db
-    finally:
-        await db.dispose()
-        await infra.drop_database(name)
 
 
 @dataclass
-class Service:
-    app: FastAPI
-    client: httpx.AsyncClient
-    db: Database
+class Service(ServiceHarness):
     settings: CollectionsSettings
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.db.unit_of_work() as session:
-            return (await session.execute(text(sql), params)).scalar()
-
-    async def execute(self, sql: str, **params: Any) -> None:
-        async with self.db.unit_of_work() as session:
-            await session.execute(text(sql), params)
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.db.unit_of_work() as session:
-            return list((await session.execute(text(sql), params)).all())
 
     async def issue(self, number: str, amount: str, *, customer: str = "CUST-1", currency: str = "USD",
                     team: str | None = None, issue_date: date = date(2026, 1, 1),
@@ -112,9 +70,6 @@ class Service:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    async def outbox_types(self) -> list[str]:
-        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
-        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
 
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> CollectionsSettings:
@@ -126,15 +81,9 @@ def settings_for(url: str, infra: Infra, **overrides: Any) -> CollectionsSetting
 async def service(infra: Infra, col_db: Database) -> AsyncIterator[Service]:
     settings = settings_for(col_db.url, infra)
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://collections") as client:
+    async with serving(app, base_url="http://collections") as client:
         yield Service(app=app, client=client, db=col_db, settings=settings)
 
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return dict(response.json())
 
 
 def ids(items: Iterable[dict[str, Any]]) -> set[str]:
