@@ -15,6 +15,7 @@ from o2c_common.events.base import TOPICS
 from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
 from o2c_common.outbox import OutboxRelay
+from o2c_common.periodic import stop_tasks
 from o2c_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,7 @@ class Workers:
             self.relay.stop()
         for consumer in self.consumers:
             consumer.stop()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=15)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await stop_tasks(self._tasks)
         if self._dlq_producer is not None:
             with contextlib.suppress(Exception):
                 await self._dlq_producer.stop()

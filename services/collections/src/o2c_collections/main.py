@@ -17,7 +17,7 @@ from o2c_collections.receivables.handlers import (
 )
 from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
-from o2c_collections.workers import BackgroundTasks
+from o2c_collections.workers import background_tasks
 from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
@@ -48,5 +48,5 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
                  deductions_router, disputes_router, promises_router,
                  dunning_router, worklists_router, credit_router, escalations_router],
         consumers=consumers,
-        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

@@ -4,10 +4,6 @@ and the overdue escalation rules. State lives in the database and rows are claim
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from o2c_collections.config import CollectionsSettings
@@ -16,8 +12,7 @@ from o2c_collections.escalations.service import run as run_escalation_rules
 from o2c_collections.promises.service import decide_due
 from o2c_common.db import Database
 from o2c_common.outbox import Outbox
-
-log = logging.getLogger(__name__)
+from o2c_common.periodic import PeriodicStep, PeriodicTasks
 
 
 async def check_promises_once(db: Database, *, outbox: Outbox) -> int:
@@ -38,41 +33,13 @@ async def run_escalation_once(db: Database, *, outbox: Outbox) -> int:
     return result.escalated
 
 
-class BackgroundTasks:
-    def __init__(self, *, db: Database, outbox: Outbox, settings: CollectionsSettings) -> None:
-        self.db, self.outbox, self.settings = db, outbox, settings
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-
-    def steps(self) -> list[tuple[str, float, Callable[[], Awaitable[int]]]]:
-        return [("promise-check", self.settings.promise_check_interval_s,
-                 lambda: check_promises_once(self.db, outbox=self.outbox)),
-                ("dunning-run", self.settings.dunning_interval_s,
-                 lambda: run_dunning_once(self.db, outbox=self.outbox, settings=self.settings)),
-                ("escalation-run", self.settings.escalation_interval_s,
-                 lambda: run_escalation_once(self.db, outbox=self.outbox))]
-
-    def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop(name, interval, step), name=name)
-                       for name, interval, step in self.steps()]
-
-    def running(self) -> bool:
-        return bool(self._tasks) and all(not t.done() for t in self._tasks)
-
-    async def _loop(self, name: str, interval: float, step: Callable[[], Awaitable[int]]) -> None:
-        while not self._stopping.is_set():
-            try:
-                await step()
-            except Exception:  # the database may be down: log, wait, try again
-                log.exception("%s step failed", name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), interval)
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=15)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+def background_tasks(*, db: Database, outbox: Outbox, settings: CollectionsSettings) -> PeriodicTasks:
+    """Daily runs: once a run is done it waits for its interval (a run covers everything due)."""
+    return PeriodicTasks([
+        PeriodicStep("promise-check", settings.promise_check_interval_s,
+                     lambda: check_promises_once(db, outbox=outbox), drain=False),
+        PeriodicStep("dunning-run", settings.dunning_interval_s,
+                     lambda: run_dunning_once(db, outbox=outbox, settings=settings), drain=False),
+        PeriodicStep("escalation-run", settings.escalation_interval_s,
+                     lambda: run_escalation_once(db, outbox=outbox), drain=False),
+    ])

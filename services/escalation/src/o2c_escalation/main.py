@@ -16,7 +16,7 @@ from o2c_escalation.routing.router import router as routing_router
 from o2c_escalation.sla.router import router as sla_router
 from o2c_escalation.views.router import router as views_router
 from o2c_escalation.webhooks.router import router as webhooks_router
-from o2c_escalation.workers import BackgroundTasks
+from o2c_escalation.workers import background_tasks
 
 CONSUMER_GROUP = "escalation"
 
@@ -39,5 +39,5 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
         routers=[cases_router, lifecycle_router, comments_router, actions_router, views_router, routing_router,
                  calendars_router, sla_router, webhooks_router],
         consumers=consumers,
-        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

@@ -13,7 +13,7 @@ from o2c_invoicing.lifecycle.router import router as lifecycle_router
 from o2c_invoicing.portal.router import router as portal_router
 from o2c_invoicing.profiles.router import router as profiles_router
 from o2c_invoicing.submissions.router import router as submissions_router
-from o2c_invoicing.workers import BackgroundTasks
+from o2c_invoicing.workers import background_tasks
 
 CONSUMER_GROUP = "invoicing"
 
@@ -32,5 +32,5 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
                  profiles_router],
         consumers=consumers,
-        background=lambda app: BackgroundTasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )
