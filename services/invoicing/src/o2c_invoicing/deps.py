@@ -1,17 +1,15 @@
-"""Request dependencies of this service: its settings and the If-Match precondition of transitions."""
+"""Request dependencies of this service: its settings; If-Match comes from o2c_common.http."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from o2c_common.http import require_if_match
+from o2c_common.http import IfMatchDep, Precondition
 from o2c_invoicing.config import InvoicingSettings
 
-Precondition = Callable[[str], None]
-"""Called by a service with the entity's current ETag once it holds the row lock (412/428 when stale)."""
+__all__ = ["IfMatchDep", "Precondition", "SettingsDep", "request_settings"]
 
 
 def request_settings(request: Request) -> InvoicingSettings:
@@ -19,12 +17,4 @@ def request_settings(request: Request) -> InvoicingSettings:
     return settings
 
 
-def if_match(request: Request) -> Precondition:
-    def check(current_etag: str) -> None:
-        require_if_match(request, current_etag=current_etag)
-
-    return check
-
-
 SettingsDep = Annotated[InvoicingSettings, Depends(request_settings)]
-IfMatchDep = Annotated[Precondition, Depends(if_match)]

@@ -22,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
+from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -94,3 +96,19 @@ def require_if_match(request: Request, *, current_etag: str, allow_weak: bool = 
             extensions={"current_etag": current_etag},
             headers={"ETag": current_etag},
         )
+
+
+Precondition = Callable[[str], None]
+"""Called by a service with the entity's current ETag once it holds the row lock (428 missing, 412 stale)."""
+
+
+def if_match(request: Request) -> Precondition:
+    """The request's If-Match as a check a service runs at the right moment (after locking the row)."""
+
+    def check(current_etag: str) -> None:
+        require_if_match(request, current_etag=current_etag)
+
+    return check
+
+
+IfMatchDep = Annotated[Precondition, Depends(if_match)]
