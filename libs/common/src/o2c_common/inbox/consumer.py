@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -37,6 +38,7 @@ from o2c_common.observability.correlation import correlation_scope
 log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
+LAG_UPDATE_INTERVAL_S = 1.0
 REPLAY_HEADER = "o2c_replay"
 DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_origin")
 
@@ -101,6 +103,7 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self.running = False
         self.stats = ConsumerStats()
+        self._next_lag_update = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
@@ -290,6 +293,11 @@ class EventConsumer:
                   self.group_id, record.topic, record.partition, record.offset, reason, error)
 
     async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """At most once a second: the poll loop turns every 25 ms when idle, lag is read by metric scrapes."""
+        now = time.monotonic()
+        if now < self._next_lag_update:
+            return
+        self._next_lag_update = now + LAG_UPDATE_INTERVAL_S
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is not None:
