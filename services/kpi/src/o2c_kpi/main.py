@@ -9,9 +9,14 @@ from o2c_kpi.ar.handlers import HANDLERS as AR_HANDLERS
 from o2c_kpi.ar.router import router as kpi_router
 from o2c_kpi.config import KpiSettings
 
+ALL_TOPICS = tuple(TOPICS.values())
+
 
 def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
-    return [ConsumerSpec(group_id="kpi", topics=tuple(TOPICS.values()), handlers=AR_HANDLERS)]
+    return [
+        # read models (facts) the KPIs are computed from
+        ConsumerSpec(group_id="kpi", topics=ALL_TOPICS, handlers=AR_HANDLERS),
+    ]
 
 
 def create_app(settings: KpiSettings | None = None) -> FastAPI:
