@@ -16,6 +16,7 @@ from rich.table import Table
 
 from o2c_cli.collections import app as collections_app
 from o2c_cli.dlq import app as dlq_app
+from o2c_cli.history import app as history_app
 from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(collections_app, name="collections")
+app.add_typer(history_app, name="history")
 console = Console(stderr=True)
 
 DEFAULT_DATA_DIR = Path(".local")

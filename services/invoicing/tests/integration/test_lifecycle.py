@@ -161,3 +161,24 @@ async def test_historical_import_is_integration_only_and_records_the_importer(se
     problem(await service.client.post("/invoices/historical", json=body, headers=INTEGRATION), 409)
     assert await service.outbox_types() == ["invoice.issued", "invoice.paid"]
     assert await service.scalar("SELECT actor FROM audit_log WHERE action = 'invoice.imported'") == "pipeline"
+
+
+async def test_historical_import_with_a_client_id_is_idempotent(service: Service) -> None:
+    invoice_id = "6f1c2d1e-3b7a-5c1e-9d2f-0a1b2c3d4e5f"
+    body = {"id": invoice_id, "legal_entity": "US01", "customer_id": "0379-NEVHP", "currency": "USD",
+            "number": "0000611366", "issue_date": "2013-01-02", "due_date": "2013-02-01",
+            "lines": [{"description": "Historical invoice", "quantity": "1", "unit_price": "55.94"}]}
+    created = await service.client.post("/invoices/historical", json=body, headers=INTEGRATION)
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == invoice_id and created.json()["status"] == "issued"
+    before = await service.counts()
+    again = await service.client.post("/invoices/historical", json=body, headers=INTEGRATION)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == invoice_id and again.json()["total_amount"] == "55.94"
+    assert await service.counts() == before
+    other_id = {**body, "id": "0e1c2d1e-3b7a-5c1e-9d2f-0a1b2c3d4e5f"}  # same number, another invoice
+    problem(await service.client.post("/invoices/historical", json=other_id, headers=INTEGRATION), 409)
+    other_number = {**body, "number": "0000611367"}  # same id, another number
+    problem(await service.client.post("/invoices/historical", json=other_number, headers=INTEGRATION), 409)
+    assert await service.counts() == before
+    assert await service.outbox_types() == ["invoice.issued"]

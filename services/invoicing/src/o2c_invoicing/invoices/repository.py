@@ -62,6 +62,16 @@ async def number_taken(session: AsyncSession, *, legal_entity: str, number: str)
     return (await session.execute(stmt)).first() is not None
 
 
+async def same_id_or_number(session: AsyncSession, *, invoice_id: uuid.UUID | None, legal_entity: str,
+                            number: str) -> list[tuple[uuid.UUID, str, str | None]]:
+    """(id, legal entity, number) of the invoices holding this id or this entity's number (at most two)."""
+    clause = (Invoice.legal_entity == legal_entity) & (Invoice.number == number)
+    if invoice_id is not None:
+        clause = clause | (Invoice.id == invoice_id)
+    rows = await session.execute(select(Invoice.id, Invoice.legal_entity, Invoice.number).where(clause))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def list_query(*, customer_id: str | None, team: str | None, status: str | None = None,
                issued_from: date | None = None) -> Select[Invoice]:
     stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals))

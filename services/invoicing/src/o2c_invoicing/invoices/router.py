@@ -49,14 +49,18 @@ async def create_invoice(data: InvoiceCreate, session: SessionDep, principal: Pr
 
 
 @router.post("/historical", status_code=status.HTTP_201_CREATED, response_model=InvoiceRead,
-             responses=problem_responses(400, 401, 403, 409, 422))
+             responses=problem_responses(400, 401, 403, 409, 422) | {200: {"model": InvoiceRead}})
 async def import_historical_invoice(data: HistoricalInvoiceCreate, session: SessionDep, outbox: OutboxDep,
                                     principal: Importer, idem: IdempotencyDep) -> Response:
     """Integration only: load an invoice issued elsewhere as issued, with its own number and dates (no
-    maker-checker: it was approved where it was issued; the importer is recorded). Emits `invoice.issued`."""
-    invoice = await service.import_historical(session, data=data, importer=principal, outbox=outbox)
-    return await idem.respond(session, status_code=201, content=InvoiceRead.model_validate(invoice),
-                              headers={"Location": f"/invoices/{invoice.id}"})
+    maker-checker: it was approved where it was issued; the importer is recorded). Emits `invoice.issued`.
+
+    With a client-chosen `id`, loading the same id and number again answers 200 with the stored invoice and
+    writes nothing (idempotent replays); another invoice with the number (or id) is a 409."""
+    invoice, created = await service.import_historical(session, data=data, importer=principal, outbox=outbox)
+    return await idem.respond(session, status_code=201 if created else 200,
+                              content=InvoiceRead.model_validate(invoice),
+                              headers={"Location": f"/invoices/{invoice.id}", "ETag": service.etag(invoice)})
 
 
 @router.get("", response_model=Page[InvoiceRead], responses=problem_responses(401, 403, 422))

@@ -150,6 +150,9 @@ def _plain(value: Decimal) -> Decimal:
 class HistoricalInvoiceCreate(InvoiceCreate):
     """An invoice issued elsewhere (an ERP, a legacy system), loaded as issued with its own number and dates."""
 
+    id: uuid.UUID | None = Field(default=None, description=(
+        "The invoice's id, chosen by the loader (e.g. a uuid5 of the source number): loading the same id and "
+        "number again answers the invoice already stored (200) instead of a 409, so replays are idempotent."))
     number: str = Field(min_length=1, max_length=40)
     issue_date: date
     due_date: date

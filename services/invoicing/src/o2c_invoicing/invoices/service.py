@@ -58,17 +58,27 @@ async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: 
 
 
 async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCreate, importer: Principal,
-                            outbox: Outbox) -> Invoice:
+                            outbox: Outbox) -> tuple[Invoice, bool]:
     """The integration path for invoices issued elsewhere: stored as issued under their own number, without
     maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued`
-    (and `invoice.paid` when the source says it was settled) with the historical dates."""
-    if await repository.number_taken(session, legal_entity=data.legal_entity, number=data.number):
-        raise Conflict(f"invoice number {data.number} already exists for {data.legal_entity}",
-                       type="duplicate-invoice-number", title="Duplicate invoice number")
+    (and `invoice.paid` when the source says it was settled) with the historical dates.
+
+    Returns (invoice, created). With a client-chosen id, the same id and number again answer the stored
+    invoice (created False, nothing written): replays are idempotent. Any other clash is a 409."""
+    clashes = await repository.same_id_or_number(session, invoice_id=data.id, legal_entity=data.legal_entity,
+                                                 number=data.number)
+    if clashes:
+        if clashes == [(data.id, data.legal_entity, data.number)]:
+            assert data.id is not None
+            return await get(session, invoice_id=data.id), False
+        raise Conflict(f"invoice number {data.number} (or id {data.id}) already exists for {data.legal_entity}",
+                       type="duplicate-invoice-number", title="Duplicate invoice number",
+                       extensions={"existing": [{"id": str(i), "legal_entity": e, "number": n}
+                                                for i, e, n in clashes]})
     profile = await profiles.get(session, customer_id=data.customer_id)
     owning_team = profile.owning_team if profile is not None else data.owning_team
     invoice = Invoice(
-        id=uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
+        id=data.id or uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
         currency=data.currency, requested_issue_date=data.issue_date, issue_date=data.issue_date,
         due_date=data.due_date, payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
         po_number=data.po_number, owning_team=owning_team, status="issued", source="import",
@@ -96,7 +106,7 @@ async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCre
             invoice_id=invoice.id, invoice_number=data.number, legal_entity=invoice.legal_entity,
             customer_id=invoice.customer_id, owning_team=owning_team, currency=invoice.currency,
             amount=invoice.total_amount, paid_date=data.paid_date, paid_at=now, source="portal_reported"))
-    return invoice
+    return invoice, True
 
 
 def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
