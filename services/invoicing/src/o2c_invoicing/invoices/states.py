@@ -7,6 +7,10 @@ from o2c_invoicing.invoices.errors import InvalidTransition
 OPEN_AFTER_ISSUE = frozenset({"issued", "submitted", "portal_received", "portal_rejected", "resubmitted",
                               "portal_approved", "scheduled_for_payment"})
 SUBMITTED = frozenset({"submitted", "resubmitted", "portal_received"})
+# Issued but not yet approved by the customer's portal (the "due soon without portal approval" queue).
+AWAITING_PORTAL_APPROVAL = frozenset({"issued", "submitted", "resubmitted", "portal_received", "portal_rejected"})
+# Statuses in which an invoice waits for someone (us or the portal) to move it: no change for N days is a stall.
+STALLABLE = AWAITING_PORTAL_APPROVAL | {"portal_approved"}
 
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     "request_approval": frozenset({"draft"}),

@@ -1,0 +1,78 @@
+"""Queries of the work queues and of the stall sweep (the invoices table, filtered; no joins but one)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_invoicing.invoices.models import Invoice
+from o2c_invoicing.invoices.states import AWAITING_PORTAL_APPROVAL, STALLABLE
+from o2c_invoicing.submissions.models import Submission
+
+
+def queue_condition(queue: str, *, due_by: date) -> ColumnElement[bool]:
+    """Which invoices are in ``queue`` (see workqueues/schemas.QUEUES)."""
+    if queue == "awaiting_approval":
+        return Invoice.status == "pending_approval"
+    if queue == "rejected_awaiting_correction":
+        return Invoice.status == "portal_rejected"
+    if queue == "stalled":
+        return and_(Invoice.stalled_notified_at.is_not(None), Invoice.status.in_(STALLABLE))
+    if queue == "due_soon_without_portal_approval":
+        return and_(Invoice.status.in_(AWAITING_PORTAL_APPROVAL), Invoice.source != "import",
+                    Invoice.due_date.is_not(None), Invoice.due_date <= due_by)
+    raise ValueError(queue)
+
+
+def _scoped(stmt: Select[Any], *, owner: str | None, team: str | None) -> Select[Any]:
+    if owner is not None:
+        stmt = stmt.where(Invoice.created_by == owner)
+    if team is not None:
+        stmt = stmt.where(Invoice.owning_team == team)
+    return stmt
+
+
+def queue_query(queue: str, *, due_by: date, owner: str | None, team: str | None) -> Select[Any]:
+    return _scoped(select(Invoice).where(queue_condition(queue, due_by=due_by)), owner=owner, team=team)
+
+
+def sort_key(queue: str) -> tuple[Any, ...]:
+    """NOT NULL sort columns of a queue, oldest (or soonest due) first, the id last."""
+    if queue == "due_soon_without_portal_approval":
+        return (Invoice.due_date, Invoice.id)
+    return (Invoice.status_since, Invoice.id)
+
+
+async def counts(session: AsyncSession, *, queues: tuple[str, ...], due_by: date, owner: str | None,
+                 team: str | None) -> dict[str, int]:
+    """Every queue's size in one statement (``count(*) FILTER (WHERE …)``)."""
+    columns = [func.count().filter(queue_condition(q, due_by=due_by)).label(q) for q in queues]
+    stmt: Select[Any] = select(*columns).select_from(Invoice)  # type: ignore[assignment]
+    row = (await session.execute(_scoped(stmt, owner=owner, team=team))).one()
+    return {q: int(row._mapping[q]) for q in queues}
+
+
+async def claim_stalled(session: AsyncSession, *, before: datetime, now: datetime,
+                        limit: int) -> list[Invoice]:
+    """Marks (``stalled_notified_at``) and returns up to ``limit`` invoices in a stallable status since before
+    ``before`` that were not marked since their last status change; rows are claimed ``FOR UPDATE SKIP
+    LOCKED``. A Core UPDATE, so the invoice's version (its ETag) does not change."""
+    candidates = select(Invoice.id).where(
+        Invoice.status.in_(STALLABLE), Invoice.status_since < before, Invoice.stalled_notified_at.is_(None),
+        Invoice.source != "import",
+    ).order_by(Invoice.status_since).limit(limit).with_for_update(skip_locked=True).scalar_subquery()
+    stmt = (update(Invoice).where(Invoice.id.in_(candidates)).values(stalled_notified_at=now)
+            .returning(Invoice).execution_options(synchronize_session=False))
+    return list((await session.scalars(stmt)).all())
+
+
+async def latest_submissions(session: AsyncSession, *, invoice_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """invoice id → id of its latest submission attempt, for those submitted."""
+    stmt = select(Submission.invoice_id, Submission.id).join(
+        Invoice, and_(Invoice.id == Submission.invoice_id, Invoice.attempts == Submission.attempt),
+    ).where(Submission.invoice_id.in_(invoice_ids))
+    return {row[0]: row[1] for row in await session.execute(stmt)}

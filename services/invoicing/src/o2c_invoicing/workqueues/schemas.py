@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from o2c_common.events.types import Amount
+from o2c_common.money import round_money
+
+QueueName = Literal["awaiting_approval", "rejected_awaiting_correction", "stalled",
+                    "due_soon_without_portal_approval"]
+QUEUES: tuple[QueueName, ...] = ("awaiting_approval", "rejected_awaiting_correction", "stalled",
+                                 "due_soon_without_portal_approval")
+"""awaiting_approval: pending_approval. rejected_awaiting_correction: portal_rejected, not resubmitted yet.
+stalled: no status change for `stalled_after_days` (marked by the stall sweep). due_soon_without_portal_approval:
+issued or at the portal, not approved there, due within `due_soon_days` (or overdue)."""
+
+
+class WorkItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str | None
+    legal_entity: str
+    customer_id: str
+    currency: str
+    total_amount: Amount
+    status: str
+    status_since: datetime
+    due_date: date | None
+    po_number: str | None
+    owner: str
+    owning_team: str | None
+    attempts: int
+    rejection_count: int
+    stalled_notified_at: datetime | None
+    days_in_status: int = 0
+    days_to_due: int | None = None
+
+    @model_validator(mode="after")
+    def _minor_units(self) -> WorkItem:
+        self.total_amount = round_money(self.total_amount, self.currency)
+        return self
+
+
+class QueueCount(BaseModel):
+    queue: QueueName
+    count: int
+
+
+class QueueSummary(BaseModel):
+    owner: str | None
+    team: str | None
+    queues: list[QueueCount]
