@@ -2,5 +2,15 @@
 
 from o2c_kpi.ar.models import ReceivableMovement
 from o2c_kpi.db import Base
+from o2c_kpi.facts.models import (
+    ArDaily,
+    ArDailyCustomer,
+    ArDailyTotal,
+    ArInvoice,
+    DailyCount,
+    InvoiceMilestone,
+    OpenItemMovement,
+)
 
-__all__ = ["Base", "ReceivableMovement"]
+__all__ = ["ArDaily", "ArDailyCustomer", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
+           "OpenItemMovement", "ReceivableMovement"]

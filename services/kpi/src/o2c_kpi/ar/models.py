@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Index, Numeric, String
+from sqlalchemy import Boolean, Date, Index, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_kpi.db import Base
@@ -14,7 +14,9 @@ class ReceivableMovement(Base):
     """A change of AR taken from an event: + when an invoice is issued, - for cash applied and credits.
 
     AR as of day D is the sum of movements effective on or before D, so every figure can be rebuilt
-    from the topics alone.
+    from the topics alone. ``resolved`` once the movement is added to the daily rollups (``o2c_kpi.facts``),
+    which needs its invoice's due date and owning team: a payment applied before its invoice.issued arrived
+    waits for it.
     """
 
     __tablename__ = "receivable_movements"
@@ -29,3 +31,4 @@ class ReceivableMovement(Base):
     kind: Mapped[str] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
     effective_date: Mapped[date] = mapped_column(Date)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -4,15 +4,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_kpi.ar.models import ReceivableMovement
-
-
-async def add_movements(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    if rows:
-        await session.execute(insert(ReceivableMovement).values(rows).on_conflict_do_nothing())
 
 
 async def open_ar(session: AsyncSession, *, as_of: date) -> list[tuple[str, Any, int]]:

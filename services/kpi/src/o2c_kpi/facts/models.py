@@ -1,0 +1,131 @@
+"""Read models of the KPI engine, built only from events (docs/kpi.md, "Read models").
+
+Every table is either keyed by the event that wrote the row (inserted ON CONFLICT DO NOTHING) or an additive
+rollup updated exactly once per fact, so redelivery changes nothing and arrival order does not matter:
+
+- ``kpi_ar_invoices``: each issued invoice's dimensions and due date (from ``invoice.issued``);
+- ``receivable_movements`` (``o2c_kpi.ar.models``): every change of AR per invoice, + issued, - cash applied,
+  credit notes and write-offs, + cash unapplied; ``resolved`` once added to the rollups, which needs the
+  invoice's due date, so a payment that arrives before its invoice waits until the invoice is known;
+- ``kpi_ar_daily_total`` / ``kpi_ar_daily`` / ``kpi_ar_daily_customer``: those movements summed per day and kind
+  (per owning team), per day, due date and kind (per owning team; per customer too): AR, current AR and aging
+  as of any day D, and credit sales of any period, without reading one row per invoice;
+- ``kpi_daily_counts``: per metric and day, a count and a summed value (submissions, rejections by reason,
+  resubmission delays, cash received and applied, disputes, escalations, promises…);
+- ``kpi_open_item_movements``: opening (+) and closing (-) of open items — unapplied cash, deductions,
+  disputes, escalation cases, portal rejections awaiting resubmission — for balances, ages and backlogs;
+- ``kpi_invoice_milestones``: earliest approved, submitted, accepted and paid instants per invoice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from o2c_kpi.db import Base
+
+
+class ArInvoice(Base):
+    __tablename__ = "kpi_ar_invoices"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    owning_team: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+
+
+class ArDailyTotal(Base):
+    """AR movements per day and kind, all due dates together; ``due_weight`` = sum of amount x (due date -
+    2000-01-01 in days), from which the amount-weighted days past due of old AR follow without a scan."""
+
+    __tablename__ = "kpi_ar_daily_total"
+
+    legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    owning_team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    due_weight: Mapped[Decimal] = mapped_column(Numeric(30, 6))
+
+
+class ArDaily(Base):
+    __tablename__ = "kpi_ar_daily"
+    __table_args__ = (Index("ix_kpi_ar_daily_currency_due", "currency", "due_date", "day"),)
+
+    legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    owning_team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+
+
+class ArDailyCustomer(Base):
+    __tablename__ = "kpi_ar_daily_customer"
+    __table_args__ = (Index("ix_kpi_ar_daily_customer_customer", "customer_id", "currency", "day"),)
+
+    legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owning_team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+
+
+class DailyCount(Base):
+    __tablename__ = "kpi_daily_counts"
+    __table_args__ = (Index("ix_kpi_daily_counts_metric_day", "metric", "day"),)
+
+    metric: Mapped[str] = mapped_column(String(48), primary_key=True)
+    legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owning_team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+
+
+class OpenItemMovement(Base):
+    __tablename__ = "kpi_open_item_movements"
+    __table_args__ = (Index("ix_kpi_open_item_movements_kind_item", "kind", "item_id"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    item_id: Mapped[str] = mapped_column(String(64))
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    owning_team: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    opened_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceMilestone(Base):
+    __tablename__ = "kpi_invoice_milestones"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    legal_entity: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    owning_team: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

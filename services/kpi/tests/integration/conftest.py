@@ -1,0 +1,174 @@
+"""Fixtures of the KPI engine tests: a migrated kpi database per test, events built from the contracts, and
+two ways in: the ``kpi`` handlers in one transaction per batch (as the consumer's fast path), or the real
+EventConsumer reading a broker of the test's own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer
+
+from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
+from o2c_common.db import Database
+from o2c_common.events import Event
+from o2c_common.events.base import EventPayload
+from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import invoicing as inv
+from o2c_common.inbox import EventConsumer
+from o2c_common.kafka import ensure_topics
+from o2c_kpi.config import KpiSettings
+from o2c_kpi.facts.handlers import HANDLERS
+from o2c_kpi.kpis import service as kpis
+from o2c_kpi.kpis.schemas import KpiValue, Period, Scope
+from o2c_kpi.main import create_app
+
+DATABASES = MigratedDatabases(Path(__file__).resolve().parents[2], "kpifacts")
+VIEWER = bearer("vic", "viewer")
+AGENT_A = bearer("agent-a", "vendor_agent", team="vendor-a")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def kpi_db(infra: Infra) -> AsyncIterator[Database]:
+    async with DATABASES.database(infra) as db:
+        yield db
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def other_db(infra: Infra) -> AsyncIterator[Database]:
+    async with DATABASES.database(infra) as db:
+        yield db
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(infra: Infra, kpi_db: Database) -> AsyncIterator[ServiceHarness]:
+    settings = KpiSettings(database_url=kpi_db.url, kafka_bootstrap_servers=infra.kafka_bootstrap,
+                           run_workers=False, log_json=False, environment="test")
+    app = create_app(settings)
+    async with serving(app, base_url="http://kpi") as client:
+        yield ServiceHarness(app=app, client=client, db=kpi_db)
+
+
+# --- getting events in ------------------------------------------------------------------------------------
+
+
+async def ingest(db: Database, events: Sequence[Event], *, batch: int = 500) -> None:
+    """The kpi handlers over ``events``, ``batch`` events per transaction (the consumer's fast path)."""
+    for i in range(0, len(events), batch):
+        async with db.unit_of_work() as session:
+            for event in events[i:i + batch]:
+                handler = HANDLERS.get(type(event.data))
+                if handler is not None:
+                    await handler(session, event)
+
+
+async def produce(bootstrap: str, events: Sequence[Event]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send(event.topic, event.value(), key=event.key.encode(), headers=event.headers())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def consume(db: Database, bootstrap: str, *, until_processed: int, group_id: str = "kpi",
+                  batch_size: int = 500) -> EventConsumer:
+    """The real consumer of group ``group_id`` until it has handled ``until_processed`` events (duplicates and
+    other events do not count)."""
+    dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await dlq.start()
+    topics = sorted({"o2c.invoicing.events", "o2c.collections.events", "o2c.escalation.events"})
+    consumer = EventConsumer(group_id=group_id, topics=topics, handlers=HANDLERS, db=db, bootstrap_servers=bootstrap,
+                             dlq_producer=dlq, batch_size=batch_size)
+    task = asyncio.create_task(consumer.run())
+    try:
+        async with asyncio.timeout(120):
+            while consumer.stats.processed + consumer.stats.duplicates < until_processed:
+                await asyncio.sleep(0.05)
+    finally:
+        consumer.stop()
+        await task
+        await dlq.stop()
+    return consumer
+
+
+async def make_topics(bootstrap: str) -> None:
+    await ensure_topics(bootstrap, ["o2c.invoicing.events", "o2c.collections.events", "o2c.escalation.events",
+                                    "o2c.dlq.kpi"], partitions=6, replication_factor=1)
+
+
+async def compute(db: Database, names: Sequence[str], period: Period, scope: Scope | None = None) -> list[KpiValue]:
+    async with db.unit_of_work() as session:
+        return await kpis.compute(session, names=names, period=period, scope=scope or Scope())
+
+
+def value(values: Sequence[KpiValue], name: str, *, currency: str | None = None,
+          dimension: str | None = None) -> Decimal | None:
+    found = [v for v in values if v.name == name and v.currency == currency and v.dimension == dimension]
+    assert len(found) == 1, (name, currency, dimension, values)
+    return found[0].value
+
+
+# --- events -----------------------------------------------------------------------------------------------
+
+
+def wrap(payload: EventPayload) -> Event:
+    return Event.new(payload, source="/o2c/test")
+
+
+def at(d: date, hour: int = 12) -> datetime:
+    return datetime.combine(d, time(hour), tzinfo=UTC)
+
+
+@dataclass
+class Invoice:
+    invoice_id: uuid.UUID
+    number: str
+    customer_id: str
+    amount: Decimal
+    issue_date: date
+    due_date: date
+    currency: str = "USD"
+    legal_entity: str = "US01"
+    team: str | None = "vendor-a"
+
+    def issued(self, **extra: Any) -> Event:
+        return wrap(inv.InvoiceIssued(
+            invoice_id=self.invoice_id, invoice_number=self.number, legal_entity=self.legal_entity,
+            customer_id=self.customer_id, currency=self.currency, amount=self.amount, tax_amount=Decimal(0),
+            issue_date=self.issue_date, due_date=self.due_date, issued_at=at(self.issue_date),
+            owning_team=self.team, **extra))
+
+    def paid(self, amount: Decimal | str, on: date, *, rule: col.MatchRule = "reference_and_amount",
+             payment_id: uuid.UUID | None = None, value_date: date | None = None) -> Event:
+        return wrap(col.PaymentApplied(
+            payment_id=payment_id or uuid.uuid4(), legal_entity=self.legal_entity, customer_id=self.customer_id,
+            currency=self.currency, applications=(col.CashApplication(
+                application_id=uuid.uuid4(), invoice_id=self.invoice_id, invoice_number=self.number,
+                amount=Decimal(amount)),), value_date=value_date or on, applied_date=on, applied_at=at(on),
+            rule=rule, confidence=Decimal(1), unapplied_balance=Decimal(0), owning_team=self.team))
+
+    def credited(self, amount: Decimal | str, on: date) -> Event:
+        return wrap(inv.CreditNoteIssued(
+            invoice_id=self.invoice_id, invoice_number=self.number, legal_entity=self.legal_entity,
+            customer_id=self.customer_id, owning_team=self.team, credit_note_id=uuid.uuid4(),
+            credit_note_number=f"CN-{self.number}", currency=self.currency, amount=Decimal(amount),
+            tax_amount=Decimal(0), full=False, reason="pricing", issue_date=on, issued_at=at(on)))
+
+
+_n = 0
+
+
+def invoice(amount: str, issued: date, due: date, *, customer_id: str = "CUST-1", **kw: Any) -> Invoice:
+    global _n
+    _n += 1
+    return Invoice(uuid.uuid4(), f"INV-{_n:06d}", customer_id, Decimal(amount), issued, due, **kw)
