@@ -25,6 +25,11 @@ class CollectionsSettings(ServiceSettings):
     promise_check_interval_s: float = 86_400
     dunning_interval_s: float = 86_400
     escalation_interval_s: float = 86_400
+    # automatic credit holds: the rules are evaluated this often (hourly by default)
+    credit_hold_interval_s: float = 3_600
+    # payment file imports: booked in the background, this many lines per transaction; idle poll interval
+    import_chunk_lines: int = 200
+    import_poll_interval_s: float = 1.0
     # dunning notices over SMTP
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

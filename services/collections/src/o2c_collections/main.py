@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from o2c_collections.aging.router import router as aging_router
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.credit.router import holds_router
 from o2c_collections.credit.router import router as credit_router
 from o2c_collections.deductions.router import router as deductions_router
 from o2c_collections.disputes.handlers import DisputeHandlers
@@ -46,7 +47,7 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
                  deductions_router, disputes_router, promises_router,
-                 dunning_router, worklists_router, credit_router, escalations_router],
+                 dunning_router, worklists_router, credit_router, holds_router, escalations_router],
         consumers=consumers,
         background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )

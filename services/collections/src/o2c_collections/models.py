@@ -1,14 +1,16 @@
 """Every ORM model of the service, imported so that Base.metadata is complete (Alembic, tests)."""
 
 from o2c_collections.accounts.models import Account
+from o2c_collections.credit.models import CreditHoldRule
 from o2c_collections.db import Base
 from o2c_collections.deductions.models import Deduction
 from o2c_collections.disputes.models import Dispute
 from o2c_collections.dunning.models import DunningNotice, DunningPolicy
 from o2c_collections.escalations.models import Breach, EscalationRule
-from o2c_collections.payments.models import Application, Payment, PaymentImport, RemittanceLine
+from o2c_collections.payments.models import Application, Payment, PaymentImport, PaymentImportLine, RemittanceLine
 from o2c_collections.promises.models import Promise
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
 
-__all__ = ["Account", "Application", "Base", "Breach", "Deduction", "Dispute", "DunningNotice", "DunningPolicy",
-           "EscalationRule", "LedgerEntry", "OpenItem", "Payment", "PaymentImport", "Promise", "RemittanceLine"]
+__all__ = ["Account", "Application", "Base", "Breach", "CreditHoldRule", "Deduction", "Dispute", "DunningNotice",
+           "DunningPolicy", "EscalationRule", "LedgerEntry", "OpenItem", "Payment", "PaymentImport",
+           "PaymentImportLine", "Promise", "RemittanceLine"]

@@ -1,5 +1,6 @@
-"""Collector worklists on a real database: ranking by overdue amount x days past due x risk (broken promises),
-held amounts left out, filters, cursor pages, and vendor agents confined to their team's accounts."""
+"""Collector worklists on a real database: ranking by overdue amount x days past due x risk (1 + the credit risk
+score / 100), explained; held amounts left out, filters, cursor pages, and vendor agents confined to their team's
+accounts."""
 
 from __future__ import annotations
 
@@ -36,11 +37,21 @@ async def worklist(service: Service, query: str = "", headers: dict[str, str] = 
 async def test_accounts_ranked_by_amount_days_and_risk(service: Service) -> None:
     await seed(service)
     rows = await worklist(service)
-    # RISKY 100 x 90 x 1.5 = 13,500 > BIG 1000 x 10 = 10,000 > OLD 100 x 90 = 9,000 (the disputed 400 held)
-    assert [(r["customer_id"], r["overdue_amount"], r["priority"]) for r in rows] == [
-        ("RISKY", "100.00", "13500.00"), ("BIG", "1000.00", "10000.00"), ("OLD", "100.00", "9000.00")]
+    # scores as of 04-01: RISKY 90 days late on average (40) + a broken promise (10) = 50 -> weight 1.50;
+    # OLD 90 days late (40; its dispute, opened today, is after the as-of date, and its 400 is held, not counted)
+    # -> 1.40; BIG 10 days late -> 7 -> 1.07
+    # RISKY 100 x 90 x 1.50 = 13,500 > OLD 100 x 90 x 1.40 = 12,600 > BIG 1000 x 10 x 1.07 = 10,700
+    assert [(r["customer_id"], r["overdue_amount"], r["risk_score"], r["risk_weight"], r["priority"])
+            for r in rows] == [("RISKY", "100.00", 50, "1.50", "13500.00"), ("OLD", "100.00", 40, "1.40", "12600.00"),
+                               ("BIG", "1000.00", 7, "1.07", "10700.00")]
     assert rows[0]["broken_promises"] == 1 and rows[0]["bucket"] == "61-90" and rows[0]["max_days_past_due"] == 90
-    assert [r["customer_id"] for r in await worklist(service, "&collector=carl")] == ["BIG", "OLD"]
+    assert {f["factor"]: f["points"] for f in rows[0]["risk_factors"]} == {
+        "average_days_late": 40, "days_late_trend": 0, "broken_promises": 10, "disputes": 0}
+    assert rows[0]["explanation"] == ("100.00 USD overdue x 90 days past due x risk 1.50 (1 + score 50/100: "
+                                      "average_days_late 40, broken_promises 10) = 13500.00")
+    profile = (await service.client.get(f"/credit/RISKY?as_of={AS_OF}", headers=SUPERVISOR)).json()
+    assert profile["risk_score"] == rows[0]["risk_score"]  # one score, as the credit profile shows it
+    assert [r["customer_id"] for r in await worklist(service, "&collector=carl")] == ["OLD", "BIG"]
     assert [r["customer_id"] for r in await worklist(service, "&team=vendor-b")] == ["RISKY"]
     assert [r["customer_id"] for r in await worklist(service, "&min_overdue=500")] == ["BIG"]
     assert [r["customer_id"] for r in await worklist(service, "&bucket=1-30")] == ["BIG"]
@@ -48,15 +59,15 @@ async def test_accounts_ranked_by_amount_days_and_risk(service: Service) -> None
     first = await service.client.get(f"/worklists?as_of={AS_OF}&limit=2", headers=COLLECTOR)
     cursor = first.json()["next_cursor"]
     rest = await service.client.get(f"/worklists?as_of={AS_OF}&limit=2&cursor={cursor}", headers=COLLECTOR)
-    assert [r["customer_id"] for r in first.json()["items"] + rest.json()["items"]] == ["RISKY", "BIG", "OLD"]
+    assert [r["customer_id"] for r in first.json()["items"] + rest.json()["items"]] == ["RISKY", "OLD", "BIG"]
     assert rest.json()["next_cursor"] is None
 
 
 async def test_vendor_agents_see_only_their_teams_accounts(service: Service) -> None:
     await seed(service)
-    assert [r["customer_id"] for r in await worklist(service, headers=AGENT_A)] == ["BIG", "OLD"]
+    assert [r["customer_id"] for r in await worklist(service, headers=AGENT_A)] == ["OLD", "BIG"]
     assert [r["customer_id"] for r in await worklist(service, headers=AGENT_B)] == ["RISKY"]
-    assert [r["customer_id"] for r in await worklist(service, "&team=vendor-a", AGENT_A)] == ["BIG", "OLD"]
+    assert [r["customer_id"] for r in await worklist(service, "&team=vendor-a", AGENT_A)] == ["OLD", "BIG"]
     assert problem(await service.client.get(f"/worklists?as_of={AS_OF}&team=vendor-b", headers=AGENT_A), 403)
 
 

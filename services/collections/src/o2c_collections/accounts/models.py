@@ -28,5 +28,6 @@ class Account(Base):
     hold_id: Mapped[uuid.UUID | None] = mapped_column()
     hold_reason: Mapped[str | None] = mapped_column(String(32))
     hold_placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_rule_id: Mapped[str | None] = mapped_column(String(64))  # set when a credit hold rule placed the hold
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

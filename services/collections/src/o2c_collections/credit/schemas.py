@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Amount, Currency, NonNegativeAmount
 
@@ -55,3 +55,34 @@ class HoldRelease(BaseModel):
 
     reason: Literal["paid_down", "limit_raised", "risk_improved", "manual"] = "manual"
     legal_entity: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class HoldRuleWrite(BaseModel):
+    """Every condition given must hold (at least one): over the credit limit, and/or a risk score at least this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, examples=["over limit"])
+    over_limit: bool = False
+    min_risk_score: int | None = Field(default=None, ge=0, le=100, examples=[70])
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> HoldRuleWrite:
+        if not self.over_limit and self.min_risk_score is None:
+            raise ValueError("a rule needs a condition: over_limit and/or min_risk_score")
+        return self
+
+
+class HoldRuleRead(HoldRuleWrite):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    version: int
+
+
+class HoldRunResult(BaseModel):
+    as_of: date
+    evaluated: int = Field(description="Customers with open AR, a credit limit or a hold.")
+    placed: int
+    released: int
+    unchanged_on_hold: int

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, scoring
-from o2c_collections.credit.schemas import CreditProfile, HoldPlace, HoldRelease, LimitWrite
+from o2c_collections.credit.schemas import CreditProfile, Factor, HoldPlace, HoldRelease, LimitWrite
 from o2c_collections.deps import Precondition
 from o2c_collections.promises import repository as promises
 from o2c_common.audit import record_audit
@@ -35,6 +35,16 @@ class NotOnHold(Conflict):
 
 def etag(*, customer_id: str, account: Account | None) -> str:
     return make_etag(entity_id=customer_id, version=account.version if account else 0)
+
+
+async def scores(session: AsyncSession, *, customer_ids: list[str],
+                 as_of: date) -> dict[str, tuple[int, list[Factor]]]:
+    """The risk score with its factors of each customer, in four statements whatever their number."""
+    history = await repository.histories(session, customer_ids=customer_ids, as_of=as_of)
+    broken = await repository.broken_counts(session, customer_ids=customer_ids)
+    disputes = await repository.dispute_counts(session, customer_ids=customer_ids, as_of=as_of)
+    return {c: scoring.score(history=history.get(c, []), broken_promises=broken.get(c, 0),
+                             disputes=disputes.get(c, 0), as_of=as_of) for c in customer_ids}
 
 
 async def profile(session: AsyncSession, *, customer_id: str, as_of: date,
@@ -93,7 +103,9 @@ async def _entity(session: AsyncSession, *, customer_id: str, given: str | None)
 
 
 async def place_hold(session: AsyncSession, *, customer_id: str, data: HoldPlace, principal: Principal,
-                     precondition: Precondition, outbox: Outbox, as_of: date | None = None) -> Account:
+                     precondition: Precondition, outbox: Outbox, as_of: date | None = None,
+                     rule_id: str | None = None) -> Account:
+    """Places a hold (a person's, or ``rule_id``'s: a hold rule's, which the rules also release)."""
     account = await _locked(session, customer_id=customer_id, precondition=precondition)
     if account.on_hold:
         raise AlreadyOnHold(f"customer {customer_id} has been on hold since {account.hold_placed_at}")
@@ -101,6 +113,7 @@ async def place_hold(session: AsyncSession, *, customer_id: str, data: HoldPlace
     now = datetime.now(UTC)
     current = await profile(session, customer_id=customer_id, as_of=as_of or now.date())
     account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = True, uuid.uuid4(), data.reason, now
+    account.hold_rule_id = rule_id
     account.version += 1
     await session.flush()
     assert account.hold_id is not None
@@ -111,18 +124,21 @@ async def place_hold(session: AsyncSession, *, customer_id: str, data: HoldPlace
     await record_audit(session, actor=principal, action="credit.hold_placed", entity_type="account",
                        entity_id=customer_id, before={"on_hold": False},
                        after={"on_hold": True, "hold_id": account.hold_id, "reason": data.reason,
-                              "risk_score": current.risk_score})
+                              "risk_score": current.risk_score, "rule": rule_id})
     return account
 
 
 async def release_hold(session: AsyncSession, *, customer_id: str, data: HoldRelease, principal: Principal,
-                       precondition: Precondition, outbox: Outbox) -> Account:
+                       precondition: Precondition, outbox: Outbox, rule_only: bool = False) -> Account:
+    """Releases the hold; with ``rule_only`` only a hold a rule placed (a person's hold stays)."""
     account = await _locked(session, customer_id=customer_id, precondition=precondition)
-    if not account.on_hold or account.hold_id is None or account.hold_placed_at is None:
+    if not account.on_hold or account.hold_id is None or account.hold_placed_at is None or (
+            rule_only and account.hold_rule_id is None):
         raise NotOnHold(f"customer {customer_id} is not on credit hold")
     entity = await _entity(session, customer_id=customer_id, given=data.legal_entity)
     hold_id, placed_at, now = account.hold_id, account.hold_placed_at, datetime.now(UTC)
     account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = False, None, None, None
+    account.hold_rule_id = None
     account.version += 1
     await session.flush()
     await outbox.emit(session, CreditHoldReleased(

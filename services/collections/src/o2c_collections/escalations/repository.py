@@ -21,11 +21,6 @@ async def get_rule(session: AsyncSession, *, rule_id: str, for_update: bool = Fa
     return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
 
 
-async def add(session: AsyncSession, row: object) -> None:
-    session.add(row)
-    await session.flush()
-
-
 async def overdue_items(session: AsyncSession, *, as_of: date) -> list[OpenItem]:
     """Open items past due with an amount not held by a dispute or deduction."""
     stmt = (select(OpenItem).where(OpenItem.status == "open", OpenItem.due_date < as_of,

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_collections import rules
 from o2c_collections.escalations import repository
 from o2c_collections.escalations.models import Breach, EscalationRule
 from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
@@ -28,20 +29,9 @@ BREACH_NAMESPACE = uuid.UUID("7b0c5a8e-2f7d-4d0e-9a57-1c2f0e3b9a11")
 
 
 async def put_rule(session: AsyncSession, *, rule_id: str, data: RuleWrite, principal: Principal) -> RuleRead:
-    rule = await repository.get_rule(session, rule_id=rule_id, for_update=True)
-    values = data.model_dump()
-    before = None
-    if rule is None:
-        rule = EscalationRule(id=rule_id, version=1, **values)
-        await repository.add(session, rule)
-    else:
-        before = {key: getattr(rule, key) for key in values}
-        for key, value in values.items():
-            setattr(rule, key, value)
-        rule.version += 1
-        await session.flush()
-    await record_audit(session, actor=principal, action="escalation_rule.saved", entity_type="escalation_rule",
-                       entity_id=rule_id, before=before, after=values)
+    existing = await repository.get_rule(session, rule_id=rule_id, for_update=True)
+    rule = await rules.save(session, existing=existing, new=EscalationRule, rule_id=rule_id, values=data.model_dump(),
+                            principal=principal, entity_type="escalation_rule")
     return RuleRead.model_validate(rule)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.application.engine import Line
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.deps import no_precondition
 from o2c_collections.disputes import service as disputes
 from o2c_collections.disputes.schemas import DisputeResolve
 from o2c_collections.history.schemas import HistoryRow
@@ -36,10 +37,6 @@ class RowResult:
     disputed: bool = False
 
 
-def _no_precondition(_etag: str) -> None:
-    """The importer holds the row lock itself; there is no client ETag to compare."""
-
-
 async def import_row(session: AsyncSession, *, row: HistoryRow, legal_entity: str, currency: str,
                      outbox: Outbox, settings: CollectionsSettings) -> RowResult:
     fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity=legal_entity,
@@ -58,7 +55,7 @@ async def import_row(session: AsyncSession, *, row: HistoryRow, legal_entity: st
             actor=IMPORTER, opened_date=min(row.due_date, row.settled_date), dispute_id=row.dispute_id,
             source_key=f"history:{legal_entity}:{row.invoice_number}")
         if dispute is not None:
-            await disputes.resolve(session, dispute_id=dispute.id, principal=IMPORTER, precondition=_no_precondition,
+            await disputes.resolve(session, dispute_id=dispute.id, principal=IMPORTER, precondition=no_precondition,
                                    outbox=outbox, settings=settings, data=DisputeResolve(
                                        outcome="customer_pays", root_cause="other", resolved_date=row.settled_date))
             result.disputed = True

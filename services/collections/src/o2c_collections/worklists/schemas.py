@@ -4,8 +4,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from o2c_collections.credit.schemas import Factor
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
 
@@ -27,8 +28,11 @@ class WorklistRow(BaseModel):
     max_days_past_due: int
     bucket: str
     broken_promises: int
-    risk_weight: Decimal
-    priority: Decimal
+    risk_score: int = Field(description="The customer's credit risk score (0 best, 100 worst), as GET /credit shows.")
+    risk_factors: list[Factor] = Field(description="What makes the score: each factor's value and points.")
+    risk_weight: Decimal = Field(description="1 + risk score / 100: from 1.00 (no risk) to 2.00.")
+    priority: Decimal = Field(description="overdue amount x days past due x risk weight")
+    explanation: str
     as_of: date
 
     @model_validator(mode="after")

@@ -1,19 +1,26 @@
 """Collector worklists: each account (customer and currency) with an overdue amount, ranked by
-overdue amount x days past due (of its oldest overdue item) x risk weight (1 + 0.5 per broken promise).
-Amounts held by disputes and deductions are not collectable and not counted."""
+overdue amount x days past due (of its oldest overdue item) x risk weight, where the risk weight is
+1 + the customer's credit risk score / 100 (``credit.service.scores``, the score GET /credit shows: average days
+late and its trend, broken promises, disputes). Amounts held by disputes and deductions are not collectable and
+not counted. The overdue sums come from one SQL aggregate, the scores from four batch statements; the ranking and
+its cursor pages are computed here, so the score has one definition."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_collections.credit import service as credit
 from o2c_collections.worklists import repository
 from o2c_collections.worklists.schemas import BUCKET_DAYS, WorklistRow, bucket_of
 from o2c_common.auth import Principal, ensure_team_access, visible_team
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.errors import ValidationFailed
+from o2c_common.http import Page, PageRequest, build_page
+
+CENT = Decimal("0.01")
 
 
 def _team_for(principal: Principal, *, team: str | None) -> str | None:
@@ -26,21 +33,54 @@ def _team_for(principal: Principal, *, team: str | None) -> str | None:
     return own
 
 
+def risk_weight(score: int) -> Decimal:
+    return (1 + Decimal(score) / 100).quantize(CENT)
+
+
+def _key(row: WorklistRow) -> tuple[Decimal, str, str]:
+    return row.priority, row.customer_id, row.currency
+
+
+def _after(page: PageRequest) -> tuple[Decimal, str, str] | None:
+    if page.after is None:
+        return None
+    try:
+        priority, customer, currency = page.after
+        return Decimal(str(priority)), str(customer), str(currency)
+    except (ValueError, ArithmeticError):
+        raise ValidationFailed("cursor is not a valid worklist cursor", type="invalid-cursor",
+                               errors=[{"location": "query", "parameter": "cursor", "code": "invalid_cursor",
+                                        "detail": "not a worklist cursor"}]) from None
+
+
+def _row(row: Any, *, score: int, factors: list[Any], as_of: date) -> WorklistRow:
+    weight = risk_weight(score)
+    overdue = Decimal(row.overdue_amount)
+    priority = (overdue * row.max_days_past_due * weight).quantize(CENT, ROUND_HALF_UP)
+    points = ", ".join(f"{f.factor} {f.points}" for f in factors if f.points)
+    broken = next((int(f.value) for f in factors if f.factor == "broken_promises"), 0)
+    return WorklistRow(
+        customer_id=row.customer_id, name=row.name, collector=row.collector, owning_team=row.owning_team,
+        currency=row.currency, overdue_amount=overdue, overdue_items=row.overdue_items,
+        max_days_past_due=row.max_days_past_due, bucket=bucket_of(row.max_days_past_due), broken_promises=broken,
+        risk_score=score, risk_factors=factors, risk_weight=weight, priority=priority, as_of=as_of,
+        explanation=f"{overdue.quantize(CENT)} {row.currency} overdue x {row.max_days_past_due} days past due x risk "
+                    f"{weight} (1 + score {score}/100{': ' + points if points else ''}) = {priority}")
+
+
 async def worklist(session: AsyncSession, *, principal: Principal, page: PageRequest, as_of: date,
                    team: str | None = None, collector: str | None = None, entity: str | None = None,
                    currency: str | None = None, min_overdue: Decimal | None = None,
                    bucket: str | None = None) -> Page[WorklistRow]:
     low, high = BUCKET_DAYS[bucket] if bucket else (None, None)
-    stmt = repository.ranked(as_of=as_of, team=_team_for(principal, team=team), collector=collector,
-                             entity=entity, currency=currency, min_overdue=min_overdue, min_days=low, max_days=high)
-    stmt = keyset_select(stmt, page=page, order_by=repository.order_columns(stmt), descending=True)
-    rows = (await session.execute(stmt)).all()
-
-    def item(row: Any) -> WorklistRow:
-        return WorklistRow(customer_id=row.customer_id, name=row.name, collector=row.collector,
-                           owning_team=row.owning_team, currency=row.currency, overdue_amount=row.overdue_amount,
-                           overdue_items=row.overdue_items, max_days_past_due=row.max_days_past_due,
-                           bucket=bucket_of(row.max_days_past_due), broken_promises=row.broken_promises,
-                           risk_weight=row.risk_weight, priority=row.priority, as_of=as_of)
-
-    return build_page(rows, page=page, key=lambda r: (str(r.priority), r.customer_id, r.currency), item=item)
+    after = _after(page)
+    stmt = repository.overdue_accounts(as_of=as_of, team=_team_for(principal, team=team), collector=collector,
+                                       entity=entity, currency=currency, min_overdue=min_overdue, min_days=low,
+                                       max_days=high)
+    overdue = (await session.execute(stmt)).all()
+    scores = await credit.scores(session, customer_ids=sorted({r.customer_id for r in overdue}), as_of=as_of)
+    rows = sorted((_row(r, score=scores[r.customer_id][0], factors=scores[r.customer_id][1], as_of=as_of)
+                   for r in overdue), key=_key, reverse=True)
+    if after is not None:
+        rows = [r for r in rows if _key(r) < after]
+    return build_page(rows[:page.limit + 1], page=page, key=lambda r: (str(r.priority), r.customer_id, r.currency))

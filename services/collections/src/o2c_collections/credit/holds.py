@@ -1,0 +1,92 @@
+"""Automatic credit holds: rules as data (over the credit limit, a risk score at or above a threshold), evaluated by
+a run (``POST /credit-holds/runs`` and a periodic background step). A rule met by a customer with open AR places a
+hold (``credit.hold_placed``, reason ``over_credit_limit`` or ``risk_score``, the rule on the account); a hold a rule
+placed is released (``credit.hold_released``) once no rule holds. The account row is the state: a second run finds
+the hold and changes nothing, so runs are idempotent and replicas may overlap. Holds placed by people are never
+released by the rules.
+
+Why periodic and not on every ledger movement: the score moves with time alone (days late grow while an invoice stays
+open), so a run is needed anyway; one run covers limit changes, payments and the passage of time alike."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections import rules
+from o2c_collections.accounts.models import Account
+from o2c_collections.credit import repository, service
+from o2c_collections.credit.models import CreditHoldRule
+from o2c_collections.credit.schemas import HoldPlace, HoldRelease, HoldRuleRead, HoldRuleWrite, HoldRunResult
+from o2c_collections.deps import no_precondition
+from o2c_common.auth import Principal
+from o2c_common.outbox import Outbox
+
+RULES = Principal(subject="system:credit-hold-rules", roles=frozenset({"ar_supervisor"}), kind="service")
+
+
+async def put_rule(session: AsyncSession, *, rule_id: str, data: HoldRuleWrite, principal: Principal) -> HoldRuleRead:
+    existing = await repository.hold_rule(session, rule_id=rule_id, for_update=True)
+    rule = await rules.save(session, existing=existing, new=CreditHoldRule, rule_id=rule_id, values=data.model_dump(),
+                            principal=principal, entity_type="credit_hold_rule")
+    return HoldRuleRead.model_validate(rule)
+
+
+async def list_rules(session: AsyncSession) -> list[HoldRuleRead]:
+    return [HoldRuleRead.model_validate(r) for r in await repository.hold_rules(session)]
+
+
+def rule_met(rule: CreditHoldRule, *, over_limit: bool, score: int | None) -> bool:
+    """Every condition the rule sets holds (a rule without any never does)."""
+    if not rule.over_limit and rule.min_risk_score is None:
+        return False
+    if rule.over_limit and not over_limit:
+        return False
+    return rule.min_risk_score is None or (score is not None and score >= rule.min_risk_score)
+
+
+def _over_limit(account: Account | None, exposures: dict[tuple[str, str], Decimal], customer: str) -> bool:
+    if account is None or account.credit_limit is None or account.credit_currency is None:
+        return False
+    return exposures.get((customer, account.credit_currency), Decimal(0)) > account.credit_limit
+
+
+async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: Principal = RULES) -> HoldRunResult:
+    rules = await repository.hold_rules(session)
+    exposures = await repository.exposures(session)
+    owing = sorted({customer for (customer, _), amount in exposures.items() if amount > 0})
+    accounts = await repository.accounts(session)
+    accounts |= await repository.accounts(session, customer_ids=[c for c in owing if c not in accounts])
+    scored = (await service.scores(session, customer_ids=owing, as_of=as_of)
+              if any(r.min_risk_score is not None for r in rules) else {})
+    placed = released = unchanged = 0
+    for customer in sorted(set(owing) | {c for c, a in accounts.items() if a.on_hold and a.hold_rule_id}):
+        account = accounts.get(customer)
+        over = _over_limit(account, exposures, customer)
+        score = scored[customer][0] if customer in scored else None
+        met = next((r for r in rules if customer in owing and rule_met(r, over_limit=over, score=score)), None)
+        on_hold = account is not None and account.on_hold
+        if met is not None and not on_hold:
+            reason = "over_credit_limit" if met.over_limit else "risk_score"
+            try:
+                await service.place_hold(session, customer_id=customer, data=HoldPlace(reason=reason),
+                                         principal=actor, precondition=no_precondition, outbox=outbox, as_of=as_of,
+                                         rule_id=met.id)
+                placed += 1
+            except service.AlreadyOnHold:  # placed since this run read the accounts
+                unchanged += 1
+        elif met is None and on_hold and account is not None and account.hold_rule_id is not None:
+            reason = "paid_down" if over is False and account.hold_reason == "over_credit_limit" else "risk_improved"
+            try:
+                await service.release_hold(session, customer_id=customer, data=HoldRelease(reason=reason),
+                                           principal=actor, precondition=no_precondition, outbox=outbox,
+                                           rule_only=True)
+                released += 1
+            except service.NotOnHold:
+                unchanged += 1
+        elif on_hold:
+            unchanged += 1
+    return HoldRunResult(as_of=as_of, evaluated=len(set(owing) | set(accounts)), placed=placed, released=released,
+                         unchanged_on_hold=unchanged)
