@@ -18,6 +18,7 @@ from o2c_cli.testing import problem as problem  # re-exported for the tests
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.main import create_app
 from o2c_collections.receivables.service import open_receivable
+from o2c_collections.workers import drain_imports
 from o2c_common.db import Database
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 
@@ -70,6 +71,9 @@ class Service(ServiceHarness):
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    async def process_imports(self) -> int:
+        """Books every pending payment import, chunk by chunk, as the background step does."""
+        return await drain_imports(self.db, outbox=self.app.state.outbox, settings=self.settings)
 
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> CollectionsSettings:

@@ -1,14 +1,17 @@
-"""Background work of this service beside the relay and consumers: the daily promise check, the dunning run
-and the overdue escalation rules. State lives in the database and rows are claimed with
-``FOR UPDATE SKIP LOCKED``, so any number of replicas may run it and a restart loses nothing."""
+"""Background work of this service beside the relay and consumers: the daily promise check, the dunning run,
+the overdue escalation rules, the automatic credit hold rules (hourly) and the payment file imports (chunks).
+State lives in the database and rows are claimed with ``FOR UPDATE SKIP LOCKED``, so any number of replicas may
+run it and a restart loses nothing."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.credit.holds import run as run_hold_rules
 from o2c_collections.dunning.service import run as run_dunning
 from o2c_collections.escalations.service import run as run_escalation_rules
+from o2c_collections.payments.imports import process_chunk
 from o2c_collections.promises.service import decide_due
 from o2c_common.db import Database
 from o2c_common.outbox import Outbox
@@ -33,6 +36,26 @@ async def run_escalation_once(db: Database, *, outbox: Outbox) -> int:
     return result.escalated
 
 
+async def run_hold_rules_once(db: Database, *, outbox: Outbox) -> int:
+    async with db.unit_of_work() as session:
+        result = await run_hold_rules(session, as_of=datetime.now(UTC).date(), outbox=outbox)
+    return result.placed + result.released
+
+
+async def import_chunk_once(db: Database, *, outbox: Outbox, settings: CollectionsSettings) -> int:
+    """One chunk of the oldest pending payment import, in its own transaction (the progress commits with it)."""
+    async with db.unit_of_work() as session:
+        return await process_chunk(session, outbox=outbox, settings=settings)
+
+
+async def drain_imports(db: Database, *, outbox: Outbox, settings: CollectionsSettings) -> int:
+    """Every pending import to its end (tests, tools); the background step does the same a chunk at a time."""
+    total = 0
+    while done := await import_chunk_once(db, outbox=outbox, settings=settings):
+        total += done
+    return total
+
+
 def background_tasks(*, db: Database, outbox: Outbox, settings: CollectionsSettings) -> PeriodicTasks:
     """Daily runs: once a run is done it waits for its interval (a run covers everything due)."""
     return PeriodicTasks([
@@ -42,4 +65,8 @@ def background_tasks(*, db: Database, outbox: Outbox, settings: CollectionsSetti
                      lambda: run_dunning_once(db, outbox=outbox, settings=settings), drain=False),
         PeriodicStep("escalation-run", settings.escalation_interval_s,
                      lambda: run_escalation_once(db, outbox=outbox), drain=False),
+        PeriodicStep("credit-hold-rules", settings.credit_hold_interval_s,
+                     lambda: run_hold_rules_once(db, outbox=outbox), drain=False),
+        PeriodicStep("payment-imports", settings.import_poll_interval_s,
+                     lambda: import_chunk_once(db, outbox=outbox, settings=settings)),
     ])

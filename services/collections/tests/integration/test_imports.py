@@ -1,5 +1,6 @@
-"""Bank files: CSV, camt.053, camt.054 and BAI2 booked and applied; malformed files refused with nothing
-booked; a re-imported file or line recognized and not booked twice."""
+"""Bank files: CSV, camt.053, camt.054 and BAI2 booked and applied by import jobs (upload, then booked in the
+background in chunks with progress); malformed files refused with nothing booked; a re-imported file or line
+recognized and not booked twice; a line that fails to book counted as an error without stopping the file."""
 
 from __future__ import annotations
 
@@ -43,11 +44,15 @@ FILES = {"csv": CSV, "camt053": camt("053", entry("C-1", "100.00", "INV-1") + en
          "bai2": BAI2}
 
 
-async def upload(service: Service, file_format: str, content: bytes, *, status: int = 201) -> dict[str, object]:
+async def upload(service: Service, file_format: str, content: bytes, *, status: int = 202) -> dict[str, object]:
+    """Uploads the file, books it as the background step does, and answers the job's final state."""
     response = await service.client.post(f"/payment-imports?format={file_format}&legal_entity=US01&filename=f",
                                          content=content, headers=COLLECTOR)
     assert response.status_code == status, response.text
-    return dict(response.json())
+    assert response.headers["location"] == f"/payment-imports/{response.json()['id']}"
+    await service.process_imports()
+    final = (await service.client.get(response.headers["location"], headers=COLLECTOR)).json()
+    return {**dict(final), "duplicate_file": response.json()["duplicate_file"]}
 
 
 @pytest.mark.parametrize("file_format", sorted(FILES))
@@ -57,7 +62,7 @@ async def test_each_format_books_and_applies_once(service: Service, file_format:
     first = await upload(service, file_format, FILES[file_format])
     assert (first["total_lines"], first["booked"], first["applied"], first["duplicates"]) == (2, 2, 2, 0)
     assert await service.open_amount(one) == 0 and await service.open_amount(two) == 0
-    again = await upload(service, file_format, FILES[file_format])
+    again = await upload(service, file_format, FILES[file_format], status=200)
     assert again["id"] == first["id"] and again["duplicate_file"] is True
     progress = (await service.client.get(f"/payment-imports/{first['id']}", headers=COLLECTOR)).json()
     assert progress["processed_lines"] == progress["total_lines"] == 2 and progress["status"] == "completed"
@@ -91,3 +96,42 @@ async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Servi
     assert body["errors"]
     for table in ("payments", "payment_imports", "applications", "outbox"):
         assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table
+
+
+def csv_file(lines: int, *, extra: tuple[str, ...] = ()) -> bytes:
+    rows = [f"BIG-{n},2026-02-03,USD,1.00,CUST-9,,NOPE-{n}" for n in range(lines)]
+    return ("bank_reference,value_date,currency,amount,customer_id,payer_name,remittance\n"
+            + "\n".join([*rows, *extra]) + "\n").encode()
+
+
+async def test_an_import_is_a_job_booked_in_chunks_with_progress(service: Service) -> None:
+    from o2c_collections.payments.imports import process_chunk
+
+    response = await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=csv_file(5),
+                                         headers=COLLECTOR)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert (job["status"], job["total_lines"], job["processed_lines"], job["booked"]) == ("queued", 5, 0, 0)
+    assert await service.scalar("SELECT count(*) FROM payments") == 0  # nothing booked by the request
+    settings = service.settings.model_copy(update={"import_chunk_lines": 2})
+    seen = []
+    for _ in range(3):  # one chunk per transaction, as the background step runs it
+        async with service.db.unit_of_work() as session:
+            await process_chunk(session, outbox=service.app.state.outbox, settings=settings)
+        progress = (await service.client.get(f"/payment-imports/{job['id']}", headers=COLLECTOR)).json()
+        seen.append((progress["status"], progress["processed_lines"], progress["booked"]))
+    assert seen == [("processing", 2, 2), ("processing", 4, 4), ("completed", 5, 5)]
+    assert progress["completed_at"] is not None and progress["errors"] == 0
+    assert await service.scalar("SELECT count(*) FROM payments WHERE import_id = :i", i=job["id"]) == 5
+    assert await service.scalar("SELECT count(*) FROM payment_import_lines") == 0  # dropped once booked
+    assert await service.process_imports() == 0  # nothing left to do
+
+
+async def test_a_line_that_cannot_be_booked_is_an_error_and_the_rest_is_booked(service: Service) -> None:
+    too_long = "X" * 70  # a payer id longer than the ledger keeps: the database refuses this one line
+    content = csv_file(2, extra=(f"BAD-1,2026-02-03,USD,1.00,{too_long},,", "LAST,2026-02-03,USD,2.00,CUST-9,,"))
+    final = await upload(service, "csv", content)
+    assert (final["status"], final["total_lines"], final["processed_lines"]) == ("completed", 4, 4)
+    assert (final["booked"], final["errors"]) == (3, 1)
+    assert final["error_details"][0]["line"] == 3 and final["error_details"][0]["detail"]
+    assert await service.scalar("SELECT count(*) FROM payments") == 3

@@ -4,11 +4,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.payments.models import Application, Payment, PaymentImport, RemittanceLine
+from o2c_collections.payments.models import Application, Payment, PaymentImport, PaymentImportLine, RemittanceLine
 
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
@@ -53,6 +53,32 @@ async def import_by_hash(session: AsyncSession, *, sha256: str) -> PaymentImport
 
 async def get_import(session: AsyncSession, *, import_id: uuid.UUID) -> PaymentImport | None:
     return await session.get(PaymentImport, import_id)
+
+
+async def insert_import_lines(session: AsyncSession, rows: list[dict[str, Any]], *, per_statement: int = 5_000) -> None:
+    for start in range(0, len(rows), per_statement):
+        await session.execute(insert(PaymentImportLine), rows[start:start + per_statement])
+
+
+async def claim_import(session: AsyncSession, *, import_id: uuid.UUID | None = None) -> PaymentImport | None:
+    """The oldest import with lines left (or ``import_id``), locked; one another replica holds is skipped."""
+    stmt = select(PaymentImport).where(PaymentImport.status.in_(("queued", "processing")))
+    if import_id is not None:
+        stmt = stmt.where(PaymentImport.id == import_id)
+    stmt = stmt.order_by(PaymentImport.created_at, PaymentImport.id).limit(1).with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def import_lines(session: AsyncSession, *, import_id: uuid.UUID, start: int,
+                       limit: int) -> list[PaymentImportLine]:
+    stmt = (select(PaymentImportLine).where(PaymentImportLine.import_id == import_id,
+                                            PaymentImportLine.position >= start)
+            .order_by(PaymentImportLine.position).limit(limit))
+    return list((await session.scalars(stmt)).all())
+
+
+async def delete_import_lines(session: AsyncSession, *, import_id: uuid.UUID) -> None:
+    await session.execute(delete(PaymentImportLine).where(PaymentImportLine.import_id == import_id))
 
 
 def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Payment]:

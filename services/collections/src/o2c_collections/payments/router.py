@@ -4,10 +4,11 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from o2c_collections.application import service as application
 from o2c_collections.deps import IfMatchDep, SettingsDep
-from o2c_collections.payments import service
+from o2c_collections.payments import imports, service
 from o2c_collections.payments.parsers import MAX_FILE_BYTES, FileFormat
 from o2c_collections.payments.schemas import (
     ApplicationRead,
@@ -87,24 +88,30 @@ async def reverse_application(payment_id: uuid.UUID, application_id: uuid.UUID, 
     return PaymentRead.model_validate(payment)
 
 
-@imports_router.post("", status_code=status.HTTP_201_CREATED, response_model=ImportRead,
-                     responses=problem_responses(401, 403, 409, 413, 422))
-async def import_payments(request: Request, session: SessionDep, outbox: OutboxDep, principal: CashWorker,
-                          settings: SettingsDep, file_format: Annotated[FileFormat, Query(alias="format")],
+@imports_router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportRead,
+                     responses={**problem_responses(401, 403, 413, 422),
+                                200: {"model": ImportRead, "description": "The same file was imported before"}})
+async def import_payments(request: Request, session: SessionDep, principal: CashWorker,
+                          file_format: Annotated[FileFormat, Query(alias="format")],
                           legal_entity: Annotated[str, Query(min_length=1, max_length=20)],
                           filename: Annotated[str | None, Query(max_length=255)] = None,
-                          _body: Annotated[bytes, Body(media_type="application/octet-stream")] = b"") -> ImportRead:
-    """Import a bank file (the raw file as the body): `csv`, `camt053`, `camt054` or `bai2`. The file is
-    checked whole first: a malformed file is refused (422) and books nothing. The same file again answers its
-    first import with `duplicate_file: true`; payments seen before are counted as duplicates, not booked."""
+                          _body: Annotated[bytes, Body(media_type="application/octet-stream")] = b"") -> Response:
+    """Import a bank file (the raw file as the body): `csv`, `camt053`, `camt054` or `bai2`. The file is checked
+    whole first: a malformed file is refused (422) and books nothing. Otherwise the answer is the import job (202,
+    `Location: /payment-imports/{id}`), whose lines are booked in the background: follow `processed_lines` of
+    `total_lines` there. The same file again answers its first import (200, `duplicate_file: true`); payments seen
+    before are counted as duplicates, not booked."""
     content = await request.body()
     if len(content) > MAX_FILE_BYTES:
         raise ValidationFailed("the file is larger than 20 MiB", errors=[{"detail": "too large", "pointer": "#"}])
-    return await service.import_file(session, content=content, file_format=file_format, legal_entity=legal_entity,
-                                     filename=filename, principal=principal, outbox=outbox, settings=settings)
+    job, new = await imports.start(session, content=content, file_format=file_format, legal_entity=legal_entity,
+                                   filename=filename, principal=principal)
+    return JSONResponse(job.model_dump(mode="json"), status_code=202 if new else 200,
+                        headers={"Location": f"/payment-imports/{job.id}"})
 
 
-@imports_router.get("/{import_id}", response_model=ImportRead, responses=problem_responses(401, 404, 422))
-async def get_import(import_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> ImportRead:
-    """An import's progress and counts (lines, processed, booked, duplicates, auto-applied)."""
-    return await service.get_import(session, import_id=import_id)
+@imports_router.get("/{import_id}", response_model=ImportRead, responses=problem_responses(401, 403, 404, 422))
+async def get_import(import_id: uuid.UUID, session: SessionDep, principal: CashWorker) -> ImportRead:
+    """An import's progress and counts: `processed_lines` of `total_lines`, booked, duplicates, auto-applied,
+    errors (with the first failing lines)."""
+    return await imports.get(session, import_id=import_id)

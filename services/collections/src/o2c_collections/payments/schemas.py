@@ -113,19 +113,30 @@ class Reversal(BaseModel):
     unapplied_date: date | None = None
 
 
+class ImportLineError(BaseModel):
+    line: int = Field(description="1-based position of the payment in the file")
+    detail: str
+
+
 class ImportRead(BaseModel):
+    """An import job: `queued`, then `processing` while its lines are booked in chunks, then `completed`."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     file_format: str
     filename: str | None
+    legal_entity: str | None = None
     status: str
     total_lines: int
     processed_lines: int
     booked: int
     duplicates: int
     applied: int
+    errors: int = 0
+    error_details: list[ImportLineError] = Field(default_factory=list, description="The first 100 lines that failed.")
     created_at: datetime
+    completed_at: datetime | None = None
     duplicate_file: bool = False
 
 

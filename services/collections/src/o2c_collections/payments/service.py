@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,11 +15,10 @@ from o2c_collections.application.engine import Line
 from o2c_collections.application.service import auto_apply
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import Payment, PaymentImport, RemittanceLine
-from o2c_collections.payments.parsers import FileFormat, ParsedPayment, parse
+from o2c_collections.payments.models import Payment, RemittanceLine
+from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import (
     ApplicationRead,
-    ImportRead,
     PaymentCreate,
     PaymentDetail,
     PaymentRead,
@@ -94,44 +92,6 @@ async def create(session: AsyncSession, *, data: PaymentCreate, principal: Princ
     if booked.payment is None:
         raise DuplicatePayment(f"a payment with bank reference {data.bank_reference} was already booked")
     return booked.payment
-
-
-async def import_file(session: AsyncSession, *, content: bytes, file_format: FileFormat, legal_entity: str,
-                      filename: str | None, principal: Principal, outbox: Outbox, settings: CollectionsSettings,
-                      progress: Callable[[int, int], None] | None = None) -> ImportRead:
-    """Parses the whole file first (a malformed file books nothing), then books each new payment; a file seen
-    before is answered with its first import, a line seen before is counted as a duplicate."""
-    sha = hashlib.sha256(content).hexdigest()
-    previous = await repository.import_by_hash(session, sha256=sha)
-    if previous is not None:
-        return ImportRead.model_validate(previous).model_copy(update={"duplicate_file": True})
-    parsed = parse(content, file_format)
-    batch = PaymentImport(id=uuid.uuid4(), file_format=file_format, filename=filename, content_sha256=sha,
-                          status="processing", total_lines=len(parsed), processed_lines=0, booked=0, duplicates=0,
-                          applied=0, imported_by=principal.subject)
-    await repository.add_all(session, [batch])
-    for n, payment in enumerate(parsed, start=1):
-        booked = await book(session, parsed=payment, legal_entity=legal_entity, source=file_format,
-                            import_id=batch.id, actor=principal.subject, outbox=outbox, settings=settings)
-        batch.processed_lines = n
-        batch.booked += booked.payment is not None
-        batch.duplicates += booked.payment is None
-        batch.applied += booked.applied
-        if progress is not None:
-            progress(n, len(parsed))
-    batch.status = "completed"
-    await session.flush()
-    await record_audit(session, actor=principal, action="payments.imported", entity_type="payment_import",
-                       entity_id=batch.id, after={"format": file_format, "lines": len(parsed), "booked": batch.booked,
-                                                  "duplicates": batch.duplicates})
-    return ImportRead.model_validate(batch)
-
-
-async def get_import(session: AsyncSession, *, import_id: uuid.UUID) -> ImportRead:
-    batch = await repository.get_import(session, import_id=import_id)
-    if batch is None:
-        raise NotFound(f"import {import_id} does not exist")
-    return ImportRead.model_validate(batch)
 
 
 async def detail(session: AsyncSession, *, payment_id: uuid.UUID, principal: Principal) -> tuple[PaymentDetail, int]:

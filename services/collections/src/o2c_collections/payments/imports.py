@@ -1,0 +1,113 @@
+"""Payment file imports as jobs. The upload is checked whole first (a malformed file is refused and nothing is
+kept or booked), then its parsed lines are stored and the job answered at once (``queued``, with ``total_lines``).
+A background step books the lines in chunks of ``COLLECTIONS_IMPORT_CHUNK_LINES``, one transaction per chunk that
+also advances ``processed_lines``: ``GET /payment-imports/{id}`` shows the progress, a crash resumes at the first
+unprocessed line, and a line that fails to book is counted in ``errors`` (with its line and reason) under a savepoint
+without stopping the others. Re-uploading the same file answers its first import; a line booked before (bank
+reference or fingerprint) counts as a duplicate."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_collections.application.engine import Line
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.payments import repository
+from o2c_collections.payments.models import PaymentImport
+from o2c_collections.payments.parsers import FileFormat, ParsedPayment, parse
+from o2c_collections.payments.schemas import ImportRead
+from o2c_collections.payments.service import book
+from o2c_common.audit import record_audit
+from o2c_common.auth import Principal
+from o2c_common.errors import NotFound
+from o2c_common.outbox import Outbox
+
+MAX_ERROR_DETAILS = 100
+
+
+def to_payload(parsed: ParsedPayment) -> dict[str, Any]:
+    return {"bank_reference": parsed.bank_reference, "value_date": parsed.value_date.isoformat(),
+            "currency": parsed.currency, "amount": str(parsed.amount), "customer_id": parsed.customer_id,
+            "payer_name": parsed.payer_name,
+            "lines": [[li.reference, None if li.amount is None else str(li.amount), li.reason_code]
+                      for li in parsed.lines]}
+
+
+def from_payload(payload: dict[str, Any]) -> ParsedPayment:
+    return ParsedPayment(
+        bank_reference=payload["bank_reference"], value_date=datetime.fromisoformat(payload["value_date"]).date(),
+        currency=payload["currency"], amount=Decimal(payload["amount"]), customer_id=payload["customer_id"],
+        payer_name=payload["payer_name"],
+        lines=tuple(Line(ref, None if amount is None else Decimal(amount), reason)
+                    for ref, amount, reason in payload["lines"]))
+
+
+async def start(session: AsyncSession, *, content: bytes, file_format: FileFormat, legal_entity: str,
+                filename: str | None, principal: Principal) -> tuple[ImportRead, bool]:
+    """(the job, True) for a new file; (its first import, False) for a file seen before."""
+    sha = hashlib.sha256(content).hexdigest()
+    previous = await repository.import_by_hash(session, sha256=sha)
+    if previous is not None:
+        return ImportRead.model_validate(previous).model_copy(update={"duplicate_file": True}), False
+    parsed = parse(content, file_format)  # the whole file, before anything is kept: malformed -> 422
+    batch = PaymentImport(id=uuid.uuid4(), file_format=file_format, filename=filename, content_sha256=sha,
+                          legal_entity=legal_entity, status="queued", total_lines=len(parsed), processed_lines=0,
+                          booked=0, duplicates=0, applied=0, errors=0, error_details=[],
+                          imported_by=principal.subject)
+    await repository.add_all(session, [batch])
+    await repository.insert_import_lines(session, [{"import_id": batch.id, "position": n, "payload": to_payload(p)}
+                                                   for n, p in enumerate(parsed)])
+    await record_audit(session, actor=principal, action="payments.import_started", entity_type="payment_import",
+                       entity_id=batch.id, after={"format": file_format, "lines": len(parsed), "filename": filename})
+    return ImportRead.model_validate(batch), True
+
+
+async def process_chunk(session: AsyncSession, *, outbox: Outbox, settings: CollectionsSettings,
+                        import_id: uuid.UUID | None = None) -> int:
+    """Books the next chunk of the oldest pending import (other replicas skip it); the lines it processed."""
+    batch = await repository.claim_import(session, import_id=import_id)
+    if batch is None:
+        return 0
+    lines = await repository.import_lines(session, import_id=batch.id, start=batch.processed_lines,
+                                          limit=settings.import_chunk_lines)
+    batch.status = "processing"
+    await session.flush()
+    for line in lines:
+        try:
+            async with session.begin_nested():
+                booked = await book(session, parsed=from_payload(line.payload), legal_entity=batch.legal_entity or "",
+                                    source=batch.file_format, import_id=batch.id, actor=batch.imported_by,
+                                    outbox=outbox, settings=settings)
+        except Exception as exc:
+            await session.refresh(batch)
+            batch.errors += 1
+            if len(batch.error_details) < MAX_ERROR_DETAILS:
+                batch.error_details = [*batch.error_details,
+                                       {"line": line.position + 1, "detail": str(exc).splitlines()[0][:300]}]
+            continue
+        batch.booked += booked.payment is not None
+        batch.duplicates += booked.payment is None
+        batch.applied += booked.applied
+    batch.processed_lines += len(lines)
+    if not lines or batch.processed_lines >= batch.total_lines:
+        batch.status, batch.completed_at = "completed", datetime.now(UTC)
+        await repository.delete_import_lines(session, import_id=batch.id)
+        await record_audit(session, actor=batch.imported_by, action="payments.imported", entity_type="payment_import",
+                           entity_id=batch.id, after={"format": batch.file_format, "lines": batch.total_lines,
+                                                      "booked": batch.booked, "duplicates": batch.duplicates,
+                                                      "errors": batch.errors})
+    await session.flush()
+    return max(len(lines), 1)
+
+
+async def get(session: AsyncSession, *, import_id: uuid.UUID) -> ImportRead:
+    batch = await repository.get_import(session, import_id=import_id)
+    if batch is None:
+        raise NotFound(f"import {import_id} does not exist")
+    return ImportRead.model_validate(batch)
