@@ -135,3 +135,41 @@ async def test_a_line_that_cannot_be_booked_is_an_error_and_the_rest_is_booked(s
     assert (final["booked"], final["errors"]) == (3, 1)
     assert final["error_details"][0]["line"] == 3 and final["error_details"][0]["detail"]
     assert await service.scalar("SELECT count(*) FROM payments") == 3
+
+
+async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> None:
+    """`o2c collections import-payments` polls the job while the background step books it, a chunk at a time."""
+    import asyncio
+
+    import httpx
+
+    from o2c_cli.collections import ImportRefused, follow_import
+    from o2c_collections.workers import import_chunk_once
+
+    settings = service.settings.model_copy(update={"import_chunk_lines": 2})
+    stop = asyncio.Event()
+
+    async def background() -> None:  # the service's background step, as a replica runs it
+        while not stop.is_set():
+            if not await import_chunk_once(service.db, outbox=service.app.state.outbox, settings=settings):
+                await asyncio.sleep(0.01)
+
+    seen: list[tuple[str, int]] = []
+    worker = asyncio.create_task(background())
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://collections",
+                                     headers=COLLECTOR) as client:
+            job = await follow_import(client, csv_file(5), file_format="csv", legal_entity="US01", filename="f.csv",
+                                      poll_s=0.01, on_progress=lambda j: seen.append((j["status"],
+                                                                                     j["processed_lines"])))
+            with pytest.raises(ImportRefused) as refused:
+                await follow_import(client, b"bank_reference,value_date\nB-1,never\n", file_format="csv",
+                                    legal_entity="US01", filename=None, poll_s=0.01, on_progress=seen.append)
+    finally:
+        stop.set()
+        await worker
+    assert (job["status"], job["processed_lines"], job["booked"]) == ("completed", 5, 5)
+    assert seen[0] == ("queued", 0) and seen[-1] == ("completed", 5)
+    assert [n for _, n in seen] == sorted(n for _, n in seen)  # progress only moves forward
+    assert refused.value.problem["errors"]
+    assert await service.scalar("SELECT count(*) FROM payment_imports") == 1  # the refused file kept nothing
