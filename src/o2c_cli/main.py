@@ -17,6 +17,7 @@ from rich.table import Table
 from o2c_cli.collections import app as collections_app
 from o2c_cli.dlq import app as dlq_app
 from o2c_cli.history import app as history_app
+from o2c_cli.invoicing import app as invoicing_app
 from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(collections_app, name="collections")
 app.add_typer(history_app, name="history")
+app.add_typer(invoicing_app, name="invoicing")
 console = Console(stderr=True)
 
 DEFAULT_DATA_DIR = Path(".local")
