@@ -49,6 +49,8 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
                     result = await import_row(session, row=row, legal_entity=legal_entity, currency=currency,
                                               outbox=outbox, settings=settings)
                 counts["imported" if result.imported else "already_imported"] += 1
+                counts["opened"] += result.opened
+                counts["booked"] += result.booked
                 counts["applied"] += result.applied
                 counts["disputed"] += result.disputed
                 progress.advance(task)
@@ -66,12 +68,15 @@ def import_history(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N rows")] = None,
 ) -> None:
     """Replay the late-payment history: invoices issued, disputes for Disputed rows, payments received and applied
-    on their dates. Idempotent: a re-run changes nothing."""
+    on their dates. Idempotent per step (receivable, dispute, payment), also beside `o2c history replay`, which
+    issues the same invoices through invoicing and posts the payments with bank reference
+    history:<entity>:<number>: either path, or both, books each payment once."""
     text = path.read_text(encoding="utf-8-sig")
     counts = asyncio.run(_import(text, database_url=database_url, legal_entity=legal_entity, currency=currency,
                                  limit=limit))
-    console.print(f"[green]✓[/] imported {counts['imported']} invoices ({counts['already_imported']} already "
-                  f"imported), {counts['applied']} payments applied, {counts['disputed']} disputes")
+    console.print(f"[green]✓[/] {counts['imported']} rows imported ({counts['already_imported']} already complete): "
+                  f"{counts['opened']} receivables opened, {counts['disputed']} disputes, {counts['booked']} payments "
+                  f"booked, {counts['applied']} payments applied")
 
 
 FORMATS = {".csv": "csv", ".bai": "bai2", ".bai2": "bai2", ".txt": "bai2"}

@@ -1,10 +1,17 @@
 """The history importer: replays the IBM late-payment history through the service layer, as if it had happened.
-Each row is one transaction: the invoice is issued on its InvoiceDate (``open_receivable``, as the
-``invoice.issued`` consumer books it), a Disputed row gets a dispute opened on min(due, settled) date and resolved
-``customer_pays`` on the settled date, and the payment is received on SettledDate with the invoice number as its
-reference (``payments.service.book``, source ``history_import``), which the engine applies by
-``reference_and_amount``. Ids are uuid5 of the invoice number (invoice, dispute) and the payment's dedupe key is
-``history:<entity>:<invoice number>``: a re-run finds everything and changes nothing."""
+Each row is one transaction of three steps, each done only when it is missing, so that this importer and
+``o2c history replay`` (which issues the history through invoicing's API, so ``invoice.issued`` opens the same
+receivable, and posts the payments to ``POST /payments``) can run in any order, or both, without booking twice:
+
+1. the receivable, opened on InvoiceDate by ``open_receivable`` (as the ``invoice.issued`` consumer opens it;
+   idempotent on the invoice id, ``HistoryRow.invoice_id``) unless it exists;
+2. for a Disputed row, a dispute opened on min(due, settled) date and resolved ``customer_pays`` on the settled date
+   (source key ``history:<entity>:<number>``) unless it exists;
+3. the payment received on SettledDate with the invoice number as its reference and ``history:<entity>:<number>``
+   as its bank reference, so its dedupe key is the one ``POST /payments`` derives from that bank reference
+   (``bank:<entity>:history:<entity>:<number>``): booked unless either path booked it. A payment the other path
+   booked before its receivable existed (it arrived before ``invoice.issued``) is still unapplied: it is applied
+   now, by the same engine."""
 
 from __future__ import annotations
 
@@ -14,11 +21,13 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.application.engine import Line
+from o2c_collections.application.service import auto_apply
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deps import no_precondition
 from o2c_collections.disputes import service as disputes
 from o2c_collections.disputes.schemas import DisputeResolve
 from o2c_collections.history.schemas import HistoryRow
+from o2c_collections.payments import repository as payments_repository
 from o2c_collections.payments import service as payments
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.receivables import repository as receivables_repository
@@ -30,39 +39,62 @@ from o2c_common.outbox import Outbox
 IMPORTER = Principal(subject="system:history-import", roles=frozenset({"ar_supervisor"}), kind="service")
 
 
+def bank_reference(*, legal_entity: str, invoice_number: str) -> str:
+    """The bank reference of a history payment, on both paths (this importer and POST /payments)."""
+    return f"history:{legal_entity}:{invoice_number}"
+
+
 @dataclass
 class RowResult:
-    imported: bool  # False: seen in an earlier run, nothing changed
-    applied: bool = False
-    disputed: bool = False
+    opened: bool = False  # the receivable was opened by this run
+    disputed: bool = False  # the dispute was recorded by this run
+    booked: bool = False  # the payment was booked by this run
+    applied: bool = False  # cash was applied by this run (a new payment, or one booked earlier, unapplied)
+
+    @property
+    def imported(self) -> bool:
+        """Something changed; False: every step was done before (by this importer or the other path)."""
+        return self.opened or self.disputed or self.booked or self.applied
 
 
 async def import_row(session: AsyncSession, *, row: HistoryRow, legal_entity: str, currency: str,
                      outbox: Outbox, settings: CollectionsSettings) -> RowResult:
+    result = RowResult()
     fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity=legal_entity,
                          customer_id=row.customer_id, currency=currency, amount=row.amount, tax_amount=0,
                          issue_date=row.invoice_date, due_date=row.due_date, region=row.country_code,
                          issued_at=datetime.combine(row.invoice_date, datetime.min.time(), UTC))
-    item = await open_receivable(session, fact=fact, event_id=None)
-    if item is None:
-        return RowResult(imported=False)
-    result = RowResult(imported=True)
+    result.opened = await open_receivable(session, fact=fact, event_id=None) is not None
+    reference = bank_reference(legal_entity=legal_entity, invoice_number=row.invoice_number)
     if row.disputed:
         locked = await receivables_repository.get(session, invoice_id=row.invoice_id, for_update=True)
         assert locked is not None
         dispute = await disputes.open_dispute(
             session, outbox=outbox, item=locked, amount=row.amount, reason="other", source="history_import",
             actor=IMPORTER, opened_date=min(row.due_date, row.settled_date), dispute_id=row.dispute_id,
-            source_key=f"history:{legal_entity}:{row.invoice_number}")
+            source_key=reference)
         if dispute is not None:
             await disputes.resolve(session, dispute_id=dispute.id, principal=IMPORTER, precondition=no_precondition,
                                    outbox=outbox, settings=settings, data=DisputeResolve(
                                        outcome="customer_pays", root_cause="other", resolved_date=row.settled_date))
             result.disputed = True
-    parsed = ParsedPayment(bank_reference=None, value_date=row.settled_date, currency=currency, amount=row.amount,
-                           customer_id=row.customer_id, lines=(Line(row.invoice_number, row.amount, None),))
+    parsed = ParsedPayment(bank_reference=reference, value_date=row.settled_date, currency=currency,
+                           amount=row.amount, customer_id=row.customer_id,
+                           lines=(Line(row.invoice_number, row.amount, None),))
+    key = payments.dedupe_key(legal_entity, parsed)
     booked = await payments.book(session, parsed=parsed, legal_entity=legal_entity, source="history_import",
-                                 import_id=None, actor=IMPORTER.subject, outbox=outbox, settings=settings,
-                                 key=f"history:{legal_entity}:{row.invoice_number}")
-    result.applied = booked.applied
+                                 import_id=None, actor=IMPORTER.subject, outbox=outbox, settings=settings, key=key)
+    result.booked, result.applied = booked.payment is not None, booked.applied
+    if booked.payment is None:
+        result.applied = await _apply_if_left_unapplied(session, key=key, outbox=outbox, settings=settings)
     return result
+
+
+async def _apply_if_left_unapplied(session: AsyncSession, *, key: str, outbox: Outbox,
+                                   settings: CollectionsSettings) -> bool:
+    payment = await payments_repository.by_dedupe_key(session, key=key, for_update=True)
+    if payment is None or payment.unapplied_amount != payment.amount:
+        return False
+    lines = await payments_repository.lines(session, payment_id=payment.id)
+    decision = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings)
+    return bool(decision.allocations)

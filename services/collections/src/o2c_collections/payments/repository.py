@@ -32,6 +32,11 @@ async def get(session: AsyncSession, *, payment_id: uuid.UUID, for_update: bool 
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def by_dedupe_key(session: AsyncSession, *, key: str, for_update: bool = False) -> Payment | None:
+    stmt = select(Payment).where(Payment.dedupe_key == key)
+    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
+
+
 async def lines(session: AsyncSession, *, payment_id: uuid.UUID) -> list[RemittanceLine]:
     stmt = select(RemittanceLine).where(RemittanceLine.payment_id == payment_id).order_by(RemittanceLine.position)
     return list((await session.scalars(stmt)).all())
