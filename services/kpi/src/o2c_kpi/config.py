@@ -1,3 +1,5 @@
+from datetime import date
+
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
@@ -9,3 +11,9 @@ class KpiSettings(ServiceSettings):
     service_name: str = "kpi"
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_kpi"
+    # SLA evaluation and reports (docs/kpi-sla.md)
+    sla_sweep_interval_s: float = 5.0
+    sla_sweep_batch_size: int = 200
+    sla_timer_grace_s: float = 60.0
+    sla_holidays: tuple[date, ...] = ()
+    report_snapshot_interval_s: float = 300.0

@@ -1,3 +1,5 @@
+from datetime import date
+
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
@@ -9,6 +11,9 @@ from o2c_kpi.ar.router import router as kpi_router
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.kpis.router import router as kpis_router
+from o2c_kpi.sla.handlers import SlaHandlers
+from o2c_kpi.sla.router import router as sla_router
+from o2c_kpi.sla.workers import background_tasks
 
 ALL_TOPICS = tuple(TOPICS.values())
 
@@ -17,7 +22,14 @@ def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
     return [
         # read models (facts) the KPIs are computed from
         ConsumerSpec(group_id="kpi", topics=ALL_TOPICS, handlers=FACT_HANDLERS),
+        # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
+        ConsumerSpec(group_id="kpi-sla", topics=ALL_TOPICS,
+                     handlers=SlaHandlers(outbox=outbox, holidays=_sla_holidays(settings)).handlers()),
     ]
+
+
+def _sla_holidays(settings: ServiceSettings) -> tuple[date, ...]:
+    return settings.sla_holidays if isinstance(settings, KpiSettings) else ()
 
 
 def create_app(settings: KpiSettings | None = None) -> FastAPI:
@@ -25,6 +37,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         settings=settings or KpiSettings(),
         title="o2c kpi",
         description="KPIs and SLA metrics kept current from every event: DSO, CEI, aging, cycle times, SLAs.",
-        routers=[kpi_router, kpis_router],
+        routers=[kpi_router, kpis_router, sla_router],
         consumers=consumers,
+        background=background_tasks,
     )

@@ -11,6 +11,9 @@ from o2c_kpi.facts.models import (
     InvoiceMilestone,
     OpenItemMovement,
 )
+from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
+from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
 
 __all__ = ["ArDaily", "ArDailyCustomer", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
-           "OpenItemMovement", "ReceivableMovement"]
+           "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaOutcome", "SlaTimer",
+           "SlaWindow", "SnapshotRun", "SnapshotValue"]

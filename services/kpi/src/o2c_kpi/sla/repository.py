@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
+
+# --- definitions ---------------------------------------------------------------------------------------
+
+
+async def get_definition(session: AsyncSession, *, definition_id: str,
+                         for_update: bool = False) -> SlaDefinition | None:
+    return await session.get(SlaDefinition, definition_id, with_for_update=for_update, populate_existing=for_update)
+
+
+async def add_definition(session: AsyncSession, definition: SlaDefinition) -> None:
+    session.add(definition)
+    await session.flush()
+
+
+async def insert_definitions_if_missing(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    stmt = insert(SlaDefinition).values(list(rows)).on_conflict_do_nothing().returning(SlaDefinition.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def delete_definition(session: AsyncSession, definition: SlaDefinition) -> None:
+    await session.delete(definition)
+    await session.flush()
+
+
+def definitions_query(*, metric: str | None, active: bool | None, team: str | None) -> Select[Any]:
+    stmt = select(SlaDefinition)
+    if metric is not None:
+        stmt = stmt.where(SlaDefinition.metric == metric)
+    if active is not None:
+        stmt = stmt.where(SlaDefinition.active.is_(active))
+    if team is not None:  # a vendor agent: global SLAs and those of its team (or of each team)
+        stmt = stmt.where(or_(SlaDefinition.scope_type == "global",
+                              and_(SlaDefinition.scope_type == "team",
+                                   or_(SlaDefinition.scope_value.is_(None), SlaDefinition.scope_value == team))))
+    return stmt
+
+
+async def active_definitions(session: AsyncSession, *, metric: str) -> list[SlaDefinition]:
+    stmt = (select(SlaDefinition).where(SlaDefinition.metric == metric, SlaDefinition.active.is_(True))
+            .order_by(SlaDefinition.id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def definitions_by_ids(session: AsyncSession, ids: Sequence[str]) -> dict[str, SlaDefinition]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(SlaDefinition).where(SlaDefinition.id.in_(set(ids))))
+    return {d.id: d for d in rows}
+
+
+# --- rate outcomes and windows -------------------------------------------------------------------------
+
+SCOPE_COLUMNS = {"team": SlaOutcome.owning_team, "legal_entity": SlaOutcome.legal_entity,
+                 "customer": SlaOutcome.customer_id}
+
+
+async def add_outcome(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """True when the outcome is new (an event counts once per metric)."""
+    stmt = insert(SlaOutcome).values(values).on_conflict_do_nothing().returning(SlaOutcome.event_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def count_window(session: AsyncSession, *, definition_id: str, scope_key: str, scope_type: str,
+                       scope_value: str | None, metric: str, start: datetime, end: datetime, met: bool) -> SlaWindow:
+    """Counts one new outcome into its window, locking the window row. A window seen for the first time
+    starts from the outcomes already stored (an SLA defined mid-window counts the window's earlier events)."""
+    step = {"met_count": SlaWindow.met_count + int(met), "total_count": SlaWindow.total_count + 1}
+    key = (SlaWindow.definition_id == definition_id, SlaWindow.scope_key == scope_key,
+           SlaWindow.window_start == start)
+    row = (await session.scalars(update(SlaWindow).where(*key).values(step).returning(SlaWindow))).first()
+    if row is not None:
+        return row
+    counted = select(func.count().filter(SlaOutcome.met.is_(True)), func.count()).where(
+        SlaOutcome.metric == metric, SlaOutcome.occurred_at >= start, SlaOutcome.occurred_at < end)
+    if scope_type != "global":
+        counted = counted.where(SCOPE_COLUMNS[scope_type] == scope_value)
+    met_count, total_count = (await session.execute(counted)).one()
+    stmt = insert(SlaWindow).values(
+        definition_id=definition_id, scope_key=scope_key, window_start=start, window_end=end, scope_type=scope_type,
+        scope_value=scope_value, met_count=met_count, total_count=total_count,
+    ).on_conflict_do_update(index_elements=["definition_id", "scope_key", "window_start"], set_={
+        "met_count": SlaWindow.met_count + int(met), "total_count": SlaWindow.total_count + 1})
+    return (await session.scalars(stmt.returning(SlaWindow), execution_options={"populate_existing": True})).one()
+
+
+# --- breaches ------------------------------------------------------------------------------------------
+
+
+async def add_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """True when this breach key is new: only then is ``sla.breached`` emitted."""
+    stmt = insert(SlaBreach).values(values).on_conflict_do_nothing().returning(SlaBreach.id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def recover_breach(session: AsyncSession, *, breach_key: str, recovered_at: datetime,
+                         actual: Any) -> SlaBreach | None:
+    """The breach, marked recovered, if it was breached (not yet recovered); else None."""
+    stmt = (update(SlaBreach).where(SlaBreach.breach_key == breach_key, SlaBreach.status == "breached")
+            .values(status="recovered", recovered_at=recovered_at, recovered_actual=actual).returning(SlaBreach))
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})).first()
+
+
+def breaches_query(*, definition_id: str | None, metric: str | None, team: str | None, status: str | None,
+                   severity: str | None, since: datetime | None, until: datetime | None) -> Select[Any]:
+    stmt = select(SlaBreach)
+    for column, value in ((SlaBreach.definition_id, definition_id), (SlaBreach.metric, metric),
+                          (SlaBreach.owning_team, team), (SlaBreach.status, status), (SlaBreach.severity, severity)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(SlaBreach.breached_at >= since)
+    if until is not None:
+        stmt = stmt.where(SlaBreach.breached_at < until)
+    return stmt
+
+
+# --- timers --------------------------------------------------------------------------------------------
+
+
+async def arm_timer(session: AsyncSession, values: dict[str, Any]) -> bool:
+    stmt = insert(SlaTimer).values(values).on_conflict_do_nothing().returning(SlaTimer.id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def timer_for_update(session: AsyncSession, *, definition_id: str, subject_key: str) -> SlaTimer | None:
+    stmt = (select(SlaTimer).where(SlaTimer.definition_id == definition_id, SlaTimer.subject_key == subject_key)
+            .with_for_update())
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})).first()
+
+
+async def add_timer(session: AsyncSession, timer: SlaTimer) -> None:
+    session.add(timer)
+    await session.flush()
+
+
+async def cancel_timers(session: AsyncSession, *, subject_type: str, subject_id: str, at: datetime) -> int:
+    stmt = (update(SlaTimer).where(SlaTimer.subject_type == subject_type, SlaTimer.subject_id == subject_id,
+                                   SlaTimer.status == "armed")
+            .values(status="cancelled", closed_at=at).returning(SlaTimer.id))
+    return len((await session.execute(stmt)).all())
+
+
+async def cancel_timers_of_definition(session: AsyncSession, *, definition_id: str, at: datetime) -> None:
+    await session.execute(update(SlaTimer).where(SlaTimer.definition_id == definition_id,
+                                                 SlaTimer.status == "armed").values(status="cancelled", closed_at=at))
+
+
+async def claim_due_timers(session: AsyncSession, *, due_before: datetime, limit: int) -> list[SlaTimer]:
+    """Armed timers due before ``due_before``, oldest first, locked ``FOR UPDATE SKIP LOCKED``: two sweepers
+    never claim one timer, and a timer a consumer is closing is left for the next sweep."""
+    stmt = (select(SlaTimer).where(SlaTimer.status == "armed", SlaTimer.due_at <= due_before)
+            .order_by(SlaTimer.due_at, SlaTimer.id).limit(limit).with_for_update(skip_locked=True))
+    return list((await session.scalars(stmt)).all())
+
+
+async def delete_windows_of_definition(session: AsyncSession, *, definition_id: str) -> None:
+    await session.execute(delete(SlaWindow).where(SlaWindow.definition_id == definition_id))
+
+
+# --- attainment ----------------------------------------------------------------------------------------
+
+
+async def team_windows(session: AsyncSession, *, team: str, start: datetime,
+                       end: datetime) -> list[tuple[str, int, int]]:
+    """(definition id, met count, total count) of the team's rate windows starting in [start, end)."""
+    stmt = (select(SlaWindow.definition_id, SlaWindow.met_count, SlaWindow.total_count)
+            .where(SlaWindow.scope_type == "team", SlaWindow.scope_value == team,
+                   SlaWindow.window_start >= start, SlaWindow.window_start < end)
+            .order_by(SlaWindow.definition_id, SlaWindow.window_start))
+    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+
+
+async def team_timer_outcomes(session: AsyncSession, *, team: str, start: datetime,
+                              end: datetime) -> list[tuple[str, int, int]]:
+    """(definition id, met, decided) of the team's timers armed in [start, end)."""
+    decided = SlaTimer.status.in_(("met", "breached", "late"))
+    stmt = (select(SlaTimer.definition_id, func.count().filter(SlaTimer.status == "met"), func.count().filter(decided))
+            .where(SlaTimer.owning_team == team, SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
+            .group_by(SlaTimer.definition_id).order_by(SlaTimer.definition_id))
+    return [(r[0], int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()]

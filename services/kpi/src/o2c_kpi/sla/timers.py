@@ -1,0 +1,116 @@
+"""Durable timers of time-based SLAs ("a portal rejection resubmitted within one business day").
+
+An opening event arms one timer per active definition of the metric whose scope it falls in, due after the
+target (business days skip weekends and ``sla_holidays``); the closing event stops it. The sweeper, a
+periodic step, claims due timers ``FOR UPDATE SKIP LOCKED`` with the injected clock's ``now`` and fires
+each once: the timer row turns ``breached`` and the breach row (key: definition, scope, subject) plus
+``sla.breached`` are written in the same transaction. Timers live in the database, so a restart loses none.
+
+A closing event stamped before the due instant but consumed after the sweep (consumer lag) recovers the
+breach (``sla.recovered``); ``sla_timer_grace_s`` keeps the sweeper that far behind ``now`` to make this rare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_common.outbox import Outbox
+from o2c_kpi.sla import repository
+from o2c_kpi.sla.calendar import business_days_between, deadline
+from o2c_kpi.sla.evaluation import Scopes, breach_key, open_breach, recover, scope_of
+from o2c_kpi.sla.models import SlaDefinition, SlaTimer
+
+
+def _elapsed(timer: SlaTimer, definition: SlaDefinition, *, until: datetime, holidays: Collection[date]) -> Decimal:
+    assert timer.armed_at is not None
+    if definition.unit == "business_days":
+        return business_days_between(timer.armed_at, until, holidays)
+    return (Decimal(str((until - timer.armed_at).total_seconds())) / 3600).quantize(Decimal("0.01"))
+
+
+def _key(definition: SlaDefinition, timer: SlaTimer) -> str:
+    scope = "global" if timer.scope_type == "global" else f"{timer.scope_type}:{timer.scope_value}"
+    return breach_key(definition.id, scope, timer.subject_key)
+
+
+async def arm(session: AsyncSession, *, outbox: Outbox, metric: str, subject_type: str, subject_id: str,
+              subject_key: str, opened_at: datetime, scopes: Scopes, holidays: Collection[date]) -> None:
+    for definition in await repository.active_definitions(session, metric=metric):
+        scope = scope_of(definition, scopes)
+        if scope is None:
+            continue
+        due = deadline(opened_at, target=definition.target, unit=definition.unit, holidays=holidays)
+        if await repository.arm_timer(session, {
+                "definition_id": definition.id, "subject_key": subject_key, "subject_type": subject_type,
+                "subject_id": subject_id, "scope_type": definition.scope_type, "scope_value": scope[1],
+                "owning_team": scopes.owning_team, "status": "armed", "armed_at": opened_at, "due_at": due}):
+            continue
+        timer = await repository.timer_for_update(session, definition_id=definition.id, subject_key=subject_key)
+        if timer is not None and timer.armed_at is None:  # closed before it was opened (events out of order)
+            timer.armed_at, timer.due_at = opened_at, due
+            assert timer.closed_at is not None
+            if timer.closed_at > due:
+                timer.status, timer.fired_at = "late", timer.closed_at
+                await session.flush()
+                await _breach(session, outbox=outbox, definition=definition, timer=timer)
+            await session.flush()
+
+
+async def close(session: AsyncSession, *, outbox: Outbox, metric: str, subject_type: str, subject_id: str,
+                subject_key: str, closed_at: datetime, scopes: Scopes, holidays: Collection[date]) -> None:
+    for definition in await repository.active_definitions(session, metric=metric):
+        timer = await repository.timer_for_update(session, definition_id=definition.id, subject_key=subject_key)
+        if timer is None:
+            scope = scope_of(definition, scopes)
+            if scope is not None:  # remember the close so that a late opening arms nothing
+                await repository.add_timer(session, SlaTimer(
+                    definition_id=definition.id, subject_key=subject_key, subject_type=subject_type,
+                    subject_id=subject_id, scope_type=definition.scope_type, scope_value=scope[1],
+                    owning_team=scopes.owning_team, status="met", closed_at=closed_at))
+            continue
+        if timer.status == "armed":
+            assert timer.due_at is not None
+            timer.status = "met" if closed_at <= timer.due_at else "late"
+            timer.closed_at = closed_at
+            await session.flush()
+        elif timer.status == "breached":
+            assert timer.due_at is not None
+            timer.closed_at = closed_at
+            timer.status = "met" if closed_at <= timer.due_at else "late"
+            await session.flush()
+            if timer.status == "met":  # fired while the closing event was still on its way
+                await recover(session, outbox=outbox, key=_key(definition, timer), recovered_at=closed_at,
+                              actual=_elapsed(timer, definition, until=closed_at, holidays=holidays))
+
+
+async def cancel(session: AsyncSession, *, subject_type: str, subject_id: str, at: datetime) -> int:
+    """The subject went away (an invoice cancelled): its armed timers will not fire."""
+    return await repository.cancel_timers(session, subject_type=subject_type, subject_id=subject_id, at=at)
+
+
+async def fire_due(session: AsyncSession, *, outbox: Outbox, now: datetime, grace_s: float, limit: int) -> int:
+    """Fires up to ``limit`` timers due at ``now`` (less the grace); returns how many it claimed."""
+    timers = await repository.claim_due_timers(session, due_before=now - timedelta(seconds=grace_s), limit=limit)
+    definitions = await repository.definitions_by_ids(session, [t.definition_id for t in timers])
+    for timer in timers:
+        definition = definitions.get(timer.definition_id)
+        if definition is None or not definition.active:
+            timer.status, timer.closed_at = "cancelled", now
+            continue
+        timer.status, timer.fired_at = "breached", now
+        await session.flush()
+        await _breach(session, outbox=outbox, definition=definition, timer=timer)
+    await session.flush()
+    return len(timers)
+
+
+async def _breach(session: AsyncSession, *, outbox: Outbox, definition: SlaDefinition, timer: SlaTimer) -> None:
+    assert timer.armed_at is not None and timer.due_at is not None
+    await open_breach(session, outbox=outbox, definition=definition, key=_key(definition, timer),
+                      scope_value=timer.scope_value, owning_team=timer.owning_team, window_start=timer.armed_at,
+                      window_end=timer.due_at, actual=None, breached_at=timer.due_at,
+                      subject=(timer.subject_type, timer.subject_id))

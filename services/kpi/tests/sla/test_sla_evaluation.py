@@ -1,0 +1,180 @@
+"""SLA evaluation with a controllable clock: rate breaches and recoveries once per (definition, scope,
+window); durable timers armed, stopped, fired, recovered; business days skip the weekend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from o2c_kpi.sla.workers import sweep_timers_once
+from services.kpi.tests.sla.conftest import FRIDAY, SUPERVISOR, Service, approved, rejected, resubmitted
+
+pytestmark = pytest.mark.integration
+
+MONDAY_3PM = FRIDAY + timedelta(days=3)
+
+
+async def define(service: Service, **overrides: Any) -> dict[str, Any]:
+    body = {"id": "fpa-test", "name": "First pass >= 75 % per team, weekly", "metric": "first_pass_acceptance_rate",
+            "scope_type": "team", "target": "75", "comparator": "ge", "unit": "percent", "window": "week",
+            "min_sample": 2, "severity": "P2", **overrides}
+    response = await service.client.post("/sla-definitions", json=body, headers=SUPERVISOR)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def sweep(service: Service) -> int:
+    return await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+                                   clock=service.clock)
+
+
+async def test_rate_sla_breaches_once_and_recovers_once_per_scope_and_window(service: Service) -> None:
+    await define(service)
+    monday = FRIDAY - timedelta(days=4)  # the ISO week 2026-W47 starts on Monday 16 November
+    await service.handle(approved("vendor-a", monday), rejected("vendor-a", monday + timedelta(hours=1)))
+    events = await service.sla_events()
+    assert [t for t, _ in events] == ["sla.breached"]  # 1 of 2 = 50 % < 75 %
+    fact = events[0][1]
+    assert (fact["sla_id"], fact["scope_type"], fact["scope_value"], fact["owning_team"]) == (
+        "fpa-test", "team", "vendor-a", "vendor-a")
+    assert (fact["actual"], fact["target"], fact["comparator"], fact["unit"]) == ("50.00", "75", "ge", "percent")
+    assert fact["window_start"].startswith("2026-11-16T00:00:00") and fact["window_end"].startswith("2026-11-23")
+    assert fact["breach_key"] == "fpa-test|team:vendor-a|2026-11-16"
+
+    await service.handle(rejected("vendor-a", monday + timedelta(hours=2)))  # 33 %: still the same breach
+    await service.handle(approved("vendor-b", monday), rejected("vendor-b", monday))  # another team: its own
+    assert [t for t, _ in await service.sla_events()] == ["sla.breached", "sla.breached"]
+
+    # 1 of 3 so far; with 5 more approvals 6 of 8 = 75 %: recovered (the 6th changes nothing)
+    await service.handle(*(approved("vendor-a", monday + timedelta(hours=3 + i)) for i in range(6)))
+    events = await service.sla_events()
+    assert [t for t, _ in events] == ["sla.breached", "sla.breached", "sla.recovered"]
+    recovered = events[2][1]
+    assert (recovered["breach_key"], recovered["actual"]) == ("fpa-test|team:vendor-a|2026-11-16", "75.00")
+    assert recovered["breach_id"] == fact["breach_id"]
+
+    await service.handle(*(rejected("vendor-a", monday + timedelta(hours=10 + i)) for i in range(3)))
+    await service.handle(*(approved("vendor-a", monday + timedelta(hours=20 + i)) for i in range(6)))
+    assert len(await service.sla_events()) == 3  # dipped and recovered again: once per window, nothing new
+
+    await service.handle(approved("vendor-a", FRIDAY + timedelta(days=3)),
+                         rejected("vendor-a", FRIDAY + timedelta(days=3)))  # next week: a new window
+    events = await service.sla_events()
+    assert [e[1]["breach_key"] for e in events][-1] == "fpa-test|team:vendor-a|2026-11-23"
+
+    breaches = (await service.client.get("/sla/breaches?team=vendor-a", headers=SUPERVISOR)).json()
+    assert [(b["window_start"][:10], b["status"]) for b in breaches["items"]] == [
+        ("2026-11-23", "breached"), ("2026-11-16", "recovered")]
+
+
+async def test_the_same_events_handled_again_emit_nothing(service: Service) -> None:
+    await define(service)
+    events = [approved("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY)]
+    await service.handle(*events)
+    await service.handle(*events)  # without the inbox: each outcome counts once by its event id
+    assert [t for t, _ in await service.sla_events()] == ["sla.breached"]
+    assert await service.scalar("SELECT total_count FROM sla_windows WHERE definition_id = 'fpa-test'") == 3
+
+
+async def test_a_window_below_its_minimum_sample_does_not_breach(service: Service) -> None:
+    await define(service, min_sample=3)
+    await service.handle(rejected("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY))
+    assert await service.sla_events() == []
+    await service.handle(approved("vendor-a", FRIDAY))
+    assert [t for t, _ in await service.sla_events()] == ["sla.breached"]
+
+
+async def test_a_rejection_not_resubmitted_within_one_business_day_breaches_when_the_clock_passes(
+        service: Service) -> None:
+    rejection = rejected("vendor-a", FRIDAY)  # Friday 15:00: due Monday 15:00, the weekend does not count
+    await service.handle(rejection)
+    due = await service.scalar("SELECT due_at FROM sla_timers WHERE definition_id = "
+                               "'portal-rejection-resubmitted-1bd'")
+    assert due == MONDAY_3PM
+
+    service.clock.move_to(MONDAY_3PM - timedelta(minutes=1))
+    assert await sweep(service) == 0
+    assert await service.sla_events() == []
+    service.clock.move_to(MONDAY_3PM)
+    assert await sweep(service) == 1
+    assert await sweep(service) == 0  # fired once
+    events = await service.sla_events()
+    assert [t for t, _ in events] == ["sla.breached"]
+    fact = events[0][1]
+    assert (fact["sla_id"], fact["subject_type"], fact["subject_id"], fact["owning_team"], fact["actual"]) == (
+        "portal-rejection-resubmitted-1bd", "invoice", str(rejection.data.invoice_id), "vendor-a", None)  # type: ignore[attr-defined]
+    assert fact["breached_at"].startswith("2026-11-23T15:00:00")
+
+    await service.handle(resubmitted(rejection, MONDAY_3PM + timedelta(hours=2)))  # late: the breach stays
+    assert [t for t, _ in await service.sla_events()] == ["sla.breached"]
+    assert await service.scalar("SELECT status FROM sla_timers") == "late"
+
+
+async def test_a_rejection_resubmitted_in_time_never_fires(service: Service) -> None:
+    rejection = rejected("vendor-a", FRIDAY)
+    await service.handle(rejection, resubmitted(rejection, FRIDAY + timedelta(days=3, minutes=-5)))
+    service.clock.move_to(FRIDAY + timedelta(days=30))
+    assert await sweep(service) == 0
+    assert await service.sla_events() == []
+    assert await service.scalar("SELECT status FROM sla_timers") == "met"
+
+
+async def test_a_resubmission_consumed_after_the_timer_fired_recovers_the_breach(service: Service) -> None:
+    rejection = rejected("vendor-a", FRIDAY)
+    await service.handle(rejection)
+    service.clock.move_to(MONDAY_3PM + timedelta(minutes=5))
+    assert await sweep(service) == 1
+    await service.handle(resubmitted(rejection, MONDAY_3PM - timedelta(minutes=10)))  # stamped in time, came late
+    events = await service.sla_events()
+    assert [t for t, _ in events] == ["sla.breached", "sla.recovered"]
+    assert events[1][1]["actual"] == "0.99"  # business days from Friday 15:00 to Monday 14:50
+
+
+async def test_a_resubmission_seen_before_its_rejection_arms_nothing(service: Service) -> None:
+    rejection = rejected("vendor-a", FRIDAY)
+    await service.handle(resubmitted(rejection, FRIDAY + timedelta(hours=2)), rejection)  # out of order
+    service.clock.move_to(FRIDAY + timedelta(days=30))
+    assert await sweep(service) == 0
+    assert await service.sla_events() == []
+    rows = await service.rows("SELECT status, armed_at IS NOT NULL FROM sla_timers")
+    assert [tuple(r) for r in rows] == [("met", True)]
+
+
+async def test_a_cancelled_invoice_stops_its_timer(service: Service) -> None:
+    from o2c_common.events.contracts.invoicing import InvoiceCancelled
+    from services.kpi.tests.sla.conftest import wrap
+
+    rejection = rejected("vendor-a", FRIDAY)
+    fact = rejection.data
+    await service.handle(rejection, wrap(InvoiceCancelled(
+        invoice_id=fact.invoice_id, legal_entity="US01", customer_id="CUST-1", currency="USD",  # type: ignore[attr-defined]
+        amount="100.00", previous_status="portal_rejected", reason="duplicate", cancelled_by="sue",
+        cancelled_at=FRIDAY + timedelta(hours=1))))
+    service.clock.move_to(FRIDAY + timedelta(days=30))
+    assert await sweep(service) == 0
+    assert await service.scalar("SELECT status FROM sla_timers") == "cancelled"
+
+
+async def test_attainment_per_team_counts_windows_and_timers(service: Service) -> None:
+    await define(service)
+    monday = FRIDAY - timedelta(days=4)
+    await service.handle(approved("vendor-a", monday), rejected("vendor-a", monday))  # W47: missed
+    next_monday = monday + timedelta(days=7)
+    await service.handle(approved("vendor-a", next_monday), approved("vendor-a", next_monday))  # W48: met
+    late = rejected("vendor-a", FRIDAY)
+    quick = rejected("vendor-a", FRIDAY)
+    await service.handle(late, quick, resubmitted(quick, FRIDAY + timedelta(hours=1)))
+    service.clock.move_to(FRIDAY + timedelta(days=5))
+    assert await sweep(service) == 2  # the W47 rejection and the late one; the quick one was resubmitted
+
+    response = await service.client.get("/sla/attainment?team=vendor-a&period=2026-11", headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    rows = {r["definition_id"]: (r["met"], r["total"], r["attainment_percent"])
+            for r in response.json()["definitions"]}
+    assert rows["fpa-test"] == (1, 2, "50.00")
+    assert rows["portal-rejection-resubmitted-1bd"] == (1, 3, "33.33")
+    assert rows["first-pass-acceptance-weekly"] == (0, 0, None)  # seeded: windows below its minimum sample
+    body = response.json()
+    assert (body["start"], body["end"]) == ("2026-11-01", "2026-11-30")
