@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -12,12 +13,23 @@ from rich.progress import Progress
 from o2c_common.auth import mint_token
 from o2c_common.settings import DEV_JWT_SECRET
 
+# Under `o2c dev --demo` these customers bill through the portal simulator, so their invoices are submitted.
+PORTAL_PROFILES: dict[str, dict[str, Any]] = {
+    "CUST-1001": {"name": "Acme Corp", "legal_entity": "US01", "currency": "USD", "channel": "coupa",
+                  "portal_account": "acme-coupa-7781", "tax_id": "US-12-3456789", "owning_team": "vendor-a",
+                  "rules": {"po_required": True, "po_pattern": r"PO-\d+"}},
+    "CUST-2001": {"name": "Beispiel GmbH", "legal_entity": "DE01", "currency": "EUR", "channel": "peppol",
+                  "peppol_participant_id": "0088:4000001000005", "tax_id": "DE123456789", "owning_team": "vendor-b"},
+}
 CUSTOMERS = [("CUST-1001", "US01", "USD", "vendor-a"), ("CUST-1002", "US01", "USD", "vendor-a"),
              ("CUST-2001", "DE01", "EUR", "vendor-b"), ("CUST-3001", "GB01", "GBP", None)]
 
 
 def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
-              escalation_url: str = "http://127.0.0.1:8004", invoices: int = 24, seed: int = 7) -> None:
+              escalation_url: str = "http://127.0.0.1:8004", invoices: int = 24, seed: int = 7,
+              simulator_url: str | None = None) -> None:
+    """With ``simulator_url``, some customers get portal profiles pointing at it and their invoices are
+    submitted once issued."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
@@ -28,8 +40,14 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
                         ttl=timedelta(minutes=10), issuer="o2c", audience="o2c")
     approvers = [{"Authorization": f"Bearer {approver}"}, {"Authorization": f"Bearer {second}"}]
     today = datetime.now(UTC).date()
+    submitted = 0
     with httpx.Client(base_url=invoicing_url, headers=headers, timeout=10) as invoicing, \
             Progress(console=console, transient=True) as progress:
+        if simulator_url:
+            for customer_id, profile in PORTAL_PROFILES.items():
+                if invoicing.get(f"/billing-profiles/{customer_id}").status_code == 404:
+                    invoicing.put(f"/billing-profiles/{customer_id}",
+                                  json={**profile, "portal_url": simulator_url}).raise_for_status()
         task = progress.add_task("demo invoices", total=invoices)
         for n in range(invoices):
             customer, entity, currency, team = rng.choice(CUSTOMERS)
@@ -52,14 +70,20 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
                     etag = approved.raise_for_status().headers["ETag"]
                     if approved.json()["status"] == "approved":
                         break
-                _step(invoicing, path, "issue", etag=etag)
+                etag = _step(invoicing, path, "issue", etag=etag)
+                if simulator_url and customer in PORTAL_PROFILES:
+                    answer = invoicing.post(f"{path}/submit", headers={"If-Match": etag})
+                    submitted += answer.status_code == 200
+                    if answer.status_code != 200:
+                        console.print(f"[yellow]submitting {path} failed: {answer.text[:200]}")
             progress.advance(task)
     with httpx.Client(base_url=escalation_url, headers=headers, timeout=10) as escalation:
         escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={
             "title": "Invoice rejected twice by the customer's portal", "description": "PO mismatch on lines 2-3",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
-    console.print(f"[green]✓[/] demo data: {invoices} invoices issued, 1 escalation case opened")
+    portal = f", {submitted} submitted to the portal simulator" if simulator_url else ""
+    console.print(f"[green]✓[/] demo data: {invoices} invoices issued{portal}, 1 escalation case opened")
 
 
 def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:

@@ -52,7 +52,8 @@ def dev(
     if reset:
         remove_tree(data_dir)
     stack = Stack(StackConfig(data_dir=data_dir.resolve(), pg_port=pg_port, kafka_port=kafka_port,
-                              external_pg_url=external_pg, external_kafka=external_kafka))
+                              external_pg_url=external_pg, external_kafka=external_kafka,
+                              simulator_port=8010 if demo else None))
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -78,6 +79,8 @@ def dev(
         console.print("[green]✓[/] databases migrated")
         for service in SERVICES.values():
             stack.start_service(service)
+        if demo:
+            stack.start_simulator()
         table = Table(title="o2c is running", title_justify="left")
         for column in ("service", "url", "ready after"):
             table.add_column(column)
@@ -90,7 +93,7 @@ def dev(
         if demo:
             from o2c_cli.demo import load_demo
 
-            load_demo(console=console)
+            load_demo(console=console, simulator_url=stack.simulator_url)
         console.print(f"logs in {data_dir / 'logs'}; a token: [bold]o2c token --role admin[/]; Ctrl-C stops everything")
         if exit_when_ready:
             return

@@ -31,6 +31,7 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=lambda: {n: s.port for n, s in SERVICES.items()})
     extra_env: dict[str, str] = field(default_factory=dict)
     durable_pg: bool = True
+    simulator_port: int | None = None  # demo mode: run the customer-portal simulator there (invoicing's default portal)
 
 
 class Stack:
@@ -84,8 +85,32 @@ class Stack:
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{p}HTTP_PORT": str(self.config.ports[service.name]),
             f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
+            **({"INVOICING_PORTAL_BASE_URL": self.simulator_url} if self.simulator_url else {}),
             **self.config.extra_env,
         }
+
+    @property
+    def simulator_url(self) -> str | None:
+        port = self.config.simulator_port
+        return f"http://{self.config.host}:{port}" if port else None
+
+    def start_simulator(self) -> None:
+        """The customer-portal simulator (o2c_invoicing.simulator), calling invoicing back with signed statuses;
+        some demo submissions are rejected, the rest approved, scheduled and paid after short delays."""
+        port = self.config.simulator_port
+        assert port is not None
+        ensure_port_free(port, what="portal simulator", host=self.config.host)
+        (self.config.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        out = open(self.config.data_dir / "logs" / "portal-simulator.log", "ab")  # noqa: SIM115 - the child's
+        invoicing = f"http://{self.config.host}:{self.config.ports['invoicing']}"
+        env = {"PORTAL_SIM_CALLBACK_URL": f"{invoicing}/portal/callbacks", "PORTAL_SIM_REJECTION_RATE": "0.25",
+               "PORTAL_SIM_REVIEW_DELAY_S": "5", "PORTAL_SIM_SCHEDULE_DELAY_S": "20", "PORTAL_SIM_PAY_DELAY_S": "60"}
+        self.processes["portal-simulator"] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "o2c_invoicing.simulator.app:create_app", "--factory", "--host",
+             self.config.host, "--port", str(port), "--no-access-log"],
+            env={**os.environ, **env, **self.config.extra_env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for_port(self.config.host, port, timeout=30, process=self.processes["portal-simulator"])
 
     def start_service(self, service: ServiceInfo) -> None:
         ensure_port_free(self.config.ports[service.name], what=service.name, host=self.config.host)
