@@ -191,3 +191,29 @@ async def team_timer_outcomes(session: AsyncSession, *, team: str, start: dateti
             .where(SlaTimer.owning_team == team, SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
             .group_by(SlaTimer.definition_id).order_by(SlaTimer.definition_id))
     return [(r[0], int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()]
+
+
+async def teams_with_slas(session: AsyncSession, *, start: datetime, end: datetime) -> list[str]:
+    """Teams with a rate window starting, or a timer armed, in [start, end)."""
+    windows = select(SlaWindow.scope_value.label("team")).where(
+        SlaWindow.scope_type == "team", SlaWindow.scope_value.is_not(None), SlaWindow.window_start >= start,
+        SlaWindow.window_start < end)
+    timed = select(SlaTimer.owning_team.label("team")).where(
+        SlaTimer.owning_team.is_not(None), SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
+    rows = await session.execute(windows.union(timed).order_by("team"))
+    return [str(r[0]) for r in rows.all()]
+
+
+async def known_teams(session: AsyncSession) -> list[str]:
+    """Every owning team an SLA outcome or timer has named."""
+    outcomes = select(SlaOutcome.owning_team.label("team")).where(SlaOutcome.owning_team.is_not(None))
+    timed = select(SlaTimer.owning_team.label("team")).where(SlaTimer.owning_team.is_not(None))
+    return [str(r[0]) for r in (await session.execute(outcomes.union(timed).order_by("team"))).all()]
+
+
+async def count_breaches(session: AsyncSession, *, start: datetime, end: datetime, team: str | None) -> int:
+    stmt = select(func.count()).select_from(SlaBreach).where(SlaBreach.breached_at >= start,
+                                                             SlaBreach.breached_at < end)
+    if team is not None:
+        stmt = stmt.where(SlaBreach.owning_team == team)
+    return int((await session.execute(stmt)).scalar_one())

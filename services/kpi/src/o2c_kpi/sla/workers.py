@@ -10,6 +10,7 @@ from o2c_common.db import Database
 from o2c_common.outbox import Outbox
 from o2c_common.periodic import PeriodicStep, PeriodicTasks
 from o2c_kpi.config import KpiSettings
+from o2c_kpi.reports.snapshots import snapshot_steps
 from o2c_kpi.sla import timers
 from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.deps import clock_of
@@ -37,4 +38,5 @@ def background_tasks(app: FastAPI) -> PeriodicTasks:
     def clock() -> datetime:
         return clock_of(app)()
 
-    return PeriodicTasks([*sla_steps(db=db, outbox=outbox, settings=settings, clock=clock)])
+    return PeriodicTasks([*sla_steps(db=db, outbox=outbox, settings=settings, clock=clock),
+                          *snapshot_steps(db=db, clock=clock, interval_s=settings.report_snapshot_interval_s)])

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from o2c_kpi.kpis.schemas import KpiValue
+from o2c_kpi.sla.schemas import SlaAttainment
+
+ReportKind = Literal["weekly-cadence", "monthly-business-review", "qbr"]
+ReportFormat = Literal["json", "csv", "html"]
+
+
+class TrendPoint(BaseModel):
+    label: str = Field(description="The period: 2026-W47, 2026-11 …")
+    period_start: date
+    period_end: date
+    value: KpiValue | None = Field(description="None when the KPI had no value in that period.")
+
+
+class Trend(BaseModel):
+    name: str
+    title: str
+    unit: str
+    currency: str | None = None
+    points: list[TrendPoint]
+
+
+class TeamAttainment(BaseModel):
+    team: str
+    met: int
+    total: int
+    attainment_percent: str | None = Field(description="Over every SLA of the team, 2 decimals.")
+    definitions: list[SlaAttainment]
+
+
+class ReportRead(BaseModel):
+    """A business review: headline KPIs of the period, their trend over earlier periods, and each vendor
+    team's SLA attainment. Numbers are decimal strings, like every KPI of the service."""
+
+    report: ReportKind
+    title: str
+    period_kind: Literal["week", "month", "quarter"]
+    period_label: str
+    period_start: date
+    period_end: date
+    team: str | None = Field(description="The team the KPIs are scoped to; None: every team.")
+    generated_at: datetime
+    headline: list[KpiValue]
+    trends: list[Trend]
+    sla_attainment: list[TeamAttainment]
+    breaches: int = Field(description="SLA breaches in the period (sla.breached emitted).")
+
+
+class SnapshotValueRead(BaseModel):
+    day: date
+    scope: str = Field(description="global or team:<team>.")
+    name: str
+    unit: str
+    currency: str | None
+    dimension: str | None
+    value: str | None

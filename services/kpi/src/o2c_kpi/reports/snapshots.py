@@ -1,0 +1,77 @@
+"""Daily snapshots: a periodic step storing each finished day's headline KPIs, globally and per team, once.
+
+The day's run row is inserted ``ON CONFLICT DO NOTHING`` in the transaction that stores the values: a second
+replica or a restarted one finds it and does nothing, so each day is taken exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_common.auth import Principal, visible_team
+from o2c_common.db import Database
+from o2c_common.errors import Forbidden
+from o2c_common.money import round_money
+from o2c_common.periodic import PeriodicStep
+from o2c_kpi.kpis.schemas import Period, Scope
+from o2c_kpi.kpis.service import compute
+from o2c_kpi.reports import repository
+from o2c_kpi.reports.models import SnapshotValue
+from o2c_kpi.reports.schemas import SnapshotValueRead
+from o2c_kpi.sla import repository as sla_repository
+from o2c_kpi.sla.calendar import Clock
+
+SNAPSHOT_KPIS = ("ar_balance", "past_due_ar", "credit_sales", "dso", "cei", "cash_received", "unapplied_cash",
+                 "open_deductions", "on_time_invoicing_rate", "first_pass_acceptance_rate", "backlog")
+
+
+async def take(session: AsyncSession, *, day: date, clock: Clock) -> int | None:
+    """Stores ``day``'s headline KPIs for every scope; None when the day was taken before."""
+    if not await repository.claim_day(session, day=day, taken_at=clock()):
+        return None
+    scopes: list[tuple[str, Scope]] = [("global", Scope())]
+    scopes += [(f"team:{team}", Scope(team=team)) for team in await sla_repository.known_teams(session)]
+    rows: list[dict[str, Any]] = []
+    for key, scope in scopes:
+        for value in await compute(session, names=SNAPSHOT_KPIS, period=Period.day(day), scope=scope):
+            rows.append({"day": day, "scope_key": key, "name": value.name, "currency": value.currency or "",
+                         "dimension": value.dimension or "", "unit": value.unit, "value": value.value})
+    await repository.add_values(session, day=day, rows=rows)
+    return len(rows)
+
+
+async def take_yesterday(db: Database, *, clock: Clock) -> int:
+    """The periodic step: yesterday's snapshot (by the clock, UTC) if not taken yet; returns 0 (no draining)."""
+    async with db.unit_of_work() as session:
+        await take(session, day=clock().date() - timedelta(days=1), clock=clock)
+    return 0
+
+
+def snapshot_steps(*, db: Database, clock: Clock, interval_s: float) -> list[PeriodicStep]:
+    return [PeriodicStep("report-daily-snapshot", interval_s, lambda: take_yesterday(db, clock=clock))]
+
+
+async def list_values(session: AsyncSession, *, since: date, until: date, team: str | None, names: list[str] | None,
+                      principal: Principal) -> list[SnapshotValueRead]:
+    own = visible_team(principal)
+    if own is not None and team not in (None, own):
+        raise Forbidden("vendor agents see their own team's snapshots only", type="team-access-denied",
+                        title="Team access denied")
+    team = own or team
+    rows = await repository.snapshot_values(session, since=since, until=until,
+                                            scope_key=f"team:{team}" if team else None, names=names)
+    return [SnapshotValueRead(day=r.day, scope=r.scope_key, name=r.name, unit=r.unit, currency=r.currency or None,
+                              dimension=r.dimension or None, value=None if r.value is None else _plain(r))
+            for r in rows]
+
+
+def _plain(row: SnapshotValue) -> str:
+    """The stored value as the KPI gave it: money to its currency's minor unit, the rest to 0.01."""
+    assert row.value is not None
+    if row.unit == "money" and row.currency:
+        return str(round_money(row.value, row.currency))
+    return str(row.value.quantize(Decimal("0.01")))
