@@ -62,6 +62,8 @@ RUN python -m pip uninstall --yes --quiet pip setuptools wheel 2>/dev/null; \
     useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin o2c
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
+# the init container of the Kubernetes pods: waits until the migration Job brought the schema to head
+COPY deploy/docker/wait_for_migrations.py /app/wait_for_migrations.py
 USER 10001:10001
 STOPSIGNAL SIGTERM
 

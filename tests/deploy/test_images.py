@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from .support import Code, Stage, parse_dockerfile
 from .toolchain import ROOT
@@ -68,9 +69,15 @@ def test_command_port_and_health_check_agree_with_the_code(code: Code, dockerfil
         assert url.group(2) == "/health/live" and url.group(2) in service.routes
 
 
-def test_dockerignore_keeps_local_state_and_secrets_out_of_the_context() -> None:
+def test_dockerignore_keeps_local_state_and_secrets_out_of_the_context(dockerfile: dict[str, Stage]) -> None:
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")}
+    sources = {c.split()[0] for s in dockerfile.values() for c in s.all("COPY") if not c.startswith("--from")}
+    for source in sources:
+        parts = Path(source).parts
+        hidden = {"/".join(parts[:i]) for i in range(1, len(parts) + 1)} & ignored
+        assert not hidden, f"the Dockerfile copies {source}, which .dockerignore leaves out ({hidden})"
+        assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which does not exist"
     for path in (".git", ".venv", ".tools", ".local", ".env"):
         assert path in ignored, f"{path} would be sent to the Docker daemon"
     for needed in ("libs", "services", "uv.lock", "pyproject.toml"):
