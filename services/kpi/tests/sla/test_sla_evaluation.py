@@ -3,11 +3,12 @@ window); durable timers armed, stopped, fired, recovered; business days skip the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from o2c_kpi.sla.handlers import SlaHandlers
 from o2c_kpi.sla.workers import sweep_timers_once
 from services.kpi.tests.sla.conftest import FRIDAY, SUPERVISOR, Service, approved, rejected, resubmitted
 
@@ -178,3 +179,44 @@ async def test_attainment_per_team_counts_windows_and_timers(service: Service) -
     assert rows["first-pass-acceptance-weekly"] == (0, 0, None)  # seeded: windows below its minimum sample
     body = response.json()
     assert (body["start"], body["end"]) == ("2026-11-01", "2026-11-30")
+
+
+async def test_a_late_resubmission_seen_before_its_rejection_still_breaches(service: Service) -> None:
+    rejection = rejected("vendor-a", FRIDAY)
+    await service.handle(resubmitted(rejection, MONDAY_3PM + timedelta(hours=1)), rejection)  # out of order, late
+    events = await service.sla_events()
+    assert [t for t, _ in events] == ["sla.breached"]
+    assert events[0][1]["breached_at"].startswith("2026-11-23T15:00:00")
+    assert await service.scalar("SELECT status FROM sla_timers") == "late"
+    service.clock.move_to(FRIDAY + timedelta(days=30))
+    assert await sweep(service) == 0
+
+
+async def test_dispute_timers_skip_configured_holidays(service: Service) -> None:
+    import uuid
+
+    from o2c_common.events.contracts.collections import DisputeOpened, DisputeResolved
+    from services.kpi.tests.sla.conftest import wrap
+
+    dispute = {"legal_entity": "US01", "customer_id": "CUST-1", "owning_team": "vendor-a", "dispute_id": uuid.uuid4(),
+               "currency": "USD", "amount": "80.00", "reason": "pricing"}
+    handlers = SlaHandlers(outbox=service.app.state.outbox, holidays=(date(2026, 12, 4),))  # the 10th business day
+    opened = wrap(DisputeOpened(**dispute, source="collector", opened_date=FRIDAY.date(), opened_at=FRIDAY))
+    async with service.db.unit_of_work() as session:
+        await handlers.on_dispute_opened_arm_resolution_timer(session, opened)
+    due = await service.scalar("SELECT due_at FROM sla_timers WHERE definition_id = 'dispute-resolved-10bd'")
+    assert due == FRIDAY + timedelta(days=17)  # 10 business days and the holiday: Monday 7 December 15:00
+    resolved = wrap(DisputeResolved(**dispute, outcome="credited", credited_amount="80.00", root_cause="pricing",
+                                    resolved_by="carl", opened_at=FRIDAY, resolved_date=date(2026, 12, 7),
+                                    resolved_at=due - timedelta(minutes=1)))
+    async with service.db.unit_of_work() as session:
+        await handlers.on_dispute_resolved_stop_resolution_timer(session, resolved)
+    service.clock.move_to(FRIDAY + timedelta(days=60))
+    assert await sweep(service) == 0
+    assert await service.scalar("SELECT status FROM sla_timers") == "met"
+
+
+async def test_metrics_catalog(service: Service) -> None:
+    metrics = {m["name"]: m for m in (await service.client.get("/sla-metrics", headers=SUPERVISOR)).json()}
+    assert metrics["time_to_resubmit"]["kind"] == "timer" and metrics["time_to_resubmit"]["windows"] == ["item"]
+    assert metrics["first_pass_acceptance_rate"]["units"] == ["percent"]

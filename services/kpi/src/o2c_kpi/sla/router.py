@@ -20,11 +20,18 @@ from o2c_kpi.sla.schemas import (
     SlaDefinitionCreate,
     SlaDefinitionRead,
     SlaDefinitionWrite,
+    SlaMetricRead,
 )
 
 router = APIRouter(tags=["sla"])
 Writer = Annotated[Principal, Depends(require_roles("ar_supervisor"))]
 DefinitionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+@router.get("/sla-metrics", response_model=list[SlaMetricRead], responses=problem_responses(401))
+async def list_metrics(principal: CurrentPrincipal) -> list[SlaMetricRead]:
+    """What an SLA definition can measure: rate metrics (percent per calendar window) and timer metrics."""
+    return service.metrics()
 
 
 @router.post("/sla-definitions", status_code=status.HTTP_201_CREATED, response_model=SlaDefinitionRead,

@@ -140,3 +140,11 @@ class SlaAttainmentRead(BaseModel):
     start: date
     end: date = Field(description="Last day of the period.")
     definitions: list[SlaAttainment]
+
+
+class SlaMetricRead(BaseModel):
+    name: str
+    kind: Literal["rate", "timer"]
+    description: str
+    units: list[str]
+    windows: list[str]

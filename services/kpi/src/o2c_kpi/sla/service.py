@@ -14,6 +14,7 @@ from o2c_common.http import Page, PageRequest, Precondition, build_page, keyset_
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import meets, percent
+from o2c_kpi.sla.metrics import METRICS
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition
 from o2c_kpi.sla.schemas import (
     SlaAttainment,
@@ -22,6 +23,7 @@ from o2c_kpi.sla.schemas import (
     SlaDefinitionCreate,
     SlaDefinitionRead,
     SlaDefinitionWrite,
+    SlaMetricRead,
 )
 
 
@@ -33,6 +35,13 @@ class SlaDefinitionNotFound(NotFound):
 class SlaDefinitionExists(Conflict):
     type = "sla-definition-exists"
     title = "SLA definition exists"
+
+
+def metrics() -> list[SlaMetricRead]:
+    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description,
+                          units=["percent"] if m.kind == "rate" else ["business_days", "hours"],
+                          windows=["day", "week", "month", "quarter"] if m.kind == "rate" else ["item"])
+            for m in METRICS.values()]
 
 
 def etag(definition: SlaDefinition) -> str:
