@@ -18,6 +18,7 @@ from o2c_cli.collections import app as collections_app
 from o2c_cli.dlq import app as dlq_app
 from o2c_cli.history import app as history_app
 from o2c_cli.invoicing import app as invoicing_app
+from o2c_cli.kpi import app as kpi_app
 from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(collections_app, name="collections")
 app.add_typer(history_app, name="history")
+app.add_typer(kpi_app, name="kpi")
 app.add_typer(invoicing_app, name="invoicing")
 console = Console(stderr=True)
 

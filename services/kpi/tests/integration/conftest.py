@@ -92,7 +92,7 @@ async def consume(db: Database, bootstrap: str, *, until_processed: int, group_i
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(120):
-            while consumer.stats.processed + consumer.stats.duplicates < until_processed:
+            while consumer.stats.processed + consumer.stats.duplicates < until_processed:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
     finally:
         consumer.stop()

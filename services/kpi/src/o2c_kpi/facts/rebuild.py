@@ -1,0 +1,109 @@
+"""Rebuild of the read models from the topics (``o2c kpi rebuild``): empty every read model and the ``kpi``
+inbox in one transaction, then let the service's own consumer (same handlers, same batches) read every topic
+from its first offset under a fresh consumer group, until it has read every record there at the start. The
+result equals what the live consumer built, because the facts do not depend on arrival order and each event
+counts once.
+
+The inbox rows the rebuild wrote are then handed to the ``kpi`` consumer, so when the service starts again
+from the ``kpi`` group's committed offsets, the events the rebuild already read are skipped as duplicates.
+The kpi service's ``kpi`` consumer must not run during a rebuild (stop the service, or run it with
+``KPI_RUN_WORKERS=false``): it would count the events it reads a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+
+from o2c_common.db import Database
+from o2c_common.inbox import EventConsumer
+from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
+from o2c_common.settings import ServiceSettings
+from o2c_kpi.facts.handlers import HANDLERS
+
+GROUP_ID = "kpi"
+QUIET_S = 2.0
+READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily",
+               "kpi_ar_daily_customer", "kpi_daily_counts", "kpi_open_item_movements", "kpi_invoice_milestones")
+
+
+@dataclass
+class RebuildResult:
+    records: int  # records read
+    processed: int
+    ignored: int  # events no KPI reads
+    dead_lettered: int
+    seconds: float
+
+
+async def clear_read_models(db: Database, *, group_id: str = GROUP_ID) -> None:
+    async with db.unit_of_work() as session:
+        await session.execute(text(f"TRUNCATE {', '.join(READ_MODELS)}"))
+        await session.execute(text("DELETE FROM inbox WHERE consumer = :group"), {"group": group_id})
+
+
+async def partitions_of(bootstrap: str, topics: Sequence[str]) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # metadata of every topic
+        return sum(len(consumer.partitions_for_topic(t) or ()) for t in topics)
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(*, db: Database, settings: ServiceSettings, topics: Sequence[str], group_id: str = GROUP_ID,
+                  timeout_s: float = 3600.0, progress: Callable[[int], None] | None = None) -> RebuildResult:
+    """Empty the read models and consume ``topics`` from their first offsets (with the consumer the service runs)
+    until it has caught up: every partition's position at its end offset and nothing read for ``QUIET_S``.
+    (End offsets, not record counts: Tansu numbers offsets per produced batch, not per record.)"""
+    started = time.monotonic()
+    reader = f"{group_id}-rebuild-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(settings.kafka_bootstrap_servers, [*topics, dead_letter_topic(reader)],
+                        partitions=settings.kafka_topic_partitions,
+                        replication_factor=settings.kafka_replication_factor)
+    await clear_read_models(db, group_id=group_id)
+    partitions = await partitions_of(settings.kafka_bootstrap_servers, topics)
+    dlq = make_producer(settings, client_id=f"{reader}-dlq")
+    await dlq.start()
+    consumer = EventConsumer(group_id=reader, topics=list(topics), handlers=HANDLERS, db=db,
+                             bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=dlq,
+                             max_attempts=settings.consumer_max_attempts,
+                             retry_backoff=settings.consumer_retry_backoff_s, batch_size=settings.consumer_batch_size)
+    task = asyncio.create_task(consumer.run())
+
+    def read() -> int:
+        s = consumer.stats
+        return s.processed + s.duplicates + s.ignored + s.dead_lettered
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            last, quiet_since = -1, time.monotonic()
+            while True:
+                await asyncio.sleep(0.1)
+                now, count = time.monotonic(), read()
+                if count != last:
+                    last, quiet_since = count, now
+                    if progress is not None:
+                        progress(count)
+                lag = consumer.stats.lag
+                if (len(lag) >= partitions and not any(lag.values()) and now - quiet_since >= QUIET_S):
+                    break
+    finally:
+        consumer.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await dlq.stop()
+    async with db.unit_of_work() as session:  # the live consumer skips what the rebuild read
+        await session.execute(text("UPDATE inbox SET consumer = :group WHERE consumer = :reader"),
+                              {"group": group_id, "reader": reader})
+    s = consumer.stats
+    return RebuildResult(records=read(), processed=s.processed, ignored=s.ignored, dead_lettered=s.dead_lettered,
+                         seconds=time.monotonic() - started)
