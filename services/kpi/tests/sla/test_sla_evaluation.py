@@ -220,3 +220,18 @@ async def test_metrics_catalog(service: Service) -> None:
     metrics = {m["name"]: m for m in (await service.client.get("/sla-metrics", headers=SUPERVISOR)).json()}
     assert metrics["time_to_resubmit"]["kind"] == "timer" and metrics["time_to_resubmit"]["windows"] == ["item"]
     assert metrics["first_pass_acceptance_rate"]["units"] == ["percent"]
+
+
+async def test_a_batch_in_one_transaction_counts_every_outcome(service: Service) -> None:
+    """The consumer's fast path handles a whole partition batch in one session."""
+    await define(service, min_sample=4)
+    table = service.handlers.handlers()
+    batch = [approved("vendor-a", FRIDAY), approved("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY),
+             rejected("vendor-a", FRIDAY), *(approved("vendor-a", FRIDAY) for _ in range(4))]
+    async with service.db.unit_of_work() as session:
+        for event in batch:
+            await table[type(event.data)](session, event)
+    rows = await service.rows("SELECT met_count, total_count FROM sla_windows WHERE definition_id = 'fpa-test'")
+    assert [tuple(r) for r in rows] == [(6, 8)]
+    events = await service.sla_events()
+    assert [(t, e["actual"]) for t, e in events] == [("sla.breached", "50.00"), ("sla.recovered", "75.00")]

@@ -80,7 +80,8 @@ async def count_window(session: AsyncSession, *, definition_id: str, scope_key: 
     step = {"met_count": SlaWindow.met_count + int(met), "total_count": SlaWindow.total_count + 1}
     key = (SlaWindow.definition_id == definition_id, SlaWindow.scope_key == scope_key,
            SlaWindow.window_start == start)
-    row = (await session.scalars(update(SlaWindow).where(*key).values(step).returning(SlaWindow))).first()
+    row = (await session.scalars(update(SlaWindow).where(*key).values(step).returning(SlaWindow),
+                                 execution_options={"populate_existing": True, "synchronize_session": False})).first()
     if row is not None:
         return row
     counted = select(func.count().filter(SlaOutcome.met.is_(True)), func.count()).where(
