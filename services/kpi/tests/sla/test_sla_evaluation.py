@@ -68,6 +68,16 @@ async def test_rate_sla_breaches_once_and_recovers_once_per_scope_and_window(ser
     breaches = (await service.client.get("/sla/breaches?team=vendor-a", headers=SUPERVISOR)).json()
     assert [(b["window_start"][:10], b["status"]) for b in breaches["items"]] == [
         ("2026-11-23", "breached"), ("2026-11-16", "recovered")]
+    first = (await service.client.get("/sla/breaches?team=vendor-a&limit=1", headers=SUPERVISOR)).json()
+    second = (await service.client.get(f"/sla/breaches?team=vendor-a&limit=1&cursor={first['next_cursor']}",
+                                       headers=SUPERVISOR)).json()
+    assert [b["id"] for b in first["items"] + second["items"]] == [b["id"] for b in breaches["items"]]
+    assert second["next_cursor"] is None
+    recovered_only = (await service.client.get("/sla/breaches?status=recovered&metric=first_pass_acceptance_rate",
+                                               headers=SUPERVISOR)).json()
+    assert [b["breach_key"] for b in recovered_only["items"]] == ["fpa-test|team:vendor-a|2026-11-16"]
+    assert recovered_only["items"][0]["recovered_actual"] == "75.00"
+    assert (await service.client.get("/sla/breaches?since=2026-11-24", headers=SUPERVISOR)).json()["items"] == []
 
 
 async def test_the_same_events_handled_again_emit_nothing(service: Service) -> None:
