@@ -55,6 +55,13 @@ def line_chart(*, title: str, labels: Sequence[str], series: Sequence[tuple[str,
     return "".join(parts)
 
 
+def _colour(value: Decimal, target: Decimal | None) -> str:
+    """Against a target: green when met, red when not; without one: green from 95 %, amber from 80 %, else red."""
+    if target is not None:
+        return "#2ca02c" if value >= target else "#d62728"
+    return "#2ca02c" if value >= 95 else "#ff7f0e" if value >= 80 else "#d62728"
+
+
 def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target: Decimal | None = None) -> str:
     """Horizontal bars of percentages (0-100), one per label; an optional target line."""
     row = 22
@@ -69,7 +76,7 @@ def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target:
             parts.append(f'<text x="124" y="{y + 13}" font-size="11" fill="#999">no data</text>')
             continue
         width = float(min(max(value, Decimal(0)), Decimal(100))) * scale
-        colour = "#2ca02c" if target is None or value >= target else "#d62728"
+        colour = _colour(value, target)
         parts.append(f'<rect x="120" y="{y}" width="{width:.1f}" height="16" fill="{colour}"/>')
         parts.append(f'<text x="{124 + width:.1f}" y="{y + 13}" font-size="11">{escape(_fmt(value))} %</text>')
     if target is not None:
