@@ -326,3 +326,27 @@ def test_every_secret_referenced_is_generated_or_documented(rendered: dict[str, 
         if secret.endswith("-app") and secret.removesuffix("-app") in clusters:
             continue
         assert f"`{secret}`" in docs, f"docs/deploy.md does not say how to create the Secret {secret}"
+
+
+def test_dev_wires_invoicing_and_the_portal_simulator_both_ways(rendered: dict[str, Rendered], code: Code) -> None:
+    r = rendered["dev"]
+    invoicing = code.services["invoicing"]
+    sim = r.get("Deployment", "portal-simulator")["spec"]["template"]["spec"]["containers"][0]
+    assert code.service_of_image(sim["image"]) is invoicing
+    port = int(sim["command"][sim["command"].index("--port") + 1])
+    assert sim["command"][:3] == ["uvicorn", code.simulator.app_factory, "--factory"]
+    assert {p["name"]: p["containerPort"] for p in sim["ports"]} == {"http": port}
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert sim[probe]["httpGet"]["path"] in code.simulator.routes
+    sim_env, _ = container_env(r, sim)
+    assert set(sim_env) <= code.simulator.env_names()
+    callback = urlsplit(sim_env["PORTAL_SIM_CALLBACK_URL"])
+    assert callback.hostname == r.get("Service", "invoicing")["metadata"]["name"]
+    assert callback.port == invoicing.port and callback.path in invoicing.routes
+    (svc_port,) = r.get("Service", "portal-simulator")["spec"]["ports"]
+    for component in ("api", "worker"):
+        container = r.get("Deployment", f"invoicing-{component}")["spec"]["template"]["spec"]["containers"][0]
+        env, _ = container_env(r, container)
+        assert env["INVOICING_PORTAL_BASE_URL"] == f"http://portal-simulator:{svc_port['port']}"
+        assert env["INVOICING_PORTAL_CALLBACK_SECRET"] == sim_env["PORTAL_SIM_CALLBACK_SECRET"], "one shared key"
+    assert svc_port["port"] == port
