@@ -105,7 +105,7 @@ def upgrade() -> None:
     op.create_table(
         'sla_breaches',
         sa.Column('id', sa.Uuid(), primary_key=True),
-        sa.Column('breach_key', sa.String(240), nullable=False, unique=True),
+        sa.Column('breach_key', sa.String(240), nullable=False),
         sa.Column('definition_id', sa.String(64), nullable=False, index=True),
         sa.Column('sla_name', sa.String(200), nullable=False),
         sa.Column('metric', sa.String(64), nullable=False),
@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column('breached_at', TZ, nullable=False),
         sa.Column('recovered_at', TZ, nullable=True),
         sa.Column('recovered_actual', sa.Numeric(20, 6), nullable=True),
+        sa.UniqueConstraint('breach_key', name=op.f('uq_sla_breaches_breach_key')),
     )
     op.create_index('ix_sla_breaches_time', 'sla_breaches', ['breached_at', 'id'])
     op.create_index('ix_sla_breaches_team', 'sla_breaches', ['owning_team', 'breached_at'])
