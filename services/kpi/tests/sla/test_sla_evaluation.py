@@ -245,3 +245,26 @@ async def test_a_batch_in_one_transaction_counts_every_outcome(service: Service)
     assert [tuple(r) for r in rows] == [(6, 8)]
     events = await service.sla_events()
     assert [(t, e["actual"]) for t, e in events] == [("sla.breached", "50.00"), ("sla.recovered", "75.00")]
+
+
+async def test_concurrent_sweepers_fire_each_timer_once(service: Service) -> None:
+    import asyncio
+
+    await service.handle(*(rejected("vendor-a", FRIDAY) for _ in range(30)))
+    service.clock.move_to(MONDAY_3PM + timedelta(minutes=1))
+    settings = service.settings.model_copy(update={"sla_sweep_batch_size": 7})
+
+    async def sweeper() -> int:
+        fired = 0
+        while (n := await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=settings,
+                                            clock=service.clock)) > 0:
+            fired += n
+        return fired
+
+    breached = "SELECT count(*) FROM outbox WHERE event_type = 'o2c.sla.breached.v1'"
+    before = await service.scalar(breached)  # the seeded weekly first-pass SLA: 30 first rejections, 0 approvals
+    assert await service.scalar("SELECT count(*) FROM sla_timers WHERE status = 'armed'") == 30
+    assert sum(await asyncio.gather(sweeper(), sweeper(), sweeper())) == 30
+    assert await service.scalar(breached) == before + 30
+    assert await service.scalar("SELECT count(*) FROM sla_breaches WHERE subject_type = 'invoice'") == 30
+    assert await service.scalar("SELECT count(*) FROM sla_timers WHERE status = 'breached'") == 30
