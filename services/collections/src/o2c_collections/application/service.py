@@ -63,7 +63,10 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
                                                  else [], currency=payment.currency)
     group_rows = await receivables.open_items_of(session, customer_ids=group_ids, currency=payment.currency)
     refs = sorted({li.reference.strip().upper() for li in lines if li.reference})
-    referenced_rows = await receivables.open_items_numbered(session, numbers=refs)
+    # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
+    own = {payment.customer_id, *group_ids}
+    referenced_rows = [i for i in await receivables.items_numbered(session, numbers=refs)
+                       if i.status == "open" or i.customer_id not in own]
     pool = {i.invoice_id: i for i in (*payer_rows, *group_rows, *referenced_rows)}
     locked = {i.invoice_id: i for i in await receivables.open_items_for_update(session, invoice_ids=list(pool))}
     decision = engine.decide(

@@ -4,7 +4,20 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
@@ -16,6 +29,7 @@ class OpenItem(Base):
     """One receivable per issued invoice; its open amount is the sum of its ledger entries."""
 
     __tablename__ = "open_items"
+    __table_args__ = (Index("ix_open_items_upper_invoice_number", text("upper(invoice_number)")),)
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     invoice_number: Mapped[str] = mapped_column(String(40), index=True)

@@ -45,10 +45,11 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
     return list((await session.scalars(stmt)).all())
 
 
-async def open_items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> list[OpenItem]:
+async def items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> list[OpenItem]:
+    """Items (open or closed) whose number, upper-cased, is one of ``numbers`` (index on upper(invoice_number))."""
     if not numbers:
         return []
-    stmt = select(OpenItem).where(func.upper(OpenItem.invoice_number).in_(numbers), OpenItem.status == "open")
+    stmt = select(OpenItem).where(func.upper(OpenItem.invoice_number).in_(numbers))
     return list((await session.scalars(stmt)).all())
 
 
