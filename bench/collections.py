@@ -7,14 +7,23 @@
     service runs, payer items indexed in memory as the database query would return them) decides each
     payment; the figures are auto-match rate, wrong matches (cash applied to an invoice the truth does not
     name) and throughput.
-(b) Aging as of a date over 1,000,000 open items (one ledger entry each) in an embedded PostgreSQL, by
-    currency and by customer, through the service function behind GET /aging.
+(b) The same payments through the database: the open items loaded into an embedded PostgreSQL (durable settings),
+    the payments uploaded as CSV bank files and booked by the import job's chunk step (``process_chunk``, what the
+    service's background step runs: booking, remittance, payment.received, locking the payer's open items, the
+    engine, applications, ledger entries, deductions, outbox rows, audit), one file per worker, each worker a process of its own (as
+    service replicas would run it); payments/s from the first chunk to the last commit, and the match figures read back from the
+    ``applications`` table against the truth.
+(c) Aging as of a date over 1,000,000 open items (one ledger entry each) in an embedded PostgreSQL, by
+    currency and by customer, through the service function behind GET /aging, and by customer through the HTTP
+    endpoint in-process (response validation and JSON included).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import contextlib
 import os
 import random
 import shutil
@@ -22,19 +31,26 @@ import statistics
 import tempfile
 import time
 import uuid
+import zlib
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
 from o2c_cli.localstack import EmbeddedPostgres, free_port
-from o2c_cli.testing import Infra
+from o2c_cli.testing import Infra, bearer
 from o2c_collections.aging.service import aging
 from o2c_collections.application.engine import Cash, Config, Item, Line, decide
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.payments.imports import process_chunk, start
+from o2c_common.auth import Principal
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
+from o2c_common.outbox import Outbox
 
 SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "collections"
 KINDS = ("exact", "typo", "combined", "short_band", "short_partial", "no_reference", "foreign", "duplicate_amount")
@@ -138,46 +154,162 @@ def run_engine(items: dict[str, list[Item]], cases: list[Case],
             "rules": dict(rules)}
 
 
-async def aging_bench(items: int, repeats: int) -> tuple[list[float], list[float]]:
+def bank_files(cases: list[Case], workers: int) -> list[bytes]:
+    """The payments as CSV bank files (bank reference = the case's index), split over ``workers`` files by payer, so
+    that one payer's payments are booked in order by one worker."""
+    rows: list[list[str]] = [[] for _ in range(workers)]
+    for n, (_, cash, _) in enumerate(cases):
+        remittance = ";".join(li.reference for li in cash.lines if li.reference)
+        rows[zlib.crc32((cash.customer_id or "").encode()) % workers].append(
+            f"P{n},2026-07-01,{cash.currency},{cash.amount},{cash.customer_id},,{remittance}")
+    header = "bank_reference,value_date,currency,amount,customer_id,payer_name,remittance"
+    return [("\n".join([header, *r]) + "\n").encode() for r in rows]
+
+
+async def load_items(db: Database, items: dict[str, list[Item]]) -> None:
+    records = [(i.invoice_id, i.invoice_number, "US01", i.customer_id, i.currency, i.open_amount, i.open_amount,
+                date(2026, 1, 1), i.due_date, "open") for rows in items.values() for i in rows]
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.copy_records_to_table("open_items", records=records, columns=[
+            "invoice_id", "invoice_number", "legal_entity", "customer_id", "currency", "original_amount", "open_amount",
+            "issue_date", "due_date", "status"])
+        await driver.execute("""INSERT INTO ledger_entries (invoice_id, kind, amount, effective_date, customer_id,
+            legal_entity, currency, owning_team, due_date) SELECT invoice_id, 'invoice', original_amount, issue_date,
+            customer_id, legal_entity, currency, owning_team, due_date FROM open_items""")
+        await driver.execute("VACUUM ANALYZE")
+        await conn.commit()
+
+
+async def database_bench(items: dict[str, list[Item]], cases: list[Case], workers: int,
+                         chunk: int) -> dict[str, float]:
+    async with embedded_database("o2c_collections_cash") as db:
+        await load_items(db, items)
+        who = Principal(subject="bench", roles=frozenset({"integration"}), kind="service")
+        files = bank_files(cases, workers)
+        jobs = []
+        for n, content in enumerate(files):
+            async with db.unit_of_work() as s:
+                job, _ = await start(s, content=content, file_format="csv", legal_entity="US01",
+                                     filename=f"bench-{n}.csv", principal=who)
+            jobs.append(job.id)
+
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        with concurrent.futures.ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+            await asyncio.gather(*(loop.run_in_executor(pool, book_import, db.url, str(j), chunk) for j in jobs))
+        elapsed = time.perf_counter() - started
+        truth = {f"P{n}": t for n, (_, _, t) in enumerate(cases)}
+        async with db.unit_of_work() as s:
+            applied = (await s.execute(text(
+                "SELECT p.bank_reference, array_agg(a.invoice_id) FROM payments p JOIN applications a "
+                "ON a.payment_id = p.id GROUP BY p.bank_reference"))).all()
+            booked = await s.scalar(text("SELECT count(*) FROM payments"))
+            outbox_rows = await s.scalar(text("SELECT count(*) FROM outbox"))
+        matched = sum(1 for ref, invoices in applied if set(invoices) <= truth[ref])
+        wrong_kinds: dict[str, int] = defaultdict(int)
+        for ref, invoices in applied:
+            if not set(invoices) <= truth[ref]:
+                wrong_kinds[cases[int(ref[1:])][0]] += 1
+        if wrong_kinds:
+            print(f"  wrong matches through the database by kind: {dict(wrong_kinds)}")
+            async with db.unit_of_work() as s:
+                sample = (await s.execute(text(
+                    "SELECT p.bank_reference, a.rule, a.explanation FROM payments p JOIN applications a "
+                    "ON a.payment_id = p.id ORDER BY p.bank_reference LIMIT 0"))).all()
+            del sample
+        return {"elapsed": elapsed, "booked": float(booked or 0), "matched": float(matched),
+                "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0)}
+
+
+def book_import(url: str, import_id: str, chunk: int) -> None:
+    """One worker process (as one service replica's background step): the import's chunks until it is completed."""
+
+    async def run() -> None:
+        db = Database(url, pool_size=1)
+        settings = CollectionsSettings(database_url=url, import_chunk_lines=chunk)
+        outbox = Outbox(source="/o2c/collections", slots=settings.outbox_slots)
+        try:
+            while True:
+                async with db.unit_of_work() as s:
+                    await process_chunk(s, outbox=outbox, settings=settings, import_id=uuid.UUID(import_id))
+                    done = await s.scalar(text("SELECT status = 'completed' FROM payment_imports WHERE id = :i"),
+                                          {"i": import_id})
+                if done:
+                    return
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@contextlib.asynccontextmanager
+async def embedded_database(name: str) -> AsyncIterator[Database]:
     data = Path(tempfile.mkdtemp(prefix="bench-collections-"))
     pg = EmbeddedPostgres(data / "pgdata", port=free_port(), durable=True)
     pg.start()
     try:
         infra = Infra(pg_url=pg.url, kafka_bootstrap="127.0.0.1:9", broker=None)
-        url = await infra.create_database("o2c_collections_bench")
+        url = await infra.create_database(name)
         await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-        db = Database(url, pool_size=2)
+        db = Database(url, pool_size=4)
         try:
-            async with db.unit_of_work() as s:
-                await s.execute(text("""
-                    INSERT INTO open_items (invoice_id, invoice_number, legal_entity, customer_id, owning_team,
-                        currency, original_amount, open_amount, issue_date, due_date, status)
-                    SELECT gen_random_uuid(), 'INV-' || g, 'US01', 'C' || (g % 20000), 'team-' || (g % 7),
-                        (ARRAY['USD','EUR','GBP'])[1 + g % 3], 100 + g % 9000, 100 + g % 9000,
-                        date '2025-01-01' + (g % 500), date '2025-01-31' + (g % 500), 'open'
-                    FROM generate_series(1, :n) g"""), {"n": items})
-                await s.execute(text("""
-                    INSERT INTO ledger_entries (invoice_id, kind, amount, effective_date, customer_id, legal_entity,
-                        currency, owning_team, due_date)
-                    SELECT invoice_id, 'invoice', original_amount, issue_date, customer_id, legal_entity, currency,
-                        owning_team, due_date FROM open_items"""))
-            async with db.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text("VACUUM ANALYZE"))
-            timings: dict[str, list[float]] = {"currency": [], "customer": []}
-            for by in timings:
-                for _ in range(repeats):
-                    async with db.unit_of_work() as s:
-                        started = time.perf_counter()
-                        rows = await aging(s, as_of=date(2026, 3, 31), by=by)
-                        timings[by].append(time.perf_counter() - started)
-                print(f"  aging by {by}: {len(rows)} rows")
-            return timings["currency"], timings["customer"]
+            yield db
         finally:
             await db.dispose()
     finally:
         pg.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:
+    async with embedded_database("o2c_collections_bench") as db:
+        async with db.unit_of_work() as s:
+            await s.execute(text("""
+                INSERT INTO open_items (invoice_id, invoice_number, legal_entity, customer_id, owning_team,
+                    currency, original_amount, open_amount, issue_date, due_date, status)
+                SELECT gen_random_uuid(), 'INV-' || g, 'US01', 'C' || (g % 20000), 'team-' || (g % 7),
+                    (ARRAY['USD','EUR','GBP'])[1 + g % 3], 100 + g % 9000, 100 + g % 9000,
+                    date '2025-01-01' + (g % 500), date '2025-01-31' + (g % 500), 'open'
+                FROM generate_series(1, :n) g"""), {"n": items})
+            await s.execute(text("""
+                INSERT INTO ledger_entries (invoice_id, kind, amount, effective_date, customer_id, legal_entity,
+                    currency, owning_team, due_date)
+                SELECT invoice_id, 'invoice', original_amount, issue_date, customer_id, legal_entity, currency,
+                    owning_team, due_date FROM open_items"""))
+        async with db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        timings: dict[str, list[float]] = {"currency": [], "customer": [], "customer over HTTP": []}
+        for by in ("currency", "customer"):
+            for _ in range(repeats):
+                async with db.unit_of_work() as s:
+                    started = time.perf_counter()
+                    rows = await aging(s, as_of=date(2026, 3, 31), by=by)
+                    timings[by].append(time.perf_counter() - started)
+            print(f"  aging by {by}: {len(rows)} rows")
+        timings["customer over HTTP"] = await aging_over_http(db.url, repeats)
+        return timings
+
+
+async def aging_over_http(url: str, repeats: int) -> list[float]:
+    """GET /aging?by=customer in-process (auth, the query, response validation and JSON), without workers."""
+    import httpx
+
+    from o2c_collections.main import create_app
+
+    app = create_app(CollectionsSettings(database_url=url, run_workers=False, log_json=False, environment="test"))
+    headers = bearer("bench", "ar_supervisor")
+    timings = []
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://collections", timeout=120) as client:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = await client.get("/aging?as_of=2026-03-31&by=customer", headers=headers)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text
+    return timings
 
 
 def main(args: argparse.Namespace) -> None:
@@ -198,9 +330,16 @@ def main(args: argparse.Namespace) -> None:
         n, ok, bad = per_kind.get(kind, [0, 0, 0])
         print(f"    {kind:<16} {n:>6} payments, {ok:>6} matched, {bad} wrong")
     print(f"  rules used: {result['rules']}")
-    currency, customer = asyncio.run(aging_bench(args.aging_items, args.repeats))
-    print(f"aging as of a date over {args.aging_items} open items: by currency median "
-          f"{statistics.median(currency):.3f} s, by customer median {statistics.median(customer):.3f} s")
+    if args.db_workers:
+        db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk))
+        print(f"through the database ({args.db_workers} workers, chunks of {args.chunk}): {int(db['booked'])} "
+              f"payments booked in {db['elapsed']:.1f} s = {db['booked'] / db['elapsed']:.0f} payments/s; "
+              f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
+              f"wrong matches {int(db['wrong'])}; {int(db['outbox'])} outbox rows")
+    if args.aging_items:
+        timings = asyncio.run(aging_bench(args.aging_items, args.repeats))
+        print(f"aging as of a date over {args.aging_items} open items (median of {args.repeats}): " + ", ".join(
+            f"by {by} {statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f})" for by, t in timings.items()))
 
 
 if __name__ == "__main__":
@@ -210,4 +349,6 @@ if __name__ == "__main__":
     parser.add_argument("--aging-items", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--db-workers", type=int, default=1, help="import workers through the database (0: skip)")
+    parser.add_argument("--chunk", type=int, default=200, help="payments per import chunk (one transaction)")
     main(parser.parse_args())
