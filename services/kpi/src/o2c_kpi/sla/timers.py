@@ -72,19 +72,15 @@ async def close(session: AsyncSession, *, outbox: Outbox, metric: str, subject_t
                     subject_id=subject_id, scope_type=definition.scope_type, scope_value=scope[1],
                     owning_team=scopes.owning_team, status="met", closed_at=closed_at))
             continue
-        if timer.status == "armed":
-            assert timer.due_at is not None
-            timer.status = "met" if closed_at <= timer.due_at else "late"
-            timer.closed_at = closed_at
-            await session.flush()
-        elif timer.status == "breached":
-            assert timer.due_at is not None
-            timer.closed_at = closed_at
-            timer.status = "met" if closed_at <= timer.due_at else "late"
-            await session.flush()
-            if timer.status == "met":  # fired while the closing event was still on its way
-                await recover(session, outbox=outbox, key=_key(definition, timer), recovered_at=closed_at,
-                              actual=_elapsed(timer, definition, until=closed_at, holidays=holidays))
+        if timer.status not in ("armed", "breached"):
+            continue  # closed, late or cancelled already
+        assert timer.due_at is not None
+        fired = timer.status == "breached"
+        timer.status, timer.closed_at = "met" if closed_at <= timer.due_at else "late", closed_at
+        await session.flush()
+        if fired and timer.status == "met":  # fired while the closing event was still on its way
+            await recover(session, outbox=outbox, key=_key(definition, timer), recovered_at=closed_at,
+                          actual=_elapsed(timer, definition, until=closed_at, holidays=holidays))
 
 
 async def cancel(session: AsyncSession, *, subject_type: str, subject_id: str, at: datetime) -> int:
