@@ -94,7 +94,7 @@ async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Servi
                                          content=content, headers=COLLECTOR)
     body = problem(response, 422)
     assert body["errors"]
-    for table in ("payments", "payment_imports", "payment_import_lines", "applications", "outbox", "audit_log"):
+    for table in ("payments", "payment_imports", "payment_import_lines", "applications", "outbox"):
         assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table
 
 
