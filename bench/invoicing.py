@@ -1,41 +1,76 @@
 """``python -m bench.invoicing``: invoicing figures on this machine (not a test).
 
-Invoices created (POST /invoices), approved (request-approval by the preparer, approve by another person)
-and issued (POST /invoices/{id}/issue: gapless number, outbox event) per second over the API, in-process
-(ASGI, the full request path: auth, validation, audit, idempotency-free), one worker, with p50/p99 per
-step. Its own embedded PostgreSQL (durable settings, as in dev), removed after.
+The service runs as it is deployed: one uvicorn worker (uvloop, httptools) in its own process, API only (no
+relay or consumers), against the bench's own embedded PostgreSQL with durable settings; the portal simulator
+runs in a third process (callbacks off, so that each step measures one thing). The load generator in this
+process speaks HTTP/1.1 over raw keep-alive connections (one request in flight per connection) so that it
+takes little of the CPU the service needs. On the same invoices, step after step:
+
+created (POST /invoices), approved (request-approval by the preparer + approve by another person), issued
+(gapless number, outbox event), submitted (portal rules, cXML built and POSTed to the simulator, submission
+row, outbox event); per step: invoices per second, p50 and p99 latency. The load average is printed before and
+after: other work on the machine shows in the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
-from o2c_cli.localstack import EmbeddedPostgres, free_port
+from o2c_cli.localstack import EmbeddedPostgres, free_port, wait_for_port
 from o2c_cli.testing import Infra
 from o2c_common.auth import mint_token
 from o2c_common.db.migrate import upgrade
 from o2c_common.settings import DEV_JWT_SECRET
-from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.main import create_app
 
 SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "invoicing"
-BODY = {"legal_entity": "US01", "customer_id": "BENCH-1", "currency": "USD", "payment_terms_days": 30,
-        "po_number": "PO-1", "lines": [{"description": "Widgets", "quantity": "3", "unit_price": "33.335",
-                                        "tax_rate": "0.10"}]}
+CUSTOMER = "BENCH-1"
+PROFILE = {"name": "Bench Corp", "legal_entity": "US01", "currency": "USD", "channel": "coupa",
+           "portal_account": "bench-coupa", "tax_id": "US-00-0000000", "rules": {"po_required": True}}
+BODY = json.dumps({"legal_entity": "US01", "customer_id": CUSTOMER, "currency": "USD", "payment_terms_days": 30,
+                   "po_number": "PO-1", "lines": [{"description": "Widgets", "quantity": "3",
+                                                   "unit_price": "33.335", "tax_rate": "0.10"}]}).encode()
 
 
-def _headers(subject: str, role: str) -> dict[str, str]:
-    jwt = mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=[role], issuer="o2c", audience="o2c")
-    return {"Authorization": f"Bearer {jwt}"}
+def _token(subject: str, role: str) -> str:
+    return "Bearer " + mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=[role], issuer="o2c",
+                                  audience="o2c")
+
+
+class Connection:
+    """One HTTP/1.1 keep-alive connection; responses read by Content-Length (what uvicorn sends here)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def request(self, method: str, path: str, *, headers: dict[str, str],
+                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        answer: dict[str, str] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            answer[name.strip().lower()] = value.strip()
+        return status, answer, await self.reader.readexactly(int(answer.get("content-length", 0)))
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -43,71 +78,119 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def run(settings: InvoicingSettings, *, n: int, concurrency: int) -> dict[str, tuple[float, float, float]]:
-    app = create_app(settings)
-    preparer, approver = _headers("bench", "billing_specialist"), _headers("bench-approver", "billing_approver")
+async def run(port: int, *, n: int, concurrency: int) -> dict[str, tuple[float, float, float]]:
+    preparer, approver = _token("bench", "billing_specialist"), _token("bench-approver", "billing_approver")
+    connections = [await Connection.open(port) for _ in range(concurrency)]
     results: dict[str, tuple[float, float, float]] = {}
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://invoicing") as client:
-        for _ in range(30):  # warm up
-            (await client.post("/invoices", json=BODY, headers=preparer)).raise_for_status()
-        state: dict[int, tuple[str, str]] = {}
+    state: dict[int, tuple[str, str]] = {}
 
-        async def step(name: str, call: object) -> None:
-            latencies: list[float] = []
-            todo = list(range(n))
+    async def call(conn: Connection, method: str, path: str, token: str, expect: int, etag: str | None = None,
+                   body: bytes = b"") -> tuple[dict[str, str], bytes]:
+        headers = {"Authorization": token, **({"If-Match": etag} if etag else {})}
+        status, answer, content = await conn.request(method, path, headers=headers, body=body)
+        if status != expect:
+            raise RuntimeError(f"{method} {path}: {status} {content[:300]!r}")
+        return answer, content
 
-            async def worker() -> None:
-                while todo:
-                    i = todo.pop()
-                    started = time.perf_counter()
-                    await call(i)  # type: ignore[operator]
-                    latencies.append(time.perf_counter() - started)
+    async def step(name: str, work: Callable[[Connection, int], Awaitable[None]]) -> None:
+        latencies: list[float] = []
+        todo = list(range(n))
 
-            began = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            elapsed = time.perf_counter() - began
-            results[name] = (n / elapsed, _pct(latencies, 0.5), _pct(latencies, 0.99))
+        async def worker(conn: Connection) -> None:
+            while todo:
+                i = todo.pop()
+                started = time.perf_counter()
+                await work(conn, i)
+                latencies.append(time.perf_counter() - started)
 
-        async def create(i: int) -> None:
-            r = (await client.post("/invoices", json=BODY, headers=preparer)).raise_for_status()
-            state[i] = (r.json()["id"], r.headers["ETag"])
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in connections))
+        results[name] = (n / (time.perf_counter() - began), _pct(latencies, 0.5), _pct(latencies, 0.99))
 
-        async def approve(i: int) -> None:
-            invoice_id, etag = state[i]
-            r = (await client.post(f"/invoices/{invoice_id}/request-approval",
-                                   headers={**preparer, "If-Match": etag})).raise_for_status()
-            r = (await client.post(f"/invoices/{invoice_id}/approve",
-                                   headers={**approver, "If-Match": r.headers["ETag"]})).raise_for_status()
-            state[i] = (invoice_id, r.headers["ETag"])
+    async def create(conn: Connection, i: int) -> None:
+        answer, content = await call(conn, "POST", "/invoices", preparer, 201, body=BODY)
+        state[i] = (json.loads(content)["id"], answer["etag"])
 
-        async def issue(i: int) -> None:
-            invoice_id, etag = state[i]
-            (await client.post(f"/invoices/{invoice_id}/issue",
-                               headers={**preparer, "If-Match": etag})).raise_for_status()
+    async def approve(conn: Connection, i: int) -> None:
+        invoice_id, etag = state[i]
+        answer, _ = await call(conn, "POST", f"/invoices/{invoice_id}/request-approval", preparer, 200, etag)
+        answer, _ = await call(conn, "POST", f"/invoices/{invoice_id}/approve", approver, 200, answer["etag"])
+        state[i] = (invoice_id, answer["etag"])
 
+    async def issue(conn: Connection, i: int) -> None:
+        invoice_id, etag = state[i]
+        answer, _ = await call(conn, "POST", f"/invoices/{invoice_id}/issue", preparer, 200, etag)
+        state[i] = (invoice_id, answer["etag"])
+
+    async def submit(conn: Connection, i: int) -> None:
+        invoice_id, etag = state[i]
+        await call(conn, "POST", f"/invoices/{invoice_id}/submit", preparer, 200, etag)
+
+    try:
+        for _ in range(50):  # warm up (statement caches, connection pool)
+            await call(connections[0], "POST", "/invoices", preparer, 201, body=BODY)
         await step("created", create)
         await step("approved (request-approval + approve)", approve)
         await step("issued", issue)
+        await step("submitted (cXML to the simulator)", submit)
+    finally:
+        for conn in connections:
+            conn.close()
     return results
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = open(log, "ab")  # noqa: SIM115 - owned by the child process
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", *args, "--factory", "--no-access-log",
+                             "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
+                            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+async def _put_profile(port: int, portal_url: str) -> None:
+    conn = await Connection.open(port)
+    try:
+        status, _, content = await conn.request(
+            "PUT", f"/billing-profiles/{CUSTOMER}", headers={"Authorization": _token("bench", "ar_supervisor")},
+            body=json.dumps({**PROFILE, "portal_url": portal_url}).encode())
+        if status != 201:
+            raise RuntimeError(f"billing profile: {status} {content[:300]!r}")
+    finally:
+        conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
     data = Path(tempfile.mkdtemp(prefix="bench-invoicing-"))
     pg = EmbeddedPostgres(data / "pgdata", port=free_port(), durable=True)
     pg.start()
+    processes: list[subprocess.Popen[bytes]] = []
     try:
         infra = Infra(pg_url=pg.url, kafka_bootstrap="127.0.0.1:9", broker=None)
-        url = await infra.create_database("o2c_invoicing_bench")
-        await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-        settings = InvoicingSettings(database_url=url, run_workers=False, log_json=False, log_level="WARNING",
-                                     environment="test", database_pool_size=20)
-        print(f"# invoicing bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, PostgreSQL durable")
+        print(f"# invoicing bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, PostgreSQL durable, "
+              f"one uvicorn worker; load average before {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for concurrency in args.concurrency:
-            for name, (rate, p50, p99) in (await run(settings, n=args.invoices, concurrency=concurrency)).items():
+            url = await infra.create_database(f"o2c_invoicing_bench_{concurrency}")
+            await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+            sim_port, port = free_port(), free_port()
+            processes.append(_start(["o2c_invoicing.simulator.app:create_app", "--port", str(sim_port)],
+                                    {"PORTAL_SIM_CALLBACK_URL": ""}, data / "simulator.log"))
+            processes.append(_start(["o2c_invoicing.main:create_app", "--port", str(port)], {
+                "INVOICING_DATABASE_URL": url, "INVOICING_RUN_WORKERS": "false", "INVOICING_LOG_LEVEL": "WARNING",
+                "INVOICING_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9", "INVOICING_DATABASE_POOL_SIZE": "20",
+                "INVOICING_PORTAL_BASE_URL": f"http://127.0.0.1:{sim_port}"}, data / "invoicing.log"))
+            for p, proc in ((sim_port, processes[-2]), (port, processes[-1])):
+                wait_for_port("127.0.0.1", p, timeout=60, process=proc)
+            await _put_profile(port, f"http://127.0.0.1:{sim_port}")
+            for name, (rate, p50, p99) in (await run(port, n=args.invoices, concurrency=concurrency)).items():
                 print(f"{name}, {args.invoices} invoices, {concurrency} concurrent: {rate:.0f}/s,"
                       f" p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+            for proc in processes[-2:]:
+                proc.terminate()
+                proc.wait(20)
+        print(f"# load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
+        for proc in processes:
+            if proc.poll() is None:
+                proc.kill()
         pg.stop()
         shutil.rmtree(data, ignore_errors=True)
 

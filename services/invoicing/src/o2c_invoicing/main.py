@@ -1,3 +1,7 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
@@ -27,7 +31,7 @@ def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
 
 def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
     settings = settings or InvoicingSettings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
@@ -36,3 +40,15 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         consumers=consumers,
         background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
     )
+    service_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The service's lifespan, plus one HTTP client for deliveries to portals (building a client costs tens
+        of milliseconds; one per request was most of a submission's time), kept-alive connections included."""
+        async with service_lifespan(app), httpx.AsyncClient(follow_redirects=False) as client:
+            app.state.portal_client = client
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app

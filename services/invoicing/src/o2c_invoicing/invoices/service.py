@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.audit import record_audit
+from o2c_common.audit import record_audit, to_json_safe
 from o2c_common.auth import Principal, ensure_team_access
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.invoicing import InvoiceIssued, InvoicePaid
 from o2c_common.http import Page, PageRequest, build_page, keyset_select, make_etag
+from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.outbox import Outbox
 from o2c_invoicing.invoices import repository
 from o2c_invoicing.invoices.errors import InvoiceNotFound
@@ -24,10 +26,16 @@ def etag(invoice: Invoice | InvoiceRead) -> str:
 
 
 async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: Principal) -> InvoiceRead:
-    """Store a draft (no number yet: numbers are allocated at issue). Core statements: this is the hot path."""
-    profile = await profiles.get(session, customer_id=data.customer_id)
-    owning_team = profile.owning_team if profile is not None else data.owning_team
-    ensure_team_access(preparer, owning_team=owning_team)
+    """Store a draft (no number yet: numbers are allocated at issue) in one statement: the hot path.
+
+    Team-scoped callers (vendor agents) are checked against the customer's owning team first (a lookup);
+    for everyone else the team is resolved inside the insert."""
+    team_known = not preparer.sees_all_teams
+    owning_team = data.owning_team
+    if team_known:
+        found, profile_team = await profiles.owning_team(session, customer_id=data.customer_id)
+        owning_team = profile_team if found else data.owning_team
+        ensure_team_access(preparer, owning_team=owning_team)
     now = datetime.now(UTC)
     invoice_id = uuid.uuid4()
     lines: list[InvoiceLineRead] = []
@@ -46,15 +54,19 @@ async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: 
         po_number=data.po_number, owning_team=owning_team, status="draft", status_since=now, source="api",
         attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now, lines=lines,
     )
-    row = read.model_dump(exclude={"lines", "approvals"})
-    await repository.insert_draft(session, invoice=row, lines=[
-        {"id": uuid.uuid4(), "invoice_id": invoice_id, **line.model_dump()} for line in lines])
-    await repository.add_history(session, invoice_id=invoice_id, from_status=None, to_status="draft",
-                                 actor=preparer.subject, at=now)
-    await record_audit(session, actor=preparer, action="invoice.created", entity_type="invoice",
-                       entity_id=invoice_id, after={"customer_id": data.customer_id, "total": total,
-                                                    "currency": data.currency})
+    read.owning_team = await repository.insert_draft(
+        session, invoice=read.model_dump(exclude={"lines", "approvals"}), team_from_profile=not team_known,
+        lines=[{"id": uuid.uuid4(), "invoice_id": invoice_id, **line.model_dump()} for line in lines],
+        history={"invoice_id": invoice_id, "to_status": "draft", "actor": preparer.subject, "at": now},
+        audit=audit_values(actor=preparer.subject, action="invoice.created", entity_id=invoice_id,
+                           after={"customer_id": data.customer_id, "total": total, "currency": data.currency}))
     return read
+
+
+def audit_values(*, actor: str, action: str, entity_id: uuid.UUID, after: dict[str, Any]) -> dict[str, Any]:
+    """An audit_log row as record_audit writes it, for statements that insert it themselves."""
+    return {"actor": actor, "action": action, "entity_type": "invoice", "entity_id": str(entity_id),
+            "after": to_json_safe(after), "correlation_id": get_correlation_id()}
 
 
 async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCreate, importer: Principal,

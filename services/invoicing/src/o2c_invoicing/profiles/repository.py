@@ -13,6 +13,13 @@ async def get(session: AsyncSession, *, customer_id: str, for_update: bool = Fal
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def owning_team(session: AsyncSession, *, customer_id: str) -> tuple[bool, str | None]:
+    """(whether the customer has a profile, its owning team), one column read."""
+    row = (await session.execute(select(BillingProfile.owning_team).where(
+        BillingProfile.customer_id == customer_id))).first()
+    return (row is not None, row[0] if row is not None else None)
+
+
 async def add(session: AsyncSession, profile: BillingProfile) -> BillingProfile:
     session.add(profile)
     await session.flush()

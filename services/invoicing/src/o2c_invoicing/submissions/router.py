@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from o2c_common.auth import Principal, require_roles
 from o2c_common.errors import problem_responses
@@ -26,9 +25,10 @@ Reader = Annotated[Principal, Depends(require_roles("billing_specialist", "billi
 TRANSITION = problem_responses(401, 403, 404, 409, 412, 422, 428, 502)
 
 
-async def portal_client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        yield client
+def portal_client(request: Request) -> httpx.AsyncClient:
+    """The app's shared client for portal deliveries (opened and closed by the app's lifespan)."""
+    client: httpx.AsyncClient = request.app.state.portal_client
+    return client
 
 
 ClientDep = Annotated[httpx.AsyncClient, Depends(portal_client)]
