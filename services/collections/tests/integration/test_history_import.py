@@ -128,3 +128,20 @@ async def test_either_path_or_both_book_each_payment_once(service: Service, tmp_
         "value_date": rows[20].settled_date.isoformat(), "bank_reference": f"history:US01:{rows[20].invoice_number}"})
     assert problem(late, 409)["type"].endswith("duplicate-payment")
     assert await service.scalar("SELECT count(*) FROM payments") == SLICE
+
+
+async def test_racing_openers_of_one_invoice_open_one_receivable(service: Service, tmp_path: Path) -> None:
+    """The invoice.issued consumer and the importer opening the same invoice at once: one wins, none fails."""
+    path, _ = slice_of_history(tmp_path)
+    row = parse(path.read_text())[0]
+    fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity="US01",
+                         customer_id=row.customer_id, currency="USD", amount=row.amount, tax_amount=0,
+                         issue_date=row.invoice_date, due_date=row.due_date, issued_at=datetime.now(UTC))
+
+    async def open_once() -> bool:
+        async with service.db.unit_of_work() as session:
+            return await open_receivable(session, fact=fact, event_id=uuid.uuid4()) is not None
+
+    assert sorted(await asyncio.gather(*(open_once() for _ in range(5)))) == [False] * 4 + [True]
+    assert await service.scalar("SELECT count(*) FROM ledger_entries") == 1
+    assert await service.scalar("SELECT count(*) FROM audit_log WHERE action = 'receivable.opened'") == 1

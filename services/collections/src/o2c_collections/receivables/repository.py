@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
@@ -16,11 +18,16 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool 
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def add(session: AsyncSession, item: OpenItem, entry: LedgerEntry) -> None:
-    session.add(item)
-    await session.flush()
+async def insert_new(session: AsyncSession, values: dict[str, Any], entry: LedgerEntry) -> OpenItem | None:
+    """The new open item with its first ledger entry, or None when the invoice has one already: ``ON CONFLICT DO
+    NOTHING`` on the invoice id, so two writers racing (the consumer and the history importer) never fail."""
+    stmt = (insert(OpenItem).values(**values).on_conflict_do_nothing(index_elements=["invoice_id"])
+            .returning(OpenItem.invoice_id))
+    if (await session.execute(stmt)).scalar_one_or_none() is None:
+        return None
     session.add(entry)
     await session.flush()
+    return await session.get_one(OpenItem, values["invoice_id"])
 
 
 async def add_entry(session: AsyncSession, entry: LedgerEntry) -> None:

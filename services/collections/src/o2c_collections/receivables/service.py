@@ -24,20 +24,20 @@ BALANCE_DIMENSIONS = {"invoice": LedgerEntry.invoice_id, "customer": LedgerEntry
 
 
 async def open_receivable(session: AsyncSession, *, fact: InvoiceIssued, event_id: uuid.UUID | None) -> OpenItem | None:
-    """Opens the invoice's receivable; a second delivery of the same invoice changes nothing."""
-    if await repository.get(session, invoice_id=fact.invoice_id) is not None:
-        return None
-    item = OpenItem(
-        invoice_id=fact.invoice_id, invoice_number=fact.invoice_number, legal_entity=fact.legal_entity,
-        customer_id=fact.customer_id, owning_team=fact.owning_team, region=fact.region, currency=fact.currency,
-        original_amount=fact.amount, open_amount=fact.amount, issue_date=fact.issue_date, due_date=fact.due_date,
-        status="open", version=1,
-    )
+    """Opens the invoice's receivable; None when it exists: idempotent on the invoice id (a redelivery, another
+    event for the same invoice, or the history importer opening it first change nothing, even racing)."""
+    values = {"invoice_id": fact.invoice_id, "invoice_number": fact.invoice_number, "legal_entity": fact.legal_entity,
+              "customer_id": fact.customer_id, "owning_team": fact.owning_team, "region": fact.region,
+              "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
+              "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
+              "status": "open", "version": 1}
     entry = LedgerEntry(invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,
                         due_date=fact.due_date)
-    await repository.add(session, item, entry)
+    item = await repository.insert_new(session, values, entry)
+    if item is None:
+        return None
     await record_audit(session, actor=SYSTEM, action="receivable.opened", entity_type="open_item",
                        entity_id=item.invoice_id, after={"amount": fact.amount, "due_date": fact.due_date})
     return item
