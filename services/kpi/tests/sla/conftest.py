@@ -3,6 +3,7 @@ the test moves by hand, and builders of the events SLAs are measured from."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -81,8 +82,7 @@ class Service(ServiceHarness):
                 await table[type(event.data)](session, event)
 
     async def sla_events(self) -> list[tuple[str, dict[str, Any]]]:
-        import json
-
+        """Events written to the outbox so far, oldest first: (type without prefix and version, payload)."""
         rows = await self.rows("SELECT event_type, payload FROM outbox ORDER BY id")
         return [(t.removeprefix("o2c.").removesuffix(".v1"), json.loads(bytes(p))) for t, p in rows]
 
