@@ -139,3 +139,14 @@ async def test_roles_and_teams(service: Service) -> None:
                   422)
     assert bad["errors"][0]["parameter"] == "period"
     assert problem(await service.client.get("/sla/breaches?cursor=garbage", headers=SUPERVISOR), 422)
+
+
+async def test_every_sla_and_report_endpoint_needs_a_token(service: Service) -> None:
+    spec = service.app.openapi()
+    calls = [(method, path.replace("{definition_id}", "fpa").replace("{kind}", "qbr"))
+             for path, operations in spec["paths"].items() if path.startswith(("/sla", "/reports"))
+             for method in operations]
+    assert len(calls) >= 9
+    for method, path in calls:
+        response = await service.client.request(method.upper(), path, json={} if method in ("post", "put") else None)
+        problem(response, 401)
