@@ -14,7 +14,7 @@ import pytest
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.reports.render import CSV_COLUMNS
-from o2c_kpi.reports.snapshots import take_yesterday
+from o2c_kpi.reports.snapshots import take_due
 from o2c_kpi.sla.workers import sweep_timers_once
 from services.kpi.tests.sla.conftest import (
     AGENT_A,
@@ -136,13 +136,20 @@ async def test_reports_respect_teams_and_refuse_bad_input(service: Service) -> N
 
 async def test_daily_snapshot_is_taken_once_per_day(service: Service) -> None:
     await load(service)
-    service.clock.move_to(FRIDAY + timedelta(days=1))  # Saturday: Friday's snapshot is due
-    await take_yesterday(service.db, clock=service.clock)
+    service.clock.move_to(FRIDAY + timedelta(days=1))  # Saturday: Friday's snapshot is due, and the 6 days before
+    taken = 0
+    while await take_due(service.db, clock=service.clock):
+        taken += 1
+    assert taken == 7
+    days = await service.rows("SELECT day FROM report_snapshot_runs ORDER BY day")
+    assert [d for (d,) in days] == [date(2026, 11, 14) + timedelta(days=n) for n in range(7)]
     stored = await service.scalar("SELECT count(*) FROM report_snapshot_values")
     assert stored > 0
-    await take_yesterday(service.db, clock=service.clock)  # again (a second replica, a restart): nothing new
+    assert await take_due(service.db, clock=service.clock) == 0  # a second replica, a restart: nothing new
     assert await service.scalar("SELECT count(*) FROM report_snapshot_values") == stored
-    assert await service.scalar("SELECT count(*) FROM report_snapshot_runs") == 1
+    service.clock.move_to(FRIDAY + timedelta(days=2))
+    assert await take_due(service.db, clock=service.clock) == 1  # Saturday's
+    assert await take_due(service.db, clock=service.clock) == 0
 
     response = await service.client.get("/reports/daily-snapshots?since=2026-11-20&until=2026-11-20"
                                         "&names=ar_balance,credit_sales", headers=SUPERVISOR)

@@ -17,6 +17,10 @@ async def claim_day(session: AsyncSession, *, day: date, taken_at: datetime) -> 
     return (await session.execute(stmt)).first() is not None
 
 
+async def taken_days(session: AsyncSession, *, since: date) -> set[date]:
+    return set((await session.scalars(select(SnapshotRun.day).where(SnapshotRun.day >= since))).all())
+
+
 async def add_values(session: AsyncSession, *, day: date, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(SnapshotValue).values(rows).on_conflict_do_nothing())

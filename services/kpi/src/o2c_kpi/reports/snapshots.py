@@ -25,6 +25,8 @@ from o2c_kpi.reports.schemas import SnapshotValueRead
 from o2c_kpi.sla import repository as sla_repository
 from o2c_kpi.sla.calendar import Clock
 
+BACKFILL_DAYS = 7
+"""Days a restarted service catches up on (a longer outage leaves older days out; GET /kpis computes any day)."""
 SNAPSHOT_KPIS = ("ar_balance", "past_due_ar", "credit_sales", "dso", "cei", "cash_received", "unapplied_cash",
                  "open_deductions", "on_time_invoicing_rate", "first_pass_acceptance_rate", "backlog")
 
@@ -44,15 +46,21 @@ async def take(session: AsyncSession, *, day: date, clock: Clock) -> int | None:
     return len(rows)
 
 
-async def take_yesterday(db: Database, *, clock: Clock) -> int:
-    """The periodic step: yesterday's snapshot (by the clock, UTC) if not taken yet; returns 0 (no draining)."""
+async def take_due(db: Database, *, clock: Clock, backfill_days: int = BACKFILL_DAYS) -> int:
+    """The periodic step: the oldest day not yet taken among the last ``backfill_days`` (yesterday included, by the
+    clock, UTC), one day per transaction; returns 1 when it took one (the step then runs again at once)."""
+    yesterday = clock().date() - timedelta(days=1)
     async with db.unit_of_work() as session:
-        await take(session, day=clock().date() - timedelta(days=1), clock=clock)
-    return 0
+        taken = await repository.taken_days(session, since=yesterday - timedelta(days=backfill_days - 1))
+        missing = [yesterday - timedelta(days=n) for n in reversed(range(backfill_days))
+                   if yesterday - timedelta(days=n) not in taken]
+        if not missing:
+            return 0
+        return 1 if await take(session, day=missing[0], clock=clock) is not None else 0
 
 
 def snapshot_steps(*, db: Database, clock: Clock, interval_s: float) -> list[PeriodicStep]:
-    return [PeriodicStep("report-daily-snapshot", interval_s, lambda: take_yesterday(db, clock=clock))]
+    return [PeriodicStep("report-daily-snapshot", interval_s, lambda: take_due(db, clock=clock))]
 
 
 async def list_values(session: AsyncSession, *, since: date, until: date, team: str | None, names: list[str] | None,
