@@ -90,8 +90,10 @@ def test_kpis_of_every_month_of_2013_match_the_csv(stack: Stack) -> None:
     history = load_rows(ROOT / DEFAULT_HISTORY)
     assert len(history) == len(rows) == 2466
     urls = {f"{name}_url": f"http://127.0.0.1:{stack.config.ports[name]}" for name in ("invoicing", "collections")}
+    started = time.monotonic()
     result = asyncio.run(replay(rows=history, token=mint_replay_token(), concurrency=12, **urls))
     assert result.errors == []
+    print(f"replay through invoicing and collections: {time.monotonic() - started:.0f}s")
 
     kpi = client(stack, "kpi")
     scope = {"legal_entity": "US01", "currency": "USD"}
@@ -108,6 +110,7 @@ def test_kpis_of_every_month_of_2013_match_the_csv(stack: Stack) -> None:
             break
         time.sleep(0.5)
     assert seen == {"credit_sales": total, "ar_balance": Decimal(0)}
+    print(f"kpi read models complete {time.monotonic() - started:.0f}s after the replay started")
 
     for month in range(1, 13):
         response = kpi.get("/kpis", params={"names": NAMES, "period": "month", "date": f"2013-{month:02d}-01",

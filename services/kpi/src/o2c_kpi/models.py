@@ -4,7 +4,6 @@ from o2c_kpi.ar.models import ReceivableMovement
 from o2c_kpi.db import Base
 from o2c_kpi.facts.models import (
     ArDaily,
-    ArDailyCustomer,
     ArDailyTotal,
     ArInvoice,
     DailyCount,
@@ -14,6 +13,6 @@ from o2c_kpi.facts.models import (
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
 
-__all__ = ["ArDaily", "ArDailyCustomer", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
+__all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
            "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaOutcome", "SlaTimer",
            "SlaWindow", "SnapshotRun", "SnapshotValue"]

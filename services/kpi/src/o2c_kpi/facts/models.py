@@ -7,9 +7,9 @@ rollup updated exactly once per fact, so redelivery changes nothing and arrival 
 - ``receivable_movements`` (``o2c_kpi.ar.models``): every change of AR per invoice, + issued, - cash applied,
   credit notes and write-offs, + cash unapplied; ``resolved`` once added to the rollups, which needs the
   invoice's due date, so a payment that arrives before its invoice waits until the invoice is known;
-- ``kpi_ar_daily_total`` / ``kpi_ar_daily`` / ``kpi_ar_daily_customer``: those movements summed per day and kind
-  (per owning team), per day, due date and kind (per owning team; per customer too): AR, current AR and aging
-  as of any day D, and credit sales of any period, without reading one row per invoice;
+- ``kpi_ar_daily_total`` / ``kpi_ar_daily``: those movements summed per owning team, day and kind, and per owning
+  team, day, due date and kind: AR, current AR and aging as of any day D, and credit sales of any period,
+  without reading one row per invoice (one customer's figures come from its own movements);
 - ``kpi_daily_counts``: per metric and day, a count and a summed value (submissions, rejections by reason,
   resubmission delays, cash received and applied, disputes, escalations, promises…);
 - ``kpi_open_item_movements``: opening (+) and closing (-) of open items — unapplied cash, deductions,
@@ -31,6 +31,7 @@ from o2c_kpi.db import Base
 
 class ArInvoice(Base):
     __tablename__ = "kpi_ar_invoices"
+    __table_args__ = (Index("ix_kpi_ar_invoices_customer_id", "customer_id"),)
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     legal_entity: Mapped[str] = mapped_column(String(20))
@@ -70,23 +71,8 @@ class ArDaily(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(24, 6))
 
 
-class ArDailyCustomer(Base):
-    __tablename__ = "kpi_ar_daily_customer"
-    __table_args__ = (Index("ix_kpi_ar_daily_customer_customer", "customer_id", "currency", "day"),)
-
-    legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owning_team: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(24, 6))
-
-
 class DailyCount(Base):
-    __tablename__ = "kpi_daily_counts"
-    __table_args__ = (Index("ix_kpi_daily_counts_metric_day", "metric", "day"),)
+    __tablename__ = "kpi_daily_counts"  # queries filter on metric and day: the primary key's first column serves
 
     metric: Mapped[str] = mapped_column(String(48), primary_key=True)
     legal_entity: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -101,7 +87,6 @@ class DailyCount(Base):
 
 class OpenItemMovement(Base):
     __tablename__ = "kpi_open_item_movements"
-    __table_args__ = (Index("ix_kpi_open_item_movements_kind_item", "kind", "item_id"),)
 
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -30,8 +30,8 @@ from o2c_kpi.facts.handlers import HANDLERS
 
 GROUP_ID = "kpi"
 QUIET_S = 2.0
-READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily",
-               "kpi_ar_daily_customer", "kpi_daily_counts", "kpi_open_item_movements", "kpi_invoice_milestones")
+READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily", "kpi_daily_counts",
+               "kpi_open_item_movements", "kpi_invoice_milestones")
 
 
 @dataclass

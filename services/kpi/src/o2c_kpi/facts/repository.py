@@ -6,22 +6,17 @@ failing handler's facts roll back with its savepoint."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, func, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from o2c_kpi.ar.models import ReceivableMovement
-from o2c_kpi.facts.models import ArInvoice, DailyCount, InvoiceMilestone, OpenItemMovement
-
 BATCH_KEY = "o2c_kpi.facts"
-CHUNK_ROWS = 2000
 ADVISORY_CLASS = 0x6B7069  # "kpi": per-invoice locks of the AR rollup, apart from other advisory locks
 
 CountKey = tuple[str, str, str, str, str, date, str]  # metric, entity, currency, customer, team, day, dimension
@@ -93,9 +88,29 @@ def _write_on_commit(sync_session: Session) -> None:
         write(sync_session, batch)
 
 
-def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
-    for i in range(0, len(rows), CHUNK_ROWS):
-        yield rows[i:i + CHUNK_ROWS]
+def _insert(session: Session, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
+            conflict: str = "ON CONFLICT DO NOTHING") -> None:
+    """One INSERT of every row, each column passed as one array (unnest): one statement whose text, and so
+    prepared statement, is the same for any number of rows."""
+    if not rows:
+        return
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"CAST(:c{i} AS {sql_type}[])" for i, (_, sql_type) in enumerate(columns))
+    params = {f"c{i}": [row[name] for row in rows] for i, (name, _) in enumerate(columns)}
+    sql = f"INSERT INTO {table} AS t ({names}) SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608 - names of this module
+    session.execute(text(sql), params)
+
+
+DIMS = (("legal_entity", "text"), ("currency", "text"), ("customer_id", "text"), ("owning_team", "text"))
+INVOICES = (("invoice_id", "uuid"), *DIMS, ("issue_date", "date"), ("due_date", "date"), ("amount", "numeric"))
+MOVEMENTS = (("event_id", "uuid"), ("line", "int"), ("invoice_id", "uuid"), ("customer_id", "text"),
+             ("legal_entity", "text"), ("currency", "text"), ("kind", "text"), ("amount", "numeric"),
+             ("effective_date", "date"))
+COUNTS = (("metric", "text"), *DIMS, ("day", "date"), ("dimension", "text"), ("count", "bigint"), ("value", "numeric"))
+OPEN_ITEMS = (("event_id", "uuid"), ("line", "int"), ("kind", "text"), ("item_id", "text"), *DIMS, ("agent", "text"),
+              ("day", "date"), ("opened_date", "date"), ("amount", "numeric"), ("count", "int"))
+MILESTONE_COLUMNS = (("invoice_id", "uuid"), ("legal_entity", "text"), ("customer_id", "text"), ("owning_team", "text"),
+                     *((name, "timestamptz") for name in MILESTONES))
 
 
 def write(session: Session, batch: FactBatch) -> None:
@@ -105,41 +120,47 @@ def write(session: Session, batch: FactBatch) -> None:
         session.execute(text(
             "SELECT count(pg_advisory_xact_lock(:cls, k)) FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k "
             "FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
-    for rows in _chunks(batch.invoices):
-        session.execute(insert(ArInvoice).values(list(rows)).on_conflict_do_nothing())
-    for rows in _chunks(batch.movements):
-        session.execute(insert(ReceivableMovement).values(list(rows)).on_conflict_do_nothing())
-    if invoice_ids:
-        session.execute(text(ROLL_UP), {"ids": invoice_ids})
+    _insert(session, "kpi_ar_invoices", INVOICES, batch.invoices)
+    if batch.movements:
+        params: dict[str, Any] = {f"c{i}": [row[name] for row in batch.movements]
+                                  for i, (name, _) in enumerate(MOVEMENTS)}
+        params["new_invoices"] = [row["invoice_id"] for row in batch.invoices]
+        session.execute(text(ROLL_UP), params)
     counts = [
         {"metric": k[0], "legal_entity": k[1], "currency": k[2], "customer_id": k[3], "owning_team": k[4],
          "day": k[5], "dimension": k[6], "count": v[0], "value": v[1]}
         for k, v in sorted(batch.counts.items())
     ]
-    for rows in _chunks(counts):
-        stmt = insert(DailyCount).values(list(rows))
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=[c.name for c in DailyCount.__table__.primary_key],
-            set_={"count": DailyCount.count + stmt.excluded["count"],
-                  "value": DailyCount.value + stmt.excluded["value"]}))
-    for rows in _chunks(batch.open_items):
-        session.execute(insert(OpenItemMovement).values(list(rows)).on_conflict_do_nothing())
-    milestones = [batch.milestones[k] for k in sorted(batch.milestones)]
-    for rows in _chunks(milestones):
-        stmt = insert(InvoiceMilestone).values(list(rows))
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["invoice_id"],
-            set_={name: func.least(getattr(InvoiceMilestone, name), stmt.excluded[name]) for name in MILESTONES}))
+    _insert(session, "kpi_daily_counts", COUNTS, counts, conflict=(
+        "ON CONFLICT (metric, legal_entity, currency, customer_id, owning_team, day, dimension) "
+        "DO UPDATE SET count = t.count + excluded.count, value = t.value + excluded.value"))
+    _insert(session, "kpi_open_item_movements", OPEN_ITEMS, batch.open_items)
+    _insert(session, "kpi_invoice_milestones", MILESTONE_COLUMNS,
+            [batch.milestones[k] for k in sorted(batch.milestones)],
+            conflict="ON CONFLICT (invoice_id) DO UPDATE SET " + ", ".join(
+                f"{name} = least(t.{name}, excluded.{name})" for name in MILESTONES))
 
 
-# Movements whose invoice is known and that no rollup holds yet: mark them and add them to both rollups.
-ROLL_UP = """
-WITH r AS (
+# AR movements: inserted (already resolved when their invoice is known), movements that waited for an invoice
+# of this batch resolved, and every resolved one added to both rollups, exactly once.
+_MOVEMENT_NAMES = ", ".join(name for name, _ in MOVEMENTS)
+ROLL_UP = f"""
+WITH ins AS (
+    INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)
+    SELECT x.*, i.invoice_id IS NOT NULL
+    FROM unnest({", ".join(f"CAST(:c{i} AS {t}[])" for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
+    LEFT JOIN kpi_ar_invoices AS i ON i.invoice_id = x.invoice_id
+    ON CONFLICT DO NOTHING
+    RETURNING m.invoice_id, m.effective_date, m.kind, m.amount, m.resolved
+), waited AS (
     UPDATE receivable_movements AS m SET resolved = true
-    FROM kpi_ar_invoices AS i
-    WHERE m.invoice_id = i.invoice_id AND NOT m.resolved AND m.invoice_id = ANY(CAST(:ids AS uuid[]))
-    RETURNING i.legal_entity, i.currency, i.customer_id, i.owning_team, m.effective_date AS day, i.due_date,
-              m.kind, m.amount
+    WHERE m.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND NOT m.resolved
+    RETURNING m.invoice_id, m.effective_date, m.kind, m.amount
+), r AS (
+    SELECT i.legal_entity, i.currency, i.owning_team, u.effective_date AS day, i.due_date, u.kind, u.amount
+    FROM (SELECT invoice_id, effective_date, kind, amount FROM ins WHERE resolved
+          UNION ALL SELECT invoice_id, effective_date, kind, amount FROM waited) AS u
+    JOIN kpi_ar_invoices AS i ON i.invoice_id = u.invoice_id
 ), totals AS (
     INSERT INTO kpi_ar_daily_total AS t (legal_entity, currency, owning_team, day, kind, amount, due_weight)
     SELECT legal_entity, currency, owning_team, day, kind, sum(amount),
@@ -148,17 +169,10 @@ WITH r AS (
     ON CONFLICT (legal_entity, currency, owning_team, day, kind)
     DO UPDATE SET amount = t.amount + excluded.amount, due_weight = t.due_weight + excluded.due_weight
     RETURNING 1
-), by_team AS (
-    INSERT INTO kpi_ar_daily AS d (legal_entity, currency, owning_team, day, due_date, kind, amount)
-    SELECT legal_entity, currency, owning_team, day, due_date, kind, sum(amount) FROM r
-    GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (legal_entity, currency, owning_team, day, due_date, kind)
-    DO UPDATE SET amount = d.amount + excluded.amount
-    RETURNING 1
 )
-INSERT INTO kpi_ar_daily_customer AS c (legal_entity, currency, customer_id, owning_team, day, due_date, kind, amount)
-SELECT legal_entity, currency, customer_id, owning_team, day, due_date, kind, sum(amount) FROM r
-GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-ON CONFLICT (legal_entity, currency, customer_id, owning_team, day, due_date, kind)
-DO UPDATE SET amount = c.amount + excluded.amount
-"""
+INSERT INTO kpi_ar_daily AS d (legal_entity, currency, owning_team, day, due_date, kind, amount)
+SELECT legal_entity, currency, owning_team, day, due_date, kind, sum(amount) FROM r
+GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (legal_entity, currency, owning_team, day, due_date, kind)
+DO UPDATE SET amount = d.amount + excluded.amount
+"""  # noqa: S608 - column names of this module

@@ -50,11 +50,9 @@ def record_invoice_issued(*, batch: FactBatch, fact: inv.InvoiceIssued) -> None:
         "due_date": fact.due_date, "amount": fact.amount})
     _movement(batch, fact.invoice_id, 0, invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
               day=fact.issue_date, dims=dims)
-    batch.count("invoices_issued", dims, fact.issue_date, value=fact.amount)
-    if fact.billing_deadline is not None:
-        batch.count("invoices_with_deadline", dims, fact.issue_date)
-        if fact.issue_date <= fact.billing_deadline:
-            batch.count("invoices_issued_on_time", dims, fact.issue_date)
+    if fact.billing_deadline is not None:  # value: 1 when issued on or before the deadline
+        on_time = Decimal(1) if fact.issue_date <= fact.billing_deadline else ZERO
+        batch.count("invoices_with_deadline", dims, fact.issue_date, value=on_time)
 
 
 def _invoice_dims(fact: inv._InvoiceFact) -> Dims:
@@ -126,8 +124,6 @@ def record_payment_applied(*, batch: FactBatch, event_id: uuid.UUID, fact: col.P
                   day=fact.applied_date, dims=dims)
     total = sum((a.amount for a in fact.applications), ZERO)
     batch.count("cash_applied", dims, fact.applied_date, dimension=fact.rule, value=total)
-    if fact.rule != "manual":
-        batch.count("cash_applied_by_engine", dims, fact.applied_date, value=total)
     _open_item(batch, event_id, 0, kind="unapplied_cash", item_id=fact.payment_id, dims=dims, day=fact.applied_date,
                opened_date=fact.value_date, amount=-total)
 

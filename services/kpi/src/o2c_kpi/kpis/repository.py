@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,10 @@ from o2c_kpi.kpis.formulas import WINDOW_DAYS, ZERO, ArPosition
 from o2c_kpi.kpis.schemas import Scope
 
 EPOCH = date(2000, 1, 1)
+# One customer's AR: its own resolved movements with their invoice's due date (few rows, by index)
+CUSTOMER_MOVEMENTS = """(SELECT i.legal_entity, i.currency, i.customer_id, i.owning_team, m.effective_date AS day,
+    i.due_date, m.kind, m.amount FROM kpi_ar_invoices AS i JOIN receivable_movements AS m ON m.invoice_id = i.invoice_id
+    WHERE m.resolved AND i.customer_id = :f_customer_id) AS customer_movements"""
 
 
 def _sql(template: str, **fragments: str) -> TextClause:
@@ -52,8 +57,8 @@ async def ar_positions(session: AsyncSession, *, scope: Scope, at: date) -> dict
         where = _where(scope, params)
         rows = (await session.execute(_sql(
             "SELECT currency, coalesce(sum(amount), 0), coalesce(sum(amount * (due_date - CAST(:epoch AS date))), 0),"
-            " {buckets} FROM kpi_ar_daily_customer WHERE day <= :d{where} GROUP BY currency",
-            buckets=buckets, where=where), params)).all()
+            " {buckets} FROM {table} WHERE day <= :d{where} GROUP BY currency",
+            buckets=buckets, table=CUSTOMER_MOVEMENTS, where=where), params)).all()
         for currency, total, weight, *parts in rows:
             positions[currency] = _position(at, total, weight, parts)
         return positions
@@ -84,7 +89,7 @@ def _position(at: date, total: Decimal, due_weight: Decimal, parts: list[Decimal
 
 async def credit_sales(session: AsyncSession, *, scope: Scope, start: date, end: date) -> dict[str, Decimal]:
     params: dict[str, Any] = {"a": start, "b": end}
-    table = "kpi_ar_daily_customer" if scope.customer_id is not None else "kpi_ar_daily_total"
+    table = CUSTOMER_MOVEMENTS if scope.customer_id is not None else "kpi_ar_daily_total"
     where = _where(scope, params, customer=scope.customer_id is not None)
     rows = (await session.execute(_sql(
         "SELECT currency, sum(amount) FROM {table} WHERE kind = 'invoice' AND day BETWEEN :a AND :b{where}"
@@ -95,7 +100,7 @@ async def credit_sales(session: AsyncSession, *, scope: Scope, start: date, end:
 async def monthly_credit_sales(session: AsyncSession, *, scope: Scope, at: date) -> dict[str, dict[date, Decimal]]:
     """Credit sales per calendar month up to ``at`` (its own month up to ``at``), per currency."""
     params: dict[str, Any] = {"d": at}
-    table = "kpi_ar_daily_customer" if scope.customer_id is not None else "kpi_ar_daily_total"
+    table = CUSTOMER_MOVEMENTS if scope.customer_id is not None else "kpi_ar_daily_total"
     where = _where(scope, params, customer=scope.customer_id is not None)
     rows = (await session.execute(_sql(
         "SELECT currency, CAST(date_trunc('month', day) AS date), sum(amount) FROM {table}"
@@ -121,41 +126,67 @@ async def counts(session: AsyncSession, *, scope: Scope, metrics: tuple[str, ...
     return [(m, c, b, int(n), Decimal(v)) for m, c, b, n, v in rows]
 
 
+@dataclass(frozen=True)
+class OpenItems:
+    """Items of one kind open at the end of a day, for one currency, owning team and agent."""
+
+    kind: str
+    currency: str
+    team: str
+    agent: str
+    items: int
+    amount: Decimal
+    age_weight: Decimal  # sum of open amount x days since the item opened
+
+
 async def open_items(session: AsyncSession, *, scope: Scope, kinds: tuple[str, ...], at: date,
-                     by: str | None = None, money: bool = False) -> list[tuple[str, str, int, Decimal, Decimal]]:
-    """Items open at the end of ``at``: (currency, breakdown, items, open amount, sum of open amount x age in days,
-    age counted from the item's opening date), for items whose balance (amount, or count for counted items)
-    is above zero."""
+                     money: bool = False) -> list[OpenItems]:
+    """Items open at the end of ``at`` (balance above zero: amount, or count for counted items), grouped by kind,
+    currency (if ``money``), owning team and agent at opening."""
     params: dict[str, Any] = {"kinds": list(kinds), "d": at}
     where = _where(scope, params, currency=money)
     currency = "max(currency)" if money else "''"
-    breakdown = f"max({by})" if by else "''"
     rows = (await session.execute(_sql("""
-        SELECT cur, breakdown, count(*), sum(amount), sum(amount * (CAST(:d AS date) - opened)) FROM (
-            SELECT {currency} AS cur, {breakdown} AS breakdown, sum(amount) AS amount, sum(count) AS n,
-                   min(opened_date) AS opened
+        SELECT kind, cur, team, agent, count(*), sum(amount), sum(amount * (CAST(:d AS date) - opened)) FROM (
+            SELECT kind, {currency} AS cur, max(owning_team) AS team, max(agent) AS agent, sum(amount) AS amount,
+                   sum(count) AS n, min(opened_date) AS opened
             FROM kpi_open_item_movements WHERE kind = ANY(:kinds) AND day <= :d{where}
             GROUP BY kind, item_id
-        ) AS items WHERE amount > 0 OR n > 0 GROUP BY 1, 2""", currency=currency, breakdown=breakdown, where=where),
+        ) AS items WHERE amount > 0 OR n > 0 GROUP BY 1, 2, 3, 4""", currency=currency, where=where),
         params)).all()
-    return [(c, b or "", int(n), Decimal(a or 0), Decimal(w or 0)) for c, b, n, a, w in rows]
+    return [OpenItems(k, c, t, a, int(n), Decimal(m or 0), Decimal(w or 0)) for k, c, t, a, n, m, w in rows]
+
+
+STAGES = {
+    "approved_to_submitted": ("approved_at", "submitted_at"),
+    "submitted_to_accepted": ("submitted_at", "accepted_at"),
+    "accepted_to_paid": ("accepted_at", "paid_at"),
+    "approved_to_paid": ("approved_at", "paid_at"),
+}
+_STAGE_SUMS = ", ".join(
+    f"count(*) FILTER (WHERE {end} >= :a AND {end} < :b AND {begin} <= {end}), "
+    f"coalesce(sum(EXTRACT(EPOCH FROM {end} - {begin})) FILTER (WHERE {end} >= :a AND {end} < :b AND {begin} <= {end})"
+    ", 0) / 86400"
+    for begin, end in STAGES.values())
 
 
 async def cycle_times(session: AsyncSession, *, scope: Scope, start: date, end: date) -> dict[str, tuple[int, Decimal]]:
     """Per stage: (samples, summed days), each sample counted in the period of the stage's end."""
     params: dict[str, Any] = {"a": start, "b": end + timedelta(days=1)}
     where = _where(scope, params, currency=False)
-    stages = {
-        "approved_to_submitted": ("approved_at", "submitted_at"),
-        "submitted_to_accepted": ("submitted_at", "accepted_at"),
-        "accepted_to_paid": ("accepted_at", "paid_at"),
-        "approved_to_paid": ("approved_at", "paid_at"),
-    }
-    out: dict[str, tuple[int, Decimal]] = {}
-    for stage, (begin, finish) in stages.items():
-        row = (await session.execute(_sql(
-            "SELECT count(*), coalesce(sum(EXTRACT(EPOCH FROM {finish} - {begin})), 0) / 86400"
-            " FROM kpi_invoice_milestones WHERE {finish} >= :a AND {finish} < :b AND {begin} IS NOT NULL"
-            " AND {finish} >= {begin}{where}", finish=finish, begin=begin, where=where), params)).one()
-        out[stage] = (int(row[0]), Decimal(row[1]))
-    return out
+    row = (await session.execute(_sql(
+        "SELECT {sums} FROM kpi_invoice_milestones WHERE (submitted_at >= :a AND submitted_at < :b"
+        " OR accepted_at >= :a AND accepted_at < :b OR paid_at >= :a AND paid_at < :b){where}",
+        sums=_STAGE_SUMS, where=where), params)).one()
+    return {stage: (int(row[2 * i]), Decimal(row[2 * i + 1])) for i, stage in enumerate(STAGES)}
+
+
+async def ar_totals(session: AsyncSession, *, scope: Scope, at: date) -> dict[str, Decimal]:
+    """AR at the end of ``at`` per currency, without buckets."""
+    params: dict[str, Any] = {"d": at}
+    table = CUSTOMER_MOVEMENTS if scope.customer_id is not None else "kpi_ar_daily_total"
+    where = _where(scope, params, customer=scope.customer_id is not None)
+    rows = (await session.execute(_sql(
+        "SELECT currency, sum(amount) FROM {table} WHERE day <= :d{where} GROUP BY currency",
+        table=table, where=where), params)).all()
+    return {currency: Decimal(amount) for currency, amount in rows}

@@ -58,7 +58,7 @@ def _value(period: Period, name: str, value: Decimal | None, *, currency: str | 
 async def _receivables(session: AsyncSession, period: Period, scope: Scope, asked: set[str]) -> list[KpiValue]:
     end = await repository.ar_positions(session, scope=scope, at=period.at)
     sales = await repository.credit_sales(session, scope=scope, start=period.start, end=period.end)
-    start = (await repository.ar_positions(session, scope=scope, at=period.start - timedelta(days=1))
+    start = (await repository.ar_totals(session, scope=scope, at=period.start - timedelta(days=1))
              if "cei" in asked else {})
     monthly = (await repository.monthly_credit_sales(session, scope=scope, at=period.at)
                if "count_back_dso" in asked else {})
@@ -73,7 +73,7 @@ async def _receivables(session: AsyncSession, period: Period, scope: Scope, aske
             "best_possible_dso": best, "add": f.average_days_delinquent(dso_value=dso, best_possible=best),
         }
         if "cei" in asked:
-            figures["cei"] = f.cei(ar_start=start.get(currency, f.ArPosition()).total, credit_sales=s,
+            figures["cei"] = f.cei(ar_start=start.get(currency, f.ZERO), credit_sales=s,
                                    ar_end=pos.total, current_ar_end=pos.current)
         if "count_back_dso" in asked:
             figures["count_back_dso"] = f.count_back_dso(
@@ -95,7 +95,7 @@ def _mean(total: Decimal, samples: int) -> Decimal | None:
 
 async def _billing(session: AsyncSession, period: Period, scope: Scope, asked: set[str]) -> list[KpiValue]:
     rows = await repository.counts(session, scope=scope, start=period.start, end=period.end, by="dimension", metrics=(
-        "invoices_with_deadline", "invoices_issued_on_time", "first_pass_approvals", "first_rejections",
+        "invoices_with_deadline", "first_pass_approvals", "first_rejections",
         "rejections", "submissions", "resubmissions"))
     n: dict[str, int] = {}
     total: dict[str, Decimal] = {}
@@ -109,7 +109,7 @@ async def _billing(session: AsyncSession, period: Period, scope: Scope, asked: s
     out = []
     if "on_time_invoicing_rate" in asked:
         out.append(_value(period, "on_time_invoicing_rate",
-                          _rate(n.get("invoices_issued_on_time", 0), n.get("invoices_with_deadline", 0))))
+                          _rate(total.get("invoices_with_deadline", f.ZERO), n.get("invoices_with_deadline", 0))))
     if "first_pass_acceptance_rate" in asked:
         first = n.get("first_pass_approvals", 0)
         out.append(_value(period, "first_pass_acceptance_rate", _rate(first, first + n.get("first_rejections", 0))))
@@ -131,25 +131,33 @@ async def _cash(session: AsyncSession, period: Period, scope: Scope, asked: set[
     out: list[KpiValue] = []
     if asked & {"cash_received", "cash_applied", "auto_match_rate"}:
         rows = await repository.counts(session, scope=scope, start=period.start, end=period.end, money=True,
-                                       metrics=("cash_received", "cash_applied", "cash_applied_by_engine"))
+                                       by="dimension", metrics=("cash_received", "cash_applied"))
         sums: dict[tuple[str, str], Decimal] = {}
-        for metric, currency, _, _, value in rows:
+        for metric, currency, rule, _, value in rows:
             sums[metric, currency] = sums.get((metric, currency), f.ZERO) + value
+            if metric == "cash_applied" and rule != "manual":  # applied by the matching engine
+                key = ("cash_applied_by_engine", currency)
+                sums[key] = sums.get(key, f.ZERO) + value
         for currency in sorted({c for _, c in sums}):
             received = sums.get(("cash_received", currency), f.ZERO)
             figures = {"cash_received": received, "cash_applied": sums.get(("cash_applied", currency), f.ZERO),
                        "auto_match_rate": _rate(sums.get(("cash_applied_by_engine", currency), f.ZERO), received)}
             out.extend(_value(period, name, figures[name], currency=currency) for name in asked if name in figures)
-    for kind, balance, age in (("unapplied_cash", "unapplied_cash", "unapplied_cash_age"),
-                               ("deduction", "open_deductions", "open_deductions_age"),
-                               ("dispute", "open_disputes", None)):
-        if balance in asked or age in asked:
-            for currency, _, _, amount, weight in await repository.open_items(
-                    session, scope=scope, kinds=(kind,), at=period.at, money=True):
-                if balance in asked:
-                    out.append(_value(period, balance, amount, currency=currency))
-                if age is not None and age in asked:
-                    out.append(_value(period, age, f.ratio(weight, amount), currency=currency))
+    balances = {"unapplied_cash": ("unapplied_cash", "unapplied_cash_age"),
+                "deduction": ("open_deductions", "open_deductions_age"), "dispute": ("open_disputes", None)}
+    kinds = tuple(kind for kind, names in balances.items() if asked & set(names))
+    if kinds:
+        open_sums: dict[tuple[str, str], list[Decimal]] = {}
+        for o in await repository.open_items(session, scope=scope, kinds=kinds, at=period.at, money=True):
+            slot = open_sums.setdefault((o.kind, o.currency), [f.ZERO, f.ZERO])
+            slot[0] += o.amount
+            slot[1] += o.age_weight
+        for (kind, currency), (amount, weight) in sorted(open_sums.items()):
+            balance, age = balances[kind]
+            if balance in asked:
+                out.append(_value(period, balance, amount, currency=currency))
+            if age is not None and age in asked:
+                out.append(_value(period, age, f.ratio(weight, amount), currency=currency))
     return out
 
 
@@ -175,15 +183,19 @@ async def _service(session: AsyncSession, period: Period, scope: Scope, asked: s
                                           n.get("promises_kept", 0) + n.get("promises_broken", 0)),
     }
     out = [_value(period, name, figures[name]) for name in sorted(asked) if name in figures]
-    work = ("dispute", "deduction", "escalation", "portal_rejection")
-    if "backlog" in asked:
-        items = await repository.open_items(session, scope=scope, kinds=work, at=period.at)
-        out.append(_value(period, "backlog", Decimal(sum(i[2] for i in items))))
-    for name, column in (("work_items_by_team", "owning_team"), ("work_items_by_agent", "agent")):
-        if name in asked:
-            items = await repository.open_items(session, scope=scope, kinds=work, at=period.at, by=column)
-            out.extend(_value(period, name, Decimal(count), dimension=who or "(unassigned)")
-                       for _, who, count, _, _ in sorted(items, key=lambda i: i[1]))
+    if asked & {"backlog", "work_items_by_team", "work_items_by_agent"}:
+        items = await repository.open_items(session, scope=scope, at=period.at,
+                                            kinds=("dispute", "deduction", "escalation", "portal_rejection"))
+        by_team: dict[str, int] = {}
+        by_agent: dict[str, int] = {}
+        for o in items:
+            by_team[o.team or "(none)"] = by_team.get(o.team or "(none)", 0) + o.items
+            by_agent[o.agent or "(unassigned)"] = by_agent.get(o.agent or "(unassigned)", 0) + o.items
+        if "backlog" in asked:
+            out.append(_value(period, "backlog", Decimal(sum(o.items for o in items))))
+        for name, counts in (("work_items_by_team", by_team), ("work_items_by_agent", by_agent)):
+            if name in asked:
+                out.extend(_value(period, name, Decimal(n), dimension=who) for who, n in sorted(counts.items()))
     return out
 
 

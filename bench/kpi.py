@@ -1,0 +1,271 @@
+"""``python -m bench.kpi``: the KPI engine's projection throughput and query latency (not a test).
+
+(a) Projection: ``--events`` events (half invoice.issued, half payment.applied of those invoices, as the services
+    write them) are produced to the invoicing and collections topics of the bench's own broker. Then, in the same
+    run and on the same broker: the raw consume rate (an aiokafka consumer only reading the records), and the
+    projection rate of the ``kpi`` consumer (the service's EventConsumer with the kpi handlers, writing the read
+    models in a fresh kpi database, inbox included), as events/s and as a ratio to the raw rate.
+(b) Queries: ``--invoices`` invoices' history (issue, and for 90 % payment 20 days before to 59 days after the due
+    date; 3 years, 20,000 customers, 8 teams, 2 entities/currencies) is loaded into the read models in bulk with
+    SQL: the invoices and AR movements as the handlers write them, the daily rollups with the same aggregation
+    the projection's roll-up statement performs. Then GET /kpis (the in-process app over ASGI: auth, validation,
+    JSON included) for a mix of periods and scopes; latency p50/p99 per query and overall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import text
+
+from bench.infra import Stats, bench_infra, machine
+from o2c_cli.testing import Infra, bearer, serving
+from o2c_common.db import Database
+from o2c_common.db.migrate import upgrade
+from o2c_common.events import Event
+from o2c_common.events.contracts.collections import CashApplication, PaymentApplied
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.examples import example_payload
+from o2c_common.inbox import EventConsumer
+from o2c_common.kafka import ensure_topics, make_producer
+from o2c_common.settings import ServiceSettings
+from o2c_kpi.config import KpiSettings
+from o2c_kpi.facts.handlers import HANDLERS
+from o2c_kpi.main import create_app
+
+SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "kpi"
+TOPICS = ("o2c.invoicing.events", "o2c.collections.events")
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
+
+
+# --- (a) projection ----------------------------------------------------------------------------------------------
+
+def make_events(n: int, rng: random.Random) -> list[Record]:
+    issued_t = example_payload(InvoiceIssued, currency="USD", owning_team="team-1", legal_entity="US01")
+    applied_t = example_payload(PaymentApplied, currency="USD", owning_team="team-1", legal_entity="US01")
+    records: list[Record] = []
+    for i in range(n // 2):
+        invoice_id = uuid.UUID(int=rng.getrandbits(128))
+        issue = date(2024, 1, 1) + timedelta(days=rng.randrange(730))
+        amount = Decimal(rng.randrange(10_000, 1_000_000)) / 100
+        customer = f"C{rng.randrange(20_000):05d}"
+        issued = issued_t.model_copy(update={
+            "invoice_id": invoice_id, "invoice_number": f"US01-{i:08d}", "customer_id": customer, "amount": amount,
+            "issue_date": issue, "due_date": issue + timedelta(days=30), "owning_team": f"team-{i % 8}",
+            "issued_at": datetime.combine(issue, datetime.min.time(), tzinfo=UTC)})
+        paid = issue + timedelta(days=rng.randrange(10, 90))
+        applied = applied_t.model_copy(update={
+            "payment_id": uuid.UUID(int=rng.getrandbits(128)), "customer_id": customer, "applied_date": paid,
+            "value_date": paid, "owning_team": f"team-{i % 8}",
+            "applications": (CashApplication(application_id=uuid.UUID(int=rng.getrandbits(128)), invoice_id=invoice_id,
+                                             invoice_number=f"US01-{i:08d}", amount=amount),)})
+        for payload in (issued, applied):
+            event = Event.new(payload, source="/o2c/bench")
+            records.append((event.topic, event.key.encode(), event.value(), event.headers()))
+    return records
+
+
+async def produce(bootstrap: str, records: list[Record]) -> float:
+    producer = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi"))
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        futures = [await producer.send(topic, value, key=key, headers=headers)
+                   for topic, key, value, headers in records]
+        await asyncio.gather(*futures)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def raw_consume(bootstrap: str, expect: int) -> float:
+    """Seconds for an aiokafka consumer to read ``expect`` records of the topics from the start."""
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                         max_poll_records=500)
+    await c.start()
+    try:
+        await c.topics()
+        partitions = [TopicPartition(t, p) for t in TOPICS for p in sorted(c.partitions_for_topic(t) or ())]
+        c.assign(partitions)
+        await c.seek_to_beginning(*partitions)
+        got, started = 0, time.perf_counter()
+        while got < expect:
+            batch = await c.getmany(timeout_ms=1000, max_records=500)
+            got += sum(len(v) for v in batch.values())
+        return time.perf_counter() - started
+    finally:
+        await c.stop()
+
+
+async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, float]:
+    """(seconds from start, seconds from the first handled event) for the kpi consumer to handle ``expect``."""
+    settings = ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi")
+    dlq = make_producer(settings)
+    await dlq.start()
+    consumer = EventConsumer(group_id="kpi", topics=list(TOPICS), handlers=HANDLERS, db=db,
+                             bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=settings.consumer_batch_size)
+    started = time.perf_counter()
+    first: float | None = None
+    task = asyncio.create_task(consumer.run())
+    try:
+        while consumer.stats.processed < expect:
+            if first is None and consumer.stats.processed:
+                first = time.perf_counter()
+            await asyncio.sleep(0.01)
+        done = time.perf_counter()
+    finally:
+        consumer.stop()
+        await task
+        await dlq.stop()
+    return done - started, done - (first or started)
+
+
+async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
+    records = make_events(events, random.Random(7))
+    bootstrap = infra.kafka_bootstrap
+    await ensure_topics(bootstrap, [*TOPICS, "o2c.dlq.kpi"], partitions=6, replication_factor=1)
+    produce_s = await produce(bootstrap, records)
+    raw_s = await raw_consume(bootstrap, len(records))
+    url = await infra.create_database("o2c_kpi_bench_projection")
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+    db = Database(url, pool_size=2)
+    try:
+        total_s, steady_s = await project(db, bootstrap, len(records))
+        async with db.unit_of_work() as s:
+            rows = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+                    for t in ("receivable_movements", "kpi_ar_daily", "kpi_daily_counts")}
+    finally:
+        await db.dispose()
+    raw_rate, rate, steady = len(records) / raw_s, len(records) / total_s, len(records) / steady_s
+    return {"events": len(records), "produce_rate": len(records) / produce_s, "raw_consume_rate": raw_rate,
+            "projection_rate": rate, "projection_rate_steady": steady, "ratio": rate / raw_rate,
+            "ratio_steady": steady / raw_rate, "rows": rows}
+
+
+# --- (b) queries -------------------------------------------------------------------------------------------------
+
+LOAD = [
+    """INSERT INTO kpi_ar_invoices (invoice_id, legal_entity, currency, customer_id, owning_team, issue_date, due_date,
+                                    amount)
+       SELECT CAST(md5('inv' || g) AS uuid), CASE WHEN g % 4 = 0 THEN 'DE01' ELSE 'US01' END,
+              CASE WHEN g % 4 = 0 THEN 'EUR' ELSE 'USD' END, 'C' || lpad(CAST(g % 20000 AS text), 5, '0'),
+              'team-' || (g % 8), d, d + (30 + 15 * (g % 3)),
+              round(100 + (CAST(g AS bigint) * 7919) % 990000 / 100.0, 2)
+       FROM (SELECT g, DATE '2023-01-01' + (g % 1096) AS d FROM generate_series(1, :n) AS g) AS s""",
+    """INSERT INTO receivable_movements (event_id, line, invoice_id, customer_id, legal_entity, currency, kind, amount,
+                                         effective_date, resolved)
+       SELECT invoice_id, 0, invoice_id, customer_id, legal_entity, currency, 'invoice', amount, issue_date, true
+       FROM kpi_ar_invoices""",
+    """INSERT INTO receivable_movements (event_id, line, invoice_id, customer_id, legal_entity, currency, kind, amount,
+                                         effective_date, resolved)
+       SELECT CAST(md5('pay' || invoice_id) AS uuid), 0, invoice_id, customer_id, legal_entity, currency, 'cash',
+              -amount, due_date + (abs(hashtext(CAST(invoice_id AS text))) % 80 - 20), true
+       FROM kpi_ar_invoices WHERE abs(hashtext(CAST(invoice_id AS text))) % 10 <> 0""",
+    # the roll-ups: the aggregation o2c_kpi.facts.repository.ROLL_UP performs, over every movement at once
+    """INSERT INTO kpi_ar_daily_total (legal_entity, currency, owning_team, day, kind, amount, due_weight)
+       SELECT i.legal_entity, i.currency, i.owning_team, m.effective_date, m.kind, sum(m.amount),
+              sum(m.amount * (i.due_date - DATE '2000-01-01'))
+       FROM receivable_movements AS m JOIN kpi_ar_invoices AS i USING (invoice_id) GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO kpi_ar_daily (legal_entity, currency, owning_team, day, due_date, kind, amount)
+       SELECT i.legal_entity, i.currency, i.owning_team, m.effective_date, i.due_date, m.kind, sum(m.amount)
+       FROM receivable_movements AS m JOIN kpi_ar_invoices AS i USING (invoice_id) GROUP BY 1, 2, 3, 4, 5, 6""",
+]
+
+AR = "dso,count_back_dso,best_possible_dso,add,cei,aging,ar_balance,current_ar,credit_sales"
+QUERIES: dict[str, dict[str, str]] = {
+    "DSO family + CEI + aging, month, USD": {"names": AR, "period": "month", "currency": "USD"},
+    "same, quarter, entity US01": {"names": AR, "period": "quarter", "legal_entity": "US01"},
+    "same, month, one team": {"names": AR, "period": "month", "currency": "USD", "team": "team-3"},
+    "same, month, one customer": {"names": AR, "period": "month", "customer_id": "C00042"},
+    "count-back DSO, week, all": {"names": "count_back_dso", "period": "week"},
+    "every KPI, month, all": {"period": "month"},
+}
+
+
+async def query_phase(infra: Infra, invoices: int, repeats: int) -> dict[str, Any]:
+    url = await infra.create_database("o2c_kpi_bench_queries")
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+    db = Database(url, pool_size=4)
+    try:
+        started = time.perf_counter()
+        async with db.unit_of_work() as s:
+            for statement in LOAD:
+                await s.execute(text(statement), {"n": invoices} if ":n" in statement else {})
+        async with db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        load_s = time.perf_counter() - started
+        async with db.unit_of_work() as s:
+            rows = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+                    for t in ("kpi_ar_invoices", "receivable_movements", "kpi_ar_daily_total", "kpi_ar_daily")}
+    finally:
+        await db.dispose()
+    settings = KpiSettings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, run_workers=False,
+                           log_json=False, log_level="WARNING", environment="test")
+    app = create_app(settings)
+    rng = random.Random(11)
+    timings: dict[str, list[float]] = {name: [] for name in QUERIES}
+    headers = bearer("bench", "viewer")
+    async with serving(app, base_url="http://kpi") as client:
+        order = [name for name in QUERIES for _ in range(repeats)]
+        rng.shuffle(order)
+        for name in order:
+            day = date(2023, 3, 1) + timedelta(days=rng.randrange(1000))
+            params = {**QUERIES[name], "date": day.isoformat()}
+            t0 = time.perf_counter()
+            response = await client.get("/kpis", params=params, headers=headers)
+            timings[name].append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text
+    every = [t for ts in timings.values() for t in ts]
+    return {"invoices": invoices, "load_s": load_s, "rows": rows,
+            "per_query": {name: Stats.of_seconds(ts) for name, ts in timings.items()},
+            "overall": Stats.of_seconds(every)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000, help="(a) events projected")
+    parser.add_argument("--invoices", type=int, default=1_000_000, help="(b) invoices' history loaded")
+    parser.add_argument("--repeats", type=int, default=50, help="(b) requests per query kind")
+    parser.add_argument("--phases", default="ab")
+    args = parser.parse_args()
+    print(f"# kpi bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
+    print(f"load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-kpi-"))
+    try:
+        with bench_infra(data_dir) as infra:
+            if "a" in args.phases:
+                a = asyncio.run(projection_phase(infra.infra, args.events))
+                print(f"(a) projection of {a['events']} events (invoice.issued + payment.applied), "
+                      "same broker, same run:")
+                print(f"    produce {a['produce_rate']:,.0f} ev/s; raw consume {a['raw_consume_rate']:,.0f} ev/s")
+                print(f"    kpi projection {a['projection_rate']:,.0f} ev/s from start (group join included), "
+                      f"{a['projection_rate_steady']:,.0f} ev/s from the first handled event")
+                print(f"    ratio to raw consume: {a['ratio']:.2f} (steady {a['ratio_steady']:.2f}); rows {a['rows']}")
+            if "b" in args.phases:
+                b = asyncio.run(query_phase(infra.infra, args.invoices, args.repeats))
+                print(f"(b) {b['invoices']:,} invoices' history bulk-loaded in {b['load_s']:.0f}s; rows {b['rows']}")
+                for name, st in b["per_query"].items():
+                    print(f"    {name:<40} p50 {st.p50:7.1f} ms  p99 {st.p99:7.1f} ms  (n={st.n})")
+                st = b["overall"]
+                print(f"    {'all GET /kpis':<40} p50 {st.p50:7.1f} ms  p99 {st.p99:7.1f} ms  max {st.max:.1f} ms "
+                      f"(n={st.n})")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"load average at end (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
