@@ -2,17 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Select, String, Table, bindparam, case, exists, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from o2c_common.db.plumbing import audit_log_table
-from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceStatusChange
-from o2c_invoicing.profiles.models import BillingProfile
+from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
+from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange
 
 
 async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
@@ -32,36 +30,13 @@ async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
 
 async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]],
                        history: dict[str, Any], audit: dict[str, Any], team_from_profile: bool) -> str | None:
-    """The creation hot path as ONE statement (data-modifying CTEs on Core tables: no ORM bookkeeping, one
-    round trip): the invoice, its lines, its first status row and its audit entry. With ``team_from_profile``
-    the owning team is resolved in the same statement: the customer's billing profile's when there is one,
-    else the invoice's own. Returns the owning team stored."""
-    values = dict(invoice)
-    if team_from_profile:
-        customer = BillingProfile.customer_id == invoice["customer_id"]
-        values["owning_team"] = case(
-            (exists().where(customer), select(BillingProfile.owning_team).where(customer).scalar_subquery()),
-            else_=bindparam("requested_team", invoice["owning_team"], type_=String))
-    invoices, lines_table, history_table = (cast(Table, m.__table__) for m in (Invoice, InvoiceLine,
-                                                                              InvoiceStatusChange))
-    created = insert(invoices).values(values).returning(invoices.c.owning_team).cte("created")
-    stmt = select(created.c.owning_team).add_cte(
-        _insert_rows(lines_table, lines).cte("lines"),
-        insert(history_table).values(history).cte("history"),
-        insert(audit_log_table).values(audit).cte("audit"),
-    )
-    team: str | None = (await session.execute(stmt)).scalar_one()
+    """The invoice, its lines, its first status row and its audit entry in ONE statement (see
+    draft_statement). With ``team_from_profile`` the owning team is the customer's billing profile's when there
+    is one, else the invoice's own, resolved in the same statement. Returns the owning team stored."""
+    stmt = draft_statement(tuple(invoice), tuple(lines[0]), tuple(history), tuple(audit), team_from_profile)
+    params = draft_parameters(invoice=invoice, lines=lines, history=history, audit=audit)
+    team: str | None = (await session.execute(stmt, params)).scalar_one()
     return team
-
-
-def _insert_rows(table: Table, rows: list[dict[str, Any]]) -> Insert:
-    """INSERT … SELECT FROM unnest(<one array per column>): any number of rows in one statement that, unlike a
-    multi-row VALUES, SQLAlchemy compiles once and caches."""
-    names = list(rows[0])
-    arrays = [bindparam(f"{table.name}_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
-              for name in names]
-    source = func.unnest(*arrays).table_valued(*names).render_derived(name="source")
-    return insert(table).from_select(names, select(*(source.c[name] for name in names)))
 
 
 async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
