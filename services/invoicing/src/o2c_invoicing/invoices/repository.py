@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -49,12 +50,19 @@ async def add_history(session: AsyncSession, **values: Any) -> None:
     await session.execute(insert(InvoiceStatusChange), [values])
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> Invoice | None:
-    stmt = select(Invoice).where(Invoice.id == invoice_id).options(
+@lru_cache(maxsize=2)
+def _get_statement(for_update: bool) -> Select[Invoice]:
+    """Built once (every transition loads its invoice: rebuilding the loader options and their cache key per
+    request cost more CPU than the queries)."""
+    stmt = select(Invoice).where(Invoice.id == bindparam("invoice_id")).options(
         selectinload(Invoice.lines), selectinload(Invoice.approvals))
     if for_update:
         stmt = stmt.with_for_update(of=Invoice).execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return stmt
+
+
+async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> Invoice | None:
+    return (await session.execute(_get_statement(for_update), {"invoice_id": invoice_id})).scalar_one_or_none()
 
 
 async def history(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[InvoiceStatusChange]:
