@@ -10,9 +10,9 @@
 (b) The same payments through the database: the open items loaded into an embedded PostgreSQL (durable settings),
     the payments uploaded as CSV bank files and booked by the import job's chunk step (``process_chunk``, what the
     service's background step runs: booking, remittance, payment.received, locking the payer's open items, the
-    engine, applications, ledger entries, deductions, outbox rows, audit), one file per worker, each worker a process of its own (as
-    service replicas would run it); payments/s from the first chunk to the last commit, and the match figures read back from the
-    ``applications`` table against the truth.
+    engine, applications, ledger entries, deductions, outbox rows, audit), one file per worker, each worker a
+    process of its own (as service replicas would run it); payments/s from the first chunk to the last commit, and
+    the match figures read back from the ``applications`` table against the truth.
 (c) Aging as of a date over 1,000,000 open items (one ledger entry each) in an embedded PostgreSQL, by
     currency and by customer, through the service function behind GET /aging, and by customer through the HTTP
     endpoint in-process (response validation and JSON included).
