@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from o2c_cli.history import DEFAULT_HISTORY, load_rows, mint_replay_token, replay
 from o2c_cli.stack import Stack
 
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "examples" / "data" / "ibm-late-payment-histories.csv"
 NAMES = "dso,count_back_dso,best_possible_dso,add,cei,aging"
 Row = tuple[date, date, date, Decimal]  # invoice date, due date, settled date, amount
+# 2,466 invoices and payments through invoicing and collections: about 4 minutes on a busy 2-core machine
+pytestmark = pytest.mark.timeout(900)
 
 
 def read_csv() -> list[Row]:
