@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
 from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange
@@ -55,14 +55,15 @@ def _get_statement(for_update: bool) -> Select[Invoice]:
     """Built once (every transition loads its invoice: rebuilding the loader options and their cache key per
     request cost more CPU than the queries)."""
     stmt = select(Invoice).where(Invoice.id == bindparam("invoice_id")).options(
-        selectinload(Invoice.lines), selectinload(Invoice.approvals))
+        joinedload(Invoice.lines), joinedload(Invoice.approvals))  # one query: an invoice has few of each
     if for_update:
         stmt = stmt.with_for_update(of=Invoice).execution_options(populate_existing=True)
     return stmt
 
 
 async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> Invoice | None:
-    return (await session.execute(_get_statement(for_update), {"invoice_id": invoice_id})).scalar_one_or_none()
+    result = await session.execute(_get_statement(for_update), {"invoice_id": invoice_id})
+    return result.unique().scalar_one_or_none()
 
 
 async def history(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[InvoiceStatusChange]:
