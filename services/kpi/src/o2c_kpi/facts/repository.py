@@ -145,22 +145,27 @@ def write(session: Session, batch: FactBatch) -> None:
 # of this batch resolved, and every resolved one added to both rollups, exactly once.
 _MOVEMENT_NAMES = ", ".join(name for name, _ in MOVEMENTS)
 ROLL_UP = f"""
-WITH ins AS (
-    INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)
-    SELECT x.*, i.invoice_id IS NOT NULL
+WITH x AS (
+    SELECT DISTINCT ON (x.event_id, x.line) x.*, i.invoice_id IS NOT NULL AS known, i.legal_entity AS i_entity,
+           i.currency AS i_currency, i.owning_team AS i_team, i.due_date AS i_due
     FROM unnest({", ".join(f"CAST(:c{i} AS {t}[])" for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
     LEFT JOIN kpi_ar_invoices AS i ON i.invoice_id = x.invoice_id
+), ins AS (
+    INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)
+    SELECT {_MOVEMENT_NAMES}, known FROM x
     ON CONFLICT DO NOTHING
-    RETURNING m.invoice_id, m.effective_date, m.kind, m.amount, m.resolved
+    RETURNING m.event_id, m.line
 ), waited AS (
     UPDATE receivable_movements AS m SET resolved = true
-    WHERE m.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND NOT m.resolved
-    RETURNING m.invoice_id, m.effective_date, m.kind, m.amount
+    FROM kpi_ar_invoices AS i
+    WHERE m.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND NOT m.resolved AND i.invoice_id = m.invoice_id
+    RETURNING i.legal_entity, i.currency, i.owning_team, m.effective_date, i.due_date, m.kind, m.amount
 ), r AS (
-    SELECT i.legal_entity, i.currency, i.owning_team, u.effective_date AS day, i.due_date, u.kind, u.amount
-    FROM (SELECT invoice_id, effective_date, kind, amount FROM ins WHERE resolved
-          UNION ALL SELECT invoice_id, effective_date, kind, amount FROM waited) AS u
-    JOIN kpi_ar_invoices AS i ON i.invoice_id = u.invoice_id
+    SELECT x.i_entity AS legal_entity, x.i_currency AS currency, x.i_team AS owning_team, x.effective_date AS day,
+           x.i_due AS due_date, x.kind, x.amount
+    FROM x JOIN ins ON ins.event_id = x.event_id AND ins.line = x.line WHERE x.known
+    UNION ALL
+    SELECT legal_entity, currency, owning_team, effective_date, due_date, kind, amount FROM waited
 ), totals AS (
     INSERT INTO kpi_ar_daily_total AS t (legal_entity, currency, owning_team, day, kind, amount, due_weight)
     SELECT legal_entity, currency, owning_team, day, kind, sum(amount),
