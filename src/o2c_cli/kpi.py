@@ -18,8 +18,9 @@ async def _rebuild(database_url: str | None, bootstrap: str | None, timeout_s: f
     from o2c_kpi.config import KpiSettings
     from o2c_kpi.facts.rebuild import rebuild
 
-    overrides = {k: v for k, v in (("database_url", database_url), ("kafka_bootstrap_servers", bootstrap)) if v}
-    settings = KpiSettings(**overrides)
+    defaults = KpiSettings()
+    settings = KpiSettings(database_url=database_url or defaults.database_url,
+                           kafka_bootstrap_servers=bootstrap or defaults.kafka_bootstrap_servers)
     db = Database(settings.database_url, pool_size=2)
     try:
         with console.status("rebuilding the KPI read models…") as status:
