@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -47,7 +47,8 @@ async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
 
 
 async def add_history(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(InvoiceStatusChange), [values])
+    """One status row, inserted on the Core table (the ORM's bulk-insert bookkeeping is not needed here)."""
+    await session.execute(insert(cast(Table, InvoiceStatusChange.__table__)).values(values))
 
 
 @lru_cache(maxsize=2)
