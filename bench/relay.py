@@ -93,7 +93,7 @@ def _worker(dsn: str, bootstrap: str, name: str, state: Any, flags: Any, parent:
 async def _work(dsn: str, bootstrap: str, name: str, state: Any, flags: Any, parent: int) -> None:
     s = ServiceSettings()
 
-    def on_published(_topic: str, n: int) -> None:
+    def on_published(_topic: str, _type: str, n: int) -> None:
         now = time.time()
         state[COUNT] += n
         state[FIRST] = state[FIRST] or now

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from o2c_common.events.base import TOPICS
+from o2c_common.events import REGISTRY, TOPICS
+from o2c_common.events.contracts.kpi import SlaBreached
 from o2c_common.observability import Metrics
 
 from .support import Code
@@ -32,7 +33,7 @@ def _exported() -> tuple[set[str], set[str]]:
     metrics.consumer_lag.labels(topic="t", partition="0", group="g").set(0)
     metrics.observe_http(method="GET", route="/", status=200, duration_s=0.1)
     metrics.dead_letters_total.labels(group="g").inc()
-    metrics.events_published_total.labels(topic="t").inc()
+    metrics.events_published_total.labels(topic="t", type="o2c.t.v1").inc()
     metrics.events_consumed_total.labels(topic="t", group="g").inc()
     names, labels = {"up"}, set()
     for family in metrics.registry.collect():
@@ -71,6 +72,8 @@ def _check_expr(expr: str, code: Code, where: str) -> None:
         assert label in labels | TARGET_LABELS, f"{where}: unknown label {label}"
         if label == "topic" and op == "=":
             assert value in TOPICS.values(), f"{where}: topic {value} is not in the event registry"
+        if label == "type" and op == "=":
+            assert value in REGISTRY, f"{where}: event type {value} is not in the event registry"
         if label == "service" and op == "=":
             assert value in code.services, f"{where}: no service {value}"
 
@@ -103,7 +106,7 @@ def test_alert_rules_cover_what_the_issue_asks_with_real_metrics(rules: list[dic
     for metric in ("consumer_lag", "outbox_oldest_age_seconds", "dead_letters_total", "http_requests_total"):
         assert metric in used, f"no alert on {metric}"
     assert any('status=~"5.."' in r["expr"] and "http_requests_total" in r["expr"] for r in rules), "error rate"
-    assert any(f'topic="{TOPICS["kpi"]}"' in r["expr"] for r in rules), "SLA breach rate (kpi's SLA events)"
+    assert any(f'type="{SlaBreached.ce_type()}"' in r["expr"] for r in rules), "SLA breach rate (sla.breached)"
     assert any("dead_letters_total" in r["expr"] and re.search(r">\s*0\b", r["expr"]) for r in rules), "DLQ > 0"
 
 

@@ -166,7 +166,8 @@ def test_metrics_show_the_relay_and_consumers_at_work(stack: Stack) -> None:
     def scrape(service: str) -> str:
         return httpx.get(f"http://127.0.0.1:{ports[service]}/metrics").text
 
-    published = eventually(lambda: _metric(scrape("invoicing"), 'events_published_total{topic="o2c.invoicing.events"}'))
+    issued = 'events_published_total{topic="o2c.invoicing.events",type="o2c.invoice.issued.v1"}'
+    published = eventually(lambda: _metric(scrape("invoicing"), issued))
     assert published >= 1
     assert _metric(scrape("invoicing"), "outbox_backlog") is not None
     consumed = eventually(lambda: _metric(scrape("collections"),

@@ -66,7 +66,8 @@ def create_service_app(
         specs = consumers(settings, outbox) if consumers else []
         workers = Workers(
             settings=settings, db=db, consumers=specs,
-            on_published=lambda topic, n: metrics.events_published_total.labels(topic=topic).inc(n),
+            on_published=lambda topic, type_, n: metrics.events_published_total.labels(topic=topic, type=type_).inc(
+                n),
             on_consumed=lambda topic, group: metrics.events_consumed_total.labels(topic=topic, group=group).inc(),
             on_dead_letter=lambda group: metrics.dead_letters_total.labels(group=group).inc(),
         ) if settings.run_workers else None

@@ -37,7 +37,7 @@ class Workers:
         settings: ServiceSettings,
         db: Database,
         consumers: list[ConsumerSpec],
-        on_published: Callable[[str, int], None] | None = None,
+        on_published: Callable[[str, str, int], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
         on_dead_letter: Callable[[str], None] | None = None,
     ) -> None:

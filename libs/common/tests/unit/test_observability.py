@@ -126,7 +126,7 @@ def test_metrics_exposition_has_every_family() -> None:
     metrics.outbox_backlog.set(12)
     metrics.outbox_oldest_age_seconds.set(3.5)
     metrics.consumer_lag.labels(topic="o2c.invoice", partition="0", group="collections").set(7)
-    metrics.events_published_total.labels(topic="o2c.invoice").inc(5)
+    metrics.events_published_total.labels(topic="o2c.invoice", type="o2c.invoice.issued.v1").inc(5)
     metrics.events_consumed_total.labels(topic="o2c.invoice", group="collections").inc()
     body, content_type = metrics.render()
     assert content_type.startswith("text/plain")
@@ -141,7 +141,7 @@ def test_metrics_exposition_has_every_family() -> None:
     assert "outbox_backlog 12.0" in text
     assert "outbox_oldest_age_seconds 3.5" in text
     assert 'consumer_lag{group="collections",partition="0",topic="o2c.invoice"} 7.0' in text
-    assert 'events_published_total{topic="o2c.invoice"} 5.0' in text
+    assert 'events_published_total{topic="o2c.invoice",type="o2c.invoice.issued.v1"} 5.0' in text
     assert 'o2c_service_info{service="invoicing"} 1.0' in text
 
 

@@ -13,7 +13,7 @@ Names and labels::
     outbox_oldest_age_seconds                         gauge   age of the oldest unpublished row (0 if none)
     consumer_lag{topic,partition,group}               gauge   high watermark - committed offset
     dead_letters_total{group}                         counter messages sent to the dead-letter topic
-    events_published_total{topic}                     counter events the relay published (broker acked)
+    events_published_total{topic,type}                counter events the relay published (broker acked)
     events_consumed_total{topic,group}                counter events a consumer handled (incl. duplicates)
     o2c_service_info{service}                         gauge   always 1
 """
@@ -77,7 +77,7 @@ class Metrics:
             "dead_letters_total", "Messages sent to the dead-letter topic", ["group"], registry=r
         )
         self.events_published_total = Counter(
-            "events_published_total", "Events published to the broker (acked)", ["topic"], registry=r
+            "events_published_total", "Events published to the broker (acked)", ["topic", "type"], registry=r
         )
         self.events_consumed_total = Counter(
             "events_consumed_total", "Events handled by a consumer", ["topic", "group"], registry=r

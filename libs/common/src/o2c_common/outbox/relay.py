@@ -39,7 +39,7 @@ WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted
   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 _FETCH = """
-SELECT id, topic, key, headers, payload FROM outbox
+SELECT id, topic, key, event_type, headers, payload FROM outbox
 WHERE published_at IS NULL AND slot = ANY($1::smallint[])
 ORDER BY id LIMIT $2
 """
@@ -58,7 +58,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         max_backoff: float = 10.0,
         rebalance_interval: float = 2.0,
-        on_published: Callable[[str, int], None] | None = None,
+        on_published: Callable[[str, str, int], None] | None = None,
         prepare: Callable[[], Awaitable[object]] | None = None,
         name: str = "relay",
     ) -> None:
@@ -164,8 +164,8 @@ class OutboxRelay:
         await self._mark_published(conn, [row["id"] for row in rows])
         self.published_total += len(rows)
         if self._on_published is not None:
-            for topic, count in Counter(row["topic"] for row in rows).items():
-                self._on_published(topic, count)
+            for (topic, event_type), count in Counter((row["topic"], row["event_type"]) for row in rows).items():
+                self._on_published(topic, event_type, count)
         return len(rows)
 
 
