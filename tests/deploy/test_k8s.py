@@ -211,6 +211,12 @@ def test_every_environment_variable_is_a_setting_and_every_required_one_is_set(
         assert not unknown, f"{where}: {sorted(unknown)} are no settings of {service.name}"
         for helper in helpers:
             assert helper not in service.env_names() or helper in env
+        if obj["kind"] == "Job":  # the migration reads its database URL alone (o2c_common.settings.database_url_of)
+            url = env.get(f"{service.prefix}DATABASE_URL", "")
+            assert url and "127.0.0.1" not in url and "localhost" not in url, f"{where}: no database URL"
+            secrets = {f"{p}{f.upper()}" for f in service.secret_fields() for p in (service.prefix, "O2C_")}
+            assert not set(env) & secrets, f"{where}: a migration needs no secret but its database's"
+            continue
         settings = settings_from_env(service, env)
         if container in obj["spec"]["template"]["spec"].get("initContainers", []):
             assert "database_url" in settings.model_fields_set, f"{where}: waits on the default database"

@@ -86,3 +86,26 @@ class ServiceSettings(BaseSettings):
 def settings_env_prefix(settings_cls: type[ServiceSettings]) -> str:
     prefix: Any = settings_cls.model_config.get("env_prefix", "")
     return str(prefix)
+
+
+def database_url_of(settings_cls: type[ServiceSettings]) -> str:
+    """The service's database URL read from the same sources as its settings, without building the rest: a
+    migration job needs no JWT secret, and the prod check on it must not stop the migration."""
+
+    class DatabaseUrlOnly(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=settings_env_prefix(settings_cls), extra="ignore")
+        database_url: str = settings_cls.model_fields["database_url"].default
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return ServiceSettings.settings_customise_sources(
+                settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings)
+
+    return DatabaseUrlOnly().database_url

@@ -23,3 +23,17 @@ def test_service_prefix_wins_over_the_shared_prefix(monkeypatch: pytest.MonkeyPa
     assert InvoicingSettings().kafka_bootstrap_servers == "own:9092"
     monkeypatch.setenv("INVOICING_DATABASE_URL", "postgresql+asyncpg://u@db:5432/inv")
     assert InvoicingSettings().database_url.endswith("/inv")
+
+
+def test_migrations_read_the_database_url_without_the_prod_secret_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from o2c_common.settings import database_url_of
+    from o2c_kpi.config import KpiSettings
+
+    monkeypatch.setenv("O2C_ENVIRONMENT", "prod")  # no JWT secret set: the service itself would refuse to start
+    with pytest.raises(ValidationError, match="placeholder"):
+        KpiSettings()
+    assert database_url_of(KpiSettings) == KpiSettings.model_fields["database_url"].default
+    monkeypatch.setenv("O2C_DATABASE_URL", "postgresql+asyncpg://u@shared:5432/db")
+    assert database_url_of(KpiSettings) == "postgresql+asyncpg://u@shared:5432/db"
+    monkeypatch.setenv("KPI_DATABASE_URL", "postgresql+asyncpg://u@own:5432/kpi")
+    assert database_url_of(KpiSettings) == "postgresql+asyncpg://u@own:5432/kpi"
