@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Numeric, String, false
+from sqlalchemy import Boolean, Date, Index, Numeric, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_kpi.db import Base
@@ -20,6 +20,7 @@ class ReceivableMovement(Base):
     """
 
     __tablename__ = "receivable_movements"
+    __table_args__ = (Index("ix_receivable_movements_waiting", "invoice_id", postgresql_where=text("NOT resolved")),)
 
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     line: Mapped[int] = mapped_column(primary_key=True, default=0)

@@ -117,9 +117,12 @@ def write(session: Session, batch: FactBatch) -> None:
     """Write ``batch`` in one statement per table; the AR rollups take each movement exactly once."""
     invoice_ids = sorted({row["invoice_id"] for row in (*batch.invoices, *batch.movements)})
     if invoice_ids:
+        # Every statement below reads by key. A fresh or rebuilt read model has stale row estimates, with which the
+        # planner read whole tables for each batch (the cost grew with the table); for this transaction it may not.
         session.execute(text(
-            "SELECT count(pg_advisory_xact_lock(:cls, k)) FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k "
-            "FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
+            "SELECT set_config('enable_seqscan', 'off', true), count(pg_advisory_xact_lock(:cls, k)) "
+            "FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) "
+            "AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
     _insert(session, "kpi_ar_invoices", INVOICES, batch.invoices)
     if batch.movements:
         params: dict[str, Any] = {f"c{i}": [row[name] for row in batch.movements]
@@ -149,7 +152,7 @@ WITH x AS (
     SELECT DISTINCT ON (x.event_id, x.line) x.*, i.invoice_id IS NOT NULL AS known, i.legal_entity AS i_entity,
            i.currency AS i_currency, i.owning_team AS i_team, i.due_date AS i_due
     FROM unnest({", ".join(f"CAST(:c{i} AS {t}[])" for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
-    LEFT JOIN kpi_ar_invoices AS i ON i.invoice_id = x.invoice_id
+    LEFT JOIN LATERAL (SELECT * FROM kpi_ar_invoices AS i WHERE i.invoice_id = x.invoice_id LIMIT 1) AS i ON true
 ), ins AS (
     INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)
     SELECT {_MOVEMENT_NAMES}, known FROM x
@@ -158,7 +161,8 @@ WITH x AS (
 ), waited AS (
     UPDATE receivable_movements AS m SET resolved = true
     FROM kpi_ar_invoices AS i
-    WHERE m.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND NOT m.resolved AND i.invoice_id = m.invoice_id
+    WHERE m.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND NOT m.resolved
+      AND i.invoice_id = ANY(CAST(:new_invoices AS uuid[])) AND i.invoice_id = m.invoice_id
     RETURNING i.legal_entity, i.currency, i.owning_team, m.effective_date, i.due_date, m.kind, m.amount
 ), r AS (
     SELECT x.i_entity AS legal_entity, x.i_currency AS currency, x.i_team AS owning_team, x.effective_date AS day,
