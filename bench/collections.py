@@ -13,9 +13,12 @@
     engine, applications, ledger entries, deductions, outbox rows, audit), one file per worker, each worker a
     process of its own (as service replicas would run it); payments/s from the first chunk to the last commit, and
     the match figures read back from the ``applications`` table against the truth.
-(c) Aging as of a date over 1,000,000 open items (one ledger entry each) in an embedded PostgreSQL, by
-    currency and by customer, through the service function behind GET /aging, and by customer through the HTTP
-    endpoint in-process (response validation and JSON included).
+(c) Aging as of a date over 1,000,000 open items (one ledger entry each, 20,000 customers x 3 currencies) in an
+    embedded PostgreSQL, through the service function behind GET /aging: by currency, entity and team (one page
+    each, with its totals), by customer the first page
+    (50 rows, with the totals per currency) and a page half-way through, and the first page by customer through the
+    HTTP endpoint in-process (response validation and JSON included); then every page of 200 by customer once.
+    ``--only aging`` runs this part alone.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from o2c_collections.payments.imports import process_chunk, start
 from o2c_common.auth import Principal
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
+from o2c_common.http import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from o2c_common.outbox import Outbox
 
 SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "collections"
@@ -281,15 +285,35 @@ async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:
         async with db.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))
-        timings: dict[str, list[float]] = {"currency": [], "customer": [], "customer over HTTP": []}
-        for by in ("currency", "customer"):
+        timings: dict[str, list[float]] = {}
+        first = PageRequest(limit=DEFAULT_LIMIT)
+        async with db.unit_of_work() as s:  # a cursor half-way through the customers, for a later page
+            middle = await s.scalar(text("SELECT customer_id FROM ledger_entries ORDER BY customer_id "
+                                         "OFFSET (SELECT count(*) / 2 FROM ledger_entries) LIMIT 1"))
+        later = PageRequest(limit=DEFAULT_LIMIT, after=(middle, ""))
+        for label, by, page in (("currency", "currency", first), ("entity", "entity", first), ("team", "team", first),
+                                ("customer, first page with totals", "customer", first),
+                                ("customer, a later page", "customer", later)):
+            timings[label] = []
             for _ in range(repeats):
                 async with db.unit_of_work() as s:
                     started = time.perf_counter()
-                    rows = await aging(s, as_of=date(2026, 3, 31), by=by)
-                    timings[by].append(time.perf_counter() - started)
-            print(f"  aging by {by}: {len(rows)} rows")
-        timings["customer over HTTP"] = await aging_over_http(db.url, repeats)
+                    result = await aging(s, as_of=date(2026, 3, 31), by=by, page=page)
+                    timings[label].append(time.perf_counter() - started)
+            print(f"  aging by {label}: {len(result.items)} rows, {len(result.totals or [])} totals")
+        timings["customer over HTTP, first page"] = await aging_over_http(db.url, repeats)
+        started = time.perf_counter()
+        rows = pages = 0
+        async with db.unit_of_work() as s:
+            page = PageRequest(limit=MAX_LIMIT)
+            while True:
+                result = await aging(s, as_of=date(2026, 3, 31), by="customer", page=page)
+                rows, pages = rows + len(result.items), pages + 1
+                if result.next_cursor is None:
+                    break
+                page = PageRequest(limit=MAX_LIMIT, after=decode_cursor(result.next_cursor))
+        print(f"  aging by customer, every page of {MAX_LIMIT}: {rows} rows in {pages} pages, "
+              f"{time.perf_counter() - started:.1f} s")
         return timings
 
 
@@ -313,8 +337,19 @@ async def aging_over_http(url: str, repeats: int) -> list[float]:
 
 
 def main(args: argparse.Namespace) -> None:
+    print(f"# collections bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.only != "aging":
+        cash_application(args)
+    if args.aging_items and args.only in (None, "aging"):
+        timings = asyncio.run(aging_bench(args.aging_items, args.repeats))
+        print(f"aging as of a date over {args.aging_items} open items (median of {args.repeats}): " + ", ".join(
+            f"by {by} {statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f})" for by, t in timings.items()))
+    print(f"# done {datetime.now(UTC):%H:%M}Z, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def cash_application(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
-    print(f"# collections bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores")
     items, cases = generate(rng, payers=args.open_items // 10, items_per_payer=10, payments=args.payments)
     total_items = sum(len(v) for v in items.values())
     result = run_engine(items, cases, Config())
@@ -330,16 +365,12 @@ def main(args: argparse.Namespace) -> None:
         n, ok, bad = per_kind.get(kind, [0, 0, 0])
         print(f"    {kind:<16} {n:>6} payments, {ok:>6} matched, {bad} wrong")
     print(f"  rules used: {result['rules']}")
-    if args.db_workers:
+    if args.db_workers and args.only in (None, "cash"):
         db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk))
         print(f"through the database ({args.db_workers} workers, chunks of {args.chunk}): {int(db['booked'])} "
               f"payments booked in {db['elapsed']:.1f} s = {db['booked'] / db['elapsed']:.0f} payments/s; "
               f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
               f"wrong matches {int(db['wrong'])}; {int(db['outbox'])} outbox rows")
-    if args.aging_items:
-        timings = asyncio.run(aging_bench(args.aging_items, args.repeats))
-        print(f"aging as of a date over {args.aging_items} open items (median of {args.repeats}): " + ", ".join(
-            f"by {by} {statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f})" for by, t in timings.items()))
 
 
 if __name__ == "__main__":
@@ -351,4 +382,6 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--db-workers", type=int, default=1, help="import workers through the database (0: skip)")
     parser.add_argument("--chunk", type=int, default=200, help="payments per import chunk (one transaction)")
+    parser.add_argument("--only", choices=("engine", "cash", "aging"),
+                        help="engine: the pure engine only; cash: engine and through the database; aging: aging only")
     main(parser.parse_args())

@@ -45,7 +45,7 @@ async def test_aging_bucket_boundaries(service: Service) -> None:
     as_of = date(2026, 6, 30)
     for days in (-5, 0, 1, 30, 31, 120, 121):
         await service.issue(f"AGE{days}", "1.00", due_date=as_of - timedelta(days=days))
-    rows = (await service.client.get(f"/aging?as_of={as_of}&by=currency", headers=COLLECTOR)).json()
+    rows = (await service.client.get(f"/aging?as_of={as_of}&by=currency", headers=COLLECTOR)).json()["items"]
     assert rows[0]["buckets"] == {"current": "2.00", "1-30": "2.00", "31-60": "1.00", "61-90": "0.00",
                                   "91-120": "1.00", ">120": "1.00"}
     assert rows[0]["total"] == "7.00"

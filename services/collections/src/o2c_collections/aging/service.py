@@ -1,29 +1,28 @@
 """Aging as of any date: one scan of the ledger (each movement carries its invoice's due date, so its bucket is known
-without a join), grouped by customer, entity, currency or team, with configurable buckets.
+without a join), grouped by customer, entity, currency or team, with configurable buckets, in cursor pages.
 
-The buckets are pivoted in SQL (one ``sum(amount) FILTER (WHERE due_date in the bucket's range)`` per bucket, the
-ranges turned into due-date bounds once per query), so the database returns one row per key and currency, and the
-rows are built without re-validating what the query already typed. As of any past date, because nothing is
-summarised ahead: the ledger itself is read."""
+The buckets are pivoted in SQL (``aging/repository.py``), so the database returns one row per key and currency.
+A page by customer reads only that page's customers (an index in customer order); the first page also carries the
+totals per currency (the same query grouped by currency). As of any past date, because nothing is summarised
+ahead: the ledger itself is read."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
-from o2c_collections.aging.schemas import AgingRow
-from o2c_collections.receivables.models import LedgerEntry
+from o2c_collections.aging import repository
+from o2c_collections.aging.schemas import AgingPage, AgingRow
 from o2c_common.errors import UnprocessableEntity
+from o2c_common.http import PageRequest, encode_cursor
 from o2c_common.money import minor_units
 
 DEFAULT_BUCKETS = (30, 60, 90, 120)
-DIMENSIONS = {"customer": LedgerEntry.customer_id, "entity": LedgerEntry.legal_entity,
-              "currency": LedgerEntry.currency, "team": LedgerEntry.owning_team}
+DIMENSIONS = tuple(repository.DIMENSIONS)
 ZERO = Decimal(0)
 
 
@@ -35,42 +34,35 @@ def bucket_names(bounds: tuple[int, ...]) -> list[str]:
     return [*names, f">{bounds[-1]}"]
 
 
-def bucket_filters(as_of: date, bounds: tuple[int, ...]) -> list[ColumnElement[bool]]:
-    """Per bucket, its days past due (as_of - due date) as a due-date range: current is due on or after as_of,
-    1-30 is due in [as_of - 30, as_of - 1], ..., the last is due before as_of - its lower bound."""
-    due = LedgerEntry.due_date
-    filters: list[ColumnElement[bool]] = [due >= as_of]
-    low = 1
-    for high in bounds:
-        filters.append(and_(due <= as_of - timedelta(days=low), due >= as_of - timedelta(days=high)))
-        low = high + 1
-    filters.append(due <= as_of - timedelta(days=low))
-    return filters
+def _rows(result: Sequence[Any], *, as_of: date, by: str, names: list[str]) -> list[AgingRow]:
+    quanta: dict[str, Decimal] = {}
+    rows = []
+    for k, currency, *amounts in result:
+        quantum = quanta.get(currency) or quanta.setdefault(currency, Decimal(1).scaleb(-minor_units(currency)))
+        values = [(a or ZERO).quantize(quantum, ROUND_HALF_UP) for a in amounts]
+        rows.append(AgingRow.model_construct(
+            key=None if by == "team" and k == "" else k, currency=currency, as_of=as_of,
+            buckets=dict(zip(names, values, strict=True)),
+            total=sum((a or ZERO for a in amounts), ZERO).quantize(quantum, ROUND_HALF_UP)))
+    return rows
 
 
-async def aging(session: AsyncSession, *, as_of: date, by: str, bounds: tuple[int, ...] = DEFAULT_BUCKETS,
-                team: str | None = None) -> list[AgingRow]:
+async def aging(session: AsyncSession, *, as_of: date, by: str, page: PageRequest,
+                bounds: tuple[int, ...] = DEFAULT_BUCKETS, team: str | None = None) -> AgingPage:
+    """A page of aging rows by ``by`` and currency; on the first page (no cursor) also the totals per currency."""
     if by not in DIMENSIONS:
         raise UnprocessableEntity(f"by must be one of {', '.join(DIMENSIONS)}")
     if not bounds or list(bounds) != sorted(set(bounds)) or bounds[0] < 1:
         raise UnprocessableEntity("buckets must be increasing positive day counts, e.g. 30,60,90,120")
     names = bucket_names(bounds)
-    key = DIMENSIONS[by]
-    sums = [func.sum(LedgerEntry.amount).filter(f) for f in bucket_filters(as_of, bounds)]
-    stmt = (select(key, LedgerEntry.currency, *sums).where(LedgerEntry.effective_date <= as_of)
-            .group_by(key, LedgerEntry.currency))
-    if team is not None:
-        stmt = stmt.where(LedgerEntry.owning_team == team)
-    result = (await session.execute(stmt)).all()
-    quanta: dict[str, Decimal] = {}
-    rows: list[tuple[Any, str, list[Decimal], Decimal]] = []
-    for k, currency, *amounts in result:
-        values = [a or ZERO for a in amounts]
-        if not any(values):
-            continue
-        quantum = quanta.get(currency) or quanta.setdefault(currency, Decimal(1).scaleb(-minor_units(currency)))
-        rows.append((k, currency, [v.quantize(quantum, ROUND_HALF_UP) for v in values],
-                     sum(values, ZERO).quantize(quantum, ROUND_HALF_UP)))
-    rows.sort(key=lambda r: (str(r[0]), r[1]))
-    return [AgingRow.model_construct(key=k, currency=c, as_of=as_of, buckets=dict(zip(names, values, strict=True)),
-                                     total=total) for k, c, values, total in rows]
+    result = await repository.bucket_sums(session, as_of=as_of, by=by, bounds=bounds, team=team, page=page)
+    kept = result[:page.limit]
+    next_cursor = encode_cursor(tuple(kept[-1][:2])) if len(result) > page.limit and kept else None
+    items = _rows(kept, as_of=as_of, by=by, names=names)
+    totals = None
+    if page.after is None and by == "currency" and next_cursor is None:
+        totals = items  # the one page by currency is the totals: not queried twice
+    elif page.after is None:
+        totals = _rows(await repository.bucket_sums(session, as_of=as_of, by="currency", bounds=bounds, team=team,
+                                                    page=None), as_of=as_of, by="currency", names=names)
+    return AgingPage.model_construct(items=items, next_cursor=next_cursor, totals=totals)

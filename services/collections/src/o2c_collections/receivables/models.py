@@ -58,7 +58,12 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_effective_date", "effective_date"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_effective_date", "effective_date"),
+        # aging by customer in pages: read in customer order, index only (migration 0008)
+        Index("ix_ledger_entries_customer_aging", "customer_id", "currency",
+              postgresql_include=["effective_date", "due_date", "amount"]),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
