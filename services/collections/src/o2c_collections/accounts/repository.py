@@ -21,7 +21,11 @@ async def add(session: AsyncSession, account: Account) -> Account:
 
 async def group_members(session: AsyncSession, *, customer_id: str) -> list[str]:
     """The other customers of ``customer_id``'s group: its parent, its children and its siblings."""
-    account = await get(session, customer_id=customer_id)
+    return await group_of(session, customer_id=customer_id, account=await get(session, customer_id=customer_id))
+
+
+async def group_of(session: AsyncSession, *, customer_id: str, account: Account | None) -> list[str]:
+    """:func:`group_members` with the customer's account (or None: it has none) already read."""
     root = account.parent_customer_id if account and account.parent_customer_id else customer_id
     stmt = select(Account.customer_id).where(or_(Account.customer_id == root, Account.parent_customer_id == root))
     members = set((await session.scalars(stmt)).all()) | {root}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -35,6 +36,12 @@ class OverApplication(Conflict):
     title = "Over-application refused"
 
 
+@dataclass(frozen=True)
+class AutoApplied:
+    decision: engine.Decision
+    applications: list[Application]
+
+
 def engine_config(settings: CollectionsSettings) -> engine.Config:
     return engine.Config(tolerance_amount=settings.tolerance_amount, tolerance_percent=settings.tolerance_percent,
                          deduction_band_percent=settings.deduction_band_percent,
@@ -54,33 +61,45 @@ def _as_item(item: OpenItem) -> engine.Item:
 
 
 async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[RemittanceLine], outbox: Outbox,
-                     settings: CollectionsSettings) -> engine.Decision:
-    """Decides and books what the engine can prove; the rest stays unapplied with candidates."""
+                     settings: CollectionsSettings, group_ids: list[str] | None = None) -> AutoApplied:
+    """Decides and books what the engine can prove; the rest stays unapplied with candidates. ``group_ids``: the
+    payer's group (:func:`accounts.group_of`) when the caller has read its account already."""
     cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
                        tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
-    group_ids = await accounts.group_members(session, customer_id=payment.customer_id) if payment.customer_id else []
-    payer_rows = await receivables.open_items_of(session, customer_ids=[payment.customer_id] if payment.customer_id
-                                                 else [], currency=payment.currency)
-    group_rows = await receivables.open_items_of(session, customer_ids=group_ids, currency=payment.currency)
-    refs = sorted({li.reference.strip().upper() for li in lines if li.reference})
+    if group_ids is None:
+        group_ids = (await accounts.group_members(session, customer_id=payment.customer_id)
+                     if payment.customer_id else [])
+    refs = {li.reference.strip().upper() for li in lines if li.reference}
+    # the payer's and its group's open items and the referenced ones, read and locked in one statement
+    payer = [payment.customer_id] if payment.customer_id else []
+    rows = await receivables.candidates_for_update(session, customer_ids=[*payer, *group_ids],
+                                                   currency=payment.currency, numbers=sorted(refs))
+    own, group = {payment.customer_id, *group_ids}, set(group_ids)
+
+    def payer_item(i: OpenItem) -> bool:
+        return i.status == "open" and i.currency == payment.currency
+
     # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
-    own = {payment.customer_id, *group_ids}
-    referenced_rows = [i for i in await receivables.items_numbered(session, numbers=refs)
-                       if i.status == "open" or i.customer_id not in own]
-    pool = {i.invoice_id: i for i in (*payer_rows, *group_rows, *referenced_rows)}
-    locked = {i.invoice_id: i for i in await receivables.open_items_for_update(session, invoice_ids=list(pool))}
+    referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == "open"
+                                                                                 or i.customer_id not in own)]
+    locked = {i.invoice_id: i for i in rows}
     decision = engine.decide(
-        cash, payer_items=[_as_item(locked[i.invoice_id]) for i in payer_rows if i.invoice_id in locked],
-        group_items=[_as_item(locked[i.invoice_id]) for i in group_rows if i.invoice_id in locked],
-        referenced_items=[_as_item(locked[i.invoice_id]) for i in referenced_rows if i.invoice_id in locked],
-        config=engine_config(settings))
+        cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
+        group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
+        referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings))
     now = datetime.now(UTC)
+    # the payment's outcome is set before the applications, so its row is updated once with them
+    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
+                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
+    payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
     applied: list[CashApplication] = []
+    applications: list[Application] = []
     for allocation in decision.allocations:
         item = locked[allocation.invoice_id]
         application = await _apply(session, payment=payment, item=item, amount=allocation.amount,
                                    rule=decision.rule or "manual", confidence=decision.confidence,
                                    explanation=decision.explanation, applied_date=payment.value_date, actor=None)
+        applications.append(application)
         applied.append(CashApplication(application_id=application.id, invoice_id=item.invoice_id,
                                        invoice_number=item.invoice_number, amount=allocation.amount))
         if allocation.write_off > 0:
@@ -94,9 +113,6 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
                                  amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
                                  remittance_reason=line.reason_code if line else None,
                                  opened_date=payment.value_date)
-    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
-                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
-    payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
     _refresh_status(payment)
     await session.flush()
     if applied:
@@ -118,7 +134,7 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
                        entity_id=payment.id, after={"rule": decision.rule, "confidence": decision.confidence,
                                                     "applied": decision.applied, "unapplied": decision.unapplied,
                                                     "explanation": decision.explanation})
-    return decision
+    return AutoApplied(decision, applications)
 
 
 async def _apply(session: AsyncSession, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
@@ -129,14 +145,16 @@ async def _apply(session: AsyncSession, *, payment: Payment, item: OpenItem, amo
                               f"invoice's open {item.open_amount}",
                               extensions={"unapplied_amount": str(payment.unapplied_amount),
                                           "open_amount": str(item.open_amount)})
+    # the payment changes before the first flush below, so its row is written once with the application
+    payment.unapplied_amount -= amount
+    payment.version += 1
+    _refresh_status(payment)
     application = Application(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id, amount=amount,
                               rule=rule, confidence=confidence, explanation=explanation, applied_date=applied_date,
                               applied_by=actor)
     await repository.add_all(session, [application])
     await ledger.post(session, item=item, kind="payment", amount=-amount, effective_date=applied_date,
                       payment_id=payment.id, application_id=application.id)
-    payment.unapplied_amount -= amount
-    payment.version += 1
     await record_cash(session, customer_id=item.customer_id, currency=item.currency, amount=amount,
                       applied_date=applied_date)
     return application

@@ -96,5 +96,5 @@ async def _apply_if_left_unapplied(session: AsyncSession, *, key: str, outbox: O
     if payment is None or payment.unapplied_amount != payment.amount:
         return False
     lines = await payments_repository.lines(session, payment_id=payment.id)
-    decision = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings)
-    return bool(decision.allocations)
+    done = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings)
+    return bool(done.decision.allocations)

@@ -78,6 +78,7 @@ async def process_chunk(session: AsyncSession, *, outbox: Outbox, settings: Coll
                                           limit=settings.import_chunk_lines)
     batch.status = "processing"
     await session.flush()
+    booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
     for line in lines:
         try:
             async with session.begin_nested():
@@ -91,9 +92,12 @@ async def process_chunk(session: AsyncSession, *, outbox: Outbox, settings: Coll
                 batch.error_details = [*batch.error_details,
                                        {"line": line.position + 1, "detail": str(exc).splitlines()[0][:300]}]
             continue
-        batch.booked += booked.payment is not None
-        batch.duplicates += booked.payment is None
-        batch.applied += booked.applied
+        booked_n += booked.payment is not None
+        duplicates += booked.payment is None
+        applied += booked.applied
+    batch.booked += booked_n
+    batch.duplicates += duplicates
+    batch.applied += applied
     batch.processed_lines += len(lines)
     if not lines or batch.processed_lines >= batch.total_lines:
         batch.status, batch.completed_at = "completed", datetime.now(UTC)

@@ -90,6 +90,7 @@ class Application(Base):
     """Cash of one payment applied to one invoice, with the rule and confidence that decided it."""
 
     __tablename__ = "applications"
+    __mapper_args__ = {"eager_defaults": True}  # applied_at comes back with the INSERT (RETURNING), not read later
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)

@@ -13,11 +13,8 @@ from o2c_collections.payments.models import Application, Payment, PaymentImport,
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
     """The new payment, or None when its dedupe key (bank reference or line fingerprint) was booked before."""
-    stmt = insert(Payment).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Payment.id)
-    payment_id = (await session.execute(stmt)).scalar_one_or_none()
-    if payment_id is None:
-        return None
-    return await session.get_one(Payment, payment_id)
+    stmt = insert(Payment).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Payment)
+    return (await session.scalars(stmt)).one_or_none()  # the ORM object from RETURNING: no second read
 
 
 async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:

@@ -37,11 +37,10 @@ async def create_payment(data: PaymentCreate, session: SessionDep, outbox: Outbo
                          settings: SettingsDep, idem: IdempotencyDep) -> Response:
     """Book a payment with its remittance lines and run cash application on it (payment.received, then
     payment.applied and/or payment.unapplied). A known `bank_reference` is refused with 409."""
-    payment = await service.create(session, data=data, principal=principal, outbox=outbox, settings=settings)
-    read, version = await service.detail(session, payment_id=payment.id, principal=principal)
+    read, version = await service.create(session, data=data, principal=principal, outbox=outbox, settings=settings)
     return await idem.respond(session, status_code=201, content=read,
-                              headers={"Location": f"/payments/{payment.id}",
-                                       "ETag": make_etag(entity_id=payment.id, version=version)})
+                              headers={"Location": f"/payments/{read.id}",
+                                       "ETag": make_etag(entity_id=read.id, version=version)})
 
 
 @router.get("", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))

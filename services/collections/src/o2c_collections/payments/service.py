@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from o2c_collections.application.engine import Line
 from o2c_collections.application.service import auto_apply
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import Payment, RemittanceLine
+from o2c_collections.payments.models import Application, Payment, RemittanceLine
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import (
     ApplicationRead,
@@ -41,6 +41,8 @@ class DuplicatePayment(Conflict):
 class Booked:
     payment: Payment | None  # None: a duplicate, not booked again
     applied: bool
+    lines: list[RemittanceLine] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
 
 
 def dedupe_key(legal_entity: str, parsed: ParsedPayment) -> str:
@@ -77,12 +79,16 @@ async def book(session: AsyncSession, *, parsed: ParsedPayment, legal_entity: st
         remittance_references=tuple(li.reference for li in lines if li.reference)))
     await record_audit(session, actor=actor, action="payment.received", entity_type="payment", entity_id=payment.id,
                        after={"amount": payment.amount, "currency": payment.currency, "source": source})
-    decision = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings)
-    return Booked(payment, bool(decision.allocations))
+    group_ids = await accounts.group_of(session, customer_id=parsed.customer_id,
+                                        account=account) if parsed.customer_id else []
+    done = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings,
+                            group_ids=group_ids)
+    return Booked(payment, bool(done.decision.allocations), lines, done.applications)
 
 
 async def create(session: AsyncSession, *, data: PaymentCreate, principal: Principal, outbox: Outbox,
-                 settings: CollectionsSettings) -> Payment:
+                 settings: CollectionsSettings) -> tuple[PaymentDetail, int]:
+    """Books and applies the payment; its detail (and version) from what was just written, not read again."""
     parsed = ParsedPayment(bank_reference=data.bank_reference, value_date=data.value_date, currency=data.currency,
                            amount=data.amount, customer_id=data.customer_id, payer_name=data.payer_name,
                            lines=tuple(Line(r.reference, r.amount, r.reason_code) for r in data.remittance))
@@ -91,7 +97,13 @@ async def create(session: AsyncSession, *, data: PaymentCreate, principal: Princ
                         actor=principal.subject, outbox=outbox, settings=settings, key=key)
     if booked.payment is None:
         raise DuplicatePayment(f"a payment with bank reference {data.bank_reference} was already booked")
-    return booked.payment
+    return _detail(booked.payment, booked.lines, booked.applications), booked.payment.version
+
+
+def _detail(payment: Payment, lines: list[RemittanceLine], applications: list[Application]) -> PaymentDetail:
+    return PaymentDetail.model_validate(payment).model_copy(update={
+        "remittance": [RemittanceLineRead.model_validate(li) for li in lines],
+        "applications": [ApplicationRead.model_validate(a) for a in applications]})
 
 
 async def detail(session: AsyncSession, *, payment_id: uuid.UUID, principal: Principal) -> tuple[PaymentDetail, int]:
@@ -101,10 +113,7 @@ async def detail(session: AsyncSession, *, payment_id: uuid.UUID, principal: Pri
     ensure_team_access(principal, owning_team=payment.owning_team)
     lines = await repository.lines(session, payment_id=payment.id)
     applications = await repository.applications(session, payment_id=payment.id)
-    read = PaymentDetail.model_validate(payment).model_copy(update={
-        "remittance": [RemittanceLineRead.model_validate(li) for li in lines],
-        "applications": [ApplicationRead.model_validate(a) for a in applications]})
-    return read, payment.version
+    return _detail(payment, lines, applications), payment.version
 
 
 async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,

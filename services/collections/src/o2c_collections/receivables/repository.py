@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +49,22 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
         return []
     stmt = select(OpenItem).where(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
                                   OpenItem.status == "open")
+    return list((await session.scalars(stmt)).all())
+
+
+async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
+                                numbers: Sequence[str]) -> list[OpenItem]:
+    """In one statement, locked in invoice id order (never a deadlock): the open items of ``customer_ids`` in
+    ``currency``, and the items (open or closed, anyone's) whose upper-cased number is one of ``numbers``."""
+    conditions = []
+    if customer_ids:
+        conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
+                               OpenItem.status == "open"))
+    if numbers:
+        conditions.append(func.upper(OpenItem.invoice_number).in_(numbers))
+    if not conditions:
+        return []
+    stmt = select(OpenItem).where(or_(*conditions)).order_by(OpenItem.invoice_id).with_for_update()
     return list((await session.scalars(stmt)).all())
 
 
