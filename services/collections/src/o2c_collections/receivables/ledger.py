@@ -14,7 +14,8 @@ from o2c_collections.receivables.models import LedgerEntry, OpenItem
 
 async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Decimal, effective_date: date,
                payment_id: uuid.UUID | None = None, application_id: uuid.UUID | None = None,
-               source_event_id: uuid.UUID | None = None, note: str | None = None) -> LedgerEntry:
+               source_event_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None,
+               note: str | None = None) -> LedgerEntry:
     """Adds ``amount`` (negative reduces AR) to the locked ``item`` and keeps the movement forever."""
     item.open_amount += amount
     item.version += 1
@@ -25,6 +26,7 @@ async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Deci
     entry = LedgerEntry(invoice_id=item.invoice_id, kind=kind, amount=amount, effective_date=effective_date,
                         customer_id=item.customer_id, legal_entity=item.legal_entity, currency=item.currency,
                         owning_team=item.owning_team, due_date=item.due_date, payment_id=payment_id,
-                        application_id=application_id, source_event_id=source_event_id, note=note)
+                        application_id=application_id, source_event_id=source_event_id,
+                        credit_note_id=credit_note_id, note=note)
     await repository.add_entry(session, entry)
     return entry

@@ -63,6 +63,9 @@ class LedgerEntry(Base):
         # aging by customer in pages: read in customer order, index only (migration 0008)
         Index("ix_ledger_entries_customer_aging", "customer_id", "currency",
               postgresql_include=["effective_date", "due_date", "amount"]),
+        # a credit note reduces its invoice once, whatever event ids carry it (migration 0009)
+        Index("uq_ledger_entries_credit_note", "credit_note_id", unique=True,
+              postgresql_where=text("credit_note_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
@@ -78,5 +81,6 @@ class LedgerEntry(Base):
     payment_id: Mapped[uuid.UUID | None] = mapped_column()
     application_id: Mapped[uuid.UUID | None] = mapped_column()
     source_event_id: Mapped[uuid.UUID | None] = mapped_column()
+    credit_note_id: Mapped[uuid.UUID | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -76,6 +76,11 @@ async def items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> li
     return list((await session.scalars(stmt)).all())
 
 
+async def credit_note_posted(session: AsyncSession, *, credit_note_id: uuid.UUID) -> bool:
+    stmt = select(LedgerEntry.id).where(LedgerEntry.credit_note_id == credit_note_id).limit(1)
+    return (await session.scalar(stmt)) is not None
+
+
 async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[LedgerEntry]:
     stmt = select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id).order_by(LedgerEntry.id)
     return list((await session.scalars(stmt)).all())

@@ -44,15 +44,18 @@ async def open_receivable(session: AsyncSession, *, fact: InvoiceIssued, event_i
 
 
 async def reduce_by_credit_note(session: AsyncSession, *, fact: CreditNoteIssued, event_id: uuid.UUID) -> bool:
-    """A credit note lowers the invoice's open amount from its issue date (never below zero)."""
+    """A credit note lowers the invoice's open amount from its issue date (never below zero), once: idempotent on the
+    credit note id (a second ``credit_note.issued`` for the note under another event id changes nothing; checked
+    under the invoice's lock, and a unique index on ``ledger_entries.credit_note_id`` backs it)."""
     item = await repository.get(session, invoice_id=fact.invoice_id, for_update=True)
-    if item is None:
+    if item is None or await repository.credit_note_posted(session, credit_note_id=fact.credit_note_id):
         return False
     amount = min(fact.amount, max(item.open_amount, Decimal(0)))
     if amount <= 0:
         return False
     await ledger.post(session, item=item, kind="credit_note", amount=-amount, effective_date=fact.issue_date,
-                      source_event_id=event_id, note=f"credit note {fact.credit_note_number}")
+                      source_event_id=event_id, credit_note_id=fact.credit_note_id,
+                      note=f"credit note {fact.credit_note_number}")
     await record_audit(session, actor=SYSTEM, action="receivable.credited", entity_type="open_item",
                        entity_id=item.invoice_id, after={"credit_note": fact.credit_note_number, "amount": amount})
     return True
