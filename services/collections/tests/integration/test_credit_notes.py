@@ -1,5 +1,5 @@
 """credit_note.issued through its handler: idempotent on the credit note id (a second event for the same note under a
-new event id reduces nothing)."""
+new event id reduces nothing), and the ledger endpoint showing amounts in the currency's minor units."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from o2c_collections.receivables.handlers import on_credit_note_issued_reduce_receivable
 from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import CreditNoteIssued
-from services.collections.tests.conftest import Service
+from services.collections.tests.conftest import COLLECTOR, Service
 
 
 def note(invoice_id: uuid.UUID, credit_note_id: uuid.UUID, amount: str) -> CreditNoteIssued:
@@ -33,4 +33,7 @@ async def test_a_credit_note_reduces_its_invoice_once_whatever_the_event_id(serv
     assert await service.open_amount(invoice) == 70
     await deliver(service, note(invoice, uuid.uuid4(), "20.00"))  # another note still counts
     assert await service.open_amount(invoice) == 50
-    assert await service.scalar("SELECT count(*) FROM ledger_entries WHERE credit_note_id = :c", c=first) == 1
+    ledger = (await service.client.get(f"/receivables/{invoice}/ledger", headers=COLLECTOR)).json()
+    assert [(e["kind"], e["amount"], e["currency"]) for e in ledger] == [
+        ("invoice", "100.00", "USD"), ("credit_note", "-30.00", "USD"), ("credit_note", "-20.00", "USD")]
+    assert ledger[1]["credit_note_id"] == str(first)

@@ -41,12 +41,19 @@ class LedgerEntryRead(BaseModel):
 
     id: int
     kind: str
+    currency: str
     amount: Amount
     effective_date: date
     payment_id: uuid.UUID | None
     application_id: uuid.UUID | None
+    credit_note_id: uuid.UUID | None = None
     note: str | None
     recorded_at: datetime
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> LedgerEntryRead:
+        self.amount = round_money(self.amount, self.currency)
+        return self
 
 
 class Balance(BaseModel):
