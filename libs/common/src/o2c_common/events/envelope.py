@@ -48,6 +48,8 @@ class Event:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not self.extra_headers:
+            return
         clash = sorted(KNOWN_HEADERS & self.extra_headers.keys())
         if clash:
             raise ValueError(f"extra_headers may not override envelope headers: {', '.join(clash)}")
@@ -129,13 +131,14 @@ class Event:
         except ValueError as exc:
             raise EventDecodeError(f"ce_time is not an RFC 3339 timestamp with offset: {exc}") from exc
         try:
-            data = model.model_validate_json(value)
+            data = model.__pydantic_validator__.validate_json(value)  # model_validate_json without its wrapper
         except ValidationError as exc:
             raise EventDecodeError(f"invalid {h['ce_type']} payload: {exc}") from exc
-        subject = h.get("ce_subject") or data.aggregate_id()
-        if subject != data.aggregate_id():
+        aggregate_id = data.aggregate_id()
+        subject = h.get("ce_subject") or aggregate_id
+        if subject != aggregate_id:
             raise EventDecodeError(
-                f"ce_subject {subject!r} is not the payload's {model.aggregate_field} {data.aggregate_id()!r}"
+                f"ce_subject {subject!r} is not the payload's {model.aggregate_field} {aggregate_id!r}"
             )
         return cls(
             id=event_id,
