@@ -109,14 +109,15 @@ async def raw_consume(bootstrap: str, expect: int) -> float:
         await c.stop()
 
 
-async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, float]:
-    """(seconds from start, seconds from the first handled event) for the kpi consumer to handle ``expect``."""
+async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, float, float]:
+    """(seconds from start, seconds from the first handled event, CPU seconds of this process) for the kpi
+    consumer to handle ``expect``."""
     settings = ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi")
     dlq = make_producer(settings)
     await dlq.start()
     consumer = EventConsumer(group_id="kpi", topics=list(TOPICS), handlers=HANDLERS, db=db,
                              bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=settings.consumer_batch_size)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     first: float | None = None
     task = asyncio.create_task(consumer.run())
     try:
@@ -124,12 +125,12 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
             if first is None and consumer.stats.processed:
                 first = time.perf_counter()
             await asyncio.sleep(0.01)
-        done = time.perf_counter()
+        done, cpu = time.perf_counter(), time.process_time() - cpu_started
     finally:
         consumer.stop()
         await task
         await dlq.stop()
-    return done - started, done - (first or started)
+    return done - started, done - (first or started), cpu
 
 
 async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
@@ -142,7 +143,7 @@ async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
     await asyncio.to_thread(upgrade, SERVICE_DIR, url)
     db = Database(url, pool_size=2)
     try:
-        total_s, steady_s = await project(db, bootstrap, len(records))
+        total_s, steady_s, cpu_s = await project(db, bootstrap, len(records))
         async with db.unit_of_work() as s:
             rows = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
                     for t in ("receivable_movements", "kpi_ar_daily", "kpi_daily_counts")}
@@ -151,7 +152,8 @@ async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
     raw_rate, rate, steady = len(records) / raw_s, len(records) / total_s, len(records) / steady_s
     return {"events": len(records), "produce_rate": len(records) / produce_s, "raw_consume_rate": raw_rate,
             "projection_rate": rate, "projection_rate_steady": steady, "ratio": rate / raw_rate,
-            "ratio_steady": steady / raw_rate, "rows": rows}
+            "ratio_steady": steady / raw_rate, "python_cpu_us": cpu_s / len(records) * 1e6,
+            "wall_us": steady_s / len(records) * 1e6, "rows": rows}
 
 
 # --- (b) queries -------------------------------------------------------------------------------------------------
@@ -254,6 +256,8 @@ def main() -> None:
                 print(f"    kpi projection {a['projection_rate']:,.0f} ev/s from start (group join included), "
                       f"{a['projection_rate_steady']:,.0f} ev/s from the first handled event")
                 print(f"    ratio to raw consume: {a['ratio']:.2f} (steady {a['ratio_steady']:.2f}); rows {a['rows']}")
+                print(f"    per event: {a['wall_us']:.0f} us wall (steady), {a['python_cpu_us']:.0f} us CPU of this "
+                      "process (consumer, handlers, drivers); the rest: PostgreSQL, commits, waiting for a CPU")
             if "b" in args.phases:
                 b = asyncio.run(query_phase(infra.infra, args.invoices, args.repeats))
                 print(f"(b) {b['invoices']:,} invoices' history bulk-loaded in {b['load_s']:.0f}s; rows {b['rows']}")

@@ -115,7 +115,7 @@ MILESTONE_COLUMNS = (("invoice_id", "uuid"), ("legal_entity", "text"), ("custome
 
 def write(session: Session, batch: FactBatch) -> None:
     """Write ``batch`` in one statement per table; the AR rollups take each movement exactly once."""
-    invoice_ids = sorted({row["invoice_id"] for row in (*batch.invoices, *batch.movements)})
+    invoice_ids = list({row["invoice_id"] for row in (*batch.invoices, *batch.movements)})  # locked in SQL order
     if invoice_ids:
         # Every statement below reads by key. A fresh or rebuilt read model has stale row estimates, with which the
         # planner read whole tables for each batch (the cost grew with the table); for this transaction it may not.
