@@ -21,13 +21,18 @@ async def add(session: AsyncSession, account: Account) -> Account:
 
 async def group_members(session: AsyncSession, *, customer_id: str) -> list[str]:
     """The other customers of ``customer_id``'s group: its parent, its children and its siblings."""
-    return await group_of(session, customer_id=customer_id, account=await get(session, customer_id=customer_id))
+    return (await with_group(session, customer_id=customer_id))[1]
 
 
-async def group_of(session: AsyncSession, *, customer_id: str, account: Account | None) -> list[str]:
-    """:func:`group_members` with the customer's account (or None: it has none) already read."""
+async def with_group(session: AsyncSession, *, customer_id: str) -> tuple[Account | None, list[str]]:
+    """The customer's account (None: it has none) and :func:`group_members`, in one statement: the accounts that
+    are the customer, its children, its parent or the parent's children; the group is picked from them here."""
+    parent = select(Account.parent_customer_id).where(Account.customer_id == customer_id).scalar_subquery()
+    stmt = select(Account).where(or_(Account.customer_id == customer_id, Account.parent_customer_id == customer_id,
+                                     Account.customer_id == parent, Account.parent_customer_id == parent))
+    rows = (await session.scalars(stmt)).all()
+    account = next((a for a in rows if a.customer_id == customer_id), None)
     root = account.parent_customer_id if account and account.parent_customer_id else customer_id
-    stmt = select(Account.customer_id).where(or_(Account.customer_id == root, Account.parent_customer_id == root))
-    members = set((await session.scalars(stmt)).all()) | {root}
+    members = {a.customer_id for a in rows if root in (a.customer_id, a.parent_customer_id)} | {root}
     members.discard(customer_id)
-    return sorted(members)
+    return account, sorted(members)

@@ -63,7 +63,7 @@ def _as_item(item: OpenItem) -> engine.Item:
 async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[RemittanceLine], outbox: Outbox,
                      settings: CollectionsSettings, group_ids: list[str] | None = None) -> AutoApplied:
     """Decides and books what the engine can prove; the rest stays unapplied with candidates. ``group_ids``: the
-    payer's group (:func:`accounts.group_of`) when the caller has read its account already."""
+    payer's group (:func:`accounts.with_group`) when the caller has read it with the account already."""
     cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
                        tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
     if group_ids is None:

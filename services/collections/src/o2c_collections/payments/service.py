@@ -58,7 +58,8 @@ def dedupe_key(legal_entity: str, parsed: ParsedPayment) -> str:
 async def book(session: AsyncSession, *, parsed: ParsedPayment, legal_entity: str, source: str,
                import_id: uuid.UUID | None, actor: str, outbox: Outbox, settings: CollectionsSettings,
                key: str | None = None) -> Booked:
-    account = await accounts.get(session, customer_id=parsed.customer_id) if parsed.customer_id else None
+    account, group_ids = (await accounts.with_group(session, customer_id=parsed.customer_id) if parsed.customer_id
+                          else (None, []))
     payment = await repository.insert_payment(session, {
         "id": uuid.uuid4(), "dedupe_key": key or dedupe_key(legal_entity, parsed), "legal_entity": legal_entity,
         "customer_id": parsed.customer_id, "payer_name": parsed.payer_name,
@@ -79,8 +80,6 @@ async def book(session: AsyncSession, *, parsed: ParsedPayment, legal_entity: st
         remittance_references=tuple(li.reference for li in lines if li.reference)))
     await record_audit(session, actor=actor, action="payment.received", entity_type="payment", entity_id=payment.id,
                        after={"amount": payment.amount, "currency": payment.currency, "source": source})
-    group_ids = await accounts.group_of(session, customer_id=parsed.customer_id,
-                                        account=account) if parsed.customer_id else []
     done = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings,
                             group_ids=group_ids)
     return Booked(payment, bool(done.decision.allocations), lines, done.applications)
