@@ -58,7 +58,8 @@ class Service(ServiceHarness):
 
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> EscalationSettings:
-    values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test", **overrides}
+    values: dict[str, Any] = {"run_workers": False, "log_json": False, "environment": "test",
+                              "webhook_allow_private_targets": True, **overrides}  # receivers listen on 127.0.0.1
     return EscalationSettings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, **values)
 
 

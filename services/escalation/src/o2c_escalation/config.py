@@ -27,3 +27,5 @@ class EscalationSettings(ServiceSettings):
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_backoff_base_s: float = Field(default=30.0, ge=0)
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
+    # SSRF guard: webhooks go to public addresses only unless this is on (local receivers in development).
+    webhook_allow_private_targets: bool = False

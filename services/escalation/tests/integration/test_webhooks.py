@@ -130,3 +130,31 @@ async def test_webhook_api_needs_the_integration_role_and_valid_input(service: S
         problem(await service.client.post("/webhooks/subscriptions", json=body, headers=INTEGRATION), 422)
     problem(await service.client.post("/webhooks/deliveries/not-a-uuid/replay", headers=INTEGRATION), 422)
     assert await service.scalar("SELECT count(*) FROM webhook_subscriptions") == 0
+
+
+async def test_subscriptions_to_non_public_addresses_are_refused_unless_allowed(service: Service) -> None:
+    service.app.state.settings = service.settings.model_copy(update={"webhook_allow_private_targets": False})
+    try:
+        for url in ("http://127.0.0.1:9/hook", "http://localhost/hook", "http://169.254.169.254/latest/meta-data",
+                    "http://10.0.0.5/hook", "http://[::1]/hook", "https://api.localhost/hook"):
+            body = {"name": "x", "url": url, "event_types": ["escalation.opened"]}
+            found = problem(await service.client.post("/webhooks/subscriptions", json=body, headers=INTEGRATION), 422)
+            assert found["type"].endswith("webhook-target-not-allowed"), found
+        assert await service.scalar("SELECT count(*) FROM webhook_subscriptions") == 0
+        public = {"name": "x", "url": "https://93.184.215.14/hook", "event_types": ["escalation.opened"]}
+        created = await service.client.post("/webhooks/subscriptions", json=public, headers=INTEGRATION)
+        assert created.status_code == 201, created.text
+    finally:
+        service.app.state.settings = service.settings
+
+
+async def test_a_delivery_to_a_private_address_is_not_sent_when_private_targets_are_not_allowed(
+        service: Service, receiver: Receiver) -> None:
+    await subscribe(service, receiver.url, "escalation.opened")  # subscribed while allowed
+    await service.open_case(REQUESTER, owning_team="vendor-a")
+    assert await deliver(service, webhook_allow_private_targets=False) == 1
+    assert receiver.received == []
+    error = await service.scalar("SELECT last_error FROM webhook_deliveries")
+    assert error.startswith("target not allowed: 127.0.0.1 is not a public address"), error
+    assert await deliver(service) == 1  # allowed again: the retry goes out
+    assert len(receiver.received) == 1

@@ -9,6 +9,7 @@ from o2c_common.auth import Principal, require_roles
 from o2c_common.errors import problem_responses
 from o2c_common.http import IdempotencyDep, Page, PageParams
 from o2c_common.uow import SessionDep
+from o2c_escalation.deps import SettingsDep
 from o2c_escalation.webhooks import service
 from o2c_escalation.webhooks.schemas import (
     DeliveryDetail,
@@ -28,9 +29,11 @@ Integrator = Annotated[Principal, Depends(require_roles("integration", "service_
 @router.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated,
              responses=problem_responses(401, 403, 409, 422))
 async def create_subscription(data: SubscriptionCreate, session: SessionDep, principal: Integrator,
-                              idem: IdempotencyDep) -> Response:
-    """Subscribe a URL to event types; the response carries the signing secret (shown only once)."""
-    subscription = await service.create_subscription(session, data=data, actor=principal)
+                              idem: IdempotencyDep, settings: SettingsDep) -> Response:
+    """Subscribe a URL to event types; the response carries the signing secret (shown only once). The URL must
+    point at a public address unless `webhook_allow_private_targets` is on."""
+    subscription = await service.create_subscription(session, data=data, actor=principal,
+                                                     allow_private_targets=settings.webhook_allow_private_targets)
     return await idem.respond(session, status_code=201, content=SubscriptionCreated.model_validate(subscription),
                               headers={"Location": f"/webhooks/subscriptions/{subscription.id}"})
 

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.audit import record_audit
 from o2c_common.auth import Principal
 from o2c_common.db import Database
-from o2c_common.errors import Conflict, NotFound
+from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
 from o2c_common.http import Page, PageRequest, build_page, keyset_select
 from o2c_common.outbox import Outbox
 from o2c_escalation.config import EscalationSettings
-from o2c_escalation.webhooks import repository
+from o2c_escalation.webhooks import repository, targets
 from o2c_escalation.webhooks.models import Attempt, Delivery, Subscription
 from o2c_escalation.webhooks.schemas import (
     AttemptRead,
@@ -63,8 +63,12 @@ def structured_body(event: Event) -> str:
     return json.dumps(envelope, separators=(",", ":"))
 
 
-async def create_subscription(session: AsyncSession, *, data: SubscriptionCreate,
-                              actor: Principal) -> Subscription:
+async def create_subscription(session: AsyncSession, *, data: SubscriptionCreate, actor: Principal,
+                              allow_private_targets: bool) -> Subscription:
+    refusal = None if allow_private_targets else targets.literal_refusal(str(data.url))
+    if refusal is not None:
+        raise UnprocessableEntity(f"webhooks go to public addresses only: {refusal}",
+                                  type="webhook-target-not-allowed", title="Webhook target not allowed")
     subscription = Subscription(id=uuid.uuid4(), name=data.name, url=str(data.url), secret=secrets.token_urlsafe(32),
                                 event_types=sorted(set(data.event_types)), active=True, created_by=actor.subject)
     await repository.add(session, subscription)
@@ -160,11 +164,15 @@ async def _post(client: httpx.AsyncClient, delivery: Delivery, subscription: Sub
     status_code: int | None = None
     error: str | None = None
     try:
+        if not settings.webhook_allow_private_targets:
+            await targets.check(subscription.url)
         response = await client.post(subscription.url, content=body, headers=headers,
                                      timeout=settings.webhook_timeout_s)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}: {response.text[:200]}"
+    except targets.TargetNotAllowed as exc:
+        error = f"target not allowed: {exc}"[:500]
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     return Attempt(delivery_id=delivery.id, attempted_at=datetime.now(UTC), status_code=status_code, error=error,
