@@ -17,7 +17,23 @@ PLACEHOLDER_SECRETS = frozenset(
 DEV_JWT_SECRET = "o2c-local-dev-secret-change-me-32b"  # noqa: S105 - refused in prod by the validator below
 
 
-class ServiceSettings(BaseSettings):
+class SharedPrefixSettings(BaseSettings):
+    """Settings read from the class's own prefix first, then from the shared ``O2C_`` prefix."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared_env = EnvSettingsSource(settings_cls, env_prefix="O2C_", env_nested_delimiter="__")
+        return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
+
+
+class ServiceSettings(SharedPrefixSettings):
     model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
 
     service_name: str = "o2c"
@@ -70,18 +86,6 @@ class ServiceSettings(BaseSettings):
                 )
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        shared_env = EnvSettingsSource(settings_cls, env_prefix="O2C_", env_nested_delimiter="__")
-        return (init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings)
-
 
 def settings_env_prefix(settings_cls: type[ServiceSettings]) -> str:
     prefix: Any = settings_cls.model_config.get("env_prefix", "")
@@ -92,20 +96,8 @@ def database_url_of(settings_cls: type[ServiceSettings]) -> str:
     """The service's database URL read from the same sources as its settings, without building the rest: a
     migration job needs no JWT secret, and the prod check on it must not stop the migration."""
 
-    class DatabaseUrlOnly(BaseSettings):
+    class DatabaseUrlOnly(SharedPrefixSettings):
         model_config = SettingsConfigDict(env_prefix=settings_env_prefix(settings_cls), extra="ignore")
         database_url: str = settings_cls.model_fields["database_url"].default
-
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return ServiceSettings.settings_customise_sources(
-                settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings)
 
     return DatabaseUrlOnly().database_url

@@ -3,6 +3,7 @@ of this service is read), so SLA evaluation does not depend on the KPI read mode
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -96,31 +97,37 @@ class SlaHandlers:
     async def on_dispute_opened_arm_resolution_timer(self, session: AsyncSession, event: Event) -> None:
         fact = event.data
         assert isinstance(fact, DisputeOpened)
-        await timers.arm(session, outbox=self.outbox, metric="dispute_resolution_time", subject_type="dispute",
-                         subject_id=str(fact.dispute_id), subject_key=f"dispute:{fact.dispute_id}",
-                         opened_at=fact.opened_at, scopes=_scopes(fact), holidays=self.holidays)
+        await self._resolution_timer(session, kind="dispute", item_id=fact.dispute_id, at=fact.opened_at, fact=fact,
+                                     opens=True)
 
     async def on_dispute_resolved_stop_resolution_timer(self, session: AsyncSession, event: Event) -> None:
         fact = event.data
         assert isinstance(fact, DisputeResolved)
-        await timers.close(session, outbox=self.outbox, metric="dispute_resolution_time", subject_type="dispute",
-                           subject_id=str(fact.dispute_id), subject_key=f"dispute:{fact.dispute_id}",
-                           closed_at=fact.resolved_at, scopes=_scopes(fact), holidays=self.holidays)
+        await self._resolution_timer(session, kind="dispute", item_id=fact.dispute_id, at=fact.resolved_at,
+                                     fact=fact, opens=False)
 
     async def on_deduction_opened_arm_resolution_timer(self, session: AsyncSession, event: Event) -> None:
         fact = event.data
         assert isinstance(fact, DeductionOpened)
-        await timers.arm(session, outbox=self.outbox, metric="deduction_resolution_time", subject_type="deduction",
-                         subject_id=str(fact.deduction_id), subject_key=f"deduction:{fact.deduction_id}",
-                         opened_at=fact.opened_at, scopes=_scopes(fact), holidays=self.holidays)
+        await self._resolution_timer(session, kind="deduction", item_id=fact.deduction_id, at=fact.opened_at,
+                                     fact=fact, opens=True)
 
     async def on_deduction_resolved_stop_resolution_timer(self, session: AsyncSession, event: Event) -> None:
         fact = event.data
         assert isinstance(fact, DeductionResolved)
-        await timers.close(session, outbox=self.outbox, metric="deduction_resolution_time",
-                           subject_type="deduction", subject_id=str(fact.deduction_id),
-                           subject_key=f"deduction:{fact.deduction_id}", closed_at=fact.resolved_at,
-                           scopes=_scopes(fact), holidays=self.holidays)
+        await self._resolution_timer(session, kind="deduction", item_id=fact.deduction_id, at=fact.resolved_at,
+                                     fact=fact, opens=False)
+
+    async def _resolution_timer(self, session: AsyncSession, *, kind: str, item_id: uuid.UUID, at: datetime,
+                                fact: object, opens: bool) -> None:
+        """A dispute's or deduction's resolution-time timer: armed when it opens, stopped when it is resolved."""
+        metric, subject_id, subject_key = f"{kind}_resolution_time", str(item_id), f"{kind}:{item_id}"
+        if opens:
+            await timers.arm(session, outbox=self.outbox, metric=metric, subject_type=kind, subject_id=subject_id,
+                             subject_key=subject_key, opened_at=at, scopes=_scopes(fact), holidays=self.holidays)
+        else:
+            await timers.close(session, outbox=self.outbox, metric=metric, subject_type=kind, subject_id=subject_id,
+                               subject_key=subject_key, closed_at=at, scopes=_scopes(fact), holidays=self.holidays)
 
     async def on_escalation_acknowledged_count_within_sla(self, session: AsyncSession, event: Event) -> None:
         fact = event.data
