@@ -1,9 +1,11 @@
 from decimal import Decimal
+from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
+from o2c_invoicing.channels.legal_entities import DEMO_LEGAL_ENTITIES, LegalEntity
 
 DEV_CALLBACK_SECRET = "o2c-local-portal-callback-secret"  # noqa: S105 - dev default, the simulator shares it
 
@@ -35,3 +37,9 @@ class InvoicingSettings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     email_from: str = "billing@o2c.example"
+    # The sellers on e-invoices, by legal-entity code (JSON in INVOICING_LEGAL_ENTITIES); demo entities by default.
+    legal_entities: dict[str, LegalEntity] = Field(default_factory=lambda: dict(DEMO_LEGAL_ENTITIES))
+    # Where the UBL 2.1 XSD and the cXML DTD are read from (the shared conformance folder; see the README).
+    conformance_dir: Path | None = None
+    # Check every generated document with the standards' validators before it is sent.
+    validate_documents: bool = True

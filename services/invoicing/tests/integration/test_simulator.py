@@ -4,7 +4,6 @@ random rate, status polls, and signed callbacks through approved → scheduled f
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -86,8 +85,11 @@ async def test_rejections_with_realistic_codes_without_callbacks() -> None:
         assert await outcome(cxml_invoice(invoice(po_number="PO-9"), profile())) == "PO-INVALID"
         assert await outcome(cxml_invoice(invoice(po_number="PO-77"), profile())) == "PRICE-MISMATCH"
         assert await outcome(ubl_invoice(invoice(), profile(peppol_participant_id="0088:1"))) == "SHIPTO-UNKNOWN"
-        wrong_tax = invoice(tax_amount=Decimal("12.00"))
-        assert await outcome(ubl_invoice(wrong_tax, profile())) == "TAX-INVALID"
+        good = ubl_invoice(invoice(), profile())
+        tax = b'<cbc:TaxAmount currencyID="USD">'
+        wrong_tax = good.replace(tax + b"10.00<", tax + b"12.00<", 1)
+        assert wrong_tax != good
+        assert await outcome(wrong_tax) == "TAX-INVALID"
         assert await outcome(ubl_invoice(invoice(), profile())) is None
         assert await outcome(cxml_invoice(invoice(), profile())) == "DUP-INVOICE"  # same number accepted already
 

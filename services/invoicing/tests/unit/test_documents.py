@@ -47,14 +47,14 @@ def test_ubl_document_has_the_peppol_bis_structure_and_consistent_totals() -> No
     assert root.findtext(f"{{{CBC}}}InvoiceTypeCode") == "380"
 
 
-def test_ubl_check_catches_missing_elements_wrong_order_and_bad_totals() -> None:
+def test_ubl_check_runs_the_real_validators_on_missing_elements_and_bad_totals() -> None:
     good = ubl_invoice(invoice(), profile()).decode()
     assert any("IssueDate" in p for p in check_ubl(good.replace("<cbc:IssueDate>2026-11-02</cbc:IssueDate>", "")
                                                    .encode()))
     broken_total = good.replace('<cbc:TaxInclusiveAmount currencyID="USD">130.01',
                                 '<cbc:TaxInclusiveAmount currencyID="USD">131.01')
     assert any("BR-CO-15" in p for p in check_ubl(broken_total.encode()))
-    assert check_ubl(b"<Invoice><unclosed></Invoice>")[0].startswith("not well-formed")
+    assert check_ubl(b"<Invoice><unclosed></Invoice>")[0].startswith("xml: not well-formed")
 
 
 def test_cxml_invoice_detail_request_has_the_required_structure() -> None:
@@ -66,7 +66,7 @@ def test_cxml_invoice_detail_request_has_the_required_structure() -> None:
     assert root.findtext("Request/InvoiceDetailRequest/InvoiceDetailSummary/GrossAmount/Money") == "130.01"
     assert len(root.findall("Request/InvoiceDetailRequest/InvoiceDetailOrder/InvoiceDetailItem")) == 2
     stripped = document.replace(b"<InvoiceDetailSummary>", b"<Other>").replace(b"</InvoiceDetailSummary>", b"</Other>")
-    assert any("InvoiceDetailSummary" in p for p in check_cxml(stripped))
+    assert any("Other" in p for p in check_cxml(stripped))
 
 
 def test_validation_returns_every_violation_at_once() -> None:

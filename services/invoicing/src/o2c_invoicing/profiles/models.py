@@ -28,6 +28,10 @@ class BillingProfile(Base):
     peppol_participant_id: Mapped[str | None] = mapped_column(String(128))
     email: Mapped[str | None] = mapped_column(String(254))
     tax_id: Mapped[str | None] = mapped_column(String(64))
+    # The buyer on e-invoices: postal address (EN16931 BG-8) and VAT treatment / registration (see
+    # profiles.schemas.EInvoicing); both optional.
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    e_invoicing: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.contracts.invoicing import Channel
 from o2c_common.events.types import Currency
+from o2c_invoicing.channels.legal_entities import PostalAddress
 
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -25,6 +26,29 @@ class PortalRules(BaseModel):
     invoice_number_pattern: str | None = Field(default=None, max_length=200)
     allowed_currencies: list[Currency] | None = None
     service_period_required: bool = False
+
+
+class EInvoicing(BaseModel):
+    """How the customer appears on e-invoices beyond name and tax id: its VAT treatment for zero-rated lines
+    (UNTDID 5305 category: Z zero rated, E exempt, AE reverse charge, K intra-community, G export, O not
+    subject to VAT) with the exemption reason EN16931 requires for E/AE/K/G/O (text and/or a VATEX code;
+    AE/K/G/O default to VATEX-EU-AE/-IC/-G/-O), its legal registration, and whether e-mailed invoices
+    carry the UBL besides the PDF."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tax_category: Literal["Z", "E", "AE", "K", "G", "O"] = "Z"
+    exemption_reason: str | None = Field(default=None, max_length=300)
+    exemption_reason_code: str | None = Field(default=None, max_length=30, pattern=r"^VATEX-[A-Z0-9-]+$")
+    company_id: str | None = Field(default=None, max_length=64, description="Buyer legal registration (BT-47).")
+    company_id_scheme: str | None = Field(default=None, pattern=r"^\d{4}$", description="ISO 6523 ICD of it.")
+    attach_ubl: bool = Field(default=False, description="E-mail channel: attach the UBL XML besides the PDF.")
+
+    @model_validator(mode="after")
+    def _reason(self) -> EInvoicing:
+        if self.tax_category == "E" and not (self.exemption_reason or self.exemption_reason_code):
+            raise ValueError("tax category E (exempt) needs exemption_reason or exemption_reason_code")
+        return self
 
 
 class Contact(BaseModel):
@@ -54,6 +78,8 @@ class ProfileWrite(BaseModel):
     peppol_participant_id: str | None = Field(default=None, max_length=128, pattern=r"^\d{4}:[A-Za-z0-9._-]+$")
     email: Email | None = None
     tax_id: str | None = Field(default=None, max_length=64)
+    address: PostalAddress | None = Field(default=None, description="Billing address (e-invoices' buyer).")
+    e_invoicing: EInvoicing | None = None
     rules: PortalRules = PortalRules()
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
     owning_team: str | None = Field(default=None, max_length=64)

@@ -89,11 +89,13 @@ def _cxml(root: ET.Element) -> Document:
     bill_to = header.find("InvoicePartner/Contact[@role='billTo']")
     lines = []
     for item in root.iterfind("Request/InvoiceDetailRequest/InvoiceDetailOrder/InvoiceDetailItem"):
-        rate_text = item.findtext("Tax/Description") or ""
-        match = re.match(r"([\d.]+)%", rate_text)
+        detail = item.find("Tax/TaxDetail")
+        percent = detail.get("percentageRate") if detail is not None else None
+        match = re.match(r"([\d.]+)%", item.findtext("Tax/Description") or "")
+        rate = _dec(percent) / 100 if percent else (Decimal(match.group(1)) / 100 if match else None)
         lines.append(Line(quantity=_dec(item.get("quantity")), unit_price=_dec(item.findtext("UnitPrice/Money")),
                           net=_dec(item.findtext("SubtotalAmount/Money")), tax=_dec(item.findtext("Tax/Money")),
-                          rate=Decimal(match.group(1)) / 100 if match else None))
+                          rate=rate))
     tax_total = _dec(root.findtext("Request/InvoiceDetailRequest/InvoiceDetailSummary/Tax/Money"))
     return Document(format="cxml", number=str(header.get("invoiceID")),
                     po_number=(order.get("orderID") or None) if order is not None else None,
