@@ -52,6 +52,20 @@ async def test_submit_is_refused_with_every_violation_and_writes_nothing(service
     assert await service.counts() == before and await status(service, invoice["id"]) == "issued"
 
 
+async def test_a_document_the_standards_would_reject_is_never_sent(service: Service) -> None:
+    """Reverse charge (AE) needs the buyer's VAT id: the UBL cannot conform, so nothing goes out (422 naming
+    the field) and nothing is written."""
+    await put_profile(service, channel="peppol", tax_id=None, peppol_participant_id="0088:5790000435968",
+                      e_invoicing={"tax_category": "AE"})
+    invoice = await service.issued(lines=[{"description": "Installation", "quantity": "1", "unit_price": "100",
+                                           "tax_rate": "0"}])
+    before = await service.counts()
+    body = problem(await service.act(invoice["id"], "submit", PREPARER), 422)
+    assert [(v["rule"], v["pointer"]) for v in body["violations"]] == [("einvoice_data",
+                                                                        "#/billing_profile/tax_id")]
+    assert await service.counts() == before and await status(service, invoice["id"]) == "issued"
+
+
 async def test_cxml_over_http_to_the_portal_and_a_dead_portal_writes_nothing(service: Service) -> None:
     async with serving(simulator(review_delay_s=3600)) as portal:
         await put_profile(service, portal_url="http://127.0.0.1:9")  # nothing listens there

@@ -13,6 +13,8 @@ only; Schematron warnings are left out unless asked for); an empty list means th
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import re
 import threading
 from dataclasses import dataclass
@@ -201,3 +203,20 @@ def validate_cxml(document: bytes, *, conformance_dir: Path | None = None,
         if not dtd.validate(root):
             problems += [Problem("dtd", error.message, location=f"line {error.line}") for error in dtd.error_log]
     return problems
+
+
+# --- off the event loop -----------------------------------------------------------------------------------
+
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+async def validate_async(document_format: str, document: bytes, *,
+                         conformance_dir: Path | None = None) -> list[Problem]:
+    """``validate_ubl`` / ``validate_cxml`` in one dedicated worker thread (Saxon and the cached schemas
+    stay on one thread; the event loop is never blocked by a validation)."""
+    global _executor
+    if _executor is None:
+        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="einvoice-validate")
+    check = validate_cxml if document_format == "cxml" else validate_ubl
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, lambda: check(document, conformance_dir=conformance_dir))

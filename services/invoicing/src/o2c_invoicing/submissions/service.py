@@ -19,8 +19,8 @@ from o2c_common.audit import record_audit
 from o2c_common.auth import Principal
 from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSubmitted
 from o2c_common.outbox import Outbox
+from o2c_invoicing.channels import outgoing
 from o2c_invoicing.channels.delivery import post_document, send_email
-from o2c_invoicing.channels.documents import cxml_invoice, ubl_invoice
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.deps import Precondition
 from o2c_invoicing.invoices.errors import PortalRulesViolated
@@ -31,14 +31,6 @@ from o2c_invoicing.profiles.models import BillingProfile
 from o2c_invoicing.submissions import repository
 from o2c_invoicing.submissions.models import Submission
 from o2c_invoicing.submissions.validation import violations
-
-CXML_CHANNELS = frozenset({"coupa", "ariba", "tungsten", "other"})
-
-
-def document_for(invoice: Invoice, profile: BillingProfile) -> tuple[str, bytes]:
-    if profile.channel in CXML_CHANNELS:
-        return "cxml", cxml_invoice(invoice, profile)
-    return "ubl", ubl_invoice(invoice, profile)
 
 
 async def _validated_profile(session: AsyncSession, invoice: Invoice) -> BillingProfile:
@@ -53,7 +45,7 @@ async def _validated_profile(session: AsyncSession, invoice: Invoice) -> Billing
 async def _deliver(invoice: Invoice, profile: BillingProfile, *, settings: InvoicingSettings,
                    client: httpx.AsyncClient) -> tuple[str, str | None]:
     """(document format, portal reference) once the channel took the document."""
-    document_format, document = document_for(invoice, profile)
+    document_format, document = await outgoing.prepared(invoice, profile, settings)
     if profile.channel == "email":
         assert profile.email is not None and invoice.number is not None
         reference = await send_email(
