@@ -68,7 +68,8 @@ async def _statuses(received: list[dict[str, Any]], reference: str, n: int) -> b
 
 
 async def test_rejections_with_realistic_codes_without_callbacks() -> None:
-    settings = {"closed_pos": ["PO-9"], "po_prices": {"PO-77": "10.00"}, "known_ship_to": ["5790000435968", "CUST-1"]}
+    settings = {"closed_pos": ["PO-9"], "po_prices": {"PO-77": "10.00"}, "known_ship_to": ["5790000435968", "CUST-1"],
+                "validate_documents": False}  # the decider's own rules, on documents a validating intake refuses
     async with serving(sim(None, **settings)) as portal, httpx.AsyncClient() as client:
         async def outcome(document: bytes) -> str | None:
             reference = (await client.post(f"{portal}/invoices", content=document)).json()["reference"]
@@ -92,6 +93,19 @@ async def test_rejections_with_realistic_codes_without_callbacks() -> None:
         assert await outcome(wrong_tax) == "TAX-INVALID"
         assert await outcome(ubl_invoice(invoice(), profile())) is None
         assert await outcome(cxml_invoice(invoice(), profile())) == "DUP-INVOICE"  # same number accepted already
+
+
+async def test_intake_runs_the_standards_validators() -> None:
+    """A portal that validates (the default) refuses what the XSD/Schematron/DTD reject: FORMAT-INVALID."""
+    async with serving(sim(None)) as portal, httpx.AsyncClient() as client:
+        bad_endpoint = ubl_invoice(invoice(), profile(peppol_participant_id="0088:1"))  # GLN check digit
+        answer = await client.post(f"{portal}/invoices", content=bad_endpoint)
+        assert answer.status_code == 422 and answer.json()["reason_code"] == "FORMAT-INVALID"
+        assert "PEPPOL-COMMON-R040" in answer.json()["reason_text"]
+        broken = cxml_invoice(invoice(), profile()).replace(b"<DocumentReference", b"<DocRef")
+        answer = await client.post(f"{portal}/invoices", content=broken)
+        assert answer.status_code == 422 and "DocRef" in answer.json()["reason_text"]
+        assert (await client.post(f"{portal}/invoices", content=ubl_invoice(invoice(), profile()))).status_code == 202
 
 
 def test_random_rejection_rate_is_seeded_and_realistic() -> None:

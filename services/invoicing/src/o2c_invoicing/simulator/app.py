@@ -1,7 +1,9 @@
-"""A customer's AP portal, simulated: accepts cXML InvoiceDetailRequest and UBL documents, answers with a
-reference and AB (received), then decides (approve, or reject with a realistic reason code), and moves
-accepted invoices to scheduled for payment (PD) and paid (PAID) — each step after its delay, reported by an
-HMAC-signed callback (retried until acknowledged) and visible to status polls.
+"""A customer's AP portal, simulated: accepts cXML InvoiceDetailRequest and UBL documents (checked at intake
+by the standards' validators), answers with a reference and AB (received), then decides (approve, or reject
+with a realistic reason code), and moves accepted invoices to scheduled for payment (PD) and paid (PAID) —
+each step after its delay, reported by an HMAC-signed callback (retried until acknowledged) and visible to
+status polls. The callback is JSON, or with ``PORTAL_SIM_MESSAGES_URL`` the real message: a Peppol Invoice
+Response (UBL documents) or a cXML StatusUpdateRequest (cXML documents).
 
 Run it: ``uvicorn --factory o2c_invoicing.simulator.app:create_app --port 8010`` (settings from
 ``PORTAL_SIM_*`` environment variables)."""
@@ -26,8 +28,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from o2c_invoicing.channels.validators import validate_cxml, validate_ubl
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
-from o2c_invoicing.simulator.portal import TEXTS, Decider, PortalRules, UnreadableDocument, parse
+from o2c_invoicing.simulator.messages import standard_message
+from o2c_invoicing.simulator.portal import TEXTS, Decider, Parties, PortalRules, UnreadableDocument, parse
 from o2c_invoicing.submissions.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,12 @@ class SimulatorSettings(BaseSettings):
     rejection_rate: float = 0.0
     seed: int = 0
     callback_attempts: int = 50
+    # Standard status messages instead of the JSON callbacks: a Peppol Invoice Response for UBL documents, a
+    # cXML StatusUpdateRequest for cXML ones, POSTed (signed) to this URL (the service's /portal/messages).
+    messages_url: str | None = None
+    # Intake check with the standards' validators (XSD + Schematron, DTD): a failing document is refused
+    # with FORMAT-INVALID, as a Peppol access point or a cXML network would.
+    validate_documents: bool = True
 
 
 @dataclass
@@ -61,6 +71,7 @@ class PortalDocument:
     reason_code: str | None = None
     payment_date: date | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    parties: Parties | None = None
 
     def view(self) -> dict[str, Any]:
         return {"reference": self.reference, "invoice_number": self.number, "format": self.format,
@@ -94,8 +105,12 @@ class Portal:
 
     def receive(self, body: bytes) -> PortalDocument:
         doc = parse(body)
+        if self.settings.validate_documents:
+            problems = validate_cxml(body) if doc.format == "cxml" else validate_ubl(body)
+            if problems:
+                raise UnreadableDocument("; ".join(str(problem) for problem in problems[:10]))
         stored = PortalDocument(reference=f"SIM-{uuid.uuid4().hex[:12].upper()}", number=doc.number,
-                                format=doc.format)
+                                format=doc.format, parties=doc.parties)
         self._record(stored, "AB")
         self.documents[stored.reference] = stored
         outcome = self.decider.decide(doc)
@@ -129,23 +144,35 @@ class Portal:
             await self._callback(doc, self._record(doc, "PAID"))
 
     async def _callback(self, doc: PortalDocument, entry: dict[str, Any]) -> None:
-        """POST the signed status; retried with backoff until a 2xx (or 4xx other than 404/409/425/429)."""
-        if not self.settings.callback_url or self._client is None:
+        """POST the signed status; retried with backoff until a 2xx (or 4xx other than 404/409/425/429).
+        With ``messages_url`` the status goes there as the standard message of the document's format (the
+        service maps it back); without it, as the JSON callback to ``callback_url``."""
+        url = self.settings.messages_url or self.settings.callback_url
+        if not url or self._client is None:
             return
         payload = {"event_id": str(uuid.uuid4()), "reference": doc.reference, "invoice_number": doc.number,
                    **entry}
-        body = json.dumps(payload).encode()
+        content_type = "application/json"
+        if self.settings.messages_url:
+            message = standard_message(doc.format, number=doc.number, status=entry["status"],
+                                       reason_code=entry.get("reason_code"), parties=doc.parties)
+            if message is None:
+                return  # the standard has no message for this step (Peppol: nothing after PD)
+            body, content_type = message, "application/xml"
+        else:
+            body = json.dumps(payload).encode()
         delay = 0.05
         for _ in range(self.settings.callback_attempts):
             headers = signed_headers(self.settings.callback_secret, timestamp=int(time.time()), body=body)
+            headers["Content-Type"] = content_type
             try:
-                response = await self._client.post(self.settings.callback_url, content=body, headers=headers)
+                response = await self._client.post(url, content=body, headers=headers)
                 if response.is_success or (response.is_client_error
                                            and response.status_code not in (404, 409, 425, 429)):
                     self.callbacks_sent.append({**payload, "response": response.status_code})
                     return
             except httpx.HTTPError:
-                log.info("callback to %s failed, retrying", self.settings.callback_url)
+                log.info("callback to %s failed, retrying", url)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
         log.warning("callback %s for %s given up", entry["status"], doc.reference)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from o2c_invoicing.channels.documents import CAC, CBC, UBL_NS
+from o2c_invoicing.channels.ubl import CREDIT_NOTE_NS
 
 RANDOM_CODES = ("PRICE-MISMATCH", "PO-INVALID", "TAX-INVALID", "SHIPTO-UNKNOWN", "TECH-ERROR")
 TEXTS = {
@@ -34,6 +35,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Parties:
+    """Who the document is from and to, for the status messages' addressing: (EAS scheme, endpoint,
+    name) for UBL, network identities for cXML."""
+
+    seller: tuple[str, str, str]
+    buyer: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
 class Document:
     format: str
     number: str
@@ -41,6 +51,7 @@ class Document:
     ship_to: str | None
     lines: tuple[Line, ...]
     tax_total: Decimal
+    parties: Parties | None = None
 
 
 @dataclass
@@ -76,7 +87,7 @@ def parse(body: bytes) -> Document:
         raise UnreadableDocument(str(exc)) from exc
     if root.tag == "cXML":
         return _cxml(root)
-    if root.tag == f"{{{UBL_NS}}}Invoice":
+    if root.tag in (f"{{{UBL_NS}}}Invoice", f"{{{CREDIT_NOTE_NS}}}CreditNote"):
         return _ubl(root)
     raise UnreadableDocument(f"unknown document {root.tag}")
 
@@ -97,10 +108,13 @@ def _cxml(root: ET.Element) -> Document:
                           net=_dec(item.findtext("SubtotalAmount/Money")), tax=_dec(item.findtext("Tax/Money")),
                           rate=rate))
     tax_total = _dec(root.findtext("Request/InvoiceDetailRequest/InvoiceDetailSummary/Tax/Money"))
+    sender = root.findtext("Header/From/Credential/Identity") or ""
+    receiver = root.findtext("Header/To/Credential/Identity") or ""
     return Document(format="cxml", number=str(header.get("invoiceID")),
                     po_number=(order.get("orderID") or None) if order is not None else None,
                     ship_to=bill_to.get("addressID") if bill_to is not None else None,
-                    lines=tuple(lines), tax_total=tax_total)
+                    lines=tuple(lines), tax_total=tax_total,
+                    parties=Parties(seller=("NetworkID", sender, sender), buyer=("NetworkID", receiver, receiver)))
 
 
 def _ubl(root: ET.Element) -> Document:
@@ -108,18 +122,27 @@ def _ubl(root: ET.Element) -> Document:
         return "/".join(f"{{{CBC if part.startswith('cbc:') else CAC}}}{part[4:]}" for part in path.split("/"))
 
     lines = []
-    for line in root.iterfind(c("cac:InvoiceLine")):
+    for line in [*root.iterfind(c("cac:InvoiceLine")), *root.iterfind(c("cac:CreditNoteLine"))]:
         percent = line.findtext(c("cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"))
-        lines.append(Line(quantity=_dec(line.findtext(c("cbc:InvoicedQuantity"))),
+        lines.append(Line(quantity=_dec(line.findtext(c("cbc:InvoicedQuantity"))
+                                        or line.findtext(c("cbc:CreditedQuantity"))),
                           unit_price=_dec(line.findtext(c("cac:Price/cbc:PriceAmount"))),
                           net=_dec(line.findtext(c("cbc:LineExtensionAmount"))), tax=None,
                           rate=_dec(percent) / 100 if percent else None))
     number = root.findtext(c("cbc:ID"))
     if not number:
         raise UnreadableDocument("no cbc:ID")
+    def party(role: str) -> tuple[str, str, str]:
+        endpoint = root.find(c(f"cac:{role}/cac:Party/cbc:EndpointID"))
+        name = root.findtext(c(f"cac:{role}/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")) or "-"
+        if endpoint is None:
+            return "0088", "0000000000000", name
+        return endpoint.get("schemeID") or "0088", endpoint.text or "", name
+
     return Document(format="ubl", number=number, po_number=root.findtext(c("cac:OrderReference/cbc:ID")),
                     ship_to=root.findtext(c("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")),
-                    lines=tuple(lines), tax_total=_dec(root.findtext(c("cac:TaxTotal/cbc:TaxAmount"))))
+                    lines=tuple(lines), tax_total=_dec(root.findtext(c("cac:TaxTotal/cbc:TaxAmount"))),
+                    parties=Parties(seller=party("AccountingSupplierParty"), buyer=party("AccountingCustomerParty")))
 
 
 def _cents(value: Decimal) -> Decimal:

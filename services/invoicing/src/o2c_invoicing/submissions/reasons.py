@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TAXONOMY: dict[str, tuple[str, str]] = {
     "PO-MISSING": ("missing_po", "po"),
     "PO-INVALID": ("invalid_po", "po"),
@@ -15,6 +17,35 @@ TAXONOMY: dict[str, tuple[str, str]] = {
     "ATTACH-MISSING": ("missing_attachment", "master_data"),
     "FORMAT-INVALID": ("format_error", "portal_technical"),
     "TECH-ERROR": ("technical_error", "portal_technical"),
+    # Peppol Invoice Response 3 clarification reasons (OPStatusReason).
+    "REF": ("invalid_po", "po"),
+    "LEG": ("tax_error", "master_data"),
+    "REC": ("unknown_ship_to", "master_data"),
+    "PRI": ("price_mismatch", "pricing"),
+    "QTY": ("price_mismatch", "pricing"),
+    "ITM": ("price_mismatch", "pricing"),
+    "PAY": ("other", "master_data"),
+    "FIN": ("other", "master_data"),
+    "UNR": ("format_error", "portal_technical"),
+    "QUA": ("other", "other"),
+    "DEL": ("other", "other"),
+    "PPD": ("other", "other"),
+    "OTH": ("other", "other"),
+    # cXML status codes on a rejected InvoiceStatus (Coupa's transmission errors among them).
+    "CXML-400": ("format_error", "portal_technical"),
+    "CXML-401": ("technical_error", "master_data"),
+    "CXML-403": ("technical_error", "master_data"),
+    "CXML-406": ("other", "other"),
+    "CXML-409": ("duplicate_invoice_number", "duplicate"),
+    "CXML-412": ("format_error", "portal_technical"),
+    "CXML-417": ("format_error", "portal_technical"),
+    "CXML-475": ("technical_error", "master_data"),
+    "CXML-476": ("technical_error", "master_data"),
+    "CXML-477": ("technical_error", "master_data"),
+    "CXML-500": ("technical_error", "portal_technical"),
+    "CXML-503": ("technical_error", "portal_technical"),
+    "CXML-CANCELED": ("other", "other"),
+    "CXML-REJECTED": ("other", "other"),
 }
 
 # Portal statuses (Peppol Invoice Response codes; SP and PAID are the simulator's extensions for
@@ -25,5 +56,9 @@ STATUS_BY_CODE = {"AB": "portal_received", "IP": "portal_received", "UQ": "porta
 
 
 def classify(portal_reason_code: str | None) -> tuple[str, str]:
-    """(reason, root_cause) for a portal's code; unknown codes are ``other``."""
-    return TAXONOMY.get((portal_reason_code or "").upper(), ("other", "other"))
+    """(reason, root_cause) for a portal's code; unknown codes are ``other`` (any other cXML 5xx is a
+    portal technical error)."""
+    code = (portal_reason_code or "").upper()
+    if code not in TAXONOMY and re.fullmatch(r"CXML-5\d\d", code):
+        return "technical_error", "portal_technical"
+    return TAXONOMY.get(code, ("other", "other"))
