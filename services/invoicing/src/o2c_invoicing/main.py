@@ -14,6 +14,7 @@ from o2c_invoicing.creditnotes.router import router as credit_notes_router
 from o2c_invoicing.invoices.handlers import InvoiceHandlers
 from o2c_invoicing.invoices.router import router as invoices_router
 from o2c_invoicing.lifecycle.router import router as lifecycle_router
+from o2c_invoicing.portal.messages_router import router as portal_messages_router
 from o2c_invoicing.portal.router import router as portal_router
 from o2c_invoicing.profiles.router import router as profiles_router
 from o2c_invoicing.reports.router import router as reports_router
@@ -35,7 +36,8 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         settings=settings,
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
-        routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
+        routers=[invoices_router, lifecycle_router, submissions_router, portal_router, portal_messages_router,
+                 credit_notes_router,
                  profiles_router, work_queues_router, reports_router],
         consumers=consumers,
         background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
