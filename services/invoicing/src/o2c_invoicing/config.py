@@ -43,3 +43,5 @@ class InvoicingSettings(ServiceSettings):
     conformance_dir: Path | None = None
     # Check every generated document with the standards' validators before it is sent.
     validate_documents: bool = True
+    # TrueType font of the PDF invoices (DejaVu Sans is looked for when unset; Helvetica/Latin-1 otherwise).
+    pdf_font: Path | None = None

@@ -47,14 +47,19 @@ def _send(settings: InvoicingSettings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def send_email(settings: InvoicingSettings, *, to: str, subject: str, text: str, document: bytes,
-                     filename: str) -> str:
-    """Send the invoice with its XML attached; returns the Message-ID."""
+Attachment = tuple[bytes, str, str, str]  # content, maintype, subtype, filename
+
+
+async def send_email(settings: InvoicingSettings, *, to: str, subject: str, text: str,
+                     attachments: list[Attachment], message_id: str) -> str:
+    """Send the document(s) attached (the PDF, the UBL where the customer asks for it); returns the
+    Message-ID."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.email_from, to, subject
-    message["Message-ID"] = f"<{filename}@o2c>"
+    message["Message-ID"] = f"<{message_id}@o2c>"
     message.set_content(text)
-    message.add_attachment(document, maintype="application", subtype="xml", filename=filename)
+    for content, maintype, subtype, filename in attachments:
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     try:
         await asyncio.to_thread(_send, settings, message)
     except (OSError, smtplib.SMTPException) as exc:

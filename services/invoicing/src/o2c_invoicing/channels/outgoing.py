@@ -5,7 +5,18 @@ document, and a document the standards' validators reject, stop the submission w
 
 from __future__ import annotations
 
-from o2c_invoicing.channels.documents import cxml_credit_memo, cxml_invoice, ubl_credit_note, ubl_invoice
+import httpx
+
+from o2c_invoicing.channels import pdf
+from o2c_invoicing.channels.delivery import Attachment, post_document, send_email
+from o2c_invoicing.channels.documents import (
+    credit_note_document,
+    cxml_credit_memo,
+    cxml_invoice,
+    invoice_document,
+    ubl_credit_note,
+    ubl_invoice,
+)
 from o2c_invoicing.channels.einvoice import DocumentError
 from o2c_invoicing.channels.legal_entities import UnknownLegalEntity
 from o2c_invoicing.channels.validators import validate_async
@@ -51,3 +62,50 @@ async def prepared(invoice: Invoice, profile: BillingProfile, settings: Invoicin
                                         "pointer": problem.location or "#", "code": problem.code}
                                        for problem in problems])
     return fmt, document
+
+
+def _attach_ubl(profile: BillingProfile) -> bool:
+    return bool((profile.e_invoicing or {}).get("attach_ubl"))
+
+
+def email_attachments(invoice: Invoice, profile: BillingProfile, settings: InvoicingSettings, ubl: bytes,
+                      credit: CreditNote | None = None) -> list[Attachment]:
+    """The PDF (from the same data as the UBL), and the UBL where the billing profile asks for it."""
+    try:
+        doc = credit_note_document(credit, invoice, profile, settings.legal_entities) if credit is not None \
+            else invoice_document(invoice, profile, settings.legal_entities)
+        rendered = pdf.render(doc, font=settings.pdf_font)
+    except DocumentError as exc:
+        raise PortalRulesViolated([{"rule": "einvoice_data", "detail": str(exc), "pointer": exc.pointer}]) from exc
+    number = credit.number if credit is not None else invoice.number
+    attachments: list[Attachment] = [(rendered, "application", "pdf", f"{number}.pdf")]
+    if _attach_ubl(profile):
+        attachments.append((ubl, "application", "xml", f"{number}.xml"))
+    return attachments
+
+
+async def deliver(invoice: Invoice, profile: BillingProfile, *, settings: InvoicingSettings,
+                  client: httpx.AsyncClient, credit: CreditNote | None = None) -> tuple[str, str | None]:
+    """Build, check and send the invoice (or ``credit``) to the customer's channel: (document format,
+    portal reference or e-mail Message-ID). E-mail carries the PDF (format ``pdf``), plus the UBL where the
+    profile's ``e_invoicing.attach_ubl`` asks (format ``ubl``); portals and Peppol get the XML."""
+    fmt, document = await prepared(invoice, profile, settings, credit)
+    if profile.channel == "email":
+        assert profile.email is not None and invoice.number is not None
+        attachments = email_attachments(invoice, profile, settings, document, credit)
+        if credit is not None:
+            subject = f"Credit note {credit.number} for invoice {invoice.number}"
+            text = (f"Please find attached credit note {credit.number} of {credit.amount:f} {credit.currency} "
+                    f"for invoice {invoice.number}.")
+            message_id = f"{credit.number}"
+        else:
+            subject = f"Invoice {invoice.number}"
+            text = (f"Please find attached invoice {invoice.number} for {invoice.total_amount:.2f} "
+                    f"{invoice.currency}, due {invoice.due_date}.")
+            message_id = f"{invoice.number}-a{invoice.attempts + 1}"
+        reference = await send_email(settings, to=profile.email, subject=subject, text=text,
+                                     attachments=attachments, message_id=message_id)
+        return ("ubl" if _attach_ubl(profile) else "pdf"), reference
+    answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,
+                                 document=document, timeout_s=settings.portal_timeout_s)
+    return fmt, answer.get("reference")

@@ -113,6 +113,9 @@ class Portal:
                                 format=doc.format, parties=doc.parties)
         self._record(stored, "AB")
         self.documents[stored.reference] = stored
+        if doc.kind == "credit_note":  # booked against the invoice, nothing to approve or pay: no callbacks
+            self._record(stored, "AP")
+            return stored
         outcome = self.decider.decide(doc)
         task = asyncio.create_task(self._progress(stored, outcome))
         self._tasks.add(task)

@@ -52,6 +52,7 @@ class Document:
     lines: tuple[Line, ...]
     tax_total: Decimal
     parties: Parties | None = None
+    kind: str = "invoice"  # or "credit_note" (UBL CreditNote, cXML creditMemo / lineLevelCreditMemo)
 
 
 @dataclass
@@ -114,7 +115,8 @@ def _cxml(root: ET.Element) -> Document:
                     po_number=(order.get("orderID") or None) if order is not None else None,
                     ship_to=bill_to.get("addressID") if bill_to is not None else None,
                     lines=tuple(lines), tax_total=tax_total,
-                    parties=Parties(seller=("NetworkID", sender, sender), buyer=("NetworkID", receiver, receiver)))
+                    parties=Parties(seller=("NetworkID", sender, sender), buyer=("NetworkID", receiver, receiver)),
+                    kind="credit_note" if "creditmemo" in (header.get("purpose") or "").lower() else "invoice")
 
 
 def _ubl(root: ET.Element) -> Document:
@@ -142,7 +144,8 @@ def _ubl(root: ET.Element) -> Document:
     return Document(format="ubl", number=number, po_number=root.findtext(c("cac:OrderReference/cbc:ID")),
                     ship_to=root.findtext(c("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")),
                     lines=tuple(lines), tax_total=_dec(root.findtext(c("cac:TaxTotal/cbc:TaxAmount"))),
-                    parties=Parties(seller=party("AccountingSupplierParty"), buyer=party("AccountingCustomerParty")))
+                    parties=Parties(seller=party("AccountingSupplierParty"), buyer=party("AccountingCustomerParty")),
+                    kind="credit_note" if root.tag == f"{{{CREDIT_NOTE_NS}}}CreditNote" else "invoice")
 
 
 def _cents(value: Decimal) -> Decimal:
