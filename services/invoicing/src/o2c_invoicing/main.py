@@ -11,6 +11,7 @@ from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
+from o2c_invoicing.creditnotes.sending_router import router as credit_note_sending_router
 from o2c_invoicing.invoices.handlers import InvoiceHandlers
 from o2c_invoicing.invoices.router import router as invoices_router
 from o2c_invoicing.lifecycle.router import router as lifecycle_router
@@ -37,7 +38,7 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
         routers=[invoices_router, lifecycle_router, submissions_router, portal_router, portal_messages_router,
-                 credit_notes_router,
+                 credit_notes_router, credit_note_sending_router,
                  profiles_router, work_queues_router, reports_router],
         consumers=consumers,
         background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),

@@ -130,9 +130,60 @@ async def test_email_channel_sends_the_ubl_over_smtp(service: Service) -> None:
     assert len(messages) == 1
     mail = messages[0].decode()
     assert "To: ap@acme.example" in mail and f"Subject: Invoice {response.json()['number']}" in mail
-    assert 'filename="' in mail and "application/xml" in mail
+    number = response.json()["number"]
+    assert f'filename="{number}.pdf"' in mail and "application/pdf" in mail and "application/xml" not in mail
     subs = (await service.client.get(f"/invoices/{invoice['id']}/submissions", headers=VIEWER)).json()
-    assert subs[0]["document_format"] == "ubl" and subs[0]["channel"] == "email"
+    assert subs[0]["document_format"] == "pdf" and subs[0]["channel"] == "email"
+
+
+async def test_email_with_the_ubl_where_the_profile_asks_and_credit_notes_by_email(service: Service) -> None:
+    async with smtp_sink() as (port, messages):
+        service.settings.smtp_port = port
+        await put_profile(service, channel="email", email="ap@acme.example", e_invoicing={"attach_ubl": True})
+        invoice = await service.issued()
+        response = await service.act(invoice["id"], "submit", PREPARER)
+        assert response.status_code == 200, response.text
+        current = await service.client.get(f"/invoices/{invoice['id']}", headers=SUPERVISOR)
+        credit = await service.client.post(f"/invoices/{invoice['id']}/credit-notes",
+                                           json={"amount": "10.00", "reason": "pricing"},
+                                           headers={**SUPERVISOR, "If-Match": current.headers["ETag"]})
+        assert credit.status_code == 201, credit.text
+        sent = await service.client.post(f"/invoices/{invoice['id']}/credit-notes/{credit.json()['id']}/send",
+                                         headers=PREPARER)
+        assert sent.status_code == 200, sent.text
+    assert len(messages) == 2
+    number, cn = response.json()["number"], credit.json()["number"]
+    assert f'filename="{number}.pdf"' in messages[0].decode() and f'filename="{number}.xml"' in messages[0].decode()
+    mail = messages[1].decode()
+    assert f"Subject: Credit note {cn} for invoice {number}" in mail
+    assert f'filename="{cn}.pdf"' in mail and f'filename="{cn}.xml"' in mail
+    assert sent.json()["document_format"] == "ubl" and sent.json()["channel"] == "email"
+    audit = await service.rows("SELECT count(*) FROM audit_log WHERE action = 'credit_note.sent'")
+    assert audit[0][0] == 1
+
+
+async def test_credit_notes_go_to_the_portal_as_ubl_credit_note_and_cxml_credit_memo(service: Service) -> None:
+    async with serving(simulator(review_delay_s=3600)) as portal, httpx.AsyncClient() as client:
+        for channel, extra, fmt in (("peppol", {"peppol_participant_id": "0088:5790000435968"}, "ubl"),
+                                    ("coupa", {}, "cxml")):
+            await put_profile(service, customer=f"CUST-{channel}", channel=channel, portal_url=portal, **extra)
+            invoice = await service.issued(customer_id=f"CUST-{channel}")
+            assert (await service.act(invoice["id"], "submit", PREPARER)).status_code == 200
+            for amount in ("10.00", None):
+                current = await service.client.get(f"/invoices/{invoice['id']}", headers=SUPERVISOR)
+                body = {"reason": "pricing", **({"amount": amount} if amount else {})}
+                credit = await service.client.post(f"/invoices/{invoice['id']}/credit-notes", json=body,
+                                                   headers={**SUPERVISOR, "If-Match": current.headers["ETag"]})
+                assert credit.status_code == 201, credit.text
+                sent = await service.client.post(
+                    f"/invoices/{invoice['id']}/credit-notes/{credit.json()['id']}/send", headers=PREPARER)
+                assert sent.status_code == 200, sent.text
+                assert sent.json()["document_format"] == fmt
+                view = (await client.get(f"{portal}/invoices/{sent.json()['reference']}")).json()
+                assert view["invoice_number"] == credit.json()["number"] and view["status"] == "AP"
+    missing = await service.client.post(f"/invoices/{invoice['id']}/credit-notes/{invoice['id']}/send",
+                                        headers=PREPARER)
+    assert problem(missing, 404)["type"].endswith("/credit-note-not-found")
 
 
 async def test_callback_signatures_are_checked(service: Service) -> None:

@@ -20,7 +20,6 @@ from o2c_common.auth import Principal
 from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSubmitted
 from o2c_common.outbox import Outbox
 from o2c_invoicing.channels import outgoing
-from o2c_invoicing.channels.delivery import post_document, send_email
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.deps import Precondition
 from o2c_invoicing.invoices.errors import PortalRulesViolated
@@ -45,18 +44,7 @@ async def _validated_profile(session: AsyncSession, invoice: Invoice) -> Billing
 async def _deliver(invoice: Invoice, profile: BillingProfile, *, settings: InvoicingSettings,
                    client: httpx.AsyncClient) -> tuple[str, str | None]:
     """(document format, portal reference) once the channel took the document."""
-    document_format, document = await outgoing.prepared(invoice, profile, settings)
-    if profile.channel == "email":
-        assert profile.email is not None and invoice.number is not None
-        reference = await send_email(
-            settings, to=profile.email, subject=f"Invoice {invoice.number}",
-            text=f"Please find attached invoice {invoice.number} for {invoice.total_amount:.2f} "
-                 f"{invoice.currency}, due {invoice.due_date}.",
-            document=document, filename=f"{invoice.number}-a{invoice.attempts + 1}.xml")
-        return document_format, reference
-    answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,
-                                 document=document, timeout_s=settings.portal_timeout_s)
-    return document_format, answer.get("reference")
+    return await outgoing.deliver(invoice, profile, settings=settings, client=client)
 
 
 async def _record(session: AsyncSession, invoice: Invoice, profile: BillingProfile, *, principal: Principal,
