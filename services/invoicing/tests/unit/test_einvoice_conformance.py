@@ -159,6 +159,13 @@ SCENARIOS: dict[str, Scenario] = {
         make_invoice([_line(1, "Kantoorartikelen", "3", "12.10", "0.21")], entity="NL01"),
         make_profile(peppol_participant_id=None, email="ap@vandenberg.example", **{
             k: v for k, v in NL_BUYER.items() if k != "peppol_participant_id"})),
+    "US buyer known by its EIN only (demo Coupa customer)": lambda: (
+        make_invoice([_line(1, "Service package 1", "3", "120.55", "0.20", "USD")], entity="US01", currency="USD"),
+        make_profile(name="Acme Corp", peppol_participant_id=None, tax_id="US-12-3456789", address=None)),
+    "demo Peppol customer (GLN endpoint)": lambda: (
+        make_invoice([_line(1, "Service package 2", "2", "310.07", "0.20")]),
+        make_profile(name="Beispiel GmbH", peppol_participant_id="0088:4000001000005", tax_id="DE123456789",
+                     address=None)),
     "no PO, long description": lambda: (
         make_invoice([_line(1, "x" * 180, "1.5", "10", "0.07")], po_number=None), make_profile()),
 }
@@ -376,3 +383,12 @@ def test_stored_totals_that_differ_from_the_lines_are_refused() -> None:
     with pytest.raises(DocumentError, match="differ from its lines") as caught:
         ubl_invoice(invoice, make_profile())
     assert caught.value.pointer == "#/total_amount"
+
+
+def test_cxml_needs_no_peppol_address_but_ubl_does() -> None:
+    invoice = make_invoice([_line(1, "Services", "1", "100", "0.19")])
+    profile = make_profile(peppol_participant_id=None, tax_id=None)
+    _no_errors(validate_cxml(cxml_invoice(invoice, profile)))
+    with pytest.raises(DocumentError) as caught:
+        ubl_invoice(invoice, profile)
+    assert caught.value.pointer == "#/billing_profile/peppol_participant_id"

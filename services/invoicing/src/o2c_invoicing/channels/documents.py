@@ -70,8 +70,8 @@ def buyer_party(profile: BillingProfile, entity: LegalEntity) -> Party:
     vat_id = tax_id if tax_id and re.match(r"^[A-Z]{2}[A-Z0-9+*.]{2,}$", tax_id) else None
     if endpoint is None and vat_id and vat_id[:2] in VAT_EAS:
         endpoint = Endpoint(scheme=VAT_EAS[vat_id[:2]], value=vat_id)
-    elif endpoint is None and tax_id and address.country == "US" and re.fullmatch(r"\d{2}-?\d{7}", tax_id):
-        endpoint = Endpoint(scheme=VAT_EAS["US"], value=tax_id.replace("-", ""))
+    elif endpoint is None and tax_id and address.country == "US" and re.fullmatch(r"(US-?)?\d{2}-?\d{7}", tax_id):
+        endpoint = Endpoint(scheme=VAT_EAS["US"], value=re.sub(r"\D", "", tax_id))
     registration = options.get("company_id") or (tax_id if tax_id and vat_id is None else None)
     return Party(name=profile.name, address=address, endpoint=endpoint, vat_id=vat_id,
                  legal_registration=registration, legal_registration_scheme=options.get("company_id_scheme"),

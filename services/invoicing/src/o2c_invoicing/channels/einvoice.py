@@ -266,12 +266,18 @@ class EDocument:
         if ("K" in codes and not (self.delivery_date or self.period)) or ("K" in codes and not self.delivery_country):
             raise DocumentError("intra-community supply (K) needs a delivery date or period and the delivery "
                                 "country", "#/service_period_start")
-        if self.buyer.endpoint is None:
-            raise DocumentError("the buyer needs an electronic address: a Peppol participant id, or a VAT id "
-                                "(US: EIN) to address it by",
-                                "#/billing_profile/peppol_participant_id")
         if self.kind == "credit_note" and self.billing_reference is None:
             raise DocumentError("a credit note names the invoice it corrects", "#/invoice_id")
+
+
+def check_peppol_addresses(doc: EDocument) -> None:
+    """Peppol BIS 3 (PEPPOL-EN16931-R010/R020): both parties have an electronic address. cXML addresses its
+    parties by network identities instead, so this is the UBL renderer's check."""
+    if doc.buyer.endpoint is None:
+        raise DocumentError("the buyer needs an electronic address: a Peppol participant id, or a VAT id "
+                            "(US: EIN) to address it by", "#/billing_profile/peppol_participant_id")
+    if doc.seller.endpoint is None:
+        raise DocumentError("the seller needs a Peppol endpoint", "#/legal_entity/endpoint")
 
 
 def plain(value: Decimal) -> str:

@@ -7,7 +7,15 @@ from typing import Any
 
 from lxml import etree
 
-from o2c_invoicing.channels.einvoice import AllowanceCharge, EDocument, Party, TaxCategory, plain, plain_quantity
+from o2c_invoicing.channels.einvoice import (
+    AllowanceCharge,
+    EDocument,
+    Party,
+    TaxCategory,
+    check_peppol_addresses,
+    plain,
+    plain_quantity,
+)
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -87,6 +95,7 @@ def _allowance_charge(parent: Any, doc: EDocument, ac: AllowanceCharge) -> None:
 def render(doc: EDocument) -> bytes:
     """The UBL 2.1 Invoice (kind ``invoice``) or CreditNote (kind ``credit_note``) of ``doc``."""
     doc.check()
+    check_peppol_addresses(doc)
     credit = doc.kind == "credit_note"
     ns = CREDIT_NOTE_NS if credit else INVOICE_NS
     root = etree.Element(f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}", nsmap={None: ns, "cac": CAC,
