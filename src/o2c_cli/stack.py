@@ -103,7 +103,9 @@ class Stack:
         (self.config.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         out = open(self.config.data_dir / "logs" / "portal-simulator.log", "ab")  # noqa: SIM115 - the child's
         invoicing = f"http://{self.config.host}:{self.config.ports['invoicing']}"
-        env = {"PORTAL_SIM_CALLBACK_URL": f"{invoicing}/portal/callbacks", "PORTAL_SIM_REJECTION_RATE": "0.25",
+        # Statuses come back as the standards' messages (Peppol Invoice Response, cXML StatusUpdateRequest).
+        env = {"PORTAL_SIM_CALLBACK_URL": f"{invoicing}/portal/callbacks",
+               "PORTAL_SIM_MESSAGES_URL": f"{invoicing}/portal/messages", "PORTAL_SIM_REJECTION_RATE": "0.25",
                "PORTAL_SIM_REVIEW_DELAY_S": "5", "PORTAL_SIM_SCHEDULE_DELAY_S": "20", "PORTAL_SIM_PAY_DELAY_S": "60"}
         self.processes["portal-simulator"] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "o2c_invoicing.simulator.app:create_app", "--factory", "--host",
