@@ -107,6 +107,21 @@ def ubl_xsd(document: bytes, *, conformance_dir: Path | None = None) -> list[Pro
         return [Problem("xsd", error.message, location=f"line {error.line}") for error in schema.error_log]
 
 
+# --- the validation thread ----------------------------------------------------------------------------------
+
+THREAD_PREFIX = "einvoice-validate"
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _get_executor() -> concurrent.futures.ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_PREFIX)
+        return _executor
+
+
 # --- UBL: Schematron --------------------------------------------------------------------------------------
 
 class _Saxon:
@@ -150,9 +165,15 @@ def ubl_schematron(document: bytes, *, warnings: bool = False,
     if root is None:
         return problems
     found: list[Problem] = []
-    with _Saxon._lock:
-        saxon = _Saxon.get()
-        reports = [(name, saxon.run(name, document)) for name in rules]
+
+    def run() -> list[tuple[str, str]]:
+        with _Saxon._lock:
+            saxon = _Saxon.get()
+            return [(name, saxon.run(name, document)) for name in rules]
+
+    # Saxon (a native GraalVM library) is only ever called from the one validation thread.
+    on_thread = threading.current_thread().name.startswith(THREAD_PREFIX)
+    reports = run() if on_thread else _get_executor().submit(run).result()
     for name, report in reports:
         svrl = etree.fromstring(report.encode("utf-8"))
         for failed in svrl.iter(f"{{{SVRL}}}failed-assert"):
@@ -207,16 +228,10 @@ def validate_cxml(document: bytes, *, conformance_dir: Path | None = None,
 
 # --- off the event loop -----------------------------------------------------------------------------------
 
-_executor: concurrent.futures.ThreadPoolExecutor | None = None
-
-
 async def validate_async(document_format: str, document: bytes, *,
                          conformance_dir: Path | None = None) -> list[Problem]:
     """``validate_ubl`` / ``validate_cxml`` in one dedicated worker thread (Saxon and the cached schemas
     stay on one thread; the event loop is never blocked by a validation)."""
-    global _executor
-    if _executor is None:
-        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="einvoice-validate")
     check = validate_cxml if document_format == "cxml" else validate_ubl
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor, lambda: check(document, conformance_dir=conformance_dir))
+    return await loop.run_in_executor(_get_executor(), lambda: check(document, conformance_dir=conformance_dir))

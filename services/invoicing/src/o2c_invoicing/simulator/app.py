@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from o2c_invoicing.channels.validators import validate_cxml, validate_ubl
+from o2c_invoicing.channels.validators import validate_async
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
 from o2c_invoicing.simulator.messages import standard_message
 from o2c_invoicing.simulator.portal import TEXTS, Decider, Parties, PortalRules, UnreadableDocument, parse
@@ -103,12 +103,17 @@ class Portal:
         if self._client is not None:
             await self._client.aclose()
 
-    def receive(self, body: bytes) -> PortalDocument:
+    async def accept(self, body: bytes) -> PortalDocument:
+        """Intake: readable, then (unless switched off) valid for the standards' validators, then received."""
         doc = parse(body)
         if self.settings.validate_documents:
-            problems = validate_cxml(body) if doc.format == "cxml" else validate_ubl(body)
+            problems = await validate_async(doc.format, body)
             if problems:
                 raise UnreadableDocument("; ".join(str(problem) for problem in problems[:10]))
+        return self.receive(body)
+
+    def receive(self, body: bytes) -> PortalDocument:
+        doc = parse(body)
         stored = PortalDocument(reference=f"SIM-{uuid.uuid4().hex[:12].upper()}", number=doc.number,
                                 format=doc.format, parties=doc.parties)
         self._record(stored, "AB")
@@ -200,7 +205,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     async def submit(request: Request) -> JSONResponse:
         """Receive a cXML InvoiceDetailRequest or a UBL invoice: 202 with the portal reference and AB."""
         try:
-            doc = portal.receive(await request.body())
+            doc = await portal.accept(await request.body())
         except UnreadableDocument as exc:
             return JSONResponse({"status": "RE", "reason_code": "FORMAT-INVALID", "reason_text": str(exc)},
                                 status_code=422)
