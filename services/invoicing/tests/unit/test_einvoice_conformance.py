@@ -409,3 +409,9 @@ def test_profile_e_invoicing_settings_are_checked() -> None:
                                       "address": {"city": "Berlin", "country": "DE"},
                                       "e_invoicing": {"tax_category": "AE", "attach_ubl": True}})
     assert ok.e_invoicing is not None and ok.e_invoicing.tax_category == "AE"
+
+
+def test_warm_up_compiles_in_the_background_and_never_raises(tmp_path: Path) -> None:
+    from o2c_invoicing.channels.validators import warm_up
+    assert warm_up().result(timeout=60) is None
+    assert warm_up(tmp_path).result(timeout=60) is None  # missing folder: logged, reported by real validation

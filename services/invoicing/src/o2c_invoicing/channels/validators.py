@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+
+log = logging.getLogger(__name__)
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -145,12 +148,16 @@ class _Saxon:
             cls._instance = _Saxon()
         return cls._instance
 
-    def run(self, rules: str, document: bytes) -> str:
+    def compiled(self, rules: str) -> Any:
         executable = self.executables.get(rules)
         if executable is None:
             path = schematron_path(rules)
             executable = self.processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
             self.executables[rules] = executable
+        return executable
+
+    def run(self, rules: str, document: bytes) -> str:
+        executable = self.compiled(rules)
         node = self.processor.parse_xml(xml_text=document.decode("utf-8"))
         return str(executable.transform_to_string(xdm_node=node))
 
@@ -235,3 +242,25 @@ async def validate_async(document_format: str, document: bytes, *,
     check = validate_cxml if document_format == "cxml" else validate_ubl
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_get_executor(), lambda: check(document, conformance_dir=conformance_dir))
+
+
+def warm_up(conformance_dir: Path | None = None) -> concurrent.futures.Future[None]:
+    """Compile the Schematron rules and load the XSD/DTD on the validation thread in the background (the
+    first compilation of the CEN rules takes seconds; a submission should not wait for it). Never raises:
+    a missing conformance folder is reported by the first real validation."""
+
+    def load() -> None:
+        try:
+            with _Saxon._lock:
+                for rules in SCHEMATRONS:
+                    _Saxon.get().compiled(rules)
+            base = conformance_dir or default_conformance_dir()
+            with _xsd_lock:
+                for name in ("UBL-Invoice-2.1.xsd", "UBL-CreditNote-2.1.xsd"):
+                    _schema(base / "ubl-2.1" / "xsdrt" / "maindoc" / name)
+            with _dtd_lock:
+                _dtd(cxml_dtd_path(conformance_dir))
+        except Exception:
+            log.warning("e-invoice validators could not be warmed up", exc_info=True)
+
+    return _get_executor().submit(load)
