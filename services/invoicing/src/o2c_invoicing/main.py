@@ -9,6 +9,7 @@ from o2c_common.events import TOPICS
 from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
+from o2c_invoicing.channels import validators
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
 from o2c_invoicing.creditnotes.sending_router import router as credit_note_sending_router
@@ -51,6 +52,8 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         of milliseconds; one per request was most of a submission's time), kept-alive connections included."""
         async with service_lifespan(app), httpx.AsyncClient(follow_redirects=False) as client:
             app.state.portal_client = client
+            if settings.validate_documents:
+                validators.warm_up(settings.conformance_dir)  # background: compile the e-invoice rules
             yield
 
     app.router.lifespan_context = lifespan
