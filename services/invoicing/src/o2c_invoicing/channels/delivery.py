@@ -9,14 +9,34 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
+from lxml import etree
 
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.submissions.errors import PortalDeliveryFailed
+from o2c_invoicing.submissions.reasons import classify
+
+
+def cxml_response_status(body: bytes) -> tuple[int, str] | None:
+    """``(code, text)`` of a synchronous cXML ``<Response><Status code=".." text="..">detail</Status>``, the
+    answer cXML networks (Ariba, Coupa) give to a posted InvoiceDetailRequest; None when the body is not one."""
+    if b"<Response" not in body[:4000] or b"<!ENTITY" in body:
+        return None
+    try:
+        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError:
+        return None
+    status = root.find("Response/Status") if root.tag == "cXML" else None
+    if status is None or not (status.get("code") or "").isdigit():
+        return None
+    detail = " ".join((status.text or "").split())
+    return int(status.get("code")), " - ".join(x for x in (status.get("text"), detail) if x)
 
 
 async def post_document(client: httpx.AsyncClient, *, base_url: str, document: bytes,
                         timeout_s: float) -> dict[str, Any]:
-    """POST the XML document to ``<portal>/invoices``; the portal answers with its reference and status."""
+    """POST the XML document to ``<portal>/invoices``; the portal answers with its reference and status (JSON),
+    or with a cXML ``Response`` whose ``Status/@code`` 2xx accepts and 4xx/5xx refuses the document (Coupa's
+    transmission errors: 400 malformed, 401/403 credentials, 406 not acceptable, 409 duplicate, 5xx)."""
     url = f"{base_url.rstrip('/')}/invoices"
     try:
         response = await client.post(url, content=document, timeout=timeout_s,
@@ -25,8 +45,18 @@ async def post_document(client: httpx.AsyncClient, *, base_url: str, document: b
         raise PortalDeliveryFailed(f"portal {url} unreachable: {type(exc).__name__}",
                                    extensions={"portal_url": url}) from exc
     body: dict[str, Any] = {}
-    if response.headers.get("content-type", "").startswith("application/json"):
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         body = response.json()
+    elif "xml" in content_type and (cxml := cxml_response_status(response.content)) is not None:
+        code, text = cxml
+        if code >= 300:
+            reason, root_cause = classify(f"CXML-{code}")
+            raise PortalDeliveryFailed(f"portal {url} refused the document: cXML status {code} {text}",
+                                       extensions={"portal_url": url, "portal_status": response.status_code,
+                                                   "portal_reason_code": f"CXML-{code}", "reason": reason,
+                                                   "root_cause": root_cause, "portal_reason_text": text})
+        body = {"cxml_status": code, "reason_text": text}
     if not response.is_success:
         raise PortalDeliveryFailed(f"portal {url} answered {response.status_code}",
                                    extensions={"portal_url": url, "portal_status": response.status_code,

@@ -5,6 +5,8 @@ document, and a document the standards' validators reject, stop the submission w
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from o2c_invoicing.channels import pdf
@@ -108,4 +110,8 @@ async def deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoic
         return ("ubl" if _attach_ubl(profile) else "pdf"), reference
     answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,
                                  document=document, timeout_s=settings.portal_timeout_s)
-    return fmt, answer.get("reference")
+    portal_reference: str | None = answer.get("reference")
+    if portal_reference is None and fmt == "cxml":  # a cXML Response names no reference: our payloadID is the key
+        found = re.search(rb'<cXML[^>]*\spayloadID="([^"]+)"', document)
+        portal_reference = found.group(1).decode() if found else None
+    return fmt, portal_reference
