@@ -18,11 +18,14 @@ def camt(kind: str, entries: str) -> bytes:
     root = "BkToCstmrStmt><Stmt" if kind == "053" else "BkToCstmrDbtCdtNtfctn><Ntfctn"
     close = "Stmt></BkToCstmrStmt" if kind == "053" else "Ntfctn></BkToCstmrDbtCdtNtfctn"
     return (f'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.{kind}.001.08">'
-            f"<{root}>{entries}</{close}></Document>").encode()
+            f"<{root.split('><')[0]}><GrpHdr><MsgId>M-1</MsgId><CreDtTm>2026-02-03T10:00:00Z</CreDtTm></GrpHdr>"
+            f"<{root.split('><')[1]}><Id>S-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>"
+            f"{entries}</{close}></Document>").encode()
 
 
 def entry(ref: str, amount: str, invoice: str, customer: str = "CUST-1", direction: str = "CRDT") -> str:
-    return (f'<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><ValDt><Dt>2026-02-03</Dt></ValDt>'
+    return (f'<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            f"<ValDt><Dt>2026-02-03</Dt></ValDt>"
             f"<AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Acme</Nm><Id><OrgId><Othr>"
             f"<Id>{customer}</Id></Othr></OrgId></Id></Dbtr></RltdPties><RmtInf><Strd><RfrdDocInf><Nb>{invoice}</Nb>"
             f"</RfrdDocInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>")
@@ -33,10 +36,10 @@ BAI2 = b"""01,BANK,O2C,260203,1200,1,,,2/
 03,123456789,USD,010,34000,,/
 16,175,10000,Z,BR-1,CUST-1,REMIT INV-1/
 16,175,24000,Z,BR-2,CUST-1,INV-2/
-49,34000,4/
-98,34000,1,6/
-99,34000,1,8/
-"""
+49,68000,4/
+98,68000,1,6/
+99,68000,1,8/
+"""  # the 49 control total sums the 03 record's amounts and the 16s' (BAI2 v2): 34000 + 10000 + 24000
 
 FILES = {"csv": CSV, "camt053": camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "240.00", "INV-2")
                                                 + entry("C-3", "5.00", "X", direction="DBIT")),
@@ -83,7 +86,7 @@ async def test_a_line_seen_in_another_file_is_a_duplicate(service: Service) -> N
     ("camt053", b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='USD'>1.00</Amt></Ntry>"),
     ("camt054", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>'),
     ("camt053", camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "-3", "INV-2"))),
-    ("bai2", BAI2.replace(b"49,34000", b"49,34001")),
+    ("bai2", BAI2.replace(b"49,68000", b"49,34000")),  # the 16s alone: the 03 amounts belong in the total
     ("bai2", b"16,175,100,Z,,,\n"),
     ("bai2", b""),
 ])
