@@ -176,3 +176,15 @@ async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> Non
     assert [n for _, n in seen] == sorted(n for _, n in seen)  # progress only moves forward
     assert refused.value.problem["errors"]
     assert await service.scalar("SELECT count(*) FROM payment_imports") == 1  # the refused file kept nothing
+
+
+async def test_entries_not_booked_are_listed_on_the_import(service: Service) -> None:
+    """A debit, a reversal: not payments, but listed with their reason in the import's audit record."""
+    reversal = entry("C-9", "7.00", "INV-9").replace("<Sts>", "<RvslInd>true</RvslInd><Sts>")
+    await upload(service, "camt053", camt("053", entry("C-1", "100.00", "INV-1")
+                                          + entry("C-3", "5.00", "X", direction="DBIT") + reversal))
+    rows = await service.rows("SELECT after FROM audit_log WHERE action = 'payments.import_started'")
+    after = rows[0][0]
+    assert after["lines"] == 1 and after["skipped_count"] == 2
+    assert [(s["reason"], s["amount"], s["bank_reference"]) for s in after["skipped"]] == [
+        ("debit", "5.00", "C-3"), ("reversal", "7.00", "C-9")]

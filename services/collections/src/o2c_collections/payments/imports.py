@@ -20,7 +20,7 @@ from o2c_collections.application.engine import Line
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
 from o2c_collections.payments.models import PaymentImport
-from o2c_collections.payments.parsers import FileFormat, ParsedPayment, parse
+from o2c_collections.payments.parsers import FileFormat, MalformedFile, ParsedPayment, parse_file
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
 from o2c_common.audit import record_audit
@@ -55,7 +55,13 @@ async def start(session: AsyncSession, *, content: bytes, file_format: FileForma
     previous = await repository.import_by_hash(session, sha256=sha)
     if previous is not None:
         return ImportRead.model_validate(previous).model_copy(update={"duplicate_file": True}), False
-    parsed = parse(content, file_format)  # the whole file, before anything is kept: malformed -> 422
+    result = parse_file(content, file_format)  # the whole file, before anything is kept: malformed -> 422
+    parsed = result.payments
+    if not parsed:
+        raise MalformedFile(f"the file holds no incoming payment ({len(result.skipped)} entries skipped)", where="#")
+    skipped = [{"where": s.where, "reason": s.reason, "detail": s.detail, "bank_reference": s.bank_reference,
+                "amount": None if s.amount is None else str(s.amount), "currency": s.currency}
+               for s in result.skipped[:MAX_ERROR_DETAILS]]
     batch = PaymentImport(id=uuid.uuid4(), file_format=file_format, filename=filename, content_sha256=sha,
                           legal_entity=legal_entity, status="queued", total_lines=len(parsed), processed_lines=0,
                           booked=0, duplicates=0, applied=0, errors=0, error_details=[],
@@ -64,7 +70,8 @@ async def start(session: AsyncSession, *, content: bytes, file_format: FileForma
     await repository.insert_import_lines(session, [{"import_id": batch.id, "position": n, "payload": to_payload(p)}
                                                    for n, p in enumerate(parsed)])
     await record_audit(session, actor=principal, action="payments.import_started", entity_type="payment_import",
-                       entity_id=batch.id, after={"format": file_format, "lines": len(parsed), "filename": filename})
+                       entity_id=batch.id, after={"format": file_format, "lines": len(parsed), "filename": filename,
+                                                  "skipped_count": len(result.skipped), "skipped": skipped})
     return ImportRead.model_validate(batch), True
 
 
