@@ -352,3 +352,8 @@ def test_each_camt_check_refuses_a_broken_file(content: bytes, kind: str, pointe
         parse_file(content, kind)  # type: ignore[arg-type]
     error = refused.value.errors[0]
     assert error["pointer"] == pointer and words in error["detail"], error
+
+
+def test_a_zero_credit_is_listed_not_booked_nor_refused() -> None:
+    result = parse_file(document(ntry(amount="0.00") + ntry()), "camt053")
+    assert len(result.payments) == 1 and [s.reason for s in result.skipped] == ["zero_amount"]

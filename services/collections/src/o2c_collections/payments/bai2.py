@@ -119,8 +119,8 @@ class _Fields:
         return self.i >= len(self.segments) or self.pos > len(self.segments[self.i])
 
     def more(self) -> bool:
-        return any(self.pos <= len(s) if k == self.i else True
-                   for k, s in enumerate(self.segments) if k >= self.i) and self._rest_raw() != ""
+        """Whether anything but blanks is left."""
+        return self._rest_raw() != ""
 
     def _rest_raw(self) -> str:
         parts = []

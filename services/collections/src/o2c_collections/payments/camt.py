@@ -217,6 +217,8 @@ def _entry(entry: _Node, result: ParseResult, *, fallback: str) -> None:
     subfamily = entry.text("BkTxCd/Domn/Fmly/SubFmlyCd")
     if subfamily in RETURN_SUBFAMILIES:
         return skip("returned", f"bank transaction code sub-family {subfamily}: a returned payment")
+    if total.value == 0:
+        return skip("zero_amount", "a credit of zero")
     if len(transactions) <= 1:
         tx = transactions[0] if transactions else None
         payment = _payment(tx, total.value, total.currency, value_date, entry=entry, single=True,
@@ -257,14 +259,15 @@ def _batch(entry: _Node, transactions: list[_Node], total: _Money, value_date: o
         elif tx.one("RtrInf") is not None:
             result.skipped.append(Skipped(tx.where, "returned", "RtrInf: a returned payment", value,
                                           total.currency, reference))
-        elif value > 0:
+        elif value == 0:
+            result.skipped.append(Skipped(tx.where, "zero_amount", "a transaction of zero", value, total.currency,
+                                          reference))
+        else:
             result.payments.append(_payment(tx, value, total.currency, value_date, entry=entry, reference=reference))
 
 
 def _payment(tx: _Node | None, value: Decimal, ccy: str, value_date: object, *, entry: _Node,
              reference: str, single: bool = False) -> ParsedPayment:
-    if value <= 0:
-        raise MalformedFile("a booked credit of zero", where=f"{entry.where}/Amt")
     payer = customer = None
     lines: list[Line] = []
     instructed: _Money | None = None
