@@ -313,7 +313,16 @@ def test_remittance_adjustments_are_mapped_to_deduction_reasons() -> None:
         payment = parse_file(document(ntry(strd.format(code=code, text=text))), "camt053").payments[0]
         assert payment.lines[0].reference == "INV-1" and payment.lines[0].amount == Decimal("90.00")
         assert classify_deduction(payment.lines[0].reason_code) == reason, code
-        assert payment.lines[1] == Line("RF18539007547034")
+        assert payment.lines[1] == Line("539007547034")  # ISO 11649's own example, check digits 18 hold
+
+
+def test_rf_references_are_read_to_the_reference_they_carry() -> None:
+    from o2c_collections.payments.camt import creditor_reference
+
+    assert creditor_reference("RF18 5390 0754 7034") == "539007547034"
+    assert creditor_reference("RF36INV202600042") == "INV202600042"
+    assert creditor_reference("RF19INV202600042") == "RF19INV202600042"  # check digits fail: kept as written
+    assert creditor_reference("210000000003139471430009017") == "210000000003139471430009017"
 
 
 def test_a_pending_entry_without_dates_does_not_fail_the_file() -> None:

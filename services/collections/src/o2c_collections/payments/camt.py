@@ -11,9 +11,9 @@ reason, amount and reference.
 
 Remittance: every ``RmtInf/Strd`` becomes lines - one per referred document (``RfrdDocInf/Nb``, with
 ``RfrdDocAmt/RmtdAmt`` when the block names one document and the first ``AdjstmntAmtAndRsn`` reason mapped to
-the deduction reasons, see :data:`ADJUSTMENT_REASONS`), and the creditor reference (``CdtrRefInf/Ref``: ISO 11649
-``RF`` references, Swiss QR/ISR references, any other) as written, spaces removed. Unstructured text
-(``Ustrd``) gives invoice-number-like tokens when no structured reference was given.
+the deduction reasons, see :data:`ADJUSTMENT_REASONS`), and the creditor reference (``CdtrRefInf/Ref``: an ISO
+11649 ``RF`` reference as the reference it carries, Swiss QR/ISR references and any other as written, spaces
+removed). Unstructured text (``Ustrd``) gives invoice-number-like tokens when no structured reference was given.
 """
 
 from __future__ import annotations
@@ -325,8 +325,20 @@ def _structured(block: _Node) -> Iterator[Line]:
     for ref_info in block.all("CdtrRefInf"):
         ref = ref_info.text("Ref")
         if ref:
-            yield Line(re.sub(r"\s+", "", ref), paid.value if paid and not documents else None,
+            yield Line(creditor_reference(ref), paid.value if paid and not documents else None,
                        reason if not documents else None)
+
+
+def creditor_reference(raw: str) -> str:
+    """A creditor reference as cash application matches it: spaces removed; an ISO 11649 ``RF`` reference whose
+    mod-97 check holds reduced to the reference it carries (``RF18 5390 0754 7034`` -> ``539007547034``), which
+    is what the invoice was issued with. Anything else (Swiss QR/ISR references, other schemes) as written."""
+    ref = re.sub(r"\s+", "", raw)
+    if re.fullmatch(r"RF\d\d[0-9A-Za-z]{1,21}", ref):
+        digits = "".join(str(int(c, 36)) for c in (ref[4:] + ref[:4]).upper())
+        if int(digits) % 97 == 1:
+            return ref[4:]
+    return ref
 
 
 def _adjustment(block: _Node) -> str | None:
