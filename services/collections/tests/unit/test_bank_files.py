@@ -162,6 +162,15 @@ def test_each_bai2_check_refuses_a_broken_file(old: str, new: str, line: int, wo
     assert error["pointer"] == f"#/line/{line}" and words in error["detail"], error
 
 
+def test_bai2_interim_test_and_deleted_groups_are_listed_not_booked() -> None:
+    conformance("bai2")
+    for old, new, reason in (("040620,2359,,2/", "040620,2359,,3/", "interim"),
+                             ("122099999,1,040620", "122099999,4,040620", "test_or_deleted_group"),
+                             ("122099999,1,040620", "122099999,2,040620", "test_or_deleted_group")):
+        result = parse_file(SPEC.replace(old, new, 1).encode(), "bai2")
+        assert len(result.payments) == 2 and [s.reason for s in result.skipped] == [reason, reason]
+
+
 def test_bai2_implied_decimals_follow_the_currency() -> None:
     text = ("01,S,R,260203,1200,7,,,2/\n02,R,S,1,260203,,JPY,2/\n03,1,,010,1000,,/\n16,195,15000,0,B-1,,/\n"
             "03,2,KWD,010,1000,,/\n16,195,15000,0,B-2,,/\n49,16000,3/\n")

@@ -14,10 +14,12 @@ default of its ``03`` accounts. Funds types ``0``, ``1``, ``2``, ``Z`` take no m
 availability amounts, ``V`` a value date and time, ``D`` a count and that many (days, amount) pairs.
 
 Credits (detail type codes 100-399) become payments, except returns, reversals and rejected items
-(:data:`RETURN_CODES`), which are listed as skipped like debits (400-699) and other codes. A credit's value date
-is its ``V`` value date when it has one, else the group's as-of date. The bank reference is the ``16``'s bank
-reference, else ``BAI2:<sender>:<creation date+time>:<file id>:<n>`` (``n``: the detail's position in the file),
-so two alike credits without a bank reference are never taken for one; the customer reference is the payer id.
+(:data:`RETURN_CODES`), which are listed as skipped like debits (400-699), other codes, and the details of
+interim groups (as-of date modifier 1 or 3: the final report repeats them) or of deletion/test groups (status
+2, 4). A credit's value date is its ``V`` value date when it has one, else the group's as-of date. The bank
+reference is the ``16``'s bank reference, else ``BAI2:<sender>:<creation date+time>:<file id>:<n>`` (``n``: the
+detail's position in the file), so two alike credits without a bank reference are never taken for one; the
+customer reference is the payer id.
 """
 
 from __future__ import annotations
@@ -202,6 +204,7 @@ class _Group:
     as_of: date
     currency: str
     status: str
+    modifier: str = ""
     total: int = 0  # sum of its accounts' control totals
     accounts: int = 0
     records: int = 0
@@ -299,7 +302,7 @@ def _group(f: _File, record: _Record, where: str) -> None:
     modifier = fields.next("as-of date modifier", required=False)
     if modifier not in ("", "1", "2", "3", "4"):
         raise MalformedFile(f"as-of date modifier {modifier!r} is not 1, 2, 3 or 4", where=where)
-    f.group = _Group(record, as_of, currency(raw_ccy, where) if raw_ccy else "USD", status,
+    f.group = _Group(record, as_of, currency(raw_ccy, where) if raw_ccy else "USD", status, modifier,
                      records=record.physical)
 
 
@@ -359,6 +362,8 @@ def _detail(f: _File, record: _Record, where: str) -> None:
     code = int(type_code)
     if group.status in ("2", "4"):
         skip("test_or_deleted_group", f"group status {group.status} ({'deletion' if group.status == '2' else 'test'})")
+    elif group.modifier in ("1", "3"):
+        skip("interim", f"as-of date modifier {group.modifier}: interim data, booked from the final report")
     elif 400 <= code < 700:
         skip("debit", f"debit type code {type_code}")
     elif not 100 <= code < 400:
