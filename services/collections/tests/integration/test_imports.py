@@ -4,6 +4,8 @@ recognized and not booked twice; a line that fails to book counted as an error w
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from services.collections.tests.conftest import COLLECTOR, Service, problem
@@ -188,3 +190,17 @@ async def test_entries_not_booked_are_listed_on_the_import(service: Service) -> 
     assert after["lines"] == 1 and after["skipped_count"] == 2
     assert [(s["reason"], s["amount"], s["bank_reference"]) for s in after["skipped"]] == [
         ("debit", "5.00", "C-3"), ("reversal", "7.00", "C-9")]
+
+
+async def test_a_remittance_adjustment_reason_becomes_the_deductions_reason(service: Service) -> None:
+    """camt RmtInf/Strd: invoice INV-1 paid 90.00 of 100.00 with AdjstmntAmtAndRsn 01 (X12: pricing error)."""
+    await service.issue("INV-1", "100.00")
+    strd = ("<RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy=\"USD\">90.00</RmtdAmt>"
+            "<AdjstmntAmtAndRsn><Amt Ccy=\"USD\">10.00</Amt><Rsn>01</Rsn></AdjstmntAmtAndRsn></RfrdDocAmt></Strd>"
+            "</RmtInf>")
+    content = camt("054", entry("D-1", "90.00", "INV-1").replace(
+        "<RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></RfrdDocInf></Strd></RmtInf>", strd))
+    final = await upload(service, "camt054", content)
+    assert (final["booked"], final["applied"]) == (1, 1)
+    rows = await service.rows("SELECT reason, amount, remittance_reason FROM deductions")
+    assert [(r[0], Decimal(r[1]), r[2]) for r in rows] == [("pricing", Decimal("10.00"), "pricing (X12 01)")]

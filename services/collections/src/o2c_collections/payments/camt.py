@@ -345,9 +345,9 @@ def _adjustment(block: _Node) -> str | None:
     amounts = block.one("RfrdDocAmt")
     for adjustment in amounts.all("AdjstmntAmtAndRsn") if amounts else []:
         code = adjustment.text("Rsn")
-        mapped = ADJUSTMENT_REASONS.get((code or "").zfill(2)) if code and code.isdigit() else None
+        mapped = ADJUSTMENT_REASONS.get(code.zfill(2)) if code and code.isdigit() else None
         if mapped:
-            return mapped
+            return f"{mapped} (X12 {code})"  # the reason first, as cash application reads it; the code kept
         text = " ".join(t for t in (code, adjustment.text("AddtlInf")) if t)
         return text[:40] or None
     return None
