@@ -375,3 +375,38 @@ def test_each_camt_check_refuses_a_broken_file(content: bytes, kind: str, pointe
 def test_a_zero_credit_is_listed_not_booked_nor_refused() -> None:
     result = parse_file(document(ntry(amount="0.00") + ntry()), "camt053")
     assert len(result.payments) == 1 and [s.reason for s in result.skipped] == ["zero_amount"]
+
+
+def _mutations() -> list[tuple[str, bytes]]:
+    files = [(p.name, p.read_bytes(), "bai2") for p in bai2_files()[:6]]
+    files += [(p.name, p.read_bytes(), _kind(p)) for p in camt_files()[:6]]
+    return [(kind, content) for _, content, kind in files]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_damaged_files_are_refused_as_problems_never_a_crash(seed: int) -> None:
+    """Each real file cut, with bytes deleted, duplicated or replaced: a ParseResult or a MalformedFile, nothing
+    else (no IndexError, ValueError, ...)."""
+    import random
+
+    rng = random.Random(seed)
+    for kind, content in _mutations():
+        for _ in range(60):
+            data = bytearray(content)
+            for _ in range(rng.randint(1, 4)):
+                at = rng.randrange(len(data))
+                action = rng.choice(("cut", "delete", "dup", "replace"))
+                if action == "cut":
+                    del data[at:]
+                elif action == "delete":
+                    del data[at:at + rng.randint(1, 12)]
+                elif action == "dup":
+                    data[at:at] = data[at:at + rng.randint(1, 40)]
+                else:
+                    data[at] = rng.choice(b",/-+0123456789ABCDVSZ <>\n")
+                if not data:
+                    data = bytearray(b" ")
+            try:
+                parse_file(bytes(data), kind)  # type: ignore[arg-type]
+            except MalformedFile as problem:
+                assert problem.errors and problem.errors[0]["pointer"]
