@@ -46,7 +46,9 @@ class ParsedPayment:
     where: str | None = None
 
 
-SkipReason = str  # debit | reversal | returned | pending | informational | not_a_credit | test_or_deleted_group
+#: debit | reversal | returned | pending | informational | not_booked | zero_amount | not_a_credit | interim |
+#: test_or_deleted_group
+SkipReason = str
 
 
 @dataclass(frozen=True)
