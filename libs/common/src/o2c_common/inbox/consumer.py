@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.db.plumbing import inbox_table
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, EventDecodeError
-from o2c_common.kafka.client import dead_letter_topic
+from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
 from o2c_common.observability.correlation import correlation_scope
 from o2c_common.tx import Transactions, Tx, system_actor
 
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
 LAG_UPDATE_INTERVAL_S = 1.0
-REPLAY_HEADER = "o2c_replay"
-DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_origin")
 
 CLAIM_MANY = text(
     'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '
