@@ -1,4 +1,4 @@
-"""Request dependencies of this service: its settings; If-Match comes from o2c_common.http."""
+"""Request dependencies of this service: its settings (If-Match comes from o2c_common.http)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from o2c_common.http import IfMatchDep, Precondition
 from o2c_invoicing.config import InvoicingSettings
 
-__all__ = ["IfMatchDep", "Precondition", "SettingsDep", "request_settings"]
+__all__ = ["SettingsDep", "request_settings"]
 
 
 def request_settings(request: Request) -> InvoicingSettings:

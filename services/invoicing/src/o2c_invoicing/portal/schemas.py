@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from o2c_invoicing.invoices.states import InvoiceStatus
+
 
 class PortalStatus(BaseModel):
     """A portal's status report for one submitted document (callback body, or a poll's history entry)."""
@@ -23,4 +25,4 @@ class PortalStatus(BaseModel):
 
 class CallbackOutcome(BaseModel):
     outcome: Literal["applied", "duplicate", "ignored"]
-    invoice_status: str
+    invoice_status: InvoiceStatus

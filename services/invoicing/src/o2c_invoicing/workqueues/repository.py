@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.entities import keyset_page
+from o2c_common.http import Page, PageRequest
 from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.invoices.states import AWAITING_PORTAL_APPROVAL, STALLABLE
+from o2c_invoicing.invoices.states import AWAITING_PORTAL_APPROVAL, STALLABLE, InvoiceStatus
 from o2c_invoicing.submissions.models import Submission
+
+R = TypeVar("R")
 
 
 def queue_condition(queue: str, *, due_by: date) -> ColumnElement[bool]:
     """Which invoices are in ``queue`` (see workqueues/schemas.QUEUES)."""
     if queue == "awaiting_approval":
-        return Invoice.status == "pending_approval"
+        return Invoice.status == InvoiceStatus.PENDING_APPROVAL
     if queue == "rejected_awaiting_correction":
-        return Invoice.status == "portal_rejected"
+        return Invoice.status == InvoiceStatus.PORTAL_REJECTED
     if queue == "stalled":
         return and_(Invoice.stalled_notified_at.is_not(None), Invoice.status.in_(STALLABLE))
     if queue == "due_soon_without_portal_approval":
@@ -45,6 +50,13 @@ def sort_key(queue: str) -> tuple[Any, ...]:
     if queue == "due_soon_without_portal_approval":
         return (Invoice.due_date, Invoice.id)
     return (Invoice.status_since, Invoice.id)
+
+
+async def queue_page(session: AsyncSession, *, queue: str, page: PageRequest, due_by: date, owner: str | None,
+                     team: str | None, item: Callable[[Invoice], R]) -> Page[R]:
+    """One cursor page of a queue, in its order (see :func:`sort_key`)."""
+    return await keyset_page(session, queue_query(queue, due_by=due_by, owner=owner, team=team), page=page,
+                             order_by=sort_key(queue), item=item)
 
 
 async def counts(session: AsyncSession, *, queues: tuple[str, ...], due_by: date, owner: str | None,

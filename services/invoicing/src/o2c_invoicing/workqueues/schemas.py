@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
+from o2c_invoicing.invoices.states import InvoiceStatus
 
 QueueName = Literal["awaiting_approval", "rejected_awaiting_correction", "stalled",
                     "due_soon_without_portal_approval"]
@@ -27,7 +28,7 @@ class WorkItem(BaseModel):
     customer_id: str
     currency: str
     total_amount: Amount
-    status: str
+    status: InvoiceStatus
     status_since: datetime
     due_date: date | None
     po_number: str | None
