@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from o2c_common.auth import CurrentPrincipal
 from o2c_common.auth.dependencies import visible_team
 from o2c_common.errors import Forbidden, problem_responses
-from o2c_common.uow import SessionDep
+from o2c_common.uow import TxDep
 from o2c_kpi.kpis import service
 from o2c_kpi.kpis.schemas import KpiDefinition, KpiQueryRead, Period, PeriodKind, Scope
 
@@ -17,8 +17,7 @@ router = APIRouter(prefix="/kpis", tags=["kpis"])
 
 @router.get("", response_model=KpiQueryRead, responses=problem_responses(401, 403, 422))
 async def kpis(
-    session: SessionDep,
-    principal: CurrentPrincipal,
+    tx: TxDep,
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["dso,count_back_dso,cei,aging"])] = None,
     period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = "month",
@@ -33,7 +32,7 @@ async def kpis(
     team: Annotated[str | None, Query(description="Owning team, internal or vendor.")] = None,
 ) -> KpiQueryRead:
     """KPI values for a period and a scope, computed from the read models (see `GET /kpis/definitions`)."""
-    own_team = visible_team(principal)
+    own_team = visible_team(tx.actor)
     if own_team is not None:
         if team not in (None, own_team):
             raise Forbidden("vendor agents see their own team's KPIs only", type="team-access-denied",
@@ -42,7 +41,7 @@ async def kpis(
     p = Period.of(period, on=on, start=start, end=end, as_of=as_of)
     scope = Scope(legal_entity=legal_entity, currency=currency, customer_id=customer_id, team=team)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
-    values = await service.compute(session, names=wanted, period=p, scope=scope)
+    values = await service.compute(tx, names=wanted, period=p, scope=scope)
     return KpiQueryRead(period_kind=p.kind, period_start=p.start, period_end=p.end, as_of=p.at,
                         scope={"legal_entity": legal_entity, "currency": currency, "customer_id": customer_id,
                                "team": team}, values=values)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.errors import UnprocessableEntity
 from o2c_common.money import round_money
+from o2c_common.tx import Tx
 from o2c_kpi.kpis import formulas as f
 from o2c_kpi.kpis import repository
 from o2c_kpi.kpis.definitions import DEFINITIONS
@@ -30,7 +31,7 @@ def definitions() -> list[KpiDefinition]:
     return list(DEFINITIONS.values())
 
 
-async def compute(session: AsyncSession, *, names: Sequence[str], period: Period, scope: Scope) -> list[KpiValue]:
+async def compute(tx: Tx, *, names: Sequence[str], period: Period, scope: Scope) -> list[KpiValue]:
     """Values of the KPIs ``names`` (all when empty) over ``period`` within ``scope``, in ``names`` order; money
     KPIs once per currency found in scope. Raises UnknownKpi (422) for a name not in ``definitions()``."""
     wanted = list(dict.fromkeys(names)) or list(DEFINITIONS)
@@ -41,7 +42,7 @@ async def compute(session: AsyncSession, *, names: Sequence[str], period: Period
     for members, group in GROUPS:
         asked = members & set(wanted)
         if asked:
-            values.extend(await group(session, period, scope, asked))
+            values.extend(await group(tx.session, period, scope, asked))
     order = {name: i for i, name in enumerate(wanted)}
     return sorted(values, key=lambda v: (order[v.name], v.currency or "", v.dimension or ""))
 

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.auth import Principal, visible_team
+from o2c_common.auth import visible_team
 from o2c_common.errors import Forbidden
+from o2c_common.tx import Tx
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiValue, Period, Scope
 from o2c_kpi.kpis.service import compute
@@ -77,10 +76,9 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-async def build(session: AsyncSession, *, kind: ReportKind, on: date, principal: Principal, team: str | None,
-                clock: Clock) -> ReportRead:
+async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock) -> ReportRead:
     """The report of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
-    own = visible_team(principal)
+    own = visible_team(tx.actor)
     if own is not None:
         if team not in (None, own):
             raise Forbidden("vendor agents see their own team's reports only", type="team-access-denied",
@@ -89,30 +87,30 @@ async def build(session: AsyncSession, *, kind: ReportKind, on: date, principal:
     spec = SPECS[kind]
     period = spec.period(on)
     scope = Scope(team=team)
-    headline = await compute(session, names=spec.headline, period=period, scope=scope)
-    trends = await _trends(session, spec=spec, period=period, scope=scope)
+    headline = await compute(tx, names=spec.headline, period=period, scope=scope)
+    trends = await _trends(tx, spec=spec, period=period, scope=scope)
     start, end = _midnight(period.start), _midnight(period.end + timedelta(days=1))
-    teams = [team] if team else await sla_repository.teams_with_slas(session, start=start, end=end)
+    teams = [team] if team else await sla_repository.teams_with_slas(tx.session, start=start, end=end)
     attainment = []
     for name in teams:
-        read = await sla_service.attainment(session, team=name, period=label(period), start=period.start,
-                                            end=period.end + timedelta(days=1), principal=principal)
+        read = await sla_service.attainment(tx, team=name, period=label(period), start=period.start,
+                                            end=period.end + timedelta(days=1))
         met, total = sum(d.met for d in read.definitions), sum(d.total for d in read.definitions)
         attainment.append(TeamAttainment(team=name, met=met, total=total,
                                          attainment_percent=str(percent(met, total)) if total else None,
                                          definitions=read.definitions))
-    breaches = await sla_repository.count_breaches(session, start=start, end=end, team=team)
+    breaches = await sla_repository.count_breaches(tx.session, start=start, end=end, team=team)
     return ReportRead(report=kind, title=spec.title, period_kind=period.kind,
                       period_label=label(period), period_start=period.start, period_end=period.end, team=team,
                       generated_at=clock(), headline=headline, trends=trends, sla_attainment=attainment,
                       breaches=breaches)
 
 
-async def _trends(session: AsyncSession, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:
+async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:
     periods = _previous(spec, period, spec.trend_periods)
     series: dict[tuple[str, str | None], dict[int, KpiValue]] = {}
     for index, p in enumerate(periods):
-        for value in await compute(session, names=spec.trend, period=p, scope=scope):
+        for value in await compute(tx, names=spec.trend, period=p, scope=scope):
             if value.dimension is None:
                 series.setdefault((value.name, value.currency), {})[index] = value
     return [Trend(name=name, title=DEFINITIONS[name].title, unit=DEFINITIONS[name].unit, currency=currency,

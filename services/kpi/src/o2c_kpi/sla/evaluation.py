@@ -16,10 +16,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_common.events.contracts.kpi import SlaBreached, SlaRecovered
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.calendar import window_bounds
 from o2c_kpi.sla.models import SlaDefinition, SlaWindow
@@ -65,41 +63,41 @@ def breach_key(definition_id: str, scope_key: str, window: str) -> str:
     return f"{definition_id}|{scope_key}|{window}"
 
 
-async def record_outcome(session: AsyncSession, *, outbox: Outbox, metric: str, event_id: uuid.UUID,
+async def record_outcome(tx: Tx, *, metric: str, event_id: uuid.UUID,
                          occurred_at: datetime, met: bool, scopes: Scopes) -> None:
     """Counts one outcome of a rate metric and judges every window it changed."""
-    if not await repository.add_outcome(session, {
+    if not await repository.add_outcome(tx.session, {
             "event_id": event_id, "metric": metric, "occurred_at": occurred_at, "met": met,
             "owning_team": scopes.owning_team, "legal_entity": scopes.legal_entity,
             "customer_id": scopes.customer_id}):
         return
-    for definition in await repository.active_definitions(session, metric=metric):
+    for definition in await repository.active_definitions(tx.session, metric=metric):
         scope = scope_of(definition, scopes)
         if scope is None:
             continue
         start, end = window_bounds(occurred_at, definition.window)
         window = await repository.count_window(
-            session, definition_id=definition.id, scope_key=scope[0], scope_type=definition.scope_type,
+            tx.session, definition_id=definition.id, scope_key=scope[0], scope_type=definition.scope_type,
             scope_value=scope[1], metric=metric, start=start, end=end, met=met)
-        await _judge(session, outbox=outbox, definition=definition, window=window, at=occurred_at)
+        await _judge(tx, definition=definition, window=window, at=occurred_at)
 
 
-async def _judge(session: AsyncSession, *, outbox: Outbox, definition: SlaDefinition, window: SlaWindow,
+async def _judge(tx: Tx, *, definition: SlaDefinition, window: SlaWindow,
                  at: datetime) -> None:
     if window.total_count < definition.min_sample:
         return
     actual = percent(window.met_count, window.total_count)
     key = breach_key(definition.id, window.scope_key, window.window_start.date().isoformat())
     if not meets(actual, definition.comparator, definition.target):
-        await open_breach(session, outbox=outbox, definition=definition, key=key, scope_value=window.scope_value,
+        await open_breach(tx, definition=definition, key=key, scope_value=window.scope_value,
                           owning_team=window.scope_value if definition.scope_type == "team" else None,
                           window_start=window.window_start, window_end=window.window_end, actual=actual,
                           breached_at=at)
     else:
-        await recover(session, outbox=outbox, key=key, actual=actual, recovered_at=at)
+        await recover(tx, key=key, actual=actual, recovered_at=at)
 
 
-async def open_breach(session: AsyncSession, *, outbox: Outbox, definition: SlaDefinition, key: str,
+async def open_breach(tx: Tx, *, definition: SlaDefinition, key: str,
                       scope_value: str | None, owning_team: str | None, window_start: datetime,
                       window_end: datetime, actual: Decimal | None, breached_at: datetime,
                       subject: tuple[str, str] | None = None) -> bool:
@@ -113,19 +111,19 @@ async def open_breach(session: AsyncSession, *, outbox: Outbox, definition: SlaD
         "window_start": window_start, "window_end": window_end, "actual": actual, "status": "breached",
         "breached_at": breached_at,
     }
-    if not await repository.add_breach(session, values):
+    if not await repository.add_breach(tx.session, values):
         return False
-    await outbox.emit(session, SlaBreached(**_fact(values), actual=actual, breached_at=breached_at))
+    await tx.emit(SlaBreached(**_fact(values), actual=actual, breached_at=breached_at))
     return True
 
 
-async def recover(session: AsyncSession, *, outbox: Outbox, key: str, actual: Decimal,
+async def recover(tx: Tx, *, key: str, actual: Decimal,
                   recovered_at: datetime) -> bool:
-    breach = await repository.recover_breach(session, breach_key=key, recovered_at=recovered_at, actual=actual)
+    breach = await repository.recover_breach(tx.session, breach_key=key, recovered_at=recovered_at, actual=actual)
     if breach is None:
         return False
     values = {column: getattr(breach, column) for column in _FACT_COLUMNS}
-    await outbox.emit(session, SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
+    await tx.emit(SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
                                             recovered_at=recovered_at))
     return True
 

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
+
+R = TypeVar("R")
 
 # --- definitions ---------------------------------------------------------------------------------------
 
@@ -35,10 +39,14 @@ async def delete_definition(session: AsyncSession, definition: SlaDefinition) ->
     await session.flush()
 
 
+async def definitions_page(session: AsyncSession, *, page: PageRequest, metric: str | None, active: bool | None,
+                           team: str | None, item: Callable[[SlaDefinition], R]) -> Page[R]:
+    return await keyset_page(session, definitions_query(metric=metric, active=active, team=team), page=page,
+                             order_by=(SlaDefinition.id,), item=item)
+
+
 def definitions_query(*, metric: str | None, active: bool | None, team: str | None) -> Select[Any]:
-    stmt = select(SlaDefinition)
-    if metric is not None:
-        stmt = stmt.where(SlaDefinition.metric == metric)
+    stmt = where_equal(select(SlaDefinition), {SlaDefinition.metric: metric})
     if active is not None:
         stmt = stmt.where(SlaDefinition.active.is_(active))
     if team is not None:  # a vendor agent: global SLAs and those of its team (or of each team)
@@ -114,13 +122,21 @@ async def recover_breach(session: AsyncSession, *, breach_key: str, recovered_at
     return (await session.scalars(stmt, execution_options={"populate_existing": True})).first()
 
 
+async def breaches_page(session: AsyncSession, *, page: PageRequest, definition_id: str | None,
+                        metric: str | None, team: str | None, status: str | None, severity: str | None,
+                        since: datetime | None, until: datetime | None, item: Callable[[SlaBreach], R]) -> Page[R]:
+    """Newest first."""
+    query = breaches_query(definition_id=definition_id, metric=metric, team=team, status=status, severity=severity,
+                           since=since, until=until)
+    return await keyset_page(session, query, page=page, order_by=(SlaBreach.breached_at, SlaBreach.id), item=item,
+                             descending=True)
+
+
 def breaches_query(*, definition_id: str | None, metric: str | None, team: str | None, status: str | None,
                    severity: str | None, since: datetime | None, until: datetime | None) -> Select[Any]:
-    stmt = select(SlaBreach)
-    for column, value in ((SlaBreach.definition_id, definition_id), (SlaBreach.metric, metric),
-                          (SlaBreach.owning_team, team), (SlaBreach.status, status), (SlaBreach.severity, severity)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(select(SlaBreach), {
+        SlaBreach.definition_id: definition_id, SlaBreach.metric: metric, SlaBreach.owning_team: team,
+        SlaBreach.status: status, SlaBreach.severity: severity})
     if since is not None:
         stmt = stmt.where(SlaBreach.breached_at >= since)
     if until is not None:
