@@ -1,6 +1,7 @@
 """Cases opened from other services' events. One open case per source key: a duplicate or replayed
 fact finds the partial unique index taken and changes nothing (the inbox already skips replayed ids).
-Every case opened here is requested by :data:`REQUESTER`."""
+Every case opened here is requested by :data:`REQUESTER`; what it says is built by the pure ``*_case``
+functions."""
 
 from __future__ import annotations
 
@@ -23,10 +24,6 @@ _CATEGORY_BY_METRIC_PREFIX = (("first_pass", "portal"), ("rejection", "portal"),
                               ("dispute", "dispute"), ("promise", "collections"))
 
 
-def category_for_metric(metric: str) -> str:
-    return next((category for prefix, category in _CATEGORY_BY_METRIC_PREFIX if metric.startswith(prefix)), "other")
-
-
 def handlers(settings: EscalationSettings) -> Handlers:
     """The service's one handler map: event payload type → handler, configuration bound."""
     return {
@@ -38,9 +35,34 @@ def handlers(settings: EscalationSettings) -> Handlers:
 
 
 async def on_sla_breached_open_case(tx: Tx, event: Event[SlaBreached], *, settings: EscalationSettings) -> None:
+    await open_new(tx.acting_as(REQUESTER), new=sla_breach_case(event), settings=settings)
+
+
+async def on_balance_overdue_escalated_open_case(tx: Tx, event: Event[BalanceOverdueEscalated], *,
+                                                 settings: EscalationSettings) -> None:
+    await open_new(tx.acting_as(REQUESTER), new=overdue_balance_case(event), settings=settings)
+
+
+async def on_invoice_rejected_n_times_open_case(tx: Tx, event: Event[InvoicePortalRejected], *,
+                                                settings: EscalationSettings) -> None:
+    if event.data.rejection_count >= settings.portal_rejection_threshold:
+        await open_new(tx.acting_as(REQUESTER), new=portal_rejections_case(event), settings=settings)
+
+
+async def on_promise_broken_twice_open_case(tx: Tx, event: Event[PromiseToPayBroken], *,
+                                            settings: EscalationSettings) -> None:
+    if event.data.broken_count >= settings.broken_promise_threshold:
+        await open_new(tx.acting_as(REQUESTER), new=broken_promises_case(event), settings=settings)
+
+
+def category_for_metric(metric: str) -> str:
+    return next((category for prefix, category in _CATEGORY_BY_METRIC_PREFIX if metric.startswith(prefix)), "other")
+
+
+def sla_breach_case(event: Event[SlaBreached]) -> NewCase:
     fact = event.data
     scope = f"{fact.scope_type}:{fact.scope_value}" if fact.scope_value else fact.scope_type
-    await open_new(tx.acting_as(REQUESTER), settings=settings, new=NewCase(
+    return NewCase(
         title=f"SLA breached: {fact.sla_name} ({scope})"[:200],
         description=(f"{fact.metric} {fact.comparator} {fact.target} {fact.unit} was missed"
                      f" (actual {fact.actual if fact.actual is not None else 'n/a'}) for"
@@ -51,13 +73,12 @@ async def on_sla_breached_open_case(tx: Tx, event: Event[SlaBreached], *, settin
         legal_entity=fact.scope_value if fact.scope_type == "legal_entity" else None,
         region=fact.scope_value if fact.scope_type == "region" else None,
         source_key=f"sla_breached:{fact.breach_key}", source_event_id=event.id,
-    ))
+    )
 
 
-async def on_balance_overdue_escalated_open_case(tx: Tx, event: Event[BalanceOverdueEscalated], *,
-                                                 settings: EscalationSettings) -> None:
+def overdue_balance_case(event: Event[BalanceOverdueEscalated]) -> NewCase:
     fact = event.data
-    await open_new(tx.acting_as(REQUESTER), settings=settings, new=NewCase(
+    return NewCase(
         title=f"Overdue balance escalated: {fact.customer_id} {fact.overdue_amount} {fact.currency}"[:200],
         description=(f"Rule {fact.rule_name}: {fact.overdue_amount} {fact.currency} overdue, up to"
                      f" {fact.max_days_past_due} days past due, {fact.broken_promises} broken promises"
@@ -66,15 +87,12 @@ async def on_balance_overdue_escalated_open_case(tx: Tx, event: Event[BalanceOve
         severity=fact.severity or "P3", source="balance_overdue", owning_team=fact.owning_team,
         customer_id=fact.customer_id, legal_entity=fact.legal_entity, region=fact.region,
         invoice_ids=fact.invoice_ids, source_key=f"balance_overdue:{fact.breach_id}", source_event_id=event.id,
-    ))
+    )
 
 
-async def on_invoice_rejected_n_times_open_case(tx: Tx, event: Event[InvoicePortalRejected], *,
-                                                settings: EscalationSettings) -> None:
+def portal_rejections_case(event: Event[InvoicePortalRejected]) -> NewCase:
     fact = event.data
-    if fact.rejection_count < settings.portal_rejection_threshold:
-        return
-    await open_new(tx.acting_as(REQUESTER), settings=settings, new=NewCase(
+    return NewCase(
         title=f"Invoice {fact.invoice_number} rejected {fact.rejection_count} times by its portal"[:200],
         description=(f"Latest rejection via {fact.channel}: {fact.portal_reason_code} ({fact.reason},"
                      f" root cause {fact.root_cause}). {fact.reason_text or ''}").strip(),
@@ -83,15 +101,12 @@ async def on_invoice_rejected_n_times_open_case(tx: Tx, event: Event[InvoicePort
         owning_team=fact.owning_team, customer_id=fact.customer_id, legal_entity=fact.legal_entity,
         invoice_ids=(fact.invoice_id,), source_key=f"portal_rejections:{fact.invoice_id}",
         source_event_id=event.id,
-    ))
+    )
 
 
-async def on_promise_broken_twice_open_case(tx: Tx, event: Event[PromiseToPayBroken], *,
-                                            settings: EscalationSettings) -> None:
+def broken_promises_case(event: Event[PromiseToPayBroken]) -> NewCase:
     fact = event.data
-    if fact.broken_count < settings.broken_promise_threshold:
-        return
-    await open_new(tx.acting_as(REQUESTER), settings=settings, new=NewCase(
+    return NewCase(
         title=f"Customer {fact.customer_id} broke {fact.broken_count} promises to pay"[:200],
         description=(f"Promise {fact.promise_id}: {fact.amount} {fact.currency} by"
                      f" {fact.promised_date.isoformat()}, {fact.paid_amount} paid."),
@@ -99,4 +114,4 @@ async def on_promise_broken_twice_open_case(tx: Tx, event: Event[PromiseToPayBro
         source="broken_promises", owning_team=fact.owning_team, customer_id=fact.customer_id,
         legal_entity=fact.legal_entity, source_key=f"broken_promises:{fact.legal_entity}:{fact.customer_id}",
         source_event_id=event.id,
-    ))
+    )

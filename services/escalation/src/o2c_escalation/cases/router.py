@@ -7,7 +7,8 @@ from fastapi import APIRouter, Response, status
 from o2c_common.db.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.events.types import Severity
-from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, set_etag
+from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, Precondition, set_etag
+from o2c_common.tx import Tx
 from o2c_common.uow import TxDep
 from o2c_escalation.cases import lifecycle, service
 from o2c_escalation.cases.models import Case
@@ -33,6 +34,13 @@ def read(case: Case, response: Response) -> CaseRead:
     """The case as answered after a change, with its new ETag."""
     set_etag(response, etag=version_etag(case))
     return CaseRead.model_validate(case)
+
+
+async def locked_for_work(tx: Tx, case_id: uuid.UUID, if_match: Precondition) -> Case:
+    """The case locked for a change by its staff, its If-Match checked under the lock."""
+    case = await service.lock_for_work(tx, case_id=case_id)
+    if_match(version_etag(case))
+    return case
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseRead,
@@ -66,8 +74,7 @@ async def case_history(case_id: uuid.UUID, tx: TxDep) -> CaseHistory:
 async def assign_case(case_id: uuid.UUID, data: AssignmentWrite, response: Response, tx: TxDep,
                       if_match: IfMatchDep) -> CaseRead:
     """Assign, reassign or unassign; supervisors and leads may also move it to another team. Needs `If-Match`."""
-    case = await service.lock_for_work(tx, case_id=case_id)
-    if_match(version_etag(case))
+    case = await locked_for_work(tx, case_id, if_match)
     return read(await service.assign(tx, case, data=data), response)
 
 
@@ -75,8 +82,7 @@ async def assign_case(case_id: uuid.UUID, data: AssignmentWrite, response: Respo
 async def link_contingency_plan(case_id: uuid.UUID, data: ContingencyPlanWrite, response: Response, tx: TxDep,
                                 if_match: IfMatchDep) -> CaseRead:
     """Link the contingency plan that applies while the case is open. Needs `If-Match`."""
-    case = await service.lock_for_work(tx, case_id=case_id)
-    if_match(version_etag(case))
+    case = await locked_for_work(tx, case_id, if_match)
     return read(await service.set_contingency_plan(tx, case, data=data), response)
 
 
