@@ -23,6 +23,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from o2c_cli.paths import DEFAULT_DATA_DIR
+
 DEFAULT_MAIL_PORT = 1025
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 ENVELOPE_HEADER = "X-O2C-Envelope-To"
@@ -102,8 +104,6 @@ def _received(box: mailbox.Maildir, key: str, message: EmailMessage) -> datetime
 
 
 def default_mail_dir() -> Path:
-    from o2c_cli.main import DEFAULT_DATA_DIR
-
     return DEFAULT_DATA_DIR / "mail"
 
 
