@@ -7,13 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from o2c_collections.config import CollectionsSettings
-from o2c_common.http import IfMatchDep, Precondition
+from o2c_common.http import IfMatchDep
 
-__all__ = ["IfMatchDep", "Precondition", "SettingsDep", "no_precondition", "request_settings"]
-
-
-def no_precondition(_etag: str) -> None:
-    """For system actors (rule runs, importers) that hold the row lock themselves: no client ETag to compare."""
+__all__ = ["IfMatchDep", "SettingsDep", "request_settings"]
 
 
 def request_settings(request: Request) -> CollectionsSettings:

@@ -6,27 +6,24 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.dunning import mailer, repository
 from o2c_collections.dunning.models import DunningPolicy
 from o2c_collections.dunning.schemas import PolicyRead, PolicyWrite, RunResult
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
 from o2c_common.events.contracts.collections import DunningNoticeSent
 from o2c_common.money import round_money
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:dunning"
 
 
-async def put_policy(session: AsyncSession, *, policy_id: str, data: PolicyWrite, principal: Principal) -> PolicyRead:
+async def put_policy(tx: Tx, *, policy_id: str, data: PolicyWrite) -> PolicyRead:
+    session = tx.session
     policy = await repository.get_policy(session, policy_id=policy_id, for_update=True)
     levels: list[dict[str, Any]] = [lv.model_dump(mode="json") for lv in sorted(data.levels, key=lambda x: x.level)]
     before = None
@@ -37,14 +34,14 @@ async def put_policy(session: AsyncSession, *, policy_id: str, data: PolicyWrite
         before = {"segment": policy.segment, "levels": policy.levels}
         policy.segment, policy.levels, policy.version = data.segment, levels, policy.version + 1
         await session.flush()
-    await record_audit(session, actor=principal, action="dunning.policy_saved", entity_type="dunning_policy",
-                       entity_id=policy_id, before=before, after={"segment": data.segment, "levels": levels})
+    await tx.audit("dunning.policy_saved", entity_type="dunning_policy", entity_id=policy_id, before=before,
+                   after={"segment": data.segment, "levels": levels})
     return PolicyRead(id=policy.id, version=policy.version, segment=policy.segment, levels=policy.levels)
 
 
-async def list_policies(session: AsyncSession) -> list[PolicyRead]:
+async def list_policies(tx: Tx) -> list[PolicyRead]:
     return [PolicyRead(id=p.id, version=p.version, segment=p.segment, levels=p.levels)
-            for p in await repository.policies(session)]
+            for p in await repository.policies(tx.session)]
 
 
 def _level_for(policy: DunningPolicy, *, days_past_due: int, amount: Decimal) -> dict[str, Any] | None:
@@ -52,9 +49,10 @@ def _level_for(policy: DunningPolicy, *, days_past_due: int, amount: Decimal) ->
     return max(due, key=lambda lv: lv["level"]) if due else None
 
 
-async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, settings: CollectionsSettings,
-              actor: str | Principal = SYSTEM) -> RunResult:
-    """Sends, per overdue invoice, the highest level its days past due reach, unless already sent."""
+async def run(tx: Tx, *, as_of: date, settings: CollectionsSettings) -> RunResult:
+    """Sends, per overdue invoice, the highest level its days past due reach, unless already sent (in
+    ``tx.actor``'s name: the supervisor who asked, or ``system:dunning`` for the daily run)."""
+    session = tx.session
     run_id = uuid.uuid4()
     by_segment = {p.segment: p for p in await repository.policies(session)}
     promised: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -95,14 +93,13 @@ async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, settings: C
             failed += 1
             continue
         sent += 1
-        await outbox.emit(session, DunningNoticeSent(
+        await tx.emit(DunningNoticeSent(
             notice_id=notice_id, run_id=run_id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
             legal_entity=item.legal_entity, customer_id=item.customer_id, owning_team=item.owning_team,
             policy_id=policy.id, level=level["level"], channel=level["channel"], template=level["template"],
             currency=item.currency, amount_due=round_money(amount, item.currency), due_date=item.due_date,
-            days_past_due=days, sent_at=datetime.now(UTC)))
-        await record_audit(session, actor=actor, action="dunning.notice_sent", entity_type="open_item",
-                           entity_id=item.invoice_id, after={"level": level["level"], "amount": amount,
-                                                             "recipient": recipient})
+            days_past_due=days, sent_at=tx.now()))
+        await tx.audit("dunning.notice_sent", entity_type="open_item", entity_id=item.invoice_id,
+                       after={"level": level["level"], "amount": amount, "recipient": recipient})
     return RunResult(run_id=str(run_id), as_of=as_of, sent=sent, already_sent=already,
                      skipped_disputed_or_promised=skipped, failed=failed)

@@ -3,13 +3,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.escalations.models import Breach, EscalationRule
+from o2c_collections.escalations.schemas import BreachRead
 from o2c_collections.promises.models import Promise
 from o2c_collections.receivables.models import OpenItem
+from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 
 
 async def rules(session: AsyncSession) -> list[EscalationRule]:
@@ -49,10 +52,9 @@ async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:
     return list((await session.scalars(stmt)).all())
 
 
-def breaches_query(*, status: str | None, customer_id: str | None) -> Select[Any]:
-    stmt = select(Breach)
-    if status is not None:
-        stmt = stmt.where(Breach.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Breach.customer_id == customer_id)
-    return stmt
+async def breaches_page(session: AsyncSession, *, page: PageRequest, status: str | None,
+                        customer_id: str | None) -> Page[BreachRead]:
+    """Breaches, newest first."""
+    stmt = where_equal(select(Breach), {Breach.status: status, Breach.customer_id: customer_id})
+    return await keyset_page(session, stmt, page=page, order_by=(Breach.created_at, Breach.id),
+                             item=BreachRead.model_validate, descending=True)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from o2c_collections.application.engine import Line
+from o2c_collections.cashapp.engine import Line
 from o2c_common.errors import ValidationFailed
 
 FileFormat = Literal["csv", "camt053", "camt054", "bai2"]

@@ -4,11 +4,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.payments.models import Application, Payment, PaymentImport, PaymentImportLine, RemittanceLine
+from o2c_collections.payments.schemas import PaymentRead
+from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
@@ -20,13 +23,6 @@ async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payme
 async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
     session.add_all(rows)
     await session.flush()
-
-
-async def get(session: AsyncSession, *, payment_id: uuid.UUID, for_update: bool = False) -> Payment | None:
-    stmt = select(Payment).where(Payment.id == payment_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
 
 
 async def by_dedupe_key(session: AsyncSession, *, key: str, for_update: bool = False) -> Payment | None:
@@ -83,12 +79,10 @@ async def delete_import_lines(session: AsyncSession, *, import_id: uuid.UUID) ->
     await session.execute(delete(PaymentImportLine).where(PaymentImportLine.import_id == import_id))
 
 
-def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Payment]:
-    stmt = select(Payment)
-    if team is not None:
-        stmt = stmt.where(Payment.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Payment.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Payment.customer_id == customer_id)
-    return stmt
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None) -> Page[PaymentRead]:
+    """Payments, newest first."""
+    stmt = where_equal(select(Payment), {Payment.owning_team: team, Payment.status: status,
+                                         Payment.customer_id: customer_id})
+    return await keyset_page(session, stmt, page=page, order_by=(Payment.received_at, Payment.id),
+                             item=PaymentRead.model_validate, descending=True)

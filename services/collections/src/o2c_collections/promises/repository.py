@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.promises.models import Promise
+from o2c_collections.promises.schemas import PromiseRead
+from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 
 
 async def add(session: AsyncSession, promise: Promise) -> Promise:
@@ -28,12 +31,19 @@ async def broken_count(session: AsyncSession, *, customer_id: str) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Promise]:
-    stmt = select(Promise)
-    if team is not None:
-        stmt = stmt.where(Promise.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Promise.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Promise.customer_id == customer_id)
-    return stmt
+async def open_for_cash(session: AsyncSession, *, customer_id: str, currency: str,
+                        applied_date: date) -> list[Promise]:
+    """The customer's open promises in ``currency`` still running on ``applied_date``, oldest first, locked."""
+    stmt = (select(Promise).where(Promise.customer_id == customer_id, Promise.currency == currency,
+                                  Promise.status == "open", Promise.promised_date >= applied_date)
+            .order_by(Promise.promised_date, Promise.id).with_for_update())
+    return list((await session.scalars(stmt)).all())
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None) -> Page[PromiseRead]:
+    """Promises, newest first."""
+    stmt = where_equal(select(Promise), {Promise.owning_team: team, Promise.status: status,
+                                         Promise.customer_id: customer_id})
+    return await keyset_page(session, stmt, page=page, order_by=(Promise.recorded_at, Promise.id),
+                             item=PromiseRead.model_validate, descending=True)

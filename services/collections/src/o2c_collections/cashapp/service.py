@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections.accounts import repository as accounts
-from o2c_collections.application import engine
+from o2c_collections.cashapp import engine
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
-from o2c_collections.deps import Precondition
 from o2c_collections.payments import repository
 from o2c_collections.payments.models import Application, Payment, RemittanceLine
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables.models import OpenItem
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.auth import ensure_team_access
+from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, NotFound
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
-from o2c_common.http import make_etag
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
 ENGINE = "system:cash-application"
 
@@ -50,20 +46,19 @@ def engine_config(settings: CollectionsSettings) -> engine.Config:
                          combination_node_budget=settings.combination_node_budget)
 
 
-def etag(payment: Payment) -> str:
-    return make_etag(entity_id=payment.id, version=payment.version)
-
-
 def _as_item(item: OpenItem) -> engine.Item:
     return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency,
                        item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount,
                        item.due_date)
 
 
-async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[RemittanceLine], outbox: Outbox,
-                     settings: CollectionsSettings, group_ids: list[str] | None = None) -> AutoApplied:
+async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
+                     group_ids: list[str] | None = None) -> AutoApplied:
     """Decides and books what the engine can prove; the rest stays unapplied with candidates. ``group_ids``: the
-    payer's group (:func:`accounts.with_group`) when the caller has read it with the account already."""
+    payer's group (:func:`accounts.with_group`) when the caller has read it with the account already. Done (and
+    audited) in the engine's name, ``system:cash-application``, whoever booked the payment."""
+    tx = tx.acting_as(ENGINE)
+    session = tx.session
     cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
                        tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
     if group_ids is None:
@@ -87,7 +82,7 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
         cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
         group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
         referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings))
-    now = datetime.now(UTC)
+    now = tx.now()
     # the payment's outcome is set before the applications, so its row is updated once with them
     payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
                            "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
@@ -96,7 +91,7 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
     applications: list[Application] = []
     for allocation in decision.allocations:
         item = locked[allocation.invoice_id]
-        application = await _apply(session, payment=payment, item=item, amount=allocation.amount,
+        application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
                                    rule=decision.rule or "manual", confidence=decision.confidence,
                                    explanation=decision.explanation, applied_date=payment.value_date, actor=None)
         applications.append(application)
@@ -109,35 +104,34 @@ async def auto_apply(session: AsyncSession, *, payment: Payment, lines: list[Rem
         if allocation.deduction > 0:
             line = next((li for li in lines if engine.normalise_reference(li.reference)
                          == engine.normalise_reference(item.invoice_number)), None)
-            await open_deduction(session, outbox=outbox, item=item, payment_id=payment.id,
+            await open_deduction(tx, item=item, payment_id=payment.id,
                                  amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
                                  remittance_reason=line.reason_code if line else None,
                                  opened_date=payment.value_date)
     _refresh_status(payment)
     await session.flush()
     if applied:
-        await outbox.emit(session, PaymentApplied(
+        await tx.emit(PaymentApplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id or
             locked[decision.allocations[0].invoice_id].customer_id, currency=payment.currency,
             applications=tuple(applied), value_date=payment.value_date, applied_date=payment.value_date,
             applied_at=now, rule=decision.rule or "manual", confidence=decision.confidence,
             unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
     if decision.unapplied > 0:
-        await outbox.emit(session, PaymentUnapplied(
+        await tx.emit(PaymentUnapplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
             currency=payment.currency, amount=decision.unapplied, unapplied_balance=payment.unapplied_amount,
             reason=decision.reason or ("remainder" if applied else "no_match"),
             candidates=tuple(MatchCandidate(invoice_id=c.invoice_id, invoice_number=c.invoice_number,
                                             open_amount=c.open_amount, score=c.score) for c in decision.candidates),
             unapplied_date=payment.value_date, unapplied_at=now, owning_team=payment.owning_team))
-    await record_audit(session, actor=ENGINE, action="payment.auto_applied", entity_type="payment",
-                       entity_id=payment.id, after={"rule": decision.rule, "confidence": decision.confidence,
-                                                    "applied": decision.applied, "unapplied": decision.unapplied,
-                                                    "explanation": decision.explanation})
+    await tx.audit("payment.auto_applied", entity_type="payment", entity_id=payment.id,
+                   after={"rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
+                          "unapplied": decision.unapplied, "explanation": decision.explanation})
     return AutoApplied(decision, applications)
 
 
-async def _apply(session: AsyncSession, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
+async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
                  confidence: Decimal, explanation: str | None, applied_date: date, actor: str | None) -> Application:
     """Books ``amount`` of the locked payment on the locked item; refuses to over-apply either."""
     if amount > payment.unapplied_amount or amount > item.open_amount:
@@ -152,10 +146,10 @@ async def _apply(session: AsyncSession, *, payment: Payment, item: OpenItem, amo
     application = Application(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id, amount=amount,
                               rule=rule, confidence=confidence, explanation=explanation, applied_date=applied_date,
                               applied_by=actor)
-    await repository.add_all(session, [application])
-    await ledger.post(session, item=item, kind="payment", amount=-amount, effective_date=applied_date,
+    await repository.add_all(tx.session, [application])
+    await ledger.post(tx.session, item=item, kind="payment", amount=-amount, effective_date=applied_date,
                       payment_id=payment.id, application_id=application.id)
-    await record_cash(session, customer_id=item.customer_id, currency=item.currency, amount=amount,
+    await record_cash(tx, customer_id=item.customer_id, currency=item.currency, amount=amount,
                       applied_date=applied_date)
     return application
 
@@ -165,74 +159,65 @@ def _refresh_status(payment: Payment) -> None:
                       "unapplied" if payment.unapplied_amount == payment.amount else "partially_applied")
 
 
-async def locked_payment(session: AsyncSession, *, payment_id: uuid.UUID, principal: Principal) -> Payment:
-    payment = await repository.get(session, payment_id=payment_id, for_update=True)
-    if payment is None:
-        raise NotFound(f"payment {payment_id} does not exist")
-    ensure_team_access(principal, owning_team=payment.owning_team)
-    return payment
+async def lock(tx: Tx, payment_id: uuid.UUID) -> Payment:
+    """The payment locked for applying or unapplying its cash (404, or 403 when it is another team's)."""
+    return await load_visible(tx, Payment, payment_id, for_update=True)
 
 
-async def apply_manually(session: AsyncSession, *, payment_id: uuid.UUID, invoice_id: uuid.UUID, amount: Decimal,
-                         applied_date: date | None, reason: str | None, principal: Principal,
-                         precondition: Precondition, outbox: Outbox) -> Application:
-    payment = await locked_payment(session, payment_id=payment_id, principal=principal)
-    precondition(etag(payment))
-    item = await receivables.get(session, invoice_id=invoice_id, for_update=True)
+async def apply_manually(tx: Tx, payment: Payment, *, invoice_id: uuid.UUID, amount: Decimal,
+                         applied_date: date | None, reason: str | None) -> Application:
+    """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``)."""
+    item = await receivables.get(tx.session, invoice_id=invoice_id, for_update=True)
     if item is None:
         raise NotFound(f"no receivable for invoice {invoice_id}")
-    ensure_team_access(principal, owning_team=item.owning_team)
+    ensure_team_access(tx.actor, owning_team=item.owning_team)
     if item.currency != payment.currency:
         raise Conflict(f"the payment is in {payment.currency}, the invoice in {item.currency}",
                        type="currency-mismatch", title="Currency mismatch")
     when = applied_date or payment.value_date
-    application = await _apply(session, payment=payment, item=item, amount=amount, rule="manual",
-                               confidence=Decimal(1), explanation=reason, applied_date=when,
-                               actor=principal.subject)
+    subject = tx.actor.subject
+    application = await _apply(tx, payment=payment, item=item, amount=amount, rule="manual",
+                               confidence=Decimal(1), explanation=reason, applied_date=when, actor=subject)
     _refresh_status(payment)
-    await session.flush()
-    await outbox.emit(session, PaymentApplied(
+    await tx.session.flush()
+    await tx.emit(PaymentApplied(
         payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=item.customer_id,
         currency=payment.currency, applications=(CashApplication(
             application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
-            amount=amount),), value_date=payment.value_date, applied_date=when, applied_at=datetime.now(UTC),
-        rule="manual", confidence=Decimal(1), applied_by=principal.subject,
+            amount=amount),), value_date=payment.value_date, applied_date=when, applied_at=tx.now(),
+        rule="manual", confidence=Decimal(1), applied_by=subject,
         unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
-    await record_audit(session, actor=principal, action="payment.applied_manually", entity_type="payment",
-                       entity_id=payment.id, reason=reason,
-                       after={"invoice_id": invoice_id, "amount": amount, "application_id": application.id})
+    await tx.audit("payment.applied_manually", entity_type="payment", entity_id=payment.id, reason=reason,
+                   after={"invoice_id": invoice_id, "amount": amount, "application_id": application.id})
     return application
 
 
-async def reverse(session: AsyncSession, *, payment_id: uuid.UUID, application_id: uuid.UUID, reason: str,
-                  unapplied_date: date | None, principal: Principal, precondition: Precondition,
-                  outbox: Outbox) -> Payment:
-    payment = await locked_payment(session, payment_id=payment_id, principal=principal)
-    precondition(etag(payment))
-    application = await repository.application(session, application_id=application_id)
+async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason: str,
+                  unapplied_date: date | None) -> Payment:
+    """Unapplies one application of the locked ``payment``: the invoice's open amount rises again."""
+    application = await repository.application(tx.session, application_id=application_id)
     if application is None or application.payment_id != payment.id:
-        raise NotFound(f"application {application_id} of payment {payment_id} does not exist")
+        raise NotFound(f"application {application_id} of payment {payment.id} does not exist")
     if application.reversed_at is not None:
         raise Conflict("the application was already reversed", type="already-reversed", title="Already reversed")
-    item = await receivables.get(session, invoice_id=application.invoice_id, for_update=True)
+    item = await receivables.get(tx.session, invoice_id=application.invoice_id, for_update=True)
     assert item is not None
-    when = unapplied_date or datetime.now(UTC).date()
-    now = datetime.now(UTC)
-    await ledger.post(session, item=item, kind="reversal", amount=application.amount, effective_date=when,
+    when = unapplied_date or tx.now().date()
+    now, subject = tx.now(), tx.actor.subject
+    await ledger.post(tx.session, item=item, kind="reversal", amount=application.amount, effective_date=when,
                       payment_id=payment.id, application_id=application.id, note=reason)
-    application.reversed_at, application.reversed_by = now, principal.subject
+    application.reversed_at, application.reversed_by = now, subject
     payment.unapplied_amount += application.amount
     payment.version += 1
     _refresh_status(payment)
-    await session.flush()
-    await outbox.emit(session, PaymentUnapplied(
+    await tx.session.flush()
+    await tx.emit(PaymentUnapplied(
         payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
         currency=payment.currency, amount=application.amount, unapplied_balance=payment.unapplied_amount,
         reason="reversed", reversed_applications=(CashApplication(
             application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
-            amount=application.amount),), unapplied_date=when, unapplied_at=now, unapplied_by=principal.subject,
+            amount=application.amount),), unapplied_date=when, unapplied_at=now, unapplied_by=subject,
         owning_team=payment.owning_team))
-    await record_audit(session, actor=principal, action="payment.unapplied", entity_type="payment",
-                       entity_id=payment.id, reason=reason,
-                       before={"application_id": application.id, "amount": application.amount})
+    await tx.audit("payment.unapplied", entity_type="payment", entity_id=payment.id, reason=reason,
+                   before={"application_id": application.id, "amount": application.amount})
     return payment
