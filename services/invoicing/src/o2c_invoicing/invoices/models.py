@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,13 @@ from o2c_invoicing.db import Base
 from o2c_invoicing.invoices.states import InvoiceStatus
 
 MONEY = Numeric(20, 6)
+
+
+class InvoiceSource(StrEnum):
+    """Where an invoice was prepared: through this API, or imported as issued from another system."""
+
+    API = "api"
+    IMPORT = "import"
 
 
 class Invoice(Base):
@@ -43,7 +51,8 @@ class Invoice(Base):
     status: Mapped[InvoiceStatus] = mapped_column(String(32))
     status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     stalled_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    source: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    source: Mapped[InvoiceSource] = mapped_column(String(16), default=InvoiceSource.API,
+                                                  server_default=InvoiceSource.API.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejection_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Concatenate, ParamSpec
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +22,7 @@ from o2c_invoicing.permissions import Approver, Canceller, Importer, Issuer, Pre
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 lifecycle_router = APIRouter(prefix="/invoices/{invoice_id}", tags=["invoice lifecycle"])
 TRANSITION = problem_responses(401, 403, 404, 409, 412, 422, 428)
+P = ParamSpec("P")
 
 
 class StatusChangeRead(BaseModel):
@@ -49,6 +52,16 @@ def read_with_etag(response: Response, invoice: Invoice) -> InvoiceRead:
     read = InvoiceRead.model_validate(invoice)
     set_etag(response, etag=version_etag(read))
     return read
+
+
+async def transition(tx: Tx, invoice_id: uuid.UUID, if_match: Precondition, response: Response,
+                     verb: Callable[Concatenate[Tx, Invoice, P], Awaitable[object]], /,
+                     *args: P.args, **kwargs: P.kwargs) -> InvoiceRead:
+    """A state transition at the edge: lock the invoice, check If-Match, apply ``verb(tx, invoice, ...)``, answer
+    with the new ETag."""
+    invoice = await locked(tx, invoice_id, if_match)
+    await verb(tx, invoice, *args, **kwargs)
+    return read_with_etag(response, invoice)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvoiceRead,
@@ -99,9 +112,8 @@ async def invoice_history(invoice_id: uuid.UUID, tx: TxDep) -> list[StatusChange
 async def request_approval(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal: Preparer,
                            if_match: IfMatchDep, data: Note | None = None) -> InvoiceRead:
     """draft → pending_approval. Requires `If-Match`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await lifecycle.request_approval(tx, invoice, note=data.note if data else None)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, lifecycle.request_approval,
+                            note=data.note if data else None)
 
 
 @lifecycle_router.post("/approve", response_model=InvoiceRead, responses=TRANSITION)
@@ -109,33 +121,26 @@ async def approve(invoice_id: uuid.UUID, response: Response, tx: TxDep, principa
                   settings: SettingsDep, data: Note | None = None) -> InvoiceRead:
     """Approve (maker-checker: never the preparer; above `second_approval_above` two different approvers).
     The last approval moves pending_approval → approved and emits `invoice.approved`. Requires `If-Match`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await lifecycle.approve(tx, invoice, settings=settings, note=data.note if data else None)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, lifecycle.approve, settings=settings,
+                            note=data.note if data else None)
 
 
 @lifecycle_router.post("/return-to-draft", response_model=InvoiceRead, responses=TRANSITION)
 async def return_to_draft(invoice_id: uuid.UUID, data: Reason, response: Response, tx: TxDep, principal: Approver,
                           if_match: IfMatchDep) -> InvoiceRead:
     """pending_approval/approved → draft with a reason; approvals are withdrawn. Requires `If-Match`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await lifecycle.return_to_draft(tx, invoice, reason=data.reason)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, lifecycle.return_to_draft, reason=data.reason)
 
 
 @lifecycle_router.post("/issue", response_model=InvoiceRead, responses=TRANSITION)
 async def issue(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal: Issuer,
                 if_match: IfMatchDep) -> InvoiceRead:
     """approved → issued: allocates the gapless number per entity and year, emits `invoice.issued`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await lifecycle.issue(tx, invoice)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, lifecycle.issue)
 
 
 @lifecycle_router.post("/cancel", response_model=InvoiceRead, responses=TRANSITION)
 async def cancel(invoice_id: uuid.UUID, data: Reason, response: Response, tx: TxDep, principal: Canceller,
                  if_match: IfMatchDep) -> InvoiceRead:
     """Cancel before issue (draft, pending_approval, approved), emits `invoice.cancelled`. Requires `If-Match`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await lifecycle.cancel(tx, invoice, reason=data.reason)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, lifecycle.cancel, reason=data.reason)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from o2c_common.events.types import Amount, Currency
 from o2c_common.money import round_money
+from o2c_invoicing.invoices.models import InvoiceSource
 from o2c_invoicing.invoices.states import InvoiceStatus
 
 
@@ -132,7 +133,7 @@ class InvoiceRead(BaseModel):
     owning_team: str | None
     status: InvoiceStatus
     status_since: datetime
-    source: str
+    source: InvoiceSource
     attempts: int
     rejection_count: int
     version: int

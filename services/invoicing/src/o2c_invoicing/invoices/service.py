@@ -15,7 +15,7 @@ from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
 from o2c_invoicing.invoices import repository
 from o2c_invoicing.invoices.errors import InvoiceNotFound
-from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceStatusChange
+from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceSource, InvoiceStatusChange
 from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceLineRead, InvoiceRead
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import invoice_totals, line_amounts
@@ -50,7 +50,7 @@ async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
         payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
         service_period_start=data.service_period_start, service_period_end=data.service_period_end,
         po_number=data.po_number, owning_team=owning_team, status=InvoiceStatus.DRAFT, status_since=now,
-        source="api", attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now,
+        source=InvoiceSource.API, attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now,
         lines=lines,
     )
     read.owning_team = await repository.insert_draft(
@@ -99,7 +99,7 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
         id=data.id or uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
         currency=data.currency, requested_issue_date=data.issue_date, issue_date=data.issue_date,
         due_date=data.due_date, payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
-        po_number=data.po_number, owning_team=owning_team, status=InvoiceStatus.ISSUED, source="import",
+        po_number=data.po_number, owning_team=owning_team, status=InvoiceStatus.ISSUED, source=InvoiceSource.IMPORT,
         created_by=tx.actor.subject, lines=[], approvals=[], credited_amount=0, paid_amount=0,
     )
     for position, line in enumerate(data.lines, start=1):

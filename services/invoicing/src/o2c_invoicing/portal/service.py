@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Literal
 
 import httpx
 
@@ -27,7 +26,7 @@ from o2c_invoicing.invoices import repository as invoices
 from o2c_invoicing.invoices import states
 from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.portal.schemas import PortalStatus
+from o2c_invoicing.portal.schemas import Outcome, PortalStatus
 from o2c_invoicing.profiles import repository as profiles
 from o2c_invoicing.submissions import repository
 from o2c_invoicing.submissions.errors import (
@@ -41,7 +40,6 @@ from o2c_invoicing.submissions.models import Submission, SubmissionStatus
 from o2c_invoicing.submissions.reasons import STATUS_BY_CODE, classify
 from o2c_invoicing.submissions.signing import valid
 
-Outcome = Literal["applied", "duplicate", "ignored"]
 CHALLENGE = {"WWW-Authenticate": 'HMAC-SHA256 realm="portal-callbacks"'}
 
 
@@ -76,9 +74,9 @@ async def apply_status(tx: Tx, *, report: PortalStatus, via: str) -> tuple[Outco
     invoice = await invoices.get(tx.session, invoice_id=submission.invoice_id, for_update=True)
     assert invoice is not None
     if submission.status == target:
-        return "duplicate", invoice
+        return Outcome.DUPLICATE, invoice
     if submission.attempt != invoice.attempts or not states.allowed(target, invoice.status):
-        return "ignored", invoice
+        return Outcome.IGNORED, invoice
     tx = tx.acting_as(portal_actor(submission))
     at = report.at or tx.now()
     rejected = target is SubmissionStatus.PORTAL_REJECTED
@@ -93,7 +91,7 @@ async def apply_status(tx: Tx, *, report: PortalStatus, via: str) -> tuple[Outco
                    after={"portal_status": code, "reason_code": report.reason_code, "via": via,
                           "submission_id": submission.id, "attempt": submission.attempt})
     await _emit(tx, invoice, submission, report=report, code=code, target=target, at=at)
-    return "applied", invoice
+    return Outcome.APPLIED, invoice
 
 
 async def _emit(tx: Tx, invoice: Invoice, submission: Submission, *, report: PortalStatus, code: str,

@@ -12,14 +12,15 @@ from o2c_invoicing.invoices.states import InvoiceStatus
 
 
 class SubmissionStatus(StrEnum):
-    """Where a submitted document stands at its channel (the portal's last reported status)."""
+    """Where a submitted document stands at its channel (the portal's last reported status): the invoice's
+    status of the same name, and ``portal_paid`` (the invoice is then paid)."""
 
-    SUBMITTED = "submitted"
-    RESUBMITTED = "resubmitted"
-    PORTAL_RECEIVED = "portal_received"
-    PORTAL_REJECTED = "portal_rejected"
-    PORTAL_APPROVED = "portal_approved"
-    SCHEDULED_FOR_PAYMENT = "scheduled_for_payment"
+    SUBMITTED = InvoiceStatus.SUBMITTED.value
+    RESUBMITTED = InvoiceStatus.RESUBMITTED.value
+    PORTAL_RECEIVED = InvoiceStatus.PORTAL_RECEIVED.value
+    PORTAL_REJECTED = InvoiceStatus.PORTAL_REJECTED.value
+    PORTAL_APPROVED = InvoiceStatus.PORTAL_APPROVED.value
+    SCHEDULED_FOR_PAYMENT = InvoiceStatus.SCHEDULED_FOR_PAYMENT.value
     PORTAL_PAID = "portal_paid"
 
     @property

@@ -10,7 +10,7 @@ from o2c_common.errors import problem_responses
 from o2c_common.http import IfMatchDep
 from o2c_common.uow import TxDep
 from o2c_invoicing.deps import SettingsDep
-from o2c_invoicing.invoices.router import locked, read_with_etag
+from o2c_invoicing.invoices.router import transition
 from o2c_invoicing.invoices.schemas import InvoiceRead
 from o2c_invoicing.permissions import Issuer, Reader
 from o2c_invoicing.submissions import service
@@ -35,19 +35,15 @@ async def submit(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal
                  settings: SettingsDep, client: ClientDep) -> InvoiceRead:
     """issued → submitted: validates the portal rules (422 `portal-rules-violated` listing every violation),
     delivers cXML/UBL to the portal or e-mails it (502 when the channel refuses), emits `invoice.submitted`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await service.submit(tx, invoice, settings=settings, client=client)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, service.submit, settings=settings, client=client)
 
 
 @router.post("/resubmit", response_model=InvoiceRead, responses=TRANSITION)
 async def resubmit(invoice_id: uuid.UUID, data: Resubmission, response: Response, tx: TxDep, principal: Issuer,
                    if_match: IfMatchDep, settings: SettingsDep, client: ClientDep) -> InvoiceRead:
     """portal_rejected → resubmitted (attempt n+1) after correction; emits `invoice.resubmitted`."""
-    invoice = await locked(tx, invoice_id, if_match)
-    await service.resubmit(tx, invoice, settings=settings, client=client, correction_note=data.correction_note,
-                           po_number=data.po_number)
-    return read_with_etag(response, invoice)
+    return await transition(tx, invoice_id, if_match, response, service.resubmit, settings=settings, client=client,
+                            correction_note=data.correction_note, po_number=data.po_number)
 
 
 @router.get("/submissions", response_model=list[SubmissionRead], responses=problem_responses(401, 403, 404))

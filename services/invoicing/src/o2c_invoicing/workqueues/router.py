@@ -11,7 +11,7 @@ from o2c_common.uow import TxDep
 from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.permissions import QueueWorker
 from o2c_invoicing.workqueues import service
-from o2c_invoicing.workqueues.schemas import QueueName, QueueSummary, WorkItem
+from o2c_invoicing.workqueues.schemas import QueueSummary, WorkItem, WorkQueue
 
 router = APIRouter(prefix="/work-queues", tags=["work queues"])
 
@@ -37,7 +37,7 @@ async def queue_counts(tx: TxDep, principal: QueueWorker, settings: SettingsDep,
 
 
 @router.get("/{queue}", response_model=Page[WorkItem], responses=problem_responses(401, 403, 422))
-async def queue_items(queue: QueueName, tx: TxDep, principal: QueueWorker, settings: SettingsDep,
+async def queue_items(queue: WorkQueue, tx: TxDep, principal: QueueWorker, settings: SettingsDep,
                       page: PageParams, owner: Owner = None, team: Team = None) -> Page[WorkItem]:
     """The invoices of one queue, oldest first (due date first for `due_soon_without_portal_approval`)."""
     return await service.queue_page(tx, queue=queue, page=page, settings=settings, owner=owner,

@@ -10,7 +10,7 @@ from o2c_common.tx import Tx
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.workqueues import repository
-from o2c_invoicing.workqueues.schemas import QUEUES, QueueCount, QueueName, QueueSummary, WorkItem
+from o2c_invoicing.workqueues.schemas import QUEUES, QueueCount, QueueSummary, WorkItem, WorkQueue
 
 
 def _item(invoice: Invoice, *, now: datetime) -> WorkItem:
@@ -31,7 +31,7 @@ async def summary(tx: Tx, *, settings: InvoicingSettings, owner: str | None, tea
     return QueueSummary(owner=owner, team=team, queues=[QueueCount(queue=q, count=counted[q]) for q in QUEUES])
 
 
-async def queue_page(tx: Tx, *, queue: QueueName, page: PageRequest, settings: InvoicingSettings,
+async def queue_page(tx: Tx, *, queue: WorkQueue, page: PageRequest, settings: InvoicingSettings,
                      owner: str | None, team: str | None) -> Page[WorkItem]:
     now = tx.now()
     return await repository.queue_page(tx.session, queue=queue, page=page, due_by=_due_by(now, settings),
