@@ -13,11 +13,11 @@ from o2c_collections.cashapp import engine
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import Application, Payment, RemittanceLine
+from o2c_collections.payments.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 from o2c_common.auth import ensure_team_access
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, NotFound
@@ -72,10 +72,10 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     own, group = {payment.customer_id, *group_ids}, set(group_ids)
 
     def payer_item(i: OpenItem) -> bool:
-        return i.status == "open" and i.currency == payment.currency
+        return i.status == OpenItemStatus.OPEN and i.currency == payment.currency
 
     # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
-    referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == "open"
+    referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == OpenItemStatus.OPEN
                                                                                  or i.customer_id not in own)]
     locked = {i.invoice_id: i for i in rows}
     decision = engine.decide(
@@ -155,8 +155,9 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
 
 
 def _refresh_status(payment: Payment) -> None:
-    payment.status = ("applied" if payment.unapplied_amount == 0 else
-                      "unapplied" if payment.unapplied_amount == payment.amount else "partially_applied")
+    payment.status = (PaymentStatus.APPLIED if payment.unapplied_amount == 0 else
+                      PaymentStatus.UNAPPLIED if payment.unapplied_amount == payment.amount
+                      else PaymentStatus.PARTIALLY_APPLIED)
 
 
 async def lock(tx: Tx, payment_id: uuid.UUID) -> Payment:

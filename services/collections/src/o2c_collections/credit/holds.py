@@ -16,7 +16,7 @@ from decimal import Decimal
 from o2c_collections import rules
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, service
-from o2c_collections.credit.models import CreditHoldRule
+from o2c_collections.credit.models import CreditHoldRule, HoldReason, ReleaseReason
 from o2c_collections.credit.schemas import HoldPlace, HoldRelease, HoldRuleRead, HoldRuleWrite, HoldRunResult
 from o2c_collections.permissions import service_principal
 from o2c_common.tx import Tx
@@ -50,6 +50,29 @@ def _over_limit(account: Account | None, exposures: dict[tuple[str, str], Decima
     return exposures.get((customer, account.credit_currency), Decimal(0)) > account.credit_limit
 
 
+async def _place(tx: Tx, customer: str, *, rule: CreditHoldRule, as_of: date) -> bool:
+    """The rule's hold placed; False when one was placed since the run read the accounts."""
+    reason = HoldReason.OVER_CREDIT_LIMIT if rule.over_limit else HoldReason.RISK_SCORE
+    try:
+        await service.place_hold(tx, await service.lock(tx, customer), data=HoldPlace(reason=reason), as_of=as_of,
+                                 rule_id=rule.id)
+    except service.AlreadyOnHold:
+        return False
+    return True
+
+
+async def _release(tx: Tx, account: Account, *, over_limit: bool) -> bool:
+    """The rule hold released; False when it was released since the run read the accounts."""
+    reason = (ReleaseReason.PAID_DOWN if over_limit is False and account.hold_reason == HoldReason.OVER_CREDIT_LIMIT
+              else ReleaseReason.RISK_IMPROVED)
+    try:
+        await service.release_hold(tx, await service.lock(tx, account.customer_id),
+                                   data=HoldRelease(reason=reason), rule_only=True)
+    except service.NotOnHold:
+        return False
+    return True
+
+
 async def run(tx: Tx, *, as_of: date) -> HoldRunResult:
     """Places and releases rule holds, in the rules' name (``system:credit-hold-rules``) whoever asked for the run."""
     tx = tx.acting_as(RULES)
@@ -69,21 +92,11 @@ async def run(tx: Tx, *, as_of: date) -> HoldRunResult:
         met = next((r for r in rules if customer in owing and rule_met(r, over_limit=over, score=score)), None)
         on_hold = account is not None and account.on_hold
         if met is not None and not on_hold:
-            reason = "over_credit_limit" if met.over_limit else "risk_score"
-            try:
-                await service.place_hold(tx, await service.lock(tx, customer), data=HoldPlace(reason=reason),
-                                         as_of=as_of, rule_id=met.id)
-                placed += 1
-            except service.AlreadyOnHold:  # placed since this run read the accounts
-                unchanged += 1
+            done = await _place(tx, customer, rule=met, as_of=as_of)
+            placed, unchanged = placed + done, unchanged + (not done)
         elif met is None and on_hold and account is not None and account.hold_rule_id is not None:
-            reason = "paid_down" if over is False and account.hold_reason == "over_credit_limit" else "risk_improved"
-            try:
-                await service.release_hold(tx, await service.lock(tx, customer), data=HoldRelease(reason=reason),
-                                           rule_only=True)
-                released += 1
-            except service.NotOnHold:
-                unchanged += 1
+            done = await _release(tx, account, over_limit=over)
+            released, unchanged = released + done, unchanged + (not done)
         elif on_hold:
             unchanged += 1
     return HoldRunResult(as_of=as_of, evaluated=len(set(owing) | set(accounts)), placed=placed, released=released,

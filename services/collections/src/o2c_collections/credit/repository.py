@@ -17,8 +17,8 @@ from sqlalchemy.sql import ColumnElement
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit.models import CreditHoldRule
 from o2c_collections.disputes.models import Dispute
-from o2c_collections.promises.models import Promise
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 
 
 async def history(session: AsyncSession, *, customer_id: str, as_of: date) -> list[tuple[date, date]]:
@@ -26,7 +26,7 @@ async def history(session: AsyncSession, *, customer_id: str, as_of: date) -> li
     stmt = (select(OpenItem.due_date, OpenItem.closed_on, OpenItem.status)
             .where(OpenItem.customer_id == customer_id, OpenItem.due_date < as_of, OpenItem.issue_date <= as_of))
     rows = (await session.execute(stmt)).all()
-    return [(due, closed if status == "closed" and closed and closed <= as_of else as_of)
+    return [(due, closed if status == OpenItemStatus.CLOSED and closed and closed <= as_of else as_of)
             for due, closed, status in rows]
 
 
@@ -38,7 +38,7 @@ async def dispute_count(session: AsyncSession, *, customer_id: str, as_of: date)
 
 async def exposure(session: AsyncSession, *, customer_id: str, currency: str | None) -> Decimal:
     stmt = select(func.coalesce(func.sum(OpenItem.open_amount), 0)).where(
-        OpenItem.customer_id == customer_id, OpenItem.status == "open")
+        OpenItem.customer_id == customer_id, OpenItem.status == OpenItemStatus.OPEN)
     if currency is not None:
         stmt = stmt.where(OpenItem.currency == currency)
     return Decimal((await session.execute(stmt)).scalar_one())
@@ -86,7 +86,8 @@ async def histories(session: AsyncSession, *, customer_ids: Sequence[str],
     stmt = (select(OpenItem.customer_id, OpenItem.due_date, OpenItem.closed_on, OpenItem.status)
             .where(_among(OpenItem.customer_id, customer_ids), OpenItem.due_date < as_of, OpenItem.issue_date <= as_of))
     for customer, due, closed, status in (await session.execute(stmt)).all():
-        result[customer].append((due, closed if status == "closed" and closed and closed <= as_of else as_of))
+        settled = closed if status == OpenItemStatus.CLOSED and closed and closed <= as_of else as_of
+        result[customer].append((due, settled))
     return result
 
 
@@ -103,7 +104,7 @@ async def broken_counts(session: AsyncSession, *, customer_ids: Sequence[str]) -
     if not customer_ids:
         return {}
     stmt = (select(Promise.customer_id, func.count()).where(_among(Promise.customer_id, customer_ids),
-                                                            Promise.status == "broken")
+                                                            Promise.status == PromiseStatus.BROKEN)
             .group_by(Promise.customer_id))
     return {customer: int(n) for customer, n in (await session.execute(stmt)).all()}
 
@@ -111,7 +112,7 @@ async def broken_counts(session: AsyncSession, *, customer_ids: Sequence[str]) -
 async def exposures(session: AsyncSession) -> dict[tuple[str, str], Decimal]:
     """Open AR per (customer, currency)."""
     stmt = (select(OpenItem.customer_id, OpenItem.currency, func.sum(OpenItem.open_amount))
-            .where(OpenItem.status == "open").group_by(OpenItem.customer_id, OpenItem.currency))
+            .where(OpenItem.status == OpenItemStatus.OPEN).group_by(OpenItem.customer_id, OpenItem.currency))
     return {(customer, currency): Decimal(amount) for customer, currency, amount in (await session.execute(stmt)).all()}
 
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from fastapi import APIRouter, Response
 
 from o2c_collections.deductions import service
+from o2c_collections.deductions.models import DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.deps import IfMatchDep, SettingsDep
 from o2c_collections.permissions import Supervisor, Worker
@@ -16,7 +16,6 @@ from o2c_common.http import Page, PageParams, set_etag
 from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/deductions", tags=["deductions"])
-DeductionStatus = Literal["open", "write_off_requested", "resolved"]
 
 
 @router.get("", response_model=Page[DeductionRead], responses=problem_responses(401, 403, 422))

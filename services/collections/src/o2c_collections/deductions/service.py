@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions import repository
-from o2c_collections.deductions.models import Deduction
+from o2c_collections.deductions.models import Deduction, DeductionResolution, DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger
@@ -29,7 +29,7 @@ async def open_deduction(tx: Tx, *, item: OpenItem, payment_id: uuid.UUID | None
                           invoice_number=item.invoice_number, legal_entity=item.legal_entity,
                           customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
                           amount=amount, reason=reason, remittance_reason=remittance_reason, owner=owner,
-                          status="open", opened_date=opened_date, version=1)
+                          status=DeductionStatus.OPEN, opened_date=opened_date, version=1)
     tx.session.add(deduction)
     item.disputed_amount += amount
     await tx.session.flush()
@@ -93,20 +93,20 @@ async def resolve(tx: Tx, deduction: Deduction, *, data: DeductionResolve) -> De
     (credit_note.requested), disputed (a dispute holds the amount), or written_off: only requested here, approved
     by another person."""
     subject = tx.actor.subject
-    if deduction.status != "open":
+    if deduction.status != DeductionStatus.OPEN:
         raise DeductionClosed(f"deduction {deduction.id} is {deduction.status}")
     before = {"status": deduction.status}
     deduction.note = data.note or deduction.note
     deduction.version += 1
-    if data.resolution == "written_off":
-        deduction.status, deduction.write_off_requested_by = "write_off_requested", subject
+    if data.resolution == DeductionResolution.WRITTEN_OFF:
+        deduction.status, deduction.write_off_requested_by = DeductionStatus.WRITE_OFF_REQUESTED, subject
         await tx.session.flush()
         await tx.audit("deduction.write_off_requested", entity_type="deduction", entity_id=deduction.id,
                        reason=data.note, before=before, after={"status": deduction.status, "amount": deduction.amount})
         return deduction
     item = await _locked_item(tx, deduction)
     resolved_date = data.resolved_date or tx.now().date()
-    if data.resolution == "disputed":
+    if data.resolution == DeductionResolution.DISPUTED:
         dispute = await open_dispute(tx, item=item, amount=deduction.amount,
                                      reason=data.dispute_reason or DISPUTE_REASON[deduction.reason],
                                      source="deduction", opened_date=resolved_date,
@@ -116,7 +116,7 @@ async def resolve(tx: Tx, deduction: Deduction, *, data: DeductionResolve) -> De
     else:
         item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
         item.version += 1
-        if data.resolution == "credited":
+        if data.resolution == DeductionResolution.CREDITED:
             deduction.credit_note_request_id = uuid.uuid4()
             await tx.emit(CreditNoteRequested(
                 request_id=deduction.credit_note_request_id, invoice_id=item.invoice_id,
@@ -138,7 +138,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     ``write_off_limit``; above it only an admin may. Approval writes the amount off the invoice (ledger
     ``write_off``)."""
     principal = tx.actor
-    if deduction.status != "write_off_requested":
+    if deduction.status != DeductionStatus.WRITE_OFF_REQUESTED:
         raise NoWriteOffRequested(f"deduction {deduction.id} is {deduction.status}")
     if principal.subject == deduction.write_off_requested_by:
         raise SameApprover("the write-off was requested by you: another person approves it")
@@ -146,7 +146,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
         raise OverWriteOffLimit(f"{deduction.amount} is above the ar_supervisor limit of {settings.write_off_limit}")
     deduction.version += 1
     if not data.approve:
-        deduction.status, deduction.write_off_requested_by = "open", None
+        deduction.status, deduction.write_off_requested_by = DeductionStatus.OPEN, None
         await tx.session.flush()
         await tx.audit("deduction.write_off_rejected", entity_type="deduction", entity_id=deduction.id,
                        reason=data.note, after={"status": "open"})
@@ -158,7 +158,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     if amount > 0:
         await ledger.post(tx.session, item=item, kind="write_off", amount=-amount, effective_date=resolved_date,
                           note=f"deduction {deduction.id} written off")
-    await _close(tx, deduction=deduction, resolution="written_off",
+    await _close(tx, deduction=deduction, resolution=DeductionResolution.WRITTEN_OFF,
                  resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,
                  resolved_date=resolved_date)
     await tx.audit("deduction.written_off", entity_type="deduction", entity_id=deduction.id, reason=data.note,
@@ -166,9 +166,9 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     return deduction
 
 
-async def _close(tx: Tx, *, deduction: Deduction, resolution: str, resolved_by: str, approved_by: str | None,
-                 resolved_date: date) -> None:
-    deduction.status, deduction.resolution = "resolved", resolution
+async def _close(tx: Tx, *, deduction: Deduction, resolution: DeductionResolution, resolved_by: str,
+                 approved_by: str | None, resolved_date: date) -> None:
+    deduction.status, deduction.resolution = DeductionStatus.RESOLVED, resolution
     deduction.resolved_by, deduction.approved_by, deduction.resolved_date = resolved_by, approved_by, resolved_date
     await tx.session.flush()
     await tx.emit(DeductionResolved(

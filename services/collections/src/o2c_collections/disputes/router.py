@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from fastapi import APIRouter, Response, status
 
 from o2c_collections.deps import IfMatchDep, SettingsDep
 from o2c_collections.disputes import service
+from o2c_collections.disputes.models import DisputeStatus
 from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
 from o2c_collections.permissions import Worker
 from o2c_common.auth import visible_team
@@ -29,7 +29,7 @@ async def open_dispute(data: DisputeCreate, tx: TxDep, _principal: Worker, idem:
 
 
 @router.get("", response_model=Page[DisputeRead], responses=problem_responses(401, 403, 422))
-async def list_disputes(tx: TxDep, page: PageParams, status: Literal["open", "resolved"] | None = None,
+async def list_disputes(tx: TxDep, page: PageParams, status: DisputeStatus | None = None,
                         customer_id: str | None = None, invoice_id: uuid.UUID | None = None) -> Page[DisputeRead]:
     return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
                                    customer_id=customer_id, invoice_id=invoice_id)

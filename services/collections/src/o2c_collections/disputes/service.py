@@ -10,12 +10,12 @@ from decimal import Decimal
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.disputes import repository
-from o2c_collections.disputes.models import Dispute
+from o2c_collections.disputes.models import Dispute, DisputeOutcome, DisputeStatus
 from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables.models import OpenItem
-from o2c_common.auth import ensure_team_access
+from o2c_common.auth import Role, ensure_team_access
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditNoteRequested, DisputeOpened, DisputeResolved
@@ -37,7 +37,7 @@ async def open_dispute(tx: Tx, *, item: OpenItem, amount: Decimal, reason: str, 
                       deduction_id=deduction_id, source_key=source_key, legal_entity=item.legal_entity,
                       customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
                       amount=amount, reason=reason, source=source, owner=owner or subject, opened_by=subject,
-                      status="open", opened_date=opened_date, version=1, opened_at=tx.now())
+                      status=DisputeStatus.OPEN, opened_date=opened_date, version=1, opened_at=tx.now())
     if not await repository.insert_new(tx.session, dispute):
         return None
     if not already_held:
@@ -125,7 +125,7 @@ async def list_page(tx: Tx, *, page: PageRequest, team: str | None, status: str 
 
 
 def _ensure_open(dispute: Dispute) -> None:
-    if dispute.status != "open":
+    if dispute.status != DisputeStatus.OPEN:
         raise DisputeClosed(f"dispute {dispute.id} is {dispute.status}")
 
 
@@ -144,12 +144,12 @@ async def update(tx: Tx, dispute: Dispute, *, data: DisputeUpdate) -> Dispute:
 
 def _credited(dispute: Dispute, data: DisputeResolve, settings: CollectionsSettings, tx: Tx) -> Decimal:
     """The credited amount of the outcome, refusing what the outcome does not allow."""
-    credited = {"credited": dispute.amount, "partially_credited": data.credited_amount or Decimal(0)}.get(
-        data.outcome, Decimal(0))
-    if data.outcome == "partially_credited" and not 0 < credited < dispute.amount:
+    credited = {DisputeOutcome.CREDITED: dispute.amount,
+                DisputeOutcome.PARTIALLY_CREDITED: data.credited_amount or Decimal(0)}.get(data.outcome, Decimal(0))
+    if data.outcome == DisputeOutcome.PARTIALLY_CREDITED and not 0 < credited < dispute.amount:
         raise UnprocessableEntity("partially_credited needs a credited_amount between 0 and the disputed amount")
-    if data.outcome == "written_off":
-        if not tx.actor.has_role("ar_supervisor"):
+    if data.outcome == DisputeOutcome.WRITTEN_OFF:
+        if not tx.actor.has_role(Role.AR_SUPERVISOR):
             raise Forbidden("only an ar_supervisor writes a dispute off", type="missing-role")
         if dispute.amount > settings.write_off_limit and not tx.actor.is_admin:
             raise Forbidden(f"{dispute.amount} is above the write-off limit", type="over-write-off-limit")
@@ -173,10 +173,10 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
             dispute_id=dispute.id, deduction_id=dispute.deduction_id, legal_entity=item.legal_entity,
             customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency, amount=credited,
             reason="dispute_credited", reason_code=dispute.reason, requested_by=subject, requested_at=tx.now()))
-    if data.outcome == "written_off" and min(dispute.amount, item.open_amount) > 0:
+    if data.outcome == DisputeOutcome.WRITTEN_OFF and min(dispute.amount, item.open_amount) > 0:
         await ledger.post(tx.session, item=item, kind="write_off", amount=-min(dispute.amount, item.open_amount),
                           effective_date=resolved_date, note=f"dispute {dispute.id} written off")
-    dispute.status, dispute.outcome, dispute.root_cause = "resolved", data.outcome, data.root_cause
+    dispute.status, dispute.outcome, dispute.root_cause = DisputeStatus.RESOLVED, data.outcome, data.root_cause
     dispute.corrective_action = data.corrective_action or dispute.corrective_action
     dispute.preventive_action = data.preventive_action or dispute.preventive_action
     dispute.resolved_by, dispute.resolved_date = subject, resolved_date

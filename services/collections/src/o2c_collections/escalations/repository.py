@@ -7,10 +7,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.escalations.models import Breach, EscalationRule
+from o2c_collections.escalations.models import Breach, BreachStatus, EscalationRule
 from o2c_collections.escalations.schemas import BreachRead
-from o2c_collections.promises.models import Promise
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -26,15 +26,15 @@ async def get_rule(session: AsyncSession, *, rule_id: str, for_update: bool = Fa
 
 async def overdue_items(session: AsyncSession, *, as_of: date) -> list[OpenItem]:
     """Open items past due with an amount not held by a dispute or deduction."""
-    stmt = (select(OpenItem).where(OpenItem.status == "open", OpenItem.due_date < as_of,
+    stmt = (select(OpenItem).where(OpenItem.status == OpenItemStatus.OPEN, OpenItem.due_date < as_of,
                                    OpenItem.issue_date <= as_of, OpenItem.open_amount > OpenItem.disputed_amount)
             .order_by(OpenItem.customer_id, OpenItem.currency, OpenItem.due_date, OpenItem.invoice_id))
     return list((await session.scalars(stmt)).all())
 
 
 async def broken_promises(session: AsyncSession, *, as_of: date) -> dict[str, int]:
-    stmt = (select(Promise.customer_id, func.count()).where(Promise.status == "broken", Promise.decided_on <= as_of)
-            .group_by(Promise.customer_id))
+    stmt = (select(Promise.customer_id, func.count())
+            .where(Promise.status == PromiseStatus.BROKEN, Promise.decided_on <= as_of).group_by(Promise.customer_id))
     return {customer: int(count) for customer, count in (await session.execute(stmt)).all()}
 
 
@@ -47,7 +47,7 @@ async def insert_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:
-    stmt = (select(Breach).where(Breach.rule_id == rule_id, Breach.status == "open")
+    stmt = (select(Breach).where(Breach.rule_id == rule_id, Breach.status == BreachStatus.OPEN)
             .with_for_update(skip_locked=True))
     return list((await session.scalars(stmt)).all())
 

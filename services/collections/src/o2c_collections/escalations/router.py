@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from o2c_collections.escalations import service
+from o2c_collections.escalations.models import BreachStatus
 from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
 from o2c_collections.permissions import InternalReader, Supervisor
 from o2c_common.errors import problem_responses
@@ -35,6 +36,6 @@ async def run_rules(tx: TxDep, _principal: Supervisor, as_of: date | None = None
 
 @router.get("/breaches", response_model=Page[BreachRead], responses=problem_responses(401, 403, 422))
 async def list_breaches(tx: TxDep, _principal: InternalReader, page: PageParams,
-                        status: Literal["open", "cleared"] | None = None,
+                        status: BreachStatus | None = None,
                         customer_id: str | None = None) -> Page[BreachRead]:
     return await service.list_breaches(tx, page=page, status=status, customer_id=customer_id)

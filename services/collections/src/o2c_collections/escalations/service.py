@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from o2c_collections import rules
 from o2c_collections.escalations import repository
-from o2c_collections.escalations.models import EscalationRule
+from o2c_collections.escalations.models import BreachStatus, EscalationRule
 from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
 from o2c_collections.receivables.models import OpenItem
 from o2c_common.events.contracts.collections import BalanceOverdueEscalated
@@ -71,7 +71,7 @@ async def run(tx: Tx, *, as_of: date) -> RunResult:
             breach_id = uuid.uuid5(BREACH_NAMESPACE, f"{rule.id}|{customer_id}|{currency}|{as_of.isoformat()}")
             if not await repository.insert_breach(session, {
                     "id": breach_id, "rule_id": rule.id, "customer_id": customer_id, "currency": currency,
-                    "status": "open", "opened_on": as_of}):
+                    "status": BreachStatus.OPEN, "opened_on": as_of}):
                 already += 1
                 continue
             escalated += 1
@@ -86,7 +86,7 @@ async def run(tx: Tx, *, as_of: date) -> RunResult:
                            after={"rule": rule.id, "customer": customer_id, "amount": amount, "days": days})
         for breach in await repository.open_breaches(session, rule_id=rule.id):
             if (breach.customer_id, breach.currency) not in met_keys and breach.opened_on <= as_of:
-                breach.status, breach.cleared_on, cleared = "cleared", as_of, cleared + 1
+                breach.status, breach.cleared_on, cleared = BreachStatus.CLEARED, as_of, cleared + 1
                 await session.flush()
                 await tx.audit("escalation.breach_cleared", entity_type="escalation_breach", entity_id=breach.id,
                                after={"as_of": as_of})

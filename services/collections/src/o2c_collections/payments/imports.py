@@ -17,7 +17,7 @@ from typing import Any
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import PaymentImport
+from o2c_collections.payments.models import ImportStatus, PaymentImport
 from o2c_collections.payments.parsers import FileFormat, ParsedPayment, parse
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
@@ -55,8 +55,8 @@ async def start(tx: Tx, *, content: bytes, file_format: FileFormat, legal_entity
         return ImportRead.model_validate(previous).model_copy(update={"duplicate_file": True}), False
     parsed = parse(content, file_format)  # the whole file, before anything is kept: malformed -> 422
     batch = PaymentImport(id=uuid.uuid4(), file_format=file_format, filename=filename, content_sha256=sha,
-                          legal_entity=legal_entity, status="queued", total_lines=len(parsed), processed_lines=0,
-                          booked=0, duplicates=0, applied=0, errors=0, error_details=[],
+                          legal_entity=legal_entity, status=ImportStatus.QUEUED, total_lines=len(parsed),
+                          processed_lines=0, booked=0, duplicates=0, applied=0, errors=0, error_details=[],
                           imported_by=tx.actor.subject)
     await repository.add_all(session, [batch])
     await repository.insert_import_lines(session, [{"import_id": batch.id, "position": n, "payload": to_payload(p)}
@@ -76,7 +76,7 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
     tx = tx.acting_as(Principal(subject=batch.imported_by))
     lines = await repository.import_lines(session, import_id=batch.id, start=batch.processed_lines,
                                           limit=settings.import_chunk_lines)
-    batch.status = "processing"
+    batch.status = ImportStatus.PROCESSING
     await session.flush()
     booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
     for line in lines:
@@ -99,7 +99,7 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
     batch.applied += applied
     batch.processed_lines += len(lines)
     if not lines or batch.processed_lines >= batch.total_lines:
-        batch.status, batch.completed_at = "completed", tx.now()
+        batch.status, batch.completed_at = ImportStatus.COMPLETED, tx.now()
         await repository.delete_import_lines(session, import_id=batch.id)
         await tx.audit("payments.imported", entity_type="payment_import", entity_id=batch.id,
                        after={"format": batch.file_format, "lines": batch.total_lines, "booked": batch.booked,

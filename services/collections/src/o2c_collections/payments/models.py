@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
@@ -12,6 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from o2c_collections.db import Base
 
 MONEY = Numeric(20, 6)
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+
+
+class PaymentStatus(StrEnum):
+    UNAPPLIED = "unapplied"
+    PARTIALLY_APPLIED = "partially_applied"
+    APPLIED = "applied"
 
 
 class PaymentImport(Base):
@@ -24,7 +37,7 @@ class PaymentImport(Base):
     file_format: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str | None] = mapped_column(String(255))
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16))  # queued | processing | completed
+    status: Mapped[ImportStatus] = mapped_column(String(16))
     legal_entity: Mapped[str | None] = mapped_column(String(20))
     total_lines: Mapped[int] = mapped_column(Integer, default=0)
     processed_lines: Mapped[int] = mapped_column(Integer, default=0)
@@ -66,7 +79,7 @@ class Payment(Base):
     source: Mapped[str] = mapped_column(String(16))
     bank_reference: Mapped[str | None] = mapped_column(String(100))
     import_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_imports.id"))
-    status: Mapped[str] = mapped_column(String(24))  # unapplied | partially_applied | applied
+    status: Mapped[PaymentStatus] = mapped_column(String(24))
     candidates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     explanation: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,7 +8,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.payments.models import Application, Payment, PaymentImport, PaymentImportLine, RemittanceLine
+from o2c_collections.payments.models import (
+    Application,
+    ImportStatus,
+    Payment,
+    PaymentImport,
+    PaymentImportLine,
+    RemittanceLine,
+)
 from o2c_collections.payments.schemas import PaymentRead
 from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
@@ -60,7 +67,7 @@ async def insert_import_lines(session: AsyncSession, rows: list[dict[str, Any]],
 
 async def claim_import(session: AsyncSession, *, import_id: uuid.UUID | None = None) -> PaymentImport | None:
     """The oldest import with lines left (or ``import_id``), locked; one another replica holds is skipped."""
-    stmt = select(PaymentImport).where(PaymentImport.status.in_(("queued", "processing")))
+    stmt = select(PaymentImport).where(PaymentImport.status.in_((ImportStatus.QUEUED, ImportStatus.PROCESSING)))
     if import_id is not None:
         stmt = stmt.where(PaymentImport.id == import_id)
     stmt = stmt.order_by(PaymentImport.created_at, PaymentImport.id).limit(1).with_for_update(skip_locked=True)

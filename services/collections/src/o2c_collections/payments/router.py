@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from o2c_collections.deps import SettingsDep
 from o2c_collections.payments import imports, service
+from o2c_collections.payments.models import PaymentStatus
 from o2c_collections.payments.parsers import MAX_FILE_BYTES, FileFormat
 from o2c_collections.payments.schemas import ImportRead, PaymentCreate, PaymentDetail, PaymentRead
 from o2c_collections.permissions import WorkerOrIntegration
@@ -18,7 +19,6 @@ from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 imports_router = APIRouter(prefix="/payment-imports", tags=["payments"])
-PaymentStatus = Literal["unapplied", "partially_applied", "applied"]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PaymentDetail,

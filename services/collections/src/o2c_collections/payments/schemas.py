@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.payments.models import ImportStatus, PaymentStatus
 from o2c_common.events.types import Amount, Confidence, Currency, PositiveAmount
 from o2c_common.money import round_money
 
@@ -80,7 +81,7 @@ class PaymentRead(BaseModel):
     source: str
     bank_reference: str | None
     import_id: uuid.UUID | None
-    status: str
+    status: PaymentStatus
     explanation: str | None
     candidates: list[dict[str, Any]]
     received_at: datetime
@@ -127,7 +128,7 @@ class ImportRead(BaseModel):
     file_format: str
     filename: str | None
     legal_entity: str | None = None
-    status: str
+    status: ImportStatus
     total_lines: int
     processed_lines: int
     booked: int

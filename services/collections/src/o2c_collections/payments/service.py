@@ -12,7 +12,7 @@ from o2c_collections.cashapp.engine import Line
 from o2c_collections.cashapp.service import auto_apply
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import Application, Payment, RemittanceLine
+from o2c_collections.payments.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import (
     ApplicationRead,
@@ -62,8 +62,8 @@ async def book(tx: Tx, *, parsed: ParsedPayment, legal_entity: str, source: str,
         "customer_id": parsed.customer_id, "payer_name": parsed.payer_name,
         "owning_team": account.owning_team if account else None, "currency": parsed.currency,
         "amount": parsed.amount, "unapplied_amount": parsed.amount, "value_date": parsed.value_date,
-        "source": source, "bank_reference": parsed.bank_reference, "import_id": import_id, "status": "unapplied",
-        "candidates": [], "version": 1})
+        "source": source, "bank_reference": parsed.bank_reference, "import_id": import_id,
+        "status": PaymentStatus.UNAPPLIED, "candidates": [], "version": 1})
     if payment is None:
         return Booked(None, False)
     lines = [RemittanceLine(id=uuid.uuid4(), payment_id=payment.id, position=n, reference=li.reference,

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.promises.models import Promise
+from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.promises.schemas import PromiseRead
 from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
@@ -19,7 +19,7 @@ async def add(session: AsyncSession, promise: Promise) -> Promise:
 
 async def due_for_decision(session: AsyncSession, *, as_of: date, limit: int) -> list[Promise]:
     """Open promises reached (paid in full) or past their date, locked; other replicas skip them."""
-    stmt = (select(Promise).where(Promise.status == "open",
+    stmt = (select(Promise).where(Promise.status == PromiseStatus.OPEN,
                                   or_(Promise.paid_amount >= Promise.amount, Promise.promised_date < as_of))
             .order_by(Promise.promised_date, Promise.id).limit(limit).with_for_update(skip_locked=True))
     return list((await session.scalars(stmt)).all())
@@ -27,7 +27,7 @@ async def due_for_decision(session: AsyncSession, *, as_of: date, limit: int) ->
 
 async def broken_count(session: AsyncSession, *, customer_id: str) -> int:
     stmt = select(func.count()).select_from(Promise).where(Promise.customer_id == customer_id,
-                                                           Promise.status == "broken")
+                                                           Promise.status == PromiseStatus.BROKEN)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -35,7 +35,7 @@ async def open_for_cash(session: AsyncSession, *, customer_id: str, currency: st
                         applied_date: date) -> list[Promise]:
     """The customer's open promises in ``currency`` still running on ``applied_date``, oldest first, locked."""
     stmt = (select(Promise).where(Promise.customer_id == customer_id, Promise.currency == currency,
-                                  Promise.status == "open", Promise.promised_date >= applied_date)
+                                  Promise.status == PromiseStatus.OPEN, Promise.promised_date >= applied_date)
             .order_by(Promise.promised_date, Promise.id).with_for_update())
     return list((await session.scalars(stmt)).all())
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.promises import repository
-from o2c_collections.promises.models import Promise
+from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.promises.schemas import CheckResult, PromiseCreate, PromiseRead
 from o2c_common.auth import ensure_team_access
 from o2c_common.events.contracts.collections import PromiseToPayBroken, PromiseToPayKept, PromiseToPayRecorded
@@ -42,8 +42,8 @@ async def record(tx: Tx, *, data: PromiseCreate) -> Promise:
     promise = await repository.add(tx.session, Promise(
         legal_entity=data.legal_entity, customer_id=data.customer_id, owning_team=team, currency=data.currency,
         amount=data.amount, paid_amount=Decimal(0), promised_date=data.promised_date,
-        invoice_ids=[str(i) for i in data.invoice_ids], status="open", recorded_by=tx.actor.subject, version=1,
-        recorded_at=tx.now()))
+        invoice_ids=[str(i) for i in data.invoice_ids], status=PromiseStatus.OPEN, recorded_by=tx.actor.subject,
+        version=1, recorded_at=tx.now()))
     await tx.emit(PromiseToPayRecorded(
         promise_id=promise.id, legal_entity=promise.legal_entity, customer_id=promise.customer_id,
         owning_team=team, currency=promise.currency, amount=promise.amount, promised_date=promise.promised_date,
@@ -63,7 +63,7 @@ async def decide_due(tx: Tx, *, as_of: date, limit: int = 500) -> CheckResult:
     for promise in await repository.due_for_decision(session, as_of=as_of, limit=limit):
         promise.version += 1
         if promise.paid_amount >= promise.amount:
-            promise.status, kept = "kept", kept + 1
+            promise.status, kept = PromiseStatus.KEPT, kept + 1
             promise.decided_on = promise.decided_on or as_of
             await session.flush()
             await tx.emit(PromiseToPayKept(
@@ -72,7 +72,7 @@ async def decide_due(tx: Tx, *, as_of: date, limit: int = 500) -> CheckResult:
                 paid_amount=promise.paid_amount, promised_date=promise.promised_date, kept_date=promise.decided_on,
                 decided_at=now))
         else:
-            promise.status, promise.decided_on, broken = "broken", as_of, broken + 1
+            promise.status, promise.decided_on, broken = PromiseStatus.BROKEN, as_of, broken + 1
             await session.flush()
             await tx.emit(PromiseToPayBroken(
                 promise_id=promise.id, legal_entity=promise.legal_entity, customer_id=promise.customer_id,

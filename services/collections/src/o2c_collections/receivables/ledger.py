@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables import repository
-from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 
 
 async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Decimal, effective_date: date,
@@ -19,10 +19,10 @@ async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Deci
     """Adds ``amount`` (negative reduces AR) to the locked ``item`` and keeps the movement forever."""
     item.open_amount += amount
     item.version += 1
-    if item.open_amount <= 0 and item.status == "open":
-        item.status, item.closed_on = "closed", effective_date
-    elif item.open_amount > 0 and item.status == "closed":
-        item.status, item.closed_on = "open", None
+    if item.open_amount <= 0 and item.status == OpenItemStatus.OPEN:
+        item.status, item.closed_on = OpenItemStatus.CLOSED, effective_date
+    elif item.open_amount > 0 and item.status == OpenItemStatus.CLOSED:
+        item.status, item.closed_on = OpenItemStatus.OPEN, None
     entry = LedgerEntry(invoice_id=item.invoice_id, kind=kind, amount=amount, effective_date=effective_date,
                         customer_id=item.customer_id, legal_entity=item.legal_entity, currency=item.currency,
                         owning_team=item.owning_team, due_date=item.due_date, payment_id=payment_id,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,11 @@ from o2c_collections.db import Base
 MONEY = Numeric(20, 6)
 
 
+class OpenItemStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class OpenItem(Base):
     """One receivable per issued invoice; its open amount is the sum of its ledger entries."""
 
@@ -43,7 +49,7 @@ class OpenItem(Base):
     disputed_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    status: Mapped[OpenItemStatus] = mapped_column(String(16))
     closed_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

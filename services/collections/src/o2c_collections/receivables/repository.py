@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import OpenItemRead
 from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
@@ -52,7 +52,7 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
     if not customer_ids:
         return []
     stmt = select(OpenItem).where(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
-                                  OpenItem.status == "open")
+                                  OpenItem.status == OpenItemStatus.OPEN)
     return list((await session.scalars(stmt)).all())
 
 
@@ -63,7 +63,7 @@ async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence
     conditions = []
     if customer_ids:
         conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
-                               OpenItem.status == "open"))
+                               OpenItem.status == OpenItemStatus.OPEN))
     if numbers:
         conditions.append(func.upper(OpenItem.invoice_number).in_(numbers))
     if not conditions:

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c_collections.receivables import ledger, repository
-from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
@@ -25,7 +25,7 @@ async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | 
               "customer_id": fact.customer_id, "owning_team": fact.owning_team, "region": fact.region,
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
-              "status": "open", "version": 1}
+              "status": OpenItemStatus.OPEN, "version": 1}
     entry = LedgerEntry(invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,

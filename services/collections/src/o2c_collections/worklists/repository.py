@@ -12,7 +12,7 @@ from sqlalchemy import Integer, Row, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.accounts.models import Account
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 
 
 async def overdue_accounts(session: AsyncSession, *, as_of: date, team: str | None, collector: str | None,
@@ -23,7 +23,7 @@ async def overdue_accounts(session: AsyncSession, *, as_of: date, team: str | No
     overdue = func.sum(OpenItem.open_amount - OpenItem.disputed_amount)
     items = (select(OpenItem.customer_id, OpenItem.currency, overdue.label("overdue_amount"),
                     func.max(days).label("max_days_past_due"), func.count().label("overdue_items"))
-             .where(OpenItem.status == "open", OpenItem.due_date < as_of,
+             .where(OpenItem.status == OpenItemStatus.OPEN, OpenItem.due_date < as_of,
                     OpenItem.open_amount > OpenItem.disputed_amount)
              .group_by(OpenItem.customer_id, OpenItem.currency))
     if team is not None:
