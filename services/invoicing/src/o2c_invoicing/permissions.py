@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from o2c_common.auth import Principal, Role, require_roles
+from o2c_common.errors import Forbidden
 
 Preparer = Annotated[Principal, Depends(require_roles(Role.BILLING_SPECIALIST, Role.VENDOR_AGENT, Role.INTEGRATION))]
 """Prepares drafts and asks for their approval."""
@@ -32,3 +33,14 @@ QueueWorker = Annotated[Principal, Depends(require_roles(Role.BILLING_SPECIALIST
 ProfileMaintainer = Annotated[Principal, Depends(require_roles(Role.BILLING_SPECIALIST, Role.AR_SUPERVISOR,
                                                               Role.INTEGRATION, Role.VENDOR_AGENT))]
 """Creates and replaces billing profiles."""
+
+
+def scoped_team(principal: Principal, team: str | None) -> str | None:
+    """The team a queue or report may show: vendor agents are confined to their own (asking for another is a
+    403); others may filter by any."""
+    if principal.sees_all_teams:
+        return team
+    if principal.team is None or (team is not None and team != principal.team):
+        raise Forbidden("vendor agents see only their own team's queues", type="team-access-denied",
+                        title="Team access denied")
+    return principal.team

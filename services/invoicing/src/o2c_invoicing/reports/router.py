@@ -6,10 +6,10 @@ from fastapi import APIRouter, Header, Query, Response
 
 from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
-from o2c_invoicing.permissions import Reader
+from o2c_invoicing.deps import Owner, Team
+from o2c_invoicing.permissions import Reader, scoped_team
 from o2c_invoicing.reports import service
 from o2c_invoicing.reports.schemas import CadenceReport
-from o2c_invoicing.workqueues.router import Owner, Team, scoped_team
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
