@@ -20,7 +20,7 @@ async def kpis(
     tx: TxDep,
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["dso,count_back_dso,cei,aging"])] = None,
-    period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = "month",
+    period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = PeriodKind.MONTH,
     on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom).")] = None,
     start: Annotated[date | None, Query(description="First day of a custom period.")] = None,
     end: Annotated[date | None, Query(description="Last day of a custom period.")] = None,

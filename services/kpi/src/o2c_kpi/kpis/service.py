@@ -51,7 +51,7 @@ def _value(period: Period, name: str, value: Decimal | None, *, currency: str | 
            dimension: str | None = None) -> KpiValue:
     unit: Unit = DEFINITIONS[name].unit
     if value is not None:
-        value = round_money(value, currency) if unit == "money" and currency else f.round2(value)
+        value = round_money(value, currency) if unit == Unit.MONEY and currency else f.round2(value)
     return KpiValue(name=name, value=value, unit=unit, currency=currency, dimension=dimension,
                     period_start=period.start, period_end=period.end, as_of=period.at)
 

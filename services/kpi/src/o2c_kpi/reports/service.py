@@ -14,7 +14,7 @@ from o2c_common.auth import visible_team
 from o2c_common.errors import Forbidden
 from o2c_common.tx import Tx
 from o2c_kpi.kpis.definitions import DEFINITIONS
-from o2c_kpi.kpis.schemas import KpiValue, Period, Scope
+from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.kpis.service import compute
 from o2c_kpi.reports.schemas import ReportKind, ReportRead, TeamAttainment, Trend, TrendPoint
 from o2c_kpi.sla import repository as sla_repository
@@ -39,27 +39,27 @@ class ReportSpec:
     trend_periods: int
 
 
-SPECS: dict[str, ReportSpec] = {
-    "weekly-cadence": ReportSpec("Weekly invoicing cadence", Period.week,
+SPECS: dict[ReportKind, ReportSpec] = {
+    ReportKind.WEEKLY_CADENCE: ReportSpec("Weekly invoicing cadence", Period.week,
                                  ("credit_sales", *BILLING, "backlog"),
                                  ("on_time_invoicing_rate", "first_pass_acceptance_rate", "rejection_rate",
                                   "time_to_resubmit"), 8),
-    "monthly-business-review": ReportSpec("Monthly business review", Period.month,
+    ReportKind.MONTHLY_BUSINESS_REVIEW: ReportSpec("Monthly business review", Period.month,
                                           (*RECEIVABLES, *BILLING[:2], *CASH_AND_SERVICE),
                                           ("dso", "cei", "first_pass_acceptance_rate", "auto_match_rate"), 6),
-    "qbr": ReportSpec("Quarterly business review", Period.quarter, (*RECEIVABLES, *BILLING, *CASH_AND_SERVICE),
+    ReportKind.QBR: ReportSpec("Quarterly business review", Period.quarter, (*RECEIVABLES, *BILLING, *CASH_AND_SERVICE),
                       ("dso", "count_back_dso", "cei", "first_pass_acceptance_rate", "auto_match_rate",
                        "escalation_resolved_within_sla_rate"), 4),
 }
 
 
 def label(period: Period) -> str:
-    if period.kind == "week":
+    if period.kind == PeriodKind.WEEK:
         year, week, _ = period.start.isocalendar()
         return f"{year}-W{week:02d}"
-    if period.kind == "quarter":
+    if period.kind == PeriodKind.QUARTER:
         return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
-    if period.kind == "month":
+    if period.kind == PeriodKind.MONTH:
         return period.start.strftime("%Y-%m")
     return f"{period.start.isoformat()}..{period.end.isoformat()}"
 

@@ -15,7 +15,7 @@ from o2c_common.errors import Forbidden
 from o2c_common.money import round_money
 from o2c_common.periodic import PeriodicStep
 from o2c_common.tx import Transactions, Tx
-from o2c_kpi.kpis.schemas import Period, Scope
+from o2c_kpi.kpis.schemas import Period, Scope, Unit
 from o2c_kpi.kpis.service import compute
 from o2c_kpi.reports import repository
 from o2c_kpi.reports.models import SnapshotValue
@@ -79,6 +79,6 @@ async def list_values(tx: Tx, *, since: date, until: date, team: str | None,
 def _plain(row: SnapshotValue) -> str:
     """The stored value as the KPI gave it: money to its currency's minor unit, the rest to 0.01."""
     assert row.value is not None
-    if row.unit == "money" and row.currency:
+    if row.unit == Unit.MONEY and row.currency:
         return str(round_money(row.value, row.currency))
     return str(row.value.quantize(Decimal("0.01")))

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from o2c_common.errors import ValidationFailed
+from o2c_kpi.sla.models import SlaUnit, SlaWindowName
 
 Clock = Callable[[], datetime]
 """Returns the current instant (timezone-aware). Tests pass a clock they move by hand."""
@@ -44,7 +45,7 @@ def add_business_days(start: datetime, days: int, holidays: Collection[date] = (
 
 def deadline(start: datetime, *, target: Decimal, unit: str, holidays: Collection[date] = ()) -> datetime:
     """When a timer armed at ``start`` is due: ``target`` business days, or calendar hours."""
-    if unit == "business_days":
+    if unit == SlaUnit.BUSINESS_DAYS:
         return add_business_days(start, int(target), holidays)
     return start.astimezone(UTC) + timedelta(hours=float(target))
 
@@ -52,15 +53,15 @@ def deadline(start: datetime, *, target: Decimal, unit: str, holidays: Collectio
 def window_bounds(moment: datetime, window: str) -> tuple[datetime, datetime]:
     """The calendar window (UTC) holding ``moment``: [start, end)."""
     day = moment.astimezone(UTC).date()
-    if window == "day":
+    if window == SlaWindowName.DAY:
         start, end = day, day + timedelta(days=1)
-    elif window == "week":
+    elif window == SlaWindowName.WEEK:
         start = day - timedelta(days=day.weekday())
         end = start + timedelta(days=7)
-    elif window == "month":
+    elif window == SlaWindowName.MONTH:
         start = day.replace(day=1)
         end = _add_months(start, 1)
-    elif window == "quarter":
+    elif window == SlaWindowName.QUARTER:
         start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
         end = _add_months(start, 3)
     else:

@@ -20,7 +20,7 @@ from o2c_common.events.contracts.kpi import SlaBreached, SlaRecovered
 from o2c_common.tx import Tx
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.calendar import window_bounds
-from o2c_kpi.sla.models import SlaDefinition, SlaWindow
+from o2c_kpi.sla.models import BreachStatus, Comparator, ScopeType, SlaDefinition, SlaWindow
 from o2c_kpi.sla.schemas import plain
 
 BREACH_NAMESPACE = uuid.UUID("5d6f3b0e-8c1a-4f49-9d3e-2b7a61c0e4d2")
@@ -36,14 +36,14 @@ class Scopes:
     customer_id: str | None = None
 
     def value(self, scope_type: str) -> str | None:
-        return {"team": self.owning_team, "legal_entity": self.legal_entity,
-                "customer": self.customer_id}.get(scope_type)
+        return {ScopeType.TEAM: self.owning_team, ScopeType.LEGAL_ENTITY: self.legal_entity,
+                ScopeType.CUSTOMER: self.customer_id}.get(ScopeType(scope_type))
 
 
 def scope_of(definition: SlaDefinition, scopes: Scopes) -> tuple[str, str | None] | None:
     """(scope key, scope value) of ``definition`` an event with ``scopes`` counts in; None if none."""
-    if definition.scope_type == "global":
-        return "global", None
+    if definition.scope_type == ScopeType.GLOBAL:
+        return ScopeType.GLOBAL.value, None
     value = scopes.value(definition.scope_type)
     if value is None or (definition.scope_value is not None and definition.scope_value != value):
         return None
@@ -51,8 +51,8 @@ def scope_of(definition: SlaDefinition, scopes: Scopes) -> tuple[str, str | None
 
 
 def meets(actual: Decimal, comparator: str, target: Decimal) -> bool:
-    return {"lt": actual < target, "le": actual <= target, "gt": actual > target, "ge": actual >= target,
-            "eq": actual == target}[comparator]
+    return {Comparator.LT: actual < target, Comparator.LE: actual <= target, Comparator.GT: actual > target,
+            Comparator.GE: actual >= target}[Comparator(comparator)]
 
 
 def percent(met: int, total: int) -> Decimal:
@@ -90,7 +90,7 @@ async def _judge(tx: Tx, *, definition: SlaDefinition, window: SlaWindow,
     key = breach_key(definition.id, window.scope_key, window.window_start.date().isoformat())
     if not meets(actual, definition.comparator, definition.target):
         await open_breach(tx, definition=definition, key=key, scope_value=window.scope_value,
-                          owning_team=window.scope_value if definition.scope_type == "team" else None,
+                          owning_team=window.scope_value if definition.scope_type == ScopeType.TEAM else None,
                           window_start=window.window_start, window_end=window.window_end, actual=actual,
                           breached_at=at)
     else:
@@ -108,7 +108,7 @@ async def open_breach(tx: Tx, *, definition: SlaDefinition, key: str,
         "comparator": definition.comparator, "target": definition.target, "severity": definition.severity,
         "scope_type": definition.scope_type, "scope_value": scope_value, "owning_team": owning_team,
         "subject_type": subject[0] if subject else None, "subject_id": subject[1] if subject else None,
-        "window_start": window_start, "window_end": window_end, "actual": actual, "status": "breached",
+        "window_start": window_start, "window_end": window_end, "actual": actual, "status": BreachStatus.BREACHED,
         "breached_at": breached_at,
     }
     if not await repository.add_breach(tx.session, values):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -16,6 +16,7 @@ from o2c_kpi.sla import service
 from o2c_kpi.sla.calendar import parse_period
 from o2c_kpi.sla.deps import ClockDep
 from o2c_kpi.sla.metrics import MetricName
+from o2c_kpi.sla.models import BreachStatus
 from o2c_kpi.sla.schemas import (
     SlaAttainmentRead,
     SlaBreachRead,
@@ -88,7 +89,7 @@ async def delete_definition(definition_id: DefinitionId, tx: TxDep, principal: S
 @router.get("/sla/breaches", response_model=Page[SlaBreachRead], responses=problem_responses(401, 403, 422))
 async def list_breaches(tx: TxDep, page: PageParams,
                         definition_id: str | None = None, metric: MetricName | None = None,
-                        team: str | None = None, status: Literal["breached", "recovered"] | None = None,
+                        team: str | None = None, status: BreachStatus | None = None,
                         severity: Severity | None = None,
                         since: Annotated[date | None, Query(description="Breached on or after this day.")] = None,
                         until: Annotated[date | None, Query(description="Breached before this day.")] = None,

@@ -12,8 +12,8 @@ from o2c_common.tx import Tx
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import meets, percent
-from o2c_kpi.sla.metrics import METRICS
-from o2c_kpi.sla.models import SlaDefinition
+from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS
+from o2c_kpi.sla.models import ScopeType, SlaDefinition
 from o2c_kpi.sla.schemas import (
     SlaAttainment,
     SlaAttainmentRead,
@@ -36,16 +36,14 @@ class SlaDefinitionExists(Conflict):
 
 
 def metrics() -> list[SlaMetricRead]:
-    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description,
-                          units=["percent"] if m.kind == "rate" else ["business_days", "hours"],
-                          windows=["day", "week", "month", "quarter"] if m.kind == "rate" else ["item"])
-            for m in METRICS.values()]
+    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(UNITS[m.kind]),
+                          windows=list(WINDOWS[m.kind])) for m in METRICS.values()]
 
 
 def _visible(definition: SlaDefinition, team: str | None) -> bool:
-    if team is None or definition.scope_type == "global":
+    if team is None or definition.scope_type == ScopeType.GLOBAL:
         return True
-    return definition.scope_type == "team" and definition.scope_value in (None, team)
+    return definition.scope_type == ScopeType.TEAM and definition.scope_value in (None, team)
 
 
 async def create_definition(tx: Tx, *, data: SlaDefinitionCreate, clock: Clock) -> SlaDefinition:
