@@ -17,6 +17,7 @@ from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.invoices import lifecycle, service
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceRead, Note, Reason
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.permissions import Approver, Canceller, Importer, Issuer, Preparer
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
@@ -30,8 +31,8 @@ class StatusChangeRead(BaseModel):
 
     submission_id: uuid.UUID | None
     attempt: int | None
-    from_status: str | None
-    to_status: str
+    from_status: InvoiceStatus | None
+    to_status: InvoiceStatus
     portal_status_code: str | None
     portal_reason_code: str | None
     reason: str | None
