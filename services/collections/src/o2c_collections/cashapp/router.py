@@ -8,8 +8,8 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from o2c_collections.cashapp import service
+from o2c_collections.cashapp.schemas import ApplicationRead, ManualApplication, PaymentRead, Reversal
 from o2c_collections.deps import IfMatchDep
-from o2c_collections.payments.schemas import ApplicationRead, ManualApplication, PaymentRead, Reversal
 from o2c_collections.permissions import WorkerOrIntegration
 from o2c_common.db.entities import version_etag
 from o2c_common.errors import problem_responses

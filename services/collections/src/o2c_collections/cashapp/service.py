@@ -9,11 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
-from o2c_collections.cashapp import engine
+from o2c_collections.cashapp import engine, repository
+from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
-from o2c_collections.payments import repository
-from o2c_collections.payments.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from o2c_collections.cashapp import repository as cashapp
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.cashapp.service import auto_apply
 from o2c_collections.config import CollectionsSettings
@@ -91,6 +92,6 @@ async def _apply_if_left_unapplied(tx: Tx, *, key: str, settings: CollectionsSet
     payment = await payments_repository.by_dedupe_key(tx.session, key=key, for_update=True)
     if payment is None or payment.unapplied_amount != payment.amount:
         return False
-    lines = await payments_repository.lines(tx.session, payment_id=payment.id)
+    lines = await cashapp.lines(tx.session, payment_id=payment.id)
     done = await auto_apply(tx, payment=payment, lines=lines, settings=settings)
     return bool(done.decision.allocations)

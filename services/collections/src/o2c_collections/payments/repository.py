@@ -8,15 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.payments.models import (
-    Application,
-    ImportStatus,
-    Payment,
-    PaymentImport,
-    PaymentImportLine,
-    RemittanceLine,
-)
-from o2c_collections.payments.schemas import PaymentRead
+from o2c_collections.cashapp.models import Payment
+from o2c_collections.cashapp.schemas import PaymentRead
+from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
 from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -35,21 +29,6 @@ async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
 async def by_dedupe_key(session: AsyncSession, *, key: str, for_update: bool = False) -> Payment | None:
     stmt = select(Payment).where(Payment.dedupe_key == key)
     return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
-
-
-async def lines(session: AsyncSession, *, payment_id: uuid.UUID) -> list[RemittanceLine]:
-    stmt = select(RemittanceLine).where(RemittanceLine.payment_id == payment_id).order_by(RemittanceLine.position)
-    return list((await session.scalars(stmt)).all())
-
-
-async def applications(session: AsyncSession, *, payment_id: uuid.UUID) -> list[Application]:
-    stmt = select(Application).where(Application.payment_id == payment_id).order_by(Application.applied_at,
-                                                                                      Application.id)
-    return list((await session.scalars(stmt)).all())
-
-
-async def application(session: AsyncSession, *, application_id: uuid.UUID) -> Application | None:
-    return await session.get(Application, application_id)
 
 
 async def import_by_hash(session: AsyncSession, *, sha256: str) -> PaymentImport | None:

@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from o2c_collections.cashapp.models import PaymentStatus
+from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.deps import SettingsDep
 from o2c_collections.payments import imports, service
-from o2c_collections.payments.models import PaymentStatus
 from o2c_collections.payments.parsers import MAX_FILE_BYTES, FileFormat
-from o2c_collections.payments.schemas import ImportRead, PaymentCreate, PaymentDetail, PaymentRead
+from o2c_collections.payments.schemas import ImportRead, PaymentCreate, PaymentDetail
 from o2c_collections.permissions import WorkerOrIntegration
 from o2c_common.auth import visible_team
 from o2c_common.errors import ValidationFailed, problem_responses

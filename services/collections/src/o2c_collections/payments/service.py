@@ -8,19 +8,15 @@ import uuid
 from dataclasses import dataclass, field
 
 from o2c_collections.accounts import repository as accounts
+from o2c_collections.cashapp import repository as cashapp
 from o2c_collections.cashapp.engine import Line
+from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.schemas import ApplicationRead, PaymentRead, RemittanceLineRead
 from o2c_collections.cashapp.service import auto_apply
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.payments.parsers import ParsedPayment
-from o2c_collections.payments.schemas import (
-    ApplicationRead,
-    PaymentCreate,
-    PaymentDetail,
-    PaymentRead,
-    RemittanceLineRead,
-)
+from o2c_collections.payments.schemas import PaymentCreate, PaymentDetail
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import PaymentReceived
@@ -102,8 +98,8 @@ def _detail(payment: Payment, lines: list[RemittanceLine], applications: list[Ap
 
 async def detail(tx: Tx, payment_id: uuid.UUID) -> tuple[PaymentDetail, int]:
     payment = await load_visible(tx, Payment, payment_id)
-    lines = await repository.lines(tx.session, payment_id=payment.id)
-    applications = await repository.applications(tx.session, payment_id=payment.id)
+    lines = await cashapp.lines(tx.session, payment_id=payment.id)
+    applications = await cashapp.applications(tx.session, payment_id=payment.id)
     return _detail(payment, lines, applications), payment.version
 
 
