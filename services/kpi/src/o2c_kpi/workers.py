@@ -9,9 +9,9 @@ from fastapi import FastAPI
 
 from o2c_common.periodic import PeriodicTasks
 from o2c_common.tx import Transactions
+from o2c_kpi.clock import clock_of
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.reports.snapshots import snapshot_steps
-from o2c_kpi.sla.deps import clock_of
 from o2c_kpi.sla.workers import sla_steps
 
 

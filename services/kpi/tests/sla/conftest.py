@@ -25,9 +25,9 @@ from o2c_common.events.contracts.invoicing import (
 )
 from o2c_common.inbox import Handlers
 from o2c_common.tx import Transactions
+from o2c_kpi.clock import CLOCK_STATE_ATTR
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.main import create_app
-from o2c_kpi.sla.deps import CLOCK_STATE_ATTR
 from o2c_kpi.sla.handlers import handlers as sla_handlers
 
 DATABASES = MigratedDatabases(Path(__file__).resolve().parents[2], "kpisla")

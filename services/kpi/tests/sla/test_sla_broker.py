@@ -17,8 +17,8 @@ from o2c_common.events import TOPICS, Event
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics
 from o2c_common.tx import Transactions
+from o2c_kpi.clock import CLOCK_STATE_ATTR
 from o2c_kpi.main import create_app
-from o2c_kpi.sla.deps import CLOCK_STATE_ATTR
 from o2c_kpi.sla.handlers import handlers as sla_handlers
 from services.kpi.tests.sla.conftest import FRIDAY, SUPERVISOR, Clock, Service, approved, rejected, settings_for
 

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from o2c_common.auth import CurrentPrincipal
-from o2c_common.auth.dependencies import visible_team
-from o2c_common.errors import Forbidden, problem_responses
+from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_kpi.kpis import service
 from o2c_kpi.kpis.schemas import KpiDefinition, KpiQueryRead, Period, PeriodKind, Scope
+from o2c_kpi.permissions import team_in_view
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -32,12 +32,7 @@ async def kpis(
     team: Annotated[str | None, Query(description="Owning team, internal or vendor.")] = None,
 ) -> KpiQueryRead:
     """KPI values for a period and a scope, computed from the read models (see `GET /kpis/definitions`)."""
-    own_team = visible_team(tx.actor)
-    if own_team is not None:
-        if team not in (None, own_team):
-            raise Forbidden("vendor agents see their own team's KPIs only", type="team-access-denied",
-                            title="Team access denied")
-        team = own_team
+    team = team_in_view(tx.actor, team, what="KPIs")
     p = Period.of(period, on=on, start=start, end=end, as_of=as_of)
     scope = Scope(legal_entity=legal_entity, currency=currency, customer_id=customer_id, team=team)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]

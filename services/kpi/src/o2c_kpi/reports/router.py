@@ -8,10 +8,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
+from o2c_kpi.clock import ClockDep
 from o2c_kpi.reports import service, snapshots
 from o2c_kpi.reports.render import report_csv, report_html, snapshots_csv
 from o2c_kpi.reports.schemas import ReportFormat, ReportKind, ReportRead, SnapshotValueRead
-from o2c_kpi.sla.deps import ClockDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 MAX_SNAPSHOT_DAYS = 366

@@ -10,16 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from o2c_common.auth import visible_team
-from o2c_common.errors import Forbidden
 from o2c_common.tx import Tx
+from o2c_kpi.clock import Clock
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.kpis.service import compute
+from o2c_kpi.permissions import team_in_view
 from o2c_kpi.reports.schemas import ReportKind, ReportRead, TeamAttainment, Trend, TrendPoint
 from o2c_kpi.sla import repository as sla_repository
 from o2c_kpi.sla import service as sla_service
-from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import percent
 
 RECEIVABLES = ("ar_balance", "past_due_ar", "aging", "credit_sales", "dso", "count_back_dso", "best_possible_dso",
@@ -78,12 +77,7 @@ def _midnight(day: date) -> datetime:
 
 async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock) -> ReportRead:
     """The report of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
-    own = visible_team(tx.actor)
-    if own is not None:
-        if team not in (None, own):
-            raise Forbidden("vendor agents see their own team's reports only", type="team-access-denied",
-                            title="Team access denied")
-        team = own
+    team = team_in_view(tx.actor, team, what="reports")
     spec = SPECS[kind]
     period = spec.period(on)
     scope = Scope(team=team)

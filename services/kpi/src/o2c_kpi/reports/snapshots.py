@@ -10,18 +10,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from o2c_common.auth import visible_team
-from o2c_common.errors import Forbidden
 from o2c_common.money import round_money
 from o2c_common.periodic import PeriodicStep
 from o2c_common.tx import Transactions, Tx
+from o2c_kpi.clock import Clock
 from o2c_kpi.kpis.schemas import Period, Scope, Unit
 from o2c_kpi.kpis.service import compute
+from o2c_kpi.permissions import team_in_view
 from o2c_kpi.reports import repository
 from o2c_kpi.reports.models import SnapshotValue
 from o2c_kpi.reports.schemas import SnapshotValueRead
 from o2c_kpi.sla import repository as sla_repository
-from o2c_kpi.sla.calendar import Clock
 
 STEP = "report-daily-snapshot"
 BACKFILL_DAYS = 7
@@ -64,11 +63,7 @@ def snapshot_steps(*, transactions: Transactions, clock: Clock, interval_s: floa
 
 async def list_values(tx: Tx, *, since: date, until: date, team: str | None,
                       names: list[str] | None) -> list[SnapshotValueRead]:
-    own = visible_team(tx.actor)
-    if own is not None and team not in (None, own):
-        raise Forbidden("vendor agents see their own team's snapshots only", type="team-access-denied",
-                        title="Team access denied")
-    team = own or team
+    team = team_in_view(tx.actor, team, what="snapshots")
     rows = await repository.snapshot_values(tx.session, since=since, until=until,
                                             scope_key=f"team:{team}" if team else None, names=names)
     return [SnapshotValueRead(day=r.day, scope=r.scope_key, name=r.name, unit=r.unit, currency=r.currency or None,

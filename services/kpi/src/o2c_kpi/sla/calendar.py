@@ -1,22 +1,15 @@
-"""Time for SLAs: the injectable clock, business days (weekends and configured holidays skipped), calendar
+"""Time for SLAs: business days (weekends and configured holidays skipped), calendar
 windows (day, ISO week, month, quarter; UTC) and the period notation of the attainment API."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from o2c_common.errors import ValidationFailed
 from o2c_kpi.sla.models import SlaUnit, SlaWindowName
-
-Clock = Callable[[], datetime]
-"""Returns the current instant (timezone-aware). Tests pass a clock they move by hand."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:

@@ -11,10 +11,10 @@ from o2c_common.errors import problem_responses
 from o2c_common.events.types import Severity
 from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, set_etag
 from o2c_common.uow import TxDep
+from o2c_kpi.clock import ClockDep
 from o2c_kpi.permissions import SlaWriter
 from o2c_kpi.sla import service
 from o2c_kpi.sla.calendar import parse_period
-from o2c_kpi.sla.deps import ClockDep
 from o2c_kpi.sla.metrics import MetricName
 from o2c_kpi.sla.models import BreachStatus
 from o2c_kpi.sla.schemas import (

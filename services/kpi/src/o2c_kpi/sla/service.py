@@ -6,11 +6,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from o2c_common.auth import ensure_team_access, visible_team
-from o2c_common.errors import Conflict, Forbidden, NotFound
+from o2c_common.errors import Conflict, NotFound
 from o2c_common.http import Page, PageRequest
 from o2c_common.tx import Tx
+from o2c_kpi.clock import Clock
+from o2c_kpi.permissions import team_in_view
 from o2c_kpi.sla import repository
-from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import meets, percent
 from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS
 from o2c_kpi.sla.models import ScopeType, SlaDefinition
@@ -112,12 +113,9 @@ async def list_breaches(tx: Tx, *, page: PageRequest, definition_id: str | None,
                         team: str | None, status: str | None, severity: str | None, since: date | None,
                         until: date | None) -> Page[SlaBreachRead]:
     """Newest first. A vendor agent sees its team's breaches only."""
-    own = visible_team(tx.actor)
-    if own is not None and team not in (None, own):
-        raise Forbidden("vendor agents see their own team's breaches only", type="team-access-denied",
-                        title="Team access denied")
     return await repository.breaches_page(
-        tx.session, page=page, definition_id=definition_id, metric=metric, team=own or team, status=status,
+        tx.session, page=page, definition_id=definition_id, metric=metric,
+        team=team_in_view(tx.actor, team, what="breaches"), status=status,
         severity=severity, since=_start_of(since), until=_start_of(until), item=SlaBreachRead.model_validate)
 
 

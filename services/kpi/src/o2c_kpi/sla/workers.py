@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from o2c_common.periodic import PeriodicStep
 from o2c_common.tx import Transactions
+from o2c_kpi.clock import Clock
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.sla import timers
-from o2c_kpi.sla.calendar import Clock
 
 SWEEPER = "sla-timer-sweeper"
 
