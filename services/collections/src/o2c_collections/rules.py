@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from o2c_common.db.entities import load
 from o2c_common.tx import Tx
 
 
@@ -13,6 +14,13 @@ class VersionedRule(Protocol):
 
 
 R = TypeVar("R", bound=VersionedRule)
+
+
+async def put(tx: Tx, model: type[R], *, rule_id: str, values: dict[str, Any], entity_type: str) -> R:
+    """The rule ``rule_id`` created, or replaced by ``values`` with its version raised (under its row lock);
+    audited as ``<entity_type>.saved``."""
+    existing = await load(tx.session, model, rule_id, for_update=True)
+    return await save(tx, existing=existing, new=model, rule_id=rule_id, values=values, entity_type=entity_type)
 
 
 async def save(tx: Tx, *, existing: R | None, new: Callable[..., R], rule_id: str, values: dict[str, Any],

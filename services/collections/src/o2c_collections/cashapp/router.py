@@ -9,11 +9,9 @@ from fastapi import APIRouter, Response, status
 
 from o2c_collections.cashapp import service
 from o2c_collections.cashapp.schemas import ApplicationRead, ManualApplication, PaymentRead, Reversal
-from o2c_collections.deps import IfMatchDep
+from o2c_collections.deps import IfMatchDep, locked, tagged
 from o2c_collections.permissions import WorkerOrIntegration
-from o2c_common.db.entities import version_etag
 from o2c_common.errors import problem_responses
-from o2c_common.http import set_etag
 from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/payments", tags=["payments"])
@@ -24,11 +22,10 @@ router = APIRouter(prefix="/payments", tags=["payments"])
 async def apply_payment(payment_id: uuid.UUID, data: ManualApplication, response: Response, tx: TxDep,
                         _principal: WorkerOrIntegration, if_match: IfMatchDep) -> ApplicationRead:
     """Apply unapplied cash to an invoice by hand (rule `manual`). Needs `If-Match`; 409 on over-application."""
-    payment = await service.lock(tx, payment_id)
-    if_match(version_etag(payment))
+    payment = await locked(tx, service.lock, payment_id, if_match)
     created = await service.apply_manually(tx, payment, invoice_id=data.invoice_id, amount=data.amount,
                                            applied_date=data.applied_date, reason=data.reason)
-    set_etag(response, etag=version_etag(payment))
+    tagged(response, payment)
     return ApplicationRead.model_validate(created)
 
 
@@ -37,9 +34,7 @@ async def apply_payment(payment_id: uuid.UUID, data: ManualApplication, response
 async def reverse_application(payment_id: uuid.UUID, application_id: uuid.UUID, data: Reversal, response: Response,
                               tx: TxDep, _principal: WorkerOrIntegration, if_match: IfMatchDep) -> PaymentRead:
     """Unapply: the cash returns to unapplied and the invoice's open amount rises again. Needs `If-Match`."""
-    payment = await service.lock(tx, payment_id)
-    if_match(version_etag(payment))
-    await service.reverse(tx, payment, application_id=application_id, reason=data.reason,
-                          unapplied_date=data.unapplied_date)
-    set_etag(response, etag=version_etag(payment))
-    return PaymentRead.model_validate(payment)
+    payment = await service.reverse(tx, await locked(tx, service.lock, payment_id, if_match),
+                                    application_id=application_id, reason=data.reason,
+                                    unapplied_date=data.unapplied_date)
+    return PaymentRead.model_validate(tagged(response, payment))

@@ -25,10 +25,8 @@ RULES = service_principal("system:credit-hold-rules")
 
 
 async def put_rule(tx: Tx, *, rule_id: str, data: HoldRuleWrite) -> HoldRuleRead:
-    existing = await repository.hold_rule(tx.session, rule_id=rule_id, for_update=True)
-    rule = await rules.save(tx, existing=existing, new=CreditHoldRule, rule_id=rule_id, values=data.model_dump(),
-                            entity_type="credit_hold_rule")
-    return HoldRuleRead.model_validate(rule)
+    return HoldRuleRead.model_validate(await rules.put(tx, CreditHoldRule, rule_id=rule_id,
+                                                       values=data.model_dump(), entity_type="credit_hold_rule"))
 
 
 async def list_rules(tx: Tx) -> list[HoldRuleRead]:

@@ -128,8 +128,3 @@ async def accounts(session: AsyncSession, *, customer_ids: Sequence[str] | None 
 
 async def hold_rules(session: AsyncSession) -> list[CreditHoldRule]:
     return list((await session.scalars(select(CreditHoldRule).order_by(CreditHoldRule.id))).all())
-
-
-async def hold_rule(session: AsyncSession, *, rule_id: str, for_update: bool = False) -> CreditHoldRule | None:
-    stmt = select(CreditHoldRule).where(CreditHoldRule.id == rule_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()

@@ -7,12 +7,11 @@ from fastapi import APIRouter, Response
 from o2c_collections.deductions import service
 from o2c_collections.deductions.models import DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
-from o2c_collections.deps import IfMatchDep, SettingsDep
+from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
 from o2c_collections.permissions import Supervisor, Worker
 from o2c_common.auth import visible_team
-from o2c_common.db.entities import version_etag
 from o2c_common.errors import problem_responses
-from o2c_common.http import Page, PageParams, set_etag
+from o2c_common.http import Page, PageParams
 from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/deductions", tags=["deductions"])
@@ -28,9 +27,7 @@ async def list_deductions(tx: TxDep, page: PageParams, status: DeductionStatus |
 
 @router.get("/{deduction_id}", response_model=DeductionRead, responses=problem_responses(401, 403, 404, 422))
 async def get_deduction(deduction_id: uuid.UUID, response: Response, tx: TxDep) -> DeductionRead:
-    deduction = await service.get(tx, deduction_id)
-    set_etag(response, etag=version_etag(deduction))
-    return DeductionRead.model_validate(deduction)
+    return DeductionRead.model_validate(tagged(response, await service.get(tx, deduction_id)))
 
 
 @router.post("/{deduction_id}/resolution", response_model=DeductionRead,
@@ -39,11 +36,8 @@ async def resolve_deduction(deduction_id: uuid.UUID, data: DeductionResolve, res
                             _principal: Worker, if_match: IfMatchDep) -> DeductionRead:
     """Resolve as `recovered`, `credited` (credit_note.requested to invoicing), `disputed` (opens a dispute)
     or request `written_off` (then approved by an ar_supervisor other than you). Needs `If-Match`."""
-    deduction = await service.lock(tx, deduction_id)
-    if_match(version_etag(deduction))
-    await service.resolve(tx, deduction, data=data)
-    set_etag(response, etag=version_etag(deduction))
-    return DeductionRead.model_validate(deduction)
+    deduction = await service.resolve(tx, await locked(tx, service.lock, deduction_id, if_match), data=data)
+    return DeductionRead.model_validate(tagged(response, deduction))
 
 
 @router.post("/{deduction_id}/write-off-decision", response_model=DeductionRead,
@@ -52,8 +46,6 @@ async def decide_write_off(deduction_id: uuid.UUID, data: WriteOffDecision, resp
                            _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DeductionRead:
     """Approve or reject a requested write-off: an ar_supervisor who did not request it, up to
     `COLLECTIONS_WRITE_OFF_LIMIT` (above it, an admin). Needs `If-Match`."""
-    deduction = await service.lock(tx, deduction_id)
-    if_match(version_etag(deduction))
-    await service.decide_write_off(tx, deduction, data=data, settings=settings)
-    set_etag(response, etag=version_etag(deduction))
-    return DeductionRead.model_validate(deduction)
+    deduction = await service.decide_write_off(tx, await locked(tx, service.lock, deduction_id, if_match), data=data,
+                                               settings=settings)
+    return DeductionRead.model_validate(tagged(response, deduction))

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.disputes.models import Dispute
 from o2c_collections.disputes.schemas import DisputeRead
-from o2c_common.db.entities import keyset_page, load, where_equal
+from o2c_collections.pages import newest_first
+from o2c_common.db.entities import load
 from o2c_common.http import Page, PageRequest
 
 
@@ -30,8 +31,6 @@ async def insert_new(session: AsyncSession, dispute: Dispute) -> bool:
 
 async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
                     customer_id: str | None, invoice_id: uuid.UUID | None) -> Page[DisputeRead]:
-    """Disputes, newest first."""
-    stmt = where_equal(select(Dispute), {Dispute.owning_team: team, Dispute.status: status,
-                                         Dispute.customer_id: customer_id, Dispute.invoice_id: invoice_id})
-    return await keyset_page(session, stmt, page=page, order_by=(Dispute.opened_at, Dispute.id),
-                             item=DisputeRead.model_validate, descending=True)
+    return await newest_first(session, Dispute, page=page, at=Dispute.opened_at, item=DisputeRead.model_validate,
+                              filters={Dispute.owning_team: team, Dispute.status: status,
+                                       Dispute.customer_id: customer_id, Dispute.invoice_id: invoice_id})

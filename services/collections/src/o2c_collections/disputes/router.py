@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from o2c_collections.deps import IfMatchDep, SettingsDep
+from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
 from o2c_collections.disputes import service
 from o2c_collections.disputes.models import DisputeStatus
 from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
@@ -12,7 +12,7 @@ from o2c_collections.permissions import Worker
 from o2c_common.auth import visible_team
 from o2c_common.db.entities import version_etag
 from o2c_common.errors import problem_responses
-from o2c_common.http import IdempotencyDep, Page, PageParams, set_etag
+from o2c_common.http import IdempotencyDep, Page, PageParams
 from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])
@@ -37,9 +37,7 @@ async def list_disputes(tx: TxDep, page: PageParams, status: DisputeStatus | Non
 
 @router.get("/{dispute_id}", response_model=DisputeRead, responses=problem_responses(401, 403, 404, 422))
 async def get_dispute(dispute_id: uuid.UUID, response: Response, tx: TxDep) -> DisputeRead:
-    dispute = await service.get(tx, dispute_id)
-    set_etag(response, etag=version_etag(dispute))
-    return DisputeRead.model_validate(dispute)
+    return DisputeRead.model_validate(tagged(response, await service.get(tx, dispute_id)))
 
 
 @router.patch("/{dispute_id}", response_model=DisputeRead,
@@ -47,11 +45,8 @@ async def get_dispute(dispute_id: uuid.UUID, response: Response, tx: TxDep) -> D
 async def update_dispute(dispute_id: uuid.UUID, data: DisputeUpdate, response: Response, tx: TxDep,
                          _principal: Worker, if_match: IfMatchDep) -> DisputeRead:
     """Set the owner, root cause, corrective and preventive action of an open dispute. Needs `If-Match`."""
-    dispute = await service.lock(tx, dispute_id)
-    if_match(version_etag(dispute))
-    await service.update(tx, dispute, data=data)
-    set_etag(response, etag=version_etag(dispute))
-    return DisputeRead.model_validate(dispute)
+    dispute = await service.update(tx, await locked(tx, service.lock, dispute_id, if_match), data=data)
+    return DisputeRead.model_validate(tagged(response, dispute))
 
 
 @router.post("/{dispute_id}/resolution", response_model=DisputeRead,
@@ -60,8 +55,6 @@ async def resolve_dispute(dispute_id: uuid.UUID, data: DisputeResolve, response:
                           _principal: Worker, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
     """Resolve with an outcome and root cause (dispute.resolved): `credited`/`partially_credited` emit
     credit_note.requested, `written_off` (ar_supervisor, within the limit) reduces AR. Needs `If-Match`."""
-    dispute = await service.lock(tx, dispute_id)
-    if_match(version_etag(dispute))
-    await service.resolve(tx, dispute, data=data, settings=settings)
-    set_etag(response, etag=version_etag(dispute))
-    return DisputeRead.model_validate(dispute)
+    dispute = await service.resolve(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
+                                    settings=settings)
+    return DisputeRead.model_validate(tagged(response, dispute))

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
-from o2c_collections.deps import SettingsDep
+from o2c_collections.deps import RuleId, SettingsDep
 from o2c_collections.dunning import service
 from o2c_collections.dunning.schemas import PolicyRead, PolicyWrite, RunResult
 from o2c_collections.permissions import Supervisor
@@ -21,8 +20,7 @@ async def list_policies(tx: TxDep) -> list[PolicyRead]:
 
 
 @router.put("/policies/{policy_id}", response_model=PolicyRead, responses=problem_responses(401, 403, 422))
-async def put_policy(policy_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w.-]+$")],
-                     data: PolicyWrite, tx: TxDep, _principal: Supervisor) -> PolicyRead:
+async def put_policy(policy_id: RuleId, data: PolicyWrite, tx: TxDep, _principal: Supervisor) -> PolicyRead:
     """Create or replace a segment's policy: levels with days past due, channel, template, minimum amount."""
     return await service.put_policy(tx, policy_id=policy_id, data=data)
 

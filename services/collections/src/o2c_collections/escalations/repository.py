@@ -9,19 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.escalations.models import Breach, BreachStatus, EscalationRule
 from o2c_collections.escalations.schemas import BreachRead
+from o2c_collections.pages import newest_first
 from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.receivables.models import OpenItem, OpenItemStatus
-from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 
 async def rules(session: AsyncSession) -> list[EscalationRule]:
     return list((await session.scalars(select(EscalationRule).order_by(EscalationRule.id))).all())
-
-
-async def get_rule(session: AsyncSession, *, rule_id: str, for_update: bool = False) -> EscalationRule | None:
-    stmt = select(EscalationRule).where(EscalationRule.id == rule_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
 
 
 async def overdue_items(session: AsyncSession, *, as_of: date) -> list[OpenItem]:
@@ -54,7 +49,5 @@ async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:
 
 async def breaches_page(session: AsyncSession, *, page: PageRequest, status: str | None,
                         customer_id: str | None) -> Page[BreachRead]:
-    """Breaches, newest first."""
-    stmt = where_equal(select(Breach), {Breach.status: status, Breach.customer_id: customer_id})
-    return await keyset_page(session, stmt, page=page, order_by=(Breach.created_at, Breach.id),
-                             item=BreachRead.model_validate, descending=True)
+    return await newest_first(session, Breach, page=page, at=Breach.created_at, item=BreachRead.model_validate,
+                              filters={Breach.status: status, Breach.customer_id: customer_id})

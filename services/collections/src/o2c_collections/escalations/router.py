@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
+from o2c_collections.deps import RuleId
 from o2c_collections.escalations import service
 from o2c_collections.escalations.models import BreachStatus
 from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
@@ -22,8 +22,7 @@ async def list_rules(tx: TxDep, _principal: InternalReader) -> list[RuleRead]:
 
 
 @router.put("/rules/{rule_id}", response_model=RuleRead, responses=problem_responses(401, 403, 422))
-async def put_rule(rule_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w.-]+$")],
-                   data: RuleWrite, tx: TxDep, _principal: Supervisor) -> RuleRead:
+async def put_rule(rule_id: RuleId, data: RuleWrite, tx: TxDep, _principal: Supervisor) -> RuleRead:
     """Create or replace a rule: days past due, overdue amount, broken promises (all given must hold)."""
     return await service.put_rule(tx, rule_id=rule_id, data=data)
 

@@ -25,10 +25,8 @@ BREACH_NAMESPACE = uuid.UUID("7b0c5a8e-2f7d-4d0e-9a57-1c2f0e3b9a11")
 
 
 async def put_rule(tx: Tx, *, rule_id: str, data: RuleWrite) -> RuleRead:
-    existing = await repository.get_rule(tx.session, rule_id=rule_id, for_update=True)
-    rule = await rules.save(tx, existing=existing, new=EscalationRule, rule_id=rule_id, values=data.model_dump(),
-                            entity_type="escalation_rule")
-    return RuleRead.model_validate(rule)
+    return RuleRead.model_validate(await rules.put(tx, EscalationRule, rule_id=rule_id, values=data.model_dump(),
+                                                   entity_type="escalation_rule"))
 
 
 async def list_rules(tx: Tx) -> list[RuleRead]:

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.cashapp.models import Payment
 from o2c_collections.cashapp.schemas import PaymentRead
+from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
-from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 
@@ -67,8 +67,6 @@ async def delete_import_lines(session: AsyncSession, *, import_id: uuid.UUID) ->
 
 async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
                     customer_id: str | None) -> Page[PaymentRead]:
-    """Payments, newest first."""
-    stmt = where_equal(select(Payment), {Payment.owning_team: team, Payment.status: status,
-                                         Payment.customer_id: customer_id})
-    return await keyset_page(session, stmt, page=page, order_by=(Payment.received_at, Payment.id),
-                             item=PaymentRead.model_validate, descending=True)
+    return await newest_first(session, Payment, page=page, at=Payment.received_at, item=PaymentRead.model_validate,
+                              filters={Payment.owning_team: team, Payment.status: status,
+                                       Payment.customer_id: customer_id})

@@ -5,9 +5,9 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_collections.pages import newest_first
 from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.promises.schemas import PromiseRead
-from o2c_common.db.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 
@@ -42,8 +42,6 @@ async def open_for_cash(session: AsyncSession, *, customer_id: str, currency: st
 
 async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
                     customer_id: str | None) -> Page[PromiseRead]:
-    """Promises, newest first."""
-    stmt = where_equal(select(Promise), {Promise.owning_team: team, Promise.status: status,
-                                         Promise.customer_id: customer_id})
-    return await keyset_page(session, stmt, page=page, order_by=(Promise.recorded_at, Promise.id),
-                             item=PromiseRead.model_validate, descending=True)
+    return await newest_first(session, Promise, page=page, at=Promise.recorded_at, item=PromiseRead.model_validate,
+                              filters={Promise.owning_team: team, Promise.status: status,
+                                       Promise.customer_id: customer_id})
