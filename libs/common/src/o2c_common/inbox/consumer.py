@@ -317,8 +317,6 @@ def is_replay(record: ConsumerRecord) -> bool:
 
 
 def _fallback_id(record: ConsumerRecord) -> uuid.UUID:
-    for key, value in record.headers or ():
-        if key == "ce_id":
-            with contextlib.suppress(ValueError, UnicodeDecodeError):
-                return uuid.UUID(value.decode())
+    """The inbox id of a record that could not be decoded: its position, never its ``ce_id`` header, which a
+    corrupt copy may share with the real event (claiming it would make the real one a duplicate)."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")
