@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
@@ -57,16 +57,35 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     payer's group (:func:`accounts.with_group`) when the caller has read it with the account already. Done (and
     audited) in the engine's name, ``system:cash-application``, whoever booked the payment."""
     tx = tx.acting_as(ENGINE)
-    session = tx.session
+    decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids)
+    now = tx.now()
+    # the payment's outcome is set before the applications, so its row is updated once with them
+    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
+                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
+    payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
+    applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
+                                    decision=decision, lines=lines) for allocation in decision.allocations]
+    _refresh_status(payment)
+    await tx.session.flush()
+    await _announce(tx, payment=payment, decision=decision, applications=applications, locked=locked, now=now)
+    await tx.audit("payment.auto_applied", entity_type="payment", entity_id=payment.id,
+                   after={"rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
+                          "unapplied": decision.unapplied, "explanation": decision.explanation})
+    return AutoApplied(decision, applications)
+
+
+async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
+                  group_ids: list[str] | None) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
+    """The engine's decision on the payment, with the candidate open items it may touch, locked."""
     cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
                        tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
     if group_ids is None:
-        group_ids = (await accounts.group_members(session, customer_id=payment.customer_id)
+        group_ids = (await accounts.group_members(tx.session, customer_id=payment.customer_id)
                      if payment.customer_id else [])
     refs = {li.reference.strip().upper() for li in lines if li.reference}
     # the payer's and its group's open items and the referenced ones, read and locked in one statement
     payer = [payment.customer_id] if payment.customer_id else []
-    rows = await receivables.candidates_for_update(session, customer_ids=[*payer, *group_ids],
+    rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
                                                    currency=payment.currency, numbers=sorted(refs))
     own, group = {payment.customer_id, *group_ids}, set(group_ids)
 
@@ -76,39 +95,39 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
     referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == OpenItemStatus.OPEN
                                                                                  or i.customer_id not in own)]
-    locked = {i.invoice_id: i for i in rows}
     decision = engine.decide(
         cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
         group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
         referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings))
-    now = tx.now()
-    # the payment's outcome is set before the applications, so its row is updated once with them
-    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
-                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
-    payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
-    applied: list[CashApplication] = []
-    applications: list[Application] = []
-    for allocation in decision.allocations:
-        item = locked[allocation.invoice_id]
-        application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
-                                   rule=decision.rule or "manual", confidence=decision.confidence,
-                                   explanation=decision.explanation, applied_date=payment.value_date, actor=None)
-        applications.append(application)
-        applied.append(CashApplication(application_id=application.id, invoice_id=item.invoice_id,
-                                       invoice_number=item.invoice_number, amount=allocation.amount))
-        if allocation.write_off > 0:
-            await ledger.post(session, item=item, kind="tolerance", amount=-allocation.write_off,
-                              effective_date=payment.value_date, payment_id=payment.id,
-                              note="difference within the bank-fee/FX tolerance")
-        if allocation.deduction > 0:
-            line = next((li for li in lines if engine.normalise_reference(li.reference)
-                         == engine.normalise_reference(item.invoice_number)), None)
-            await open_deduction(tx, item=item, payment_id=payment.id,
-                                 amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
-                                 remittance_reason=line.reason_code if line else None,
-                                 opened_date=payment.value_date)
-    _refresh_status(payment)
-    await session.flush()
+    return decision, {i.invoice_id: i for i in rows}
+
+
+async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
+                    decision: engine.Decision, lines: list[RemittanceLine]) -> Application:
+    """One allocation of the decision booked: the application, a tolerance write-off, a deduction."""
+    application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
+                               rule=decision.rule or "manual", confidence=decision.confidence,
+                               explanation=decision.explanation, applied_date=payment.value_date, actor=None)
+    if allocation.write_off > 0:
+        await ledger.post(tx.session, item=item, kind="tolerance", amount=-allocation.write_off,
+                          effective_date=payment.value_date, payment_id=payment.id,
+                          note="difference within the bank-fee/FX tolerance")
+    if allocation.deduction > 0:
+        line = next((li for li in lines if engine.normalise_reference(li.reference)
+                     == engine.normalise_reference(item.invoice_number)), None)
+        await open_deduction(tx, item=item, payment_id=payment.id,
+                             amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
+                             remittance_reason=line.reason_code if line else None,
+                             opened_date=payment.value_date)
+    return application
+
+
+async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, applications: list[Application],
+                    locked: dict[uuid.UUID, OpenItem], now: datetime) -> None:
+    """payment.applied for what was applied, payment.unapplied for what was not."""
+    applied = [CashApplication(application_id=a.id, invoice_id=a.invoice_id,
+                               invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount)
+               for a in applications]
     if applied:
         await tx.emit(PaymentApplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id or
@@ -124,10 +143,6 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
             candidates=tuple(MatchCandidate(invoice_id=c.invoice_id, invoice_number=c.invoice_number,
                                             open_amount=c.open_amount, score=c.score) for c in decision.candidates),
             unapplied_date=payment.value_date, unapplied_at=now, owning_team=payment.owning_team))
-    await tx.audit("payment.auto_applied", entity_type="payment", entity_id=payment.id,
-                   after={"rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
-                          "unapplied": decision.unapplied, "explanation": decision.explanation})
-    return AutoApplied(decision, applications)
 
 
 async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
