@@ -1,5 +1,5 @@
-"""Credit queries: a customer's payment history (settled and still-overdue items), its disputes and exposure,
-and its account row (created on first use, locked for transitions)."""
+"""Credit queries: a customer's payment history (settled and still-overdue items), its disputes and exposure, and
+the same for many customers in a few statements (its account row is read through ``accounts/repository.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import String, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
@@ -53,20 +53,6 @@ async def latest_entity(session: AsyncSession, *, customer_id: str) -> str | Non
 async def has_items(session: AsyncSession, *, customer_id: str) -> bool:
     stmt = select(OpenItem.invoice_id).where(OpenItem.customer_id == customer_id).limit(1)
     return (await session.execute(stmt)).first() is not None
-
-
-async def account(session: AsyncSession, *, customer_id: str, for_update: bool = False) -> Account | None:
-    stmt = select(Account).where(Account.customer_id == customer_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
-
-
-async def lock_or_create_account(session: AsyncSession, *, customer_id: str) -> Account:
-    """The account locked ``FOR UPDATE``; a customer known only from its invoices gets its row (version 0)."""
-    await session.execute(insert(Account).values(customer_id=customer_id, version=0)
-                          .on_conflict_do_nothing(index_elements=["customer_id"]))
-    found = await account(session, customer_id=customer_id, for_update=True)
-    assert found is not None
-    return found
 
 
 # --- batches: every customer of a worklist or a hold run in a few statements (no query per customer) ----------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from o2c_collections.accounts import repository as accounts
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, scoring
 from o2c_collections.credit.schemas import CreditProfile, Factor, HoldPlace, HoldRelease, LimitWrite
@@ -39,12 +40,12 @@ async def scores(tx: Tx, *, customer_ids: list[str], as_of: date) -> dict[str, t
 
 async def account(tx: Tx, customer_id: str) -> Account | None:
     """The customer's account row (None: known from its invoices only)."""
-    return await repository.account(tx.session, customer_id=customer_id)
+    return await accounts.get(tx.session, customer_id=customer_id)
 
 
 async def profile(tx: Tx, *, customer_id: str, as_of: date, check_team: bool = False) -> CreditProfile:
     session = tx.session
-    account = await repository.account(session, customer_id=customer_id)
+    account = await accounts.get(session, customer_id=customer_id)
     if account is None and not await repository.has_items(session, customer_id=customer_id):
         raise NotFound(f"customer {customer_id} is not known to collections")
     if check_team:
@@ -72,9 +73,9 @@ async def lock(tx: Tx, customer_id: str) -> Account:
     """The customer's account locked for a change (created, version 0, for a customer known from its invoices
     only); 404 for a customer collections does not know."""
     if not await repository.has_items(tx.session, customer_id=customer_id) and \
-            await repository.account(tx.session, customer_id=customer_id) is None:
+            await accounts.get(tx.session, customer_id=customer_id) is None:
         raise NotFound(f"customer {customer_id} is not known to collections")
-    return await repository.lock_or_create_account(tx.session, customer_id=customer_id)
+    return await accounts.lock_or_create(tx.session, customer_id=customer_id)
 
 
 async def set_limit(tx: Tx, account: Account, *, data: LimitWrite) -> Account:
