@@ -16,8 +16,8 @@ from o2c_collections.deductions.service import open_deduction
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
+from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import OpenItem, OpenItemStatus
-from o2c_common.auth import ensure_team_access
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, NotFound
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
@@ -182,10 +182,7 @@ async def lock(tx: Tx, payment_id: uuid.UUID) -> Payment:
 async def apply_manually(tx: Tx, payment: Payment, *, invoice_id: uuid.UUID, amount: Decimal,
                          applied_date: date | None, reason: str | None) -> Application:
     """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``)."""
-    item = await receivables.get(tx.session, invoice_id=invoice_id, for_update=True)
-    if item is None:
-        raise NotFound(f"no receivable for invoice {invoice_id}")
-    ensure_team_access(tx.actor, owning_team=item.owning_team)
+    item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
     if item.currency != payment.currency:
         raise Conflict(f"the payment is in {payment.currency}, the invoice in {item.currency}",
                        type="currency-mismatch", title="Currency mismatch")
@@ -215,8 +212,7 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
         raise NotFound(f"application {application_id} of payment {payment.id} does not exist")
     if application.reversed_at is not None:
         raise Conflict("the application was already reversed", type="already-reversed", title="Already reversed")
-    item = await receivables.get(tx.session, invoice_id=application.invoice_id, for_update=True)
-    assert item is not None
+    item = await open_items.locked(tx, application.invoice_id)
     when = unapplied_date or tx.now().date()
     now, subject = tx.now(), tx.actor.subject
     await ledger.post(tx.session, item=item, kind="reversal", amount=application.amount, effective_date=when,

@@ -13,7 +13,7 @@ from o2c_collections.deductions.models import Deduction, DeductionResolution, De
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger
-from o2c_collections.receivables import repository as receivables
+from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import OpenItem
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden
@@ -83,9 +83,7 @@ async def list_page(tx: Tx, *, page: PageRequest, team: str | None, status: str 
 
 async def _locked_item(tx: Tx, deduction: Deduction) -> OpenItem:
     assert deduction.invoice_id is not None
-    item = await receivables.get(tx.session, invoice_id=deduction.invoice_id, for_update=True)
-    assert item is not None
-    return item
+    return await open_items.locked(tx, deduction.invoice_id)
 
 
 async def resolve(tx: Tx, deduction: Deduction, *, data: DeductionResolve) -> Deduction:

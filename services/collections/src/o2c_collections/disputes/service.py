@@ -14,10 +14,11 @@ from o2c_collections.disputes.models import Dispute, DisputeOutcome, DisputeStat
 from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
+from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import OpenItem
-from o2c_common.auth import Role, ensure_team_access
+from o2c_common.auth import Role
 from o2c_common.db.entities import load_visible
-from o2c_common.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from o2c_common.errors import Conflict, Forbidden, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditNoteRequested, DisputeOpened, DisputeResolved
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected
 from o2c_common.http import Page, PageRequest
@@ -71,17 +72,8 @@ class NothingToDispute(Conflict):
     title = "Nothing left to dispute on this invoice"
 
 
-async def _item(tx: Tx, *, invoice_id: uuid.UUID, check_team: bool) -> OpenItem:
-    item = await receivables.get(tx.session, invoice_id=invoice_id, for_update=True)
-    if item is None:
-        raise NotFound(f"no receivable for invoice {invoice_id}")
-    if check_team:
-        ensure_team_access(tx.actor, owning_team=item.owning_team)
-    return item
-
-
 async def open_by_collector(tx: Tx, *, data: DisputeCreate) -> Dispute:
-    item = await _item(tx, invoice_id=data.invoice_id, check_team=True)
+    item = await open_items.get(tx, invoice_id=data.invoice_id, for_update=True)
     free = item.open_amount - item.disputed_amount
     amount = data.amount if data.amount is not None else free
     if amount <= 0 or amount > free:
@@ -162,7 +154,7 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
     _ensure_open(dispute)
     credited = _credited(dispute, data, settings, tx)
     assert dispute.invoice_id is not None
-    item = await _item(tx, invoice_id=dispute.invoice_id, check_team=False)
+    item = await open_items.locked(tx, dispute.invoice_id)
     resolved_date = data.resolved_date or tx.now().date()
     subject = tx.actor.subject
     item.disputed_amount = max(item.disputed_amount - dispute.amount, Decimal(0))

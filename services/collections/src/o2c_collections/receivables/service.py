@@ -56,11 +56,20 @@ async def reduce_by_credit_note(tx: Tx, *, fact: CreditNoteIssued, event_id: uui
     return True
 
 
-async def get(tx: Tx, *, invoice_id: uuid.UUID) -> OpenItem:
-    item = await repository.get(tx.session, invoice_id=invoice_id)
+async def get(tx: Tx, *, invoice_id: uuid.UUID, for_update: bool = False) -> OpenItem:
+    """The invoice's open item (locked when asked): 404 when it has none, 403 when it is another team's."""
+    item = await repository.get(tx.session, invoice_id=invoice_id, for_update=for_update)
     if item is None:
         raise NotFound(f"no receivable for invoice {invoice_id}")
     ensure_team_access(tx.actor, owning_team=item.owning_team)
+    return item
+
+
+async def locked(tx: Tx, invoice_id: uuid.UUID) -> OpenItem:
+    """The open item of an invoice the caller already holds a row of (a dispute, a deduction, an application),
+    locked; no team check: the caller's row was checked."""
+    item = await repository.get(tx.session, invoice_id=invoice_id, for_update=True)
+    assert item is not None
     return item
 
 
