@@ -11,9 +11,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from o2c_collections.db import Base
-
-MONEY = Numeric(20, 6)
+from o2c_collections.db import MONEY, Base
 
 
 class PaymentStatus(StrEnum):

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     func,
@@ -21,9 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from o2c_collections.db import Base
-
-MONEY = Numeric(20, 6)
+from o2c_collections.db import MONEY, Base
 
 
 class OpenItemStatus(StrEnum):
