@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.errors import UnprocessableEntity
 from o2c_common.money import round_money
 from o2c_common.tx import Tx
+from o2c_kpi.facts.models import OpenItemKind
 from o2c_kpi.kpis import formulas as f
 from o2c_kpi.kpis import repository
 from o2c_kpi.kpis.definitions import DEFINITIONS
@@ -144,8 +145,9 @@ async def _cash(session: AsyncSession, period: Period, scope: Scope, asked: set[
             figures = {"cash_received": received, "cash_applied": sums.get(("cash_applied", currency), f.ZERO),
                        "auto_match_rate": _rate(sums.get(("cash_applied_by_engine", currency), f.ZERO), received)}
             out.extend(_value(period, name, figures[name], currency=currency) for name in asked if name in figures)
-    balances = {"unapplied_cash": ("unapplied_cash", "unapplied_cash_age"),
-                "deduction": ("open_deductions", "open_deductions_age"), "dispute": ("open_disputes", None)}
+    balances = {OpenItemKind.UNAPPLIED_CASH: ("unapplied_cash", "unapplied_cash_age"),
+                OpenItemKind.DEDUCTION: ("open_deductions", "open_deductions_age"),
+                OpenItemKind.DISPUTE: ("open_disputes", None)}
     kinds = tuple(kind for kind, names in balances.items() if asked & set(names))
     if kinds:
         open_sums: dict[tuple[str, str], list[Decimal]] = {}
@@ -154,7 +156,7 @@ async def _cash(session: AsyncSession, period: Period, scope: Scope, asked: set[
             slot[0] += o.amount
             slot[1] += o.age_weight
         for (kind, currency), (amount, weight) in sorted(open_sums.items()):
-            balance, age = balances[kind]
+            balance, age = balances[OpenItemKind(kind)]
             if balance in asked:
                 out.append(_value(period, balance, amount, currency=currency))
             if age is not None and age in asked:
@@ -186,7 +188,7 @@ async def _service(session: AsyncSession, period: Period, scope: Scope, asked: s
     out = [_value(period, name, figures[name]) for name in sorted(asked) if name in figures]
     if asked & {"backlog", "work_items_by_team", "work_items_by_agent"}:
         items = await repository.open_items(session, scope=scope, at=period.at,
-                                            kinds=("dispute", "deduction", "escalation", "portal_rejection"))
+                                            kinds=WORK_ITEMS)
         by_team: dict[str, int] = {}
         by_agent: dict[str, int] = {}
         for o in items:
@@ -200,6 +202,8 @@ async def _service(session: AsyncSession, period: Period, scope: Scope, asked: s
     return out
 
 
+WORK_ITEMS = (OpenItemKind.DISPUTE, OpenItemKind.DEDUCTION, OpenItemKind.ESCALATION, OpenItemKind.PORTAL_REJECTION)
+"""The open items counted as work (backlog, work items by team and agent)."""
 RECEIVABLES = {"ar_balance", "current_ar", "past_due_ar", "average_days_past_due", "aging", "credit_sales", "dso",
                "count_back_dso", "best_possible_dso", "add", "cei"}
 BILLING = {"on_time_invoicing_rate", "first_pass_acceptance_rate", "rejection_rate", "time_to_resubmit",
