@@ -17,7 +17,7 @@ from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
-from o2c_collections.receivables.models import OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, NotFound
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
@@ -109,7 +109,7 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
                                rule=decision.rule or "manual", confidence=decision.confidence,
                                explanation=decision.explanation, applied_date=payment.value_date, actor=None)
     if allocation.write_off > 0:
-        await ledger.post(tx.session, item=item, kind="tolerance", amount=-allocation.write_off,
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE, amount=-allocation.write_off,
                           effective_date=payment.value_date, payment_id=payment.id,
                           note="difference within the bank-fee/FX tolerance")
     if allocation.deduction > 0:
@@ -161,7 +161,7 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
                               rule=rule, confidence=confidence, explanation=explanation, applied_date=applied_date,
                               applied_by=actor)
     await repository.add_all(tx.session, [application])
-    await ledger.post(tx.session, item=item, kind="payment", amount=-amount, effective_date=applied_date,
+    await ledger.post(tx, item=item, kind=EntryKind.PAYMENT, amount=-amount, effective_date=applied_date,
                       payment_id=payment.id, application_id=application.id)
     await record_cash(tx, customer_id=item.customer_id, currency=item.currency, amount=amount,
                       applied_date=applied_date)
@@ -215,7 +215,7 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
     item = await open_items.locked(tx, application.invoice_id)
     when = unapplied_date or tx.now().date()
     now, subject = tx.now(), tx.actor.subject
-    await ledger.post(tx.session, item=item, kind="reversal", amount=application.amount, effective_date=when,
+    await ledger.post(tx, item=item, kind=EntryKind.REVERSAL, amount=application.amount, effective_date=when,
                       payment_id=payment.id, application_id=application.id, note=reason)
     application.reversed_at, application.reversed_by = now, subject
     payment.unapplied_amount += application.amount

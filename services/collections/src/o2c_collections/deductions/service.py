@@ -14,7 +14,7 @@ from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, 
 from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import service as open_items
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden
 from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
@@ -154,7 +154,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
     amount = min(deduction.amount, max(item.open_amount, Decimal(0)))
     if amount > 0:
-        await ledger.post(tx.session, item=item, kind="write_off", amount=-amount, effective_date=resolved_date,
+        await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
                           note=f"deduction {deduction.id} written off")
     await _close(tx, deduction=deduction, resolution=DeductionResolution.WRITTEN_OFF,
                  resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,

@@ -15,7 +15,7 @@ from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, Dispute
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.auth import Role
 from o2c_common.db.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden, UnprocessableEntity
@@ -166,7 +166,7 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
             customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency, amount=credited,
             reason="dispute_credited", reason_code=dispute.reason, requested_by=subject, requested_at=tx.now()))
     if data.outcome == DisputeOutcome.WRITTEN_OFF and min(dispute.amount, item.open_amount) > 0:
-        await ledger.post(tx.session, item=item, kind="write_off", amount=-min(dispute.amount, item.open_amount),
+        await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-min(dispute.amount, item.open_amount),
                           effective_date=resolved_date, note=f"dispute {dispute.id} written off")
     dispute.status, dispute.outcome, dispute.root_cause = DisputeStatus.RESOLVED, data.outcome, data.root_cause
     dispute.corrective_action = data.corrective_action or dispute.corrective_action

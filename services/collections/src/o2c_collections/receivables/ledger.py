@@ -6,13 +6,12 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections.receivables import repository
-from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
+from o2c_common.tx import Tx
 
 
-async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Decimal, effective_date: date,
+async def post(tx: Tx, *, item: OpenItem, kind: EntryKind, amount: Decimal, effective_date: date,
                payment_id: uuid.UUID | None = None, application_id: uuid.UUID | None = None,
                source_event_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None,
                note: str | None = None) -> LedgerEntry:
@@ -28,5 +27,5 @@ async def post(session: AsyncSession, *, item: OpenItem, kind: str, amount: Deci
                         owning_team=item.owning_team, due_date=item.due_date, payment_id=payment_id,
                         application_id=application_id, source_event_id=source_event_id,
                         credit_note_id=credit_note_id, note=note)
-    await repository.add_entry(session, entry)
+    await repository.add_entry(tx.session, entry)
     return entry

@@ -28,6 +28,17 @@ class OpenItemStatus(StrEnum):
     CLOSED = "closed"
 
 
+class EntryKind(StrEnum):
+    """What moved an open item's amount (a ledger entry's kind)."""
+
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    REVERSAL = "reversal"
+    CREDIT_NOTE = "credit_note"
+    WRITE_OFF = "write_off"
+    TOLERANCE = "tolerance"
+
+
 class OpenItem(Base):
     """One receivable per issued invoice; its open amount is the sum of its ledger entries."""
 
@@ -73,7 +84,7 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | reversal | credit_note | write_off
+    kind: Mapped[EntryKind] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
     effective_date: Mapped[date] = mapped_column(Date)
     customer_id: Mapped[str] = mapped_column(String(64))

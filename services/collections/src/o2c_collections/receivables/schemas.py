@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from o2c_collections.receivables.models import OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, OpenItemStatus
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
 
@@ -41,7 +41,7 @@ class LedgerEntryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str
+    kind: EntryKind
     currency: str
     amount: Amount
     effective_date: date

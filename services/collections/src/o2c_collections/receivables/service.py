@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c_collections.receivables import ledger, repository
-from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
@@ -26,7 +26,7 @@ async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | 
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
               "status": OpenItemStatus.OPEN, "version": 1}
-    entry = LedgerEntry(invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
+    entry = LedgerEntry(invoice_id=fact.invoice_id, kind=EntryKind.INVOICE, amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,
                         due_date=fact.due_date)
@@ -48,7 +48,7 @@ async def reduce_by_credit_note(tx: Tx, *, fact: CreditNoteIssued, event_id: uui
     amount = min(fact.amount, max(item.open_amount, Decimal(0)))
     if amount <= 0:
         return False
-    await ledger.post(tx.session, item=item, kind="credit_note", amount=-amount, effective_date=fact.issue_date,
+    await ledger.post(tx, item=item, kind=EntryKind.CREDIT_NOTE, amount=-amount, effective_date=fact.issue_date,
                       source_event_id=event_id, credit_note_id=fact.credit_note_id,
                       note=f"credit note {fact.credit_note_number}")
     await tx.audit("receivable.credited", entity_type="open_item",
