@@ -134,7 +134,7 @@ async def update(tx: Tx, dispute: Dispute, *, data: DisputeUpdate) -> Dispute:
     return dispute
 
 
-def _credited(dispute: Dispute, data: DisputeResolve, settings: CollectionsSettings, tx: Tx) -> Decimal:
+def _credited(tx: Tx, dispute: Dispute, data: DisputeResolve, settings: CollectionsSettings) -> Decimal:
     """The credited amount of the outcome, refusing what the outcome does not allow."""
     credited = {DisputeOutcome.CREDITED: dispute.amount,
                 DisputeOutcome.PARTIALLY_CREDITED: data.credited_amount or Decimal(0)}.get(data.outcome, Decimal(0))
@@ -152,7 +152,7 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
     """Releases the held amount of the locked ``dispute``; credited outcomes ask invoicing for a credit note, a
     write-off (ar_supervisor, within the limit) reduces AR at once; root cause and actions are recorded on it."""
     _ensure_open(dispute)
-    credited = _credited(dispute, data, settings, tx)
+    credited = _credited(tx, dispute, data, settings)
     assert dispute.invoice_id is not None
     item = await open_items.locked(tx, dispute.invoice_id)
     resolved_date = data.resolved_date or tx.now().date()
