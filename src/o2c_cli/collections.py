@@ -29,7 +29,7 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
     from o2c_collections.history.service import import_row
     from o2c_common.db import Database
     from o2c_common.errors import DomainError
-    from o2c_common.outbox import Outbox
+    from o2c_common.tx import Transactions
 
     settings = CollectionsSettings(database_url=database_url) if database_url else CollectionsSettings()
     try:
@@ -37,17 +37,18 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
     except DomainError as exc:
         console.print(f"[red]{exc}")
         raise typer.Exit(2) from exc
-    outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
     db = Database(settings.database_url, pool_size=2)
+    transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
     counts: Counter[str] = Counter()
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console) as progress:
             task = progress.add_task("replaying history", total=len(rows))
             for row in rows:
-                async with db.unit_of_work() as session:  # one transaction per row: a crash loses nothing done
-                    result = await import_row(session, row=row, legal_entity=legal_entity, currency=currency,
-                                              outbox=outbox, settings=settings)
+                # one transaction per row: a crash loses nothing done
+                async with transactions.begin("system:history-import") as tx:
+                    result = await import_row(tx, row=row, legal_entity=legal_entity, currency=currency,
+                                              settings=settings)
                 counts["imported" if result.imported else "already_imported"] += 1
                 counts["opened"] += result.opened
                 counts["booked"] += result.booked

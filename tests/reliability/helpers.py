@@ -21,6 +21,7 @@ from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.kafka import ensure_topics
 from o2c_common.outbox import add_to_outbox
+from o2c_common.tx import Transactions
 
 SOURCE = "/o2c/tests"
 TOPIC = TOPICS["invoicing"]
@@ -122,7 +123,8 @@ async def consumer(db: Database, bootstrap: str, handlers: Handlers, *, group: s
                    max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
     dlq = producer_factory(bootstrap)()
     await dlq.start()
-    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers, db=db,
+    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers,
+                      transactions=Transactions(db=db, source="/o2c/reliability"),
                       bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=max_attempts,
                       retry_backoff=0.01)
     try:

@@ -121,8 +121,8 @@ async def test_an_import_is_a_job_booked_in_chunks_with_progress(service: Servic
     settings = service.settings.model_copy(update={"import_chunk_lines": 2})
     seen = []
     for _ in range(3):  # one chunk per transaction, as the background step runs it
-        async with service.db.unit_of_work() as session:
-            await process_chunk(session, outbox=service.app.state.outbox, settings=settings)
+        async with service.transactions.begin("system:payment-imports") as tx:
+            await process_chunk(tx, settings=settings)
         progress = (await service.client.get(f"/payment-imports/{job['id']}", headers=COLLECTOR)).json()
         seen.append((progress["status"], progress["processed_lines"], progress["booked"]))
     assert seen == [("processing", 2, 2), ("processing", 4, 4), ("completed", 5, 5)]
@@ -156,7 +156,7 @@ async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> Non
 
     async def background() -> None:  # the service's background step, as a replica runs it
         while not stop.is_set():
-            if not await import_chunk_once(service.db, outbox=service.app.state.outbox, settings=settings):
+            if not await import_chunk_once(service.transactions, settings=settings):
                 await asyncio.sleep(0.01)
 
     seen: list[tuple[str, int]] = []

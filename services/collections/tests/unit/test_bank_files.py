@@ -14,7 +14,7 @@ import pytest
 from bai2 import bai2 as bai2_package
 from bai2.constants import TypeCodeTransaction
 
-from o2c_collections.application.engine import Line, classify_deduction
+from o2c_collections.cashapp.engine import Line, classify_deduction
 from o2c_collections.payments.bai2 import RETURN_CODES, parse_bai2
 from o2c_collections.payments.parsers import MalformedFile, ParseResult, parse_file
 from o2c_common.money import minor_units

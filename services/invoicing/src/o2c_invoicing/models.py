@@ -1,8 +1,8 @@
 """Every ORM model of the service, imported so that Base.metadata is complete (Alembic, tests)."""
 
+from o2c_invoicing.creditnotes.models import CreditNote
 from o2c_invoicing.db import Base
 from o2c_invoicing.invoices.models import (
-    CreditNote,
     Invoice,
     InvoiceApproval,
     InvoiceLine,

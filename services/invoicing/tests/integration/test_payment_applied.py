@@ -17,8 +17,7 @@ from o2c_common.events.contracts.collections import CashApplication, PaymentAppl
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox.consumer import ConsumerStats
 from o2c_common.kafka import ensure_topics
-from o2c_invoicing.invoices.handlers import InvoiceHandlers
-from o2c_invoicing.main import create_app
+from o2c_invoicing.main import CONSUMER_GROUP, HANDLERS, create_app
 
 from ..conftest import VIEWER, Service, settings_for
 from ..portal import eventually
@@ -36,9 +35,8 @@ def applied(invoice: dict[str, object], amount: str, application_id: uuid.UUID |
 
 
 async def handle(service: Service, event: Event) -> None:
-    handlers = InvoiceHandlers(outbox=service.app.state.outbox).handlers()
-    async with service.db.unit_of_work() as session:
-        await handlers[PaymentApplied](session, event)
+    async with service.app.state.transactions.begin(f"system:{CONSUMER_GROUP}") as tx:
+        await HANDLERS[PaymentApplied](tx, event)
 
 
 async def test_partial_then_full_payment_marks_paid_once(service: Service) -> None:

@@ -155,9 +155,9 @@ async def test_polling_job_follows_a_portal_that_does_not_call_back(service: Ser
             return bool((await client.get(f"{portal}/invoices/{reference}")).json()["status"] == "PAID")
 
         await eventually(paid_at_portal)
-        assert await poll_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+        assert await poll_once(service.app.state.transactions, settings=service.settings,
                                client=client) == 1
-        assert await poll_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+        assert await poll_once(service.app.state.transactions, settings=service.settings,
                                client=client) == 0  # polled just now
     assert await status(service, invoice["id"]) == "paid"
     history = (await service.client.get(f"/invoices/{invoice['id']}/history", headers=VIEWER)).json()

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from o2c_common.auth import Principal
 from o2c_invoicing.invoices import repository
-from o2c_invoicing.lifecycle.service import move
+from o2c_invoicing.invoices.lifecycle import move
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.workqueues.stalls import sweep_once
 from services.invoicing.tests.conftest import (
     AGENT_A,
@@ -29,10 +31,10 @@ pytestmark = pytest.mark.integration
 
 
 async def _move(service: Service, invoice_id: str, to: str) -> None:
-    async with service.db.unit_of_work() as session:
-        invoice = await repository.get(session, invoice_id=uuid.UUID(invoice_id), for_update=True)
+    async with service.app.state.transactions.begin(Principal(subject="portal:test", kind="service")) as tx:
+        invoice = await repository.get(tx.session, invoice_id=uuid.UUID(invoice_id), for_update=True)
         assert invoice is not None
-        await move(session, invoice, to=to, actor="portal:test")
+        await move(tx, invoice, to=InvoiceStatus(to))
 
 
 async def _age(service: Service, invoice_id: str, days: int) -> None:
@@ -41,7 +43,7 @@ async def _age(service: Service, invoice_id: str, days: int) -> None:
 
 
 async def _sweep(service: Service) -> int:
-    return await sweep_once(service.db, outbox=service.app.state.outbox, settings=service.settings)
+    return await sweep_once(service.app.state.transactions, settings=service.settings)
 
 
 async def test_a_stalled_invoice_is_reported_once_per_stall(service: Service) -> None:

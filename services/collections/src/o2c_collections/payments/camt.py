@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from o2c_collections.application.engine import Line
+from o2c_collections.cashapp.engine import Line
 from o2c_collections.payments.parsed import (
     MalformedFile,
     ParsedPayment,

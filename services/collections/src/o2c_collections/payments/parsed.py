@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from o2c_collections.application.engine import Line
+from o2c_collections.cashapp.engine import Line
 from o2c_common.errors import ValidationFailed
 
 INVOICE_TOKEN = re.compile(r"[A-Za-z]{0,6}[-/]?\d[\w/-]{3,}")

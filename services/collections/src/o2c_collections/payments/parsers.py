@@ -14,7 +14,7 @@ import io
 from decimal import Decimal
 from typing import Literal
 
-from o2c_collections.application.engine import Line
+from o2c_collections.cashapp.engine import Line
 from o2c_collections.payments.bai2 import parse_bai2
 from o2c_collections.payments.camt import parse_camt
 from o2c_collections.payments.parsed import (

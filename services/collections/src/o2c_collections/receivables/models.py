@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -12,7 +13,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     func,
@@ -20,9 +20,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from o2c_collections.db import Base
+from o2c_collections.db import MONEY, Base
 
-MONEY = Numeric(20, 6)
+
+class OpenItemStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EntryKind(StrEnum):
+    """What moved an open item's amount (a ledger entry's kind)."""
+
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    REVERSAL = "reversal"
+    CREDIT_NOTE = "credit_note"
+    WRITE_OFF = "write_off"
+    TOLERANCE = "tolerance"
 
 
 class OpenItem(Base):
@@ -43,7 +57,7 @@ class OpenItem(Base):
     disputed_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    status: Mapped[OpenItemStatus] = mapped_column(String(16))
     closed_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -70,7 +84,7 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | reversal | credit_note | write_off
+    kind: Mapped[EntryKind] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
     effective_date: Mapped[date] = mapped_column(Date)
     customer_id: Mapped[str] = mapped_column(String(64))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from o2c_collections.receivables.models import EntryKind, OpenItemStatus
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
 
@@ -24,7 +25,7 @@ class OpenItemRead(BaseModel):
     disputed_amount: Amount = Decimal(0)
     issue_date: date
     due_date: date
-    status: str
+    status: OpenItemStatus
     region: str | None = None
     closed_on: date | None = None
     opened_at: datetime
@@ -40,7 +41,7 @@ class LedgerEntryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str
+    kind: EntryKind
     currency: str
     amount: Amount
     effective_date: date

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from o2c_invoicing.channels.errors import PortalDeliveryFailed
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.submissions.errors import PortalDeliveryFailed
 
 
 async def post_document(client: httpx.AsyncClient, *, base_url: str, document: bytes,

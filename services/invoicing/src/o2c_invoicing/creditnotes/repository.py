@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_invoicing.invoices.models import CreditNote
+from o2c_invoicing.creditnotes.models import CreditNote
 
 
 async def add(session: AsyncSession, note: CreditNote) -> CreditNote:

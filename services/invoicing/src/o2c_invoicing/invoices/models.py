@@ -3,13 +3,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from o2c_invoicing.db import Base
+from o2c_invoicing.invoices.states import InvoiceStatus
 
 MONEY = Numeric(20, 6)
+
+
+class InvoiceSource(StrEnum):
+    """Where an invoice was prepared: through this API, or imported as issued from another system."""
+
+    API = "api"
+    IMPORT = "import"
 
 
 class Invoice(Base):
@@ -39,10 +48,11 @@ class Invoice(Base):
     service_period_end: Mapped[date | None] = mapped_column(Date)
     po_number: Mapped[str | None] = mapped_column(String(64))
     owning_team: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[InvoiceStatus] = mapped_column(String(32))
     status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     stalled_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    source: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    source: Mapped[InvoiceSource] = mapped_column(String(16), default=InvoiceSource.API,
+                                                  server_default=InvoiceSource.API.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejection_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -101,8 +111,8 @@ class InvoiceStatusChange(Base):
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[uuid.UUID | None] = mapped_column()
     attempt: Mapped[int | None] = mapped_column(Integer)
-    from_status: Mapped[str | None] = mapped_column(String(32))
-    to_status: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[InvoiceStatus | None] = mapped_column(String(32))
+    to_status: Mapped[InvoiceStatus] = mapped_column(String(32))
     portal_status_code: Mapped[str | None] = mapped_column(String(8))
     portal_reason_code: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(32))
@@ -121,26 +131,6 @@ class InvoiceNumberSequence(Base):
     legal_entity: Mapped[str] = mapped_column(String(24), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class CreditNote(Base):
-    __tablename__ = "credit_notes"
-    __table_args__ = (UniqueConstraint("legal_entity", "number"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
-    number: Mapped[str] = mapped_column(String(40))
-    legal_entity: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    tax_amount: Mapped[Decimal] = mapped_column(MONEY)
-    full: Mapped[bool] = mapped_column()
-    reason: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
-    issue_date: Mapped[date] = mapped_column(Date)
-    request_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
-    created_by: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Settlement(Base):

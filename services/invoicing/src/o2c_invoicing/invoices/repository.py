@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
 
@@ -10,8 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
-from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange
+from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange, Settlement
+from o2c_invoicing.invoices.schemas import InvoiceRead
 
 
 async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
@@ -90,13 +94,31 @@ async def same_id_or_number(session: AsyncSession, *, invoice_id: uuid.UUID | No
 
 def list_query(*, customer_id: str | None, team: str | None, status: str | None = None,
                issued_from: date | None = None) -> Select[Invoice]:
-    stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals))
-    if customer_id is not None:
-        stmt = stmt.where(Invoice.customer_id == customer_id)
-    if team is not None:
-        stmt = stmt.where(Invoice.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Invoice.status == status)
+    stmt = where_equal(select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals)),
+                       {Invoice.customer_id: customer_id, Invoice.owning_team: team, Invoice.status: status})
     if issued_from is not None:
         stmt = stmt.where(Invoice.issue_date >= issued_from)
     return stmt
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None, team: str | None,
+                    status: str | None = None) -> Page[InvoiceRead]:
+    """Newest first."""
+    return await keyset_page(session, list_query(customer_id=customer_id, team=team, status=status), page=page,
+                             order_by=(Invoice.created_at, Invoice.id), item=InvoiceRead.model_validate,
+                             descending=True)
+
+
+async def add_settlement(session: AsyncSession, *, application_id: uuid.UUID, invoice_id: uuid.UUID,
+                         payment_id: uuid.UUID, amount: Decimal, applied_date: date) -> bool:
+    """Records one cash application; False when it was recorded already (a redelivery)."""
+    added = await session.execute(pg_insert(Settlement).values(
+        application_id=application_id, invoice_id=invoice_id, payment_id=payment_id, amount=amount,
+        applied_date=applied_date,
+    ).on_conflict_do_nothing().returning(Settlement.application_id))
+    return added.scalar_one_or_none() is not None
+
+
+async def flush(session: AsyncSession) -> None:
+    """Writes pending changes of the invoice (bumps its version)."""
+    await session.flush()

@@ -9,6 +9,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from o2c_common.events.types import Amount, Currency
 from o2c_common.money import round_money
+from o2c_invoicing.invoices.models import InvoiceSource
+from o2c_invoicing.invoices.states import InvoiceStatus
 
 
 def _no_float(value: object) -> object:
@@ -129,9 +131,9 @@ class InvoiceRead(BaseModel):
     service_period_end: date | None
     po_number: str | None
     owning_team: str | None
-    status: str
+    status: InvoiceStatus
     status_since: datetime
-    source: str
+    source: InvoiceSource
     attempts: int
     rejection_count: int
     version: int
@@ -157,3 +159,15 @@ class HistoricalInvoiceCreate(InvoiceCreate):
     issue_date: date
     due_date: date
     paid_date: date | None = Field(default=None, description="When it was settled, if it was.")
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)

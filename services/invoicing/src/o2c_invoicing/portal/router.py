@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from o2c_common.errors import UnprocessableEntity, problem_responses
-from o2c_common.uow import OutboxDep, SessionDep
+from o2c_common.tx import Tx
+from o2c_common.uow import tx_dependency
 from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.portal import service
 from o2c_invoicing.portal.schemas import CallbackOutcome, PortalStatus
@@ -12,10 +15,15 @@ from o2c_invoicing.submissions.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 router = APIRouter(prefix="/portal", tags=["portal callbacks"])
 
+if TYPE_CHECKING:
+    CallbackTx: TypeAlias = Tx
+else:
+    CallbackTx = tx_dependency("system:portal")
+    """The callback's unit of work (signed, no bearer token); each status is recorded as ``portal:<channel>``."""
+
 
 @router.post("/callbacks", response_model=CallbackOutcome, responses=problem_responses(401, 404, 422))
-async def callback(request: Request, session: SessionDep, outbox: OutboxDep,
-                   settings: SettingsDep) -> CallbackOutcome:
+async def callback(request: Request, tx: CallbackTx, settings: SettingsDep) -> CallbackOutcome:
     """A portal reports a status (Peppol-style AB, IP, UQ, CA, RE, AP, PD; SP, PAID). Authenticated by an
     HMAC-SHA256 signature (`X-Portal-Signature: sha256=<hex>` over `"<X-Portal-Timestamp>.<body>"`, shared
     secret) instead of a bearer token: 401 `signature-missing`, `signature-invalid` or `signature-stale`.
@@ -30,5 +38,5 @@ async def callback(request: Request, session: SessionDep, outbox: OutboxDep,
     except ValidationError as exc:
         raise UnprocessableEntity("the callback body is not a portal status",
                                   extensions={"errors": exc.errors(include_url=False, include_input=False)}) from exc
-    outcome, invoice = await service.apply_status(session, report=report, outbox=outbox, via="callback")
+    outcome, invoice = await service.apply_status(tx, report=report, via="callback")
     return CallbackOutcome(outcome=outcome, invoice_status=invoice.status)

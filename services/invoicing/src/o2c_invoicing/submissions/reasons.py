@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from o2c_invoicing.submissions.models import SubmissionStatus
+
 TAXONOMY: dict[str, tuple[str, str]] = {
     "PO-MISSING": ("missing_po", "po"),
     "PO-INVALID": ("invalid_po", "po"),
@@ -19,9 +21,10 @@ TAXONOMY: dict[str, tuple[str, str]] = {
 
 # Portal statuses (Peppol Invoice Response codes; SP and PAID are the simulator's extensions for
 # "scheduled for payment" and "paid").
-STATUS_BY_CODE = {"AB": "portal_received", "IP": "portal_received", "UQ": "portal_received",
-                  "RE": "portal_rejected", "AP": "portal_approved", "CA": "portal_approved",
-                  "PD": "scheduled_for_payment", "SP": "scheduled_for_payment", "PAID": "portal_paid"}
+_S = SubmissionStatus
+STATUS_BY_CODE = {"AB": _S.PORTAL_RECEIVED, "IP": _S.PORTAL_RECEIVED, "UQ": _S.PORTAL_RECEIVED,
+                  "RE": _S.PORTAL_REJECTED, "AP": _S.PORTAL_APPROVED, "CA": _S.PORTAL_APPROVED,
+                  "PD": _S.SCHEDULED_FOR_PAYMENT, "SP": _S.SCHEDULED_FOR_PAYMENT, "PAID": _S.PORTAL_PAID}
 
 
 def classify(portal_reason_code: str | None) -> tuple[str, str]:

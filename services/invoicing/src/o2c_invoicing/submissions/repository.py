@@ -9,9 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_invoicing.invoices.models import InvoiceStatusChange
-from o2c_invoicing.submissions.models import Submission
-
-POLLED_STATUSES = ("submitted", "resubmitted", "portal_received", "portal_approved", "scheduled_for_payment")
+from o2c_invoicing.invoices.states import InvoiceStatus
+from o2c_invoicing.submissions.models import POLLED_STATUSES, Submission
 
 
 async def add(session: AsyncSession, submission: Submission) -> Submission:
@@ -37,7 +36,7 @@ async def by_reference(session: AsyncSession, *, reference: str) -> Submission |
 
 async def last_rejection(session: AsyncSession, *, submission_id: uuid.UUID) -> InvoiceStatusChange | None:
     stmt = select(InvoiceStatusChange).where(InvoiceStatusChange.submission_id == submission_id,
-                                             InvoiceStatusChange.to_status == "portal_rejected")\
+                                             InvoiceStatusChange.to_status == InvoiceStatus.PORTAL_REJECTED)\
         .order_by(InvoiceStatusChange.id.desc()).limit(1)
     return (await session.scalars(stmt)).one_or_none()
 

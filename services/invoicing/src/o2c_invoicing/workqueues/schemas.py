@@ -2,20 +2,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
+from o2c_invoicing.invoices.states import InvoiceStatus
 
-QueueName = Literal["awaiting_approval", "rejected_awaiting_correction", "stalled",
-                    "due_soon_without_portal_approval"]
-QUEUES: tuple[QueueName, ...] = ("awaiting_approval", "rejected_awaiting_correction", "stalled",
-                                 "due_soon_without_portal_approval")
-"""awaiting_approval: pending_approval. rejected_awaiting_correction: portal_rejected, not resubmitted yet.
-stalled: no status change for `stalled_after_days` (marked by the stall sweep). due_soon_without_portal_approval:
-issued or at the portal, not approved there, due within `due_soon_days` (or overdue)."""
+
+class WorkQueue(StrEnum):
+    """awaiting_approval: pending_approval. rejected_awaiting_correction: portal_rejected, not resubmitted yet.
+    stalled: no status change for `stalled_after_days` (marked by the stall sweep). due_soon_without_portal_approval:
+    issued or at the portal, not approved there, due within `due_soon_days` (or overdue)."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    REJECTED_AWAITING_CORRECTION = "rejected_awaiting_correction"
+    STALLED = "stalled"
+    DUE_SOON_WITHOUT_PORTAL_APPROVAL = "due_soon_without_portal_approval"
+
+
+QUEUES: tuple[WorkQueue, ...] = tuple(WorkQueue)
 
 
 class WorkItem(BaseModel):
@@ -27,7 +34,7 @@ class WorkItem(BaseModel):
     customer_id: str
     currency: str
     total_amount: Amount
-    status: str
+    status: InvoiceStatus
     status_since: datetime
     due_date: date | None
     po_number: str | None
@@ -46,7 +53,7 @@ class WorkItem(BaseModel):
 
 
 class QueueCount(BaseModel):
-    queue: QueueName
+    queue: WorkQueue
     count: int
 
 

@@ -3,15 +3,14 @@ agents see only their own team's invoices."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.http import Page, PageRequest
+from o2c_common.tx import Tx
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.workqueues import repository
-from o2c_invoicing.workqueues.schemas import QUEUES, QueueCount, QueueName, QueueSummary, WorkItem
+from o2c_invoicing.workqueues.schemas import QUEUES, QueueCount, QueueSummary, WorkItem, WorkQueue
 
 
 def _item(invoice: Invoice, *, now: datetime) -> WorkItem:
@@ -22,20 +21,18 @@ def _item(invoice: Invoice, *, now: datetime) -> WorkItem:
     return item
 
 
-async def summary(session: AsyncSession, *, settings: InvoicingSettings, owner: str | None,
-                  team: str | None, now: datetime | None = None) -> QueueSummary:
-    now = now or datetime.now(UTC)
-    due_by = now.date() + timedelta(days=settings.due_soon_days)
-    counted = await repository.counts(session, queues=QUEUES, due_by=due_by, owner=owner, team=team)
+def _due_by(now: datetime, settings: InvoicingSettings) -> date:
+    return now.date() + timedelta(days=settings.due_soon_days)
+
+
+async def summary(tx: Tx, *, settings: InvoicingSettings, owner: str | None, team: str | None) -> QueueSummary:
+    counted = await repository.counts(tx.session, queues=QUEUES, due_by=_due_by(tx.now(), settings), owner=owner,
+                                      team=team)
     return QueueSummary(owner=owner, team=team, queues=[QueueCount(queue=q, count=counted[q]) for q in QUEUES])
 
 
-async def queue_page(session: AsyncSession, *, queue: QueueName, page: PageRequest, settings: InvoicingSettings,
-                     owner: str | None, team: str | None, now: datetime | None = None) -> Page[WorkItem]:
-    now = now or datetime.now(UTC)
-    columns = repository.sort_key(queue)
-    stmt = keyset_select(repository.queue_query(queue, due_by=now.date() + timedelta(days=settings.due_soon_days),
-                                                owner=owner, team=team), page=page, order_by=columns)
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda i: tuple(getattr(i, c.key) for c in columns),
-                      item=lambda i: _item(i, now=now))
+async def queue_page(tx: Tx, *, queue: WorkQueue, page: PageRequest, settings: InvoicingSettings,
+                     owner: str | None, team: str | None) -> Page[WorkItem]:
+    now = tx.now()
+    return await repository.queue_page(tx.session, queue=queue, page=page, due_by=_due_by(now, settings),
+                                       owner=owner, team=team, item=lambda i: _item(i, now=now))
