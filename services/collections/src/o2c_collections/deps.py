@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Path, Request, Response
 
 from o2c_collections.config import CollectionsSettings
-from o2c_common.db.entities import Versioned, version_etag
+from o2c_common.entities import Versioned, version_etag
 from o2c_common.http import IfMatchDep, Precondition, set_etag
 from o2c_common.tx import Tx
 

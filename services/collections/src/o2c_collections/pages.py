@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 R = TypeVar("R")

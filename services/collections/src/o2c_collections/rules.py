@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from o2c_common.db.entities import load
+from o2c_common.entities import load
 from o2c_common.tx import Tx
 
 

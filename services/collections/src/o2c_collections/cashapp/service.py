@@ -18,7 +18,7 @@ from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
-from o2c_common.db.entities import load_visible
+from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
 from o2c_common.tx import Tx

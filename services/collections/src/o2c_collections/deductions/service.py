@@ -15,7 +15,7 @@ from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
-from o2c_common.db.entities import load_visible
+from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden
 from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
 from o2c_common.http import Page, PageRequest

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_collections.disputes.models import Dispute
 from o2c_collections.disputes.schemas import DisputeRead
 from o2c_collections.pages import newest_first
-from o2c_common.db.entities import load
+from o2c_common.entities import load
 from o2c_common.http import Page, PageRequest
 
 

@@ -10,7 +10,7 @@ from o2c_collections.disputes.models import DisputeStatus
 from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
 from o2c_collections.permissions import Worker
 from o2c_common.auth import visible_team
-from o2c_common.db.entities import version_etag
+from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.http import IdempotencyDep, Page, PageParams
 from o2c_common.uow import TxDep

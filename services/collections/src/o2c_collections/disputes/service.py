@@ -17,7 +17,7 @@ from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.auth import Role
-from o2c_common.db.entities import load_visible
+from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditNoteRequested, DisputeOpened, DisputeResolved
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected

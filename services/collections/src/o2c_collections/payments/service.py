@@ -17,7 +17,7 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import PaymentCreate, PaymentDetail
-from o2c_common.db.entities import load_visible
+from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import PaymentReceived
 from o2c_common.http import Page, PageRequest

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import OpenItemRead
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 

@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from o2c_common.db.entities import version_etag
+from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.http import IdempotencyDep, IfMatchDep, set_etag
 from o2c_common.uow import TxDep

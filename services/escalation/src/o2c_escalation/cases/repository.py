@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.auth import Principal
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_escalation.cases.models import OPEN_SOURCE_KEY_PREDICATE, Case, OwnershipChange, StatusChange
 from o2c_escalation.cases.schemas import CaseRead

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.entities import keyset_page
+from o2c_common.entities import keyset_page
 from o2c_common.http import Page, PageRequest
 from o2c_escalation.comments.models import Comment
 from o2c_escalation.comments.schemas import CommentRead

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.auth import Principal
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_escalation.cases.models import Case
 from o2c_escalation.cases.repository import page_by_opening, scoped

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.entities import keyset_page, load, where_equal
+from o2c_common.entities import keyset_page, load, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_escalation.webhooks.models import Attempt, Delivery, DeliveryStatus, Subscription
 from o2c_escalation.webhooks.schemas import DeliveryRead, SubscriptionRead

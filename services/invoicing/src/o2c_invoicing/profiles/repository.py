@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_invoicing.profiles.models import BillingProfile
 from o2c_invoicing.profiles.schemas import ProfileRead

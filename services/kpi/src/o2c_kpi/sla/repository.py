@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_kpi.sla.models import (
     DECIDED_TIMER_STATUSES,

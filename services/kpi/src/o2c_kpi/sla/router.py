@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from o2c_common.auth import CurrentPrincipal
-from o2c_common.db.entities import version_etag
+from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.events.types import Severity
 from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, set_etag
