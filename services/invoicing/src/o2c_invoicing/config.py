@@ -15,8 +15,15 @@ class InvoicingSettings(ServiceSettings):
     http_port: int = 8001
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_invoicing"
 
-    # Maker-checker: invoices whose gross total is above this amount need a second, different approver.
-    second_approval_above: Decimal = Decimal("10000")
+    # Maker-checker: invoices whose gross total is above their currency's amount need a second, different
+    # approver (¥495,000 is not USD 495,000). A currency not listed uses second_approval_default; None there
+    # means every invoice in that currency needs two.
+    second_approval_above: dict[str, Decimal] = {
+        "USD": Decimal("10000"), "EUR": Decimal("10000"), "GBP": Decimal("8000"), "CHF": Decimal("10000"),
+        "JPY": Decimal("1500000")}
+    second_approval_default: Decimal | None = None
+    # A portal's "paid" with no cash in the ledger after this many days is a work item.
+    customer_paid_no_cash_days: int = 5
     # Stalled detection: no status change for this many days on an open invoice raises invoice.stalled.
     stalled_after_days: int = 5
     stall_sweep_interval_s: float = 300.0

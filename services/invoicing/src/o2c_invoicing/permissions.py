@@ -34,6 +34,9 @@ ProfileMaintainer = Annotated[Principal, Depends(require_roles(Role.BILLING_SPEC
                                                               Role.INTEGRATION, Role.VENDOR_AGENT))]
 """Creates and replaces billing profiles."""
 
+Reconciler = Annotated[Principal, Depends(require_roles(Role.INTEGRATION, Role.AR_SUPERVISOR))]
+"""Reads every invoice's settlement for the cross-service reconciliation."""
+
 
 def scoped_team(principal: Principal, team: str | None) -> str | None:
     """The team a queue or report may show: vendor agents are confined to their own (asking for another is a

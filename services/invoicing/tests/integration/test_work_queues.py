@@ -98,12 +98,14 @@ async def test_work_queues_by_owner_and_team_with_counts_and_pages(service: Serv
     await _move(service, rejected["id"], "portal_rejected")
 
     counts = await _counts(service, VIEWER)
+    quiet = {"submission_refused": 0, "delivery_failed": 0, "customer_says_paid_no_cash": 0,
+             "amendment_awaiting_approval": 0, "rebill_awaiting_approval": 0}
     assert counts == {"awaiting_approval": 4, "rejected_awaiting_correction": 1, "stalled": 0,
-                      "due_soon_without_portal_approval": 2}
+                      "due_soon_without_portal_approval": 2, "not_submitted": 3, **quiet}
     assert (await _counts(service, VIEWER, owner="pia"))["awaiting_approval"] == 1
     assert (await _counts(service, VIEWER, team="vendor-b")) == {
         "awaiting_approval": 1, "rejected_awaiting_correction": 1, "stalled": 0,
-        "due_soon_without_portal_approval": 0}
+        "due_soon_without_portal_approval": 0, "not_submitted": 0, **quiet}
 
     first = (await service.client.get("/work-queues/awaiting_approval", headers=VIEWER,
                                       params={"owner": "pat", "limit": 2})).json()

@@ -48,10 +48,12 @@ def _send(settings: InvoicingSettings, message: EmailMessage) -> None:
 
 
 async def send_email(settings: InvoicingSettings, *, to: str, subject: str, text: str, document: bytes,
-                     filename: str) -> str:
-    """Send the invoice with its XML attached; returns the Message-ID."""
+                     filename: str, cc: list[str] | None = None) -> str:
+    """Send the invoice with its XML attached (copies to ``cc``); returns the Message-ID."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.email_from, to, subject
+    if cc:
+        message["Cc"] = ", ".join(cc)
     message["Message-ID"] = f"<{filename}@o2c>"
     message.set_content(text)
     message.add_attachment(document, maintype="application", subtype="xml", filename=filename)

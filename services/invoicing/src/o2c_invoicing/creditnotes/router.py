@@ -19,8 +19,9 @@ router = APIRouter(prefix="/invoices/{invoice_id}/credit-notes", tags=["credit n
              responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428))
 async def issue_credit_note(invoice_id: uuid.UUID, data: CreditNoteCreate, tx: TxDep, principal: Crediter,
                             if_match: IfMatchDep, idem: IdempotencyDep) -> Response:
-    """Credit an issued invoice, fully (no amount) or partly; emits `credit_note.issued`. Requires `If-Match`
-    with the invoice's ETag; a credit of everything still owed moves the invoice to credited."""
+    """Credit an issued invoice, fully (no amount: what earlier credit notes left) or partly, whatever its portal
+    status; emits `credit_note.issued`. Requires `If-Match` with the invoice's ETag. The invoice's status does
+    not move: the AR ledger posts the credit and its `receivable.changed` sets the settlement status."""
     invoice = await locked(tx, invoice_id, if_match)
     credit = await service.issue_credit_note(tx, invoice, amount=data.amount, reason=data.reason, note=data.note)
     return await idem.respond(tx.session, status_code=201, content=CreditNoteRead.model_validate(credit))

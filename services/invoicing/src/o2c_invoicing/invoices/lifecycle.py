@@ -1,4 +1,6 @@
-"""Draft → pending_approval → approved → issued, with maker-checker, cancel before issue, and settlement by cash.
+"""Draft → pending_approval → approved → issued, with maker-checker, the customer's portal rules checked at
+approval and at issue (an approver may override them, audited), and cancel before issue. What is owed is not
+here: it is mirrored from the AR ledger (``invoices.handlers``).
 
 A transition's router locks the invoice row (:func:`service.lock`, ``FOR UPDATE``) and checks the caller's
 ``If-Match`` against the locked version; the verb here checks the state machine, then changes state, history,
@@ -7,18 +9,27 @@ audit and outbox in the request's transaction.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
 
-from o2c_common.events.contracts.collections import PaymentApplied
-from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled, InvoicePaid
+from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled
 from o2c_common.tx import Tx
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import repository, states
-from o2c_invoicing.invoices.errors import MakerCheckerViolation
+from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
+from o2c_invoicing.invoices.portal_rules import rule_violations
 from o2c_invoicing.invoices.service import issued_fact
-from o2c_invoicing.invoices.states import OPEN_AFTER_ISSUE, InvoiceStatus
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import due_date_for
+from o2c_invoicing.profiles import repository as profiles
+from o2c_invoicing.profiles.billing import billing_deadline
+
+
+@dataclass(frozen=True)
+class Override:
+    """An approver's explicit decision to go on although the customer's portal rules are violated."""
+
+    reason: str
 
 
 async def move(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None = None, **history: object) -> None:
@@ -31,7 +42,26 @@ async def move(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None 
 
 
 def approvals_required(invoice: Invoice, settings: InvoicingSettings) -> int:
-    return 2 if invoice.total_amount > settings.second_approval_above else 1
+    """Two above the invoice's currency's limit (``second_approval_above``); a currency without a limit uses
+    ``second_approval_default``, and needs two when that is None too."""
+    limit = settings.second_approval_above.get(invoice.currency, settings.second_approval_default)
+    return 2 if limit is None or invoice.total_amount > limit else 1
+
+
+async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str, override: Override | None) -> None:
+    """The customer's portal rules before ``step`` changes anything: 422 listing every violation, unless an
+    approver overrides them (audited, remembered on the invoice so a later step does not ask again)."""
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id)
+    found = [v for v in rule_violations(invoice, profile, attachments=attachments)
+             if v["rule"] not in invoice.portal_rules_overridden]
+    if not found:
+        return
+    if override is None:
+        raise PortalRulesViolated(found, step=step)
+    invoice.portal_rules_overridden = sorted({*invoice.portal_rules_overridden, *(v["rule"] for v in found)})
+    await tx.audit("invoice.portal_rules_overridden", entity_type="invoice", entity_id=invoice.id,
+                   reason=override.reason, before={"violations": found}, after={"step": step})
 
 
 async def request_approval(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
@@ -52,11 +82,13 @@ def _check_maker_checker(invoice: Invoice, approver: str) -> None:
                                     extensions={"approved_by": [a.approver for a in invoice.approvals]})
 
 
-async def approve(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, note: str | None) -> Invoice:
+async def approve(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, note: str | None,
+                  override: Override | None = None) -> Invoice:
     """Maker-checker approval; the last required approval moves the invoice to approved."""
     states.check("approve", invoice.status)
     approver = tx.actor.subject
     _check_maker_checker(invoice, approver)
+    await check_portal_rules(tx, invoice, step="approve", override=override)
     invoice.approvals.append(InvoiceApproval(invoice_id=invoice.id, approver=approver))
     required = approvals_required(invoice, settings)
     given = len(invoice.approvals)
@@ -85,9 +117,11 @@ async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
     return invoice
 
 
-async def issue(tx: Tx, invoice: Invoice) -> Invoice:
+async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
     """Post the approved invoice: it gets its number (taken last, so the sequence row is locked only for
-    the rest of this short transaction), its issue and due dates, and becomes a receivable."""
+    the rest of this short transaction), its issue and due dates and its billing deadline, and becomes a
+    receivable. The portal rules are checked against the number about to be taken: a refusal rolls the
+    transaction back, and the number with it (no gap)."""
     states.check("issue", invoice.status)
     now = tx.now()
     issue_date = invoice.requested_issue_date or now.date()
@@ -95,6 +129,12 @@ async def issue(tx: Tx, invoice: Invoice) -> Invoice:
     invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
     sequence = await repository.next_number(tx.session, series=invoice.legal_entity, year=issue_date.year)
     invoice.number = f"{invoice.legal_entity}-{issue_date.year}-{sequence:06d}"
+    await check_portal_rules(tx, invoice, step="issue", override=override)
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    if profile is not None:
+        invoice.billing_deadline = billing_deadline(
+            profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
+            requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
     await move(tx, invoice, to=InvoiceStatus.ISSUED)
     await tx.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
                    after={"number": invoice.number, "total": invoice.total_amount})
@@ -113,28 +153,3 @@ async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
         currency=invoice.currency, amount=invoice.total_amount, previous_status=previous,
         reason=reason, cancelled_by=tx.actor.subject, cancelled_at=tx.now(), owning_team=invoice.owning_team))
     return invoice
-
-
-async def apply_payment(tx: Tx, fact: PaymentApplied) -> None:
-    """Cash applied by collections: each application counted once (a settlement row per application id); an
-    issued invoice with nothing left open is paid (``invoice.paid``). Invoices not stored here are skipped
-    (imported history, another system's invoice)."""
-    for application in fact.applications:
-        invoice = await repository.get(tx.session, invoice_id=application.invoice_id, for_update=True)
-        if invoice is None or not await repository.add_settlement(
-                tx.session, application_id=application.application_id, invoice_id=application.invoice_id,
-                payment_id=fact.payment_id, amount=application.amount, applied_date=fact.applied_date):
-            continue  # not ours, or this application was counted already
-        invoice.paid_amount += application.amount
-        await tx.audit("invoice.cash_applied", entity_type="invoice", entity_id=invoice.id,
-                       after={"payment_id": fact.payment_id, "amount": application.amount})
-        if invoice.status in OPEN_AFTER_ISSUE and invoice.open_amount <= Decimal(0):
-            await move(tx, invoice, to=InvoiceStatus.PAID, note=f"payment {fact.payment_id}")
-            assert invoice.number is not None
-            await tx.emit(InvoicePaid(
-                invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
-                customer_id=invoice.customer_id, owning_team=invoice.owning_team, currency=invoice.currency,
-                amount=invoice.total_amount, paid_date=fact.applied_date, paid_at=tx.now(),
-                source="cash_applied", payment_ids=(fact.payment_id,)))
-        else:
-            await repository.flush(tx.session)

@@ -2,19 +2,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from o2c_common.db.entities import keyset_page, where_equal
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
-from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange, Settlement
+from o2c_invoicing.invoices.models import (
+    Invoice,
+    InvoiceAttachment,
+    InvoiceNumberSequence,
+    InvoiceStatusChange,
+    SubmissionFailure,
+)
 from o2c_invoicing.invoices.schemas import InvoiceRead
 
 
@@ -109,14 +114,14 @@ async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: st
                              descending=True)
 
 
-async def add_settlement(session: AsyncSession, *, application_id: uuid.UUID, invoice_id: uuid.UUID,
-                         payment_id: uuid.UUID, amount: Decimal, applied_date: date) -> bool:
-    """Records one cash application; False when it was recorded already (a redelivery)."""
-    added = await session.execute(pg_insert(Settlement).values(
-        application_id=application_id, invoice_id=invoice_id, payment_id=payment_id, amount=amount,
-        applied_date=applied_date,
-    ).on_conflict_do_nothing().returning(Settlement.application_id))
-    return added.scalar_one_or_none() is not None
+async def attachment_count(session: AsyncSession, *, invoice_id: uuid.UUID) -> int:
+    stmt = select(func.count()).select_from(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def add_failure(session: AsyncSession, failure: SubmissionFailure) -> None:
+    session.add(failure)
+    await session.flush()
 
 
 async def flush(session: AsyncSession) -> None:

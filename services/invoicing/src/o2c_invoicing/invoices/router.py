@@ -5,18 +5,29 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Concatenate, ParamSpec
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from o2c_common.db.entities import version_etag
-from o2c_common.errors import problem_responses
+from o2c_common.auth import Principal, Role
+from o2c_common.entities import version_etag
+from o2c_common.errors import Forbidden, problem_responses
 from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, Precondition, set_etag
 from o2c_common.tx import Tx
 from o2c_common.uow import TxDep
 from o2c_invoicing.deps import SettingsDep
-from o2c_invoicing.invoices import lifecycle, service
+from o2c_invoicing.invoices import failures, lifecycle, service
+from o2c_invoicing.invoices.errors import PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceRead, Note, Reason
+from o2c_invoicing.invoices.schemas import (
+    ApproveRequest,
+    HistoricalInvoiceCreate,
+    InvoiceCreate,
+    InvoiceRead,
+    IssueRequest,
+    Note,
+    OverrideFields,
+    Reason,
+)
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.permissions import Approver, Canceller, Importer, Issuer, Preparer
 
@@ -117,13 +128,26 @@ async def request_approval(invoice_id: uuid.UUID, response: Response, tx: TxDep,
                             note=data.note if data else None)
 
 
+def override_of(data: OverrideFields | None, principal: Principal) -> lifecycle.Override | None:
+    """The caller's override of the portal rules: approvers (and AR supervisors) only."""
+    if data is None or not data.override_portal_rules:
+        return None
+    if not principal.has_role(Role.BILLING_APPROVER.value, Role.AR_SUPERVISOR.value, Role.ADMIN.value):
+        raise Forbidden("only an approver may override the customer's portal rules", type="override-not-allowed",
+                        title="Override not allowed")
+    assert data.override_reason is not None
+    return lifecycle.Override(reason=data.override_reason)
+
+
 @lifecycle_router.post("/approve", response_model=InvoiceRead, responses=TRANSITION)
 async def approve(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal: Approver, if_match: IfMatchDep,
-                  settings: SettingsDep, data: Note | None = None) -> InvoiceRead:
-    """Approve (maker-checker: never the preparer; above `second_approval_above` two different approvers).
-    The last approval moves pending_approval → approved and emits `invoice.approved`. Requires `If-Match`."""
+                  settings: SettingsDep, data: ApproveRequest | None = None) -> InvoiceRead:
+    """Approve (maker-checker: never the preparer; above the invoice currency's `second_approval_above` two
+    different approvers). The customer's portal rules are checked first: 422 `portal-rules-violated` listing
+    each, unless `override_portal_rules` with an `override_reason` (audited). The last approval moves
+    pending_approval → approved and emits `invoice.approved`. Requires `If-Match`."""
     return await transition(tx, invoice_id, if_match, response, lifecycle.approve, settings=settings,
-                            note=data.note if data else None)
+                            note=data.note if data else None, override=override_of(data, principal))
 
 
 @lifecycle_router.post("/return-to-draft", response_model=InvoiceRead, responses=TRANSITION)
@@ -134,10 +158,20 @@ async def return_to_draft(invoice_id: uuid.UUID, data: Reason, response: Respons
 
 
 @lifecycle_router.post("/issue", response_model=InvoiceRead, responses=TRANSITION)
-async def issue(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal: Issuer,
-                if_match: IfMatchDep) -> InvoiceRead:
-    """approved → issued: allocates the gapless number per entity and year, emits `invoice.issued`."""
-    return await transition(tx, invoice_id, if_match, response, lifecycle.issue)
+async def issue(invoice_id: uuid.UUID, request: Request, response: Response, tx: TxDep, principal: Issuer,
+                if_match: IfMatchDep, data: IssueRequest | None = None) -> InvoiceRead:
+    """approved → issued: allocates the gapless number per entity and year, sets the billing deadline from the
+    customer's cadence, emits `invoice.issued`. An invoice its portal would reject (rules checked with the
+    number about to be taken) is refused with 422 `portal-rules-violated` and waits in the `submission_refused`
+    work queue, unless an approver sends `override_portal_rules` with an `override_reason` (audited)."""
+    override = override_of(data, principal)
+    try:
+        return await transition(tx, invoice_id, if_match, response, lifecycle.issue, override=override)
+    except PortalRulesViolated as exc:
+        await failures.record(request.app.state.transactions, principal, invoice_id=invoice_id,
+                              kind="portal_rules", step="issue", detail=str(exc.detail),
+                              violations=exc.extensions["violations"])
+        raise
 
 
 @lifecycle_router.post("/cancel", response_model=InvoiceRead, responses=TRANSITION)

@@ -9,7 +9,7 @@ from typing import Any
 from o2c_common.audit import to_json_safe
 from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict
-from o2c_common.events.contracts.invoicing import InvoiceIssued, InvoicePaid
+from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.http import Page, PageRequest
 from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
@@ -49,7 +49,8 @@ async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
         paid_amount=0, requested_issue_date=data.issue_date, issue_date=None, due_date=None,
         payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
         service_period_start=data.service_period_start, service_period_end=data.service_period_end,
-        po_number=data.po_number, owning_team=owning_team, status=InvoiceStatus.DRAFT, status_since=now,
+        po_number=data.po_number, buyer_reference=data.buyer_reference, owning_team=owning_team,
+        status=InvoiceStatus.DRAFT, status_since=now,
         source=InvoiceSource.API, attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now,
         lines=lines,
     )
@@ -85,8 +86,9 @@ async def _same_import(tx: Tx, data: HistoricalInvoiceCreate) -> Invoice | None:
 
 async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invoice, bool]:
     """The integration path for invoices issued elsewhere: stored as issued under their own number, without
-    maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued`
-    (and `invoice.paid` when the source says it was settled) with the historical dates.
+    maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued` with
+    the historical dates. A ``paid_date`` is recorded in the audit only: settlement comes from the AR ledger
+    (the history importer posts the payments in collections), never from the loader's word.
 
     Returns (invoice, created). With a client-chosen id, the same id and number again answer the stored
     invoice (created False, nothing written): replays are idempotent. Any other clash is a 409."""
@@ -99,7 +101,8 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
         id=data.id or uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
         currency=data.currency, requested_issue_date=data.issue_date, issue_date=data.issue_date,
         due_date=data.due_date, payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
-        po_number=data.po_number, owning_team=owning_team, status=InvoiceStatus.ISSUED, source=InvoiceSource.IMPORT,
+        po_number=data.po_number, buyer_reference=data.buyer_reference, owning_team=owning_team,
+        status=InvoiceStatus.ISSUED, source=InvoiceSource.IMPORT,
         created_by=tx.actor.subject, lines=[], approvals=[], credited_amount=0, paid_amount=0,
     )
     for position, line in enumerate(data.lines, start=1):
@@ -110,8 +113,6 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
     invoice.net_amount, invoice.tax_amount, invoice.total_amount = invoice_totals(
         [(line.net_amount, line.tax_amount) for line in invoice.lines])
     now = tx.now()
-    if data.paid_date is not None:
-        invoice.status, invoice.paid_amount = InvoiceStatus.PAID, invoice.total_amount
     await repository.add(tx.session, invoice)
     await repository.add_history(tx.session, invoice_id=invoice.id, from_status=None, to_status=invoice.status,
                                  actor=tx.actor.subject, note="imported as historical", at=now)
@@ -119,11 +120,6 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
                    after={"number": invoice.number, "total": invoice.total_amount,
                           "issue_date": invoice.issue_date, "paid_date": data.paid_date})
     await tx.emit(issued_fact(invoice, issued_at=now))
-    if data.paid_date is not None:
-        await tx.emit(InvoicePaid(
-            invoice_id=invoice.id, invoice_number=data.number, legal_entity=invoice.legal_entity,
-            customer_id=invoice.customer_id, owning_team=owning_team, currency=invoice.currency,
-            amount=invoice.total_amount, paid_date=data.paid_date, paid_at=now, source="portal_reported"))
     return invoice, True
 
 
@@ -135,6 +131,7 @@ def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
         tax_amount=invoice.tax_amount, issue_date=invoice.issue_date, due_date=invoice.due_date,
         issued_at=issued_at, owning_team=invoice.owning_team, po_number=invoice.po_number,
         service_period_start=invoice.service_period_start, service_period_end=invoice.service_period_end,
+        billing_deadline=invoice.billing_deadline, replaces_invoice_id=invoice.replaces_invoice_id,
     )
 
 

@@ -19,13 +19,30 @@ class InvoiceStatus(StrEnum):
     PORTAL_REJECTED = "portal_rejected"
     PORTAL_APPROVED = "portal_approved"
     SCHEDULED_FOR_PAYMENT = "scheduled_for_payment"
+    PAID_BY_CUSTOMER = "paid_by_customer"
     PAID = "paid"
+    """History only: before settlement moved to the ledger, a settled (or portal-reported) invoice became paid."""
     CREDITED = "credited"
+    """History only: before settlement moved to the ledger, a fully credited invoice became credited."""
+
+
+class SettlementStatus(StrEnum):
+    """What the AR ledger (collections) says is still owed: only ``receivable.changed`` moves it, never a portal."""
+
+    OPEN = "open"
+    PARTLY_SETTLED = "partly_settled"
+    SETTLED = "settled"
+    CREDITED = "credited"
+    WRITTEN_OFF = "written_off"
 
 
 S = InvoiceStatus
 OPEN_AFTER_ISSUE = frozenset({S.ISSUED, S.SUBMITTED, S.PORTAL_RECEIVED, S.PORTAL_REJECTED, S.RESUBMITTED,
                               S.PORTAL_APPROVED, S.SCHEDULED_FOR_PAYMENT})
+# Every status of an issued invoice (a receivable), old rows' paid and credited included: a credit is accepted in
+# any of them, whatever the portal says.
+AFTER_ISSUE = OPEN_AFTER_ISSUE | {S.PAID_BY_CUSTOMER, S.PAID, S.CREDITED}
+BEFORE_ISSUE = frozenset({S.DRAFT, S.PENDING_APPROVAL, S.APPROVED, S.CANCELLED})
 SUBMITTED = frozenset({S.SUBMITTED, S.RESUBMITTED, S.PORTAL_RECEIVED})
 # Issued but not yet approved by the customer's portal (the "due soon without portal approval" queue).
 AWAITING_PORTAL_APPROVAL = frozenset({S.ISSUED, S.SUBMITTED, S.RESUBMITTED, S.PORTAL_RECEIVED, S.PORTAL_REJECTED})
@@ -39,15 +56,17 @@ ALLOWED_FROM: dict[str, frozenset[InvoiceStatus]] = {
     "issue": frozenset({S.APPROVED}),
     "cancel": frozenset({S.DRAFT, S.PENDING_APPROVAL, S.APPROVED}),
     "submit": frozenset({S.ISSUED}),
-    "resubmit": frozenset({S.PORTAL_REJECTED}),
-    "credit": OPEN_AFTER_ISSUE,
-    "mark_paid": OPEN_AFTER_ISSUE,
+    # rejected by the portal, or issued and refused before delivery (portal rules, channel down) then mended
+    "resubmit": frozenset({S.PORTAL_REJECTED, S.ISSUED}),
+    "credit": AFTER_ISSUE,
+    "amend": AWAITING_PORTAL_APPROVAL,
+    "rebill": AFTER_ISSUE,
     # portal statuses reported by callbacks or polling
     "portal_received": SUBMITTED,
     "portal_rejected": SUBMITTED,
     "portal_approved": SUBMITTED,
     "scheduled_for_payment": frozenset({S.PORTAL_APPROVED}),
-    "portal_paid": frozenset({S.PORTAL_APPROVED, S.SCHEDULED_FOR_PAYMENT}),
+    "portal_paid": frozenset({S.PORTAL_APPROVED, S.SCHEDULED_FOR_PAYMENT}),  # → paid_by_customer
 }
 
 

@@ -1,8 +1,10 @@
 """Portal statuses, from signed callbacks or from polling, applied to the invoice of the submission.
 
 Idempotent: a status the submission already has is a duplicate; a status for an older attempt, or one the
-invoice has moved past (AB after AP, PAID after cash settled it), is ignored. Only the latest attempt moves
-the invoice; every applied status is a history row carrying the submission and attempt.
+invoice has moved past (AB after AP), is ignored. A portal's "paid" is the customer's word: the invoice becomes
+``paid_by_customer`` and ``invoice.customer_reported_paid`` is emitted, but nothing is settled (only cash in the
+AR ledger settles; past ``customer_paid_no_cash_days`` without it, the invoice is a work item). Only the latest
+attempt moves the invoice; every applied status is a history row carrying the submission and attempt.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import httpx
 
 from o2c_common.auth import Principal
 from o2c_common.events.contracts.invoicing import (
-    InvoicePaid,
+    InvoiceCustomerReportedPaid,
     InvoicePortalApproved,
     InvoicePortalRejected,
     InvoiceScheduledForPayment,
@@ -84,6 +86,8 @@ async def apply_status(tx: Tx, *, report: PortalStatus, via: str) -> tuple[Outco
     submission.status = target
     if rejected:
         invoice.rejection_count += 1
+    if target is SubmissionStatus.PORTAL_PAID:
+        invoice.customer_paid_reported_at = at
     await move(tx, invoice, to=target.invoice_status, note=report.reason_text, submission_id=submission.id,
                attempt=submission.attempt, portal_status_code=code, portal_reason_code=report.reason_code,
                reason=reason, root_cause=root_cause)
@@ -116,10 +120,7 @@ async def _emit(tx: Tx, invoice: Invoice, submission: Submission, *, report: Por
         await tx.emit(InvoiceScheduledForPayment(
             **fact, portal_status_code=code, scheduled_payment_date=report.payment_date, scheduled_at=at))
     elif target is SubmissionStatus.PORTAL_PAID:
-        await tx.emit(InvoicePaid(
-            invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
-            customer_id=invoice.customer_id, owning_team=invoice.owning_team, currency=invoice.currency,
-            amount=invoice.total_amount, paid_date=at.date(), paid_at=at, source="portal_reported"))
+        await tx.emit(InvoiceCustomerReportedPaid(**fact, reported_at=at, payment_date=report.payment_date))
 
 
 POLLER = "system:portal-poller"

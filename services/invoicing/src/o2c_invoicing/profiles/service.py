@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from o2c_common.auth import ensure_team_access, visible_team
-from o2c_common.errors import NotFound
+from o2c_common.errors import Forbidden, NotFound
 from o2c_common.http import Page, PageRequest
 from o2c_common.tx import Tx
 from o2c_invoicing.profiles import repository
@@ -12,18 +12,28 @@ from o2c_invoicing.profiles.schemas import ProfileRead, ProfileWrite
 
 
 async def lock(tx: Tx, customer_id: str, data: ProfileWrite) -> BillingProfile | None:
-    """The profile to replace, locked (403 when the caller may not write ``data``'s team or the stored
-    profile's), or None when there is none yet. The router checks If-Match on a stored one."""
-    ensure_team_access(tx.actor, owning_team=data.owning_team)
+    """The profile to replace, locked, or None when there is none yet; the router checks If-Match on a stored
+    one. A team-scoped caller (vendor agent) may only replace its own team's profile, without changing the
+    team, and may not create one: a customer belongs to a team when an AR supervisor assigns the account in
+    collections' account master, never by a vendor claiming it."""
     profile = await repository.get(tx.session, customer_id=customer_id, for_update=True)
-    if profile is not None:
-        ensure_team_access(tx.actor, owning_team=profile.owning_team)
+    if tx.actor.sees_all_teams:
+        return profile
+    if profile is None:
+        raise Forbidden(f"customer {customer_id} belongs to no team yet: ask an AR supervisor to assign the account "
+                        "in collections (account master)", type="team-access-denied", title="Team access denied")
+    ensure_team_access(tx.actor, owning_team=profile.owning_team)
+    if data.owning_team is not None and data.owning_team != profile.owning_team:
+        raise Forbidden("the owning team is set by the account master in collections",
+                        type="team-access-denied", title="Team access denied")
     return profile
 
 
 async def put(tx: Tx, customer_id: str, data: ProfileWrite, *, stored: BillingProfile | None) -> BillingProfile:
     """Create the profile (``stored`` None) or replace the locked ``stored`` one."""
     values = data.model_dump(mode="json")
+    if stored is not None and not tx.actor.sees_all_teams:
+        values["owning_team"] = stored.owning_team
     if stored is None:
         profile = await repository.add(tx.session, BillingProfile(customer_id=customer_id,
                                                                   updated_by=tx.actor.subject, **values))

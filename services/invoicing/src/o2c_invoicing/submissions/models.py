@@ -13,7 +13,8 @@ from o2c_invoicing.invoices.states import InvoiceStatus
 
 class SubmissionStatus(StrEnum):
     """Where a submitted document stands at its channel (the portal's last reported status): the invoice's
-    status of the same name, and ``portal_paid`` (the invoice is then paid)."""
+    status of the same name, and ``portal_paid`` (the invoice is then ``paid_by_customer``: the customer's word, not
+    cash; only the AR ledger settles it)."""
 
     SUBMITTED = InvoiceStatus.SUBMITTED.value
     RESUBMITTED = InvoiceStatus.RESUBMITTED.value
@@ -25,8 +26,10 @@ class SubmissionStatus(StrEnum):
 
     @property
     def invoice_status(self) -> InvoiceStatus:
-        """The invoice's status once its latest attempt has this one (a portal's payment marks it paid)."""
-        return InvoiceStatus.PAID if self is SubmissionStatus.PORTAL_PAID else InvoiceStatus(self.value)
+        """The invoice's status once its latest attempt has this one (a portal's "paid" is paid_by_customer)."""
+        if self is SubmissionStatus.PORTAL_PAID:
+            return InvoiceStatus.PAID_BY_CUSTOMER
+        return InvoiceStatus(self.value)
 
 
 # Still open at the portal: a polled submission in one of these is asked for its status.

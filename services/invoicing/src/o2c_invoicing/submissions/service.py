@@ -14,10 +14,12 @@ import uuid
 import httpx
 
 from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSubmitted
+from o2c_common.text import money
 from o2c_common.tx import Tx
 from o2c_invoicing.channels.delivery import post_document, send_email
 from o2c_invoicing.channels.documents import cxml_invoice, ubl_invoice
 from o2c_invoicing.config import InvoicingSettings
+from o2c_invoicing.invoices import repository as invoices
 from o2c_invoicing.invoices import states
 from o2c_invoicing.invoices.errors import PortalRulesViolated
 from o2c_invoicing.invoices.lifecycle import move
@@ -38,9 +40,20 @@ def document_for(invoice: Invoice, profile: BillingProfile) -> tuple[str, bytes]
     return "ubl", ubl_invoice(invoice, profile)
 
 
+def billing_recipients(profile: BillingProfile) -> tuple[str | None, list[str]]:
+    """(to, cc) of an e-mailed invoice: the primary billing contact (else the first billing contact, else the
+    profile's address), with the other billing contacts in copy."""
+    billing = [c for c in profile.contacts or [] if c.get("role", "billing") == "billing"]
+    primary = next((c for c in billing if c.get("is_primary")), billing[0] if billing else None)
+    to = primary["email"] if primary else profile.email
+    cc = [c["email"] for c in billing if c is not primary and c["email"] != to]
+    return to, cc
+
+
 async def _validated_profile(tx: Tx, invoice: Invoice) -> BillingProfile:
     profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
-    found = violations(invoice, profile)
+    found = violations(invoice, profile, attachments=await invoices.attachment_count(tx.session,
+                                                                                      invoice_id=invoice.id))
     if found:
         raise PortalRulesViolated(found)
     assert profile is not None
@@ -52,11 +65,12 @@ async def _deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoi
     """(document format, portal reference) once the channel took the document."""
     document_format, document = document_for(invoice, profile)
     if profile.channel == "email":
-        assert profile.email is not None and invoice.number is not None
+        to, cc = billing_recipients(profile)
+        assert to is not None and invoice.number is not None
         reference = await send_email(
-            settings, to=profile.email, subject=f"Invoice {invoice.number}",
-            text=f"Please find attached invoice {invoice.number} for {invoice.total_amount:.2f} "
-                 f"{invoice.currency}, due {invoice.due_date}.",
+            settings, to=to, cc=cc, subject=f"Invoice {invoice.number}",
+            text=f"Please find attached invoice {invoice.number} for {money(invoice.total_amount, invoice.currency)}"
+                 f", due {invoice.due_date}.",
             document=document, filename=f"{invoice.number}-a{invoice.attempts + 1}.xml")
         return document_format, reference
     answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,
@@ -79,12 +93,13 @@ async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, document
     return submission
 
 
-async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, client: httpx.AsyncClient) -> Invoice:
+async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, client: httpx.AsyncClient,
+                 note: str | None = None) -> Invoice:
     states.check("submit", invoice.status)
     profile = await _validated_profile(tx, invoice)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
     submission = await _record(tx, invoice, profile, document_format=document_format, reference=reference,
-                               previous=None, note=None)
+                               previous=None, note=note)
     await tx.audit("invoice.submitted", entity_type="invoice", entity_id=invoice.id,
                    after={"submission_id": submission.id, "channel": profile.channel, "portal_reference": reference})
     assert invoice.number is not None and invoice.due_date is not None
@@ -106,9 +121,13 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
     before = {"po_number": invoice.po_number}
     if po_number is not None:
         invoice.po_number = po_number
-    profile = await _validated_profile(tx, invoice)
     previous = await repository.attempt(tx.session, invoice_id=invoice.id, attempt=invoice.attempts)
-    assert previous is not None
+    if previous is None:  # issued, and no attempt reached the portal yet: this is its first delivery
+        await submit(tx, invoice, settings=settings, client=client, note=correction_note)
+        await tx.audit("invoice.corrected", entity_type="invoice", entity_id=invoice.id, reason=correction_note,
+                       before=before, after={"po_number": invoice.po_number})
+        return invoice
+    profile = await _validated_profile(tx, invoice)
     rejection = await repository.last_rejection(tx.session, submission_id=previous.id)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
     submission = await _record(tx, invoice, profile, document_format=document_format, reference=reference,
