@@ -13,6 +13,8 @@ WORKER_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT)
 WORKER_OR_INTEGRATION_ROLES = (*WORKER_ROLES, Role.INTEGRATION)
 COLLECTOR_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR)
 INTERNAL_READER_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR, Role.INTEGRATION)
+RECONCILER_ROLES = (Role.INTEGRATION, Role.AR_SUPERVISOR)
+SUPERVISOR_OR_INTEGRATION_ROLES = (Role.AR_SUPERVISOR, Role.INTEGRATION)
 
 # an ar_supervisor: policies, rules, runs, write-off approvals
 Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISOR_ROLES))]
@@ -24,6 +26,11 @@ WorkerOrIntegration = Annotated[Principal, Depends(require_roles(*WORKER_OR_INTE
 Collector = Annotated[Principal, Depends(require_roles(*COLLECTOR_ROLES))]
 # in-house readers (no vendor agents): overdue escalation rules and breaches
 InternalReader = Annotated[Principal, Depends(require_roles(*INTERNAL_READER_ROLES))]
+
+# the cross-service reconciliation (a service token of role integration) and AR supervisors: every invoice's figures
+Reconciler = Annotated[Principal, Depends(require_roles(*RECONCILER_ROLES))]
+# the account master: ar_supervisors and integrations (an MDM feed) write accounts
+SupervisorOrIntegration = Annotated[Principal, Depends(require_roles(*SUPERVISOR_OR_INTEGRATION_ROLES))]
 
 
 def service_principal(subject: str) -> Principal:

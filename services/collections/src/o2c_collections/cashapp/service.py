@@ -109,8 +109,9 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
                                rule=decision.rule or "manual", confidence=decision.confidence,
                                explanation=decision.explanation, applied_date=payment.value_date, actor=None)
     if allocation.write_off > 0:
-        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE, amount=-allocation.write_off,
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allocation.write_off,
                           effective_date=payment.value_date, payment_id=payment.id,
+                          application_id=application.id, reason="tolerance",
                           note="difference within the bank-fee/FX tolerance")
     if allocation.deduction > 0:
         line = next((li for li in lines if engine.normalise_reference(li.reference)
@@ -125,8 +126,10 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
 async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, applications: list[Application],
                     locked: dict[uuid.UUID, OpenItem], now: datetime) -> None:
     """payment.applied for what was applied, payment.unapplied for what was not."""
+    written_off = {a.invoice_id: a.write_off for a in decision.allocations}
     applied = [CashApplication(application_id=a.id, invoice_id=a.invoice_id,
-                               invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount)
+                               invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount,
+                               tolerance_written_off=written_off.get(a.invoice_id, Decimal(0)))
                for a in applications]
     if applied:
         await tx.emit(PaymentApplied(
@@ -162,7 +165,8 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
                               applied_by=actor)
     await repository.add_all(tx.session, [application])
     await ledger.post(tx, item=item, kind=EntryKind.PAYMENT, amount=-amount, effective_date=applied_date,
-                      payment_id=payment.id, application_id=application.id)
+                      payment_id=payment.id, application_id=application.id,
+                      reason="manual" if actor else "cash_application")
     await record_cash(tx, customer_id=item.customer_id, currency=item.currency, amount=amount,
                       applied_date=applied_date)
     return application
@@ -216,7 +220,7 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
     when = unapplied_date or tx.now().date()
     now, subject = tx.now(), tx.actor.subject
     await ledger.post(tx, item=item, kind=EntryKind.REVERSAL, amount=application.amount, effective_date=when,
-                      payment_id=payment.id, application_id=application.id, note=reason)
+                      payment_id=payment.id, application_id=application.id, reason="reversed", note=reason)
     application.reversed_at, application.reversed_by = now, subject
     payment.unapplied_amount += application.amount
     payment.version += 1

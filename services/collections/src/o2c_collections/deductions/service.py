@@ -155,6 +155,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     amount = min(deduction.amount, max(item.open_amount, Decimal(0)))
     if amount > 0:
         await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
+                          deduction_id=deduction.id, payment_id=deduction.payment_id, reason="deduction",
                           note=f"deduction {deduction.id} written off")
     await _close(tx, deduction=deduction, resolution=DeductionResolution.WRITTEN_OFF,
                  resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,

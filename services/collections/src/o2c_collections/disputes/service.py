@@ -167,7 +167,8 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
             reason="dispute_credited", reason_code=dispute.reason, requested_by=subject, requested_at=tx.now()))
     if data.outcome == DisputeOutcome.WRITTEN_OFF and min(dispute.amount, item.open_amount) > 0:
         await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-min(dispute.amount, item.open_amount),
-                          effective_date=resolved_date, note=f"dispute {dispute.id} written off")
+                          effective_date=resolved_date, dispute_id=dispute.id, reason="dispute",
+                          note=f"dispute {dispute.id} written off")
     dispute.status, dispute.outcome, dispute.root_cause = DisputeStatus.RESOLVED, data.outcome, data.root_cause
     dispute.corrective_action = data.corrective_action or dispute.corrective_action
     dispute.preventive_action = data.preventive_action or dispute.preventive_action

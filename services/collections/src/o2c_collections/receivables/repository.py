@@ -86,8 +86,18 @@ async def credit_note_posted(session: AsyncSession, *, credit_note_id: uuid.UUID
 
 
 async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[LedgerEntry]:
-    stmt = select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id).order_by(LedgerEntry.id)
+    stmt = (select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id)
+            .order_by(LedgerEntry.sequence, LedgerEntry.id))
     return list((await session.scalars(stmt)).all())
+
+
+async def items_after(session: AsyncSession, *, after: uuid.UUID | None, limit: int,
+                      team: str | None = None) -> list[OpenItem]:
+    """Up to ``limit`` open items (open or closed) ascending by invoice id, after ``after`` (a keyset page)."""
+    stmt = where_equal(select(OpenItem), {OpenItem.owning_team: team})
+    if after is not None:
+        stmt = stmt.where(OpenItem.invoice_id > after)
+    return list((await session.scalars(stmt.order_by(OpenItem.invoice_id).limit(limit))).all())
 
 
 async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
+from o2c_collections.permissions import Reconciler
 from o2c_collections.receivables import service
-from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
+from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenItemRead
 from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
 from o2c_common.http import Page, PageParams
@@ -21,6 +22,15 @@ balances_router = APIRouter(prefix="/balances", tags=["receivables"])
 async def list_receivables(tx: TxDep, page: PageParams, customer_id: str | None = None) -> Page[OpenItemRead]:
     """Open items by due date; vendor agents see only their team's accounts."""
     return await service.list_page(tx, page=page, customer_id=customer_id, team=visible_team(tx.actor))
+
+
+@router.get("/open-amounts", response_model=OpenAmountPage, responses=problem_responses(401, 403, 422))
+async def open_amounts(tx: TxDep, _principal: Reconciler, after: uuid.UUID | None = None,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> OpenAmountPage:
+    """Every invoice's receivable as the ledger has it, ascending by invoice id (keyset: pass the last page's
+    `next_after` as `after`): open, original, cash applied, credited and written-off amounts as decimal strings,
+    and `entries`, the last `receivable.changed` sequence. Integration or AR supervisor (the reconciliation)."""
+    return await service.open_amounts(tx, after=after, limit=limit)
 
 
 @router.get("/{invoice_id}", response_model=OpenItemRead, responses=problem_responses(401, 403, 404))

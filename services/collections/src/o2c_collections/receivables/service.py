@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from o2c_collections.receivables import ledger, repository
 from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
-from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
+from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenAmountRead, OpenItemRead
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
@@ -25,34 +25,46 @@ async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | 
               "customer_id": fact.customer_id, "owning_team": fact.owning_team, "region": fact.region,
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
-              "status": OpenItemStatus.OPEN, "version": 1}
-    entry = LedgerEntry(invoice_id=fact.invoice_id, kind=EntryKind.INVOICE, amount=fact.amount,
+              "status": OpenItemStatus.OPEN, "version": 1, "entries": 1}
+    entry = LedgerEntry(invoice_id=fact.invoice_id, sequence=1, kind=EntryKind.INVOICE, amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,
-                        due_date=fact.due_date)
+                        due_date=fact.due_date, posted_by=SYSTEM)
     item = await repository.insert_new(tx.session, values, entry)
     if item is None:
         return None
+    await ledger.announce(tx, item, entry)
     await tx.acting_as(SYSTEM).audit("receivable.opened", entity_type="open_item",
                        entity_id=item.invoice_id, after={"amount": fact.amount, "due_date": fact.due_date})
     return item
 
 
+class UnknownReceivable(LookupError):
+    """A fact names an invoice the ledger never opened (its invoice.issued was dead-lettered): raised so that the
+    record is dead-lettered too and visible, never skipped in silence."""
+
+
 async def reduce_by_credit_note(tx: Tx, *, fact: CreditNoteIssued, event_id: uuid.UUID) -> bool:
-    """A credit note lowers the invoice's open amount from its issue date (never below zero), once: idempotent on the
-    credit note id (a second ``credit_note.issued`` for the note under another event id changes nothing; checked
-    under the invoice's lock, and a unique index on ``ledger_entries.credit_note_id`` backs it)."""
+    """A credit note lowers the invoice's open amount from its issue date (capped at what is still open: the amount
+    posted is what receivable.changed carries), once: idempotent on the credit note id (a second
+    ``credit_note.issued`` for the note under another event id changes nothing; checked under the invoice's lock,
+    and a unique index on ``ledger_entries.credit_note_id`` backs it). Nothing left open: audited as
+    ``receivable.credit_not_needed``."""
     item = await repository.get(tx.session, invoice_id=fact.invoice_id, for_update=True)
-    if item is None or await repository.credit_note_posted(tx.session, credit_note_id=fact.credit_note_id):
+    if item is None:
+        raise UnknownReceivable(f"credit note {fact.credit_note_number}: no receivable for invoice {fact.invoice_id}")
+    if await repository.credit_note_posted(tx.session, credit_note_id=fact.credit_note_id):
         return False
     amount = min(fact.amount, max(item.open_amount, Decimal(0)))
     if amount <= 0:
+        await tx.audit("receivable.credit_not_needed", entity_type="open_item", entity_id=item.invoice_id,
+                       after={"credit_note": fact.credit_note_number, "amount": fact.amount, "open_amount": 0})
         return False
     await ledger.post(tx, item=item, kind=EntryKind.CREDIT_NOTE, amount=-amount, effective_date=fact.issue_date,
-                      source_event_id=event_id, credit_note_id=fact.credit_note_id,
-                      note=f"credit note {fact.credit_note_number}")
+                      source_event_id=event_id, credit_note_id=fact.credit_note_id, deduction_id=fact.deduction_id,
+                      dispute_id=fact.dispute_id, reason=fact.reason, note=f"credit note {fact.credit_note_number}")
     await tx.audit("receivable.credited", entity_type="open_item",
-                       entity_id=item.invoice_id, after={"credit_note": fact.credit_note_number, "amount": amount})
+                   entity_id=item.invoice_id, after={"credit_note": fact.credit_note_number, "amount": amount})
     return True
 
 
@@ -90,3 +102,17 @@ async def balances(tx: Tx, *, by: str, as_of: date, team: str | None,
     rows = await repository.balances(tx.session, by=by, as_of=as_of, team=team, customer_id=customer_id)
     return [Balance(key=str(k) if k is not None else None, currency=c, open_amount=round_money(a, c),
                     as_of=as_of) for k, c, a in rows]
+
+
+async def open_amounts(tx: Tx, *, after: uuid.UUID | None, limit: int) -> OpenAmountPage:
+    """Every invoice's ledger figures ascending by invoice id (keyset after ``after``), for the reconciliation."""
+    rows = await repository.items_after(tx.session, after=after, limit=limit + 1)
+    items = [OpenAmountRead.model_validate(row) for row in rows[:limit]]
+    return OpenAmountPage(items=items, next_after=items[-1].invoice_id if len(rows) > limit else None)
+
+
+async def republish(tx: Tx, *, after: uuid.UUID | None, limit: int) -> tuple[int, uuid.UUID | None]:
+    """``receivable.changed`` again for every entry of the next ``limit`` invoices (see :func:`ledger.republish`):
+    for deployments with history, so invoicing and kpi mirror entries posted before they listened. Safe to run
+    again: consumers ignore a sequence they have."""
+    return await ledger.republish(tx, after=after, limit=limit)
