@@ -28,8 +28,9 @@ demo: install  ## the same, with demo data
 test: install  ## the whole test suite against real PostgreSQL and the real broker
 	$(VENV)/bin/pytest $(ARGS)
 
-lint: install
+lint: install  ## ruff, and no feature folder importing one that imports it back
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python tools/import_cycles.py
 
 typecheck: install
 	$(VENV)/bin/mypy libs/common/src services/*/src src

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -10,6 +12,12 @@ import pytest_asyncio
 from o2c_cli.localstack import TansuBroker, free_port
 from o2c_cli.testing import Infra, start_test_infra
 from o2c_common.db import Database
+
+# bench/ and tools/ live at the repository root (``python -m bench``, ``python tools/…``), outside the installed
+# packages; their tests import them from here.
+ROOT = str(Path(__file__).resolve().parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 
 @pytest.fixture(scope="session")

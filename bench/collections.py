@@ -47,14 +47,14 @@ from sqlalchemy import text
 from o2c_cli.localstack import EmbeddedPostgres, free_port
 from o2c_cli.testing import Infra, bearer
 from o2c_collections.aging.service import aging
-from o2c_collections.application.engine import Cash, Config, Item, Line, decide
+from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments.imports import process_chunk, start
 from o2c_common.auth import Principal
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
 from o2c_common.http import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Transactions
 
 SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "collections"
 KINDS = ("exact", "typo", "combined", "short_band", "short_partial", "no_reference", "foreign", "duplicate_amount")
@@ -191,12 +191,13 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
     async with embedded_database("o2c_collections_cash") as db:
         await load_items(db, items)
         who = Principal(subject="bench", roles=frozenset({"integration"}), kind="service")
+        transactions = Transactions(db=db, source="/o2c/collections")
         files = bank_files(cases, workers)
         jobs = []
         for n, content in enumerate(files):
-            async with db.unit_of_work() as s:
-                job, _ = await start(s, content=content, file_format="csv", legal_entity="US01",
-                                     filename=f"bench-{n}.csv", principal=who)
+            async with transactions.begin(who) as tx:
+                job, _ = await start(tx, content=content, file_format="csv", legal_entity="US01",
+                                     filename=f"bench-{n}.csv")
             jobs.append(job.id)
 
         started = time.perf_counter()
@@ -233,13 +234,13 @@ def book_import(url: str, import_id: str, chunk: int) -> None:
     async def run() -> None:
         db = Database(url, pool_size=1)
         settings = CollectionsSettings(database_url=url, import_chunk_lines=chunk)
-        outbox = Outbox(source="/o2c/collections", slots=settings.outbox_slots)
+        transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
         try:
             while True:
-                async with db.unit_of_work() as s:
-                    await process_chunk(s, outbox=outbox, settings=settings, import_id=uuid.UUID(import_id))
-                    done = await s.scalar(text("SELECT status = 'completed' FROM payment_imports WHERE id = :i"),
-                                          {"i": import_id})
+                async with transactions.begin("system:payment-imports") as tx:
+                    await process_chunk(tx, settings=settings, import_id=uuid.UUID(import_id))
+                    done = await tx.session.scalar(
+                        text("SELECT status = 'completed' FROM payment_imports WHERE id = :i"), {"i": import_id})
                 if done:
                     return
         finally:
@@ -286,6 +287,7 @@ async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))
         timings: dict[str, list[float]] = {}
+        transactions = Transactions(db=db, source="/o2c/collections")
         first = PageRequest(limit=DEFAULT_LIMIT)
         async with db.unit_of_work() as s:  # a cursor half-way through the customers, for a later page
             middle = await s.scalar(text("SELECT customer_id FROM ledger_entries ORDER BY customer_id "
@@ -296,18 +298,18 @@ async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:
                                 ("customer, a later page", "customer", later)):
             timings[label] = []
             for _ in range(repeats):
-                async with db.unit_of_work() as s:
+                async with transactions.begin("system:bench") as tx:
                     started = time.perf_counter()
-                    result = await aging(s, as_of=date(2026, 3, 31), by=by, page=page)
+                    result = await aging(tx, as_of=date(2026, 3, 31), by=by, page=page)
                     timings[label].append(time.perf_counter() - started)
             print(f"  aging by {label}: {len(result.items)} rows, {len(result.totals or [])} totals")
         timings["customer over HTTP, first page"] = await aging_over_http(db.url, repeats)
         started = time.perf_counter()
         rows = pages = 0
-        async with db.unit_of_work() as s:
+        async with transactions.begin("system:bench") as tx:
             page = PageRequest(limit=MAX_LIMIT)
             while True:
-                result = await aging(s, as_of=date(2026, 3, 31), by="customer", page=page)
+                result = await aging(tx, as_of=date(2026, 3, 31), by="customer", page=page)
                 rows, pages = rows + len(result.items), pages + 1
                 if result.next_cursor is None:
                     break

@@ -86,7 +86,7 @@ async def sweep_times(settings: EscalationSettings, db: Database, *, repeats: in
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
-            await sweep_timers_once(app.state.db, outbox=app.state.outbox, settings=settings)
+            await sweep_timers_once(app.state.transactions, settings=settings)
             times.append(time.perf_counter() - started)
         return times
 

@@ -41,6 +41,7 @@ from o2c_common.events.examples import example_payload
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics, make_producer
 from o2c_common.settings import ServiceSettings
+from o2c_common.tx import Transactions
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS
 from o2c_kpi.main import create_app
@@ -115,7 +116,8 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
     settings = ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi")
     dlq = make_producer(settings)
     await dlq.start()
-    consumer = EventConsumer(group_id="kpi", topics=list(TOPICS), handlers=HANDLERS, db=db,
+    consumer = EventConsumer(group_id="kpi", topics=list(TOPICS), handlers=HANDLERS,
+                             transactions=Transactions(db=db, source="/o2c/kpi"),
                              bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=settings.consumer_batch_size)
     started, cpu_started = time.perf_counter(), time.process_time()
     first: float | None = None

@@ -29,7 +29,7 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
     from o2c_collections.history.service import import_row
     from o2c_common.db import Database
     from o2c_common.errors import DomainError
-    from o2c_common.outbox import Outbox
+    from o2c_common.tx import Transactions
 
     settings = CollectionsSettings(database_url=database_url) if database_url else CollectionsSettings()
     try:
@@ -37,17 +37,18 @@ async def _import(text: str, *, database_url: str | None, legal_entity: str, cur
     except DomainError as exc:
         console.print(f"[red]{exc}")
         raise typer.Exit(2) from exc
-    outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
     db = Database(settings.database_url, pool_size=2)
+    transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
     counts: Counter[str] = Counter()
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console) as progress:
             task = progress.add_task("replaying history", total=len(rows))
             for row in rows:
-                async with db.unit_of_work() as session:  # one transaction per row: a crash loses nothing done
-                    result = await import_row(session, row=row, legal_entity=legal_entity, currency=currency,
-                                              outbox=outbox, settings=settings)
+                # one transaction per row: a crash loses nothing done
+                async with transactions.begin("system:history-import") as tx:
+                    result = await import_row(tx, row=row, legal_entity=legal_entity, currency=currency,
+                                              settings=settings)
                 counts["imported" if result.imported else "already_imported"] += 1
                 counts["opened"] += result.opened
                 counts["booked"] += result.booked
@@ -173,3 +174,44 @@ def import_payments(
                   f"{job['duplicates']} duplicates, {job['applied']} auto-applied, {job['errors']} errors{seen}")
     for error in job.get("error_details") or []:
         console.print(f"  line {error['line']}: {error['detail']}")
+
+
+async def _republish(*, database_url: str | None, batch: int) -> tuple[int, int]:
+    from o2c_collections.config import CollectionsSettings
+    from o2c_collections.receivables.service import republish
+    from o2c_common.db import Database
+    from o2c_common.tx import Transactions
+
+    settings = CollectionsSettings(database_url=database_url) if database_url else CollectionsSettings()
+    db = Database(settings.database_url, pool_size=2)
+    transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
+    entries = pages = 0
+    after = None
+    try:
+        with Progress(TextColumn("{task.description}"), TextColumn("{task.fields[entries]} entries"),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("republishing the ledger", total=None, entries=0)
+            while True:
+                # one transaction per page of invoices: the outbox rows of a page commit together
+                async with transactions.begin("system:ledger-republish") as tx:
+                    done, after = await republish(tx, after=after, limit=batch)
+                entries, pages = entries + done, pages + 1
+                progress.update(task, entries=entries)
+                if after is None:
+                    break
+    finally:
+        await db.dispose()
+    return entries, pages
+
+
+@app.command("republish-ledger")
+def republish_ledger(
+    database_url: Annotated[str | None, typer.Option(help="Overrides COLLECTIONS_DATABASE_URL")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Invoices per transaction")] = 500,
+) -> None:
+    """Announce every AR ledger entry again as `receivable.changed` (invoice by invoice, in sequence order, with the
+    running figures), through the outbox of the collections database: for deployments with history, so invoicing's
+    settlement and kpi's AR mirror entries posted before they listened. Safe to run again: consumers ignore a
+    sequence they already have. Afterwards, `o2c kpi rebuild` replays them into kpi."""
+    entries, _pages = asyncio.run(_republish(database_url=database_url, batch=batch))
+    console.print(f"[green]✓[/] {entries} ledger entries announced as receivable.changed (the relay publishes them)")

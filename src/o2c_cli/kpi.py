@@ -15,6 +15,7 @@ console = Console(stderr=True)
 async def _rebuild(database_url: str | None, bootstrap: str | None, timeout_s: float) -> None:
     from o2c_common.db import Database
     from o2c_common.events import TOPICS
+    from o2c_common.tx import Transactions
     from o2c_kpi.config import KpiSettings
     from o2c_kpi.facts.rebuild import rebuild
 
@@ -22,10 +23,12 @@ async def _rebuild(database_url: str | None, bootstrap: str | None, timeout_s: f
     settings = KpiSettings(database_url=database_url or defaults.database_url,
                            kafka_bootstrap_servers=bootstrap or defaults.kafka_bootstrap_servers)
     db = Database(settings.database_url, pool_size=2)
+    transactions = Transactions(db=db, source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
     try:
         with console.status("rebuilding the KPI read models…") as status:
-            result = await rebuild(db=db, settings=settings, topics=tuple(TOPICS.values()), timeout_s=timeout_s,
-                                   progress=lambda n: status.update(f"rebuilding the KPI read models: {n} events read"))
+            result = await rebuild(
+                transactions=transactions, settings=settings, topics=tuple(TOPICS.values()), timeout_s=timeout_s,
+                progress=lambda n: status.update(f"rebuilding the KPI read models: {n} events read"))
     finally:
         await db.dispose()
     console.print(f"[green]✓[/] {result.records} events read in {result.seconds:.1f}s: {result.processed} taken "

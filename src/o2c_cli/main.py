@@ -19,6 +19,8 @@ from o2c_cli.dlq import app as dlq_app
 from o2c_cli.history import app as history_app
 from o2c_cli.invoicing import app as invoicing_app
 from o2c_cli.kpi import app as kpi_app
+from o2c_cli.mail import app as mail_app
+from o2c_cli.paths import DEFAULT_DATA_DIR
 from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
@@ -29,9 +31,8 @@ app.add_typer(collections_app, name="collections")
 app.add_typer(history_app, name="history")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(invoicing_app, name="invoicing")
+app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)
-
-DEFAULT_DATA_DIR = Path(".local")
 
 
 @app.command()
@@ -41,6 +42,9 @@ def dev(
     demo: Annotated[bool, typer.Option(help="Load demo data once the services are ready")] = False,
     pg_port: Annotated[int, typer.Option(envvar="O2C_DEV_PG_PORT")] = 55432,
     kafka_port: Annotated[int, typer.Option(envvar="O2C_DEV_KAFKA_PORT")] = 19092,
+    mail_port: Annotated[int, typer.Option(envvar="O2C_DEV_MAIL_PORT", min=0, max=65535,
+                                           help="The local mail server's SMTP port (0: none, use the settings')")
+                         ] = 1025,
     external_pg: Annotated[str | None, typer.Option(envvar="O2C_DEV_PG_URL",
                                                     help="Use this PostgreSQL server (URL without database)")] = None,
     external_kafka: Annotated[str | None, typer.Option(envvar="O2C_DEV_KAFKA_BOOTSTRAP",
@@ -55,7 +59,7 @@ def dev(
         remove_tree(data_dir)
     stack = Stack(StackConfig(data_dir=data_dir.resolve(), pg_port=pg_port, kafka_port=kafka_port,
                               external_pg_url=external_pg, external_kafka=external_kafka,
-                              simulator_port=8010 if demo else None))
+                              simulator_port=8010 if demo else None, mail_port=mail_port or None))
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -79,6 +83,10 @@ def dev(
             with console.status(f"migrating {service.name}…"):
                 stack.migrate(service)
         console.print("[green]✓[/] databases migrated")
+        if stack.config.mail_port:
+            mail_dir = stack.start_mail()
+            console.print(f"[green]✓[/] local mail server smtp://127.0.0.1:{stack.config.mail_port} "
+                          f"(every message kept in {mail_dir}; read them with [bold]o2c mail list[/])")
         for service in SERVICES.values():
             stack.start_service(service)
         if demo:

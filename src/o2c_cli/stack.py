@@ -32,6 +32,7 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     durable_pg: bool = True
     simulator_port: int | None = None  # demo mode: run the customer-portal simulator there (invoicing's default portal)
+    mail_port: int | None = 1025  # the local mail server every service sends through (None: use the environment's)
 
 
 class Stack:
@@ -86,6 +87,8 @@ class Stack:
             f"{p}HTTP_PORT": str(self.config.ports[service.name]),
             f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
             **({"INVOICING_PORTAL_BASE_URL": self.simulator_url} if self.simulator_url else {}),
+            **({f"{p}SMTP_HOST": self.config.host, f"{p}SMTP_PORT": str(self.config.mail_port)}
+               if self.config.mail_port else {}),
             **self.config.extra_env,
         }
 
@@ -113,6 +116,21 @@ class Stack:
             env={**os.environ, **env, **self.config.extra_env}, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_for_port(self.config.host, port, timeout=30, process=self.processes["portal-simulator"])
+
+    def start_mail(self) -> Path:
+        """The local mail server (`o2c mail serve`): keeps every message the services send, for `o2c mail list`."""
+        port = self.config.mail_port
+        assert port is not None
+        ensure_port_free(port, what="local mail server", host=self.config.host)
+        directory = self.config.data_dir / "mail"
+        (self.config.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        out = open(self.config.data_dir / "logs" / "mail.log", "ab")  # noqa: SIM115 - the child's
+        self.processes["mail"] = subprocess.Popen(
+            [sys.executable, "-m", "o2c_cli.mail", "serve", "--dir", str(directory), "--host", self.config.host,
+             "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port(self.config.host, port, timeout=30, process=self.processes["mail"])
+        return directory
 
     def start_service(self, service: ServiceInfo) -> None:
         ensure_port_free(self.config.ports[service.name], what=service.name, host=self.config.host)

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings, settings_env_prefix
 
 SERVICE_NAMES = ("invoicing", "collections", "kpi", "escalation")
@@ -59,7 +58,7 @@ def service_code(name: str) -> ServiceCode:
                         and v is not ServiceSettings)
     settings = settings_cls(_env_file=None)
     app = main.create_app(settings)
-    specs = main.consumers(settings, Outbox(source=f"/o2c/{name}")) if hasattr(main, "consumers") else []
+    specs = main.consumers(settings) if hasattr(main, "consumers") else []
     return ServiceCode(name=name, settings_cls=settings_cls, port=settings_cls.model_fields["http_port"].default,
                        routes=app_paths(app),
                        consumer_groups=tuple(s.group_id for s in specs))

@@ -13,7 +13,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
@@ -21,6 +20,7 @@ from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.kafka import ensure_topics
 from o2c_common.outbox import add_to_outbox
+from o2c_common.tx import Transactions, Tx
 
 SOURCE = "/o2c/tests"
 TOPIC = TOPICS["invoicing"]
@@ -91,10 +91,9 @@ async def create_receipts_table(db: Database) -> None:
         ))
 
 
-async def record_receipt(session: AsyncSession, event: Event) -> None:
+async def record_receipt(tx: Tx, event: Event[InvoiceIssued]) -> None:
     """A handler whose effect a duplicate would break (primary key violation)."""
-    assert isinstance(event.data, InvoiceIssued)
-    await session.execute(
+    await tx.session.execute(
         text("INSERT INTO receipts VALUES (:i, :s, :a)"),
         {"i": event.data.invoice_id, "s": int(event.data.invoice_number), "a": event.data.amount},
     )
@@ -122,7 +121,8 @@ async def consumer(db: Database, bootstrap: str, handlers: Handlers, *, group: s
                    max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
     dlq = producer_factory(bootstrap)()
     await dlq.start()
-    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers, db=db,
+    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers,
+                      transactions=Transactions(db=db, source="/o2c/reliability"),
                       bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=max_attempts,
                       retry_backoff=0.01)
     try:

@@ -8,7 +8,6 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_cli.localstack import TansuBroker
 from o2c_common.db import Database
@@ -18,6 +17,7 @@ from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.kafka import dead_letter_topic
 from o2c_common.kafka.dead_letters import list_dead_letters, replay_dead_letters
 from o2c_common.outbox import OutboxRelay
+from o2c_common.tx import Tx
 
 from .helpers import (
     TOPIC,
@@ -38,10 +38,9 @@ async def create_totals(db: Database) -> None:
         await s.execute(text("CREATE TABLE totals (k text PRIMARY KEY, amount numeric NOT NULL, n int NOT NULL)"))
 
 
-async def add_to_total(session: AsyncSession, event: Event) -> None:
+async def add_to_total(tx: Tx, event: Event[InvoiceIssued]) -> None:
     """Not idempotent by itself: only the inbox keeps a redelivery from counting twice."""
-    assert isinstance(event.data, InvoiceIssued)
-    await session.execute(
+    await tx.session.execute(
         text("INSERT INTO totals VALUES ('all', :a, 1) ON CONFLICT (k) DO UPDATE "
              "SET amount = totals.amount + EXCLUDED.amount, n = totals.n + 1"),
         {"a": event.data.amount},
@@ -91,11 +90,10 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keep
     await create_totals(pg_db)
     cursed = uuid.uuid4()
 
-    async def fails_for_cursed(session: AsyncSession, event: Event) -> None:
-        assert isinstance(event.data, InvoiceIssued)
+    async def fails_for_cursed(tx: Tx, event: Event[InvoiceIssued]) -> None:
         if event.data.invoice_id == cursed:
             raise RuntimeError("cannot handle this invoice")
-        await add_to_total(session, event)
+        await add_to_total(tx, event)
 
     before = [issued(uuid.uuid4(), 1) for _ in range(5)]
     after = [issued(uuid.uuid4(), 1) for _ in range(5)]

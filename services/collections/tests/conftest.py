@@ -21,6 +21,7 @@ from o2c_collections.receivables.service import open_receivable
 from o2c_collections.workers import drain_imports
 from o2c_common.db import Database
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.tx import Transactions
 
 DATABASES = MigratedDatabases(Path(__file__).resolve().parents[1], "col")
 
@@ -56,8 +57,8 @@ class Service(ServiceHarness):
                              customer_id=customer, currency=currency, amount=Decimal(amount), tax_amount=Decimal(0),
                              issue_date=issue_date, due_date=due_date, issued_at=datetime.now(UTC),
                              owning_team=team)
-        async with self.db.unit_of_work() as session:
-            await open_receivable(session, fact=fact, event_id=uuid.uuid4())
+        async with self.transactions.begin("system:collections") as tx:
+            await open_receivable(tx, fact=fact, event_id=uuid.uuid4())
         return fact.invoice_id
 
     async def open_amount(self, invoice_id: uuid.UUID) -> Decimal:
@@ -73,7 +74,13 @@ class Service(ServiceHarness):
 
     async def process_imports(self) -> int:
         """Books every pending payment import, chunk by chunk, as the background step does."""
-        return await drain_imports(self.db, outbox=self.app.state.outbox, settings=self.settings)
+        return await drain_imports(self.transactions, settings=self.settings)
+
+    @property
+    def transactions(self) -> Transactions:
+        """The app's units of work (what the consumer, the workers and the requests open)."""
+        transactions: Transactions = self.app.state.transactions
+        return transactions
 
 
 def settings_for(url: str, infra: Infra, **overrides: Any) -> CollectionsSettings:

@@ -65,10 +65,12 @@ class Service(ServiceHarness):
         return await self.client.post(f"/invoices/{invoice_id}/{action}", json=body or None,
                                       headers={**headers, "If-Match": current.headers["ETag"]})
 
-    async def issued(self, **overrides: Any) -> dict[str, Any]:
+    async def issued(self, *, override: bool = False, **overrides: Any) -> dict[str, Any]:
+        """Prepared, approved and issued; ``override``: the approver overrides the portal rules it violates."""
         invoice = await self.create(**overrides)
+        body = {"override_portal_rules": True, "override_reason": "mended after issue"} if override else {}
         for action, headers in (("request-approval", PREPARER), ("approve", APPROVER), ("issue", PREPARER)):
-            response = await self.act(invoice["id"], action, headers)
+            response = await self.act(invoice["id"], action, headers, **(body if action == "approve" else {}))
             assert response.status_code == 200, response.text
         return dict(response.json())
 

@@ -20,12 +20,12 @@ from o2c_common.observability import (
     health_router,
     install_observability,
 )
-from o2c_common.outbox import Outbox
 from o2c_common.outbox.relay import outbox_backlog
 from o2c_common.settings import ServiceSettings
+from o2c_common.tx import Transactions
 from o2c_common.workers import ConsumerSpec, Workers
 
-ConsumersFactory = Callable[[ServiceSettings, Outbox], list[ConsumerSpec]]
+ConsumersFactory = Callable[[ServiceSettings], list[ConsumerSpec]]
 
 
 class BackgroundWorker(Protocol):
@@ -59,13 +59,14 @@ def create_service_app(
         metrics = Metrics(service=settings.service_name)
         db = Database(settings.database_url, pool_size=settings.database_pool_size,
                       max_overflow=settings.database_max_overflow)
-        outbox = Outbox(source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
-        app.state.settings, app.state.metrics, app.state.db, app.state.outbox = settings, metrics, db, outbox
+        transactions = Transactions(db=db, source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
+        app.state.settings, app.state.metrics, app.state.db = settings, metrics, db
+        app.state.transactions = transactions
         app.state.jwt_verifier = JWTVerifier.from_settings(settings)
         app.state.idempotency = IdempotencyStore.from_settings(database=db, settings=settings)
-        specs = consumers(settings, outbox) if consumers else []
+        specs = consumers(settings) if consumers else []
         workers = Workers(
-            settings=settings, db=db, consumers=specs,
+            settings=settings, transactions=transactions, consumers=specs,
             on_published=lambda topic, type_, n: metrics.events_published_total.labels(topic=topic, type=type_).inc(
                 n),
             on_consumed=lambda topic, group: metrics.events_consumed_total.labels(topic=topic, group=group).inc(),

@@ -1,32 +1,48 @@
-"""Request-side unit of work and the objects a router needs from the app's state.
+"""The request's unit of work: one :class:`~o2c_common.tx.Tx` per request, committed at the edge.
 
-``SessionDep`` opens one transaction per request and commits it when the endpoint returned, before
-the response is sent (``scope="function"``), so a failed commit becomes a 500 problem and a client
-never sees a success that was not stored. Repositories flush; services never commit.
+``TxDep`` opens one transaction per request in the caller's name and commits it when the endpoint returned,
+before the response is sent (``scope="function"``), so a failed commit becomes a 500 problem and a client never
+sees a success that was not stored. Repositories flush; services never commit.
+
+A route authenticated by something other than a bearer token (a portal's signed callback) names its actor
+with :func:`tx_as`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.database import Database
-from o2c_common.outbox.emit import Outbox
-
-
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    db: Database = request.app.state.db
-    async with db.sessionmaker() as session, session.begin():
-        yield session
+from o2c_common.auth.dependencies import CurrentPrincipal
+from o2c_common.tx import Transactions, Tx
 
 
-def request_outbox(request: Request) -> Outbox:
-    outbox: Outbox = request.app.state.outbox
-    return outbox
+def request_transactions(request: Request) -> Transactions:
+    transactions: Transactions = request.app.state.transactions
+    return transactions
 
 
-SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
-OutboxDep = Annotated[Outbox, Depends(request_outbox)]
+async def request_tx(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Tx]:
+    async with request_transactions(request).begin(principal) as tx:
+        yield tx
+
+
+def tx_as(actor: str) -> Callable[[Request], AsyncIterator[Tx]]:
+    """A request dependency whose unit of work is done in ``actor``'s name (``system:…``), with no bearer token."""
+
+    async def system_tx(request: Request) -> AsyncIterator[Tx]:
+        async with request_transactions(request).begin(actor) as tx:
+            yield tx
+
+    return system_tx
+
+
+def tx_dependency(actor: str) -> Any:
+    """``Annotated[Tx, ...]`` for :func:`tx_as`: ``CallbackTx = tx_dependency("system:portal")``."""
+    return Annotated[Tx, Depends(tx_as(actor), scope="function")]
+
+
+TxDep = Annotated[Tx, Depends(request_tx, scope="function")]
+TransactionsDep = Annotated[Transactions, Depends(request_transactions)]

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
-from o2c_common.db.database import Database, asyncpg_dsn
+from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events.base import TOPICS
 from o2c_common.inbox import EventConsumer, Handlers
 from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
 from o2c_common.outbox import OutboxRelay
 from o2c_common.periodic import stop_tasks
 from o2c_common.settings import ServiceSettings
+from o2c_common.tx import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,14 @@ class Workers:
         self,
         *,
         settings: ServiceSettings,
-        db: Database,
+        transactions: Transactions,
         consumers: list[ConsumerSpec],
         on_published: Callable[[str, str, int], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
         on_dead_letter: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.db = db
+        self.transactions = transactions
         self.specs = consumers
         self._on_published = on_published
         self._on_dead_letter = on_dead_letter
@@ -75,7 +76,8 @@ class Workers:
             await self._dlq_producer.start()
         for spec in self.specs:
             consumer = EventConsumer(
-                group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers, db=self.db,
+                group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers,
+                transactions=self.transactions,
                 bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=self._dlq_producer,
                 max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
                 batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,

@@ -26,6 +26,10 @@ EXPECTED_KEYS = {
     "o2c.invoice.cancelled.v1": "invoice_id",
     "o2c.invoice.stalled.v1": "invoice_id",
     "o2c.credit_note.issued.v1": "invoice_id",
+    "o2c.invoice.customer_reported_paid.v1": "invoice_id",
+    "o2c.invoice.submission_failed.v1": "invoice_id",
+    "o2c.invoice.amended.v1": "invoice_id",
+    "o2c.invoice.rebilled.v1": "invoice_id",
     # collections
     "o2c.payment.received.v1": "payment_id",
     "o2c.payment.applied.v1": "payment_id",
@@ -42,9 +46,15 @@ EXPECTED_KEYS = {
     "o2c.credit.hold_released.v1": "customer_id",
     "o2c.balance.overdue_escalated.v1": "customer_id",
     "o2c.credit_note.requested.v1": "invoice_id",
+    "o2c.receivable.changed.v1": "invoice_id",
+    "o2c.account.updated.v1": "customer_id",
+    "o2c.dunning.statement_sent.v1": "customer_id",
+    "o2c.dunning.statement_failed.v1": "customer_id",
     # kpi
     "o2c.sla.breached.v1": "breach_key",
     "o2c.sla.recovered.v1": "breach_key",
+    "o2c.reconciliation.drift_detected.v1": "drift_key",
+    "o2c.reconciliation.drift_cleared.v1": "drift_key",
     # escalation
     "o2c.escalation.opened.v1": "case_id",
     "o2c.escalation.acknowledged.v1": "case_id",
@@ -64,7 +74,10 @@ PRODUCERS = {
     "credit.": "collections",
     "balance": "collections",
     "credit_note.requested": "collections",
+    "receivable": "collections",
+    "account": "collections",
     "sla": "kpi",
+    "reconciliation": "kpi",
     "escalation": "escalation",
 }
 
@@ -81,6 +94,7 @@ REQUIRED_FIELDS = {
     "o2c.payment.applied.v1": {"applications", "applied_date", "value_date", "rule", "confidence"},
     "o2c.payment.unapplied.v1": {"unapplied_balance", "reversed_applications", "unapplied_date"},
     "o2c.deduction.resolved.v1": {"resolution", "amount", "resolved_date", "approved_by"},
+    "o2c.receivable.changed.v1": {"sequence", "kind", "amount", "open_amount_after", "effective_date", "due_date"},
     "o2c.promise_to_pay.broken.v1": {"broken_count", "promised_date"},
     "o2c.balance.overdue_escalated.v1": {"breach_id", "overdue_amount", "max_days_past_due"},
     "o2c.sla.breached.v1": {"breach_key", "severity", "scope_type", "target", "actual"},
@@ -169,3 +183,15 @@ def test_payment_applied_needs_at_least_one_positive_application() -> None:
 def test_example_payload_refuses_unknown_overrides() -> None:
     with pytest.raises(TypeError, match="no fields"):
         example_payload(InvoiceIssued, not_a_field=1)
+
+
+def test_an_identifier_longer_than_any_consumer_stores_is_refused_at_decoding() -> None:
+    """A value one consumer cannot keep must be refused by every consumer alike, never applied by one only."""
+    from o2c_common.events.contracts.invoicing import InvoiceIssued
+    from o2c_common.events.envelope import Event, EventDecodeError
+    from o2c_common.events.examples import example_payload
+
+    event = Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing")
+    too_long = event.value().replace(event.data.invoice_number.encode(), b"N" * 41)
+    with pytest.raises(EventDecodeError, match="invoice_number"):
+        Event.from_kafka(event.key.encode(), too_long, event.headers())

@@ -1,11 +1,12 @@
 from fastapi import FastAPI
 
 from o2c_collections.aging.router import router as aging_router
+from o2c_collections.cashapp.router import router as cashapp_router
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.credit.router import holds_router
 from o2c_collections.credit.router import router as credit_router
 from o2c_collections.deductions.router import router as deductions_router
-from o2c_collections.disputes.handlers import DisputeHandlers
+from o2c_collections.disputes.handlers import on_invoice_portal_rejected_open_dispute_when_charge_contested
 from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.dunning.router import router as dunning_router
 from o2c_collections.escalations.router import router as escalations_router
@@ -23,20 +24,19 @@ from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
-from o2c_common.outbox import Outbox
+from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 
+HANDLERS: Handlers = {
+    InvoiceIssued: on_invoice_issued_open_receivable,
+    CreditNoteIssued: on_credit_note_issued_reduce_receivable,
+    InvoicePortalRejected: on_invoice_portal_rejected_open_dispute_when_charge_contested,
+}
 
-def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
-    disputes = DisputeHandlers(outbox=outbox)
-    return [ConsumerSpec(
-        group_id="collections",
-        topics=(TOPICS["invoicing"],),
-        handlers={InvoiceIssued: on_invoice_issued_open_receivable,
-                  CreditNoteIssued: on_credit_note_issued_reduce_receivable,
-                  InvoicePortalRejected: disputes.on_invoice_portal_rejected_open_dispute_when_charge_contested},
-    )]
+
+def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
+    return [ConsumerSpec(group_id="collections", topics=(TOPICS["invoicing"],), handlers=HANDLERS)]
 
 
 def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
@@ -45,9 +45,9 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         settings=settings,
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
-        routers=[receivables_router, balances_router, aging_router, payments_router, imports_router,
+        routers=[receivables_router, balances_router, aging_router, payments_router, cashapp_router, imports_router,
                  deductions_router, disputes_router, promises_router,
                  dunning_router, worklists_router, credit_router, holds_router, escalations_router],
         consumers=consumers,
-        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

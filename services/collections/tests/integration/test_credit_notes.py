@@ -21,8 +21,8 @@ def note(invoice_id: uuid.UUID, credit_note_id: uuid.UUID, amount: str) -> Credi
 
 
 async def deliver(service: Service, payload: CreditNoteIssued) -> None:
-    async with service.db.unit_of_work() as session:
-        await on_credit_note_issued_reduce_receivable(session, Event.new(payload, source="/o2c/invoicing"))
+    async with service.transactions.begin("system:collections") as tx:
+        await on_credit_note_issued_reduce_receivable(tx, Event.new(payload, source="/o2c/invoicing"))
 
 
 async def test_a_credit_note_reduces_its_invoice_once_whatever_the_event_id(service: Service) -> None:

@@ -18,10 +18,10 @@ from services.collections.tests.conftest import AGENT_B, COLLECTOR, SUPERVISOR, 
 
 async def handle(service: Service, payload: EventPayload, event: Event | None = None) -> None:
     """The service's consumer handler for one event inside one unit of work, as the consumer runs it."""
-    spec = consumers(service.settings, service.app.state.outbox)[0]
+    spec = consumers(service.settings)[0]
     event = event or Event.new(payload, source="/o2c/tests")
-    async with service.db.unit_of_work() as session:
-        await spec.handlers[type(payload)](session, event)
+    async with service.transactions.begin("system:collections") as tx:
+        await spec.handlers[type(payload)](tx, event)
 
 
 def rejection(invoice_id: uuid.UUID, *, submission: uuid.UUID, contested: bool) -> InvoicePortalRejected:

@@ -89,9 +89,9 @@ async def issued_by_invoicing(service: Service, row: HistoryRow) -> None:
     fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity="US01",
                          customer_id=row.customer_id, currency="USD", amount=row.amount, tax_amount=0,
                          issue_date=row.invoice_date, due_date=row.due_date, issued_at=datetime.now(UTC))
-    async with service.db.unit_of_work() as session:
-        assert await open_receivable(session, fact=fact, event_id=uuid.uuid4()) is not None
-        assert await open_receivable(session, fact=fact, event_id=uuid.uuid4()) is None  # idempotent on the id
+    async with service.transactions.begin("system:collections") as tx:
+        assert await open_receivable(tx, fact=fact, event_id=uuid.uuid4()) is not None
+        assert await open_receivable(tx, fact=fact, event_id=uuid.uuid4()) is None  # idempotent on the id
 
 
 async def posted_by_the_replay(service: Service, row: HistoryRow) -> dict[str, object]:
@@ -139,8 +139,8 @@ async def test_racing_openers_of_one_invoice_open_one_receivable(service: Servic
                          issue_date=row.invoice_date, due_date=row.due_date, issued_at=datetime.now(UTC))
 
     async def open_once() -> bool:
-        async with service.db.unit_of_work() as session:
-            return await open_receivable(session, fact=fact, event_id=uuid.uuid4()) is not None
+        async with service.transactions.begin("system:collections") as tx:
+            return await open_receivable(tx, fact=fact, event_id=uuid.uuid4()) is not None
 
     assert sorted(await asyncio.gather(*(open_once() for _ in range(5)))) == [False] * 4 + [True]
     assert await service.scalar("SELECT count(*) FROM ledger_entries") == 1

@@ -4,6 +4,8 @@ recognized and not booked twice; a line that fails to book counted as an error w
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from services.collections.tests.conftest import COLLECTOR, Service, problem
@@ -18,11 +20,14 @@ def camt(kind: str, entries: str) -> bytes:
     root = "BkToCstmrStmt><Stmt" if kind == "053" else "BkToCstmrDbtCdtNtfctn><Ntfctn"
     close = "Stmt></BkToCstmrStmt" if kind == "053" else "Ntfctn></BkToCstmrDbtCdtNtfctn"
     return (f'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.{kind}.001.08">'
-            f"<{root}>{entries}</{close}></Document>").encode()
+            f"<{root.split('><')[0]}><GrpHdr><MsgId>M-1</MsgId><CreDtTm>2026-02-03T10:00:00Z</CreDtTm></GrpHdr>"
+            f"<{root.split('><')[1]}><Id>S-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>"
+            f"{entries}</{close}></Document>").encode()
 
 
 def entry(ref: str, amount: str, invoice: str, customer: str = "CUST-1", direction: str = "CRDT") -> str:
-    return (f'<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><ValDt><Dt>2026-02-03</Dt></ValDt>'
+    return (f'<Ntry><Amt Ccy="USD">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+            f"<ValDt><Dt>2026-02-03</Dt></ValDt>"
             f"<AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Acme</Nm><Id><OrgId><Othr>"
             f"<Id>{customer}</Id></Othr></OrgId></Id></Dbtr></RltdPties><RmtInf><Strd><RfrdDocInf><Nb>{invoice}</Nb>"
             f"</RfrdDocInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>")
@@ -33,10 +38,10 @@ BAI2 = b"""01,BANK,O2C,260203,1200,1,,,2/
 03,123456789,USD,010,34000,,/
 16,175,10000,Z,BR-1,CUST-1,REMIT INV-1/
 16,175,24000,Z,BR-2,CUST-1,INV-2/
-49,34000,4/
-98,34000,1,6/
-99,34000,1,8/
-"""
+49,68000,4/
+98,68000,1,6/
+99,68000,1,8/
+"""  # the 49 control total sums the 03 record's amounts and the 16s' (BAI2 v2): 34000 + 10000 + 24000
 
 FILES = {"csv": CSV, "camt053": camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "240.00", "INV-2")
                                                 + entry("C-3", "5.00", "X", direction="DBIT")),
@@ -83,7 +88,7 @@ async def test_a_line_seen_in_another_file_is_a_duplicate(service: Service) -> N
     ("camt053", b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='USD'>1.00</Amt></Ntry>"),
     ("camt054", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>'),
     ("camt053", camt("053", entry("C-1", "100.00", "INV-1") + entry("C-2", "-3", "INV-2"))),
-    ("bai2", BAI2.replace(b"49,34000", b"49,34001")),
+    ("bai2", BAI2.replace(b"49,68000", b"49,34000")),  # the 16s alone: the 03 amounts belong in the total
     ("bai2", b"16,175,100,Z,,,\n"),
     ("bai2", b""),
 ])
@@ -94,8 +99,9 @@ async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Servi
                                          content=content, headers=COLLECTOR)
     body = problem(response, 422)
     assert body["errors"]
-    for table in ("payments", "payment_imports", "payment_import_lines", "applications", "outbox"):
+    for table in ("payments", "payment_imports", "payment_import_lines", "applications"):
         assert await service.scalar(f"SELECT count(*) FROM {table}") == 0, table
+    assert await service.outbox_types() == ["receivable.changed"]  # the invoice's opening entry only
 
 
 def csv_file(lines: int, *, extra: tuple[str, ...] = ()) -> bytes:
@@ -116,8 +122,8 @@ async def test_an_import_is_a_job_booked_in_chunks_with_progress(service: Servic
     settings = service.settings.model_copy(update={"import_chunk_lines": 2})
     seen = []
     for _ in range(3):  # one chunk per transaction, as the background step runs it
-        async with service.db.unit_of_work() as session:
-            await process_chunk(session, outbox=service.app.state.outbox, settings=settings)
+        async with service.transactions.begin("system:payment-imports") as tx:
+            await process_chunk(tx, settings=settings)
         progress = (await service.client.get(f"/payment-imports/{job['id']}", headers=COLLECTOR)).json()
         seen.append((progress["status"], progress["processed_lines"], progress["booked"]))
     assert seen == [("processing", 2, 2), ("processing", 4, 4), ("completed", 5, 5)]
@@ -151,7 +157,7 @@ async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> Non
 
     async def background() -> None:  # the service's background step, as a replica runs it
         while not stop.is_set():
-            if not await import_chunk_once(service.db, outbox=service.app.state.outbox, settings=settings):
+            if not await import_chunk_once(service.transactions, settings=settings):
                 await asyncio.sleep(0.01)
 
     seen: list[tuple[str, int]] = []
@@ -173,3 +179,29 @@ async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> Non
     assert [n for _, n in seen] == sorted(n for _, n in seen)  # progress only moves forward
     assert refused.value.problem["errors"]
     assert await service.scalar("SELECT count(*) FROM payment_imports") == 1  # the refused file kept nothing
+
+
+async def test_entries_not_booked_are_listed_on_the_import(service: Service) -> None:
+    """A debit, a reversal: not payments, but listed with their reason in the import's audit record."""
+    reversal = entry("C-9", "7.00", "INV-9").replace("<Sts>", "<RvslInd>true</RvslInd><Sts>")
+    await upload(service, "camt053", camt("053", entry("C-1", "100.00", "INV-1")
+                                          + entry("C-3", "5.00", "X", direction="DBIT") + reversal))
+    rows = await service.rows("SELECT after FROM audit_log WHERE action = 'payments.import_started'")
+    after = rows[0][0]
+    assert after["lines"] == 1 and after["skipped_count"] == 2
+    assert [(s["reason"], s["amount"], s["bank_reference"]) for s in after["skipped"]] == [
+        ("debit", "5.00", "C-3"), ("reversal", "7.00", "C-9")]
+
+
+async def test_a_remittance_adjustment_reason_becomes_the_deductions_reason(service: Service) -> None:
+    """camt RmtInf/Strd: invoice INV-1 paid 90.00 of 100.00 with AdjstmntAmtAndRsn 01 (X12: pricing error)."""
+    await service.issue("INV-1", "100.00")
+    strd = ("<RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy=\"USD\">90.00</RmtdAmt>"
+            "<AdjstmntAmtAndRsn><Amt Ccy=\"USD\">10.00</Amt><Rsn>01</Rsn></AdjstmntAmtAndRsn></RfrdDocAmt></Strd>"
+            "</RmtInf>")
+    content = camt("054", entry("D-1", "90.00", "INV-1").replace(
+        "<RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></RfrdDocInf></Strd></RmtInf>", strd))
+    final = await upload(service, "camt054", content)
+    assert (final["booked"], final["applied"]) == (1, 1)
+    rows = await service.rows("SELECT reason, amount, remittance_reason FROM deductions")
+    assert [(r[0], Decimal(r[1]), r[2]) for r in rows] == [("pricing", Decimal("10.00"), "pricing (X12 01)")]

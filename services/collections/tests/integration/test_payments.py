@@ -14,7 +14,8 @@ async def test_reference_and_amount_closes_the_invoice_and_emits_events(service:
     paid = await service.pay("250.00", remittance=[{"reference": "INV-100"}], bank_reference="BNK-1")
     assert paid["status"] == "applied" and paid["applications"][0]["rule"] == "reference_and_amount"
     assert await service.open_amount(inv) == 0
-    assert await service.outbox_types() == ["payment.received", "payment.applied"]
+    assert await service.outbox_types() == ["receivable.changed", "payment.received", "receivable.changed",
+                                            "payment.applied"]
     ledger = (await service.client.get(f"/receivables/{inv}/ledger", headers=COLLECTOR)).json()
     assert [e["kind"] for e in ledger] == ["invoice", "payment"]
     item = (await service.client.get(f"/receivables/{inv}", headers=COLLECTOR)).json()

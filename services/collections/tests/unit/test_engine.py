@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from o2c_collections.application.engine import Cash, Config, Item, Line, decide, find_combinations, normalise_reference
+from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide, find_combinations, normalise_reference
 
 
 def item(number: str, amount: str, customer: str = "C1", due: int = 1) -> Item:

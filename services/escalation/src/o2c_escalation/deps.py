@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from o2c_common.http import IfMatchDep, Precondition
 from o2c_escalation.config import EscalationSettings
 
-__all__ = ["IfMatchDep", "Precondition", "SettingsDep", "request_settings"]
+__all__ = ["SettingsDep", "request_settings"]
 
 
 def request_settings(request: Request) -> EscalationSettings:

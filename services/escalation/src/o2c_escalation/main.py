@@ -2,16 +2,15 @@ from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
-from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_escalation.actions.router import router as actions_router
 from o2c_escalation.calendars.router import router as calendars_router
-from o2c_escalation.cases.handlers import CaseHandlers
+from o2c_escalation.cases.handlers import handlers
+from o2c_escalation.cases.router import lifecycle_router
 from o2c_escalation.cases.router import router as cases_router
 from o2c_escalation.comments.router import router as comments_router
 from o2c_escalation.config import EscalationSettings
-from o2c_escalation.lifecycle.router import router as lifecycle_router
 from o2c_escalation.routing.router import router as routing_router
 from o2c_escalation.sla.router import router as sla_router
 from o2c_escalation.views.router import router as views_router
@@ -21,12 +20,12 @@ from o2c_escalation.workers import background_tasks
 CONSUMER_GROUP = "escalation"
 
 
-def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
     assert isinstance(settings, EscalationSettings)
     return [ConsumerSpec(
         group_id=CONSUMER_GROUP,
         topics=(TOPICS["kpi"], TOPICS["collections"], TOPICS["invoicing"]),
-        handlers=CaseHandlers(settings=settings, outbox=outbox).handlers(),
+        handlers=handlers(settings),
     )]
 
 
@@ -39,5 +38,5 @@ def create_app(settings: EscalationSettings | None = None) -> FastAPI:
         routers=[cases_router, lifecycle_router, comments_router, actions_router, views_router, routing_router,
                  calendars_router, sla_router, webhooks_router],
         consumers=consumers,
-        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

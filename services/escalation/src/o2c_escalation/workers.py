@@ -6,25 +6,24 @@ from __future__ import annotations
 
 import httpx
 
-from o2c_common.db import Database
-from o2c_common.outbox import Outbox
 from o2c_common.periodic import PeriodicStep, PeriodicTasks
+from o2c_common.tx import Transactions
+from o2c_escalation.cases.lifecycle import SLA_TIMER, fire_due_timers
 from o2c_escalation.config import EscalationSettings
-from o2c_escalation.lifecycle.service import fire_due_timers
-from o2c_escalation.webhooks.service import deliver_due
+from o2c_escalation.webhooks.sender import deliver_due
 
 
-async def sweep_timers_once(db: Database, *, outbox: Outbox, settings: EscalationSettings) -> int:
+async def sweep_timers_once(transactions: Transactions, *, settings: EscalationSettings) -> int:
     """One sweep in one transaction: fires up to ``sweep_batch_size`` due timers."""
-    async with db.unit_of_work() as session:
-        return await fire_due_timers(session, outbox=outbox, settings=settings)
+    async with transactions.begin(SLA_TIMER) as tx:
+        return await fire_due_timers(tx, settings=settings)
 
 
-def background_tasks(*, db: Database, outbox: Outbox, settings: EscalationSettings) -> PeriodicTasks:
+def background_tasks(*, transactions: Transactions, settings: EscalationSettings) -> PeriodicTasks:
     client = httpx.AsyncClient(follow_redirects=False)
     return PeriodicTasks([
         PeriodicStep("sla-sweeper", settings.sweep_interval_s,
-                     lambda: sweep_timers_once(db, outbox=outbox, settings=settings)),
+                     lambda: sweep_timers_once(transactions, settings=settings)),
         PeriodicStep("webhook-sender", settings.webhook_interval_s,
-                     lambda: deliver_due(db, settings=settings, client=client)),
+                     lambda: deliver_due(transactions, settings=settings, client=client)),
     ], on_stop=client.aclose)

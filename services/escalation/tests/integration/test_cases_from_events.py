@@ -21,7 +21,7 @@ from o2c_common.events.contracts.collections import BalanceOverdueEscalated, Pro
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected
 from o2c_common.events.contracts.kpi import SlaBreached
 from o2c_common.kafka import ensure_topics
-from o2c_escalation.cases.handlers import CaseHandlers
+from o2c_escalation.cases.handlers import handlers
 from o2c_escalation.main import create_app
 from services.escalation.tests.conftest import SUPERVISOR, Service, settings_for
 
@@ -59,10 +59,10 @@ def overdue(breach_id: uuid.UUID) -> BalanceOverdueEscalated:
 
 async def handle(service: Service, payload: EventPayload) -> None:
     """Runs the consumer's handler for one event inside a unit of work, as the consumer does."""
-    handlers = CaseHandlers(settings=service.settings, outbox=service.app.state.outbox).handlers()
+    handler = handlers(service.settings)[type(payload)]
     event = Event.new(payload, source="/o2c/tests")
-    async with service.db.unit_of_work() as session:
-        await handlers[type(payload)](session, event)
+    async with service.app.state.transactions.begin("system:escalation") as tx:
+        await handler(tx, event)
 
 
 async def test_each_source_opens_one_case_and_duplicates_never_a_second(service: Service) -> None:

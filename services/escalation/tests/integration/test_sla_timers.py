@@ -23,7 +23,7 @@ async def make_due(service: Service, case_id: str, clock: str) -> None:
 
 
 async def sweep(service: Service) -> int:
-    return await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=service.settings)
+    return await sweep_timers_once(service.app.state.transactions, settings=service.settings)
 
 
 async def test_missed_acknowledge_escalates_through_l2_and_l3_then_expires(service: Service) -> None:
@@ -103,11 +103,11 @@ async def test_two_sweepers_never_fire_one_timer_twice(service: Service) -> None
     cases = [await service.open_case(REQUESTER, owning_team="vendor-a") for _ in range(30)]
     await service.execute("UPDATE sla_timers SET due_at = now() - interval '1 minute' WHERE clock = 'acknowledge'")
     settings = service.settings.model_copy(update={"sweep_batch_size": 7})
-    outbox = service.app.state.outbox
+    transactions = service.app.state.transactions
 
     async def sweeper() -> int:
         fired = 0
-        while (n := await sweep_timers_once(service.db, outbox=outbox, settings=settings)) > 0:
+        while (n := await sweep_timers_once(transactions, settings=settings)) > 0:
             fired += n
         return fired
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from o2c_escalation.webhooks.service import deliver_due
+from o2c_escalation.webhooks.sender import deliver_due
 from o2c_escalation.webhooks.signing import verify
 from services.escalation.tests.conftest import INTEGRATION, REQUESTER, SUPERVISOR, Service, problem
 
@@ -66,7 +66,7 @@ async def subscribe(service: Service, url: str, *types: str) -> dict[str, str]:
 async def deliver(service: Service, **overrides: float | int) -> int:
     settings = service.settings.model_copy(update={"webhook_backoff_base_s": 0, **overrides})
     async with httpx.AsyncClient() as client:
-        return await deliver_due(service.db, settings=settings, client=client)
+        return await deliver_due(service.app.state.transactions, settings=settings, client=client)
 
 
 async def test_signed_delivery_of_subscribed_types_only(service: Service, receiver: Receiver) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from o2c_escalation.sla.business_hours import (
+from o2c_escalation.calendars.business_hours import (
     BusinessCalendar,
     NoWorkingTime,
     add_business_time,

@@ -5,7 +5,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
-from o2c_invoicing.channels.legal_entities import DEMO_LEGAL_ENTITIES, LegalEntity
+from o2c_invoicing.legal_entities import DEMO_LEGAL_ENTITIES, LegalEntity
 
 DEV_CALLBACK_SECRET = "o2c-local-portal-callback-secret"  # noqa: S105 - dev default, the simulator shares it
 
@@ -17,8 +17,15 @@ class InvoicingSettings(ServiceSettings):
     http_port: int = 8001
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c_invoicing"
 
-    # Maker-checker: invoices whose gross total is above this amount need a second, different approver.
-    second_approval_above: Decimal = Decimal("10000")
+    # Maker-checker: invoices whose gross total is above their currency's amount need a second, different
+    # approver (¥495,000 is not USD 495,000). A currency not listed uses second_approval_default; None there
+    # means every invoice in that currency needs two.
+    second_approval_above: dict[str, Decimal] = {
+        "USD": Decimal("10000"), "EUR": Decimal("10000"), "GBP": Decimal("8000"), "CHF": Decimal("10000"),
+        "JPY": Decimal("1500000")}
+    second_approval_default: Decimal | None = None
+    # A portal's "paid" with no cash in the ledger after this many days is a work item.
+    customer_paid_no_cash_days: int = 5
     # Stalled detection: no status change for this many days on an open invoice raises invoice.stalled.
     stalled_after_days: int = 5
     stall_sweep_interval_s: float = 300.0

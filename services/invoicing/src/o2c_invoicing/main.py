@@ -6,20 +6,22 @@ from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
-from o2c_common.outbox import Outbox
+from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRequested, ReceivableChanged
+from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_invoicing.channels import validators
 from o2c_invoicing.config import InvoicingSettings
+from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_credit_note
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
-from o2c_invoicing.creditnotes.sending_router import router as credit_note_sending_router
-from o2c_invoicing.invoices.handlers import InvoiceHandlers
+from o2c_invoicing.invoices.handlers import on_receivable_changed_mirror_settlement
+from o2c_invoicing.invoices.router import lifecycle_router
 from o2c_invoicing.invoices.router import router as invoices_router
-from o2c_invoicing.lifecycle.router import router as lifecycle_router
-from o2c_invoicing.portal.messages_router import router as portal_messages_router
 from o2c_invoicing.portal.router import router as portal_router
+from o2c_invoicing.profiles.handlers import on_account_updated_set_profile_team
 from o2c_invoicing.profiles.router import router as profiles_router
 from o2c_invoicing.reports.router import router as reports_router
+from o2c_invoicing.settlements.router import router as settlements_router
 from o2c_invoicing.submissions.router import router as submissions_router
 from o2c_invoicing.workers import background_tasks
 from o2c_invoicing.workqueues.router import router as work_queues_router
@@ -27,9 +29,15 @@ from o2c_invoicing.workqueues.router import router as work_queues_router
 CONSUMER_GROUP = "invoicing"
 
 
-def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
-    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=(TOPICS["collections"],),
-                         handlers=InvoiceHandlers(outbox=outbox).handlers())]
+HANDLERS: Handlers = {
+    ReceivableChanged: on_receivable_changed_mirror_settlement,
+    CreditNoteRequested: on_credit_note_requested_issue_credit_note,
+    AccountUpdated: on_account_updated_set_profile_team,
+}
+
+
+def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=(TOPICS["collections"],), handlers=HANDLERS)]
 
 
 def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
@@ -38,11 +46,10 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         settings=settings,
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
-        routers=[invoices_router, lifecycle_router, submissions_router, portal_router, portal_messages_router,
-                 credit_notes_router, credit_note_sending_router,
-                 profiles_router, work_queues_router, reports_router],
+        routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
+                 profiles_router, work_queues_router, reports_router, settlements_router],
         consumers=consumers,
-        background=lambda app: background_tasks(db=app.state.db, outbox=app.state.outbox, settings=settings),
+        background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )
     service_lifespan = app.router.lifespan_context
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import httpx
 
-from o2c_common.db import Database
-from o2c_common.outbox import Outbox
 from o2c_common.periodic import PeriodicStep, PeriodicTasks
+from o2c_common.tx import Transactions
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.portal.service import poll_once
 from o2c_invoicing.workqueues.stalls import sweep_once
 
 
-def background_tasks(*, db: Database, outbox: Outbox, settings: InvoicingSettings) -> PeriodicTasks:
+def background_tasks(*, transactions: Transactions, settings: InvoicingSettings) -> PeriodicTasks:
     client = httpx.AsyncClient(follow_redirects=False)
     return PeriodicTasks([
         PeriodicStep("portal-poller", settings.portal_poll_interval_s,
-                     lambda: poll_once(db, outbox=outbox, settings=settings, client=client)),
+                     lambda: poll_once(transactions, settings=settings, client=client)),
         PeriodicStep("stall-sweep", settings.stall_sweep_interval_s,
-                     lambda: sweep_once(db, outbox=outbox, settings=settings)),
+                     lambda: sweep_once(transactions, settings=settings)),
     ], on_stop=client.aclose)

@@ -113,7 +113,9 @@ async def test_hundred_concurrent_issues_get_unique_gapless_numbers(service: Ser
     assert numbers == list(range(1, 101))
 
 
-async def test_credit_notes_partial_then_full_move_the_invoice_to_credited(service: Service) -> None:
+async def test_credit_notes_partial_then_full_leave_settlement_to_the_ledger(service: Service) -> None:
+    """Changed by issue 12: a full credit no longer moves the invoice to `credited` (the ledger's
+    receivable.changed sets the settlement status); the cap is what earlier credit notes left."""
     invoice = await service.issued()
     url = f"/invoices/{invoice['id']}/credit-notes"
     etag = (await service.client.get(f"/invoices/{invoice['id']}", headers=APPROVER)).headers["ETag"]
@@ -128,14 +130,17 @@ async def test_credit_notes_partial_then_full_move_the_invoice_to_credited(servi
                                       headers={**APPROVER, "If-Match": etag})).json()
     assert full["amount"] == "100.00" and full["full"] is True and full["number"].startswith("US01-CN-")
     after = (await service.client.get(f"/invoices/{invoice['id']}", headers=APPROVER)).json()
-    assert after["status"] == "credited" and Decimal(after["credited_amount"]) == Decimal("110.01")
+    assert after["status"] == "issued" and Decimal(after["credited_amount"]) == Decimal("110.01")
+    assert after["settlement_status"] == "open" and after["ledger_open_amount"] is None
     assert (await service.outbox_types()).count("credit_note.issued") == 2
 
 
 async def test_vendor_agents_only_touch_their_teams_customers(service: Service) -> None:
     profile = {"name": "Acme", "legal_entity": "US01", "currency": "USD", "channel": "coupa",
                "owning_team": "vendor-a"}
-    assert (await service.client.put("/billing-profiles/CUST-A", json=profile, headers=AGENT_A)).status_code == 201
+    # issue 12: a vendor agent no longer creates (claims) a customer's profile; a supervisor assigns the team
+    problem(await service.client.put("/billing-profiles/CUST-A", json=profile, headers=AGENT_A), 403)
+    assert (await service.client.put("/billing-profiles/CUST-A", json=profile, headers=SUPERVISOR)).status_code == 201
     problem(await service.client.put("/billing-profiles/CUST-B", json={**profile, "owning_team": "vendor-b"},
                                      headers=AGENT_A), 403)
     mine = await service.create(AGENT_A, customer_id="CUST-A", owning_team="vendor-b")
@@ -156,10 +161,11 @@ async def test_historical_import_is_integration_only_and_records_the_importer(se
     problem(await service.client.post("/invoices/historical", json=body, headers=PREPARER), 403)
     created = await service.client.post("/invoices/historical", json=body, headers=INTEGRATION)
     assert created.status_code == 201, created.text
-    assert created.json()["status"] == "paid" and created.json()["created_by"] == "pipeline"
-    assert created.json()["source"] == "import"
+    # issue 12: a paid_date is the loader's word, not cash: the invoice stays open until the ledger settles it
+    assert created.json()["status"] == "issued" and created.json()["created_by"] == "pipeline"
+    assert created.json()["source"] == "import" and created.json()["settlement_status"] == "open"
     problem(await service.client.post("/invoices/historical", json=body, headers=INTEGRATION), 409)
-    assert await service.outbox_types() == ["invoice.issued", "invoice.paid"]
+    assert await service.outbox_types() == ["invoice.issued"]
     assert await service.scalar("SELECT actor FROM audit_log WHERE action = 'invoice.imported'") == "pipeline"
 
 

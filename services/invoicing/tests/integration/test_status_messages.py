@@ -39,7 +39,8 @@ async def status(service: Service, invoice_id: str) -> str:
 
 @pytest.mark.parametrize(("channel", "final", "code", "reason"), [
     ("peppol", "scheduled_for_payment", "REF", "invalid_po"),  # Peppol: AB, RE, AB, AP, PD (no code after PD)
-    ("coupa", "paid", "PO-INVALID", "invalid_po"),  # cXML: processing, rejected, ..., reconciled, paying, paid
+    # cXML: processing, rejected, ..., reconciled, paying, paid (the customer's word: paid_by_customer, issue 12)
+    ("coupa", "paid_by_customer", "PO-INVALID", "invalid_po"),
 ])
 async def test_round_trip_with_standard_messages(service: Service, channel: str, final: str, code: str,
                                                  reason: str) -> None:

@@ -40,21 +40,26 @@ async def status(service: Service, invoice_id: str) -> str:
     return str((await service.client.get(f"/invoices/{invoice_id}", headers=VIEWER)).json()["status"])
 
 
-async def test_submit_is_refused_with_every_violation_and_writes_nothing(service: Service) -> None:
+async def test_submit_is_refused_with_every_violation_and_only_the_failure_is_recorded(service: Service) -> None:
+    """Changed by issue 12: the refusal is recorded (submission_failures, audit, invoice.submission_failed) so the
+    invoice waits in a work queue; the invoice itself does not change."""
     await put_profile(service, tax_id=None, portal_url="http://127.0.0.1:9",
                       rules={"po_required": True, "tax_id_required": True, "service_period_required": True})
-    invoice = await service.issued(po_number=None)
+    invoice = await service.issued(po_number=None, override=True)
     problem(await service.client.post(f"/invoices/{invoice['id']}/submit", headers=PREPARER), 428)
     before = await service.counts()
     body = problem(await service.act(invoice["id"], "submit", PREPARER), 422)
     assert body["type"].endswith("/portal-rules-violated")
     assert {v["rule"] for v in body["violations"]} == {"po_required", "tax_id_required", "service_period_required"}
-    assert await service.counts() == before and await status(service, invoice["id"]) == "issued"
+    invoices, audits, outbox, *rest = await service.counts()
+    assert (invoices, *rest) == (before[0], *before[3:]) and await status(service, invoice["id"]) == "issued"
+    assert (audits, outbox) == (before[1] + 1, before[2] + 1)
+    assert (await service.outbox_types())[-1] == "invoice.submission_failed"
 
 
 async def test_a_document_the_standards_would_reject_is_never_sent(service: Service) -> None:
     """Reverse charge (AE) needs the buyer's VAT id: the UBL cannot conform, so nothing goes out (422 naming
-    the field) and nothing is written."""
+    the field); only the refusal is recorded (issue 12: invoice.submission_failed, the invoice waits in a queue)."""
     await put_profile(service, channel="peppol", tax_id=None, peppol_participant_id="0088:5790000435968",
                       e_invoicing={"tax_category": "AE"})
     invoice = await service.issued(lines=[{"description": "Installation", "quantity": "1", "unit_price": "100",
@@ -63,7 +68,11 @@ async def test_a_document_the_standards_would_reject_is_never_sent(service: Serv
     body = problem(await service.act(invoice["id"], "submit", PREPARER), 422)
     assert [(v["rule"], v["pointer"]) for v in body["violations"]] == [("einvoice_data",
                                                                         "#/billing_profile/tax_id")]
-    assert await service.counts() == before and await status(service, invoice["id"]) == "issued"
+    invoices, audits, outbox, *rest = await service.counts()
+    assert (invoices, *rest) == (before[0], *before[3:]) and await status(service, invoice["id"]) == "issued"
+    assert (audits, outbox) == (before[1] + 1, before[2] + 1)
+    assert (await service.outbox_types())[-1] == "invoice.submission_failed"
+    assert await service.scalar("SELECT kind FROM submission_failures") == "portal_rules"
 
 
 async def test_cxml_over_http_to_the_portal_and_a_dead_portal_writes_nothing(service: Service) -> None:
@@ -73,7 +82,8 @@ async def test_cxml_over_http_to_the_portal_and_a_dead_portal_writes_nothing(ser
         before = await service.counts()
         assert problem(await service.act(invoice["id"], "submit", PREPARER), 502)["type"].endswith(
             "/portal-delivery-failed")
-        assert await service.counts() == before
+        assert await service.scalar("SELECT kind FROM submission_failures") == "delivery_failed"
+        assert (await service.counts())[3:] == before[3:]  # no submission: only the failure is recorded
         current = await service.client.get("/billing-profiles/CUST-1", headers=SUPERVISOR)
         body = {k: v for k, v in current.json().items() if k in {"name", "legal_entity", "currency", "channel",
                                                                   "portal_account", "tax_id"}}
@@ -85,7 +95,8 @@ async def test_cxml_over_http_to_the_portal_and_a_dead_portal_writes_nothing(ser
         subs = (await service.client.get(f"/invoices/{invoice['id']}/submissions", headers=VIEWER)).json()
         assert [(s["attempt"], s["document_format"], s["status"]) for s in subs] == [(1, "cxml", "submitted")]
         assert subs[0]["portal_reference"].startswith("SIM-")
-        assert await service.outbox_types() == ["invoice.approved", "invoice.issued", "invoice.submitted"]
+        assert await service.outbox_types() == ["invoice.approved", "invoice.issued", "invoice.submission_failed",
+                                                "invoice.submitted"]
         problem(await service.act(invoice["id"], "submit", PREPARER), 409)  # once only
 
 
@@ -220,16 +231,16 @@ async def test_polling_job_follows_a_portal_that_does_not_call_back(service: Ser
             return bool((await client.get(f"{portal}/invoices/{reference}")).json()["status"] == "PAID")
 
         await eventually(paid_at_portal)
-        assert await poll_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+        assert await poll_once(service.app.state.transactions, settings=service.settings,
                                client=client) == 1
-        assert await poll_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+        assert await poll_once(service.app.state.transactions, settings=service.settings,
                                client=client) == 0  # polled just now
-    assert await status(service, invoice["id"]) == "paid"
+    assert await status(service, invoice["id"]) == "paid_by_customer"  # the customer's word, not cash (issue 12)
     history = (await service.client.get(f"/invoices/{invoice['id']}/history", headers=VIEWER)).json()
     assert [(h["to_status"], h.get("attempt")) for h in history][-4:] == [
-        ("portal_received", 1), ("portal_approved", 1), ("scheduled_for_payment", 1), ("paid", 1)]
+        ("portal_received", 1), ("portal_approved", 1), ("scheduled_for_payment", 1), ("paid_by_customer", 1)]
     assert (await service.outbox_types())[-3:] == ["invoice.portal_approved", "invoice.scheduled_for_payment",
-                                                   "invoice.paid"]
+                                                   "invoice.customer_reported_paid"]
 
 
 async def test_round_trip_submit_reject_correct_resubmit_approve_paid(service: Service) -> None:
@@ -248,7 +259,7 @@ async def test_round_trip_submit_reject_correct_resubmit_approve_paid(service: S
                                   po_number="PO-4711")
         assert again.status_code == 200, again.text
         assert again.json()["status"] == "resubmitted" and again.json()["po_number"] == "PO-4711"
-        await eventually(lambda: reached("paid"))
+        await eventually(lambda: reached("paid_by_customer"))
     subs = (await service.client.get(f"/invoices/{invoice['id']}/submissions", headers=VIEWER)).json()
     assert [(s["attempt"], s["status"]) for s in subs] == [(1, "portal_rejected"), (2, "portal_paid")]
     assert subs[1]["previous_submission_id"] == subs[0]["id"]
@@ -258,11 +269,12 @@ async def test_round_trip_submit_reject_correct_resubmit_approve_paid(service: S
                                                                                          "invalid_po", "po")
     assert await service.outbox_types() == [
         "invoice.approved", "invoice.issued", "invoice.submitted", "invoice.portal_rejected",
-        "invoice.resubmitted", "invoice.portal_approved", "invoice.scheduled_for_payment", "invoice.paid"]
+        "invoice.resubmitted", "invoice.portal_approved", "invoice.scheduled_for_payment",
+        "invoice.customer_reported_paid"]
     payloads = {r[0].removeprefix("o2c.").removesuffix(".v1"): json.loads(r[1])
                 for r in await service.rows("SELECT event_type, payload FROM outbox")}
     assert payloads["invoice.portal_rejected"]["rejection_count"] == 1
     assert payloads["invoice.resubmitted"]["attempt"] == 2
     assert payloads["invoice.resubmitted"]["corrected_reason"] == "invalid_po"
     assert payloads["invoice.portal_approved"]["first_pass"] is False
-    assert payloads["invoice.paid"]["source"] == "portal_reported"
+    assert payloads["invoice.customer_reported_paid"]["attempt"] == 2  # issue 12: no invoice.paid without cash

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from o2c_common.auth import Principal
 from o2c_invoicing.invoices import repository
-from o2c_invoicing.lifecycle.service import move
+from o2c_invoicing.invoices.lifecycle import move
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.workqueues.stalls import sweep_once
 from services.invoicing.tests.conftest import (
     AGENT_A,
@@ -29,10 +31,10 @@ pytestmark = pytest.mark.integration
 
 
 async def _move(service: Service, invoice_id: str, to: str) -> None:
-    async with service.db.unit_of_work() as session:
-        invoice = await repository.get(session, invoice_id=uuid.UUID(invoice_id), for_update=True)
+    async with service.app.state.transactions.begin(Principal(subject="portal:test", kind="service")) as tx:
+        invoice = await repository.get(tx.session, invoice_id=uuid.UUID(invoice_id), for_update=True)
         assert invoice is not None
-        await move(session, invoice, to=to, actor="portal:test")
+        await move(tx, invoice, to=InvoiceStatus(to))
 
 
 async def _age(service: Service, invoice_id: str, days: int) -> None:
@@ -41,7 +43,7 @@ async def _age(service: Service, invoice_id: str, days: int) -> None:
 
 
 async def _sweep(service: Service) -> int:
-    return await sweep_once(service.db, outbox=service.app.state.outbox, settings=service.settings)
+    return await sweep_once(service.app.state.transactions, settings=service.settings)
 
 
 async def test_a_stalled_invoice_is_reported_once_per_stall(service: Service) -> None:
@@ -96,12 +98,14 @@ async def test_work_queues_by_owner_and_team_with_counts_and_pages(service: Serv
     await _move(service, rejected["id"], "portal_rejected")
 
     counts = await _counts(service, VIEWER)
+    quiet = {"submission_refused": 0, "delivery_failed": 0, "customer_says_paid_no_cash": 0,
+             "amendment_awaiting_approval": 0, "rebill_awaiting_approval": 0}
     assert counts == {"awaiting_approval": 4, "rejected_awaiting_correction": 1, "stalled": 0,
-                      "due_soon_without_portal_approval": 2}
+                      "due_soon_without_portal_approval": 2, "not_submitted": 3, **quiet}
     assert (await _counts(service, VIEWER, owner="pia"))["awaiting_approval"] == 1
     assert (await _counts(service, VIEWER, team="vendor-b")) == {
         "awaiting_approval": 1, "rejected_awaiting_correction": 1, "stalled": 0,
-        "due_soon_without_portal_approval": 0}
+        "due_soon_without_portal_approval": 0, "not_submitted": 0, **quiet}
 
     first = (await service.client.get("/work-queues/awaiting_approval", headers=VIEWER,
                                       params={"owner": "pat", "limit": 2})).json()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from o2c_invoicing.channels.delivery import cxml_response_status, post_document
-from o2c_invoicing.submissions.errors import PortalDeliveryFailed
+from o2c_invoicing.channels.errors import PortalDeliveryFailed
 
 
 def cxml_response(code: int, text: str, detail: str = "") -> bytes:

@@ -35,13 +35,14 @@ from o2c_invoicing.channels.einvoice import (
     category,
     plain_quantity,
 )
-from o2c_invoicing.channels.legal_entities import DEMO_LEGAL_ENTITIES, Endpoint, PostalAddress
 from o2c_invoicing.channels.validators import (
     ConformanceFilesMissing,
     validate_cxml,
     validate_ubl,
 )
-from o2c_invoicing.invoices.models import CreditNote, Invoice, InvoiceLine
+from o2c_invoicing.creditnotes.models import CreditNote
+from o2c_invoicing.invoices.models import Invoice, InvoiceLine
+from o2c_invoicing.legal_entities import DEMO_LEGAL_ENTITIES, Endpoint, PostalAddress
 from o2c_invoicing.profiles.models import BillingProfile
 
 REPO = Path(__file__).resolve().parents[4]

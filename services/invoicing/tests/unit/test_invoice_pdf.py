@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from o2c_invoicing.channels import pdf
 from o2c_invoicing.channels.documents import credit_note_document, invoice_document
 from o2c_invoicing.channels.einvoice import AllowanceCharge, DocumentError, category
-from o2c_invoicing.invoices.models import CreditNote
+from o2c_invoicing.creditnotes.models import CreditNote
 from services.invoicing.tests.unit.test_einvoice_conformance import SCENARIOS, _edoc
 
 

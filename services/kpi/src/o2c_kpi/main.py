@@ -4,7 +4,6 @@ from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
-from o2c_common.outbox import Outbox
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_kpi.ar.router import router as kpi_router
@@ -12,20 +11,20 @@ from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.kpis.router import router as kpis_router
 from o2c_kpi.reports.router import router as reports_router
-from o2c_kpi.sla.handlers import SlaHandlers
+from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP
+from o2c_kpi.sla.handlers import handlers as sla_handlers
 from o2c_kpi.sla.router import router as sla_router
-from o2c_kpi.sla.workers import background_tasks
+from o2c_kpi.workers import background_tasks
 
 ALL_TOPICS = tuple(TOPICS.values())
 
 
-def consumers(settings: ServiceSettings, outbox: Outbox) -> list[ConsumerSpec]:
+def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
     return [
         # read models (facts) the KPIs are computed from
         ConsumerSpec(group_id="kpi", topics=ALL_TOPICS, handlers=FACT_HANDLERS),
         # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
-        ConsumerSpec(group_id="kpi-sla", topics=ALL_TOPICS,
-                     handlers=SlaHandlers(outbox=outbox, holidays=_sla_holidays(settings)).handlers()),
+        ConsumerSpec(group_id=SLA_GROUP, topics=ALL_TOPICS, handlers=sla_handlers(holidays=_sla_holidays(settings))),
     ]
 
 

@@ -24,6 +24,7 @@ from o2c_common.events.contracts import collections as col
 from o2c_common.events.contracts import invoicing as inv
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics
+from o2c_common.tx import Transactions
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS
 from o2c_kpi.kpis import service as kpis
@@ -59,14 +60,18 @@ async def api(infra: Infra, kpi_db: Database) -> AsyncIterator[ServiceHarness]:
 # --- getting events in ------------------------------------------------------------------------------------
 
 
+def transactions(db: Database) -> Transactions:
+    return Transactions(db=db, source="/o2c/kpi")
+
+
 async def ingest(db: Database, events: Sequence[Event], *, batch: int = 500) -> None:
     """The kpi handlers over ``events``, ``batch`` events per transaction (the consumer's fast path)."""
     for i in range(0, len(events), batch):
-        async with db.unit_of_work() as session:
+        async with transactions(db).begin("system:kpi") as tx:
             for event in events[i:i + batch]:
                 handler = HANDLERS.get(type(event.data))
                 if handler is not None:
-                    await handler(session, event)
+                    await handler(tx, event)
 
 
 async def produce(bootstrap: str, events: Sequence[Event]) -> None:
@@ -87,8 +92,8 @@ async def consume(db: Database, bootstrap: str, *, until_processed: int, group_i
     dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await dlq.start()
     topics = sorted({"o2c.invoicing.events", "o2c.collections.events", "o2c.escalation.events"})
-    consumer = EventConsumer(group_id=group_id, topics=topics, handlers=HANDLERS, db=db, bootstrap_servers=bootstrap,
-                             dlq_producer=dlq, batch_size=batch_size)
+    consumer = EventConsumer(group_id=group_id, topics=topics, handlers=HANDLERS, transactions=transactions(db),
+                             bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=batch_size)
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(120):
@@ -107,8 +112,8 @@ async def make_topics(bootstrap: str) -> None:
 
 
 async def compute(db: Database, names: Sequence[str], period: Period, scope: Scope | None = None) -> list[KpiValue]:
-    async with db.unit_of_work() as session:
-        return await kpis.compute(session, names=names, period=period, scope=scope or Scope())
+    async with transactions(db).begin("system:kpi") as tx:
+        return await kpis.compute(tx, names=names, period=period, scope=scope or Scope())
 
 
 def value(values: Sequence[KpiValue], name: str, *, currency: str | None = None,

@@ -9,7 +9,7 @@ from o2c_cli.localstack import TansuBroker
 from o2c_common.db import Database
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.rebuild import rebuild
-from services.kpi.tests.integration.conftest import consume, make_topics, produce
+from services.kpi.tests.integration.conftest import consume, make_topics, produce, transactions
 from services.kpi.tests.integration.test_kpi_consumer import all_kpis, dump, events
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ async def test_rebuild_from_offset_zero_gives_identical_read_models(kpi_db: Data
         await session.execute(text("UPDATE kpi_daily_counts SET count = count + 7"))
 
     settings = KpiSettings(database_url=kpi_db.url, kafka_bootstrap_servers=bootstrap, consumer_batch_size=5)
-    result = await rebuild(db=kpi_db, settings=settings, topics=TOPICS, timeout_s=120)
+    result = await rebuild(transactions=transactions(kpi_db), settings=settings, topics=TOPICS, timeout_s=120)
 
     assert (result.records, result.processed, result.dead_lettered) == (len(items), len(items), 0)
     assert await dump(kpi_db) == live_rows

@@ -23,10 +23,12 @@ from o2c_common.events.contracts.invoicing import (
     InvoicePortalRejected,
     InvoiceResubmitted,
 )
+from o2c_common.inbox import Handlers
+from o2c_common.tx import Transactions
+from o2c_kpi.clock import CLOCK_STATE_ATTR
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.main import create_app
-from o2c_kpi.sla.deps import CLOCK_STATE_ATTR
-from o2c_kpi.sla.handlers import SlaHandlers
+from o2c_kpi.sla.handlers import handlers as sla_handlers
 
 DATABASES = MigratedDatabases(Path(__file__).resolve().parents[2], "kpisla")
 
@@ -71,15 +73,20 @@ class Service(ServiceHarness):
     clock: Clock = field(default_factory=Clock)
 
     @property
-    def handlers(self) -> SlaHandlers:
-        return SlaHandlers(outbox=self.app.state.outbox)
+    def transactions(self) -> Transactions:
+        transactions: Transactions = self.app.state.transactions
+        return transactions
+
+    @property
+    def handlers(self) -> Handlers:
+        return sla_handlers()
 
     async def handle(self, *events: Event) -> None:
         """Each event handled by the kpi-sla handlers in its own transaction, as the consumer would."""
-        table = self.handlers.handlers()
+        table = self.handlers
         for event in events:
-            async with self.db.unit_of_work() as session:
-                await table[type(event.data)](session, event)
+            async with self.transactions.begin("system:kpi-sla") as tx:
+                await table[type(event.data)](tx, event)
 
     async def sla_events(self) -> list[tuple[str, dict[str, Any]]]:
         """Events written to the outbox so far, oldest first: (type without prefix and version, payload)."""

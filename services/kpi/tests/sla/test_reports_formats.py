@@ -46,8 +46,8 @@ async def load(service: Service) -> None:
              issued("250.00", date(2026, 10, 5))]
     outcomes = [approved("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY), approved("vendor-b", FRIDAY)]
     for event in facts + outcomes:
-        async with service.db.unit_of_work() as session:
-            await FACT_HANDLERS[type(event.data)](session, event)
+        async with service.transactions.begin("system:kpi") as tx:
+            await FACT_HANDLERS[type(event.data)](tx, event)
     await service.handle(*outcomes)
 
 
@@ -64,7 +64,7 @@ def floats(value: Any) -> list[Any]:
 async def test_monthly_business_review_in_three_formats(service: Service) -> None:
     await load(service)
     service.clock.move_to(FRIDAY + timedelta(days=5))
-    assert await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
+    assert await sweep_timers_once(service.transactions, settings=service.settings,
                                    clock=service.clock) == 1  # the rejection was not resubmitted in time
     url = "/reports/monthly-business-review?date=2026-11-20"
     response = await service.client.get(url, headers=SUPERVISOR)
@@ -138,18 +138,18 @@ async def test_daily_snapshot_is_taken_once_per_day(service: Service) -> None:
     await load(service)
     service.clock.move_to(FRIDAY + timedelta(days=1))  # Saturday: Friday's snapshot is due, and the 6 days before
     taken = 0
-    while await take_due(service.db, clock=service.clock):
+    while await take_due(service.transactions, clock=service.clock):
         taken += 1
     assert taken == 7
     days = await service.rows("SELECT day FROM report_snapshot_runs ORDER BY day")
     assert [d for (d,) in days] == [date(2026, 11, 14) + timedelta(days=n) for n in range(7)]
     stored = await service.scalar("SELECT count(*) FROM report_snapshot_values")
     assert stored > 0
-    assert await take_due(service.db, clock=service.clock) == 0  # a second replica, a restart: nothing new
+    assert await take_due(service.transactions, clock=service.clock) == 0  # a second replica, a restart: nothing new
     assert await service.scalar("SELECT count(*) FROM report_snapshot_values") == stored
     service.clock.move_to(FRIDAY + timedelta(days=2))
-    assert await take_due(service.db, clock=service.clock) == 1  # Saturday's
-    assert await take_due(service.db, clock=service.clock) == 0
+    assert await take_due(service.transactions, clock=service.clock) == 1  # Saturday's
+    assert await take_due(service.transactions, clock=service.clock) == 0
 
     response = await service.client.get("/reports/daily-snapshots?since=2026-11-20&until=2026-11-20"
                                         "&names=ar_balance,credit_sales", headers=SUPERVISOR)

@@ -16,9 +16,10 @@ from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics
+from o2c_common.tx import Transactions
+from o2c_kpi.clock import CLOCK_STATE_ATTR
 from o2c_kpi.main import create_app
-from o2c_kpi.sla.deps import CLOCK_STATE_ATTR
-from o2c_kpi.sla.handlers import SlaHandlers
+from o2c_kpi.sla.handlers import handlers as sla_handlers
 from services.kpi.tests.sla.conftest import FRIDAY, SUPERVISOR, Clock, Service, approved, rejected, settings_for
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,7 @@ async def consume(db: Database, service: Service, bootstrap: str, *, group_id: s
     dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await dlq.start()
     consumer = EventConsumer(group_id=group_id, topics=list(TOPICS.values()),
-                             handlers=SlaHandlers(outbox=service.app.state.outbox).handlers(), db=db,
+                             handlers=sla_handlers(), transactions=Transactions(db=db, source="/o2c/kpi"),
                              bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=1)
     task = asyncio.create_task(consumer.run())
     try:

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from o2c_kpi.sla.handlers import SlaHandlers
+from o2c_kpi.sla.handlers import (
+    on_dispute_opened_arm_resolution_timer,
+    on_dispute_resolved_stop_resolution_timer,
+)
 from o2c_kpi.sla.workers import sweep_timers_once
 from services.kpi.tests.sla.conftest import FRIDAY, SUPERVISOR, Service, approved, rejected, resubmitted
 
@@ -27,8 +30,7 @@ async def define(service: Service, **overrides: Any) -> dict[str, Any]:
 
 
 async def sweep(service: Service) -> int:
-    return await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=service.settings,
-                                   clock=service.clock)
+    return await sweep_timers_once(service.transactions, settings=service.settings, clock=service.clock)
 
 
 async def test_rate_sla_breaches_once_and_recovers_once_per_scope_and_window(service: Service) -> None:
@@ -210,17 +212,17 @@ async def test_dispute_timers_skip_configured_holidays(service: Service) -> None
 
     dispute = {"legal_entity": "US01", "customer_id": "CUST-1", "owning_team": "vendor-a", "dispute_id": uuid.uuid4(),
                "currency": "USD", "amount": "80.00", "reason": "pricing"}
-    handlers = SlaHandlers(outbox=service.app.state.outbox, holidays=(date(2026, 12, 4),))  # the 10th business day
+    holidays = (date(2026, 12, 4),)  # the 10th business day
     opened = wrap(DisputeOpened(**dispute, source="collector", opened_date=FRIDAY.date(), opened_at=FRIDAY))
-    async with service.db.unit_of_work() as session:
-        await handlers.on_dispute_opened_arm_resolution_timer(session, opened)
+    async with service.transactions.begin("system:kpi-sla") as tx:
+        await on_dispute_opened_arm_resolution_timer(tx, opened, holidays=holidays)
     due = await service.scalar("SELECT due_at FROM sla_timers WHERE definition_id = 'dispute-resolved-10bd'")
     assert due == FRIDAY + timedelta(days=17)  # 10 business days and the holiday: Monday 7 December 15:00
     resolved = wrap(DisputeResolved(**dispute, outcome="credited", credited_amount="80.00", root_cause="pricing",
                                     resolved_by="carl", opened_at=FRIDAY, resolved_date=date(2026, 12, 7),
                                     resolved_at=due - timedelta(minutes=1)))
-    async with service.db.unit_of_work() as session:
-        await handlers.on_dispute_resolved_stop_resolution_timer(session, resolved)
+    async with service.transactions.begin("system:kpi-sla") as tx:
+        await on_dispute_resolved_stop_resolution_timer(tx, resolved, holidays=holidays)
     service.clock.move_to(FRIDAY + timedelta(days=60))
     assert await sweep(service) == 0
     assert await service.scalar("SELECT status FROM sla_timers") == "met"
@@ -235,12 +237,12 @@ async def test_metrics_catalog(service: Service) -> None:
 async def test_a_batch_in_one_transaction_counts_every_outcome(service: Service) -> None:
     """The consumer's fast path handles a whole partition batch in one session."""
     await define(service, min_sample=4)
-    table = service.handlers.handlers()
+    table = service.handlers
     batch = [approved("vendor-a", FRIDAY), approved("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY),
              rejected("vendor-a", FRIDAY), *(approved("vendor-a", FRIDAY) for _ in range(4))]
-    async with service.db.unit_of_work() as session:
+    async with service.transactions.begin("system:kpi-sla") as tx:
         for event in batch:
-            await table[type(event.data)](session, event)
+            await table[type(event.data)](tx, event)
     rows = await service.rows("SELECT met_count, total_count FROM sla_windows WHERE definition_id = 'fpa-test'")
     assert [tuple(r) for r in rows] == [(6, 8)]
     events = await service.sla_events()
@@ -256,8 +258,7 @@ async def test_concurrent_sweepers_fire_each_timer_once(service: Service) -> Non
 
     async def sweeper() -> int:
         fired = 0
-        while (n := await sweep_timers_once(service.db, outbox=service.app.state.outbox, settings=settings,
-                                            clock=service.clock)) > 0:
+        while (n := await sweep_timers_once(service.transactions, settings=settings, clock=service.clock)) > 0:
             fired += n
         return fired
 

@@ -60,7 +60,7 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting principals holding any of ``roles`` (``admin`` always passes); else 403."""
     if not roles:
         raise ValueError("require_roles needs at least one role")

@@ -10,11 +10,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
 from o2c_common.events.base import REGISTRY, EventPayload
+
+P = TypeVar("P", bound=EventPayload, covariant=True)
+Q = TypeVar("Q", bound=EventPayload)
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -36,13 +39,15 @@ def _utc(time: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(Generic[P]):
+    """A CloudEvent carrying one payload type: handlers are typed by it (``event: Event[InvoiceIssued]``)."""
+
     id: uuid.UUID
     type: str
     source: str
     subject: str
     time: datetime
-    data: EventPayload
+    data: P
     correlation_id: str | None = None
     traceparent: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -57,16 +62,16 @@ class Event:
     @classmethod
     def new(
         cls,
-        payload: EventPayload,
+        payload: Q,
         *,
         source: str,
         correlation_id: str | None = None,
         traceparent: str | None = None,
         time: datetime | None = None,
         event_id: uuid.UUID | None = None,
-    ) -> Event:
+    ) -> Event[Q]:
         """Wrap ``payload``; ``time`` (aware, stored as UTC) defaults to now, ``event_id`` to a random UUID."""
-        return cls(
+        return Event(
             id=event_id or uuid.uuid4(),
             type=payload.ce_type(),
             source=source,
@@ -106,7 +111,7 @@ class Event:
         return self.data.model_dump_json().encode()
 
     @classmethod
-    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Iterable[Any]) -> Event:
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Iterable[Any]) -> Event[EventPayload]:
         """Decode a consumed record; anything that is not a valid o2c CloudEvent raises EventDecodeError."""
         h = _decode_headers(headers)
         missing = [a for a in REQUIRED_HEADERS if a not in h]
@@ -140,7 +145,7 @@ class Event:
             raise EventDecodeError(
                 f"ce_subject {subject!r} is not the payload's {model.aggregate_field} {aggregate_id!r}"
             )
-        return cls(
+        return Event(
             id=event_id,
             type=h["ce_type"],
             source=h["ce_source"],

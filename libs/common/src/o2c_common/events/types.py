@@ -92,6 +92,14 @@ Confidence = Annotated[
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD", "EUR"])]
 """ISO 4217 alphabetic currency code."""
 
+# Identifiers bounded to what every consumer stores: a value one consumer cannot keep must fail decoding in all
+# of them alike (each dead-letters it), never be applied by one and refused by another.
+InvoiceNumber = Annotated[str, Field(min_length=1, max_length=40, examples=["US01-2026-000123"])]
+CustomerId = Annotated[str, Field(min_length=1, max_length=64, examples=["CUST-1001"])]
+TeamName = Annotated[str, Field(min_length=1, max_length=64, examples=["vendor-a"])]
+LegalEntity = Annotated[str, Field(min_length=1, max_length=20, examples=["US01"])]
+Region = Annotated[str, Field(min_length=1, max_length=32, examples=["NA"])]
+
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)

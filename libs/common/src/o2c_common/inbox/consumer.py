@@ -21,6 +21,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -28,19 +29,17 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.database import Database
 from o2c_common.db.plumbing import inbox_table
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, EventDecodeError
-from o2c_common.kafka.client import dead_letter_topic
+from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
 from o2c_common.observability.correlation import correlation_scope
+from o2c_common.tx import Transactions, Tx, system_actor
 
 log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
 LAG_UPDATE_INTERVAL_S = 1.0
-REPLAY_HEADER = "o2c_replay"
-DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_origin")
 
 CLAIM_MANY = text(
     'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '
@@ -48,7 +47,8 @@ CLAIM_MANY = text(
     "CAST(:topics AS text[]), CAST(:partitions AS int[]), CAST(:offsets AS bigint[])) AS x(e, t, tp, p, o) "
     "ON CONFLICT DO NOTHING RETURNING event_id")
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+Handler = Callable[[Tx, Event[Any]], Awaitable[None]]
+"""``async def on_<event>_<effect>(tx: Tx, event: Event[<Payload>]) -> None``, registered by payload type."""
 Handlers = Mapping[type[EventPayload], Handler]
 
 
@@ -82,7 +82,7 @@ class EventConsumer:
         group_id: str,
         topics: list[str],
         handlers: Handlers,
-        db: Database,
+        transactions: Transactions,
         bootstrap_servers: str,
         dlq_producer: AIOKafkaProducer,
         max_attempts: int = 5,
@@ -95,7 +95,8 @@ class EventConsumer:
         self.group_id = group_id
         self.topics = topics
         self._handlers = dict(handlers)
-        self._db = db
+        self._transactions = transactions
+        self._actor = system_actor(group_id)
         self._bootstrap = bootstrap_servers
         self._dlq = dlq_producer
         self._max_attempts = max_attempts
@@ -162,9 +163,9 @@ class EventConsumer:
     ) -> None:
         try:
             if not await self._process_fast(records):
-                async with self._db.unit_of_work() as session:
+                async with self._transactions.begin(self._actor) as tx:
                     for record in records:
-                        await self._process_record(session, record)
+                        await self._process_record(tx, record)
         except Exception:
             consumer.seek(tp, records[0].offset)  # nothing of this batch committed: take it again
             raise
@@ -188,15 +189,15 @@ class EventConsumer:
                 work.append((record, event, handler))
         stats = ConsumerStats(ignored=len(records) - len(work))
         try:
-            async with self._db.unit_of_work() as session:
-                claimed = await self._claim_many(session, work)
+            async with self._transactions.begin(self._actor) as tx:
+                claimed = await self._claim_many(tx.session, work)
                 for _, event, handler in work:
                     if event.id not in claimed:
                         stats.duplicates += 1
                         continue
                     claimed.discard(event.id)  # the same event twice in one batch: handle it once
                     with correlation_scope(event.correlation_id):
-                        await handler(session, event)
+                        await handler(tx, event)
                     stats.processed += 1
         except Exception as exc:
             log.info("consumer %s: batch fell back to record-by-record: %s", self.group_id, exc)
@@ -222,7 +223,8 @@ class EventConsumer:
         result = await session.execute(CLAIM_MANY, params)
         return set(result.scalars())
 
-    async def _process_record(self, session: AsyncSession, record: ConsumerRecord) -> None:
+    async def _process_record(self, tx: Tx, record: ConsumerRecord) -> None:
+        session = tx.session
         if self._on_consumed is not None:
             self._on_consumed(record.topic, self.group_id)
         try:
@@ -242,10 +244,12 @@ class EventConsumer:
                         self.stats.duplicates += 1
                         return
                     with correlation_scope(event.correlation_id):
-                        await handler(session, event)
+                        await handler(tx, event)
+                    await tx.flush_batches()  # this record's batched rows belong in its savepoint
                 self.stats.processed += 1
                 return
             except Exception as exc:  # the handler's effect is rolled back with its savepoint
+                tx.batches.clear()  # and so are the rows it gathered for a later write
                 error = "".join(traceback.format_exception_only(exc)).strip()
                 log.warning("consumer %s: %s attempt %d/%d failed: %s",
                             self.group_id, event.id, attempt, self._max_attempts, error)
@@ -313,8 +317,6 @@ def is_replay(record: ConsumerRecord) -> bool:
 
 
 def _fallback_id(record: ConsumerRecord) -> uuid.UUID:
-    for key, value in record.headers or ():
-        if key == "ce_id":
-            with contextlib.suppress(ValueError, UnicodeDecodeError):
-                return uuid.UUID(value.decode())
+    """The inbox id of a record that could not be decoded: its position, never its ``ce_id`` header, which a
+    corrupt copy may share with the real event (claiming it would make the real one a duplicate)."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")

@@ -9,6 +9,11 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from o2c_common.settings import ServiceSettings
 
+REPLAY_HEADER = "o2c_replay"
+"""Set on a record re-sent from a dead-letter topic: its consumer may claim the dead-lettered id again."""
+DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_origin")
+"""Headers a dead letter carries besides the original record's."""
+
 log = logging.getLogger(__name__)
 
 DLQ_PREFIX = "o2c.dlq."

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
-from o2c_common.inbox.consumer import DLQ_HEADERS, REPLAY_HEADER
-from o2c_common.kafka.client import dead_letter_topic
+from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
 
 QUIET_POLLS = 3
 QUIET_POLL_MS = 300

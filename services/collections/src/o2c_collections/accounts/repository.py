@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.accounts.models import Account
@@ -11,6 +12,15 @@ async def get(session: AsyncSession, *, customer_id: str, for_update: bool = Fal
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).one_or_none()
+
+
+async def lock_or_create(session: AsyncSession, *, customer_id: str) -> Account:
+    """The account locked ``FOR UPDATE``; a customer known only from its invoices gets its row (version 0)."""
+    await session.execute(insert(Account).values(customer_id=customer_id, version=0)
+                          .on_conflict_do_nothing(index_elements=["customer_id"]))
+    found = await get(session, customer_id=customer_id, for_update=True)
+    assert found is not None
+    return found
 
 
 async def add(session: AsyncSession, account: Account) -> Account:

@@ -13,13 +13,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections.aging import repository
 from o2c_collections.aging.schemas import AgingPage, AgingRow
 from o2c_common.errors import UnprocessableEntity
 from o2c_common.http import PageRequest, encode_cursor
 from o2c_common.money import minor_units
+from o2c_common.tx import Tx
 
 DEFAULT_BUCKETS = (30, 60, 90, 120)
 DIMENSIONS = tuple(repository.DIMENSIONS)
@@ -47,7 +46,7 @@ def _rows(result: Sequence[Any], *, as_of: date, by: str, names: list[str]) -> l
     return rows
 
 
-async def aging(session: AsyncSession, *, as_of: date, by: str, page: PageRequest,
+async def aging(tx: Tx, *, as_of: date, by: str, page: PageRequest,
                 bounds: tuple[int, ...] = DEFAULT_BUCKETS, team: str | None = None) -> AgingPage:
     """A page of aging rows by ``by`` and currency; on the first page (no cursor) also the totals per currency."""
     if by not in DIMENSIONS:
@@ -55,7 +54,7 @@ async def aging(session: AsyncSession, *, as_of: date, by: str, page: PageReques
     if not bounds or list(bounds) != sorted(set(bounds)) or bounds[0] < 1:
         raise UnprocessableEntity("buckets must be increasing positive day counts, e.g. 30,60,90,120")
     names = bucket_names(bounds)
-    result = await repository.bucket_sums(session, as_of=as_of, by=by, bounds=bounds, team=team, page=page)
+    result = await repository.bucket_sums(tx.session, as_of=as_of, by=by, bounds=bounds, team=team, page=page)
     kept = result[:page.limit]
     next_cursor = encode_cursor(tuple(kept[-1][:2])) if len(result) > page.limit and kept else None
     items = _rows(kept, as_of=as_of, by=by, names=names)
@@ -63,6 +62,6 @@ async def aging(session: AsyncSession, *, as_of: date, by: str, page: PageReques
     if page.after is None and by == "currency" and next_cursor is None:
         totals = items  # the one page by currency is the totals: not queried twice
     elif page.after is None:
-        totals = _rows(await repository.bucket_sums(session, as_of=as_of, by="currency", bounds=bounds, team=team,
+        totals = _rows(await repository.bucket_sums(tx.session, as_of=as_of, by="currency", bounds=bounds, team=team,
                                                     page=None), as_of=as_of, by="currency", names=names)
     return AgingPage.model_construct(items=items, next_cursor=next_cursor, totals=totals)

@@ -13,29 +13,24 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections import rules
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, service
-from o2c_collections.credit.models import CreditHoldRule
+from o2c_collections.credit.models import CreditHoldRule, HoldReason, ReleaseReason
 from o2c_collections.credit.schemas import HoldPlace, HoldRelease, HoldRuleRead, HoldRuleWrite, HoldRunResult
-from o2c_collections.deps import no_precondition
-from o2c_common.auth import Principal
-from o2c_common.outbox import Outbox
+from o2c_collections.permissions import service_principal
+from o2c_common.tx import Tx
 
-RULES = Principal(subject="system:credit-hold-rules", roles=frozenset({"ar_supervisor"}), kind="service")
-
-
-async def put_rule(session: AsyncSession, *, rule_id: str, data: HoldRuleWrite, principal: Principal) -> HoldRuleRead:
-    existing = await repository.hold_rule(session, rule_id=rule_id, for_update=True)
-    rule = await rules.save(session, existing=existing, new=CreditHoldRule, rule_id=rule_id, values=data.model_dump(),
-                            principal=principal, entity_type="credit_hold_rule")
-    return HoldRuleRead.model_validate(rule)
+RULES = service_principal("system:credit-hold-rules")
 
 
-async def list_rules(session: AsyncSession) -> list[HoldRuleRead]:
-    return [HoldRuleRead.model_validate(r) for r in await repository.hold_rules(session)]
+async def put_rule(tx: Tx, *, rule_id: str, data: HoldRuleWrite) -> HoldRuleRead:
+    return HoldRuleRead.model_validate(await rules.put(tx, CreditHoldRule, rule_id=rule_id,
+                                                       values=data.model_dump(), entity_type="credit_hold_rule"))
+
+
+async def list_rules(tx: Tx) -> list[HoldRuleRead]:
+    return [HoldRuleRead.model_validate(r) for r in await repository.hold_rules(tx.session)]
 
 
 def rule_met(rule: CreditHoldRule, *, over_limit: bool, score: int | None) -> bool:
@@ -53,13 +48,39 @@ def _over_limit(account: Account | None, exposures: dict[tuple[str, str], Decima
     return exposures.get((customer, account.credit_currency), Decimal(0)) > account.credit_limit
 
 
-async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: Principal = RULES) -> HoldRunResult:
+async def _place(tx: Tx, customer: str, *, rule: CreditHoldRule, as_of: date) -> bool:
+    """The rule's hold placed; False when one was placed since the run read the accounts."""
+    reason = HoldReason.OVER_CREDIT_LIMIT if rule.over_limit else HoldReason.RISK_SCORE
+    try:
+        await service.place_hold(tx, await service.lock(tx, customer), data=HoldPlace(reason=reason), as_of=as_of,
+                                 rule_id=rule.id)
+    except service.AlreadyOnHold:
+        return False
+    return True
+
+
+async def _release(tx: Tx, account: Account, *, over_limit: bool) -> bool:
+    """The rule hold released; False when it was released since the run read the accounts."""
+    reason = (ReleaseReason.PAID_DOWN if over_limit is False and account.hold_reason == HoldReason.OVER_CREDIT_LIMIT
+              else ReleaseReason.RISK_IMPROVED)
+    try:
+        await service.release_hold(tx, await service.lock(tx, account.customer_id),
+                                   data=HoldRelease(reason=reason), rule_only=True)
+    except service.NotOnHold:
+        return False
+    return True
+
+
+async def run(tx: Tx, *, as_of: date) -> HoldRunResult:
+    """Places and releases rule holds, in the rules' name (``system:credit-hold-rules``) whoever asked for the run."""
+    tx = tx.acting_as(RULES)
+    session = tx.session
     rules = await repository.hold_rules(session)
     exposures = await repository.exposures(session)
     owing = sorted({customer for (customer, _), amount in exposures.items() if amount > 0})
     accounts = await repository.accounts(session)
     accounts |= await repository.accounts(session, customer_ids=[c for c in owing if c not in accounts])
-    scored = (await service.scores(session, customer_ids=owing, as_of=as_of)
+    scored = (await service.scores(tx, customer_ids=owing, as_of=as_of)
               if any(r.min_risk_score is not None for r in rules) else {})
     placed = released = unchanged = 0
     for customer in sorted(set(owing) | {c for c, a in accounts.items() if a.on_hold and a.hold_rule_id}):
@@ -69,23 +90,11 @@ async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: Prin
         met = next((r for r in rules if customer in owing and rule_met(r, over_limit=over, score=score)), None)
         on_hold = account is not None and account.on_hold
         if met is not None and not on_hold:
-            reason = "over_credit_limit" if met.over_limit else "risk_score"
-            try:
-                await service.place_hold(session, customer_id=customer, data=HoldPlace(reason=reason),
-                                         principal=actor, precondition=no_precondition, outbox=outbox, as_of=as_of,
-                                         rule_id=met.id)
-                placed += 1
-            except service.AlreadyOnHold:  # placed since this run read the accounts
-                unchanged += 1
+            done = await _place(tx, customer, rule=met, as_of=as_of)
+            placed, unchanged = placed + done, unchanged + (not done)
         elif met is None and on_hold and account is not None and account.hold_rule_id is not None:
-            reason = "paid_down" if over is False and account.hold_reason == "over_credit_limit" else "risk_improved"
-            try:
-                await service.release_hold(session, customer_id=customer, data=HoldRelease(reason=reason),
-                                           principal=actor, precondition=no_precondition, outbox=outbox,
-                                           rule_only=True)
-                released += 1
-            except service.NotOnHold:
-                unchanged += 1
+            done = await _release(tx, account, over_limit=over)
+            released, unchanged = released + done, unchanged + (not done)
         elif on_hold:
             unchanged += 1
     return HoldRunResult(as_of=as_of, evaluated=len(set(owing) | set(accounts)), placed=placed, released=released,

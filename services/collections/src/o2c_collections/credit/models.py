@@ -1,9 +1,28 @@
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
+
+
+class HoldReason(StrEnum):
+    """Why a customer was put on credit hold (``accounts.hold_reason``)."""
+
+    OVER_CREDIT_LIMIT = "over_credit_limit"
+    RISK_SCORE = "risk_score"
+    BROKEN_PROMISES = "broken_promises"
+    OVERDUE = "overdue"
+    MANUAL = "manual"
+
+
+class ReleaseReason(StrEnum):
+    PAID_DOWN = "paid_down"
+    LIMIT_RAISED = "limit_raised"
+    RISK_IMPROVED = "risk_improved"
+    MANUAL = "manual"
 
 
 class CreditHoldRule(Base):

@@ -1,5 +1,5 @@
-"""Credit queries: a customer's payment history (settled and still-overdue items), its disputes and exposure,
-and its account row (created on first use, locked for transitions)."""
+"""Credit queries: a customer's payment history (settled and still-overdue items), its disputes and exposure, and
+the same for many customers in a few statements (its account row is read through ``accounts/repository.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import String, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
@@ -17,8 +17,8 @@ from sqlalchemy.sql import ColumnElement
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit.models import CreditHoldRule
 from o2c_collections.disputes.models import Dispute
-from o2c_collections.promises.models import Promise
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 
 
 async def history(session: AsyncSession, *, customer_id: str, as_of: date) -> list[tuple[date, date]]:
@@ -26,7 +26,7 @@ async def history(session: AsyncSession, *, customer_id: str, as_of: date) -> li
     stmt = (select(OpenItem.due_date, OpenItem.closed_on, OpenItem.status)
             .where(OpenItem.customer_id == customer_id, OpenItem.due_date < as_of, OpenItem.issue_date <= as_of))
     rows = (await session.execute(stmt)).all()
-    return [(due, closed if status == "closed" and closed and closed <= as_of else as_of)
+    return [(due, closed if status == OpenItemStatus.CLOSED and closed and closed <= as_of else as_of)
             for due, closed, status in rows]
 
 
@@ -38,7 +38,7 @@ async def dispute_count(session: AsyncSession, *, customer_id: str, as_of: date)
 
 async def exposure(session: AsyncSession, *, customer_id: str, currency: str | None) -> Decimal:
     stmt = select(func.coalesce(func.sum(OpenItem.open_amount), 0)).where(
-        OpenItem.customer_id == customer_id, OpenItem.status == "open")
+        OpenItem.customer_id == customer_id, OpenItem.status == OpenItemStatus.OPEN)
     if currency is not None:
         stmt = stmt.where(OpenItem.currency == currency)
     return Decimal((await session.execute(stmt)).scalar_one())
@@ -53,20 +53,6 @@ async def latest_entity(session: AsyncSession, *, customer_id: str) -> str | Non
 async def has_items(session: AsyncSession, *, customer_id: str) -> bool:
     stmt = select(OpenItem.invoice_id).where(OpenItem.customer_id == customer_id).limit(1)
     return (await session.execute(stmt)).first() is not None
-
-
-async def account(session: AsyncSession, *, customer_id: str, for_update: bool = False) -> Account | None:
-    stmt = select(Account).where(Account.customer_id == customer_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
-
-
-async def lock_or_create_account(session: AsyncSession, *, customer_id: str) -> Account:
-    """The account locked ``FOR UPDATE``; a customer known only from its invoices gets its row (version 0)."""
-    await session.execute(insert(Account).values(customer_id=customer_id, version=0)
-                          .on_conflict_do_nothing(index_elements=["customer_id"]))
-    found = await account(session, customer_id=customer_id, for_update=True)
-    assert found is not None
-    return found
 
 
 # --- batches: every customer of a worklist or a hold run in a few statements (no query per customer) ----------
@@ -86,7 +72,8 @@ async def histories(session: AsyncSession, *, customer_ids: Sequence[str],
     stmt = (select(OpenItem.customer_id, OpenItem.due_date, OpenItem.closed_on, OpenItem.status)
             .where(_among(OpenItem.customer_id, customer_ids), OpenItem.due_date < as_of, OpenItem.issue_date <= as_of))
     for customer, due, closed, status in (await session.execute(stmt)).all():
-        result[customer].append((due, closed if status == "closed" and closed and closed <= as_of else as_of))
+        settled = closed if status == OpenItemStatus.CLOSED and closed and closed <= as_of else as_of
+        result[customer].append((due, settled))
     return result
 
 
@@ -103,7 +90,7 @@ async def broken_counts(session: AsyncSession, *, customer_ids: Sequence[str]) -
     if not customer_ids:
         return {}
     stmt = (select(Promise.customer_id, func.count()).where(_among(Promise.customer_id, customer_ids),
-                                                            Promise.status == "broken")
+                                                            Promise.status == PromiseStatus.BROKEN)
             .group_by(Promise.customer_id))
     return {customer: int(n) for customer, n in (await session.execute(stmt)).all()}
 
@@ -111,7 +98,7 @@ async def broken_counts(session: AsyncSession, *, customer_ids: Sequence[str]) -
 async def exposures(session: AsyncSession) -> dict[tuple[str, str], Decimal]:
     """Open AR per (customer, currency)."""
     stmt = (select(OpenItem.customer_id, OpenItem.currency, func.sum(OpenItem.open_amount))
-            .where(OpenItem.status == "open").group_by(OpenItem.customer_id, OpenItem.currency))
+            .where(OpenItem.status == OpenItemStatus.OPEN).group_by(OpenItem.customer_id, OpenItem.currency))
     return {(customer, currency): Decimal(amount) for customer, currency, amount in (await session.execute(stmt)).all()}
 
 
@@ -127,8 +114,3 @@ async def accounts(session: AsyncSession, *, customer_ids: Sequence[str] | None 
 
 async def hold_rules(session: AsyncSession) -> list[CreditHoldRule]:
     return list((await session.scalars(select(CreditHoldRule).order_by(CreditHoldRule.id))).all())
-
-
-async def hold_rule(session: AsyncSession, *, rule_id: str, for_update: bool = False) -> CreditHoldRule | None:
-    stmt = select(CreditHoldRule).where(CreditHoldRule.id == rule_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()

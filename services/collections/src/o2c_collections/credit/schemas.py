@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.credit.models import HoldReason, ReleaseReason
 from o2c_common.events.types import Amount, Currency, NonNegativeAmount
 
 
@@ -45,7 +46,7 @@ class LimitWrite(BaseModel):
 class HoldPlace(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Literal["over_credit_limit", "risk_score", "broken_promises", "overdue", "manual"] = "manual"
+    reason: HoldReason = HoldReason.MANUAL
     legal_entity: str | None = Field(default=None, min_length=1, max_length=20,
                                      description="Default: the entity of the customer's latest invoice.")
 
@@ -53,7 +54,7 @@ class HoldPlace(BaseModel):
 class HoldRelease(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Literal["paid_down", "limit_raised", "risk_improved", "manual"] = "manual"
+    reason: ReleaseReason = ReleaseReason.MANUAL
     legal_entity: str | None = Field(default=None, min_length=1, max_length=20)
 
 

@@ -5,22 +5,18 @@ every change audited and guarded by If-Match on the account's ETag."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from o2c_collections.accounts import repository as accounts
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, scoring
 from o2c_collections.credit.schemas import CreditProfile, Factor, HoldPlace, HoldRelease, LimitWrite
-from o2c_collections.deps import Precondition
 from o2c_collections.promises import repository as promises
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.auth import ensure_team_access
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditHoldPlaced, CreditHoldReleased
-from o2c_common.http import make_etag
 from o2c_common.money import round_money
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
 
 class AlreadyOnHold(Conflict):
@@ -33,27 +29,27 @@ class NotOnHold(Conflict):
     title = "The customer is not on credit hold"
 
 
-def etag(*, customer_id: str, account: Account | None) -> str:
-    return make_etag(entity_id=customer_id, version=account.version if account else 0)
-
-
-async def scores(session: AsyncSession, *, customer_ids: list[str],
-                 as_of: date) -> dict[str, tuple[int, list[Factor]]]:
+async def scores(tx: Tx, *, customer_ids: list[str], as_of: date) -> dict[str, tuple[int, list[Factor]]]:
     """The risk score with its factors of each customer, in four statements whatever their number."""
-    history = await repository.histories(session, customer_ids=customer_ids, as_of=as_of)
-    broken = await repository.broken_counts(session, customer_ids=customer_ids)
-    disputes = await repository.dispute_counts(session, customer_ids=customer_ids, as_of=as_of)
+    history = await repository.histories(tx.session, customer_ids=customer_ids, as_of=as_of)
+    broken = await repository.broken_counts(tx.session, customer_ids=customer_ids)
+    disputes = await repository.dispute_counts(tx.session, customer_ids=customer_ids, as_of=as_of)
     return {c: scoring.score(history=history.get(c, []), broken_promises=broken.get(c, 0),
                              disputes=disputes.get(c, 0), as_of=as_of) for c in customer_ids}
 
 
-async def profile(session: AsyncSession, *, customer_id: str, as_of: date,
-                  principal: Principal | None = None) -> CreditProfile:
-    account = await repository.account(session, customer_id=customer_id)
+async def account(tx: Tx, customer_id: str) -> Account | None:
+    """The customer's account row (None: known from its invoices only)."""
+    return await accounts.get(tx.session, customer_id=customer_id)
+
+
+async def profile(tx: Tx, *, customer_id: str, as_of: date, check_team: bool = False) -> CreditProfile:
+    session = tx.session
+    account = await accounts.get(session, customer_id=customer_id)
     if account is None and not await repository.has_items(session, customer_id=customer_id):
         raise NotFound(f"customer {customer_id} is not known to collections")
-    if principal is not None:
-        ensure_team_access(principal, owning_team=account.owning_team if account else None)
+    if check_team:
+        ensure_team_access(tx.actor, owning_team=account.owning_team if account else None)
     risk, factors = scoring.score(
         history=await repository.history(session, customer_id=customer_id, as_of=as_of),
         broken_promises=await promises.broken_count(session, customer_id=customer_id),
@@ -73,78 +69,73 @@ async def profile(session: AsyncSession, *, customer_id: str, as_of: date,
         hold_placed_at=account.hold_placed_at if account else None)
 
 
-async def _locked(session: AsyncSession, *, customer_id: str, precondition: Precondition) -> Account:
-    if not await repository.has_items(session, customer_id=customer_id) and \
-            await repository.account(session, customer_id=customer_id) is None:
+async def lock(tx: Tx, customer_id: str) -> Account:
+    """The customer's account locked for a change (created, version 0, for a customer known from its invoices
+    only); 404 for a customer collections does not know."""
+    if not await repository.has_items(tx.session, customer_id=customer_id) and \
+            await accounts.get(tx.session, customer_id=customer_id) is None:
         raise NotFound(f"customer {customer_id} is not known to collections")
-    account = await repository.lock_or_create_account(session, customer_id=customer_id)
-    precondition(etag(customer_id=customer_id, account=account))
-    return account
+    return await accounts.lock_or_create(tx.session, customer_id=customer_id)
 
 
-async def set_limit(session: AsyncSession, *, customer_id: str, data: LimitWrite, principal: Principal,
-                    precondition: Precondition) -> Account:
-    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+async def set_limit(tx: Tx, account: Account, *, data: LimitWrite) -> Account:
     before = {"credit_limit": account.credit_limit, "currency": account.credit_currency}
     account.credit_limit, account.credit_currency = data.credit_limit, data.currency
     account.version += 1
-    await session.flush()
-    await record_audit(session, actor=principal, action="credit.limit_set", entity_type="account",
-                       entity_id=customer_id, before=before,
-                       after={"credit_limit": data.credit_limit, "currency": data.currency})
+    await tx.session.flush()
+    await tx.audit("credit.limit_set", entity_type="account", entity_id=account.customer_id, before=before,
+                   after={"credit_limit": data.credit_limit, "currency": data.currency})
     return account
 
 
-async def _entity(session: AsyncSession, *, customer_id: str, given: str | None) -> str:
-    entity = given or await repository.latest_entity(session, customer_id=customer_id)
+async def _entity(tx: Tx, *, customer_id: str, given: str | None) -> str:
+    entity = given or await repository.latest_entity(tx.session, customer_id=customer_id)
     if entity is None:
         raise UnprocessableEntity("no invoice names this customer's legal entity: give legal_entity")
     return entity
 
 
-async def place_hold(session: AsyncSession, *, customer_id: str, data: HoldPlace, principal: Principal,
-                     precondition: Precondition, outbox: Outbox, as_of: date | None = None,
+async def place_hold(tx: Tx, account: Account, *, data: HoldPlace, as_of: date | None = None,
                      rule_id: str | None = None) -> Account:
-    """Places a hold (a person's, or ``rule_id``'s: a hold rule's, which the rules also release)."""
-    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+    """Places a hold on the locked ``account`` (a person's, or ``rule_id``'s: a hold rule's, which the rules also
+    release)."""
+    customer_id = account.customer_id
     if account.on_hold:
         raise AlreadyOnHold(f"customer {customer_id} has been on hold since {account.hold_placed_at}")
-    entity = await _entity(session, customer_id=customer_id, given=data.legal_entity)
-    now = datetime.now(UTC)
-    current = await profile(session, customer_id=customer_id, as_of=as_of or now.date())
+    entity = await _entity(tx, customer_id=customer_id, given=data.legal_entity)
+    now = tx.now()
+    current = await profile(tx, customer_id=customer_id, as_of=as_of or now.date())
     account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = True, uuid.uuid4(), data.reason, now
     account.hold_rule_id = rule_id
     account.version += 1
-    await session.flush()
+    await tx.session.flush()
     assert account.hold_id is not None
-    await outbox.emit(session, CreditHoldPlaced(
+    await tx.emit(CreditHoldPlaced(
         legal_entity=entity, customer_id=customer_id, owning_team=account.owning_team, hold_id=account.hold_id,
         reason=data.reason, risk_score=current.risk_score, currency=account.credit_currency,
-        credit_limit=current.credit_limit, exposure=current.exposure, placed_by=principal.subject, placed_at=now))
-    await record_audit(session, actor=principal, action="credit.hold_placed", entity_type="account",
-                       entity_id=customer_id, before={"on_hold": False},
-                       after={"on_hold": True, "hold_id": account.hold_id, "reason": data.reason,
-                              "risk_score": current.risk_score, "rule": rule_id})
+        credit_limit=current.credit_limit, exposure=current.exposure, placed_by=tx.actor.subject, placed_at=now))
+    await tx.audit("credit.hold_placed", entity_type="account", entity_id=customer_id, before={"on_hold": False},
+                   after={"on_hold": True, "hold_id": account.hold_id, "reason": data.reason,
+                          "risk_score": current.risk_score, "rule": rule_id})
     return account
 
 
-async def release_hold(session: AsyncSession, *, customer_id: str, data: HoldRelease, principal: Principal,
-                       precondition: Precondition, outbox: Outbox, rule_only: bool = False) -> Account:
-    """Releases the hold; with ``rule_only`` only a hold a rule placed (a person's hold stays)."""
-    account = await _locked(session, customer_id=customer_id, precondition=precondition)
+async def release_hold(tx: Tx, account: Account, *, data: HoldRelease, rule_only: bool = False) -> Account:
+    """Releases the hold of the locked ``account``; with ``rule_only`` only a hold a rule placed (a person's hold
+    stays)."""
+    customer_id = account.customer_id
     if not account.on_hold or account.hold_id is None or account.hold_placed_at is None or (
             rule_only and account.hold_rule_id is None):
         raise NotOnHold(f"customer {customer_id} is not on credit hold")
-    entity = await _entity(session, customer_id=customer_id, given=data.legal_entity)
-    hold_id, placed_at, now = account.hold_id, account.hold_placed_at, datetime.now(UTC)
+    entity = await _entity(tx, customer_id=customer_id, given=data.legal_entity)
+    hold_id, placed_at, now = account.hold_id, account.hold_placed_at, tx.now()
     account.on_hold, account.hold_id, account.hold_reason, account.hold_placed_at = False, None, None, None
     account.hold_rule_id = None
     account.version += 1
-    await session.flush()
-    await outbox.emit(session, CreditHoldReleased(
+    await tx.session.flush()
+    await tx.emit(CreditHoldReleased(
         legal_entity=entity, customer_id=customer_id, owning_team=account.owning_team, hold_id=hold_id,
-        reason=data.reason, released_by=principal.subject, placed_at=placed_at, released_at=now))
-    await record_audit(session, actor=principal, action="credit.hold_released", entity_type="account",
-                       entity_id=customer_id, before={"on_hold": True, "hold_id": hold_id},
-                       after={"on_hold": False, "reason": data.reason})
+        reason=data.reason, released_by=tx.actor.subject, placed_at=placed_at, released_at=now))
+    await tx.audit("credit.hold_released", entity_type="account", entity_id=customer_id,
+                   before={"on_hold": True, "hold_id": hold_id}, after={"on_hold": False, "reason": data.reason})
     return account

@@ -3,11 +3,25 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
+
+
+class DeductionStatus(StrEnum):
+    OPEN = "open"
+    WRITE_OFF_REQUESTED = "write_off_requested"
+    RESOLVED = "resolved"
+
+
+class DeductionResolution(StrEnum):
+    RECOVERED = "recovered"
+    CREDITED = "credited"
+    WRITTEN_OFF = "written_off"
+    DISPUTED = "disputed"
 
 
 class Deduction(Base):
@@ -27,8 +41,8 @@ class Deduction(Base):
     reason: Mapped[str] = mapped_column(String(16))
     remittance_reason: Mapped[str | None] = mapped_column(String(100))
     owner: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(24))  # open | write_off_requested | resolved
-    resolution: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[DeductionStatus] = mapped_column(String(24))
+    resolution: Mapped[DeductionResolution | None] = mapped_column(String(16))
     write_off_requested_by: Mapped[str | None] = mapped_column(String(64))
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     approved_by: Mapped[str | None] = mapped_column(String(64))

@@ -1,62 +1,51 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from o2c_collections.deductions import service
+from o2c_collections.deductions.models import DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
-from o2c_collections.deps import IfMatchDep, SettingsDep
-from o2c_common.auth import CurrentPrincipal, Principal, require_roles, visible_team
+from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
+from o2c_collections.permissions import Supervisor, Worker
+from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
-from o2c_common.http import Page, PageParams, set_etag
-from o2c_common.uow import OutboxDep, SessionDep
+from o2c_common.http import Page, PageParams
+from o2c_common.uow import TxDep
 
 router = APIRouter(prefix="/deductions", tags=["deductions"])
-Resolver = Annotated[Principal, Depends(require_roles("ar_supervisor", "collector", "vendor_agent"))]
-Approver = Annotated[Principal, Depends(require_roles("ar_supervisor"))]
-DeductionStatus = Literal["open", "write_off_requested", "resolved"]
 
 
 @router.get("", response_model=Page[DeductionRead], responses=problem_responses(401, 403, 422))
-async def list_deductions(session: SessionDep, principal: CurrentPrincipal, page: PageParams,
-                          status: DeductionStatus | None = None,
+async def list_deductions(tx: TxDep, page: PageParams, status: DeductionStatus | None = None,
                           customer_id: str | None = None) -> Page[DeductionRead]:
     """Deductions, newest first; `status=write_off_requested` is the approval queue."""
-    return await service.list_page(session, page=page, team=visible_team(principal), status=status,
+    return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
                                    customer_id=customer_id)
 
 
 @router.get("/{deduction_id}", response_model=DeductionRead, responses=problem_responses(401, 403, 404, 422))
-async def get_deduction(deduction_id: uuid.UUID, response: Response, session: SessionDep,
-                        principal: CurrentPrincipal) -> DeductionRead:
-    deduction = await service.get(session, deduction_id=deduction_id, principal=principal)
-    set_etag(response, etag=service.etag(deduction))
-    return DeductionRead.model_validate(deduction)
+async def get_deduction(deduction_id: uuid.UUID, response: Response, tx: TxDep) -> DeductionRead:
+    return DeductionRead.model_validate(tagged(response, await service.get(tx, deduction_id)))
 
 
 @router.post("/{deduction_id}/resolution", response_model=DeductionRead,
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
-async def resolve_deduction(deduction_id: uuid.UUID, data: DeductionResolve, response: Response,
-                            session: SessionDep, outbox: OutboxDep, principal: Resolver,
-                            if_match: IfMatchDep) -> DeductionRead:
+async def resolve_deduction(deduction_id: uuid.UUID, data: DeductionResolve, response: Response, tx: TxDep,
+                            _principal: Worker, if_match: IfMatchDep) -> DeductionRead:
     """Resolve as `recovered`, `credited` (credit_note.requested to invoicing), `disputed` (opens a dispute)
     or request `written_off` (then approved by an ar_supervisor other than you). Needs `If-Match`."""
-    deduction = await service.resolve(session, deduction_id=deduction_id, data=data, principal=principal,
-                                      precondition=if_match, outbox=outbox)
-    set_etag(response, etag=service.etag(deduction))
-    return DeductionRead.model_validate(deduction)
+    deduction = await service.resolve(tx, await locked(tx, service.lock, deduction_id, if_match), data=data)
+    return DeductionRead.model_validate(tagged(response, deduction))
 
 
 @router.post("/{deduction_id}/write-off-decision", response_model=DeductionRead,
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
-async def decide_write_off(deduction_id: uuid.UUID, data: WriteOffDecision, response: Response,
-                           session: SessionDep, outbox: OutboxDep, principal: Approver, settings: SettingsDep,
-                           if_match: IfMatchDep) -> DeductionRead:
+async def decide_write_off(deduction_id: uuid.UUID, data: WriteOffDecision, response: Response, tx: TxDep,
+                           _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DeductionRead:
     """Approve or reject a requested write-off: an ar_supervisor who did not request it, up to
     `COLLECTIONS_WRITE_OFF_LIMIT` (above it, an admin). Needs `If-Match`."""
-    deduction = await service.decide_write_off(session, deduction_id=deduction_id, data=data, principal=principal,
-                                               precondition=if_match, outbox=outbox, settings=settings)
-    set_etag(response, etag=service.etag(deduction))
-    return DeductionRead.model_validate(deduction)
+    deduction = await service.decide_write_off(tx, await locked(tx, service.lock, deduction_id, if_match), data=data,
+                                               settings=settings)
+    return DeductionRead.model_validate(tagged(response, deduction))

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.deductions.models import DeductionResolution, DeductionStatus
 from o2c_common.events.contracts.collections import DisputeReason
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
@@ -26,8 +26,8 @@ class DeductionRead(BaseModel):
     reason: str
     remittance_reason: str | None
     owner: str | None
-    status: str
-    resolution: str | None
+    status: DeductionStatus
+    resolution: DeductionResolution | None
     write_off_requested_by: str | None
     resolved_by: str | None
     approved_by: str | None
@@ -49,7 +49,7 @@ class DeductionResolve(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resolution: Literal["recovered", "credited", "written_off", "disputed"]
+    resolution: DeductionResolution
     note: str | None = Field(default=None, max_length=2000)
     resolved_date: date | None = Field(default=None, description="Accounting date; today when omitted.")
     dispute_reason: DisputeReason | None = Field(default=None, description="For `disputed`; from the deduction "

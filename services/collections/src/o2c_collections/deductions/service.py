@@ -4,50 +4,42 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions import repository
-from o2c_collections.deductions.models import Deduction
+from o2c_collections.deductions.models import Deduction, DeductionResolution, DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
-from o2c_collections.deps import Precondition
 from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger
-from o2c_collections.receivables import repository as receivables
-from o2c_collections.receivables.models import OpenItem
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal, ensure_team_access
-from o2c_common.errors import Conflict, Forbidden, NotFound
+from o2c_collections.receivables import service as open_items
+from o2c_collections.receivables.models import EntryKind, OpenItem
+from o2c_common.entities import load_visible
+from o2c_common.errors import Conflict, Forbidden
 from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
-from o2c_common.http import Page, PageRequest, build_page, keyset_select, make_etag
-from o2c_common.outbox import Outbox
-
-SYSTEM = "system:cash-application"
+from o2c_common.http import Page, PageRequest
+from o2c_common.tx import Tx
 
 
-async def open_deduction(session: AsyncSession, *, outbox: Outbox, item: OpenItem, payment_id: uuid.UUID | None,
-                         amount: Decimal, reason: str, remittance_reason: str | None, opened_date: date,
-                         owner: str | None = None) -> Deduction:
+async def open_deduction(tx: Tx, *, item: OpenItem, payment_id: uuid.UUID | None, amount: Decimal, reason: str,
+                         remittance_reason: str | None, opened_date: date, owner: str | None = None) -> Deduction:
     """Records the shortfall; the amount stays on the (locked) item but leaves dunning while open."""
     deduction = Deduction(id=uuid.uuid4(), payment_id=payment_id, invoice_id=item.invoice_id,
                           invoice_number=item.invoice_number, legal_entity=item.legal_entity,
                           customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
                           amount=amount, reason=reason, remittance_reason=remittance_reason, owner=owner,
-                          status="open", opened_date=opened_date, version=1)
-    session.add(deduction)
+                          status=DeductionStatus.OPEN, opened_date=opened_date, version=1)
+    tx.session.add(deduction)
     item.disputed_amount += amount
-    await session.flush()
-    await outbox.emit(session, DeductionOpened(
+    await tx.session.flush()
+    await tx.emit(DeductionOpened(
         deduction_id=deduction.id, payment_id=payment_id, invoice_id=item.invoice_id,
         invoice_number=item.invoice_number, legal_entity=item.legal_entity, customer_id=item.customer_id,
         owning_team=item.owning_team, currency=item.currency, amount=amount, reason=reason,
-        remittance_reason=remittance_reason, owner=owner, opened_date=opened_date, opened_at=datetime.now(UTC)))
-    await record_audit(session, actor=SYSTEM, action="deduction.opened", entity_type="deduction",
-                       entity_id=deduction.id, after={"invoice": item.invoice_number, "amount": amount,
-                                                      "reason": reason})
+        remittance_reason=remittance_reason, owner=owner, opened_date=opened_date, opened_at=tx.now()))
+    await tx.audit("deduction.opened", entity_type="deduction", entity_id=deduction.id,
+                   after={"invoice": item.invoice_number, "amount": amount, "reason": reason})
     return deduction
 
 
@@ -75,88 +67,76 @@ class OverWriteOffLimit(Forbidden):
     title = "The write-off is above the approver's limit"
 
 
-def etag(deduction: Deduction) -> str:
-    return make_etag(entity_id=deduction.id, version=deduction.version)
+async def get(tx: Tx, deduction_id: uuid.UUID, *, for_update: bool = False) -> Deduction:
+    return await load_visible(tx, Deduction, deduction_id, for_update=for_update)
 
 
-async def get(session: AsyncSession, *, deduction_id: uuid.UUID, principal: Principal,
-              for_update: bool = False) -> Deduction:
-    deduction = await repository.get(session, deduction_id=deduction_id, for_update=for_update)
-    if deduction is None:
-        raise NotFound(f"deduction {deduction_id} does not exist")
-    ensure_team_access(principal, owning_team=deduction.owning_team)
-    return deduction
+async def lock(tx: Tx, deduction_id: uuid.UUID) -> Deduction:
+    """The deduction locked for a transition (404, or 403 when it is another team's)."""
+    return await get(tx, deduction_id, for_update=True)
 
 
-async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+async def list_page(tx: Tx, *, page: PageRequest, team: str | None, status: str | None,
                     customer_id: str | None) -> Page[DeductionRead]:
-    stmt = keyset_select(repository.list_query(team=team, status=status, customer_id=customer_id), page=page,
-                         order_by=(Deduction.opened_at, Deduction.id), descending=True)
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda d: (d.opened_at, d.id), item=DeductionRead.model_validate)
+    return await repository.list_page(tx.session, page=page, team=team, status=status, customer_id=customer_id)
 
 
-async def _locked_item(session: AsyncSession, deduction: Deduction) -> OpenItem:
+async def _locked_item(tx: Tx, deduction: Deduction) -> OpenItem:
     assert deduction.invoice_id is not None
-    item = await receivables.get(session, invoice_id=deduction.invoice_id, for_update=True)
-    assert item is not None
-    return item
+    return await open_items.locked(tx, deduction.invoice_id)
 
 
-async def resolve(session: AsyncSession, *, deduction_id: uuid.UUID, data: DeductionResolve, principal: Principal,
-                  precondition: Precondition, outbox: Outbox) -> Deduction:
-    """recovered (the customer pays it back: back in dunning), credited (credit_note.requested), disputed (a
-    dispute holds the amount), or written_off: only requested here, approved by another person."""
-    deduction = await get(session, deduction_id=deduction_id, principal=principal, for_update=True)
-    precondition(etag(deduction))
-    if deduction.status != "open":
+async def resolve(tx: Tx, deduction: Deduction, *, data: DeductionResolve) -> Deduction:
+    """The locked ``deduction`` recovered (the customer pays it back: back in dunning), credited
+    (credit_note.requested), disputed (a dispute holds the amount), or written_off: only requested here, approved
+    by another person."""
+    subject = tx.actor.subject
+    if deduction.status != DeductionStatus.OPEN:
         raise DeductionClosed(f"deduction {deduction.id} is {deduction.status}")
     before = {"status": deduction.status}
     deduction.note = data.note or deduction.note
     deduction.version += 1
-    if data.resolution == "written_off":
-        deduction.status, deduction.write_off_requested_by = "write_off_requested", principal.subject
-        await session.flush()
-        await record_audit(session, actor=principal, action="deduction.write_off_requested", entity_type="deduction",
-                           entity_id=deduction.id, reason=data.note, before=before,
-                           after={"status": deduction.status, "amount": deduction.amount})
+    if data.resolution == DeductionResolution.WRITTEN_OFF:
+        deduction.status, deduction.write_off_requested_by = DeductionStatus.WRITE_OFF_REQUESTED, subject
+        await tx.session.flush()
+        await tx.audit("deduction.write_off_requested", entity_type="deduction", entity_id=deduction.id,
+                       reason=data.note, before=before, after={"status": deduction.status, "amount": deduction.amount})
         return deduction
-    item = await _locked_item(session, deduction)
-    resolved_date = data.resolved_date or datetime.now(UTC).date()
-    if data.resolution == "disputed":
-        dispute = await open_dispute(session, outbox=outbox, item=item, amount=deduction.amount,
+    item = await _locked_item(tx, deduction)
+    resolved_date = data.resolved_date or tx.now().date()
+    if data.resolution == DeductionResolution.DISPUTED:
+        dispute = await open_dispute(tx, item=item, amount=deduction.amount,
                                      reason=data.dispute_reason or DISPUTE_REASON[deduction.reason],
-                                     source="deduction", actor=principal, opened_date=resolved_date,
+                                     source="deduction", opened_date=resolved_date,
                                      deduction_id=deduction.id, source_key=f"deduction:{deduction.id}",
                                      already_held=True)
         deduction.dispute_id = dispute.id if dispute else None
     else:
         item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
         item.version += 1
-        if data.resolution == "credited":
+        if data.resolution == DeductionResolution.CREDITED:
             deduction.credit_note_request_id = uuid.uuid4()
-            await outbox.emit(session, CreditNoteRequested(
+            await tx.emit(CreditNoteRequested(
                 request_id=deduction.credit_note_request_id, invoice_id=item.invoice_id,
                 invoice_number=item.invoice_number, deduction_id=deduction.id, legal_entity=item.legal_entity,
                 customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
                 amount=deduction.amount, reason="deduction_credited", reason_code=deduction.reason,
-                requested_by=principal.subject, requested_at=datetime.now(UTC)))
-    await _close(session, deduction=deduction, resolution=data.resolution, resolved_by=principal.subject,
-                 approved_by=None, resolved_date=resolved_date, outbox=outbox)
-    await record_audit(session, actor=principal, action=f"deduction.{data.resolution}", entity_type="deduction",
-                       entity_id=deduction.id, reason=data.note, before=before,
-                       after={"status": "resolved", "resolution": data.resolution, "amount": deduction.amount})
+                requested_by=subject, requested_at=tx.now()))
+    await _close(tx, deduction=deduction, resolution=data.resolution, resolved_by=subject, approved_by=None,
+                 resolved_date=resolved_date)
+    await tx.audit(f"deduction.{data.resolution}", entity_type="deduction", entity_id=deduction.id, reason=data.note,
+                   before=before, after={"status": "resolved", "resolution": data.resolution,
+                                         "amount": deduction.amount})
     return deduction
 
 
-async def decide_write_off(session: AsyncSession, *, deduction_id: uuid.UUID, data: WriteOffDecision,
-                           principal: Principal, precondition: Precondition, outbox: Outbox,
+async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecision,
                            settings: CollectionsSettings) -> Deduction:
-    """Maker-checker: an ar_supervisor other than the requester approves up to ``write_off_limit``; above it
-    only an admin may. Approval writes the amount off the invoice (ledger ``write_off``)."""
-    deduction = await get(session, deduction_id=deduction_id, principal=principal, for_update=True)
-    precondition(etag(deduction))
-    if deduction.status != "write_off_requested":
+    """Maker-checker on the locked ``deduction``: an ar_supervisor other than the requester approves up to
+    ``write_off_limit``; above it only an admin may. Approval writes the amount off the invoice (ledger
+    ``write_off``)."""
+    principal = tx.actor
+    if deduction.status != DeductionStatus.WRITE_OFF_REQUESTED:
         raise NoWriteOffRequested(f"deduction {deduction.id} is {deduction.status}")
     if principal.subject == deduction.write_off_requested_by:
         raise SameApprover("the write-off was requested by you: another person approves it")
@@ -164,37 +144,37 @@ async def decide_write_off(session: AsyncSession, *, deduction_id: uuid.UUID, da
         raise OverWriteOffLimit(f"{deduction.amount} is above the ar_supervisor limit of {settings.write_off_limit}")
     deduction.version += 1
     if not data.approve:
-        deduction.status, deduction.write_off_requested_by = "open", None
-        await session.flush()
-        await record_audit(session, actor=principal, action="deduction.write_off_rejected", entity_type="deduction",
-                           entity_id=deduction.id, reason=data.note, after={"status": "open"})
+        deduction.status, deduction.write_off_requested_by = DeductionStatus.OPEN, None
+        await tx.session.flush()
+        await tx.audit("deduction.write_off_rejected", entity_type="deduction", entity_id=deduction.id,
+                       reason=data.note, after={"status": "open"})
         return deduction
-    item = await _locked_item(session, deduction)
-    resolved_date = data.resolved_date or datetime.now(UTC).date()
+    item = await _locked_item(tx, deduction)
+    resolved_date = data.resolved_date or tx.now().date()
     item.disputed_amount = max(item.disputed_amount - deduction.amount, Decimal(0))
     amount = min(deduction.amount, max(item.open_amount, Decimal(0)))
     if amount > 0:
-        await ledger.post(session, item=item, kind="write_off", amount=-amount, effective_date=resolved_date,
+        await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
+                          deduction_id=deduction.id, payment_id=deduction.payment_id, reason="deduction",
                           note=f"deduction {deduction.id} written off")
-    await _close(session, deduction=deduction, resolution="written_off",
+    await _close(tx, deduction=deduction, resolution=DeductionResolution.WRITTEN_OFF,
                  resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,
-                 resolved_date=resolved_date, outbox=outbox)
-    await record_audit(session, actor=principal, action="deduction.written_off", entity_type="deduction",
-                       entity_id=deduction.id, reason=data.note,
-                       after={"amount": deduction.amount, "requested_by": deduction.write_off_requested_by})
+                 resolved_date=resolved_date)
+    await tx.audit("deduction.written_off", entity_type="deduction", entity_id=deduction.id, reason=data.note,
+                   after={"amount": deduction.amount, "requested_by": deduction.write_off_requested_by})
     return deduction
 
 
-async def _close(session: AsyncSession, *, deduction: Deduction, resolution: str, resolved_by: str,
-                 approved_by: str | None, resolved_date: date, outbox: Outbox) -> None:
-    deduction.status, deduction.resolution = "resolved", resolution
+async def _close(tx: Tx, *, deduction: Deduction, resolution: DeductionResolution, resolved_by: str,
+                 approved_by: str | None, resolved_date: date) -> None:
+    deduction.status, deduction.resolution = DeductionStatus.RESOLVED, resolution
     deduction.resolved_by, deduction.approved_by, deduction.resolved_date = resolved_by, approved_by, resolved_date
-    await session.flush()
-    await outbox.emit(session, DeductionResolved(
+    await tx.session.flush()
+    await tx.emit(DeductionResolved(
         deduction_id=deduction.id, payment_id=deduction.payment_id, invoice_id=deduction.invoice_id,
         invoice_number=deduction.invoice_number, legal_entity=deduction.legal_entity,
         customer_id=deduction.customer_id, owning_team=deduction.owning_team, currency=deduction.currency,
         amount=deduction.amount, reason=deduction.reason, resolution=resolution,
         resolved_by=resolved_by, approved_by=approved_by, credit_note_request_id=deduction.credit_note_request_id,
         dispute_id=deduction.dispute_id, opened_date=deduction.opened_date, resolved_date=resolved_date,
-        resolved_at=datetime.now(UTC)))
+        resolved_at=tx.now()))

@@ -3,11 +3,25 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class DisputeOutcome(StrEnum):
+    CUSTOMER_PAYS = "customer_pays"
+    CREDITED = "credited"
+    PARTIALLY_CREDITED = "partially_credited"
+    WRITTEN_OFF = "written_off"
+    WITHDRAWN = "withdrawn"
 
 
 class Dispute(Base):
@@ -29,8 +43,8 @@ class Dispute(Base):
     source: Mapped[str] = mapped_column(String(24))
     owner: Mapped[str | None] = mapped_column(String(64))
     opened_by: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # open | resolved
-    outcome: Mapped[str | None] = mapped_column(String(24))
+    status: Mapped[DisputeStatus] = mapped_column(String(16))
+    outcome: Mapped[DisputeOutcome | None] = mapped_column(String(24))
     root_cause: Mapped[str | None] = mapped_column(String(24))
     corrective_action: Mapped[str | None] = mapped_column(Text)
     preventive_action: Mapped[str | None] = mapped_column(Text)

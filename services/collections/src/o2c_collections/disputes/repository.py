@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.disputes.models import Dispute
+from o2c_collections.disputes.schemas import DisputeRead
+from o2c_collections.pages import newest_first
+from o2c_common.entities import load
+from o2c_common.http import Page, PageRequest
 
 
 async def get(session: AsyncSession, *, dispute_id: uuid.UUID, for_update: bool = False) -> Dispute | None:
-    stmt = select(Dispute).where(Dispute.id == dispute_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
+    return await load(session, Dispute, dispute_id, for_update=for_update)
 
 
 async def by_source_key(session: AsyncSession, *, source_key: str) -> Dispute | None:
@@ -28,15 +29,8 @@ async def insert_new(session: AsyncSession, dispute: Dispute) -> bool:
     return inserted is not None
 
 
-def list_query(*, team: str | None, status: str | None, customer_id: str | None,
-               invoice_id: uuid.UUID | None) -> Select[Dispute]:
-    stmt = select(Dispute)
-    if team is not None:
-        stmt = stmt.where(Dispute.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Dispute.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Dispute.customer_id == customer_id)
-    if invoice_id is not None:
-        stmt = stmt.where(Dispute.invoice_id == invoice_id)
-    return stmt
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None, invoice_id: uuid.UUID | None) -> Page[DisputeRead]:
+    return await newest_first(session, Dispute, page=page, at=Dispute.opened_at, item=DisputeRead.model_validate,
+                              filters={Dispute.owning_team: team, Dispute.status: status,
+                                       Dispute.customer_id: customer_id, Dispute.invoice_id: invoice_id})

@@ -3,15 +3,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.disputes.models import DisputeOutcome, DisputeStatus
 from o2c_common.events.contracts.collections import DisputeReason, DisputeRootCause
 from o2c_common.events.types import Amount, NonNegativeAmount, PositiveAmount
 from o2c_common.money import round_money
-
-Outcome = Literal["customer_pays", "credited", "partially_credited", "written_off", "withdrawn"]
 
 
 class DisputeCreate(BaseModel):
@@ -39,7 +37,7 @@ class DisputeUpdate(BaseModel):
 class DisputeResolve(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Outcome
+    outcome: DisputeOutcome
     credited_amount: NonNegativeAmount | None = Field(default=None, description="For `partially_credited`.")
     root_cause: DisputeRootCause
     corrective_action: str | None = Field(default=None, max_length=4000)
@@ -63,8 +61,8 @@ class DisputeRead(BaseModel):
     source: str
     owner: str | None
     opened_by: str | None
-    status: str
-    outcome: str | None
+    status: DisputeStatus
+    outcome: DisputeOutcome | None
     root_cause: str | None
     corrective_action: str | None
     preventive_action: str | None

@@ -3,12 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Integer, Numeric, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
+
+
+class NoticeStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class DunningPolicy(Base):
@@ -39,5 +45,5 @@ class DunningNotice(Base):
     recipient: Mapped[str | None] = mapped_column(String(254))
     amount_due: Mapped[Decimal] = mapped_column(Numeric(20, 6))
     as_of: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    status: Mapped[NoticeStatus] = mapped_column(String(16))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

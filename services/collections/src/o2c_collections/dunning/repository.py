@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.accounts.models import Account
 from o2c_collections.dunning.models import DunningNotice, DunningPolicy
-from o2c_collections.promises.models import Promise
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 
 
 async def policies(session: AsyncSession) -> list[DunningPolicy]:
@@ -29,13 +29,13 @@ async def add(session: AsyncSession, row: object) -> None:
 
 async def overdue_items(session: AsyncSession, *, as_of: date) -> list[tuple[OpenItem, Account | None]]:
     stmt = (select(OpenItem, Account).outerjoin(Account, Account.customer_id == OpenItem.customer_id)
-            .where(OpenItem.status == "open", OpenItem.due_date < as_of, OpenItem.open_amount > 0)
+            .where(OpenItem.status == OpenItemStatus.OPEN, OpenItem.due_date < as_of, OpenItem.open_amount > 0)
             .order_by(OpenItem.customer_id, OpenItem.currency, OpenItem.due_date, OpenItem.invoice_id))
     return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
 
 
 async def open_promises(session: AsyncSession, *, as_of: date) -> list[Promise]:
-    stmt = select(Promise).where(Promise.status == "open", Promise.promised_date >= as_of)
+    stmt = select(Promise).where(Promise.status == PromiseStatus.OPEN, Promise.promised_date >= as_of)
     return list((await session.scalars(stmt)).all())
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +25,11 @@ class EscalationRule(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class BreachStatus(StrEnum):
+    OPEN = "open"
+    CLEARED = "cleared"
+
+
 class Breach(Base):
     """A rule met by a customer; open while the condition holds. One event per breach: at most one open breach
     per rule, customer and currency (partial unique index), so a second run finds it and emits nothing."""
@@ -36,7 +42,7 @@ class Breach(Base):
     rule_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16))  # open | cleared
+    status: Mapped[BreachStatus] = mapped_column(String(16))
     opened_on: Mapped[date] = mapped_column(Date)
     cleared_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,35 +3,33 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.escalations.models import Breach, EscalationRule
-from o2c_collections.promises.models import Promise
-from o2c_collections.receivables.models import OpenItem
+from o2c_collections.escalations.models import Breach, BreachStatus, EscalationRule
+from o2c_collections.escalations.schemas import BreachRead
+from o2c_collections.pages import newest_first
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
+from o2c_common.http import Page, PageRequest
 
 
 async def rules(session: AsyncSession) -> list[EscalationRule]:
     return list((await session.scalars(select(EscalationRule).order_by(EscalationRule.id))).all())
 
 
-async def get_rule(session: AsyncSession, *, rule_id: str, for_update: bool = False) -> EscalationRule | None:
-    stmt = select(EscalationRule).where(EscalationRule.id == rule_id)
-    return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
-
-
 async def overdue_items(session: AsyncSession, *, as_of: date) -> list[OpenItem]:
     """Open items past due with an amount not held by a dispute or deduction."""
-    stmt = (select(OpenItem).where(OpenItem.status == "open", OpenItem.due_date < as_of,
+    stmt = (select(OpenItem).where(OpenItem.status == OpenItemStatus.OPEN, OpenItem.due_date < as_of,
                                    OpenItem.issue_date <= as_of, OpenItem.open_amount > OpenItem.disputed_amount)
             .order_by(OpenItem.customer_id, OpenItem.currency, OpenItem.due_date, OpenItem.invoice_id))
     return list((await session.scalars(stmt)).all())
 
 
 async def broken_promises(session: AsyncSession, *, as_of: date) -> dict[str, int]:
-    stmt = (select(Promise.customer_id, func.count()).where(Promise.status == "broken", Promise.decided_on <= as_of)
-            .group_by(Promise.customer_id))
+    stmt = (select(Promise.customer_id, func.count())
+            .where(Promise.status == PromiseStatus.BROKEN, Promise.decided_on <= as_of).group_by(Promise.customer_id))
     return {customer: int(count) for customer, count in (await session.execute(stmt)).all()}
 
 
@@ -44,15 +42,12 @@ async def insert_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:
-    stmt = (select(Breach).where(Breach.rule_id == rule_id, Breach.status == "open")
+    stmt = (select(Breach).where(Breach.rule_id == rule_id, Breach.status == BreachStatus.OPEN)
             .with_for_update(skip_locked=True))
     return list((await session.scalars(stmt)).all())
 
 
-def breaches_query(*, status: str | None, customer_id: str | None) -> Select[Any]:
-    stmt = select(Breach)
-    if status is not None:
-        stmt = stmt.where(Breach.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Breach.customer_id == customer_id)
-    return stmt
+async def breaches_page(session: AsyncSession, *, page: PageRequest, status: str | None,
+                        customer_id: str | None) -> Page[BreachRead]:
+    return await newest_first(session, Breach, page=page, at=Breach.created_at, item=BreachRead.model_validate,
+                              filters={Breach.status: status, Breach.customer_id: customer_id})

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.escalations.models import BreachStatus
 from o2c_common.events.types import NonNegativeAmount, Severity
 
 
@@ -41,7 +42,7 @@ class BreachRead(BaseModel):
     rule_id: str
     customer_id: str
     currency: str
-    status: str
+    status: BreachStatus
     opened_on: date
     cleared_on: date | None
     created_at: datetime

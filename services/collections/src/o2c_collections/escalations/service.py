@@ -7,36 +7,30 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections import rules
 from o2c_collections.escalations import repository
-from o2c_collections.escalations.models import Breach, EscalationRule
+from o2c_collections.escalations.models import BreachStatus, EscalationRule
 from o2c_collections.escalations.schemas import BreachRead, RuleRead, RuleWrite, RunResult
 from o2c_collections.receivables.models import OpenItem
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
 from o2c_common.events.contracts.collections import BalanceOverdueEscalated
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.http import Page, PageRequest
 from o2c_common.money import round_money
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
 SYSTEM = "system:overdue-escalation"
 BREACH_NAMESPACE = uuid.UUID("7b0c5a8e-2f7d-4d0e-9a57-1c2f0e3b9a11")
 
 
-async def put_rule(session: AsyncSession, *, rule_id: str, data: RuleWrite, principal: Principal) -> RuleRead:
-    existing = await repository.get_rule(session, rule_id=rule_id, for_update=True)
-    rule = await rules.save(session, existing=existing, new=EscalationRule, rule_id=rule_id, values=data.model_dump(),
-                            principal=principal, entity_type="escalation_rule")
-    return RuleRead.model_validate(rule)
+async def put_rule(tx: Tx, *, rule_id: str, data: RuleWrite) -> RuleRead:
+    return RuleRead.model_validate(await rules.put(tx, EscalationRule, rule_id=rule_id, values=data.model_dump(),
+                                                   entity_type="escalation_rule"))
 
 
-async def list_rules(session: AsyncSession) -> list[RuleRead]:
-    return [RuleRead.model_validate(r) for r in await repository.rules(session)]
+async def list_rules(tx: Tx) -> list[RuleRead]:
+    return [RuleRead.model_validate(r) for r in await repository.rules(tx.session)]
 
 
 def _met(rule: EscalationRule, items: list[OpenItem], *, as_of: date,
@@ -54,13 +48,16 @@ def _met(rule: EscalationRule, items: list[OpenItem], *, as_of: date,
     return amount, max((as_of - i.due_date).days for i in counted), counted
 
 
-async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: str | Principal = SYSTEM) -> RunResult:
+async def run(tx: Tx, *, as_of: date) -> RunResult:
+    """Opens a breach per rule met (``balance.overdue_escalated``) and clears the breaches no longer met, in
+    ``tx.actor``'s name (the supervisor who asked, or ``system:overdue-escalation`` for the daily run)."""
+    session = tx.session
     groups: dict[tuple[str, str], list[OpenItem]] = defaultdict(list)
     for item in await repository.overdue_items(session, as_of=as_of):
         groups[(item.customer_id, item.currency)].append(item)
     broken = await repository.broken_promises(session, as_of=as_of)
     escalated = already = cleared = 0
-    now = datetime.now(UTC)
+    now = tx.now()
     for rule in await repository.rules(session):
         met_keys: set[tuple[str, str]] = set()
         for (customer_id, currency), items in groups.items():
@@ -72,32 +69,27 @@ async def run(session: AsyncSession, *, as_of: date, outbox: Outbox, actor: str 
             breach_id = uuid.uuid5(BREACH_NAMESPACE, f"{rule.id}|{customer_id}|{currency}|{as_of.isoformat()}")
             if not await repository.insert_breach(session, {
                     "id": breach_id, "rule_id": rule.id, "customer_id": customer_id, "currency": currency,
-                    "status": "open", "opened_on": as_of}):
+                    "status": BreachStatus.OPEN, "opened_on": as_of}):
                 already += 1
                 continue
             escalated += 1
             first = counted[0]
-            await outbox.emit(session, BalanceOverdueEscalated(
+            await tx.emit(BalanceOverdueEscalated(
                 legal_entity=first.legal_entity, customer_id=customer_id, owning_team=first.owning_team,
                 breach_id=breach_id, rule_id=rule.id, rule_name=rule.name, region=first.region, currency=currency,
                 overdue_amount=round_money(amount, currency), max_days_past_due=days,
                 broken_promises=broken.get(customer_id, 0), invoice_ids=tuple(i.invoice_id for i in counted),
                 severity=rule.severity, as_of_date=as_of, escalated_at=now))
-            await record_audit(session, actor=actor, action="escalation.breach_opened", entity_type="escalation_breach",
-                               entity_id=breach_id, after={"rule": rule.id, "customer": customer_id,
-                                                           "amount": amount, "days": days})
+            await tx.audit("escalation.breach_opened", entity_type="escalation_breach", entity_id=breach_id,
+                           after={"rule": rule.id, "customer": customer_id, "amount": amount, "days": days})
         for breach in await repository.open_breaches(session, rule_id=rule.id):
             if (breach.customer_id, breach.currency) not in met_keys and breach.opened_on <= as_of:
-                breach.status, breach.cleared_on, cleared = "cleared", as_of, cleared + 1
+                breach.status, breach.cleared_on, cleared = BreachStatus.CLEARED, as_of, cleared + 1
                 await session.flush()
-                await record_audit(session, actor=actor, action="escalation.breach_cleared",
-                                   entity_type="escalation_breach", entity_id=breach.id, after={"as_of": as_of})
+                await tx.audit("escalation.breach_cleared", entity_type="escalation_breach", entity_id=breach.id,
+                               after={"as_of": as_of})
     return RunResult(as_of=as_of, escalated=escalated, already_open=already, cleared=cleared)
 
 
-async def list_breaches(session: AsyncSession, *, page: PageRequest, status: str | None,
-                        customer_id: str | None) -> Page[BreachRead]:
-    stmt = keyset_select(repository.breaches_query(status=status, customer_id=customer_id), page=page,
-                         order_by=(Breach.created_at, Breach.id), descending=True)
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda b: (b.created_at, b.id), item=BreachRead.model_validate)
+async def list_breaches(tx: Tx, *, page: PageRequest, status: str | None, customer_id: str | None) -> Page[BreachRead]:
+    return await repository.breaches_page(tx.session, page=page, status=status, customer_id=customer_id)

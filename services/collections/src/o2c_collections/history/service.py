@@ -18,25 +18,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_collections.application.engine import Line
-from o2c_collections.application.service import auto_apply
+from o2c_collections.cashapp import repository as cashapp
+from o2c_collections.cashapp.engine import Line
+from o2c_collections.cashapp.service import auto_apply
 from o2c_collections.config import CollectionsSettings
-from o2c_collections.deps import no_precondition
 from o2c_collections.disputes import service as disputes
 from o2c_collections.disputes.schemas import DisputeResolve
 from o2c_collections.history.schemas import HistoryRow
 from o2c_collections.payments import repository as payments_repository
 from o2c_collections.payments import service as payments
 from o2c_collections.payments.parsers import ParsedPayment
+from o2c_collections.permissions import service_principal
 from o2c_collections.receivables import repository as receivables_repository
 from o2c_collections.receivables.service import open_receivable
-from o2c_common.auth import Principal
 from o2c_common.events.contracts.invoicing import InvoiceIssued
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
-IMPORTER = Principal(subject="system:history-import", roles=frozenset({"ar_supervisor"}), kind="service")
+IMPORTER = service_principal("system:history-import")
 
 
 def bank_reference(*, legal_entity: str, invoice_number: str) -> str:
@@ -57,44 +55,43 @@ class RowResult:
         return self.opened or self.disputed or self.booked or self.applied
 
 
-async def import_row(session: AsyncSession, *, row: HistoryRow, legal_entity: str, currency: str,
-                     outbox: Outbox, settings: CollectionsSettings) -> RowResult:
+async def import_row(tx: Tx, *, row: HistoryRow, legal_entity: str, currency: str,
+                     settings: CollectionsSettings) -> RowResult:
+    """One history row, in the importer's name (``system:history-import``)."""
+    tx = tx.acting_as(IMPORTER)
     result = RowResult()
     fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity=legal_entity,
                          customer_id=row.customer_id, currency=currency, amount=row.amount, tax_amount=0,
                          issue_date=row.invoice_date, due_date=row.due_date, region=row.country_code,
                          issued_at=datetime.combine(row.invoice_date, datetime.min.time(), UTC))
-    result.opened = await open_receivable(session, fact=fact, event_id=None) is not None
+    result.opened = await open_receivable(tx, fact=fact, event_id=None) is not None
     reference = bank_reference(legal_entity=legal_entity, invoice_number=row.invoice_number)
     if row.disputed:
-        locked = await receivables_repository.get(session, invoice_id=row.invoice_id, for_update=True)
+        locked = await receivables_repository.get(tx.session, invoice_id=row.invoice_id, for_update=True)
         assert locked is not None
         dispute = await disputes.open_dispute(
-            session, outbox=outbox, item=locked, amount=row.amount, reason="other", source="history_import",
-            actor=IMPORTER, opened_date=min(row.due_date, row.settled_date), dispute_id=row.dispute_id,
-            source_key=reference)
+            tx, item=locked, amount=row.amount, reason="other", source="history_import",
+            opened_date=min(row.due_date, row.settled_date), dispute_id=row.dispute_id, source_key=reference)
         if dispute is not None:
-            await disputes.resolve(session, dispute_id=dispute.id, principal=IMPORTER, precondition=no_precondition,
-                                   outbox=outbox, settings=settings, data=DisputeResolve(
-                                       outcome="customer_pays", root_cause="other", resolved_date=row.settled_date))
+            await disputes.resolve(tx, dispute, settings=settings, data=DisputeResolve(
+                outcome="customer_pays", root_cause="other", resolved_date=row.settled_date))
             result.disputed = True
     parsed = ParsedPayment(bank_reference=reference, value_date=row.settled_date, currency=currency,
                            amount=row.amount, customer_id=row.customer_id,
                            lines=(Line(row.invoice_number, row.amount, None),))
     key = payments.dedupe_key(legal_entity, parsed)
-    booked = await payments.book(session, parsed=parsed, legal_entity=legal_entity, source="history_import",
-                                 import_id=None, actor=IMPORTER.subject, outbox=outbox, settings=settings, key=key)
+    booked = await payments.book(tx, parsed=parsed, legal_entity=legal_entity, source="history_import",
+                                 import_id=None, settings=settings, key=key)
     result.booked, result.applied = booked.payment is not None, booked.applied
     if booked.payment is None:
-        result.applied = await _apply_if_left_unapplied(session, key=key, outbox=outbox, settings=settings)
+        result.applied = await _apply_if_left_unapplied(tx, key=key, settings=settings)
     return result
 
 
-async def _apply_if_left_unapplied(session: AsyncSession, *, key: str, outbox: Outbox,
-                                   settings: CollectionsSettings) -> bool:
-    payment = await payments_repository.by_dedupe_key(session, key=key, for_update=True)
+async def _apply_if_left_unapplied(tx: Tx, *, key: str, settings: CollectionsSettings) -> bool:
+    payment = await payments_repository.by_dedupe_key(tx.session, key=key, for_update=True)
     if payment is None or payment.unapplied_amount != payment.amount:
         return False
-    lines = await payments_repository.lines(session, payment_id=payment.id)
-    done = await auto_apply(session, payment=payment, lines=lines, outbox=outbox, settings=settings)
+    lines = await cashapp.lines(tx.session, payment_id=payment.id)
+    done = await auto_apply(tx, payment=payment, lines=lines, settings=settings)
     return bool(done.decision.allocations)

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_collections.application.engine import Line
+from o2c_collections.cashapp.engine import Line
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.models import PaymentImport
-from o2c_collections.payments.parsers import FileFormat, ParsedPayment, parse
+from o2c_collections.payments.models import ImportStatus, PaymentImport
+from o2c_collections.payments.parsers import FileFormat, MalformedFile, ParsedPayment, parse_file
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
-from o2c_common.audit import record_audit
 from o2c_common.auth import Principal
 from o2c_common.errors import NotFound
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 
 MAX_ERROR_DETAILS = 100
 
@@ -48,43 +45,52 @@ def from_payload(payload: dict[str, Any]) -> ParsedPayment:
                     for ref, amount, reason in payload["lines"]))
 
 
-async def start(session: AsyncSession, *, content: bytes, file_format: FileFormat, legal_entity: str,
-                filename: str | None, principal: Principal) -> tuple[ImportRead, bool]:
+async def start(tx: Tx, *, content: bytes, file_format: FileFormat, legal_entity: str,
+                filename: str | None) -> tuple[ImportRead, bool]:
     """(the job, True) for a new file; (its first import, False) for a file seen before."""
+    session = tx.session
     sha = hashlib.sha256(content).hexdigest()
     previous = await repository.import_by_hash(session, sha256=sha)
     if previous is not None:
         return ImportRead.model_validate(previous).model_copy(update={"duplicate_file": True}), False
-    parsed = parse(content, file_format)  # the whole file, before anything is kept: malformed -> 422
+    result = parse_file(content, file_format)  # the whole file, before anything is kept: malformed -> 422
+    parsed = result.payments
+    if not parsed:
+        raise MalformedFile(f"the file holds no incoming payment ({len(result.skipped)} entries skipped)", where="#")
+    skipped = [{"where": s.where, "reason": s.reason, "detail": s.detail, "bank_reference": s.bank_reference,
+                "amount": None if s.amount is None else str(s.amount), "currency": s.currency}
+               for s in result.skipped[:MAX_ERROR_DETAILS]]
     batch = PaymentImport(id=uuid.uuid4(), file_format=file_format, filename=filename, content_sha256=sha,
-                          legal_entity=legal_entity, status="queued", total_lines=len(parsed), processed_lines=0,
-                          booked=0, duplicates=0, applied=0, errors=0, error_details=[],
-                          imported_by=principal.subject)
+                          legal_entity=legal_entity, status=ImportStatus.QUEUED, total_lines=len(parsed),
+                          processed_lines=0, booked=0, duplicates=0, applied=0, errors=0, error_details=[],
+                          imported_by=tx.actor.subject)
     await repository.add_all(session, [batch])
     await repository.insert_import_lines(session, [{"import_id": batch.id, "position": n, "payload": to_payload(p)}
                                                    for n, p in enumerate(parsed)])
-    await record_audit(session, actor=principal, action="payments.import_started", entity_type="payment_import",
-                       entity_id=batch.id, after={"format": file_format, "lines": len(parsed), "filename": filename})
+    await tx.audit("payments.import_started", entity_type="payment_import", entity_id=batch.id,
+                   after={"format": file_format, "lines": len(parsed), "filename": filename,
+                          "skipped_count": len(result.skipped), "skipped": skipped})
     return ImportRead.model_validate(batch), True
 
 
-async def process_chunk(session: AsyncSession, *, outbox: Outbox, settings: CollectionsSettings,
-                        import_id: uuid.UUID | None = None) -> int:
-    """Books the next chunk of the oldest pending import (other replicas skip it); the lines it processed."""
+async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uuid.UUID | None = None) -> int:
+    """Books the next chunk of the oldest pending import (other replicas skip it); the lines it processed. The
+    payments are booked in the name of whoever uploaded the file."""
+    session = tx.session
     batch = await repository.claim_import(session, import_id=import_id)
     if batch is None:
         return 0
+    tx = tx.acting_as(Principal(subject=batch.imported_by))
     lines = await repository.import_lines(session, import_id=batch.id, start=batch.processed_lines,
                                           limit=settings.import_chunk_lines)
-    batch.status = "processing"
+    batch.status = ImportStatus.PROCESSING
     await session.flush()
     booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
     for line in lines:
         try:
             async with session.begin_nested():
-                booked = await book(session, parsed=from_payload(line.payload), legal_entity=batch.legal_entity or "",
-                                    source=batch.file_format, import_id=batch.id, actor=batch.imported_by,
-                                    outbox=outbox, settings=settings)
+                booked = await book(tx, parsed=from_payload(line.payload), legal_entity=batch.legal_entity or "",
+                                    source=batch.file_format, import_id=batch.id, settings=settings)
         except Exception as exc:
             await session.refresh(batch)
             batch.errors += 1
@@ -100,18 +106,17 @@ async def process_chunk(session: AsyncSession, *, outbox: Outbox, settings: Coll
     batch.applied += applied
     batch.processed_lines += len(lines)
     if not lines or batch.processed_lines >= batch.total_lines:
-        batch.status, batch.completed_at = "completed", datetime.now(UTC)
+        batch.status, batch.completed_at = ImportStatus.COMPLETED, tx.now()
         await repository.delete_import_lines(session, import_id=batch.id)
-        await record_audit(session, actor=batch.imported_by, action="payments.imported", entity_type="payment_import",
-                           entity_id=batch.id, after={"format": batch.file_format, "lines": batch.total_lines,
-                                                      "booked": batch.booked, "duplicates": batch.duplicates,
-                                                      "errors": batch.errors})
+        await tx.audit("payments.imported", entity_type="payment_import", entity_id=batch.id,
+                       after={"format": batch.file_format, "lines": batch.total_lines, "booked": batch.booked,
+                              "duplicates": batch.duplicates, "errors": batch.errors})
     await session.flush()
     return max(len(lines), 1)
 
 
-async def get(session: AsyncSession, *, import_id: uuid.UUID) -> ImportRead:
-    batch = await repository.get_import(session, import_id=import_id)
+async def get(tx: Tx, import_id: uuid.UUID) -> ImportRead:
+    batch = await repository.get_import(tx.session, import_id=import_id)
     if batch is None:
         raise NotFound(f"import {import_id} does not exist")
     return ImportRead.model_validate(batch)

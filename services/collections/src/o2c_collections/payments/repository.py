@@ -4,11 +4,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.payments.models import Application, Payment, PaymentImport, PaymentImportLine, RemittanceLine
+from o2c_collections.cashapp.models import Payment
+from o2c_collections.cashapp.schemas import PaymentRead
+from o2c_collections.pages import newest_first
+from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
+from o2c_common.http import Page, PageRequest
 
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
@@ -22,31 +26,9 @@ async def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
     await session.flush()
 
 
-async def get(session: AsyncSession, *, payment_id: uuid.UUID, for_update: bool = False) -> Payment | None:
-    stmt = select(Payment).where(Payment.id == payment_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
-
-
 async def by_dedupe_key(session: AsyncSession, *, key: str, for_update: bool = False) -> Payment | None:
     stmt = select(Payment).where(Payment.dedupe_key == key)
     return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
-
-
-async def lines(session: AsyncSession, *, payment_id: uuid.UUID) -> list[RemittanceLine]:
-    stmt = select(RemittanceLine).where(RemittanceLine.payment_id == payment_id).order_by(RemittanceLine.position)
-    return list((await session.scalars(stmt)).all())
-
-
-async def applications(session: AsyncSession, *, payment_id: uuid.UUID) -> list[Application]:
-    stmt = select(Application).where(Application.payment_id == payment_id).order_by(Application.applied_at,
-                                                                                      Application.id)
-    return list((await session.scalars(stmt)).all())
-
-
-async def application(session: AsyncSession, *, application_id: uuid.UUID) -> Application | None:
-    return await session.get(Application, application_id)
 
 
 async def import_by_hash(session: AsyncSession, *, sha256: str) -> PaymentImport | None:
@@ -64,7 +46,7 @@ async def insert_import_lines(session: AsyncSession, rows: list[dict[str, Any]],
 
 async def claim_import(session: AsyncSession, *, import_id: uuid.UUID | None = None) -> PaymentImport | None:
     """The oldest import with lines left (or ``import_id``), locked; one another replica holds is skipped."""
-    stmt = select(PaymentImport).where(PaymentImport.status.in_(("queued", "processing")))
+    stmt = select(PaymentImport).where(PaymentImport.status.in_((ImportStatus.QUEUED, ImportStatus.PROCESSING)))
     if import_id is not None:
         stmt = stmt.where(PaymentImport.id == import_id)
     stmt = stmt.order_by(PaymentImport.created_at, PaymentImport.id).limit(1).with_for_update(skip_locked=True)
@@ -83,12 +65,8 @@ async def delete_import_lines(session: AsyncSession, *, import_id: uuid.UUID) ->
     await session.execute(delete(PaymentImportLine).where(PaymentImportLine.import_id == import_id))
 
 
-def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Payment]:
-    stmt = select(Payment)
-    if team is not None:
-        stmt = stmt.where(Payment.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Payment.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Payment.customer_id == customer_id)
-    return stmt
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None) -> Page[PaymentRead]:
+    return await newest_first(session, Payment, page=page, at=Payment.received_at, item=PaymentRead.model_validate,
+                              filters={Payment.owning_team: team, Payment.status: status,
+                                       Payment.customer_id: customer_id})

@@ -3,11 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, Date, DateTime, Integer, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
+
+
+class PromiseStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
 
 
 class Promise(Base):
@@ -24,7 +31,7 @@ class Promise(Base):
     paid_amount: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
     promised_date: Mapped[date] = mapped_column(Date)
     invoice_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16))  # open | kept | broken
+    status: Mapped[PromiseStatus] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(64))
     decided_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.promises.models import Promise
+from o2c_collections.pages import newest_first
+from o2c_collections.promises.models import Promise, PromiseStatus
+from o2c_collections.promises.schemas import PromiseRead
+from o2c_common.http import Page, PageRequest
 
 
 async def add(session: AsyncSession, promise: Promise) -> Promise:
@@ -16,7 +19,7 @@ async def add(session: AsyncSession, promise: Promise) -> Promise:
 
 async def due_for_decision(session: AsyncSession, *, as_of: date, limit: int) -> list[Promise]:
     """Open promises reached (paid in full) or past their date, locked; other replicas skip them."""
-    stmt = (select(Promise).where(Promise.status == "open",
+    stmt = (select(Promise).where(Promise.status == PromiseStatus.OPEN,
                                   or_(Promise.paid_amount >= Promise.amount, Promise.promised_date < as_of))
             .order_by(Promise.promised_date, Promise.id).limit(limit).with_for_update(skip_locked=True))
     return list((await session.scalars(stmt)).all())
@@ -24,16 +27,21 @@ async def due_for_decision(session: AsyncSession, *, as_of: date, limit: int) ->
 
 async def broken_count(session: AsyncSession, *, customer_id: str) -> int:
     stmt = select(func.count()).select_from(Promise).where(Promise.customer_id == customer_id,
-                                                           Promise.status == "broken")
+                                                           Promise.status == PromiseStatus.BROKEN)
     return int((await session.execute(stmt)).scalar_one())
 
 
-def list_query(*, team: str | None, status: str | None, customer_id: str | None) -> Select[Promise]:
-    stmt = select(Promise)
-    if team is not None:
-        stmt = stmt.where(Promise.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Promise.status == status)
-    if customer_id is not None:
-        stmt = stmt.where(Promise.customer_id == customer_id)
-    return stmt
+async def open_for_cash(session: AsyncSession, *, customer_id: str, currency: str,
+                        applied_date: date) -> list[Promise]:
+    """The customer's open promises in ``currency`` still running on ``applied_date``, oldest first, locked."""
+    stmt = (select(Promise).where(Promise.customer_id == customer_id, Promise.currency == currency,
+                                  Promise.status == PromiseStatus.OPEN, Promise.promised_date >= applied_date)
+            .order_by(Promise.promised_date, Promise.id).with_for_update())
+    return list((await session.scalars(stmt)).all())
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, team: str | None, status: str | None,
+                    customer_id: str | None) -> Page[PromiseRead]:
+    return await newest_first(session, Promise, page=page, at=Promise.recorded_at, item=PromiseRead.model_validate,
+                              filters={Promise.owning_team: team, Promise.status: status,
+                                       Promise.customer_id: customer_id})

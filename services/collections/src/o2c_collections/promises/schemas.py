@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.promises.models import PromiseStatus
 from o2c_common.events.types import Amount, Currency, PositiveAmount
 from o2c_common.money import round_money
 
@@ -33,7 +34,7 @@ class PromiseRead(BaseModel):
     paid_amount: Amount
     promised_date: date
     invoice_ids: list[str]
-    status: str
+    status: PromiseStatus
     recorded_by: str
     decided_on: date | None
     recorded_at: datetime

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -12,17 +13,35 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from o2c_collections.db import Base
+from o2c_collections.db import MONEY, Base
 
-MONEY = Numeric(20, 6)
+
+class OpenItemStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EntryKind(StrEnum):
+    """What moved an open item's amount (a ledger entry's kind)."""
+
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    REVERSAL = "reversal"
+    CREDIT_NOTE = "credit_note"
+    WRITE_OFF = "write_off"
+    TOLERANCE_WRITE_OFF = "tolerance_write_off"
+
+
+CASH_KINDS = (EntryKind.PAYMENT, EntryKind.REVERSAL)
+WRITE_OFF_KINDS = (EntryKind.WRITE_OFF, EntryKind.TOLERANCE_WRITE_OFF)
 
 
 class OpenItem(Base):
@@ -43,9 +62,15 @@ class OpenItem(Base):
     disputed_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    status: Mapped[OpenItemStatus] = mapped_column(String(16))
     closed_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # the ledger's running figures (migration 0010): entries posted so far (the last entry's sequence) and what
+    # cash, credit notes and write-offs took off the receivable
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cash_applied_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    credited_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    written_off_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -66,11 +91,14 @@ class LedgerEntry(Base):
         # a credit note reduces its invoice once, whatever event ids carry it (migration 0009)
         Index("uq_ledger_entries_credit_note", "credit_note_id", unique=True,
               postgresql_where=text("credit_note_id IS NOT NULL")),
+        # one entry per number of an invoice: receivable.changed's per-invoice sequence (migration 0010)
+        UniqueConstraint("invoice_id", "sequence", name="uq_ledger_entries_invoice_sequence"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # invoice | payment | reversal | credit_note | write_off
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[EntryKind] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
     effective_date: Mapped[date] = mapped_column(Date)
     customer_id: Mapped[str] = mapped_column(String(64))
@@ -82,5 +110,9 @@ class LedgerEntry(Base):
     application_id: Mapped[uuid.UUID | None] = mapped_column()
     source_event_id: Mapped[uuid.UUID | None] = mapped_column()
     credit_note_id: Mapped[uuid.UUID | None] = mapped_column()
+    deduction_id: Mapped[uuid.UUID | None] = mapped_column()
+    dispute_id: Mapped[uuid.UUID | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(32))
+    posted_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

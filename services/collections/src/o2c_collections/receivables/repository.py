@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.schemas import OpenItemRead
+from o2c_common.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 
 
 async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> OpenItem | None:
@@ -48,7 +52,7 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
     if not customer_ids:
         return []
     stmt = select(OpenItem).where(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
-                                  OpenItem.status == "open")
+                                  OpenItem.status == OpenItemStatus.OPEN)
     return list((await session.scalars(stmt)).all())
 
 
@@ -59,7 +63,7 @@ async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence
     conditions = []
     if customer_ids:
         conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
-                               OpenItem.status == "open"))
+                               OpenItem.status == OpenItemStatus.OPEN))
     if numbers:
         conditions.append(func.upper(OpenItem.invoice_number).in_(numbers))
     if not conditions:
@@ -82,14 +86,39 @@ async def credit_note_posted(session: AsyncSession, *, credit_note_id: uuid.UUID
 
 
 async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[LedgerEntry]:
-    stmt = select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id).order_by(LedgerEntry.id)
+    stmt = (select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id)
+            .order_by(LedgerEntry.sequence, LedgerEntry.id))
     return list((await session.scalars(stmt)).all())
 
 
-def list_query(*, customer_id: str | None, team: str | None) -> Select[OpenItem]:
-    stmt = select(OpenItem)
-    if customer_id is not None:
-        stmt = stmt.where(OpenItem.customer_id == customer_id)
-    if team is not None:
-        stmt = stmt.where(OpenItem.owning_team == team)
-    return stmt
+async def items_after(session: AsyncSession, *, after: uuid.UUID | None, limit: int,
+                      team: str | None = None) -> list[OpenItem]:
+    """Up to ``limit`` open items (open or closed) ascending by invoice id, after ``after`` (a keyset page)."""
+    stmt = where_equal(select(OpenItem), {OpenItem.owning_team: team})
+    if after is not None:
+        stmt = stmt.where(OpenItem.invoice_id > after)
+    return list((await session.scalars(stmt.order_by(OpenItem.invoice_id).limit(limit))).all())
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
+                    team: str | None) -> Page[OpenItemRead]:
+    """Open items by due date."""
+    stmt = where_equal(select(OpenItem), {OpenItem.customer_id: customer_id, OpenItem.owning_team: team})
+    return await keyset_page(session, stmt, page=page, order_by=(OpenItem.due_date, OpenItem.invoice_id),
+                             item=OpenItemRead.model_validate)
+
+
+BALANCE_DIMENSIONS = {"invoice": LedgerEntry.invoice_id, "customer": LedgerEntry.customer_id,
+                      "entity": LedgerEntry.legal_entity, "currency": LedgerEntry.currency,
+                      "team": LedgerEntry.owning_team}
+
+
+async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | None,
+                   customer_id: str | None) -> Sequence[Any]:
+    """(key, currency, open amount) of the movements effective by ``as_of``, per ``by`` and currency."""
+    key = BALANCE_DIMENSIONS[by]
+    stmt = (select(key, LedgerEntry.currency, func.sum(LedgerEntry.amount))
+            .where(LedgerEntry.effective_date <= as_of).group_by(key, LedgerEntry.currency)
+            .having(func.sum(LedgerEntry.amount) != 0).order_by(key, LedgerEntry.currency))
+    stmt = where_equal(stmt, {LedgerEntry.owning_team: team, LedgerEntry.customer_id: customer_id})
+    return (await session.execute(stmt)).all()

@@ -4,8 +4,9 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_collections.receivables.models import EntryKind, OpenItemStatus
 from o2c_common.events.types import Amount
 from o2c_common.money import round_money
 
@@ -24,7 +25,7 @@ class OpenItemRead(BaseModel):
     disputed_amount: Amount = Decimal(0)
     issue_date: date
     due_date: date
-    status: str
+    status: OpenItemStatus
     region: str | None = None
     closed_on: date | None = None
     opened_at: datetime
@@ -40,13 +41,18 @@ class LedgerEntryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str
+    sequence: int
+    kind: EntryKind
     currency: str
     amount: Amount
     effective_date: date
     payment_id: uuid.UUID | None
     application_id: uuid.UUID | None
     credit_note_id: uuid.UUID | None = None
+    deduction_id: uuid.UUID | None = None
+    dispute_id: uuid.UUID | None = None
+    reason: str | None = None
+    posted_by: str | None = None
     note: str | None
     recorded_at: datetime
 
@@ -61,3 +67,35 @@ class Balance(BaseModel):
     currency: str
     open_amount: Amount
     as_of: date
+
+
+class OpenAmountRead(BaseModel):
+    """One invoice's receivable as the ledger has it (amounts as decimal strings in minor units)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    invoice_id: uuid.UUID
+    invoice_number: str
+    customer_id: str
+    owning_team: str | None
+    currency: str
+    original_amount: Amount
+    open_amount: Amount
+    entries: int = Field(description="Ledger entries posted: the last receivable.changed sequence.")
+    cash_applied_amount: Amount
+    credited_amount: Amount
+    written_off_amount: Amount
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> OpenAmountRead:
+        for name in ("original_amount", "open_amount", "cash_applied_amount", "credited_amount",
+                     "written_off_amount"):
+            setattr(self, name, round_money(getattr(self, name), self.currency))
+        return self
+
+
+class OpenAmountPage(BaseModel):
+    """Ascending by invoice id; pass `next_after` as `after` for the next page (null at the end)."""
+
+    items: list[OpenAmountRead]
+    next_after: uuid.UUID | None

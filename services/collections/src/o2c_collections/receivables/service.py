@@ -4,97 +4,115 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections.receivables import ledger, repository
-from o2c_collections.receivables.models import LedgerEntry, OpenItem
-from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenItemRead
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal, ensure_team_access
+from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenAmountRead, OpenItemRead
+from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
-from o2c_common.http import Page, PageRequest, build_page, keyset_select
+from o2c_common.http import Page, PageRequest
 from o2c_common.money import round_money
+from o2c_common.tx import Tx
 
 SYSTEM = "system:collections"
-BALANCE_DIMENSIONS = {"invoice": LedgerEntry.invoice_id, "customer": LedgerEntry.customer_id,
-                      "entity": LedgerEntry.legal_entity, "currency": LedgerEntry.currency,
-                      "team": LedgerEntry.owning_team}
 
 
-async def open_receivable(session: AsyncSession, *, fact: InvoiceIssued, event_id: uuid.UUID | None) -> OpenItem | None:
+async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | None) -> OpenItem | None:
     """Opens the invoice's receivable; None when it exists: idempotent on the invoice id (a redelivery, another
-    event for the same invoice, or the history importer opening it first change nothing, even racing)."""
+    event for the same invoice, or the history importer opening it first change nothing, even racing). Audited as
+    ``system:collections`` whoever opens it (the consumer, the history importer)."""
     values = {"invoice_id": fact.invoice_id, "invoice_number": fact.invoice_number, "legal_entity": fact.legal_entity,
               "customer_id": fact.customer_id, "owning_team": fact.owning_team, "region": fact.region,
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
-              "status": "open", "version": 1}
-    entry = LedgerEntry(invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
+              "status": OpenItemStatus.OPEN, "version": 1, "entries": 1}
+    entry = LedgerEntry(invoice_id=fact.invoice_id, sequence=1, kind=EntryKind.INVOICE, amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,
-                        due_date=fact.due_date)
-    item = await repository.insert_new(session, values, entry)
+                        due_date=fact.due_date, posted_by=SYSTEM)
+    item = await repository.insert_new(tx.session, values, entry)
     if item is None:
         return None
-    await record_audit(session, actor=SYSTEM, action="receivable.opened", entity_type="open_item",
+    await ledger.announce(tx, item, entry)
+    await tx.acting_as(SYSTEM).audit("receivable.opened", entity_type="open_item",
                        entity_id=item.invoice_id, after={"amount": fact.amount, "due_date": fact.due_date})
     return item
 
 
-async def reduce_by_credit_note(session: AsyncSession, *, fact: CreditNoteIssued, event_id: uuid.UUID) -> bool:
-    """A credit note lowers the invoice's open amount from its issue date (never below zero), once: idempotent on the
-    credit note id (a second ``credit_note.issued`` for the note under another event id changes nothing; checked
-    under the invoice's lock, and a unique index on ``ledger_entries.credit_note_id`` backs it)."""
-    item = await repository.get(session, invoice_id=fact.invoice_id, for_update=True)
-    if item is None or await repository.credit_note_posted(session, credit_note_id=fact.credit_note_id):
+class UnknownReceivable(LookupError):
+    """A fact names an invoice the ledger never opened (its invoice.issued was dead-lettered): raised so that the
+    record is dead-lettered too and visible, never skipped in silence."""
+
+
+async def reduce_by_credit_note(tx: Tx, *, fact: CreditNoteIssued, event_id: uuid.UUID) -> bool:
+    """A credit note lowers the invoice's open amount from its issue date (capped at what is still open: the amount
+    posted is what receivable.changed carries), once: idempotent on the credit note id (a second
+    ``credit_note.issued`` for the note under another event id changes nothing; checked under the invoice's lock,
+    and a unique index on ``ledger_entries.credit_note_id`` backs it). Nothing left open: audited as
+    ``receivable.credit_not_needed``."""
+    item = await repository.get(tx.session, invoice_id=fact.invoice_id, for_update=True)
+    if item is None:
+        raise UnknownReceivable(f"credit note {fact.credit_note_number}: no receivable for invoice {fact.invoice_id}")
+    if await repository.credit_note_posted(tx.session, credit_note_id=fact.credit_note_id):
         return False
     amount = min(fact.amount, max(item.open_amount, Decimal(0)))
     if amount <= 0:
+        await tx.audit("receivable.credit_not_needed", entity_type="open_item", entity_id=item.invoice_id,
+                       after={"credit_note": fact.credit_note_number, "amount": fact.amount, "open_amount": 0})
         return False
-    await ledger.post(session, item=item, kind="credit_note", amount=-amount, effective_date=fact.issue_date,
-                      source_event_id=event_id, credit_note_id=fact.credit_note_id,
-                      note=f"credit note {fact.credit_note_number}")
-    await record_audit(session, actor=SYSTEM, action="receivable.credited", entity_type="open_item",
-                       entity_id=item.invoice_id, after={"credit_note": fact.credit_note_number, "amount": amount})
+    await ledger.post(tx, item=item, kind=EntryKind.CREDIT_NOTE, amount=-amount, effective_date=fact.issue_date,
+                      source_event_id=event_id, credit_note_id=fact.credit_note_id, deduction_id=fact.deduction_id,
+                      dispute_id=fact.dispute_id, reason=fact.reason, note=f"credit note {fact.credit_note_number}")
+    await tx.audit("receivable.credited", entity_type="open_item",
+                   entity_id=item.invoice_id, after={"credit_note": fact.credit_note_number, "amount": amount})
     return True
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Principal) -> OpenItem:
-    item = await repository.get(session, invoice_id=invoice_id)
+async def get(tx: Tx, *, invoice_id: uuid.UUID, for_update: bool = False) -> OpenItem:
+    """The invoice's open item (locked when asked): 404 when it has none, 403 when it is another team's."""
+    item = await repository.get(tx.session, invoice_id=invoice_id, for_update=for_update)
     if item is None:
         raise NotFound(f"no receivable for invoice {invoice_id}")
-    ensure_team_access(principal, owning_team=item.owning_team)
+    ensure_team_access(tx.actor, owning_team=item.owning_team)
     return item
 
 
-async def movements(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Principal) -> list[LedgerEntryRead]:
-    item = await get(session, invoice_id=invoice_id, principal=principal)
-    return [LedgerEntryRead.model_validate(e) for e in await repository.entries(session, invoice_id=item.invoice_id)]
+async def locked(tx: Tx, invoice_id: uuid.UUID) -> OpenItem:
+    """The open item of an invoice the caller already holds a row of (a dispute, a deduction, an application),
+    locked; no team check: the caller's row was checked."""
+    item = await repository.get(tx.session, invoice_id=invoice_id, for_update=True)
+    assert item is not None
+    return item
 
 
-async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
-                    team: str | None) -> Page[OpenItemRead]:
-    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team), page=page,
-                         order_by=(OpenItem.due_date, OpenItem.invoice_id))
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda i: (i.due_date, i.invoice_id), item=OpenItemRead.model_validate)
+async def movements(tx: Tx, *, invoice_id: uuid.UUID) -> list[LedgerEntryRead]:
+    item = await get(tx, invoice_id=invoice_id)
+    return [LedgerEntryRead.model_validate(e) for e in await repository.entries(tx.session, invoice_id=item.invoice_id)]
 
 
-async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | None,
+async def list_page(tx: Tx, *, page: PageRequest, customer_id: str | None, team: str | None) -> Page[OpenItemRead]:
+    return await repository.list_page(tx.session, page=page, customer_id=customer_id, team=team)
+
+
+async def balances(tx: Tx, *, by: str, as_of: date, team: str | None,
                    customer_id: str | None = None) -> list[Balance]:
     """Open AR as of ``as_of`` (movements effective up to that day), grouped by ``by`` and currency."""
-    if by not in BALANCE_DIMENSIONS:
-        raise UnprocessableEntity(f"by must be one of {', '.join(BALANCE_DIMENSIONS)}")
-    key = BALANCE_DIMENSIONS[by]
-    stmt = (select(key, LedgerEntry.currency, func.sum(LedgerEntry.amount))
-            .where(LedgerEntry.effective_date <= as_of).group_by(key, LedgerEntry.currency)
-            .having(func.sum(LedgerEntry.amount) != 0).order_by(key, LedgerEntry.currency))
-    if team is not None:
-        stmt = stmt.where(LedgerEntry.owning_team == team)
-    if customer_id is not None:
-        stmt = stmt.where(LedgerEntry.customer_id == customer_id)
-    rows = (await session.execute(stmt)).all()
+    if by not in repository.BALANCE_DIMENSIONS:
+        raise UnprocessableEntity(f"by must be one of {', '.join(repository.BALANCE_DIMENSIONS)}")
+    rows = await repository.balances(tx.session, by=by, as_of=as_of, team=team, customer_id=customer_id)
     return [Balance(key=str(k) if k is not None else None, currency=c, open_amount=round_money(a, c),
                     as_of=as_of) for k, c, a in rows]
+
+
+async def open_amounts(tx: Tx, *, after: uuid.UUID | None, limit: int) -> OpenAmountPage:
+    """Every invoice's ledger figures ascending by invoice id (keyset after ``after``), for the reconciliation."""
+    rows = await repository.items_after(tx.session, after=after, limit=limit + 1)
+    items = [OpenAmountRead.model_validate(row) for row in rows[:limit]]
+    return OpenAmountPage(items=items, next_after=items[-1].invoice_id if len(rows) > limit else None)
+
+
+async def republish(tx: Tx, *, after: uuid.UUID | None, limit: int) -> tuple[int, uuid.UUID | None]:
+    """``receivable.changed`` again for every entry of the next ``limit`` invoices (see :func:`ledger.republish`):
+    for deployments with history, so invoicing and kpi mirror entries posted before they listened. Safe to run
+    again: consumers ignore a sequence they have."""
+    return await ledger.republish(tx, after=after, limit=limit)

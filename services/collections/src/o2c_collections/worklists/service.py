@@ -11,14 +11,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_collections.credit import service as credit
 from o2c_collections.worklists import repository
 from o2c_collections.worklists.schemas import BUCKET_DAYS, WorklistRow, bucket_of
 from o2c_common.auth import Principal, ensure_team_access, visible_team
 from o2c_common.errors import ValidationFailed
 from o2c_common.http import Page, PageRequest, build_page
+from o2c_common.tx import Tx
 
 CENT = Decimal("0.01")
 
@@ -68,17 +67,16 @@ def _row(row: Any, *, score: int, factors: list[Any], as_of: date) -> WorklistRo
                     f"{weight} (1 + score {score}/100{': ' + points if points else ''}) = {priority}")
 
 
-async def worklist(session: AsyncSession, *, principal: Principal, page: PageRequest, as_of: date,
+async def worklist(tx: Tx, *, page: PageRequest, as_of: date,
                    team: str | None = None, collector: str | None = None, entity: str | None = None,
                    currency: str | None = None, min_overdue: Decimal | None = None,
                    bucket: str | None = None) -> Page[WorklistRow]:
     low, high = BUCKET_DAYS[bucket] if bucket else (None, None)
     after = _after(page)
-    stmt = repository.overdue_accounts(as_of=as_of, team=_team_for(principal, team=team), collector=collector,
-                                       entity=entity, currency=currency, min_overdue=min_overdue, min_days=low,
-                                       max_days=high)
-    overdue = (await session.execute(stmt)).all()
-    scores = await credit.scores(session, customer_ids=sorted({r.customer_id for r in overdue}), as_of=as_of)
+    overdue = await repository.overdue_accounts(
+        tx.session, as_of=as_of, team=_team_for(tx.actor, team=team), collector=collector, entity=entity,
+        currency=currency, min_overdue=min_overdue, min_days=low, max_days=high)
+    scores = await credit.scores(tx, customer_ids=sorted({r.customer_id for r in overdue}), as_of=as_of)
     rows = sorted((_row(r, score=scores[r.customer_id][0], factors=scores[r.customer_id][1], as_of=as_of)
                    for r in overdue), key=_key, reverse=True)
     if after is not None:

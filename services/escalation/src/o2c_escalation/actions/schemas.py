@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ActionKind = Literal["corrective", "preventive"]
-ActionStatus = Literal["open", "in_progress", "done", "cancelled"]
+from o2c_escalation.actions.models import ActionKind, ActionStatus
 
 
 class ActionCreate(BaseModel):
@@ -37,11 +35,11 @@ class ActionRead(BaseModel):
 
     id: uuid.UUID
     case_id: uuid.UUID
-    kind: str
+    kind: ActionKind
     description: str
     owner: str
     due_date: date
-    status: str
+    status: ActionStatus
     created_by: str
     created_at: datetime
     completed_at: datetime | None

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,9 +9,6 @@ from o2c_escalation.calendars.models import TeamCalendar
 async def get(session: AsyncSession, *, team: str, for_update: bool = False) -> TeamCalendar | None:
     return await session.get(TeamCalendar, team, with_for_update=for_update)
 
-
-async def get_many(session: AsyncSession, *, teams: Sequence[str]) -> list[TeamCalendar]:
-    return list((await session.scalars(select(TeamCalendar).where(TeamCalendar.team.in_(teams)))).all())
 
 
 async def list_all(session: AsyncSession) -> list[TeamCalendar]:
@@ -28,4 +23,10 @@ async def add(session: AsyncSession, calendar: TeamCalendar) -> TeamCalendar:
 
 async def delete(session: AsyncSession, calendar: TeamCalendar) -> None:
     await session.delete(calendar)
+    await session.flush()
+
+
+async def update(session: AsyncSession, calendar: TeamCalendar, values: dict[str, object]) -> None:
+    for name, value in values.items():
+        setattr(calendar, name, value)
     await session.flush()

@@ -1,17 +1,28 @@
+"""Teams' business calendars and the per-transaction cache the SLA clocks read them through."""
+
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from dataclasses import dataclass, field
 
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
 from o2c_common.errors import NotFound
+from o2c_common.tx import Tx
 from o2c_escalation.calendars import repository
+from o2c_escalation.calendars.business_hours import BusinessCalendar
 from o2c_escalation.calendars.models import TeamCalendar
 from o2c_escalation.calendars.schemas import CalendarRead, CalendarWrite
-from o2c_escalation.sla.business_hours import BusinessCalendar
 
 DEFAULT_CALENDAR = BusinessCalendar()
 """Teams without a calendar of their own work 09:00-17:00 UTC, Monday to Friday."""
+
+
+@dataclass
+class Calendars:
+    """The business calendars read in this transaction, by team (nothing to write at commit)."""
+
+    by_team: dict[str, BusinessCalendar] = field(default_factory=dict)
+
+    async def flush(self, tx: Tx) -> None:
+        return None
 
 
 def to_business_calendar(row: TeamCalendar | None) -> BusinessCalendar:
@@ -21,35 +32,32 @@ def to_business_calendar(row: TeamCalendar | None) -> BusinessCalendar:
                             workdays=frozenset(row.workdays), holidays=frozenset(row.holidays))
 
 
-async def calendar_for(session: AsyncSession, *, team: str) -> BusinessCalendar:
+async def calendar_for(tx: Tx, *, team: str) -> BusinessCalendar:
     """The business calendar a team's SLA clocks count in (cached for the transaction)."""
-    cache: dict[str, BusinessCalendar] = session.info.setdefault("o2c_calendars", {})
+    cache = tx.batch(Calendars).by_team
     if team not in cache:
-        cache[team] = to_business_calendar(await repository.get(session, team=team))
+        cache[team] = to_business_calendar(await repository.get(tx.session, team=team))
     return cache[team]
 
 
-async def put(session: AsyncSession, *, team: str, data: CalendarWrite, actor: Principal) -> TeamCalendar:
-    row = await repository.get(session, team=team, for_update=True)
+async def put(tx: Tx, *, team: str, data: CalendarWrite) -> TeamCalendar:
+    row = await repository.get(tx.session, team=team, for_update=True)
     before = CalendarRead.model_validate(row).model_dump() if row else None
     if row is None:
-        row = await repository.add(session, TeamCalendar(team=team, **data.model_dump()))
+        row = await repository.add(tx.session, TeamCalendar(team=team, **data.model_dump()))
     else:
-        for field, value in data.model_dump().items():
-            setattr(row, field, value)
-        await session.flush()
-    session.info.pop("o2c_calendars", None)
-    await record_audit(session, actor=actor, action="calendar.put", entity_type="team_calendar", entity_id=team,
-                       before=before, after=data)
+        await repository.update(tx.session, row, data.model_dump())
+    tx.batch(Calendars).by_team.clear()
+    await tx.audit("calendar.put", entity_type="team_calendar", entity_id=team, before=before, after=data)
     return row
 
 
-async def get(session: AsyncSession, *, team: str) -> TeamCalendar:
-    row = await repository.get(session, team=team)
+async def get(tx: Tx, *, team: str) -> TeamCalendar:
+    row = await repository.get(tx.session, team=team)
     if row is None:
         raise NotFound(f"team {team!r} has no calendar (its clocks use 09:00-17:00 UTC, Monday to Friday)")
     return row
 
 
-async def list_all(session: AsyncSession) -> list[TeamCalendar]:
-    return await repository.list_all(session)
+async def list_all(tx: Tx) -> list[TeamCalendar]:
+    return await repository.list_all(tx.session)

@@ -7,10 +7,10 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Intege
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from o2c_escalation.cases.states import CaseStatus, Tier
 from o2c_escalation.db import Base
 
-OPEN_STATUSES = ("open", "acknowledged", "in_progress", "waiting_on_requester")
-OPEN_SOURCE_KEY_PREDICATE = "source_key IS NOT NULL AND status <> 'closed'"
+OPEN_SOURCE_KEY_PREDICATE = f"source_key IS NOT NULL AND status <> '{CaseStatus.CLOSED}'"
 
 
 class Case(Base):
@@ -31,7 +31,7 @@ class Case(Base):
     requester_function: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(2))
-    tier: Mapped[str] = mapped_column(String(2))
+    tier: Mapped[Tier] = mapped_column(String(2))
     owning_team: Mapped[str] = mapped_column(String(64), index=True)
     l1_team: Mapped[str] = mapped_column(String(64), index=True, server_default="l1-desk")
     assignee: Mapped[str | None] = mapped_column(String(128))
@@ -42,7 +42,7 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(32))
     source_key: Mapped[str | None] = mapped_column(String(300))
     source_event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[CaseStatus] = mapped_column(String(32))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     acknowledge_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolve_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -71,8 +71,8 @@ class StatusChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(32))
-    to_status: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(String(32))
+    to_status: Mapped[CaseStatus] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -85,7 +85,7 @@ class OwnershipChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    tier: Mapped[str] = mapped_column(String(2))
+    tier: Mapped[Tier] = mapped_column(String(2))
     team: Mapped[str] = mapped_column(String(64))
     assignee: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(String(64))

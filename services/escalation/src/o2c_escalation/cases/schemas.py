@@ -4,13 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.contracts.escalation import Category
 from o2c_common.events.types import Severity
+from o2c_escalation.cases.states import CaseStatus, Resolution, Tier, Transition
 
 Function = Literal["sales", "operations", "finance", "customer_service", "other"]
-CaseStatus = Literal["open", "acknowledged", "in_progress", "waiting_on_requester", "resolved", "closed"]
 
 
 class CaseCreate(BaseModel):
@@ -46,7 +46,7 @@ class CaseRead(BaseModel):
     requester_function: str
     category: str
     severity: str
-    tier: str
+    tier: Tier
     owning_team: str
     l1_team: str
     assignee: str | None
@@ -56,7 +56,7 @@ class CaseRead(BaseModel):
     invoice_ids: list[uuid.UUID]
     source: str
     source_key: str | None
-    status: str
+    status: CaseStatus
     opened_at: datetime
     acknowledge_due_at: datetime | None
     resolve_due_at: datetime | None
@@ -91,8 +91,8 @@ class ContingencyPlanWrite(BaseModel):
 class StatusChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    from_status: str | None
-    to_status: str
+    from_status: CaseStatus | None
+    to_status: CaseStatus
     actor: str
     note: str | None
     changed_at: datetime
@@ -101,7 +101,7 @@ class StatusChangeRead(BaseModel):
 class OwnershipChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    tier: str
+    tier: Tier
     team: str
     assignee: str | None
     reason: str
@@ -112,3 +112,32 @@ class OwnershipChangeRead(BaseModel):
 class CaseHistory(BaseModel):
     status: list[StatusChangeRead]
     ownership: list[OwnershipChangeRead]
+
+
+class TransitionWrite(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"action": "acknowledge"},
+                                        {"action": "resolve", "resolution": "fixed", "root_cause": "po_mismatch",
+                                         "note": "PO corrected, invoice resubmitted"}]},
+    )
+
+    action: Transition
+    note: str | None = Field(default=None, max_length=2000)
+    resolution: Resolution | None = Field(default=None, description="Required to resolve.")
+    root_cause: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$",
+                                   description="A root-cause code such as po_mismatch (resolve only).")
+
+    @model_validator(mode="after")
+    def _resolution_with_resolve(self) -> TransitionWrite:
+        if self.action == Transition.RESOLVE and self.resolution is None:
+            raise ValueError("resolution is required to resolve a case")
+        if self.action != Transition.RESOLVE and (self.resolution is not None or self.root_cause is not None):
+            raise ValueError("resolution and root_cause are only given to resolve a case")
+        return self
+
+
+class EscalateWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "customer CFO involved"}]})
+
+    reason: str = Field(min_length=1, max_length=500)

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_escalation.cases.models import Case
 from o2c_escalation.sla.models import SlaPolicy, SlaTimer
 
 
@@ -27,13 +25,3 @@ async def timers_of(session: AsyncSession, *, case_id: uuid.UUID) -> list[SlaTim
     """The case's timers, locked: callers hold the case row lock already, so this never waits on a sweep."""
     stmt = select(SlaTimer).where(SlaTimer.case_id == case_id).order_by(SlaTimer.clock).with_for_update()
     return list((await session.scalars(stmt)).all())
-
-
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[SlaTimer, Case]]:
-    """Running timers due at ``now``, oldest first, each locked with its case (``FOR UPDATE SKIP LOCKED``):
-    two sweepers never claim one timer, and a case being changed by a request is left for the next sweep."""
-    stmt = (select(SlaTimer, Case).join(Case, Case.id == SlaTimer.case_id)
-            .where(SlaTimer.status == "running", SlaTimer.due_at <= now)
-            .order_by(SlaTimer.due_at, SlaTimer.id).limit(limit)
-            .with_for_update(skip_locked=True))
-    return [(timer, case) for timer, case in (await session.execute(stmt)).all()]

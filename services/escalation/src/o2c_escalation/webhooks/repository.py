@@ -3,15 +3,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_escalation.webhooks.models import Attempt, Delivery, Subscription
+from o2c_common.entities import keyset_page, load, where_equal
+from o2c_common.http import Page, PageRequest
+from o2c_escalation.webhooks.models import Attempt, Delivery, DeliveryStatus, Subscription
+from o2c_escalation.webhooks.schemas import DeliveryRead, SubscriptionRead
 
 
 async def add(session: AsyncSession, *rows: Subscription | Delivery | Attempt) -> None:
     session.add_all(rows)
     await session.flush()
+
+
+async def add_subscription(session: AsyncSession, subscription: Subscription) -> Subscription:
+    await add(session, subscription)
+    await session.refresh(subscription, ["created_at"])
+    return subscription
 
 
 async def get_subscription(session: AsyncSession, *, subscription_id: uuid.UUID) -> Subscription | None:
@@ -22,21 +31,20 @@ async def active_subscriptions(session: AsyncSession) -> list[Subscription]:
     return list((await session.scalars(select(Subscription).where(Subscription.active))).all())
 
 
-def subscriptions_select() -> Select[Subscription]:
-    return select(Subscription)
+async def subscriptions_page(session: AsyncSession, *, page: PageRequest) -> Page[SubscriptionRead]:
+    return await keyset_page(session, select(Subscription), page=page,
+                             order_by=(Subscription.created_at, Subscription.id), item=SubscriptionRead.model_validate)
 
 
-def deliveries_select(*, subscription_id: uuid.UUID | None, status: str | None) -> Select[Delivery]:
-    stmt = select(Delivery)
-    if subscription_id is not None:
-        stmt = stmt.where(Delivery.subscription_id == subscription_id)
-    if status is not None:
-        stmt = stmt.where(Delivery.status == status)
-    return stmt
+async def deliveries_page(session: AsyncSession, *, page: PageRequest, subscription_id: uuid.UUID | None,
+                          status: DeliveryStatus | None) -> Page[DeliveryRead]:
+    stmt = where_equal(select(Delivery), {Delivery.subscription_id: subscription_id, Delivery.status: status})
+    return await keyset_page(session, stmt, page=page, order_by=(Delivery.created_at, Delivery.id),
+                             item=DeliveryRead.model_validate, descending=True)
 
 
 async def get_delivery(session: AsyncSession, *, delivery_id: uuid.UUID, for_update: bool = False) -> Delivery | None:
-    return await session.get(Delivery, delivery_id, with_for_update=for_update)
+    return await load(session, Delivery, delivery_id, for_update=for_update)
 
 
 async def attempts_of(session: AsyncSession, *, delivery_id: uuid.UUID) -> list[Attempt]:
@@ -47,7 +55,7 @@ async def attempts_of(session: AsyncSession, *, delivery_id: uuid.UUID) -> list[
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[Delivery, Subscription]]:
     """Pending deliveries whose next attempt is due, locked (``FOR UPDATE SKIP LOCKED``) with their subscription."""
     stmt = (select(Delivery, Subscription).join(Subscription, Subscription.id == Delivery.subscription_id)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
             .with_for_update(of=Delivery, skip_locked=True))
     return [(d, s) for d, s in (await session.execute(stmt)).all()]
@@ -55,8 +63,8 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
 
 async def requeue_failed(session: AsyncSession, *, now: datetime, subscription_id: uuid.UUID | None,
                          since: datetime | None) -> int:
-    stmt = (update(Delivery).where(Delivery.status == "failed")
-            .values(status="pending", attempts=0, next_attempt_at=now))
+    stmt = (update(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
+            .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now))
     if subscription_id is not None:
         stmt = stmt.where(Delivery.subscription_id == subscription_id)
     if since is not None:

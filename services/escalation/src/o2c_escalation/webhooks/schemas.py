@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from o2c_escalation.webhooks.models import DeliveryStatus
+
 EventType = Literal["escalation.opened", "escalation.acknowledged", "escalation.escalated", "escalation.resolved",
                     "escalation.sla_breached"]
-DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
 class SubscriptionCreate(BaseModel):
@@ -55,7 +56,7 @@ class DeliveryRead(BaseModel):
     subscription_id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None

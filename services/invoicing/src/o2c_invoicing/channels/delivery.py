@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from o2c_invoicing.channels.errors import PortalDeliveryFailed
+from o2c_invoicing.channels.reasons import classify
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.submissions.errors import PortalDeliveryFailed
-from o2c_invoicing.submissions.reasons import classify
 
 
 def cxml_response_status(body: bytes) -> tuple[int, str] | None:
@@ -81,11 +81,13 @@ Attachment = tuple[bytes, str, str, str]  # content, maintype, subtype, filename
 
 
 async def send_email(settings: InvoicingSettings, *, to: str, subject: str, text: str,
-                     attachments: list[Attachment], message_id: str) -> str:
-    """Send the document(s) attached (the PDF, the UBL where the customer asks for it); returns the
-    Message-ID."""
+                     attachments: list[Attachment], message_id: str, cc: list[str] | None = None) -> str:
+    """Send the document(s) attached (the PDF, the UBL where the customer asks for it), copies to ``cc``;
+    returns the Message-ID."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.email_from, to, subject
+    if cc:
+        message["Cc"] = ", ".join(cc)
     message["Message-ID"] = f"<{message_id}@o2c>"
     message.set_content(text)
     for content, maintype, subtype, filename in attachments:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from o2c_common.money import minor_units
-from o2c_invoicing.channels.legal_entities import Endpoint, LegalEntity, PostalAddress
+from o2c_invoicing.legal_entities import Endpoint, LegalEntity, PostalAddress
 
 # UNTDID 5305 VAT category codes as EN16931 uses them, and what each requires.
 CATEGORIES = {

@@ -9,9 +9,11 @@ import re
 
 import httpx
 
+from o2c_common.text import money
 from o2c_invoicing.channels import pdf
 from o2c_invoicing.channels.delivery import Attachment, post_document, send_email
 from o2c_invoicing.channels.documents import (
+    CreditNote,
     credit_note_document,
     cxml_credit_memo,
     cxml_invoice,
@@ -20,11 +22,11 @@ from o2c_invoicing.channels.documents import (
     ubl_invoice,
 )
 from o2c_invoicing.channels.einvoice import DocumentError
-from o2c_invoicing.channels.legal_entities import UnknownLegalEntity
 from o2c_invoicing.channels.validators import validate_async
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices.errors import PortalRulesViolated
-from o2c_invoicing.invoices.models import CreditNote, Invoice
+from o2c_invoicing.invoices.models import Invoice
+from o2c_invoicing.legal_entities import UnknownLegalEntity
 from o2c_invoicing.profiles.models import BillingProfile
 
 CXML_CHANNELS = frozenset({"coupa", "ariba", "tungsten", "other"})
@@ -66,6 +68,16 @@ async def prepared(invoice: Invoice, profile: BillingProfile, settings: Invoicin
     return fmt, document
 
 
+def billing_recipients(profile: BillingProfile) -> tuple[str | None, list[str]]:
+    """(to, cc) of an e-mailed invoice or credit note: the primary billing contact (else the first billing
+    contact, else the profile's address), with the other billing contacts in copy."""
+    billing = [c for c in profile.contacts or [] if c.get("role", "billing") == "billing"]
+    primary = next((c for c in billing if c.get("is_primary")), billing[0] if billing else None)
+    to = primary["email"] if primary else profile.email
+    cc = [c["email"] for c in billing if c is not primary and c["email"] != to]
+    return to, cc
+
+
 def _attach_ubl(profile: BillingProfile) -> bool:
     return bool((profile.e_invoicing or {}).get("attach_ubl"))
 
@@ -93,19 +105,20 @@ async def deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoic
     profile's ``e_invoicing.attach_ubl`` asks (format ``ubl``); portals and Peppol get the XML."""
     fmt, document = await prepared(invoice, profile, settings, credit)
     if profile.channel == "email":
-        assert profile.email is not None and invoice.number is not None
+        to, cc = billing_recipients(profile)
+        assert to is not None and invoice.number is not None
         attachments = email_attachments(invoice, profile, settings, document, credit)
         if credit is not None:
             subject = f"Credit note {credit.number} for invoice {invoice.number}"
-            text = (f"Please find attached credit note {credit.number} of {credit.amount:f} {credit.currency} "
+            text = (f"Please find attached credit note {credit.number} of {money(credit.amount, credit.currency)} "
                     f"for invoice {invoice.number}.")
             message_id = f"{credit.number}"
         else:
             subject = f"Invoice {invoice.number}"
-            text = (f"Please find attached invoice {invoice.number} for {invoice.total_amount:.2f} "
-                    f"{invoice.currency}, due {invoice.due_date}.")
+            text = (f"Please find attached invoice {invoice.number} for "
+                    f"{money(invoice.total_amount, invoice.currency)}, due {invoice.due_date}.")
             message_id = f"{invoice.number}-a{invoice.attempts + 1}"
-        reference = await send_email(settings, to=profile.email, subject=subject, text=text,
+        reference = await send_email(settings, to=to, cc=cc, subject=subject, text=text,
                                      attachments=attachments, message_id=message_id)
         return ("ubl" if _attach_ubl(profile) else "pdf"), reference
     answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,

@@ -5,7 +5,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_invoicing.invoices.models import CreditNote
+from o2c_common.entities import load
+from o2c_invoicing.creditnotes.models import CreditNote
 
 
 async def add(session: AsyncSession, note: CreditNote) -> CreditNote:
@@ -21,3 +22,7 @@ async def by_request(session: AsyncSession, *, request_id: uuid.UUID) -> CreditN
 async def for_invoice(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[CreditNote]:
     stmt = select(CreditNote).where(CreditNote.invoice_id == invoice_id).order_by(CreditNote.created_at)
     return list((await session.scalars(stmt)).all())
+
+
+async def get(session: AsyncSession, *, credit_note_id: uuid.UUID) -> CreditNote | None:
+    return await load(session, CreditNote, credit_note_id)

@@ -1,36 +1,46 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
-from o2c_common.auth import CurrentPrincipal, Principal, require_roles
 from o2c_common.errors import problem_responses
-from o2c_common.http import IdempotencyDep
-from o2c_common.uow import OutboxDep, SessionDep
-from o2c_invoicing.creditnotes import service
-from o2c_invoicing.creditnotes.schemas import CreditNoteCreate, CreditNoteRead
-from o2c_invoicing.deps import IfMatchDep
+from o2c_common.http import IdempotencyDep, IfMatchDep
+from o2c_common.uow import TxDep
+from o2c_invoicing.creditnotes import sending, service
+from o2c_invoicing.creditnotes.schemas import CreditNoteCreate, CreditNoteRead, CreditNoteSent
+from o2c_invoicing.deps import ClientDep, SettingsDep
+from o2c_invoicing.invoices.router import locked
+from o2c_invoicing.permissions import Crediter, CreditNoteSender
 
 router = APIRouter(prefix="/invoices/{invoice_id}/credit-notes", tags=["credit notes"])
-
-Crediting = Annotated[Principal, Depends(require_roles("billing_approver", "ar_supervisor", "integration"))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CreditNoteRead,
              responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428))
-async def issue_credit_note(invoice_id: uuid.UUID, data: CreditNoteCreate, session: SessionDep, outbox: OutboxDep,
-                            principal: Crediting, if_match: IfMatchDep, idem: IdempotencyDep) -> Response:
-    """Credit an issued invoice, fully (no amount) or partly; emits `credit_note.issued`. Requires `If-Match`
-    with the invoice's ETag; a credit of everything still owed moves the invoice to credited."""
-    credit = await service.issue_credit_note(session, invoice_id=invoice_id, amount=data.amount, reason=data.reason,
-                                             note=data.note, actor=principal, outbox=outbox, precondition=if_match)
-    return await idem.respond(session, status_code=201, content=CreditNoteRead.model_validate(credit))
+async def issue_credit_note(invoice_id: uuid.UUID, data: CreditNoteCreate, tx: TxDep, principal: Crediter,
+                            if_match: IfMatchDep, idem: IdempotencyDep) -> Response:
+    """Credit an issued invoice, fully (no amount: what earlier credit notes left) or partly, whatever its portal
+    status; emits `credit_note.issued`. Requires `If-Match` with the invoice's ETag. The invoice's status does
+    not move: the AR ledger posts the credit and its `receivable.changed` sets the settlement status."""
+    invoice = await locked(tx, invoice_id, if_match)
+    credit = await service.issue_credit_note(tx, invoice, amount=data.amount, reason=data.reason, note=data.note)
+    return await idem.respond(tx.session, status_code=201, content=CreditNoteRead.model_validate(credit))
 
 
 @router.get("", response_model=list[CreditNoteRead], responses=problem_responses(401, 403, 404))
-async def list_credit_notes(invoice_id: uuid.UUID, session: SessionDep,
-                            principal: CurrentPrincipal) -> list[CreditNoteRead]:
-    return [CreditNoteRead.model_validate(c) for c in await service.list_for(session, invoice_id=invoice_id,
-                                                                              principal=principal)]
+async def list_credit_notes(invoice_id: uuid.UUID, tx: TxDep) -> list[CreditNoteRead]:
+    return [CreditNoteRead.model_validate(c) for c in await service.list_for(tx, invoice_id)]
+
+
+@router.post("/{credit_note_id}/send", response_model=CreditNoteSent,
+             responses=problem_responses(401, 403, 404, 422, 502))
+async def send_credit_note(invoice_id: uuid.UUID, credit_note_id: uuid.UUID, tx: TxDep, principal: CreditNoteSender,
+                           settings: SettingsDep, client: ClientDep) -> CreditNoteSent:
+    """Send the credit note to the customer's channel like an invoice: UBL CreditNote (Peppol), cXML credit
+    memo (`lineLevelCreditMemo` for the whole invoice, `creditMemo` otherwise) or e-mail with the PDF (and
+    the UBL where the profile asks). Checked by the standards' validators first (422 with every problem);
+    502 when the channel does not take it (nothing recorded)."""
+    result = await sending.send(tx, invoice_id=invoice_id, credit_note_id=credit_note_id, settings=settings,
+                                client=client)
+    return CreditNoteSent.model_validate(result)

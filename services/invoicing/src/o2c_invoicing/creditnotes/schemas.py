@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from o2c_common.events.contracts.invoicing import Channel, DocumentFormat
 from o2c_common.events.types import Amount
 from o2c_invoicing.invoices.schemas import NoFloat, money_in_minor_units
 
@@ -43,3 +44,15 @@ class CreditNoteRead(BaseModel):
     def _minor_units(self) -> CreditNoteRead:
         money_in_minor_units(self, self.currency, "amount", "tax_amount")
         return self
+
+
+class CreditNoteSent(BaseModel):
+    """Where a credit note went: the channel, the document format and the channel's reference (portal reference
+    or e-mail Message-ID)."""
+
+    credit_note_id: uuid.UUID
+    credit_note_number: str
+    invoice_id: uuid.UUID
+    channel: Channel
+    document_format: DocumentFormat
+    reference: str | None

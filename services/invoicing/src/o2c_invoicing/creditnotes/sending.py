@@ -9,40 +9,42 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
-from o2c_common.errors import NotFound
+from o2c_common.tx import Tx
 from o2c_invoicing.channels import outgoing
 from o2c_invoicing.config import InvoicingSettings
+from o2c_invoicing.creditnotes import repository
+from o2c_invoicing.creditnotes.errors import CreditNoteNotFound
 from o2c_invoicing.invoices.errors import PortalRulesViolated
-from o2c_invoicing.invoices.models import CreditNote
 from o2c_invoicing.invoices.service import get
 from o2c_invoicing.profiles import repository as profiles
+from o2c_invoicing.profiles.models import BillingProfile
 
 
-class CreditNoteNotFound(NotFound):
-    type = "credit-note-not-found"
-    title = "No such credit note on this invoice"
+def _channel_violations(customer_id: str, profile: BillingProfile | None) -> list[dict[str, Any]]:
+    """What the customer's channel needs to be sent anything (the invoice's portal rules are not re-checked)."""
+    if profile is None:
+        return [{"rule": "billing_profile", "pointer": "#/customer_id",
+                 "detail": f"customer {customer_id} has no billing profile (channel unknown)"}]
+    if profile.channel == "email" and outgoing.billing_recipients(profile)[0] is None:
+        return [{"rule": "email", "pointer": "#/email",
+                 "detail": "e-mail delivery needs the customer's billing address or a billing contact"}]
+    if profile.channel == "peppol" and not profile.peppol_participant_id:
+        return [{"rule": "peppol_participant_id", "pointer": "#/peppol_participant_id",
+                 "detail": "Peppol delivery needs the customer's participant id"}]
+    return []
 
 
-async def send(session: AsyncSession, *, invoice_id: uuid.UUID, credit_note_id: uuid.UUID, principal: Principal,
-               settings: InvoicingSettings, client: httpx.AsyncClient) -> dict[str, Any]:
-    invoice = await get(session, invoice_id=invoice_id, principal=principal)
-    credit = await session.get(CreditNote, credit_note_id)
+async def send(tx: Tx, *, invoice_id: uuid.UUID, credit_note_id: uuid.UUID, settings: InvoicingSettings,
+               client: httpx.AsyncClient) -> dict[str, Any]:
+    """Send one credit note of an invoice the caller may see (404 for another invoice's); 422 with every problem
+    before anything is sent, 502 when the channel does not take it (nothing recorded)."""
+    invoice = await get(tx, invoice_id)
+    credit = await repository.get(tx.session, credit_note_id=credit_note_id)
     if credit is None or credit.invoice_id != invoice.id:
         raise CreditNoteNotFound(f"invoice {invoice_id} has no credit note {credit_note_id}")
-    profile = await profiles.get(session, customer_id=invoice.customer_id)
-    found: list[dict[str, Any]] = []
-    if profile is None:
-        found.append({"rule": "billing_profile", "pointer": "#/customer_id",
-                      "detail": f"customer {invoice.customer_id} has no billing profile (channel unknown)"})
-    elif profile.channel == "email" and not profile.email:
-        found.append({"rule": "email", "pointer": "#/email", "detail": "e-mail delivery needs the billing address"})
-    elif profile.channel == "peppol" and not profile.peppol_participant_id:
-        found.append({"rule": "peppol_participant_id", "pointer": "#/peppol_participant_id",
-                      "detail": "Peppol delivery needs the customer's participant id"})
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    found = _channel_violations(invoice.customer_id, profile)
     if found:
         raise PortalRulesViolated(found)
     assert profile is not None
@@ -50,6 +52,5 @@ async def send(session: AsyncSession, *, invoice_id: uuid.UUID, credit_note_id: 
                                                         credit=credit)
     result = {"credit_note_id": credit.id, "credit_note_number": credit.number, "invoice_id": invoice.id,
               "channel": profile.channel, "document_format": document_format, "reference": reference}
-    await record_audit(session, actor=principal, action="credit_note.sent", entity_type="invoice",
-                       entity_id=invoice.id, after=result)
+    await tx.audit("credit_note.sent", entity_type="invoice", entity_id=invoice.id, after=result)
     return result

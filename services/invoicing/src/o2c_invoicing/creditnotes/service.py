@@ -1,64 +1,74 @@
-"""Credit notes, full or partial, against an issued invoice; numbered gapless in their own series."""
+"""Credit notes, full or partial, against an issued invoice; numbered gapless in their own series.
+
+A credit is accepted whatever the portal says (issued, at the portal, paid by the customer…): what is owed is
+the AR ledger's, which posts the credit (capped at what is open there) and tells every service through
+``receivable.changed``. Here a credit is capped only by what earlier credit notes left (total - credited)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal
+from o2c_common.events.contracts.collections import CreditNoteRequested
 from o2c_common.events.contracts.invoicing import CreditNoteIssued
 from o2c_common.money import round_money
-from o2c_common.outbox import Outbox
+from o2c_common.text import money
+from o2c_common.tx import Tx
 from o2c_invoicing.creditnotes import repository
-from o2c_invoicing.deps import Precondition
+from o2c_invoicing.creditnotes.models import CreditNote
 from o2c_invoicing.invoices import repository as invoices
+from o2c_invoicing.invoices import states
 from o2c_invoicing.invoices.errors import CreditExceedsOpenAmount
-from o2c_invoicing.invoices.models import CreditNote
-from o2c_invoicing.invoices.service import get
-from o2c_invoicing.lifecycle.service import locked, move
+from o2c_invoicing.invoices.models import Invoice
+from o2c_invoicing.invoices.service import get, lock
 
 
-async def issue_credit_note(session: AsyncSession, *, invoice_id: uuid.UUID, amount: Decimal | None, reason: str,
-                            note: str | None, actor: Principal | str, outbox: Outbox,
-                            precondition: Precondition | None, request_id: uuid.UUID | None = None,
-                            deduction_id: uuid.UUID | None = None,
+def _tax_of(invoice: Invoice, gross: Decimal) -> Decimal:
+    if not invoice.total_amount:
+        return Decimal(0)
+    return round_money(gross * invoice.tax_amount / invoice.total_amount, invoice.currency)
+
+
+def _credit_amounts(invoice: Invoice, amount: Decimal | None) -> tuple[Decimal, Decimal]:
+    """(gross, tax) of a credit of ``amount`` (everything still creditable when None); 422 beyond it."""
+    creditable = invoice.creditable_amount
+    gross = round_money(amount, invoice.currency) if amount is not None else creditable
+    if gross <= 0 or gross > creditable:
+        raise CreditExceedsOpenAmount(
+            f"credit {money(gross, invoice.currency)} exceeds what may still be credited on invoice "
+            f"{invoice.number} ({money(creditable, invoice.currency)}: total less earlier credit notes)",
+            extensions={"creditable_amount": str(round_money(creditable, invoice.currency)),
+                        "requested": str(gross)})
+    return gross, _tax_of(invoice, gross)
+
+
+async def issue_credit_note(tx: Tx, invoice: Invoice, *, amount: Decimal | None, reason: str, note: str | None,
+                            request_id: uuid.UUID | None = None, deduction_id: uuid.UUID | None = None,
                             dispute_id: uuid.UUID | None = None) -> CreditNote:
-    subject = actor.subject if isinstance(actor, Principal) else actor
-    if isinstance(actor, Principal):
-        invoice = await locked(session, invoice_id=invoice_id, principal=actor, precondition=precondition,
-                               action="credit")
-    else:
-        invoice = await get(session, invoice_id=invoice_id, for_update=True)
-        from o2c_invoicing.invoices import states
-        states.check("credit", invoice.status)
-    open_amount = invoice.open_amount
-    gross = round_money(amount, invoice.currency) if amount is not None else open_amount
-    if gross <= 0 or gross > open_amount:
-        raise CreditExceedsOpenAmount(f"credit {gross} exceeds the open amount {open_amount}",
-                                      extensions={"open_amount": str(open_amount), "requested": str(gross)})
-    tax = round_money(gross * invoice.tax_amount / invoice.total_amount, invoice.currency) \
-        if invoice.total_amount else Decimal(0)
-    now = datetime.now(UTC)
-    sequence = await invoices.next_number(session, series=f"CN:{invoice.legal_entity}", year=now.year)
-    credit = await repository.add(session, CreditNote(
+    """Credit the (locked) issued invoice. Its status does not move: the ledger's entry settles it."""
+    states.check("credit", invoice.status)
+    creditable = invoice.creditable_amount
+    gross, tax = _credit_amounts(invoice, amount)
+    return await _issue(tx, invoice, gross=gross, tax=tax, full=gross == creditable, reason=reason, note=note,
+                        request_id=request_id, deduction_id=deduction_id, dispute_id=dispute_id)
+
+
+async def _issue(tx: Tx, invoice: Invoice, *, gross: Decimal, tax: Decimal, full: bool, reason: str,
+                 note: str | None, request_id: uuid.UUID | None, deduction_id: uuid.UUID | None,
+                 dispute_id: uuid.UUID | None) -> CreditNote:
+    now = tx.now()
+    sequence = await invoices.next_number(tx.session, series=f"CN:{invoice.legal_entity}", year=now.year)
+    credit = await repository.add(tx.session, CreditNote(
         id=uuid.uuid4(), invoice_id=invoice.id, number=f"{invoice.legal_entity}-CN-{now.year}-{sequence:06d}",
         legal_entity=invoice.legal_entity, currency=invoice.currency, amount=gross, tax_amount=tax,
-        full=gross == open_amount, reason=reason, note=note, issue_date=now.date(), request_id=request_id,
-        created_by=subject))
+        full=full, reason=reason, note=note, issue_date=now.date(), request_id=request_id,
+        created_by=tx.actor.subject))
     invoice.credited_amount += gross
-    if invoice.open_amount == 0:
-        await move(session, invoice, to="credited" if invoice.paid_amount == 0 else "paid", actor=subject,
-                   note=f"credit note {credit.number}")
-    else:
-        await session.flush()
-    await record_audit(session, actor=subject, action="credit_note.issued", entity_type="invoice",
-                       entity_id=invoice.id, reason=note, after={"credit_note": credit.number, "amount": gross})
+    await invoices.flush(tx.session)
+    await tx.audit("credit_note.issued", entity_type="invoice", entity_id=invoice.id, reason=note,
+                   after={"credit_note": credit.number, "amount": gross, "invoice_status": invoice.status})
     assert invoice.number is not None
-    await outbox.emit(session, CreditNoteIssued(
+    await tx.emit(CreditNoteIssued(
         invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
         customer_id=invoice.customer_id, owning_team=invoice.owning_team, credit_note_id=credit.id,
         credit_note_number=credit.number, currency=invoice.currency, amount=gross, tax_amount=tax,
@@ -67,6 +77,28 @@ async def issue_credit_note(session: AsyncSession, *, invoice_id: uuid.UUID, amo
     return credit
 
 
-async def list_for(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Principal) -> list[CreditNote]:
-    await get(session, invoice_id=invoice_id, principal=principal)
-    return await repository.for_invoice(session, invoice_id=invoice_id)
+async def issue_requested(tx: Tx, fact: CreditNoteRequested) -> CreditNote | None:
+    """A credit requested by collections (a deduction or dispute credited), issued once per request id, in any
+    status after issue and whatever the portal says, for at most what earlier credit notes left. Nothing is
+    left, or the invoice was never issued: the refusal is audited (``credit_note.request_refused``) and nothing
+    is emitted; the event is never dead-lettered for it. An invoice unknown here raises (visible in the DLQ)."""
+    if await repository.by_request(tx.session, request_id=fact.request_id) is not None:
+        return None
+    invoice = await lock(tx, fact.invoice_id)
+    creditable = invoice.creditable_amount
+    gross = min(round_money(fact.amount, invoice.currency), creditable)
+    if gross <= 0 or not states.allowed("credit", invoice.status):
+        why = (f"invoice {invoice.number or invoice.id} is {invoice.status}" if gross > 0 else
+               f"nothing left to credit on invoice {invoice.number} (credit notes already cover its total)")
+        await tx.audit("credit_note.request_refused", entity_type="invoice", entity_id=invoice.id, reason=why,
+                       after={"request_id": fact.request_id, "requested": fact.amount, "creditable": creditable,
+                              "deduction_id": fact.deduction_id, "dispute_id": fact.dispute_id})
+        return None
+    return await _issue(tx, invoice, gross=gross, tax=_tax_of(invoice, gross), full=gross == creditable,
+                        reason=fact.reason, note=fact.reason_code, request_id=fact.request_id,
+                        deduction_id=fact.deduction_id, dispute_id=fact.dispute_id)
+
+
+async def list_for(tx: Tx, invoice_id: uuid.UUID) -> list[CreditNote]:
+    await get(tx, invoice_id)
+    return await repository.for_invoice(tx.session, invoice_id=invoice_id)

@@ -31,10 +31,13 @@ class PortalRulesViolated(UnprocessableEntity):
     type = "portal-rules-violated"
     title = "The invoice violates its customer's portal rules"
 
-    def __init__(self, violations: list[dict[str, Any]]) -> None:
-        super().__init__(f"{len(violations)} portal rule(s) violated", extensions={"violations": violations})
+    def __init__(self, violations: list[dict[str, Any]], *, step: str = "submit") -> None:
+        rules = ", ".join(v["rule"] for v in violations)
+        hint = "" if step == "submit" else "; an approver may override them with a reason"
+        super().__init__(f"cannot {step}: {len(violations)} portal rule(s) violated ({rules}){hint}",
+                         extensions={"violations": violations, "step": step})
 
 
 class CreditExceedsOpenAmount(UnprocessableEntity):
     type = "credit-exceeds-open-amount"
-    title = "Credit exceeds what is still owed"
+    title = "Credit exceeds what may still be credited"

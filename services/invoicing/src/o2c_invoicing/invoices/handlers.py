@@ -1,72 +1,51 @@
-"""Inbound events: cash applied to invoices (mark paid when settled) and credit notes requested."""
+"""Inbound events acting on invoices: the AR ledger's entries (collections' ``receivable.changed``), mirrored as
+the invoice's settlement. Only these change what is owed; a portal never does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.audit import record_audit
 from o2c_common.events import Event
-from o2c_common.events.contracts.collections import CreditNoteRequested, PaymentApplied
+from o2c_common.events.contracts.collections import ReceivableChanged
 from o2c_common.events.contracts.invoicing import InvoicePaid
-from o2c_common.inbox import Handlers
-from o2c_common.outbox import Outbox
-from o2c_invoicing.creditnotes import repository as credit_notes
-from o2c_invoicing.creditnotes.service import issue_credit_note
+from o2c_common.text import money
+from o2c_common.tx import Tx
 from o2c_invoicing.invoices import repository
-from o2c_invoicing.invoices.models import Settlement
-from o2c_invoicing.invoices.states import OPEN_AFTER_ISSUE
-from o2c_invoicing.lifecycle.service import move
+from o2c_invoicing.invoices.settlement import settlement_status
+from o2c_invoicing.invoices.states import SettlementStatus
 
-ACTOR = "system:collections"
+COLLECTIONS = "system:collections"
+"""The actor of ledger entries mirrored from collections in the audit trail and the status history."""
 
 
-@dataclass(frozen=True)
-class InvoiceHandlers:
-    outbox: Outbox
-
-    def handlers(self) -> Handlers:
-        return {PaymentApplied: self.on_payment_applied_mark_paid,
-                CreditNoteRequested: self.on_credit_note_requested_issue_credit_note}
-
-    async def on_payment_applied_mark_paid(self, session: AsyncSession, event: Event) -> None:
-        fact = event.data
-        assert isinstance(fact, PaymentApplied)
-        for application in fact.applications:
-            invoice = await repository.get(session, invoice_id=application.invoice_id, for_update=True)
-            if invoice is None:
-                continue  # not ours (imported history, another system's invoice): nothing to settle here
-            added = await session.execute(insert(Settlement).values(
-                application_id=application.application_id, invoice_id=application.invoice_id,
-                payment_id=fact.payment_id, amount=application.amount, applied_date=fact.applied_date,
-            ).on_conflict_do_nothing().returning(Settlement.application_id))
-            if added.scalar_one_or_none() is None:
-                continue  # this application was counted already
-            invoice.paid_amount += application.amount
-            await record_audit(session, actor=ACTOR, action="invoice.cash_applied", entity_type="invoice",
-                               entity_id=invoice.id, after={"payment_id": fact.payment_id,
-                                                            "amount": application.amount})
-            if invoice.status in OPEN_AFTER_ISSUE and invoice.open_amount <= Decimal(0):
-                await move(session, invoice, to="paid", actor=ACTOR, note=f"payment {fact.payment_id}")
-                assert invoice.number is not None
-                await self.outbox.emit(session, InvoicePaid(
-                    invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
-                    customer_id=invoice.customer_id, owning_team=invoice.owning_team, currency=invoice.currency,
-                    amount=invoice.total_amount, paid_date=fact.applied_date, paid_at=datetime.now(UTC),
-                    source="cash_applied", payment_ids=(fact.payment_id,)))
-            else:
-                await session.flush()
-
-    async def on_credit_note_requested_issue_credit_note(self, session: AsyncSession, event: Event) -> None:
-        fact = event.data
-        assert isinstance(fact, CreditNoteRequested)
-        if await credit_notes.by_request(session, request_id=fact.request_id) is not None:
-            return
-        await issue_credit_note(session, invoice_id=fact.invoice_id, amount=fact.amount, reason=fact.reason,
-                                note=fact.reason_code, actor=f"system:{fact.requested_by}", outbox=self.outbox,
-                                precondition=None, request_id=fact.request_id, deduction_id=fact.deduction_id,
-                                dispute_id=fact.dispute_id)
+async def on_receivable_changed_mirror_settlement(tx: Tx, event: Event[ReceivableChanged]) -> None:
+    """Copy the ledger's figures after one entry. Entries of invoices not stored here (imported elsewhere) are
+    skipped; an entry at or below the sequence already mirrored is a redelivery or arrives late (the newer
+    entry carries the running totals already) and changes nothing. ``invoice.paid`` when it becomes settled."""
+    tx, fact = tx.acting_as(COLLECTIONS), event.data
+    invoice = await repository.get(tx.session, invoice_id=fact.invoice_id, for_update=True)
+    if invoice is None or fact.sequence <= invoice.ledger_sequence:
+        return
+    before = invoice.settlement_status
+    status = settlement_status(original=fact.original_amount, open_after=fact.open_amount_after,
+                               cash=fact.cash_applied_total, credited=fact.credited_total,
+                               written_off=fact.written_off_total)
+    invoice.ledger_sequence, invoice.ledger_open_amount = fact.sequence, fact.open_amount_after
+    invoice.paid_amount, invoice.ledger_credited_amount = fact.cash_applied_total, fact.credited_total
+    invoice.written_off_amount, invoice.ledger_updated_at = fact.written_off_total, tx.now()
+    invoice.settlement_status = status
+    invoice.settled_on = fact.effective_date if fact.open_amount_after <= 0 else None
+    await repository.flush(tx.session)
+    note = (f"settlement: {fact.kind} {money(fact.amount, fact.currency)}, "
+            f"open {money(fact.open_amount_after, fact.currency)} ({status})")
+    await repository.add_history(tx.session, invoice_id=invoice.id, from_status=invoice.status,
+                                 to_status=invoice.status, actor=tx.actor.subject, note=note, at=tx.now())
+    if status != before:
+        await tx.audit("invoice.settlement_changed", entity_type="invoice", entity_id=invoice.id,
+                       reason=fact.reason, before={"settlement_status": before},
+                       after={"settlement_status": status, "sequence": fact.sequence, "kind": fact.kind,
+                              "amount": fact.amount, "open_amount": fact.open_amount_after})
+    if status == SettlementStatus.SETTLED and before != SettlementStatus.SETTLED:
+        await tx.emit(InvoicePaid(
+            invoice_id=invoice.id, invoice_number=fact.invoice_number, legal_entity=invoice.legal_entity,
+            customer_id=invoice.customer_id, owning_team=invoice.owning_team, currency=invoice.currency,
+            amount=invoice.total_amount, paid_date=fact.effective_date, paid_at=tx.now(), source="cash_applied",
+            payment_ids=(fact.payment_id,) if fact.payment_id else ()))

@@ -3,13 +3,35 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from o2c_invoicing.db import Base
+from o2c_invoicing.invoices.states import InvoiceStatus, SettlementStatus
 
 MONEY = Numeric(20, 6)
+
+
+class InvoiceSource(StrEnum):
+    """Where an invoice was prepared: through this API, or imported as issued from another system."""
+
+    API = "api"
+    IMPORT = "import"
 
 
 class Invoice(Base):
@@ -29,6 +51,7 @@ class Invoice(Base):
     tax_amount: Mapped[Decimal] = mapped_column(MONEY)
     total_amount: Mapped[Decimal] = mapped_column(MONEY)
     credited_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    """Credit notes issued here (what may still be credited is total less credited)."""
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     requested_issue_date: Mapped[date | None] = mapped_column(Date)
     issue_date: Mapped[date | None] = mapped_column(Date)
@@ -38,11 +61,27 @@ class Invoice(Base):
     service_period_start: Mapped[date | None] = mapped_column(Date)
     service_period_end: Mapped[date | None] = mapped_column(Date)
     po_number: Mapped[str | None] = mapped_column(String(64))
+    buyer_reference: Mapped[str | None] = mapped_column(String(64))
+    billing_deadline: Mapped[date | None] = mapped_column(Date)
+    replaces_invoice_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The AR ledger's view, mirrored from collections' receivable.changed (never from a portal):
+    settlement_status: Mapped[SettlementStatus] = mapped_column(String(16), default=SettlementStatus.OPEN,
+                                                                server_default=SettlementStatus.OPEN.value)
+    ledger_open_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    ledger_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ledger_credited_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    written_off_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    ledger_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    customer_paid_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    portal_rules_overridden: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
+    """Portal rules an approver chose to override at approval or issue (audited)."""
     owning_team: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[InvoiceStatus] = mapped_column(String(32))
     status_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     stalled_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    source: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    source: Mapped[InvoiceSource] = mapped_column(String(16), default=InvoiceSource.API,
+                                                  server_default=InvoiceSource.API.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejection_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -60,7 +99,15 @@ class Invoice(Base):
 
     @property
     def open_amount(self) -> Decimal:
+        """The payable amount a regenerated document shows: the total less credit notes and cash applied (what is
+        owed for settlement purposes is the ledger's: ``ledger_open_amount``)."""
         return self.total_amount - self.credited_amount - self.paid_amount
+
+    @property
+    def creditable_amount(self) -> Decimal:
+        """What credit notes may still credit: the total less the credit notes already issued (the ledger caps
+        what it posts; a write-off does not stop a credit)."""
+        return self.total_amount - self.credited_amount
 
 
 class InvoiceLine(Base):
@@ -101,8 +148,8 @@ class InvoiceStatusChange(Base):
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[uuid.UUID | None] = mapped_column()
     attempt: Mapped[int | None] = mapped_column(Integer)
-    from_status: Mapped[str | None] = mapped_column(String(32))
-    to_status: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[InvoiceStatus | None] = mapped_column(String(32))
+    to_status: Mapped[InvoiceStatus] = mapped_column(String(32))
     portal_status_code: Mapped[str | None] = mapped_column(String(8))
     portal_reason_code: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(32))
@@ -123,28 +170,9 @@ class InvoiceNumberSequence(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class CreditNote(Base):
-    __tablename__ = "credit_notes"
-    __table_args__ = (UniqueConstraint("legal_entity", "number"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
-    number: Mapped[str] = mapped_column(String(40))
-    legal_entity: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    tax_amount: Mapped[Decimal] = mapped_column(MONEY)
-    full: Mapped[bool] = mapped_column()
-    reason: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
-    issue_date: Mapped[date] = mapped_column(Date)
-    request_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
-    created_by: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
 class Settlement(Base):
-    """Cash applied to an invoice (from payment.applied), one row per application: replays add nothing."""
+    """History only: cash applied to an invoice from payment.applied, before settlement was mirrored from the
+    AR ledger's receivable.changed (no longer written)."""
 
     __tablename__ = "invoice_settlements"
 
@@ -153,3 +181,38 @@ class Settlement(Base):
     payment_id: Mapped[uuid.UUID] = mapped_column()
     amount: Mapped[Decimal] = mapped_column(MONEY)
     applied_date: Mapped[date] = mapped_column(Date)
+
+
+class InvoiceAttachment(Base):
+    """A document attached to an invoice (a timesheet, a delivery note) that portals may require; at most 5 MB."""
+
+    __tablename__ = "invoice_attachments"
+    __table_args__ = (UniqueConstraint("invoice_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_by: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SubmissionFailure(Base):
+    """A submission (or an issue) that did not go through: refused by the portal's rules before sending, or not
+    delivered by its channel. Recorded in its own transaction while the request's rolls back, so no foreign key
+    (the request holds the invoice's row lock). The latest one since the invoice's last status change is why it
+    waits in a work queue."""
+
+    __tablename__ = "submission_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text)
+    violations: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(Text)

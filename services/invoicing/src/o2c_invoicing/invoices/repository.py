@@ -5,13 +5,22 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from o2c_common.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
 from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
-from o2c_invoicing.invoices.models import Invoice, InvoiceNumberSequence, InvoiceStatusChange
+from o2c_invoicing.invoices.models import (
+    Invoice,
+    InvoiceAttachment,
+    InvoiceNumberSequence,
+    InvoiceStatusChange,
+    SubmissionFailure,
+)
+from o2c_invoicing.invoices.schemas import InvoiceRead
 
 
 async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
@@ -90,13 +99,31 @@ async def same_id_or_number(session: AsyncSession, *, invoice_id: uuid.UUID | No
 
 def list_query(*, customer_id: str | None, team: str | None, status: str | None = None,
                issued_from: date | None = None) -> Select[Invoice]:
-    stmt = select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals))
-    if customer_id is not None:
-        stmt = stmt.where(Invoice.customer_id == customer_id)
-    if team is not None:
-        stmt = stmt.where(Invoice.owning_team == team)
-    if status is not None:
-        stmt = stmt.where(Invoice.status == status)
+    stmt = where_equal(select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.approvals)),
+                       {Invoice.customer_id: customer_id, Invoice.owning_team: team, Invoice.status: status})
     if issued_from is not None:
         stmt = stmt.where(Invoice.issue_date >= issued_from)
     return stmt
+
+
+async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None, team: str | None,
+                    status: str | None = None) -> Page[InvoiceRead]:
+    """Newest first."""
+    return await keyset_page(session, list_query(customer_id=customer_id, team=team, status=status), page=page,
+                             order_by=(Invoice.created_at, Invoice.id), item=InvoiceRead.model_validate,
+                             descending=True)
+
+
+async def attachment_count(session: AsyncSession, *, invoice_id: uuid.UUID) -> int:
+    stmt = select(func.count()).select_from(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def add_failure(session: AsyncSession, failure: SubmissionFailure) -> None:
+    session.add(failure)
+    await session.flush()
+
+
+async def flush(session: AsyncSession) -> None:
+    """Writes pending changes of the invoice (bumps its version)."""
+    await session.flush()

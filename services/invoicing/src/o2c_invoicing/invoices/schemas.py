@@ -9,6 +9,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from o2c_common.events.types import Amount, Currency
 from o2c_common.money import round_money
+from o2c_invoicing.invoices.models import InvoiceSource
+from o2c_invoicing.invoices.states import InvoiceStatus, SettlementStatus
 
 
 def _no_float(value: object) -> object:
@@ -57,6 +59,7 @@ class InvoiceCreate(BaseModel):
     service_period_start: date | None = None
     service_period_end: date | None = None
     po_number: str | None = Field(default=None, max_length=64)
+    buyer_reference: str | None = Field(default=None, max_length=64)
     owning_team: str | None = Field(default=None, max_length=64,
                                     description="Ignored when the customer has a billing profile (its team wins).")
     lines: list[InvoiceLineCreate] = Field(min_length=1, max_length=1000)
@@ -103,7 +106,9 @@ class InvoiceRead(BaseModel):
     @model_validator(mode="after")
     def _minor_units(self) -> InvoiceRead:
         money_in_minor_units(self, self.currency, "net_amount", "tax_amount", "total_amount", "credited_amount",
-                             "paid_amount")
+                             "paid_amount", "written_off_amount")
+        if self.ledger_open_amount is not None:
+            money_in_minor_units(self, self.currency, "ledger_open_amount")
         for line in self.lines:
             money_in_minor_units(line, self.currency, "net_amount", "tax_amount")
             line.quantity, line.unit_price, line.tax_rate = (
@@ -118,8 +123,21 @@ class InvoiceRead(BaseModel):
     net_amount: Amount
     tax_amount: Amount
     total_amount: Amount
-    credited_amount: Amount
-    paid_amount: Amount
+    credited_amount: Amount = Field(description="Credit notes issued on this invoice.")
+    paid_amount: Amount = Field(description="Cash applied, as the AR ledger says (receivable.changed).")
+    settlement_status: SettlementStatus = Field(
+        default=SettlementStatus.OPEN, description="What the AR ledger says is owed; a portal never changes it.")
+    ledger_open_amount: Amount | None = Field(
+        default=None, description="Open amount in the AR ledger after its last entry seen here (null: none yet).")
+    ledger_sequence: int = 0
+    written_off_amount: Amount = Decimal(0)
+    settled_on: date | None = None
+    customer_paid_reported_at: datetime | None = Field(
+        default=None, description="When the customer's portal said it was paid (its word, not cash).")
+    billing_deadline: date | None = None
+    buyer_reference: str | None = None
+    replaces_invoice_id: uuid.UUID | None = None
+    portal_rules_overridden: list[str] = []
     requested_issue_date: date | None
     issue_date: date | None
     due_date: date | None
@@ -129,9 +147,9 @@ class InvoiceRead(BaseModel):
     service_period_end: date | None
     po_number: str | None
     owning_team: str | None
-    status: str
+    status: InvoiceStatus
     status_since: datetime
-    source: str
+    source: InvoiceSource
     attempts: int
     rejection_count: int
     version: int
@@ -157,3 +175,37 @@ class HistoricalInvoiceCreate(InvoiceCreate):
     issue_date: date
     due_date: date
     paid_date: date | None = Field(default=None, description="When it was settled, if it was.")
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class OverrideFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    override_portal_rules: bool = Field(default=False, description=(
+        "Go on although the customer's portal rules are violated (approvers only; audited with the reason)."))
+    override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _reason_with_override(self) -> OverrideFields:
+        if self.override_portal_rules and not self.override_reason:
+            raise ValueError("override_reason is required with override_portal_rules")
+        return self
+
+
+class ApproveRequest(Note, OverrideFields):
+    """An approval, optionally overriding the portal rules the invoice violates."""
+
+
+class IssueRequest(OverrideFields):
+    """Issue, optionally overriding the portal rules the invoice violates (approvers only)."""
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)

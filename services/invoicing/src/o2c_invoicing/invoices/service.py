@@ -1,42 +1,40 @@
+"""Invoices: drafts (the creation hot path), historical imports, and reads."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.audit import record_audit, to_json_safe
-from o2c_common.auth import Principal, ensure_team_access
+from o2c_common.audit import to_json_safe
+from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict
-from o2c_common.events.contracts.invoicing import InvoiceIssued, InvoicePaid
-from o2c_common.http import Page, PageRequest, build_page, keyset_select, make_etag
+from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.http import Page, PageRequest
 from o2c_common.observability.correlation import get_correlation_id
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 from o2c_invoicing.invoices import repository
 from o2c_invoicing.invoices.errors import InvoiceNotFound
-from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceStatusChange
+from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceSource, InvoiceStatusChange
 from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceLineRead, InvoiceRead
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import invoice_totals, line_amounts
 from o2c_invoicing.profiles import repository as profiles
 
 
-def etag(invoice: Invoice | InvoiceRead) -> str:
-    return make_etag(entity_id=invoice.id, version=invoice.version)
-
-
-async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: Principal) -> InvoiceRead:
+async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
     """Store a draft (no number yet: numbers are allocated at issue) in one statement: the hot path.
 
     Team-scoped callers (vendor agents) are checked against the customer's owning team first (a lookup);
     for everyone else the team is resolved inside the insert."""
+    preparer = tx.actor
     team_known = not preparer.sees_all_teams
     owning_team = data.owning_team
     if team_known:
-        found, profile_team = await profiles.owning_team(session, customer_id=data.customer_id)
+        found, profile_team = await profiles.owning_team(tx.session, customer_id=data.customer_id)
         owning_team = profile_team if found else data.owning_team
         ensure_team_access(preparer, owning_team=owning_team)
-    now = datetime.now(UTC)
+    now = tx.now()
     invoice_id = uuid.uuid4()
     lines: list[InvoiceLineRead] = []
     for position, line in enumerate(data.lines, start=1):
@@ -51,13 +49,16 @@ async def create_draft(session: AsyncSession, *, data: InvoiceCreate, preparer: 
         paid_amount=0, requested_issue_date=data.issue_date, issue_date=None, due_date=None,
         payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
         service_period_start=data.service_period_start, service_period_end=data.service_period_end,
-        po_number=data.po_number, owning_team=owning_team, status="draft", status_since=now, source="api",
-        attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now, lines=lines,
+        po_number=data.po_number, buyer_reference=data.buyer_reference, owning_team=owning_team,
+        status=InvoiceStatus.DRAFT, status_since=now,
+        source=InvoiceSource.API, attempts=0, rejection_count=0, version=1, created_by=preparer.subject, created_at=now,
+        lines=lines,
     )
     read.owning_team = await repository.insert_draft(
-        session, invoice=read.model_dump(exclude={"lines", "approvals"}), team_from_profile=not team_known,
+        tx.session, invoice=read.model_dump(exclude={"lines", "approvals"}), team_from_profile=not team_known,
         lines=[{"id": uuid.uuid4(), "invoice_id": invoice_id, **line.model_dump()} for line in lines],
-        history={"invoice_id": invoice_id, "to_status": "draft", "actor": preparer.subject, "at": now},
+        history={"invoice_id": invoice_id, "to_status": InvoiceStatus.DRAFT.value, "actor": preparer.subject,
+                 "at": now},
         audit=audit_values(actor=preparer.subject, action="invoice.created", entity_id=invoice_id,
                            after={"customer_id": data.customer_id, "total": total, "currency": data.currency}))
     return read
@@ -69,32 +70,40 @@ def audit_values(*, actor: str, action: str, entity_id: uuid.UUID, after: dict[s
             "after": to_json_safe(after), "correlation_id": get_correlation_id()}
 
 
-async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCreate, importer: Principal,
-                            outbox: Outbox) -> tuple[Invoice, bool]:
+async def _same_import(tx: Tx, data: HistoricalInvoiceCreate) -> Invoice | None:
+    """The invoice stored by an earlier import of the same id and number; 409 for any other clash."""
+    clashes = await repository.same_id_or_number(tx.session, invoice_id=data.id, legal_entity=data.legal_entity,
+                                                 number=data.number)
+    if not clashes:
+        return None
+    if clashes == [(data.id, data.legal_entity, data.number)]:
+        assert data.id is not None
+        return await get(tx, data.id)
+    raise Conflict(f"invoice number {data.number} (or id {data.id}) already exists for {data.legal_entity}",
+                   type="duplicate-invoice-number", title="Duplicate invoice number",
+                   extensions={"existing": [{"id": str(i), "legal_entity": e, "number": n} for i, e, n in clashes]})
+
+
+async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invoice, bool]:
     """The integration path for invoices issued elsewhere: stored as issued under their own number, without
-    maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued`
-    (and `invoice.paid` when the source says it was settled) with the historical dates.
+    maker-checker (there is nothing left to approve), recording who imported them; emits `invoice.issued` with
+    the historical dates. A ``paid_date`` is recorded in the audit only: settlement comes from the AR ledger
+    (the history importer posts the payments in collections), never from the loader's word.
 
     Returns (invoice, created). With a client-chosen id, the same id and number again answer the stored
     invoice (created False, nothing written): replays are idempotent. Any other clash is a 409."""
-    clashes = await repository.same_id_or_number(session, invoice_id=data.id, legal_entity=data.legal_entity,
-                                                 number=data.number)
-    if clashes:
-        if clashes == [(data.id, data.legal_entity, data.number)]:
-            assert data.id is not None
-            return await get(session, invoice_id=data.id), False
-        raise Conflict(f"invoice number {data.number} (or id {data.id}) already exists for {data.legal_entity}",
-                       type="duplicate-invoice-number", title="Duplicate invoice number",
-                       extensions={"existing": [{"id": str(i), "legal_entity": e, "number": n}
-                                                for i, e, n in clashes]})
-    profile = await profiles.get(session, customer_id=data.customer_id)
+    existing = await _same_import(tx, data)
+    if existing is not None:
+        return existing, False
+    profile = await profiles.get(tx.session, customer_id=data.customer_id)
     owning_team = profile.owning_team if profile is not None else data.owning_team
     invoice = Invoice(
         id=data.id or uuid.uuid4(), number=data.number, legal_entity=data.legal_entity, customer_id=data.customer_id,
         currency=data.currency, requested_issue_date=data.issue_date, issue_date=data.issue_date,
         due_date=data.due_date, payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
-        po_number=data.po_number, owning_team=owning_team, status="issued", source="import",
-        created_by=importer.subject, lines=[], approvals=[], credited_amount=0, paid_amount=0,
+        po_number=data.po_number, buyer_reference=data.buyer_reference, owning_team=owning_team,
+        status=InvoiceStatus.ISSUED, source=InvoiceSource.IMPORT,
+        created_by=tx.actor.subject, lines=[], approvals=[], credited_amount=0, paid_amount=0,
     )
     for position, line in enumerate(data.lines, start=1):
         net, tax = line_amounts(line.quantity, line.unit_price, line.tax_rate, data.currency)
@@ -103,21 +112,14 @@ async def import_historical(session: AsyncSession, *, data: HistoricalInvoiceCre
                                          tax_amount=tax, po_line=line.po_line))
     invoice.net_amount, invoice.tax_amount, invoice.total_amount = invoice_totals(
         [(line.net_amount, line.tax_amount) for line in invoice.lines])
-    now = datetime.now(UTC)
-    if data.paid_date is not None:
-        invoice.status, invoice.paid_amount = "paid", invoice.total_amount
-    await repository.add(session, invoice)
-    await repository.add_history(session, invoice_id=invoice.id, from_status=None, to_status=invoice.status,
-                                 actor=importer.subject, note="imported as historical", at=now)
-    await record_audit(session, actor=importer, action="invoice.imported", entity_type="invoice",
-                       entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount,
-                                                    "issue_date": invoice.issue_date, "paid_date": data.paid_date})
-    await outbox.emit(session, issued_fact(invoice, issued_at=now))
-    if data.paid_date is not None:
-        await outbox.emit(session, InvoicePaid(
-            invoice_id=invoice.id, invoice_number=data.number, legal_entity=invoice.legal_entity,
-            customer_id=invoice.customer_id, owning_team=owning_team, currency=invoice.currency,
-            amount=invoice.total_amount, paid_date=data.paid_date, paid_at=now, source="portal_reported"))
+    now = tx.now()
+    await repository.add(tx.session, invoice)
+    await repository.add_history(tx.session, invoice_id=invoice.id, from_status=None, to_status=invoice.status,
+                                 actor=tx.actor.subject, note="imported as historical", at=now)
+    await tx.audit("invoice.imported", entity_type="invoice", entity_id=invoice.id,
+                   after={"number": invoice.number, "total": invoice.total_amount,
+                          "issue_date": invoice.issue_date, "paid_date": data.paid_date})
+    await tx.emit(issued_fact(invoice, issued_at=now))
     return invoice, True
 
 
@@ -129,28 +131,31 @@ def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
         tax_amount=invoice.tax_amount, issue_date=invoice.issue_date, due_date=invoice.due_date,
         issued_at=issued_at, owning_team=invoice.owning_team, po_number=invoice.po_number,
         service_period_start=invoice.service_period_start, service_period_end=invoice.service_period_end,
+        billing_deadline=invoice.billing_deadline, replaces_invoice_id=invoice.replaces_invoice_id,
     )
 
 
-async def get(session: AsyncSession, *, invoice_id: uuid.UUID, principal: Principal | None = None,
-              for_update: bool = False) -> Invoice:
-    invoice = await repository.get(session, invoice_id=invoice_id, for_update=for_update)
+async def get(tx: Tx, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice:
+    """The invoice (404 when it does not exist, 403 when it is another team's)."""
+    invoice = await repository.get(tx.session, invoice_id=invoice_id, for_update=for_update)
     if invoice is None:
         raise InvoiceNotFound(f"invoice {invoice_id} does not exist", extensions={"invoice_id": str(invoice_id)})
-    if principal is not None:
-        ensure_team_access(principal, owning_team=invoice.owning_team)
+    ensure_team_access(tx.actor, owning_team=invoice.owning_team)
     return invoice
 
 
-async def history(session: AsyncSession, *, invoice_id: uuid.UUID,
-                  principal: Principal) -> list[InvoiceStatusChange]:
-    await get(session, invoice_id=invoice_id, principal=principal)
-    return await repository.history(session, invoice_id=invoice_id)
+async def lock(tx: Tx, invoice_id: uuid.UUID) -> Invoice:
+    """The invoice locked ``FOR UPDATE`` until the end of the transaction (then check its ETag)."""
+    return await get(tx, invoice_id, for_update=True)
 
 
-async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None, team: str | None,
+async def history(tx: Tx, invoice_id: uuid.UUID) -> list[InvoiceStatusChange]:
+    await get(tx, invoice_id)
+    return await repository.history(tx.session, invoice_id=invoice_id)
+
+
+async def list_page(tx: Tx, *, page: PageRequest, customer_id: str | None,
                     status: str | None = None) -> Page[InvoiceRead]:
-    stmt = keyset_select(repository.list_query(customer_id=customer_id, team=team, status=status), page=page,
-                         order_by=(Invoice.created_at, Invoice.id), descending=True)
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda i: (i.created_at, i.id), item=InvoiceRead.model_validate)
+    """Invoices, newest first; vendor agents see only their team's."""
+    return await repository.list_page(tx.session, page=page, customer_id=customer_id, team=visible_team(tx.actor),
+                                      status=status)

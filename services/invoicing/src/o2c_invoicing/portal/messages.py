@@ -4,17 +4,14 @@ then goes through ``portal.service.apply_status`` (idempotent, attempt-aware, ta
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_common.errors import UnprocessableEntity
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
+from o2c_invoicing.channels.reasons import classify
 from o2c_invoicing.channels.status_messages import MessageError, StatusMessage, parse
-from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.portal.schemas import PortalStatus
-from o2c_invoicing.portal.service import Outcome, apply_status
+from o2c_invoicing.portal.schemas import MessageOutcome, PortalStatus
+from o2c_invoicing.portal.service import apply_status
+from o2c_invoicing.submissions import repository as submissions
 from o2c_invoicing.submissions.errors import SubmissionNotFound
-from o2c_invoicing.submissions.models import Submission
 
 
 class MessageInvalid(UnprocessableEntity):
@@ -29,19 +26,17 @@ def read(body: bytes) -> StatusMessage:
         raise MessageInvalid(str(exc), extensions={"element": exc.element}) from exc
 
 
-async def latest_submission(session: AsyncSession, *, invoice_number: str) -> Submission | None:
-    stmt = (select(Submission).join(Invoice, Invoice.id == Submission.invoice_id)
-            .where(Invoice.number == invoice_number).order_by(Submission.attempt.desc()).limit(1))
-    return (await session.scalars(stmt)).one_or_none()
-
-
-async def apply_message(session: AsyncSession, *, message: StatusMessage,
-                        outbox: Outbox) -> tuple[Outcome, Invoice, StatusMessage]:
-    submission = await latest_submission(session, invoice_number=message.invoice_number)
+async def apply_message(tx: Tx, *, message: StatusMessage) -> MessageOutcome:
+    """The message's status applied to the latest submission of the invoice it names (404 while none is known:
+    the portal retries); a rejection's reason code is classified with the taxonomy."""
+    submission = await submissions.latest_for_invoice_number(tx.session, invoice_number=message.invoice_number)
     if submission is None or submission.portal_reference is None:
         raise SubmissionNotFound(f"no submission of invoice {message.invoice_number} is known")
     report = PortalStatus(reference=submission.portal_reference, status=message.status,
                           reason_code=message.reason_code,
                           reason_text=(message.reason_text or "")[:2000] or None, at=message.at)
-    outcome, invoice = await apply_status(session, report=report, outbox=outbox, via=message.source)
-    return outcome, invoice, message
+    outcome, invoice = await apply_status(tx, report=report, via=message.source)
+    reason, root_cause = classify(message.reason_code) if message.status == "RE" else (None, None)
+    return MessageOutcome(outcome=outcome, invoice_status=invoice.status, invoice_number=message.invoice_number,
+                          source=message.source, portal_status_code=message.status,
+                          portal_reason_code=message.reason_code, reason=reason, root_cause=root_cause)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from o2c_invoicing.invoices.states import InvoiceStatus
 
 
 class PortalStatus(BaseModel):
@@ -21,6 +23,27 @@ class PortalStatus(BaseModel):
     at: datetime | None = None
 
 
+class Outcome(StrEnum):
+    """What became of a reported status: applied, a duplicate of the submission's status, or ignored (an older
+    attempt's, or one the invoice has moved past)."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
 class CallbackOutcome(BaseModel):
-    outcome: Literal["applied", "duplicate", "ignored"]
-    invoice_status: str
+    outcome: Outcome
+    invoice_status: InvoiceStatus
+
+
+class MessageOutcome(CallbackOutcome):
+    """What became of a standard status message (Peppol Invoice Response, cXML StatusUpdateRequest), with the
+    invoice it named and the classified reason of a rejection."""
+
+    invoice_number: str
+    source: str
+    portal_status_code: str
+    portal_reason_code: str | None
+    reason: str | None
+    root_cause: str | None

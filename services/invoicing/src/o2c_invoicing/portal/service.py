@@ -1,35 +1,34 @@
 """Portal statuses, from signed callbacks or from polling, applied to the invoice of the submission.
 
 Idempotent: a status the submission already has is a duplicate; a status for an older attempt, or one the
-invoice has moved past (AB after AP, PAID after cash settled it), is ignored. Only the latest attempt moves
-the invoice; every applied status is a history row carrying the submission and attempt.
+invoice has moved past (AB after AP), is ignored. A portal's "paid" is the customer's word: the invoice becomes
+``paid_by_customer`` and ``invoice.customer_reported_paid`` is emitted, but nothing is settled (only cash in the
+AR ledger settles; past ``customer_paid_no_cash_days`` without it, the invoice is a work item). Only the latest
+attempt moves the invoice; every applied status is a history row carrying the submission and attempt.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Literal
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.audit import record_audit
-from o2c_common.db import Database
+from o2c_common.auth import Principal
 from o2c_common.events.contracts.invoicing import (
-    InvoicePaid,
+    InvoiceCustomerReportedPaid,
     InvoicePortalApproved,
     InvoicePortalRejected,
     InvoiceScheduledForPayment,
 )
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Transactions, Tx
 from o2c_invoicing.channels.delivery import poll_status
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import repository as invoices
+from o2c_invoicing.invoices import states
+from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.invoices.states import ALLOWED_FROM
-from o2c_invoicing.lifecycle.service import move
-from o2c_invoicing.portal.schemas import PortalStatus
+from o2c_invoicing.portal.schemas import Outcome, PortalStatus
 from o2c_invoicing.profiles import repository as profiles
 from o2c_invoicing.submissions import repository
 from o2c_invoicing.submissions.errors import (
@@ -39,11 +38,10 @@ from o2c_invoicing.submissions.errors import (
     SubmissionNotFound,
     UnknownPortalStatus,
 )
-from o2c_invoicing.submissions.models import Submission
+from o2c_invoicing.submissions.models import Submission, SubmissionStatus
 from o2c_invoicing.submissions.reasons import STATUS_BY_CODE, classify
 from o2c_invoicing.submissions.signing import valid
 
-Outcome = Literal["applied", "duplicate", "ignored"]
 CHALLENGE = {"WWW-Authenticate": 'HMAC-SHA256 realm="portal-callbacks"'}
 
 
@@ -61,90 +59,99 @@ def verify_signature(*, secret: str, tolerance_s: int, timestamp: str | None, si
         raise SignatureStale(f"timestamp {ts} is more than {tolerance_s}s away from now", headers=CHALLENGE)
 
 
-async def apply_status(session: AsyncSession, *, report: PortalStatus, outbox: Outbox,
-                       via: str) -> tuple[Outcome, Invoice]:
+def portal_actor(submission: Submission) -> Principal:
+    """Who reported a portal status, in the audit trail and the history: ``portal:<channel>``."""
+    return Principal(subject=f"portal:{submission.channel}", kind="service")
+
+
+async def apply_status(tx: Tx, *, report: PortalStatus, via: str) -> tuple[Outcome, Invoice]:
     code = report.status.upper()
     target = STATUS_BY_CODE.get(code)
     if target is None:
         raise UnknownPortalStatus(f"portal status {report.status!r} is not known",
                                   extensions={"known": sorted(STATUS_BY_CODE)})
-    submission = await repository.by_reference(session, reference=report.reference)
+    submission = await repository.by_reference(tx.session, reference=report.reference)
     if submission is None:
         raise SubmissionNotFound(f"no submission has portal reference {report.reference}")
-    invoice = await invoices.get(session, invoice_id=submission.invoice_id, for_update=True)
+    invoice = await invoices.get(tx.session, invoice_id=submission.invoice_id, for_update=True)
     assert invoice is not None
     if submission.status == target:
-        return "duplicate", invoice
-    action = "portal_paid" if target == "portal_paid" else target
-    if submission.attempt != invoice.attempts or invoice.status not in ALLOWED_FROM[action]:
-        return "ignored", invoice
-    actor = f"portal:{submission.channel}"
-    at = report.at or datetime.now(UTC)
-    reason, root_cause = classify(report.reason_code) if target == "portal_rejected" else (None, None)
+        return Outcome.DUPLICATE, invoice
+    if submission.attempt != invoice.attempts or not states.allowed(target, invoice.status):
+        return Outcome.IGNORED, invoice
+    tx = tx.acting_as(portal_actor(submission))
+    at = report.at or tx.now()
+    rejected = target is SubmissionStatus.PORTAL_REJECTED
+    reason, root_cause = classify(report.reason_code) if rejected else (None, None)
     submission.status = target
-    if target == "portal_rejected":
+    if rejected:
         invoice.rejection_count += 1
-    await move(session, invoice, to="paid" if target == "portal_paid" else target, actor=actor,
-               note=report.reason_text, submission_id=submission.id, attempt=submission.attempt,
-               portal_status_code=code, portal_reason_code=report.reason_code, reason=reason,
-               root_cause=root_cause)
-    await record_audit(session, actor=actor, action=f"invoice.{target}", entity_type="invoice",
-                       entity_id=invoice.id, reason=report.reason_text,
-                       after={"portal_status": code, "reason_code": report.reason_code, "via": via,
-                              "submission_id": submission.id, "attempt": submission.attempt})
-    await _emit(session, invoice, submission, report=report, code=code, target=target, at=at, outbox=outbox)
-    return "applied", invoice
+    if target is SubmissionStatus.PORTAL_PAID:
+        invoice.customer_paid_reported_at = at
+    await move(tx, invoice, to=target.invoice_status, note=report.reason_text, submission_id=submission.id,
+               attempt=submission.attempt, portal_status_code=code, portal_reason_code=report.reason_code,
+               reason=reason, root_cause=root_cause)
+    await tx.audit(f"invoice.{target}", entity_type="invoice", entity_id=invoice.id, reason=report.reason_text,
+                   after={"portal_status": code, "reason_code": report.reason_code, "via": via,
+                          "submission_id": submission.id, "attempt": submission.attempt})
+    await _emit(tx, invoice, submission, report=report, code=code, target=target, at=at)
+    return Outcome.APPLIED, invoice
 
 
-async def _emit(session: AsyncSession, invoice: Invoice, submission: Submission, *, report: PortalStatus,
-                code: str, target: str, at: datetime, outbox: Outbox) -> None:
+async def _emit(tx: Tx, invoice: Invoice, submission: Submission, *, report: PortalStatus, code: str,
+                target: SubmissionStatus, at: datetime) -> None:
     assert invoice.number is not None
     fact = dict(invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
                 customer_id=invoice.customer_id, owning_team=invoice.owning_team, submission_id=submission.id,
                 attempt=submission.attempt, channel=submission.channel)
-    if target == "portal_rejected":
+    if target is SubmissionStatus.PORTAL_REJECTED:
         reason, root_cause = classify(report.reason_code)
-        await outbox.emit(session, InvoicePortalRejected(
+        await tx.emit(InvoicePortalRejected(
             **fact, portal_status_code=code, portal_reason_code=report.reason_code or "UNSPECIFIED",
             reason=reason, root_cause=root_cause, reason_text=report.reason_text,
             rejection_count=invoice.rejection_count, rejected_at=at))
-    elif target == "portal_approved":
-        first = await repository.attempt(session, invoice_id=invoice.id, attempt=1)
+    elif target is SubmissionStatus.PORTAL_APPROVED:
+        first = await repository.attempt(tx.session, invoice_id=invoice.id, attempt=1)
         assert first is not None
-        await outbox.emit(session, InvoicePortalApproved(
+        await tx.emit(InvoicePortalApproved(
             **fact, portal_status_code=code, first_pass=invoice.rejection_count == 0 and submission.attempt == 1,
             submitted_at=first.submitted_at, approved_at=at))
-    elif target == "scheduled_for_payment":
-        await outbox.emit(session, InvoiceScheduledForPayment(
+    elif target is SubmissionStatus.SCHEDULED_FOR_PAYMENT:
+        await tx.emit(InvoiceScheduledForPayment(
             **fact, portal_status_code=code, scheduled_payment_date=report.payment_date, scheduled_at=at))
-    elif target == "portal_paid":
-        await outbox.emit(session, InvoicePaid(
-            invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
-            customer_id=invoice.customer_id, owning_team=invoice.owning_team, currency=invoice.currency,
-            amount=invoice.total_amount, paid_date=at.date(), paid_at=at, source="portal_reported"))
+    elif target is SubmissionStatus.PORTAL_PAID:
+        await tx.emit(InvoiceCustomerReportedPaid(**fact, reported_at=at, payment_date=report.payment_date))
 
 
-async def poll_once(db: Database, *, outbox: Outbox, settings: InvoicingSettings,
-                    client: httpx.AsyncClient, now: datetime | None = None) -> int:
+POLLER = "system:portal-poller"
+
+
+async def _poll(tx: Tx, submission: Submission, *, settings: InvoicingSettings, client: httpx.AsyncClient) -> None:
+    """Asks the submission's portal for its status history and applies it in order (nothing when it is down)."""
+    invoice = await invoices.get(tx.session, invoice_id=submission.invoice_id)
+    assert invoice is not None and submission.portal_reference is not None
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    base = (profile.portal_url if profile else None) or settings.portal_base_url
+    try:
+        view = await poll_status(client, base_url=base, reference=submission.portal_reference,
+                                 timeout_s=settings.portal_timeout_s)
+    except httpx.HTTPError:
+        return  # the portal is down: try again next pass
+    for entry in view.get("history") or [view]:
+        report = PortalStatus.model_validate({**entry, "reference": submission.portal_reference})
+        await apply_status(tx, report=report, via="poll")
+
+
+async def poll_once(transactions: Transactions, *, settings: InvoicingSettings, client: httpx.AsyncClient,
+                    now: datetime | None = None) -> int:
     """One polling pass: claims up to ``portal_poll_batch`` polled submissions not polled for
     ``portal_poll_interval_s``, asks each portal for its status history and applies it in order."""
-    now = now or datetime.now(UTC)
-    cutoff = datetime.fromtimestamp(now.timestamp() - settings.portal_poll_interval_s, UTC)
-    async with db.unit_of_work() as session:
-        claimed = await repository.due_for_poll(session, before=cutoff, limit=settings.portal_poll_batch)
+    async with transactions.begin(POLLER) as tx:
+        now = now or tx.now()
+        cutoff = datetime.fromtimestamp(now.timestamp() - settings.portal_poll_interval_s, UTC)
+        claimed = await repository.due_for_poll(tx.session, before=cutoff, limit=settings.portal_poll_batch)
         for submission in claimed:
             submission.last_polled_at = now
-            invoice = await invoices.get(session, invoice_id=submission.invoice_id)
-            assert invoice is not None and submission.portal_reference is not None
-            profile = await profiles.get(session, customer_id=invoice.customer_id)
-            base = (profile.portal_url if profile else None) or settings.portal_base_url
-            try:
-                view = await poll_status(client, base_url=base, reference=submission.portal_reference,
-                                         timeout_s=settings.portal_timeout_s)
-            except httpx.HTTPError:
-                continue  # the portal is down: try again next pass
-            for entry in view.get("history") or [view]:
-                report = PortalStatus.model_validate({**entry, "reference": submission.portal_reference})
-                await apply_status(session, report=report, outbox=outbox, via="poll")
-        await session.flush()
+            await _poll(tx, submission, settings=settings, client=client)
+        await invoices.flush(tx.session)
         return len(claimed)

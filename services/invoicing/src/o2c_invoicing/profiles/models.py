@@ -35,6 +35,10 @@ class BillingProfile(Base):
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
+    account_version: Mapped[int | None] = mapped_column(Integer)
+    """The collections account master's version the owning team was copied from (account.updated)."""
+    billing_cadence: Mapped[str | None] = mapped_column(String(24))
+    billing_lag_days: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.contracts.invoicing import Channel
 from o2c_common.events.types import Currency
-from o2c_invoicing.channels.legal_entities import PostalAddress
+from o2c_invoicing.legal_entities import PostalAddress
+from o2c_invoicing.profiles.billing import BillingCadence
 
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -52,11 +53,16 @@ class EInvoicing(BaseModel):
 
 
 class Contact(BaseModel):
+    """billing: receives e-mailed invoices (the primary one as addressee, the others in copy); dunning_copy is
+    kept for collections' account master."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     email: Email
-    role: Literal["billing", "ap", "escalation"] = "billing"
+    role: Literal["billing", "ap", "escalation", "dunning_copy"] = "billing"
+    language: str | None = Field(default=None, min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$")
+    is_primary: bool = False
 
 
 class ProfileWrite(BaseModel):
@@ -82,7 +88,13 @@ class ProfileWrite(BaseModel):
     e_invoicing: EInvoicing | None = None
     rules: PortalRules = PortalRules()
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
-    owning_team: str | None = Field(default=None, max_length=64)
+    billing_cadence: BillingCadence | None = Field(default=None, description=(
+        "When invoices are due to be issued: on_delivery (requested issue date + lag), monthly (month end + lag) "
+        "or service_period_end (+ lag); sets each invoice's billing deadline (on-time invoicing)."))
+    billing_lag_days: int | None = Field(default=None, ge=0, le=120)
+    owning_team: str | None = Field(default=None, max_length=64, description=(
+        "Set from collections' account master (account.updated); supervisors may set it until the account "
+        "exists there. Vendor agents cannot change it."))
 
 
 class ProfileRead(ProfileWrite):

@@ -8,10 +8,9 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_common.errors import ValidationFailed
 from o2c_common.money import round_money
+from o2c_common.tx import Tx
 from o2c_invoicing.reports import repository
 from o2c_invoicing.reports.schemas import CSV_COLUMNS, CadenceReport, CadenceRow, StatusTotal
 
@@ -29,14 +28,13 @@ def parse_week(week: str | None, *, today: date) -> tuple[str, date]:
             {"detail": str(exc), "pointer": "#/week"}]) from exc
 
 
-async def cadence(session: AsyncSession, *, week: str | None, team: str | None, owner: str | None,
-                  now: datetime | None = None) -> CadenceReport:
-    now = now or datetime.now(UTC)
+async def cadence(tx: Tx, *, week: str | None, team: str | None, owner: str | None) -> CadenceReport:
+    now = tx.now()
     label, start = parse_week(week, today=now.date())
     end = start + timedelta(days=6)
     as_of = min(end, now.date())
     rows = await repository.cadence_rows(
-        session, start=start, end=end, starts_at=datetime.combine(start, time.min, UTC),
+        tx.session, start=start, end=end, starts_at=datetime.combine(start, time.min, UTC),
         ends_at=datetime.combine(end + timedelta(days=1), time.min, UTC), as_of=as_of, team=team, owner=owner)
     report_rows = [CadenceRow(customer_id=r.customer_id, customer_name=r.name, owner=r.created_by,
                               owning_team=r.owning_team, channel=r.channel, status=r.status,

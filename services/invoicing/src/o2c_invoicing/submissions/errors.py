@@ -1,14 +1,8 @@
-"""Submission and callback errors (problem+json)."""
+"""Submission and callback errors (problem+json); delivery failures are the channels' (channels.errors)."""
 
 from __future__ import annotations
 
-from o2c_common.errors import DomainError, NotFound, Unauthorized, UnprocessableEntity
-
-
-class PortalDeliveryFailed(DomainError):
-    status = 502
-    type = "portal-delivery-failed"
-    title = "The invoice could not be delivered to its channel"
+from o2c_common.errors import NotFound, Unauthorized, UnprocessableEntity
 
 
 class SubmissionNotFound(NotFound):

@@ -1,4 +1,4 @@
-"""Queries of submissions: by invoice, by portal reference, and the ones due for a status poll."""
+"""Queries of submissions: by invoice (id or number), by portal reference, and the ones due for a status poll."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_invoicing.invoices.models import InvoiceStatusChange
-from o2c_invoicing.submissions.models import Submission
-
-POLLED_STATUSES = ("submitted", "resubmitted", "portal_received", "portal_approved", "scheduled_for_payment")
+from o2c_invoicing.invoices.models import Invoice, InvoiceStatusChange
+from o2c_invoicing.invoices.states import InvoiceStatus
+from o2c_invoicing.submissions.models import POLLED_STATUSES, Submission
 
 
 async def add(session: AsyncSession, submission: Submission) -> Submission:
@@ -35,9 +34,17 @@ async def by_reference(session: AsyncSession, *, reference: str) -> Submission |
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def latest_for_invoice_number(session: AsyncSession, *, invoice_number: str) -> Submission | None:
+    """The latest attempt of the invoice numbered ``invoice_number`` (a standard status message names the invoice
+    by its number, not by the portal's reference)."""
+    stmt = (select(Submission).join(Invoice, Invoice.id == Submission.invoice_id)
+            .where(Invoice.number == invoice_number).order_by(Submission.attempt.desc()).limit(1))
+    return (await session.scalars(stmt)).one_or_none()
+
+
 async def last_rejection(session: AsyncSession, *, submission_id: uuid.UUID) -> InvoiceStatusChange | None:
     stmt = select(InvoiceStatusChange).where(InvoiceStatusChange.submission_id == submission_id,
-                                             InvoiceStatusChange.to_status == "portal_rejected")\
+                                             InvoiceStatusChange.to_status == InvoiceStatus.PORTAL_REJECTED)\
         .order_by(InvoiceStatusChange.id.desc()).limit(1)
     return (await session.scalars(stmt)).one_or_none()
 

@@ -1,68 +1,75 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import httpx
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from o2c_common.auth import Principal, require_roles
+from o2c_common.auth import Principal
 from o2c_common.errors import problem_responses
-from o2c_common.http import set_etag
-from o2c_common.uow import OutboxDep, SessionDep
-from o2c_invoicing.deps import IfMatchDep, SettingsDep
+from o2c_common.http import IfMatchDep
+from o2c_common.uow import TxDep
+from o2c_invoicing.channels.errors import PortalDeliveryFailed
+from o2c_invoicing.deps import ClientDep, SettingsDep
+from o2c_invoicing.invoices import failures
+from o2c_invoicing.invoices.errors import PortalRulesViolated
+from o2c_invoicing.invoices.router import transition
 from o2c_invoicing.invoices.schemas import InvoiceRead
-from o2c_invoicing.invoices.service import etag, get
+from o2c_invoicing.permissions import Issuer, Reader
 from o2c_invoicing.submissions import service
 from o2c_invoicing.submissions.schemas import Resubmission, SubmissionRead
 
 router = APIRouter(prefix="/invoices/{invoice_id}", tags=["submissions"])
 
-Submitter = Annotated[Principal, Depends(require_roles("billing_specialist", "billing_approver", "vendor_agent",
-                                                       "integration"))]
-Reader = Annotated[Principal, Depends(require_roles("billing_specialist", "billing_approver", "ar_supervisor",
-                                                    "vendor_agent", "integration", "viewer"))]
 TRANSITION = problem_responses(401, 403, 404, 409, 412, 422, 428, 502)
 
 
-def portal_client(request: Request) -> httpx.AsyncClient:
-    """The app's shared client for portal deliveries (opened and closed by the app's lifespan)."""
-    client: httpx.AsyncClient = request.app.state.portal_client
-    return client
-
-
-ClientDep = Annotated[httpx.AsyncClient, Depends(portal_client)]
-
-
-def _read(response: Response, invoice: object) -> InvoiceRead:
-    read = InvoiceRead.model_validate(invoice)
-    set_etag(response, etag=etag(read))
-    return read
+@asynccontextmanager
+async def failures_recorded(request: Request, principal: Principal, invoice_id: uuid.UUID,
+                            step: str) -> AsyncIterator[None]:
+    """A refused or undelivered submission is recorded (own transaction) before its problem is answered, so the
+    invoice waits in a work queue with the reason."""
+    transactions = request.app.state.transactions
+    try:
+        yield
+    except PortalRulesViolated as exc:
+        await failures.record(transactions, principal, invoice_id=invoice_id, kind="portal_rules", step=step,
+                              detail=str(exc.detail), violations=exc.extensions["violations"])
+        raise
+    except PortalDeliveryFailed as exc:
+        kind: failures.FailureKind = "email_failed" if exc.extensions.get("channel") == "email" \
+            else "delivery_failed"
+        await failures.record(transactions, principal, invoice_id=invoice_id, kind=kind, step=step,
+                              detail=str(exc.detail))
+        raise
 
 
 @router.post("/submit", response_model=InvoiceRead, responses=TRANSITION)
-async def submit(invoice_id: uuid.UUID, response: Response, session: SessionDep, outbox: OutboxDep,
-                 principal: Submitter, if_match: IfMatchDep, settings: SettingsDep, client: ClientDep) -> InvoiceRead:
+async def submit(invoice_id: uuid.UUID, request: Request, response: Response, tx: TxDep, principal: Issuer,
+                 if_match: IfMatchDep, settings: SettingsDep, client: ClientDep) -> InvoiceRead:
     """issued → submitted: validates the portal rules (422 `portal-rules-violated` listing every violation),
-    delivers cXML/UBL to the portal or e-mails it (502 when the channel refuses), emits `invoice.submitted`."""
-    invoice = await service.submit(session, invoice_id=invoice_id, principal=principal, precondition=if_match,
-                                   settings=settings, outbox=outbox, client=client)
-    return _read(response, invoice)
+    delivers cXML/UBL to the portal or e-mails it (502 when the channel refuses), emits `invoice.submitted`.
+    A refusal or a failed delivery is recorded (`invoice.submission_failed`) and the invoice waits in the
+    `submission_refused` or `delivery_failed` work queue with the reason; mend it and submit again."""
+    async with failures_recorded(request, principal, invoice_id, "submission"):
+        return await transition(tx, invoice_id, if_match, response, service.submit, settings=settings,
+                                client=client)
 
 
 @router.post("/resubmit", response_model=InvoiceRead, responses=TRANSITION)
-async def resubmit(invoice_id: uuid.UUID, data: Resubmission, response: Response, session: SessionDep,
-                   outbox: OutboxDep, principal: Submitter, if_match: IfMatchDep, settings: SettingsDep,
+async def resubmit(invoice_id: uuid.UUID, data: Resubmission, request: Request, response: Response, tx: TxDep,
+                   principal: Issuer, if_match: IfMatchDep, settings: SettingsDep,
                    client: ClientDep) -> InvoiceRead:
-    """portal_rejected → resubmitted (attempt n+1) after correction; emits `invoice.resubmitted`."""
-    invoice = await service.resubmit(session, invoice_id=invoice_id, principal=principal, precondition=if_match,
-                                     settings=settings, outbox=outbox, client=client,
-                                     correction_note=data.correction_note, po_number=data.po_number)
-    return _read(response, invoice)
+    """portal_rejected → resubmitted (attempt n+1) after correction; emits `invoice.resubmitted`. An issued
+    invoice whose submission was refused or not delivered may be resubmitted too (as its first delivery, when
+    nothing reached the portal yet)."""
+    async with failures_recorded(request, principal, invoice_id, "submission"):
+        return await transition(tx, invoice_id, if_match, response, service.resubmit, settings=settings,
+                                client=client, correction_note=data.correction_note, po_number=data.po_number)
 
 
 @router.get("/submissions", response_model=list[SubmissionRead], responses=problem_responses(401, 403, 404))
-async def submissions(invoice_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[SubmissionRead]:
+async def submissions(invoice_id: uuid.UUID, tx: TxDep, principal: Reader) -> list[SubmissionRead]:
     """Every submission attempt of the invoice (its portal statuses are in `/history`, per attempt)."""
-    invoice = await get(session, invoice_id=invoice_id, principal=principal)
-    return [SubmissionRead.model_validate(s) for s in await service.submissions(session, invoice=invoice)]
+    return [SubmissionRead.model_validate(s) for s in await service.submissions(tx, invoice_id)]

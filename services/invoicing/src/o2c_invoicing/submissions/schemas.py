@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from o2c_invoicing.submissions.models import SubmissionStatus
+
 
 class Resubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -22,7 +24,7 @@ class SubmissionRead(BaseModel):
     channel: str
     document_format: str
     portal_reference: str | None
-    status: str
+    status: SubmissionStatus
     previous_submission_id: uuid.UUID | None
     correction_note: str | None
     polls: bool

@@ -1,50 +1,100 @@
-"""Consumer group ``kpi``: every event that feeds a KPI, turned into read-model facts."""
+"""Consumer group ``kpi``: every event that feeds a KPI, turned into read-model facts gathered in the unit of
+work's :class:`~o2c_kpi.facts.repository.FactBatch` (written in one statement per table when it is flushed)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.events import Event
 from o2c_common.events.contracts import collections as col
 from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
-from o2c_common.inbox import Handler, Handlers
+from o2c_common.inbox import Handlers
+from o2c_common.tx import Tx
 from o2c_kpi.facts import service
-from o2c_kpi.facts.repository import batch_for, write_now_if_nested
+from o2c_kpi.facts.repository import FactBatch
+
+# --- invoicing ---------------------------------------------------------------------------------------------------
+
+async def on_invoice_issued_add_credit_sale_and_receivable(tx: Tx, event: Event[inv.InvoiceIssued]) -> None:
+    service.record_invoice_issued(batch=tx.batch(FactBatch), fact=event.data)
 
 
-def _handler(record: Callable[..., None], *, with_event_id: bool = False) -> Handler:
-    async def handle(session: AsyncSession, event: Event) -> None:
-        extra: dict[str, Any] = {"event_id": event.id} if with_event_id else {}
-        record(batch=batch_for(session), fact=event.data, **extra)
-        await write_now_if_nested(session)
-
-    handle.__name__ = handle.__qualname__ = record.__name__.replace("record_", "on_", 1)
-    return handle
+async def on_invoice_approved_start_cycle(tx: Tx, event: Event[inv.InvoiceApproved]) -> None:
+    service.record_invoice_approved(batch=tx.batch(FactBatch), fact=event.data)
 
 
-on_invoice_issued_add_credit_sale_and_receivable = _handler(service.record_invoice_issued)
-on_invoice_approved_start_cycle = _handler(service.record_invoice_approved)
-on_invoice_submitted_count_submission = _handler(service.record_invoice_submitted)
-on_portal_rejection_count_reason_and_open_work_item = _handler(service.record_portal_rejection)
-on_resubmission_record_time_to_resubmit = _handler(service.record_resubmission)
-on_portal_approval_count_acceptance = _handler(service.record_portal_approval)
-on_invoice_paid_close_cycle = _handler(service.record_invoice_paid)
-on_credit_note_issued_reduce_receivable = _handler(service.record_credit_note)
-on_payment_received_add_unapplied_cash = _handler(service.record_payment_received)
-on_payment_applied_reduce_receivables = _handler(service.record_payment_applied, with_event_id=True)
-on_payment_unapplied_restore_receivables = _handler(service.record_payment_unapplied, with_event_id=True)
-on_deduction_opened_add_open_deduction = _handler(service.record_deduction_opened)
-on_deduction_resolved_close_deduction = _handler(service.record_deduction_resolved)
-on_dispute_opened_add_open_dispute = _handler(service.record_dispute_opened)
-on_dispute_resolved_record_resolution_time = _handler(service.record_dispute_resolved)
-on_promise_decided_count_kept_or_broken = _handler(service.record_promise)
-on_escalation_opened_add_work_item = _handler(service.record_escalation_opened)
-on_escalation_acknowledged_record_ack_time = _handler(service.record_escalation_acknowledged)
-on_escalation_resolved_record_resolve_time = _handler(service.record_escalation_resolved)
+async def on_invoice_submitted_count_submission(tx: Tx, event: Event[inv.InvoiceSubmitted]) -> None:
+    service.record_invoice_submitted(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_portal_rejection_count_reason_and_open_work_item(
+        tx: Tx, event: Event[inv.InvoicePortalRejected]) -> None:
+    service.record_portal_rejection(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_resubmission_record_time_to_resubmit(tx: Tx, event: Event[inv.InvoiceResubmitted]) -> None:
+    service.record_resubmission(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_portal_approval_count_acceptance(tx: Tx, event: Event[inv.InvoicePortalApproved]) -> None:
+    service.record_portal_approval(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_invoice_paid_close_cycle(tx: Tx, event: Event[inv.InvoicePaid]) -> None:
+    service.record_invoice_paid(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_credit_note_issued_reduce_receivable(tx: Tx, event: Event[inv.CreditNoteIssued]) -> None:
+    service.record_credit_note(batch=tx.batch(FactBatch), fact=event.data)
+
+
+# --- collections -------------------------------------------------------------------------------------------------
+
+async def on_payment_received_add_unapplied_cash(tx: Tx, event: Event[col.PaymentReceived]) -> None:
+    service.record_payment_received(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_payment_applied_reduce_receivables(tx: Tx, event: Event[col.PaymentApplied]) -> None:
+    service.record_payment_applied(batch=tx.batch(FactBatch), fact=event.data, event_id=event.id)
+
+
+async def on_payment_unapplied_restore_receivables(tx: Tx, event: Event[col.PaymentUnapplied]) -> None:
+    service.record_payment_unapplied(batch=tx.batch(FactBatch), fact=event.data, event_id=event.id)
+
+
+async def on_deduction_opened_add_open_deduction(tx: Tx, event: Event[col.DeductionOpened]) -> None:
+    service.record_deduction_opened(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_deduction_resolved_close_deduction(tx: Tx, event: Event[col.DeductionResolved]) -> None:
+    service.record_deduction_resolved(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_dispute_opened_add_open_dispute(tx: Tx, event: Event[col.DisputeOpened]) -> None:
+    service.record_dispute_opened(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_dispute_resolved_record_resolution_time(tx: Tx, event: Event[col.DisputeResolved]) -> None:
+    service.record_dispute_resolved(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_promise_decided_count_kept_or_broken(
+        tx: Tx, event: Event[col.PromiseToPayKept | col.PromiseToPayBroken]) -> None:
+    service.record_promise(batch=tx.batch(FactBatch), fact=event.data)
+
+
+# --- escalation --------------------------------------------------------------------------------------------------
+
+async def on_escalation_opened_add_work_item(tx: Tx, event: Event[esc.EscalationOpened]) -> None:
+    service.record_escalation_opened(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_escalation_acknowledged_record_ack_time(tx: Tx, event: Event[esc.EscalationAcknowledged]) -> None:
+    service.record_escalation_acknowledged(batch=tx.batch(FactBatch), fact=event.data)
+
+
+async def on_escalation_resolved_record_resolve_time(tx: Tx, event: Event[esc.EscalationResolved]) -> None:
+    service.record_escalation_resolved(batch=tx.batch(FactBatch), fact=event.data)
+
 
 HANDLERS: Handlers = {
     inv.InvoiceIssued: on_invoice_issued_add_credit_sale_and_receivable,

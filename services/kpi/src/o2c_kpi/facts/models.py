@@ -22,11 +22,32 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_kpi.db import Base
+
+
+class MovementKind(StrEnum):
+    """What changed an invoice's AR (``receivable_movements``, the daily rollups)."""
+
+    INVOICE = "invoice"  # + issued (the credit sales of a period)
+    CREDIT_NOTE = "credit_note"  # -
+    CASH = "cash"  # - applied
+    UNAPPLIED = "unapplied"  # + an application reversed
+    WRITE_OFF = "write_off"  # - a deduction written off
+
+
+class OpenItemKind(StrEnum):
+    """What ``kpi_open_item_movements`` opens and closes."""
+
+    UNAPPLIED_CASH = "unapplied_cash"
+    DEDUCTION = "deduction"
+    DISPUTE = "dispute"
+    ESCALATION = "escalation"
+    PORTAL_REJECTION = "portal_rejection"  # awaiting resubmission
 
 
 class ArInvoice(Base):

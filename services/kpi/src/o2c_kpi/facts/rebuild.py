@@ -20,18 +20,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import text
 
-from o2c_common.db import Database
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
 from o2c_common.settings import ServiceSettings
+from o2c_common.tx import Transactions
+from o2c_kpi.facts import repository
 from o2c_kpi.facts.handlers import HANDLERS
+from o2c_kpi.facts.repository import READ_MODELS
 
 GROUP_ID = "kpi"
+ACTOR = "system:kpi-rebuild"
 QUIET_S = 2.0
-READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily", "kpi_daily_counts",
-               "kpi_open_item_movements", "kpi_invoice_milestones")
+__all__ = ["GROUP_ID", "READ_MODELS", "RebuildResult", "clear_read_models", "rebuild"]
 
 
 @dataclass
@@ -43,10 +44,9 @@ class RebuildResult:
     seconds: float
 
 
-async def clear_read_models(db: Database, *, group_id: str = GROUP_ID) -> None:
-    async with db.unit_of_work() as session:
-        await session.execute(text(f"TRUNCATE {', '.join(READ_MODELS)}"))
-        await session.execute(text("DELETE FROM inbox WHERE consumer = :group"), {"group": group_id})
+async def clear_read_models(transactions: Transactions, *, group_id: str = GROUP_ID) -> None:
+    async with transactions.begin(ACTOR) as tx:
+        await repository.clear_read_models(tx.session, group_id=group_id)
 
 
 async def partitions_of(bootstrap: str, topics: Sequence[str]) -> int:
@@ -59,8 +59,9 @@ async def partitions_of(bootstrap: str, topics: Sequence[str]) -> int:
         await consumer.stop()
 
 
-async def rebuild(*, db: Database, settings: ServiceSettings, topics: Sequence[str], group_id: str = GROUP_ID,
-                  timeout_s: float = 3600.0, progress: Callable[[int], None] | None = None) -> RebuildResult:
+async def rebuild(*, transactions: Transactions, settings: ServiceSettings, topics: Sequence[str],
+                  group_id: str = GROUP_ID, timeout_s: float = 3600.0,
+                  progress: Callable[[int], None] | None = None) -> RebuildResult:
     """Empty the read models and consume ``topics`` from their first offsets (with the consumer the service runs)
     until it has caught up: every partition's position at its end offset and nothing read for ``QUIET_S``.
     (End offsets, not record counts: Tansu numbers offsets per produced batch, not per record.)"""
@@ -69,13 +70,13 @@ async def rebuild(*, db: Database, settings: ServiceSettings, topics: Sequence[s
     await ensure_topics(settings.kafka_bootstrap_servers, [*topics, dead_letter_topic(reader)],
                         partitions=settings.kafka_topic_partitions,
                         replication_factor=settings.kafka_replication_factor)
-    await clear_read_models(db, group_id=group_id)
+    await clear_read_models(transactions, group_id=group_id)
     partitions = await partitions_of(settings.kafka_bootstrap_servers, topics)
     dlq = make_producer(settings, client_id=f"{reader}-dlq")
     await dlq.start()
-    consumer = EventConsumer(group_id=reader, topics=list(topics), handlers=HANDLERS, db=db,
-                             bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=dlq,
-                             max_attempts=settings.consumer_max_attempts,
+    consumer = EventConsumer(group_id=reader, topics=list(topics), handlers=HANDLERS,
+                             transactions=transactions, bootstrap_servers=settings.kafka_bootstrap_servers,
+                             dlq_producer=dlq, max_attempts=settings.consumer_max_attempts,
                              retry_backoff=settings.consumer_retry_backoff_s, batch_size=settings.consumer_batch_size)
     task = asyncio.create_task(consumer.run())
 
@@ -101,9 +102,8 @@ async def rebuild(*, db: Database, settings: ServiceSettings, topics: Sequence[s
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await dlq.stop()
-    async with db.unit_of_work() as session:  # the live consumer skips what the rebuild read
-        await session.execute(text("UPDATE inbox SET consumer = :group WHERE consumer = :reader"),
-                              {"group": group_id, "reader": reader})
+    async with transactions.begin(ACTOR) as tx:  # the live consumer skips what the rebuild read
+        await repository.hand_over_inbox(tx.session, reader=reader, group_id=group_id)
     s = consumer.stats
     return RebuildResult(records=read(), processed=s.processed, ignored=s.ignored, dead_lettered=s.dead_lettered,
                          seconds=time.monotonic() - started)

@@ -1,7 +1,8 @@
-"""Writes of the read models: the facts of a consumer batch are gathered in the session and written with one
-multi-row statement per table just before the unit of work commits (``before_commit``), instead of one
-INSERT per event. Under a savepoint (the consumer's record-by-record path) they are written at once, so a
-failing handler's facts roll back with its savepoint."""
+"""Writes of the read models: the facts of a consumer batch are gathered in the unit of work's
+:class:`FactBatch` (``tx.batch(FactBatch)``) and written with one multi-row statement per table when the batch
+is flushed, instead of one INSERT per event: just before the unit of work commits (the consumer's fast path),
+or at the end of each record's savepoint (its record-by-record path), so a failing handler's facts roll back
+with its savepoint."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-BATCH_KEY = "o2c_kpi.facts"
+from o2c_common.tx import Tx
+
 ADVISORY_CLASS = 0x6B7069  # "kpi": per-invoice locks of the AR rollup, apart from other advisory locks
 
 CountKey = tuple[str, str, str, str, str, date, str]  # metric, entity, currency, customer, team, day, dimension
@@ -61,31 +63,26 @@ class FactBatch:
     def __bool__(self) -> bool:
         return bool(self.invoices or self.movements or self.counts or self.open_items or self.milestones)
 
-
-def batch_for(session: AsyncSession) -> FactBatch:
-    """The facts gathered in this unit of work, written when it commits."""
-    batch = session.info.get(BATCH_KEY)
-    if batch is None:
-        batch = session.info[BATCH_KEY] = FactBatch()
-        event.listen(session.sync_session, "before_commit", _write_on_commit)
-    assert isinstance(batch, FactBatch)
-    return batch
+    async def flush(self, tx: Tx) -> None:
+        """Writes the gathered facts (called by the unit of work, which then forgets this batch)."""
+        if self:
+            await tx.session.run_sync(write, self)
 
 
-async def write_now_if_nested(session: AsyncSession) -> None:
-    """Under a savepoint, write the gathered facts at once (they belong to the savepoint)."""
-    if session.in_nested_transaction():
-        batch = session.info.get(BATCH_KEY)
-        if batch:
-            session.info[BATCH_KEY] = FactBatch()
-            await session.run_sync(write, batch)
+READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily", "kpi_daily_counts",
+               "kpi_open_item_movements", "kpi_invoice_milestones")
 
 
-def _write_on_commit(sync_session: Session) -> None:
-    batch = sync_session.info.get(BATCH_KEY)
-    if batch:
-        sync_session.info[BATCH_KEY] = FactBatch()
-        write(sync_session, batch)
+async def clear_read_models(session: AsyncSession, *, group_id: str) -> None:
+    """Empties every read model and forgets which events the consumer ``group_id`` took into them."""
+    await session.execute(text(f"TRUNCATE {', '.join(READ_MODELS)}"))
+    await session.execute(text("DELETE FROM inbox WHERE consumer = :group"), {"group": group_id})
+
+
+async def hand_over_inbox(session: AsyncSession, *, reader: str, group_id: str) -> None:
+    """The events consumer ``reader`` took count as taken by ``group_id`` (which then skips them)."""
+    await session.execute(text("UPDATE inbox SET consumer = :group WHERE consumer = :reader"),
+                          {"group": group_id, "reader": reader})
 
 
 def _insert(session: Session, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],

@@ -14,6 +14,7 @@ from decimal import Decimal
 from o2c_common.events.contracts import collections as col
 from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
+from o2c_kpi.facts.models import MovementKind, OpenItemKind
 from o2c_kpi.facts.repository import Dims, FactBatch
 
 DAY_SECONDS = Decimal(86400)
@@ -24,16 +25,17 @@ def days_between(start: datetime, end: datetime) -> Decimal:
     return Decimal(str((end - start).total_seconds())) / DAY_SECONDS
 
 
-def _movement(batch: FactBatch, key: uuid.UUID, line: int, *, invoice_id: uuid.UUID, kind: str, amount: Decimal,
-              day: date, dims: Dims) -> None:
+def _movement(batch: FactBatch, key: uuid.UUID, line: int, *, invoice_id: uuid.UUID, kind: MovementKind,
+              amount: Decimal, day: date, dims: Dims) -> None:
     batch.movements.append({
         "event_id": key, "line": line, "invoice_id": invoice_id, "customer_id": dims.customer_id or "",
         "legal_entity": dims.legal_entity or "", "currency": dims.currency or "", "kind": kind, "amount": amount,
         "effective_date": day})
 
 
-def _open_item(batch: FactBatch, key: uuid.UUID, line: int, *, kind: str, item_id: object, dims: Dims, day: date,
-               opened_date: date | None, amount: Decimal = ZERO, count: int = 0, agent: str | None = None) -> None:
+def _open_item(batch: FactBatch, key: uuid.UUID, line: int, *, kind: OpenItemKind, item_id: object, dims: Dims,
+               day: date, opened_date: date | None, amount: Decimal = ZERO, count: int = 0,
+               agent: str | None = None) -> None:
     batch.open_items.append({
         "event_id": key, "line": line, "kind": kind, "item_id": str(item_id), "legal_entity": dims.legal_entity or "",
         "currency": dims.currency or "", "customer_id": dims.customer_id or "", "owning_team": dims.owning_team or "",
@@ -48,7 +50,7 @@ def record_invoice_issued(*, batch: FactBatch, fact: inv.InvoiceIssued) -> None:
         "invoice_id": fact.invoice_id, "legal_entity": fact.legal_entity, "currency": fact.currency,
         "customer_id": fact.customer_id, "owning_team": fact.owning_team or "", "issue_date": fact.issue_date,
         "due_date": fact.due_date, "amount": fact.amount})
-    _movement(batch, fact.invoice_id, 0, invoice_id=fact.invoice_id, kind="invoice", amount=fact.amount,
+    _movement(batch, fact.invoice_id, 0, invoice_id=fact.invoice_id, kind=MovementKind.INVOICE, amount=fact.amount,
               day=fact.issue_date, dims=dims)
     if fact.billing_deadline is not None:  # value: 1 when issued on or before the deadline
         on_time = Decimal(1) if fact.issue_date <= fact.billing_deadline else ZERO
@@ -76,15 +78,15 @@ def record_portal_rejection(*, batch: FactBatch, fact: inv.InvoicePortalRejected
     batch.count("rejections", dims, day, dimension=fact.reason)
     if fact.rejection_count == 1:
         batch.count("first_rejections", dims, day)
-    _open_item(batch, fact.submission_id, 0, kind="portal_rejection", item_id=fact.submission_id, dims=dims,
+    _open_item(batch, fact.submission_id, 0, kind=OpenItemKind.PORTAL_REJECTION, item_id=fact.submission_id, dims=dims,
                day=day, opened_date=day, count=1)
 
 
 def record_resubmission(*, batch: FactBatch, fact: inv.InvoiceResubmitted) -> None:
     dims, day = _invoice_dims(fact), fact.resubmitted_at.date()
     batch.count("resubmissions", dims, day, value=days_between(fact.rejected_at, fact.resubmitted_at))
-    _open_item(batch, fact.previous_submission_id, 1, kind="portal_rejection", item_id=fact.previous_submission_id,
-               dims=dims, day=day, opened_date=fact.rejected_at.date(), count=-1)
+    _open_item(batch, fact.previous_submission_id, 1, kind=OpenItemKind.PORTAL_REJECTION,
+               item_id=fact.previous_submission_id, dims=dims, day=day, opened_date=fact.rejected_at.date(), count=-1)
 
 
 def record_portal_approval(*, batch: FactBatch, fact: inv.InvoicePortalApproved) -> None:
@@ -103,8 +105,8 @@ def record_invoice_paid(*, batch: FactBatch, fact: inv.InvoicePaid) -> None:
 
 def record_credit_note(*, batch: FactBatch, fact: inv.CreditNoteIssued) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    _movement(batch, fact.credit_note_id, 0, invoice_id=fact.invoice_id, kind="credit_note", amount=-fact.amount,
-              day=fact.issue_date, dims=dims)
+    _movement(batch, fact.credit_note_id, 0, invoice_id=fact.invoice_id, kind=MovementKind.CREDIT_NOTE,
+              amount=-fact.amount, day=fact.issue_date, dims=dims)
     batch.count("credit_notes", dims, fact.issue_date, dimension=fact.reason, value=fact.amount)
 
 
@@ -113,19 +115,19 @@ def record_credit_note(*, batch: FactBatch, fact: inv.CreditNoteIssued) -> None:
 def record_payment_received(*, batch: FactBatch, fact: col.PaymentReceived) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     batch.count("cash_received", dims, fact.value_date, dimension=fact.source, value=fact.amount)
-    _open_item(batch, fact.payment_id, 0, kind="unapplied_cash", item_id=fact.payment_id, dims=dims,
+    _open_item(batch, fact.payment_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
                day=fact.value_date, opened_date=fact.value_date, amount=fact.amount)
 
 
 def record_payment_applied(*, batch: FactBatch, event_id: uuid.UUID, fact: col.PaymentApplied) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     for a in fact.applications:
-        _movement(batch, a.application_id, 0, invoice_id=a.invoice_id, kind="cash", amount=-a.amount,
+        _movement(batch, a.application_id, 0, invoice_id=a.invoice_id, kind=MovementKind.CASH, amount=-a.amount,
                   day=fact.applied_date, dims=dims)
     total = sum((a.amount for a in fact.applications), ZERO)
     batch.count("cash_applied", dims, fact.applied_date, dimension=fact.rule, value=total)
-    _open_item(batch, event_id, 0, kind="unapplied_cash", item_id=fact.payment_id, dims=dims, day=fact.applied_date,
-               opened_date=fact.value_date, amount=-total)
+    _open_item(batch, event_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
+               day=fact.applied_date, opened_date=fact.value_date, amount=-total)
 
 
 def record_payment_unapplied(*, batch: FactBatch, event_id: uuid.UUID, fact: col.PaymentUnapplied) -> None:
@@ -133,41 +135,41 @@ def record_payment_unapplied(*, batch: FactBatch, event_id: uuid.UUID, fact: col
         return
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     for a in fact.reversed_applications:
-        _movement(batch, a.application_id, 1, invoice_id=a.invoice_id, kind="unapplied", amount=a.amount,
+        _movement(batch, a.application_id, 1, invoice_id=a.invoice_id, kind=MovementKind.UNAPPLIED, amount=a.amount,
                   day=fact.unapplied_date, dims=dims)
-    _open_item(batch, event_id, 0, kind="unapplied_cash", item_id=fact.payment_id, dims=dims,
+    _open_item(batch, event_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
                day=fact.unapplied_date, opened_date=None, amount=fact.amount)
 
 
 def record_deduction_opened(*, batch: FactBatch, fact: col.DeductionOpened) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     batch.count("deductions_opened", dims, fact.opened_date, dimension=fact.reason, value=fact.amount)
-    _open_item(batch, fact.deduction_id, 0, kind="deduction", item_id=fact.deduction_id, dims=dims,
+    _open_item(batch, fact.deduction_id, 0, kind=OpenItemKind.DEDUCTION, item_id=fact.deduction_id, dims=dims,
                day=fact.opened_date, opened_date=fact.opened_date, amount=fact.amount, count=1, agent=fact.owner)
 
 
 def record_deduction_resolved(*, batch: FactBatch, fact: col.DeductionResolved) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     batch.count("deductions_resolved", dims, fact.resolved_date, dimension=fact.resolution, value=fact.amount)
-    _open_item(batch, fact.deduction_id, 1, kind="deduction", item_id=fact.deduction_id, dims=dims,
+    _open_item(batch, fact.deduction_id, 1, kind=OpenItemKind.DEDUCTION, item_id=fact.deduction_id, dims=dims,
                day=fact.resolved_date, opened_date=fact.opened_date, amount=-fact.amount, count=-1)
     if fact.resolution == "written_off" and fact.invoice_id is not None:
-        _movement(batch, fact.deduction_id, 2, invoice_id=fact.invoice_id, kind="write_off", amount=-fact.amount,
-                  day=fact.resolved_date, dims=dims)
+        _movement(batch, fact.deduction_id, 2, invoice_id=fact.invoice_id, kind=MovementKind.WRITE_OFF,
+                  amount=-fact.amount, day=fact.resolved_date, dims=dims)
 
 
 def record_dispute_opened(*, batch: FactBatch, fact: col.DisputeOpened) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     batch.count("disputes_opened", dims, fact.opened_date, dimension=fact.reason, value=fact.amount)
-    _open_item(batch, fact.dispute_id, 0, kind="dispute", item_id=fact.dispute_id, dims=dims, day=fact.opened_date,
-               opened_date=fact.opened_date, amount=fact.amount, count=1, agent=fact.owner)
+    _open_item(batch, fact.dispute_id, 0, kind=OpenItemKind.DISPUTE, item_id=fact.dispute_id, dims=dims,
+               day=fact.opened_date, opened_date=fact.opened_date, amount=fact.amount, count=1, agent=fact.owner)
 
 
 def record_dispute_resolved(*, batch: FactBatch, fact: col.DisputeResolved) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
     batch.count("disputes_resolved", dims, fact.resolved_date, dimension=fact.root_cause,
                 value=days_between(fact.opened_at, fact.resolved_at))
-    _open_item(batch, fact.dispute_id, 1, kind="dispute", item_id=fact.dispute_id, dims=dims,
+    _open_item(batch, fact.dispute_id, 1, kind=OpenItemKind.DISPUTE, item_id=fact.dispute_id, dims=dims,
                day=fact.resolved_date, opened_date=fact.opened_at.date(), amount=-fact.amount, count=-1)
 
 
@@ -188,8 +190,8 @@ def _case_dims(fact: esc._CaseFact) -> Dims:
 def record_escalation_opened(*, batch: FactBatch, fact: esc.EscalationOpened) -> None:
     day = fact.opened_at.date()
     batch.count("escalations_opened", _case_dims(fact), day, dimension=fact.severity)
-    _open_item(batch, fact.case_id, 0, kind="escalation", item_id=fact.case_id, dims=_case_dims(fact), day=day,
-               opened_date=day, count=1, agent=fact.assignee)
+    _open_item(batch, fact.case_id, 0, kind=OpenItemKind.ESCALATION, item_id=fact.case_id, dims=_case_dims(fact),
+               day=day, opened_date=day, count=1, agent=fact.assignee)
 
 
 def record_escalation_acknowledged(*, batch: FactBatch, fact: esc.EscalationAcknowledged) -> None:
@@ -205,5 +207,5 @@ def record_escalation_resolved(*, batch: FactBatch, fact: esc.EscalationResolved
     batch.count("escalations_resolved", _case_dims(fact), day, value=Decimal(fact.business_minutes_to_resolve))
     if fact.within_sla:
         batch.count("escalations_resolved_within_sla", _case_dims(fact), day)
-    _open_item(batch, fact.case_id, 1, kind="escalation", item_id=fact.case_id, dims=_case_dims(fact), day=day,
-               opened_date=fact.opened_at.date(), count=-1)
+    _open_item(batch, fact.case_id, 1, kind=OpenItemKind.ESCALATION, item_id=fact.case_id, dims=_case_dims(fact),
+               day=day, opened_date=fact.opened_at.date(), count=-1)

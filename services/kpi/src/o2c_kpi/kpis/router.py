@@ -6,22 +6,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from o2c_common.auth import CurrentPrincipal
-from o2c_common.auth.dependencies import visible_team
-from o2c_common.errors import Forbidden, problem_responses
-from o2c_common.uow import SessionDep
+from o2c_common.errors import problem_responses
+from o2c_common.uow import TxDep
 from o2c_kpi.kpis import service
 from o2c_kpi.kpis.schemas import KpiDefinition, KpiQueryRead, Period, PeriodKind, Scope
+from o2c_kpi.permissions import team_in_view
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
 
 @router.get("", response_model=KpiQueryRead, responses=problem_responses(401, 403, 422))
 async def kpis(
-    session: SessionDep,
-    principal: CurrentPrincipal,
+    tx: TxDep,
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["dso,count_back_dso,cei,aging"])] = None,
-    period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = "month",
+    period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = PeriodKind.MONTH,
     on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom).")] = None,
     start: Annotated[date | None, Query(description="First day of a custom period.")] = None,
     end: Annotated[date | None, Query(description="Last day of a custom period.")] = None,
@@ -33,16 +32,11 @@ async def kpis(
     team: Annotated[str | None, Query(description="Owning team, internal or vendor.")] = None,
 ) -> KpiQueryRead:
     """KPI values for a period and a scope, computed from the read models (see `GET /kpis/definitions`)."""
-    own_team = visible_team(principal)
-    if own_team is not None:
-        if team not in (None, own_team):
-            raise Forbidden("vendor agents see their own team's KPIs only", type="team-access-denied",
-                            title="Team access denied")
-        team = own_team
+    team = team_in_view(tx.actor, team, what="KPIs")
     p = Period.of(period, on=on, start=start, end=end, as_of=as_of)
     scope = Scope(legal_entity=legal_entity, currency=currency, customer_id=customer_id, team=team)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
-    values = await service.compute(session, names=wanted, period=p, scope=scope)
+    values = await service.compute(tx, names=wanted, period=p, scope=scope)
     return KpiQueryRead(period_kind=p.kind, period_start=p.start, period_end=p.end, as_of=p.at,
                         scope={"legal_entity": legal_entity, "currency": currency, "customer_id": customer_id,
                                "team": team}, values=values)

@@ -6,14 +6,27 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from o2c_common.errors import UnprocessableEntity
 
-PeriodKind = Literal["day", "week", "month", "quarter", "custom"]
-Unit = Literal["money", "days", "percent", "count", "minutes"]
+
+class PeriodKind(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # ISO, Monday to Sunday
+    MONTH = "month"
+    QUARTER = "quarter"
+    CUSTOM = "custom"
+
+
+class Unit(StrEnum):
+    MONEY = "money"
+    DAYS = "days"
+    PERCENT = "percent"
+    COUNT = "count"
+    MINUTES = "minutes"
 
 
 class InvalidPeriod(UnprocessableEntity):
@@ -28,7 +41,7 @@ class Period:
 
     start: date
     end: date
-    kind: PeriodKind = "custom"
+    kind: PeriodKind = PeriodKind.CUSTOM
     as_of: date | None = None
 
     def __post_init__(self) -> None:
@@ -46,35 +59,38 @@ class Period:
 
     @classmethod
     def day(cls, d: date, *, as_of: date | None = None) -> Period:
-        return cls(d, d, "day", as_of)
+        return cls(d, d, PeriodKind.DAY, as_of)
 
     @classmethod
     def week(cls, d: date, *, as_of: date | None = None) -> Period:
         """The ISO week (Monday to Sunday) containing ``d``."""
         start = d - timedelta(days=d.weekday())
-        return cls(start, start + timedelta(days=6), "week", as_of)
+        return cls(start, start + timedelta(days=6), PeriodKind.WEEK, as_of)
 
     @classmethod
     def month(cls, d: date, *, as_of: date | None = None) -> Period:
-        return cls(d.replace(day=1), d.replace(day=calendar.monthrange(d.year, d.month)[1]), "month", as_of)
+        return cls(d.replace(day=1), d.replace(day=calendar.monthrange(d.year, d.month)[1]), PeriodKind.MONTH,
+                   as_of)
 
     @classmethod
     def quarter(cls, d: date, *, as_of: date | None = None) -> Period:
         first = 3 * ((d.month - 1) // 3) + 1
         end = date(d.year, first + 2, calendar.monthrange(d.year, first + 2)[1])
-        return cls(date(d.year, first, 1), end, "quarter", as_of)
+        return cls(date(d.year, first, 1), end, PeriodKind.QUARTER, as_of)
 
     @classmethod
     def of(cls, kind: PeriodKind, *, on: date | None = None, start: date | None = None, end: date | None = None,
            as_of: date | None = None) -> Period:
         """The period of ``kind`` containing ``on``; ``custom`` takes ``start`` and ``end``."""
-        if kind == "custom":
+        if kind == PeriodKind.CUSTOM:
             if start is None or end is None:
                 raise InvalidPeriod("a custom period needs both start and end")
-            return cls(start, end, "custom", as_of)
+            return cls(start, end, PeriodKind.CUSTOM, as_of)
         if on is None:
             raise InvalidPeriod(f"a {kind} period needs a date inside it (date=YYYY-MM-DD)")
-        return {"day": cls.day, "week": cls.week, "month": cls.month, "quarter": cls.quarter}[kind](on, as_of=as_of)
+        of_kind = {PeriodKind.DAY: cls.day, PeriodKind.WEEK: cls.week, PeriodKind.MONTH: cls.month,
+                   PeriodKind.QUARTER: cls.quarter}
+        return of_kind[PeriodKind(kind)](on, as_of=as_of)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.errors import UnprocessableEntity
 from o2c_common.money import round_money
+from o2c_common.tx import Tx
+from o2c_kpi.facts.models import OpenItemKind
 from o2c_kpi.kpis import formulas as f
 from o2c_kpi.kpis import repository
 from o2c_kpi.kpis.definitions import DEFINITIONS
@@ -30,7 +32,7 @@ def definitions() -> list[KpiDefinition]:
     return list(DEFINITIONS.values())
 
 
-async def compute(session: AsyncSession, *, names: Sequence[str], period: Period, scope: Scope) -> list[KpiValue]:
+async def compute(tx: Tx, *, names: Sequence[str], period: Period, scope: Scope) -> list[KpiValue]:
     """Values of the KPIs ``names`` (all when empty) over ``period`` within ``scope``, in ``names`` order; money
     KPIs once per currency found in scope. Raises UnknownKpi (422) for a name not in ``definitions()``."""
     wanted = list(dict.fromkeys(names)) or list(DEFINITIONS)
@@ -41,7 +43,7 @@ async def compute(session: AsyncSession, *, names: Sequence[str], period: Period
     for members, group in GROUPS:
         asked = members & set(wanted)
         if asked:
-            values.extend(await group(session, period, scope, asked))
+            values.extend(await group(tx.session, period, scope, asked))
     order = {name: i for i, name in enumerate(wanted)}
     return sorted(values, key=lambda v: (order[v.name], v.currency or "", v.dimension or ""))
 
@@ -50,7 +52,7 @@ def _value(period: Period, name: str, value: Decimal | None, *, currency: str | 
            dimension: str | None = None) -> KpiValue:
     unit: Unit = DEFINITIONS[name].unit
     if value is not None:
-        value = round_money(value, currency) if unit == "money" and currency else f.round2(value)
+        value = round_money(value, currency) if unit == Unit.MONEY and currency else f.round2(value)
     return KpiValue(name=name, value=value, unit=unit, currency=currency, dimension=dimension,
                     period_start=period.start, period_end=period.end, as_of=period.at)
 
@@ -143,8 +145,9 @@ async def _cash(session: AsyncSession, period: Period, scope: Scope, asked: set[
             figures = {"cash_received": received, "cash_applied": sums.get(("cash_applied", currency), f.ZERO),
                        "auto_match_rate": _rate(sums.get(("cash_applied_by_engine", currency), f.ZERO), received)}
             out.extend(_value(period, name, figures[name], currency=currency) for name in asked if name in figures)
-    balances = {"unapplied_cash": ("unapplied_cash", "unapplied_cash_age"),
-                "deduction": ("open_deductions", "open_deductions_age"), "dispute": ("open_disputes", None)}
+    balances = {OpenItemKind.UNAPPLIED_CASH: ("unapplied_cash", "unapplied_cash_age"),
+                OpenItemKind.DEDUCTION: ("open_deductions", "open_deductions_age"),
+                OpenItemKind.DISPUTE: ("open_disputes", None)}
     kinds = tuple(kind for kind, names in balances.items() if asked & set(names))
     if kinds:
         open_sums: dict[tuple[str, str], list[Decimal]] = {}
@@ -153,7 +156,7 @@ async def _cash(session: AsyncSession, period: Period, scope: Scope, asked: set[
             slot[0] += o.amount
             slot[1] += o.age_weight
         for (kind, currency), (amount, weight) in sorted(open_sums.items()):
-            balance, age = balances[kind]
+            balance, age = balances[OpenItemKind(kind)]
             if balance in asked:
                 out.append(_value(period, balance, amount, currency=currency))
             if age is not None and age in asked:
@@ -185,7 +188,7 @@ async def _service(session: AsyncSession, period: Period, scope: Scope, asked: s
     out = [_value(period, name, figures[name]) for name in sorted(asked) if name in figures]
     if asked & {"backlog", "work_items_by_team", "work_items_by_agent"}:
         items = await repository.open_items(session, scope=scope, at=period.at,
-                                            kinds=("dispute", "deduction", "escalation", "portal_rejection"))
+                                            kinds=WORK_ITEMS)
         by_team: dict[str, int] = {}
         by_agent: dict[str, int] = {}
         for o in items:
@@ -199,6 +202,8 @@ async def _service(session: AsyncSession, period: Period, scope: Scope, asked: s
     return out
 
 
+WORK_ITEMS = (OpenItemKind.DISPUTE, OpenItemKind.DEDUCTION, OpenItemKind.ESCALATION, OpenItemKind.PORTAL_REJECTION)
+"""The open items counted as work (backlog, work items by team and agent)."""
 RECEIVABLES = {"ar_balance", "current_ar", "past_due_ar", "average_days_past_due", "aging", "credit_sales", "dso",
                "count_back_dso", "best_possible_dso", "add", "cei"}
 BILLING = {"on_time_invoicing_rate", "first_pass_acceptance_rate", "rejection_rate", "time_to_resubmit",

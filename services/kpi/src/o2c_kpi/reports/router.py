@@ -6,13 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from o2c_common.auth import CurrentPrincipal
 from o2c_common.errors import ValidationFailed, problem_responses
-from o2c_common.uow import SessionDep
+from o2c_common.uow import TxDep
+from o2c_kpi.clock import ClockDep
 from o2c_kpi.reports import service, snapshots
 from o2c_kpi.reports.render import report_csv, report_html, snapshots_csv
 from o2c_kpi.reports.schemas import ReportFormat, ReportKind, ReportRead, SnapshotValueRead
-from o2c_kpi.sla.deps import ClockDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 MAX_SNAPSHOT_DAYS = 366
@@ -22,37 +21,35 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/daily-snapshots", response_model=list[SnapshotValueRead],
             responses={**problem_responses(401, 403, 422), **_FORMATS})
-async def daily_snapshots(session: SessionDep, principal: CurrentPrincipal, since: date, until: date,
+async def daily_snapshots(tx: TxDep, since: date, until: date,
                           team: Annotated[str | None, Query(max_length=64)] = None,
                           names: Annotated[str | None, Query(description="Comma-separated KPI names.")] = None,
-                          format: ReportFormat = "json") -> Response:
+                          format: ReportFormat = ReportFormat.JSON) -> Response:
     """Each day's headline KPIs as the daily snapshot stored them (global and per team); JSON or CSV."""
-    if until < since or (until - since).days >= MAX_SNAPSHOT_DAYS or format == "html":
+    if until < since or (until - since).days >= MAX_SNAPSHOT_DAYS or format == ReportFormat.HTML:
         detail = f"since..until spans 1 to {MAX_SNAPSHOT_DAYS} days; format json or csv"
         raise ValidationFailed(detail, errors=[{"location": "query", "parameter": "until", "detail": detail}])
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()] or None
-    values = await snapshots.list_values(session, since=since, until=until, team=team, names=wanted,
-                                         principal=principal)
-    if format == "csv":
+    values = await snapshots.list_values(tx, since=since, until=until, team=team, names=wanted)
+    if format == ReportFormat.CSV:
         return Response(snapshots_csv(values), media_type="text/csv; charset=utf-8")
     return JSONResponse([v.model_dump(mode="json") for v in values])
 
 
 @router.get("/{kind}", response_model=ReportRead, responses={**problem_responses(401, 403, 422), **_FORMATS})
 async def report(kind: Annotated[ReportKind, Path(description="weekly-cadence, monthly-business-review or qbr")],
-                 session: SessionDep, principal: CurrentPrincipal, clock: ClockDep,
+                 tx: TxDep, clock: ClockDep,
                  on: Annotated[date | None, Query(alias="date", description=(
                      "A day in the period (default: yesterday)."))] = None,
                  team: Annotated[str | None, Query(max_length=64, description="Scope the KPIs to one team.")] = None,
-                 format: ReportFormat = "json") -> Response:
+                 format: ReportFormat = ReportFormat.JSON) -> Response:
     """The weekly invoicing cadence, the monthly business review or the QBR: headline KPIs, their trend and each
     vendor team's SLA attainment, as JSON, CSV or an HTML page with inline SVG charts."""
-    built = await service.build(session, kind=kind, on=on or clock().date() - timedelta(days=1), principal=principal,
-                                team=team, clock=clock)
+    built = await service.build(tx, kind=kind, on=on or clock().date() - timedelta(days=1), team=team, clock=clock)
     filename = f"{kind}-{built.period_label}{'-' + built.team if built.team else ''}"
-    if format == "csv":
+    if format == ReportFormat.CSV:
         return Response(report_csv(built), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-    if format == "html":
+    if format == ReportFormat.HTML:
         return HTMLResponse(report_html(built))
     return JSONResponse(built.model_dump(mode="json"))

@@ -1,15 +1,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from o2c_kpi.kpis.schemas import KpiValue
+from o2c_kpi.kpis.schemas import KpiValue, PeriodKind
 from o2c_kpi.sla.schemas import SlaAttainment
 
-ReportKind = Literal["weekly-cadence", "monthly-business-review", "qbr"]
-ReportFormat = Literal["json", "csv", "html"]
+
+class ReportKind(StrEnum):
+    WEEKLY_CADENCE = "weekly-cadence"
+    MONTHLY_BUSINESS_REVIEW = "monthly-business-review"
+    QBR = "qbr"
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
 
 
 class TrendPoint(BaseModel):
@@ -41,7 +50,7 @@ class ReportRead(BaseModel):
 
     report: ReportKind
     title: str
-    period_kind: Literal["week", "month", "quarter"]
+    period_kind: PeriodKind = Field(description="week, month or quarter.")
     period_label: str
     period_start: date
     period_end: date

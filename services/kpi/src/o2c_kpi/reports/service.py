@@ -10,17 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.auth import Principal, visible_team
-from o2c_common.errors import Forbidden
+from o2c_common.tx import Tx
+from o2c_kpi.clock import Clock
 from o2c_kpi.kpis.definitions import DEFINITIONS
-from o2c_kpi.kpis.schemas import KpiValue, Period, Scope
+from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.kpis.service import compute
+from o2c_kpi.permissions import team_in_view
 from o2c_kpi.reports.schemas import ReportKind, ReportRead, TeamAttainment, Trend, TrendPoint
 from o2c_kpi.sla import repository as sla_repository
 from o2c_kpi.sla import service as sla_service
-from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import percent
 
 RECEIVABLES = ("ar_balance", "past_due_ar", "aging", "credit_sales", "dso", "count_back_dso", "best_possible_dso",
@@ -40,27 +38,27 @@ class ReportSpec:
     trend_periods: int
 
 
-SPECS: dict[str, ReportSpec] = {
-    "weekly-cadence": ReportSpec("Weekly invoicing cadence", Period.week,
+SPECS: dict[ReportKind, ReportSpec] = {
+    ReportKind.WEEKLY_CADENCE: ReportSpec("Weekly invoicing cadence", Period.week,
                                  ("credit_sales", *BILLING, "backlog"),
                                  ("on_time_invoicing_rate", "first_pass_acceptance_rate", "rejection_rate",
                                   "time_to_resubmit"), 8),
-    "monthly-business-review": ReportSpec("Monthly business review", Period.month,
+    ReportKind.MONTHLY_BUSINESS_REVIEW: ReportSpec("Monthly business review", Period.month,
                                           (*RECEIVABLES, *BILLING[:2], *CASH_AND_SERVICE),
                                           ("dso", "cei", "first_pass_acceptance_rate", "auto_match_rate"), 6),
-    "qbr": ReportSpec("Quarterly business review", Period.quarter, (*RECEIVABLES, *BILLING, *CASH_AND_SERVICE),
+    ReportKind.QBR: ReportSpec("Quarterly business review", Period.quarter, (*RECEIVABLES, *BILLING, *CASH_AND_SERVICE),
                       ("dso", "count_back_dso", "cei", "first_pass_acceptance_rate", "auto_match_rate",
                        "escalation_resolved_within_sla_rate"), 4),
 }
 
 
 def label(period: Period) -> str:
-    if period.kind == "week":
+    if period.kind == PeriodKind.WEEK:
         year, week, _ = period.start.isocalendar()
         return f"{year}-W{week:02d}"
-    if period.kind == "quarter":
+    if period.kind == PeriodKind.QUARTER:
         return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
-    if period.kind == "month":
+    if period.kind == PeriodKind.MONTH:
         return period.start.strftime("%Y-%m")
     return f"{period.start.isoformat()}..{period.end.isoformat()}"
 
@@ -77,42 +75,36 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-async def build(session: AsyncSession, *, kind: ReportKind, on: date, principal: Principal, team: str | None,
-                clock: Clock) -> ReportRead:
+async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock) -> ReportRead:
     """The report of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
-    own = visible_team(principal)
-    if own is not None:
-        if team not in (None, own):
-            raise Forbidden("vendor agents see their own team's reports only", type="team-access-denied",
-                            title="Team access denied")
-        team = own
+    team = team_in_view(tx.actor, team, what="reports")
     spec = SPECS[kind]
     period = spec.period(on)
     scope = Scope(team=team)
-    headline = await compute(session, names=spec.headline, period=period, scope=scope)
-    trends = await _trends(session, spec=spec, period=period, scope=scope)
+    headline = await compute(tx, names=spec.headline, period=period, scope=scope)
+    trends = await _trends(tx, spec=spec, period=period, scope=scope)
     start, end = _midnight(period.start), _midnight(period.end + timedelta(days=1))
-    teams = [team] if team else await sla_repository.teams_with_slas(session, start=start, end=end)
+    teams = [team] if team else await sla_repository.teams_with_slas(tx.session, start=start, end=end)
     attainment = []
     for name in teams:
-        read = await sla_service.attainment(session, team=name, period=label(period), start=period.start,
-                                            end=period.end + timedelta(days=1), principal=principal)
+        read = await sla_service.attainment(tx, team=name, period=label(period), start=period.start,
+                                            end=period.end + timedelta(days=1))
         met, total = sum(d.met for d in read.definitions), sum(d.total for d in read.definitions)
         attainment.append(TeamAttainment(team=name, met=met, total=total,
                                          attainment_percent=str(percent(met, total)) if total else None,
                                          definitions=read.definitions))
-    breaches = await sla_repository.count_breaches(session, start=start, end=end, team=team)
+    breaches = await sla_repository.count_breaches(tx.session, start=start, end=end, team=team)
     return ReportRead(report=kind, title=spec.title, period_kind=period.kind,
                       period_label=label(period), period_start=period.start, period_end=period.end, team=team,
                       generated_at=clock(), headline=headline, trends=trends, sla_attainment=attainment,
                       breaches=breaches)
 
 
-async def _trends(session: AsyncSession, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:
+async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:
     periods = _previous(spec, period, spec.trend_periods)
     series: dict[tuple[str, str | None], dict[int, KpiValue]] = {}
     for index, p in enumerate(periods):
-        for value in await compute(session, names=spec.trend, period=p, scope=scope):
+        for value in await compute(tx, names=spec.trend, period=p, scope=scope):
             if value.dimension is None:
                 series.setdefault((value.name, value.currency), {})[index] = value
     return [Trend(name=name, title=DEFINITIONS[name].title, unit=DEFINITIONS[name].unit, currency=currency,

@@ -1,21 +1,15 @@
-"""Time for SLAs: the injectable clock, business days (weekends and configured holidays skipped), calendar
+"""Time for SLAs: business days (weekends and configured holidays skipped), calendar
 windows (day, ISO week, month, quarter; UTC) and the period notation of the attainment API."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from o2c_common.errors import ValidationFailed
-
-Clock = Callable[[], datetime]
-"""Returns the current instant (timezone-aware). Tests pass a clock they move by hand."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from o2c_kpi.sla.models import SlaUnit, SlaWindowName
 
 
 def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:
@@ -44,7 +38,7 @@ def add_business_days(start: datetime, days: int, holidays: Collection[date] = (
 
 def deadline(start: datetime, *, target: Decimal, unit: str, holidays: Collection[date] = ()) -> datetime:
     """When a timer armed at ``start`` is due: ``target`` business days, or calendar hours."""
-    if unit == "business_days":
+    if unit == SlaUnit.BUSINESS_DAYS:
         return add_business_days(start, int(target), holidays)
     return start.astimezone(UTC) + timedelta(hours=float(target))
 
@@ -52,15 +46,15 @@ def deadline(start: datetime, *, target: Decimal, unit: str, holidays: Collectio
 def window_bounds(moment: datetime, window: str) -> tuple[datetime, datetime]:
     """The calendar window (UTC) holding ``moment``: [start, end)."""
     day = moment.astimezone(UTC).date()
-    if window == "day":
+    if window == SlaWindowName.DAY:
         start, end = day, day + timedelta(days=1)
-    elif window == "week":
+    elif window == SlaWindowName.WEEK:
         start = day - timedelta(days=day.weekday())
         end = start + timedelta(days=7)
-    elif window == "month":
+    elif window == SlaWindowName.MONTH:
         start = day.replace(day=1)
         end = _add_months(start, 1)
-    elif window == "quarter":
+    elif window == SlaWindowName.QUARTER:
         start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
         end = _add_months(start, 3)
     else:

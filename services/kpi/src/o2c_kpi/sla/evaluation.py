@@ -16,13 +16,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from o2c_common.events.contracts.kpi import SlaBreached, SlaRecovered
-from o2c_common.outbox import Outbox
+from o2c_common.tx import Tx
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.calendar import window_bounds
-from o2c_kpi.sla.models import SlaDefinition, SlaWindow
+from o2c_kpi.sla.models import BreachStatus, Comparator, ScopeType, SlaDefinition, SlaWindow
 from o2c_kpi.sla.schemas import plain
 
 BREACH_NAMESPACE = uuid.UUID("5d6f3b0e-8c1a-4f49-9d3e-2b7a61c0e4d2")
@@ -38,14 +36,14 @@ class Scopes:
     customer_id: str | None = None
 
     def value(self, scope_type: str) -> str | None:
-        return {"team": self.owning_team, "legal_entity": self.legal_entity,
-                "customer": self.customer_id}.get(scope_type)
+        return {ScopeType.TEAM: self.owning_team, ScopeType.LEGAL_ENTITY: self.legal_entity,
+                ScopeType.CUSTOMER: self.customer_id}.get(ScopeType(scope_type))
 
 
 def scope_of(definition: SlaDefinition, scopes: Scopes) -> tuple[str, str | None] | None:
     """(scope key, scope value) of ``definition`` an event with ``scopes`` counts in; None if none."""
-    if definition.scope_type == "global":
-        return "global", None
+    if definition.scope_type == ScopeType.GLOBAL:
+        return ScopeType.GLOBAL.value, None
     value = scopes.value(definition.scope_type)
     if value is None or (definition.scope_value is not None and definition.scope_value != value):
         return None
@@ -53,8 +51,8 @@ def scope_of(definition: SlaDefinition, scopes: Scopes) -> tuple[str, str | None
 
 
 def meets(actual: Decimal, comparator: str, target: Decimal) -> bool:
-    return {"lt": actual < target, "le": actual <= target, "gt": actual > target, "ge": actual >= target,
-            "eq": actual == target}[comparator]
+    return {Comparator.LT: actual < target, Comparator.LE: actual <= target, Comparator.GT: actual > target,
+            Comparator.GE: actual >= target}[Comparator(comparator)]
 
 
 def percent(met: int, total: int) -> Decimal:
@@ -65,41 +63,41 @@ def breach_key(definition_id: str, scope_key: str, window: str) -> str:
     return f"{definition_id}|{scope_key}|{window}"
 
 
-async def record_outcome(session: AsyncSession, *, outbox: Outbox, metric: str, event_id: uuid.UUID,
+async def record_outcome(tx: Tx, *, metric: str, event_id: uuid.UUID,
                          occurred_at: datetime, met: bool, scopes: Scopes) -> None:
     """Counts one outcome of a rate metric and judges every window it changed."""
-    if not await repository.add_outcome(session, {
+    if not await repository.add_outcome(tx.session, {
             "event_id": event_id, "metric": metric, "occurred_at": occurred_at, "met": met,
             "owning_team": scopes.owning_team, "legal_entity": scopes.legal_entity,
             "customer_id": scopes.customer_id}):
         return
-    for definition in await repository.active_definitions(session, metric=metric):
+    for definition in await repository.active_definitions(tx.session, metric=metric):
         scope = scope_of(definition, scopes)
         if scope is None:
             continue
         start, end = window_bounds(occurred_at, definition.window)
         window = await repository.count_window(
-            session, definition_id=definition.id, scope_key=scope[0], scope_type=definition.scope_type,
+            tx.session, definition_id=definition.id, scope_key=scope[0], scope_type=definition.scope_type,
             scope_value=scope[1], metric=metric, start=start, end=end, met=met)
-        await _judge(session, outbox=outbox, definition=definition, window=window, at=occurred_at)
+        await _judge(tx, definition=definition, window=window, at=occurred_at)
 
 
-async def _judge(session: AsyncSession, *, outbox: Outbox, definition: SlaDefinition, window: SlaWindow,
+async def _judge(tx: Tx, *, definition: SlaDefinition, window: SlaWindow,
                  at: datetime) -> None:
     if window.total_count < definition.min_sample:
         return
     actual = percent(window.met_count, window.total_count)
     key = breach_key(definition.id, window.scope_key, window.window_start.date().isoformat())
     if not meets(actual, definition.comparator, definition.target):
-        await open_breach(session, outbox=outbox, definition=definition, key=key, scope_value=window.scope_value,
-                          owning_team=window.scope_value if definition.scope_type == "team" else None,
+        await open_breach(tx, definition=definition, key=key, scope_value=window.scope_value,
+                          owning_team=window.scope_value if definition.scope_type == ScopeType.TEAM else None,
                           window_start=window.window_start, window_end=window.window_end, actual=actual,
                           breached_at=at)
     else:
-        await recover(session, outbox=outbox, key=key, actual=actual, recovered_at=at)
+        await recover(tx, key=key, actual=actual, recovered_at=at)
 
 
-async def open_breach(session: AsyncSession, *, outbox: Outbox, definition: SlaDefinition, key: str,
+async def open_breach(tx: Tx, *, definition: SlaDefinition, key: str,
                       scope_value: str | None, owning_team: str | None, window_start: datetime,
                       window_end: datetime, actual: Decimal | None, breached_at: datetime,
                       subject: tuple[str, str] | None = None) -> bool:
@@ -110,22 +108,22 @@ async def open_breach(session: AsyncSession, *, outbox: Outbox, definition: SlaD
         "comparator": definition.comparator, "target": definition.target, "severity": definition.severity,
         "scope_type": definition.scope_type, "scope_value": scope_value, "owning_team": owning_team,
         "subject_type": subject[0] if subject else None, "subject_id": subject[1] if subject else None,
-        "window_start": window_start, "window_end": window_end, "actual": actual, "status": "breached",
+        "window_start": window_start, "window_end": window_end, "actual": actual, "status": BreachStatus.BREACHED,
         "breached_at": breached_at,
     }
-    if not await repository.add_breach(session, values):
+    if not await repository.add_breach(tx.session, values):
         return False
-    await outbox.emit(session, SlaBreached(**_fact(values), actual=actual, breached_at=breached_at))
+    await tx.emit(SlaBreached(**_fact(values), actual=actual, breached_at=breached_at))
     return True
 
 
-async def recover(session: AsyncSession, *, outbox: Outbox, key: str, actual: Decimal,
+async def recover(tx: Tx, *, key: str, actual: Decimal,
                   recovered_at: datetime) -> bool:
-    breach = await repository.recover_breach(session, breach_key=key, recovered_at=recovered_at, actual=actual)
+    breach = await repository.recover_breach(tx.session, breach_key=key, recovered_at=recovered_at, actual=actual)
     if breach is None:
         return False
     values = {column: getattr(breach, column) for column in _FACT_COLUMNS}
-    await outbox.emit(session, SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
+    await tx.emit(SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
                                             recovered_at=recovered_at))
     return True
 

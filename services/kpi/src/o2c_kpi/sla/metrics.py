@@ -8,9 +8,16 @@ the clock firing first is a breach.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
-MetricKind = Literal["rate", "timer"]
+from o2c_kpi.sla.models import SlaUnit, SlaWindowName
+
+
+class MetricKind(StrEnum):
+    RATE = "rate"
+    TIMER = "timer"
+
 
 RateMetricName = Literal[
     "first_pass_acceptance_rate",
@@ -31,19 +38,28 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
-    Metric("first_pass_acceptance_rate", "rate",
+    Metric("first_pass_acceptance_rate", MetricKind.RATE,
            "Percent of invoices whose first portal outcome is an approval: invoice.portal_approved with "
            "first_pass counts as met, the first invoice.portal_rejected of an invoice as missed."),
-    Metric("escalation_acknowledged_within_sla_rate", "rate",
+    Metric("escalation_acknowledged_within_sla_rate", MetricKind.RATE,
            "Percent of escalation.acknowledged events with within_sla true."),
-    Metric("escalation_resolved_within_sla_rate", "rate",
+    Metric("escalation_resolved_within_sla_rate", MetricKind.RATE,
            "Percent of escalation.resolved events with within_sla true."),
-    Metric("promise_to_pay_kept_rate", "rate",
+    Metric("promise_to_pay_kept_rate", MetricKind.RATE,
            "Percent of decided promises to pay that were kept (promise_to_pay.kept vs promise_to_pay.broken)."),
-    Metric("time_to_resubmit", "timer",
+    Metric("time_to_resubmit", MetricKind.TIMER,
            "From invoice.portal_rejected to the invoice.resubmitted correcting it (per rejected submission).",
            subject_type="invoice"),
-    Metric("dispute_resolution_time", "timer", "From dispute.opened to dispute.resolved.", subject_type="dispute"),
-    Metric("deduction_resolution_time", "timer", "From deduction.opened to deduction.resolved.",
+    Metric("dispute_resolution_time", MetricKind.TIMER, "From dispute.opened to dispute.resolved.",
+           subject_type="dispute"),
+    Metric("deduction_resolution_time", MetricKind.TIMER, "From deduction.opened to deduction.resolved.",
            subject_type="deduction"),
 )}
+
+UNITS: dict[MetricKind, tuple[SlaUnit, ...]] = {
+    MetricKind.RATE: (SlaUnit.PERCENT,), MetricKind.TIMER: (SlaUnit.BUSINESS_DAYS, SlaUnit.HOURS)}
+"""The units a definition of each kind of metric takes its target in."""
+WINDOWS: dict[MetricKind, tuple[SlaWindowName, ...]] = {
+    MetricKind.RATE: (SlaWindowName.DAY, SlaWindowName.WEEK, SlaWindowName.MONTH, SlaWindowName.QUARTER),
+    MetricKind.TIMER: (SlaWindowName.ITEM,)}
+"""The windows a definition of each kind of metric is judged over."""

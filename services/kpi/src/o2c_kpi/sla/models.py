@@ -6,11 +6,66 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Identity, Index, Integer, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_kpi.db import Base
+
+
+class ScopeType(StrEnum):
+    """What an SLA is measured over: everything, or each legal entity, team or customer (or one of them)."""
+
+    GLOBAL = "global"
+    LEGAL_ENTITY = "legal_entity"
+    TEAM = "team"
+    CUSTOMER = "customer"
+
+
+class Comparator(StrEnum):
+    """How the measured value must compare with the target to meet it."""
+
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+
+
+class SlaUnit(StrEnum):
+    PERCENT = "percent"
+    BUSINESS_DAYS = "business_days"
+    HOURS = "hours"
+
+
+class SlaWindowName(StrEnum):
+    """The calendar window (UTC) a rate SLA is judged over; ``item`` for a timer SLA (one per subject)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    ITEM = "item"
+
+
+class TimerStatus(StrEnum):
+    """armed (``due_at`` pending) → met (closed in time), breached (fired), late (closed after firing) or
+    cancelled (the subject went away, or its definition was deactivated or deleted)."""
+
+    ARMED = "armed"
+    MET = "met"
+    BREACHED = "breached"
+    LATE = "late"
+    CANCELLED = "cancelled"
+
+
+DECIDED_TIMER_STATUSES = (TimerStatus.MET, TimerStatus.BREACHED, TimerStatus.LATE)
+"""Timers whose outcome counts in the attainment (met, or not)."""
+
+
+class BreachStatus(StrEnum):
+    BREACHED = "breached"
+    RECOVERED = "recovered"
 
 
 class SlaDefinition(Base):
@@ -91,7 +146,7 @@ class SlaTimer(Base):
     scope_type: Mapped[str] = mapped_column(String(16))
     scope_value: Mapped[str | None] = mapped_column(String(64))
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[TimerStatus] = mapped_column(String(16))
     armed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -126,7 +181,7 @@ class SlaBreach(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actual: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
-    status: Mapped[str] = mapped_column(String(16))  # breached | recovered
+    status: Mapped[BreachStatus] = mapped_column(String(16))
     breached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recovered_actual: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))

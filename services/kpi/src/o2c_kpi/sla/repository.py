@@ -1,14 +1,28 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
+from o2c_common.entities import keyset_page, where_equal
+from o2c_common.http import Page, PageRequest
+from o2c_kpi.sla.models import (
+    DECIDED_TIMER_STATUSES,
+    BreachStatus,
+    ScopeType,
+    SlaBreach,
+    SlaDefinition,
+    SlaOutcome,
+    SlaTimer,
+    SlaWindow,
+    TimerStatus,
+)
+
+R = TypeVar("R")
 
 # --- definitions ---------------------------------------------------------------------------------------
 
@@ -35,15 +49,19 @@ async def delete_definition(session: AsyncSession, definition: SlaDefinition) ->
     await session.flush()
 
 
+async def definitions_page(session: AsyncSession, *, page: PageRequest, metric: str | None, active: bool | None,
+                           team: str | None, item: Callable[[SlaDefinition], R]) -> Page[R]:
+    return await keyset_page(session, definitions_query(metric=metric, active=active, team=team), page=page,
+                             order_by=(SlaDefinition.id,), item=item)
+
+
 def definitions_query(*, metric: str | None, active: bool | None, team: str | None) -> Select[Any]:
-    stmt = select(SlaDefinition)
-    if metric is not None:
-        stmt = stmt.where(SlaDefinition.metric == metric)
+    stmt = where_equal(select(SlaDefinition), {SlaDefinition.metric: metric})
     if active is not None:
         stmt = stmt.where(SlaDefinition.active.is_(active))
     if team is not None:  # a vendor agent: global SLAs and those of its team (or of each team)
-        stmt = stmt.where(or_(SlaDefinition.scope_type == "global",
-                              and_(SlaDefinition.scope_type == "team",
+        stmt = stmt.where(or_(SlaDefinition.scope_type == ScopeType.GLOBAL,
+                              and_(SlaDefinition.scope_type == ScopeType.TEAM,
                                    or_(SlaDefinition.scope_value.is_(None), SlaDefinition.scope_value == team))))
     return stmt
 
@@ -63,8 +81,8 @@ async def definitions_by_ids(session: AsyncSession, ids: Sequence[str]) -> dict[
 
 # --- rate outcomes and windows -------------------------------------------------------------------------
 
-SCOPE_COLUMNS = {"team": SlaOutcome.owning_team, "legal_entity": SlaOutcome.legal_entity,
-                 "customer": SlaOutcome.customer_id}
+SCOPE_COLUMNS = {ScopeType.TEAM: SlaOutcome.owning_team, ScopeType.LEGAL_ENTITY: SlaOutcome.legal_entity,
+                 ScopeType.CUSTOMER: SlaOutcome.customer_id}
 
 
 async def add_outcome(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -86,8 +104,8 @@ async def count_window(session: AsyncSession, *, definition_id: str, scope_key: 
         return row
     counted = select(func.count().filter(SlaOutcome.met.is_(True)), func.count()).where(
         SlaOutcome.metric == metric, SlaOutcome.occurred_at >= start, SlaOutcome.occurred_at < end)
-    if scope_type != "global":
-        counted = counted.where(SCOPE_COLUMNS[scope_type] == scope_value)
+    if scope_type != ScopeType.GLOBAL:
+        counted = counted.where(SCOPE_COLUMNS[ScopeType(scope_type)] == scope_value)
     met_count, total_count = (await session.execute(counted)).one()
     stmt = insert(SlaWindow).values(
         definition_id=definition_id, scope_key=scope_key, window_start=start, window_end=end, scope_type=scope_type,
@@ -109,18 +127,27 @@ async def add_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
 async def recover_breach(session: AsyncSession, *, breach_key: str, recovered_at: datetime,
                          actual: Any) -> SlaBreach | None:
     """The breach, marked recovered, if it was breached (not yet recovered); else None."""
-    stmt = (update(SlaBreach).where(SlaBreach.breach_key == breach_key, SlaBreach.status == "breached")
-            .values(status="recovered", recovered_at=recovered_at, recovered_actual=actual).returning(SlaBreach))
+    stmt = (update(SlaBreach).where(SlaBreach.breach_key == breach_key, SlaBreach.status == BreachStatus.BREACHED)
+            .values(status=BreachStatus.RECOVERED, recovered_at=recovered_at, recovered_actual=actual)
+            .returning(SlaBreach))
     return (await session.scalars(stmt, execution_options={"populate_existing": True})).first()
+
+
+async def breaches_page(session: AsyncSession, *, page: PageRequest, definition_id: str | None,
+                        metric: str | None, team: str | None, status: str | None, severity: str | None,
+                        since: datetime | None, until: datetime | None, item: Callable[[SlaBreach], R]) -> Page[R]:
+    """Newest first."""
+    query = breaches_query(definition_id=definition_id, metric=metric, team=team, status=status, severity=severity,
+                           since=since, until=until)
+    return await keyset_page(session, query, page=page, order_by=(SlaBreach.breached_at, SlaBreach.id), item=item,
+                             descending=True)
 
 
 def breaches_query(*, definition_id: str | None, metric: str | None, team: str | None, status: str | None,
                    severity: str | None, since: datetime | None, until: datetime | None) -> Select[Any]:
-    stmt = select(SlaBreach)
-    for column, value in ((SlaBreach.definition_id, definition_id), (SlaBreach.metric, metric),
-                          (SlaBreach.owning_team, team), (SlaBreach.status, status), (SlaBreach.severity, severity)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(select(SlaBreach), {
+        SlaBreach.definition_id: definition_id, SlaBreach.metric: metric, SlaBreach.owning_team: team,
+        SlaBreach.status: status, SlaBreach.severity: severity})
     if since is not None:
         stmt = stmt.where(SlaBreach.breached_at >= since)
     if until is not None:
@@ -149,20 +176,21 @@ async def add_timer(session: AsyncSession, timer: SlaTimer) -> None:
 
 async def cancel_timers(session: AsyncSession, *, subject_type: str, subject_id: str, at: datetime) -> int:
     stmt = (update(SlaTimer).where(SlaTimer.subject_type == subject_type, SlaTimer.subject_id == subject_id,
-                                   SlaTimer.status == "armed")
-            .values(status="cancelled", closed_at=at).returning(SlaTimer.id))
+                                   SlaTimer.status == TimerStatus.ARMED)
+            .values(status=TimerStatus.CANCELLED, closed_at=at).returning(SlaTimer.id))
     return len((await session.execute(stmt)).all())
 
 
 async def cancel_timers_of_definition(session: AsyncSession, *, definition_id: str, at: datetime) -> None:
     await session.execute(update(SlaTimer).where(SlaTimer.definition_id == definition_id,
-                                                 SlaTimer.status == "armed").values(status="cancelled", closed_at=at))
+                                                 SlaTimer.status == TimerStatus.ARMED)
+                          .values(status=TimerStatus.CANCELLED, closed_at=at))
 
 
 async def claim_due_timers(session: AsyncSession, *, due_before: datetime, limit: int) -> list[SlaTimer]:
     """Armed timers due before ``due_before``, oldest first, locked ``FOR UPDATE SKIP LOCKED``: two sweepers
     never claim one timer, and a timer a consumer is closing is left for the next sweep."""
-    stmt = (select(SlaTimer).where(SlaTimer.status == "armed", SlaTimer.due_at <= due_before)
+    stmt = (select(SlaTimer).where(SlaTimer.status == TimerStatus.ARMED, SlaTimer.due_at <= due_before)
             .order_by(SlaTimer.due_at, SlaTimer.id).limit(limit).with_for_update(skip_locked=True))
     return list((await session.scalars(stmt)).all())
 
@@ -178,7 +206,7 @@ async def team_windows(session: AsyncSession, *, team: str, start: datetime,
                        end: datetime) -> list[tuple[str, int, int]]:
     """(definition id, met count, total count) of the team's rate windows starting in [start, end)."""
     stmt = (select(SlaWindow.definition_id, SlaWindow.met_count, SlaWindow.total_count)
-            .where(SlaWindow.scope_type == "team", SlaWindow.scope_value == team,
+            .where(SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value == team,
                    SlaWindow.window_start >= start, SlaWindow.window_start < end)
             .order_by(SlaWindow.definition_id, SlaWindow.window_start))
     return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
@@ -187,8 +215,9 @@ async def team_windows(session: AsyncSession, *, team: str, start: datetime,
 async def team_timer_outcomes(session: AsyncSession, *, team: str, start: datetime,
                               end: datetime) -> list[tuple[str, int, int]]:
     """(definition id, met, decided) of the team's timers armed in [start, end)."""
-    decided = SlaTimer.status.in_(("met", "breached", "late"))
-    stmt = (select(SlaTimer.definition_id, func.count().filter(SlaTimer.status == "met"), func.count().filter(decided))
+    decided = SlaTimer.status.in_(DECIDED_TIMER_STATUSES)
+    stmt = (select(SlaTimer.definition_id, func.count().filter(SlaTimer.status == TimerStatus.MET),
+                   func.count().filter(decided))
             .where(SlaTimer.owning_team == team, SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
             .group_by(SlaTimer.definition_id).order_by(SlaTimer.definition_id))
     return [(r[0], int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()]
@@ -197,7 +226,7 @@ async def team_timer_outcomes(session: AsyncSession, *, team: str, start: dateti
 async def teams_with_slas(session: AsyncSession, *, start: datetime, end: datetime) -> list[str]:
     """Teams with a rate window starting, or a timer armed, in [start, end)."""
     windows = select(SlaWindow.scope_value.label("team")).where(
-        SlaWindow.scope_type == "team", SlaWindow.scope_value.is_not(None), SlaWindow.window_start >= start,
+        SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value.is_not(None), SlaWindow.window_start >= start,
         SlaWindow.window_start < end)
     timed = select(SlaTimer.owning_team.label("team")).where(
         SlaTimer.owning_team.is_not(None), SlaTimer.armed_at >= start, SlaTimer.armed_at < end)

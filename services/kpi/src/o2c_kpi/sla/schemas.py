@@ -3,12 +3,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.types import Measure, Severity
-from o2c_kpi.sla.metrics import METRICS, MetricName
+from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS, MetricKind, MetricName
+from o2c_kpi.sla.models import BreachStatus, Comparator, ScopeType, SlaUnit, SlaWindowName
 
 
 def plain(value: Decimal) -> Decimal:
@@ -24,11 +25,6 @@ def cents(value: Decimal) -> Decimal:
 Target = Annotated[Measure, AfterValidator(plain)]
 Actual = Annotated[Measure, AfterValidator(cents)]
 """A measured percent or duration: 2 decimals, like the KPIs."""
-
-SlaScopeType = Literal["global", "legal_entity", "team", "customer"]
-SlaComparator = Literal["lt", "le", "gt", "ge"]
-SlaWindowName = Literal["day", "week", "month", "quarter", "item"]
-SlaUnit = Literal["percent", "business_days", "hours"]
 
 _EXAMPLE: dict[str, Any] = {
     "id": "first-pass-acceptance-weekly", "name": "First-pass portal acceptance per vendor team, weekly",
@@ -47,11 +43,11 @@ class SlaDefinitionWrite(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     metric: MetricName
-    scope_type: SlaScopeType
+    scope_type: ScopeType
     scope_value: str | None = Field(default=None, min_length=1, max_length=64,
                                     description="One entity, team or customer; null: each of them separately.")
     target: Measure
-    comparator: SlaComparator
+    comparator: Comparator
     unit: SlaUnit
     window: SlaWindowName
     min_sample: int = Field(default=1, ge=1, le=100_000,
@@ -62,20 +58,20 @@ class SlaDefinitionWrite(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> SlaDefinitionWrite:
         kind = METRICS[self.metric].kind
-        if self.scope_type == "global" and self.scope_value is not None:
+        if self.scope_type == ScopeType.GLOBAL and self.scope_value is not None:
             raise ValueError("a global SLA has no scope_value")
-        if kind == "rate":
-            if self.unit != "percent" or self.window == "item":
+        if kind == MetricKind.RATE:
+            if self.unit not in UNITS[kind] or self.window not in WINDOWS[kind]:
                 raise ValueError("a rate metric needs unit 'percent' and a day, week, month or quarter window")
             if not 0 <= self.target <= 100:
                 raise ValueError("a percent target lies between 0 and 100")
         else:
-            if self.unit not in ("business_days", "hours") or self.window != "item" or self.comparator != "le":
+            if self.unit not in UNITS[kind] or self.window not in WINDOWS[kind] or self.comparator != Comparator.LE:
                 raise ValueError("a timer metric needs unit 'business_days' or 'hours', window 'item' and comparator"
                                  " 'le'")
             if not 0 < self.target <= 8760:
                 raise ValueError("a duration target lies between 0 (excluded) and 8760")
-            if self.unit == "business_days" and self.target != self.target.to_integral_value():
+            if self.unit == SlaUnit.BUSINESS_DAYS and self.target != self.target.to_integral_value():
                 raise ValueError("a business-day target is a whole number of days")
         return self
 
@@ -116,7 +112,7 @@ class SlaBreachRead(BaseModel):
     window_start: datetime
     window_end: datetime
     actual: Actual | None
-    status: Literal["breached", "recovered"]
+    status: BreachStatus
     breached_at: datetime
     recovered_at: datetime | None
     recovered_actual: Actual | None
@@ -144,7 +140,7 @@ class SlaAttainmentRead(BaseModel):
 
 class SlaMetricRead(BaseModel):
     name: str
-    kind: Literal["rate", "timer"]
+    kind: MetricKind
     description: str
-    units: list[str]
-    windows: list[str]
+    units: list[SlaUnit]
+    windows: list[SlaWindowName]

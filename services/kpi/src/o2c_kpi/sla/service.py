@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from o2c_common.audit import record_audit
-from o2c_common.auth import Principal, ensure_team_access, visible_team
-from o2c_common.errors import Conflict, Forbidden, NotFound
-from o2c_common.http import Page, PageRequest, Precondition, build_page, keyset_select, make_etag
+from o2c_common.auth import ensure_team_access, visible_team
+from o2c_common.errors import Conflict, NotFound
+from o2c_common.http import Page, PageRequest
+from o2c_common.tx import Tx
+from o2c_kpi.clock import Clock
+from o2c_kpi.permissions import team_in_view
 from o2c_kpi.sla import repository
-from o2c_kpi.sla.calendar import Clock
 from o2c_kpi.sla.evaluation import meets, percent
-from o2c_kpi.sla.metrics import METRICS
-from o2c_kpi.sla.models import SlaBreach, SlaDefinition
+from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS
+from o2c_kpi.sla.models import ScopeType, SlaDefinition
 from o2c_kpi.sla.schemas import (
     SlaAttainment,
     SlaAttainmentRead,
@@ -38,119 +37,101 @@ class SlaDefinitionExists(Conflict):
 
 
 def metrics() -> list[SlaMetricRead]:
-    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description,
-                          units=["percent"] if m.kind == "rate" else ["business_days", "hours"],
-                          windows=["day", "week", "month", "quarter"] if m.kind == "rate" else ["item"])
-            for m in METRICS.values()]
-
-
-def etag(definition: SlaDefinition) -> str:
-    return make_etag(entity_id=definition.id, version=definition.version)
+    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(UNITS[m.kind]),
+                          windows=list(WINDOWS[m.kind])) for m in METRICS.values()]
 
 
 def _visible(definition: SlaDefinition, team: str | None) -> bool:
-    if team is None or definition.scope_type == "global":
+    if team is None or definition.scope_type == ScopeType.GLOBAL:
         return True
-    return definition.scope_type == "team" and definition.scope_value in (None, team)
+    return definition.scope_type == ScopeType.TEAM and definition.scope_value in (None, team)
 
 
-async def create_definition(session: AsyncSession, *, data: SlaDefinitionCreate, actor: Principal,
-                            clock: Clock) -> SlaDefinition:
-    if await repository.get_definition(session, definition_id=data.id) is not None:
+async def create_definition(tx: Tx, *, data: SlaDefinitionCreate, clock: Clock) -> SlaDefinition:
+    if await repository.get_definition(tx.session, definition_id=data.id) is not None:
         raise SlaDefinitionExists(f"SLA definition {data.id} exists; change it with PUT and If-Match",
                                   extensions={"definition_id": data.id})
     now = clock()
     definition = SlaDefinition(**data.model_dump(), version=1, created_at=now, updated_at=now)
-    await repository.add_definition(session, definition)
-    await record_audit(session, actor=actor, action="sla_definition.created", entity_type="sla_definition",
-                       entity_id=data.id, after=data)
+    await repository.add_definition(tx.session, definition)
+    await tx.audit("sla_definition.created", entity_type="sla_definition", entity_id=data.id, after=data)
     return definition
 
 
-async def get_definition(session: AsyncSession, *, definition_id: str, principal: Principal) -> SlaDefinition:
-    definition = await repository.get_definition(session, definition_id=definition_id)
-    if definition is None or not _visible(definition, visible_team(principal)):
+async def get_definition(tx: Tx, *, definition_id: str) -> SlaDefinition:
+    definition = await repository.get_definition(tx.session, definition_id=definition_id)
+    if definition is None or not _visible(definition, visible_team(tx.actor)):
         raise SlaDefinitionNotFound(f"no SLA definition {definition_id}", extensions={"definition_id": definition_id})
     return definition
 
 
-async def list_definitions(session: AsyncSession, *, page: PageRequest, principal: Principal, metric: str | None,
+async def list_definitions(tx: Tx, *, page: PageRequest, metric: str | None,
                            active: bool | None) -> Page[SlaDefinitionRead]:
-    query = repository.definitions_query(metric=metric, active=active, team=visible_team(principal))
-    rows = (await session.scalars(keyset_select(query, page=page, order_by=(SlaDefinition.id,)))).all()
-    return build_page(rows, page=page, key=lambda d: (d.id,), item=SlaDefinitionRead.model_validate)
+    return await repository.definitions_page(tx.session, page=page, metric=metric, active=active,
+                                             team=visible_team(tx.actor), item=SlaDefinitionRead.model_validate)
 
 
-async def _locked(session: AsyncSession, *, definition_id: str, precondition: Precondition) -> SlaDefinition:
-    definition = await repository.get_definition(session, definition_id=definition_id, for_update=True)
+async def lock(tx: Tx, definition_id: str) -> SlaDefinition:
+    """The definition, locked for a change (its ETag is checked against If-Match after this)."""
+    definition = await repository.get_definition(tx.session, definition_id=definition_id, for_update=True)
     if definition is None:
         raise SlaDefinitionNotFound(f"no SLA definition {definition_id}", extensions={"definition_id": definition_id})
-    precondition(etag(definition))
     return definition
 
 
-async def update_definition(session: AsyncSession, *, definition_id: str, data: SlaDefinitionWrite,
-                            actor: Principal, precondition: Precondition, clock: Clock) -> SlaDefinition:
-    """Replaces the definition. Windows already counted keep their counts; a new target judges them from the
-    next outcome on. Deactivating stops its timers from firing (the sweeper cancels them)."""
-    definition = await _locked(session, definition_id=definition_id, precondition=precondition)
+async def update_definition(tx: Tx, definition: SlaDefinition, *, data: SlaDefinitionWrite,
+                            clock: Clock) -> SlaDefinition:
+    """Replaces the (locked) definition. Windows already counted keep their counts; a new target judges them from
+    the next outcome on. Deactivating stops its timers from firing (the sweeper cancels them)."""
     before = SlaDefinitionRead.model_validate(definition)
     values = data.model_dump()
     for key, value in values.items():
         setattr(definition, key, value)
     definition.version += 1
     definition.updated_at = clock()
-    await session.flush()
-    await record_audit(session, actor=actor, action="sla_definition.updated", entity_type="sla_definition",
-                       entity_id=definition_id, before=before, after=values)
+    await tx.session.flush()
+    await tx.audit("sla_definition.updated", entity_type="sla_definition", entity_id=definition.id, before=before,
+                   after=values)
     return definition
 
 
-async def delete_definition(session: AsyncSession, *, definition_id: str, actor: Principal,
-                            precondition: Precondition, clock: Clock) -> None:
-    """Deletes it with its windows and cancels its armed timers; breaches already emitted stay listed."""
-    definition = await _locked(session, definition_id=definition_id, precondition=precondition)
+async def delete_definition(tx: Tx, definition: SlaDefinition, *, clock: Clock) -> None:
+    """Deletes the (locked) definition with its windows and cancels its armed timers; breaches already emitted
+    stay listed."""
+    definition_id = definition.id
     before = SlaDefinitionRead.model_validate(definition)
-    await repository.cancel_timers_of_definition(session, definition_id=definition_id, at=clock())
-    await repository.delete_windows_of_definition(session, definition_id=definition_id)
-    await repository.delete_definition(session, definition)
-    await record_audit(session, actor=actor, action="sla_definition.deleted", entity_type="sla_definition",
-                       entity_id=definition_id, before=before)
+    await repository.cancel_timers_of_definition(tx.session, definition_id=definition_id, at=clock())
+    await repository.delete_windows_of_definition(tx.session, definition_id=definition_id)
+    await repository.delete_definition(tx.session, definition)
+    await tx.audit("sla_definition.deleted", entity_type="sla_definition", entity_id=definition_id, before=before)
 
 
 # --- breaches and attainment ---------------------------------------------------------------------------
 
 
-async def list_breaches(session: AsyncSession, *, page: PageRequest, principal: Principal,
-                        definition_id: str | None, metric: str | None, team: str | None, status: str | None,
-                        severity: str | None, since: date | None, until: date | None) -> Page[SlaBreachRead]:
+async def list_breaches(tx: Tx, *, page: PageRequest, definition_id: str | None, metric: str | None,
+                        team: str | None, status: str | None, severity: str | None, since: date | None,
+                        until: date | None) -> Page[SlaBreachRead]:
     """Newest first. A vendor agent sees its team's breaches only."""
-    own = visible_team(principal)
-    if own is not None and team not in (None, own):
-        raise Forbidden("vendor agents see their own team's breaches only", type="team-access-denied",
-                        title="Team access denied")
-    query = repository.breaches_query(
-        definition_id=definition_id, metric=metric, team=own or team, status=status, severity=severity,
-        since=_start_of(since), until=_start_of(until))
-    stmt = keyset_select(query, page=page, order_by=(SlaBreach.breached_at, SlaBreach.id), descending=True)
-    rows = (await session.scalars(stmt)).all()
-    return build_page(rows, page=page, key=lambda b: (b.breached_at, b.id), item=SlaBreachRead.model_validate)
+    return await repository.breaches_page(
+        tx.session, page=page, definition_id=definition_id, metric=metric,
+        team=team_in_view(tx.actor, team, what="breaches"), status=status,
+        severity=severity, since=_start_of(since), until=_start_of(until), item=SlaBreachRead.model_validate)
 
 
 def _start_of(day: date | None) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=UTC) if day is not None else None
 
 
-async def attainment(session: AsyncSession, *, team: str, period: str, start: date, end: date,
-                     principal: Principal) -> SlaAttainmentRead:
+async def attainment(tx: Tx, *, team: str, period: str, start: date, end: date) -> SlaAttainmentRead:
     """Per definition: rate windows of the team starting in the period that met their (current) target, out of
     those with enough outcomes; timers of the team armed in the period closed in time, out of those decided."""
-    ensure_team_access(principal, owning_team=team)
+    ensure_team_access(tx.actor, owning_team=team)
     since, until = _start_of(start), _start_of(end)
     assert since is not None and until is not None
-    windows = await repository.team_windows(session, team=team, start=since, end=until)
-    timed = await repository.team_timer_outcomes(session, team=team, start=since, end=until)
-    definitions = await repository.definitions_by_ids(session, [w[0] for w in windows] + [t[0] for t in timed])
+    windows = await repository.team_windows(tx.session, team=team, start=since, end=until)
+    timed = await repository.team_timer_outcomes(tx.session, team=team, start=since, end=until)
+    definitions = await repository.definitions_by_ids(tx.session, [w[0] for w in windows] + [t[0] for t in timed])
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for definition_id, met_count, total_count in windows:
         definition = definitions.get(definition_id)

@@ -20,9 +20,14 @@ from o2c_common.events.types import (
     Amount,
     Confidence,
     Currency,
+    CustomerId,
+    InvoiceNumber,
+    LegalEntity,
     NonNegativeAmount,
     PositiveAmount,
+    Region,
     Severity,
+    TeamName,
     UtcDatetime,
 )
 
@@ -70,23 +75,26 @@ class CashApplication(_Item):
 
     application_id: uuid.UUID = Field(description="Identifies this application (an unapply names it).")
     invoice_id: uuid.UUID
-    invoice_number: str
+    invoice_number: InvoiceNumber
     amount: PositiveAmount = Field(description="Applied to this invoice, in the payment's currency.")
+    tolerance_written_off: NonNegativeAmount = Field(
+        default=Decimal(0), description="Small difference written off with this application (its AR effect "
+                                        "travels in receivable.changed).")
 
 
 class MatchCandidate(_Item):
     """An open invoice the engine considered for unapplied cash, for a person to decide."""
 
     invoice_id: uuid.UUID
-    invoice_number: str
+    invoice_number: InvoiceNumber
     open_amount: Amount
     score: Confidence
 
 
 class _CustomerFact(EventPayload):
-    legal_entity: str
-    customer_id: str
-    owning_team: str | None = Field(default=None, description="Team owning the account (internal or vendor).")
+    legal_entity: LegalEntity
+    customer_id: CustomerId
+    owning_team: TeamName | None = Field(default=None, description="Team owning the account (internal or vendor).")
 
 
 @event("payment.received", producer="collections", key="payment_id")
@@ -94,8 +102,8 @@ class PaymentReceived(EventPayload):
     """A customer payment was booked from a bank file, a remittance or the API."""
 
     payment_id: uuid.UUID
-    legal_entity: str
-    customer_id: str | None = Field(description="Identified payer; None when the payer is unknown.")
+    legal_entity: LegalEntity
+    customer_id: CustomerId | None = Field(description="Identified payer; None when the payer is unknown.")
     payer_name: str | None = None
     currency: Currency
     amount: PositiveAmount
@@ -104,7 +112,7 @@ class PaymentReceived(EventPayload):
     source: PaymentSource
     bank_reference: str | None = None
     remittance_references: tuple[str, ...] = ()
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
 
 
 @event("payment.applied", producer="collections", key="payment_id")
@@ -112,8 +120,8 @@ class PaymentApplied(EventPayload):
     """Cash of a payment was applied to one or more open invoices, reducing AR on the applied date."""
 
     payment_id: uuid.UUID
-    legal_entity: str
-    customer_id: str
+    legal_entity: LegalEntity
+    customer_id: CustomerId
     currency: Currency
     applications: tuple[CashApplication, ...] = Field(min_length=1)
     value_date: date = Field(description="Bank value date of the payment.")
@@ -123,7 +131,7 @@ class PaymentApplied(EventPayload):
     confidence: Confidence
     applied_by: str | None = Field(default=None, description="Person for manual applications; None = engine.")
     unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment still unapplied afterwards.")
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
 
 
 @event("payment.unapplied", producer="collections", key="payment_id")
@@ -131,8 +139,8 @@ class PaymentUnapplied(EventPayload):
     """Cash of a payment was left unapplied, or applications were reversed back to unapplied cash."""
 
     payment_id: uuid.UUID
-    legal_entity: str
-    customer_id: str | None = None
+    legal_entity: LegalEntity
+    customer_id: CustomerId | None = None
     currency: Currency
     amount: PositiveAmount = Field(description="Cash that became unapplied in this fact.")
     unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment unapplied afterwards.")
@@ -144,7 +152,7 @@ class PaymentUnapplied(EventPayload):
     unapplied_date: date
     unapplied_at: UtcDatetime
     unapplied_by: str | None = None
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
 
 
 @event("deduction.opened", producer="collections", key="deduction_id")
@@ -154,7 +162,7 @@ class DeductionOpened(_CustomerFact):
     deduction_id: uuid.UUID
     payment_id: uuid.UUID | None = None
     invoice_id: uuid.UUID | None = None
-    invoice_number: str | None = None
+    invoice_number: InvoiceNumber | None = None
     currency: Currency
     amount: PositiveAmount
     reason: DeductionReason
@@ -171,7 +179,7 @@ class DeductionResolved(_CustomerFact):
     deduction_id: uuid.UUID
     payment_id: uuid.UUID | None = None
     invoice_id: uuid.UUID | None = None
-    invoice_number: str | None = None
+    invoice_number: InvoiceNumber | None = None
     currency: Currency
     amount: PositiveAmount = Field(description="Deduction amount resolved.")
     reason: DeductionReason
@@ -191,7 +199,7 @@ class DisputeOpened(_CustomerFact):
 
     dispute_id: uuid.UUID
     invoice_id: uuid.UUID | None = None
-    invoice_number: str | None = None
+    invoice_number: InvoiceNumber | None = None
     deduction_id: uuid.UUID | None = None
     currency: Currency
     amount: PositiveAmount = Field(description="Disputed amount.")
@@ -209,12 +217,14 @@ class DisputeResolved(_CustomerFact):
 
     dispute_id: uuid.UUID
     invoice_id: uuid.UUID | None = None
-    invoice_number: str | None = None
+    invoice_number: InvoiceNumber | None = None
     currency: Currency
     amount: PositiveAmount = Field(description="Disputed amount.")
     reason: DisputeReason
     outcome: Literal["customer_pays", "credited", "partially_credited", "written_off", "withdrawn"]
     credited_amount: NonNegativeAmount = Decimal(0)
+    written_off_amount: NonNegativeAmount = Field(default=Decimal(0), description="Posted as a write-off.")
+    approved_by: str | None = Field(default=None, description="The second person who approved a write-off.")
     root_cause: DisputeRootCause
     corrective_action: str | None = None
     preventive_action: str | None = None
@@ -232,7 +242,7 @@ class DunningNoticeSent(_CustomerFact):
     notice_id: uuid.UUID
     run_id: uuid.UUID
     invoice_id: uuid.UUID
-    invoice_number: str
+    invoice_number: InvoiceNumber
     policy_id: str
     level: int = Field(ge=1)
     channel: Literal["email", "letter", "portal", "phone"]
@@ -315,7 +325,7 @@ class BalanceOverdueEscalated(_CustomerFact):
     breach_id: uuid.UUID = Field(description="Stable id of this breach: the escalation desk's source key.")
     rule_id: str
     rule_name: str
-    region: str | None = None
+    region: Region | None = None
     currency: Currency
     overdue_amount: PositiveAmount
     max_days_past_due: int = Field(ge=0)
@@ -332,7 +342,7 @@ class CreditNoteRequested(_CustomerFact):
 
     request_id: uuid.UUID = Field(description="Idempotency key; credit_note.issued echoes it.")
     invoice_id: uuid.UUID
-    invoice_number: str
+    invoice_number: InvoiceNumber
     deduction_id: uuid.UUID | None = None
     dispute_id: uuid.UUID | None = None
     currency: Currency
@@ -342,3 +352,97 @@ class CreditNoteRequested(_CustomerFact):
     requested_by: str
     approved_by: str | None = None
     requested_at: UtcDatetime
+
+
+LedgerEntryKind = Literal["invoice", "payment", "reversal", "credit_note", "write_off", "tolerance_write_off"]
+"""What moved an invoice's open amount in the AR ledger."""
+
+
+@event("receivable.changed", producer="collections", key="invoice_id")
+class ReceivableChanged(EventPayload):
+    """One entry was posted to an invoice's receivable in the AR ledger, the truth every other service mirrors."""
+
+    invoice_id: uuid.UUID
+    invoice_number: InvoiceNumber
+    legal_entity: LegalEntity
+    customer_id: CustomerId
+    owning_team: TeamName | None = None
+    currency: Currency
+    issue_date: date
+    due_date: date
+    sequence: int = Field(ge=1, description="Number of this entry among the invoice's entries, from 1.")
+    kind: LedgerEntryKind
+    amount: Amount = Field(description="Signed as posted: positive raises what is owed, negative lowers it.")
+    effective_date: date = Field(description="Accounting date of the entry.")
+    original_amount: Amount = Field(description="The invoice's receivable when it was opened.")
+    open_amount_after: Amount = Field(description="What is still owed after this entry (negative: overpaid).")
+    cash_applied_total: NonNegativeAmount
+    credited_total: NonNegativeAmount
+    written_off_total: NonNegativeAmount
+    payment_id: uuid.UUID | None = None
+    application_id: uuid.UUID | None = None
+    credit_note_id: uuid.UUID | None = None
+    deduction_id: uuid.UUID | None = None
+    dispute_id: uuid.UUID | None = None
+    reason: str | None = Field(default=None, description="e.g. tolerance, deduction, dispute, manual.")
+    posted_by: str
+    posted_at: UtcDatetime
+
+
+@event("account.updated", producer="collections", key="customer_id")
+class AccountUpdated(EventPayload):
+    """The account master of a customer was created or changed (no contact details: they stay in collections)."""
+
+    customer_id: CustomerId
+    name: str | None = None
+    parent_customer_id: CustomerId | None = None
+    collector: str | None = None
+    owning_team: TeamName | None = None
+    previous_owning_team: TeamName | None = None
+    segment: str | None = None
+    language: str | None = Field(default=None, description="BCP 47 language of correspondence, e.g. en, de.")
+    credit_limit: NonNegativeAmount | None = None
+    credit_currency: Currency | None = None
+    account_version: int = Field(ge=1, description="The account's version after this change (newer wins).")
+    updated_by: str
+    updated_at: UtcDatetime
+
+
+class StatementItem(_Item):
+    """One overdue invoice listed on a dunning statement."""
+
+    invoice_id: uuid.UUID
+    invoice_number: InvoiceNumber
+    due_date: date
+    days_past_due: int = Field(ge=0)
+    amount_due: PositiveAmount
+
+
+class _StatementFact(_CustomerFact):
+    statement_id: uuid.UUID
+    run_id: uuid.UUID
+    currency: Currency
+    policy_id: str
+    level: int = Field(ge=1)
+    language: str
+    template: str
+    channel: Literal["email", "letter", "portal", "phone"]
+    items: tuple[StatementItem, ...] = Field(min_length=1)
+    total_due: PositiveAmount
+
+
+@event("dunning.statement_sent", producer="collections", key="customer_id")
+class DunningStatementSent(_StatementFact):
+    """One dunning statement of one level was sent to a customer, listing every overdue invoice it covers."""
+
+    recipients_count: int = Field(ge=1)
+    sent_at: UtcDatetime
+
+
+@event("dunning.statement_failed", producer="collections", key="customer_id")
+class DunningStatementFailed(_StatementFact):
+    """A dunning statement could not be sent; the next run tries again."""
+
+    reason: Literal["no_dunning_contact", "smtp_refused", "smtp_unreachable", "template_missing"]
+    detail: str = Field(max_length=2000)
+    failed_at: UtcDatetime

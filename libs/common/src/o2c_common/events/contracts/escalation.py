@@ -12,12 +12,21 @@ from typing import Literal
 from pydantic import Field
 
 from o2c_common.events.base import EventPayload, event
-from o2c_common.events.types import Severity, UtcDatetime
+from o2c_common.events.types import (
+    CustomerId,
+    LegalEntity,
+    Region,
+    Severity,
+    TeamName,
+    UtcDatetime,
+)
 
-Category = Literal["billing", "portal", "collections", "cash_application", "dispute", "other"]
+Category = Literal["billing", "portal", "collections", "cash_application", "dispute", "reconciliation", "other"]
 Tier = Literal["L1", "L2", "L3"]
 """L1 the vendor team owning the account, L2 AR supervisor, L3 service delivery lead."""
-CaseSource = Literal["api", "sla_breached", "balance_overdue", "portal_rejections", "broken_promises"]
+CaseSource = Literal[
+    "api", "sla_breached", "balance_overdue", "portal_rejections", "broken_promises", "reconciliation_drift"
+]
 SlaClock = Literal["acknowledge", "resolve"]
 
 
@@ -27,11 +36,11 @@ class _CaseFact(EventPayload):
     category: Category
     severity: Severity
     tier: Tier
-    owning_team: str
+    owning_team: TeamName
     assignee: str | None = None
-    customer_id: str | None = None
-    legal_entity: str | None = None
-    region: str | None = None
+    customer_id: CustomerId | None = None
+    legal_entity: LegalEntity | None = None
+    region: Region | None = None
 
 
 @event("escalation.opened", producer="escalation", key="case_id")

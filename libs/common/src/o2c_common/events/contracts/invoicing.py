@@ -12,10 +12,21 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from o2c_common.events.base import EventPayload, event
-from o2c_common.events.types import Amount, Currency, NonNegativeAmount, PositiveAmount, UtcDatetime
+from o2c_common.events.types import (
+    Amount,
+    Currency,
+    CustomerId,
+    InvoiceNumber,
+    LegalEntity,
+    NonNegativeAmount,
+    PositiveAmount,
+    Region,
+    TeamName,
+    UtcDatetime,
+)
 
 Channel = Literal["coupa", "ariba", "tungsten", "peppol", "email", "other"]
 """Where an invoice is delivered: a customer's AP portal, a Peppol access point, or e-mail."""
@@ -51,18 +62,24 @@ InvoiceStatus = Literal[
     "resubmitted",
     "portal_approved",
     "scheduled_for_payment",
+    "paid_by_customer",
     "paid",
     "cancelled",
     "credited",
 ]
+"""Document and portal status. ``paid`` and ``credited`` appear only in history from before settlement moved to
+the ledger: what is owed is ``SettlementStatus``, mirrored from collections' ``receivable.changed``."""
+
+SettlementStatus = Literal["open", "partly_settled", "settled", "credited", "written_off"]
+"""What the AR ledger says of an invoice: only collections' entries (cash, credits, write-offs) change it."""
 
 
 class _InvoiceFact(EventPayload):
     invoice_id: uuid.UUID
-    invoice_number: str = Field(description="Final number allocated at issue, gapless per entity and year.")
-    legal_entity: str
-    customer_id: str
-    owning_team: str | None = Field(default=None, description="Team owning the account (internal or vendor).")
+    invoice_number: InvoiceNumber = Field(description="Final number allocated at issue, gapless per entity and year.")
+    legal_entity: LegalEntity
+    customer_id: CustomerId
+    owning_team: TeamName | None = Field(default=None, description="Team owning the account (internal or vendor).")
 
 
 class _SubmissionFact(_InvoiceFact):
@@ -76,18 +93,19 @@ class InvoiceIssued(EventPayload):
     """An approved invoice was posted with its final number: it is now a receivable."""
 
     invoice_id: uuid.UUID
-    invoice_number: str
-    legal_entity: str
-    customer_id: str
+    invoice_number: InvoiceNumber
+    legal_entity: LegalEntity
+    customer_id: CustomerId
     currency: Currency
     amount: Amount = Field(description="Gross total including tax: the amount receivable.")
     tax_amount: NonNegativeAmount
     issue_date: date = Field(description="Posting date: the invoice counts in AR and credit sales from it.")
     due_date: date
     issued_at: UtcDatetime
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
     po_number: str | None = None
-    region: str | None = None
+    replaces_invoice_id: uuid.UUID | None = Field(default=None, description="Set when re-billed after a credit.")
+    region: Region | None = None
     channel: Channel | None = None
     service_period_start: date | None = None
     service_period_end: date | None = None
@@ -101,15 +119,15 @@ class InvoiceApproved(EventPayload):
     """A prepared invoice received its last required approval (maker-checker) and may be issued."""
 
     invoice_id: uuid.UUID
-    legal_entity: str
-    customer_id: str
+    legal_entity: LegalEntity
+    customer_id: CustomerId
     currency: Currency
     amount: Amount
     prepared_by: str
     approved_by: str = Field(description="Final approver; never the preparer.")
     approvals: int = Field(default=1, ge=1, description="Approvals given (2 above the second-approval limit).")
     approved_at: UtcDatetime
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
 
 
 @event("invoice.submitted", producer="invoicing", key="invoice_id")
@@ -191,16 +209,16 @@ class InvoiceCancelled(EventPayload):
     """An invoice was cancelled before it was issued; it never became a receivable."""
 
     invoice_id: uuid.UUID
-    invoice_number: str | None = Field(default=None, description="None: numbers are allocated at issue.")
-    legal_entity: str
-    customer_id: str
+    invoice_number: InvoiceNumber | None = Field(default=None, description="None: numbers are allocated at issue.")
+    legal_entity: LegalEntity
+    customer_id: CustomerId
     currency: Currency
     amount: Amount
     previous_status: InvoiceStatus
     reason: str
     cancelled_by: str
     cancelled_at: UtcDatetime
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
 
 
 @event("invoice.stalled", producer="invoicing", key="invoice_id")
@@ -208,9 +226,9 @@ class InvoiceStalled(EventPayload):
     """An invoice kept the same status longer than the configured limit without any change."""
 
     invoice_id: uuid.UUID
-    invoice_number: str | None = None
-    legal_entity: str
-    customer_id: str
+    invoice_number: InvoiceNumber | None = None
+    legal_entity: LegalEntity
+    customer_id: CustomerId
     status: InvoiceStatus
     status_since: UtcDatetime
     days_without_change: int = Field(ge=0)
@@ -220,7 +238,7 @@ class InvoiceStalled(EventPayload):
     currency: Currency
     amount: Amount
     owner: str | None = Field(default=None, description="Person currently responsible for the next step.")
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
     detected_at: UtcDatetime
 
 
@@ -240,3 +258,58 @@ class CreditNoteIssued(_InvoiceFact):
     request_id: uuid.UUID | None = Field(default=None, description="credit_note.requested it answers, if any.")
     deduction_id: uuid.UUID | None = None
     dispute_id: uuid.UUID | None = None
+
+
+@event("invoice.customer_reported_paid", producer="invoicing", key="invoice_id")
+class InvoiceCustomerReportedPaid(_SubmissionFact):
+    """The customer's portal says the invoice is paid: the customer's statement, not cash, so nothing settles."""
+
+    reported_at: UtcDatetime
+    payment_date: date | None = None
+
+
+SubmissionFailureKind = Literal["portal_rules", "delivery_failed", "email_failed"]
+
+
+@event("invoice.submission_failed", producer="invoicing", key="invoice_id")
+class InvoiceSubmissionFailed(_InvoiceFact):
+    """A submission did not reach the customer: refused by the portal's rules before sending, or not delivered."""
+
+    kind: SubmissionFailureKind
+    reason: str = Field(max_length=2000)
+    violations: tuple[str, ...] = ()
+    attempt: int = Field(ge=1)
+    channel: Channel
+    failed_at: UtcDatetime
+    failed_by: str
+
+
+class FieldChange(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    field: str
+    before: str | None = None
+    after: str | None = None
+
+
+@event("invoice.amended", producer="invoicing", key="invoice_id")
+class InvoiceAmended(_InvoiceFact):
+    """Header fields that carry no money were corrected on an issued invoice, with a second person's approval."""
+
+    amendment_id: uuid.UUID
+    changes: tuple[FieldChange, ...] = Field(min_length=1)
+    requested_by: str
+    approved_by: str
+    document_version: int = Field(ge=1)
+    amended_at: UtcDatetime
+
+
+@event("invoice.rebilled", producer="invoicing", key="invoice_id")
+class InvoiceRebilled(_InvoiceFact):
+    """An invoice was credited in full and replaced by a corrected one, as one approved action."""
+
+    credit_note_id: uuid.UUID
+    new_invoice_id: uuid.UUID
+    requested_by: str
+    approved_by: str
+    rebilled_at: UtcDatetime

@@ -13,7 +13,12 @@ from typing import Literal
 from pydantic import Field
 
 from o2c_common.events.base import EventPayload, event
-from o2c_common.events.types import Measure, Severity, UtcDatetime
+from o2c_common.events.types import (
+    Measure,
+    Severity,
+    TeamName,
+    UtcDatetime,
+)
 
 ScopeType = Literal["global", "legal_entity", "region", "team", "vendor", "customer"]
 Comparator = Literal["lt", "le", "gt", "ge", "eq"]
@@ -33,7 +38,7 @@ class _SlaFact(EventPayload):
     comparator: Comparator = Field(description="How actual must compare to target to meet the SLA.")
     target: Measure
     severity: Severity
-    owning_team: str | None = None
+    owning_team: TeamName | None = None
     window_start: UtcDatetime
     window_end: UtcDatetime
 
@@ -53,3 +58,31 @@ class SlaRecovered(_SlaFact):
     actual: Measure
     breached_at: UtcDatetime
     recovered_at: UtcDatetime
+
+
+class _DriftFact(EventPayload):
+    drift_key: str = Field(description="invoice:<invoice id>: one drift per invoice until it clears.")
+    invoice_id: uuid.UUID
+    invoice_number: str | None = None
+    customer_id: str | None = None
+    owning_team: TeamName | None = None
+    currency: str
+    invoicing_open: Measure | None = Field(default=None, description="None: the invoice is missing there.")
+    collections_open: Measure | None = None
+    kpi_open: Measure | None = None
+    missing_in: tuple[str, ...] = ()
+    first_seen_at: UtcDatetime
+
+
+@event("reconciliation.drift_detected", producer="kpi", key="drift_key")
+class ReconciliationDriftDetected(_DriftFact):
+    """Invoicing, collections and kpi disagree about what an invoice still owes, for longer than the grace."""
+
+    detected_at: UtcDatetime
+
+
+@event("reconciliation.drift_cleared", producer="kpi", key="drift_key")
+class ReconciliationDriftCleared(_DriftFact):
+    """The services agree again about an invoice that drifted."""
+
+    cleared_at: UtcDatetime

@@ -1,0 +1,125 @@
+"""One transaction context per unit of work.
+
+A unit of work starts in exactly three places: a request (:data:`TxDep`), a consumer batch and a worker's
+step. Each opens one :class:`Tx` through :class:`Transactions` and commits it when the work is done. The
+context carries the session, the actor, the clock and the event source, and offers :meth:`Tx.emit`,
+:meth:`Tx.audit` and typed per-transaction batches (:meth:`Tx.batch`), so nothing threads an outbox, a
+principal or a cache by hand. Services take the context as their first argument and never commit.
+
+    async def approve(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
+        invoice.approvals.append(InvoiceApproval(invoice_id=invoice.id, approver=tx.actor.subject))
+        await tx.audit("invoice.approval_given", entity_type="invoice", entity_id=invoice.id, reason=note)
+        await tx.emit(InvoiceApproved(...))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_common.audit.log import record_audit
+from o2c_common.auth.principal import Principal, Role
+from o2c_common.db.database import Database
+from o2c_common.events.base import EventPayload
+from o2c_common.events.envelope import Event
+from o2c_common.outbox.writer import add_to_outbox
+
+P = TypeVar("P", bound=EventPayload)
+
+
+class TxBatch(Protocol):
+    """Per-transaction state (rows gathered for one multi-row write, a cache of reads): created on first use by
+    :meth:`Tx.batch` and written by :meth:`flush` just before the unit of work commits."""
+
+    async def flush(self, tx: Tx) -> None: ...
+
+
+B = TypeVar("B", bound=TxBatch)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def system_actor(name: str) -> Principal:
+    """The actor of automated work (a consumer, a timer): ``system:<name>``, seeing every team."""
+    subject = name if name.startswith("system:") else f"system:{name}"
+    return Principal(subject=subject, roles=frozenset({Role.ADMIN.value}), kind="service")
+
+
+@dataclass
+class Tx:
+    """The unit of work in hand: one database transaction and who is doing it."""
+
+    session: AsyncSession
+    actor: Principal
+    source: str
+    slots: int = 16
+    clock: Callable[[], datetime] = utc_now
+    batches: dict[type[Any], Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def emit(self, payload: P, *, correlation_id: str | None = None) -> Event[P]:
+        """Write ``payload`` as a CloudEvent to the outbox in this transaction (the relay publishes it after
+        commit). Emit after the aggregate's row was updated, so outbox ids follow the aggregate's commit order."""
+        if correlation_id is None:
+            from o2c_common.observability.correlation import get_correlation_id
+
+            correlation_id = get_correlation_id()
+        event = Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
+        await add_to_outbox(self.session, event, slots=self.slots)
+        return event
+
+    async def audit(self, action: str, *, entity_type: str, entity_id: Any, reason: str | None = None,
+                    before: Any = None, after: Any = None) -> int:
+        """Append one audit entry by this transaction's actor (never commits)."""
+        return await record_audit(self.session, actor=self.actor, action=action, entity_type=entity_type,
+                                  entity_id=entity_id, reason=reason, before=before, after=after)
+
+    def batch(self, kind: type[B]) -> B:
+        """This transaction's instance of ``kind`` (built with no arguments on first use), flushed before commit."""
+        found = self.batches.get(kind)
+        if found is None:
+            found = self.batches[kind] = kind()
+        return found
+
+    def acting_as(self, actor: Principal | str) -> Tx:
+        """The same transaction (session, batches) done in another actor's name (``system:…`` for a string)."""
+        return dataclasses.replace(self, actor=actor if isinstance(actor, Principal) else system_actor(actor))
+
+    async def flush_batches(self) -> None:
+        while self.batches:  # a batch's flush may open another batch
+            _, batch = self.batches.popitem()
+            await batch.flush(self)
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """Opens units of work of one service: its database, its event source and its clock."""
+
+    db: Database
+    source: str
+    slots: int = 16
+    clock: Callable[[], datetime] = utc_now
+
+    @asynccontextmanager
+    async def begin(self, actor: Principal | str) -> AsyncIterator[Tx]:
+        """One transaction: committed (batches written first) when the block ends, rolled back on error."""
+        principal = actor if isinstance(actor, Principal) else system_actor(actor)
+        async with self.db.sessionmaker() as session, session.begin():
+            tx = Tx(session=session, actor=principal, source=self.source, slots=self.slots, clock=self.clock)
+            yield tx
+            await tx.flush_batches()
+
+    def bind(self, session: AsyncSession, actor: Principal | str) -> Tx:
+        """A context over a transaction someone else opened and commits (a test, a consumer's savepoint)."""
+        principal = actor if isinstance(actor, Principal) else system_actor(actor)
+        return Tx(session=session, actor=principal, source=self.source, slots=self.slots, clock=self.clock)

@@ -1,0 +1,238 @@
+"""Cash application: runs the engine on a payment with its candidate open items locked, books the decision
+(applications, tolerance write-offs, deductions), and manual apply / unapply by a person, all audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from o2c_collections.accounts import repository as accounts
+from o2c_collections.cashapp import engine, repository
+from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.deductions.service import open_deduction
+from o2c_collections.promises.service import record_cash
+from o2c_collections.receivables import ledger
+from o2c_collections.receivables import repository as receivables
+from o2c_collections.receivables import service as open_items
+from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
+from o2c_common.entities import load_visible
+from o2c_common.errors import Conflict, NotFound
+from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
+from o2c_common.tx import Tx
+
+ENGINE = "system:cash-application"
+
+
+class OverApplication(Conflict):
+    type = "over-application"
+    title = "Over-application refused"
+
+
+@dataclass(frozen=True)
+class AutoApplied:
+    decision: engine.Decision
+    applications: list[Application]
+
+
+def engine_config(settings: CollectionsSettings) -> engine.Config:
+    return engine.Config(tolerance_amount=settings.tolerance_amount, tolerance_percent=settings.tolerance_percent,
+                         deduction_band_percent=settings.deduction_band_percent,
+                         combination_max_items=settings.combination_max_items,
+                         combination_max_size=settings.combination_max_size,
+                         combination_node_budget=settings.combination_node_budget)
+
+
+def _as_item(item: OpenItem) -> engine.Item:
+    return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency,
+                       item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount,
+                       item.due_date)
+
+
+async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
+                     group_ids: list[str] | None = None) -> AutoApplied:
+    """Decides and books what the engine can prove; the rest stays unapplied with candidates. ``group_ids``: the
+    payer's group (:func:`accounts.with_group`) when the caller has read it with the account already. Done (and
+    audited) in the engine's name, ``system:cash-application``, whoever booked the payment."""
+    tx = tx.acting_as(ENGINE)
+    decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids)
+    now = tx.now()
+    # the payment's outcome is set before the applications, so its row is updated once with them
+    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
+                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
+    payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
+    applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
+                                    decision=decision, lines=lines) for allocation in decision.allocations]
+    _refresh_status(payment)
+    await tx.session.flush()
+    await _announce(tx, payment=payment, decision=decision, applications=applications, locked=locked, now=now)
+    await tx.audit("payment.auto_applied", entity_type="payment", entity_id=payment.id,
+                   after={"rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
+                          "unapplied": decision.unapplied, "explanation": decision.explanation})
+    return AutoApplied(decision, applications)
+
+
+async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
+                  group_ids: list[str] | None) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
+    """The engine's decision on the payment, with the candidate open items it may touch, locked."""
+    cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
+                       tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
+    if group_ids is None:
+        group_ids = (await accounts.group_members(tx.session, customer_id=payment.customer_id)
+                     if payment.customer_id else [])
+    refs = {li.reference.strip().upper() for li in lines if li.reference}
+    # the payer's and its group's open items and the referenced ones, read and locked in one statement
+    payer = [payment.customer_id] if payment.customer_id else []
+    rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
+                                                   currency=payment.currency, numbers=sorted(refs))
+    own, group = {payment.customer_id, *group_ids}, set(group_ids)
+
+    def payer_item(i: OpenItem) -> bool:
+        return i.status == OpenItemStatus.OPEN and i.currency == payment.currency
+
+    # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
+    referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == OpenItemStatus.OPEN
+                                                                                 or i.customer_id not in own)]
+    decision = engine.decide(
+        cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
+        group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
+        referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings))
+    return decision, {i.invoice_id: i for i in rows}
+
+
+async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
+                    decision: engine.Decision, lines: list[RemittanceLine]) -> Application:
+    """One allocation of the decision booked: the application, a tolerance write-off, a deduction."""
+    application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
+                               rule=decision.rule or "manual", confidence=decision.confidence,
+                               explanation=decision.explanation, applied_date=payment.value_date, actor=None)
+    if allocation.write_off > 0:
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allocation.write_off,
+                          effective_date=payment.value_date, payment_id=payment.id,
+                          application_id=application.id, reason="tolerance",
+                          note="difference within the bank-fee/FX tolerance")
+    if allocation.deduction > 0:
+        line = next((li for li in lines if engine.normalise_reference(li.reference)
+                     == engine.normalise_reference(item.invoice_number)), None)
+        await open_deduction(tx, item=item, payment_id=payment.id,
+                             amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
+                             remittance_reason=line.reason_code if line else None,
+                             opened_date=payment.value_date)
+    return application
+
+
+async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, applications: list[Application],
+                    locked: dict[uuid.UUID, OpenItem], now: datetime) -> None:
+    """payment.applied for what was applied, payment.unapplied for what was not."""
+    written_off = {a.invoice_id: a.write_off for a in decision.allocations}
+    applied = [CashApplication(application_id=a.id, invoice_id=a.invoice_id,
+                               invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount,
+                               tolerance_written_off=written_off.get(a.invoice_id, Decimal(0)))
+               for a in applications]
+    if applied:
+        await tx.emit(PaymentApplied(
+            payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id or
+            locked[decision.allocations[0].invoice_id].customer_id, currency=payment.currency,
+            applications=tuple(applied), value_date=payment.value_date, applied_date=payment.value_date,
+            applied_at=now, rule=decision.rule or "manual", confidence=decision.confidence,
+            unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
+    if decision.unapplied > 0:
+        await tx.emit(PaymentUnapplied(
+            payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
+            currency=payment.currency, amount=decision.unapplied, unapplied_balance=payment.unapplied_amount,
+            reason=decision.reason or ("remainder" if applied else "no_match"),
+            candidates=tuple(MatchCandidate(invoice_id=c.invoice_id, invoice_number=c.invoice_number,
+                                            open_amount=c.open_amount, score=c.score) for c in decision.candidates),
+            unapplied_date=payment.value_date, unapplied_at=now, owning_team=payment.owning_team))
+
+
+async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
+                 confidence: Decimal, explanation: str | None, applied_date: date, actor: str | None) -> Application:
+    """Books ``amount`` of the locked payment on the locked item; refuses to over-apply either."""
+    if amount > payment.unapplied_amount or amount > item.open_amount:
+        raise OverApplication(f"{amount} exceeds the payment's unapplied {payment.unapplied_amount} or the "
+                              f"invoice's open {item.open_amount}",
+                              extensions={"unapplied_amount": str(payment.unapplied_amount),
+                                          "open_amount": str(item.open_amount)})
+    # the payment changes before the first flush below, so its row is written once with the application
+    payment.unapplied_amount -= amount
+    payment.version += 1
+    _refresh_status(payment)
+    application = Application(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id, amount=amount,
+                              rule=rule, confidence=confidence, explanation=explanation, applied_date=applied_date,
+                              applied_by=actor)
+    await repository.add_all(tx.session, [application])
+    await ledger.post(tx, item=item, kind=EntryKind.PAYMENT, amount=-amount, effective_date=applied_date,
+                      payment_id=payment.id, application_id=application.id,
+                      reason="manual" if actor else "cash_application")
+    await record_cash(tx, customer_id=item.customer_id, currency=item.currency, amount=amount,
+                      applied_date=applied_date)
+    return application
+
+
+def _refresh_status(payment: Payment) -> None:
+    payment.status = (PaymentStatus.APPLIED if payment.unapplied_amount == 0 else
+                      PaymentStatus.UNAPPLIED if payment.unapplied_amount == payment.amount
+                      else PaymentStatus.PARTIALLY_APPLIED)
+
+
+async def lock(tx: Tx, payment_id: uuid.UUID) -> Payment:
+    """The payment locked for applying or unapplying its cash (404, or 403 when it is another team's)."""
+    return await load_visible(tx, Payment, payment_id, for_update=True)
+
+
+async def apply_manually(tx: Tx, payment: Payment, *, invoice_id: uuid.UUID, amount: Decimal,
+                         applied_date: date | None, reason: str | None) -> Application:
+    """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``)."""
+    item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
+    if item.currency != payment.currency:
+        raise Conflict(f"the payment is in {payment.currency}, the invoice in {item.currency}",
+                       type="currency-mismatch", title="Currency mismatch")
+    when = applied_date or payment.value_date
+    subject = tx.actor.subject
+    application = await _apply(tx, payment=payment, item=item, amount=amount, rule="manual",
+                               confidence=Decimal(1), explanation=reason, applied_date=when, actor=subject)
+    _refresh_status(payment)
+    await tx.session.flush()
+    await tx.emit(PaymentApplied(
+        payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=item.customer_id,
+        currency=payment.currency, applications=(CashApplication(
+            application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
+            amount=amount),), value_date=payment.value_date, applied_date=when, applied_at=tx.now(),
+        rule="manual", confidence=Decimal(1), applied_by=subject,
+        unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
+    await tx.audit("payment.applied_manually", entity_type="payment", entity_id=payment.id, reason=reason,
+                   after={"invoice_id": invoice_id, "amount": amount, "application_id": application.id})
+    return application
+
+
+async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason: str,
+                  unapplied_date: date | None) -> Payment:
+    """Unapplies one application of the locked ``payment``: the invoice's open amount rises again."""
+    application = await repository.application(tx.session, application_id=application_id)
+    if application is None or application.payment_id != payment.id:
+        raise NotFound(f"application {application_id} of payment {payment.id} does not exist")
+    if application.reversed_at is not None:
+        raise Conflict("the application was already reversed", type="already-reversed", title="Already reversed")
+    item = await open_items.locked(tx, application.invoice_id)
+    when = unapplied_date or tx.now().date()
+    now, subject = tx.now(), tx.actor.subject
+    await ledger.post(tx, item=item, kind=EntryKind.REVERSAL, amount=application.amount, effective_date=when,
+                      payment_id=payment.id, application_id=application.id, reason="reversed", note=reason)
+    application.reversed_at, application.reversed_by = now, subject
+    payment.unapplied_amount += application.amount
+    payment.version += 1
+    _refresh_status(payment)
+    await tx.session.flush()
+    await tx.emit(PaymentUnapplied(
+        payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
+        currency=payment.currency, amount=application.amount, unapplied_balance=payment.unapplied_amount,
+        reason="reversed", reversed_applications=(CashApplication(
+            application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
+            amount=application.amount),), unapplied_date=when, unapplied_at=now, unapplied_by=subject,
+        owning_team=payment.owning_team))
+    await tx.audit("payment.unapplied", entity_type="payment", entity_id=payment.id, reason=reason,
+                   before={"application_id": application.id, "amount": application.amount})
+    return payment

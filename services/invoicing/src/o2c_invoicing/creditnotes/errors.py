@@ -1,0 +1,11 @@
+"""Credit-note errors (problem+json); a credit beyond what may be credited is the invoice's
+(``invoices.errors.CreditExceedsOpenAmount``)."""
+
+from __future__ import annotations
+
+from o2c_common.errors import NotFound
+
+
+class CreditNoteNotFound(NotFound):
+    type = "credit-note-not-found"
+    title = "No such credit note on this invoice"

@@ -1,0 +1,155 @@
+"""Draft → pending_approval → approved → issued, with maker-checker, the customer's portal rules checked at
+approval and at issue (an approver may override them, audited), and cancel before issue. What is owed is not
+here: it is mirrored from the AR ledger (``invoices.handlers``).
+
+A transition's router locks the invoice row (:func:`service.lock`, ``FOR UPDATE``) and checks the caller's
+``If-Match`` against the locked version; the verb here checks the state machine, then changes state, history,
+audit and outbox in the request's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled
+from o2c_common.tx import Tx
+from o2c_invoicing.config import InvoicingSettings
+from o2c_invoicing.invoices import repository, states
+from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
+from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
+from o2c_invoicing.invoices.portal_rules import rule_violations
+from o2c_invoicing.invoices.service import issued_fact
+from o2c_invoicing.invoices.states import InvoiceStatus
+from o2c_invoicing.invoices.totals import due_date_for
+from o2c_invoicing.profiles import repository as profiles
+from o2c_invoicing.profiles.billing import billing_deadline
+
+
+@dataclass(frozen=True)
+class Override:
+    """An approver's explicit decision to go on although the customer's portal rules are violated."""
+
+    reason: str
+
+
+async def move(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None = None, **history: object) -> None:
+    """Set the status, flush (bumps the version) and append the history row, by the transaction's actor."""
+    before, now = invoice.status, tx.now()
+    invoice.status, invoice.status_since, invoice.stalled_notified_at = to, now, None
+    await repository.flush(tx.session)
+    await repository.add_history(tx.session, invoice_id=invoice.id, from_status=before, to_status=to,
+                                 actor=tx.actor.subject, note=note, at=now, **history)
+
+
+def approvals_required(invoice: Invoice, settings: InvoicingSettings) -> int:
+    """Two above the invoice's currency's limit (``second_approval_above``); a currency without a limit uses
+    ``second_approval_default``, and needs two when that is None too."""
+    limit = settings.second_approval_above.get(invoice.currency, settings.second_approval_default)
+    return 2 if limit is None or invoice.total_amount > limit else 1
+
+
+async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str, override: Override | None) -> None:
+    """The customer's portal rules before ``step`` changes anything: 422 listing every violation, unless an
+    approver overrides them (audited, remembered on the invoice so a later step does not ask again)."""
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id)
+    found = [v for v in rule_violations(invoice, profile, attachments=attachments)
+             if v["rule"] not in invoice.portal_rules_overridden]
+    if not found:
+        return
+    if override is None:
+        raise PortalRulesViolated(found, step=step)
+    invoice.portal_rules_overridden = sorted({*invoice.portal_rules_overridden, *(v["rule"] for v in found)})
+    await tx.audit("invoice.portal_rules_overridden", entity_type="invoice", entity_id=invoice.id,
+                   reason=override.reason, before={"violations": found}, after={"step": step})
+
+
+async def request_approval(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
+    states.check("request_approval", invoice.status)
+    await move(tx, invoice, to=InvoiceStatus.PENDING_APPROVAL, note=note)
+    await tx.audit("invoice.approval_requested", entity_type="invoice", entity_id=invoice.id, reason=note)
+    return invoice
+
+
+def _check_maker_checker(invoice: Invoice, approver: str) -> None:
+    """The approver is never the preparer, and a second approval (above the limit) comes from someone other
+    than the first approver."""
+    if approver == invoice.created_by:
+        raise MakerCheckerViolation("the preparer of an invoice may not approve it",
+                                    extensions={"prepared_by": invoice.created_by})
+    if any(a.approver == approver for a in invoice.approvals):
+        raise MakerCheckerViolation("a second approval must come from another approver",
+                                    extensions={"approved_by": [a.approver for a in invoice.approvals]})
+
+
+async def approve(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, note: str | None,
+                  override: Override | None = None) -> Invoice:
+    """Maker-checker approval; the last required approval moves the invoice to approved."""
+    states.check("approve", invoice.status)
+    approver = tx.actor.subject
+    _check_maker_checker(invoice, approver)
+    await check_portal_rules(tx, invoice, step="approve", override=override)
+    invoice.approvals.append(InvoiceApproval(invoice_id=invoice.id, approver=approver))
+    required = approvals_required(invoice, settings)
+    given = len(invoice.approvals)
+    await tx.audit("invoice.approval_given", entity_type="invoice", entity_id=invoice.id, reason=note,
+                   after={"approvals": given, "required": required})
+    if given < required:
+        invoice.status_since = tx.now()
+        await repository.flush(tx.session)
+        await repository.add_history(tx.session, invoice_id=invoice.id, from_status=invoice.status,
+                                     to_status=invoice.status, actor=approver, note=f"approval {given} of {required}")
+        return invoice
+    await move(tx, invoice, to=InvoiceStatus.APPROVED, note=note)
+    await tx.emit(InvoiceApproved(
+        invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
+        currency=invoice.currency, amount=invoice.total_amount, prepared_by=invoice.created_by,
+        approved_by=approver, approvals=given, approved_at=tx.now(), owning_team=invoice.owning_team))
+    return invoice
+
+
+async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
+    """An approver sends the invoice back to its preparer; approvals given so far are withdrawn."""
+    states.check("return_to_draft", invoice.status)
+    invoice.approvals.clear()
+    await move(tx, invoice, to=InvoiceStatus.DRAFT, note=reason)
+    await tx.audit("invoice.returned_to_draft", entity_type="invoice", entity_id=invoice.id, reason=reason)
+    return invoice
+
+
+async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
+    """Post the approved invoice: it gets its number (taken last, so the sequence row is locked only for
+    the rest of this short transaction), its issue and due dates and its billing deadline, and becomes a
+    receivable. The portal rules are checked against the number about to be taken: a refusal rolls the
+    transaction back, and the number with it (no gap)."""
+    states.check("issue", invoice.status)
+    now = tx.now()
+    issue_date = invoice.requested_issue_date or now.date()
+    invoice.issue_date = issue_date
+    invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
+    sequence = await repository.next_number(tx.session, series=invoice.legal_entity, year=issue_date.year)
+    invoice.number = f"{invoice.legal_entity}-{issue_date.year}-{sequence:06d}"
+    await check_portal_rules(tx, invoice, step="issue", override=override)
+    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    if profile is not None:
+        invoice.billing_deadline = billing_deadline(
+            profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
+            requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
+    await move(tx, invoice, to=InvoiceStatus.ISSUED)
+    await tx.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
+                   after={"number": invoice.number, "total": invoice.total_amount})
+    await tx.emit(issued_fact(invoice, issued_at=now))
+    return invoice
+
+
+async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
+    states.check("cancel", invoice.status)
+    previous = invoice.status
+    await move(tx, invoice, to=InvoiceStatus.CANCELLED, note=reason)
+    await tx.audit("invoice.cancelled", entity_type="invoice", entity_id=invoice.id, reason=reason,
+                   before={"status": previous})
+    await tx.emit(InvoiceCancelled(
+        invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
+        currency=invoice.currency, amount=invoice.total_amount, previous_status=previous,
+        reason=reason, cancelled_by=tx.actor.subject, cancelled_at=tx.now(), owning_team=invoice.owning_team))
+    return invoice
