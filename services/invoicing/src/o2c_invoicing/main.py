@@ -10,6 +10,7 @@ from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRe
 from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
+from o2c_invoicing.amendments.router import router as amendments_router
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_credit_note
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
@@ -46,7 +47,8 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
         routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
-                 profiles_router, work_queues_router, reports_router, settlements_router],
+                 profiles_router, work_queues_router, reports_router, settlements_router,
+                 amendments_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )
