@@ -27,6 +27,7 @@ class Unit(StrEnum):
     PERCENT = "percent"
     COUNT = "count"
     MINUTES = "minutes"
+    HOURS = "hours"
 
 
 class InvalidPeriod(UnprocessableEntity):
