@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_kpi.sla.models import (
-    DECIDED_TIMER_STATUSES,
     BreachStatus,
     ScopeType,
     SlaBreach,
@@ -203,34 +202,57 @@ async def delete_windows_of_definition(session: AsyncSession, *, definition_id: 
 
 
 async def team_windows(session: AsyncSession, *, team: str, start: datetime,
-                       end: datetime) -> list[tuple[str, int, int]]:
-    """(definition id, met count, total count) of the team's rate windows starting in [start, end)."""
-    stmt = (select(SlaWindow.definition_id, SlaWindow.met_count, SlaWindow.total_count)
+                       end: datetime) -> list[tuple[str, str, datetime, int, int]]:
+    """(definition id, scope key, window start, met count, total count) of the team's rate windows starting in
+    [start, end)."""
+    stmt = (select(SlaWindow.definition_id, SlaWindow.scope_key, SlaWindow.window_start, SlaWindow.met_count,
+                   SlaWindow.total_count)
             .where(SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value == team,
                    SlaWindow.window_start >= start, SlaWindow.window_start < end)
             .order_by(SlaWindow.definition_id, SlaWindow.window_start))
-    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in (await session.execute(stmt)).all()]
 
 
-async def team_timer_outcomes(session: AsyncSession, *, team: str, start: datetime,
-                              end: datetime) -> list[tuple[str, int, int]]:
-    """(definition id, met, decided) of the team's timers armed in [start, end)."""
-    decided = SlaTimer.status.in_(DECIDED_TIMER_STATUSES)
-    stmt = (select(SlaTimer.definition_id, func.count().filter(SlaTimer.status == TimerStatus.MET),
-                   func.count().filter(decided))
-            .where(SlaTimer.owning_team == team, SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
+async def team_timers_met(session: AsyncSession, *, team: str, start: datetime,
+                          end: datetime) -> list[tuple[str, int]]:
+    """(definition id, timers met) of the team's timers closed in time in [start, end)."""
+    stmt = (select(SlaTimer.definition_id, func.count())
+            .where(SlaTimer.owning_team == team, SlaTimer.status == TimerStatus.MET, SlaTimer.closed_at >= start,
+                   SlaTimer.closed_at < end)
             .group_by(SlaTimer.definition_id).order_by(SlaTimer.definition_id))
-    return [(r[0], int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()]
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]
+
+
+async def team_breaches(session: AsyncSession, *, team: str | None, start: datetime,
+                        end: datetime) -> list[tuple[str, int]]:
+    """(definition id, breaches) of the breaches of ``team`` (None: of no team) in [start, end), whether open or
+    recovered since."""
+    owner = SlaBreach.owning_team.is_(None) if team is None else SlaBreach.owning_team == team
+    stmt = (select(SlaBreach.definition_id, func.count(func.distinct(SlaBreach.breach_key)))
+            .where(owner, SlaBreach.breached_at >= start, SlaBreach.breached_at < end)
+            .group_by(SlaBreach.definition_id).order_by(SlaBreach.definition_id))
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]
+
+
+async def breached_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` a breach was ever emitted for."""
+    if not keys:
+        return set()
+    rows = await session.scalars(select(SlaBreach.breach_key).where(SlaBreach.breach_key.in_(set(keys))))
+    return set(rows)
 
 
 async def teams_with_slas(session: AsyncSession, *, start: datetime, end: datetime) -> list[str]:
-    """Teams with a rate window starting, or a timer armed, in [start, end)."""
+    """Teams with a rate window starting, a timer armed or closed, or a breach, in [start, end)."""
     windows = select(SlaWindow.scope_value.label("team")).where(
         SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value.is_not(None), SlaWindow.window_start >= start,
         SlaWindow.window_start < end)
     timed = select(SlaTimer.owning_team.label("team")).where(
-        SlaTimer.owning_team.is_not(None), SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
-    rows = await session.execute(windows.union(timed).order_by("team"))
+        SlaTimer.owning_team.is_not(None), or_(and_(SlaTimer.armed_at >= start, SlaTimer.armed_at < end),
+                                               and_(SlaTimer.closed_at >= start, SlaTimer.closed_at < end)))
+    breached = select(SlaBreach.owning_team.label("team")).where(
+        SlaBreach.owning_team.is_not(None), SlaBreach.breached_at >= start, SlaBreach.breached_at < end)
+    rows = await session.execute(windows.union(timed, breached).order_by("team"))
     return [str(r[0]) for r in rows.all()]
 
 
@@ -239,11 +261,3 @@ async def known_teams(session: AsyncSession) -> list[str]:
     outcomes = select(SlaOutcome.owning_team.label("team")).where(SlaOutcome.owning_team.is_not(None))
     timed = select(SlaTimer.owning_team.label("team")).where(SlaTimer.owning_team.is_not(None))
     return [str(r[0]) for r in (await session.execute(outcomes.union(timed).order_by("team"))).all()]
-
-
-async def count_breaches(session: AsyncSession, *, start: datetime, end: datetime, team: str | None) -> int:
-    stmt = select(func.count()).select_from(SlaBreach).where(SlaBreach.breached_at >= start,
-                                                             SlaBreach.breached_at < end)
-    if team is not None:
-        stmt = stmt.where(SlaBreach.owning_team == team)
-    return int((await session.execute(stmt)).scalar_one())

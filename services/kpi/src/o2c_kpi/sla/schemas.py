@@ -125,8 +125,11 @@ class SlaAttainment(BaseModel):
     target: Target
     comparator: str
     unit: str
-    met: int = Field(description="Windows (rate SLAs) or items (timer SLAs) that met the target.")
-    total: int = Field(description="Windows with enough outcomes, or items decided (closed or fired).")
+    met: int = Field(description="Windows (rate SLAs) starting in the period that met the target and never "
+                     "breached, or items (timer SLAs) closed in time in the period.")
+    total: int = Field(description="met + breaches.")
+    breaches: int = Field(default=0, description="The team's breaches of this SLA in the period (open or "
+                          "recovered since).")
     attainment_percent: Measure | None = Field(description="met / total x 100, 2 decimals; null when total is 0.")
 
 
