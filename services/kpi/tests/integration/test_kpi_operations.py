@@ -164,3 +164,15 @@ async def test_time_to_resubmit_is_in_hours(kpi_db: Database) -> None:
     values = await compute(kpi_db, ["time_to_resubmit"], MARCH)
     assert value(values, "time_to_resubmit") == D("0.25")
     assert values[0].unit == "hours"
+
+
+async def test_on_time_invoicing_counts_invoices_with_a_billing_deadline(kpi_db: Database) -> None:
+    """An invoice.issued carrying its billing deadline gives a rate (it was always null: no deadline was sent);
+    without any, the value is null and says why."""
+    await ingest(kpi_db, [*invoice("10.00", date(2026, 3, 2), date(2026, 4, 1)).issued(),  # no deadline: not counted
+                          *invoice("10.00", date(2026, 3, 3), date(2026, 4, 2)).issued(
+                              billing_deadline=date(2026, 3, 5))])
+    on_time = (await compute(kpi_db, ["on_time_invoicing_rate"], MARCH))[0]
+    assert (on_time.value, on_time.note) == (D("100.00"), None)
+    april = (await compute(kpi_db, ["on_time_invoicing_rate"], Period.month(date(2026, 4, 1))))[0]
+    assert (april.value, april.note) == (None, "no invoice with a billing deadline in scope")
