@@ -47,11 +47,24 @@ def _ledger() -> None:
                   WHERE s.invoice_id = o.invoice_id""")
 
 
+def _accounts() -> None:
+    op.add_column('accounts', sa.Column('language', sa.String(8), server_default='en', nullable=False))
+    op.add_column('accounts', sa.Column('dunning_contacts', sa.JSON(), server_default='[]', nullable=False))
+    op.add_column('accounts', sa.Column('region', sa.String(32), nullable=True))
+    # an e-mail address kept on an account before the master becomes its dunning contact
+    op.execute("""UPDATE accounts SET dunning_contacts = json_build_array(json_build_object(
+                      'name', name, 'email', email, 'language', NULL, 'role', 'dunning'))
+                  WHERE email IS NOT NULL""")
+
+
 def upgrade() -> None:
     _ledger()
+    _accounts()
 
 
 def downgrade() -> None:
+    for name in ('language', 'dunning_contacts', 'region'):
+        op.drop_column('accounts', name)
     op.execute("UPDATE ledger_entries SET kind = 'tolerance' WHERE kind = 'tolerance_write_off'")
     op.drop_constraint('uq_ledger_entries_invoice_sequence', 'ledger_entries', type_='unique')
     for name in ('sequence', 'deduction_id', 'dispute_id', 'reason', 'posted_by'):
