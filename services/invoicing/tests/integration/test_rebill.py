@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.invoicing.tests.conftest import APPROVER, INVOICE, PREPARER, VIEWER, Service, problem
+from services.invoicing.tests.conftest import APPROVER, APPROVER_2, INVOICE, PREPARER, VIEWER, Service, problem
 from services.invoicing.tests.integration.test_workqueues import queue
 from services.invoicing.tests.ledger import Ledger, handle
 
@@ -73,3 +73,18 @@ async def test_rebill_is_refused_while_cash_is_applied(service: Service) -> None
     assert "10.00 USD" in body["detail"]
     row = (await service.client.get(f"/invoices/{original['id']}", headers=VIEWER)).json()
     assert Decimal(row["ledger_open_amount"]) == ledger.open
+
+
+async def test_a_large_rebill_carries_the_originals_second_approver(service: Service) -> None:
+    big = {"description": "Big", "quantity": "1", "unit_price": "20000"}
+    original = await service.create(lines=[big])
+    await service.act(original["id"], "request-approval", PREPARER)
+    await service.act(original["id"], "approve", APPROVER)
+    await service.act(original["id"], "approve", APPROVER_2)
+    issued = (await service.act(original["id"], "issue", PREPARER)).json()
+    rebill = (await service.client.post(f"/invoices/{issued['id']}/rebill", headers=PREPARER, json={
+        "corrected": {**CORRECTED, "lines": [{**big, "unit_price": "19000"}]}, "reason": "price"})).json()
+    decided = await decide(service, issued["id"], rebill["id"], APPROVER, approve=True)
+    assert decided.status_code == 200, decided.text
+    new = (await service.client.get(f"/invoices/{decided.json()['new_invoice_id']}", headers=VIEWER)).json()
+    assert sorted(a["approver"] for a in new["approvals"]) == ["abe", "amy"] and new["total_amount"] == "19000.00"

@@ -73,6 +73,9 @@ async def test_an_issue_refused_by_portal_rules_waits_and_an_override_is_audited
     refused = problem(await service.act(no_po["id"], "approve", APPROVER), 422)
     assert refused["step"] == "approve" and [v["rule"] for v in refused["violations"]] == ["po_required"]
     assert "an approver may override" in refused["detail"]
+    waiting_approval = (await queue(service, "awaiting_approval"))[no_po["id"]]
+    assert waiting_approval["reason"] == ("portal rules refused the approval: po_required: the portal requires a "
+                                          "PO number")
     problem(await service.act(no_po["id"], "approve", APPROVER, override_portal_rules=True), 422)  # no reason
     approved = await service.act(no_po["id"], "approve", APPROVER, override_portal_rules=True,
                                  override_reason="PO confirmed by phone, follows")

@@ -9,6 +9,7 @@ from o2c_common.errors import problem_responses
 from o2c_common.http import IfMatchDep
 from o2c_common.uow import TxDep
 from o2c_invoicing.amendments.schemas import Decision
+from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.invoices.router import locked, override_of, read_with_etag
 from o2c_invoicing.invoices.schemas import OverrideFields
 from o2c_invoicing.invoices.service import get
@@ -41,13 +42,13 @@ async def list_rebills(invoice_id: uuid.UUID, tx: TxDep, principal: Reader) -> l
 @router.post("/{rebill_id}/decision", response_model=RebillRead,
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def decide_rebill(invoice_id: uuid.UUID, rebill_id: uuid.UUID, data: RebillDecision, response: Response,
-                        tx: TxDep, principal: Approver, if_match: IfMatchDep) -> RebillRead:
+                        tx: TxDep, principal: Approver, if_match: IfMatchDep, settings: SettingsDep) -> RebillRead:
     """Approve, by someone other than the requester: in one transaction the original is credited in full
     (`billing_error`) and the corrected invoice is prepared, approved and issued with `replaces_invoice_id`;
     emits `invoice.rebilled`. Or refuse with a note. Requires `If-Match` with the original's ETag."""
     invoice = await locked(tx, invoice_id, if_match)
     rebill = await service.lock(tx, invoice, rebill_id)
-    decided = await service.decide(tx, invoice, rebill, approve=data.approve, note=data.note,
+    decided = await service.decide(tx, invoice, rebill, approve=data.approve, note=data.note, settings=settings,
                                    override=override_of(data, principal))
     read_with_etag(response, invoice)
     return RebillRead.model_validate(decided)

@@ -12,6 +12,7 @@ from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceRebill
 from o2c_common.text import money
 from o2c_common.tx import Tx
 from o2c_invoicing.amendments.models import DecisionStatus
+from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.service import issue_credit_note
 from o2c_invoicing.invoices import lifecycle, states
 from o2c_invoicing.invoices import repository as invoices
@@ -61,7 +62,7 @@ async def lock(tx: Tx, invoice: Invoice, rebill_id: uuid.UUID) -> InvoiceRebill:
 
 
 async def decide(tx: Tx, invoice: Invoice, rebill: InvoiceRebill, *, approve: bool, note: str | None,
-                 override: lifecycle.Override | None) -> InvoiceRebill:
+                 settings: InvoicingSettings, override: lifecycle.Override | None) -> InvoiceRebill:
     decider = tx.actor.subject
     if decider == rebill.requested_by:
         raise MakerCheckerViolation("the requester of a credit and rebill may not approve it",
@@ -77,7 +78,7 @@ async def decide(tx: Tx, invoice: Invoice, rebill: InvoiceRebill, *, approve: bo
     _check_no_cash(invoice)
     credit = await issue_credit_note(tx, invoice, amount=None, reason="billing_error",
                                      note=f"credit and rebill: {rebill.reason}"[:2000])
-    replacement = await _replacement(tx, invoice, rebill, override=override)
+    replacement = await _replacement(tx, invoice, rebill, settings=settings, override=override)
     rebill.status, rebill.credit_note_id, rebill.new_invoice_id = DecisionStatus.APPLIED, credit.id, replacement.id
     await repository.add(tx.session, rebill)
     await tx.audit("invoice.rebilled", entity_type="invoice", entity_id=invoice.id, reason=rebill.reason,
@@ -92,24 +93,33 @@ async def decide(tx: Tx, invoice: Invoice, rebill: InvoiceRebill, *, approve: bo
     return rebill
 
 
-async def _replacement(tx: Tx, original: Invoice, rebill: InvoiceRebill, *,
+async def _replacement(tx: Tx, original: Invoice, rebill: InvoiceRebill, *, settings: InvoicingSettings,
                        override: lifecycle.Override | None) -> Invoice:
     """The corrected invoice prepared by the requester, approved by the decider (this approval is the
-    rebill's), and issued with ``replaces_invoice_id``."""
+    rebill's) and, when its amount needs two, by the original's other approver (carried over), and issued
+    with ``replaces_invoice_id``."""
     data = InvoiceCreate.model_validate(rebill.corrected)
     draft = await create_draft(tx, data)
     replacement = await invoices.get(tx.session, invoice_id=draft.id, for_update=True)
     assert replacement is not None
     replacement.created_by, replacement.replaces_invoice_id = rebill.requested_by, original.id
     decider = tx.actor.subject
-    await repository.add(tx.session, InvoiceApproval(invoice_id=replacement.id, approver=decider))
+    approvers = [decider, *(a.approver for a in original.approvals
+                            if a.approver not in (decider, rebill.requested_by))]
+    required = lifecycle.approvals_required(replacement, settings)
+    if len(approvers) < required:
+        raise MakerCheckerViolation(
+            f"the corrected invoice needs {required} approvals and the original had no other approver to carry "
+            "over: ask a second approver to decide", extensions={"approvers": approvers, "required": required})
+    for approver in approvers[:max(required, 1)]:
+        await repository.add(tx.session, InvoiceApproval(invoice_id=replacement.id, approver=approver))
     await lifecycle.check_portal_rules(tx, replacement, step="approve", override=override)
     await lifecycle.move(tx, replacement, to=InvoiceStatus.APPROVED,
                          note=f"credit and rebill of {original.number}, approved by {decider}")
     await tx.emit(InvoiceApproved(
         invoice_id=replacement.id, legal_entity=replacement.legal_entity, customer_id=replacement.customer_id,
         currency=replacement.currency, amount=replacement.total_amount, prepared_by=rebill.requested_by,
-        approved_by=decider, approvals=1, approved_at=tx.now(), owning_team=replacement.owning_team))
+        approved_by=decider, approvals=max(required, 1), approved_at=tx.now(), owning_team=replacement.owning_team))
     return await lifecycle.issue(tx, replacement, override=override)
 
 
