@@ -56,6 +56,11 @@ NO_VALUE = {
 """Why a KPI has no value, where the reason is not just 'nothing happened in the period'."""
 
 
+async def scope_values(tx: Tx, *, dimension: str) -> list[str]:
+    """Every team, legal entity or customer (``dimension``: team, legal_entity, customer) the facts name."""
+    return await repository.scope_values(tx.session, dimension=dimension)
+
+
 def _value(period: Period, name: str, value: Decimal | None, *, currency: str | None = None,
            dimension: str | None = None) -> KpiValue:
     unit: Unit = DEFINITIONS[name].unit

@@ -113,8 +113,7 @@ async def open_breach(tx: Tx, *, definition: SlaDefinition, key: str,
     }
     if not await repository.add_breach(tx.session, values):
         return False
-    await tx.emit(SlaBreached(**_fact(values), actual=None if actual is None else plain(actual),
-                              breached_at=breached_at))
+    await tx.emit(SlaBreached(**_fact(values), actual=actual, breached_at=breached_at))
     return True
 
 
@@ -124,7 +123,7 @@ async def recover(tx: Tx, *, key: str, actual: Decimal,
     if breach is None:
         return False
     values = {column: getattr(breach, column) for column in _FACT_COLUMNS}
-    await tx.emit(SlaRecovered(**_fact(values), actual=plain(actual), breached_at=breach.breached_at,
+    await tx.emit(SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
                                recovered_at=recovered_at))
     return True
 

@@ -36,6 +36,10 @@ class SlaUnit(StrEnum):
     PERCENT = "percent"
     BUSINESS_DAYS = "business_days"
     HOURS = "hours"
+    DAYS = "days"  # level metrics: the KPI's own units
+    MINUTES = "minutes"
+    MONEY = "money"
+    COUNT = "count"
 
 
 class SlaWindowName(StrEnum):

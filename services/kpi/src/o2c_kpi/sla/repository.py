@@ -15,6 +15,7 @@ from o2c_kpi.sla.models import (
     ScopeType,
     SlaBreach,
     SlaDefinition,
+    SlaLevelCheck,
     SlaOutcome,
     SlaTimer,
     SlaWindow,
@@ -261,3 +262,44 @@ async def known_teams(session: AsyncSession) -> list[str]:
     outcomes = select(SlaOutcome.owning_team.label("team")).where(SlaOutcome.owning_team.is_not(None))
     timed = select(SlaTimer.owning_team.label("team")).where(SlaTimer.owning_team.is_not(None))
     return [str(r[0]) for r in (await session.execute(outcomes.union(timed).order_by("team"))).all()]
+
+
+# --- level checks (KPI-level SLAs, o2c_kpi.sla.levels) -------------------------------------------------
+
+
+async def add_level_check(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """True when this (definition, scope, window) was not judged yet: only then is it judged."""
+    stmt = insert(SlaLevelCheck).values(values).on_conflict_do_nothing().returning(SlaLevelCheck.definition_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def level_checked(session: AsyncSession, *, definition_id: str, window_start: datetime) -> set[str]:
+    """The scope keys of ``definition`` already judged for the window starting at ``window_start``."""
+    rows = await session.scalars(select(SlaLevelCheck.scope_key).where(
+        SlaLevelCheck.definition_id == definition_id, SlaLevelCheck.window_start == window_start))
+    return set(rows)
+
+
+async def open_breach_keys(session: AsyncSession, *, definition_id: str, prefix: str) -> list[str]:
+    """Keys of the breaches of ``definition`` still breached whose key starts with ``prefix``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await session.scalars(select(SlaBreach.breach_key).where(
+        SlaBreach.definition_id == definition_id, SlaBreach.status == BreachStatus.BREACHED,
+        SlaBreach.breach_key.like(f"{escaped}%", escape="\\")).order_by(SlaBreach.breach_key))
+    return list(rows)
+
+
+async def active_level_definitions(session: AsyncSession, *, metrics: Sequence[str]) -> list[SlaDefinition]:
+    stmt = (select(SlaDefinition).where(SlaDefinition.metric.in_(list(metrics)), SlaDefinition.active.is_(True))
+            .order_by(SlaDefinition.id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def team_level_checks_met(session: AsyncSession, *, team: str, start: datetime,
+                                end: datetime) -> list[tuple[str, int]]:
+    """(definition id, windows met) of the team's level checks of windows starting in [start, end)."""
+    stmt = (select(SlaLevelCheck.definition_id, func.count())
+            .where(SlaLevelCheck.scope_key == f"team:{team}", SlaLevelCheck.met.is_(True),
+                   SlaLevelCheck.window_start >= start, SlaLevelCheck.window_start < end)
+            .group_by(SlaLevelCheck.definition_id).order_by(SlaLevelCheck.definition_id))
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]

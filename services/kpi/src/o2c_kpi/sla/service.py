@@ -13,7 +13,7 @@ from o2c_kpi.clock import Clock
 from o2c_kpi.permissions import team_in_view
 from o2c_kpi.sla import repository
 from o2c_kpi.sla.evaluation import breach_key, meets, percent
-from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS
+from o2c_kpi.sla.metrics import METRICS, WINDOWS, units_of
 from o2c_kpi.sla.models import ScopeType, SlaDefinition
 from o2c_kpi.sla.schemas import (
     SlaAttainment,
@@ -37,7 +37,7 @@ class SlaDefinitionExists(Conflict):
 
 
 def metrics() -> list[SlaMetricRead]:
-    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(UNITS[m.kind]),
+    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(units_of(m)),
                           windows=list(WINDOWS[m.kind])) for m in METRICS.values()]
 
 
@@ -127,12 +127,14 @@ async def attainment(tx: Tx, *, team: str, period: str, start: date, end: date) 
     """Per definition, what the team's breaches say: missed = the team's breaches in the period (open or recovered
     since: a window that dipped below its target, a timer that fired), met = the team's rate windows starting in
     the period that met their target and never breached (with enough outcomes) plus its timers closed in time in
-    the period. So a team with a breach is never at 100 %, and the breaches of the rows add up to the team's."""
+    the period (and its KPI-level windows starting in the period that met their target). So a team with a breach
+    is never at 100 %, and the breaches of the rows add up to the team's."""
     ensure_team_access(tx.actor, owning_team=team)
     since, until = _start_of(start), _start_of(end)
     assert since is not None and until is not None
     windows = await repository.team_windows(tx.session, team=team, start=since, end=until)
-    timers_met = await repository.team_timers_met(tx.session, team=team, start=since, end=until)
+    timers_met = [*await repository.team_timers_met(tx.session, team=team, start=since, end=until),
+                  *await repository.team_level_checks_met(tx.session, team=team, start=since, end=until)]
     missed = dict(await repository.team_breaches(tx.session, team=team, start=since, end=until))
     definitions = await repository.definitions_by_ids(
         tx.session, [w[0] for w in windows] + [t[0] for t in timers_met] + list(missed))
