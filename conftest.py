@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from o2c_cli.localstack import TansuBroker, free_port
-from o2c_cli.testing import Infra, start_test_infra
+from o2c_cli.testing import Infra, opened, start_test_infra
 from o2c_common.db import Database
 
 # bench/ and tools/ live at the repository root (``python -m bench``, ``python tools/…``), outside the installed
@@ -28,13 +28,8 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def pg_db(infra: Infra) -> AsyncIterator[Database]:
     """A fresh, empty database with the plumbing tables (outbox, inbox, idempotency_keys, audit_log)."""
-    name, url = await infra.fresh_database()
-    db = Database(url, pool_size=5)
-    try:
+    async with opened(infra, infra.fresh_database()) as db:
         yield db
-    finally:
-        await db.dispose()
-        await infra.drop_database(name)
 
 
 @pytest.fixture

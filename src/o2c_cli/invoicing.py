@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from o2c_invoicing.bulk.csvfile import CsvInvoice, RowError, parse_invoices
 
@@ -137,6 +139,34 @@ async def submit_invoices(client: httpx.AsyncClient, invoices: Sequence[dict[str
     return result
 
 
+async def work_queues(client: httpx.AsyncClient, *, queue: str | None = None, team: str | None = None,
+                      owner: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """Every queue's count (``queue`` None), or the first ``limit`` items of one queue with their reasons."""
+    params = {k: v for k, v in {"team": team, "owner": owner}.items() if v}
+    if queue is None:
+        return dict((await client.get("/work-queues", params=params)).raise_for_status().json())
+    page = await client.get(f"/work-queues/{queue}", params={**params, "limit": limit})
+    return dict(page.raise_for_status().json())
+
+
+def queue_table(queue: str | None, answer: dict[str, Any]) -> Table:
+    """What `o2c invoicing queues` prints: counts per queue, or one queue's invoices and why they wait."""
+    from o2c_common.text import money, or_dash
+
+    if queue is None:
+        table = Table("queue", "invoices", title="Work queues")
+        for row in answer["queues"]:
+            table.add_row(row["queue"], str(row["count"]))
+        return table
+    table = Table("invoice", "customer", "amount", "status", "days", "reason", title=f"Work queue {queue}")
+    for item in answer["items"]:
+        reason = item["reason"] + (f" ({item['reason_detail']})" if item.get("reason_detail") else "")
+        table.add_row(or_dash(item["number"]), item["customer_id"],
+                      money(Decimal(item["total_amount"]), item["currency"]), item["status"],
+                      str(item["days_in_status"]), reason)
+    return table
+
+
 def _client(url: str, token: str | None, subject: str) -> httpx.AsyncClient:
     if token is None:
         from o2c_common.auth import mint_token
@@ -208,3 +238,20 @@ def submit_command(status: Annotated[Literal["approved", "issued"], typer.Option
     console.print(f"[green]✓[/] {result.issued} issued, {result.submitted} submitted, {len(result.errors)} refused")
     if result.errors:
         raise typer.Exit(1)
+
+
+@app.command("queues")
+def queues_command(queue: Annotated[str | None, typer.Argument(
+                       help="One queue (e.g. submission_refused, delivery_failed, customer_says_paid_no_cash); "
+                            "all counts when empty")] = None,
+                   team: Annotated[str | None, typer.Option(help="Only this owning team")] = None,
+                   owner: Annotated[str | None, typer.Option(help="Only this preparer's invoices")] = None,
+                   limit: Annotated[int, typer.Option(min=1, max=200, help="Items shown")] = 50,
+                   url: Url = "http://127.0.0.1:8001", token: Token = None, subject: Subject = "cli-queues") -> None:
+    """What waits for action: every work queue's count, or one queue's invoices with the reason each waits."""
+
+    async def go() -> dict[str, Any]:
+        async with _client(url, token, subject) as client:
+            return await work_queues(client, queue=queue, team=team, owner=owner, limit=limit)
+
+    Console().print(queue_table(queue, asyncio.run(go())))

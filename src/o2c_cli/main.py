@@ -21,6 +21,7 @@ from o2c_cli.invoicing import app as invoicing_app
 from o2c_cli.kpi import app as kpi_app
 from o2c_cli.mail import app as mail_app
 from o2c_cli.paths import DEFAULT_DATA_DIR
+from o2c_cli.reconcile import reconcile_command
 from o2c_cli.services import SERVICES
 
 app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
@@ -32,6 +33,7 @@ app.add_typer(history_app, name="history")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(invoicing_app, name="invoicing")
 app.add_typer(mail_app, name="mail")
+app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 
 

@@ -89,8 +89,16 @@ class Stack:
             **({"INVOICING_PORTAL_BASE_URL": self.simulator_url} if self.simulator_url else {}),
             **({f"{p}SMTP_HOST": self.config.host, f"{p}SMTP_PORT": str(self.config.mail_port)}
                if self.config.mail_port else {}),
+            **(self.reconciliation_env() if service.name == "kpi" else {}),
             **self.config.extra_env,
         }
+
+    def reconciliation_env(self) -> dict[str, str]:
+        """kpi's reconciliation reads invoicing and collections where this stack runs them (its token is signed
+        with the shared dev JWT secret)."""
+        host, ports = self.config.host, self.config.ports
+        return {"KPI_RECON_INVOICING_URL": f"http://{host}:{ports['invoicing']}",
+                "KPI_RECON_COLLECTIONS_URL": f"http://{host}:{ports['collections']}"}
 
     @property
     def simulator_url(self) -> str | None:

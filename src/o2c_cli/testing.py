@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,15 +121,20 @@ class MigratedDatabases:
         name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
         return name, await infra.create_database(name, template=self._template)
 
-    @asynccontextmanager
-    async def database(self, infra: Infra) -> AsyncIterator[Database]:
-        name, url = await self.create(infra)
-        db = Database(url, pool_size=5)
-        try:
-            yield db
-        finally:
-            await db.dispose()
-            await infra.drop_database(name)
+    def database(self, infra: Infra) -> AbstractAsyncContextManager[Database]:
+        return opened(infra, self.create(infra))
+
+
+@asynccontextmanager
+async def opened(infra: Infra, created: Awaitable[tuple[str, str]]) -> AsyncIterator[Database]:
+    """The database ``created`` names, open for the block, then disposed of and dropped."""
+    name, url = await created
+    db = Database(url, pool_size=5)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await infra.drop_database(name)
 
 
 def bearer(subject: str, *roles: str, team: str | None = None) -> dict[str, str]:

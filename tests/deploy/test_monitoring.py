@@ -12,6 +12,7 @@ import pytest
 from o2c_common.events import REGISTRY, TOPICS
 from o2c_common.events.contracts.kpi import SlaBreached
 from o2c_common.observability import Metrics
+from o2c_kpi.reconciliation.metrics import ReconciliationGauges
 
 from .support import Code
 from .toolchain import ROOT, Tools
@@ -22,19 +23,22 @@ PROMQL_WORDS = {
     "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset",
     "abs", "clamp_min", "clamp_max", "time", "vector", "scalar", "topk", "bottomk", "label_replace",
     "avg_over_time", "max_over_time", "min_over_time", "sum_over_time", "absent", "humanizePercentage",
+    "humanizeDuration",
 }
 # labels Prometheus itself or the scrape config (relabel_configs, static labels) put on every series
 TARGET_LABELS = {"job", "instance", "service", "component", "namespace", "pod"}
 
 
 def _exported() -> tuple[set[str], set[str]]:
-    """(sample names, label names) of everything o2c_common.observability.Metrics exports, plus `up`."""
+    """(sample names, label names) of everything o2c_common.observability.Metrics and kpi's reconciliation gauges
+    export, plus `up`."""
     metrics = Metrics(service="probe")
     metrics.consumer_lag.labels(topic="t", partition="0", group="g").set(0)
     metrics.observe_http(method="GET", route="/", status=200, duration_s=0.1)
     metrics.dead_letters_total.labels(group="g").inc()
     metrics.events_published_total.labels(topic="t", type="o2c.t.v1").inc()
     metrics.events_consumed_total.labels(topic="t", group="g").inc()
+    ReconciliationGauges(metrics.registry).drift_amount.labels(currency="USD").set(0)  # kpi's reconciliation
     names, labels = {"up"}, set()
     for family in metrics.registry.collect():
         for sample in family.samples:

@@ -30,8 +30,9 @@ class CollectionsSettings(ServiceSettings):
     # payment file imports: booked in the background, this many lines per transaction; idle poll interval
     import_chunk_lines: int = 200
     import_poll_interval_s: float = 1.0
-    # dunning notices over SMTP
+    # dunning statements over SMTP (1025: the local mail server `make dev` runs, as invoicing's default)
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    smtp_port: int = 1025
     smtp_sender: str = "collections@o2c.local"
-    dunning_fallback_recipient: str = "ar-team@o2c.local"
+    # a customer's next dunning level waits at least this long after its previous statement
+    dunning_min_days_between_levels: int = 7

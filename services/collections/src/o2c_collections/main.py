@@ -10,6 +10,7 @@ from o2c_collections.disputes.handlers import on_invoice_portal_rejected_open_di
 from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.dunning.router import router as dunning_router
 from o2c_collections.escalations.router import router as escalations_router
+from o2c_collections.master.router import router as accounts_router
 from o2c_collections.payments.router import imports_router
 from o2c_collections.payments.router import router as payments_router
 from o2c_collections.promises.router import router as promises_router
@@ -47,7 +48,7 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, cashapp_router, imports_router,
                  deductions_router, disputes_router, promises_router,
-                 dunning_router, worklists_router, credit_router, holds_router, escalations_router],
+                 dunning_router, worklists_router, credit_router, accounts_router, holds_router, escalations_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

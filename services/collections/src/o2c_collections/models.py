@@ -6,12 +6,18 @@ from o2c_collections.credit.models import CreditHoldRule
 from o2c_collections.db import Base
 from o2c_collections.deductions.models import Deduction
 from o2c_collections.disputes.models import Dispute
-from o2c_collections.dunning.models import DunningNotice, DunningPolicy
+from o2c_collections.dunning.models import (
+    DunningNotice,
+    DunningPolicy,
+    DunningStatement,
+    DunningStatementItem,
+    DunningTemplate,
+)
 from o2c_collections.escalations.models import Breach, EscalationRule
 from o2c_collections.payments.models import PaymentImport, PaymentImportLine
 from o2c_collections.promises.models import Promise
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
 
 __all__ = ["Account", "Application", "Base", "Breach", "CreditHoldRule", "Deduction", "Dispute", "DunningNotice",
-           "DunningPolicy", "EscalationRule", "LedgerEntry", "OpenItem", "Payment", "PaymentImport",
-           "PaymentImportLine", "Promise", "RemittanceLine"]
+           "DunningPolicy", "DunningStatement", "DunningStatementItem", "DunningTemplate", "EscalationRule",
+           "LedgerEntry", "OpenItem", "Payment", "PaymentImport", "PaymentImportLine", "Promise", "RemittanceLine"]

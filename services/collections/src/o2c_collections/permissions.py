@@ -15,6 +15,7 @@ COLLECTOR_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR)
 INTERNAL_READER_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR, Role.INTEGRATION)
 RECONCILER_ROLES = (Role.INTEGRATION, Role.AR_SUPERVISOR)
 SUPERVISOR_OR_INTEGRATION_ROLES = (Role.AR_SUPERVISOR, Role.INTEGRATION)
+ACCOUNT_EDITOR_ROLES = (*WORKER_ROLES, Role.INTEGRATION)
 
 # an ar_supervisor: policies, rules, runs, write-off approvals
 Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISOR_ROLES))]
@@ -31,6 +32,9 @@ InternalReader = Annotated[Principal, Depends(require_roles(*INTERNAL_READER_ROL
 Reconciler = Annotated[Principal, Depends(require_roles(*RECONCILER_ROLES))]
 # the account master: ar_supervisors and integrations (an MDM feed) write accounts
 SupervisorOrIntegration = Annotated[Principal, Depends(require_roles(*SUPERVISOR_OR_INTEGRATION_ROLES))]
+
+# who may write an account: supervisors and integrations everything, collectors and vendor agents the contacts
+AccountEditor = Annotated[Principal, Depends(require_roles(*ACCOUNT_EDITOR_ROLES))]
 
 
 def service_principal(subject: str) -> Principal:

@@ -2,15 +2,19 @@ from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
+from o2c_common.events.contracts.collections import AccountUpdated
+from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_escalation.actions.router import router as actions_router
 from o2c_escalation.calendars.router import router as calendars_router
-from o2c_escalation.cases.handlers import handlers
+from o2c_escalation.cases.handlers import handlers as case_handlers
 from o2c_escalation.cases.router import lifecycle_router
 from o2c_escalation.cases.router import router as cases_router
 from o2c_escalation.comments.router import router as comments_router
 from o2c_escalation.config import EscalationSettings
+from o2c_escalation.drifts.handlers import handlers as drift_handlers
+from o2c_escalation.routing.handlers import on_account_updated_remember_team
 from o2c_escalation.routing.router import router as routing_router
 from o2c_escalation.sla.router import router as sla_router
 from o2c_escalation.views.router import router as views_router
@@ -18,6 +22,13 @@ from o2c_escalation.webhooks.router import router as webhooks_router
 from o2c_escalation.workers import background_tasks
 
 CONSUMER_GROUP = "escalation"
+
+
+def handlers(settings: EscalationSettings) -> Handlers:
+    """The service's one handler map: cases opened from events, reconciliation drifts as cases, and the account
+    teams that route them."""
+    return {**case_handlers(settings), **drift_handlers(settings),
+            AccountUpdated: on_account_updated_remember_team}
 
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:

@@ -10,6 +10,7 @@ from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRe
 from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
+from o2c_invoicing.amendments.router import router as amendments_router
 from o2c_invoicing.channels import validators
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_credit_note
@@ -20,6 +21,7 @@ from o2c_invoicing.invoices.router import router as invoices_router
 from o2c_invoicing.portal.router import router as portal_router
 from o2c_invoicing.profiles.handlers import on_account_updated_set_profile_team
 from o2c_invoicing.profiles.router import router as profiles_router
+from o2c_invoicing.rebills.router import router as rebills_router
 from o2c_invoicing.reports.router import router as reports_router
 from o2c_invoicing.settlements.router import router as settlements_router
 from o2c_invoicing.submissions.router import router as submissions_router
@@ -47,7 +49,8 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         title="o2c invoicing",
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
         routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
-                 profiles_router, work_queues_router, reports_router, settlements_router],
+                 profiles_router, work_queues_router, reports_router, settlements_router,
+                 amendments_router, rebills_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

@@ -12,15 +12,31 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
+from o2c_cli.localstack import TansuBroker
+from o2c_cli.testing import Infra, serving
+from o2c_common.db import Database
+from o2c_common.events import TOPICS
+from o2c_common.kafka import ensure_topics
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
 from o2c_invoicing.invoices import repository
 from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.states import InvoiceStatus
+from o2c_invoicing.main import create_app
 from o2c_invoicing.submissions.models import Submission, SubmissionStatus
 from o2c_invoicing.submissions.signing import signed_headers
-from services.invoicing.tests.conftest import INTEGRATION, PREPARER, SUPERVISOR, VIEWER, Service, problem
+from services.invoicing.tests.conftest import (
+    INTEGRATION,
+    PREPARER,
+    SUPERVISOR,
+    VIEWER,
+    Service,
+    problem,
+    settings_for,
+)
 from services.invoicing.tests.ledger import Ledger, handle
+from services.invoicing.tests.portal import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +187,39 @@ async def test_settlements_page_for_reconciliation(service: Service) -> None:
     untouched = next(r for r in rows if r["invoice_id"] == issued[1]["id"])
     assert untouched["ledger_open_amount"] is None and untouched["ledger_sequence"] == 0
     await assert_agrees_with(service, ledger)
+
+
+async def test_receivable_changed_through_the_real_broker(infra: Infra, inv_db: Database,
+                                                          own_broker: TansuBroker) -> None:
+    """Collections-shaped ledger entries on the collections topic of a broker of the test's own, consumed by the
+    app's real consumer: settled once, a redelivered record a duplicate, figures equal to the ledger's."""
+    bootstrap = own_broker.bootstrap_servers
+    await ensure_topics(bootstrap, list(TOPICS.values()), partitions=6, replication_factor=1)
+    settings = settings_for(inv_db.url, infra, run_workers=True).model_copy(
+        update={"kafka_bootstrap_servers": bootstrap})
+    app = create_app(settings)
+    async with serving(app, base_url="http://invoicing") as client:
+        service = Service(app=app, client=client, db=inv_db, settings=settings)
+        invoice = await service.issued()
+        ledger = Ledger(invoice)
+        events = [ledger.opened(), ledger.post("payment", "-110.01", payment_id=uuid.uuid4())]
+        events.append(events[-1])  # a redelivery
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+        await producer.start()
+        try:
+            for event in events:
+                await producer.send_and_wait(event.topic, event.value(), key=event.key.encode(),
+                                             headers=event.headers())
+        finally:
+            await producer.stop()
+        consumer = app.state.workers.consumers[0]
+
+        async def seen() -> bool:
+            return consumer.stats.processed + consumer.stats.duplicates >= len(events)
+
+        await eventually(seen, limit_s=60)
+        assert (consumer.stats.processed, consumer.stats.duplicates) == (2, 1)
+        settled = await invoice_of(service, invoice["id"])
+        assert settled["settlement_status"] == "settled"
+        assert (await service.outbox_types()).count("invoice.paid") == 1
+        await assert_agrees_with(service, ledger)

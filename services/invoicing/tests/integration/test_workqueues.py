@@ -10,8 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from o2c_cli.invoicing import queue_table, work_queues
 from services.invoicing.tests.conftest import APPROVER, PREPARER, SUPERVISOR, VIEWER, Service, problem
+from services.invoicing.tests.integration.test_bulk import api
 from services.invoicing.tests.integration.test_settlement import at_portal, portal_says
 from services.invoicing.tests.integration.test_submissions import put_profile, smtp_sink
 from services.invoicing.tests.integration.test_work_queues import _move
@@ -70,6 +73,9 @@ async def test_an_issue_refused_by_portal_rules_waits_and_an_override_is_audited
     refused = problem(await service.act(no_po["id"], "approve", APPROVER), 422)
     assert refused["step"] == "approve" and [v["rule"] for v in refused["violations"]] == ["po_required"]
     assert "an approver may override" in refused["detail"]
+    waiting_approval = (await queue(service, "awaiting_approval"))[no_po["id"]]
+    assert waiting_approval["reason"] == ("portal rules refused the approval: po_required: the portal requires a "
+                                          "PO number")
     problem(await service.act(no_po["id"], "approve", APPROVER, override_portal_rules=True), 422)  # no reason
     approved = await service.act(no_po["id"], "approve", APPROVER, override_portal_rules=True,
                                  override_reason="PO confirmed by phone, follows")
@@ -151,3 +157,17 @@ async def test_no_stuck_invoice_outside_a_queue(service: Service) -> None:
                                                                 "customer_says_paid_no_cash",
                                                                 "awaiting_approval")]:
         assert all(i["reason"] and "None" not in i["reason"] for i in items.values()), name
+
+
+async def test_o2c_invoicing_queues_prints_the_reasons(service: Service) -> None:
+    await put_profile(service, rules={"po_required": True}, portal_url="http://127.0.0.1:9")
+    invoice = await service.issued(po_number=None, override=True)
+    await service.act(invoice["id"], "submit", PREPARER)
+    async with api(service, VIEWER) as client:
+        counts = await work_queues(client)
+        answer = await work_queues(client, queue="submission_refused")
+    assert {q["queue"]: q["count"] for q in counts["queues"]}["submission_refused"] == 1
+    console = Console(record=True, width=250)
+    console.print(queue_table("submission_refused", answer))
+    text = console.export_text()
+    assert invoice["number"] in text and "110.01 USD" in text and "po_required" in text and "None" not in text

@@ -11,8 +11,8 @@ from o2c_kpi.facts.models import (
     OpenItemMovement,
 )
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
-from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaOutcome, SlaTimer, SlaWindow
+from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaLevelCheck, SlaOutcome, SlaTimer, SlaWindow
 
 __all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
-           "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaOutcome", "SlaTimer",
-           "SlaWindow", "SnapshotRun", "SnapshotValue"]
+           "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome",
+           "SlaTimer", "SlaWindow", "SnapshotRun", "SnapshotValue"]

@@ -12,6 +12,8 @@ from o2c_common.errors import Forbidden
 
 SlaWriter = Annotated[Principal, Depends(require_roles(Role.AR_SUPERVISOR))]
 """Defines, changes and deletes SLA definitions (``admin`` always passes)."""
+Reconciler = Annotated[Principal, Depends(require_roles(Role.INTEGRATION, Role.AR_SUPERVISOR))]
+"""Reads every invoice's open amount (the cross-service reconciliation)."""
 
 
 def team_in_view(principal: Principal, team: str | None, *, what: str) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -136,6 +136,9 @@ def at(d: date, hour: int = 12) -> datetime:
 
 @dataclass
 class Invoice:
+    """An invoice and its receivable in collections' ledger: each helper returns the events the services emit for
+    it, with the ``receivable.changed`` of each ledger entry (numbered, with the open amount and totals after it)."""
+
     invoice_id: uuid.UUID
     number: str
     customer_id: str
@@ -145,29 +148,64 @@ class Invoice:
     currency: str = "USD"
     legal_entity: str = "US01"
     team: str | None = "vendor-a"
+    sequence: int = 0
+    open_amount: Decimal = Decimal(0)
+    totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(("cash", "credited", "written_off"),
+                                                                             Decimal(0)))
 
-    def issued(self, **extra: Any) -> Event:
-        return wrap(inv.InvoiceIssued(
+    def post(self, kind: col.LedgerEntryKind, amount: Decimal | str, on: date, **links: Any) -> Event:
+        """The ``receivable.changed`` of one ledger entry of ``amount`` (signed as posted)."""
+        amount = Decimal(amount)
+        self.sequence += 1
+        self.open_amount += amount
+        total = {"payment": "cash", "reversal": "cash", "credit_note": "credited", "write_off": "written_off",
+                 "tolerance_write_off": "written_off"}.get(kind)
+        if total is not None:
+            self.totals[total] -= amount
+        return wrap(col.ReceivableChanged(
+            invoice_id=self.invoice_id, invoice_number=self.number, legal_entity=self.legal_entity,
+            customer_id=self.customer_id, owning_team=self.team, currency=self.currency, issue_date=self.issue_date,
+            due_date=self.due_date, sequence=self.sequence, kind=kind, amount=amount, effective_date=on,
+            original_amount=self.amount, open_amount_after=self.open_amount, cash_applied_total=self.totals["cash"],
+            credited_total=self.totals["credited"], written_off_total=self.totals["written_off"],
+            posted_by="system:collections", posted_at=at(on), **links))
+
+    def issued(self, **extra: Any) -> list[Event]:
+        """``invoice.issued`` and the ledger's opening entry."""
+        return [wrap(inv.InvoiceIssued(
             invoice_id=self.invoice_id, invoice_number=self.number, legal_entity=self.legal_entity,
             customer_id=self.customer_id, currency=self.currency, amount=self.amount, tax_amount=Decimal(0),
             issue_date=self.issue_date, due_date=self.due_date, issued_at=at(self.issue_date),
-            owning_team=self.team, **extra))
+            owning_team=self.team, **extra)), self.post("invoice", self.amount, self.issue_date)]
 
     def paid(self, amount: Decimal | str, on: date, *, rule: col.MatchRule = "reference_and_amount",
-             payment_id: uuid.UUID | None = None, value_date: date | None = None) -> Event:
-        return wrap(col.PaymentApplied(
-            payment_id=payment_id or uuid.uuid4(), legal_entity=self.legal_entity, customer_id=self.customer_id,
+             payment_id: uuid.UUID | None = None, value_date: date | None = None,
+             tolerance: Decimal | str | None = None) -> list[Event]:
+        """``payment.applied`` and its ledger entries (a payment, then a tolerance write-off if any)."""
+        application_id, payment_id = uuid.uuid4(), payment_id or uuid.uuid4()
+        applied = wrap(col.PaymentApplied(
+            payment_id=payment_id, legal_entity=self.legal_entity, customer_id=self.customer_id,
             currency=self.currency, applications=(col.CashApplication(
-                application_id=uuid.uuid4(), invoice_id=self.invoice_id, invoice_number=self.number,
-                amount=Decimal(amount)),), value_date=value_date or on, applied_date=on, applied_at=at(on),
-            rule=rule, confidence=Decimal(1), unapplied_balance=Decimal(0), owning_team=self.team))
+                application_id=application_id, invoice_id=self.invoice_id, invoice_number=self.number,
+                amount=Decimal(amount), tolerance_written_off=Decimal(tolerance or 0)),),
+            value_date=value_date or on, applied_date=on, applied_at=at(on), rule=rule, confidence=Decimal(1),
+            unapplied_balance=Decimal(0), owning_team=self.team))
+        links = {"payment_id": payment_id, "application_id": application_id}
+        out = [applied, self.post("payment", -Decimal(amount), on, **links)]
+        if tolerance is not None:
+            out.append(self.post("tolerance_write_off", -Decimal(tolerance), on, reason="tolerance", **links))
+        return out
 
-    def credited(self, amount: Decimal | str, on: date) -> Event:
-        return wrap(inv.CreditNoteIssued(
+    def credited(self, amount: Decimal | str, on: date, *, posted: Decimal | str | None = None) -> list[Event]:
+        """``credit_note.issued`` and the ledger's credit entry (``posted``: what the ledger took, default all)."""
+        credit_note_id = uuid.uuid4()
+        issued = wrap(inv.CreditNoteIssued(
             invoice_id=self.invoice_id, invoice_number=self.number, legal_entity=self.legal_entity,
-            customer_id=self.customer_id, owning_team=self.team, credit_note_id=uuid.uuid4(),
+            customer_id=self.customer_id, owning_team=self.team, credit_note_id=credit_note_id,
             credit_note_number=f"CN-{self.number}", currency=self.currency, amount=Decimal(amount),
             tax_amount=Decimal(0), full=False, reason="pricing", issue_date=on, issued_at=at(on)))
+        return [issued, self.post("credit_note", -Decimal(amount if posted is None else posted), on,
+                                  credit_note_id=credit_note_id)]
 
 
 _n = 0

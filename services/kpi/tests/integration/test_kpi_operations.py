@@ -57,29 +57,31 @@ def billing() -> list[Event]:
         ev(inv.InvoiceSubmitted, invoice_id=w, submission_id=uuid.uuid4(), attempt=1, submitted_at=t(12), **common),
         ev(inv.InvoicePortalApproved, invoice_id=w, submission_id=uuid.uuid4(), attempt=1, first_pass=True,
            submitted_at=t(12), approved_at=t(13, 0), **common),  # 0.5 day
-        invoice("10.00", date(2026, 3, 2), date(2026, 4, 1)).issued(billing_deadline=date(2026, 3, 2)),
-        invoice("10.00", date(2026, 3, 9), date(2026, 4, 8)).issued(billing_deadline=date(2026, 3, 5)),
+        *invoice("10.00", date(2026, 3, 2), date(2026, 4, 1)).issued(billing_deadline=date(2026, 3, 2)),
+        *invoice("10.00", date(2026, 3, 9), date(2026, 4, 8)).issued(billing_deadline=date(2026, 3, 5)),
     ]
 
 
 def cash_and_service() -> list[Event]:
     i1 = invoice("1000.00", date(2026, 3, 1), date(2026, 3, 31))
+    i2 = invoice("500.00", date(2026, 3, 1), date(2026, 3, 31))
     p1, p2 = uuid.uuid4(), uuid.uuid4()
     money = {**TEAM, "currency": "USD"}
     d2, ds1, e1 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     case = {"owning_team": "vendor-a", "legal_entity": "US01", "customer_id": "CUST-1"}
     return [
-        i1.issued(),
+        *i1.issued(),
+        *i2.issued(),
         ev(col.PaymentReceived, payment_id=p1, amount=D(1000), value_date=date(2026, 3, 2), **money),
-        i1.paid("800.00", date(2026, 3, 2), payment_id=p1),
+        *i1.paid("800.00", date(2026, 3, 2), payment_id=p1),
         ev(col.PaymentReceived, payment_id=p2, amount=D(500), value_date=date(2026, 3, 5), **money),
-        invoice("500.00", date(2026, 3, 1), date(2026, 3, 31)).paid("500.00", date(2026, 3, 20), rule="manual",
-                                                                    payment_id=p2, value_date=date(2026, 3, 5)),
+        *i2.paid("500.00", date(2026, 3, 20), rule="manual", payment_id=p2, value_date=date(2026, 3, 5)),
         ev(col.DeductionOpened, deduction_id=uuid.uuid4(), amount=D(50), opened_date=date(2026, 3, 3), owner="carl",
            **money),
         ev(col.DeductionOpened, deduction_id=d2, amount=D(30), opened_date=date(2026, 3, 10), **money),
         ev(col.DeductionResolved, deduction_id=d2, invoice_id=i1.invoice_id, amount=D(30), resolution="written_off",
            opened_date=date(2026, 3, 10), resolved_date=date(2026, 3, 20), **money),
+        i1.post("write_off", "-30", date(2026, 3, 20), reason="deduction", deduction_id=d2),
         ev(col.DisputeOpened, dispute_id=ds1, amount=D(120), opened_date=date(2026, 3, 1), owner="dana", **money),
         ev(col.DisputeResolved, dispute_id=ds1, amount=D(120), opened_at=t(1), resolved_at=t(4),
            resolved_date=date(2026, 3, 4), **money),  # 3 days
@@ -108,7 +110,7 @@ async def test_billing_kpis(kpi_db: Database) -> None:
     assert value(values, "rejection_rate") == D("33.33")  # 2 rejections / (4 submissions + 2 resubmissions)
     assert value(values, "rejection_rate", dimension="missing_po") == D("16.67")
     assert value(values, "rejection_rate", dimension="tax_error") == D("16.67")
-    assert value(values, "time_to_resubmit") == D("1.00")  # (1.5 + 0.5) / 2
+    assert value(values, "time_to_resubmit") == D("24.00")  # hours: (36 + 12) / 2
     assert value(values, "cycle_time", dimension="approved_to_submitted") == D("1.00")
     assert value(values, "cycle_time", dimension="submitted_to_accepted") == D("1.83")  # (4 + 1 + 0.5) / 3
     assert value(values, "cycle_time", dimension="accepted_to_paid") is None
@@ -151,3 +153,26 @@ async def test_cash_and_service_kpis(kpi_db: Database) -> None:
     mid = await compute(kpi_db, ["unapplied_cash", "unapplied_cash_age"], Period.day(date(2026, 3, 10)))
     assert value(mid, "unapplied_cash", **usd) == D("700.00")
     assert value(mid, "unapplied_cash_age", **usd) == D("5.86")  # (200 x 8 + 500 x 5) / 700
+
+
+async def test_time_to_resubmit_is_in_hours(kpi_db: Database) -> None:
+    """A resubmission 15 minutes after the rejection reads 0.25 hours (it read 0.00 days)."""
+    submission = uuid.uuid4()
+    await ingest(kpi_db, [ev(inv.InvoiceResubmitted, invoice_id=uuid.uuid4(), submission_id=uuid.uuid4(), attempt=2,
+                             previous_submission_id=submission, rejected_at=t(3, 10), resubmitted_at=t(3, 10.25),
+                             **TEAM, channel="coupa")])
+    values = await compute(kpi_db, ["time_to_resubmit"], MARCH)
+    assert value(values, "time_to_resubmit") == D("0.25")
+    assert values[0].unit == "hours"
+
+
+async def test_on_time_invoicing_counts_invoices_with_a_billing_deadline(kpi_db: Database) -> None:
+    """An invoice.issued carrying its billing deadline gives a rate (it was always null: no deadline was sent);
+    without any, the value is null and says why."""
+    await ingest(kpi_db, [*invoice("10.00", date(2026, 3, 2), date(2026, 4, 1)).issued(),  # no deadline: not counted
+                          *invoice("10.00", date(2026, 3, 3), date(2026, 4, 2)).issued(
+                              billing_deadline=date(2026, 3, 5))])
+    on_time = (await compute(kpi_db, ["on_time_invoicing_rate"], MARCH))[0]
+    assert (on_time.value, on_time.note) == (D("100.00"), None)
+    april = (await compute(kpi_db, ["on_time_invoicing_rate"], Period.month(date(2026, 4, 1))))[0]
+    assert (april.value, april.note) == (None, "no invoice with a billing deadline in scope")

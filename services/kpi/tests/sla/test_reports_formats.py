@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from o2c_common.events.contracts.collections import ReceivableChanged
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.reports.render import CSV_COLUMNS
@@ -32,18 +33,23 @@ from services.kpi.tests.sla.conftest import (
 pytestmark = pytest.mark.integration
 
 
-def issued(amount: str, day: date, team: str = "vendor-a") -> Any:
+def issued(amount: str, day: date, team: str = "vendor-a") -> list[Any]:
+    """``invoice.issued`` and the ledger's opening entry (``receivable.changed``, from which AR comes)."""
     invoice_id = uuid.uuid4()
-    return wrap(InvoiceIssued(invoice_id=invoice_id, invoice_number=f"US01-2026-{invoice_id.hex[:6]}",
-                              legal_entity="US01", customer_id="CUST-1", currency="USD", amount=amount,
-                              tax_amount="0", issue_date=day, due_date=day + timedelta(days=30),
-                              issued_at=FRIDAY, owning_team=team))
+    ids = {"invoice_id": invoice_id, "invoice_number": f"US01-2026-{invoice_id.hex[:6]}", "legal_entity": "US01",
+           "customer_id": "CUST-1", "currency": "USD", "issue_date": day, "due_date": day + timedelta(days=30),
+           "owning_team": team}
+    return [wrap(InvoiceIssued(**ids, amount=amount, tax_amount="0", issued_at=FRIDAY)),
+            wrap(ReceivableChanged(**ids, sequence=1, kind="invoice", amount=amount, effective_date=day,
+                                   original_amount=amount, open_amount_after=amount, cash_applied_total="0",
+                                   credited_total="0", written_off_total="0", posted_by="system:collections",
+                                   posted_at=FRIDAY))]
 
 
 async def load(service: Service) -> None:
     """Invoices into the KPI read models (the core's handlers) and portal outcomes into both consumers'."""
-    facts = [issued("1000.00", date(2026, 11, 2)), issued("500.00", date(2026, 11, 16)),
-             issued("250.00", date(2026, 10, 5))]
+    facts = [*issued("1000.00", date(2026, 11, 2)), *issued("500.00", date(2026, 11, 16)),
+             *issued("250.00", date(2026, 10, 5))]
     outcomes = [approved("vendor-a", FRIDAY), rejected("vendor-a", FRIDAY), approved("vendor-b", FRIDAY)]
     for event in facts + outcomes:
         async with service.transactions.begin("system:kpi") as tx:

@@ -20,8 +20,8 @@ from o2c_kpi.models import Base
 pytestmark = pytest.mark.integration
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
-MINE = {"sla_definitions", "sla_outcomes", "sla_windows", "sla_timers", "sla_breaches", "report_snapshot_runs",
-        "report_snapshot_values"}
+MINE = {"sla_definitions", "sla_outcomes", "sla_windows", "sla_timers", "sla_breaches", "sla_level_checks",
+        "report_snapshot_runs", "report_snapshot_values"}
 
 
 def _tables(diff: Any) -> set[str]:

@@ -93,4 +93,4 @@ def test_periods() -> None:
 def test_every_definition_has_formula_unit_and_worked_example() -> None:
     assert len(DEFINITIONS) >= 30
     for d in DEFINITIONS.values():
-        assert d.formula and d.example and d.unit in ("money", "days", "percent", "count", "minutes")
+        assert d.formula and d.example and d.unit in ("money", "days", "hours", "percent", "count", "minutes")

@@ -72,20 +72,10 @@ def problem_body(
     return body
 
 
-def problem_response(
-    *,
-    status: int,
-    type_: str,
-    title: str,
-    detail: str | None = None,
-    instance: str | None = None,
-    extensions: Mapping[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body = problem_body(
-        status=status, type_=type_, title=title, detail=detail, instance=instance, extensions=extensions
-    )
-    response = ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+def problem_response(*, headers: Mapping[str, str] | None = None, **fields: Any) -> Response:
+    """The problem+json response of :func:`problem_body` (same keyword arguments), with ``headers``."""
+    body = problem_body(**fields)
+    response = ProblemResponse(body, status_code=body["status"], headers=dict(headers or {}))
     correlation_id = body["correlation_id"]
     if correlation_id and CORRELATION_ID_HEADER not in response.headers:
         response.headers[CORRELATION_ID_HEADER] = correlation_id

@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, Numeric, String, func
+from sqlalchemy import JSON, DateTime, Integer, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import Base
@@ -22,6 +23,10 @@ class Account(Base):
     collector: Mapped[str | None] = mapped_column(String(64), index=True)
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
     segment: Mapped[str] = mapped_column(String(32), default="standard", server_default="standard")
+    # the account master (migration 0010): language of correspondence, who receives dunning, region
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    dunning_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    region: Mapped[str | None] = mapped_column(String(32))
     credit_limit: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
     credit_currency: Mapped[str | None] = mapped_column(String(3))
     on_hold: Mapped[bool] = mapped_column(default=False, server_default="false")

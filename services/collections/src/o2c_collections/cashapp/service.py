@@ -157,6 +157,8 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
                               extensions={"unapplied_amount": str(payment.unapplied_amount),
                                           "open_amount": str(item.open_amount)})
     # the payment changes before the first flush below, so its row is written once with the application
+    if payment.owning_team is None:  # applied cash belongs to the team owning the invoice's account
+        payment.owning_team = item.owning_team
     payment.unapplied_amount -= amount
     payment.version += 1
     _refresh_status(payment)

@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+from o2c_collections.accounts import repository as accounts
 from o2c_collections.receivables import ledger, repository
 from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenAmountRead, OpenItemRead
@@ -20,15 +21,18 @@ SYSTEM = "system:collections"
 async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | None) -> OpenItem | None:
     """Opens the invoice's receivable; None when it exists: idempotent on the invoice id (a redelivery, another
     event for the same invoice, or the history importer opening it first change nothing, even racing). Audited as
-    ``system:collections`` whoever opens it (the consumer, the history importer)."""
+    ``system:collections`` whoever opens it (the consumer, the history importer). The owning team is the account
+    master's when the customer has an account with a team, else the invoice's."""
+    account = await accounts.get(tx.session, customer_id=fact.customer_id)
+    team = account.owning_team if account and account.owning_team else fact.owning_team
     values = {"invoice_id": fact.invoice_id, "invoice_number": fact.invoice_number, "legal_entity": fact.legal_entity,
-              "customer_id": fact.customer_id, "owning_team": fact.owning_team, "region": fact.region,
+              "customer_id": fact.customer_id, "owning_team": team, "region": fact.region,
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
               "status": OpenItemStatus.OPEN, "version": 1, "entries": 1}
     entry = LedgerEntry(invoice_id=fact.invoice_id, sequence=1, kind=EntryKind.INVOICE, amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
-                        legal_entity=fact.legal_entity, currency=fact.currency, owning_team=fact.owning_team,
+                        legal_entity=fact.legal_entity, currency=fact.currency, owning_team=team,
                         due_date=fact.due_date, posted_by=SYSTEM)
     item = await repository.insert_new(tx.session, values, entry)
     if item is None:

@@ -5,6 +5,7 @@ functions."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from o2c_common.events import Event
@@ -12,6 +13,7 @@ from o2c_common.events.contracts.collections import BalanceOverdueEscalated, Pro
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected
 from o2c_common.events.contracts.kpi import SlaBreached
 from o2c_common.inbox import Handlers
+from o2c_common.text import measure, money, or_dash
 from o2c_common.tx import Tx
 from o2c_escalation.cases.service import NewCase, open_new
 from o2c_escalation.config import EscalationSettings
@@ -55,6 +57,13 @@ async def on_promise_broken_twice_open_case(tx: Tx, event: Event[PromiseToPayBro
         await open_new(tx.acting_as(REQUESTER), new=broken_promises_case(event), settings=settings)
 
 
+COMPARATORS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "="}
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
 def category_for_metric(metric: str) -> str:
     return next((category for prefix, category in _CATEGORY_BY_METRIC_PREFIX if metric.startswith(prefix)), "other")
 
@@ -64,9 +73,9 @@ def sla_breach_case(event: Event[SlaBreached]) -> NewCase:
     scope = f"{fact.scope_type}:{fact.scope_value}" if fact.scope_value else fact.scope_type
     return NewCase(
         title=f"SLA breached: {fact.sla_name} ({scope})"[:200],
-        description=(f"{fact.metric} {fact.comparator} {fact.target} {fact.unit} was missed"
-                     f" (actual {fact.actual if fact.actual is not None else 'n/a'}) for"
-                     f" {fact.window_start.isoformat()} - {fact.window_end.isoformat()}."),
+        description=(f"{fact.metric} {COMPARATORS[fact.comparator]} {measure(fact.target, fact.unit)} was missed"
+                     f" (actual {measure(fact.actual, fact.unit)}) for"
+                     f" {_when(fact.window_start)} to {_when(fact.window_end)}."),
         requester_function="operations", category=category_for_metric(fact.metric),
         severity=fact.severity, source="sla_breached", owning_team=fact.owning_team,
         customer_id=fact.scope_value if fact.scope_type == "customer" else None,
@@ -79,8 +88,8 @@ def sla_breach_case(event: Event[SlaBreached]) -> NewCase:
 def overdue_balance_case(event: Event[BalanceOverdueEscalated]) -> NewCase:
     fact = event.data
     return NewCase(
-        title=f"Overdue balance escalated: {fact.customer_id} {fact.overdue_amount} {fact.currency}"[:200],
-        description=(f"Rule {fact.rule_name}: {fact.overdue_amount} {fact.currency} overdue, up to"
+        title=f"Overdue balance escalated: {fact.customer_id} {money(fact.overdue_amount, fact.currency)}"[:200],
+        description=(f"Rule {fact.rule_name}: {money(fact.overdue_amount, fact.currency)} overdue, up to"
                      f" {fact.max_days_past_due} days past due, {fact.broken_promises} broken promises"
                      f" (as of {fact.as_of_date.isoformat()})."),
         requester_function="finance", category="collections",
@@ -95,7 +104,7 @@ def portal_rejections_case(event: Event[InvoicePortalRejected]) -> NewCase:
     return NewCase(
         title=f"Invoice {fact.invoice_number} rejected {fact.rejection_count} times by its portal"[:200],
         description=(f"Latest rejection via {fact.channel}: {fact.portal_reason_code} ({fact.reason},"
-                     f" root cause {fact.root_cause}). {fact.reason_text or ''}").strip(),
+                     f" root cause {or_dash(fact.root_cause)}). {fact.reason_text or ''}").strip(),
         requester_function="operations", category="portal",
         severity="P2" if fact.disputes_charge else "P3", source="portal_rejections",
         owning_team=fact.owning_team, customer_id=fact.customer_id, legal_entity=fact.legal_entity,
@@ -108,8 +117,8 @@ def broken_promises_case(event: Event[PromiseToPayBroken]) -> NewCase:
     fact = event.data
     return NewCase(
         title=f"Customer {fact.customer_id} broke {fact.broken_count} promises to pay"[:200],
-        description=(f"Promise {fact.promise_id}: {fact.amount} {fact.currency} by"
-                     f" {fact.promised_date.isoformat()}, {fact.paid_amount} paid."),
+        description=(f"Promise {fact.promise_id}: {money(fact.amount, fact.currency)} by"
+                     f" {fact.promised_date.isoformat()}, {money(fact.paid_amount, fact.currency)} paid."),
         requester_function="finance", category="collections", severity="P3",
         source="broken_promises", owning_team=fact.owning_team, customer_id=fact.customer_id,
         legal_entity=fact.legal_entity, source_key=f"broken_promises:{fact.legal_entity}:{fact.customer_id}",

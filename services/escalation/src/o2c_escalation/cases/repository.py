@@ -41,6 +41,13 @@ async def get(session: AsyncSession, *, case_id: uuid.UUID, for_update: bool = F
     return await session.get(Case, case_id, with_for_update=for_update, populate_existing=for_update)
 
 
+async def not_closed_by_source_key(session: AsyncSession, *, source_key: str) -> Case | None:
+    """The case a source key holds until it is closed (one at most), locked."""
+    stmt = (select(Case).where(Case.source_key == source_key, text(OPEN_SOURCE_KEY_PREDICATE))
+            .with_for_update().execution_options(populate_existing=True))
+    return (await session.scalars(stmt)).first()
+
+
 async def add_history(session: AsyncSession, *rows: StatusChange | OwnershipChange) -> None:
     session.add_all(rows)
     await session.flush()

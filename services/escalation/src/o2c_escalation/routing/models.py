@@ -27,3 +27,17 @@ class RoutingRule(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AccountTeam(Base):
+    """Who owns a customer's account, copied from collections' account master (``account.updated``): a case for
+    the customer goes to this team at L1 when the fact that opens it names none. ``version`` is the account's:
+    an older update never overwrites a newer one."""
+
+    __tablename__ = "account_teams"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owning_team: Mapped[str | None] = mapped_column(String(64))
+    collector: Mapped[str | None] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -23,22 +23,23 @@ CHANNELS = frozenset({"coupa", "ariba", "tungsten", "peppol", "email", "other"})
 async def record(transactions: Transactions, actor: Principal, *, invoice_id: uuid.UUID, kind: FailureKind,
                  step: str, detail: str, violations: list[dict[str, Any]] | None = None) -> None:
     """One ``submission_failures`` row, an audit entry, and ``invoice.submission_failed`` for a submission (an
-    issue refused has no number yet: no event). Reads the invoice without locking it: the failing request still
-    holds its row lock until it rolls back."""
+    approval or issue refused has no number yet: no event). Reads the invoice without locking it: the failing
+    request still holds its row lock until it rolls back."""
     rules = [f"{v['rule']}: {v['detail']}" for v in violations or []]
     reason = f"portal rules refused the {step}: {summary(violations)}" if violations else detail
     async with transactions.begin(actor) as tx:
         invoice = await repository.get(tx.session, invoice_id=invoice_id)
         if invoice is None:
             return
-        attempt = invoice.attempts + 1 if step != "issue" else max(invoice.attempts, 1)
+        submitting = step == "submission"
+        attempt = invoice.attempts + 1 if submitting else max(invoice.attempts, 1)
         now = tx.now()
         await repository.add_failure(tx.session, SubmissionFailure(
             invoice_id=invoice.id, attempt=attempt, kind=kind, reason=reason[:2000], violations=rules, at=now,
             actor=actor.subject))
         await tx.audit(f"invoice.{step}_failed", entity_type="invoice", entity_id=invoice.id, reason=reason[:2000],
                        after={"kind": kind, "attempt": attempt, "violations": rules})
-        if invoice.number is None or step == "issue":
+        if invoice.number is None or not submitting:
             return
         profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
         channel = profile.channel if profile is not None and profile.channel in CHANNELS else "other"

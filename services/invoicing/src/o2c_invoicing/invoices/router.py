@@ -140,14 +140,20 @@ def override_of(data: OverrideFields | None, principal: Principal) -> lifecycle.
 
 
 @lifecycle_router.post("/approve", response_model=InvoiceRead, responses=TRANSITION)
-async def approve(invoice_id: uuid.UUID, response: Response, tx: TxDep, principal: Approver, if_match: IfMatchDep,
-                  settings: SettingsDep, data: ApproveRequest | None = None) -> InvoiceRead:
+async def approve(invoice_id: uuid.UUID, request: Request, response: Response, tx: TxDep, principal: Approver,
+                  if_match: IfMatchDep, settings: SettingsDep, data: ApproveRequest | None = None) -> InvoiceRead:
     """Approve (maker-checker: never the preparer; above the invoice currency's `second_approval_above` two
     different approvers). The customer's portal rules are checked first: 422 `portal-rules-violated` listing
     each, unless `override_portal_rules` with an `override_reason` (audited). The last approval moves
     pending_approval → approved and emits `invoice.approved`. Requires `If-Match`."""
-    return await transition(tx, invoice_id, if_match, response, lifecycle.approve, settings=settings,
-                            note=data.note if data else None, override=override_of(data, principal))
+    try:
+        return await transition(tx, invoice_id, if_match, response, lifecycle.approve, settings=settings,
+                                 note=data.note if data else None, override=override_of(data, principal))
+    except PortalRulesViolated as exc:
+        await failures.record(request.app.state.transactions, principal, invoice_id=invoice_id,
+                              kind="portal_rules", step="approval", detail=str(exc.detail),
+                              violations=exc.extensions["violations"])
+        raise
 
 
 @lifecycle_router.post("/return-to-draft", response_model=InvoiceRead, responses=TRANSITION)

@@ -71,7 +71,8 @@ def queue_condition(queue: WorkQueue, *, horizon: Horizon) -> ColumnElement[bool
         return and_(Invoice.stalled_notified_at.is_not(None), Invoice.status.in_(STALLABLE))
     if queue is WorkQueue.DUE_SOON_WITHOUT_PORTAL_APPROVAL:
         return and_(Invoice.status.in_(AWAITING_PORTAL_APPROVAL), Invoice.source != InvoiceSource.IMPORT,
-                    Invoice.due_date.is_not(None), Invoice.due_date <= due_by)
+                    Invoice.settlement_status.in_(UNSETTLED), Invoice.due_date.is_not(None),
+                    Invoice.due_date <= due_by)
     raise ValueError(queue)
 
 

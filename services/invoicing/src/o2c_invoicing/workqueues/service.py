@@ -64,7 +64,7 @@ def _simple_reason(queue: WorkQueue, item: WorkItem, settings: InvoicingSettings
 async def _reasons(tx: Tx, queue: WorkQueue, items: list[WorkItem], settings: InvoicingSettings) -> None:
     ids = [i.id for i in items]
     found: dict[Any, Any] = {}
-    if queue in (Q.SUBMISSION_REFUSED, Q.DELIVERY_FAILED):
+    if queue in (Q.SUBMISSION_REFUSED, Q.DELIVERY_FAILED, Q.AWAITING_APPROVAL):
         found = await repository.latest_failures(tx.session, invoice_ids=ids)
     elif queue is Q.REJECTED_AWAITING_CORRECTION:
         found = await repository.latest_rejections(tx.session, invoice_ids=ids)
@@ -74,9 +74,11 @@ async def _reasons(tx: Tx, queue: WorkQueue, items: list[WorkItem], settings: In
         found = await repository.pending_requests(tx.session, model=InvoiceRebill, invoice_ids=ids)
     for item in items:
         row = found.get(item.id)
+        if queue is Q.AWAITING_APPROVAL and (row is None or row.at < item.status_since):
+            row = None  # a refusal before the invoice's last status change is not why it waits now
         if row is None:
             item.reason = _simple_reason(queue, item, settings)
-        elif queue is Q.SUBMISSION_REFUSED:
+        elif queue in (Q.SUBMISSION_REFUSED, Q.AWAITING_APPROVAL):
             item.reason, item.reason_detail = row.reason, "; ".join(row.violations) or None
         elif queue is Q.DELIVERY_FAILED:
             item.reason, item.reason_detail = f"not delivered ({row.kind}, attempt {row.attempt})", row.reason

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,3 +26,23 @@ async def open_ar(session: AsyncSession, *, as_of: date) -> list[tuple[str, Any,
         .order_by(per_invoice.c.currency)
     )
     return [(row[0], row[1], int(row[2])) for row in (await session.execute(stmt)).all()]
+
+
+class InvoiceOpenAmount(NamedTuple):
+    invoice_id: uuid.UUID
+    currency: str
+    open_amount: Decimal
+    movements: int
+    last_sequence: int
+
+
+async def open_by_invoice(session: AsyncSession, *, after: uuid.UUID | None, limit: int) -> list[InvoiceOpenAmount]:
+    """Each invoice's open amount in kpi (the sum of all its movements, whatever their date), ascending by invoice
+    id after ``after`` (keyset), with the number of movements and the last ledger sequence copied."""
+    stmt = (select(ReceivableMovement.invoice_id, func.min(ReceivableMovement.currency),
+                   func.sum(ReceivableMovement.amount), func.count(), func.max(ReceivableMovement.line))
+            .group_by(ReceivableMovement.invoice_id).order_by(ReceivableMovement.invoice_id).limit(limit))
+    if after is not None:
+        stmt = stmt.where(ReceivableMovement.invoice_id > after)
+    return [InvoiceOpenAmount(r[0], r[1], Decimal(r[2]), int(r[3]), int(r[4]))
+            for r in (await session.execute(stmt)).all()]

@@ -1,18 +1,30 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_kpi.ar import service
-from o2c_kpi.ar.schemas import OpenArRead
+from o2c_kpi.ar.schemas import InvoiceOpenAmountPage, OpenArRead
+from o2c_kpi.permissions import Reconciler
 
-router = APIRouter(prefix="/kpis", tags=["kpis"])
+router = APIRouter(tags=["kpis"])
 
 
-@router.get("/open-ar", response_model=OpenArRead, responses=problem_responses(401, 422))
+@router.get("/kpis/open-ar", response_model=OpenArRead, responses=problem_responses(401, 422))
 async def open_ar(tx: TxDep, as_of: date | None = None) -> OpenArRead:
     """Total open AR per currency at the end of `as_of` (default today), built from events only."""
     return await service.open_ar(tx, as_of=as_of or datetime.now(UTC).date())
+
+
+@router.get("/ar/open-amounts", response_model=InvoiceOpenAmountPage, responses=problem_responses(401, 403, 422))
+async def open_amounts(tx: TxDep, _principal: Reconciler, after: uuid.UUID | None = None,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> InvoiceOpenAmountPage:
+    """Every invoice's receivable as kpi copied it from the ledger, ascending by invoice id (keyset: pass the last
+    page's `next_after` as `after`): open amount as a decimal string, movements and the last ledger sequence.
+    Integration or AR supervisor (the reconciliation)."""
+    return await service.open_amounts(tx, after=after, limit=limit)

@@ -14,7 +14,7 @@ from o2c_kpi.facts.repository import FactBatch
 
 # --- invoicing ---------------------------------------------------------------------------------------------------
 
-async def on_invoice_issued_add_credit_sale_and_receivable(tx: Tx, event: Event[inv.InvoiceIssued]) -> None:
+async def on_invoice_issued_count_on_time(tx: Tx, event: Event[inv.InvoiceIssued]) -> None:
     service.record_invoice_issued(batch=tx.batch(FactBatch), fact=event.data)
 
 
@@ -43,21 +43,26 @@ async def on_invoice_paid_close_cycle(tx: Tx, event: Event[inv.InvoicePaid]) -> 
     service.record_invoice_paid(batch=tx.batch(FactBatch), fact=event.data)
 
 
-async def on_credit_note_issued_reduce_receivable(tx: Tx, event: Event[inv.CreditNoteIssued]) -> None:
+async def on_credit_note_issued_count_credit(tx: Tx, event: Event[inv.CreditNoteIssued]) -> None:
     service.record_credit_note(batch=tx.batch(FactBatch), fact=event.data)
 
 
 # --- collections -------------------------------------------------------------------------------------------------
 
+async def on_receivable_changed_move_ar(tx: Tx, event: Event[col.ReceivableChanged]) -> None:
+    """The only way AR moves in kpi: a copy of the ledger entry collections posted."""
+    service.record_receivable_change(batch=tx.batch(FactBatch), fact=event.data)
+
+
 async def on_payment_received_add_unapplied_cash(tx: Tx, event: Event[col.PaymentReceived]) -> None:
     service.record_payment_received(batch=tx.batch(FactBatch), fact=event.data)
 
 
-async def on_payment_applied_reduce_receivables(tx: Tx, event: Event[col.PaymentApplied]) -> None:
+async def on_payment_applied_count_cash_applied(tx: Tx, event: Event[col.PaymentApplied]) -> None:
     service.record_payment_applied(batch=tx.batch(FactBatch), fact=event.data, event_id=event.id)
 
 
-async def on_payment_unapplied_restore_receivables(tx: Tx, event: Event[col.PaymentUnapplied]) -> None:
+async def on_payment_unapplied_restore_unapplied_cash(tx: Tx, event: Event[col.PaymentUnapplied]) -> None:
     service.record_payment_unapplied(batch=tx.batch(FactBatch), fact=event.data, event_id=event.id)
 
 
@@ -97,17 +102,18 @@ async def on_escalation_resolved_record_resolve_time(tx: Tx, event: Event[esc.Es
 
 
 HANDLERS: Handlers = {
-    inv.InvoiceIssued: on_invoice_issued_add_credit_sale_and_receivable,
+    inv.InvoiceIssued: on_invoice_issued_count_on_time,
     inv.InvoiceApproved: on_invoice_approved_start_cycle,
     inv.InvoiceSubmitted: on_invoice_submitted_count_submission,
     inv.InvoicePortalRejected: on_portal_rejection_count_reason_and_open_work_item,
     inv.InvoiceResubmitted: on_resubmission_record_time_to_resubmit,
     inv.InvoicePortalApproved: on_portal_approval_count_acceptance,
     inv.InvoicePaid: on_invoice_paid_close_cycle,
-    inv.CreditNoteIssued: on_credit_note_issued_reduce_receivable,
+    inv.CreditNoteIssued: on_credit_note_issued_count_credit,
+    col.ReceivableChanged: on_receivable_changed_move_ar,
     col.PaymentReceived: on_payment_received_add_unapplied_cash,
-    col.PaymentApplied: on_payment_applied_reduce_receivables,
-    col.PaymentUnapplied: on_payment_unapplied_restore_receivables,
+    col.PaymentApplied: on_payment_applied_count_cash_applied,
+    col.PaymentUnapplied: on_payment_unapplied_restore_unapplied_cash,
     col.DeductionOpened: on_deduction_opened_add_open_deduction,
     col.DeductionResolved: on_deduction_resolved_close_deduction,
     col.DisputeOpened: on_dispute_opened_add_open_dispute,

@@ -3,10 +3,11 @@
 Every table is either keyed by the event that wrote the row (inserted ON CONFLICT DO NOTHING) or an additive
 rollup updated exactly once per fact, so redelivery changes nothing and arrival order does not matter:
 
-- ``kpi_ar_invoices``: each issued invoice's dimensions and due date (from ``invoice.issued``);
-- ``receivable_movements`` (``o2c_kpi.ar.models``): every change of AR per invoice, + issued, - cash applied,
-  credit notes and write-offs, + cash unapplied; ``resolved`` once added to the rollups, which needs the
-  invoice's due date, so a payment that arrives before its invoice waits until the invoice is known;
+- ``kpi_ar_invoices``: each receivable's dimensions and due date (from ``receivable.changed``);
+- ``receivable_movements`` (``o2c_kpi.ar.models``): a copy of every AR ledger entry collections posted
+  (``receivable.changed``, keyed by invoice and entry sequence): + issued, - cash applied, credit notes and
+  write-offs, + cash unapplied, each with the amount the ledger posted; ``resolved`` once added to the rollups
+  (every entry carries its invoice's due date, so it is at once; older rows could wait for their invoice);
 - ``kpi_ar_daily_total`` / ``kpi_ar_daily``: those movements summed per owning team, day and kind, and per owning
   team, day, due date and kind: AR, current AR and aging as of any day D, and credit sales of any period,
   without reading one row per invoice (one customer's figures come from its own movements);
@@ -37,7 +38,8 @@ class MovementKind(StrEnum):
     CREDIT_NOTE = "credit_note"  # -
     CASH = "cash"  # - applied
     UNAPPLIED = "unapplied"  # + an application reversed
-    WRITE_OFF = "write_off"  # - a deduction written off
+    WRITE_OFF = "write_off"  # - a deduction or dispute written off
+    TOLERANCE_WRITE_OFF = "tolerance_write_off"  # - the small difference a payment left, written off on applying
 
 
 class OpenItemKind(StrEnum):

@@ -3,6 +3,10 @@ of the unit of work; ``o2c_kpi.facts.repository`` writes them.
 
 Rows carry keys derived from the business fact (invoice, application, credit note, deduction id), not from
 the event envelope, so the same fact published twice still counts once.
+
+AR moves only with ``receivable.changed``: collections' ledger is the truth, and kpi copies each of its entries
+with the amount it posted (a credit capped at the open amount, a tolerance write-off, a dispute write-off…).
+No other event moves AR here, so kpi never redoes the ledger's arithmetic.
 """
 
 from __future__ import annotations
@@ -17,12 +21,28 @@ from o2c_common.events.contracts import invoicing as inv
 from o2c_kpi.facts.models import MovementKind, OpenItemKind
 from o2c_kpi.facts.repository import Dims, FactBatch
 
+HOUR_SECONDS = Decimal(3600)
 DAY_SECONDS = Decimal(86400)
 ZERO = Decimal(0)
+LEDGER_NAMESPACE = uuid.UUID("1f0c6a52-4f7e-4d5b-9a8e-6b2f3c9d7e10")
+LEDGER_KINDS: dict[col.LedgerEntryKind, MovementKind] = {
+    "invoice": MovementKind.INVOICE, "payment": MovementKind.CASH, "reversal": MovementKind.UNAPPLIED,
+    "credit_note": MovementKind.CREDIT_NOTE, "write_off": MovementKind.WRITE_OFF,
+    "tolerance_write_off": MovementKind.TOLERANCE_WRITE_OFF}
+"""The movement kind of each kind of ledger entry."""
 
 
 def days_between(start: datetime, end: datetime) -> Decimal:
     return Decimal(str((end - start).total_seconds())) / DAY_SECONDS
+
+
+def hours_between(start: datetime, end: datetime) -> Decimal:
+    return Decimal(str((end - start).total_seconds())) / HOUR_SECONDS
+
+
+def ledger_key(invoice_id: uuid.UUID) -> uuid.UUID:
+    """The key of an invoice's ledger entries among the movements (with the entry's sequence as the line)."""
+    return uuid.uuid5(LEDGER_NAMESPACE, str(invoice_id))
 
 
 def _movement(batch: FactBatch, key: uuid.UUID, line: int, *, invoice_id: uuid.UUID, kind: MovementKind,
@@ -45,13 +65,8 @@ def _open_item(batch: FactBatch, key: uuid.UUID, line: int, *, kind: OpenItemKin
 # --- invoicing ---------------------------------------------------------------------------------------------------
 
 def record_invoice_issued(*, batch: FactBatch, fact: inv.InvoiceIssued) -> None:
+    """On-time invoicing only: the receivable comes from the ledger's ``receivable.changed`` (kind invoice)."""
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    batch.invoices.append({
-        "invoice_id": fact.invoice_id, "legal_entity": fact.legal_entity, "currency": fact.currency,
-        "customer_id": fact.customer_id, "owning_team": fact.owning_team or "", "issue_date": fact.issue_date,
-        "due_date": fact.due_date, "amount": fact.amount})
-    _movement(batch, fact.invoice_id, 0, invoice_id=fact.invoice_id, kind=MovementKind.INVOICE, amount=fact.amount,
-              day=fact.issue_date, dims=dims)
     if fact.billing_deadline is not None:  # value: 1 when issued on or before the deadline
         on_time = Decimal(1) if fact.issue_date <= fact.billing_deadline else ZERO
         batch.count("invoices_with_deadline", dims, fact.issue_date, value=on_time)
@@ -84,7 +99,7 @@ def record_portal_rejection(*, batch: FactBatch, fact: inv.InvoicePortalRejected
 
 def record_resubmission(*, batch: FactBatch, fact: inv.InvoiceResubmitted) -> None:
     dims, day = _invoice_dims(fact), fact.resubmitted_at.date()
-    batch.count("resubmissions", dims, day, value=days_between(fact.rejected_at, fact.resubmitted_at))
+    batch.count("resubmissions", dims, day, value=hours_between(fact.rejected_at, fact.resubmitted_at))
     _open_item(batch, fact.previous_submission_id, 1, kind=OpenItemKind.PORTAL_REJECTION,
                item_id=fact.previous_submission_id, dims=dims, day=day, opened_date=fact.rejected_at.date(), count=-1)
 
@@ -99,14 +114,14 @@ def record_portal_approval(*, batch: FactBatch, fact: inv.InvoicePortalApproved)
 
 
 def record_invoice_paid(*, batch: FactBatch, fact: inv.InvoicePaid) -> None:
+    if fact.source == "portal_reported":  # the customer's word, not cash: the invoice is not paid
+        return
     batch.milestone(fact.invoice_id, legal_entity=fact.legal_entity, customer_id=fact.customer_id,
                     owning_team=fact.owning_team, paid_at=fact.paid_at)
 
 
 def record_credit_note(*, batch: FactBatch, fact: inv.CreditNoteIssued) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    _movement(batch, fact.credit_note_id, 0, invoice_id=fact.invoice_id, kind=MovementKind.CREDIT_NOTE,
-              amount=-fact.amount, day=fact.issue_date, dims=dims)
     batch.count("credit_notes", dims, fact.issue_date, dimension=fact.reason, value=fact.amount)
 
 
@@ -121,9 +136,6 @@ def record_payment_received(*, batch: FactBatch, fact: col.PaymentReceived) -> N
 
 def record_payment_applied(*, batch: FactBatch, event_id: uuid.UUID, fact: col.PaymentApplied) -> None:
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    for a in fact.applications:
-        _movement(batch, a.application_id, 0, invoice_id=a.invoice_id, kind=MovementKind.CASH, amount=-a.amount,
-                  day=fact.applied_date, dims=dims)
     total = sum((a.amount for a in fact.applications), ZERO)
     batch.count("cash_applied", dims, fact.applied_date, dimension=fact.rule, value=total)
     _open_item(batch, event_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
@@ -134,9 +146,6 @@ def record_payment_unapplied(*, batch: FactBatch, event_id: uuid.UUID, fact: col
     if fact.reason != "reversed":  # cash left unapplied on receipt is unapplied since payment.received
         return
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    for a in fact.reversed_applications:
-        _movement(batch, a.application_id, 1, invoice_id=a.invoice_id, kind=MovementKind.UNAPPLIED, amount=a.amount,
-                  day=fact.unapplied_date, dims=dims)
     _open_item(batch, event_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
                day=fact.unapplied_date, opened_date=None, amount=fact.amount)
 
@@ -153,9 +162,23 @@ def record_deduction_resolved(*, batch: FactBatch, fact: col.DeductionResolved) 
     batch.count("deductions_resolved", dims, fact.resolved_date, dimension=fact.resolution, value=fact.amount)
     _open_item(batch, fact.deduction_id, 1, kind=OpenItemKind.DEDUCTION, item_id=fact.deduction_id, dims=dims,
                day=fact.resolved_date, opened_date=fact.opened_date, amount=-fact.amount, count=-1)
-    if fact.resolution == "written_off" and fact.invoice_id is not None:
-        _movement(batch, fact.deduction_id, 2, invoice_id=fact.invoice_id, kind=MovementKind.WRITE_OFF,
-                  amount=-fact.amount, day=fact.resolved_date, dims=dims)
+
+
+def record_receivable_change(*, batch: FactBatch, fact: col.ReceivableChanged) -> None:
+    """One AR ledger entry, copied as posted (kind, signed amount, date), keyed by invoice and sequence; the
+    receivable's dimensions and due date with it. Write-offs are also counted by reason (tolerance, deduction,
+    dispute…)."""
+    dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
+    batch.invoices.append({
+        "invoice_id": fact.invoice_id, "legal_entity": fact.legal_entity, "currency": fact.currency,
+        "customer_id": fact.customer_id, "owning_team": fact.owning_team or "", "issue_date": fact.issue_date,
+        "due_date": fact.due_date, "amount": fact.original_amount})
+    kind = LEDGER_KINDS[fact.kind]
+    _movement(batch, ledger_key(fact.invoice_id), fact.sequence, invoice_id=fact.invoice_id, kind=kind,
+              amount=fact.amount, day=fact.effective_date, dims=dims)
+    if kind in (MovementKind.WRITE_OFF, MovementKind.TOLERANCE_WRITE_OFF):
+        reason = fact.reason or ("tolerance" if kind == MovementKind.TOLERANCE_WRITE_OFF else "manual")
+        batch.count("write_offs", dims, fact.effective_date, dimension=reason, value=-fact.amount)
 
 
 def record_dispute_opened(*, batch: FactBatch, fact: col.DisputeOpened) -> None:

@@ -58,9 +58,9 @@ _ALL = (
        "Portal rejections / submission attempts (first submissions + resubmissions) x 100, in total and per "
        "rejection reason.", "50 submissions + 6 resubmissions, 7 rejections of which 4 missing_po: 12.50 % "
        "in total, 7.14 % missing_po.", breakdown="rejection reason (no dimension = all reasons)"),
-    _d("time_to_resubmit", "Time to resubmit", "days",
-       "Mean of (resubmitted at - rejected at) over resubmissions in the period.",
-       "Resubmitted after 0.5 and 1.5 days: 1.00 day."),
+    _d("time_to_resubmit", "Time to resubmit", "hours",
+       "Mean of (resubmitted at - rejected at) in hours over resubmissions in the period.",
+       "Resubmitted after 15 minutes and after 1.5 days (36 hours): 18.13 hours."),
     _d("cycle_time", "Cycle times", "days",
        "Mean time between an invoice's milestones, counted in the period of the later one: approved_to_submitted, "
        "submitted_to_accepted (first submission to portal approval), accepted_to_paid, approved_to_paid.",

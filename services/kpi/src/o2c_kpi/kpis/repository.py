@@ -190,3 +190,15 @@ async def ar_totals(session: AsyncSession, *, scope: Scope, at: date) -> dict[st
         "SELECT currency, sum(amount) FROM {table} WHERE day <= :d{where} GROUP BY currency",
         table=table, where=where), params)).all()
     return {currency: Decimal(amount) for currency, amount in rows}
+
+
+SCOPE_COLUMNS = {"team": "owning_team", "legal_entity": "legal_entity", "customer": "customer_id"}
+
+
+async def scope_values(session: AsyncSession, *, dimension: str) -> list[str]:
+    """Every value of a scope dimension (team, legal_entity, customer) some fact names."""
+    column = SCOPE_COLUMNS[dimension]
+    rows = await session.execute(_sql(
+        "SELECT DISTINCT v FROM (SELECT {c} AS v FROM kpi_ar_invoices UNION SELECT {c} FROM kpi_daily_counts"
+        " UNION SELECT {c} FROM kpi_open_item_movements) AS x WHERE v <> '' ORDER BY v", c=column))
+    return [str(r[0]) for r in rows.all()]

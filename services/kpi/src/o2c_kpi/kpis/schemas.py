@@ -27,6 +27,7 @@ class Unit(StrEnum):
     PERCENT = "percent"
     COUNT = "count"
     MINUTES = "minutes"
+    HOURS = "hours"
 
 
 class InvalidPeriod(UnprocessableEntity):
@@ -113,6 +114,7 @@ class KpiValue(BaseModel):
     unit: Unit
     currency: str | None = Field(default=None, description="For money and money-based KPIs: their currency.")
     dimension: str | None = Field(default=None, description="Breakdown: aging bucket, rejection reason, agent…")
+    note: str | None = Field(default=None, description="Why ``value`` is null, when the formula has nothing to count.")
     period_start: date
     period_end: date
     as_of: date

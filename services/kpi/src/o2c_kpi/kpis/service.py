@@ -48,13 +48,27 @@ async def compute(tx: Tx, *, names: Sequence[str], period: Period, scope: Scope)
     return sorted(values, key=lambda v: (order[v.name], v.currency or "", v.dimension or ""))
 
 
+NO_VALUE = {
+    "on_time_invoicing_rate": "no invoice with a billing deadline in scope",
+    "dso": "no credit sales in the period", "best_possible_dso": "no credit sales in the period",
+    "add": "no credit sales in the period",
+}
+"""Why a KPI has no value, where the reason is not just 'nothing happened in the period'."""
+
+
+async def scope_values(tx: Tx, *, dimension: str) -> list[str]:
+    """Every team, legal entity or customer (``dimension``: team, legal_entity, customer) the facts name."""
+    return await repository.scope_values(tx.session, dimension=dimension)
+
+
 def _value(period: Period, name: str, value: Decimal | None, *, currency: str | None = None,
            dimension: str | None = None) -> KpiValue:
     unit: Unit = DEFINITIONS[name].unit
     if value is not None:
         value = round_money(value, currency) if unit == Unit.MONEY and currency else f.round2(value)
     return KpiValue(name=name, value=value, unit=unit, currency=currency, dimension=dimension,
-                    period_start=period.start, period_end=period.end, as_of=period.at)
+                    note=NO_VALUE.get(name) if value is None else None, period_start=period.start,
+                    period_end=period.end, as_of=period.at)
 
 
 async def _receivables(session: AsyncSession, period: Period, scope: Scope, asked: set[str]) -> list[KpiValue]:

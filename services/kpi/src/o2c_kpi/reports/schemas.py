@@ -39,7 +39,8 @@ class Trend(BaseModel):
 class TeamAttainment(BaseModel):
     team: str
     met: int
-    total: int
+    total: int = Field(description="met + breaches.")
+    breaches: int = Field(default=0, description="The team's SLA breaches in the period (open or recovered since).")
     attainment_percent: str | None = Field(description="Over every SLA of the team, 2 decimals.")
     definitions: list[SlaAttainment]
 
@@ -59,7 +60,10 @@ class ReportRead(BaseModel):
     headline: list[KpiValue]
     trends: list[Trend]
     sla_attainment: list[TeamAttainment]
-    breaches: int = Field(description="SLA breaches in the period (sla.breached emitted).")
+    breaches: int = Field(description="SLA breaches in the period (sla.breached emitted): the teams' breaches "
+                          "plus the unassigned ones.")
+    unassigned_breaches: int = Field(default=0, description="Breaches of no team in the period (global SLAs over "
+                                     "facts without an owning team); 0 in a team's report.")
 
 
 class SnapshotValueRead(BaseModel):

@@ -91,13 +91,15 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
                                             end=period.end + timedelta(days=1))
         met, total = sum(d.met for d in read.definitions), sum(d.total for d in read.definitions)
         attainment.append(TeamAttainment(team=name, met=met, total=total,
+                                         breaches=sum(d.breaches for d in read.definitions),
                                          attainment_percent=str(percent(met, total)) if total else None,
                                          definitions=read.definitions))
-    breaches = await sla_repository.count_breaches(tx.session, start=start, end=end, team=team)
+    unassigned = 0 if team else sum(
+        n for _, n in await sla_repository.team_breaches(tx.session, team=None, start=start, end=end))
     return ReportRead(report=kind, title=spec.title, period_kind=period.kind,
                       period_label=label(period), period_start=period.start, period_end=period.end, team=team,
                       generated_at=clock(), headline=headline, trends=trends, sla_attainment=attainment,
-                      breaches=breaches)
+                      breaches=sum(t.breaches for t in attainment) + unassigned, unassigned_breaches=unassigned)
 
 
 async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from html import escape
 
@@ -62,8 +62,13 @@ def _colour(value: Decimal, target: Decimal | None) -> str:
     return "#2ca02c" if value >= 95 else "#ff7f0e" if value >= 80 else "#d62728"
 
 
-def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target: Decimal | None = None) -> str:
-    """Horizontal bars of percentages (0-100), one per label; an optional target line."""
+RED = "#d62728"
+
+
+def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target: Decimal | None = None,
+              alert: Collection[str] = ()) -> str:
+    """Horizontal bars of percentages (0-100), one per label; an optional target line. A label in ``alert`` (a team
+    with a breach) is red whatever its value."""
     row = 22
     height = PAD + row * max(len(bars), 1)
     scale = (WIDTH - 2 * PAD - 120) / 100
@@ -76,7 +81,7 @@ def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target:
             parts.append(f'<text x="124" y="{y + 13}" font-size="11" fill="#999">no data</text>')
             continue
         width = float(min(max(value, Decimal(0)), Decimal(100))) * scale
-        colour = _colour(value, target)
+        colour = RED if name in alert else _colour(value, target)
         parts.append(f'<rect x="120" y="{y}" width="{width:.1f}" height="16" fill="{colour}"/>')
         parts.append(f'<text x="{124 + width:.1f}" y="{y + 13}" font-size="11">{escape(_fmt(value))} %</text>')
     if target is not None:

@@ -124,7 +124,7 @@ async def recover(tx: Tx, *, key: str, actual: Decimal,
         return False
     values = {column: getattr(breach, column) for column in _FACT_COLUMNS}
     await tx.emit(SlaRecovered(**_fact(values), actual=actual, breached_at=breach.breached_at,
-                                            recovered_at=recovered_at))
+                               recovered_at=recovered_at))
     return True
 
 

@@ -36,6 +36,10 @@ class SlaUnit(StrEnum):
     PERCENT = "percent"
     BUSINESS_DAYS = "business_days"
     HOURS = "hours"
+    DAYS = "days"  # level metrics: the KPI's own units
+    MINUTES = "minutes"
+    MONEY = "money"
+    COUNT = "count"
 
 
 class SlaWindowName(StrEnum):
@@ -185,3 +189,18 @@ class SlaBreach(Base):
     breached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recovered_actual: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+
+
+class SlaLevelCheck(Base):
+    """A closed window of a KPI-level SLA (DSO, CEI, auto-match…) judged once: the KPI's value over the window,
+    and whether it met the target (None: the KPI had no value). A rerun of the step finds the row and skips."""
+
+    __tablename__ = "sla_level_checks"
+
+    definition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actual: Mapped[Decimal | None] = mapped_column(Numeric(24, 6))
+    met: Mapped[bool | None] = mapped_column(Boolean)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

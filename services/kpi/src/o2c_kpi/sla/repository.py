@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_kpi.sla.models import (
-    DECIDED_TIMER_STATUSES,
     BreachStatus,
     ScopeType,
     SlaBreach,
     SlaDefinition,
+    SlaLevelCheck,
     SlaOutcome,
     SlaTimer,
     SlaWindow,
@@ -203,34 +203,57 @@ async def delete_windows_of_definition(session: AsyncSession, *, definition_id: 
 
 
 async def team_windows(session: AsyncSession, *, team: str, start: datetime,
-                       end: datetime) -> list[tuple[str, int, int]]:
-    """(definition id, met count, total count) of the team's rate windows starting in [start, end)."""
-    stmt = (select(SlaWindow.definition_id, SlaWindow.met_count, SlaWindow.total_count)
+                       end: datetime) -> list[tuple[str, str, datetime, int, int]]:
+    """(definition id, scope key, window start, met count, total count) of the team's rate windows starting in
+    [start, end)."""
+    stmt = (select(SlaWindow.definition_id, SlaWindow.scope_key, SlaWindow.window_start, SlaWindow.met_count,
+                   SlaWindow.total_count)
             .where(SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value == team,
                    SlaWindow.window_start >= start, SlaWindow.window_start < end)
             .order_by(SlaWindow.definition_id, SlaWindow.window_start))
-    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in (await session.execute(stmt)).all()]
 
 
-async def team_timer_outcomes(session: AsyncSession, *, team: str, start: datetime,
-                              end: datetime) -> list[tuple[str, int, int]]:
-    """(definition id, met, decided) of the team's timers armed in [start, end)."""
-    decided = SlaTimer.status.in_(DECIDED_TIMER_STATUSES)
-    stmt = (select(SlaTimer.definition_id, func.count().filter(SlaTimer.status == TimerStatus.MET),
-                   func.count().filter(decided))
-            .where(SlaTimer.owning_team == team, SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
+async def team_timers_met(session: AsyncSession, *, team: str, start: datetime,
+                          end: datetime) -> list[tuple[str, int]]:
+    """(definition id, timers met) of the team's timers closed in time in [start, end)."""
+    stmt = (select(SlaTimer.definition_id, func.count())
+            .where(SlaTimer.owning_team == team, SlaTimer.status == TimerStatus.MET, SlaTimer.closed_at >= start,
+                   SlaTimer.closed_at < end)
             .group_by(SlaTimer.definition_id).order_by(SlaTimer.definition_id))
-    return [(r[0], int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()]
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]
+
+
+async def team_breaches(session: AsyncSession, *, team: str | None, start: datetime,
+                        end: datetime) -> list[tuple[str, int]]:
+    """(definition id, breaches) of the breaches of ``team`` (None: of no team) in [start, end), whether open or
+    recovered since."""
+    owner = SlaBreach.owning_team.is_(None) if team is None else SlaBreach.owning_team == team
+    stmt = (select(SlaBreach.definition_id, func.count(func.distinct(SlaBreach.breach_key)))
+            .where(owner, SlaBreach.breached_at >= start, SlaBreach.breached_at < end)
+            .group_by(SlaBreach.definition_id).order_by(SlaBreach.definition_id))
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]
+
+
+async def breached_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` a breach was ever emitted for."""
+    if not keys:
+        return set()
+    rows = await session.scalars(select(SlaBreach.breach_key).where(SlaBreach.breach_key.in_(set(keys))))
+    return set(rows)
 
 
 async def teams_with_slas(session: AsyncSession, *, start: datetime, end: datetime) -> list[str]:
-    """Teams with a rate window starting, or a timer armed, in [start, end)."""
+    """Teams with a rate window starting, a timer armed or closed, or a breach, in [start, end)."""
     windows = select(SlaWindow.scope_value.label("team")).where(
         SlaWindow.scope_type == ScopeType.TEAM, SlaWindow.scope_value.is_not(None), SlaWindow.window_start >= start,
         SlaWindow.window_start < end)
     timed = select(SlaTimer.owning_team.label("team")).where(
-        SlaTimer.owning_team.is_not(None), SlaTimer.armed_at >= start, SlaTimer.armed_at < end)
-    rows = await session.execute(windows.union(timed).order_by("team"))
+        SlaTimer.owning_team.is_not(None), or_(and_(SlaTimer.armed_at >= start, SlaTimer.armed_at < end),
+                                               and_(SlaTimer.closed_at >= start, SlaTimer.closed_at < end)))
+    breached = select(SlaBreach.owning_team.label("team")).where(
+        SlaBreach.owning_team.is_not(None), SlaBreach.breached_at >= start, SlaBreach.breached_at < end)
+    rows = await session.execute(windows.union(timed, breached).order_by("team"))
     return [str(r[0]) for r in rows.all()]
 
 
@@ -241,9 +264,42 @@ async def known_teams(session: AsyncSession) -> list[str]:
     return [str(r[0]) for r in (await session.execute(outcomes.union(timed).order_by("team"))).all()]
 
 
-async def count_breaches(session: AsyncSession, *, start: datetime, end: datetime, team: str | None) -> int:
-    stmt = select(func.count()).select_from(SlaBreach).where(SlaBreach.breached_at >= start,
-                                                             SlaBreach.breached_at < end)
-    if team is not None:
-        stmt = stmt.where(SlaBreach.owning_team == team)
-    return int((await session.execute(stmt)).scalar_one())
+# --- level checks (KPI-level SLAs, o2c_kpi.sla.levels) -------------------------------------------------
+
+
+async def add_level_check(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """True when this (definition, scope, window) was not judged yet: only then is it judged."""
+    stmt = insert(SlaLevelCheck).values(values).on_conflict_do_nothing().returning(SlaLevelCheck.definition_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def level_checked(session: AsyncSession, *, definition_id: str, window_start: datetime) -> set[str]:
+    """The scope keys of ``definition`` already judged for the window starting at ``window_start``."""
+    rows = await session.scalars(select(SlaLevelCheck.scope_key).where(
+        SlaLevelCheck.definition_id == definition_id, SlaLevelCheck.window_start == window_start))
+    return set(rows)
+
+
+async def open_breach_keys(session: AsyncSession, *, definition_id: str, prefix: str) -> list[str]:
+    """Keys of the breaches of ``definition`` still breached whose key starts with ``prefix``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await session.scalars(select(SlaBreach.breach_key).where(
+        SlaBreach.definition_id == definition_id, SlaBreach.status == BreachStatus.BREACHED,
+        SlaBreach.breach_key.like(f"{escaped}%", escape="\\")).order_by(SlaBreach.breach_key))
+    return list(rows)
+
+
+async def active_level_definitions(session: AsyncSession, *, metrics: Sequence[str]) -> list[SlaDefinition]:
+    stmt = (select(SlaDefinition).where(SlaDefinition.metric.in_(list(metrics)), SlaDefinition.active.is_(True))
+            .order_by(SlaDefinition.id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def team_level_checks_met(session: AsyncSession, *, team: str, start: datetime,
+                                end: datetime) -> list[tuple[str, int]]:
+    """(definition id, windows met) of the team's level checks of windows starting in [start, end)."""
+    stmt = (select(SlaLevelCheck.definition_id, func.count())
+            .where(SlaLevelCheck.scope_key == f"team:{team}", SlaLevelCheck.met.is_(True),
+                   SlaLevelCheck.window_start >= start, SlaLevelCheck.window_start < end)
+            .group_by(SlaLevelCheck.definition_id).order_by(SlaLevelCheck.definition_id))
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]

@@ -35,7 +35,9 @@ _EXAMPLE: dict[str, Any] = {
 
 class SlaDefinitionWrite(BaseModel):
     """Rate metrics: a percent target over a calendar window (UTC). Timer metrics: a duration target
-    (business days or hours) per item (window ``item``, comparator ``le``)."""
+    (business days or hours) per item (window ``item``, comparator ``le``). Level metrics (any KPI: DSO, CEI,
+    auto-match rate, unapplied cash…): a target in the KPI's unit, judged once per closed calendar window (per
+    currency for KPIs in money or per currency)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {k: v for k, v in _EXAMPLE.items() if k != "id"}]})
@@ -60,7 +62,14 @@ class SlaDefinitionWrite(BaseModel):
         kind = METRICS[self.metric].kind
         if self.scope_type == ScopeType.GLOBAL and self.scope_value is not None:
             raise ValueError("a global SLA has no scope_value")
-        if kind == MetricKind.RATE:
+        if kind == MetricKind.LEVEL:
+            unit = METRICS[self.metric].unit
+            if self.unit != unit or self.window not in WINDOWS[kind]:
+                raise ValueError(f"the KPI {self.metric} is measured in {unit}: it needs unit '{unit}' and a day, "
+                                 "week, month or quarter window")
+            if self.unit == SlaUnit.PERCENT and not 0 <= self.target <= 100:
+                raise ValueError("a percent target lies between 0 and 100")
+        elif kind == MetricKind.RATE:
             if self.unit not in UNITS[kind] or self.window not in WINDOWS[kind]:
                 raise ValueError("a rate metric needs unit 'percent' and a day, week, month or quarter window")
             if not 0 <= self.target <= 100:
@@ -125,8 +134,11 @@ class SlaAttainment(BaseModel):
     target: Target
     comparator: str
     unit: str
-    met: int = Field(description="Windows (rate SLAs) or items (timer SLAs) that met the target.")
-    total: int = Field(description="Windows with enough outcomes, or items decided (closed or fired).")
+    met: int = Field(description="Windows (rate SLAs) starting in the period that met the target and never "
+                     "breached, or items (timer SLAs) closed in time in the period.")
+    total: int = Field(description="met + breaches.")
+    breaches: int = Field(default=0, description="The team's breaches of this SLA in the period (open or "
+                          "recovered since).")
     attainment_percent: Measure | None = Field(description="met / total x 100, 2 decimals; null when total is 0.")
 
 

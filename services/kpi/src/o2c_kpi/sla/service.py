@@ -12,8 +12,8 @@ from o2c_common.tx import Tx
 from o2c_kpi.clock import Clock
 from o2c_kpi.permissions import team_in_view
 from o2c_kpi.sla import repository
-from o2c_kpi.sla.evaluation import meets, percent
-from o2c_kpi.sla.metrics import METRICS, UNITS, WINDOWS
+from o2c_kpi.sla.evaluation import breach_key, meets, percent
+from o2c_kpi.sla.metrics import METRICS, WINDOWS, units_of
 from o2c_kpi.sla.models import ScopeType, SlaDefinition
 from o2c_kpi.sla.schemas import (
     SlaAttainment,
@@ -37,7 +37,7 @@ class SlaDefinitionExists(Conflict):
 
 
 def metrics() -> list[SlaMetricRead]:
-    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(UNITS[m.kind]),
+    return [SlaMetricRead(name=m.name, kind=m.kind, description=m.description, units=list(units_of(m)),
                           windows=list(WINDOWS[m.kind])) for m in METRICS.values()]
 
 
@@ -124,29 +124,37 @@ def _start_of(day: date | None) -> datetime | None:
 
 
 async def attainment(tx: Tx, *, team: str, period: str, start: date, end: date) -> SlaAttainmentRead:
-    """Per definition: rate windows of the team starting in the period that met their (current) target, out of
-    those with enough outcomes; timers of the team armed in the period closed in time, out of those decided."""
+    """Per definition, what the team's breaches say: missed = the team's breaches in the period (open or recovered
+    since: a window that dipped below its target, a timer that fired), met = the team's rate windows starting in
+    the period that met their target and never breached (with enough outcomes) plus its timers closed in time in
+    the period (and its KPI-level windows starting in the period that met their target). So a team with a breach
+    is never at 100 %, and the breaches of the rows add up to the team's."""
     ensure_team_access(tx.actor, owning_team=team)
     since, until = _start_of(start), _start_of(end)
     assert since is not None and until is not None
     windows = await repository.team_windows(tx.session, team=team, start=since, end=until)
-    timed = await repository.team_timer_outcomes(tx.session, team=team, start=since, end=until)
-    definitions = await repository.definitions_by_ids(tx.session, [w[0] for w in windows] + [t[0] for t in timed])
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for definition_id, met_count, total_count in windows:
+    timers_met = [*await repository.team_timers_met(tx.session, team=team, start=since, end=until),
+                  *await repository.team_level_checks_met(tx.session, team=team, start=since, end=until)]
+    missed = dict(await repository.team_breaches(tx.session, team=team, start=since, end=until))
+    definitions = await repository.definitions_by_ids(
+        tx.session, [w[0] for w in windows] + [t[0] for t in timers_met] + list(missed))
+    keys = {w: breach_key(w[0], w[1], w[2].date().isoformat()) for w in windows}
+    breached = await repository.breached_keys(tx.session, list(keys.values()))
+    met: dict[str, int] = defaultdict(int)
+    for window in windows:
+        definition_id, _, _, met_count, total_count = window
         definition = definitions.get(definition_id)
-        if definition is None or total_count < definition.min_sample:
+        if definition is None or total_count < definition.min_sample or keys[window] in breached:
             continue
-        counts[definition_id][1] += 1
         if meets(percent(met_count, total_count), definition.comparator, definition.target):
-            counts[definition_id][0] += 1
-    for definition_id, met, decided in timed:
-        if definition_id in definitions:
-            counts[definition_id][0] += met
-            counts[definition_id][1] += decided
-    rows = [SlaAttainment(
-        definition_id=d.id, name=d.name, metric=d.metric, target=d.target, comparator=d.comparator, unit=d.unit,
-        met=counts[d.id][0], total=counts[d.id][1],
-        attainment_percent=percent(counts[d.id][0], counts[d.id][1]) if counts[d.id][1] else None,
-    ) for d in sorted(definitions.values(), key=lambda d: d.id)]
+            met[definition_id] += 1
+    for definition_id, count in timers_met:
+        met[definition_id] += count
+    rows = []
+    for d in sorted(definitions.values(), key=lambda d: d.id):
+        total = met[d.id] + missed.get(d.id, 0)
+        rows.append(SlaAttainment(
+            definition_id=d.id, name=d.name, metric=d.metric, target=d.target, comparator=d.comparator, unit=d.unit,
+            met=met[d.id], total=total, breaches=missed.get(d.id, 0),
+            attainment_percent=percent(met[d.id], total) if total else None))
     return SlaAttainmentRead(team=team, period=period, start=start, end=end - timedelta(days=1), definitions=rows)
