@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.contracts.invoicing import Channel
 from o2c_common.events.types import Currency
@@ -69,6 +69,12 @@ class ProfileWrite(BaseModel):
     owning_team: str | None = Field(default=None, max_length=64, description=(
         "Set from collections' account master (account.updated); supervisors may set it until the account "
         "exists there. Vendor agents cannot change it."))
+
+    @model_validator(mode="after")
+    def _one_primary_billing_contact(self) -> ProfileWrite:
+        if sum(1 for c in self.contacts if c.is_primary and c.role == "billing") > 1:
+            raise ValueError("at most one billing contact may be primary")
+        return self
 
 
 class ProfileRead(ProfileWrite):
