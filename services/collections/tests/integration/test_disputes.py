@@ -124,6 +124,7 @@ async def test_a_dispute_write_off_needs_a_second_supervisor(service: Service) -
     assert event["corrective_action"] == "replace the batch"
     again = await transition(service, dispute_id, "POST", decision, {"approve": True}, SUPERVISOR_2)
     assert problem(again, 409)["type"].endswith("no-write-off-requested")
+    assert problem(await transition(service, dispute_id, "POST", "/resolution", body, SUPERVISOR_2), 409)
     # the figures agree: the ledger's write-off is the event's
     posted = await service.rows("SELECT amount, reason FROM ledger_entries WHERE invoice_id = :i "
                                 "AND kind = 'write_off'", i=inv)
@@ -146,3 +147,16 @@ async def test_disputes_bad_input_access_and_tokens(service: Service) -> None:
                                              headers=AGENT_B), 403)
     await service.client.post("/disputes", json={"invoice_id": str(inv), "reason": "pricing"}, headers=COLLECTOR)
     assert (await service.client.get("/disputes", headers=AGENT_B)).json()["items"] == []
+
+
+async def test_a_second_supervisor_resolving_a_requested_write_off_approves_it(service: Service) -> None:
+    inv = await service.issue("INV-X4", "60.00")
+    opened = await service.client.post("/disputes", json={"invoice_id": str(inv), "reason": "quality"},
+                                       headers=COLLECTOR)
+    body = {"outcome": "written_off", "root_cause": "quality"}
+    for who in (SUPERVISOR, SUPERVISOR):
+        last = await transition(service, opened.json()["id"], "POST", "/resolution", body, who)
+    assert problem(last, 403)["type"].endswith("maker-checker")
+    done = await transition(service, opened.json()["id"], "POST", "/resolution", body, SUPERVISOR_2)
+    assert (done.json()["status"], done.json()["approved_by"]) == ("resolved", "sam")
+    assert await service.open_amount(inv) == 0

@@ -22,6 +22,7 @@ from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
+from o2c_common.auth import Role
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, Forbidden, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditNoteRequested, DisputeOpened, DisputeResolved
@@ -169,7 +170,14 @@ def _record(dispute: Dispute, *, root_cause: str, corrective_action: str | None,
 async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: CollectionsSettings) -> Dispute:
     """Resolves the locked, open ``dispute`` with its root cause and actions: credited outcomes ask invoicing for a
     credit note; ``written_off`` is only requested here (the amount stays held) and another ar_supervisor approves
-    it (:func:`decide_write_off`), so the preparer never approves."""
+    it (:func:`decide_write_off`), so the preparer never approves. Another ar_supervisor resolving a requested
+    write-off as ``written_off`` approves it."""
+    if dispute.status == DisputeStatus.WRITE_OFF_REQUESTED and data.outcome == DisputeOutcome.WRITTEN_OFF:
+        if not tx.actor.has_role(Role.AR_SUPERVISOR):
+            raise Forbidden("only an ar_supervisor approves a write-off", type="missing-role")
+        return await decide_write_off(tx, dispute, data=WriteOffDecision(approve=True,
+                                                                         resolved_date=data.resolved_date),
+                                      settings=settings)
     _ensure_open(dispute)
     credited = _credited(dispute, data)
     if data.outcome == DisputeOutcome.WRITTEN_OFF:
