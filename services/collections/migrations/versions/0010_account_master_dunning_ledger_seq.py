@@ -32,6 +32,10 @@ def _ledger() -> None:
     op.add_column('ledger_entries', sa.Column('reason', sa.String(32), nullable=True))
     op.add_column('ledger_entries', sa.Column('posted_by', sa.String(64), nullable=True))
     op.execute("UPDATE ledger_entries SET kind = 'tolerance_write_off', reason = 'tolerance' WHERE kind = 'tolerance'")
+    for kind in ('dispute', 'deduction'):  # the links of write-offs posted before, from their note
+        op.execute(f"""UPDATE ledger_entries SET reason = '{kind}',
+                           {kind}_id = substring(note from '{kind} ([0-9a-f-]{{36}}) written off')::uuid
+                       WHERE kind = 'write_off' AND note ~ '^{kind} [0-9a-f-]{{36}} written off$'""")  # noqa: S608 (constants)
     op.execute("""UPDATE ledger_entries e SET sequence = n.seq
                   FROM (SELECT id, row_number() OVER (PARTITION BY invoice_id ORDER BY id) AS seq
                         FROM ledger_entries) n WHERE n.id = e.id""")
@@ -157,13 +161,25 @@ def _dunning() -> None:
                                for (t, lang), (subject, body) in TEMPLATES.items()])
 
 
+def _disputes() -> None:
+    op.alter_column('disputes', 'status', type_=sa.String(24))
+    op.add_column('disputes', sa.Column('write_off_requested_by', sa.String(64), nullable=True))
+    op.add_column('disputes', sa.Column('approved_by', sa.String(64), nullable=True))
+    op.add_column('disputes', sa.Column('written_off_amount', MONEY, server_default='0', nullable=False))
+    op.execute("""UPDATE disputes d SET written_off_amount = -e.amount FROM ledger_entries e
+                  WHERE e.kind = 'write_off' AND e.note = 'dispute ' || d.id || ' written off'""")
+
+
 def upgrade() -> None:
     _ledger()
     _accounts()
     _dunning()
+    _disputes()
 
 
 def downgrade() -> None:
+    for name in ('write_off_requested_by', 'approved_by', 'written_off_amount'):
+        op.drop_column('disputes', name)
     op.drop_table('dunning_statement_items')
     op.drop_table('dunning_statements')
     op.drop_table('dunning_templates')

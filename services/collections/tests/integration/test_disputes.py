@@ -13,7 +13,9 @@ from o2c_collections.main import consumers
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected
-from services.collections.tests.conftest import AGENT_B, COLLECTOR, SUPERVISOR, Service, problem
+from services.collections.tests.conftest import AGENT_B, COLLECTOR, SUPERVISOR, Service, problem, token
+
+SUPERVISOR_2 = token("sam", "ar_supervisor")
 
 
 async def handle(service: Service, payload: EventPayload, event: Event | None = None) -> None:
@@ -92,16 +94,41 @@ async def test_contested_portal_rejection_opens_one_dispute_even_when_redelivere
     assert await service.scalar("SELECT disputed_amount FROM open_items WHERE invoice_id = :i", i=inv) == 500
 
 
-async def test_write_off_of_a_dispute_is_for_supervisors(service: Service) -> None:
+async def test_a_dispute_write_off_needs_a_second_supervisor(service: Service) -> None:
     inv = await service.issue("INV-X2", "80.00")
     opened = await service.client.post("/disputes", json={"invoice_id": str(inv), "reason": "quality"},
                                        headers=COLLECTOR)
     assert opened.json()["amount"] == "80.00"
-    body = {"outcome": "written_off", "root_cause": "quality"}
-    assert problem(await transition(service, opened.json()["id"], "POST", "/resolution", body, COLLECTOR), 403)
-    done = await transition(service, opened.json()["id"], "POST", "/resolution", body, SUPERVISOR)
+    dispute_id = opened.json()["id"]
+    body = {"outcome": "written_off", "root_cause": "quality", "corrective_action": "replace the batch"}
+    asked = await transition(service, dispute_id, "POST", "/resolution", body, COLLECTOR)  # the preparer
+    assert asked.status_code == 200, asked.text
+    assert (asked.json()["status"], asked.json()["write_off_requested_by"]) == ("write_off_requested", "carl")
+    assert await service.open_amount(inv) == 80 and "dispute.resolved" not in await service.outbox_types()
+    decision = "/write-off-decision"
+    assert problem(await transition(service, dispute_id, "POST", decision, {"approve": True}, COLLECTOR), 403)
+    rejected = await transition(service, dispute_id, "POST", decision, {"approve": False, "note": "chase"},
+                                SUPERVISOR)
+    assert rejected.json()["status"] == "open"
+    asked = await transition(service, dispute_id, "POST", "/resolution", body, SUPERVISOR)  # a supervisor asks
+    assert asked.status_code == 200, asked.text
+    own = await transition(service, dispute_id, "POST", decision, {"approve": True}, SUPERVISOR)
+    assert problem(own, 403)["type"].endswith("maker-checker")  # the preparer never approves
+    done = await transition(service, dispute_id, "POST", decision, {"approve": True}, SUPERVISOR_2)
     assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["outcome"], done.json()["approved_by"],
+            done.json()["written_off_amount"]) == ("resolved", "written_off", "sam", "80.00")
     assert await service.open_amount(inv) == 0
+    event = json.loads(await service.scalar("SELECT payload FROM outbox WHERE event_type = 'o2c.dispute.resolved.v1'"))
+    assert (Decimal(event["written_off_amount"]), event["approved_by"], event["resolved_by"]) == (80, "sam", "sue")
+    assert event["corrective_action"] == "replace the batch"
+    again = await transition(service, dispute_id, "POST", decision, {"approve": True}, SUPERVISOR_2)
+    assert problem(again, 409)["type"].endswith("no-write-off-requested")
+    assert problem(await transition(service, dispute_id, "POST", "/resolution", body, SUPERVISOR_2), 409)
+    # the figures agree: the ledger's write-off is the event's
+    posted = await service.rows("SELECT amount, reason FROM ledger_entries WHERE invoice_id = :i "
+                                "AND kind = 'write_off'", i=inv)
+    assert posted == [(Decimal("-80.000000"), "dispute")]
 
 
 async def test_disputes_bad_input_access_and_tokens(service: Service) -> None:
@@ -120,3 +147,16 @@ async def test_disputes_bad_input_access_and_tokens(service: Service) -> None:
                                              headers=AGENT_B), 403)
     await service.client.post("/disputes", json={"invoice_id": str(inv), "reason": "pricing"}, headers=COLLECTOR)
     assert (await service.client.get("/disputes", headers=AGENT_B)).json()["items"] == []
+
+
+async def test_a_second_supervisor_resolving_a_requested_write_off_approves_it(service: Service) -> None:
+    inv = await service.issue("INV-X4", "60.00")
+    opened = await service.client.post("/disputes", json={"invoice_id": str(inv), "reason": "quality"},
+                                       headers=COLLECTOR)
+    body = {"outcome": "written_off", "root_cause": "quality"}
+    for who in (SUPERVISOR, SUPERVISOR):
+        last = await transition(service, opened.json()["id"], "POST", "/resolution", body, who)
+    assert problem(last, 403)["type"].endswith("maker-checker")
+    done = await transition(service, opened.json()["id"], "POST", "/resolution", body, SUPERVISOR_2)
+    assert (done.json()["status"], done.json()["approved_by"]) == ("resolved", "sam")
+    assert await service.open_amount(inv) == 0

@@ -75,7 +75,9 @@ async def write_off_dispute(service: Service, invoice_id: uuid.UUID) -> dict[str
     asked = await with_etag(service, url, "resolution", {"outcome": "written_off", "root_cause": "quality"},
                             SUPERVISOR)
     assert asked.status_code == 200, asked.text
-    return dict(asked.json())
+    approved = await with_etag(service, url, "write-off-decision", {"approve": True}, SUPERVISOR_2)
+    assert approved.status_code == 200, approved.text
+    return dict(approved.json())
 
 
 async def test_every_posting_path_announces_its_entry_with_the_running_figures(service: Service) -> None:

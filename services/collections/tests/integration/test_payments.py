@@ -129,3 +129,20 @@ async def test_bad_input_and_tokens_on_every_endpoint(service: Service) -> None:
     assert problem(await service.client.post("/payment-imports?format=xls&legal_entity=US01", content=b"x",
                                              headers=SUPERVISOR), 422)
     assert problem(await service.client.get(f"/payment-imports/{some}", headers=COLLECTOR), 404)
+
+
+async def test_unapplied_list_includes_overpayment_remainder(service: Service) -> None:
+    await service.execute("INSERT INTO accounts (customer_id, owning_team, version) VALUES ('CUST-1', 'vendor-a', 1)")
+    inv = await service.issue("INV-OV", "100.00")
+    over = await service.pay("130.00", remittance=[{"reference": "INV-OV"}], value_date="2026-02-03")
+    assert (over["status"], over["unapplied_amount"]) == ("partially_applied", "30.00")
+    nothing = await service.pay("55.00", remittance=[{"reference": "NOPE"}], value_date="2026-02-02")
+    assert nothing["status"] == "unapplied"
+    await service.pay("10.00", remittance=[{"reference": "NOPE"}], customer="OTHER")  # another team's cash
+    queue = (await service.client.get("/payments/unapplied", headers=AGENT_A)).json()["items"]
+    assert [(p["id"], p["unapplied_amount"]) for p in queue] == [(nothing["id"], "55.00"), (over["id"], "30.00")]
+    by_status = (await service.client.get("/payments?status=unapplied", headers=AGENT_A)).json()["items"]
+    assert [p["id"] for p in by_status] == [nothing["id"]]  # the status alone leaves the remainder out
+    assert len((await service.client.get("/payments/unapplied", headers=COLLECTOR)).json()["items"]) == 3
+    assert (await service.client.get("/payments/unapplied", headers=AGENT_B)).json()["items"] == []
+    assert await service.open_amount(inv) == 0

@@ -212,3 +212,14 @@ async def test_open_amounts_page_through_every_invoice(api: ServiceHarness) -> N
     assert seen == ledger_open
     assert list(seen) == sorted(seen)
     assert (await api.client.get("/ar/open-amounts", headers=VIEWER)).status_code == 403
+
+
+async def test_an_invoice_the_ledger_never_opened_is_not_in_ar(kpi_db: Database) -> None:
+    """An invoice.issued that collections could not book (dead-lettered there) moves no AR in kpi either: kpi's
+    AR is the ledger's, so a record one side refuses cannot leave the two apart (the 10.00 after a poison record)."""
+    a = invoice("10.00", date(2026, 4, 1), date(2026, 4, 30))
+    issued, _opened = a.issued(billing_deadline=date(2026, 4, 1))
+    await ingest(kpi_db, [issued])
+    assert await compute(kpi_db, ["ar_balance"], APRIL) == []
+    assert await open_in_kpi(kpi_db) == {}
+    assert value(await compute(kpi_db, ["on_time_invoicing_rate"], APRIL), "on_time_invoicing_rate") == D("100.00")

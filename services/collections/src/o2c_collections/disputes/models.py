@@ -13,6 +13,7 @@ from o2c_collections.db import Base
 
 class DisputeStatus(StrEnum):
     OPEN = "open"
+    WRITE_OFF_REQUESTED = "write_off_requested"  # still held; another ar_supervisor approves or rejects it
     RESOLVED = "resolved"
 
 
@@ -43,12 +44,16 @@ class Dispute(Base):
     source: Mapped[str] = mapped_column(String(24))
     owner: Mapped[str | None] = mapped_column(String(64))
     opened_by: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[DisputeStatus] = mapped_column(String(16))
+    status: Mapped[DisputeStatus] = mapped_column(String(24))
     outcome: Mapped[DisputeOutcome | None] = mapped_column(String(24))
     root_cause: Mapped[str | None] = mapped_column(String(24))
     corrective_action: Mapped[str | None] = mapped_column(Text)
     preventive_action: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(64))
+    # a write-off (migration 0010): who asked for it, who approved it, what the ledger posted
+    write_off_requested_by: Mapped[str | None] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    written_off_amount: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0), server_default="0")
     opened_date: Mapped[date] = mapped_column(Date)
     resolved_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -7,8 +7,14 @@ from fastapi import APIRouter, Response, status
 from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
 from o2c_collections.disputes import service
 from o2c_collections.disputes.models import DisputeStatus
-from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
-from o2c_collections.permissions import Worker
+from o2c_collections.disputes.schemas import (
+    DisputeCreate,
+    DisputeRead,
+    DisputeResolve,
+    DisputeUpdate,
+    WriteOffDecision,
+)
+from o2c_collections.permissions import Supervisor, Worker
 from o2c_common.auth import visible_team
 from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
@@ -54,7 +60,20 @@ async def update_dispute(dispute_id: uuid.UUID, data: DisputeUpdate, response: R
 async def resolve_dispute(dispute_id: uuid.UUID, data: DisputeResolve, response: Response, tx: TxDep,
                           _principal: Worker, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
     """Resolve with an outcome and root cause (dispute.resolved): `credited`/`partially_credited` emit
-    credit_note.requested, `written_off` (ar_supervisor, within the limit) reduces AR. Needs `If-Match`."""
+    credit_note.requested; `written_off` is only requested (status `write_off_requested`, the amount stays held)
+    until another ar_supervisor decides it (`/write-off-decision`). Needs `If-Match`."""
     dispute = await service.resolve(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
                                     settings=settings)
+    return DisputeRead.model_validate(tagged(response, dispute))
+
+
+@router.post("/{dispute_id}/write-off-decision", response_model=DisputeRead,
+             responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
+async def decide_write_off(dispute_id: uuid.UUID, data: WriteOffDecision, response: Response, tx: TxDep,
+                           _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
+    """Approve or reject a requested write-off: an ar_supervisor who did not request it (maker-checker), up to
+    `COLLECTIONS_WRITE_OFF_LIMIT` (above it, an admin). Approval posts the write-off to the ledger and resolves the
+    dispute (dispute.resolved with `written_off_amount` and `approved_by`). Needs `If-Match`."""
+    dispute = await service.decide_write_off(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
+                                             settings=settings)
     return DisputeRead.model_validate(tagged(response, dispute))

@@ -45,6 +45,14 @@ class DisputeResolve(BaseModel):
     resolved_date: date | None = None
 
 
+class WriteOffDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+    resolved_date: date | None = None
+
+
 class DisputeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -67,6 +75,9 @@ class DisputeRead(BaseModel):
     corrective_action: str | None
     preventive_action: str | None
     resolved_by: str | None
+    write_off_requested_by: str | None = None
+    approved_by: str | None = None
+    written_off_amount: Amount = Decimal(0)
     opened_date: date
     resolved_date: date | None
     opened_at: datetime
@@ -74,4 +85,5 @@ class DisputeRead(BaseModel):
     @model_validator(mode="after")
     def _in_minor_units(self) -> DisputeRead:
         self.amount = round_money(Decimal(self.amount), self.currency)
+        self.written_off_amount = round_money(Decimal(self.written_off_amount), self.currency)
         return self

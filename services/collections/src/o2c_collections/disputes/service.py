@@ -11,7 +11,13 @@ from decimal import Decimal
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.disputes import repository
 from o2c_collections.disputes.models import Dispute, DisputeOutcome, DisputeStatus
-from o2c_collections.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, DisputeUpdate
+from o2c_collections.disputes.schemas import (
+    DisputeCreate,
+    DisputeRead,
+    DisputeResolve,
+    DisputeUpdate,
+    WriteOffDecision,
+)
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
@@ -134,25 +140,55 @@ async def update(tx: Tx, dispute: Dispute, *, data: DisputeUpdate) -> Dispute:
     return dispute
 
 
-def _credited(tx: Tx, dispute: Dispute, data: DisputeResolve, settings: CollectionsSettings) -> Decimal:
+class NoWriteOffRequested(Conflict):
+    type = "no-write-off-requested"
+    title = "No write-off is waiting for approval"
+
+
+class SameApprover(Forbidden):
+    type = "maker-checker"
+    title = "The approver cannot be the requester"
+
+
+def _credited(dispute: Dispute, data: DisputeResolve) -> Decimal:
     """The credited amount of the outcome, refusing what the outcome does not allow."""
     credited = {DisputeOutcome.CREDITED: dispute.amount,
                 DisputeOutcome.PARTIALLY_CREDITED: data.credited_amount or Decimal(0)}.get(data.outcome, Decimal(0))
     if data.outcome == DisputeOutcome.PARTIALLY_CREDITED and not 0 < credited < dispute.amount:
         raise UnprocessableEntity("partially_credited needs a credited_amount between 0 and the disputed amount")
-    if data.outcome == DisputeOutcome.WRITTEN_OFF:
-        if not tx.actor.has_role(Role.AR_SUPERVISOR):
-            raise Forbidden("only an ar_supervisor writes a dispute off", type="missing-role")
-        if dispute.amount > settings.write_off_limit and not tx.actor.is_admin:
-            raise Forbidden(f"{dispute.amount} is above the write-off limit", type="over-write-off-limit")
     return credited
 
 
+def _record(dispute: Dispute, *, root_cause: str, corrective_action: str | None,
+            preventive_action: str | None) -> None:
+    dispute.root_cause = root_cause
+    dispute.corrective_action = corrective_action or dispute.corrective_action
+    dispute.preventive_action = preventive_action or dispute.preventive_action
+    dispute.version += 1
+
+
 async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: CollectionsSettings) -> Dispute:
-    """Releases the held amount of the locked ``dispute``; credited outcomes ask invoicing for a credit note, a
-    write-off (ar_supervisor, within the limit) reduces AR at once; root cause and actions are recorded on it."""
+    """Resolves the locked, open ``dispute`` with its root cause and actions: credited outcomes ask invoicing for a
+    credit note; ``written_off`` is only requested here (the amount stays held) and another ar_supervisor approves
+    it (:func:`decide_write_off`), so the preparer never approves. Another ar_supervisor resolving a requested
+    write-off as ``written_off`` approves it."""
+    if dispute.status == DisputeStatus.WRITE_OFF_REQUESTED and data.outcome == DisputeOutcome.WRITTEN_OFF:
+        if not tx.actor.has_role(Role.AR_SUPERVISOR):
+            raise Forbidden("only an ar_supervisor approves a write-off", type="missing-role")
+        return await decide_write_off(tx, dispute, data=WriteOffDecision(approve=True,
+                                                                         resolved_date=data.resolved_date),
+                                      settings=settings)
     _ensure_open(dispute)
-    credited = _credited(tx, dispute, data, settings)
+    credited = _credited(dispute, data)
+    if data.outcome == DisputeOutcome.WRITTEN_OFF:
+        before = {"status": dispute.status}
+        dispute.status, dispute.write_off_requested_by = DisputeStatus.WRITE_OFF_REQUESTED, tx.actor.subject
+        _record(dispute, root_cause=data.root_cause, corrective_action=data.corrective_action,
+                preventive_action=data.preventive_action)
+        await tx.session.flush()
+        await tx.audit("dispute.write_off_requested", entity_type="dispute", entity_id=dispute.id, before=before,
+                       after={"status": dispute.status, "amount": dispute.amount, "root_cause": data.root_cause})
+        return dispute
     assert dispute.invoice_id is not None
     item = await open_items.locked(tx, dispute.invoice_id)
     resolved_date = data.resolved_date or tx.now().date()
@@ -165,23 +201,65 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
             dispute_id=dispute.id, deduction_id=dispute.deduction_id, legal_entity=item.legal_entity,
             customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency, amount=credited,
             reason="dispute_credited", reason_code=dispute.reason, requested_by=subject, requested_at=tx.now()))
-    if data.outcome == DisputeOutcome.WRITTEN_OFF and min(dispute.amount, item.open_amount) > 0:
-        await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-min(dispute.amount, item.open_amount),
-                          effective_date=resolved_date, dispute_id=dispute.id, reason="dispute",
-                          note=f"dispute {dispute.id} written off")
-    dispute.status, dispute.outcome, dispute.root_cause = DisputeStatus.RESOLVED, data.outcome, data.root_cause
-    dispute.corrective_action = data.corrective_action or dispute.corrective_action
-    dispute.preventive_action = data.preventive_action or dispute.preventive_action
-    dispute.resolved_by, dispute.resolved_date = subject, resolved_date
-    dispute.version += 1
-    await tx.session.flush()
-    await tx.emit(DisputeResolved(
-        dispute_id=dispute.id, invoice_id=dispute.invoice_id, invoice_number=dispute.invoice_number,
-        legal_entity=dispute.legal_entity, customer_id=dispute.customer_id, owning_team=dispute.owning_team,
-        currency=dispute.currency, amount=dispute.amount, reason=dispute.reason, outcome=data.outcome,
-        credited_amount=credited, root_cause=data.root_cause, corrective_action=dispute.corrective_action,
-        preventive_action=dispute.preventive_action, owner=dispute.owner, resolved_by=subject,
-        opened_at=dispute.opened_at, resolved_date=resolved_date, resolved_at=tx.now()))
+    _record(dispute, root_cause=data.root_cause, corrective_action=data.corrective_action,
+            preventive_action=data.preventive_action)
+    await _close(tx, dispute, outcome=data.outcome, resolved_by=subject, resolved_date=resolved_date,
+                 credited=credited)
     await tx.audit("dispute.resolved", entity_type="dispute", entity_id=dispute.id,
                    after={"outcome": data.outcome, "credited": credited, "root_cause": data.root_cause})
     return dispute
+
+
+async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
+                           settings: CollectionsSettings) -> Dispute:
+    """Maker-checker on the locked ``dispute``: an ar_supervisor other than the one who asked approves, up to
+    ``write_off_limit`` (above it, an admin); approval writes what is still open of the disputed amount off the
+    invoice (ledger ``write_off``, reason ``dispute``) and resolves the dispute; rejection opens it again."""
+    principal = tx.actor
+    if dispute.status != DisputeStatus.WRITE_OFF_REQUESTED:
+        raise NoWriteOffRequested(f"dispute {dispute.id} is {dispute.status}")
+    if principal.subject == dispute.write_off_requested_by:
+        raise SameApprover("the write-off was requested by you: another person approves it")
+    if data.approve and dispute.amount > settings.write_off_limit and not principal.is_admin:
+        raise Forbidden(f"{dispute.amount} is above the ar_supervisor write-off limit of {settings.write_off_limit}",
+                        type="over-write-off-limit", title="The write-off is above the approver's limit")
+    dispute.version += 1
+    if not data.approve:
+        dispute.status, dispute.write_off_requested_by = DisputeStatus.OPEN, None
+        await tx.session.flush()
+        await tx.audit("dispute.write_off_rejected", entity_type="dispute", entity_id=dispute.id, reason=data.note,
+                       after={"status": "open"})
+        return dispute
+    assert dispute.invoice_id is not None
+    item = await open_items.locked(tx, dispute.invoice_id)
+    resolved_date = data.resolved_date or tx.now().date()
+    item.disputed_amount = max(item.disputed_amount - dispute.amount, Decimal(0))
+    item.version += 1
+    amount = min(dispute.amount, max(item.open_amount, Decimal(0)))
+    if amount > 0:
+        await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
+                          dispute_id=dispute.id, reason="dispute", note=f"dispute {dispute.id} written off")
+    dispute.written_off_amount, dispute.approved_by = amount, principal.subject
+    await _close(tx, dispute, outcome=DisputeOutcome.WRITTEN_OFF,
+                 resolved_by=dispute.write_off_requested_by or principal.subject, resolved_date=resolved_date,
+                 credited=Decimal(0))
+    await tx.audit("dispute.written_off", entity_type="dispute", entity_id=dispute.id, reason=data.note,
+                   after={"amount": amount, "requested_by": dispute.write_off_requested_by,
+                          "approved_by": principal.subject})
+    return dispute
+
+
+async def _close(tx: Tx, dispute: Dispute, *, outcome: DisputeOutcome, resolved_by: str, resolved_date: date,
+                 credited: Decimal) -> None:
+    dispute.status, dispute.outcome = DisputeStatus.RESOLVED, outcome
+    dispute.resolved_by, dispute.resolved_date = resolved_by, resolved_date
+    await tx.session.flush()
+    assert dispute.root_cause is not None
+    await tx.emit(DisputeResolved(
+        dispute_id=dispute.id, invoice_id=dispute.invoice_id, invoice_number=dispute.invoice_number,
+        legal_entity=dispute.legal_entity, customer_id=dispute.customer_id, owning_team=dispute.owning_team,
+        currency=dispute.currency, amount=dispute.amount, reason=dispute.reason, outcome=outcome,
+        credited_amount=credited, written_off_amount=dispute.written_off_amount, approved_by=dispute.approved_by,
+        root_cause=dispute.root_cause, corrective_action=dispute.corrective_action,
+        preventive_action=dispute.preventive_action, owner=dispute.owner, resolved_by=resolved_by,
+        opened_at=dispute.opened_at, resolved_date=resolved_date, resolved_at=tx.now()))

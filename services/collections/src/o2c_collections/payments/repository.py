@@ -12,6 +12,7 @@ from o2c_collections.cashapp.models import Payment
 from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
+from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
 
@@ -70,3 +71,13 @@ async def list_page(session: AsyncSession, *, page: PageRequest, team: str | Non
     return await newest_first(session, Payment, page=page, at=Payment.received_at, item=PaymentRead.model_validate,
                               filters={Payment.owning_team: team, Payment.status: status,
                                        Payment.customer_id: customer_id})
+
+
+async def unapplied_page(session: AsyncSession, *, page: PageRequest, team: str | None,
+                         customer_id: str | None) -> Page[PaymentRead]:
+    """Payments with cash left to apply (unapplied, and the remainders of partly applied ones: over-payments), oldest
+    value date first."""
+    stmt = where_equal(select(Payment).where(Payment.unapplied_amount > 0),
+                       {Payment.owning_team: team, Payment.customer_id: customer_id})
+    return await keyset_page(session, stmt, page=page, order_by=(Payment.value_date, Payment.id),
+                             item=PaymentRead.model_validate)

@@ -37,9 +37,18 @@ async def create_payment(data: PaymentCreate, tx: TxDep, _principal: WorkerOrInt
 @router.get("", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))
 async def list_payments(tx: TxDep, page: PageParams, status: PaymentStatus | None = None,
                         customer_id: str | None = None) -> Page[PaymentRead]:
-    """Payments, newest first; `status=unapplied` is the unapplied-cash queue."""
+    """Payments, newest first, filtered by status (`unapplied` means nothing of it applied yet: the over-payment
+    remainders of `partially_applied` payments are in `GET /payments/unapplied`, the unapplied-cash queue)."""
     return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
                                    customer_id=customer_id)
+
+
+@router.get("/unapplied", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))
+async def list_unapplied(tx: TxDep, page: PageParams, customer_id: str | None = None) -> Page[PaymentRead]:
+    """The unapplied-cash queue: every payment with cash left to apply (`unapplied_amount` > 0: unapplied ones and
+    the remainders of partly applied ones, such as over-payments), oldest value date first; vendor agents see
+    their team's."""
+    return await service.unapplied_page(tx, page=page, team=visible_team(tx.actor), customer_id=customer_id)
 
 
 @router.get("/{payment_id}", response_model=PaymentDetail, responses=problem_responses(401, 403, 404, 422))

@@ -106,3 +106,8 @@ async def detail(tx: Tx, payment_id: uuid.UUID) -> tuple[PaymentDetail, int]:
 async def list_page(tx: Tx, *, page: PageRequest, team: str | None, status: str | None,
                     customer_id: str | None) -> Page[PaymentRead]:
     return await repository.list_page(tx.session, page=page, team=team, status=status, customer_id=customer_id)
+
+
+async def unapplied_page(tx: Tx, *, page: PageRequest, team: str | None,
+                         customer_id: str | None) -> Page[PaymentRead]:
+    return await repository.unapplied_page(tx.session, page=page, team=team, customer_id=customer_id)

@@ -23,6 +23,7 @@ from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import due_date_for
 from o2c_invoicing.profiles import repository as profiles
 from o2c_invoicing.profiles.billing import billing_deadline
+from o2c_invoicing.profiles.models import BillingProfile
 
 
 @dataclass(frozen=True)
@@ -48,20 +49,24 @@ def approvals_required(invoice: Invoice, settings: InvoicingSettings) -> int:
     return 2 if limit is None or invoice.total_amount > limit else 1
 
 
-async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str, override: Override | None) -> None:
+async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str,
+                             override: Override | None) -> BillingProfile | None:
     """The customer's portal rules before ``step`` changes anything: 422 listing every violation, unless an
-    approver overrides them (audited, remembered on the invoice so a later step does not ask again)."""
+    approver overrides them (audited, remembered on the invoice so a later step does not ask again). Returns
+    the customer's billing profile (None without one)."""
     profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
-    attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id)
+    needs_attachment = profile is not None and (profile.rules or {}).get("attachment_required")
+    attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id) if needs_attachment else 0
     found = [v for v in rule_violations(invoice, profile, attachments=attachments)
              if v["rule"] not in invoice.portal_rules_overridden]
     if not found:
-        return
+        return profile
     if override is None:
         raise PortalRulesViolated(found, step=step)
     invoice.portal_rules_overridden = sorted({*invoice.portal_rules_overridden, *(v["rule"] for v in found)})
     await tx.audit("invoice.portal_rules_overridden", entity_type="invoice", entity_id=invoice.id,
                    reason=override.reason, before={"violations": found}, after={"step": step})
+    return profile
 
 
 async def request_approval(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
@@ -129,8 +134,7 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
     invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
     sequence = await repository.next_number(tx.session, series=invoice.legal_entity, year=issue_date.year)
     invoice.number = f"{invoice.legal_entity}-{issue_date.year}-{sequence:06d}"
-    await check_portal_rules(tx, invoice, step="issue", override=override)
-    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    profile = await check_portal_rules(tx, invoice, step="issue", override=override)
     if profile is not None:
         invoice.billing_deadline = billing_deadline(
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,

@@ -96,6 +96,12 @@ class ProfileWrite(BaseModel):
         "Set from collections' account master (account.updated); supervisors may set it until the account "
         "exists there. Vendor agents cannot change it."))
 
+    @model_validator(mode="after")
+    def _one_primary_billing_contact(self) -> ProfileWrite:
+        if sum(1 for c in self.contacts if c.is_primary and c.role == "billing") > 1:
+            raise ValueError("at most one billing contact may be primary")
+        return self
+
 
 class ProfileRead(ProfileWrite):
     model_config = ConfigDict(from_attributes=True)
