@@ -20,7 +20,9 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     config = StackConfig(
         data_dir=tmp_path_factory.mktemp("stack"), external_pg_url=infra.pg_url,
         external_kafka=infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES},
-        extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_LOG_LEVEL": "INFO"},
+        extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_LOG_LEVEL": "INFO",
+                   # the reconciliation runs when a test asks (POST /reconciliation/runs); a drift is reported 3 s on
+                   "KPI_RECON_INTERVAL_S": "3600", "KPI_RECON_GRACE_S": "3"},
     )
     stack = Stack(config)
     stack.create_databases()

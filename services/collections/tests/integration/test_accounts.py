@@ -87,12 +87,16 @@ async def test_a_new_team_moves_open_items_and_unapplied_cash(service: Service) 
     paid = await service.pay("30.00", customer="MOVE")  # no reference: unapplied cash of the customer
     assert paid["status"] == "unapplied" and paid["owning_team"] is None
     assert (await service.client.get("/payments", headers=AGENT_A)).json()["items"] == []
+    other = await service.issue("INV-T0", "40.00", customer="MOVE", team=None)
+    dispute = await service.client.post("/disputes", json={"invoice_id": str(other), "reason": "pricing"},
+                                        headers=COLLECTOR)
     assert (await service.client.put("/accounts/MOVE", json={"owning_team": "vendor-a"},
                                      headers=SUPERVISOR)).status_code == 200
     assert await service.scalar("SELECT owning_team FROM open_items WHERE invoice_id = :i", i=inv) == "vendor-a"
     seen = (await service.client.get("/payments", headers=AGENT_A)).json()["items"]
     assert [p["id"] for p in seen] == [paid["id"]]
     assert (await service.client.get(f"/receivables/{inv}", headers=AGENT_A)).status_code == 200
+    assert (await service.client.get(f"/disputes/{dispute.json()['id']}", headers=AGENT_A)).status_code == 200
     assert (await updates(service))[-1]["previous_owning_team"] is None
     # a later invoice of the customer takes the master's team whatever the invoice says
     later = await service.issue("INV-T2", "10.00", customer="MOVE", team="vendor-b")

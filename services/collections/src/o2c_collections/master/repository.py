@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.accounts.models import Account
 from o2c_collections.cashapp.models import Payment
+from o2c_collections.deductions.models import Deduction, DeductionStatus
+from o2c_collections.disputes.models import Dispute, DisputeStatus
 from o2c_collections.master.schemas import AccountRead
 from o2c_collections.receivables.models import OpenItem
 from o2c_common.entities import keyset_page, where_equal
@@ -35,10 +37,17 @@ async def parents(session: AsyncSession, *, customer_ids: Sequence[str]) -> dict
 
 
 async def move_team(session: AsyncSession, *, customer_id: str, team: str | None) -> tuple[int, int]:
-    """The customer's open items and its payments with unapplied cash moved to ``team``: (items, payments)."""
+    """The customer's open items, its payments with unapplied cash and its unresolved disputes and deductions moved
+    to ``team``: (items, payments)."""
     items = await session.execute(update(OpenItem).where(OpenItem.customer_id == customer_id)
                                   .values(owning_team=team, version=OpenItem.version + 1))
     payments = await session.execute(update(Payment).where(Payment.customer_id == customer_id,
                                                            Payment.unapplied_amount > 0)
                                      .values(owning_team=team, version=Payment.version + 1))
+    await session.execute(update(Dispute).where(Dispute.customer_id == customer_id,
+                                                Dispute.status != DisputeStatus.RESOLVED)
+                          .values(owning_team=team, version=Dispute.version + 1))
+    await session.execute(update(Deduction).where(Deduction.customer_id == customer_id,
+                                                  Deduction.status != DeductionStatus.RESOLVED)
+                          .values(owning_team=team, version=Deduction.version + 1))
     return items.rowcount or 0, payments.rowcount or 0  # type: ignore[attr-defined]
