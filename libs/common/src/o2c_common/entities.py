@@ -25,6 +25,7 @@ from o2c_common.tx import Tx
 
 M = TypeVar("M")
 R = TypeVar("R")
+S = TypeVar("S", bound=Select)  # a select of any row shape
 
 
 class Versioned(Protocol):
@@ -51,7 +52,7 @@ async def load_visible(tx: Tx, model: type[M], entity_id: Any, *, for_update: bo
     return row
 
 
-def where_equal(stmt: Select[Any], filters: Mapping[InstrumentedAttribute[Any], Any]) -> Select[Any]:
+def where_equal(stmt: S, filters: Mapping[InstrumentedAttribute[Any], Any]) -> S:
     """``stmt`` restricted to rows whose column equals the value, for every value that is not ``None``."""
     for column, value in filters.items():
         if value is not None:
