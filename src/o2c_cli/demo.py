@@ -23,11 +23,19 @@ PORTAL_PROFILES: dict[str, dict[str, Any]] = {
 }
 CUSTOMERS = [("CUST-1001", "US01", "USD", "vendor-a"), ("CUST-1002", "US01", "USD", "vendor-a"),
              ("CUST-2001", "DE01", "EUR", "vendor-b"), ("CUST-3001", "GB01", "GBP", None)]
+# The account master (collections' POST /accounts/import): collectors, teams, languages, dunning contacts, a group.
+ACCOUNTS_CSV = """\
+customer_id,name,parent_customer_id,collector,owning_team,language,credit_limit,credit_currency,dunning_contacts
+CUST-1001,Acme Corp,,carl,vendor-a,en,250000,USD,Accounts payable <ap@acme.example>
+CUST-1002,Acme West,CUST-1001,carl,vendor-a,en,50000,USD,Acme West AP <ap@acme-west.example>
+CUST-2001,Beispiel GmbH,,dora,vendor-b,de,100000,EUR,Buchhaltung <buchhaltung@beispiel.example>
+CUST-3001,Brit Ltd,,ivan,,en,40000,GBP,
+"""
 
 
 def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
-              escalation_url: str = "http://127.0.0.1:8004", invoices: int = 24, seed: int = 7,
-              simulator_url: str | None = None) -> None:
+              escalation_url: str = "http://127.0.0.1:8004", collections_url: str = "http://127.0.0.1:8002",
+              invoices: int = 24, seed: int = 7, simulator_url: str | None = None) -> None:
     """With ``simulator_url``, some customers get portal profiles pointing at it and their invoices are
     submitted once issued."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -41,6 +49,9 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
     approvers = [{"Authorization": f"Bearer {approver}"}, {"Authorization": f"Bearer {second}"}]
     today = datetime.now(UTC).date()
     submitted = 0
+    with httpx.Client(base_url=collections_url, headers=headers, timeout=10) as collections:
+        collections.post("/accounts/import", content=ACCOUNTS_CSV,
+                         headers={"Content-Type": "text/csv"}).raise_for_status()
     with httpx.Client(base_url=invoicing_url, headers=headers, timeout=10) as invoicing, \
             Progress(console=console, transient=True) as progress:
         if simulator_url:
@@ -83,7 +94,8 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
     portal = f", {submitted} submitted to the portal simulator" if simulator_url else ""
-    console.print(f"[green]✓[/] demo data: {invoices} invoices issued{portal}, 1 escalation case opened")
+    console.print(f"[green]✓[/] demo data: {ACCOUNTS_CSV.count(chr(10)) - 1} accounts, {invoices} invoices "
+                  f"issued{portal}, 1 escalation case opened")
 
 
 def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:

@@ -14,7 +14,7 @@ from o2c_cli.stack import Stack
 
 from .conftest import client
 
-DECIDED = {"portal_approved", "portal_rejected", "scheduled_for_payment", "paid"}
+DECIDED = {"portal_approved", "portal_rejected", "scheduled_for_payment", "paid_by_customer"}
 
 
 def test_demo_submissions_flow_through_the_portal_simulator(stack: Stack) -> None:
@@ -24,7 +24,8 @@ def test_demo_submissions_flow_through_the_portal_simulator(stack: Stack) -> Non
         out = io.StringIO()
         load_demo(console=Console(file=out, width=200), invoices=10, seed=4242, simulator_url=stack.simulator_url,
                   invoicing_url=f"http://127.0.0.1:{stack.config.ports['invoicing']}",
-                  escalation_url=f"http://127.0.0.1:{stack.config.ports['escalation']}")
+                  escalation_url=f"http://127.0.0.1:{stack.config.ports['escalation']}",
+                  collections_url=f"http://127.0.0.1:{stack.config.ports['collections']}")
         assert "submitted to the portal simulator" in out.getvalue() and "failed" not in out.getvalue()
         invoicing = client(stack, "invoicing")
         mine: dict[str, str] = {}

@@ -11,7 +11,7 @@ team may see, filter by equality, a keyset page of a query, and the ETag of a ve
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar, TypeVarTuple
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,8 @@ from o2c_common.http.pagination import Page, PageRequest, build_page, keyset_sel
 from o2c_common.tx import Tx
 
 M = TypeVar("M")
-Ts = TypeVarTuple("Ts")
 R = TypeVar("R")
+S = TypeVar("S", bound=Select)  # a select of any row shape
 
 
 class Versioned(Protocol):
@@ -52,7 +52,7 @@ async def load_visible(tx: Tx, model: type[M], entity_id: Any, *, for_update: bo
     return row
 
 
-def where_equal(stmt: Select[*Ts], filters: Mapping[InstrumentedAttribute[Any], Any]) -> Select[*Ts]:
+def where_equal(stmt: S, filters: Mapping[InstrumentedAttribute[Any], Any]) -> S:
     """``stmt`` restricted to rows whose column equals the value, for every value that is not ``None``."""
     for column, value in filters.items():
         if value is not None:

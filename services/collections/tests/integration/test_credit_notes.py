@@ -37,3 +37,13 @@ async def test_a_credit_note_reduces_its_invoice_once_whatever_the_event_id(serv
     assert [(e["kind"], e["amount"], e["currency"]) for e in ledger] == [
         ("invoice", "100.00", "USD"), ("credit_note", "-30.00", "USD"), ("credit_note", "-20.00", "USD")]
     assert ledger[1]["credit_note_id"] == str(first)
+
+
+async def test_a_credit_note_for_an_invoice_the_ledger_never_opened_is_refused_not_skipped(service: Service) -> None:
+    import pytest
+
+    from o2c_collections.receivables.service import UnknownReceivable
+
+    with pytest.raises(UnknownReceivable, match="no receivable for invoice"):  # the consumer dead-letters it
+        await deliver(service, note(uuid.uuid4(), uuid.uuid4(), "10.00"))
+    assert await service.scalar("SELECT count(*) FROM ledger_entries") == 0
