@@ -19,7 +19,7 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     """The four services running as separate processes against the session's PostgreSQL and broker."""
     config = StackConfig(
         data_dir=tmp_path_factory.mktemp("stack"), external_pg_url=infra.pg_url,
-        external_kafka=infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES},
+        external_kafka=infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES}, mail_port=free_port(),
         extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_LOG_LEVEL": "INFO",
                    # the reconciliation runs when a test asks (POST /reconciliation/runs); a drift is reported 3 s on
                    "KPI_RECON_INTERVAL_S": "3600", "KPI_RECON_GRACE_S": "3"},
@@ -30,6 +30,7 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     for service in SERVICES.values():
         stack.migrate(service)
     try:
+        stack.start_mail()  # every message the services send, kept in <data_dir>/mail
         for service in SERVICES.values():
             stack.start_service(service)
         for service in SERVICES.values():

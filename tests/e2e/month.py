@@ -23,8 +23,10 @@ class Account:
     collector: str
     parent: str = ""
 
+    contact: bool = True
+
     def csv_row(self) -> str:
-        contact = f"Accounts payable <ap@{self.customer_id.lower()}.example>"
+        contact = f"Accounts payable <ap@{self.customer_id.lower()}.example>" if self.contact else ""
         return (f"{self.customer_id},{self.name},{self.parent},{self.collector},{self.team},{self.language},"
                 f"250000,{self.currency},{contact}")
 
@@ -36,7 +38,7 @@ ACCOUNTS = (
     Account("M-INITECH", "Initech", "US01", "USD", "internal", "en", "ivan"),
     Account("M-NIPPON", "Nippon KK", "US01", "JPY", "vendor-b", "en", "cora"),
     Account("M-BEISPIEL", "Beispiel GmbH", "DE01", "EUR", "vendor-a", "de", "dora"),
-    Account("M-MUSTER", "Muster AG", "DE01", "EUR", "internal", "de", "dora"),
+    Account("M-MUSTER", "Muster AG", "DE01", "EUR", "internal", "de", "dora", contact=False),  # nobody to dun
     Account("M-BRIT", "Brit Ltd", "DE01", "GBP", "vendor-b", "en", "ivan"),
 )
 CSV_HEADER = ("customer_id,name,parent_customer_id,collector,owning_team,language,credit_limit,credit_currency,"

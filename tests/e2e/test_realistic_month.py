@@ -23,6 +23,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from typer.testing import CliRunner
 
+from o2c_cli.mail import kept_messages
 from o2c_cli.main import app as cli
 from o2c_cli.stack import Stack
 from o2c_common.events import Event
@@ -148,8 +149,10 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
                               content=camt053(entries)), 202)
     eventually(lambda: ok(m.collector.get(f"/payment-imports/{job['id']}"))["status"] == "completed" or None,
                what="the statement booked")
-    # other currencies pay by hand-keyed payments with remittance: half of them in full
-    for n, d in enumerate(others[::2]):
+    # other currencies pay by hand-keyed payments with remittance: a third of them in full
+    paid_others = others[::3]
+    unpaid_others = [d for d in others if d not in paid_others]
+    for n, d in enumerate(paid_others):
         ok(m.collector.post("/payments", json={
             "legal_entity": d.account.legal_entity, "customer_id": d.account.customer_id,
             "currency": d.account.currency, "amount": str(d.total), "value_date": "2026-10-29",
@@ -193,17 +196,47 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
                                                       "amount": str(reversed_invoice.total), "reason": "re-applied"},
                         headers={"If-Match": reversal.headers["ETag"]}), 201)
 
+    # --- mend: a PO number amended with approval; a wrong amount credited and rebilled in one approved action -
+    amended = rest[2]
+    requested = ok(m.preparer.post(f"/invoices/{amended.id}/amendments", json={
+        "changes": {"po_number": "PO-CORRECTED-1"}, "reason": "portal rejected: PO missing"}), 201)
+    etag = m.preparer.get(f"/invoices/{amended.id}").headers["ETag"]
+    ok(m.approvers[0].post(f"/invoices/{amended.id}/amendments/{requested['id']}/decision", json={"approve": True},
+                           headers={"If-Match": etag}))
+    assert ok(m.preparer.get(f"/invoices/{amended.id}"))["po_number"] == "PO-CORRECTED-1"
+    wrong = next(d for d in unpaid_others if d.account.customer_id == "M-BEISPIEL")
+    corrected = {**wrong.body(), "lines": [{"description": "Service 1", "quantity": "1", "unit_price": "99.90",
+                                            "tax_rate": "0"}]}
+    rebill = ok(m.preparer.post(f"/invoices/{wrong.id}/rebill", json={"corrected": corrected,
+                                                                      "reason": "wrong unit price"}), 201)
+    etag = m.preparer.get(f"/invoices/{wrong.id}").headers["ETag"]
+    rebilled = ok(m.approvers[0].post(f"/invoices/{wrong.id}/rebill/{rebill['id']}/decision", json={"approve": True},
+                                      headers={"If-Match": etag}))
+    assert rebilled["status"] == "applied" and rebilled["new_invoice_id"]
+
     # --- dunning: one statement per customer and currency, the mail kept ---------------------------------
     dunning = ok(m.collections.post("/dunning/runs", params={"as_of": "2026-11-30"}))
-    assert dunning["sent"] + dunning["failed"] >= 1, dunning
+    outcomes = {(s["customer_id"], s["currency"]): s for s in dunning["statements"]}
+    assert ("M-MUSTER", "EUR") in outcomes, dunning
+    assert outcomes[("M-MUSTER", "EUR")]["reason"] == "no_dunning_contact"  # the failure with its reason
+    sent = {key for key, s in outcomes.items() if s["status"] == "sent"}
+    assert dunning["sent"] == len(sent) >= 5 and dunning["failed"] == 1, dunning
+    assert {s["level"] for s in outcomes.values()} == {1}  # the first notice is level 1, whatever the days late
+    def mailbox() -> list[Any] | None:
+        found = kept_messages(stack.config.data_dir / "mail")
+        return found if len(found) >= len(sent) else None
+    kept = eventually(mailbox, what="the statements in the mailbox")
+    recipients = " ".join(k.recipients for k in kept)
+    assert all(f"ap@{customer.lower()}.example" in recipients for customer, _ in sent)
+    assert len(kept) == len(sent)  # one statement per customer and currency, not one notice per invoice
 
     # --- zero drift, per invoice ----------------------------------------------------------------------------
     run = m.agreed()
-    assert run["invoices"] == len(month.drafts) and run["amount_by_currency"] == {}
+    assert run["invoices"] == len(month.drafts) + 1 and run["amount_by_currency"] == {}  # and the rebilled one
     invoicing = pages(m.invoicing, "/settlements")
     collections = pages(m.collections, "/receivables/open-amounts")
     kpi = pages(m.kpi, "/ar/open-amounts")
-    assert set(invoicing) == set(collections) == set(kpi) == {d.id for d in month.drafts}
+    assert set(invoicing) == set(collections) == set(kpi) == {d.id for d in month.drafts} | {rebilled["new_invoice_id"]}
     for invoice_id, ledger in collections.items():
         mirror, ar = invoicing[invoice_id], kpi[invoice_id]
         assert Decimal(mirror["ledger_open_amount"]) == Decimal(ledger["open_amount"]) == Decimal(ar["open_amount"])
@@ -221,6 +254,9 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
     assert Decimal(invoicing[over.id]["ledger_open_amount"]) == 0  # the 25.00 stays unapplied cash
     assert Decimal(invoicing[partial[0].id]["ledger_open_amount"]) == partial[0].total - half(partial[0].total, "USD")
     assert invoicing[reversed_invoice.id]["settlement_status"] == "settled"
+    assert invoicing[wrong.id]["settlement_status"] == "credited" and Decimal(collections[wrong.id]["open_amount"]) == 0
+    assert Decimal(collections[wrong.id]["credited_amount"]) == wrong.total
+    assert Decimal(collections[rebilled["new_invoice_id"]]["open_amount"]) == Decimal("99.90")
     assert [e["kind"] for e in m.ledger(reversed_invoice.id)] == ["invoice", "payment", "reversal", "payment"]
 
     # kpi's AR per currency equals the ledger's balances
