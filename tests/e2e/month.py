@@ -41,6 +41,9 @@ ACCOUNTS = (
     Account("M-MUSTER", "Muster AG", "DE01", "EUR", "internal", "de", "dora", contact=False),  # nobody to dun
     Account("M-BRIT", "Brit Ltd", "DE01", "GBP", "vendor-b", "en", "ivan"),
 )
+PORTAL_CUSTOMER = "M-BRIT"
+PORTAL_PROFILE = {"name": "Brit Ltd", "legal_entity": "DE01", "currency": "GBP", "channel": "coupa",
+                  "portal_account": "brit-coupa-1", "tax_id": "GB123456789", "rules": {"po_required": True}}
 CSV_HEADER = ("customer_id,name,parent_customer_id,collector,owning_team,language,credit_limit,credit_currency,"
               "dunning_contacts")
 
@@ -55,14 +58,17 @@ class Draft:
     account: Account
     issue_date: date
     lines: list[tuple[str, str]]  # (quantity, unit price), no tax
+    po: bool = True  # False: the customer's portal requires one (its rules refuse the approval)
+    override: bool = False  # an approver overrides the portal rules, with a reason (audited)
     id: str = ""
     number: str = ""
     total: Decimal = Decimal(0)
+    refused: dict[str, object] | None = None
 
     def body(self) -> dict[str, object]:
         return {"legal_entity": self.account.legal_entity, "customer_id": self.account.customer_id,
                 "currency": self.account.currency, "issue_date": self.issue_date.isoformat(),
-                "payment_terms_days": 14, "po_number": f"PO-{self.key}",
+                "payment_terms_days": 14, **({"po_number": f"PO-{self.key}"} if self.po else {}),
                 "lines": [{"description": f"Service {i + 1}", "quantity": q, "unit_price": p, "tax_rate": "0"}
                           for i, (q, p) in enumerate(self.lines)]}
 
@@ -75,6 +81,7 @@ class Month:
 def generate(*, invoices: int = 200, seed: int = 12, start: date = date(2026, 10, 1)) -> Month:
     rng = random.Random(seed)
     month = Month()
+    without_po = 0
     for n in range(invoices):
         account = ACCOUNTS[n % len(ACCOUNTS)]
         if account.currency == "JPY":
@@ -82,8 +89,10 @@ def generate(*, invoices: int = 200, seed: int = 12, start: date = date(2026, 10
         else:
             lines = [(str(rng.randint(1, 4)), f"{rng.randint(100, 900)}.{rng.randint(0, 99):02d}")
                      for _ in range(rng.randint(1, 3))]
-        month.drafts.append(Draft(key=f"{seed}-{n:03d}", account=account,
-                                  issue_date=start.replace(day=1 + n % 28), lines=lines))
+        po = not (account.customer_id == PORTAL_CUSTOMER and without_po < 15)  # 15 miss their PO, 5 overridden
+        without_po += not po
+        month.drafts.append(Draft(key=f"{seed}-{n:03d}", account=account, issue_date=start.replace(day=1 + n % 28),
+                                  lines=lines, po=po, override=not po and without_po <= 5))
     return month
 
 

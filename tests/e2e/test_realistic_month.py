@@ -30,7 +30,18 @@ from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 
 from .conftest import client, token
-from .month import ACCOUNTS, Draft, Remitted, accounts_csv, camt053, entry, generate, half
+from .month import (
+    ACCOUNTS,
+    PORTAL_CUSTOMER,
+    PORTAL_PROFILE,
+    Draft,
+    Remitted,
+    accounts_csv,
+    camt053,
+    entry,
+    generate,
+    half,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -81,14 +92,21 @@ class Month:
 
     def issue(self, draft: Draft) -> None:
         created = ok(self.preparer.post("/invoices", json=draft.body(), headers={"Idempotency-Key": draft.key}), 201)
-        path, etag = f"/invoices/{created['id']}", None
+        path, draft.id = f"/invoices/{created['id']}", created["id"]
         etag = self._step(self.preparer, path, "request-approval", self.preparer.get(path).headers["ETag"])
+        override = {"override_portal_rules": True, "override_reason": "PO confirmed by phone, follows"}
         for approver in self.approvers:  # a large amount in its currency needs a second, different approver
-            approved = approver.post(f"{path}/approve", headers={"If-Match": etag})
+            approved = approver.post(f"{path}/approve", headers={"If-Match": etag},
+                                     json=override if draft.override else None)
+            if approved.status_code == 422 and not draft.po:  # the portal's rules, checked before a number is taken
+                draft.refused = approved.json()
+                return
             etag = approved.headers["ETag"]
             if ok(approved)["status"] == "approved":
                 break
         issued = self.preparer.post(f"{path}/issue", headers={"If-Match": etag})
+        if issued.status_code == 422 and draft.override:  # checked again at issue: the approver overrides
+            issued = self.approvers[0].post(f"{path}/issue", headers={"If-Match": etag}, json=override)
         body = ok(issued)
         draft.id, draft.number, draft.total = body["id"], body["number"], Decimal(body["total_amount"])
 
@@ -118,9 +136,20 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
                                      headers={"Content-Type": "text/csv"}))
     assert imported["rows"] == len(ACCOUNTS)
 
+    ok(m.invoicing.put(f"/billing-profiles/{PORTAL_CUSTOMER}", json=PORTAL_PROFILE), 201)  # its portal wants a PO
     month = generate()
     with ThreadPoolExecutor(max_workers=4) as pool:  # four billing specialists at work
         list(pool.map(m.issue, month.drafts))
+    refused = [d for d in month.drafts if d.refused]
+    overridden = [d for d in month.drafts if d.override]
+    assert len(refused) == 10 and len(overridden) == 5 and all(d.number for d in overridden)
+    assert all([v["rule"] for v in d.refused["violations"]] == ["po_required"] for d in refused)  # type: ignore[index]
+    waiting = ok(m.invoicing.get("/work-queues/awaiting_approval", params={"limit": 200}))["items"]
+    waiting_reasons = {w["id"]: w["reason"] for w in waiting}
+    assert all(waiting_reasons[d.id].startswith("portal rules refused the approval: po_required") for d in refused)
+    read = ok(m.invoicing.get(f"/invoices/{overridden[0].id}"))
+    assert read["portal_rules_overridden"] == ["po_required"]  # the override is on the invoice (and audited)
+    month.drafts = [d for d in month.drafts if not d.refused]  # they wait for a PO: never issued, no receivable
     by_number = {d.number: d for d in month.drafts}
     usd = [d for d in month.drafts if d.account.currency == "USD" and d.account.legal_entity == "US01"]
     others = [d for d in month.drafts if d not in usd]
