@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+from o2c_collections import writeoffs
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions import repository
 from o2c_collections.deductions.models import Deduction, DeductionResolution, DeductionStatus
@@ -16,7 +17,7 @@ from o2c_collections.receivables import ledger
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.entities import load_visible
-from o2c_common.errors import Conflict, Forbidden
+from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
 from o2c_common.http import Page, PageRequest
 from o2c_common.tx import Tx
@@ -52,19 +53,7 @@ class DeductionClosed(Conflict):
     title = "The deduction is not open"
 
 
-class NoWriteOffRequested(Conflict):
-    type = "no-write-off-requested"
-    title = "No write-off is waiting for approval"
 
-
-class SameApprover(Forbidden):
-    type = "maker-checker"
-    title = "The approver cannot be the requester"
-
-
-class OverWriteOffLimit(Forbidden):
-    type = "over-write-off-limit"
-    title = "The write-off is above the approver's limit"
 
 
 async def get(tx: Tx, deduction_id: uuid.UUID, *, for_update: bool = False) -> Deduction:
@@ -135,13 +124,10 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     """Maker-checker on the locked ``deduction``: an ar_supervisor other than the requester approves up to
     ``write_off_limit``; above it only an admin may. Approval writes the amount off the invoice (ledger
     ``write_off``)."""
-    principal = tx.actor
-    if deduction.status != DeductionStatus.WRITE_OFF_REQUESTED:
-        raise NoWriteOffRequested(f"deduction {deduction.id} is {deduction.status}")
-    if principal.subject == deduction.write_off_requested_by:
-        raise SameApprover("the write-off was requested by you: another person approves it")
-    if data.approve and deduction.amount > settings.write_off_limit and not principal.is_admin:
-        raise OverWriteOffLimit(f"{deduction.amount} is above the ar_supervisor limit of {settings.write_off_limit}")
+    writeoffs.check_decision(tx, what=f"deduction {deduction.id} ({deduction.status})",
+                             waiting=deduction.status == DeductionStatus.WRITE_OFF_REQUESTED,
+                             requested_by=deduction.write_off_requested_by, amount=deduction.amount,
+                             approve=data.approve, settings=settings)
     deduction.version += 1
     if not data.approve:
         deduction.status, deduction.write_off_requested_by = DeductionStatus.OPEN, None
@@ -158,7 +144,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
                           deduction_id=deduction.id, payment_id=deduction.payment_id, reason="deduction",
                           note=f"deduction {deduction.id} written off")
     await _close(tx, deduction=deduction, resolution=DeductionResolution.WRITTEN_OFF,
-                 resolved_by=deduction.write_off_requested_by or principal.subject, approved_by=principal.subject,
+                 resolved_by=deduction.write_off_requested_by or tx.actor.subject, approved_by=tx.actor.subject,
                  resolved_date=resolved_date)
     await tx.audit("deduction.written_off", entity_type="deduction", entity_id=deduction.id, reason=data.note,
                    after={"amount": deduction.amount, "requested_by": deduction.write_off_requested_by})

@@ -8,6 +8,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+from o2c_collections import writeoffs
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.disputes import repository
 from o2c_collections.disputes.models import Dispute, DisputeOutcome, DisputeStatus
@@ -140,14 +141,6 @@ async def update(tx: Tx, dispute: Dispute, *, data: DisputeUpdate) -> Dispute:
     return dispute
 
 
-class NoWriteOffRequested(Conflict):
-    type = "no-write-off-requested"
-    title = "No write-off is waiting for approval"
-
-
-class SameApprover(Forbidden):
-    type = "maker-checker"
-    title = "The approver cannot be the requester"
 
 
 def _credited(dispute: Dispute, data: DisputeResolve) -> Decimal:
@@ -215,14 +208,10 @@ async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
     """Maker-checker on the locked ``dispute``: an ar_supervisor other than the one who asked approves, up to
     ``write_off_limit`` (above it, an admin); approval writes what is still open of the disputed amount off the
     invoice (ledger ``write_off``, reason ``dispute``) and resolves the dispute; rejection opens it again."""
-    principal = tx.actor
-    if dispute.status != DisputeStatus.WRITE_OFF_REQUESTED:
-        raise NoWriteOffRequested(f"dispute {dispute.id} is {dispute.status}")
-    if principal.subject == dispute.write_off_requested_by:
-        raise SameApprover("the write-off was requested by you: another person approves it")
-    if data.approve and dispute.amount > settings.write_off_limit and not principal.is_admin:
-        raise Forbidden(f"{dispute.amount} is above the ar_supervisor write-off limit of {settings.write_off_limit}",
-                        type="over-write-off-limit", title="The write-off is above the approver's limit")
+    writeoffs.check_decision(tx, what=f"dispute {dispute.id} ({dispute.status})",
+                             waiting=dispute.status == DisputeStatus.WRITE_OFF_REQUESTED,
+                             requested_by=dispute.write_off_requested_by, amount=dispute.amount,
+                             approve=data.approve, settings=settings)
     dispute.version += 1
     if not data.approve:
         dispute.status, dispute.write_off_requested_by = DisputeStatus.OPEN, None
@@ -239,13 +228,13 @@ async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
     if amount > 0:
         await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
                           dispute_id=dispute.id, reason="dispute", note=f"dispute {dispute.id} written off")
-    dispute.written_off_amount, dispute.approved_by = amount, principal.subject
+    dispute.written_off_amount, dispute.approved_by = amount, tx.actor.subject
     await _close(tx, dispute, outcome=DisputeOutcome.WRITTEN_OFF,
-                 resolved_by=dispute.write_off_requested_by or principal.subject, resolved_date=resolved_date,
+                 resolved_by=dispute.write_off_requested_by or tx.actor.subject, resolved_date=resolved_date,
                  credited=Decimal(0))
     await tx.audit("dispute.written_off", entity_type="dispute", entity_id=dispute.id, reason=data.note,
                    after={"amount": amount, "requested_by": dispute.write_off_requested_by,
-                          "approved_by": principal.subject})
+                          "approved_by": tx.actor.subject})
     return dispute
 
 
