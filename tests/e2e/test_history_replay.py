@@ -1,6 +1,6 @@
 """`o2c history replay` through the running services: invoices in invoicing, receivables opened by collections
 from `invoice.issued`, payments applied by reference on their settled dates, invoicing told through
-`payment.applied`; a second run changes nothing."""
+the ledger's `receivable.changed`; a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -39,14 +39,15 @@ def test_history_replay_loads_pays_and_is_idempotent(stack: Stack) -> None:
         payments = [entry for entry in ledger if entry["kind"] == "payment"]
         assert [entry["effective_date"] for entry in payments] == [row.settled_date.isoformat()]
 
-    # invoicing learns of the cash through payment.applied and marks every invoice paid
+    # invoicing mirrors the ledger (receivable.changed): every invoice settled; its document status stays its own
+    # (changed by issue 12: settlement is the ledger's, no longer the status `paid`)
     deadline, statuses = time.monotonic() + 60, set()
     while time.monotonic() < deadline:
-        statuses = {invoicing.get(f"/invoices/{row.invoice_id}").json()["status"] for row in rows[-10:]}
-        if statuses == {"paid"}:
+        statuses = {invoicing.get(f"/invoices/{row.invoice_id}").json()["settlement_status"] for row in rows[-10:]}
+        if statuses == {"settled"}:
             break
         time.sleep(0.5)
-    assert statuses == {"paid"}
+    assert statuses == {"settled"}
 
     second = asyncio.run(replay(rows=rows, token=token, concurrency=8, **urls))
     assert second.errors == [] and second.changed == 0

@@ -245,14 +245,17 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
 
     # --- dunning: one statement per customer and currency, the mail kept ---------------------------------
     dunning = ok(m.collections.post("/dunning/runs", params={"as_of": "2026-11-30"}))
-    outcomes = {(s["customer_id"], s["currency"]): s for s in dunning["statements"]}
+    mine = {a.customer_id for a in ACCOUNTS}  # the shared stack holds other tests' customers too
+    outcomes = {(s["customer_id"], s["currency"]): s for s in dunning["statements"] if s["customer_id"] in mine}
     assert ("M-MUSTER", "EUR") in outcomes, dunning
     assert outcomes[("M-MUSTER", "EUR")]["reason"] == "no_dunning_contact"  # the failure with its reason
     sent = {key for key, s in outcomes.items() if s["status"] == "sent"}
-    assert dunning["sent"] == len(sent) >= 5 and dunning["failed"] == 1, dunning
+    assert len(sent) >= 5 and [s for s in outcomes.values() if s["status"] == "failed"] == [
+        outcomes[("M-MUSTER", "EUR")]], dunning
     assert {s["level"] for s in outcomes.values()} == {1}  # the first notice is level 1, whatever the days late
     def mailbox() -> list[Any] | None:
-        found = kept_messages(stack.config.data_dir / "mail")
+        found = [k for k in kept_messages(stack.config.data_dir / "mail")
+                 if any(f"@{c.lower()}.example" in k.recipients for c in mine)]
         return found if len(found) >= len(sent) else None
     kept = eventually(mailbox, what="the statements in the mailbox")
     recipients = " ".join(k.recipients for k in kept)
@@ -261,11 +264,12 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
 
     # --- zero drift, per invoice ----------------------------------------------------------------------------
     run = m.agreed()
-    assert run["invoices"] == len(month.drafts) + 1 and run["amount_by_currency"] == {}  # and the rebilled one
+    assert run["invoices"] >= len(month.drafts) + 1 and run["amount_by_currency"] == {}  # and the rebilled one
     invoicing = pages(m.invoicing, "/settlements")
     collections = pages(m.collections, "/receivables/open-amounts")
     kpi = pages(m.kpi, "/ar/open-amounts")
-    assert set(invoicing) == set(collections) == set(kpi) == {d.id for d in month.drafts} | {rebilled["new_invoice_id"]}
+    assert set(invoicing) == set(collections) == set(kpi)  # every invoice of the stack, other tests' too
+    assert {d.id for d in month.drafts} | {rebilled["new_invoice_id"]} <= set(collections)
     for invoice_id, ledger in collections.items():
         mirror, ar = invoicing[invoice_id], kpi[invoice_id]
         assert Decimal(mirror["ledger_open_amount"]) == Decimal(ledger["open_amount"]) == Decimal(ar["open_amount"])
