@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from o2c_collections.config import CollectionsSettings
 from o2c_common.errors import Conflict, Forbidden
+from o2c_common.text import money, plain
 from o2c_common.tx import Tx
 
 
@@ -24,7 +25,7 @@ class OverWriteOffLimit(Forbidden):
     title = "The write-off is above the approver's limit"
 
 
-def check_decision(tx: Tx, *, what: str, waiting: bool, requested_by: str | None, amount: Decimal,
+def check_decision(tx: Tx, *, what: str, waiting: bool, requested_by: str | None, amount: Decimal, currency: str,
                    approve: bool, settings: CollectionsSettings) -> None:
     """The decider is not the requester, and approves above ``write_off_limit`` only as an admin."""
     if not waiting:
@@ -32,4 +33,5 @@ def check_decision(tx: Tx, *, what: str, waiting: bool, requested_by: str | None
     if tx.actor.subject == requested_by:
         raise SameApprover("the write-off was requested by you: another person approves it")
     if approve and amount > settings.write_off_limit and not tx.actor.is_admin:
-        raise OverWriteOffLimit(f"{amount} is above the ar_supervisor write-off limit of {settings.write_off_limit}")
+        raise OverWriteOffLimit(f"{money(amount, currency)} is above the ar_supervisor write-off limit of "
+                                f"{plain(settings.write_off_limit)}: an admin approves it")

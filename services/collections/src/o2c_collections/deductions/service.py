@@ -127,7 +127,7 @@ async def decide_write_off(tx: Tx, deduction: Deduction, *, data: WriteOffDecisi
     writeoffs.check_decision(tx, what=f"deduction {deduction.id} ({deduction.status})",
                              waiting=deduction.status == DeductionStatus.WRITE_OFF_REQUESTED,
                              requested_by=deduction.write_off_requested_by, amount=deduction.amount,
-                             approve=data.approve, settings=settings)
+                             currency=deduction.currency, approve=data.approve, settings=settings)
     deduction.version += 1
     if not data.approve:
         deduction.status, deduction.write_off_requested_by = DeductionStatus.OPEN, None

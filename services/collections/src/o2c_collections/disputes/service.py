@@ -211,6 +211,7 @@ async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
     writeoffs.check_decision(tx, what=f"dispute {dispute.id} ({dispute.status})",
                              waiting=dispute.status == DisputeStatus.WRITE_OFF_REQUESTED,
                              requested_by=dispute.write_off_requested_by, amount=dispute.amount,
+                             currency=dispute.currency,
                              approve=data.approve, settings=settings)
     dispute.version += 1
     if not data.approve:
