@@ -39,6 +39,8 @@ class MaildirHandler:
         self.directory = directory
         self._box = mailbox.Maildir(directory, create=True)
         self._lock = threading.Lock()
+        self.received: list[bytes] = []
+        """Every message as it arrived, in arrival order (for tests)."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content or b""
@@ -47,6 +49,7 @@ class MaildirHandler:
         recipients = ", ".join(envelope.rcpt_tos)
         with self._lock:
             self._box.add(f"{ENVELOPE_HEADER}: {recipients}\r\n".encode() + content)
+            self.received.append(content)
         return "250 Message accepted for delivery"
 
 

@@ -5,11 +5,14 @@ and a fresh database per test."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +185,32 @@ async def serving(app: FastAPI, *, base_url: str) -> AsyncIterator[httpx.AsyncCl
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
         yield client
+
+
+@dataclass
+class MailSink:
+    """The local mail server (`o2c mail`) on a free port: what a service sends over SMTP, in arrival order."""
+
+    port: int
+    handler: Any
+
+    @property
+    def raw(self) -> list[bytes]:
+        return list(self.handler.received)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
+                for raw in self.handler.received]
+
+
+@contextmanager
+def mail_sink(directory: Path) -> Iterator[MailSink]:
+    from o2c_cli.mail import start_server
+
+    port = free_port()
+    controller = start_server(directory, port=port)
+    try:
+        yield MailSink(port=port, handler=controller.handler)
+    finally:
+        controller.stop()

@@ -1,58 +1,25 @@
-"""Dunning on a real database with statements over real SMTP to a tiny asyncio SMTP sink: seeded policies and
+"""Dunning on a real database with statements over real SMTP to the local mail server (`o2c mail`): seeded policies and
 templates, one statement per customer and level listing every overdue invoice, levels never skipped, the account's
 language and contacts, failures with their reason in the API and the next run trying again, held amounts left out."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date
-from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 
+from o2c_cli.testing import MailSink, mail_sink
 from services.collections.tests.conftest import AGENT_A, COLLECTOR, SUPERVISOR, Service, problem
 
 
-@dataclass
-class SmtpSink:
-    """Just enough SMTP (RFC 5321) to accept messages: EHLO/HELO, MAIL, RCPT, DATA, QUIT."""
-
-    port: int = 0
-    messages: list[Message] = field(default_factory=list)
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 sink ready\r\n")
-        while line := await reader.readline():
-            verb = line.decode().strip().upper()
-            if verb.startswith("DATA"):
-                writer.write(b"354 go on\r\n")
-                await writer.drain()
-                data = await reader.readuntil(b"\r\n.\r\n")
-                self.messages.append(email.message_from_bytes(data[:-5], policy=email.policy.default))
-                writer.write(b"250 queued\r\n")
-            elif verb.startswith("QUIT"):
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def sink(service: Service) -> AsyncIterator[SmtpSink]:
-    smtp = SmtpSink()
-    server = await asyncio.start_server(smtp.serve, "127.0.0.1", 0)
-    smtp.port = server.sockets[0].getsockname()[1]
-    service.settings.smtp_port = smtp.port
-    async with server:
+async def sink(service: Service, tmp_path: Path) -> AsyncIterator[MailSink]:
+    with mail_sink(tmp_path / "mail") as smtp:
+        service.settings.smtp_port = smtp.port
         yield smtp
 
 
@@ -86,7 +53,7 @@ async def test_policies_and_templates_are_seeded(service: Service) -> None:
 
 
 async def test_one_statement_per_customer_lists_every_overdue_invoice_and_levels_are_never_skipped(
-        service: Service, sink: SmtpSink) -> None:
+        service: Service, sink: MailSink) -> None:
     await account(service, "ACME", name="Acme GmbH", language="de", dunning_contacts=CONTACTS, owning_team="vendor-a")
     for number, amount, due in (("INV-A1", "1000.00", date(2026, 1, 11)), ("INV-A2", "250.50", date(2026, 1, 20)),
                                 ("INV-A3", "99.00", date(2026, 1, 25))):
@@ -122,7 +89,7 @@ async def test_one_statement_per_customer_lists_every_overdue_invoice_and_levels
     assert "dunning.notice_sent" not in await service.outbox_types()
 
 
-async def test_no_contact_fails_with_its_reason_and_the_next_run_sends(service: Service, sink: SmtpSink) -> None:
+async def test_no_contact_fails_with_its_reason_and_the_next_run_sends(service: Service, sink: MailSink) -> None:
     await service.issue("INV-B1", "100.00", customer="BARE", due_date=date(2026, 1, 20))
     failed = await run(service, "2026-01-25")
     assert (failed["sent"], failed["failed"]) == (0, 1)
@@ -142,7 +109,7 @@ async def test_no_contact_fails_with_its_reason_and_the_next_run_sends(service: 
     assert rows == [(1, "sent", 2)]
 
 
-async def test_a_mail_server_failure_is_kept_with_its_reason_and_retried(service: Service, sink: SmtpSink) -> None:
+async def test_a_mail_server_failure_is_kept_with_its_reason_and_retried(service: Service, sink: MailSink) -> None:
     await account(service, "CUST-1", dunning_contacts=[{"email": "ap@cust1.example"}])
     await service.issue("INV-N5", "100.00", due_date=date(2026, 1, 31))
     port = service.settings.smtp_port
@@ -155,7 +122,7 @@ async def test_a_mail_server_failure_is_kept_with_its_reason_and_retried(service
     assert sink.messages[-1]["To"] == "ap@cust1.example"
 
 
-async def test_disputed_and_promised_amounts_are_left_out(service: Service, sink: SmtpSink) -> None:
+async def test_disputed_and_promised_amounts_are_left_out(service: Service, sink: MailSink) -> None:
     for customer in ("CUST-1", "CUST-2"):
         await account(service, customer, dunning_contacts=[{"email": f"ap@{customer.lower()}.example"}])
     due = date(2026, 1, 31)

@@ -3,16 +3,15 @@ resubmission, and the simulator round trip submit → reject → correct → res
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from o2c_cli.testing import mail_sink
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
 from o2c_invoicing.portal.service import poll_once
 from o2c_invoicing.simulator.app import SimulatorSettings, create_app
@@ -100,46 +99,15 @@ async def test_cxml_over_http_to_the_portal_and_a_dead_portal_writes_nothing(ser
         problem(await service.act(invoice["id"], "submit", PREPARER), 409)  # once only
 
 
-@asynccontextmanager
-async def smtp_sink() -> AsyncIterator[tuple[int, list[bytes]]]:
-    """A tiny SMTP server: enough of RFC 5321 for smtplib (EHLO, MAIL, RCPT, DATA, QUIT)."""
-    messages: list[bytes] = []
-
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 sink ESMTP\r\n")
-        while line := await reader.readline():
-            verb = line[:4].upper()
-            if verb == b"DATA":
-                writer.write(b"354 go ahead\r\n")
-                data = await reader.readuntil(b"\r\n.\r\n")
-                messages.append(data)
-                writer.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(session, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], messages
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-async def test_email_channel_sends_the_ubl_over_smtp(service: Service) -> None:
-    async with smtp_sink() as (port, messages):
-        service.settings.smtp_port = port
+async def test_email_channel_sends_the_ubl_over_smtp(service: Service, tmp_path: Path) -> None:
+    with mail_sink(tmp_path / "mail") as sink:
+        service.settings.smtp_port = sink.port
         await put_profile(service, channel="email", email="ap@acme.example")
         invoice = await service.issued()
         response = await service.act(invoice["id"], "submit", PREPARER)
         assert response.status_code == 200, response.text
-    assert len(messages) == 1
-    mail = messages[0].decode()
+    assert len(sink.raw) == 1
+    mail = sink.raw[0].decode()
     assert "To: ap@acme.example" in mail and f"Subject: Invoice {response.json()['number']}" in mail
     number = response.json()["number"]
     assert f'filename="{number}.pdf"' in mail and "application/pdf" in mail and "application/xml" not in mail
@@ -147,9 +115,10 @@ async def test_email_channel_sends_the_ubl_over_smtp(service: Service) -> None:
     assert subs[0]["document_format"] == "pdf" and subs[0]["channel"] == "email"
 
 
-async def test_email_with_the_ubl_where_the_profile_asks_and_credit_notes_by_email(service: Service) -> None:
-    async with smtp_sink() as (port, messages):
-        service.settings.smtp_port = port
+async def test_email_with_the_ubl_where_the_profile_asks_and_credit_notes_by_email(service: Service,
+                                                                                   tmp_path: Path) -> None:
+    with mail_sink(tmp_path / "mail") as sink:
+        service.settings.smtp_port = sink.port
         await put_profile(service, channel="email", email="ap@acme.example", e_invoicing={"attach_ubl": True})
         invoice = await service.issued()
         response = await service.act(invoice["id"], "submit", PREPARER)
@@ -162,10 +131,10 @@ async def test_email_with_the_ubl_where_the_profile_asks_and_credit_notes_by_ema
         sent = await service.client.post(f"/invoices/{invoice['id']}/credit-notes/{credit.json()['id']}/send",
                                          headers=PREPARER)
         assert sent.status_code == 200, sent.text
-    assert len(messages) == 2
+    assert len(sink.raw) == 2
     number, cn = response.json()["number"], credit.json()["number"]
-    assert f'filename="{number}.pdf"' in messages[0].decode() and f'filename="{number}.xml"' in messages[0].decode()
-    mail = messages[1].decode()
+    assert f'filename="{number}.pdf"' in sink.raw[0].decode() and f'filename="{number}.xml"' in sink.raw[0].decode()
+    mail = sink.raw[1].decode()
     assert f"Subject: Credit note {cn} for invoice {number}" in mail
     assert f'filename="{cn}.pdf"' in mail and f'filename="{cn}.xml"' in mail
     assert sent.json()["document_format"] == "ubl" and sent.json()["channel"] == "email"
