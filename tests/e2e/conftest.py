@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from o2c_cli.localstack import free_port
+from o2c_cli.localstack import TansuBroker, free_port
 from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
@@ -16,20 +16,25 @@ from o2c_common.settings import DEV_JWT_SECRET
 
 @pytest.fixture(scope="session")
 def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The four services running as separate processes against the session's PostgreSQL and broker."""
+    """The four services running as separate processes against the session's PostgreSQL and a broker of their own:
+    the other tests' services publish to the session's broker, and a whole-stack check (the reconciliation) must
+    see only what this stack did."""
+    data_dir = tmp_path_factory.mktemp("stack")
+    broker = TansuBroker(port=free_port(), log_path=data_dir / "tansu.log")
+    broker.start()
     config = StackConfig(
-        data_dir=tmp_path_factory.mktemp("stack"), external_pg_url=infra.pg_url,
-        external_kafka=infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES}, mail_port=free_port(),
+        data_dir=data_dir, external_pg_url=infra.pg_url,
+        external_kafka=broker.bootstrap_servers, ports={name: free_port() for name in SERVICES}, mail_port=free_port(),
         extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_LOG_LEVEL": "INFO",
                    # the reconciliation runs when a test asks (POST /reconciliation/runs); a drift is reported 3 s on
                    "KPI_RECON_INTERVAL_S": "3600", "KPI_RECON_GRACE_S": "3"},
     )
     stack = Stack(config)
-    stack.create_databases()
-    stack.create_topics()
-    for service in SERVICES.values():
-        stack.migrate(service)
     try:
+        stack.create_databases()
+        stack.create_topics()
+        for service in SERVICES.values():
+            stack.migrate(service)
         stack.start_mail()  # every message the services send, kept in <data_dir>/mail
         for service in SERVICES.values():
             stack.start_service(service)
@@ -38,6 +43,7 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         yield stack
     finally:
         stack.stop()
+        broker.stop()
         for name in SERVICES:
             log = config.data_dir / "logs" / f"{name}.log"
             if log.exists():

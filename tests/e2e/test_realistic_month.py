@@ -8,6 +8,7 @@ found, reported by `o2c reconcile` (exit 1) and becomes a case in the account's 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections import defaultdict
@@ -127,7 +128,11 @@ class Month:
         def quiet() -> dict[str, Any] | None:
             run = self.reconcile()
             return run if run["drifting"] == 0 else None
-        return eventually(quiet, timeout=timeout, what="zero drift")
+        try:
+            return eventually(quiet, timeout=timeout, what="zero drift")
+        except AssertionError as exc:  # say which invoices drift and how, not only that some do
+            drifts = ok(self.kpi.get("/reconciliation/drifts"))
+            raise AssertionError(f"{exc}; drifting: {json.dumps(drifts, default=str)[:4000]}") from exc
 
 
 def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
