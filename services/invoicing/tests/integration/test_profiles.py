@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from o2c_cli.testing import mail_sink
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import AccountUpdated
 from o2c_common.events.examples import example_payload
 from services.invoicing.tests.conftest import AGENT_A, AGENT_B, PREPARER, SUPERVISOR, VIEWER, Service, problem
-from services.invoicing.tests.integration.test_submissions import put_profile, smtp_sink
+from services.invoicing.tests.integration.test_submissions import put_profile
 from services.invoicing.tests.ledger import handle
 
 pytestmark = pytest.mark.integration
@@ -60,17 +62,18 @@ async def test_issue_sets_the_billing_deadline_from_the_cadence(service: Service
     assert payload["billing_deadline"] == "2026-03-05"
 
 
-async def test_e_mail_goes_to_the_primary_billing_contact_with_the_others_in_copy(service: Service) -> None:
+async def test_e_mail_goes_to_the_primary_billing_contact_with_the_others_in_copy(service: Service,
+                                                                                    tmp_path: Path) -> None:
     contacts: list[dict[str, Any]] = [
         {"name": "AP desk", "email": "ap@acme.example", "role": "billing"},
         {"name": "Ann", "email": "ann@acme.example", "role": "billing", "is_primary": True, "language": "de"},
         {"name": "Escalations", "email": "boss@acme.example", "role": "escalation"}]
     await put_profile(service, channel="email", contacts=contacts)
     invoice = await service.issued()
-    async with smtp_sink() as (port, messages):
-        service.settings.smtp_port = port
+    with mail_sink(tmp_path / "mail") as sink:
+        service.settings.smtp_port = sink.port
         assert (await service.act(invoice["id"], "submit", PREPARER)).status_code == 200
-    mail = messages[0].decode()
+    mail = sink.raw[0].decode()
     assert "To: ann@acme.example" in mail and "Cc: ap@acme.example" in mail and "boss@" not in mail
     assert "110.01 USD" in mail
     assert (await service.client.get("/billing-profiles/CUST-1", headers=VIEWER)).json()["contacts"][1][

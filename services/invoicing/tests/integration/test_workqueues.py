@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
 from o2c_cli.invoicing import queue_table, work_queues
+from o2c_cli.testing import mail_sink
 from services.invoicing.tests.conftest import APPROVER, PREPARER, SUPERVISOR, VIEWER, Service, problem
 from services.invoicing.tests.integration.test_bulk import api
 from services.invoicing.tests.integration.test_settlement import at_portal, portal_says
-from services.invoicing.tests.integration.test_submissions import put_profile, smtp_sink
+from services.invoicing.tests.integration.test_submissions import put_profile
 from services.invoicing.tests.integration.test_work_queues import _move
 from services.invoicing.tests.ledger import Ledger, handle
 
@@ -47,7 +49,7 @@ async def test_a_submission_refused_by_portal_rules_waits_with_its_reason(servic
     assert (failed["kind"], failed["attempt"], failed["channel"]) == ("portal_rules", 1, "coupa")
 
 
-async def test_an_smtp_failure_waits_with_its_reason_until_delivered(service: Service) -> None:
+async def test_an_smtp_failure_waits_with_its_reason_until_delivered(service: Service, tmp_path: Path) -> None:
     await put_profile(service, channel="email", email="ap@acme.example")
     invoice = await service.issued()
     service.settings.smtp_port = 9  # nothing listens there
@@ -56,11 +58,11 @@ async def test_an_smtp_failure_waits_with_its_reason_until_delivered(service: Se
     assert item["reason"] == "not delivered (email_failed, attempt 1)"
     assert item["reason_detail"].startswith("SMTP 127.0.0.1:9 failed:")
     # mended (the mail server is back): resubmitted from issued as its first delivery, out of the queue
-    async with smtp_sink() as (port, messages):
-        service.settings.smtp_port = port
+    with mail_sink(tmp_path / "mail") as sink:
+        service.settings.smtp_port = sink.port
         again = await service.act(invoice["id"], "resubmit", PREPARER, correction_note="mail server back")
         assert again.status_code == 200, again.text
-    assert again.json()["status"] == "submitted" and len(messages) == 1
+    assert again.json()["status"] == "submitted" and len(sink.raw) == 1
     assert invoice["id"] not in await queue(service, "delivery_failed")
 
 
