@@ -14,7 +14,7 @@
 #
 # Every image runs the HTTP API by default. The same image is the worker (outbox relay, consumers, background
 # jobs) with <SERVICE>_RUN_WORKERS=true, the API alone with <SERVICE>_RUN_WORKERS=false, and the migration step
-# with `alembic -c /app/alembic.ini upgrade head`. The invoicing image also carries the portal simulator
+# with `alembic -c /app/alembic.ini upgrade heads`. The invoicing image also carries the portal simulator
 # (`uvicorn o2c_invoicing.simulator.app:create_app --factory --port 8010`).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

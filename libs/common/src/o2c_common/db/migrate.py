@@ -15,8 +15,11 @@ def alembic_config(service_dir: Path, url: str) -> Config:
     return cfg
 
 
-def upgrade(service_dir: Path, url: str, revision: str = "head") -> None:
-    """Blocking; call from a thread when an event loop is running (env.py runs its own loop)."""
+def upgrade(service_dir: Path, url: str, revision: str = "heads") -> None:
+    """Blocking; call from a thread when an event loop is running (env.py runs its own loop).
+
+    "heads": migrations written on parallel branches of work may each follow the same parent; all are applied.
+    """
     command.upgrade(alembic_config(service_dir, url), revision)
 
 
