@@ -65,7 +65,7 @@ def test_start_order_waits_for_health_and_one_shot_steps(compose: dict[str, Any]
     for service in code.services.values():
         db, migrate = f"postgres-{service.name}", f"migrate-{service.name}"
         assert services[migrate]["depends_on"] == {db: {"condition": HEALTHY}}
-        assert _is_migration(services[migrate]) and services[migrate]["command"][-2:] == ["upgrade", "head"]
+        assert _is_migration(services[migrate]) and services[migrate]["command"][-2:] == ["upgrade", "heads"]
         assert services[service.name]["depends_on"][migrate] == {"condition": ONE_SHOT}
         worker = services[f"{service.name}-worker"]["depends_on"]
         assert worker == {migrate: {"condition": ONE_SHOT}, "kafka-topics": {"condition": ONE_SHOT}}

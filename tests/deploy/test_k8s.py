@@ -124,7 +124,7 @@ def test_probe_paths_ports_and_images_agree_with_the_code(
     for obj, container, service in _service_containers(r, code):
         name = obj["metadata"]["name"]
         if obj["kind"] == "Job":
-            assert container["command"] == ["alembic", "-c", "/app/alembic.ini", "upgrade", "head"]
+            assert container["command"] == ["alembic", "-c", "/app/alembic.ini", "upgrade", "heads"]
             continue
         component = obj["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
         assert name == f"{service.name}-{component}", f"{name} runs the image of {service.name}"
