@@ -15,6 +15,8 @@ Names and labels::
     dead_letters_total{group}                         counter messages sent to the dead-letter topic
     events_published_total{topic,type}                counter events the relay published (broker acked)
     events_consumed_total{topic,group}                counter events a consumer handled (incl. duplicates)
+    events_skipped_total{group,type}                  counter events of a type the group has no handler for
+    events_refused_total{group,reason}                counter events refused (e.g. forged_source) and dead-lettered
     o2c_service_info{service}                         gauge   always 1
 """
 
@@ -81,6 +83,14 @@ class Metrics:
         )
         self.events_consumed_total = Counter(
             "events_consumed_total", "Events handled by a consumer", ["topic", "group"], registry=r
+        )
+        self.events_skipped_total = Counter(
+            "events_skipped_total", "Events of a type the consumer group has no handler for (skipped)",
+            ["group", "type"], registry=r,
+        )
+        self.events_refused_total = Counter(
+            "events_refused_total", "Events refused by a consumer group and dead-lettered", ["group", "reason"],
+            registry=r,
         )
 
     def observe_http(self, *, method: str, route: str, status: int, duration_s: float) -> None:
