@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -65,6 +65,11 @@ class ServiceSettings(SharedPrefixSettings):
     # How long the broker may hold a fetch with no data. Apache Kafka answers as soon as a record arrives
     # anyway; Tansu waits the full time, so a low value is what keeps events fresh locally.
     consumer_fetch_max_wait_ms: int = 25
+    # Retention (o2c_common.outbox.retention): published outbox rows are kept for `o2c outbox republish`; the
+    # inbox must outlive every way an old record can come back (broker retention, a republish window).
+    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
+    inbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    retention_interval_s: float = Field(default=3600.0, gt=0)
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_algorithms: list[str] = ["HS256"]
@@ -74,6 +79,15 @@ class ServiceSettings(SharedPrefixSettings):
     jwt_audience: str = "o2c"
 
     idempotency_ttl_hours: int = 24
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> ServiceSettings:
+        if self.inbox_retention_days < self.outbox_retention_days:
+            raise ValueError(
+                f"inbox_retention_days ({self.inbox_retention_days}) must be at least outbox_retention_days "
+                f"({self.outbox_retention_days}): a republished event whose inbox row was purged would apply twice"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_outside_dev(self) -> ServiceSettings:
