@@ -80,6 +80,14 @@ class ServiceSettings(SharedPrefixSettings):
 
     idempotency_ttl_hours: int = 24
 
+    # The HTTP edge (o2c_common.http.limits): the largest request body of a JSON route and of an upload route
+    # (a bank file, a CSV import), and which documents the service exposes at all.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    http_max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    expose_openapi: bool = True  # /openapi.json
+    expose_docs: bool = True  # /docs (Swagger UI, served from the package: no CDN); needs expose_openapi
+    expose_metrics: bool = True  # /metrics (Prometheus)
+
     @model_validator(mode="after")
     def _inbox_outlives_outbox(self) -> ServiceSettings:
         if self.inbox_retention_days < self.outbox_retention_days:
