@@ -3,14 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from o2c_common.events.contracts.invoicing import Channel
 from o2c_common.events.types import Currency
 from o2c_invoicing.legal_entities import PostalAddress
 from o2c_invoicing.profiles.billing import BillingCadence
+from o2c_invoicing.profiles.patterns import validated
 
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# A customer-supplied regular expression: checked with RE2 (linear time, no back-references) when written.
+Pattern = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(validated)]
 
 
 class PortalRules(BaseModel):
@@ -19,14 +22,23 @@ class PortalRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     po_required: bool = False
-    po_pattern: str | None = Field(default=None, max_length=200, description="Regular expression a PO must match.")
+    po_pattern: Pattern | None = Field(default=None, description="RE2 regular expression a PO must match in full.")
     po_line_required: bool = False
     tax_id_required: bool = False
     max_lines: int | None = Field(default=None, ge=1, le=10_000)
     attachment_required: bool = False
-    invoice_number_pattern: str | None = Field(default=None, max_length=200)
+    invoice_number_pattern: Pattern | None = Field(default=None, description=(
+        "RE2 regular expression the invoice number must match in full."))
     allowed_currencies: list[Currency] | None = None
     service_period_required: bool = False
+
+
+class StoredPortalRules(PortalRules):
+    """The rules as stored: patterns written before they were checked with RE2 are read back as they are (a
+    submission reports an invalid one as a violation), so reading a profile never fails on them."""
+
+    po_pattern: str | None = None
+    invoice_number_pattern: str | None = None
 
 
 class EInvoicing(BaseModel):
@@ -106,6 +118,7 @@ class ProfileWrite(BaseModel):
 class ProfileRead(ProfileWrite):
     model_config = ConfigDict(from_attributes=True)
 
+    rules: StoredPortalRules = StoredPortalRules()
     customer_id: str
     version: int
     updated_by: str

@@ -40,7 +40,7 @@ async def put(tx: Tx, customer_id: str, data: ProfileWrite, *, stored: BillingPr
         await tx.audit("billing_profile.created", entity_type="billing_profile", entity_id=customer_id,
                        after=values)
         return profile
-    before = ProfileWrite.model_validate(stored, from_attributes=True).model_dump(mode="json")
+    before = ProfileRead.model_validate(stored).model_dump(mode="json", include=set(ProfileWrite.model_fields))
     for name, value in values.items():
         setattr(stored, name, value)
     stored.updated_by = tx.actor.subject
