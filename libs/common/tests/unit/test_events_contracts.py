@@ -61,6 +61,19 @@ EXPECTED_KEYS = {
     "o2c.escalation.escalated.v1": "case_id",
     "o2c.escalation.resolved.v1": "case_id",
     "o2c.escalation.sla_breached.v1": "case_id",
+    # workforce
+    "o2c.vendor.changed.v1": "vendor_id",
+    "o2c.team.changed.v1": "team_id",
+    "o2c.agent.changed.v1": "agent_id",
+    "o2c.sop.version_published.v1": "sop_id",
+    "o2c.training.assigned.v1": "assignment_id",
+    "o2c.training.completed.v1": "assignment_id",
+    "o2c.agent.untrained_work_flagged.v1": "flag_id",
+    "o2c.hypercare.changed.v1": "window_id",
+    "o2c.improvement_plan.changed.v1": "plan_id",
+    "o2c.contingency_plan.invoked.v1": "plan_id",
+    "o2c.quality.sample_taken.v1": "sample_id",
+    "o2c.quality.reviewed.v1": "sample_id",
 }
 
 PRODUCERS = {
@@ -79,6 +92,15 @@ PRODUCERS = {
     "sla": "kpi",
     "reconciliation": "kpi",
     "escalation": "escalation",
+    "vendor": "workforce",
+    "team": "workforce",
+    "agent": "workforce",
+    "sop": "workforce",
+    "training": "workforce",
+    "hypercare": "workforce",
+    "improvement_plan": "workforce",
+    "contingency_plan": "workforce",
+    "quality": "workforce",
 }
 
 # What consumers compute from events alone (KPI read models, ledger, escalation desk) needs these fields.

@@ -14,6 +14,7 @@ TOPICS = {
     "collections": "o2c.collections.events",
     "kpi": "o2c.kpi.events",
     "escalation": "o2c.escalation.events",
+    "workforce": "o2c.workforce.events",
 }
 """One topic per publishing service; the key (aggregate id) keeps one aggregate's events ordered."""
 
