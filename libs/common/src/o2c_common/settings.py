@@ -44,6 +44,9 @@ class ServiceSettings(SharedPrefixSettings):
     log_json: bool = True
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/o2c"
+    # The owner's URL, that migrations run as; the service then connects with database_url as a role granted
+    # INSERT/SELECT only on the audit trail (o2c_common.db.roles). None: migrations use database_url too.
+    database_migration_url: str | None = None
     database_pool_size: int = 10
     database_max_overflow: int = 10
 
@@ -114,12 +117,27 @@ def settings_env_prefix(settings_cls: type[ServiceSettings]) -> str:
     return str(prefix)
 
 
-def database_url_of(settings_cls: type[ServiceSettings]) -> str:
-    """The service's database URL read from the same sources as its settings, without building the rest: a
-    migration job needs no JWT secret, and the prod check on it must not stop the migration."""
+class _DatabaseUrls(SharedPrefixSettings):
+    database_url: str
+    database_migration_url: str | None = None
 
-    class DatabaseUrlOnly(SharedPrefixSettings):
+
+def _database_urls(settings_cls: type[ServiceSettings]) -> _DatabaseUrls:
+    class DatabaseUrlOnly(_DatabaseUrls):
         model_config = SettingsConfigDict(env_prefix=settings_env_prefix(settings_cls), extra="ignore")
         database_url: str = settings_cls.model_fields["database_url"].default
 
-    return DatabaseUrlOnly().database_url
+    return DatabaseUrlOnly()
+
+
+def database_url_of(settings_cls: type[ServiceSettings]) -> str:
+    """The service's database URL read from the same sources as its settings, without building the rest: a
+    migration job needs no JWT secret, and the prod check on it must not stop the migration."""
+    return _database_urls(settings_cls).database_url
+
+
+def migration_urls_of(settings_cls: type[ServiceSettings]) -> tuple[str, str]:
+    """(the URL migrations run with, the URL the service runs with), read as :func:`database_url_of` reads: the
+    first is ``database_migration_url`` when set, else ``database_url`` (one role for both, day-one dev)."""
+    urls = _database_urls(settings_cls)
+    return urls.database_migration_url or urls.database_url, urls.database_url
