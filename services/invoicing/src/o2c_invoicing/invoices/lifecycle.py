@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled
 from o2c_common.tx import Tx
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.invoices import repository, states
+from o2c_invoicing.invoices import numbering, repository, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
 from o2c_invoicing.invoices.portal_rules import rule_violations
@@ -133,7 +133,7 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
     invoice.issue_date = issue_date
     invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
     sequence = await repository.next_number(tx.session, series=invoice.legal_entity, year=issue_date.year)
-    invoice.number = f"{invoice.legal_entity}-{issue_date.year}-{sequence:06d}"
+    invoice.number = numbering.live_number(invoice.legal_entity, issue_date.year, sequence)
     profile = await check_portal_rules(tx, invoice, step="issue", override=override)
     if profile is not None:
         invoice.billing_deadline = billing_deadline(

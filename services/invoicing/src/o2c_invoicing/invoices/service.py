@@ -13,7 +13,7 @@ from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.http import Page, PageRequest
 from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
-from o2c_invoicing.invoices import repository
+from o2c_invoicing.invoices import numbering, repository
 from o2c_invoicing.invoices.errors import InvoiceNotFound
 from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceSource, InvoiceStatusChange
 from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreate, InvoiceLineRead, InvoiceRead
@@ -95,6 +95,7 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
     existing = await _same_import(tx, data)
     if existing is not None:
         return existing, False
+    numbering.check_historical(data.legal_entity, data.number)
     profile = await profiles.get(tx.session, customer_id=data.customer_id)
     owning_team = profile.owning_team if profile is not None else data.owning_team
     invoice = Invoice(
