@@ -40,7 +40,8 @@ def replay_command(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter of the group")] = False,
 ) -> None:
-    """Publish dead letters again to their origin topic; the consumer retries them once more."""
+    """Publish dead letters again to their origin topic for this group only; it retries them once more, the other
+    groups reading that topic skip them."""
     if not offset and not all_:
         raise typer.BadParameter("name letters with --offset PARTITION/OFFSET, or pass --all")
     letters = asyncio.run(list_dead_letters(bootstrap, group=group, limit=100_000))
@@ -49,5 +50,5 @@ def replay_command(
     missing = wanted - {f"{d.partition}/{d.offset}" for d in chosen}
     if missing:
         raise typer.BadParameter(f"no such dead letters: {', '.join(sorted(missing))}")
-    sent = asyncio.run(replay_dead_letters(bootstrap, chosen))
+    sent = asyncio.run(replay_dead_letters(bootstrap, chosen, group=group))
     console.print(f"[green]✓[/] replayed {sent} dead letter(s) of {group}")

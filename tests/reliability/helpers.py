@@ -22,7 +22,7 @@ from o2c_common.kafka import ensure_topics
 from o2c_common.outbox import add_to_outbox
 from o2c_common.tx import Transactions, Tx
 
-SOURCE = "/o2c/tests"
+SOURCE = InvoiceIssued.expected_source()  # "/o2c/invoicing": consumers refuse any other source
 TOPIC = TOPICS["invoicing"]
 
 

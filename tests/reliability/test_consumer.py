@@ -102,7 +102,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keep
     try:
         for e in before:
             await producer.send_and_wait(TOPIC, e.value(), key=e.key.encode(), headers=e.headers())
-        await producer.send_and_wait(TOPIC, b"{not json", key=b"k1", headers=[("ce_type", b"garbage")])
+        await producer.send_and_wait(TOPIC, b"{not json", key=b"k1", headers=[("ce_type", b"o2c.invoice.issued.v1")])
         bad = issued(cursed, 1)
         await producer.send_and_wait(TOPIC, bad.value(), key=bad.key.encode(), headers=bad.headers())
         for e in after:
@@ -129,11 +129,11 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keep
 
     letters = await list_dead_letters(bootstrap, group=GROUP)
     assert sorted(d.reason for d in letters) == ["handler_failed", "undecodable"]
-    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"])
+    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"], group=GROUP)
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:  # the handler is fixed now
         await eventually(lambda: _is(c.stats.processed == 1), message=f"{c.stats}")
     assert (await totals(pg_db))[1] == 11
-    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"])
+    await replay_dead_letters(bootstrap, [d for d in letters if d.reason == "handler_failed"], group=GROUP)
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}) as c:  # a second replay changes nothing
         await eventually(lambda: _is(c.stats.duplicates >= 1), message=f"{c.stats}")
         assert c.stats.processed == 0

@@ -71,6 +71,8 @@ def create_service_app(
                 n),
             on_consumed=lambda topic, group: metrics.events_consumed_total.labels(topic=topic, group=group).inc(),
             on_dead_letter=lambda group: metrics.dead_letters_total.labels(group=group).inc(),
+            on_skipped=lambda group, type_: metrics.events_skipped_total.labels(group=group, type=type_).inc(),
+            on_refused=lambda group, reason: metrics.events_refused_total.labels(group=group, reason=reason).inc(),
         ) if settings.run_workers else None
         app.state.workers = workers
         app.state.background = None
@@ -92,7 +94,7 @@ def create_service_app(
     install_problem_handlers(app)
     install_observability(app)
     app.include_router(health_router(
-        checks={"database": database_check(), "workers": _workers_check},
+        checks={"database": database_check(), "broker": _broker_check, "workers": _workers_check},
         before_scrape=[_sample_worker_metrics],
     ))
     for router in routers:
@@ -100,12 +102,21 @@ def create_service_app(
     return app
 
 
+async def _broker_check(request: Request) -> None:
+    """Relay and consumers connected to the broker (liveness never looks at it: the API serves without it)."""
+    workers: Workers | None = request.app.state.workers
+    problem = workers.broker_problem() if workers is not None else None
+    if problem is not None:
+        raise NotReady(problem)
+
+
 async def _workers_check(request: Request) -> None:
     workers: Workers | None = request.app.state.workers
     if workers is None:
         return  # API-only replica: workers run in their own deployment
-    if not workers.consumers_running():
-        raise NotReady("consumers or relay not running")
+    crashed = workers.crashed()
+    if crashed:
+        raise NotReady(f"worker tasks ended: {', '.join(crashed)}")
     background: BackgroundWorker | None = request.app.state.background
     if background is not None and not background.running():
         raise NotReady("background work not running")

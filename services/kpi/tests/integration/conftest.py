@@ -127,7 +127,7 @@ def value(values: Sequence[KpiValue], name: str, *, currency: str | None = None,
 
 
 def wrap(payload: EventPayload) -> Event:
-    return Event.new(payload, source="/o2c/test")
+    return Event.new(payload, source=payload.expected_source())  # consumers refuse any other ce_source
 
 
 def at(d: date, hour: int = 12) -> datetime:

@@ -108,7 +108,7 @@ async def service(infra: Infra, kpi_db: Database) -> AsyncIterator[Service]:
 
 
 def wrap(payload: EventPayload) -> Event:
-    return Event.new(payload, source="/o2c/test")
+    return Event.new(payload, source=payload.expected_source())  # consumers refuse any other ce_source
 
 
 def _invoice(team: str, invoice_id: uuid.UUID | None = None) -> dict[str, Any]:

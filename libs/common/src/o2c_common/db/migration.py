@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import Connection, text
 
-from o2c_common.db.plumbing import plumbing_metadata
+from o2c_common.db.plumbing import dead_letters_table, plumbing_metadata
 
 _TRIGGERS = """
 CREATE OR REPLACE FUNCTION o2c_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -38,6 +38,15 @@ def create_plumbing_on(connection: Connection) -> None:
     plumbing_metadata.create_all(connection)
     for statement in _split(_TRIGGERS):
         connection.execute(text(statement))
+
+
+def create_dead_letters() -> None:
+    """The ``dead_letters`` table in a database whose plumbing predates it (no-op where it exists)."""
+    plumbing_metadata.create_all(op.get_bind(), tables=[dead_letters_table], checkfirst=True)
+
+
+def drop_dead_letters() -> None:
+    op.execute("DROP TABLE IF EXISTS dead_letters")
 
 
 def drop_plumbing() -> None:

@@ -1,4 +1,4 @@
-"""Tables every service database holds: outbox, inbox, idempotency keys and the audit log.
+"""Tables every service database holds: outbox, inbox, dead letters, idempotency keys and the audit log.
 
 They live in their own MetaData so that each service's first migration can create them with
 :func:`o2c_common.db.migration.create_plumbing`.
@@ -86,3 +86,24 @@ audit_log_table = Table(
     Column("correlation_id", Text, nullable=True),
     Index("ix_audit_log_entity", "entity_type", "entity_id", "id"),
 )
+
+dead_letters_table = Table(
+    "dead_letters",
+    plumbing_metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("reason", Text, nullable=False),  # undecodable | handler_failed | forged_source
+    Column("error", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("key", LargeBinary, nullable=True),
+    Column("value", LargeBinary, nullable=True),
+    Column("headers", JSONB, nullable=False),  # [[name, base64 of the value]]: every byte kept
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("replayed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_dead_letters_consumer", "consumer", "id"),
+)
+"""A copy of every dead letter in the consuming service's database: the broker may lose the topic."""

@@ -8,6 +8,7 @@ from typing import ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 CE_TYPE_PREFIX = "o2c."
+SOURCE_PREFIX = "/o2c/"
 
 TOPICS = {
     "invoicing": "o2c.invoicing.events",
@@ -41,8 +42,18 @@ class EventPayload(BaseModel):
     def topic(cls) -> str:
         return TOPICS[cls.producer]
 
+    @classmethod
+    def expected_source(cls) -> str:
+        """The ``ce_source`` of the one service allowed to publish this type; consumers refuse any other."""
+        return service_source(cls.producer)
+
     def aggregate_id(self) -> str:
         return str(getattr(self, self.aggregate_field))
+
+
+def service_source(service: str) -> str:
+    """The ``ce_source`` a service's events carry (``/o2c/invoicing``)."""
+    return f"{SOURCE_PREFIX}{service}"
 
 
 P = TypeVar("P", bound=EventPayload)

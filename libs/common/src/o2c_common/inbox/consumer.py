@@ -9,11 +9,19 @@ A record that cannot be decoded goes to the dead-letter topic at once; a record 
 is retried ``max_attempts`` times with backoff and then dead-lettered. Dead-lettered ids are kept in
 the inbox too, so a replay does not dead-letter them again. If the transaction itself fails (database
 down) nothing is committed and the partition is rewound to the batch's first record.
+
+A record whose ``ce_type`` this group has no handler for (another consumer's business, or a ``v2`` published
+next to ``v1``) is skipped without decoding and counted (``events_skipped_total``), never dead-lettered. A record
+replayed from a dead-letter topic for another group (header ``o2c_replay_group``) is skipped as well. An event
+whose ``ce_source`` is not the producer the registry names for its type is refused: dead-lettered with reason
+``forged_source`` (``events_refused_total``), its handler never runs. Every dead letter is also kept in the
+``dead_letters`` table, in the same transaction as its inbox row, so losing the broker loses none.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -29,10 +37,11 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.plumbing import inbox_table
+from o2c_common.db.plumbing import dead_letters_table, inbox_table
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
+from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
 from o2c_common.observability.correlation import correlation_scope
 from o2c_common.tx import Transactions, Tx, system_actor
 
@@ -58,6 +67,11 @@ class ConsumerStats:
     duplicates: int = 0
     dead_lettered: int = 0
     ignored: int = 0
+    """Records of a type this group has no handler for (skipped, counted in ``events_skipped_total``)."""
+    refused: int = 0
+    """Events refused (forged ``ce_source``) and dead-lettered."""
+    others_replays: int = 0
+    """Dead letters replayed for another group (skipped)."""
     lag: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
@@ -91,10 +105,13 @@ class EventConsumer:
         fetch_max_wait_ms: int = 25,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
+        on_skipped: Callable[[str, str], None] | None = None,
+        on_refused: Callable[[str, str], None] | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = topics
         self._handlers = dict(handlers)
+        self._types = frozenset(model.ce_type() for model in self._handlers)
         self._transactions = transactions
         self._actor = system_actor(group_id)
         self._bootstrap = bootstrap_servers
@@ -105,6 +122,8 @@ class EventConsumer:
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._on_dead_letter = on_dead_letter
         self._on_consumed = on_consumed
+        self._on_skipped = on_skipped
+        self._on_refused = on_refused
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -178,6 +197,8 @@ class EventConsumer:
         is undecodable or any handler fails, so that the careful path deals with it record by record."""
         work: list[tuple[ConsumerRecord, Event, Handler]] = []
         for record in records:
+            if self._skipped(record) is not None:
+                continue
             if is_replay(record):
                 return False
             try:
@@ -185,9 +206,10 @@ class EventConsumer:
             except EventDecodeError:
                 return False
             handler = self._handlers.get(type(event.data))
-            if handler is not None:
-                work.append((record, event, handler))
-        stats = ConsumerStats(ignored=len(records) - len(work))
+            if handler is None or not _from_its_producer(event):
+                return False
+            work.append((record, event, handler))
+        stats = ConsumerStats()
         try:
             async with self._transactions.begin(self._actor) as tx:
                 claimed = await self._claim_many(tx.session, work)
@@ -204,11 +226,31 @@ class EventConsumer:
             return False
         self.stats.processed += stats.processed
         self.stats.duplicates += stats.duplicates
-        self.stats.ignored += stats.ignored
-        if self._on_consumed is not None:
-            for record in records:
+        for record in records:
+            self._count_skip(record)
+            if self._on_consumed is not None:
                 self._on_consumed(record.topic, self.group_id)
         return True
+
+    def _skipped(self, record: ConsumerRecord) -> str | None:
+        """Why this group leaves ``record`` alone without decoding it, or None if it is this group's business."""
+        target = _header(record, REPLAY_GROUP_HEADER)
+        if target is not None and target != self.group_id:
+            return "replayed_for_another_group"
+        ce_type = _header(record, "ce_type")
+        if ce_type is not None and ce_type not in self._types:
+            return "no_handler"
+        return None
+
+    def _count_skip(self, record: ConsumerRecord) -> bool:
+        reason = self._skipped(record)
+        if reason == "replayed_for_another_group":
+            self.stats.others_replays += 1
+        elif reason == "no_handler":
+            self.stats.ignored += 1
+            if self._on_skipped is not None:
+                self._on_skipped(self.group_id, _header(record, "ce_type") or "")
+        return reason is not None
 
     async def _claim_many(
         self, session: AsyncSession, work: list[tuple[ConsumerRecord, Event, Handler]]
@@ -227,14 +269,25 @@ class EventConsumer:
         session = tx.session
         if self._on_consumed is not None:
             self._on_consumed(record.topic, self.group_id)
+        if self._count_skip(record):  # not this group's business: no effect, nothing to remember
+            return
         try:
             event = Event.from_kafka(record.key, record.value, record.headers)
         except EventDecodeError as exc:
             await self._dead_letter(session, record, _fallback_id(record), "undecodable", str(exc))
             return
         handler = self._handlers.get(type(event.data))
-        if handler is None:  # not this consumer's business: no effect, nothing to remember
+        if handler is None:  # the ce_type header named a handled type, the payload another: not ours
             self.stats.ignored += 1
+            return
+        if not _from_its_producer(event):
+            expected = type(event.data).expected_source()
+            await self._dead_letter(session, record, event.id, "forged_source",
+                                    f"ce_source {event.source!r} is not {expected!r}, the producer of {event.type}",
+                                    event=event)
+            self.stats.refused += 1
+            if self._on_refused is not None:
+                self._on_refused(self.group_id, "forged_source")
             return
         error = ""
         for attempt in range(1, self._max_attempts + 1):
@@ -282,12 +335,19 @@ class EventConsumer:
 
     async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
                            error: str, *, event: Event | None = None) -> None:
+        original = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k not in _REPLAY_HEADERS]
         async with session.begin_nested():
             if not await self._claim(session, event or event_id, record, "dead_lettered"):
                 self.stats.duplicates += 1
                 return
+            await session.execute(insert(dead_letters_table).values(
+                consumer=self.group_id, event_id=event_id, event_type=event.type if event else _type_of(record),
+                reason=reason, error=error.replace("\x00", "\\x00"), topic=record.topic,
+                partition=record.partition, offset=record.offset,
+                key=record.key, value=record.value, headers=[[k, _b64(v)] for k, v in original],
+            ))
         headers = [
-            *((k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k != REPLAY_HEADER),
+            *original,
             ("dlq_reason", reason.encode()),
             ("dlq_error", error[:4000].encode()),
             ("dlq_consumer", self.group_id.encode()),
@@ -312,8 +372,31 @@ class EventConsumer:
                 self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - await consumer.position(tp))
 
 
+_REPLAY_HEADERS = (REPLAY_HEADER, REPLAY_GROUP_HEADER)
+
+
 def is_replay(record: ConsumerRecord) -> bool:
     return any(key == REPLAY_HEADER for key, _ in record.headers or ())
+
+
+def _from_its_producer(event: Event) -> bool:
+    return event.source == type(event.data).expected_source()
+
+
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode(errors="replace") if value is not None else ""
+    return None
+
+
+def _type_of(record: ConsumerRecord) -> str:
+    return (_header(record, "ce_type") or "unknown")[:200]
+
+
+def _b64(value: bytes | None) -> str:
+    """Header bytes as base64 text, so that any value (a NUL byte, invalid UTF-8) survives the JSON column."""
+    return base64.b64encode(bytes(value or b"")).decode()
 
 
 def _fallback_id(record: ConsumerRecord) -> uuid.UUID:

@@ -11,6 +11,9 @@ from aiokafka.structs import TopicPartition
 
 from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
 
+REPLAY_GROUP_HEADER = "o2c_replay_group"
+"""Set on a replayed dead letter: the one consumer group it is for; every other group on the topic skips it."""
+
 QUIET_POLLS = 3
 QUIET_POLL_MS = 300
 
@@ -57,15 +60,18 @@ async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000) ->
         await consumer.stop()
 
 
-async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter]) -> int:
-    """Publish each letter again to its origin topic, marked as a replay so its consumer may retry it."""
+async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter], *, group: str) -> int:
+    """Publish each letter again to its origin topic, marked as a replay for ``group`` only: that group may retry
+    it, the other groups reading the topic skip it (they handled the original already)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
     await producer.start()
     sent = 0
     try:
         for letter in letters:
-            headers = [(k, v) for k, v in letter.headers if k not in DLQ_HEADERS and k != REPLAY_HEADER]
+            headers = [(k, v) for k, v in letter.headers
+                       if k not in DLQ_HEADERS and k not in (REPLAY_HEADER, REPLAY_GROUP_HEADER)]
             headers.append((REPLAY_HEADER, str(uuid.uuid4()).encode()))
+            headers.append((REPLAY_GROUP_HEADER, group.encode()))
             await producer.send_and_wait(letter.origin_topic, letter.value, key=letter.key, headers=headers)
             sent += 1
     finally:

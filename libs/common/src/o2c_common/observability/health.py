@@ -3,7 +3,9 @@
 * ``/health/live`` answers 200 as long as the process serves requests (Kubernetes liveness: restart
   only a process that no longer answers; never depend on the database here).
 * ``/health/ready`` runs every readiness check concurrently, each bounded by a timeout, and answers 200
-  when all pass, else 503; the body lists each check's status and duration.
+  when all pass, else 503; the body lists each check's status and duration. It stays cheap under load: the
+  checks run at most once per ``cache_s`` and concurrent probes share one run (a probe storm on a busy
+  service is one database ping, not hundreds queued behind the request traffic).
 * ``/metrics`` renders ``app.state.metrics`` in the Prometheus text format, after running the
   optional ``before_scrape`` hooks (e.g. refresh ``outbox_backlog`` from the database).
 
@@ -95,11 +97,27 @@ def health_router(
     before_scrape: Sequence[ScrapeHook] = (),
     metrics_path: str = "/metrics",
     tags: Sequence[str] = ("operations",),
+    cache_s: float = 1.0,
 ) -> APIRouter:
     """The operations router; include it without any auth dependency."""
     router = APIRouter(tags=list(tags))
     named_checks = dict(checks or {})
     hooks = list(before_scrape)
+    latest: dict[str, Any] = {}  # "at": monotonic time of the last run, "run": its task
+
+    async def run_checks(request: Request) -> ReadinessReport:
+        names = list(named_checks)
+        results = await asyncio.gather(*(_run_check(name, named_checks[name], request, timeout_s) for name in names))
+        by_name = dict(zip(names, results, strict=True))
+        ok = all(result.status == "ok" for result in results)
+        return ReadinessReport(status="ready" if ok else "not_ready", checks=by_name)
+
+    async def shared_report(request: Request) -> ReadinessReport:
+        run: asyncio.Task[ReadinessReport] | None = latest.get("run")
+        if run is None or (run.done() and time.monotonic() - latest["at"] >= cache_s):
+            run = asyncio.create_task(run_checks(request))
+            latest["run"], latest["at"] = run, time.monotonic()
+        return await asyncio.shield(run)
 
     @router.get("/health/live", response_model=Liveness, summary="Liveness: the process serves requests")
     async def live() -> Liveness:
@@ -112,12 +130,8 @@ def health_router(
         summary="Readiness: every dependency this instance needs is available",
     )
     async def ready(request: Request) -> JSONResponse:
-        names = list(named_checks)
-        results = await asyncio.gather(*(_run_check(name, named_checks[name], request, timeout_s) for name in names))
-        by_name = dict(zip(names, results, strict=True))
-        ok = all(result.status == "ok" for result in results)
-        report = ReadinessReport(status="ready" if ok else "not_ready", checks=by_name)
-        return JSONResponse(report.model_dump(), status_code=200 if ok else 503)
+        report = await shared_report(request)
+        return JSONResponse(report.model_dump(), status_code=200 if report.status == "ready" else 503)
 
     @router.get(
         metrics_path,
