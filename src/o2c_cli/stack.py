@@ -105,9 +105,10 @@ class Stack:
         port = self.config.simulator_port
         return f"http://{self.config.host}:{port}" if port else None
 
-    def start_simulator(self) -> None:
+    def start_simulator(self, **overrides: str) -> None:
         """The customer-portal simulator (o2c_invoicing.simulator), calling invoicing back with signed statuses;
-        some demo submissions are rejected, the rest approved, scheduled and paid after short delays."""
+        some demo submissions are rejected, the rest approved, scheduled and paid after short delays.
+        ``overrides``: its PORTAL_SIM_* settings (a test's own rules and delays)."""
         port = self.config.simulator_port
         assert port is not None
         ensure_port_free(port, what="portal simulator", host=self.config.host)
@@ -121,7 +122,7 @@ class Stack:
         self.processes["portal-simulator"] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "o2c_invoicing.simulator.app:create_app", "--factory", "--host",
              self.config.host, "--port", str(port), "--no-access-log"],
-            env={**os.environ, **env, **self.config.extra_env}, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **env, **self.config.extra_env, **overrides}, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_for_port(self.config.host, port, timeout=30, process=self.processes["portal-simulator"])
 

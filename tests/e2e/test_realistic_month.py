@@ -1,8 +1,10 @@
 """A realistic month against the four running services: accounts imported by CSV, about 200 invoices over four
 currencies, two entities and three teams, a camt.053 statement with full, partial, combined, over- and short
 payments (a 3.15 tolerance write-off, an 83.51 deduction), the deduction credited, a 1,200.00 dispute written off,
-a reversal and its re-application, a dunning run; then invoicing, collections and kpi agree per invoice (zero
-drift), every credit and write-off reached every service, a poison record changes nothing, and a broken kpi row is
+a reversal and its re-application, a customer's AP portal rejecting two invoices for a closed PO (corrected and
+resubmitted) and reporting every submitted invoice paid (which settles nothing without cash), an e-mailed invoice
+that fails while the SMTP server is down and goes out once it is back, a dunning run; then invoicing, collections
+and kpi agree per invoice (zero drift), every credit and write-off reached every service, a poison record changes nothing, and a broken kpi row is
 found, reported by `o2c reconcile` (exit 1) and becomes a case in the account's team."""
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from .month import (
     generate,
     half,
 )
+from .month_channels import SETTLES_NOTHING, email_leg, portal_leg, start_portal, stop_portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -136,13 +139,22 @@ class Month:
 
 
 def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
+    month = generate()
+    closed_pos = start_portal(stack, month.drafts)  # the portal customer's AP portal, played by the simulator
+    try:
+        _month(stack, month, closed_pos)
+    finally:
+        stop_portal(stack)
+
+
+def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
     m = Month(stack)
     imported = ok(m.collections.post("/accounts/import", content=accounts_csv(),
                                      headers={"Content-Type": "text/csv"}))
     assert imported["rows"] == len(ACCOUNTS)
 
-    ok(m.invoicing.put(f"/billing-profiles/{PORTAL_CUSTOMER}", json=PORTAL_PROFILE), 201)  # its portal wants a PO
-    month = generate()
+    ok(m.invoicing.put(f"/billing-profiles/{PORTAL_CUSTOMER}",  # its portal wants a PO
+                       json={**PORTAL_PROFILE, "portal_url": stack.simulator_url}), 201)
     with ThreadPoolExecutor(max_workers=4) as pool:  # four billing specialists at work
         list(pool.map(m.issue, month.drafts))
     refused = [d for d in month.drafts if d.refused]
@@ -248,6 +260,10 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
                                       headers={"If-Match": etag}))
     assert rebilled["status"] == "applied" and rebilled["new_invoice_id"]
 
+    # --- the channels: portal rejections corrected and resubmitted, "paid" by the portal; SMTP down, then up ----
+    portal_paid = portal_leg(m, month.drafts, closed_pos, ok=ok, eventually=eventually)
+    emailed = email_leg(m, stack, unpaid_others, ok=ok, eventually=eventually)
+
     # --- dunning: one statement per customer and currency, the mail kept ---------------------------------
     dunning = ok(m.collections.post("/dunning/runs", params={"as_of": "2026-11-30"}))
     mine = {a.customer_id for a in ACCOUNTS}  # the shared stack holds other tests' customers too
@@ -296,6 +312,14 @@ def test_a_realistic_month_ends_with_zero_drift(stack: Stack) -> None:
     assert Decimal(collections[wrong.id]["credited_amount"]) == wrong.total
     assert Decimal(collections[rebilled["new_invoice_id"]]["open_amount"]) == Decimal("99.90")
     assert [e["kind"] for e in m.ledger(reversed_invoice.id)] == ["invoice", "payment", "reversal", "payment"]
+    for d in portal_paid:  # the portal's "paid" is the customer's word: only cash settles
+        assert invoicing[d.id]["status"] == "paid_by_customer"
+        if d not in paid_others:
+            assert invoicing[d.id]["settlement_status"] in SETTLES_NOTHING and \
+                Decimal(collections[d.id]["open_amount"]) == d.total > 0
+        else:
+            assert invoicing[d.id]["settlement_status"] == "settled"
+    assert invoicing[emailed.id]["settlement_status"] == "open"
 
     # kpi's AR per currency equals the ledger's balances
     today = datetime.now(UTC).date().isoformat()
