@@ -1,11 +1,12 @@
 """A realistic month against the four running services: accounts imported by CSV, about 200 invoices over four
 currencies, two entities and three teams, a camt.053 statement with full, partial, combined, over- and short
-payments (a 3.15 tolerance write-off, an 83.51 deduction), the deduction credited, a 1,200.00 dispute written off,
-a reversal and its re-application, a customer's AP portal rejecting two invoices for a closed PO (corrected and
+payments (a 3.15 tolerance write-off, an 83.51 deduction), the deduction credited, a 1,200.00 dispute written off, a
+reversal and its re-application, a customer's AP portal rejecting two invoices for a closed PO (corrected and
 resubmitted) and reporting every submitted invoice paid (which settles nothing without cash), an e-mailed invoice
 that fails while the SMTP server is down and goes out once it is back, a dunning run; then invoicing, collections
-and kpi agree per invoice (zero drift), every credit and write-off reached every service, a poison record changes nothing, and a broken kpi row is
-found, reported by `o2c reconcile` (exit 1) and becomes a case in the account's team."""
+and kpi agree per invoice (zero drift), every credit and write-off reached every service, a poison record changes
+nothing, and a broken kpi row is found, reported by `o2c reconcile` (exit 1) and becomes a case in the account's
+team."""
 
 from __future__ import annotations
 
