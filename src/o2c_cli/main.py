@@ -14,26 +14,32 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from o2c_cli.collections import app as collections_app
-from o2c_cli.dlq import app as dlq_app
-from o2c_cli.history import app as history_app
-from o2c_cli.invoicing import app as invoicing_app
-from o2c_cli.kpi import app as kpi_app
-from o2c_cli.mail import app as mail_app
+from o2c_cli.lazy import Lazy, LazyGroup
 from o2c_cli.paths import DEFAULT_DATA_DIR
-from o2c_cli.reconcile import reconcile_command
 from o2c_cli.services import SERVICES
 
-app = typer.Typer(help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
+
+class O2cGroup(LazyGroup):
+    """The commands below are imported only when run: `o2c token` and `o2c --help` stay light."""
+
+    lazy = {
+        "audit": Lazy("o2c_cli.audit", "app", "The audit trail's hash chain"),
+        "dlq": Lazy("o2c_cli.dlq", "app", "Dead letters: list them, replay them after a fix"),
+        "outbox": Lazy("o2c_cli.outbox", "app", "Outbox: publish stored events again after the broker lost them"),
+        "collections": Lazy("o2c_cli.collections", "app", "Collections: history import, bank file import"),
+        "history": Lazy("o2c_cli.history", "app",
+                        "History: replay past invoices and payments through the running services"),
+        "kpi": Lazy("o2c_cli.kpi", "app", "KPIs: rebuild the read models from the topics"),
+        "invoicing": Lazy("o2c_cli.invoicing", "app", "Invoicing: CSV import and bulk submission through the API"),
+        "mail": Lazy("o2c_cli.mail", "app", "The local mail server of `make dev` and the messages it kept"),
+        "reconcile": Lazy("o2c_cli.reconcile", "reconcile_command",
+                          "Per invoice, invoicing's settlement, collections' ledger and kpi's AR must agree"),
+    }
+
+
+app = typer.Typer(cls=O2cGroup, help="o2c — Order-to-Cash operations platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(dlq_app, name="dlq")
-app.add_typer(collections_app, name="collections")
-app.add_typer(history_app, name="history")
-app.add_typer(kpi_app, name="kpi")
-app.add_typer(invoicing_app, name="invoicing")
-app.add_typer(mail_app, name="mail")
-app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 
 
@@ -134,7 +140,7 @@ def token(
     secret: Annotated[str | None, typer.Option(envvar="O2C_JWT_SECRET", help="HS256 secret")] = None,
 ) -> None:
     """Mint a bearer token for local use (HS256 with the dev secret unless O2C_JWT_SECRET is set)."""
-    from o2c_common.auth import mint_token
+    from o2c_common.auth.tokens import mint_token
     from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
 
     settings = ServiceSettings()
@@ -150,10 +156,13 @@ def db_upgrade(
     service: Annotated[str, typer.Argument(help="invoicing | collections | kpi | escalation | all")] = "all",
     database_url: Annotated[str | None, typer.Option(help="Overrides the service's DATABASE_URL setting")] = None,
 ) -> None:
-    """Apply a service's migrations (the Kubernetes migration Job runs this)."""
+    """Apply a service's migrations (the Kubernetes migration Job runs this) as the owner
+    (DATABASE_MIGRATION_URL, else DATABASE_URL), then grant the service's role (DATABASE_URL's user) its rights."""
     import importlib
 
     from o2c_common.db.migrate import upgrade
+    from o2c_common.db.roles import service_role_for
+    from o2c_common.settings import migration_urls_of
 
     names = list(SERVICES) if service == "all" else [service]
     for name in names:
@@ -161,9 +170,9 @@ def db_upgrade(
             raise typer.BadParameter(f"unknown service {name!r}")
         info = SERVICES[name]
         config_module = importlib.import_module(f"{info.package}.config")
-        settings_cls = getattr(config_module, f"{name.capitalize()}Settings")
-        url = database_url or settings_cls().database_url
-        upgrade(info.directory(), url)
+        owner_url, service_url = migration_urls_of(getattr(config_module, f"{name.capitalize()}Settings"))
+        url = database_url or owner_url
+        upgrade(info.directory(), url, service_role=service_role_for(url, service_url))
         console.print(f"[green]✓[/] {name} migrated")
 
 

@@ -5,6 +5,7 @@ and a fresh database per test."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -20,6 +21,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
@@ -27,6 +29,7 @@ from o2c_common.auth import mint_token
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
 from o2c_common.db.migration import create_plumbing_on
+from o2c_common.db.roles import OWNER_ROLE, SERVICE_ROLE, ensure_roles_sql
 from o2c_common.settings import DEV_JWT_SECRET
 
 PLUMBING_TEMPLATE = "o2c_plumbing_template"
@@ -73,6 +76,35 @@ class Infra:
         async with engine.begin() as conn2:
             await conn2.run_sync(create_plumbing_on)
         await engine.dispose()
+
+    def role_url(self, role: str, database: str) -> str:
+        """``database``'s URL for ``role`` (the embedded server trusts local logins)."""
+        url = make_url(self.database_url(database)).set(username=role, password=None)
+        return url.render_as_string(hide_password=False)
+
+    async def ensure_roles(self) -> None:
+        """The owner and service roles (o2c_common.db.roles) in this server; idempotent."""
+        conn = await asyncpg.connect(self.admin_dsn())
+        try:
+            for statement in ensure_roles_sql():
+                with contextlib.suppress(asyncpg.UniqueViolationError):  # another session created it meanwhile
+                    await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    async def owned_database(self, service_dir: Path, prefix: str) -> tuple[str, str, str]:
+        """A new database owned by the owner role, migrated as it, its service role granted: returns (name, the
+        owner's URL, the service role's URL), as a deployment has them."""
+        await self.ensure_roles()
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        conn = await asyncpg.connect(self.admin_dsn())
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}')
+        finally:
+            await conn.close()
+        owner_url, service_url = self.role_url(OWNER_ROLE, name), self.role_url(SERVICE_ROLE, name)
+        await asyncio.to_thread(upgrade, service_dir, owner_url, service_role=SERVICE_ROLE)
+        return name, owner_url, service_url
 
     async def fresh_database(self, prefix: str = "t") -> tuple[str, str]:
         """A new database holding the plumbing tables; returns (name, SQLAlchemy URL)."""

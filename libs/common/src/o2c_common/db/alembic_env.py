@@ -1,7 +1,9 @@
 """The body of every service's ``migrations/env.py``: async migrations against the service's database.
 
 The URL comes from ``config.attributes["url"]`` when migrations run programmatically, else from the
-``sqlalchemy.url`` option, which the service's env.py fills from its settings.
+``sqlalchemy.url`` option, which the service's env.py fills from its settings. With
+``config.attributes["service_role"]`` (the service connects as another user than the migrations) that role is
+granted its rights in the same transaction (:mod:`o2c_common.db.roles`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from o2c_common.db.plumbing import plumbing_metadata
+from o2c_common.db.roles import grant_service_role
 
 
 def run_env(target_metadata: MetaData, default_url: str) -> None:
@@ -24,6 +27,9 @@ def run_env(target_metadata: MetaData, default_url: str) -> None:
         context.configure(connection=connection, target_metadata=metadatas, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+            service_role = config.attributes.get("service_role")
+            if service_role:
+                grant_service_role(connection, service_role)
 
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadatas, literal_binds=True)

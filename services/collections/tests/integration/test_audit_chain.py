@@ -1,0 +1,191 @@
+"""Issue 13 item 12: the audit trail is chained by hash, the service runs as a role that can only append to it,
+and tampering by the owner is found by `o2c audit verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+from typer.testing import CliRunner
+
+from o2c_cli.main import app as cli
+from o2c_cli.testing import Infra, serving
+from o2c_collections.main import create_app
+from o2c_common.audit import record_audit
+from o2c_common.audit.verify import Anchor
+from o2c_common.db import Database
+from o2c_common.db.migrate import downgrade, upgrade
+from services.collections.tests.conftest import COLLECTOR, settings_for
+
+pytestmark = pytest.mark.integration
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Owned:
+    owner_url: str
+    service_url: str
+    service: Database  # connected as the service role
+
+    async def as_owner(self, *statements: str) -> None:
+        engine = create_async_engine(self.owner_url)
+        try:
+            async with engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    async def audit(self, n: int, *, tag: str = "t") -> None:
+        async with self.service.unit_of_work() as session:
+            for i in range(n):
+                await record_audit(session, actor="sue", action="test.done", entity_type="thing",
+                                   entity_id=f"{tag}-{i}", reason="why", after={"amount": "1.50", "i": i})
+
+
+async def verify(url: str, *extra: str) -> tuple[int, str]:
+    """`o2c audit verify` as a person runs it (in a thread: it runs its own event loop)."""
+    args = ["audit", "verify", "--service", "collections", "--database-url", url, *extra]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args)
+    return result.exit_code, " ".join(result.output.split()) + (f" {result.exception!r}" if result.exception else "")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def owned(infra: Infra) -> AsyncIterator[Owned]:
+    name, owner_url, service_url = await infra.owned_database(SERVICE_DIR, "col_audit")
+    db = Database(service_url, pool_size=5)
+    try:
+        yield Owned(owner_url, service_url, db)
+    finally:
+        await db.dispose()
+        await infra.drop_database(name)
+
+
+async def test_the_service_runs_as_its_role_and_every_audit_row_is_chained(infra: Infra, owned: Owned) -> None:
+    settings = settings_for(owned.service_url, infra)
+    async with serving(create_app(settings), base_url="http://collections") as client:
+        body = {"legal_entity": "US01", "customer_id": "C-1", "currency": "USD", "amount": "125.00",
+                "promised_date": "2026-02-01"}
+        response = await client.post("/promises", json=body, headers=COLLECTOR)
+        assert response.status_code == 201, response.text
+    async with owned.service.unit_of_work() as session:
+        role = (await session.execute(text("SELECT current_user"))).scalar()
+        chained = (await session.execute(text(
+            "SELECT a.action FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id ORDER BY c.seq"))).scalars().all()
+    assert role == "o2c_service"
+    assert "promise.recorded" in chained
+    code, output = await verify(owned.service_url)
+    assert code == 0, output
+    assert f"audit chain intact, {len(chained)} entries" in output
+
+
+async def test_concurrent_writers_make_one_unbroken_chain_in_commit_order(owned: Owned) -> None:
+    await asyncio.gather(*(owned.audit(3, tag=f"w{w}") for w in range(12)))
+    async with owned.service.unit_of_work() as session:
+        rows = (await session.execute(text(
+            "SELECT c.seq, a.entity_id FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id ORDER BY c.seq"
+        ))).all()
+    assert [r.seq for r in rows] == list(range(1, 37))
+    writers = [r.entity_id.split("-")[0] for r in rows]
+    assert all(len(set(writers[i:i + 3])) == 1 for i in range(0, 36, 3))  # one transaction's rows stay together
+    code, output = await verify(owned.service_url)
+    assert code == 0 and "36 entries" in output, output
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET reason = 'nothing happened'",
+    "DELETE FROM audit_log",
+    "TRUNCATE audit_log",
+    "DROP TRIGGER audit_log_append_only ON audit_log",
+    "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+    "DROP TRIGGER audit_log_chain ON audit_log",
+    "INSERT INTO audit_chain (seq, audit_id, prev_hash, row_hash) VALUES (999, 999, 'x', 'y')",
+    "DELETE FROM audit_chain",
+    "UPDATE alembic_version SET version_num = 'x'",
+])
+async def test_the_service_role_can_only_append_to_the_audit_trail(owned: Owned, statement: str) -> None:
+    await owned.audit(1)
+    with pytest.raises(DBAPIError) as refused:
+        async with owned.service.unit_of_work() as session:
+            await session.execute(text(statement))
+    assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value)
+
+
+async def test_an_update_by_the_owner_is_found_at_its_link(owned: Owned) -> None:
+    await owned.audit(5)
+    audit_id = await _audit_id(owned, seq=3)
+    await owned.as_owner("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+                         f"UPDATE audit_log SET after = '{{\"amount\": \"150.00\", \"i\": 2}}' WHERE id = {audit_id}",
+                         "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    code, output = await verify(owned.service_url)
+    assert code == 1
+    assert f"BROKEN at link 3 (hash_mismatch): audit row {audit_id} (link 3) was changed" in output
+    assert "2 links verified before it" in output
+
+
+async def test_a_deleted_row_and_a_deleted_link_are_found(owned: Owned) -> None:
+    await owned.audit(4)
+    second, third = await _audit_id(owned, seq=2), await _audit_id(owned, seq=3)
+    await owned.as_owner("ALTER TABLE audit_log DISABLE TRIGGER USER", f"DELETE FROM audit_log WHERE id = {third}",
+                         "ALTER TABLE audit_log ENABLE TRIGGER USER")
+    assert "BROKEN at link 3 (missing_row)" in (await verify(owned.service_url))[1]
+    await owned.as_owner("ALTER TABLE audit_log DISABLE TRIGGER USER", "ALTER TABLE audit_chain DISABLE TRIGGER USER",
+                         f"DELETE FROM audit_log WHERE id = {second}", "DELETE FROM audit_chain WHERE seq IN (2, 3)")
+    code, output = await verify(owned.service_url)
+    assert code == 1 and "BROKEN at link 2 (gap): links 2 to 3 are missing" in output, output
+
+
+async def test_rows_written_without_the_chain_trigger_and_a_cut_tail_are_found(owned: Owned) -> None:
+    await owned.audit(3)
+    code, output = await verify(owned.service_url)
+    head = output.split("head ")[1].split()[0]
+    assert Anchor.parse(head).seq == 3
+    await owned.as_owner("ALTER TABLE audit_log DISABLE TRIGGER USER", "ALTER TABLE audit_chain DISABLE TRIGGER USER",
+                         "DELETE FROM audit_chain WHERE seq = 3")
+    third = await _audit_id_by_entity(owned, "t-2")
+    code, output = await verify(owned.service_url)
+    assert code == 1 and f"(unchained): 1 audit rows have no link, from id {third}" in output, output
+    code, output = await verify(owned.service_url, "--anchor", head)
+    assert code == 1 and "(anchor_mismatch)" in output and "before the anchor's seq 3" in output, output
+
+
+async def test_rows_written_before_the_chain_are_linked_by_the_migration(infra: Infra) -> None:
+    name = f"col_auditmig_{uuid.uuid4().hex[:8]}"
+    url = await infra.create_database(name)
+    engine = create_async_engine(url)
+    try:
+        await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0010")
+        async with engine.begin() as conn:
+            for i in range(4):
+                await conn.execute(text("INSERT INTO audit_log (actor, action, entity_type, entity_id, before) "
+                                        "VALUES ('amy', 'old.thing', 'thing', :i, '{\"b\": [1, 2], \"a\": null}')"),
+                                   {"i": str(i)})
+        await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+        code, output = await verify(url)
+        assert code == 0 and "audit chain intact, 4 entries" in output, output
+        await asyncio.to_thread(downgrade, SERVICE_DIR, url, "0010")
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT to_regclass('audit_chain')"))).scalar() is None
+    finally:
+        await engine.dispose()
+        await infra.drop_database(name)
+
+
+async def _audit_id(owned: Owned, *, seq: int) -> int:
+    async with owned.service.unit_of_work() as session:
+        return int((await session.execute(text("SELECT audit_id FROM audit_chain WHERE seq = :s"),
+                                          {"s": seq})).scalar_one())
+
+
+async def _audit_id_by_entity(owned: Owned, entity_id: str) -> int:
+    async with owned.service.unit_of_work() as session:
+        return int((await session.execute(text("SELECT id FROM audit_log WHERE entity_id = :e"),
+                                          {"e": entity_id})).scalar_one())

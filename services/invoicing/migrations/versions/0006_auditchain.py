@@ -1,0 +1,24 @@
+"""invoicing: the audit trail chained by hash (audit_chain, written at commit by the owner's trigger), rows already
+there linked in id order
+
+Revision ID: 0006_auditchain
+Revises: 0005
+Create Date: 2026-12-02 22:30:00
+"""
+
+from collections.abc import Sequence
+
+from o2c_common.audit.chain import install_audit_chain, uninstall_audit_chain
+
+revision: str = '0006_auditchain'
+down_revision: str | None = '0005'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    install_audit_chain()
+
+
+def downgrade() -> None:
+    uninstall_audit_chain()
