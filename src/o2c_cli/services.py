@@ -41,5 +41,6 @@ SERVICES: dict[str, ServiceInfo] = {
         ServiceInfo("collections", 8002),
         ServiceInfo("kpi", 8003),
         ServiceInfo("escalation", 8004),
+        ServiceInfo("workforce", 8005),
     )
 }

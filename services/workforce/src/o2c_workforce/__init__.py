@@ -1,0 +1,2 @@
+"""The workforce service: the people and process of the BPO operation (vendor teams, agents, SOPs and training,
+quality review, productivity and capacity, scorecards)."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from o2c_workforce.work.models import PortalOutcome, WorkItem
+
+_MINUTES_SINCE_ARRIVAL = func.floor(func.extract("epoch", literal_column("excluded.completed_at")
+                                                 - WorkItem.arrived_at) / 60)
+
+
+async def arrive(session: AsyncSession, *, process: str, item_key: str, team: str | None, at: datetime) -> None:
+    """Record an arrival; when the completion came first, its handling time is counted from this arrival."""
+    stmt = insert(WorkItem).values(id=uuid.uuid4(), process=process, item_key=item_key, owning_team=team,
+                                   arrived_at=at)
+    minutes = func.floor(func.extract("epoch", WorkItem.completed_at - literal_column("excluded.arrived_at")) / 60)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["process", "item_key"],
+        set_={"arrived_at": func.coalesce(WorkItem.arrived_at, stmt.excluded.arrived_at),
+              "owning_team": func.coalesce(WorkItem.owning_team, stmt.excluded.owning_team),
+              "handling_minutes": func.coalesce(WorkItem.handling_minutes, minutes)})
+    await session.execute(stmt)
+
+
+async def complete(session: AsyncSession, values: dict[str, Any]) -> WorkItem | None:
+    """Record a completion once: the item, or None when it was already completed (a replayed fact)."""
+    insert_stmt = insert(WorkItem).values(id=uuid.uuid4(), **values)
+    excluded = insert_stmt.excluded
+    stmt = insert_stmt.on_conflict_do_update(
+        index_elements=["process", "item_key"],
+        set_={"agent": excluded.agent, "completed_at": excluded.completed_at,
+              "owning_team": func.coalesce(excluded.owning_team, WorkItem.owning_team),
+              "handling_minutes": func.coalesce(excluded.handling_minutes, _MINUTES_SINCE_ARRIVAL)},
+        where=WorkItem.completed_at.is_(None)).returning(WorkItem.id)
+    item_id = (await session.execute(stmt)).scalar_one_or_none()
+    if item_id is None:
+        return None
+    return (await session.scalars(select(WorkItem).where(WorkItem.id == item_id)
+                                  .execution_options(populate_existing=True))).one()
+
+
+async def portal_outcome(session: AsyncSession, *, invoice_id: uuid.UUID, accepted: bool, reason: str | None,
+                         at: datetime) -> None:
+    stmt = insert(PortalOutcome).values(invoice_id=invoice_id, accepted=accepted, reason=reason, decided_at=at)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
