@@ -105,6 +105,17 @@ class EmbeddedPostgres:
         )
         wait_for_port("127.0.0.1", self.port, timeout=timeout, process=self.process)
         self._wait_accepting(bin_dir, timeout)
+        self.ensure_roles()
+
+    def ensure_roles(self) -> None:
+        """The owner role migrations run as and the service role the services run as (o2c_common.db.roles)."""
+        from o2c_common.db.roles import ensure_roles_sql
+
+        for statement in ensure_roles_sql():
+            self.psql(statement)
+
+    def role_url(self, role: str, database: str) -> str:
+        return f"postgresql+asyncpg://{role}@127.0.0.1:{self.port}/{database}"
 
     def _wait_accepting(self, bin_dir: Path, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -16,6 +16,7 @@ import httpx
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, ensure_port_free, wait_for_port
 from o2c_cli.services import SERVICES, ServiceInfo
 from o2c_common.db.migrate import upgrade
+from o2c_common.db.roles import OWNER_ROLE, SERVICE_ROLE, service_role_for
 from o2c_common.events.base import TOPICS
 from o2c_common.kafka import ensure_topics
 
@@ -57,6 +58,19 @@ class Stack:
         return self.broker.bootstrap_servers
 
     def database_url(self, service: ServiceInfo) -> str:
+        """The URL the service runs with: on the embedded server its service role (INSERT/SELECT only on the
+        audit trail); on an external server the one URL given, for migrations too."""
+        if self.pg is not None:
+            return self.pg.role_url(SERVICE_ROLE, service.database)
+        return f"{self.pg_url}/{service.database}"
+
+    def migration_url(self, service: ServiceInfo) -> str:
+        """The owner's URL: the database's owner on the embedded server (o2c_owner; postgres for a data
+        directory made before the roles existed), else the one URL given."""
+        if self.pg is not None:
+            owner = self.pg.psql(f"SELECT pg_get_userbyid(datdba) FROM pg_database "  # noqa: S608 - our own name
+                                 f"WHERE datname = '{service.database}'").strip()
+            return self.pg.role_url(owner or OWNER_ROLE, service.database)
         return f"{self.pg_url}/{service.database}"
 
     def start_infra(self) -> None:
@@ -70,19 +84,22 @@ class Stack:
             self.broker.start()
 
     def create_databases(self) -> None:
-        asyncio.run(_create_databases(self.pg_url, [s.database for s in SERVICES.values()]))
+        owner = OWNER_ROLE if self.pg is not None else None
+        asyncio.run(_create_databases(self.pg_url, [s.database for s in SERVICES.values()], owner=owner))
 
     def create_topics(self, partitions: int = 6) -> list[str]:
         return asyncio.run(ensure_topics(self.kafka, TOPICS.values(), partitions=partitions, replication_factor=1))
 
     def migrate(self, service: ServiceInfo) -> None:
-        upgrade(service.directory(), self.database_url(service))
+        owner_url, service_url = self.migration_url(service), self.database_url(service)
+        upgrade(service.directory(), owner_url, service_role=service_role_for(owner_url, service_url))
 
     def service_env(self, service: ServiceInfo) -> dict[str, str]:
         p = service.env_prefix
         return {
             **os.environ,
             f"{p}DATABASE_URL": self.database_url(service),
+            f"{p}DATABASE_MIGRATION_URL": self.migration_url(service),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{p}HTTP_PORT": str(self.config.ports[service.name]),
             f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
@@ -185,7 +202,7 @@ class Stack:
             self.pg.stop()
 
 
-async def _create_databases(pg_url: str, names: list[str]) -> None:
+async def _create_databases(pg_url: str, names: list[str], *, owner: str | None = None) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(f"{pg_url}/postgres".replace("postgresql+asyncpg://", "postgresql://", 1))
@@ -193,6 +210,6 @@ async def _create_databases(pg_url: str, names: list[str]) -> None:
         existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
         for name in names:
             if name not in existing:
-                await conn.execute(f'CREATE DATABASE "{name}"')
+                await conn.execute(f'CREATE DATABASE "{name}"' + (f" OWNER {owner}" if owner else ""))
     finally:
         await conn.close()
