@@ -23,6 +23,7 @@ class O2cGroup(LazyGroup):
     """The commands below are imported only when run: `o2c token` and `o2c --help` stay light."""
 
     lazy = {
+        "audit": Lazy("o2c_cli.audit", "app", "The audit trail's hash chain"),
         "dlq": Lazy("o2c_cli.dlq", "app", "Dead letters: list them, replay them after a fix"),
         "outbox": Lazy("o2c_cli.outbox", "app", "Outbox: publish stored events again after the broker lost them"),
         "collections": Lazy("o2c_cli.collections", "app", "Collections: history import, bank file import"),
@@ -155,10 +156,13 @@ def db_upgrade(
     service: Annotated[str, typer.Argument(help="invoicing | collections | kpi | escalation | all")] = "all",
     database_url: Annotated[str | None, typer.Option(help="Overrides the service's DATABASE_URL setting")] = None,
 ) -> None:
-    """Apply a service's migrations (the Kubernetes migration Job runs this)."""
+    """Apply a service's migrations (the Kubernetes migration Job runs this) as the owner
+    (DATABASE_MIGRATION_URL, else DATABASE_URL), then grant the service's role (DATABASE_URL's user) its rights."""
     import importlib
 
     from o2c_common.db.migrate import upgrade
+    from o2c_common.db.roles import service_role_for
+    from o2c_common.settings import migration_urls_of
 
     names = list(SERVICES) if service == "all" else [service]
     for name in names:
@@ -166,9 +170,9 @@ def db_upgrade(
             raise typer.BadParameter(f"unknown service {name!r}")
         info = SERVICES[name]
         config_module = importlib.import_module(f"{info.package}.config")
-        settings_cls = getattr(config_module, f"{name.capitalize()}Settings")
-        url = database_url or settings_cls().database_url
-        upgrade(info.directory(), url)
+        owner_url, service_url = migration_urls_of(getattr(config_module, f"{name.capitalize()}Settings"))
+        url = database_url or owner_url
+        upgrade(info.directory(), url, service_role=service_role_for(url, service_url))
         console.print(f"[green]✓[/] {name} migrated")
 
 
