@@ -7,11 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
 
 from o2c_common.auth import JWTVerifier
 from o2c_common.db.database import Database
 from o2c_common.errors import install_problem_handlers
+from o2c_common.http.docs import install_offline_docs
+from o2c_common.http.edge import EdgeMiddleware, EdgeRejection, edge_rejection_response
 from o2c_common.http.idempotency_store import IdempotencyStore
+from o2c_common.http.openapi import install_exact_openapi
 from o2c_common.observability import (
     Metrics,
     NotReady,
@@ -90,16 +94,30 @@ def create_service_app(
                 await workers.stop()
             await db.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url="/openapi.json" if settings.expose_openapi else None)
     install_problem_handlers(app)
+    app.add_exception_handler(EdgeRejection, _edge_rejection)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.http_max_body_bytes,
+                       max_upload_bytes=settings.http_max_upload_bytes)
     install_observability(app)
-    app.include_router(health_router(
+    operations = health_router(
         checks={"database": database_check(), "broker": _broker_check, "workers": _workers_check},
         before_scrape=[_sample_worker_metrics],
-    ))
+    )
+    if not settings.expose_metrics:
+        operations.routes[:] = [r for r in operations.routes if getattr(r, "path", None) != "/metrics"]
+    app.include_router(operations)
+    if settings.expose_openapi and settings.expose_docs:
+        install_offline_docs(app)
     for router in routers:
         app.include_router(router)
+    install_exact_openapi(app)
     return app
+
+
+async def _edge_rejection(request: Request, exc: Exception) -> Response:
+    return edge_rejection_response(exc, instance=request.url.path)
 
 
 async def _broker_check(request: Request) -> None:

@@ -67,7 +67,7 @@ def test_parse_entity_tags() -> None:
     [
         ('"inv:3"', True),
         ('"inv:2", "inv:3"', True),
-        ("*", True),
+        ("*", False),  # a transition needs the tag the client read
         ('"inv:2"', False),
         ('W/"inv:3"', False),  # If-Match uses the strong comparison
         ("inv:3", False),  # unquoted: malformed
@@ -92,6 +92,12 @@ async def test_missing_if_match_is_428(client: httpx.AsyncClient) -> None:
     assert response.status_code == 428
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"] == "https://o2c.dev/problems/precondition-required"
+
+
+async def test_wildcard_if_match_is_refused_like_a_missing_one(client: httpx.AsyncClient) -> None:
+    response = await client.post("/invoices/inv/approve", headers={"If-Match": "*"})
+    assert response.status_code == 428
+    assert response.json()["type"] == "https://o2c.dev/problems/if-match-wildcard-refused"
 
 
 async def test_stale_if_match_is_412_with_current_etag(client: httpx.AsyncClient) -> None:

@@ -8,6 +8,8 @@
   (query/path/header/cookie), the message as ``detail`` and pydantic's error ``code``; input values
   are never echoed;
 * Starlette ``HTTPException`` (unknown route 404, 405 with its ``Allow`` header, …);
+* database errors the request caused (a unique, foreign-key or check constraint, a value the column cannot hold)
+  → 409/422 (:mod:`o2c_common.errors.database`); ``OverflowError`` (date arithmetic near 9999) → 422;
 * anything else → 500 ``internal-error``, logged with its stack trace, which never reaches the client.
 
 Every body has ``type``, ``title``, ``status``, ``detail``, ``instance`` (the request path) and
@@ -25,11 +27,13 @@ import structlog
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from o2c_common.errors.database import classify, sqlstate
 from o2c_common.errors.problems import (
     PROBLEM_MEDIA_TYPE,
     DomainError,
@@ -215,8 +219,35 @@ class UnhandledErrorMiddleware:
             if started:  # too late for a problem document; let the server close the connection
                 raise
             path = scope.get("path")
+            if isinstance(exc, DBAPIError | OverflowError):  # raised where the handlers do not reach (a commit)
+                request = Request(scope)
+                handler = _database_error if isinstance(exc, DBAPIError) else _out_of_range
+                await (await handler(request, exc))(scope, receive, send)
+                return
             log.error("unhandled_exception", method=scope.get("method"), path=path, exc_info=exc)
             await internal_error_response(instance=path)(scope, receive, send)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """The exception handler: a precise 409/422 problem, or the ordinary 500 for what the client did not cause."""
+    assert isinstance(exc, DBAPIError)
+    found = classify(exc)
+    if found is None:
+        log.error("database_error", method=request.method, path=request.url.path, exc_info=exc)
+        return internal_error_response(instance=request.url.path)
+    status, slug, title, detail, constraint = found
+    log.warning("database_constraint", status=status, sqlstate=sqlstate(exc), constraint=constraint,
+                path=request.url.path)
+    return problem_response(status=status, type_=slug, title=title, detail=detail, instance=request.url.path,
+                            extensions={"constraint": constraint} if constraint else None)
+
+
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """Date or number arithmetic past what Python or PostgreSQL can hold (a date near 9999-12-31): the input's."""
+    log.warning("value_out_of_range", method=request.method, path=request.url.path, error=str(exc))
+    return problem_response(status=422, type_="value-out-of-range", title="Value out of range",
+                            detail="A date or number of the request is out of the range this service can compute "
+                                   "with (dates run from 1900-01-01 to 9000-12-31).", instance=request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -225,5 +256,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EarlyResponse, _early_response)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected_exception)
     app.add_middleware(UnhandledErrorMiddleware)

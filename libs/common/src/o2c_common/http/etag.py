@@ -11,7 +11,8 @@ Reads return ``ETag: "<id>:<version>"``; a state transition (approve, submit, ca
         set_etag(response, etag=make_etag(entity_id=invoice.id, version=invoice.version))
 
 Missing ``If-Match`` → 428 ``precondition-required``; no listed tag matches → 412
-``precondition-failed`` carrying the current ``ETag``. ``If-Match: *`` matches any existing entity.
+``precondition-failed`` carrying the current ``ETag``. ``If-Match: *`` is refused like a missing header (428): it
+would let a client change an entity whatever it last saw, which is what the precondition is there to prevent.
 Comparison is strong (RFC 9110 §13.1.1): a weak tag (``W/"…"``) never matches unless
 ``allow_weak=True``. To close the read-check-write race, load the row ``FOR UPDATE`` (or put the
 version in the UPDATE's WHERE clause) in the same transaction.
@@ -70,8 +71,7 @@ def parse_entity_tags(header: str) -> list[tuple[bool, str]] | None:
 
 
 def if_match_satisfied(header: str, *, current_etag: str, allow_weak: bool = False) -> bool:
-    if header.strip() == "*":
-        return True
+    """True when ``header`` lists the current tag (``*`` never does: a transition needs the tag the client read)."""
     current = parse_entity_tags(current_etag)
     listed = parse_entity_tags(header)
     if current is None or listed is None:
@@ -89,6 +89,11 @@ def require_if_match(request: Request, *, current_etag: str, allow_weak: bool = 
         raise PreconditionRequired(
             "this state transition requires an If-Match header with the entity's current ETag",
             extensions={"required_header": "If-Match"},
+        )
+    if header.strip() == "*":
+        raise PreconditionRequired(
+            "If-Match: * is not accepted on a state transition: send the entity's current ETag as last read",
+            type="if-match-wildcard-refused", extensions={"required_header": "If-Match"},
         )
     if not if_match_satisfied(header, current_etag=current_etag, allow_weak=allow_weak):
         raise PreconditionFailed(
