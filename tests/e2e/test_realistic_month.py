@@ -217,8 +217,12 @@ def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
                                      if x["invoice_number"] == deduction.number), None), what="the deduction")
     assert Decimal(found["amount"]) == DEDUCTION
     etag = m.collector.get(f"/deductions/{found['id']}").headers["ETag"]
-    ok(m.collector.post(f"/deductions/{found['id']}/resolution", json={"resolution": "credited"},
-                        headers={"If-Match": etag}))
+    asked = ok(m.collector.post(f"/deductions/{found['id']}/resolution", json={"resolution": "credited"},
+                                headers={"If-Match": etag}))
+    assert asked["status"] == "credit_requested"  # an ar_supervisor other than the collector approves the credit
+    etag = m.collections.get(f"/deductions/{found['id']}").headers["ETag"]
+    ok(m.collections.post(f"/deductions/{found['id']}/credit-decision", json={"approve": True},
+                          headers={"If-Match": etag}))
     disputed = next(d for d in rest[1:-1] if d is not tolerance and d.total > DISPUTED * 2)  # unpaid
     dispute = ok(m.collector.post("/disputes", json={"invoice_id": disputed.id, "amount": str(DISPUTED),
                                                      "reason": "quality"}), 201)

@@ -19,8 +19,17 @@ class CollectionsSettings(ServiceSettings):
     combination_max_items: int = 30
     combination_max_size: int = 6
     combination_node_budget: int = 50_000
-    # deductions: an ar_supervisor approves write-offs up to this amount; above it, admin
-    write_off_limit: Decimal = Decimal("1000")
+    # maker-checker on credits and write-offs of disputes and deductions: an ar_supervisor (not the requester)
+    # approves while everything approved on the invoice, this one included, stays within the limit of the
+    # invoice's currency (per currency, not converted: 1,000 USD, 150,000 JPY); above it, or in a currency not
+    # listed while reduction_limit_default is None, only an admin approves. Setting it replaces the whole map.
+    reduction_limits: dict[str, Decimal] = {
+        "USD": Decimal("1000"), "EUR": Decimal("1000"), "GBP": Decimal("800"), "CHF": Decimal("1000"),
+        "CAD": Decimal("1300"), "AUD": Decimal("1500"), "NZD": Decimal("1600"), "JPY": Decimal("150000"),
+        "CNY": Decimal("7000"), "HKD": Decimal("7800"), "SGD": Decimal("1300"), "INR": Decimal("80000"),
+        "SEK": Decimal("10000"), "NOK": Decimal("10000"), "DKK": Decimal("7000"), "PLN": Decimal("4000"),
+        "MXN": Decimal("17000"), "BRL": Decimal("5000"), "ZAR": Decimal("18000")}
+    reduction_limit_default: Decimal | None = None
     # background work: promise check, dunning run and overdue escalation rules (daily by default)
     promise_check_interval_s: float = 86_400
     dunning_interval_s: float = 86_400

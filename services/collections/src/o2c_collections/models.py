@@ -1,6 +1,7 @@
 """Every ORM model of the service, imported so that Base.metadata is complete (Alembic, tests)."""
 
 from o2c_collections.accounts.models import Account
+from o2c_collections.approvals.models import ReductionApproval
 from o2c_collections.cashapp.models import Application, Payment, RemittanceLine
 from o2c_collections.credit.models import CreditHoldRule
 from o2c_collections.db import Base
@@ -20,4 +21,5 @@ from o2c_collections.receivables.models import LedgerEntry, OpenItem
 
 __all__ = ["Account", "Application", "Base", "Breach", "CreditHoldRule", "Deduction", "Dispute", "DunningNotice",
            "DunningPolicy", "DunningStatement", "DunningStatementItem", "DunningTemplate", "EscalationRule",
-           "LedgerEntry", "OpenItem", "Payment", "PaymentImport", "PaymentImportLine", "Promise", "RemittanceLine"]
+           "LedgerEntry", "OpenItem", "Payment", "PaymentImport", "PaymentImportLine", "Promise", "ReductionApproval",
+           "RemittanceLine"]

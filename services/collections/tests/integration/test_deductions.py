@@ -59,7 +59,9 @@ async def test_recovered_returns_the_amount_to_collection(service: Service) -> N
 
 async def test_credited_asks_invoicing_for_a_credit_note(service: Service) -> None:
     d = await short_pay(service, "INV-D2", "500.00", "480.00", "promo")
-    done = await act(service, d["id"], "resolution", {"resolution": "credited"}, COLLECTOR)
+    asked = await act(service, d["id"], "resolution", {"resolution": "credited"}, COLLECTOR)
+    assert asked.json()["status"] == "credit_requested"  # another person approves the credit (issue 13)
+    done = await act(service, d["id"], "credit-decision", {"approve": True}, SUPERVISOR)
     assert done.status_code == 200, done.text
     assert (await service.outbox_types())[-2:] == ["credit_note.requested", "deduction.resolved"]
     event = await payload(service, "credit_note.requested")
@@ -106,8 +108,8 @@ async def test_write_off_above_the_limit_needs_an_admin_and_can_be_rejected(serv
     await act(service, d["id"], "resolution", {"resolution": "written_off"}, COLLECTOR)
     over = await act(service, d["id"], "write-off-decision", {"approve": True}, SUPERVISOR)
     body = problem(over, 403)
-    assert body["type"].endswith("over-write-off-limit")
-    assert body["detail"].startswith("2,000.00 USD is above the ar_supervisor write-off limit of 1,000")
+    assert body["type"].endswith("over-approval-limit")
+    assert body["detail"].startswith("2,000.00 USD is above the ar_supervisor limit of 1,000.00 USD per invoice")
     rejected = await act(service, d["id"], "write-off-decision", {"approve": False, "note": "chase"}, SUPERVISOR)
     assert rejected.json()["status"] == "open"
     assert problem(await act(service, d["id"], "write-off-decision", {"approve": True}, ADMIN), 409)

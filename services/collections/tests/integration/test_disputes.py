@@ -68,6 +68,8 @@ async def test_collector_dispute_is_held_out_of_matching_worked_and_credited(ser
                                  "root_cause": "pricing", "preventive_action": "price check before issue"},
                                 COLLECTOR)
     assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["status"] == "credit_requested"  # another person approves the credit (issue 13)
+    resolved = await transition(service, dispute["id"], "POST", "/credit-decision", {"approve": True}, SUPERVISOR)
     assert resolved.json()["status"] == "resolved" and resolved.json()["outcome"] == "partially_credited"
     assert await service.scalar("SELECT disputed_amount FROM open_items WHERE invoice_id = :i", i=inv) == 0
     types = await service.outbox_types()

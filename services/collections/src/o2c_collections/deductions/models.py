@@ -13,6 +13,7 @@ from o2c_collections.db import Base
 
 class DeductionStatus(StrEnum):
     OPEN = "open"
+    CREDIT_REQUESTED = "credit_requested"  # still held; an ar_supervisor other than the requester decides it
     WRITE_OFF_REQUESTED = "write_off_requested"
     RESOLVED = "resolved"
 
@@ -44,6 +45,9 @@ class Deduction(Base):
     status: Mapped[DeductionStatus] = mapped_column(String(24))
     resolution: Mapped[DeductionResolution | None] = mapped_column(String(16))
     write_off_requested_by: Mapped[str | None] = mapped_column(String(64))
+    # maker-checker (migration 0011_sod): who booked the payment that left it, who asked for its credit
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    credit_requested_by: Mapped[str | None] = mapped_column(String(64))
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     approved_by: Mapped[str | None] = mapped_column(String(64))
     credit_note_request_id: Mapped[uuid.UUID | None] = mapped_column()

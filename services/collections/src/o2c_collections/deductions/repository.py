@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.deductions.models import Deduction
 from o2c_collections.deductions.schemas import DeductionRead
 from o2c_collections.pages import newest_first
+from o2c_common.db import audit_log_table
 from o2c_common.http import Page, PageRequest
 
 
@@ -13,3 +17,11 @@ async def list_page(session: AsyncSession, *, page: PageRequest, team: str | Non
     return await newest_first(session, Deduction, page=page, at=Deduction.opened_at, item=DeductionRead.model_validate,
                               filters={Deduction.owning_team: team, Deduction.status: status,
                                        Deduction.customer_id: customer_id})
+
+
+async def payment_booker(session: AsyncSession, *, payment_id: uuid.UUID) -> str | None:
+    """Who booked the payment (by hand, or the person who imported its bank file): its ``payment.received`` actor."""
+    audit = audit_log_table
+    return (await session.scalars(
+        select(audit.c.actor).where(audit.c.entity_type == "payment", audit.c.entity_id == str(payment_id),
+                                    audit.c.action == "payment.received").order_by(audit.c.id).limit(1))).first()

@@ -8,6 +8,7 @@ from o2c_collections.deductions import service
 from o2c_collections.deductions.models import DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
+from o2c_collections.disputes.schemas import CreditDecision
 from o2c_collections.permissions import Supervisor, Worker
 from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
@@ -34,8 +35,9 @@ async def get_deduction(deduction_id: uuid.UUID, response: Response, tx: TxDep) 
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def resolve_deduction(deduction_id: uuid.UUID, data: DeductionResolve, response: Response, tx: TxDep,
                             _principal: Worker, if_match: IfMatchDep) -> DeductionRead:
-    """Resolve as `recovered`, `credited` (credit_note.requested to invoicing), `disputed` (opens a dispute)
-    or request `written_off` (then approved by an ar_supervisor other than you). Needs `If-Match`."""
+    """Resolve as `recovered` or `disputed` (opens a dispute), or request `credited` (status `credit_requested`,
+    decided at `/credit-decision`) or `written_off` (decided at `/write-off-decision`) by an ar_supervisor other
+    than you. Needs `If-Match`."""
     deduction = await service.resolve(tx, await locked(tx, service.lock, deduction_id, if_match), data=data)
     return DeductionRead.model_validate(tagged(response, deduction))
 
@@ -44,8 +46,22 @@ async def resolve_deduction(deduction_id: uuid.UUID, data: DeductionResolve, res
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def decide_write_off(deduction_id: uuid.UUID, data: WriteOffDecision, response: Response, tx: TxDep,
                            _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DeductionRead:
-    """Approve or reject a requested write-off: an ar_supervisor who did not request it, up to
-    `COLLECTIONS_WRITE_OFF_LIMIT` (above it, an admin). Needs `If-Match`."""
+    """Approve or reject a requested write-off: an ar_supervisor who neither requested it nor booked the payment,
+    while the invoice's approved credits and write-offs stay within its currency's limit
+    (`COLLECTIONS_REDUCTION_LIMITS`; above it, an admin). Needs `If-Match`."""
     deduction = await service.decide_write_off(tx, await locked(tx, service.lock, deduction_id, if_match), data=data,
                                                settings=settings)
+    return DeductionRead.model_validate(tagged(response, deduction))
+
+
+@router.post("/{deduction_id}/credit-decision", response_model=DeductionRead,
+             responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
+async def decide_credit(deduction_id: uuid.UUID, data: CreditDecision, response: Response, tx: TxDep,
+                        _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DeductionRead:
+    """Approve or reject a requested credit: an ar_supervisor who neither requested it nor booked the payment,
+    while the invoice's approved credits and write-offs stay within its currency's limit
+    (`COLLECTIONS_REDUCTION_LIMITS`; above it, an admin). Approval emits credit_note.requested with `requested_by`
+    and `approved_by` and resolves the deduction; rejection opens it again. Needs `If-Match`."""
+    deduction = await service.decide_credit(tx, await locked(tx, service.lock, deduction_id, if_match), data=data,
+                                            settings=settings)
     return DeductionRead.model_validate(tagged(response, deduction))

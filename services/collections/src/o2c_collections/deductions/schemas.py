@@ -29,6 +29,8 @@ class DeductionRead(BaseModel):
     status: DeductionStatus
     resolution: DeductionResolution | None
     write_off_requested_by: str | None
+    opened_by: str | None = None
+    credit_requested_by: str | None = None
     resolved_by: str | None
     approved_by: str | None
     credit_note_request_id: uuid.UUID | None
@@ -45,7 +47,8 @@ class DeductionRead(BaseModel):
 
 
 class DeductionResolve(BaseModel):
-    """``written_off`` only requests the write-off: an ar_supervisor (another person) approves it."""
+    """``credited`` and ``written_off`` only request the credit or the write-off: an ar_supervisor (another
+    person) approves it."""
 
     model_config = ConfigDict(extra="forbid")
 

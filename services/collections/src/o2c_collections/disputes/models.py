@@ -13,6 +13,7 @@ from o2c_collections.db import Base
 
 class DisputeStatus(StrEnum):
     OPEN = "open"
+    CREDIT_REQUESTED = "credit_requested"  # still held; an ar_supervisor other than the requester decides it
     WRITE_OFF_REQUESTED = "write_off_requested"  # still held; another ar_supervisor approves or rejects it
     RESOLVED = "resolved"
 
@@ -54,6 +55,9 @@ class Dispute(Base):
     write_off_requested_by: Mapped[str | None] = mapped_column(String(64))
     approved_by: Mapped[str | None] = mapped_column(String(64))
     written_off_amount: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0), server_default="0")
+    # a credit (migration 0011_sod): who asked for it and how much (the whole amount: credited, else partially)
+    credit_requested_by: Mapped[str | None] = mapped_column(String(64))
+    credited_amount: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0), server_default="0")
     opened_date: Mapped[date] = mapped_column(Date)
     resolved_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,6 +8,7 @@ from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
 from o2c_collections.disputes import service
 from o2c_collections.disputes.models import DisputeStatus
 from o2c_collections.disputes.schemas import (
+    CreditDecision,
     DisputeCreate,
     DisputeRead,
     DisputeResolve,
@@ -59,9 +60,10 @@ async def update_dispute(dispute_id: uuid.UUID, data: DisputeUpdate, response: R
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def resolve_dispute(dispute_id: uuid.UUID, data: DisputeResolve, response: Response, tx: TxDep,
                           _principal: Worker, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
-    """Resolve with an outcome and root cause (dispute.resolved): `credited`/`partially_credited` emit
-    credit_note.requested; `written_off` is only requested (status `write_off_requested`, the amount stays held)
-    until another ar_supervisor decides it (`/write-off-decision`). Needs `If-Match`."""
+    """Resolve with an outcome and root cause (dispute.resolved). What reduces the receivable is only requested,
+    the amount staying held: `credited`/`partially_credited` (status `credit_requested`, decided at
+    `/credit-decision`) and `written_off` (status `write_off_requested`, decided at `/write-off-decision`), by an
+    ar_supervisor who neither asked for it nor opened the dispute. Needs `If-Match`."""
     dispute = await service.resolve(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
                                     settings=settings)
     return DisputeRead.model_validate(tagged(response, dispute))
@@ -71,9 +73,23 @@ async def resolve_dispute(dispute_id: uuid.UUID, data: DisputeResolve, response:
              responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
 async def decide_write_off(dispute_id: uuid.UUID, data: WriteOffDecision, response: Response, tx: TxDep,
                            _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
-    """Approve or reject a requested write-off: an ar_supervisor who did not request it (maker-checker), up to
-    `COLLECTIONS_WRITE_OFF_LIMIT` (above it, an admin). Approval posts the write-off to the ledger and resolves the
+    """Approve or reject a requested write-off: an ar_supervisor who neither requested it nor opened the dispute
+    (maker-checker), while the invoice's approved credits and write-offs stay within its currency's limit
+    (`COLLECTIONS_REDUCTION_LIMITS`; above it, an admin). Approval posts the write-off to the ledger and resolves the
     dispute (dispute.resolved with `written_off_amount` and `approved_by`). Needs `If-Match`."""
     dispute = await service.decide_write_off(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
                                              settings=settings)
+    return DisputeRead.model_validate(tagged(response, dispute))
+
+
+@router.post("/{dispute_id}/credit-decision", response_model=DisputeRead,
+             responses=problem_responses(401, 403, 404, 409, 412, 422, 428))
+async def decide_credit(dispute_id: uuid.UUID, data: CreditDecision, response: Response, tx: TxDep,
+                        _principal: Supervisor, settings: SettingsDep, if_match: IfMatchDep) -> DisputeRead:
+    """Approve or reject a requested credit: an ar_supervisor who neither asked for it nor opened the dispute
+    (maker-checker), while the invoice's approved credits and write-offs stay within its currency's limit
+    (`COLLECTIONS_REDUCTION_LIMITS`; above it, an admin). Approval emits credit_note.requested with `requested_by`
+    and `approved_by` and resolves the dispute (dispute.resolved); rejection opens it again. Needs `If-Match`."""
+    dispute = await service.decide_credit(tx, await locked(tx, service.lock, dispute_id, if_match), data=data,
+                                          settings=settings)
     return DisputeRead.model_validate(tagged(response, dispute))

@@ -53,6 +53,11 @@ class WriteOffDecision(BaseModel):
     resolved_date: date | None = None
 
 
+class CreditDecision(WriteOffDecision):
+    """Approve or reject a requested credit of a dispute or a deduction (an ar_supervisor who neither asked for it
+    nor raised what it credits)."""
+
+
 class DisputeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -78,6 +83,8 @@ class DisputeRead(BaseModel):
     write_off_requested_by: str | None = None
     approved_by: str | None = None
     written_off_amount: Amount = Decimal(0)
+    credit_requested_by: str | None = None
+    credited_amount: Amount = Field(default=Decimal(0), description="The credit requested or approved.")
     opened_date: date
     resolved_date: date | None
     opened_at: datetime
@@ -86,4 +93,5 @@ class DisputeRead(BaseModel):
     def _in_minor_units(self) -> DisputeRead:
         self.amount = round_money(Decimal(self.amount), self.currency)
         self.written_off_amount = round_money(Decimal(self.written_off_amount), self.currency)
+        self.credited_amount = round_money(Decimal(self.credited_amount), self.currency)
         return self

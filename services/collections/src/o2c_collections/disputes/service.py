@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c_collections import writeoffs
+from o2c_collections.approvals.models import ReductionKind
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.disputes import repository
 from o2c_collections.disputes.models import Dispute, DisputeOutcome, DisputeStatus
@@ -141,8 +142,6 @@ async def update(tx: Tx, dispute: Dispute, *, data: DisputeUpdate) -> Dispute:
     return dispute
 
 
-
-
 def _credited(dispute: Dispute, data: DisputeResolve) -> Decimal:
     """The credited amount of the outcome, refusing what the outcome does not allow."""
     credited = {DisputeOutcome.CREDITED: dispute.amount,
@@ -161,10 +160,11 @@ def _record(dispute: Dispute, *, root_cause: str, corrective_action: str | None,
 
 
 async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: CollectionsSettings) -> Dispute:
-    """Resolves the locked, open ``dispute`` with its root cause and actions: credited outcomes ask invoicing for a
-    credit note; ``written_off`` is only requested here (the amount stays held) and another ar_supervisor approves
-    it (:func:`decide_write_off`), so the preparer never approves. Another ar_supervisor resolving a requested
-    write-off as ``written_off`` approves it."""
+    """Resolves the locked, open ``dispute`` with its root cause and actions. What reduces the receivable is only
+    requested here (the amount stays held): a credit (``credited``, ``partially_credited``: status
+    ``credit_requested``) or a write-off (``write_off_requested``); an ar_supervisor who neither asked for it nor
+    opened the dispute decides it (:func:`decide_credit`, :func:`decide_write_off`), within the limit per invoice
+    (``writeoffs``). Another ar_supervisor resolving a requested write-off as ``written_off`` approves it."""
     if dispute.status == DisputeStatus.WRITE_OFF_REQUESTED and data.outcome == DisputeOutcome.WRITTEN_OFF:
         if not tx.actor.has_role(Role.AR_SUPERVISOR):
             raise Forbidden("only an ar_supervisor approves a write-off", type="missing-role")
@@ -173,46 +173,102 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
                                       settings=settings)
     _ensure_open(dispute)
     credited = _credited(dispute, data)
-    if data.outcome == DisputeOutcome.WRITTEN_OFF:
-        before = {"status": dispute.status}
-        dispute.status, dispute.write_off_requested_by = DisputeStatus.WRITE_OFF_REQUESTED, tx.actor.subject
-        _record(dispute, root_cause=data.root_cause, corrective_action=data.corrective_action,
-                preventive_action=data.preventive_action)
-        await tx.session.flush()
-        await tx.audit("dispute.write_off_requested", entity_type="dispute", entity_id=dispute.id, before=before,
-                       after={"status": dispute.status, "amount": dispute.amount, "root_cause": data.root_cause})
-        return dispute
+    if data.outcome == DisputeOutcome.WRITTEN_OFF or credited > 0:
+        return await _request(tx, dispute, data=data, credited=credited)
     assert dispute.invoice_id is not None
     item = await open_items.locked(tx, dispute.invoice_id)
-    resolved_date = data.resolved_date or tx.now().date()
-    subject = tx.actor.subject
-    item.disputed_amount = max(item.disputed_amount - dispute.amount, Decimal(0))
-    item.version += 1
-    if credited > 0:
-        await tx.emit(CreditNoteRequested(
-            request_id=uuid.uuid4(), invoice_id=item.invoice_id, invoice_number=item.invoice_number,
-            dispute_id=dispute.id, deduction_id=dispute.deduction_id, legal_entity=item.legal_entity,
-            customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency, amount=credited,
-            reason="dispute_credited", reason_code=dispute.reason, requested_by=subject, requested_at=tx.now()))
+    _release(item, dispute)
     _record(dispute, root_cause=data.root_cause, corrective_action=data.corrective_action,
             preventive_action=data.preventive_action)
-    await _close(tx, dispute, outcome=data.outcome, resolved_by=subject, resolved_date=resolved_date,
-                 credited=credited)
+    await _close(tx, dispute, outcome=data.outcome, resolved_by=tx.actor.subject,
+                 resolved_date=data.resolved_date or tx.now().date(), credited=Decimal(0))
     await tx.audit("dispute.resolved", entity_type="dispute", entity_id=dispute.id,
-                   after={"outcome": data.outcome, "credited": credited, "root_cause": data.root_cause})
+                   after={"outcome": data.outcome, "credited": Decimal(0), "root_cause": data.root_cause})
+    return dispute
+
+
+async def _request(tx: Tx, dispute: Dispute, *, data: DisputeResolve, credited: Decimal) -> Dispute:
+    """Parks a credit (``credited`` > 0) or a write-off for a second person's decision."""
+    before = {"status": dispute.status}
+    if credited > 0:
+        dispute.status, dispute.credit_requested_by = DisputeStatus.CREDIT_REQUESTED, tx.actor.subject
+        dispute.credited_amount, action = credited, "dispute.credit_requested"
+    else:
+        dispute.status, dispute.write_off_requested_by = DisputeStatus.WRITE_OFF_REQUESTED, tx.actor.subject
+        action = "dispute.write_off_requested"
+    _record(dispute, root_cause=data.root_cause, corrective_action=data.corrective_action,
+            preventive_action=data.preventive_action)
+    await tx.session.flush()
+    await tx.audit(action, entity_type="dispute", entity_id=dispute.id, before=before,
+                   after={"status": dispute.status, "amount": credited or dispute.amount,
+                          "root_cause": data.root_cause})
+    return dispute
+
+
+def _release(item: OpenItem, dispute: Dispute) -> None:
+    """The disputed amount no longer held on the (locked) item."""
+    item.disputed_amount = max(item.disputed_amount - dispute.amount, Decimal(0))
+    item.version += 1
+
+
+def _reduction(dispute: Dispute, kind: ReductionKind) -> writeoffs.Reduction:
+    assert dispute.invoice_id is not None
+    credit = kind == ReductionKind.CREDIT
+    return writeoffs.Reduction(
+        kind=kind, what=f"dispute {dispute.id} ({dispute.status})", invoice_id=dispute.invoice_id,
+        invoice_number=dispute.invoice_number, currency=dispute.currency,
+        amount=dispute.credited_amount if credit else dispute.amount,
+        requested_by=dispute.credit_requested_by if credit else dispute.write_off_requested_by,
+        raised_by=dispute.opened_by, dispute_id=dispute.id, deduction_id=dispute.deduction_id)
+
+
+async def decide_credit(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
+                        settings: CollectionsSettings) -> Dispute:
+    """Maker-checker on the locked ``dispute``'s requested credit (``writeoffs``): approval asks invoicing for the
+    credit note (credit_note.requested carrying who asked and who approved) and resolves the dispute; rejection
+    opens it again."""
+    assert dispute.invoice_id is not None
+    item = await open_items.locked(tx, dispute.invoice_id)
+    reduction = _reduction(dispute, ReductionKind.CREDIT)
+    await writeoffs.check_decision(tx, reduction, waiting=dispute.status == DisputeStatus.CREDIT_REQUESTED,
+                                   approve=data.approve, settings=settings)
+    dispute.version += 1
+    if not data.approve:
+        dispute.status, dispute.credit_requested_by, dispute.credited_amount = DisputeStatus.OPEN, None, Decimal(0)
+        await tx.session.flush()
+        await tx.audit("dispute.credit_rejected", entity_type="dispute", entity_id=dispute.id, reason=data.note,
+                       after={"status": "open", "requested_by": reduction.requested_by})
+        return dispute
+    assert reduction.requested_by is not None
+    credited, approver = dispute.credited_amount, tx.actor.subject
+    _release(item, dispute)
+    await tx.emit(CreditNoteRequested(
+        request_id=uuid.uuid4(), invoice_id=item.invoice_id, invoice_number=item.invoice_number,
+        dispute_id=dispute.id, deduction_id=dispute.deduction_id, legal_entity=item.legal_entity,
+        customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency, amount=credited,
+        reason="dispute_credited", reason_code=dispute.reason, requested_by=reduction.requested_by,
+        approved_by=approver, requested_at=tx.now()))
+    await writeoffs.record(tx, reduction, amount=credited)
+    dispute.approved_by = approver
+    outcome = DisputeOutcome.CREDITED if credited >= dispute.amount else DisputeOutcome.PARTIALLY_CREDITED
+    await _close(tx, dispute, outcome=outcome, resolved_by=reduction.requested_by,
+                 resolved_date=data.resolved_date or tx.now().date(), credited=credited)
+    await tx.audit("dispute.credited", entity_type="dispute", entity_id=dispute.id, reason=data.note,
+                   after={"outcome": outcome, "credited": credited, "requested_by": reduction.requested_by,
+                          "approved_by": approver})
     return dispute
 
 
 async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
                            settings: CollectionsSettings) -> Dispute:
-    """Maker-checker on the locked ``dispute``: an ar_supervisor other than the one who asked approves, up to
-    ``write_off_limit`` (above it, an admin); approval writes what is still open of the disputed amount off the
-    invoice (ledger ``write_off``, reason ``dispute``) and resolves the dispute; rejection opens it again."""
-    writeoffs.check_decision(tx, what=f"dispute {dispute.id} ({dispute.status})",
-                             waiting=dispute.status == DisputeStatus.WRITE_OFF_REQUESTED,
-                             requested_by=dispute.write_off_requested_by, amount=dispute.amount,
-                             currency=dispute.currency,
-                             approve=data.approve, settings=settings)
+    """Maker-checker on the locked ``dispute``'s requested write-off (``writeoffs``): approval writes what is still
+    open of the disputed amount off the invoice (ledger ``write_off``, reason ``dispute``) and resolves the
+    dispute; rejection opens it again."""
+    assert dispute.invoice_id is not None
+    item = await open_items.locked(tx, dispute.invoice_id)
+    reduction = _reduction(dispute, ReductionKind.WRITE_OFF)
+    await writeoffs.check_decision(tx, reduction, waiting=dispute.status == DisputeStatus.WRITE_OFF_REQUESTED,
+                                   approve=data.approve, settings=settings)
     dispute.version += 1
     if not data.approve:
         dispute.status, dispute.write_off_requested_by = DisputeStatus.OPEN, None
@@ -220,15 +276,13 @@ async def decide_write_off(tx: Tx, dispute: Dispute, *, data: WriteOffDecision,
         await tx.audit("dispute.write_off_rejected", entity_type="dispute", entity_id=dispute.id, reason=data.note,
                        after={"status": "open"})
         return dispute
-    assert dispute.invoice_id is not None
-    item = await open_items.locked(tx, dispute.invoice_id)
     resolved_date = data.resolved_date or tx.now().date()
-    item.disputed_amount = max(item.disputed_amount - dispute.amount, Decimal(0))
-    item.version += 1
+    _release(item, dispute)
     amount = min(dispute.amount, max(item.open_amount, Decimal(0)))
     if amount > 0:
         await ledger.post(tx, item=item, kind=EntryKind.WRITE_OFF, amount=-amount, effective_date=resolved_date,
                           dispute_id=dispute.id, reason="dispute", note=f"dispute {dispute.id} written off")
+        await writeoffs.record(tx, reduction, amount=amount)
     dispute.written_off_amount, dispute.approved_by = amount, tx.actor.subject
     await _close(tx, dispute, outcome=DisputeOutcome.WRITTEN_OFF,
                  resolved_by=dispute.write_off_requested_by or tx.actor.subject, resolved_date=resolved_date,

@@ -79,12 +79,23 @@ async def _issue(tx: Tx, invoice: Invoice, *, gross: Decimal, tax: Decimal, full
 
 async def issue_requested(tx: Tx, fact: CreditNoteRequested) -> CreditNote | None:
     """A credit requested by collections (a deduction or dispute credited), issued once per request id, in any
-    status after issue and whatever the portal says, for at most what earlier credit notes left. Nothing is
-    left, or the invoice was never issued: the refusal is audited (``credit_note.request_refused``) and nothing
-    is emitted; the event is never dead-lettered for it. An invoice unknown here raises (visible in the DLQ)."""
+    status after issue and whatever the portal says, for at most what earlier credit notes left. Maker-checker:
+    only a request carrying its approval by a second person (``approved_by`` set and not ``requested_by``) is
+    issued. Not approved, nothing left, or the invoice was never issued: the refusal is audited
+    (``credit_note.request_refused``) and nothing is emitted; the event is never dead-lettered for it. An invoice
+    unknown here raises (visible in the DLQ)."""
     if await repository.by_request(tx.session, request_id=fact.request_id) is not None:
         return None
     invoice = await lock(tx, fact.invoice_id)
+    if not fact.approved_by or fact.approved_by == fact.requested_by:
+        await tx.audit("credit_note.request_refused", entity_type="invoice", entity_id=invoice.id,
+                       reason=f"the credit of {money(fact.amount, fact.currency)} requested by {fact.requested_by} "
+                              "was not approved by a second person",
+                       after={"request_id": fact.request_id, "requested": fact.amount,
+                              "requested_by": fact.requested_by,
+                              "approved_by": fact.approved_by, "deduction_id": fact.deduction_id,
+                              "dispute_id": fact.dispute_id})
+        return None
     creditable = invoice.creditable_amount
     gross = min(round_money(fact.amount, invoice.currency), creditable)
     if gross <= 0 or not states.allowed("credit", invoice.status):
