@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,9 +36,9 @@ CUST-3001,Brit Ltd,,ivan,,en,40000,GBP,
 
 def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
               escalation_url: str = "http://127.0.0.1:8004", collections_url: str = "http://127.0.0.1:8002",
-              invoices: int = 24, seed: int = 7, simulator_url: str | None = None) -> None:
+              invoices: int = 24, seed: int = 7, simulator_url: str | None = None) -> DemoReport:
     """With ``simulator_url``, some customers get portal profiles pointing at it and their invoices are
-    submitted once issued."""
+    submitted once issued. Safe to run again (idempotency keys): the report says what this run added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
@@ -48,10 +49,11 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
                         ttl=timedelta(minutes=10), issuer="o2c", audience="o2c")
     approvers = [{"Authorization": f"Bearer {approver}"}, {"Authorization": f"Bearer {second}"}]
     today = datetime.now(UTC).date()
-    submitted = 0
+    report = DemoReport()
     with httpx.Client(base_url=collections_url, headers=headers, timeout=10) as collections:
-        collections.post("/accounts/import", content=ACCOUNTS_CSV,
-                         headers={"Content-Type": "text/csv"}).raise_for_status()
+        summary = collections.post("/accounts/import", content=ACCOUNTS_CSV,
+                                   headers={"Content-Type": "text/csv"}).raise_for_status().json()
+        report.accounts_created = int(summary.get("created", 0))
     with httpx.Client(base_url=invoicing_url, headers=headers, timeout=10) as invoicing, \
             Progress(console=console, transient=True) as progress:
         if simulator_url:
@@ -72,6 +74,7 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
             }
             created = invoicing.post("/invoices", json=body, headers={"Idempotency-Key": f"demo-invoice-{seed}-{n}"})
             created.raise_for_status()
+            report.invoices_created += created.headers.get("Idempotent-Replayed") != "true"
             path = f"/invoices/{created.json()['id']}"
             current = invoicing.get(path).raise_for_status()  # a replayed create may be issued already
             if current.json()["status"] == "draft":  # maker-checker: the loader prepares, others approve
@@ -82,20 +85,39 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
                     if approved.json()["status"] == "approved":
                         break
                 etag = _step(invoicing, path, "issue", etag=etag)
+                report.invoices_issued += 1
                 if simulator_url and customer in PORTAL_PROFILES:
                     answer = invoicing.post(f"{path}/submit", headers={"If-Match": etag})
-                    submitted += answer.status_code == 200
+                    report.submitted += answer.status_code == 200
                     if answer.status_code != 200:
                         console.print(f"[yellow]submitting {path} failed: {answer.text[:200]}")
             progress.advance(task)
     with httpx.Client(base_url=escalation_url, headers=headers, timeout=10) as escalation:
-        escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={
+        case = escalation.post("/cases", headers={"Idempotency-Key": f"demo-case-{seed}-1"}, json={
             "title": "Invoice rejected twice by the customer's portal", "description": "PO mismatch on lines 2-3",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
-    portal = f", {submitted} submitted to the portal simulator" if simulator_url else ""
-    console.print(f"[green]✓[/] demo data: {ACCOUNTS_CSV.count(chr(10)) - 1} accounts, {invoices} invoices "
-                  f"issued{portal}, 1 escalation case opened")
+        report.cases_opened += case.headers.get("Idempotent-Replayed") != "true"
+    console.print(f"[green]✓[/] {report.describe(portal=simulator_url is not None)}")
+    return report
+
+
+@dataclass
+class DemoReport:
+    """What one run of the demo loader added (a second run adds nothing and says so)."""
+
+    accounts_created: int = 0
+    invoices_created: int = 0
+    invoices_issued: int = 0
+    submitted: int = 0
+    cases_opened: int = 0
+
+    def describe(self, *, portal: bool) -> str:
+        if not (self.accounts_created or self.invoices_created or self.invoices_issued or self.cases_opened):
+            return "demo data already loaded: nothing added"
+        sent = f", {self.submitted} submitted to the portal simulator" if portal else ""
+        return (f"demo data added: {self.accounts_created} accounts, {self.invoices_created} invoices created, "
+                f"{self.invoices_issued} issued{sent}, {self.cases_opened} escalation case(s) opened")
 
 
 def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:

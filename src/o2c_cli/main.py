@@ -62,6 +62,7 @@ def dev(
     """Start the whole system locally: PostgreSQL, the Kafka-protocol broker and the four services."""
     from o2c_cli.localstack import PortInUse, remove_tree
     from o2c_cli.stack import Stack, StackConfig
+    from o2c_cli.supervise import settings_problems, stack_supervisor
 
     if reset:
         remove_tree(data_dir)
@@ -95,6 +96,11 @@ def dev(
             mail_dir = stack.start_mail()
             console.print(f"[green]✓[/] local mail server smtp://127.0.0.1:{stack.config.mail_port} "
                           f"(every message kept in {mail_dir}; read them with [bold]o2c mail list[/])")
+        problems = settings_problems(stack)
+        if problems:
+            for problem in problems:
+                console.print(f"[red]✗[/] {problem}")
+            raise typer.Exit(2)
         for service in SERVICES.values():
             stack.start_service(service)
         if demo:
@@ -115,11 +121,9 @@ def dev(
         console.print(f"logs in {data_dir / 'logs'}; a token: [bold]o2c token --role admin[/]; Ctrl-C stops everything")
         if exit_when_ready:
             return
-        while True:
-            for name, proc in stack.processes.items():
-                if proc.poll() is not None:
-                    console.print(f"[red]{name} exited with code {proc.returncode}; see {data_dir}/logs/{name}.log")
-                    raise typer.Exit(1)
+        supervisor = stack_supervisor(stack, console)
+        while True:  # a process that dies is restarted (or reported), the others keep running
+            supervisor.check()
             time.sleep(1)
     except KeyboardInterrupt:
         console.print("stopping…")

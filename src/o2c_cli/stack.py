@@ -20,6 +20,16 @@ from o2c_common.db.roles import OWNER_ROLE, SERVICE_ROLE, service_role_for
 from o2c_common.events.base import TOPICS
 from o2c_common.kafka import ensure_topics
 
+KEEP_ALIVE_S = 75
+"""How long uvicorn keeps an idle connection open. Above every client pool's idle expiry (httpx: 5 s, Go and
+browsers up to 60 s), so that the client always closes first: with uvicorn's default (5 s, httpx's expiry too)
+a request sent on a connection the server is closing at that moment fails with ReadError/RemoteProtocolError."""
+
+
+def uvicorn_command(app_factory: str, *, host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--host", host, "--port", str(port),
+            "--no-access-log", "--timeout-graceful-shutdown", "10", "--timeout-keep-alive", str(KEEP_ALIVE_S)]
+
 
 @dataclass
 class StackConfig:
@@ -137,8 +147,7 @@ class Stack:
                "PORTAL_SIM_MESSAGES_URL": f"{invoicing}/portal/messages", "PORTAL_SIM_REJECTION_RATE": "0.25",
                "PORTAL_SIM_REVIEW_DELAY_S": "5", "PORTAL_SIM_SCHEDULE_DELAY_S": "20", "PORTAL_SIM_PAY_DELAY_S": "60"}
         self.processes["portal-simulator"] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "o2c_invoicing.simulator.app:create_app", "--factory", "--host",
-             self.config.host, "--port", str(port), "--no-access-log"],
+            uvicorn_command("o2c_invoicing.simulator.app:create_app", host=self.config.host, port=port),
             env={**os.environ, **env, **self.config.extra_env, **overrides}, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_for_port(self.config.host, port, timeout=30, process=self.processes["portal-simulator"])
@@ -164,8 +173,7 @@ class Stack:
         logs.mkdir(exist_ok=True)
         out = open(logs / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by the child process
         self.processes[service.name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", service.app_factory, "--factory", "--host", self.config.host,
-             "--port", str(self.config.ports[service.name]), "--no-access-log", "--timeout-graceful-shutdown", "10"],
+            uvicorn_command(service.app_factory, host=self.config.host, port=self.config.ports[service.name]),
             env=self.service_env(service), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
 

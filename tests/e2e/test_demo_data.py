@@ -15,10 +15,11 @@ from .conftest import client
 def test_demo_data_is_issued_through_maker_checker_and_reaches_collections(stack: Stack) -> None:
     ports = stack.config.ports
     out = io.StringIO()
-    load_demo(console=Console(file=out), invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
-              escalation_url=f"http://127.0.0.1:{ports['escalation']}",
-              collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)
-    assert "4 accounts, 6 invoices issued" in out.getvalue()
+    first = load_demo(console=Console(file=out, width=200), invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
+                      escalation_url=f"http://127.0.0.1:{ports['escalation']}",
+                      collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)
+    assert (first.invoices_created, first.invoices_issued, first.cases_opened) == (6, 6, 1)
+    assert "6 invoices created, 6 issued" in out.getvalue()
     account = client(stack, "collections").get("/accounts/CUST-1002").json()  # the account master, a group
     assert (account["collector"], account["owning_team"], account["parent_customer_id"]) == ("carl", "vendor-a",
                                                                                           "CUST-1001")
@@ -27,10 +28,15 @@ def test_demo_data_is_issued_through_maker_checker_and_reaches_collections(stack
     # the demo-portal test may have submitted the portal customers' invoices already; the others stay issued
     assert all(i["status"] == "issued" for i in demo if i["customer_id"] not in PORTAL_PROFILES)
     assert all(i["issue_date"] is not None for i in demo)
-    load_demo(console=Console(file=io.StringIO()), invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
-              escalation_url=f"http://127.0.0.1:{ports['escalation']}",
-              collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)  # idempotent keys
-    assert len(demo_invoices(stack)) == len(demo)
+    again = io.StringIO()
+    second = load_demo(console=Console(file=again, width=200),
+                       invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
+                       escalation_url=f"http://127.0.0.1:{ports['escalation']}",
+                       collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)
+    assert len(demo_invoices(stack)) == len(demo)  # idempotency keys: nothing twice
+    assert (second.accounts_created, second.invoices_created, second.invoices_issued, second.cases_opened) == (
+        0, 0, 0, 0)
+    assert "demo data already loaded: nothing added" in again.getvalue()  # and it says so
 
 
 def demo_invoices(stack: Stack) -> list[dict[str, object]]:

@@ -6,6 +6,7 @@ Every field can also be set once for all services with the ``O2C_`` prefix; the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -14,6 +15,9 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "secret", "placeholder", "o2c-local-dev-secret-change-me-32b"}
 )
+POSITIVE_SUFFIXES = ("_interval_s", "_batch", "_batch_size", "_page_size", "_timeout_s", "_attempts", "_days",
+                     "_pool_size", "_slots", "_ttl_hours", "_max_size", "_partitions")
+"""Settings whose names end so must be greater than zero (checked for every service's settings)."""
 DEV_JWT_SECRET = "o2c-local-dev-secret-change-me-32b"  # noqa: S105 - refused in prod by the validator below
 
 
@@ -90,6 +94,18 @@ class ServiceSettings(SharedPrefixSettings):
     expose_openapi: bool = True  # /openapi.json
     expose_docs: bool = True  # /docs (Swagger UI, served from the package: no CDN); needs expose_openapi
     expose_metrics: bool = True  # /metrics (Prometheus)
+
+    @model_validator(mode="after")
+    def _counts_and_durations_positive(self) -> ServiceSettings:
+        """A zero or negative interval, batch, timeout, attempt count or number of days is a mistake that would
+        otherwise surface later as a background job failing every few seconds while readiness says ready."""
+        prefix = settings_env_prefix(type(self))
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name.endswith(POSITIVE_SUFFIXES) and isinstance(value, int | float | Decimal) and not isinstance(
+                    value, bool) and value <= 0:
+                raise ValueError(f"{prefix}{name.upper()}={value} is refused: {name} must be greater than 0")
+        return self
 
     @model_validator(mode="after")
     def _inbox_outlives_outbox(self) -> ServiceSettings:
