@@ -247,7 +247,7 @@ async def _out_of_range(request: Request, exc: Exception) -> Response:
     log.warning("value_out_of_range", method=request.method, path=request.url.path, error=str(exc))
     return problem_response(status=422, type_="value-out-of-range", title="Value out of range",
                             detail="A date or number of the request is out of the range this service can compute "
-                                   "with (dates run from 1900-01-01 to 9000-12-31).", instance=request.url.path)
+                                   "with (dates run from 1900-01-01 to 8999-12-31).", instance=request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

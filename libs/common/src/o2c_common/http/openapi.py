@@ -5,7 +5,8 @@ FastAPI's generated document is completed once, on first use:
 * every error response (4xx, 5xx) is ``application/problem+json`` with the ``ProblemDetail`` schema, FastAPI's
   ``HTTPValidationError`` included (its 422 is a problem with ``errors``);
 * every operation with a body documents 400 (a body that cannot be decoded), 413 (larger than the route's
-  limit) and 422; every operation with parameters 422; every operation behind a bearer token 401;
+  limit) and 422; every operation with parameters 422; every operation behind a bearer token 401; every write
+  409 (a record it conflicts with);
 * ``If-Match`` is a declared, required header wherever its absence answers 428;
 * decimal request fields (money, quantities, rates) are decimal strings (``"1250.00"``), as the API accepts them,
   never ``number | string``;
@@ -26,6 +27,7 @@ from o2c_common.http.dates import DATE_PATTERN, DATE_TIME_PATTERN
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetail"}
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 _DATE_PATTERNS = {"date": DATE_PATTERN, "date-time": DATE_TIME_PATTERN}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
 _DEFAULT_ERRORS = {"HTTPValidationError", "ValidationError"}
 _IF_MATCH = {
     "name": "If-Match", "in": "header", "required": True,
@@ -55,9 +57,9 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
     problem.pop("$defs", None)
     schemas["ProblemDetail"] = problem
     for path_item in spec.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if isinstance(operation, dict) and "responses" in operation:
-                _complete_operation(operation)
+                _complete_operation(method, operation)
     for name in _DEFAULT_ERRORS:
         schemas.pop(name, None)
     for name, schema in schemas.items():
@@ -66,9 +68,11 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def _complete_operation(operation: dict[str, Any]) -> None:
+def _complete_operation(method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation["responses"]
     statuses: set[int] = set()
+    if method in _WRITES:
+        statuses.add(409)  # any write may meet a record it conflicts with (o2c_common.errors.database)
     if "requestBody" in operation:
         statuses |= {400, 413, 422}
         _decimal_strings(operation["requestBody"])

@@ -33,6 +33,11 @@ async def get_policy(session: AsyncSession, *, policy_id: str, for_update: bool 
     return (await session.scalars(stmt.with_for_update() if for_update else stmt)).one_or_none()
 
 
+async def policy_of_segment(session: AsyncSession, *, segment: str) -> DunningPolicy | None:
+    stmt = select(DunningPolicy).where(DunningPolicy.segment == segment)
+    return (await session.scalars(stmt)).one_or_none()
+
+
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()

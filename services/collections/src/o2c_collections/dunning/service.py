@@ -33,13 +33,20 @@ from o2c_collections.dunning.schemas import (
     TemplateWrite,
 )
 from o2c_collections.dunning.statements import Line, Slot
-from o2c_common.errors import NotFound, UnprocessableEntity
+from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import DunningStatementFailed, DunningStatementSent, StatementItem
 from o2c_common.http import Page, PageRequest
 from o2c_common.money import round_money
 from o2c_common.tx import Tx
 
 SYSTEM = "system:dunning"
+
+
+class SegmentTaken(Conflict):
+    type = "dunning-segment-taken"
+    title = "Segment has a policy"
+
+
 SAMPLE = {"customer_name": "Acme", "customer_id": "C-1", "level": 1, "total_due": "1.00 USD", "items": "",
           "as_of": "2026-01-01", "currency": "USD", "sender": "AR"}
 
@@ -49,6 +56,10 @@ async def put_policy(tx: Tx, *, policy_id: str, data: PolicyWrite) -> PolicyRead
     policy = await repository.get_policy(session, policy_id=policy_id, for_update=True)
     levels: list[dict[str, Any]] = [lv.model_dump(mode="json") for lv in sorted(data.levels, key=lambda x: x.level)]
     before = None
+    holder = await repository.policy_of_segment(session, segment=data.segment)
+    if holder is not None and holder.id != policy_id:
+        raise SegmentTaken(f"the segment {data.segment!r} already has the policy {holder.id!r}: change that one",
+                           extensions={"segment": data.segment, "policy_id": holder.id})
     if policy is None:
         policy = DunningPolicy(id=policy_id, segment=data.segment, levels=levels, version=1)
         await repository.add(session, policy)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +34,20 @@ async def broken_promises(session: AsyncSession, *, as_of: date) -> dict[str, in
 
 
 async def insert_breach(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """False when this rule already has an open breach for the customer and currency (partial unique index)."""
-    stmt = (insert(Breach).values(**values)
-            .on_conflict_do_nothing(index_elements=["rule_id", "customer_id", "currency"],
-                                    index_where=text("status = 'open'")).returning(Breach.id))
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    """Opens the breach of ``values`` (its id is derived from rule, customer, currency and ``as_of``): False when
+    the rule already has an open breach for the customer and currency. A breach cleared earlier on the same
+    ``as_of`` and met again is reopened (same id), never inserted twice."""
+    stmt = insert(Breach).values(**values).on_conflict_do_nothing().returning(Breach.id)
+    if (await session.execute(stmt)).scalar_one_or_none() is not None:
+        return True
+    still_open = (select(Breach.id).where(Breach.rule_id == values["rule_id"],
+                                          Breach.customer_id == values["customer_id"],
+                                          Breach.currency == values["currency"], Breach.status == BreachStatus.OPEN))
+    reopen = (update(Breach).where(Breach.id == values["id"], Breach.status == BreachStatus.CLEARED,
+                                   ~still_open.exists())
+              .values(status=BreachStatus.OPEN, cleared_on=None).returning(Breach.id)
+              .execution_options(synchronize_session=False))
+    return (await session.execute(reopen)).scalar_one_or_none() is not None
 
 
 async def open_breaches(session: AsyncSession, *, rule_id: str) -> list[Breach]:

@@ -67,8 +67,19 @@ CSV_COLUMNS = ("bank_reference", "value_date", "currency", "amount", "customer_i
 
 
 def parse_csv(text: str) -> list[ParsedPayment]:
-    """Columns as :data:`CSV_COLUMNS`; ``remittance`` is ``REF[:AMOUNT[:REASON]]`` entries separated by ``;``."""
-    reader = csv.DictReader(io.StringIO(text))
+    """Columns as :data:`CSV_COLUMNS`; ``remittance`` is ``REF[:AMOUNT[:REASON]]`` entries separated by ``;``.
+    Whatever the csv module cannot read (a bare CR inside a field, a NUL) is a 422 naming the line."""
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise MalformedFile("the file holds a NUL character", where=f"#/line/{line}")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _payments(reader)
+    except csv.Error as exc:
+        raise MalformedFile(f"not readable as CSV: {exc}", where=f"#/line/{reader.line_num}") from None
+
+
+def _payments(reader: csv.DictReader[str]) -> list[ParsedPayment]:
     missing = set(CSV_COLUMNS[:4]) - set(reader.fieldnames or ())
     if missing:
         raise MalformedFile(f"missing columns: {', '.join(sorted(missing))}", where="#/line/1")
