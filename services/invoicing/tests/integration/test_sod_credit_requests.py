@@ -13,7 +13,7 @@ import pytest
 
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import CreditNoteRequested
-from services.invoicing.tests.conftest import Service
+from services.invoicing.tests.conftest import APPROVER, Service
 from services.invoicing.tests.integration.test_settlement import assert_agrees_with
 from services.invoicing.tests.ledger import Ledger, handle
 
@@ -42,8 +42,10 @@ async def test_only_a_credit_request_approved_by_another_person_is_issued(servic
     assert refusals == [("system:carl", "the credit of 110.01 USD requested by carl was not approved by a second "
                                         "person")] * 2
     await handle(service, requested(invoice, "110.01", by="carl", approved_by="sue"))
-    notes = await service.rows("SELECT amount, created_by FROM credit_notes")
-    assert notes == [(Decimal("110.01"), "system:carl")]
+    notes = await service.rows("SELECT amount, created_by, requested_by, approved_by FROM credit_notes")
+    assert notes == [(Decimal("110.01"), "system:carl", "carl", "sue")]  # who asked and who approved, kept
+    [read] = (await service.client.get(f"/invoices/{invoice['id']}/credit-notes", headers=APPROVER)).json()
+    assert (read["requested_by"], read["approved_by"]) == ("carl", "sue")
     assert (await service.outbox_types()).count("credit_note.issued") == 1
     await handle(service, ledger.post("credit_note", "-110.01"))  # the ledger posts it
     await assert_agrees_with(service, ledger)

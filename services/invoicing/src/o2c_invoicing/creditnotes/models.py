@@ -30,4 +30,7 @@ class CreditNote(Base):
     issue_date: Mapped[date] = mapped_column(Date)
     request_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     created_by: Mapped[str] = mapped_column(Text)
+    # a credit requested by collections (migration 0006_sod): who asked for it and the second person who approved it
+    requested_by: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -38,6 +38,9 @@ class CreditNoteRead(BaseModel):
     note: str | None
     issue_date: date
     created_by: str
+    requested_by: str | None = Field(default=None, description="Who asked for it in collections (a dispute or "
+                                                               "deduction credited), if it was requested there.")
+    approved_by: str | None = Field(default=None, description="The second person who approved that request.")
     created_at: datetime
 
     @model_validator(mode="after")

@@ -55,18 +55,20 @@ async def issue_credit_note(tx: Tx, invoice: Invoice, *, amount: Decimal | None,
 
 async def _issue(tx: Tx, invoice: Invoice, *, gross: Decimal, tax: Decimal, full: bool, reason: str,
                  note: str | None, request_id: uuid.UUID | None, deduction_id: uuid.UUID | None,
-                 dispute_id: uuid.UUID | None) -> CreditNote:
+                 dispute_id: uuid.UUID | None, approval: tuple[str, str] | None = None) -> CreditNote:
     now = tx.now()
     sequence = await invoices.next_number(tx.session, series=f"CN:{invoice.legal_entity}", year=now.year)
     credit = await repository.add(tx.session, CreditNote(
         id=uuid.uuid4(), invoice_id=invoice.id, number=f"{invoice.legal_entity}-CN-{now.year}-{sequence:06d}",
         legal_entity=invoice.legal_entity, currency=invoice.currency, amount=gross, tax_amount=tax,
         full=full, reason=reason, note=note, issue_date=now.date(), request_id=request_id,
-        created_by=tx.actor.subject))
+        created_by=tx.actor.subject, requested_by=approval[0] if approval else None,
+        approved_by=approval[1] if approval else None))
     invoice.credited_amount += gross
     await invoices.flush(tx.session)
     await tx.audit("credit_note.issued", entity_type="invoice", entity_id=invoice.id, reason=note,
-                   after={"credit_note": credit.number, "amount": gross, "invoice_status": invoice.status})
+                   after={"credit_note": credit.number, "amount": gross, "invoice_status": invoice.status,
+                          **({"requested_by": approval[0], "approved_by": approval[1]} if approval else {})})
     assert invoice.number is not None
     await tx.emit(CreditNoteIssued(
         invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
@@ -107,7 +109,8 @@ async def issue_requested(tx: Tx, fact: CreditNoteRequested) -> CreditNote | Non
         return None
     return await _issue(tx, invoice, gross=gross, tax=_tax_of(invoice, gross), full=gross == creditable,
                         reason=fact.reason, note=fact.reason_code, request_id=fact.request_id,
-                        deduction_id=fact.deduction_id, dispute_id=fact.dispute_id)
+                        deduction_id=fact.deduction_id, dispute_id=fact.dispute_id,
+                        approval=(fact.requested_by, fact.approved_by))
 
 
 async def list_for(tx: Tx, invoice_id: uuid.UUID) -> list[CreditNote]:
