@@ -46,6 +46,7 @@ async def test_kept_from_cash_applied_and_broken_when_the_date_passes(service: S
 
 
 async def test_the_background_check_decides_due_promises(infra: Infra, service: Service) -> None:
+    await service.issue("INV-L1", "10.00", customer="LATE")
     await promise(service, "10.00", "2020-01-01", customer="LATE")
     settings = settings_for(service.db.url, infra, run_workers=True, promise_check_interval_s=0.05)
     app = create_app(settings)
@@ -71,5 +72,6 @@ async def test_promises_bad_input_access_and_tokens(service: Service) -> None:
         "legal_entity": "US01", "customer_id": "CA", "currency": "USD", "amount": "5.00",
         "promised_date": "2026-05-01"})
     assert problem(denied, 403)
+    await service.issue("INV-CA", "5.00", customer="CA")
     await promise(service, "5.00", "2026-05-01", customer="CA")
     assert (await service.client.get("/promises", headers=AGENT_B)).json()["items"] == []

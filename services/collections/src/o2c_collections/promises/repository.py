@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_collections.pages import newest_first
 from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.promises.schemas import PromiseRead
+from o2c_collections.receivables.models import OpenItem, OpenItemStatus
 from o2c_common.http import Page, PageRequest
 
 
@@ -15,6 +19,18 @@ async def add(session: AsyncSession, promise: Promise) -> Promise:
     session.add(promise)
     await session.flush()
     return promise
+
+
+async def open_amount(session: AsyncSession, *, customer_id: str, currency: str,
+                      invoice_ids: Sequence[uuid.UUID]) -> tuple[Decimal, int]:
+    """(open amount, open items counted) of the customer's open items in ``currency``; only of ``invoice_ids``
+    when some are named."""
+    stmt = select(func.coalesce(func.sum(OpenItem.open_amount), 0), func.count()).where(
+        OpenItem.customer_id == customer_id, OpenItem.currency == currency, OpenItem.status == OpenItemStatus.OPEN)
+    if invoice_ids:
+        stmt = stmt.where(OpenItem.invoice_id.in_(invoice_ids))
+    amount, count = (await session.execute(stmt)).one()
+    return Decimal(amount), int(count)
 
 
 async def due_for_decision(session: AsyncSession, *, as_of: date, limit: int) -> list[Promise]:

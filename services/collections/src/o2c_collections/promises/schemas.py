@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,7 +19,7 @@ class PromiseCreate(BaseModel):
     customer_id: str = Field(min_length=1, max_length=64)
     currency: Currency
     amount: PositiveAmount
-    promised_date: date
+    promised_date: Annotated[date, Field(ge=date(2000, 1, 1))]  # the upper bound depends on today: service.py
     invoice_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
 
 

@@ -3,7 +3,7 @@ broken when the date passes without it (decided by the promise check: API-trigge
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
@@ -11,11 +11,14 @@ from o2c_collections.promises import repository
 from o2c_collections.promises.models import Promise, PromiseStatus
 from o2c_collections.promises.schemas import CheckResult, PromiseCreate, PromiseRead
 from o2c_common.auth import ensure_team_access
+from o2c_common.errors import ValidationFailed
 from o2c_common.events.contracts.collections import PromiseToPayBroken, PromiseToPayKept, PromiseToPayRecorded
 from o2c_common.http import Page, PageRequest
+from o2c_common.text import money
 from o2c_common.tx import Tx
 
 SYSTEM = "system:promise-check"
+MAX_PROMISE_DAYS = 180  # a promise further out would keep its amount out of dunning for longer than a collector may
 
 
 async def record_cash(tx: Tx, *, customer_id: str, currency: str, amount: Decimal, applied_date: date) -> None:
@@ -39,6 +42,7 @@ async def record(tx: Tx, *, data: PromiseCreate) -> Promise:
     account = await accounts.get(tx.session, customer_id=data.customer_id)
     team = account.owning_team if account else None
     ensure_team_access(tx.actor, owning_team=team)
+    await _within_bounds(tx, data=data)
     promise = await repository.add(tx.session, Promise(
         legal_entity=data.legal_entity, customer_id=data.customer_id, owning_team=team, currency=data.currency,
         amount=data.amount, paid_amount=Decimal(0), promised_date=data.promised_date,
@@ -51,6 +55,28 @@ async def record(tx: Tx, *, data: PromiseCreate) -> Promise:
     await tx.audit("promise.recorded", entity_type="promise", entity_id=promise.id,
                    after={"amount": promise.amount, "date": promise.promised_date})
     return promise
+
+
+async def _within_bounds(tx: Tx, *, data: PromiseCreate) -> None:
+    """The promised amount leaves dunning while the promise is open: it may not exceed what is open (of the named
+    invoices, or of the customer in the currency), nor its date lie more than MAX_PROMISE_DAYS ahead."""
+    errors = []
+    latest = tx.now().date() + timedelta(days=MAX_PROMISE_DAYS)
+    if data.promised_date > latest:
+        errors.append({"pointer": "#/promised_date", "detail": f"a promise may be dated at most {MAX_PROMISE_DAYS} "
+                       f"days ahead, by {latest.isoformat()}; {data.promised_date.isoformat()} is later"})
+    ids = list(dict.fromkeys(data.invoice_ids))
+    open_amount, items = await repository.open_amount(tx.session, customer_id=data.customer_id,
+                                                      currency=data.currency, invoice_ids=ids)
+    if ids and items < len(ids):
+        errors.append({"pointer": "#/invoice_ids", "detail": f"{len(ids) - items} of the invoices named are not "
+                       f"open receivables of {data.customer_id} in {data.currency}"})
+    elif data.amount > open_amount:
+        scope = "the invoices named" if ids else f"{data.customer_id} in {data.currency}"
+        errors.append({"pointer": "#/amount", "detail": f"{money(data.amount, data.currency)} is more than is open "
+                       f"for {scope}: {money(open_amount, data.currency)}"})
+    if errors:
+        raise ValidationFailed("the promise is out of bounds", errors=errors, type="promise-out-of-bounds")
 
 
 async def decide_due(tx: Tx, *, as_of: date, limit: int = 500) -> CheckResult:
