@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from o2c_common.errors import ValidationFailed, problem_responses
+from o2c_common.http.dates import BoundedDate
+from o2c_common.http.downloads import attachment
 from o2c_common.uow import TxDep
 from o2c_kpi.clock import ClockDep
 from o2c_kpi.reports import service, snapshots
@@ -21,7 +23,7 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/daily-snapshots", response_model=list[SnapshotValueRead],
             responses={**problem_responses(401, 403, 422), **_FORMATS})
-async def daily_snapshots(tx: TxDep, since: date, until: date,
+async def daily_snapshots(tx: TxDep, since: BoundedDate, until: BoundedDate,
                           team: Annotated[str | None, Query(max_length=64)] = None,
                           names: Annotated[str | None, Query(description="Comma-separated KPI names.")] = None,
                           format: ReportFormat = ReportFormat.JSON) -> Response:
@@ -39,7 +41,7 @@ async def daily_snapshots(tx: TxDep, since: date, until: date,
 @router.get("/{kind}", response_model=ReportRead, responses={**problem_responses(401, 403, 422), **_FORMATS})
 async def report(kind: Annotated[ReportKind, Path(description="weekly-cadence, monthly-business-review or qbr")],
                  tx: TxDep, clock: ClockDep,
-                 on: Annotated[date | None, Query(alias="date", description=(
+                 on: Annotated[BoundedDate | None, Query(alias="date", description=(
                      "A day in the period (default: yesterday)."))] = None,
                  team: Annotated[str | None, Query(max_length=64, description="Scope the KPIs to one team.")] = None,
                  format: ReportFormat = ReportFormat.JSON) -> Response:
@@ -49,7 +51,7 @@ async def report(kind: Annotated[ReportKind, Path(description="weekly-cadence, m
     filename = f"{kind}-{built.period_label}{'-' + built.team if built.team else ''}"
     if format == ReportFormat.CSV:
         return Response(report_csv(built), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+                        headers={"Content-Disposition": attachment(f"{filename}.csv")})
     if format == ReportFormat.HTML:
         return HTMLResponse(report_html(built))
     return JSONResponse(built.model_dump(mode="json"))
