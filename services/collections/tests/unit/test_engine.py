@@ -24,19 +24,22 @@ def test_reference_and_amount() -> None:
     assert [x.invoice_id for x in d.allocations] == [a.invoice_id] and d.unapplied == 0
 
 
-def test_reference_with_short_pay_in_band_is_a_deduction_and_outside_band_a_partial() -> None:
+def test_reference_with_short_pay_in_band_is_a_deduction_and_outside_band_stays_unapplied() -> None:
     a = item("INV-1", "1000.00")
     d = decide(cash("950.00", Line("INV-1")), payer_items=[a])
     assert d.rule == "reference_deduction"
     assert d.allocations[0].amount == Decimal("950.00") and d.allocations[0].deduction == Decimal("50.00")
-    partial = decide(cash("400.00", Line("INV-1")), payer_items=[a])
-    assert partial.rule == "reference_partial" and partial.allocations[0].deduction == 0
+    partial = decide(cash("400.00", Line("INV-1")), payer_items=[a])  # issue 13.3: outside the band, a person decides
+    assert partial.rule is None and partial.unapplied == Decimal("400.00") and "outside the deduction band" in \
+        partial.explanation and partial.candidates[0].invoice_id == a.invoice_id
 
 
-def test_remittance_reason_code_makes_any_shortfall_a_deduction_with_that_reason() -> None:
+def test_remittance_reason_code_names_the_deduction_but_never_widens_the_band() -> None:
     a = item("INV-1", "1000.00")
-    d = decide(cash("400.00", Line("INV-1", Decimal("400.00"), "PRICE DIFF")), payer_items=[a])
+    d = decide(cash("920.00", Line("INV-1", Decimal("920.00"), "PRICE DIFF")), payer_items=[a])
     assert d.rule == "reference_deduction" and d.allocations[0].deduction_reason == "pricing"
+    wide = decide(cash("400.00", Line("INV-1", Decimal("400.00"), "PRICE DIFF")), payer_items=[a])
+    assert wide.rule is None and not wide.allocations
 
 
 def test_single_open_item_without_reference() -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import MONEY, Base
@@ -41,6 +41,8 @@ class Payment(Base):
     status: Mapped[PaymentStatus] = mapped_column(String(24))
     candidates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     explanation: Mapped[str | None] = mapped_column(Text)
+    # the decision's evidence: every remittance field read, the rule, the invoice named, used or rejected and why
+    evidence: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list, server_default="[]")
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -56,6 +58,7 @@ class RemittanceLine(Base):
     reference: Mapped[str | None] = mapped_column(String(100))
     amount: Mapped[Decimal | None] = mapped_column(MONEY)
     reason_code: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)  # the free text the reference was read from (camt Ustrd, BAI2 88)
 
 
 class Application(Base):
@@ -76,3 +79,31 @@ class Application(Base):
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reversed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PatternKind(StrEnum):
+    ALIAS = "alias"  # the payer's name on bank statements: cash from it is the customer's
+    REFERENCE_FORMAT = "reference_format"  # the payer's way of writing the customer's invoice numbers
+
+
+class Pattern(Base):
+    """What a person's manual application taught about a payer: an alias (``value``: its normalised name) or a
+    reference format (``value``: the regex of :class:`~o2c_collections.cashapp.references.Format`, ``number`` and
+    ``width`` the invoice number it stands for), with the example it was learned from. Removable."""
+
+    __tablename__ = "cashapp_patterns"
+    __table_args__ = (UniqueConstraint("customer_id", "kind", "value", name="uq_cashapp_patterns_customer_kind_value"),
+                      Index("ix_cashapp_patterns_alias", "kind", "value"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[PatternKind] = mapped_column(String(24))
+    value: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    example: Mapped[str] = mapped_column(String(200))
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    payment_id: Mapped[uuid.UUID] = mapped_column()
+    owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
+    learned_by: Mapped[str] = mapped_column(String(64))
+    learned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

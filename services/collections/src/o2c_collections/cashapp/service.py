@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
-from o2c_collections.cashapp import engine, repository
+from o2c_collections.cashapp import engine, patterns, references, repository
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.reading import fields
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
 from o2c_collections.promises.service import record_cash
@@ -48,14 +50,16 @@ def engine_config(settings: CollectionsSettings) -> engine.Config:
 def _as_item(item: OpenItem) -> engine.Item:
     return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency,
                        item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount,
-                       item.due_date)
+                       item.due_date, po_number=item.po_number, discount_percent=item.discount_percent,
+                       discount_until=item.discount_until)
 
 
 async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
                      group_ids: list[str] | None = None) -> AutoApplied:
-    """Decides and books what the engine can prove; the rest stays unapplied with candidates. ``group_ids``: the
-    payer's group (:func:`accounts.with_group`) when the caller has read it with the account already. Done (and
-    audited) in the engine's name, ``system:cash-application``, whoever booked the payment."""
+    """Decides and books what the engine can prove; the rest stays unapplied with candidates and the evidence of
+    the decision. ``group_ids``: the payer's group (:func:`accounts.with_group`) when the caller has read it with
+    the account already. Done (and audited) in the engine's name, ``system:cash-application``, whoever booked the
+    payment."""
     tx = tx.acting_as(ENGINE)
     decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids)
     now = tx.now()
@@ -63,6 +67,7 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
                            "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
     payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
+    payment.evidence = [e.as_dict() for e in decision.evidence]
     applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
                                     decision=decision, lines=lines) for allocation in decision.allocations]
     _refresh_status(payment)
@@ -74,37 +79,56 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     return AutoApplied(decision, applications)
 
 
+def _cash(payment: Payment, lines: list[RemittanceLine], customer_id: str | None) -> engine.Cash:
+    return engine.Cash(payment.amount, payment.currency, customer_id,
+                       tuple(engine.Line(li.reference, li.amount, li.reason_code, li.text) for li in lines),
+                       value_date=payment.value_date)
+
+
 async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
                   group_ids: list[str] | None) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
-    """The engine's decision on the payment, with the candidate open items it may touch, locked."""
-    cash = engine.Cash(payment.amount, payment.currency, payment.customer_id,
-                       tuple(engine.Line(li.reference, li.amount, li.reason_code) for li in lines))
+    """The engine's decision on the payment, with the candidate open items it may touch, locked. A payment the
+    bank did not attribute is the customer's its payer name was learned as (when exactly one)."""
+    alias_note = None
+    if payment.customer_id is None:
+        customer, alias_note = await patterns.customer_by_alias(tx, payer_name=payment.payer_name)
+        if customer is not None:
+            payment.customer_id = customer
+            group_ids = None
     if group_ids is None:
         group_ids = (await accounts.group_members(tx.session, customer_id=payment.customer_id)
                      if payment.customer_id else [])
-    refs = {li.reference.strip().upper() for li in lines if li.reference}
-    # the payer's and its group's open items and the referenced ones, read and locked in one statement
     payer = [payment.customer_id] if payment.customer_id else []
+    formats = await patterns.formats(tx, customer_ids=payer)
+    cash = _cash(payment, lines, payment.customer_id)
+    keys = sorted({ref.key for n, line in enumerate(cash.lines) for name, text in fields(line, n)
+                   for ref in references.extract(text, field=name, formats=formats)})
+    # the payer's and its group's open items and the ones a remittance key names, read and locked in one statement
     rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
-                                                   currency=payment.currency, numbers=sorted(refs))
-    own, group = {payment.customer_id, *group_ids}, set(group_ids)
+                                                   currency=payment.currency, keys=keys)
+    own, group, wanted = {payment.customer_id, *group_ids}, set(group_ids), set(keys)
 
     def payer_item(i: OpenItem) -> bool:
         return i.status == OpenItemStatus.OPEN and i.currency == payment.currency
 
-    # a reference naming another payer's invoice stops amount-based matching, even once that invoice is paid
-    referenced_rows = [i for i in rows if i.invoice_number.upper() in refs and (i.status == OpenItemStatus.OPEN
-                                                                                 or i.customer_id not in own)]
+    # a reference naming another payer's invoice stops the match, even once that invoice is paid
+    referenced_rows = [i for i in rows if wanted.intersection(i.match_keys or ())
+                       and (i.status == OpenItemStatus.OPEN or i.customer_id not in own)]
     decision = engine.decide(
         cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
         group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
-        referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings))
+        referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings), formats=formats)
+    if alias_note:
+        decision = dataclasses.replace(decision, evidence=(
+            engine.Evidence("payer_name", payment.payer_name or "", "alias", None,
+                            "named" if payment.customer_id else "rejected", alias_note), *decision.evidence))
     return decision, {i.invoice_id: i for i in rows}
 
 
 async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
                     decision: engine.Decision, lines: list[RemittanceLine]) -> Application:
-    """One allocation of the decision booked: the application, a tolerance write-off, a deduction."""
+    """One allocation of the decision booked: the application, a tolerance write-off or an early-payment discount
+    (both close the invoice with the cash), a deduction."""
     application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
                                rule=decision.rule or "manual", confidence=decision.confidence,
                                explanation=decision.explanation, applied_date=payment.value_date, actor=None)
@@ -113,20 +137,27 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
                           effective_date=payment.value_date, payment_id=payment.id,
                           application_id=application.id, reason="tolerance",
                           note="difference within the bank-fee/FX tolerance")
+    if allocation.discount > 0:
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allocation.discount,
+                          effective_date=payment.value_date, payment_id=payment.id,
+                          application_id=application.id, reason="early_payment_discount",
+                          note=f"{item.discount_percent} % early-payment discount taken by {item.discount_until}")
     if allocation.deduction > 0:
-        line = next((li for li in lines if engine.normalise_reference(li.reference)
-                     == engine.normalise_reference(item.invoice_number)), None)
+        keys = set(references.invoice_keys(item.invoice_number))
+        line = next((li for n, li in enumerate(lines) if any(
+            ref.key in keys for name, text in fields(engine.Line(li.reference, text=li.text), n)
+            for ref in references.extract(text, field=name))), None)
+        said = allocation.note or (line.reason_code if line else None)
         await open_deduction(tx, item=item, payment_id=payment.id,
                              amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
-                             remittance_reason=line.reason_code if line else None,
-                             opened_date=payment.value_date)
+                             remittance_reason=said[:100] if said else None, opened_date=payment.value_date)
     return application
 
 
 async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, applications: list[Application],
                     locked: dict[uuid.UUID, OpenItem], now: datetime) -> None:
     """payment.applied for what was applied, payment.unapplied for what was not."""
-    written_off = {a.invoice_id: a.write_off for a in decision.allocations}
+    written_off = {a.invoice_id: a.write_off + a.discount for a in decision.allocations}
     applied = [CashApplication(application_id=a.id, invoice_id=a.invoice_id,
                                invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount,
                                tolerance_written_off=written_off.get(a.invoice_id, Decimal(0)))

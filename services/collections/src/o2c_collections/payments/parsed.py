@@ -98,8 +98,10 @@ def currency(raw: str | None, where: str) -> str:
 
 
 def invoice_tokens(text: str) -> list[Line]:
-    """Invoice-number-like tokens of free text, each as a remittance line without amount."""
+    """Invoice-number-like tokens of free text, each as a remittance line without amount; the first carries the
+    whole text (``Line.text``), which cash application reads too (several numbers in one line, PO numbers)."""
     seen: dict[str, None] = {}
     for token in INVOICE_TOKEN.findall(text):
         seen.setdefault(token)
-    return [Line(t) for t in seen]
+    whole = " ".join(text.split())
+    return [Line(t, text=whole if n == 0 and whole != t else None) for n, t in enumerate(seen)]

@@ -63,7 +63,8 @@ async def book(tx: Tx, *, parsed: ParsedPayment, legal_entity: str, source: str,
     if payment is None:
         return Booked(None, False)
     lines = [RemittanceLine(id=uuid.uuid4(), payment_id=payment.id, position=n, reference=li.reference,
-                            amount=li.amount, reason_code=li.reason_code) for n, li in enumerate(parsed.lines)]
+                            amount=li.amount, reason_code=li.reason_code, text=li.text)
+             for n, li in enumerate(parsed.lines)]
     await repository.add_all(session, lines)
     await tx.emit(PaymentReceived(
         payment_id=payment.id, legal_entity=legal_entity, customer_id=payment.customer_id,

@@ -7,21 +7,30 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from o2c_collections.db import MONEY, Base
+
+# the keys an invoice number is found by, computed by the database (migration 0011_cashapp): as written (alphanumerics,
+# upper case) and with the leading zeros of each all-digit segment dropped — cashapp.references.invoice_keys
+MATCH_KEYS = ("ARRAY[upper(regexp_replace(invoice_number, '[^0-9A-Za-z]', '', 'g')), upper(regexp_replace("
+              "regexp_replace(upper(invoice_number), '(^|[^0-9A-Z])0+(?=[0-9]+([^0-9A-Z]|$))', '\\1', 'g'), "
+              "'[^0-9A-Za-z]', '', 'g'))]")
 
 
 class OpenItemStatus(StrEnum):
@@ -48,7 +57,8 @@ class OpenItem(Base):
     """One receivable per issued invoice; its open amount is the sum of its ledger entries."""
 
     __tablename__ = "open_items"
-    __table_args__ = (Index("ix_open_items_upper_invoice_number", text("upper(invoice_number)")),)
+    __table_args__ = (Index("ix_open_items_upper_invoice_number", text("upper(invoice_number)")),
+                      Index("ix_open_items_match_keys", "match_keys", postgresql_using="gin"))
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     invoice_number: Mapped[str] = mapped_column(String(40), index=True)
@@ -72,6 +82,12 @@ class OpenItem(Base):
     credited_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     written_off_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # what cash application reads (migration 0011_cashapp): the customer's PO number, the early-payment discount of
+    # the terms (percent, last day) and the keys the invoice number is found by (cashapp.references.invoice_keys)
+    po_number: Mapped[str | None] = mapped_column(String(64))
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    discount_until: Mapped[date | None] = mapped_column(Date)
+    match_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), Computed(MATCH_KEYS, persisted=True))
 
 
 class LedgerEntry(Base):

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
@@ -57,15 +57,16 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
 
 
 async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
-                                numbers: Sequence[str]) -> list[OpenItem]:
+                                keys: Sequence[str]) -> list[OpenItem]:
     """In one statement, locked in invoice id order (never a deadlock): the open items of ``customer_ids`` in
-    ``currency``, and the items (open or closed, anyone's) whose upper-cased number is one of ``numbers``."""
+    ``currency``, and the items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``,
+    GIN-indexed: the number as written and with zeros dropped)."""
     conditions = []
     if customer_ids:
         conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
                                OpenItem.status == OpenItemStatus.OPEN))
-    if numbers:
-        conditions.append(func.upper(OpenItem.invoice_number).in_(numbers))
+    if keys:
+        conditions.append(OpenItem.match_keys.overlap(cast(list(keys), ARRAY(Text))))
     if not conditions:
         return []
     stmt = select(OpenItem).where(or_(*conditions)).order_by(OpenItem.invoice_id).with_for_update()

@@ -29,6 +29,9 @@ class OpenItemRead(BaseModel):
     region: str | None = None
     closed_on: date | None = None
     opened_at: datetime
+    po_number: str | None = None
+    discount_percent: Decimal | None = Field(default=None, description="Early-payment discount of the terms, %.")
+    discount_until: date | None = Field(default=None, description="Last day the early-payment discount applies.")
 
     @model_validator(mode="after")
     def _in_minor_units(self) -> OpenItemRead:

@@ -29,7 +29,8 @@ async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | 
               "customer_id": fact.customer_id, "owning_team": team, "region": fact.region,
               "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
               "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
-              "status": OpenItemStatus.OPEN, "version": 1, "entries": 1}
+              "status": OpenItemStatus.OPEN, "version": 1, "entries": 1, "po_number": fact.po_number,
+              "discount_percent": fact.discount_percent, "discount_until": fact.discount_until}
     entry = LedgerEntry(invoice_id=fact.invoice_id, sequence=1, kind=EntryKind.INVOICE, amount=fact.amount,
                         effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
                         legal_entity=fact.legal_entity, currency=fact.currency, owning_team=team,

@@ -40,6 +40,8 @@ MatchRule = Literal[
     "single_open_item",
     "combination",
     "tolerance",
+    "po_number",
+    "early_payment_discount",
     "customer_group",
     "manual",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,6 +112,12 @@ class InvoiceIssued(EventPayload):
     service_period_end: date | None = None
     billing_deadline: date | None = Field(
         default=None, description="Latest on-time issue date under the customer's billing cadence."
+    )
+    discount_percent: Decimal | None = Field(
+        default=None, gt=0, lt=100, description="Early-payment discount of the terms (2 for 2/10 net 30), if any."
+    )
+    discount_until: date | None = Field(
+        default=None, description="Last day the early-payment discount may be taken (issue date + 10 for 2/10)."
     )
 
 

@@ -1,0 +1,121 @@
+"""A remittance read against open items: which invoices and PO numbers each field names, which readings were
+rejected and why (pure: no I/O). The payer's and its group's open items are the pool; an invoice number of
+anyone else is kept apart, as it stops the match (never guess)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from o2c_collections.cashapp.decision import Cash, Evidence, Item, Line
+from o2c_collections.cashapp.references import Format, Ref, extract, invoice_keys, unprefixed
+
+
+@dataclass(frozen=True)
+class Named:
+    """An open item a remittance line names, by its invoice number or (``by="po"``) its PO number."""
+
+    item: Item
+    line: Line
+    position: int
+    ref: Ref
+    by: str
+
+
+@dataclass
+class Reading:
+    named: list[Named] = field(default_factory=list)
+    po: list[Named] = field(default_factory=list)
+    foreign: list[Named] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+
+    def named_per_line(self) -> dict[int, int]:
+        counts: dict[int, int] = defaultdict(int)
+        for n in self.named:
+            counts[n.position] += 1
+        return counts
+
+
+def po_keys(po_number: str | None) -> tuple[str, ...]:
+    """A PO number's keys: as written, zeros dropped, and without a ``PO`` prefix (``PO-4500012`` -> ``4500012``)."""
+    if not po_number:
+        return ()
+    return tuple(dict.fromkeys((*invoice_keys(po_number), *invoice_keys(unprefixed(po_number.upper())))))
+
+
+def _index(items: Sequence[Item], keys_of: object) -> dict[str, list[Item]]:
+    found: dict[str, dict[uuid.UUID, Item]] = defaultdict(dict)
+    for item in items:
+        for key in keys_of(item):  # type: ignore[operator]
+            found[key][item.invoice_id] = item
+    return {k: list(v.values()) for k, v in found.items()}
+
+
+def fields(line: Line, position: int) -> list[tuple[str, str]]:
+    """The line's readable fields: its reference and the free text it came from (when that says more)."""
+    out = [(f"remittance[{position}].reference", line.reference or "")]
+    if line.text and line.text.strip() != (line.reference or "").strip():
+        out.append((f"remittance[{position}].text", line.text))
+    return [(name, text) for name, text in out if text.strip()]
+
+
+def read(cash: Cash, pool: Sequence[Item], referenced: Sequence[Item], formats: Sequence[Format] = ()) -> Reading:
+    """Every field of every line read (see :mod:`references`) and each key looked up: in the pool by invoice
+    number, else among other payers' invoices (``foreign``), else in the pool by PO number."""
+    known = {i.invoice_id for i in pool}
+    by_number = _index(pool, lambda i: invoice_keys(i.invoice_number))
+    by_po = _index(pool, lambda i: po_keys(i.po_number))
+    others = _index([i for i in referenced if i.invoice_id not in known], lambda i: invoice_keys(i.invoice_number))
+    reading = Reading()
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for position, line in enumerate(cash.lines):
+        for name, text in fields(line, position):
+            hits = 0
+            for ref in extract(text, field=name, formats=formats):
+                reading.keys.add(ref.key)
+                hits += _look_up(reading, ref, line, position, by_number, others, by_po, seen)
+            if not hits:
+                reading.evidence.append(Evidence(name, text, "reference", None, "rejected",
+                                                 "names no open item of the payer or its group"))
+    return reading
+
+
+def _look_up(reading: Reading, ref: Ref, line: Line, position: int, by_number: dict[str, list[Item]],
+             others: dict[str, list[Item]], by_po: dict[str, list[Item]], seen: set[tuple[str, uuid.UUID]]) -> int:
+    rule = f"invoice_number:{ref.how}"
+    if ref.key in by_number:
+        items = by_number[ref.key]
+        if len(items) > 1:
+            reading.evidence.append(Evidence(ref.field, ref.token, rule, None, "rejected",
+                                             f"reads as {len(items)} open items: "
+                                             + ", ".join(i.invoice_number for i in items)))
+            return 1
+        return _name(reading.named, reading, Named(items[0], line, position, ref, "invoice"), rule, seen)
+    if ref.key in others:
+        for item in others[ref.key]:
+            if ("foreign", item.invoice_id) not in seen:
+                seen.add(("foreign", item.invoice_id))
+                reading.foreign.append(Named(item, line, position, ref, "invoice"))
+                reading.evidence.append(Evidence(ref.field, ref.token, rule, item.invoice_number, "rejected",
+                                                 f"another payer's invoice (customer {item.customer_id}): "
+                                                 "the payment is left for a person"))
+        return 1
+    if ref.key in by_po:
+        for item in by_po[ref.key]:
+            _name(reading.po, reading, Named(item, line, position, ref, "po"), f"po_number:{ref.how}", seen)
+        return 1
+    return 0
+
+
+def _name(into: list[Named], reading: Reading, named: Named, rule: str, seen: set[tuple[str, uuid.UUID]]) -> int:
+    key = (named.by, named.item.invoice_id)
+    if key not in seen:
+        seen.add(key)
+        into.append(named)
+        reading.evidence.append(Evidence(named.ref.field, named.ref.token, rule, named.item.invoice_number, "named",
+                                         f"{named.by} number of {named.item.invoice_number} "
+                                         f"(customer {named.item.customer_id})"))
+    return 1
