@@ -54,10 +54,11 @@ class LazyGroup(TyperGroup):
 
 def load(name: str, spec: Lazy) -> Any:
     target = getattr(import_module(spec.module), spec.attr)
-    if not isinstance(target, typer.Typer):
+    if isinstance(target, typer.Typer):  # a group even with one command, as add_typer makes it
+        command = typer.main.get_group(target)
+    else:
         single = typer.Typer()
         single.command(name)(target)
-        target = single
-    command = typer.main.get_command(target)
+        command = typer.main.get_command(single)
     command.name = name
     return command

@@ -55,6 +55,13 @@ def test_every_lazy_command_loads_and_the_group_lists_them_all() -> None:
         assert "Usage:" in own.output and f" {name} " in own.output
 
 
+@pytest.mark.parametrize("command", [("outbox", "republish"), ("kpi", "rebuild"), ("dlq", "replay")])
+def test_a_lazy_group_keeps_its_sub_commands_even_when_it_has_one(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f" {' '.join(command)} " in result.output
+
+
 def test_a_token_is_still_minted() -> None:
     result = CliRunner().invoke(app, ["token", "--subject", "alice", "--role", "collector"])
     assert result.exit_code == 0, result.output
