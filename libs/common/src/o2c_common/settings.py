@@ -6,6 +6,7 @@ Every field can also be set once for all services with the ``O2C_`` prefix; the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -19,6 +20,9 @@ POSITIVE_SUFFIXES = ("_interval_s", "_batch", "_batch_size", "_page_size", "_tim
                      "_pool_size", "_slots", "_ttl_hours", "_max_size", "_partitions")
 """Settings whose names end so must be greater than zero (checked for every service's settings)."""
 DEV_JWT_SECRET = "o2c-local-dev-secret-change-me-32b"  # noqa: S105 - refused in prod by the validator below
+# Words that mark a value as a placeholder wherever they appear in it (``change-me-please``).
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "o2c-local-")
+MIN_SECRET_LENGTH = 32
 
 
 class SharedPrefixSettings(BaseSettings):
@@ -84,6 +88,8 @@ class ServiceSettings(SharedPrefixSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "o2c"
     jwt_audience: str = "o2c"
+    # Longest lifetime a bearer token may have (exp - iat, and exp - now): a leaked token stops working soon.
+    jwt_max_lifetime_s: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
 
     idempotency_ttl_hours: int = 24
 
@@ -118,14 +124,23 @@ class ServiceSettings(SharedPrefixSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_outside_dev(self) -> ServiceSettings:
-        if self.environment == "prod":
-            uses_hmac = any(a.startswith("HS") for a in self.jwt_algorithms)
-            if uses_hmac and self.jwt_secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    "jwt_secret is a placeholder; set a real secret (or use RS256 with a public key / JWKS) "
-                    "when environment=prod"
-                )
+        if self.environment == "prod" and any(a.startswith("HS") for a in self.jwt_algorithms):
+            check_secret("jwt_secret", self.jwt_secret, hint=" (or use RS256 with a public key / JWKS)")
         return self
+
+
+def check_secret(name: str, secret: SecretStr, *, also_refused: Iterable[str] = (), hint: str = "") -> None:
+    """Outside development a secret must be real: not a placeholder (the dev defaults, ``change-me`` and the
+    like, also inside a longer value) and at least :data:`MIN_SECRET_LENGTH` characters (HMAC-SHA256 wants 32
+    bytes of key). ValueError naming the setting, never the value."""
+    value = secret.get_secret_value()
+    lowered = value.strip().lower()
+    refused = {p.lower() for p in (*PLACEHOLDER_SECRETS, *also_refused)}
+    if lowered in refused or any(word in lowered for word in PLACEHOLDER_WORDS):
+        raise ValueError(f"{name} is a placeholder; set a real secret when environment=prod{hint}")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{name} is {len(value)} characters; at least {MIN_SECRET_LENGTH} are required when "
+                         f"environment=prod{hint}")
 
 
 def settings_env_prefix(settings_cls: type[ServiceSettings]) -> str:

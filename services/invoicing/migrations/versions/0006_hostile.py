@@ -1,4 +1,5 @@
-"""hostile input: the live numbering series moved past numbers imported into it before imports were refused
+"""hostile input: the live numbering series moved past numbers imported into it before imports were refused;
+each submission records the portal it went to (a portal's statuses apply only to its own submissions)
 
 Revision ID: 0006_hostile
 Revises: 0005
@@ -7,6 +8,7 @@ Create Date: 2026-12-02 22:05:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0006_hostile'
@@ -31,7 +33,11 @@ DO UPDATE SET last_number = GREATEST(invoice_number_sequences.last_number, EXCLU
 
 def upgrade() -> None:
     op.execute(ADVANCE_PAST_IMPORTED)
+    op.add_column("submissions", sa.Column("portal", sa.String(300), nullable=True))
+    op.create_index("ix_submissions_portal_ref", "submissions", ["portal", "portal_reference"])
 
 
 def downgrade() -> None:
-    pass  # the counters stay where they are: lowering them would hand out numbers already held
+    # the counters stay where they are: lowering them would hand out numbers already held
+    op.drop_index("ix_submissions_portal_ref", table_name="submissions")
+    op.drop_column("submissions", "portal")

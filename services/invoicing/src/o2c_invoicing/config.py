@@ -1,13 +1,20 @@
+from __future__ import annotations
+
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from o2c_common.settings import ServiceSettings
+from o2c_common.egress import EgressPolicy, default_port
+from o2c_common.settings import ServiceSettings, check_secret
 from o2c_invoicing.legal_entities import DEMO_LEGAL_ENTITIES, LegalEntity
 
 DEV_CALLBACK_SECRET = "o2c-local-portal-callback-secret"  # noqa: S105 - dev default, the simulator shares it
+# Portal hosts allowed (also on loopback) when portal_allowed_hosts / portal_private_hosts are not set, outside prod:
+# the local portal simulator.
+LOCAL_PORTAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class InvoicingSettings(ServiceSettings):
@@ -35,12 +42,21 @@ class InvoicingSettings(ServiceSettings):
     portal_poll_batch: int = 100
     # Approaching due date without portal approval (work queue), in days.
     due_soon_days: int = 7
-    # Shared secret of portal callbacks (HMAC-SHA256 over "<timestamp>.<body>").
-    portal_callback_secret: SecretStr = SecretStr(DEV_CALLBACK_SECRET)
+    # Secrets of portal callbacks (HMAC-SHA256 over "<timestamp>.<body>"). Per portal, by its id (the host, or
+    # host:port, of its URL) sent as X-Portal-Id: a portal's callbacks then reach only its own submissions. The
+    # shared one verifies callbacks naming no portal, for portals without a secret of their own; unset in prod
+    # (no default there), the dev secret the simulator shares elsewhere.
+    portal_callback_secrets: dict[str, SecretStr] = {}
+    portal_callback_secret: SecretStr | None = None
     portal_callback_tolerance_s: int = 300
     portal_timeout_s: float = 10.0
     # Default portal endpoint (the simulator under `o2c dev --demo`); a billing profile may name its own.
     portal_base_url: str = "http://127.0.0.1:8010"
+    # SSRF guard (o2c_common.egress): the hosts a billing profile's portal_url may name (host, host:port,
+    # *.domain, [v6]:port) and those of them that may be on a non-public address. Unset: 127.0.0.1, localhost and
+    # [::1] outside prod, none in prod. The host:port of portal_base_url is always in both.
+    portal_allowed_hosts: list[str] | None = None
+    portal_private_hosts: list[str] | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     email_from: str = "billing@o2c.example"
@@ -52,3 +68,25 @@ class InvoicingSettings(ServiceSettings):
     validate_documents: bool = True
     # TrueType font of the PDF invoices (DejaVu Sans is looked for when unset; Helvetica/Latin-1 otherwise).
     pdf_font: Path | None = None
+
+    @model_validator(mode="after")
+    def _portal_secrets(self) -> InvoicingSettings:
+        if self.portal_callback_secret is None and self.environment != "prod":
+            self.portal_callback_secret = SecretStr(DEV_CALLBACK_SECRET)
+        if self.environment == "prod":
+            if self.portal_callback_secret is not None:
+                check_secret("portal_callback_secret", self.portal_callback_secret, also_refused={DEV_CALLBACK_SECRET})
+            for portal, secret in self.portal_callback_secrets.items():
+                check_secret(f"portal_callback_secrets[{portal}]", secret, also_refused={DEV_CALLBACK_SECRET})
+        return self
+
+    def portal_policy(self) -> EgressPolicy:
+        """Where portal deliveries and polls may go (see ``portal_allowed_hosts``)."""
+        base = urlsplit(self.portal_base_url)
+        host = base.hostname or ""
+        default = [f"[{host}]" if ":" in host else host] if host else []
+        base_rule = [f"{default[0]}:{base.port or default_port(base.scheme)}"] if default else []
+        local = [] if self.environment == "prod" else list(LOCAL_PORTAL_HOSTS)
+        allowed = self.portal_allowed_hosts if self.portal_allowed_hosts is not None else local
+        private = self.portal_private_hosts if self.portal_private_hosts is not None else local
+        return EgressPolicy.of(allowed=[*allowed, *base_rule], private=[*private, *base_rule])

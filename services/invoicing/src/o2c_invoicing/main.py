@@ -1,10 +1,10 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
+from o2c_common.egress import pinned_client
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRequested, ReceivableChanged
 from o2c_common.inbox import Handlers
@@ -59,8 +59,9 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """The service's lifespan, plus one HTTP client for deliveries to portals (building a client costs tens
-        of milliseconds; one per request was most of a submission's time), kept-alive connections included."""
-        async with service_lifespan(app), httpx.AsyncClient(follow_redirects=False) as client:
+        of milliseconds; one per request was most of a submission's time), kept-alive connections included. It
+        reaches only allow-listed portal hosts, on the address it checked (o2c_common.egress)."""
+        async with service_lifespan(app), pinned_client(settings.portal_policy()) as client:
             app.state.portal_client = client
             if settings.validate_documents:
                 validators.warm_up(settings.conformance_dir)  # background: compile the e-invoice rules

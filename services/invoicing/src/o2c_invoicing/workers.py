@@ -5,8 +5,7 @@ number of replicas may run them."""
 
 from __future__ import annotations
 
-import httpx
-
+from o2c_common.egress import pinned_client
 from o2c_common.periodic import PeriodicStep, PeriodicTasks
 from o2c_common.tx import Transactions
 from o2c_invoicing.config import InvoicingSettings
@@ -15,7 +14,7 @@ from o2c_invoicing.workqueues.stalls import sweep_once
 
 
 def background_tasks(*, transactions: Transactions, settings: InvoicingSettings) -> PeriodicTasks:
-    client = httpx.AsyncClient(follow_redirects=False)
+    client = pinned_client(settings.portal_policy())  # allow-listed portals, on the checked address
     return PeriodicTasks([
         PeriodicStep("portal-poller", settings.portal_poll_interval_s,
                      lambda: poll_once(transactions, settings=settings, client=client)),

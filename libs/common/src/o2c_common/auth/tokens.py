@@ -13,6 +13,7 @@ so an HMAC token can never be checked against a public key or the reverse.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,7 @@ class JWTVerifier:
         jwks_url: str | None = None,
         jwks_client: jwt.PyJWKClient | None = None,
         leeway_s: float = DEFAULT_LEEWAY_S,
+        max_lifetime_s: float | None = None,
     ) -> None:
         self.algorithms = tuple(algorithms)
         if not self.algorithms or any(a.lower() == "none" for a in self.algorithms):
@@ -68,6 +70,7 @@ class JWTVerifier:
         self.issuer = issuer
         self.audience = audience
         self.leeway_s = leeway_s
+        self.max_lifetime_s = max_lifetime_s
         self._secret = secret if hmac else None
         self._public_key = public_key
         self._jwks = jwks_client
@@ -81,6 +84,7 @@ class JWTVerifier:
             secret=settings.jwt_secret.get_secret_value(),
             public_key=settings.jwt_public_key,
             jwks_url=settings.jwt_jwks_url,
+            max_lifetime_s=settings.jwt_max_lifetime_s,
         )
 
     async def verify(self, token: str) -> Principal:
@@ -120,7 +124,21 @@ class JWTVerifier:
             raise _invalid("token signature invalid") from None
         except jwt.PyJWTError:
             raise _invalid("token invalid") from None
+        self._check_lifetime(claims)
         return principal_from_claims(claims)
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """A token may live at most ``max_lifetime_s``: from its ``iat`` to its ``exp``, and from now to its
+        ``exp`` (an ``iat`` in the future does not buy a longer life)."""
+        if self.max_lifetime_s is None:
+            return
+        limit = self.max_lifetime_s + self.leeway_s
+        expires, issued = claims["exp"], claims.get("iat")
+        too_long = expires - time.time() > limit
+        if isinstance(issued, int | float) and not isinstance(issued, bool):
+            too_long = too_long or expires - issued > limit
+        if too_long:
+            raise _invalid(f"token lifetime exceeds the maximum of {int(self.max_lifetime_s)} seconds")
 
     async def _key_for(self, algorithm: str, token: str) -> Any:
         if algorithm.startswith(_HMAC_PREFIX):

@@ -7,10 +7,12 @@ import asyncio
 import smtplib
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from lxml import etree
 
+from o2c_common.egress import EgressRefused
 from o2c_invoicing.channels.errors import PortalDeliveryFailed
 from o2c_invoicing.channels.reasons import classify
 from o2c_invoicing.config import InvoicingSettings
@@ -41,13 +43,16 @@ async def post_document(client: httpx.AsyncClient, *, base_url: str, document: b
     try:
         response = await client.post(url, content=document, timeout=timeout_s,
                                      headers={"Content-Type": "application/xml"})
+    except EgressRefused as exc:
+        raise PortalDeliveryFailed(f"portal {url} may not be called: {exc}",
+                                   extensions={"portal_url": url}) from exc
     except httpx.HTTPError as exc:
         raise PortalDeliveryFailed(f"portal {url} unreachable: {type(exc).__name__}",
                                    extensions={"portal_url": url}) from exc
     body: dict[str, Any] = {}
     content_type = response.headers.get("content-type", "")
     if content_type.startswith("application/json"):
-        body = response.json()
+        body = _json_answer(response, url)
     elif "xml" in content_type and (cxml := cxml_response_status(response.content)) is not None:
         code, text = cxml
         if code >= 300:
@@ -61,14 +66,41 @@ async def post_document(client: httpx.AsyncClient, *, base_url: str, document: b
         raise PortalDeliveryFailed(f"portal {url} answered {response.status_code}",
                                    extensions={"portal_url": url, "portal_status": response.status_code,
                                                "portal_reason_code": body.get("reason_code")})
+    reference = body.get("reference")
+    if reference is not None and not (isinstance(reference, str) and 0 < len(reference) <= 128):
+        raise PortalDeliveryFailed(f"portal {url} answered a reference that is not a text of 1 to 128 characters",
+                                   extensions={"portal_url": url})
     return body
+
+
+def _json_answer(response: httpx.Response, url: str) -> dict[str, Any]:
+    """The portal's JSON answer as an object; a portal answering anything else did not take the document."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise PortalDeliveryFailed(f"portal {url} answered {response.status_code} with a body that is not a JSON "
+                                   "object", extensions={"portal_url": url, "portal_status": response.status_code})
+    return body
+
+
+class PollAnswerInvalid(ValueError):
+    """A portal's status answer that is not one (not JSON, not an object)."""
 
 
 async def poll_status(client: httpx.AsyncClient, *, base_url: str, reference: str,
                       timeout_s: float) -> dict[str, Any]:
-    response = await client.get(f"{base_url.rstrip('/')}/invoices/{reference}", timeout=timeout_s)
+    """The portal's status view of ``reference``; httpx.HTTPError when it cannot be had, PollAnswerInvalid when
+    the portal answered something else."""
+    response = await client.get(f"{base_url.rstrip('/')}/invoices/{quote(reference, safe='')}", timeout=timeout_s)
     response.raise_for_status()
-    body: dict[str, Any] = response.json()
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise PollAnswerInvalid("the answer is not JSON") from exc
+    if not isinstance(body, dict):
+        raise PollAnswerInvalid("the answer is not a JSON object")
     return body
 
 

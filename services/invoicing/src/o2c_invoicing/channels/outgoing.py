@@ -10,7 +10,7 @@ import re
 import httpx
 
 from o2c_common.text import money
-from o2c_invoicing.channels import pdf
+from o2c_invoicing.channels import pdf, portals
 from o2c_invoicing.channels.delivery import Attachment, post_document, send_email
 from o2c_invoicing.channels.documents import (
     CreditNote,
@@ -121,7 +121,7 @@ async def deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoic
         reference = await send_email(settings, to=to, cc=cc, subject=subject, text=text,
                                      attachments=attachments, message_id=message_id)
         return ("ubl" if _attach_ubl(profile) else "pdf"), reference
-    answer = await post_document(client, base_url=profile.portal_url or settings.portal_base_url,
+    answer = await post_document(client, base_url=portals.checked_url(profile, settings),
                                  document=document, timeout_s=settings.portal_timeout_s)
     portal_reference: str | None = answer.get("reference")
     if portal_reference is None and fmt == "cxml":  # a cXML Response names no reference: our payloadID is the key

@@ -11,7 +11,6 @@ from o2c_common.uow import tx_dependency
 from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.portal import messages, service
 from o2c_invoicing.portal.schemas import CallbackOutcome, MessageOutcome, PortalStatus
-from o2c_invoicing.submissions.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 router = APIRouter(prefix="/portal", tags=["portal callbacks"])
 
@@ -26,19 +25,17 @@ else:
 async def callback(request: Request, tx: CallbackTx, settings: SettingsDep) -> CallbackOutcome:
     """A portal reports a status (Peppol-style AB, IP, UQ, CA, RE, AP, PD; SP, PAID). Authenticated by an
     HMAC-SHA256 signature (`X-Portal-Signature: sha256=<hex>` over `"<X-Portal-Timestamp>.<body>"`, shared
-    secret) instead of a bearer token: 401 `signature-missing`, `signature-invalid` or `signature-stale`.
-    404 while the submission is not known yet (the portal retries)."""
+    secret) instead of a bearer token: 401 `signature-missing`, `signature-invalid` or `signature-stale`. A portal
+    with a secret of its own (`INVOICING_PORTAL_CALLBACK_SECRETS`) names itself in `X-Portal-Id` and reaches
+    only its own submissions. 404 while the submission is not known yet (the portal retries)."""
     body = await request.body()
-    service.verify_signature(secret=settings.portal_callback_secret.get_secret_value(),
-                             tolerance_s=settings.portal_callback_tolerance_s,
-                             timestamp=request.headers.get(TIMESTAMP_HEADER),
-                             signature=request.headers.get(SIGNATURE_HEADER), body=body)
+    caller = service.authenticate(settings, headers=request.headers, body=body)
     try:
         report = PortalStatus.model_validate_json(body)
     except ValidationError as exc:
         raise UnprocessableEntity("the callback body is not a portal status",
                                   extensions={"errors": exc.errors(include_url=False, include_input=False)}) from exc
-    outcome, invoice = await service.apply_status(tx, report=report, via="callback")
+    outcome, invoice = await service.apply_status(tx, report=report, via="callback", caller=caller)
     return CallbackOutcome(outcome=outcome, invoice_status=invoice.status)
 
 
@@ -51,8 +48,5 @@ async def status_message(request: Request, tx: CallbackTx, settings: SettingsDep
     `X-Portal-Signature` / `X-Portal-Timestamp`). 422 `status-message-invalid` names the element that does not
     follow the standard; 404 while no submission of the named invoice is known (the portal retries)."""
     body = await request.body()
-    service.verify_signature(secret=settings.portal_callback_secret.get_secret_value(),
-                             tolerance_s=settings.portal_callback_tolerance_s,
-                             timestamp=request.headers.get(TIMESTAMP_HEADER),
-                             signature=request.headers.get(SIGNATURE_HEADER), body=body)
-    return await messages.apply_message(tx, message=messages.read(body))
+    caller = service.authenticate(settings, headers=request.headers, body=body)
+    return await messages.apply_message(tx, message=messages.read(body), caller=caller)

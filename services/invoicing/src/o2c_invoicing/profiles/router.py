@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Response
 from o2c_common.errors import problem_responses
 from o2c_common.http import IfMatchDep, Page, PageParams, make_etag, set_etag
 from o2c_common.uow import TxDep
+from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.permissions import ProfileMaintainer
 from o2c_invoicing.profiles import service
 from o2c_invoicing.profiles.models import BillingProfile
@@ -30,8 +31,10 @@ def read_with_etag(response: Response, profile: BillingProfile) -> ProfileRead:
 @router.put("/{customer_id}", response_model=ProfileRead,
             responses=problem_responses(401, 403, 412, 422, 428) | {201: {"model": ProfileRead}})
 async def put_profile(customer_id: CustomerId, data: ProfileWrite, response: Response, tx: TxDep,
-                      principal: ProfileMaintainer, if_match: IfMatchDep) -> ProfileRead:
-    """Create a customer's billing profile (201), or replace it (200; requires `If-Match`)."""
+                      principal: ProfileMaintainer, if_match: IfMatchDep, settings: SettingsDep) -> ProfileRead:
+    """Create a customer's billing profile (201), or replace it (200; requires `If-Match`). A `portal_url` whose
+    host is not allow-listed, or that is on a non-public address, is refused (422 `portal-url-not-allowed`)."""
+    service.check_portal_url(data, settings)
     stored = await service.lock(tx, customer_id, data)
     if stored is not None:
         if_match(etag(stored))

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from o2c_common.auth import ensure_team_access, visible_team
-from o2c_common.errors import Forbidden, NotFound
+from o2c_common.errors import Forbidden, NotFound, UnprocessableEntity
 from o2c_common.http import Page, PageRequest
 from o2c_common.tx import Tx
+from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.profiles import repository
 from o2c_invoicing.profiles.models import BillingProfile
 from o2c_invoicing.profiles.schemas import ProfileRead, ProfileWrite
+
+
+class PortalUrlNotAllowed(UnprocessableEntity):
+    type = "portal-url-not-allowed"
+    title = "Portal URL not allowed"
+
+
+def check_portal_url(data: ProfileWrite, settings: InvoicingSettings) -> None:
+    """A portal URL this service may not call (a host not in ``INVOICING_PORTAL_ALLOWED_HOSTS``, a non-public
+    address of a host not listed as private) is refused before anything is stored (SSRF guard)."""
+    why = None if data.portal_url is None else settings.portal_policy().url_refusal(data.portal_url)
+    if why is not None:
+        raise PortalUrlNotAllowed(f"portal_url {data.portal_url} may not be called: {why}",
+                                  extensions={"errors": [{"pointer": "#/portal_url", "detail": why}]})
 
 
 async def lock(tx: Tx, customer_id: str, data: ProfileWrite) -> BillingProfile | None:

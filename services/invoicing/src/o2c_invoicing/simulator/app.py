@@ -42,6 +42,8 @@ class SimulatorSettings(BaseSettings):
 
     callback_url: str | None = "http://127.0.0.1:8001/portal/callbacks"
     callback_secret: str = DEV_CALLBACK_SECRET
+    # The id the portal signs its callbacks as (X-Portal-Id), when invoicing holds a secret for it alone.
+    portal_id: str | None = None
     review_delay_s: float = 2.0
     schedule_delay_s: float = 5.0
     pay_delay_s: float = 10.0
@@ -171,7 +173,8 @@ class Portal:
             body = json.dumps(payload).encode()
         delay = 0.05
         for _ in range(self.settings.callback_attempts):
-            headers = signed_headers(self.settings.callback_secret, timestamp=int(time.time()), body=body)
+            headers = signed_headers(self.settings.callback_secret, timestamp=int(time.time()), body=body,
+                                     portal=self.settings.portal_id)
             headers["Content-Type"] = content_type
             try:
                 response = await self._client.post(url, content=body, headers=headers)

@@ -44,6 +44,7 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("invoice_id", "attempt"),
         Index("ix_submissions_poll", "status", "last_polled_at"),
+        Index("ix_submissions_portal_ref", "portal", "portal_reference"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -52,6 +53,8 @@ class Submission(Base):
     channel: Mapped[str] = mapped_column(String(16))
     document_format: Mapped[str] = mapped_column(String(8))
     portal_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    portal: Mapped[str | None] = mapped_column(String(300), doc=(
+        "The portal it went to (host[:port] of its URL; channels.portals): only that portal's statuses apply."))
     status: Mapped[SubmissionStatus] = mapped_column(String(32))
     previous_submission_id: Mapped[uuid.UUID | None] = mapped_column()
     correction_note: Mapped[str | None] = mapped_column(Text)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from o2c_invoicing.invoices.models import Invoice, InvoiceStatusChange
 from o2c_invoicing.invoices.states import InvoiceStatus
@@ -29,17 +30,38 @@ async def attempt(session: AsyncSession, *, invoice_id: uuid.UUID, attempt: int)
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def by_reference(session: AsyncSession, *, reference: str) -> Submission | None:
-    stmt = select(Submission).where(Submission.portal_reference == reference)
+def _of_portal(portal: str | None, others: Collection[str]) -> ColumnElement[bool]:
+    """Submissions sent to ``portal``; with None, those sent to no portal named in ``others`` (the portals that
+    sign with a secret of their own)."""
+    if portal is not None:
+        return Submission.portal == portal
+    if not others:
+        return true()
+    return or_(Submission.portal.is_(None), Submission.portal.not_in(list(others)))
+
+
+async def by_reference(session: AsyncSession, *, reference: str, portal: str | None,
+                       others: Collection[str] = ()) -> Submission | None:
+    """The latest submission the portal knows by ``reference`` (scoped with :func:`_of_portal`: a reference one
+    portal gave cannot reach another portal's submission)."""
+    stmt = select(Submission).where(Submission.portal_reference == reference, _of_portal(portal, others))\
+        .order_by(Submission.submitted_at.desc()).limit(1)
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def latest_for_invoice_number(session: AsyncSession, *, invoice_number: str) -> Submission | None:
+async def latest_for_invoice_number(session: AsyncSession, *, invoice_number: str, portal: str | None,
+                                    others: Collection[str] = ()) -> Submission | None:
     """The latest attempt of the invoice numbered ``invoice_number`` (a standard status message names the invoice
-    by its number, not by the portal's reference)."""
-    stmt = (select(Submission).join(Invoice, Invoice.id == Submission.invoice_id)
-            .where(Invoice.number == invoice_number).order_by(Submission.attempt.desc()).limit(1))
+    by its number, not by the portal's reference), if it went to the portal (see :func:`_of_portal`)."""
+    latest = (select(Submission).join(Invoice, Invoice.id == Submission.invoice_id)
+              .where(Invoice.number == invoice_number).order_by(Submission.attempt.desc()).limit(1).subquery())
+    stmt = select(Submission).join(latest, latest.c.id == Submission.id).where(_of_portal(portal, others))
     return (await session.scalars(stmt)).one_or_none()
+
+
+def savepoint(session: AsyncSession) -> AsyncSessionTransaction:
+    """A savepoint: one portal's answer is applied (or rolled back) on its own within a polling pass."""
+    return session.begin_nested()
 
 
 async def last_rejection(session: AsyncSession, *, submission_id: uuid.UUID) -> InvoiceStatusChange | None:

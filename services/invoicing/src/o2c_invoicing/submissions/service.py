@@ -16,7 +16,7 @@ import httpx
 
 from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSubmitted
 from o2c_common.tx import Tx
-from o2c_invoicing.channels import outgoing
+from o2c_invoicing.channels import outgoing, portals
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import repository as invoices
 from o2c_invoicing.invoices import states
@@ -47,12 +47,14 @@ async def _deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoi
     return await outgoing.deliver(invoice, profile, settings=settings, client=client)
 
 
-async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, document_format: str,
-                  reference: str | None, previous: Submission | None, note: str | None) -> Submission:
+async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, settings: InvoicingSettings,
+                  document_format: str, reference: str | None, previous: Submission | None,
+                  note: str | None) -> Submission:
     invoice.attempts += 1
+    portal = None if profile.channel == "email" else portals.portal_id(portals.url_of(profile, settings))
     submission = await repository.add(tx.session, Submission(
         id=uuid.uuid4(), invoice_id=invoice.id, attempt=invoice.attempts, channel=profile.channel,
-        document_format=document_format, portal_reference=reference,
+        document_format=document_format, portal_reference=reference, portal=portal,
         status=SubmissionStatus.SUBMITTED if previous is None else SubmissionStatus.RESUBMITTED,
         previous_submission_id=previous.id if previous else None, correction_note=note,
         polls=profile.polls and profile.channel != "email", submitted_by=tx.actor.subject,
@@ -67,7 +69,8 @@ async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, clien
     states.check("submit", invoice.status)
     profile = await _validated_profile(tx, invoice)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
-    submission = await _record(tx, invoice, profile, document_format=document_format, reference=reference,
+    submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
+                               reference=reference,
                                previous=None, note=note)
     await tx.audit("invoice.submitted", entity_type="invoice", entity_id=invoice.id,
                    after={"submission_id": submission.id, "channel": profile.channel, "portal_reference": reference})
@@ -99,7 +102,8 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
     profile = await _validated_profile(tx, invoice)
     rejection = await repository.last_rejection(tx.session, submission_id=previous.id)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
-    submission = await _record(tx, invoice, profile, document_format=document_format, reference=reference,
+    submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
+                               reference=reference,
                                previous=previous, note=correction_note)
     await tx.audit("invoice.resubmitted", entity_type="invoice", entity_id=invoice.id, reason=correction_note,
                    before=before, after={"po_number": invoice.po_number, "submission_id": submission.id,

@@ -10,6 +10,8 @@ import hmac
 
 TIMESTAMP_HEADER = "X-Portal-Timestamp"
 SIGNATURE_HEADER = "X-Portal-Signature"
+# The portal a callback comes from (its id: host[:port] of its URL), when it signs with a secret of its own.
+PORTAL_HEADER = "X-Portal-Id"
 
 
 def signature(secret: str, *, timestamp: int, body: bytes) -> str:
@@ -17,9 +19,12 @@ def signature(secret: str, *, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def signed_headers(secret: str, *, timestamp: int, body: bytes) -> dict[str, str]:
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature(secret, timestamp=timestamp, body=body),
-            "Content-Type": "application/json"}
+def signed_headers(secret: str, *, timestamp: int, body: bytes, portal: str | None = None) -> dict[str, str]:
+    headers = {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature(secret, timestamp=timestamp, body=body),
+               "Content-Type": "application/json"}
+    if portal is not None:
+        headers[PORTAL_HEADER] = portal
+    return headers
 
 
 def valid(secret: str, *, timestamp: int, body: bytes, given: str) -> bool:

@@ -1,0 +1,184 @@
+"""Outbound HTTP to addresses that outside parties choose (customers' portals, webhook receivers): an SSRF guard.
+
+An :class:`EgressPolicy` says which hosts may be called (an allow-list, or any host) and which of them may be
+on a non-public address (loopback, private, link-local, shared, reserved, multicast). :func:`pinned_client`
+returns an ``httpx.AsyncClient`` whose connections are opened by :class:`PinnedBackend`: the host name is
+resolved once, every address it resolves to is checked, and the connection goes to the checked address itself
+(TLS still verifies the certificate against, and sends SNI for, the host name). There is no second resolution
+between the check and the connect, so a name that rebinds to an inside address after the check cannot be
+reached. Redirects are not followed and proxy settings from the environment are ignored (a proxy would
+resolve the name again). A refusal is :class:`EgressRefused`, an ``httpx.ConnectError``.
+
+Allow-list entries: ``host`` (any port), ``host:port``, ``*.example.com`` (any subdomain), IPv6 as ``[::1]`` or
+``[::1]:8010``; names are compared lower-case, without a trailing dot.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpcore
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class EgressRefused(httpx.ConnectError):
+    """The host is not allowed, or resolves to an address it may not use."""
+
+
+def _normal(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+@dataclass(frozen=True)
+class HostRule:
+    host: str  # lower-case; "*.example.com" for subdomains
+    port: int | None = None
+
+    @classmethod
+    def parse(cls, entry: str) -> HostRule:
+        entry = entry.strip()
+        if entry.startswith("["):  # [v6] or [v6]:port
+            host, _, rest = entry[1:].partition("]")
+            return cls(_normal(host), int(rest[1:]) if rest.startswith(":") else None)
+        if entry.count(":") == 1:
+            host, port = entry.split(":")
+            return cls(_normal(host), int(port))
+        return cls(_normal(entry))
+
+    def matches(self, host: str, port: int) -> bool:
+        if self.port is not None and self.port != port:
+            return False
+        if self.host.startswith("*."):
+            return host.endswith(self.host[1:])
+        return host == self.host
+
+
+def _rules(entries: Iterable[str]) -> tuple[HostRule, ...]:
+    return tuple(HostRule.parse(e) for e in entries if e.strip())
+
+
+def default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def public(address: IPAddress) -> bool:
+    """A globally routable unicast address (an IPv4-mapped IPv6 address is judged by its IPv4 address)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class EgressPolicy:
+    """``allowed`` None: any host; ``private``: hosts that may be on non-public addresses; ``any_private``: every
+    allowed host may (a development setting)."""
+
+    allowed: tuple[HostRule, ...] | None = None
+    private: tuple[HostRule, ...] = ()
+    any_private: bool = False
+
+    @classmethod
+    def of(cls, *, allowed: Iterable[str] | None, private: Iterable[str] = (), any_private: bool = False,
+           ) -> EgressPolicy:
+        return cls(None if allowed is None else _rules(allowed), _rules(private), any_private)
+
+    def host_refusal(self, host: str, port: int) -> str | None:
+        """Why ``host:port`` may not be called at all; None when its host is allowed."""
+        host = _normal(host)
+        if not host:
+            return "the URL names no host"
+        if self.allowed is not None and not any(rule.matches(host, port) for rule in self.allowed):
+            return f"{host}:{port} is not an allowed host"
+        return None
+
+    def address_refusal(self, host: str, port: int, address: IPAddress) -> str | None:
+        """Why ``host`` may not be reached at ``address``; None when it may."""
+        if public(address) or self.any_private:
+            return None
+        if any(rule.matches(_normal(host), port) for rule in self.private):
+            return None
+        return f"{_normal(host)} is at {address}, not a public address"
+
+    def url_refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be called, judged without resolving it (scheme, host, a literal address)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"{parts.scheme or 'no'} scheme: only http and https"
+        try:
+            port = parts.port or default_port(parts.scheme)
+        except ValueError:
+            return "the URL's port is not a number"
+        host = parts.hostname or ""
+        refusal = self.host_refusal(host, port)
+        if refusal is not None:
+            return refusal
+        if host == "localhost" or host.endswith(".localhost"):
+            return self.address_refusal(host, port, ipaddress.ip_address("127.0.0.1"))
+        try:
+            return self.address_refusal(host, port, ipaddress.ip_address(_normal(host)))
+        except ValueError:
+            return None  # a name: judged on the addresses it resolves to, when connecting
+
+    async def pinned_address(self, host: str, port: int) -> str:
+        """The address to connect to: ``host`` resolved once, every address checked; EgressRefused otherwise."""
+        refusal = self.host_refusal(host, port)
+        if refusal is not None:
+            raise EgressRefused(refusal)
+        try:
+            infos = await anyio.getaddrinfo(_normal(host), port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise EgressRefused(f"{_normal(host)} does not resolve: {exc}") from exc
+        addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+        if not addresses:
+            raise EgressRefused(f"{_normal(host)} resolves to no address")
+        for address in addresses:
+            refusal = self.address_refusal(host, port, address)
+            if refusal is not None:
+                raise EgressRefused(refusal)
+        return str(addresses[0])
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Opens each TCP connection to the address the policy checked (see the module's text)."""
+
+    def __init__(self, policy: EgressPolicy, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.policy = policy
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 - httpcore API
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        address = await self.policy.pinned_address(host, port)
+        return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                            socket_options=socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109 - httpcore API
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise EgressRefused("unix sockets are not an allowed target")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over :class:`PinnedBackend` (no proxy from the environment)."""
+
+    def __init__(self, policy: EgressPolicy, *, limits: httpx.Limits = httpx.Limits(max_connections=100)) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(policy))
+
+
+def pinned_client(policy: EgressPolicy, **kwargs: Any) -> httpx.AsyncClient:
+    """A client that reaches only what ``policy`` allows, on the addresses it checked; redirects not followed."""
+    return httpx.AsyncClient(transport=PinnedTransport(policy), follow_redirects=False, trust_env=False, **kwargs)
