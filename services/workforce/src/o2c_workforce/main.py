@@ -4,6 +4,7 @@ from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
+from o2c_workforce.capacity.router import router as capacity_router
 from o2c_workforce.config import WorkforceSettings
 from o2c_workforce.contingency.router import router as contingency_router
 from o2c_workforce.hypercare.router import router as hypercare_router
@@ -12,6 +13,7 @@ from o2c_workforce.intake.handlers import HANDLERS
 from o2c_workforce.org.router import router as org_router
 from o2c_workforce.quality.router import router as quality_router
 from o2c_workforce.training.router import router as training_router
+from o2c_workforce.work.router import router as work_router
 
 CONSUMER_GROUP = "workforce"
 
@@ -33,6 +35,6 @@ def create_app(settings: WorkforceSettings | None = None) -> FastAPI:
                     "hypercare, improvement and contingency plans, quality review, productivity and capacity, "
                     "scorecards.",
         routers=[org_router, training_router, hypercare_router, improvement_router, contingency_router,
-                 quality_router],
+                 quality_router, work_router, capacity_router],
         consumers=consumers,
     )

@@ -48,3 +48,45 @@ async def portal_outcome(session: AsyncSession, *, invoice_id: uuid.UUID, accept
                          at: datetime) -> None:
     stmt = insert(PortalOutcome).values(invoice_id=invoice_id, accepted=accepted, reason=reason, decided_at=at)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
+
+
+async def per_agent_day(session: AsyncSession, *, team: str | None, since: datetime,
+                        until: datetime) -> list[tuple[str, Any, str, int, Any]]:
+    """(agent, day, process, items, average handling minutes) of the items completed in [since, until)."""
+    day = func.date(func.timezone("UTC", WorkItem.completed_at))
+    stmt = (select(WorkItem.agent, day, WorkItem.process, func.count(), func.avg(WorkItem.handling_minutes))
+            .where(WorkItem.agent.is_not(None), WorkItem.completed_at >= since, WorkItem.completed_at < until)
+            .group_by(WorkItem.agent, day, WorkItem.process).order_by(WorkItem.agent, day, WorkItem.process))
+    if team is not None:
+        stmt = stmt.where(WorkItem.owning_team == team)
+    return [(a, d, p, n, h) for a, d, p, n, h in (await session.execute(stmt)).all()]
+
+
+async def backlog(session: AsyncSession, *, team: str | None) -> list[tuple[str, str | None, int, Any]]:
+    """(process, team, open items, oldest arrival) of the items arrived and not completed."""
+    stmt = (select(WorkItem.process, WorkItem.owning_team, func.count(), func.min(WorkItem.arrived_at))
+            .where(WorkItem.completed_at.is_(None), WorkItem.arrived_at.is_not(None))
+            .group_by(WorkItem.process, WorkItem.owning_team).order_by(WorkItem.process, WorkItem.owning_team))
+    if team is not None:
+        stmt = stmt.where(WorkItem.owning_team == team)
+    return [(p, t, n, oldest) for p, t, n, oldest in (await session.execute(stmt)).all()]
+
+
+async def arrivals_per_day(session: AsyncSession, *, process: str, team: str | None, since: datetime,
+                           until: datetime) -> dict[Any, int]:
+    """Items arriving per UTC day (an item without an arrival fact arrives when completed)."""
+    at = func.coalesce(WorkItem.arrived_at, WorkItem.completed_at)
+    day = func.date(func.timezone("UTC", at))
+    stmt = (select(day, func.count()).where(WorkItem.process == process, at >= since, at < until).group_by(day))
+    if team is not None:
+        stmt = stmt.where(WorkItem.owning_team == team)
+    return {d: n for d, n in (await session.execute(stmt)).all()}
+
+
+async def average_handling(session: AsyncSession, *, process: str, team: str | None, since: datetime,
+                           until: datetime) -> Any:
+    stmt = select(func.avg(WorkItem.handling_minutes)).where(
+        WorkItem.process == process, WorkItem.completed_at >= since, WorkItem.completed_at < until)
+    if team is not None:
+        stmt = stmt.where(WorkItem.owning_team == team)
+    return (await session.execute(stmt)).scalar_one()

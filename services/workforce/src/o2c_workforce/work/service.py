@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from o2c_common.text import measure
 from o2c_common.tx import Tx
-from o2c_workforce.processes import Process
+from o2c_workforce.processes import LABELS, Process
 from o2c_workforce.work import repository
 from o2c_workforce.work.models import WorkItem
+from o2c_workforce.work.schemas import AgentDay, QueueBacklog
 
 
 @dataclass(frozen=True)
@@ -36,3 +39,25 @@ async def completed(tx: Tx, done: Completion) -> WorkItem | None:
 async def portal_verdict(tx: Tx, *, invoice_id: uuid.UUID, accepted: bool, reason: str | None, at: datetime) -> None:
     """The first submission's verdict (the first one heard wins): attributed to the preparer by quality."""
     await repository.portal_outcome(tx.session, invoice_id=invoice_id, accepted=accepted, reason=reason, at=at)
+
+
+async def productivity(tx: Tx, *, team: str | None, since: datetime, until: datetime) -> list[AgentDay]:
+    """Items completed per agent, day and process, with the average handling time."""
+    rows = await repository.per_agent_day(tx.session, team=team, since=since, until=until)
+    return [AgentDay(agent=agent, day=day, process=process, items=items, average_handling_minutes=_two(avg),
+                     average_handling_text=measure(_two(avg), "minutes")) for agent, day, process, items, avg in rows]
+
+
+async def backlog(tx: Tx, *, team: str | None) -> list[QueueBacklog]:
+    now = tx.now()
+    result = []
+    for process, owner, items, oldest in await repository.backlog(tx.session, team=team):
+        hours = _two(Decimal((now - oldest).total_seconds()) / 3600)
+        result.append(QueueBacklog(process=process, process_name=LABELS[Process(process)], team=owner,
+                                   open_items=items, oldest_arrival=oldest, oldest_age_hours=hours or Decimal(0),
+                                   oldest_age_text=measure(hours, "hours")))
+    return result
+
+
+def _two(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from o2c_common.errors import ValidationFailed, problem_responses
+from o2c_common.uow import TxDep
+from o2c_workforce.org.service import scoped_team
+from o2c_workforce.work import service
+from o2c_workforce.work.schemas import AgentDay, QueueBacklog
+
+router = APIRouter(tags=["productivity"])
+
+
+@router.get("/productivity", response_model=list[AgentDay], responses=problem_responses(401, 403, 422))
+async def productivity(since: datetime, until: datetime, tx: TxDep, team: str | None = None) -> list[AgentDay]:
+    """Items each agent completed per day and process in [since, until), with the average handling time, from
+    the other services' events (a vendor agent sees its own team)."""
+    if until <= since or (until - since).days > 366:
+        raise ValidationFailed("until must be after since, at most a year later", errors=[
+            {"parameter": "until", "location": "query", "detail": "after since, at most 366 days later"}])
+    return await service.productivity(tx, team=scoped_team(tx, team), since=since, until=until)
+
+
+@router.get("/backlog", response_model=list[QueueBacklog], responses=problem_responses(401, 403))
+async def backlog(tx: TxDep, team: str | None = None) -> list[QueueBacklog]:
+    """Open items per queue (process) and team, with the age of the oldest."""
+    return await service.backlog(tx, team=scoped_team(tx, team))
