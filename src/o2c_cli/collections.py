@@ -116,7 +116,8 @@ def _dev_token() -> str:
     from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
 
     settings = ServiceSettings()
-    return mint_token(secret=os.environ.get("O2C_JWT_SECRET", DEV_JWT_SECRET), subject="o2c-cli", roles=["collector"],
+    return mint_token(secret=os.environ.get("O2C_JWT_SECRET", DEV_JWT_SECRET), subject="o2c-cli",
+                      roles=["bank_file_importer"],
                       ttl=timedelta(hours=1), issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 

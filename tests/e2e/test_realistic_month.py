@@ -90,6 +90,7 @@ class Month:
         # the controller approves write-offs above a supervisor's limit (1,000)
         self.second = client(stack, "collections", subject="fiona", roles=("admin",))
         self.collector = client(stack, "collections", subject="carl", roles=("collector",))
+        self.bank_feed = client(stack, "collections", subject="bank-feed", roles=("bank_file_importer",))
         self.kpi = client(stack, "kpi", subject="sue", roles=("ar_supervisor",))
         self.escalation = client(stack, "escalation", subject="sue", roles=("ar_supervisor",))
         for http in (self.preparer, *self.approvers, self.invoicing, self.collections, self.kpi):
@@ -191,10 +192,10 @@ def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
                          [Remitted(tolerance.number, tolerance.total - TOLERANCE)]))
     entries.append(entry("D-1", deduction.total - DEDUCTION, deduction.account.customer_id,
                          [Remitted(deduction.number, deduction.total - DEDUCTION, adjustment=DEDUCTION)]))
-    job = ok(m.collector.post("/payment-imports", params={"format": "camt053", "legal_entity": "US01",
+    job = ok(m.bank_feed.post("/payment-imports", params={"format": "camt053", "legal_entity": "US01",
                                                            "filename": "statement-2026-10.xml"},
                               content=camt053(entries)), 202)
-    eventually(lambda: ok(m.collector.get(f"/payment-imports/{job['id']}"))["status"] == "completed" or None,
+    eventually(lambda: ok(m.bank_feed.get(f"/payment-imports/{job['id']}"))["status"] == "completed" or None,
                what="the statement booked")
     # other currencies pay by hand-keyed payments with remittance: a third of them in full
     paid_others = others[::3]

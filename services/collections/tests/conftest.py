@@ -37,6 +37,7 @@ AGENT_A = token("agent-a", "vendor_agent", team="vendor-a")
 AGENT_B = token("agent-b", "vendor_agent", team="vendor-b")
 VIEWER = token("vic", "viewer")
 INTEGRATION = token("pipeline", "integration")
+IMPORTER = token("bank-feed", "bank_file_importer")
 
 
 @pytest_asyncio.fixture(loop_scope="session")

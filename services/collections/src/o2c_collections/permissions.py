@@ -1,4 +1,10 @@
-"""Who may do what in collections: every role set, defined once. Routers import these names."""
+"""Who may do what in collections: every permission, defined once with the ``Role`` enum, and the permission of
+every route (``ROUTES``: the route matrix test and ``tools/permissions_doc.py`` read it). Routers import the
+``Annotated`` names.
+
+Vendor agents are further confined to their own team's accounts, receivables, payments, deductions, disputes and
+promises by the services (``load_visible``, ``visible_team``); billing roles, requesters and viewers do not read the
+ledger (they read invoicing's ``settlement_status`` and kpi's aggregates)."""
 
 from __future__ import annotations
 
@@ -6,35 +12,102 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from o2c_common.auth import Principal, Role, require_roles
+from o2c_common.auth import Permission, Principal, Role, RouteTable
 
-SUPERVISOR_ROLES = (Role.AR_SUPERVISOR,)
-WORKER_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT)
-WORKER_OR_INTEGRATION_ROLES = (*WORKER_ROLES, Role.INTEGRATION)
-COLLECTOR_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR)
-INTERNAL_READER_ROLES = (Role.AR_SUPERVISOR, Role.COLLECTOR, Role.INTEGRATION)
-RECONCILER_ROLES = (Role.INTEGRATION, Role.AR_SUPERVISOR)
-SUPERVISOR_OR_INTEGRATION_ROLES = (Role.AR_SUPERVISOR, Role.INTEGRATION)
-ACCOUNT_EDITOR_ROLES = (*WORKER_ROLES, Role.INTEGRATION)
+SUPERVISE = Permission("supervise", Role.AR_SUPERVISOR,
+                       summary="policies, rules, runs, write-off and credit decisions")
+WORK = Permission("work-accounts", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT,
+                  summary="works accounts: disputes, deductions, promises, worklists, dunning runs and statements "
+                          "(vendor agents: their team's)")
+READ_AR = Permission("read-ar", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT, Role.INTEGRATION,
+                     summary="reads the ledger: accounts, receivables, balances, aging, payments, deductions, "
+                             "disputes, promises (vendor agents: their team's)")
+BOOK_CASH = Permission("book-cash", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT, Role.INTEGRATION,
+                       summary="books payments and applies or reverses cash (vendor agents: onto their team's "
+                               "invoices only)")
+IMPORT_BANK_FILES = Permission("import-bank-files", Role.BANK_FILE_IMPORTER,
+                               summary="uploads bank files, whose payments are booked for every team, and follows "
+                                       "its own import jobs")
+READ_CREDIT = Permission("read-credit", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT, Role.INTEGRATION,
+                         summary="reads credit profiles and hold rules (vendor agents: their team's)")
+COLLECT = Permission("collect", Role.AR_SUPERVISOR, Role.COLLECTOR,
+                     summary="in-house collectors: credit holds and their release")
+INTERNAL_READ = Permission("read-overdue-escalation", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.INTEGRATION,
+                           summary="in-house readers: overdue escalation rules and breaches")
+RECONCILE = Permission("reconcile", Role.INTEGRATION, Role.AR_SUPERVISOR,
+                       summary="reads every invoice's figures (the cross-service reconciliation)")
+MAINTAIN_ACCOUNTS = Permission("maintain-accounts", Role.AR_SUPERVISOR, Role.INTEGRATION,
+                               summary="imports the account master (an MDM feed)")
+EDIT_ACCOUNT = Permission("edit-account", Role.AR_SUPERVISOR, Role.COLLECTOR, Role.VENDOR_AGENT, Role.INTEGRATION,
+                          summary="writes an account: supervisors and integrations everything, collectors and vendor "
+                                  "agents the dunning contacts and language of their team's accounts")
 
-# an ar_supervisor: policies, rules, runs, write-off approvals
-Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISOR_ROLES))]
-# the people who work accounts (vendor agents within their team): disputes, deductions, promises, worklists
-Worker = Annotated[Principal, Depends(require_roles(*WORKER_ROLES))]
-# the workers and integrations: payments, bank files, credit profiles
-WorkerOrIntegration = Annotated[Principal, Depends(require_roles(*WORKER_OR_INTEGRATION_ROLES))]
-# in-house collectors (no vendor agents): credit limits and holds
-Collector = Annotated[Principal, Depends(require_roles(*COLLECTOR_ROLES))]
-# in-house readers (no vendor agents): overdue escalation rules and breaches
-InternalReader = Annotated[Principal, Depends(require_roles(*INTERNAL_READER_ROLES))]
+Supervisor = Annotated[Principal, Depends(SUPERVISE.guard)]
+Worker = Annotated[Principal, Depends(WORK.guard)]
+ArReader = Annotated[Principal, Depends(READ_AR.guard)]
+CashBooker = Annotated[Principal, Depends(BOOK_CASH.guard)]
+BankFileImporter = Annotated[Principal, Depends(IMPORT_BANK_FILES.guard)]
+CreditReader = Annotated[Principal, Depends(READ_CREDIT.guard)]
+Collector = Annotated[Principal, Depends(COLLECT.guard)]
+InternalReader = Annotated[Principal, Depends(INTERNAL_READ.guard)]
+Reconciler = Annotated[Principal, Depends(RECONCILE.guard)]
+SupervisorOrIntegration = Annotated[Principal, Depends(MAINTAIN_ACCOUNTS.guard)]
+AccountEditor = Annotated[Principal, Depends(EDIT_ACCOUNT.guard)]
 
-# the cross-service reconciliation (a service token of role integration) and AR supervisors: every invoice's figures
-Reconciler = Annotated[Principal, Depends(require_roles(*RECONCILER_ROLES))]
-# the account master: ar_supervisors and integrations (an MDM feed) write accounts
-SupervisorOrIntegration = Annotated[Principal, Depends(require_roles(*SUPERVISOR_OR_INTEGRATION_ROLES))]
-
-# who may write an account: supervisors and integrations everything, collectors and vendor agents the contacts
-AccountEditor = Annotated[Principal, Depends(require_roles(*ACCOUNT_EDITOR_ROLES))]
+ROUTES = RouteTable({
+    "GET /receivables": READ_AR,
+    "GET /receivables/open-amounts": RECONCILE,
+    "GET /receivables/{invoice_id}": READ_AR,
+    "GET /receivables/{invoice_id}/ledger": READ_AR,
+    "GET /balances": READ_AR,
+    "GET /aging": READ_AR,
+    "POST /payments": BOOK_CASH,
+    "GET /payments": READ_AR,
+    "GET /payments/unapplied": READ_AR,
+    "GET /payments/{payment_id}": READ_AR,
+    "POST /payments/{payment_id}/applications": BOOK_CASH,
+    "POST /payments/{payment_id}/applications/{application_id}/reversal": BOOK_CASH,
+    "POST /payment-imports": IMPORT_BANK_FILES,
+    "GET /payment-imports/{import_id}": IMPORT_BANK_FILES,
+    "GET /deductions": READ_AR,
+    "GET /deductions/{deduction_id}": READ_AR,
+    "POST /deductions/{deduction_id}/resolution": WORK,
+    "POST /deductions/{deduction_id}/write-off-decision": SUPERVISE,
+    "POST /deductions/{deduction_id}/credit-decision": SUPERVISE,
+    "POST /disputes": WORK,
+    "GET /disputes": READ_AR,
+    "GET /disputes/{dispute_id}": READ_AR,
+    "PATCH /disputes/{dispute_id}": WORK,
+    "POST /disputes/{dispute_id}/resolution": WORK,
+    "POST /disputes/{dispute_id}/write-off-decision": SUPERVISE,
+    "POST /disputes/{dispute_id}/credit-decision": SUPERVISE,
+    "POST /promises": WORK,
+    "GET /promises": READ_AR,
+    "POST /promises/check": SUPERVISE,
+    "GET /dunning/policies": WORK,
+    "PUT /dunning/policies/{policy_id}": SUPERVISE,
+    "GET /dunning/templates": WORK,
+    "PUT /dunning/templates/{template}/{language}": SUPERVISE,
+    "POST /dunning/runs": SUPERVISE,
+    "GET /dunning/runs/{run_id}": WORK,
+    "GET /dunning/statements": WORK,
+    "GET /worklists": WORK,
+    "GET /credit/{customer_id}": READ_CREDIT,
+    "PUT /credit/{customer_id}/limit": SUPERVISE,
+    "POST /credit/{customer_id}/hold": COLLECT,
+    "POST /credit/{customer_id}/hold/release": COLLECT,
+    "GET /accounts": READ_AR,
+    "POST /accounts/import": MAINTAIN_ACCOUNTS,
+    "GET /accounts/{customer_id}": READ_AR,
+    "PUT /accounts/{customer_id}": EDIT_ACCOUNT,
+    "GET /credit-holds/rules": READ_CREDIT,
+    "PUT /credit-holds/rules/{rule_id}": SUPERVISE,
+    "POST /credit-holds/runs": SUPERVISE,
+    "GET /overdue-escalation/rules": INTERNAL_READ,
+    "PUT /overdue-escalation/rules/{rule_id}": SUPERVISE,
+    "POST /overdue-escalation/runs": SUPERVISE,
+    "GET /overdue-escalation/breaches": INTERNAL_READ,
+})
 
 
 def service_principal(subject: str) -> Principal:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.collections.tests.conftest import COLLECTOR, Service, problem
+from services.collections.tests.conftest import IMPORTER, Service, problem
 
 CSV = b"""bank_reference,value_date,currency,amount,customer_id,payer_name,remittance
 B-1,2026-02-03,USD,100.00,CUST-1,Acme,INV-1
@@ -52,11 +52,11 @@ FILES = {"csv": CSV, "camt053": camt("053", entry("C-1", "100.00", "INV-1") + en
 async def upload(service: Service, file_format: str, content: bytes, *, status: int = 202) -> dict[str, object]:
     """Uploads the file, books it as the background step does, and answers the job's final state."""
     response = await service.client.post(f"/payment-imports?format={file_format}&legal_entity=US01&filename=f",
-                                         content=content, headers=COLLECTOR)
+                                         content=content, headers=IMPORTER)
     assert response.status_code == status, response.text
     assert response.headers["location"] == f"/payment-imports/{response.json()['id']}"
     await service.process_imports()
-    final = (await service.client.get(response.headers["location"], headers=COLLECTOR)).json()
+    final = (await service.client.get(response.headers["location"], headers=IMPORTER)).json()
     return {**dict(final), "duplicate_file": response.json()["duplicate_file"]}
 
 
@@ -69,7 +69,7 @@ async def test_each_format_books_and_applies_once(service: Service, file_format:
     assert await service.open_amount(one) == 0 and await service.open_amount(two) == 0
     again = await upload(service, file_format, FILES[file_format], status=200)
     assert again["id"] == first["id"] and again["duplicate_file"] is True
-    progress = (await service.client.get(f"/payment-imports/{first['id']}", headers=COLLECTOR)).json()
+    progress = (await service.client.get(f"/payment-imports/{first['id']}", headers=IMPORTER)).json()
     assert progress["processed_lines"] == progress["total_lines"] == 2 and progress["status"] == "completed"
     assert await service.scalar("SELECT count(*) FROM payments") == 2
 
@@ -96,7 +96,7 @@ async def test_malformed_files_are_rejected_and_nothing_is_booked(service: Servi
                                                                    content: bytes) -> None:
     await service.issue("INV-1", "100.00")
     response = await service.client.post(f"/payment-imports?format={file_format}&legal_entity=US01",
-                                         content=content, headers=COLLECTOR)
+                                         content=content, headers=IMPORTER)
     body = problem(response, 422)
     assert body["errors"]
     for table in ("payments", "payment_imports", "payment_import_lines", "applications"):
@@ -114,7 +114,7 @@ async def test_an_import_is_a_job_booked_in_chunks_with_progress(service: Servic
     from o2c_collections.payments.imports import process_chunk
 
     response = await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=csv_file(5),
-                                         headers=COLLECTOR)
+                                         headers=IMPORTER)
     assert response.status_code == 202, response.text
     job = response.json()
     assert (job["status"], job["total_lines"], job["processed_lines"], job["booked"]) == ("queued", 5, 0, 0)
@@ -124,7 +124,7 @@ async def test_an_import_is_a_job_booked_in_chunks_with_progress(service: Servic
     for _ in range(3):  # one chunk per transaction, as the background step runs it
         async with service.transactions.begin("system:payment-imports") as tx:
             await process_chunk(tx, settings=settings)
-        progress = (await service.client.get(f"/payment-imports/{job['id']}", headers=COLLECTOR)).json()
+        progress = (await service.client.get(f"/payment-imports/{job['id']}", headers=IMPORTER)).json()
         seen.append((progress["status"], progress["processed_lines"], progress["booked"]))
     assert seen == [("processing", 2, 2), ("processing", 4, 4), ("completed", 5, 5)]
     assert progress["completed_at"] is not None and progress["errors"] == 0
@@ -164,7 +164,7 @@ async def test_the_cli_follows_an_import_job_to_its_end(service: Service) -> Non
     worker = asyncio.create_task(background())
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://collections",
-                                     headers=COLLECTOR) as client:
+                                     headers=IMPORTER) as client:
             job = await follow_import(client, csv_file(5), file_format="csv", legal_entity="US01", filename="f.csv",
                                       poll_s=0.01, on_progress=lambda j: seen.append((j["status"],
                                                                                      j["processed_lines"])))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from services.collections.tests.conftest import AGENT_A, AGENT_B, COLLECTOR, SUPERVISOR, VIEWER, Service, problem
+from services.collections.tests.conftest import AGENT_A, AGENT_B, COLLECTOR, IMPORTER, VIEWER, Service, problem
 
 
 async def test_reference_and_amount_closes_the_invoice_and_emits_events(service: Service) -> None:
@@ -127,8 +127,8 @@ async def test_bad_input_and_tokens_on_every_endpoint(service: Service) -> None:
     assert problem(await service.client.post(f"/payments/{some}/applications", json={"amount": "-1"},
                                              headers={**COLLECTOR, "If-Match": "*"}), 422)
     assert problem(await service.client.post("/payment-imports?format=xls&legal_entity=US01", content=b"x",
-                                             headers=SUPERVISOR), 422)
-    assert problem(await service.client.get(f"/payment-imports/{some}", headers=COLLECTOR), 404)
+                                             headers=IMPORTER), 422)
+    assert problem(await service.client.get(f"/payment-imports/{some}", headers=IMPORTER), 404)
 
 
 async def test_unapplied_list_includes_overpayment_remainder(service: Service) -> None:

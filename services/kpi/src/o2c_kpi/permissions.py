@@ -1,5 +1,6 @@
-"""Who may do what in the kpi service: every role set, defined once. Reading needs any authenticated caller
-(``CurrentPrincipal``); vendor agents are narrowed to their own team by the services."""
+"""Who may do what in the kpi service: every permission, defined once with the ``Role`` enum, and the permission
+of every route (``ROUTES``: the route matrix test and ``tools/permissions_doc.py`` read it). Vendor agents are
+narrowed to their own team by the services (:func:`team_in_view`); requesters read no KPI."""
 
 from __future__ import annotations
 
@@ -7,14 +8,44 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from o2c_common.auth import Principal, Role, require_roles, visible_team
+from o2c_common.auth import Permission, Principal, Role, RouteTable, visible_team
 from o2c_common.errors import Forbidden
 
-SlaWriter = Annotated[Principal, Depends(require_roles(Role.AR_SUPERVISOR))]
-"""Defines, changes and deletes SLA definitions (``admin`` always passes)."""
-Reconciler = Annotated[Principal, Depends(require_roles(Role.INTEGRATION, Role.AR_SUPERVISOR))]
-"""Reads every invoice's open amount (the cross-service reconciliation)."""
+READ = Permission("read-kpis", Role.BILLING_SPECIALIST, Role.BILLING_APPROVER, Role.AR_SUPERVISOR, Role.COLLECTOR,
+                  Role.VENDOR_AGENT, Role.SERVICE_DELIVERY_LEAD, Role.INTEGRATION, Role.VIEWER,
+                  summary="reads KPIs, open AR, SLA definitions, breaches and attainment, reports and drifts "
+                          "(vendor agents: their team's)")
+WRITE_SLAS = Permission("write-slas", Role.AR_SUPERVISOR, summary="defines, changes and deletes SLA definitions")
+RECONCILE = Permission("reconcile", Role.INTEGRATION, Role.AR_SUPERVISOR,
+                       summary="runs the reconciliation and reads every invoice's open amount")
+READ_RECONCILIATION = Permission("read-reconciliation", Role.INTEGRATION, Role.AR_SUPERVISOR,
+                                 Role.SERVICE_DELIVERY_LEAD,
+                                 summary="reads the latest reconciliation run (every team's totals)")
 
+Reader = Annotated[Principal, Depends(READ.guard)]
+SlaWriter = Annotated[Principal, Depends(WRITE_SLAS.guard)]
+Reconciler = Annotated[Principal, Depends(RECONCILE.guard)]
+ReconciliationReader = Annotated[Principal, Depends(READ_RECONCILIATION.guard)]
+
+ROUTES = RouteTable({
+    "GET /kpis/open-ar": READ,
+    "GET /ar/open-amounts": RECONCILE,
+    "GET /kpis": READ,
+    "GET /kpis/definitions": READ,
+    "GET /sla-metrics": READ,
+    "POST /sla-definitions": WRITE_SLAS,
+    "GET /sla-definitions": READ,
+    "GET /sla-definitions/{definition_id}": READ,
+    "PUT /sla-definitions/{definition_id}": WRITE_SLAS,
+    "DELETE /sla-definitions/{definition_id}": WRITE_SLAS,
+    "GET /sla/breaches": READ,
+    "GET /sla/attainment": READ,
+    "GET /reports/daily-snapshots": READ,
+    "GET /reports/{kind}": READ,
+    "POST /reconciliation/runs": RECONCILE,
+    "GET /reconciliation/runs/latest": READ_RECONCILIATION,
+    "GET /reconciliation/drifts": READ,
+})
 
 def team_in_view(principal: Principal, team: str | None, *, what: str) -> str | None:
     """The team a read is narrowed to: a vendor agent's own (asking for another team's ``what`` is a 403),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         require_roles,
         visible_team,
     )
+    from o2c_common.auth.permission import HEALTH, Permission, RouteTable, public
     from o2c_common.auth.principal import (
         ALL_ROLES,
         TEAM_BYPASS_ROLES,
@@ -35,6 +36,10 @@ _EXPORTS = {
     "get_verifier": "o2c_common.auth.dependencies",
     "require_roles": "o2c_common.auth.dependencies",
     "visible_team": "o2c_common.auth.dependencies",
+    "HEALTH": "o2c_common.auth.permission",
+    "Permission": "o2c_common.auth.permission",
+    "RouteTable": "o2c_common.auth.permission",
+    "public": "o2c_common.auth.permission",
     "ALL_ROLES": "o2c_common.auth.principal",
     "TEAM_BYPASS_ROLES": "o2c_common.auth.principal",
     "TEAM_SCOPED_ROLES": "o2c_common.auth.principal",
@@ -59,19 +64,23 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ALL_ROLES",
+    "HEALTH",
     "TEAM_BYPASS_ROLES",
     "TEAM_SCOPED_ROLES",
     "AuthUnavailable",
     "CurrentPrincipal",
     "JWTVerifier",
+    "Permission",
     "Principal",
     "PrincipalKind",
     "Role",
+    "RouteTable",
     "current_principal",
     "ensure_team_access",
     "get_verifier",
     "mint_token",
     "principal_from_claims",
+    "public",
     "require_roles",
     "visible_team",
 ]

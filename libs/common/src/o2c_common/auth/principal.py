@@ -18,6 +18,8 @@ class Role(StrEnum):
     REQUESTER = "requester"
     INTEGRATION = "integration"
     VIEWER = "viewer"
+    BANK_FILE_IMPORTER = "bank_file_importer"
+    """Uploads bank files (camt.053/054, BAI2, CSV) whose payments are booked across every team."""
 
 
 ALL_ROLES: frozenset[str] = frozenset(r.value for r in Role)
@@ -50,4 +52,9 @@ class Principal:
 
     @property
     def sees_all_teams(self) -> bool:
-        return self.has_role(*TEAM_BYPASS_ROLES) or not self.has_role(*TEAM_SCOPED_ROLES)
+        """Holds a role that bypasses the team rule, or only internal (not team-scoped) roles. A token with no
+        known role sees no team at all (and passes no permission)."""
+        if self.has_role(*TEAM_BYPASS_ROLES):
+            return True
+        known = self.roles & ALL_ROLES
+        return bool(known) and not self.has_role(*TEAM_SCOPED_ROLES)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from o2c_collections.aging import service
 from o2c_collections.aging.schemas import AgingPage
+from o2c_collections.permissions import ArReader
 from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
 from o2c_common.http import PageParams
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/aging", tags=["aging"])
 
 
 @router.get("", response_model=AgingPage, responses=problem_responses(401, 403, 422))
-async def aging(tx: TxDep, as_of: date, page: PageParams,
+async def aging(tx: TxDep, _principal: ArReader, as_of: date, page: PageParams,
                 by: Literal["customer", "entity", "currency", "team"] = "customer",
                 buckets: Annotated[str, Query(pattern=r"^\d{1,4}(,\d{1,4}){0,9}$")] = "30,60,90,120") -> AgingPage:
     """Open AR as of a date in days-past-due buckets (default current, 1-30, 31-60, 61-90, 91-120, >120): cursor

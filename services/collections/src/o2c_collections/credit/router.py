@@ -17,7 +17,7 @@ from o2c_collections.credit.schemas import (
     LimitWrite,
 )
 from o2c_collections.deps import IfMatchDep
-from o2c_collections.permissions import Collector, Supervisor, WorkerOrIntegration
+from o2c_collections.permissions import Collector, CreditReader, Supervisor
 from o2c_common.errors import problem_responses
 from o2c_common.http import make_etag, set_etag
 from o2c_common.tx import Tx
@@ -49,7 +49,7 @@ async def _respond(tx: Tx, response: Response, customer_id: str, *, as_of: date 
 
 
 @router.get("/{customer_id}", response_model=CreditProfile, responses=problem_responses(401, 403, 404, 422))
-async def get_profile(customer_id: CustomerId, response: Response, tx: TxDep, _principal: WorkerOrIntegration,
+async def get_profile(customer_id: CustomerId, response: Response, tx: TxDep, _principal: CreditReader,
                       as_of: date | None = None) -> CreditProfile:
     """The customer's risk score (0 best, 100 worst) with its factors, credit limit, exposure and hold (ETag)."""
     return await _respond(tx, response, customer_id, as_of=as_of, check_team=True)
@@ -80,7 +80,7 @@ async def release_hold(customer_id: CustomerId, data: HoldRelease, response: Res
 
 
 @holds_router.get("/rules", response_model=list[HoldRuleRead], responses=problem_responses(401, 403))
-async def list_hold_rules(tx: TxDep, _principal: WorkerOrIntegration) -> list[HoldRuleRead]:
+async def list_hold_rules(tx: TxDep, _principal: CreditReader) -> list[HoldRuleRead]:
     """The automatic credit hold rules."""
     return await holds.list_rules(tx)
 

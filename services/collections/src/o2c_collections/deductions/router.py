@@ -9,7 +9,7 @@ from o2c_collections.deductions.models import DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.deps import IfMatchDep, SettingsDep, locked, tagged
 from o2c_collections.disputes.schemas import CreditDecision
-from o2c_collections.permissions import Supervisor, Worker
+from o2c_collections.permissions import ArReader, Supervisor, Worker
 from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
 from o2c_common.http import Page, PageParams
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/deductions", tags=["deductions"])
 
 
 @router.get("", response_model=Page[DeductionRead], responses=problem_responses(401, 403, 422))
-async def list_deductions(tx: TxDep, page: PageParams, status: DeductionStatus | None = None,
+async def list_deductions(tx: TxDep, _principal: ArReader, page: PageParams, status: DeductionStatus | None = None,
                           customer_id: str | None = None) -> Page[DeductionRead]:
     """Deductions, newest first; `status=write_off_requested` is the approval queue."""
     return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
@@ -27,7 +27,7 @@ async def list_deductions(tx: TxDep, page: PageParams, status: DeductionStatus |
 
 
 @router.get("/{deduction_id}", response_model=DeductionRead, responses=problem_responses(401, 403, 404, 422))
-async def get_deduction(deduction_id: uuid.UUID, response: Response, tx: TxDep) -> DeductionRead:
+async def get_deduction(deduction_id: uuid.UUID, response: Response, tx: TxDep, _principal: ArReader) -> DeductionRead:
     return DeductionRead.model_validate(tagged(response, await service.get(tx, deduction_id)))
 
 

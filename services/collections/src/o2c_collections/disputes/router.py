@@ -15,7 +15,7 @@ from o2c_collections.disputes.schemas import (
     DisputeUpdate,
     WriteOffDecision,
 )
-from o2c_collections.permissions import Supervisor, Worker
+from o2c_collections.permissions import ArReader, Supervisor, Worker
 from o2c_common.auth import visible_team
 from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
@@ -36,14 +36,14 @@ async def open_dispute(data: DisputeCreate, tx: TxDep, _principal: Worker, idem:
 
 
 @router.get("", response_model=Page[DisputeRead], responses=problem_responses(401, 403, 422))
-async def list_disputes(tx: TxDep, page: PageParams, status: DisputeStatus | None = None,
+async def list_disputes(tx: TxDep, _principal: ArReader, page: PageParams, status: DisputeStatus | None = None,
                         customer_id: str | None = None, invoice_id: uuid.UUID | None = None) -> Page[DisputeRead]:
     return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
                                    customer_id=customer_id, invoice_id=invoice_id)
 
 
 @router.get("/{dispute_id}", response_model=DisputeRead, responses=problem_responses(401, 403, 404, 422))
-async def get_dispute(dispute_id: uuid.UUID, response: Response, tx: TxDep) -> DisputeRead:
+async def get_dispute(dispute_id: uuid.UUID, response: Response, tx: TxDep, _principal: ArReader) -> DisputeRead:
     return DisputeRead.model_validate(tagged(response, await service.get(tx, dispute_id)))
 
 

@@ -29,7 +29,7 @@ Language = Annotated[str, Path(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 
 
 @router.get("/policies", response_model=list[PolicyRead], responses=problem_responses(401))
-async def list_policies(tx: TxDep) -> list[PolicyRead]:
+async def list_policies(tx: TxDep, _principal: Worker) -> list[PolicyRead]:
     """The policies per customer segment (`standard` and `key_account` are seeded)."""
     return await service.list_policies(tx)
 
@@ -41,7 +41,7 @@ async def put_policy(policy_id: RuleId, data: PolicyWrite, tx: TxDep, _principal
 
 
 @router.get("/templates", response_model=list[TemplateRead], responses=problem_responses(401))
-async def list_templates(tx: TxDep) -> list[TemplateRead]:
+async def list_templates(tx: TxDep, _principal: Worker) -> list[TemplateRead]:
     """Every template's subject and body per language (en and de seeded for each level of the seeded policies)."""
     return await service.list_templates(tx)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Path, Request, Response
 
 from o2c_collections.master import imports, service
 from o2c_collections.master.schemas import AccountRead, AccountWrite, ImportSummary
-from o2c_collections.permissions import AccountEditor, SupervisorOrIntegration
+from o2c_collections.permissions import AccountEditor, ArReader, SupervisorOrIntegration
 from o2c_common.auth import visible_team
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.http import IfMatchDep, Page, PageParams, set_etag
@@ -18,7 +18,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 @router.get("", response_model=Page[AccountRead], responses=problem_responses(401, 403, 422))
-async def list_accounts(tx: TxDep, page: PageParams, collector: str | None = None, team: str | None = None,
+async def list_accounts(tx: TxDep, _principal: ArReader, page: PageParams, collector: str | None = None,
+                        team: str | None = None,
                         parent: str | None = None, segment: str | None = None) -> Page[AccountRead]:
     """The account master by customer id, filtered by collector, owning team, group parent or segment; vendor
     agents see their team's accounts only."""
@@ -46,7 +47,7 @@ async def import_accounts(request: Request, tx: TxDep, _principal: SupervisorOrI
 
 
 @router.get("/{customer_id}", response_model=AccountRead, responses=problem_responses(401, 403, 404, 422))
-async def get_account(customer_id: CustomerId, response: Response, tx: TxDep) -> AccountRead:
+async def get_account(customer_id: CustomerId, response: Response, tx: TxDep, _principal: ArReader) -> AccountRead:
     """One account of the master, with its ETag."""
     account = await service.get(tx, customer_id)
     set_etag(response, etag=service.etag(account))

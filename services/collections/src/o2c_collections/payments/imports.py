@@ -116,7 +116,8 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
 
 
 async def get(tx: Tx, import_id: uuid.UUID) -> ImportRead:
+    """The caller's import job (an admin's: any); another importer's is a 404, as if it did not exist."""
     batch = await repository.get_import(tx.session, import_id=import_id)
-    if batch is None:
+    if batch is None or not (tx.actor.is_admin or batch.imported_by == tx.actor.subject):
         raise NotFound(f"import {import_id} does not exist")
     return ImportRead.model_validate(batch)

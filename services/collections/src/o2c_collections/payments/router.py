@@ -12,7 +12,7 @@ from o2c_collections.deps import SettingsDep
 from o2c_collections.payments import imports, service
 from o2c_collections.payments.parsers import MAX_FILE_BYTES, FileFormat
 from o2c_collections.payments.schemas import ImportRead, PaymentCreate, PaymentDetail
-from o2c_collections.permissions import WorkerOrIntegration
+from o2c_collections.permissions import ArReader, BankFileImporter, CashBooker
 from o2c_common.auth import visible_team
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.http import IdempotencyDep, Page, PageParams, make_etag, set_etag
@@ -24,7 +24,7 @@ imports_router = APIRouter(prefix="/payment-imports", tags=["payments"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PaymentDetail,
              responses=problem_responses(401, 403, 409, 422))
-async def create_payment(data: PaymentCreate, tx: TxDep, _principal: WorkerOrIntegration, settings: SettingsDep,
+async def create_payment(data: PaymentCreate, tx: TxDep, _principal: CashBooker, settings: SettingsDep,
                          idem: IdempotencyDep) -> Response:
     """Book a payment with its remittance lines and run cash application on it (payment.received, then
     payment.applied and/or payment.unapplied). A known `bank_reference` is refused with 409."""
@@ -35,7 +35,7 @@ async def create_payment(data: PaymentCreate, tx: TxDep, _principal: WorkerOrInt
 
 
 @router.get("", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))
-async def list_payments(tx: TxDep, page: PageParams, status: PaymentStatus | None = None,
+async def list_payments(tx: TxDep, _principal: ArReader, page: PageParams, status: PaymentStatus | None = None,
                         customer_id: str | None = None) -> Page[PaymentRead]:
     """Payments, newest first, filtered by status (`unapplied` means nothing of it applied yet: the over-payment
     remainders of `partially_applied` payments are in `GET /payments/unapplied`, the unapplied-cash queue)."""
@@ -44,7 +44,8 @@ async def list_payments(tx: TxDep, page: PageParams, status: PaymentStatus | Non
 
 
 @router.get("/unapplied", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))
-async def list_unapplied(tx: TxDep, page: PageParams, customer_id: str | None = None) -> Page[PaymentRead]:
+async def list_unapplied(tx: TxDep, _principal: ArReader, page: PageParams,
+                         customer_id: str | None = None) -> Page[PaymentRead]:
     """The unapplied-cash queue: every payment with cash left to apply (`unapplied_amount` > 0: unapplied ones and
     the remainders of partly applied ones, such as over-payments), oldest value date first; vendor agents see
     their team's."""
@@ -52,7 +53,7 @@ async def list_unapplied(tx: TxDep, page: PageParams, customer_id: str | None = 
 
 
 @router.get("/{payment_id}", response_model=PaymentDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_payment(payment_id: uuid.UUID, response: Response, tx: TxDep) -> PaymentDetail:
+async def get_payment(payment_id: uuid.UUID, response: Response, tx: TxDep, _principal: ArReader) -> PaymentDetail:
     """The payment with its remittance, applications (rule, confidence, explanation) and candidates."""
     read, version = await service.detail(tx, payment_id)
     set_etag(response, etag=make_etag(entity_id=payment_id, version=version))
@@ -62,7 +63,7 @@ async def get_payment(payment_id: uuid.UUID, response: Response, tx: TxDep) -> P
 @imports_router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportRead,
                      responses={**problem_responses(401, 403, 413, 422),
                                 200: {"model": ImportRead, "description": "The same file was imported before"}})
-async def import_payments(request: Request, tx: TxDep, _principal: WorkerOrIntegration,
+async def import_payments(request: Request, tx: TxDep, _principal: BankFileImporter,
                           file_format: Annotated[FileFormat, Query(alias="format")],
                           legal_entity: Annotated[str, Query(min_length=1, max_length=20)],
                           filename: Annotated[str | None, Query(max_length=255)] = None,
@@ -82,7 +83,7 @@ async def import_payments(request: Request, tx: TxDep, _principal: WorkerOrInteg
 
 
 @imports_router.get("/{import_id}", response_model=ImportRead, responses=problem_responses(401, 403, 404, 422))
-async def get_import(import_id: uuid.UUID, tx: TxDep, _principal: WorkerOrIntegration) -> ImportRead:
+async def get_import(import_id: uuid.UUID, tx: TxDep, _principal: BankFileImporter) -> ImportRead:
     """An import's progress and counts: `processed_lines` of `total_lines`, booked, duplicates, auto-applied,
     errors (with the first failing lines)."""
     return await imports.get(tx, import_id)

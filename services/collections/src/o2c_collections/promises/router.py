@@ -4,7 +4,7 @@ from datetime import date
 
 from fastapi import APIRouter, Response, status
 
-from o2c_collections.permissions import Supervisor, Worker
+from o2c_collections.permissions import ArReader, Supervisor, Worker
 from o2c_collections.promises import service
 from o2c_collections.promises.models import PromiseStatus
 from o2c_collections.promises.schemas import CheckResult, PromiseCreate, PromiseRead
@@ -27,7 +27,7 @@ async def record_promise(data: PromiseCreate, tx: TxDep, _principal: Worker, ide
 
 
 @router.get("", response_model=Page[PromiseRead], responses=problem_responses(401, 403, 422))
-async def list_promises(tx: TxDep, page: PageParams, status: PromiseStatus | None = None,
+async def list_promises(tx: TxDep, _principal: ArReader, page: PageParams, status: PromiseStatus | None = None,
                         customer_id: str | None = None) -> Page[PromiseRead]:
     return await service.list_page(tx, page=page, team=visible_team(tx.actor), status=status,
                                    customer_id=customer_id)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from o2c_collections.permissions import Reconciler
+from o2c_collections.permissions import ArReader, Reconciler
 from o2c_collections.receivables import service
 from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenItemRead
 from o2c_common.auth import visible_team
@@ -19,7 +19,8 @@ balances_router = APIRouter(prefix="/balances", tags=["receivables"])
 
 
 @router.get("", response_model=Page[OpenItemRead], responses=problem_responses(401, 403, 422))
-async def list_receivables(tx: TxDep, page: PageParams, customer_id: str | None = None) -> Page[OpenItemRead]:
+async def list_receivables(tx: TxDep, _principal: ArReader, page: PageParams,
+                           customer_id: str | None = None) -> Page[OpenItemRead]:
     """Open items by due date; vendor agents see only their team's accounts."""
     return await service.list_page(tx, page=page, customer_id=customer_id, team=visible_team(tx.actor))
 
@@ -34,19 +35,19 @@ async def open_amounts(tx: TxDep, _principal: Reconciler, after: uuid.UUID | Non
 
 
 @router.get("/{invoice_id}", response_model=OpenItemRead, responses=problem_responses(401, 403, 404))
-async def get_receivable(invoice_id: uuid.UUID, tx: TxDep) -> OpenItemRead:
+async def get_receivable(invoice_id: uuid.UUID, tx: TxDep, _principal: ArReader) -> OpenItemRead:
     """The open item of an issued invoice (opened when `invoice.issued` arrives)."""
     return OpenItemRead.model_validate(await service.get(tx, invoice_id=invoice_id))
 
 
 @router.get("/{invoice_id}/ledger", response_model=list[LedgerEntryRead], responses=problem_responses(401, 403, 404))
-async def receivable_ledger(invoice_id: uuid.UUID, tx: TxDep) -> list[LedgerEntryRead]:
+async def receivable_ledger(invoice_id: uuid.UUID, tx: TxDep, _principal: ArReader) -> list[LedgerEntryRead]:
     """Every movement of the invoice's receivable, oldest first."""
     return await service.movements(tx, invoice_id=invoice_id)
 
 
 @balances_router.get("", response_model=list[Balance], responses=problem_responses(401, 403, 422))
-async def balances(tx: TxDep, as_of: date,
+async def balances(tx: TxDep, _principal: ArReader, as_of: date,
                    by: Literal["invoice", "customer", "entity", "currency", "team"] = "customer",
                    customer_id: str | None = None) -> list[Balance]:
     """Open AR as of a date per invoice, customer, entity, currency or team (from the kept movements)."""

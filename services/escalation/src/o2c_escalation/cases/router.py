@@ -23,6 +23,7 @@ from o2c_escalation.cases.schemas import (
 )
 from o2c_escalation.cases.states import CaseStatus
 from o2c_escalation.deps import SettingsDep
+from o2c_escalation.permissions import CaseParticipant
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 lifecycle_router = APIRouter(prefix="/cases", tags=["lifecycle"])
@@ -45,7 +46,8 @@ async def locked_for_work(tx: Tx, case_id: uuid.UUID, if_match: Precondition) ->
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseRead,
              responses=problem_responses(401, 403, 409, 422))
-async def open_case(data: CaseCreate, tx: TxDep, settings: SettingsDep, idem: IdempotencyDep) -> Response:
+async def open_case(data: CaseCreate, tx: TxDep, _principal: CaseParticipant, settings: SettingsDep,
+                    idem: IdempotencyDep) -> Response:
     """Open an escalation case (emits `escalation.opened`). Any authenticated stakeholder may raise one."""
     case = await service.open_case(tx, data=data, settings=settings)
     return await idem.respond(tx.session, status_code=201, content=CaseRead.model_validate(case),
@@ -53,25 +55,27 @@ async def open_case(data: CaseCreate, tx: TxDep, settings: SettingsDep, idem: Id
 
 
 @router.get("", response_model=Page[CaseRead], responses=problem_responses(401, 422))
-async def list_cases(tx: TxDep, page: PageParams, status: CaseStatus | None = None, severity: Severity | None = None,
+async def list_cases(tx: TxDep, _principal: CaseParticipant, page: PageParams, status: CaseStatus | None = None,
+                     severity: Severity | None = None,
                      team: str | None = None) -> Page[CaseRead]:
     """Cases the caller may see, newest first: supervisors and leads all, agents their team's, requesters theirs."""
     return await service.list_page(tx, page=page, status=status, severity=severity, team=team)
 
 
 @router.get("/{case_id}", response_model=CaseRead, responses=problem_responses(401, 404, 422))
-async def get_case(case_id: uuid.UUID, response: Response, tx: TxDep) -> CaseRead:
+async def get_case(case_id: uuid.UUID, response: Response, tx: TxDep, _principal: CaseParticipant) -> CaseRead:
     return read(await service.get(tx, case_id=case_id), response)
 
 
 @router.get("/{case_id}/history", response_model=CaseHistory, responses=problem_responses(401, 404, 422))
-async def case_history(case_id: uuid.UUID, tx: TxDep) -> CaseHistory:
+async def case_history(case_id: uuid.UUID, tx: TxDep, _principal: CaseParticipant) -> CaseHistory:
     """Status history and ownership history (routing, escalations, assignments), oldest first."""
     return await service.history(tx, case_id=case_id)
 
 
 @router.put("/{case_id}/assignment", response_model=CaseRead, responses=CHANGE_RESPONSES)
 async def assign_case(case_id: uuid.UUID, data: AssignmentWrite, response: Response, tx: TxDep,
+                      _principal: CaseParticipant,
                       if_match: IfMatchDep) -> CaseRead:
     """Assign, reassign or unassign; supervisors and leads may also move it to another team. Needs `If-Match`."""
     case = await locked_for_work(tx, case_id, if_match)
@@ -80,6 +84,7 @@ async def assign_case(case_id: uuid.UUID, data: AssignmentWrite, response: Respo
 
 @router.put("/{case_id}/contingency-plan", response_model=CaseRead, responses=CHANGE_RESPONSES)
 async def link_contingency_plan(case_id: uuid.UUID, data: ContingencyPlanWrite, response: Response, tx: TxDep,
+                                _principal: CaseParticipant,
                                 if_match: IfMatchDep) -> CaseRead:
     """Link the contingency plan that applies while the case is open. Needs `If-Match`."""
     case = await locked_for_work(tx, case_id, if_match)
@@ -88,6 +93,7 @@ async def link_contingency_plan(case_id: uuid.UUID, data: ContingencyPlanWrite, 
 
 @lifecycle_router.post("/{case_id}/transitions", response_model=CaseRead, responses=TRANSITION_RESPONSES)
 async def transition_case(case_id: uuid.UUID, data: TransitionWrite, response: Response, tx: TxDep,
+                          _principal: CaseParticipant,
                           if_match: IfMatchDep) -> CaseRead:
     """Move the case along its lifecycle. Requires `If-Match` with the case's current ETag (412 when stale).
 
@@ -100,6 +106,7 @@ async def transition_case(case_id: uuid.UUID, data: TransitionWrite, response: R
 
 @lifecycle_router.post("/{case_id}/escalate", response_model=CaseRead, responses=TRANSITION_RESPONSES)
 async def escalate_case(case_id: uuid.UUID, data: EscalateWrite, response: Response, tx: TxDep,
+                        _principal: CaseParticipant,
                         if_match: IfMatchDep, settings: SettingsDep) -> CaseRead:
     """Escalate to the next tier by decision (emits `escalation.escalated`); requires `If-Match`."""
     case = await lifecycle.lock_for_escalation(tx, case_id=case_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from o2c_common.errors import problem_responses
 from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
-from o2c_escalation.permissions import Manager
+from o2c_escalation.permissions import DeskReader, Manager
 from o2c_escalation.routing import service
 from o2c_escalation.routing.schemas import RoutingRuleCreate, RoutingRuleRead
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/routing-rules", tags=["routing"])
 
 
 @router.get("", response_model=list[RoutingRuleRead], responses=problem_responses(401))
-async def list_rules(tx: TxDep) -> list[RoutingRuleRead]:
+async def list_rules(tx: TxDep, _principal: DeskReader) -> list[RoutingRuleRead]:
     """Routing rules in evaluation order (ascending priority): the first match picks the L1 team."""
     return [RoutingRuleRead.model_validate(r) for r in await service.list_all(tx)]
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from o2c_common.errors import problem_responses
 from o2c_common.events.types import Severity
 from o2c_common.uow import TxDep
-from o2c_escalation.permissions import Manager
+from o2c_escalation.permissions import DeskReader, Manager
 from o2c_escalation.sla import service
 from o2c_escalation.sla.schemas import SlaPolicyRead, SlaPolicyWrite
 
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/sla-policies", tags=["sla"])
 
 
 @router.get("", response_model=list[SlaPolicyRead], responses=problem_responses(401))
-async def list_policies(tx: TxDep) -> list[SlaPolicyRead]:
+async def list_policies(tx: TxDep, _principal: DeskReader) -> list[SlaPolicyRead]:
     """Acknowledge and resolve targets per severity, in business minutes of the owning team's calendar."""
     return [SlaPolicyRead.model_validate(p) for p in await service.list_policies(tx)]
 

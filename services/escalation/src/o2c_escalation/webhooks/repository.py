@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.entities import keyset_page, load, where_equal
@@ -31,14 +31,18 @@ async def active_subscriptions(session: AsyncSession) -> list[Subscription]:
     return list((await session.scalars(select(Subscription).where(Subscription.active))).all())
 
 
-async def subscriptions_page(session: AsyncSession, *, page: PageRequest) -> Page[SubscriptionRead]:
-    return await keyset_page(session, select(Subscription), page=page,
+async def subscriptions_page(session: AsyncSession, *, page: PageRequest, owner: str | None) -> Page[SubscriptionRead]:
+    """Subscriptions created by ``owner`` (every one for ``None``), oldest first."""
+    stmt = where_equal(select(Subscription), {Subscription.created_by: owner})
+    return await keyset_page(session, stmt, page=page,
                              order_by=(Subscription.created_at, Subscription.id), item=SubscriptionRead.model_validate)
 
 
 async def deliveries_page(session: AsyncSession, *, page: PageRequest, subscription_id: uuid.UUID | None,
-                          status: DeliveryStatus | None) -> Page[DeliveryRead]:
+                          status: DeliveryStatus | None, owner: str | None) -> Page[DeliveryRead]:
     stmt = where_equal(select(Delivery), {Delivery.subscription_id: subscription_id, Delivery.status: status})
+    if owner is not None:
+        stmt = stmt.where(Delivery.subscription_id.in_(_owned(owner)))
     return await keyset_page(session, stmt, page=page, order_by=(Delivery.created_at, Delivery.id),
                              item=DeliveryRead.model_validate, descending=True)
 
@@ -62,12 +66,19 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
 
 
 async def requeue_failed(session: AsyncSession, *, now: datetime, subscription_id: uuid.UUID | None,
-                         since: datetime | None) -> int:
+                         since: datetime | None, owner: str | None) -> int:
     stmt = (update(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
             .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now))
+    if owner is not None:
+        stmt = stmt.where(Delivery.subscription_id.in_(_owned(owner)))
     if subscription_id is not None:
         stmt = stmt.where(Delivery.subscription_id == subscription_id)
     if since is not None:
         stmt = stmt.where(Delivery.created_at >= since)
     result = await session.execute(stmt)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _owned(owner: str) -> Select[uuid.UUID]:
+    """The ids of the subscriptions ``owner`` created."""
+    return select(Subscription.id).where(Subscription.created_by == owner)

@@ -14,6 +14,7 @@ from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
 from o2c_common.http import Page, PageRequest
 from o2c_common.tx import Tx
+from o2c_escalation.config import EscalationSettings
 from o2c_escalation.webhooks import repository, targets
 from o2c_escalation.webhooks.models import Delivery, DeliveryStatus, Subscription
 from o2c_escalation.webhooks.schemas import (
@@ -24,6 +25,7 @@ from o2c_escalation.webhooks.schemas import (
     SubscriptionCreate,
     SubscriptionRead,
 )
+from o2c_escalation.webhooks.secrets import SecretBox
 
 
 @dataclass
@@ -68,42 +70,63 @@ def structured_body(event: Event[Any]) -> str:
     return json.dumps(envelope, separators=(",", ":"))
 
 
-async def create_subscription(tx: Tx, *, data: SubscriptionCreate, allow_private_targets: bool) -> Subscription:
-    refusal = None if allow_private_targets else targets.literal_refusal(str(data.url))
+async def create_subscription(tx: Tx, *, data: SubscriptionCreate,
+                              settings: EscalationSettings) -> tuple[Subscription, str]:
+    """The subscription, and its signing secret in clear (answered once; stored sealed with the first of
+    ``webhook_secret_keys``)."""
+    refusal = targets.refusal(str(data.url), settings.webhook_policy())
     if refusal is not None:
         raise UnprocessableEntity(f"webhooks go to public addresses only: {refusal}",
                                   type="webhook-target-not-allowed", title="Webhook target not allowed")
+    secret = secrets.token_urlsafe(32)
     subscription = await repository.add_subscription(tx.session, Subscription(
-        id=uuid.uuid4(), name=data.name, url=str(data.url), secret=secrets.token_urlsafe(32),
+        id=uuid.uuid4(), name=data.name, url=str(data.url), secret=SecretBox(settings.webhook_secret_keys).seal(secret),
         event_types=sorted(set(data.event_types)), active=True, created_by=tx.actor.subject))
     tx.batch(Subscribers).forget()
     await tx.audit("webhook_subscription.created", entity_type="webhook_subscription", entity_id=subscription.id,
                    after={"url": subscription.url, "event_types": data.event_types})
+    return subscription, secret
+
+
+def owner(tx: Tx) -> str | None:
+    """Whose subscriptions the caller manages: its own (the subject that created them); an admin's, every one."""
+    return None if tx.actor.is_admin else tx.actor.subject
+
+
+async def _subscription(tx: Tx, subscription_id: uuid.UUID) -> Subscription:
+    """The caller's subscription; another owner's is a 404, as if it did not exist."""
+    subscription = await repository.get_subscription(tx.session, subscription_id=subscription_id)
+    if subscription is None or not _mine(tx, subscription):
+        raise NotFound(f"webhook subscription {subscription_id} does not exist")
     return subscription
 
 
+def _mine(tx: Tx, subscription: Subscription | None) -> bool:
+    return subscription is not None and owner(tx) in (None, subscription.created_by)
+
+
 async def deactivate(tx: Tx, *, subscription_id: uuid.UUID) -> None:
-    subscription = await repository.get_subscription(tx.session, subscription_id=subscription_id)
-    if subscription is None:
-        raise NotFound(f"webhook subscription {subscription_id} does not exist")
+    subscription = await _subscription(tx, subscription_id)
     subscription.active = False
     await tx.session.flush()
     await tx.audit("webhook_subscription.deactivated", entity_type="webhook_subscription", entity_id=subscription_id)
 
 
 async def list_subscriptions(tx: Tx, *, page: PageRequest) -> Page[SubscriptionRead]:
-    return await repository.subscriptions_page(tx.session, page=page)
+    return await repository.subscriptions_page(tx.session, page=page, owner=owner(tx))
 
 
 async def list_deliveries(tx: Tx, *, page: PageRequest, subscription_id: uuid.UUID | None,
                           status: DeliveryStatus | None) -> Page[DeliveryRead]:
-    return await repository.deliveries_page(tx.session, page=page, subscription_id=subscription_id, status=status)
+    return await repository.deliveries_page(tx.session, page=page, subscription_id=subscription_id, status=status,
+                                            owner=owner(tx))
 
 
 async def _delivery(tx: Tx, delivery_id: uuid.UUID, *, for_update: bool = False) -> Delivery:
     delivery = await repository.get_delivery(tx.session, delivery_id=delivery_id, for_update=for_update)
-    if delivery is None:
-        raise NotFound(f"webhook delivery {delivery_id} does not exist")
+    if delivery is None or not _mine(tx, await repository.get_subscription(tx.session,
+                                                                         subscription_id=delivery.subscription_id)):
+        raise NotFound(f"webhook delivery {delivery_id} does not exist")  # another owner's too
     return delivery
 
 
@@ -125,7 +148,7 @@ async def replay(tx: Tx, *, delivery_id: uuid.UUID) -> Delivery:
 
 async def replay_failed(tx: Tx, *, data: ReplayRequest) -> int:
     count = await repository.requeue_failed(tx.session, now=tx.now(), subscription_id=data.subscription_id,
-                                            since=data.since)
+                                            since=data.since, owner=owner(tx))
     await tx.audit("webhook_delivery.replayed_failed", entity_type="webhook_subscription",
                    entity_id=data.subscription_id or "*", after={"replayed": count, "since": data.since})
     return count

@@ -11,7 +11,7 @@ from o2c_invoicing.creditnotes import sending, service
 from o2c_invoicing.creditnotes.schemas import CreditNoteCreate, CreditNoteRead, CreditNoteSent
 from o2c_invoicing.deps import ClientDep, SettingsDep
 from o2c_invoicing.invoices.router import locked
-from o2c_invoicing.permissions import Crediter, CreditNoteSender
+from o2c_invoicing.permissions import Crediter, CreditNoteSender, Reader
 
 router = APIRouter(prefix="/invoices/{invoice_id}/credit-notes", tags=["credit notes"])
 
@@ -29,7 +29,7 @@ async def issue_credit_note(invoice_id: uuid.UUID, data: CreditNoteCreate, tx: T
 
 
 @router.get("", response_model=list[CreditNoteRead], responses=problem_responses(401, 403, 404))
-async def list_credit_notes(invoice_id: uuid.UUID, tx: TxDep) -> list[CreditNoteRead]:
+async def list_credit_notes(invoice_id: uuid.UUID, tx: TxDep, _principal: Reader) -> list[CreditNoteRead]:
     return [CreditNoteRead.model_validate(c) for c in await service.list_for(tx, invoice_id)]
 
 

@@ -29,7 +29,7 @@ from o2c_invoicing.invoices.schemas import (
     Reason,
 )
 from o2c_invoicing.invoices.states import InvoiceStatus
-from o2c_invoicing.permissions import Approver, Canceller, Importer, Issuer, Preparer
+from o2c_invoicing.permissions import Approver, Canceller, Importer, Issuer, Preparer, Reader
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 lifecycle_router = APIRouter(prefix="/invoices/{invoice_id}", tags=["invoice lifecycle"])
@@ -103,19 +103,19 @@ async def import_historical_invoice(data: HistoricalInvoiceCreate, tx: TxDep, pr
 
 
 @router.get("", response_model=Page[InvoiceRead], responses=problem_responses(401, 403, 422))
-async def list_invoices(tx: TxDep, page: PageParams, customer_id: str | None = None,
+async def list_invoices(tx: TxDep, _principal: Reader, page: PageParams, customer_id: str | None = None,
                         status: str | None = None) -> Page[InvoiceRead]:
     """Invoices, newest first; vendor agents see only their team's."""
     return await service.list_page(tx, page=page, customer_id=customer_id, status=status)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead, responses=problem_responses(401, 403, 404))
-async def get_invoice(invoice_id: uuid.UUID, response: Response, tx: TxDep) -> InvoiceRead:
+async def get_invoice(invoice_id: uuid.UUID, response: Response, tx: TxDep, _principal: Reader) -> InvoiceRead:
     return read_with_etag(response, await service.get(tx, invoice_id))
 
 
 @router.get("/{invoice_id}/history", response_model=list[StatusChangeRead], responses=problem_responses(401, 403, 404))
-async def invoice_history(invoice_id: uuid.UUID, tx: TxDep) -> list[StatusChangeRead]:
+async def invoice_history(invoice_id: uuid.UUID, tx: TxDep, _principal: Reader) -> list[StatusChangeRead]:
     """Every status change, with the submission attempt and portal codes of portal statuses."""
     return [StatusChangeRead.model_validate(r) for r in await service.history(tx, invoice_id)]
 

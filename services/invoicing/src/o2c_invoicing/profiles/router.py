@@ -8,7 +8,7 @@ from o2c_common.errors import problem_responses
 from o2c_common.http import IfMatchDep, Page, PageParams, make_etag, set_etag
 from o2c_common.uow import TxDep
 from o2c_invoicing.deps import SettingsDep
-from o2c_invoicing.permissions import ProfileMaintainer
+from o2c_invoicing.permissions import ProfileMaintainer, ProfileReader
 from o2c_invoicing.profiles import service
 from o2c_invoicing.profiles.models import BillingProfile
 from o2c_invoicing.profiles.schemas import ProfileRead, ProfileWrite
@@ -44,11 +44,12 @@ async def put_profile(customer_id: CustomerId, data: ProfileWrite, response: Res
 
 
 @router.get("/{customer_id}", response_model=ProfileRead, responses=problem_responses(401, 403, 404))
-async def get_profile(customer_id: CustomerId, response: Response, tx: TxDep) -> ProfileRead:
+async def get_profile(customer_id: CustomerId, response: Response, tx: TxDep,
+                      _principal: ProfileReader) -> ProfileRead:
     return read_with_etag(response, await service.get(tx, customer_id))
 
 
 @router.get("", response_model=Page[ProfileRead], responses=problem_responses(401, 403, 422))
-async def list_profiles(tx: TxDep, page: PageParams) -> Page[ProfileRead]:
+async def list_profiles(tx: TxDep, _principal: ProfileReader, page: PageParams) -> Page[ProfileRead]:
     """Billing profiles by customer id; vendor agents see only their team's customers."""
     return await service.list_page(tx, page=page)

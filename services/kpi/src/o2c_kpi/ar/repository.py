@@ -9,16 +9,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_kpi.ar.models import ReceivableMovement
+from o2c_kpi.facts.models import ArInvoice
 
 
-async def open_ar(session: AsyncSession, *, as_of: date) -> list[tuple[str, Any, int]]:
-    per_invoice = (
+async def open_ar(session: AsyncSession, *, as_of: date, team: str | None = None) -> list[tuple[str, Any, int]]:
+    """Open AR per currency as of ``as_of``: of the invoices of one owning ``team`` when given."""
+    movements = (
         select(ReceivableMovement.currency, ReceivableMovement.invoice_id,
                func.sum(ReceivableMovement.amount).label("balance"))
         .where(ReceivableMovement.effective_date <= as_of)
         .group_by(ReceivableMovement.currency, ReceivableMovement.invoice_id)
-        .subquery()
     )
+    if team is not None:
+        movements = movements.where(ReceivableMovement.invoice_id.in_(
+            select(ArInvoice.invoice_id).where(ArInvoice.owning_team == team)))
+    per_invoice = movements.subquery()
     stmt = (
         select(per_invoice.c.currency, func.sum(per_invoice.c.balance),
                func.count().filter(per_invoice.c.balance != 0))

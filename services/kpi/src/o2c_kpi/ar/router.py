@@ -10,15 +10,18 @@ from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_kpi.ar import service
 from o2c_kpi.ar.schemas import InvoiceOpenAmountPage, OpenArRead
-from o2c_kpi.permissions import Reconciler
+from o2c_kpi.permissions import Reader, Reconciler, team_in_view
 
 router = APIRouter(tags=["kpis"])
 
 
-@router.get("/kpis/open-ar", response_model=OpenArRead, responses=problem_responses(401, 422))
-async def open_ar(tx: TxDep, as_of: date | None = None) -> OpenArRead:
-    """Total open AR per currency at the end of `as_of` (default today), built from events only."""
-    return await service.open_ar(tx, as_of=as_of or datetime.now(UTC).date())
+@router.get("/kpis/open-ar", response_model=OpenArRead, responses=problem_responses(401, 403, 422))
+async def open_ar(tx: TxDep, principal: Reader, as_of: date | None = None,
+                  team: Annotated[str | None, Query(max_length=64)] = None) -> OpenArRead:
+    """Total open AR per currency at the end of `as_of` (default today), built from events only; of one owning
+    `team` if given (vendor agents: always their own team's)."""
+    team = team_in_view(principal, team, what="open AR")
+    return await service.open_ar(tx, as_of=as_of or datetime.now(UTC).date(), team=team)
 
 
 @router.get("/ar/open-amounts", response_model=InvoiceOpenAmountPage, responses=problem_responses(401, 403, 422))

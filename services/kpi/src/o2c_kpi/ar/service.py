@@ -10,8 +10,8 @@ from o2c_kpi.ar import repository
 from o2c_kpi.ar.schemas import InvoiceOpenAmountPage, InvoiceOpenAmountRead, OpenArByCurrency, OpenArRead
 
 
-async def open_ar(tx: Tx, *, as_of: date) -> OpenArRead:
-    rows = await repository.open_ar(tx.session, as_of=as_of)
+async def open_ar(tx: Tx, *, as_of: date, team: str | None = None) -> OpenArRead:
+    rows = await repository.open_ar(tx.session, as_of=as_of, team=team)
     return OpenArRead(as_of=as_of, totals=[
         OpenArByCurrency(currency=currency, amount=round_money(Decimal(amount), currency), invoices=count)
         for currency, amount, count in rows

@@ -5,12 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from o2c_common.auth import CurrentPrincipal
 from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_kpi.kpis import service
 from o2c_kpi.kpis.schemas import KpiDefinition, KpiQueryRead, Period, PeriodKind, Scope
-from o2c_kpi.permissions import team_in_view
+from o2c_kpi.permissions import Reader, team_in_view
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -18,6 +17,7 @@ router = APIRouter(prefix="/kpis", tags=["kpis"])
 @router.get("", response_model=KpiQueryRead, responses=problem_responses(401, 403, 422))
 async def kpis(
     tx: TxDep,
+    _principal: Reader,
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["dso,count_back_dso,cei,aging"])] = None,
     period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = PeriodKind.MONTH,
@@ -43,6 +43,6 @@ async def kpis(
 
 
 @router.get("/definitions", response_model=list[KpiDefinition], responses=problem_responses(401))
-async def definitions(principal: CurrentPrincipal) -> list[KpiDefinition]:
+async def definitions(_principal: Reader) -> list[KpiDefinition]:
     """Every KPI with its formula, unit and a worked example."""
     return service.definitions()

@@ -9,13 +9,12 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Query, Request
 
-from o2c_common.auth import CurrentPrincipal
 from o2c_common.errors import NotFound, problem_responses
 from o2c_common.http import Page, PageParams
 from o2c_common.uow import TxDep
 from o2c_kpi.clock import ClockDep
 from o2c_kpi.config import KpiSettings
-from o2c_kpi.permissions import Reconciler, team_in_view
+from o2c_kpi.permissions import Reader, Reconciler, ReconciliationReader, team_in_view
 from o2c_kpi.reconciliation import repository, service
 from o2c_kpi.reconciliation.client import RemoteSources
 from o2c_kpi.reconciliation.metrics import gauges_of
@@ -41,7 +40,7 @@ async def run_now(request: Request, tx: TxDep, principal: Reconciler, clock: Clo
 
 
 @router.get("/runs/latest", response_model=RunRead, responses=problem_responses(401, 404))
-async def latest_run(request: Request, tx: TxDep, principal: CurrentPrincipal) -> RunRead:
+async def latest_run(request: Request, tx: TxDep, principal: ReconciliationReader) -> RunRead:
     """The latest run (every 5 minutes by default; `POST /reconciliation/runs` runs one now)."""
     run = await service.latest(tx)
     if run is None:
@@ -50,7 +49,7 @@ async def latest_run(request: Request, tx: TxDep, principal: CurrentPrincipal) -
 
 
 @router.get("/drifts", response_model=Page[DriftRead], responses=problem_responses(401, 403, 422))
-async def drifts(tx: TxDep, principal: CurrentPrincipal, page: PageParams,
+async def drifts(tx: TxDep, principal: Reader, page: PageParams,
                  currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
                  team: Annotated[str | None, Query(max_length=64)] = None) -> Page[DriftRead]:
     """Invoices the services disagree about now, ascending by invoice id (vendor agents: their team's)."""

@@ -11,6 +11,7 @@ from o2c_common.http.dates import BoundedDate
 from o2c_common.http.downloads import attachment
 from o2c_common.uow import TxDep
 from o2c_kpi.clock import ClockDep
+from o2c_kpi.permissions import Reader
 from o2c_kpi.reports import service, snapshots
 from o2c_kpi.reports.render import report_csv, report_html, snapshots_csv
 from o2c_kpi.reports.schemas import ReportFormat, ReportKind, ReportRead, SnapshotValueRead
@@ -23,7 +24,7 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/daily-snapshots", response_model=list[SnapshotValueRead],
             responses={**problem_responses(401, 403, 422), **_FORMATS})
-async def daily_snapshots(tx: TxDep, since: BoundedDate, until: BoundedDate,
+async def daily_snapshots(tx: TxDep, _principal: Reader, since: BoundedDate, until: BoundedDate,
                           team: Annotated[str | None, Query(max_length=64)] = None,
                           names: Annotated[str | None, Query(description="Comma-separated KPI names.")] = None,
                           format: ReportFormat = ReportFormat.JSON) -> Response:
@@ -40,7 +41,7 @@ async def daily_snapshots(tx: TxDep, since: BoundedDate, until: BoundedDate,
 
 @router.get("/{kind}", response_model=ReportRead, responses={**problem_responses(401, 403, 422), **_FORMATS})
 async def report(kind: Annotated[ReportKind, Path(description="weekly-cadence, monthly-business-review or qbr")],
-                 tx: TxDep, clock: ClockDep,
+                 tx: TxDep, _principal: Reader, clock: ClockDep,
                  on: Annotated[BoundedDate | None, Query(alias="date", description=(
                      "A day in the period (default: yesterday)."))] = None,
                  team: Annotated[str | None, Query(max_length=64, description="Scope the KPIs to one team.")] = None,

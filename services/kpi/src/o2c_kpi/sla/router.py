@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from o2c_common.auth import CurrentPrincipal
 from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.events.types import Severity
 from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, set_etag
 from o2c_common.uow import TxDep
 from o2c_kpi.clock import ClockDep
-from o2c_kpi.permissions import SlaWriter
+from o2c_kpi.permissions import Reader, SlaWriter
 from o2c_kpi.sla import service
 from o2c_kpi.sla.calendar import parse_period
 from o2c_kpi.sla.metrics import MetricName
@@ -31,7 +30,7 @@ DefinitionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0
 
 
 @router.get("/sla-metrics", response_model=list[SlaMetricRead], responses=problem_responses(401))
-async def list_metrics(principal: CurrentPrincipal) -> list[SlaMetricRead]:
+async def list_metrics(_principal: Reader) -> list[SlaMetricRead]:
     """What an SLA definition can measure: rate metrics (percent per calendar window) and timer metrics."""
     return service.metrics()
 
@@ -48,7 +47,7 @@ async def create_definition(data: SlaDefinitionCreate, tx: TxDep, principal: Sla
 
 
 @router.get("/sla-definitions", response_model=Page[SlaDefinitionRead], responses=problem_responses(401, 403, 422))
-async def list_definitions(tx: TxDep, page: PageParams, metric: MetricName | None = None,
+async def list_definitions(tx: TxDep, _principal: Reader, page: PageParams, metric: MetricName | None = None,
                            active: bool | None = None) -> Page[SlaDefinitionRead]:
     """SLA definitions by id; vendor agents see the global ones and their team's."""
     return await service.list_definitions(tx, page=page, metric=metric, active=active)
@@ -56,7 +55,8 @@ async def list_definitions(tx: TxDep, page: PageParams, metric: MetricName | Non
 
 @router.get("/sla-definitions/{definition_id}", response_model=SlaDefinitionRead,
             responses=problem_responses(401, 403, 404, 422))
-async def get_definition(definition_id: DefinitionId, response: Response, tx: TxDep) -> SlaDefinitionRead:
+async def get_definition(definition_id: DefinitionId, response: Response, tx: TxDep,
+                         _principal: Reader) -> SlaDefinitionRead:
     definition = await service.get_definition(tx, definition_id=definition_id)
     set_etag(response, etag=version_etag(definition))
     return SlaDefinitionRead.model_validate(definition)
@@ -87,7 +87,7 @@ async def delete_definition(definition_id: DefinitionId, tx: TxDep, principal: S
 
 
 @router.get("/sla/breaches", response_model=Page[SlaBreachRead], responses=problem_responses(401, 403, 422))
-async def list_breaches(tx: TxDep, page: PageParams,
+async def list_breaches(tx: TxDep, _principal: Reader, page: PageParams,
                         definition_id: str | None = None, metric: MetricName | None = None,
                         team: str | None = None, status: BreachStatus | None = None,
                         severity: Severity | None = None,
@@ -100,7 +100,7 @@ async def list_breaches(tx: TxDep, page: PageParams,
 
 
 @router.get("/sla/attainment", response_model=SlaAttainmentRead, responses=problem_responses(401, 403, 422))
-async def attainment(tx: TxDep,
+async def attainment(tx: TxDep, _principal: Reader,
                      team: Annotated[str, Query(min_length=1, max_length=64)],
                      period: Annotated[str, Query(min_length=4, max_length=32, description=(
                          "2026, 2026-Q4, 2026-11, 2026-W47, 2026-11-22 or 2026-11-01..2026-11-15"))],
