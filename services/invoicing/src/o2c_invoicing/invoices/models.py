@@ -58,6 +58,9 @@ class Invoice(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     payment_terms: Mapped[str] = mapped_column(String(16), default="net", server_default="net")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # an early-payment discount of the terms (2/10 net 30: 2 % within 10 days of the issue date); migration 0006_cashapp
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    discount_days: Mapped[int | None] = mapped_column(Integer)
     service_period_start: Mapped[date | None] = mapped_column(Date)
     service_period_end: Mapped[date | None] = mapped_column(Date)
     po_number: Mapped[str | None] = mapped_column(String(64))

@@ -56,6 +56,10 @@ class InvoiceCreate(BaseModel):
     issue_date: date | None = Field(default=None, description="Requested posting date; today when issued if empty.")
     payment_terms: PaymentTerms = "net"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
+    discount_percent: Decimal | None = Field(default=None, gt=0, lt=100, max_digits=5, decimal_places=2,
+                                             description="Early-payment discount: the 2 of 2/10 net 30.")
+    discount_days: int | None = Field(default=None, ge=0, le=365,
+                                      description="Days after the issue date the discount may be taken: the 10.")
     service_period_start: date | None = None
     service_period_end: date | None = None
     po_number: str | None = Field(default=None, max_length=64)
@@ -66,6 +70,11 @@ class InvoiceCreate(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> InvoiceCreate:
+        if (self.discount_percent is None) != (self.discount_days is None):
+            raise ValueError("an early-payment discount needs both discount_percent and discount_days")
+        if self.discount_days is not None and self.payment_terms == "net" and \
+                self.discount_days >= self.payment_terms_days:
+            raise ValueError("discount_days must be fewer than payment_terms_days")
         if all(line.quantity * line.unit_price == 0 for line in self.lines):
             raise ValueError("an invoice must have a non-zero amount")
         if (self.service_period_start and self.service_period_end
@@ -143,6 +152,8 @@ class InvoiceRead(BaseModel):
     due_date: date | None
     payment_terms: str
     payment_terms_days: int
+    discount_percent: Decimal | None = None
+    discount_days: int | None = None
     service_period_start: date | None
     service_period_end: date | None
     po_number: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from o2c_common.audit import to_json_safe
@@ -48,6 +48,7 @@ async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
         currency=data.currency, net_amount=net, tax_amount=tax, total_amount=total, credited_amount=0,
         paid_amount=0, requested_issue_date=data.issue_date, issue_date=None, due_date=None,
         payment_terms=data.payment_terms, payment_terms_days=data.payment_terms_days,
+        discount_percent=data.discount_percent, discount_days=data.discount_days,
         service_period_start=data.service_period_start, service_period_end=data.service_period_end,
         po_number=data.po_number, buyer_reference=data.buyer_reference, owning_team=owning_team,
         status=InvoiceStatus.DRAFT, status_since=now,
@@ -133,6 +134,9 @@ def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
         issued_at=issued_at, owning_team=invoice.owning_team, po_number=invoice.po_number,
         service_period_start=invoice.service_period_start, service_period_end=invoice.service_period_end,
         billing_deadline=invoice.billing_deadline, replaces_invoice_id=invoice.replaces_invoice_id,
+        discount_percent=invoice.discount_percent if invoice.discount_days is not None else None,
+        discount_until=invoice.issue_date + timedelta(days=invoice.discount_days)
+        if invoice.discount_percent and invoice.discount_days is not None else None,
     )
 
 
