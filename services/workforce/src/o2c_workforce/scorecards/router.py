@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from o2c_common.errors import ValidationFailed, problem_responses
+from o2c_common.uow import TxDep
+from o2c_workforce.deps import SettingsDep
+from o2c_workforce.scorecards import service
+from o2c_workforce.scorecards.schemas import Level, Scorecards
+
+router = APIRouter(tags=["scorecards"])
+
+
+@router.get("/scorecards", response_model=Scorecards, responses=problem_responses(401, 403, 422))
+async def scorecards(since: date, until: date, tx: TxDep, settings: SettingsDep, level: Level = "agent",
+                     team: str | None = None) -> Scorecards:
+    """Scorecards of the period [since, until) per agent, team or vendor — SLA attainment, quality, productivity,
+    backlog age, attrition, tenure — ranked by their index, with under- and top performers and the reasons (a
+    vendor agent sees its own team)."""
+    if until <= since or (until - since).days > 366:
+        raise ValidationFailed("until must be after since, at most a year later", errors=[
+            {"parameter": "until", "location": "query", "detail": "after since, at most 366 days later"}])
+    return await service.scorecards(tx, level=level, team=team, since=since, until=until, settings=settings)
