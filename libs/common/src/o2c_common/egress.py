@@ -116,16 +116,18 @@ class EgressPolicy:
             port = parts.port or default_port(parts.scheme)
         except ValueError:
             return "the URL's port is not a number"
-        host = parts.hostname or ""
+        host = _normal(parts.hostname or "")
         refusal = self.host_refusal(host, port)
         if refusal is not None:
             return refusal
         if host == "localhost" or host.endswith(".localhost"):
-            return self.address_refusal(host, port, ipaddress.ip_address("127.0.0.1"))
+            loopback = ipaddress.ip_address("127.0.0.1")
+            return None if self.address_refusal(host, port, loopback) is None else f"{host} is this machine"
         try:
-            return self.address_refusal(host, port, ipaddress.ip_address(_normal(host)))
+            address = ipaddress.ip_address(host)
         except ValueError:
             return None  # a name: judged on the addresses it resolves to, when connecting
+        return None if self.address_refusal(host, port, address) is None else f"{host} is not a public address"
 
     async def pinned_address(self, host: str, port: int) -> str:
         """The address to connect to: ``host`` resolved once, every address checked; EgressRefused otherwise."""
@@ -177,6 +179,21 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
             network_backend=PinnedBackend(policy))
+
+
+async def send_pinned(client: httpx.AsyncClient, method: str, url: str, policy: EgressPolicy,
+                      **kwargs: Any) -> httpx.Response:
+    """One request through any client, to the address ``policy`` checked: the URL's host is resolved once here
+    and the request goes to that address, with the name in ``Host`` and (https) as SNI and certificate name."""
+    refusal = policy.url_refusal(url)
+    if refusal is not None:
+        raise EgressRefused(refusal)
+    target = httpx.URL(url)
+    address = await policy.pinned_address(target.host, target.port or default_port(target.scheme))
+    headers = {**dict(kwargs.pop("headers", None) or {}), "Host": target.netloc.decode("ascii")}
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return await client.request(method, target.copy_with(host=address), headers=headers, extensions=extensions,
+                                **kwargs)
 
 
 def pinned_client(policy: EgressPolicy, **kwargs: Any) -> httpx.AsyncClient:

@@ -1,7 +1,16 @@
-from pydantic import Field
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from o2c_common.egress import EgressPolicy
 from o2c_common.settings import ServiceSettings
+
+# The development key encrypting webhook secrets (refused in prod): base64 of 32 bytes, as Fernet wants.
+DEV_WEBHOOK_KEY = base64.urlsafe_b64encode(b"o2c-local-dev-webhook-key-32byte").decode()
 
 
 class EscalationSettings(ServiceSettings):
@@ -29,3 +38,29 @@ class EscalationSettings(ServiceSettings):
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
     # SSRF guard: webhooks go to public addresses only unless this is on (local receivers in development).
     webhook_allow_private_targets: bool = False
+    # Hosts that may receive webhooks on a private / loopback address although private targets are not allowed
+    # (host, host:port, *.domain); every other host must resolve to public addresses only.
+    webhook_private_hosts: list[str] = []
+    # Fernet keys encrypting webhook secrets at rest: the first seals, every one opens (rotation). Required in
+    # prod (the dev key is refused there); generate one with `python -c "from cryptography.fernet import Fernet;
+    # print(Fernet.generate_key().decode())"`.
+    webhook_secret_keys: list[SecretStr] = [SecretStr(DEV_WEBHOOK_KEY)]
+
+    @model_validator(mode="after")
+    def _webhook_keys(self) -> EscalationSettings:
+        if not self.webhook_secret_keys:
+            raise ValueError("webhook_secret_keys needs at least one key")
+        for position, key in enumerate(self.webhook_secret_keys):
+            try:
+                Fernet(key.get_secret_value().encode())
+            except (ValueError, TypeError):
+                raise ValueError(f"webhook_secret_keys[{position}] is not a Fernet key (url-safe base64 of 32 "
+                                 "random bytes)") from None
+            if self.environment == "prod" and key.get_secret_value() == DEV_WEBHOOK_KEY:
+                raise ValueError("webhook_secret_keys holds the development key; set real keys when environment=prod")
+        return self
+
+    def webhook_policy(self) -> EgressPolicy:
+        """Where webhooks may go: any host, on public addresses unless allowed (o2c_common.egress)."""
+        return EgressPolicy.of(allowed=None, private=self.webhook_private_hosts,
+                               any_private=self.webhook_allow_private_targets)

@@ -20,7 +20,8 @@ async def sweep_timers_once(transactions: Transactions, *, settings: EscalationS
 
 
 def background_tasks(*, transactions: Transactions, settings: EscalationSettings) -> PeriodicTasks:
-    client = httpx.AsyncClient(follow_redirects=False)
+    # No proxy from the environment: the sender sends each request to the address it checked (webhooks.targets).
+    client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
     return PeriodicTasks([
         PeriodicStep("sla-sweeper", settings.sweep_interval_s,
                      lambda: sweep_timers_once(transactions, settings=settings)),

@@ -23,7 +23,7 @@ class Subscription(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
     url: Mapped[str] = mapped_column(Text)
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(Text, doc="The signing secret, sealed (webhooks.secrets: fernet:<token>).")
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(128))

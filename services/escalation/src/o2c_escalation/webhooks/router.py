@@ -29,11 +29,12 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
              responses=problem_responses(401, 403, 409, 422))
 async def create_subscription(data: SubscriptionCreate, tx: TxDep, principal: Integrator,
                               idem: IdempotencyDep, settings: SettingsDep) -> Response:
-    """Subscribe a URL to event types; the response carries the signing secret (shown only once). The URL must
-    point at a public address unless `webhook_allow_private_targets` is on."""
-    subscription = await service.create_subscription(tx, data=data,
-                                                     allow_private_targets=settings.webhook_allow_private_targets)
-    return await idem.respond(tx.session, status_code=201, content=SubscriptionCreated.model_validate(subscription),
+    """Subscribe a URL to event types; the response carries the signing secret (shown only once; stored
+    encrypted). The URL must point at a public address unless `webhook_allow_private_targets` is on or its host
+    is in `webhook_private_hosts`."""
+    subscription, secret = await service.create_subscription(tx, data=data, settings=settings)
+    created = SubscriptionCreated(**SubscriptionRead.model_validate(subscription).model_dump(), secret=secret)
+    return await idem.respond(tx.session, status_code=201, content=created,
                               headers={"Location": f"/webhooks/subscriptions/{subscription.id}"})
 
 

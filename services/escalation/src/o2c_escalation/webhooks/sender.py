@@ -12,6 +12,7 @@ from o2c_common.tx import Transactions
 from o2c_escalation.config import EscalationSettings
 from o2c_escalation.webhooks import repository, targets
 from o2c_escalation.webhooks.models import Attempt, Delivery, DeliveryStatus, Subscription
+from o2c_escalation.webhooks.secrets import SecretBox, SecretsUnreadable
 from o2c_escalation.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, backoff_seconds, sign
 
 SENDER = "system:webhook-sender"
@@ -23,7 +24,8 @@ async def deliver_due(transactions: Transactions, *, settings: EscalationSetting
         claimed = await repository.claim_due(tx.session, now=tx.now(), limit=settings.webhook_batch_size)
         if not claimed:
             return 0
-        outcomes = await asyncio.gather(*(_post(client, d, s, settings) for d, s in claimed))
+        box = SecretBox(settings.webhook_secret_keys)
+        outcomes = await asyncio.gather(*(_post(client, d, s, settings, box) for d, s in claimed))
         for (delivery, _), attempt in zip(claimed, outcomes, strict=True):
             _record(delivery, attempt, settings=settings)
         await repository.add(tx.session, *outcomes)
@@ -31,27 +33,30 @@ async def deliver_due(transactions: Transactions, *, settings: EscalationSetting
 
 
 async def _post(client: httpx.AsyncClient, delivery: Delivery, subscription: Subscription,
-                settings: EscalationSettings) -> Attempt:
+                settings: EscalationSettings, box: SecretBox) -> Attempt:
     body = delivery.body.encode()
     timestamp = int(time.time())
+    started = time.monotonic()
+    try:
+        secret = box.open(subscription.secret)
+    except SecretsUnreadable as exc:
+        return Attempt(delivery_id=delivery.id, attempted_at=datetime.now(UTC), status_code=None,
+                       error=f"not signed: {exc}", duration_ms=0)
     headers = {
-        "Content-Type": "application/cloudevents+json", SIGNATURE_HEADER: sign(secret=subscription.secret,
-                                                                             timestamp=timestamp, body=body),
+        "Content-Type": "application/cloudevents+json", SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp,
+                                                                             body=body),
         TIMESTAMP_HEADER: str(timestamp), "X-O2C-Delivery-Id": str(delivery.id),
         "X-O2C-Event-Id": str(delivery.event_id), "X-O2C-Event-Type": delivery.event_type,
     }
-    started = time.monotonic()
     status_code: int | None = None
     error: str | None = None
     try:
-        if not settings.webhook_allow_private_targets:
-            await targets.check(subscription.url)
-        response = await client.post(subscription.url, content=body, headers=headers,
-                                     timeout=settings.webhook_timeout_s)
+        response = await targets.post(client, subscription.url, settings.webhook_policy(), content=body,
+                                      headers=headers, timeout=settings.webhook_timeout_s)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}: {response.text[:200]}"
-    except targets.TargetNotAllowed as exc:
+    except targets.EgressRefused as exc:
         error = f"target not allowed: {exc}"[:500]
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]

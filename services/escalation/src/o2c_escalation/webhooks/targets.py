@@ -1,47 +1,26 @@
-"""Where webhooks may go (an SSRF guard): public addresses only, unless the deployment allows private networks.
+"""Where webhooks may go (an SSRF guard): public addresses only, unless the deployment allows private networks
+(``webhook_allow_private_targets``) or names the host in ``webhook_private_hosts``.
 
-Checked twice: when a subscription is created (an address or ``localhost`` in the URL is refused at once) and
-before every delivery (the host name is resolved and every address it resolves to must be public), so a name
-that later points inside the network is caught when it matters. A resolution changing between the check and
-the connection (DNS rebinding within milliseconds) is not covered; an egress proxy or NetworkPolicy is.
+Checked when a subscription is created (an address or ``localhost`` in the URL is refused at once) and at every
+delivery, where the host name is resolved once, every address it resolves to must be allowed, and the request
+goes to that checked address (``o2c_common.egress.send_pinned``: the name travels in ``Host`` and as TLS SNI).
+A name that rebinds to an inside address between the check and the connection therefore cannot be reached.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
-from urllib.parse import urlsplit
+import httpx
+
+from o2c_common.egress import EgressPolicy, EgressRefused, send_pinned
+
+__all__ = ["EgressRefused", "post", "refusal"]
 
 
-class TargetNotAllowed(Exception):
-    """The URL points at a loopback, private, link-local or otherwise non-public address."""
+def refusal(url: str, policy: EgressPolicy) -> str | None:
+    """Why a URL may not receive webhooks, judged without resolving it; None when it may."""
+    return policy.url_refusal(url)
 
 
-def literal_refusal(url: str) -> str | None:
-    """Why a URL naming an address (or localhost) may not receive webhooks; None when it names a host."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"{host} is this machine"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    return None if address.is_global else f"{host} is not a public address"
-
-
-async def check(url: str) -> None:
-    """Raise TargetNotAllowed unless every address the URL's host resolves to is public."""
-    refusal = literal_refusal(url)
-    if refusal is not None:
-        raise TargetNotAllowed(refusal)
-    parts = urlsplit(url)
-    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise TargetNotAllowed(f"{host} does not resolve: {exc}") from exc
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if not address.is_global:
-            raise TargetNotAllowed(f"{host} resolves to {address}, not a public address")
+async def post(client: httpx.AsyncClient, url: str, policy: EgressPolicy, **kwargs: object) -> httpx.Response:
+    """POST to ``url`` on the address the policy checked (EgressRefused when there is none)."""
+    return await send_pinned(client, "POST", url, policy, **kwargs)
