@@ -99,6 +99,7 @@ CustomerId = Annotated[str, Field(min_length=1, max_length=64, examples=["CUST-1
 TeamName = Annotated[str, Field(min_length=1, max_length=64, examples=["vendor-a"])]
 LegalEntity = Annotated[str, Field(min_length=1, max_length=20, examples=["US01"])]
 Region = Annotated[str, Field(min_length=1, max_length=32, examples=["NA"])]
+PoNumber = Annotated[str, Field(min_length=1, max_length=64, examples=["PO-4711"])]
 
 
 def _to_utc(value: datetime) -> datetime:

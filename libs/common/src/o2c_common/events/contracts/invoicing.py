@@ -23,6 +23,7 @@ from o2c_common.events.types import (
     InvoiceNumber,
     LegalEntity,
     NonNegativeAmount,
+    PoNumber,
     PositiveAmount,
     Region,
     TeamName,
@@ -104,7 +105,7 @@ class InvoiceIssued(EventPayload):
     due_date: date
     issued_at: UtcDatetime
     owning_team: TeamName | None = None
-    po_number: str | None = None
+    po_number: PoNumber | None = None
     replaces_invoice_id: uuid.UUID | None = Field(default=None, description="Set when re-billed after a credit.")
     region: Region | None = None
     channel: Channel | None = None

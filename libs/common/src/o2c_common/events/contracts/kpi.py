@@ -14,6 +14,7 @@ from pydantic import Field
 
 from o2c_common.events.base import EventPayload, event
 from o2c_common.events.types import (
+    CustomerId,
     Measure,
     Severity,
     TeamName,
@@ -64,7 +65,7 @@ class _DriftFact(EventPayload):
     drift_key: str = Field(description="invoice:<invoice id>: one drift per invoice until it clears.")
     invoice_id: uuid.UUID
     invoice_number: str | None = None
-    customer_id: str | None = None
+    customer_id: CustomerId | None = None
     owning_team: TeamName | None = None
     currency: str
     invoicing_open: Measure | None = Field(default=None, description="None: the invoice is missing there.")
