@@ -92,6 +92,14 @@ async def test_dates_out_of_range_are_422_with_the_bounds(infra: Infra, service:
         assert error["code"] == "date_out_of_range" and "1900-01-01 to 8999-12-31" in error["detail"]
 
 
+async def test_a_date_parameter_is_an_iso_date_not_a_timestamp_number(infra: Infra) -> None:
+    async with running(infra, "kpi") as kpi:
+        for url in ("/kpis/open-ar?as_of=0", "/kpis?date=1700000000", "/sla/breaches?until=2026-1-1"):
+            error = problem(await kpi.client.get(url, headers=SUPERVISOR), 422)["errors"][0]
+            assert (error["code"], error["location"]) == ("date_parsing", "query"), url
+        assert (await kpi.client.get("/kpis/open-ar?as_of=2026-01-31", headers=SUPERVISOR)).status_code == 200
+
+
 async def test_a_date_near_9999_in_a_body_is_422(infra: Infra) -> None:
     async with running(infra, "collections") as col:
         answer = await col.client.post("/payments", headers=INTEGRATION, json={

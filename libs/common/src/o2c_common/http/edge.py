@@ -19,8 +19,11 @@ declared media type other than JSON), or the route's own ``openapi_extra={"x-max
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, datetime
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi.routing import iter_route_contexts
@@ -35,6 +38,8 @@ from o2c_common.errors.problems import DomainError, Unauthorized
 from o2c_common.http.dates import BOUNDS_TEXT, out_of_bounds
 
 MAX_BODY_EXTENSION = "x-max-body-bytes"
+_ISO = {"date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+        "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$")}
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -67,11 +72,36 @@ def refused(location: str, problem: tuple[str, str], *, pointer: str | None = No
 
 @dataclass(frozen=True)
 class RouteEdge:
-    """What the edge knows of one route: whether it needs a bearer token, its body limit and kind."""
+    """What the edge knows of one route: whether it needs a bearer token, its body limit and kind, and which query
+    parameters are dates (``date`` or ``date-time``)."""
 
     needs_bearer: bool
     max_body: int
     json_body: bool
+    date_params: dict[str, str]
+
+
+def _date_kind(annotation: Any) -> str | None:
+    """``date`` / ``date-time`` for a parameter typed so (optional, annotated or not), else ``None``."""
+    if get_origin(annotation) is Annotated:
+        return _date_kind(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        kinds = {_date_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if annotation is datetime:
+        return "date-time"
+    return "date" if annotation is date else None
+
+
+def _date_params(dependant: Any) -> dict[str, str]:
+    found = {}
+    for field in dependant.query_params:
+        kind = _date_kind(field.field_info.annotation)
+        if kind is not None:
+            found[field.alias] = kind
+    for sub in dependant.dependencies:
+        found |= _date_params(sub)
+    return found
 
 
 def _uses(dependant: Any, call: Any) -> bool:
@@ -85,7 +115,7 @@ def route_edge(route: Any, *, default_limit: int, upload_limit: int) -> RouteEdg
     json_body = media is None or "json" in media
     limit = (route.openapi_extra or {}).get(MAX_BODY_EXTENSION) or (default_limit if json_body else upload_limit)
     return RouteEdge(needs_bearer=_uses(route.dependant, current_principal), max_body=int(limit),
-                     json_body=json_body)
+                     json_body=json_body, date_params=_date_params(route.dependant))
 
 
 class EdgeMiddleware:
@@ -122,6 +152,8 @@ class EdgeMiddleware:
         if edge is None:
             edge = self._edges[index] = route_edge(self._routes[index], default_limit=self.max_body_bytes,
                                                    upload_limit=self.max_upload_bytes)
+        if edge.date_params:
+            _check_dates(scope, edge.date_params)
         if edge.needs_bearer:
             await _authenticate(scope)
         if scope.get("method") not in _BODY_METHODS:
@@ -223,6 +255,16 @@ def _check_query(scope: Scope) -> None:
         problem = _text_problem(value) or _text_problem(name)
         if problem is not None:
             raise refused("query", problem, parameter=name.replace("\x00", ""))
+
+
+def _check_dates(scope: Scope, params: dict[str, str]) -> None:
+    """A date parameter is an ISO 8601 date (or timestamp) as documented, not whatever pydantic's lax mode reads as
+    one (``0`` is not 1970-01-01)."""
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        kind = params.get(name)
+        if kind is not None and not _ISO[kind].match(value):
+            expected = "a date (YYYY-MM-DD)" if kind == "date" else "a timestamp (RFC 3339)"
+            raise refused("query", ("date_parsing", f"{value[:40]!r} is not {expected}"), parameter=name)
 
 
 async def _reject(rejection: Exception, scope: Scope, receive: Receive, send: Send) -> None:

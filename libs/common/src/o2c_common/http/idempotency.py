@@ -75,6 +75,7 @@ IdempotencyKeyHeader = Annotated[
     Header(
         alias=IDEMPOTENCY_KEY_HEADER,
         max_length=MAX_KEY_LENGTH + 2,
+        json_schema_extra={"pattern": f"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"},  # what normalise_key accepts (400 else)
         description=(
             "A client-chosen unique key (e.g. a uuid4) making this POST safe to retry: same key and "
             "body → the original response is replayed; same key, other body → 422; still running → 409."
