@@ -87,3 +87,14 @@ async def test_teams_and_vendors_carry_attrition_backlog_and_tenure(service: Ser
     vendors = {c["key"]: c for c in (await service.get("/scorecards", level="vendor", **PERIOD))["cards"]}
     assert set(vendors) == {"acme", "globex"} and vendors["globex"]["name"] == "Globex Services"
     assert vendors["acme"]["items"] == 13 and vendors["acme"]["reasons"][0] == "Quality 75 % is below the 95 % target"
+
+
+async def test_a_running_hypercare_window_holds_the_team_to_its_tighter_target(service: Service) -> None:
+    await scenario(service)
+    before = {c["key"]: c for c in (await service.get("/scorecards", level="agent", **PERIOD))["cards"]}
+    assert before["ben"]["sla_attainment"] == "100.00"
+    await service.post("/hypercare", {"team": "vendor-b", "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+                                      "target_minutes": {"dispute_resolution": 90}})
+    after = {c["key"]: c for c in (await service.get("/scorecards", level="agent", **PERIOD))["cards"]}
+    assert after["ben"]["sla_attainment"] == "0.00" and after["ben"]["verdict"] == "under"
+    assert after["ana"]["sla_attainment"] == "100.00"  # another team: its queue's target still
