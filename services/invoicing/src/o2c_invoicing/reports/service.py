@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from o2c_common.csvsafe import SafeWriter
 from o2c_common.errors import ValidationFailed
 from o2c_common.money import round_money
 from o2c_common.tx import Tx
@@ -52,7 +52,7 @@ async def cadence(tx: Tx, *, week: str | None, team: str | None, owner: str | No
 
 def as_csv(report: CadenceReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)  # customer names and ids come from outside: no formulas
     writer.writerow(CSV_COLUMNS)
     for row in report.rows:
         writer.writerow([report.week, row.customer_id, row.customer_name or "", row.owner, row.owning_team or "",

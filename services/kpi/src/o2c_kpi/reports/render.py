@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from html import escape
 from string import Template
 
+from o2c_common.csvsafe import SafeWriter
 from o2c_common.text import DASH, measure, money
 from o2c_kpi.kpis.schemas import KpiValue, Unit
 from o2c_kpi.reports.schemas import ReportRead, SnapshotValueRead
@@ -32,7 +32,7 @@ def _shown(value: Decimal | str | None, unit: str, currency: str | None = None) 
 
 def report_csv(report: ReportRead) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)  # team, names and dimensions come from outside: no formulas
     writer.writerow(CSV_COLUMNS)
     team = report.team or ""
     for v in report.headline:
@@ -55,7 +55,7 @@ def report_csv(report: ReportRead) -> str:
 
 def snapshots_csv(values: list[SnapshotValueRead]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)  # team, names and dimensions come from outside: no formulas
     writer.writerow(("day", "scope", "name", "dimension", "currency", "unit", "value"))
     for v in values:
         writer.writerow((v.day, v.scope, v.name, v.dimension or "", v.currency or "", v.unit, v.value or ""))
