@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from o2c_collections.aging.router import router as aging_router
+from o2c_collections.cashapp.router import patterns_router as cashapp_patterns_router
 from o2c_collections.cashapp.router import router as cashapp_router
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.credit.router import holds_router
@@ -46,8 +47,8 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         settings=settings,
         title="o2c collections",
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
-        routers=[receivables_router, balances_router, aging_router, payments_router, cashapp_router, imports_router,
-                 deductions_router, disputes_router, promises_router,
+        routers=[receivables_router, balances_router, aging_router, payments_router, cashapp_router,
+                 cashapp_patterns_router, imports_router, deductions_router, disputes_router, promises_router,
                  dunning_router, worklists_router, credit_router, accounts_router, holds_router, escalations_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import engine, patterns, references, repository
-from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.models import Application, Pattern, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.reading import fields
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
@@ -20,8 +20,9 @@ from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
+from o2c_common.auth import visible_team
 from o2c_common.entities import load_visible
-from o2c_common.errors import Conflict, NotFound
+from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
 from o2c_common.tx import Tx
 
@@ -59,9 +60,11 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     """Decides and books what the engine can prove; the rest stays unapplied with candidates and the evidence of
     the decision. ``group_ids``: the payer's group (:func:`accounts.with_group`) when the caller has read it with
     the account already. Done (and audited) in the engine's name, ``system:cash-application``, whoever booked the
-    payment."""
+    payment; on the booker's team's invoices only when the booker is team-scoped (a vendor agent)."""
+    team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
     tx = tx.acting_as(ENGINE)
-    decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids)
+    decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids,
+                                     team=team)
     now = tx.now()
     # the payment's outcome is set before the applications, so its row is updated once with them
     payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
@@ -86,11 +89,13 @@ def _cash(payment: Payment, lines: list[RemittanceLine], customer_id: str | None
 
 
 async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], settings: CollectionsSettings,
-                  group_ids: list[str] | None) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
-    """The engine's decision on the payment, with the candidate open items it may touch, locked. A payment the
-    bank did not attribute is the customer's its payer name was learned as (when exactly one)."""
+                  group_ids: list[str] | None, team: str | None = None
+                  ) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
+    """The engine's decision on the payment, with the candidate open items it may touch, locked (``team``'s only,
+    when given). A payment the bank did not attribute is the customer's its payer name was learned as (when
+    exactly one; not for a team-scoped booker, whose payer could be another team's customer)."""
     alias_note = None
-    if payment.customer_id is None:
+    if payment.customer_id is None and team is None:
         customer, alias_note = await patterns.customer_by_alias(tx, payer_name=payment.payer_name)
         if customer is not None:
             payment.customer_id = customer
@@ -105,7 +110,7 @@ async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], sett
                    for ref in references.extract(text, field=name, formats=formats)})
     # the payer's and its group's open items and the ones a remittance key names, read and locked in one statement
     rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
-                                                   currency=payment.currency, keys=keys)
+                                                   currency=payment.currency, keys=keys, team=team)
     own, group, wanted = {payment.customer_id, *group_ids}, set(group_ids), set(keys)
 
     def payer_item(i: OpenItem) -> bool:
@@ -217,9 +222,50 @@ async def lock(tx: Tx, payment_id: uuid.UUID) -> Payment:
 
 
 async def apply_manually(tx: Tx, payment: Payment, *, invoice_id: uuid.UUID, amount: Decimal,
-                         applied_date: date | None, reason: str | None) -> Application:
-    """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``)."""
+                         applied_date: date | None, reason: str | None, learn: bool = True) -> Application:
+    """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``); ``learn``: remember
+    how the payer names itself and writes the invoice's number (:mod:`patterns`)."""
     item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
+    application = await _apply_by_hand(tx, payment, item=item, amount=amount, applied_date=applied_date,
+                                       reason=reason)
+    if learn:
+        await patterns.learn(tx, payment=payment, item=item,
+                             lines=await repository.lines(tx.session, payment_id=payment.id))
+    return application
+
+
+class NotACandidate(UnprocessableEntity):
+    type = "not-a-candidate"
+    title = "Not a candidate of the payment"
+
+
+async def confirm(tx: Tx, payment: Payment, *, invoice_ids: list[uuid.UUID], reason: str | None,
+                  learn: bool) -> tuple[list[Application], list[Pattern]]:
+    """A person confirms candidates of the locked ``payment`` in one call: each invoice, in the order given, gets
+    what is open of it, at most what is left of the payment; the payer's patterns are learned from each."""
+    offered = {c["invoice_id"] for c in payment.candidates}
+    unknown = [str(i) for i in invoice_ids if str(i) not in offered]
+    if unknown or len(set(invoice_ids)) != len(invoice_ids):
+        raise NotACandidate("confirm only the payment's candidates, each once (apply other invoices with "
+                            "POST /payments/{id}/applications)", extensions={"not_candidates": unknown})
+    lines = await repository.lines(tx.session, payment_id=payment.id)
+    applications, learned = [], []
+    for invoice_id in invoice_ids:
+        item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
+        amount = min(item.open_amount - item.disputed_amount, payment.unapplied_amount)
+        if amount <= 0:
+            raise OverApplication(f"nothing left to apply to {item.invoice_number}: the payment has "
+                                  f"{payment.unapplied_amount} unapplied, the invoice {item.open_amount} open")
+        applications.append(await _apply_by_hand(tx, payment, item=item, amount=amount, applied_date=None,
+                                                 reason=reason or "candidate confirmed"))
+        if learn:
+            learned += await patterns.learn(tx, payment=payment, item=item, lines=lines)
+    return applications, learned
+
+
+async def _apply_by_hand(tx: Tx, payment: Payment, *, item: OpenItem, amount: Decimal, applied_date: date | None,
+                         reason: str | None) -> Application:
+    invoice_id = item.invoice_id
     if item.currency != payment.currency:
         raise Conflict(f"the payment is in {payment.currency}, the invoice in {item.currency}",
                        type="currency-mismatch", title="Currency mismatch")
