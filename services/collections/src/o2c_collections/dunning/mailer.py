@@ -1,5 +1,8 @@
 """Dunning statements over real SMTP (stdlib smtplib, in a worker thread so the event loop never blocks); a failure
-is told apart: the server refused (``smtp_refused``) or could not be reached (``smtp_unreachable``)."""
+is told apart: the server refused (``smtp_refused``) or could not be reached (``smtp_unreachable``).
+
+The failure's ``detail`` is shown to API clients, so it names the server and the SMTP reply code only: the
+server's own text (relay hosts, addresses, internal names) and the operating system's error go to the log."""
 
 from __future__ import annotations
 
@@ -8,8 +11,12 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import structlog
+
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.dunning.models import FailureReason
+
+log = structlog.get_logger("o2c.dunning.mail")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,18 @@ async def send_statement(settings: CollectionsSettings, *, to: list[str], cc: li
     try:
         await asyncio.to_thread(_send, settings.smtp_host, settings.smtp_port, message)
     except smtplib.SMTPException as exc:  # before OSError: SMTPException is one
-        raise MailFailed(FailureReason.SMTP_REFUSED, f"{where} refused the message: {exc}"[:2000]) from exc
+        log.warning("smtp_refused", server=where, error=str(exc))
+        code = _reply_code(exc)
+        raise MailFailed(FailureReason.SMTP_REFUSED, f"{where} refused the message"
+                                                     + (f" (SMTP reply {code})" if code else "")) from exc
     except OSError as exc:
-        raise MailFailed(FailureReason.SMTP_UNREACHABLE, f"{where} unreachable: {exc}"[:2000]) from exc
+        log.warning("smtp_unreachable", server=where, error=str(exc))
+        raise MailFailed(FailureReason.SMTP_UNREACHABLE, f"{where} could not be reached") from exc
+
+
+def _reply_code(exc: smtplib.SMTPException) -> int | None:
+    """The SMTP reply code of a refusal (550 …), the first recipient's when every recipient was refused."""
+    code = getattr(exc, "smtp_code", None)
+    if code is None and isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code = next(iter(exc.recipients.values()))[0]
+    return int(code) if isinstance(code, int) else None
