@@ -15,6 +15,7 @@ import structlog
 
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.dunning.models import FailureReason
+from o2c_common.smtp import public_smtp_failure
 
 log = structlog.get_logger("o2c.dunning.mail")
 
@@ -43,17 +44,8 @@ async def send_statement(settings: CollectionsSettings, *, to: list[str], cc: li
         await asyncio.to_thread(_send, settings.smtp_host, settings.smtp_port, message)
     except smtplib.SMTPException as exc:  # before OSError: SMTPException is one
         log.warning("smtp_refused", server=where, error=str(exc))
-        code = _reply_code(exc)
-        raise MailFailed(FailureReason.SMTP_REFUSED, f"{where} refused the message"
-                                                     + (f" (SMTP reply {code})" if code else "")) from exc
+        raise MailFailed(FailureReason.SMTP_REFUSED, f"{where} {public_smtp_failure(exc)}") from exc
     except OSError as exc:
         log.warning("smtp_unreachable", server=where, error=str(exc))
-        raise MailFailed(FailureReason.SMTP_UNREACHABLE, f"{where} could not be reached") from exc
+        raise MailFailed(FailureReason.SMTP_UNREACHABLE, f"{where} {public_smtp_failure(exc)}") from exc
 
-
-def _reply_code(exc: smtplib.SMTPException) -> int | None:
-    """The SMTP reply code of a refusal (550 …), the first recipient's when every recipient was refused."""
-    code = getattr(exc, "smtp_code", None)
-    if code is None and isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
-        code = next(iter(exc.recipients.values()))[0]
-    return int(code) if isinstance(code, int) else None

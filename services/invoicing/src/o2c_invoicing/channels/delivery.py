@@ -10,12 +10,16 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import structlog
 from lxml import etree
 
 from o2c_common.egress import EgressRefused
+from o2c_common.smtp import public_smtp_failure
 from o2c_invoicing.channels.errors import PortalDeliveryFailed
 from o2c_invoicing.channels.reasons import classify
 from o2c_invoicing.config import InvoicingSettings
+
+log = structlog.get_logger("o2c.invoicing.delivery")
 
 
 def cxml_response_status(body: bytes) -> tuple[int, str] | None:
@@ -126,7 +130,9 @@ async def send_email(settings: InvoicingSettings, *, to: str, subject: str, text
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     try:
         await asyncio.to_thread(_send, settings, message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise PortalDeliveryFailed(f"SMTP {settings.smtp_host}:{settings.smtp_port} failed: {exc}",
+    except (OSError, smtplib.SMTPException) as exc:  # the server's own text to the log only, never to a client
+        where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+        log.warning("smtp_failed", server=where, error=str(exc))
+        raise PortalDeliveryFailed(f"{where} failed: {public_smtp_failure(exc)}",
                                    extensions={"channel": "email"}) from exc
     return str(message["Message-ID"])
