@@ -108,6 +108,18 @@ async def test_a_date_near_9999_in_a_body_is_422(infra: Infra) -> None:
         assert problem(answer, 422)["errors"][0]["pointer"] == "#/value_date"
 
 
+async def test_a_json_body_must_be_what_the_document_says_not_what_lax_parsing_reads(infra: Infra) -> None:
+    async with running(infra, "invoicing") as inv:
+        lax = {**DRAFT, "payment_terms_days": "30",
+               "lines": [{"description": "x", "quantity": 1, "unit_price": "10.00", "tax_rate": "0.00"}]}
+        errors = problem(await inv.client.post("/invoices", json=lax, headers=SPECIALIST), 422)["errors"]
+        assert {(e["pointer"], e["code"]) for e in errors} == {
+            ("#/payment_terms_days", "schema_type"), ("#/lines/0/quantity", "schema_type")}
+        assert all("30" not in e["detail"] for e in errors)  # the input is not echoed
+        assert await inv.scalar("SELECT count(*) FROM invoices") == 0
+        assert (await inv.client.post("/invoices", json=DRAFT, headers=SPECIALIST)).status_code == 201
+
+
 async def test_if_match_star_is_refused_on_a_transition(infra: Infra) -> None:
     async with running(infra, "invoicing") as inv:
         created = await inv.client.post("/invoices", json=DRAFT, headers=SPECIALIST)

@@ -10,7 +10,8 @@
 * a route that needs a bearer token and got none, or an invalid one → 401, before one byte of the body is read;
 * a body larger than the route's limit → 413: at once from ``Content-Length``, otherwise while the body streams in
   (the route stops reading at the limit, nothing is stored);
-* a JSON body with a NUL character or a date out of range in any string → 422 with its JSON pointer.
+* a JSON body with a NUL character or a date out of range in any string, or that does not conform to its
+  operation's schema in the service's OpenAPI document (:mod:`o2c_common.http.bodies`) → 422 with the pointers.
 
 Limits: ``http_max_body_bytes`` for JSON routes, ``http_max_upload_bytes`` for routes whose body is a file (a
 declared media type other than JSON), or the route's own ``openapi_extra={"x-max-body-bytes": N}``.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import UnionType
@@ -35,11 +37,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from o2c_common.auth.dependencies import current_principal
 from o2c_common.errors.handlers import json_pointer, problem_response
 from o2c_common.errors.problems import DomainError, Unauthorized
+from o2c_common.http.bodies import BodySchemas
 from o2c_common.http.dates import BOUNDS_TEXT, out_of_bounds
 
 MAX_BODY_EXTENSION = "x-max-body-bytes"
 _ISO = {"date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
         "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$")}
+_NOT_JSON = object()
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -126,6 +130,7 @@ class EdgeMiddleware:
         self.max_body_bytes, self.max_upload_bytes = max_body_bytes, max_upload_bytes
         self._routes: list[Any] | None = None
         self._edges: dict[int, RouteEdge] = {}
+        self._bodies = BodySchemas()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -161,7 +166,22 @@ class EdgeMiddleware:
         length = Headers(scope=scope).get("content-length")
         if length is not None and length.isdigit() and int(length) > edge.max_body:
             raise body_too_large(edge.max_body)
-        return _limited(receive, limit=edge.max_body, check_json=edge.json_body)
+        if not edge.json_body:
+            return _limited(receive, limit=edge.max_body, on_body=None)
+        route = self._routes[index]
+        template = getattr(route, "path_format", None) or route.path
+        app, method = scope.get("app"), str(scope.get("method"))
+
+        def check(body: bytes) -> None:
+            document = _check_json(body)
+            if document is not _NOT_JSON:
+                errors = self._bodies.errors(app, path=template, method=method, document=document)
+                if errors:
+                    raise EdgeRejection(422, type_="validation-failed", title="Validation failed", errors=errors,
+                                        detail=f"The request has {len(errors)} invalid value"
+                                               f"{'s' if len(errors) != 1 else ''}.")
+
+        return _limited(receive, limit=edge.max_body, on_body=check)
 
 
 class _MethodNotAllowed(DomainError):
@@ -199,7 +219,7 @@ async def _authenticate(scope: Scope) -> None:
         await verifier.verify(token.strip())
 
 
-def _limited(receive: Receive, *, limit: int, check_json: bool) -> Receive:
+def _limited(receive: Receive, *, limit: int, on_body: Callable[[bytes], None] | None) -> Receive:
     received = 0
     chunks: list[bytes] = []
 
@@ -211,24 +231,24 @@ def _limited(receive: Receive, *, limit: int, check_json: bool) -> Receive:
             received += len(chunk)
             if received > limit:
                 raise body_too_large(limit)
-            if check_json:
+            if on_body is not None:
                 chunks.append(chunk)
                 if not message.get("more_body", False):
-                    _check_json(b"".join(chunks))
+                    on_body(b"".join(chunks))
         return message
 
     return limited_receive
 
 
-def _check_json(body: bytes) -> None:
-    """NUL characters and out-of-range dates anywhere in a JSON body (left to the route's parser when it is not
-    JSON at all: it answers that precisely)."""
-    if not body:
-        return
+def _check_json(body: bytes) -> Any:
+    """The JSON document of ``body`` once no string in it holds a NUL character or an out-of-range date;
+    ``_NOT_JSON`` when it is not JSON at all (the route's parser answers that precisely)."""
+    if not body.strip():
+        return _NOT_JSON
     try:
         document = json.loads(body)
     except ValueError:
-        return
+        return _NOT_JSON
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     while stack:
         value, where = stack.pop()
@@ -240,6 +260,7 @@ def _check_json(body: bytes) -> None:
             problem = _text_problem(value)
             if problem is not None:
                 raise refused("body", problem, pointer=json_pointer(where))
+    return document
 
 
 def _text_problem(text: str) -> tuple[str, str] | None:
