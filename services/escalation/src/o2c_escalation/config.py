@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import base64
-
-from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.egress import EgressPolicy
-from o2c_common.settings import ServiceSettings
+from o2c_common.settings import ServiceSettings, check_secret
 
-# The development key encrypting webhook secrets (refused in prod): base64 of 32 bytes, as Fernet wants.
-DEV_WEBHOOK_KEY = base64.urlsafe_b64encode(b"o2c-local-dev-webhook-key-32byte").decode()
+# The development key encrypting webhook secrets (refused in prod).
+DEV_WEBHOOK_KEY = "o2c-local-dev-webhook-secret-key-change-me"
 
 
 class EscalationSettings(ServiceSettings):
@@ -41,23 +38,17 @@ class EscalationSettings(ServiceSettings):
     # Hosts that may receive webhooks on a private / loopback address although private targets are not allowed
     # (host, host:port, *.domain); every other host must resolve to public addresses only.
     webhook_private_hosts: list[str] = []
-    # Fernet keys encrypting webhook secrets at rest: the first seals, every one opens (rotation). Required in
-    # prod (the dev key is refused there); generate one with `python -c "from cryptography.fernet import Fernet;
-    # print(Fernet.generate_key().decode())"`.
-    webhook_secret_keys: list[SecretStr] = [SecretStr(DEV_WEBHOOK_KEY)]
+    # The key encrypting webhook secrets at rest (webhooks.secrets; 32+ random characters, e.g. `openssl rand
+    # -base64 48`): required in prod, the dev key elsewhere. Previous keys still open what they sealed (rotation).
+    webhook_secret_key: SecretStr | None = None
+    webhook_secret_previous_keys: list[SecretStr] = []
 
     @model_validator(mode="after")
     def _webhook_keys(self) -> EscalationSettings:
-        if not self.webhook_secret_keys:
-            raise ValueError("webhook_secret_keys needs at least one key")
-        for position, key in enumerate(self.webhook_secret_keys):
-            try:
-                Fernet(key.get_secret_value().encode())
-            except (ValueError, TypeError):
-                raise ValueError(f"webhook_secret_keys[{position}] is not a Fernet key (url-safe base64 of 32 "
-                                 "random bytes)") from None
-            if self.environment == "prod" and key.get_secret_value() == DEV_WEBHOOK_KEY:
-                raise ValueError("webhook_secret_keys holds the development key; set real keys when environment=prod")
+        if self.environment == "prod":
+            if self.webhook_secret_key is None:
+                raise ValueError("webhook_secret_key is required when environment=prod (it encrypts webhook secrets)")
+            check_secret("webhook_secret_key", self.webhook_secret_key, also_refused={DEV_WEBHOOK_KEY})
         return self
 
     def webhook_policy(self) -> EgressPolicy:

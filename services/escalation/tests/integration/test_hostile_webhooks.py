@@ -41,7 +41,7 @@ async def test_the_secret_is_stored_encrypted_and_still_signs(service: Service, 
     subscription = await subscribe(service, receiver.url, "escalation.opened")
     stored = await service.scalar("SELECT secret FROM webhook_subscriptions")
     assert stored.startswith("fernet:") and subscription["secret"] not in stored
-    assert SecretBox(service.settings.webhook_secret_keys).open(stored) == subscription["secret"]
+    assert SecretBox.of(service.settings).open(stored) == subscription["secret"]
     await service.open_case(REQUESTER, owning_team="vendor-a")
     assert await deliver(service) == 1
     [(headers, body)] = receiver.received
@@ -55,6 +55,8 @@ async def test_a_secret_stored_before_encryption_still_signs(service: Service, r
     assert await deliver(service) == 1
     [(headers, body)] = receiver.received
     assert verify(secret="legacy-plain-secret", header=headers["x-o2c-signature"], body=body, now=int(time.time()))
+    stored = await service.scalar("SELECT secret FROM webhook_subscriptions")
+    assert stored.startswith("fernet:") and SecretBox.of(service.settings).open(stored) == "legacy-plain-secret"
 
 
 async def test_the_delivery_goes_to_the_address_resolved_once(service: Service,
@@ -95,11 +97,19 @@ async def test_a_name_resolving_to_a_private_address_is_refused_unless_listed(
     assert error == "target not allowed: inside.test is at 127.0.0.1, not a public address"
 
 
-def test_the_development_key_and_a_malformed_key_are_refused() -> None:
+def test_prod_needs_a_real_webhook_secret_key() -> None:
     strong = {"environment": "prod", "jwt_secret": "k" * 40}
-    with pytest.raises(ValidationError, match="development key"):
-        EscalationSettings(**strong, webhook_secret_keys=[SecretStr(DEV_WEBHOOK_KEY)])
-    with pytest.raises(ValidationError, match="not a Fernet key"):
-        EscalationSettings(webhook_secret_keys=[SecretStr("change-me")])
-    real = "Zm9yLXRlc3RzLW9ubHktYS1yZWFsLWxvb2tpbmcta2U="
-    assert EscalationSettings(**strong, webhook_secret_keys=[SecretStr(real)]).environment == "prod"
+    with pytest.raises(ValidationError, match="webhook_secret_key is required"):
+        EscalationSettings(**strong)
+    for weak in (DEV_WEBHOOK_KEY, "change-me", "short-key"):
+        with pytest.raises(ValidationError, match="webhook_secret_key is"):
+            EscalationSettings(**strong, webhook_secret_key=SecretStr(weak))
+    assert EscalationSettings(**strong, webhook_secret_key=SecretStr("r" * 48)).environment == "prod"
+
+
+def test_a_rotated_key_still_opens_what_it_sealed() -> None:
+    old, new = "o" * 40, "n" * 40
+    sealed = SecretBox(old).seal("s3cret")
+    rotated = SecretBox(new, [old])
+    assert rotated.open(sealed) == "s3cret" and not rotated.current(sealed)
+    assert rotated.current(rotated.seal("s3cret"))

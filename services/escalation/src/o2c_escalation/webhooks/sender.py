@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -24,8 +25,10 @@ async def deliver_due(transactions: Transactions, *, settings: EscalationSetting
         claimed = await repository.claim_due(tx.session, now=tx.now(), limit=settings.webhook_batch_size)
         if not claimed:
             return 0
-        box = SecretBox(settings.webhook_secret_keys)
+        box = SecretBox.of(settings)
         outcomes = await asyncio.gather(*(_post(client, d, s, settings, box) for d, s in claimed))
+        for _, subscription in claimed:
+            _reseal(subscription, box)
         for (delivery, _), attempt in zip(claimed, outcomes, strict=True):
             _record(delivery, attempt, settings=settings)
         await repository.add(tx.session, *outcomes)
@@ -62,6 +65,14 @@ async def _post(client: httpx.AsyncClient, delivery: Delivery, subscription: Sub
         error = f"{type(exc).__name__}: {exc}"[:500]
     return Attempt(delivery_id=delivery.id, attempted_at=datetime.now(UTC), status_code=status_code, error=error,
                    duration_ms=int((time.monotonic() - started) * 1000))
+
+
+def _reseal(subscription: Subscription, box: SecretBox) -> None:
+    """A secret stored in clear (before encryption at rest) or sealed with a previous key: sealed with the current
+    key now (written with this batch's outcomes)."""
+    if not box.current(subscription.secret):
+        with contextlib.suppress(SecretsUnreadable):
+            subscription.secret = box.seal(box.open(subscription.secret))
 
 
 def _record(delivery: Delivery, attempt: Attempt, *, settings: EscalationSettings) -> None:

@@ -73,14 +73,14 @@ def structured_body(event: Event[Any]) -> str:
 async def create_subscription(tx: Tx, *, data: SubscriptionCreate,
                               settings: EscalationSettings) -> tuple[Subscription, str]:
     """The subscription, and its signing secret in clear (answered once; stored sealed with the first of
-    ``webhook_secret_keys``)."""
+    ``webhook_secret_key``)."""
     refusal = targets.refusal(str(data.url), settings.webhook_policy())
     if refusal is not None:
         raise UnprocessableEntity(f"webhooks go to public addresses only: {refusal}",
                                   type="webhook-target-not-allowed", title="Webhook target not allowed")
     secret = secrets.token_urlsafe(32)
     subscription = await repository.add_subscription(tx.session, Subscription(
-        id=uuid.uuid4(), name=data.name, url=str(data.url), secret=SecretBox(settings.webhook_secret_keys).seal(secret),
+        id=uuid.uuid4(), name=data.name, url=str(data.url), secret=SecretBox.of(settings).seal(secret),
         event_types=sorted(set(data.event_types)), active=True, created_by=tx.actor.subject))
     tx.batch(Subscribers).forget()
     await tx.audit("webhook_subscription.created", entity_type="webhook_subscription", entity_id=subscription.id,
