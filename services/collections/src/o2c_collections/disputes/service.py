@@ -24,9 +24,8 @@ from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
-from o2c_common.auth import Role
 from o2c_common.entities import load_visible
-from o2c_common.errors import Conflict, Forbidden, UnprocessableEntity
+from o2c_common.errors import Conflict, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditNoteRequested, DisputeOpened, DisputeResolved
 from o2c_common.events.contracts.invoicing import InvoicePortalRejected
 from o2c_common.http import Page, PageRequest
@@ -166,8 +165,6 @@ async def resolve(tx: Tx, dispute: Dispute, *, data: DisputeResolve, settings: C
     opened the dispute decides it (:func:`decide_credit`, :func:`decide_write_off`), within the limit per invoice
     (``writeoffs``). Another ar_supervisor resolving a requested write-off as ``written_off`` approves it."""
     if dispute.status == DisputeStatus.WRITE_OFF_REQUESTED and data.outcome == DisputeOutcome.WRITTEN_OFF:
-        if not tx.actor.has_role(Role.AR_SUPERVISOR):
-            raise Forbidden("only an ar_supervisor approves a write-off", type="missing-role")
         return await decide_write_off(tx, dispute, data=WriteOffDecision(approve=True,
                                                                          resolved_date=data.resolved_date),
                                       settings=settings)
