@@ -33,6 +33,7 @@ COPY services/invoicing/pyproject.toml services/invoicing/pyproject.toml
 COPY services/collections/pyproject.toml services/collections/pyproject.toml
 COPY services/kpi/pyproject.toml services/kpi/pyproject.toml
 COPY services/escalation/pyproject.toml services/escalation/pyproject.toml
+COPY services/workforce/pyproject.toml services/workforce/pyproject.toml
 # every service depends only on o2c-common, so its third-party packages are the whole dependency layer
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --no-install-workspace --package o2c-common
@@ -53,6 +54,10 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-edi
 FROM deps AS build-escalation
 COPY services/escalation services/escalation
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable --package o2c-escalation
+
+FROM deps AS build-workforce
+COPY services/workforce services/workforce
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable --package o2c-workforce
 
 # ---------------------------------------------------------------- runtime: the interpreter, the venv, nothing else
 FROM ${PYTHON_IMAGE} AS runtime
@@ -102,3 +107,12 @@ EXPOSE 8004
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8004/health/live', timeout=2)"]
 CMD ["uvicorn", "o2c_escalation.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8004", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+
+FROM runtime AS workforce
+COPY --from=build-workforce /opt/venv /opt/venv
+COPY services/workforce/alembic.ini /app/alembic.ini
+COPY services/workforce/migrations /app/migrations
+EXPOSE 8005
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8005/health/live', timeout=2)"]
+CMD ["uvicorn", "o2c_workforce.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8005", "--no-access-log", "--timeout-graceful-shutdown", "20"]
