@@ -64,6 +64,13 @@ class ServiceSettings(SharedPrefixSettings):
     kafka_topic_partitions: int = 6
     kafka_replication_factor: int = 1
     kafka_create_topics: bool = True  # off where topics are managed elsewhere (Strimzi KafkaTopic)
+    # Deployments: SASL_SSL with SCRAM-SHA-512, each service its own user and ACLs (docs/security.md, "Kafka
+    # security"); the local broker of `make dev` speaks PLAINTEXT.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None  # PEM of the CA the brokers' certificates are checked against
 
     run_workers: bool = True
     outbox_batch_size: int = 1000
