@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events.base import TOPICS
 from o2c_common.inbox import EventConsumer, Handlers
-from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
+from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer, security_options
 from o2c_common.outbox import OutboxRelay
 from o2c_common.outbox.retention import Retention, purge_once
 from o2c_common.periodic import PeriodicStep, PeriodicTasks, stop_tasks
@@ -91,6 +91,9 @@ class Workers:
         )
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{s.service_name}-relay"))
         if self.specs:
+            # The consumers exist at once (tests and metrics look them up); they run once the broker answers.
+            self._dlq_producer = make_producer(s, client_id=f"{s.service_name}-dlq")
+            self.consumers = [self._consumer(spec, self._dlq_producer) for spec in self.specs]
             self._tasks.append(asyncio.create_task(self._start_consumers(), name=f"{s.service_name}-consumers"))
         self.retention.start()
 
@@ -99,41 +102,43 @@ class Workers:
         if s.kafka_create_topics:
             topics = [*TOPICS.values(), *(dead_letter_topic(spec.group_id) for spec in self.specs)]
             await ensure_topics(s.kafka_bootstrap_servers, topics, partitions=s.kafka_topic_partitions,
-                                replication_factor=s.kafka_replication_factor)
+                                replication_factor=s.kafka_replication_factor, client_options=security_options(s))
 
     async def _start_consumers(self) -> None:
         """Topics and the dead-letter producer first (retried until the broker answers), then one task per group."""
         backoff = 0.2
+        assert self._dlq_producer is not None
         while True:
-            producer = make_producer(self.settings, client_id=f"{self.settings.service_name}-dlq")
             try:
                 await self._create_topics()
-                await producer.start()
+                await self._dlq_producer.start()
                 break
             except Exception as exc:  # broker down: keep serving HTTP, try again
                 self._broker_failed(exc)
                 with contextlib.suppress(Exception):
-                    await producer.stop()
+                    await self._dlq_producer.stop()
+                self._dlq_producer = make_producer(self.settings, client_id=f"{self.settings.service_name}-dlq")
+                for consumer in self.consumers:
+                    consumer.use_dlq_producer(self._dlq_producer)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 if self._stopping.is_set():
                     return
                 backoff = min(backoff * 2, CONNECT_MAX_BACKOFF_S)
-        self._dlq_producer = producer
-        s, cb = self.settings, self.callbacks
-        for spec in self.specs:
-            consumer = EventConsumer(
-                group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers,
-                transactions=self.transactions,
-                bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=producer,
-                max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
-                batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
-                on_dead_letter=cb.on_dead_letter, on_consumed=cb.on_consumed,
-                on_skipped=cb.on_skipped, on_refused=cb.on_refused,
-            )
-            self.consumers.append(consumer)
-            self._tasks.append(asyncio.create_task(consumer.run(), name=spec.group_id))
+        self._tasks.extend(asyncio.create_task(c.run(), name=c.group_id) for c in self.consumers)
         self._consumers_started = True
+
+    def _consumer(self, spec: ConsumerSpec, producer: AIOKafkaProducer) -> EventConsumer:
+        s, cb = self.settings, self.callbacks
+        return EventConsumer(
+            group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers,
+            transactions=self.transactions,
+            bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=producer,
+            max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
+            batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
+            on_dead_letter=cb.on_dead_letter, on_consumed=cb.on_consumed,
+            on_skipped=cb.on_skipped, on_refused=cb.on_refused,
+        )
 
     def _broker_failed(self, exc: Exception) -> None:
         if self.broker_down_since is None:

@@ -107,8 +107,10 @@ class EventConsumer:
         on_consumed: Callable[[str, str], None] | None = None,
         on_skipped: Callable[[str, str], None] | None = None,
         on_refused: Callable[[str, str], None] | None = None,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         self.group_id = group_id
+        self._client_options = dict(client_options or {})  # o2c_common.kafka.security_options
         self.topics = topics
         self._handlers = dict(handlers)
         self._types = frozenset(model.ce_type() for model in self._handlers)
@@ -134,6 +136,10 @@ class EventConsumer:
     def stop(self) -> None:
         self._stopping.set()
 
+    def use_dlq_producer(self, producer: AIOKafkaProducer) -> None:
+        """The producer dead letters go through (replaced while the broker is still unreachable at start-up)."""
+        self._dlq = producer
+
     async def run(self) -> None:
         backoff = 0.2
         while not self._stopping.is_set():
@@ -158,6 +164,7 @@ class EventConsumer:
             max_poll_records=self._batch_size,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             client_id=self.group_id,
+            **self._client_options,
         )
         consumer.subscribe(self.topics, listener=_RebalanceGate(self._lock))
         await consumer.start()

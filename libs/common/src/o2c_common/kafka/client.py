@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from o2c_common.settings import ServiceSettings
 
@@ -23,9 +25,25 @@ def dead_letter_topic(consumer_group: str) -> str:
     return f"{DLQ_PREFIX}{consumer_group}"
 
 
+def security_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The connection's security for every aiokafka client (producer, consumer, admin): nothing for PLAINTEXT;
+    TLS checked against ``kafka_ssl_cafile`` (else the system's CAs) and SASL SCRAM with the service's own user."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    if protocol.startswith("SASL_"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError(f"kafka_security_protocol={protocol} needs kafka_sasl_username and kafka_sasl_password")
+        options.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_sasl_username,
+                       sasl_plain_password=settings.kafka_sasl_password.get_secret_value())
+    return options
+
+
 def make_producer(settings: ServiceSettings, *, client_id: str | None = None) -> AIOKafkaProducer:
     """A producer acked by all in-sync replicas; idempotence only where the broker supports it."""
     return AIOKafkaProducer(
+        **security_options(settings),
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=client_id or settings.kafka_client_id or settings.service_name,
         acks="all",
@@ -38,10 +56,12 @@ def make_producer(settings: ServiceSettings, *, client_id: str | None = None) ->
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int,
+    client_options: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns those created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
+    """Create the topics that do not exist yet; returns those created. ``client_options``: security_options()."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000,
+                                **(client_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
