@@ -11,7 +11,7 @@ import pytest
 
 from o2c_cli.invoicing import find_invoices, import_invoices, submit_invoices
 from o2c_invoicing.bulk.csvfile import parse_invoices
-from services.invoicing.tests.conftest import AGENT_A, APPROVER, PREPARER, VIEWER, Service
+from services.invoicing.tests.conftest import AGENT_A, APPROVER, PREPARER, SUPERVISOR, VIEWER, Service
 from services.invoicing.tests.integration.test_submissions import put_profile, simulator
 from services.invoicing.tests.portal import serving
 
@@ -35,6 +35,11 @@ async def api(service: Service, headers: dict[str, str]) -> AsyncIterator[httpx.
 async def test_csv_import_writes_whole_invoices_reports_refusals_by_line_and_replays(service: Service) -> None:
     invoices, errors = parse_invoices(CSV)
     assert [(e.line, e.ref) for e in errors] == [(6, "D")]  # refused before sending
+    for customer, team in (("CUST-1", "vendor-a"), ("CUST-2", "vendor-a"), ("CUST-3", "vendor-b")):
+        # a vendor agent bills only customers a supervisor assigned to its team (issue 13, item 7)
+        assert (await service.client.put(f"/billing-profiles/{customer}", headers=SUPERVISOR, json={
+            "name": customer, "legal_entity": "US01", "currency": "USD", "channel": "email",
+            "owning_team": team})).status_code == 201
     async with api(service, AGENT_A) as client:
         ticks: list[int] = []
         result = await import_invoices(client, invoices, concurrency=3, advance=lambda: ticks.append(1))

@@ -21,7 +21,7 @@ from o2c_collections.payments.models import ImportStatus, PaymentImport
 from o2c_collections.payments.parsers import FileFormat, MalformedFile, ParsedPayment, parse_file
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
-from o2c_common.auth import Principal
+from o2c_common.auth import Principal, Role
 from o2c_common.errors import NotFound
 from o2c_common.tx import Tx
 
@@ -75,12 +75,13 @@ async def start(tx: Tx, *, content: bytes, file_format: FileFormat, legal_entity
 
 async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uuid.UUID | None = None) -> int:
     """Books the next chunk of the oldest pending import (other replicas skip it); the lines it processed. The
-    payments are booked in the name of whoever uploaded the file."""
+    payments are booked in the name of whoever uploaded the file, as a bank-file importer (every team's)."""
     session = tx.session
     batch = await repository.claim_import(session, import_id=import_id)
     if batch is None:
         return 0
-    tx = tx.acting_as(Principal(subject=batch.imported_by))
+    tx = tx.acting_as(Principal(subject=batch.imported_by, roles=frozenset({Role.BANK_FILE_IMPORTER.value}),
+                                kind="service"))
     lines = await repository.import_lines(session, import_id=batch.id, start=batch.processed_lines,
                                           limit=settings.import_chunk_lines)
     batch.status = ImportStatus.PROCESSING

@@ -17,6 +17,7 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import PaymentCreate, PaymentDetail
+from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import PaymentReceived
@@ -49,14 +50,19 @@ def dedupe_key(legal_entity: str, parsed: ParsedPayment) -> str:
 
 async def book(tx: Tx, *, parsed: ParsedPayment, legal_entity: str, source: str, import_id: uuid.UUID | None,
                settings: CollectionsSettings, key: str | None = None) -> Booked:
-    """Books the payment once (received in ``tx.actor``'s name) and hands it to cash application."""
+    """Books the payment once (received in ``tx.actor``'s name) and hands it to cash application. A team-scoped
+    booker (vendor agent) books for its own team: another team's (or an unassigned) customer is a 403."""
     session = tx.session
     account, group_ids = (await accounts.with_group(session, customer_id=parsed.customer_id) if parsed.customer_id
                           else (None, []))
+    owning_team = account.owning_team if account else None
+    if not tx.actor.sees_all_teams:
+        owning_team = owning_team if account else visible_team(tx.actor)
+        ensure_team_access(tx.actor, owning_team=owning_team)
     payment = await repository.insert_payment(session, {
         "id": uuid.uuid4(), "dedupe_key": key or dedupe_key(legal_entity, parsed), "legal_entity": legal_entity,
         "customer_id": parsed.customer_id, "payer_name": parsed.payer_name,
-        "owning_team": account.owning_team if account else None, "currency": parsed.currency,
+        "owning_team": owning_team, "currency": parsed.currency,
         "amount": parsed.amount, "unapplied_amount": parsed.amount, "value_date": parsed.value_date,
         "source": source, "bank_reference": parsed.bank_reference, "import_id": import_id,
         "status": PaymentStatus.UNAPPLIED, "candidates": [], "version": 1})

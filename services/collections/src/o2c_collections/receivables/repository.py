@@ -57,10 +57,11 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
 
 
 async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
-                                keys: Sequence[str]) -> list[OpenItem]:
+                                keys: Sequence[str], team: str | None = None) -> list[OpenItem]:
     """In one statement, locked in invoice id order (never a deadlock): the open items of ``customer_ids`` in
     ``currency``, and the items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``,
-    GIN-indexed: the number as written and with zeros dropped)."""
+    GIN-indexed: the number as written and with zeros dropped); only ``team``'s items when one is given (cash
+    booked by a vendor agent never touches, nor sees, another team's invoices)."""
     conditions = []
     if customer_ids:
         conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
@@ -70,6 +71,8 @@ async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence
     if not conditions:
         return []
     stmt = select(OpenItem).where(or_(*conditions)).order_by(OpenItem.invoice_id).with_for_update()
+    if team is not None:
+        stmt = stmt.where(OpenItem.owning_team == team)
     return list((await session.scalars(stmt)).all())
 
 

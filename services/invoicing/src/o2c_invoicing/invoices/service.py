@@ -8,7 +8,7 @@ from typing import Any
 
 from o2c_common.audit import to_json_safe
 from o2c_common.auth import ensure_team_access, visible_team
-from o2c_common.errors import Conflict
+from o2c_common.errors import Conflict, Forbidden
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.http import Page, PageRequest
 from o2c_common.observability.correlation import get_correlation_id
@@ -25,14 +25,20 @@ from o2c_invoicing.profiles import repository as profiles
 async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
     """Store a draft (no number yet: numbers are allocated at issue) in one statement: the hot path.
 
-    Team-scoped callers (vendor agents) are checked against the customer's owning team first (a lookup);
-    for everyone else the team is resolved inside the insert."""
+    Team-scoped callers (vendor agents) are checked against the customer's owning team first (a lookup): a
+    customer with no billing profile belongs to no team yet, and a vendor naming its own team on the draft would
+    claim it (and its later invoices), so that is a 403 too; for everyone else the team is resolved inside the
+    insert."""
     preparer = tx.actor
     team_known = not preparer.sees_all_teams
     owning_team = data.owning_team
     if team_known:
         found, profile_team = await profiles.owning_team(tx.session, customer_id=data.customer_id)
-        owning_team = profile_team if found else data.owning_team
+        if not found:
+            raise Forbidden(f"customer {data.customer_id} has no billing profile, so it belongs to no team yet: ask "
+                            "an AR supervisor to assign the account in collections (account master)",
+                            type="team-access-denied", title="Team access denied")
+        owning_team = profile_team
         ensure_team_access(preparer, owning_team=owning_team)
     now = tx.now()
     invoice_id = uuid.uuid4()
