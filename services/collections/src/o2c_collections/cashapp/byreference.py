@@ -21,6 +21,7 @@ from o2c_collections.cashapp.decision import (
     tolerance,
 )
 from o2c_collections.cashapp.reading import Named, Reading
+from o2c_common.text import money, plain
 
 #: the weakest rule of a decision names it
 ORDER = ("reference_deduction", "early_payment_discount", "tolerance", "po_number", "reference_and_amount")
@@ -68,8 +69,9 @@ def _named(cash: Cash, named: list[Named], reading: Reading, pool: list[Item], c
                 for n, a in zip(named, amounts, strict=True))
     twin = next((i for i in pool if i.open_amount == cash.amount and i.invoice_id not in ids), None)
     if not exact and twin is not None:
-        return Refused("ambiguous", f"the named invoice's amount differs from the payment, while {twin.invoice_number}"
-                                    f" has exactly {cash.amount}: a mistyped reference? Not guessing")
+        return Refused("ambiguous", f"the named invoice's amount differs from the payment, while "
+                                    f"{twin.invoice_number} has exactly {money(cash.amount, cash.currency)}: a "
+                                    "mistyped reference? Not guessing")
     allocations, rules, notes = [], [], []
     left = cash.amount
     for n, amount in zip(named, amounts, strict=True):
@@ -100,34 +102,36 @@ def settle(cash: Cash, item: Item, paid: Decimal, reason_code: str | None, confi
            rule_hint: str) -> tuple[Allocation, str, str] | Refused:
     """How ``paid`` settles ``item``: in full, within tolerance, with its discount, with a deduction, or refused."""
     number, difference = item.invoice_number, item.open_amount - paid
+    short = money(difference, cash.currency)
     if difference <= 0:
         return Allocation(item.invoice_id, number, item.open_amount), rule_hint, f"{number}: named and paid in full"
     if difference <= tolerance(config, item.open_amount):
         return (Allocation(item.invoice_id, number, paid, write_off=difference), "tolerance",
-                f"{number}: short by {difference}, within the bank-fee tolerance")
+                f"{number}: short by {short}, within the bank-fee tolerance")
     discounted = item.discounted()
     if discounted is not None and abs(paid - discounted) <= CENT:
         return _discount(cash, item, paid, config)
     if in_band(config, item, difference):
         reason = classify_deduction(reason_code)
         return (Allocation(item.invoice_id, number, paid, deduction=difference, deduction_reason=reason),
-                "reference_deduction", f"{number}: short by {difference}, within the deduction band: a deduction "
+                "reference_deduction", f"{number}: short by {short}, within the deduction band: a deduction "
                                        f"({reason})")
-    return Refused("no_match", f"{number}: short by {difference}, outside the deduction band of "
-                               f"{config.deduction_band_percent.normalize()} %: left for a person")
+    return Refused("no_match", f"{number}: short by {short}, outside the deduction band of "
+                               f"{plain(config.deduction_band_percent)} %: left for a person")
 
 
 def _discount(cash: Cash, item: Item, paid: Decimal, config: Config) -> tuple[Allocation, str, str] | Refused:
     number, difference = item.invoice_number, item.open_amount - paid
-    terms = f"{item.discount_percent.normalize() if item.discount_percent else 0} % until {item.discount_until}"
+    short = money(difference, cash.currency)
+    terms = f"{plain(item.discount_percent or ZERO)} % until {item.discount_until}"
     if cash.value_date is not None and item.discount_until is not None and cash.value_date <= item.discount_until:
         return (Allocation(item.invoice_id, number, paid, discount=difference), "early_payment_discount",
-                f"{number}: early-payment discount of {difference} taken on {cash.value_date} ({terms})")
+                f"{number}: early-payment discount of {short} taken on {cash.value_date} ({terms})")
     if in_band(config, item, difference):
         note = f"early-payment discount taken late ({terms})"
         allocation = Allocation(item.invoice_id, number, paid, deduction=difference, deduction_reason="unclassified",
                                 note=note)
-        return allocation, "reference_deduction", f"{number}: {note}, paid {cash.value_date}: deduction {difference}"
+        return allocation, "reference_deduction", f"{number}: {note}, paid {cash.value_date}: deduction {short}"
     return Refused("no_match", f"{number}: discount taken late and outside the deduction band")
 
 
@@ -136,7 +140,7 @@ def _several(cash: Cash, named: list[Named], config: Config, *, rule_hint: str) 
     taken in its window, or exactly one subset of them."""
     items = [n.item for n in named]
     total = sum((i.open_amount for i in items), ZERO)
-    listed = ", ".join(i.invoice_number for i in items)
+    listed, paid = ", ".join(i.invoice_number for i in items), money(cash.amount, cash.currency)
     if cash.amount >= total:
         return _decided(cash, named, tuple(Allocation(i.invoice_id, i.invoice_number, i.open_amount) for i in items),
                         [rule_hint], [f"{listed} named together and paid in full"])
@@ -151,9 +155,9 @@ def _several(cash: Cash, named: list[Named], config: Config, *, rule_hint: str) 
         chosen = {i.invoice_id for i in combos[0]}
         return _decided(cash, named, tuple(Allocation(i.invoice_id, i.invoice_number, i.open_amount) for i in items
                                            if i.invoice_id in chosen), [rule_hint],
-                        [f"of {listed}, only {', '.join(i.invoice_number for i in combos[0])} sum to {cash.amount}"])
-    return Refused("ambiguous", f"{listed} are named and total {total}; the payment of {cash.amount} is neither "
-                                "their total nor exactly one part of them")
+                        [f"of {listed}, only {', '.join(i.invoice_number for i in combos[0])} sum to {paid}"])
+    return Refused("ambiguous", f"{listed} are named and total {money(total, cash.currency)}; the payment of {paid} "
+                                "is neither their total nor exactly one part of them")
 
 
 def _by_po(cash: Cash, reading: Reading, pool: list[Item], config: Config) -> Decision | Refused:

@@ -48,6 +48,7 @@ from o2c_collections.cashapp.decision import (
 )
 from o2c_collections.cashapp.reading import Reading, po_keys, read
 from o2c_collections.cashapp.references import Format, invoice_keys, normalise
+from o2c_common.text import money
 
 __all__ = ["Allocation", "Candidate", "Cash", "Config", "Decision", "Evidence", "Format", "Item", "Line",
            "classify_deduction", "decide", "find_combinations", "normalise_reference", "tolerance"]
@@ -81,20 +82,20 @@ def decide(cash: Cash, *, payer_items: Sequence[Item], group_items: Sequence[Ite
     if isinstance(outcome, Refused):
         return _unapplied(cash, reading, pool, config, outcome.reason, outcome.why)
     if outcome is not None:
-        return _with(outcome, evidence)
+        return _with(cash, outcome, evidence)
     for items, group_rule in ((payer, False), (group, True)):
         found = _by_amount(cash, items, config=config, group_rule=group_rule) if items else None
         if found is not None:
-            return _with(found, evidence)
+            return _with(cash, found, evidence)
     if _ambiguous(cash, payer, config):
         return _unapplied(cash, reading, pool, config, "ambiguous", "several open items or combinations fit the "
                                                                       "amount")
     return _unapplied(cash, reading, pool, config, "no_match", "no rule matched")
 
 
-def _with(found: Decision, evidence: tuple[Evidence, ...]) -> Decision:
-    applied = tuple(Evidence("amount", str(a.amount), found.rule or "", a.invoice_number, "applied",
-                             found.explanation) for a in found.allocations)
+def _with(cash: Cash, found: Decision, evidence: tuple[Evidence, ...]) -> Decision:
+    applied = tuple(Evidence("amount", money(a.amount, cash.currency), found.rule or "", a.invoice_number,
+                             "applied", found.explanation) for a in found.allocations)
     return Decision(found.rule, found.confidence, found.allocations, found.unapplied, found.reason,
                     found.explanation, found.candidates, (*evidence, *applied))
 
@@ -114,7 +115,8 @@ def _by_amount(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
         rule = "customer_group" if group_rule else "single_open_item"
         return decision(cash, rule, Decimal("0.90") if not group_rule else Decimal("0.80"),
                         (Allocation(same[0].invoice_id, same[0].invoice_number, cash.amount),),
-                        f"no usable reference; the only open item of {cash.amount} is {same[0].invoice_number}")
+                        f"no usable reference; the only open item of {money(cash.amount, cash.currency)} is "
+                        f"{same[0].invoice_number}")
     if len(same) > 1:
         return None
     combos = find_combinations(pool, cash.amount, config=config)
@@ -122,7 +124,7 @@ def _by_amount(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
         chosen = combos[0]
         return decision(cash, "customer_group" if group_rule else "combination", Decimal("0.80"),
                         tuple(Allocation(i.invoice_id, i.invoice_number, i.open_amount) for i in chosen),
-                        f"exactly one combination sums to {cash.amount}: "
+                        f"exactly one combination sums to {money(cash.amount, cash.currency)}: "
                         + ", ".join(i.invoice_number for i in chosen))
     if combos is None or len(combos) > 1:
         return None  # an exact combination may exist: a tolerance match would be a guess
@@ -142,12 +144,12 @@ def _near(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool) -> 
                         (Allocation(item.invoice_id, item.invoice_number, cash.amount,
                                     discount=item.open_amount - cash.amount),),
                         f"no usable reference; only {item.invoice_number} less its early-payment discount is "
-                        f"{cash.amount}, paid within the window")
+                        f"{money(cash.amount, cash.currency)}, paid within the window")
     item = close[0]
     applied = min(item.open_amount, cash.amount)
     return decision(cash, "customer_group" if group_rule else "tolerance", Decimal("0.85"),
                     (Allocation(item.invoice_id, item.invoice_number, applied, write_off=item.open_amount - applied),),
-                    f"only {item.invoice_number} is within tolerance of {cash.amount}")
+                    f"only {item.invoice_number} is within tolerance of {money(cash.amount, cash.currency)}")
 
 
 def _ambiguous(cash: Cash, pool: list[Item], config: Config) -> bool:

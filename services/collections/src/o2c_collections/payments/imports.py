@@ -32,7 +32,7 @@ def to_payload(parsed: ParsedPayment) -> dict[str, Any]:
     return {"bank_reference": parsed.bank_reference, "value_date": parsed.value_date.isoformat(),
             "currency": parsed.currency, "amount": str(parsed.amount), "customer_id": parsed.customer_id,
             "payer_name": parsed.payer_name,
-            "lines": [[li.reference, None if li.amount is None else str(li.amount), li.reason_code]
+            "lines": [[li.reference, None if li.amount is None else str(li.amount), li.reason_code, li.text]
                       for li in parsed.lines]}
 
 
@@ -41,8 +41,8 @@ def from_payload(payload: dict[str, Any]) -> ParsedPayment:
         bank_reference=payload["bank_reference"], value_date=datetime.fromisoformat(payload["value_date"]).date(),
         currency=payload["currency"], amount=Decimal(payload["amount"]), customer_id=payload["customer_id"],
         payer_name=payload["payer_name"],
-        lines=tuple(Line(ref, None if amount is None else Decimal(amount), reason)
-                    for ref, amount, reason in payload["lines"]))
+        lines=tuple(Line(ref, None if amount is None else Decimal(amount), reason, *text)
+                    for ref, amount, reason, *text in payload["lines"]))
 
 
 async def start(tx: Tx, *, content: bytes, file_format: FileFormat, legal_entity: str,
