@@ -290,7 +290,7 @@ def test_kafka_is_kraft_and_every_topic_of_the_code_has_a_kafkatopic(
                 "transaction.state.log.replication.factor"):
         assert 1 <= config[key] <= brokers, f"{overlay}: {key}={config[key]} with {brokers} broker(s)"
     assert config["auto.create.topics.enable"] is False
-    (listener,) = [x for x in kafka["spec"]["kafka"]["listeners"] if x["type"] == "internal" and not x["tls"]]
+    (listener,) = kafka["spec"]["kafka"]["listeners"]  # TLS with SCRAM only: test_kafka_security.py
     bootstrap = f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"
     topics = {t["spec"].get("topicName", t["metadata"]["name"]): t for t in r.of_kind("KafkaTopic")}
     assert code.topics <= set(topics), f"{overlay}: no KafkaTopic for {sorted(code.topics - set(topics))}"

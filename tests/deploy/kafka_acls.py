@@ -1,0 +1,31 @@
+"""The Kafka ACLs each service needs, derived from the code: the event registry (who publishes which type, so who
+writes which topic) and each service's consumers (groups and the topics they read). The deployment files must
+grant exactly these: each service writes its own topic, reads only what it consumes."""
+
+from __future__ import annotations
+
+import importlib
+
+from o2c_common.events.base import REGISTRY, TOPICS
+from o2c_common.kafka import dead_letter_topic
+
+Acl = tuple[str, str, str, str]  # (resource type, name, pattern type, operation)
+
+
+def consumers_of(service: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(group id, topics) of each consumer group the service runs."""
+    config = importlib.import_module(f"o2c_{service}.config")
+    main = importlib.import_module(f"o2c_{service}.main")
+    settings = getattr(config, f"{service.capitalize()}Settings")(_env_file=None)
+    return [(s.group_id, tuple(s.topics)) for s in main.consumers(settings)] if hasattr(main, "consumers") else []
+
+
+def expected_acls(service: str) -> set[Acl]:
+    acls: set[Acl] = set()
+    if service in {model.producer for model in REGISTRY.values()}:
+        acls |= {("topic", TOPICS[service], "literal", op) for op in ("Write", "Describe")}
+    for group, topics in consumers_of(service):
+        acls |= {("topic", t, "literal", op) for t in topics for op in ("Read", "Describe")}
+        acls |= {("topic", dead_letter_topic(group), "literal", op) for op in ("Write", "Describe")}
+        acls.add(("group", group, "literal", "Read"))
+    return acls
