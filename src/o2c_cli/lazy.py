@@ -54,6 +54,7 @@ class LazyGroup(TyperGroup):
 
 def load(name: str, spec: Lazy) -> Any:
     target = getattr(import_module(spec.module), spec.attr)
+    command: Any
     if isinstance(target, typer.Typer):  # a group even with one command, as add_typer makes it
         command = typer.main.get_group(target)
     else:

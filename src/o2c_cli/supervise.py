@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from subprocess import Popen
 from typing import Any, Protocol
 
@@ -81,8 +82,7 @@ def stack_supervisor(stack: Any, console: Printer) -> Supervisor:
                                       "--service all --since <when it died>` to send them again)"))
     for name, service in SERVICES.items():
         if name in stack.processes:
-            watched.append(Watched(name, lambda n=name: stack.processes.get(n),
-                                   lambda s=service: stack.start_service(s),
+            watched.append(Watched(name, partial(stack.processes.get, name), partial(stack.start_service, service),
                                    advice=f"; see {stack.config.data_dir / 'logs' / (name + '.log')}"))
     if "mail" in stack.processes:
         watched.append(Watched("mail", lambda: stack.processes.get("mail"), stack.start_mail))
@@ -103,7 +103,7 @@ def settings_problems(stack: Any) -> list[str]:
 
     from o2c_cli.services import SERVICES
 
-    problems = []
+    problems: list[str] = []
     for name, service in SERVICES.items():
         settings_cls = getattr(importlib.import_module(f"{service.package}.config"), f"{name.capitalize()}Settings")
         with mock.patch.dict(os.environ, stack.service_env(service), clear=True):

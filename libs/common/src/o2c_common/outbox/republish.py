@@ -25,7 +25,7 @@ async def republish_since(conn: AsyncConnection, since: datetime, *, dry_run: bo
         count, _ = (await conn.execute(_COUNT, {"since": since})).one()
         return int(count or 0)
     result = await conn.execute(_MARK, {"since": since})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def oldest_kept(conn: AsyncConnection) -> datetime | None:
