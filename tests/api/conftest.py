@@ -21,6 +21,8 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.main import create_app as invoicing_app
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.main import create_app as kpi_app
+from o2c_workforce.config import WorkforceSettings
+from o2c_workforce.main import create_app as workforce_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +43,8 @@ SERVICES = {
     "kpi": ServiceKind("kpi", KpiSettings, kpi_app, MigratedDatabases(ROOT / "services" / "kpi", "apikpi")),
     "escalation": ServiceKind("escalation", EscalationSettings, escalation_app,
                               MigratedDatabases(ROOT / "services" / "escalation", "apiesc")),
+    "workforce": ServiceKind("workforce", WorkforceSettings, workforce_app,
+                             MigratedDatabases(ROOT / "services" / "workforce", "apiwf")),
 }
 
 

@@ -2,13 +2,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from o2c_workforce.org.models import AgentRole
 from o2c_workforce.processes import Process
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+
+
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("a shift time is a local wall-clock time, without offset")
+    return value
+
+
+WallClock = Annotated[time, AfterValidator(_local), WithJsonSchema(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+     "examples": ["09:00"]})]
+"""A local time of day such as ``09:00`` (the team's time zone), never with an offset."""
 
 
 class VendorCreate(BaseModel):
@@ -53,8 +66,8 @@ class Shift(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     workdays: list[int] = Field(default=[1, 2, 3, 4, 5], description="ISO weekdays worked: 1 Monday … 7 Sunday.")
-    shift_start: time = time(9)
-    shift_end: time = time(17)
+    shift_start: WallClock = time(9)
+    shift_end: WallClock = time(17)
     leave_dates: list[date] = Field(default=[], description="Days off (leave, local holidays).")
 
     @model_validator(mode="after")
@@ -108,8 +121,8 @@ class AgentRead(BaseModel):
     languages: list[str]
     regions: list[str]
     workdays: list[int]
-    shift_start: time
-    shift_end: time
+    shift_start: WallClock
+    shift_end: WallClock
     leave_dates: list[date]
     start_date: date
     exit_date: date | None

@@ -77,10 +77,12 @@ async def update_agent(tx: Tx, agent: Agent, data: AgentUpdate) -> Agent:
     changes = data.model_dump(exclude_unset=True, exclude={"shift"})
     if not changes and data.shift is None:
         raise _invalid("", "give at least one field to change")
+    nulls = [name for name, value in changes.items() if value is None and name not in ("exit_date", "exit_reason")]
+    if nulls:
+        raise ValidationFailed("only exit_date and exit_reason may be null", errors=[
+            {"pointer": f"#/{name}", "detail": f"{name} cannot be null"} for name in nulls])
     before = AgentRead.model_validate(agent)
     if "team" in changes:
-        if changes["team"] is None:
-            raise _invalid("/team", "an agent always belongs to a team")
         await _require_team(tx, changes["team"], pointer="/team")
         agent.owning_team = changes.pop("team")
     if data.shift is not None:
