@@ -5,6 +5,7 @@ each is applied exactly once (the ones applied before are skipped by event id). 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -87,3 +88,45 @@ async def test_retention_purges_old_published_outbox_rows_and_old_inbox_rows_onl
 
 async def _none_unpublished(db: Database) -> bool:
     return await unpublished(db) == 0
+
+
+async def test_dead_letters_lost_with_the_broker_are_replayed_from_the_database(
+    pg_db: Database, own_broker: TansuBroker
+) -> None:
+    from o2c_common.kafka.dead_letters import list_dead_letters
+    from o2c_common.tx import Tx
+
+    from .helpers import issued
+    from .test_consumer import publish
+
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    event = issued(uuid.uuid4(), 1)
+    await publish(bootstrap, [event])
+
+    async def broken(tx: Tx, event: object) -> None:
+        raise RuntimeError("not yet")
+
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: broken}, group="stored", max_attempts=1) as c:
+        await eventually(lambda: _is(c.stats.dead_lettered == 1), message=f"{c.stats}")
+    own_broker.stop()  # the dead-letter topic is gone with the broker's memory
+    own_broker.start()
+    await create_topics(bootstrap)
+    assert await list_dead_letters(bootstrap, group="stored") == []
+
+    runner = CliRunner()
+    listed = await asyncio.to_thread(runner.invoke, cli, [
+        "dlq", "list", "stored", "--service", "invoicing", "--database-url", pg_db.url, "--bootstrap", bootstrap],
+        env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    assert "handler_failed" in listed.output and str(event.id) in listed.output
+    replayed = await asyncio.to_thread(runner.invoke, cli, [
+        "dlq", "replay", "stored", "--all", "--service", "invoicing", "--database-url", pg_db.url,
+        "--bootstrap", bootstrap])
+    assert replayed.exit_code == 0, replayed.output
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="stored") as c:  # fixed now
+        await eventually(lambda: _is(c.stats.processed == 1), message=f"{c.stats}")
+    assert await totals(pg_db) == (event.data.amount, 1)
+    async with pg_db.unit_of_work() as s:
+        assert (await s.execute(text("SELECT replayed_at IS NOT NULL FROM dead_letters"))).scalar_one() is True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
 
@@ -94,3 +97,24 @@ def _dead_letter(record: object) -> DeadLetter:
         event_type=h.get("ce_type", ""), event_id=h.get("ce_id", ""), key=getattr(record, "key", None),
         value=getattr(record, "value", None), headers=headers,
     )
+
+
+_STORED = text(
+    "SELECT id, event_type, event_id::text, reason, error, topic, partition, \"offset\", key, value, headers "
+    "FROM dead_letters WHERE consumer = :group ORDER BY id LIMIT :limit")
+_MARK_REPLAYED = text("UPDATE dead_letters SET replayed_at = now() WHERE consumer = :group AND id = ANY(:ids)")
+
+
+async def stored_dead_letters(conn: AsyncConnection, *, group: str, limit: int = 1000) -> list[DeadLetter]:
+    """The group's dead letters as kept in the consuming service's database (they outlive a broker that lost the
+    dead-letter topic). ``offset`` is the row id, ``partition`` -1."""
+    rows = (await conn.execute(_STORED, {"group": group, "limit": limit})).all()
+    return [DeadLetter(
+        partition=-1, offset=int(r.id), reason=r.reason, error=r.error, origin=f"{r.topic}/{r.partition}/{r.offset}",
+        event_type=r.event_type, event_id=r.event_id, key=r.key, value=r.value,
+        headers=tuple((name, base64.b64decode(value)) for name, value in r.headers),
+    ) for r in rows]
+
+
+async def mark_replayed(conn: AsyncConnection, *, group: str, ids: list[int]) -> None:
+    await conn.execute(_MARK_REPLAYED, {"group": group, "ids": ids})
