@@ -71,7 +71,7 @@ async def test_work_on_a_process_without_the_current_sop_is_flagged_until_traine
         (agents["ana"]["id"], "invoice_preparation", 2)]
     assert (await service.get("/training/flags", headers=AGENT_B))["items"] == []
     assert await service.outbox_types() == [*["vendor.changed"] * 2, *["team.changed"] * 2, *["agent.changed"] * 3,
-                                            "training.assigned", "training.assigned", "training.assigned",
+                                            "sop.created", "training.assigned", "training.assigned", "training.assigned",
                                             "sop.version_published", "agent.untrained_work_flagged"]
 
     mine = (await service.get("/training/assignments", headers=AGENT_A, agent_id=agents["ana"]["id"]))["items"]
@@ -157,6 +157,6 @@ async def test_contingency_plans_are_invoked_once_by_matching_events_and_by_hand
     assert by_sla["reason"] == "SLA First-pass acceptance for vendor-a breached: 80 % against a target of 95 %"
     await service.post(f"/contingency-plans/{sla['id']}/invocations", {"reason": "vendor asked"}, headers=LEAD)
     assert len(await service.get(f"/contingency-plans/{sla['id']}/invocations")) == 2
-    assert await service.outbox_types() == ["contingency_plan.invoked"] * 3
+    assert await service.outbox_types() == ["contingency_plan.changed"] * 2 + ["contingency_plan.invoked"] * 3
     problem(await service.client.post(f"/contingency-plans/{sla['id']}/invocations", json={"reason": "x"},
                                       headers=AGENT_A), 403)

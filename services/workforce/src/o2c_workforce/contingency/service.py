@@ -7,7 +7,7 @@ import uuid
 
 from o2c_common.entities import load
 from o2c_common.errors import NotFound
-from o2c_common.events.contracts.workforce import ContingencyPlanInvoked
+from o2c_common.events.contracts.workforce import ContingencyPlanChanged, ContingencyPlanInvoked
 from o2c_common.tx import Tx
 from o2c_workforce.contingency import repository
 from o2c_workforce.contingency.models import ContingencyPlan, Invocation, Trigger
@@ -18,6 +18,9 @@ async def create(tx: Tx, data: PlanCreate) -> ContingencyPlan:
     plan = await repository.add(tx.session, ContingencyPlan(id=uuid.uuid4(), active=True, **data.model_dump()))
     await tx.audit("contingency_plan.created", entity_type="contingency_plan", entity_id=plan.id,
                    after=PlanRead.model_validate(plan))
+    await tx.emit(ContingencyPlanChanged(plan_id=plan.id, name=plan.name, process=plan.process, owner=plan.owner,
+                                         trigger=plan.trigger.value, match=plan.match, steps=tuple(plan.steps),
+                                         active=plan.active, change="created", changed_at=tx.now()))
     return plan
 
 

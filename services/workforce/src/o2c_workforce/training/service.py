@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from o2c_common.entities import keyset_page
 from o2c_common.errors import Forbidden, NotFound
 from o2c_common.events.contracts.workforce import (
+    SopCreated,
     SopVersionPublished,
     TrainingAssigned,
     TrainingCompleted,
@@ -46,6 +47,8 @@ async def create_sop(tx: Tx, data: SopCreate) -> Sop:
     sop = await repository.add(tx.session, Sop(id=uuid.uuid4(), code=data.code, title=data.title,
                                                processes=[str(p) for p in data.processes]))
     await tx.audit("sop.created", entity_type="sop", entity_id=sop.id, after=data)
+    await tx.emit(SopCreated(sop_id=sop.id, sop_code=sop.code, title=sop.title, processes=tuple(sop.processes),
+                             created_at=tx.now()))
     return sop
 
 

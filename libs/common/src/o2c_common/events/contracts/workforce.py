@@ -59,6 +59,17 @@ class AgentChanged(EventPayload):
     changed_at: UtcDatetime
 
 
+@event("sop.created", producer="workforce", key="sop_id")
+class SopCreated(EventPayload):
+    """A standard operating procedure was registered with the processes it covers (its versions follow)."""
+
+    sop_id: uuid.UUID
+    sop_code: str
+    title: str
+    processes: tuple[Process, ...]
+    created_at: UtcDatetime
+
+
 @event("sop.version_published", producer="workforce", key="sop_id")
 class SopVersionPublished(EventPayload):
     """A new version of a standard operating procedure takes effect for the processes it covers."""
@@ -135,6 +146,22 @@ class ImprovementPlanChanged(EventPayload):
     team: TeamName
     change: Literal["created", "reviewed", "closed"]
     outcome: Literal["succeeded", "extended", "exited"] | None = None
+    changed_at: UtcDatetime
+
+
+@event("contingency_plan.changed", producer="workforce", key="plan_id")
+class ContingencyPlanChanged(EventPayload):
+    """A contingency plan (process, trigger, owner, steps) was created or changed."""
+
+    plan_id: uuid.UUID
+    name: str
+    process: Process
+    owner: str
+    trigger: Literal["escalation_opened", "sla_breached", "manual"]
+    match: str | None = None
+    steps: tuple[str, ...]
+    active: bool
+    change: Change
     changed_at: UtcDatetime
 
 
