@@ -14,7 +14,9 @@ from .toolchain import ROOT
 ONE_SHOT = "service_completed_successfully"
 HEALTHY = "service_healthy"
 # variables only docker-compose.yml reads (interpolation), not settings of any service
-COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "PORTAL_CALLBACK_SECRET", "IMAGE_TAG"}
+COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "PORTAL_CALLBACK_SECRET", "IMAGE_TAG", "KAFKA_TLS_PASSWORD",
+                     "KAFKA_ADMIN_PASSWORD", "KAFKA_INVOICING_PASSWORD", "KAFKA_COLLECTIONS_PASSWORD",
+                     "KAFKA_KPI_PASSWORD", "KAFKA_ESCALATION_PASSWORD"}
 # settings nobody sets: fixed per service in its settings class
 NOT_CONFIGURABLE = {"service_name"}
 
@@ -89,13 +91,13 @@ def test_kafka_runs_kraft_on_one_node_with_replication_factor_one(compose: dict[
     env = compose["services"]["kafka"]["environment"]
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{env['KAFKA_NODE_ID']}@kafka:")
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{env['KAFKA_NODE_ID']}@localhost:")  # loopback only
     factors = {k: v for k, v in env.items() if k.endswith(("REPLICATION_FACTOR", "MIN_ISR", "MIN_INSYNC_REPLICAS"))}
     assert {"KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
             "KAFKA_DEFAULT_REPLICATION_FACTOR"} <= set(factors)
     assert all(int(v) == 1 for v in factors.values()), factors
     assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false", "topics come from the kafka-topics step"
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert "CLIENTS://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]  # SASL_SSL: test_kafka_security.py
 
 
 def test_every_topic_of_the_code_is_created_before_the_services(compose: dict[str, Any], code: Code) -> None:

@@ -67,3 +67,41 @@ def test_each_worker_logs_in_as_its_own_user_over_tls(rendered: dict[str, Render
         assert settings.kafka_ssl_cafile is not None
         volume = next(v for v in pod["volumes"] if v["name"] == mounts[settings.kafka_ssl_cafile.rsplit("/", 1)[0]])
         assert volume["secret"]["secretName"] == "o2c-cluster-ca-cert"
+
+
+def _listeners(value: str) -> dict[str, str]:
+    return dict(item.split("://", 1) for item in value.split(","))
+
+
+def test_compose_kafka_speaks_scram_over_tls_to_every_container(compose: dict[str, Any]) -> None:
+    env = compose["services"]["kafka"]["environment"]
+    protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    for name, address in _listeners(env["KAFKA_LISTENERS"]).items():
+        assert protocols[name] == "SASL_SSL" or address.startswith("localhost:"), (
+            f"listener {name} ({protocols[name]}) is reachable from other containers")
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert str(env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"]).lower() == "false"
+    assert set(env["KAFKA_SUPER_USERS"].split(";")) == {"User:ANONYMOUS", "User:o2c-admin"}  # ANONYMOUS: loopback
+
+
+def test_compose_acls_match_the_registry_and_workers_log_in_as_their_user(
+        compose: dict[str, Any], code: Code) -> None:
+    services = compose["services"]
+    env = services["kafka"]["environment"]
+    script = services["kafka"]["command"][0]
+    for service in code.services.values():
+        granted: set[Acl] = set()
+        for rule in env[f"ACLS_{service.name.upper()}"].split():
+            kind, name, operations = rule.split(":")
+            granted |= {(kind, name, "literal", op) for op in operations.split(",")}
+        assert granted == expected_acls(service.name), service.name
+        assert service.name in script.split("for service in ", 1)[1].split(";", 1)[0], "its user is created"
+        worker = services[f"{service.name}-worker"]
+        worker_env = {**services[service.name]["environment"], **worker["environment"]}
+        assert worker_env[f"{service.prefix}KAFKA_SASL_USERNAME"] == service.name
+        assert worker_env[f"{service.prefix}KAFKA_SASL_PASSWORD"] == f"${{KAFKA_{service.name.upper()}_PASSWORD}}"
+        assert worker_env["O2C_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        assert "kafka-tls:/kafka-tls:ro" in worker["volumes"]
+        assert worker_env["O2C_KAFKA_SSL_CAFILE"].startswith("/kafka-tls/")
+    assert "--command-config /tmp/admin.properties" in services["kafka-topics"]["command"][0]
