@@ -71,8 +71,8 @@ async def test_work_on_a_process_without_the_current_sop_is_flagged_until_traine
         (agents["ana"]["id"], "invoice_preparation", 2)]
     assert (await service.get("/training/flags", headers=AGENT_B))["items"] == []
     assert await service.outbox_types() == [*["vendor.changed"] * 2, *["team.changed"] * 2, *["agent.changed"] * 3,
-                                            "sop.created", "training.assigned", "training.assigned", "training.assigned",
-                                            "sop.version_published", "agent.untrained_work_flagged"]
+                                            "sop.created", *["training.assigned"] * 3, "sop.version_published",
+                                            "agent.untrained_work_flagged"]
 
     mine = (await service.get("/training/assignments", headers=AGENT_A, agent_id=agents["ana"]["id"]))["items"]
     problem(await service.client.post(f"/training/assignments/{mine[0]['id']}/completion",
@@ -160,3 +160,20 @@ async def test_contingency_plans_are_invoked_once_by_matching_events_and_by_hand
     assert await service.outbox_types() == ["contingency_plan.changed"] * 2 + ["contingency_plan.invoked"] * 3
     problem(await service.client.post(f"/contingency-plans/{sla['id']}/invocations", json={"reason": "x"},
                                       headers=AGENT_A), 403)
+
+
+async def test_a_retried_create_with_an_idempotency_key_returns_the_first_answer(service: Service) -> None:
+    agents = await service.org()
+    await service.post("/sops", {"code": "SOP-CASH", "title": "Cash", "processes": ["cash_application"]})
+    key = {**SUPERVISOR, "Idempotency-Key": "publish-cash-2"}
+    body = {"effective_from": "2026-12-01", "summary": "v1"}
+    first = await service.client.post("/sops/SOP-CASH/versions", json=body, headers=key)
+    again = await service.client.post("/sops/SOP-CASH/versions", json=body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    plan_key = {**SUPERVISOR, "Idempotency-Key": "pip-carl"}
+    plan = {"agent_id": agents["carl"]["id"], "starts_on": "2026-12-01", "ends_on": "2027-01-31", "goals": ["Q"]}
+    assert (await service.client.post("/improvement-plans", json=plan, headers=plan_key)).status_code == 201
+    assert (await service.client.post("/improvement-plans", json=plan, headers=plan_key)).status_code == 201
+    types = await service.outbox_types()
+    assert types.count("sop.version_published") == 1 and types.count("improvement_plan.changed") == 1

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from o2c_common.errors import problem_responses
+from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.contingency import service
 from o2c_workforce.contingency.schemas import InvocationRead, InvokeRequest, PlanCreate, PlanRead
@@ -28,9 +29,11 @@ async def list_plans(tx: TxDep) -> list[PlanRead]:
 
 @router.post("/{plan_id}/invocations", status_code=status.HTTP_201_CREATED, response_model=InvocationRead,
              responses=problem_responses(401, 403, 404, 422))
-async def invoke(plan_id: uuid.UUID, data: InvokeRequest, tx: TxDep, principal: Manager) -> InvocationRead:
-    """Invoke the plan by hand, with the reason."""
-    return InvocationRead.model_validate(await service.invoke_manually(tx, plan_id, reason=data.reason))
+async def invoke(plan_id: uuid.UUID, data: InvokeRequest, tx: TxDep, principal: Manager,
+                 idem: IdempotencyDep) -> Response:
+    """Invoke the plan by hand, with the reason. An `Idempotency-Key` makes a retry return the first invocation."""
+    invocation = await service.invoke_manually(tx, plan_id, reason=data.reason)
+    return await idem.respond(tx.session, status_code=201, content=InvocationRead.model_validate(invocation))
 
 
 @router.get("/{plan_id}/invocations", response_model=list[InvocationRead], responses=problem_responses(401, 404))

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from o2c_common.errors import problem_responses
+from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.hypercare import service
 from o2c_workforce.hypercare.schemas import ReviewCreate, WindowCreate, WindowRead
@@ -15,10 +16,10 @@ router = APIRouter(prefix="/hypercare", tags=["hypercare"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WindowRead,
              responses=problem_responses(401, 403, 422))
-async def open_window(data: WindowCreate, tx: TxDep, principal: Manager) -> WindowRead:
+async def open_window(data: WindowCreate, tx: TxDep, principal: Manager, idem: IdempotencyDep) -> Response:
     """Open a hypercare window for a newly transitioned team (or one of its processes): tighter handling-time
     targets and more quality sampling while it runs, and a review each day."""
-    return await service.open_window(tx, data)
+    return await idem.respond(tx.session, status_code=201, content=await service.open_window(tx, data))
 
 
 @router.get("", response_model=list[WindowRead], responses=problem_responses(401, 403))

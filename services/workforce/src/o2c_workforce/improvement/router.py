@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from o2c_common.errors import problem_responses
+from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.improvement import service
 from o2c_workforce.improvement.schemas import PlanClose, PlanCreate, PlanRead, PlanReviewCreate
@@ -15,9 +16,9 @@ router = APIRouter(prefix="/improvement-plans", tags=["performance improvement p
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlanRead,
              responses=problem_responses(401, 403, 404, 409, 422))
-async def open_plan(data: PlanCreate, tx: TxDep, principal: Manager) -> PlanRead:
+async def open_plan(data: PlanCreate, tx: TxDep, principal: Manager, idem: IdempotencyDep) -> Response:
     """Put an agent on a performance improvement plan (goals, dates); its work is sampled more while it runs."""
-    return await service.open_plan(tx, data)
+    return await idem.respond(tx.session, status_code=201, content=await service.open_plan(tx, data))
 
 
 @router.get("", response_model=list[PlanRead], responses=problem_responses(401, 403, 422))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
-from o2c_common.http import IfMatchDep, Page, PageParams, set_etag
+from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, set_etag
 from o2c_common.uow import TxDep
 from o2c_workforce.org import service
 from o2c_workforce.org.schemas import (
@@ -52,11 +52,12 @@ async def list_teams(tx: TxDep) -> list[TeamRead]:
 
 @router.post("/agents", status_code=status.HTTP_201_CREATED, response_model=AgentRead,
              responses=problem_responses(401, 403, 409, 422))
-async def create_agent(data: AgentCreate, response: Response, tx: TxDep, principal: Manager) -> AgentRead:
-    """Add an agent to a team with skills, languages, regions, shift calendar and start date."""
+async def create_agent(data: AgentCreate, tx: TxDep, principal: Manager, idem: IdempotencyDep) -> Response:
+    """Add an agent to a team with skills, languages, regions, shift calendar and start date. An
+    `Idempotency-Key` makes a retry return the first answer."""
     agent = await service.create_agent(tx, data)
-    set_etag(response, etag=version_etag(agent))
-    return AgentRead.model_validate(agent)
+    return await idem.respond(tx.session, status_code=201, content=AgentRead.model_validate(agent),
+                              headers={"ETag": version_etag(agent)})
 
 
 @router.get("/agents", response_model=Page[AgentRead], responses=problem_responses(401, 403, 422))

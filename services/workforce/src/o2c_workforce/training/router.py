@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from o2c_common.errors import problem_responses
-from o2c_common.http import Page, PageParams
+from o2c_common.http import IdempotencyDep, Page, PageParams
 from o2c_common.uow import TxDep
 from o2c_workforce.permissions import Manager, Trainee
 from o2c_workforce.training import service
@@ -40,11 +40,14 @@ async def list_sops(tx: TxDep) -> list[SopRead]:
 
 @router.post("/sops/{code}/versions", status_code=status.HTTP_201_CREATED, response_model=PublishedVersion,
              responses=problem_responses(401, 403, 404, 422))
-async def publish_version(code: str, data: SopVersionCreate, tx: TxDep, principal: Manager) -> PublishedVersion:
+async def publish_version(code: str, data: SopVersionCreate, tx: TxDep, principal: Manager,
+                          idem: IdempotencyDep) -> Response:
     """Publish the SOP's next version: every agent skilled in a process it covers is assigned its training, due
-    `training_due_days` after it takes effect. Work done after that date without the training is flagged."""
+    `training_due_days` after it takes effect. Work done after that date without the training is flagged. An
+    `Idempotency-Key` makes a retry return the first answer instead of publishing another version."""
     version, assigned = await service.publish(tx, code=code, data=data)
-    return PublishedVersion(**SopVersionRead.model_validate(version).model_dump(), assigned=assigned)
+    return await idem.respond(tx.session, status_code=201, content=PublishedVersion(
+        **SopVersionRead.model_validate(version).model_dump(), assigned=assigned))
 
 
 @router.post("/training/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentRead,
