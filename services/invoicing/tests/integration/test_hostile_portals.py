@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from o2c_cli.testing import Infra, serving
 from o2c_common.db import Database
 from o2c_common.egress import pinned_client
+from o2c_invoicing.channels.status_messages import invoice_response
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
 from o2c_invoicing.main import create_app
 from o2c_invoicing.portal.service import poll_once
@@ -155,3 +156,23 @@ async def test_one_malformed_poll_answer_does_not_stop_polling_the_others(servic
     assert statuses == {bad_invoice["id"]: "submitted", good_invoice["id"]: "paid_by_customer"}
     polled = await service.scalar("SELECT count(*) FROM submissions WHERE last_polled_at IS NOT NULL")
     assert polled == 2  # the malformed one is not asked again at once either
+
+
+async def test_a_status_message_naming_another_portals_invoice_is_not_applied(infra: Infra, inv_db: Database) -> None:
+    """Standard messages name the invoice by its number: only the portal the invoice went to may report on it."""
+    async with listening(quiet_simulator()) as portal_a, invoicing(
+            infra, inv_db, portal_callback_secrets={portal_a.removeprefix("http://"): PORTAL_A_SECRET}) as service:
+        peppol = {"channel": "peppol", "peppol_participant_id": "0088:5790000435968"}
+        assert (await put_profile(service, "CUST-1", portal_a, **peppol)).status_code == 201
+        invoice = await service.issued()
+        assert (await service.act(invoice["id"], "submit", PREPARER)).status_code == 200
+        rejected = invoice_response(invoice_number=invoice["number"], code="RE", sender=("0088", "5790000435968", "A"),
+                                    receiver=("0060", "123456789", "o2c"), reasons=[("PRI", "price")])
+        now = int(time.time())
+        shared = signed_headers(DEV_CALLBACK_SECRET, timestamp=now, body=rejected)  # another portal's message
+        problem(await service.client.post("/portal/messages", content=rejected, headers=shared), 404)
+        assert (await service.client.get(f"/invoices/{invoice['id']}", headers=SUPERVISOR)).json()[
+            "status"] == "submitted"
+        own = signed_headers(PORTAL_A_SECRET, timestamp=now, body=rejected, portal=portal_a.removeprefix("http://"))
+        answer = await service.client.post("/portal/messages", content=rejected, headers=own)
+        assert answer.status_code == 200 and answer.json()["invoice_status"] == "portal_rejected"
