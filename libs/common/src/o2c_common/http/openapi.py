@@ -5,8 +5,8 @@ FastAPI's generated document is completed once, on first use:
 * every error response (4xx, 5xx) is ``application/problem+json`` with the ``ProblemDetail`` schema, FastAPI's
   ``HTTPValidationError`` included (its 422 is a problem with ``errors``);
 * every operation with a body documents 400 (a body that cannot be decoded), 413 (larger than the route's
-  limit) and 422; every operation with parameters 422; every operation behind a bearer token 401; every write
-  409 (a record it conflicts with);
+  limit) and 422; every operation with parameters 422; every operation behind a bearer token 401 and 403;
+  every write 409 (a record it conflicts with);
 * ``If-Match`` is a declared, required header wherever its absence answers 428;
 * decimal request fields (money, quantities, rates) are decimal strings (``"1250.00"``), as the API accepts them,
   never ``number | string``;
@@ -80,7 +80,7 @@ def _complete_operation(method: str, operation: dict[str, Any]) -> None:
         statuses.add(422)
         _decimal_strings(operation["parameters"])
     if operation.get("security"):
-        statuses.add(401)
+        statuses |= {401, 403}  # no or a bad token; a role or team that may not (every route has a permission)
     if "428" in responses:
         statuses.add(412)
         parameters = operation.setdefault("parameters", [])
