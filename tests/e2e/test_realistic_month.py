@@ -330,7 +330,7 @@ def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
     # kpi's AR per currency equals the ledger's balances
     today = datetime.now(UTC).date().isoformat()
     ledger_totals = {b["key"]: Decimal(b["open_amount"]) for b in
-                     ok(m.collections.get("/balances", params={"as_of": today, "by": "currency"}))}
+                     ok(m.collections.get("/balances", params={"as_of": today, "by": "currency"}))["items"]}
     kpi_totals = {t["currency"]: Decimal(t["amount"]) for t in ok(m.kpi.get("/kpis/open-ar"))["totals"]}
     assert {c: a for c, a in kpi_totals.items() if a} == {c: a for c, a in ledger_totals.items() if a}
     by_currency: dict[str, Decimal] = defaultdict(Decimal)

@@ -80,9 +80,9 @@ async def test_as_of_balances_reproduce_the_past(service: Service) -> None:
     await service.pay("300.00", remittance=[{"reference": "INV-500"}], value_date="2026-03-10")
     assert await service.open_amount(inv) == 0
     before = await service.client.get("/balances?as_of=2026-03-09&by=invoice", headers=COLLECTOR)
-    assert [(b["key"], b["open_amount"]) for b in before.json()] == [(str(inv), "300.00")]
+    assert [(b["key"], b["open_amount"]) for b in before.json()["items"]] == [(str(inv), "300.00")]
     after = await service.client.get("/balances?as_of=2026-03-10&by=customer", headers=COLLECTOR)
-    assert after.json() == []
+    assert after.json() == {"items": [], "next_cursor": None}
 
 
 async def test_duplicate_bank_reference_is_refused(service: Service) -> None:
@@ -103,7 +103,7 @@ async def test_vendor_agents_see_only_their_team(service: Service) -> None:
     assert problem(await service.client.get(f"/receivables/{inv}", headers=AGENT_B), 403)
     assert (await service.client.get("/payments", headers=AGENT_B)).json()["items"] == []
     assert len((await service.client.get("/payments", headers=AGENT_A)).json()["items"]) == 1
-    assert (await service.client.get("/balances?as_of=2026-12-31", headers=AGENT_B)).json() == []
+    assert (await service.client.get("/balances?as_of=2026-12-31", headers=AGENT_B)).json()["items"] == []
 
 
 async def test_bad_input_and_tokens_on_every_endpoint(service: Service) -> None:

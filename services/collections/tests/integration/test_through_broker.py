@@ -75,7 +75,7 @@ async def test_credit_notes_and_contested_rejections_through_the_broker(
             await asyncio.sleep(0.1)
         first = (await client.get(f"/receivables/{one}", headers=SUPERVISOR)).json()
         ledger = (await client.get(f"/receivables/{one}/ledger", headers=SUPERVISOR)).json()
-        before = (await client.get("/balances?as_of=2026-02-14&by=invoice", headers=SUPERVISOR)).json()
+        before = (await client.get("/balances?as_of=2026-02-14&by=invoice", headers=SUPERVISOR)).json()["items"]
         disputes = (await client.get("/disputes", headers=SUPERVISOR)).json()["items"]
     assert first["open_amount"] == "70.00"  # 100 issued, 30 credited, once
     assert [(e["kind"], Decimal(e["amount"]), e["effective_date"]) for e in ledger] == [

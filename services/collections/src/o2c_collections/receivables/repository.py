@@ -13,6 +13,7 @@ from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemSt
 from o2c_collections.receivables.schemas import OpenItemRead
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
+from o2c_common.http.pagination import keyset_select
 
 
 async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> OpenItem | None:
@@ -118,11 +119,14 @@ BALANCE_DIMENSIONS = {"invoice": LedgerEntry.invoice_id, "customer": LedgerEntry
 
 
 async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | None,
-                   customer_id: str | None) -> Sequence[Any]:
-    """(key, currency, open amount) of the movements effective by ``as_of``, per ``by`` and currency."""
+                   customer_id: str | None, page: PageRequest) -> Sequence[Any]:
+    """Rows (sort, key, currency, amount) of the movements effective by ``as_of``, per ``by`` and currency: one
+    keyset page (up to ``limit + 1`` rows) ordered by the key as text (no key: '') and the currency."""
     key = BALANCE_DIMENSIONS[by]
-    stmt = (select(key, LedgerEntry.currency, func.sum(LedgerEntry.amount))
+    sort = func.coalesce(cast(key, Text), "")
+    stmt = (select(sort.label("sort"), key.label("key"), LedgerEntry.currency.label("currency"),
+                   func.sum(LedgerEntry.amount).label("amount"))
             .where(LedgerEntry.effective_date <= as_of).group_by(key, LedgerEntry.currency)
-            .having(func.sum(LedgerEntry.amount) != 0).order_by(key, LedgerEntry.currency))
+            .having(func.sum(LedgerEntry.amount) != 0))
     stmt = where_equal(stmt, {LedgerEntry.owning_team: team, LedgerEntry.customer_id: customer_id})
-    return (await session.execute(stmt)).all()
+    return (await session.execute(keyset_select(stmt, page=page, order_by=(sort, LedgerEntry.currency)))).all()

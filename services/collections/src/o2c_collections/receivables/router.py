@@ -46,9 +46,11 @@ async def receivable_ledger(invoice_id: uuid.UUID, tx: TxDep, _principal: ArRead
     return await service.movements(tx, invoice_id=invoice_id)
 
 
-@balances_router.get("", response_model=list[Balance], responses=problem_responses(401, 403, 422))
-async def balances(tx: TxDep, _principal: ArReader, as_of: date,
+@balances_router.get("", response_model=Page[Balance], responses=problem_responses(401, 403, 422))
+async def balances(tx: TxDep, _principal: ArReader, as_of: date, page: PageParams,
                    by: Literal["invoice", "customer", "entity", "currency", "team"] = "customer",
-                   customer_id: str | None = None) -> list[Balance]:
-    """Open AR as of a date per invoice, customer, entity, currency or team (from the kept movements)."""
-    return await service.balances(tx, by=by, as_of=as_of, team=visible_team(tx.actor), customer_id=customer_id)
+                   customer_id: str | None = None) -> Page[Balance]:
+    """Open AR as of a date per invoice, customer, entity, currency or team (from the kept movements), by key
+    and currency, a page at a time (`limit`, `next_cursor`)."""
+    return await service.balances(tx, by=by, as_of=as_of, team=visible_team(tx.actor), customer_id=customer_id,
+                                  page=page)

@@ -12,6 +12,7 @@ from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
 from o2c_common.http import Page, PageRequest
+from o2c_common.http.pagination import build_page
 from o2c_common.money import round_money
 from o2c_common.tx import Tx
 
@@ -99,14 +100,15 @@ async def list_page(tx: Tx, *, page: PageRequest, customer_id: str | None, team:
     return await repository.list_page(tx.session, page=page, customer_id=customer_id, team=team)
 
 
-async def balances(tx: Tx, *, by: str, as_of: date, team: str | None,
-                   customer_id: str | None = None) -> list[Balance]:
-    """Open AR as of ``as_of`` (movements effective up to that day), grouped by ``by`` and currency."""
+async def balances(tx: Tx, *, by: str, as_of: date, team: str | None, page: PageRequest,
+                   customer_id: str | None = None) -> Page[Balance]:
+    """Open AR as of ``as_of`` (movements effective up to that day), grouped by ``by`` and currency, one page."""
     if by not in repository.BALANCE_DIMENSIONS:
         raise UnprocessableEntity(f"by must be one of {', '.join(repository.BALANCE_DIMENSIONS)}")
-    rows = await repository.balances(tx.session, by=by, as_of=as_of, team=team, customer_id=customer_id)
-    return [Balance(key=str(k) if k is not None else None, currency=c, open_amount=round_money(a, c),
-                    as_of=as_of) for k, c, a in rows]
+    rows = await repository.balances(tx.session, by=by, as_of=as_of, team=team, customer_id=customer_id, page=page)
+    return build_page(rows, page=page, key=lambda r: (r.sort, r.currency), item=lambda r: Balance(
+        key=str(r.key) if r.key is not None else None, currency=r.currency,
+        open_amount=round_money(r.amount, r.currency), as_of=as_of))
 
 
 async def open_amounts(tx: Tx, *, after: uuid.UUID | None, limit: int) -> OpenAmountPage:
