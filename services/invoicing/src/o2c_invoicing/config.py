@@ -31,6 +31,17 @@ class InvoicingSettings(ServiceSettings):
         "USD": Decimal("10000"), "EUR": Decimal("10000"), "GBP": Decimal("8000"), "CHF": Decimal("10000"),
         "JPY": Decimal("1500000")}
     second_approval_default: Decimal | None = None
+    # Credit notes issued by hand (one person holding an approving role): all hand-issued notes of an invoice
+    # together stay within its currency's amount (per currency, not converted); a larger credit needs a second
+    # person (a dispute credited in collections, or a credit and rebill). A currency not listed uses
+    # hand_credit_limit_default; None there means no hand-issued credit in that currency.
+    hand_credit_limits: dict[str, Decimal] = {
+        "USD": Decimal("1000"), "EUR": Decimal("1000"), "GBP": Decimal("800"), "CHF": Decimal("1000"),
+        "CAD": Decimal("1300"), "AUD": Decimal("1500"), "NZD": Decimal("1600"), "JPY": Decimal("150000"),
+        "CNY": Decimal("7000"), "HKD": Decimal("7800"), "SGD": Decimal("1300"), "INR": Decimal("80000"),
+        "SEK": Decimal("10000"), "NOK": Decimal("10000"), "DKK": Decimal("7000"), "PLN": Decimal("4000"),
+        "MXN": Decimal("17000"), "BRL": Decimal("5000"), "ZAR": Decimal("18000")}
+    hand_credit_limit_default: Decimal | None = None
     # A portal's "paid" with no cash in the ledger after this many days is a work item.
     customer_paid_no_cash_days: int = 5
     # Stalled detection: no status change for this many days on an open invoice raises invoice.stalled.

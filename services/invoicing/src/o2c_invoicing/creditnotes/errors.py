@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
-from o2c_common.errors import NotFound
+from o2c_common.errors import Forbidden, NotFound
 
 
 class CreditNoteNotFound(NotFound):
     type = "credit-note-not-found"
     title = "No such credit note on this invoice"
+
+
+class OverHandCreditLimit(Forbidden):
+    type = "over-credit-limit"
+    title = "The credit is above what one person may credit by hand"

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.entities import load
@@ -26,3 +27,10 @@ async def for_invoice(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[C
 
 async def get(session: AsyncSession, *, credit_note_id: uuid.UUID) -> CreditNote | None:
     return await load(session, CreditNote, credit_note_id)
+
+
+async def hand_issued_total(session: AsyncSession, *, invoice_id: uuid.UUID) -> Decimal:
+    """What credit notes issued in invoicing (not from a collections request) credited on the invoice so far."""
+    total = await session.scalar(select(func.coalesce(func.sum(CreditNote.amount), 0))
+                                 .where(CreditNote.invoice_id == invoice_id, CreditNote.request_id.is_(None)))
+    return Decimal(total or 0)

@@ -19,12 +19,16 @@ router = APIRouter(prefix="/invoices/{invoice_id}/credit-notes", tags=["credit n
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CreditNoteRead,
              responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428))
 async def issue_credit_note(invoice_id: uuid.UUID, data: CreditNoteCreate, tx: TxDep, principal: Crediter,
-                            if_match: IfMatchDep, idem: IdempotencyDep) -> Response:
+                            settings: SettingsDep, if_match: IfMatchDep, idem: IdempotencyDep) -> Response:
     """Credit an issued invoice, fully (no amount: what earlier credit notes left) or partly, whatever its portal
     status; emits `credit_note.issued`. Requires `If-Match` with the invoice's ETag. The invoice's status does
-    not move: the AR ledger posts the credit and its `receivable.changed` sets the settlement status."""
+    not move: the AR ledger posts the credit and its `receivable.changed` sets the settlement status. One person
+    credits by hand at most `INVOICING_HAND_CREDIT_LIMITS[currency]` per invoice, all hand-issued notes together
+    (403 `over-credit-limit` above it: a dispute credited in collections, approved by a second person, or a
+    credit and rebill)."""
     invoice = await locked(tx, invoice_id, if_match)
-    credit = await service.issue_credit_note(tx, invoice, amount=data.amount, reason=data.reason, note=data.note)
+    credit = await service.issue_by_hand(tx, invoice, amount=data.amount, reason=data.reason, note=data.note,
+                                         settings=settings)
     return await idem.respond(tx.session, status_code=201, content=CreditNoteRead.model_validate(credit))
 
 

@@ -14,7 +14,9 @@ from o2c_common.events.contracts.invoicing import CreditNoteIssued
 from o2c_common.money import round_money
 from o2c_common.text import money
 from o2c_common.tx import Tx
+from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes import repository
+from o2c_invoicing.creditnotes.errors import OverHandCreditLimit
 from o2c_invoicing.creditnotes.models import CreditNote
 from o2c_invoicing.invoices import repository as invoices
 from o2c_invoicing.invoices import states
@@ -51,6 +53,27 @@ async def issue_credit_note(tx: Tx, invoice: Invoice, *, amount: Decimal | None,
     gross, tax = _credit_amounts(invoice, amount)
     return await _issue(tx, invoice, gross=gross, tax=tax, full=gross == creditable, reason=reason, note=note,
                         request_id=request_id, deduction_id=deduction_id, dispute_id=dispute_id)
+
+
+async def issue_by_hand(tx: Tx, invoice: Invoice, *, amount: Decimal | None, reason: str, note: str | None,
+                        settings: InvoicingSettings) -> CreditNote:
+    """A credit note one person (holding an approving role) issues by hand: all hand-issued notes of the invoice
+    together stay within its currency's ``hand_credit_limits``; a larger credit needs a second person (a dispute
+    credited in collections, or a credit and rebill), so it is refused here (403 ``over-credit-limit``)."""
+    states.check("credit", invoice.status)
+    gross, _ = _credit_amounts(invoice, amount)
+    before = await repository.hand_issued_total(tx.session, invoice_id=invoice.id)
+    limit = settings.hand_credit_limits.get(invoice.currency, settings.hand_credit_limit_default)
+    if limit is None or before + gross > limit:
+        currency = invoice.currency
+        within = (f"no credit in {currency} is issued by hand" if limit is None else
+                  f"{money(gross, currency)} with the {money(before, currency)} credited by hand before is above "
+                  f"the {money(limit, currency)} one person may credit by hand on invoice {invoice.number}")
+        raise OverHandCreditLimit(f"{within}: credit it through a dispute in collections (approved by a second "
+                                  "person) or a credit and rebill", extensions={
+                                      "limit": None if limit is None else str(limit), "currency": currency,
+                                      "credited_by_hand": str(before), "requested": str(gross)})
+    return await issue_credit_note(tx, invoice, amount=amount, reason=reason, note=note)
 
 
 async def _issue(tx: Tx, invoice: Invoice, *, gross: Decimal, tax: Decimal, full: bool, reason: str,
