@@ -14,6 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import structlog
+from sqlalchemy.exc import DBAPIError
+
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
@@ -22,8 +25,10 @@ from o2c_collections.payments.parsers import FileFormat, MalformedFile, ParsedPa
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
 from o2c_common.auth import Principal, Role
-from o2c_common.errors import NotFound
+from o2c_common.errors import DomainError, NotFound
 from o2c_common.tx import Tx
+
+log = structlog.get_logger("o2c.collections.imports")
 
 MAX_ERROR_DETAILS = 100
 
@@ -97,7 +102,7 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
             batch.errors += 1
             if len(batch.error_details) < MAX_ERROR_DETAILS:
                 batch.error_details = [*batch.error_details,
-                                       {"line": line.position + 1, "detail": str(exc).splitlines()[0][:300]}]
+                                       {"line": line.position + 1, "detail": _line_error(exc, batch.id, line)}]
             continue
         booked_n += booked.payment is not None
         duplicates += booked.payment is None
@@ -122,3 +127,14 @@ async def get(tx: Tx, import_id: uuid.UUID) -> ImportRead:
     if batch is None or not (tx.actor.is_admin or batch.imported_by == tx.actor.subject):
         raise NotFound(f"import {import_id} does not exist")
     return ImportRead.model_validate(batch)
+
+
+def _line_error(exc: Exception, import_id: uuid.UUID, line: Any) -> str:
+    """What the import job shows of a line's failure: a domain error's own detail (written for the client); of
+    anything else (the database refusing a value …) its kind only, never its text, which goes to the log."""
+    if isinstance(exc, DomainError):
+        return str(exc.detail or exc.title)[:300]
+    log.warning("payment_import_line_failed", import_id=str(import_id), line=line.position + 1, exc_info=exc)
+    if isinstance(exc, DBAPIError):
+        return "the line could not be stored: a value is too long, out of range or not allowed"
+    return f"the line could not be booked ({type(exc).__name__}); the service log has the details"
