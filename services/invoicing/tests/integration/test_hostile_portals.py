@@ -134,6 +134,7 @@ def hostile_portal(answer: Any) -> FastAPI:
     {"history": "PAID"},  # not a list
     [1, 2, 3],  # not an object
     {"history": [{"status": "PAID", "payment_date": "someday"}]},  # a field that is not one
+    {"status": "PAID", "padding": "x" * (2 << 20)},  # 2 MiB: more than a status answer may hold
 ])
 async def test_one_malformed_poll_answer_does_not_stop_polling_the_others(service: Service, answer: Any) -> None:
     good_portal = quiet_simulator()

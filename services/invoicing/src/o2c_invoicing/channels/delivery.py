@@ -38,6 +38,27 @@ def cxml_response_status(body: bytes) -> tuple[int, str] | None:
     return int(status.get("code")), " - ".join(x for x in (status.get("text"), detail) if x)
 
 
+# The most a portal's answer may hold (decoded): a larger one is refused before it fills the memory.
+MAX_ANSWER_BYTES = 1 << 20
+
+
+class AnswerTooLarge(httpx.HTTPError):
+    """The portal's answer is larger than :data:`MAX_ANSWER_BYTES`."""
+
+
+async def _bounded(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """The response with its body read up to :data:`MAX_ANSWER_BYTES` (AnswerTooLarge beyond)."""
+    async with client.stream(method, url, **kwargs) as streamed:
+        body = bytearray()
+        async for chunk in streamed.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise AnswerTooLarge(f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+    headers = [(k, v) for k, v in streamed.headers.multi_items()
+               if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
+
+
 async def post_document(client: httpx.AsyncClient, *, base_url: str, document: bytes,
                         timeout_s: float) -> dict[str, Any]:
     """POST the XML document to ``<portal>/invoices``; the portal answers with its reference and status (JSON),
@@ -45,11 +66,13 @@ async def post_document(client: httpx.AsyncClient, *, base_url: str, document: b
     transmission errors: 400 malformed, 401/403 credentials, 406 not acceptable, 409 duplicate, 5xx)."""
     url = f"{base_url.rstrip('/')}/invoices"
     try:
-        response = await client.post(url, content=document, timeout=timeout_s,
-                                     headers={"Content-Type": "application/xml"})
+        response = await _bounded(client, "POST", url, content=document, timeout=timeout_s,
+                                  headers={"Content-Type": "application/xml"})
     except EgressRefused as exc:
         raise PortalDeliveryFailed(f"portal {url} may not be called: {exc}",
                                    extensions={"portal_url": url}) from exc
+    except AnswerTooLarge as exc:
+        raise PortalDeliveryFailed(f"portal {url} answered too much: {exc}", extensions={"portal_url": url}) from exc
     except httpx.HTTPError as exc:
         raise PortalDeliveryFailed(f"portal {url} unreachable: {type(exc).__name__}",
                                    extensions={"portal_url": url}) from exc
@@ -97,7 +120,11 @@ async def poll_status(client: httpx.AsyncClient, *, base_url: str, reference: st
                       timeout_s: float) -> dict[str, Any]:
     """The portal's status view of ``reference``; httpx.HTTPError when it cannot be had, PollAnswerInvalid when
     the portal answered something else."""
-    response = await client.get(f"{base_url.rstrip('/')}/invoices/{quote(reference, safe='')}", timeout=timeout_s)
+    try:
+        response = await _bounded(client, "GET", f"{base_url.rstrip('/')}/invoices/{quote(reference, safe='')}",
+                                  timeout=timeout_s)
+    except AnswerTooLarge as exc:
+        raise PollAnswerInvalid(str(exc)) from exc
     response.raise_for_status()
     try:
         body = response.json()
