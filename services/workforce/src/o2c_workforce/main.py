@@ -12,6 +12,7 @@ from o2c_workforce.improvement.router import router as improvement_router
 from o2c_workforce.intake.handlers import HANDLERS
 from o2c_workforce.org.router import router as org_router
 from o2c_workforce.quality.router import router as quality_router
+from o2c_workforce.reviews.router import router as reviews_router
 from o2c_workforce.scorecards.router import router as scorecards_router
 from o2c_workforce.training.router import router as training_router
 from o2c_workforce.work.router import router as work_router
@@ -36,6 +37,7 @@ def create_app(settings: WorkforceSettings | None = None) -> FastAPI:
                     "hypercare, improvement and contingency plans, quality review, productivity and capacity, "
                     "scorecards.",
         routers=[org_router, training_router, hypercare_router, improvement_router, contingency_router,
-                 quality_router, work_router, capacity_router, scorecards_router],
+                 quality_router, work_router, capacity_router, scorecards_router,
+                 reviews_router],
         consumers=consumers,
     )

@@ -41,3 +41,14 @@ def test_seasonality_separates_weekdays_from_month_end() -> None:
     assert season.month_end_factor == Decimal("1.500")
     assert season.arrivals(date(2026, 12, 29)) == Decimal("144.00")
     assert season.arrivals(date(2026, 12, 21), volume_factor=Decimal("1.2")) == Decimal("115.20")
+
+
+def test_sampling_periods_start_and_end() -> None:
+    from o2c_workforce.quality.models import Period
+    from o2c_workforce.quality.sampling import period_end, period_start
+
+    assert period_start(date(2026, 12, 3), Period.WEEK) == date(2026, 11, 30)
+    assert period_end(date(2026, 11, 30), Period.WEEK) == date(2026, 12, 7)
+    assert period_end(date(2026, 12, 1), Period.MONTH) == date(2027, 1, 1)
+    assert period_end(date(2026, 2, 1), Period.MONTH) == date(2026, 3, 1)
+    assert period_end(date(2026, 2, 27), Period.DAY) == date(2026, 2, 28)

@@ -36,3 +36,9 @@ async def invoke(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | N
 async def invocations(session: AsyncSession, plan_id: uuid.UUID) -> list[Invocation]:
     stmt = select(Invocation).where(Invocation.plan_id == plan_id).order_by(Invocation.invoked_at, Invocation.id)
     return list((await session.scalars(stmt)).all())
+
+
+async def invoked_between(session: AsyncSession, *, since: Any, until: Any) -> list[tuple[ContingencyPlan, Invocation]]:
+    stmt = (select(ContingencyPlan, Invocation).join(Invocation, Invocation.plan_id == ContingencyPlan.id)
+            .where(Invocation.invoked_at >= since, Invocation.invoked_at < until).order_by(Invocation.invoked_at))
+    return [(p, i) for p, i in (await session.execute(stmt)).all()]

@@ -4,6 +4,7 @@ person. One source invokes a plan once: a replayed event changes nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from o2c_common.entities import load
 from o2c_common.errors import NotFound
@@ -69,3 +70,7 @@ async def _plan(tx: Tx, plan_id: uuid.UUID) -> ContingencyPlan:
     return plan
 
 
+
+
+async def invoked_between(tx: Tx, *, since: datetime, until: datetime) -> list[tuple[ContingencyPlan, Invocation]]:
+    return await repository.invoked_between(tx.session, since=since, until=until)

@@ -24,9 +24,11 @@ async def rules(session: AsyncSession, *, process: str | None = None, active: bo
     return list((await session.scalars(stmt.order_by(SamplingRule.process, SamplingRule.created_at))).all())
 
 
-async def taken_since(session: AsyncSession, *, process: str, agent: str, since: datetime) -> int:
+async def taken_between(session: AsyncSession, *, process: str, agent: str, since: datetime, until: datetime) -> int:
+    """Samples of the agent's work on ``process`` completed in [since, until)."""
     stmt = select(func.count()).select_from(Sample).join(WorkItem, WorkItem.id == Sample.work_item_id).where(
-        Sample.process == process, Sample.agent == agent, WorkItem.completed_at >= since)
+        Sample.process == process, Sample.agent == agent, WorkItem.completed_at >= since,
+        WorkItem.completed_at < until)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -94,3 +96,7 @@ def _window(stmt: Any, column: Any, since: datetime | None, until: datetime | No
     return stmt
 
 
+
+
+async def checklists(session: AsyncSession) -> list[Checklist]:
+    return list((await session.scalars(select(Checklist).order_by(Checklist.process))).all())

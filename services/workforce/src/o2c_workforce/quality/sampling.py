@@ -27,6 +27,15 @@ def period_start(day: date, period: Period) -> date:
     return day.replace(day=1)
 
 
+def period_end(start: date, period: Period) -> date:
+    """The first day after the period starting on ``start``."""
+    if period == Period.DAY:
+        return start + timedelta(days=1)
+    if period == Period.WEEK:
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def most_specific(rules: list[SamplingRule], *, agent: str | None, team: str | None) -> SamplingRule | None:
     """The rule for the agent, else for its team, else for the process."""
     fitting = [r for r in rules if r.agent in (None, agent) and r.owning_team in (None, team)]

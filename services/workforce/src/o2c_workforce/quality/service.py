@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from o2c_common.entities import keyset_page
@@ -81,9 +81,9 @@ async def maybe_sample(tx: Tx, item: WorkItem, agent: Agent | None) -> Sample | 
     if rule is None:
         return None
     boosted = await _boosted(tx, agent, process=item.process, on=item.completed_at)
-    since = sampling.period_start(item.completed_at.date(), rule.period)
-    taken = await repository.taken_since(tx.session, process=item.process, agent=item.agent,
-                                         since=datetime.combine(since, datetime.min.time(), UTC))
+    start = sampling.period_start(item.completed_at.date(), rule.period)
+    taken = await repository.taken_between(tx.session, process=item.process, agent=item.agent, since=_at(start),
+                                           until=_at(sampling.period_end(start, rule.period)))
     if not sampling.picks(rule, item_key=item.item_key, boosted=boosted, taken_in_period=taken):
         return None
     sample = await repository.add(tx.session, Sample(
@@ -202,5 +202,14 @@ async def _names(tx: Tx, level: str) -> dict[str, str]:
     return {v.code: v.name for v in await org_repository.vendors(tx.session)}
 
 
+def _at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
 def _round(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+async def defect_labels(tx: Tx) -> dict[str, str]:
+    """Defect code → its label in the taxonomies of every checklist."""
+    return {d["code"]: d["label"] for c in await repository.checklists(tx.session) for d in c.defects}
