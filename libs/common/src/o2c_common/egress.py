@@ -181,10 +181,11 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             network_backend=PinnedBackend(policy))
 
 
-async def send_pinned(client: httpx.AsyncClient, method: str, url: str, policy: EgressPolicy,
-                      **kwargs: Any) -> httpx.Response:
+async def send_pinned(client: httpx.AsyncClient, method: str, url: str, policy: EgressPolicy, *,
+                      keep_bytes: int = 64 * 1024, **kwargs: Any) -> httpx.Response:
     """One request through any client, to the address ``policy`` checked: the URL's host is resolved once here
-    and the request goes to that address, with the name in ``Host`` and (https) as SNI and certificate name."""
+    and the request goes to that address, with the name in ``Host`` and (https) as SNI and certificate name.
+    Of the answer's body only the first ``keep_bytes`` are read (a receiver cannot fill the memory)."""
     refusal = policy.url_refusal(url)
     if refusal is not None:
         raise EgressRefused(refusal)
@@ -192,8 +193,17 @@ async def send_pinned(client: httpx.AsyncClient, method: str, url: str, policy: 
     address = await policy.pinned_address(target.host, target.port or default_port(target.scheme))
     headers = {**dict(kwargs.pop("headers", None) or {}), "Host": target.netloc.decode("ascii")}
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return await client.request(method, target.copy_with(host=address), headers=headers, extensions=extensions,
-                                **kwargs)
+    async with client.stream(method, target.copy_with(host=address), headers=headers, extensions=extensions,
+                             **kwargs) as streamed:
+        body = bytearray()
+        async for chunk in streamed.aiter_bytes():
+            body += chunk
+            if len(body) >= keep_bytes:
+                break
+    kept = [(k, v) for k, v in streamed.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(streamed.status_code, headers=kept, content=bytes(body[:keep_bytes]),
+                          request=streamed.request)
 
 
 def pinned_client(policy: EgressPolicy, **kwargs: Any) -> httpx.AsyncClient:
