@@ -79,7 +79,7 @@ COPY services/invoicing/migrations /app/migrations
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/health/live', timeout=2)"]
-CMD ["uvicorn", "o2c_invoicing.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+CMD ["uvicorn", "o2c_invoicing.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001", "--no-access-log", "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "75"]
 
 FROM runtime AS collections
 COPY --from=build-collections /opt/venv /opt/venv
@@ -88,7 +88,7 @@ COPY services/collections/migrations /app/migrations
 EXPOSE 8002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/health/live', timeout=2)"]
-CMD ["uvicorn", "o2c_collections.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8002", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+CMD ["uvicorn", "o2c_collections.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8002", "--no-access-log", "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "75"]
 
 FROM runtime AS kpi
 COPY --from=build-kpi /opt/venv /opt/venv
@@ -97,7 +97,7 @@ COPY services/kpi/migrations /app/migrations
 EXPOSE 8003
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8003/health/live', timeout=2)"]
-CMD ["uvicorn", "o2c_kpi.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8003", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+CMD ["uvicorn", "o2c_kpi.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8003", "--no-access-log", "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "75"]
 
 FROM runtime AS escalation
 COPY --from=build-escalation /opt/venv /opt/venv
@@ -106,7 +106,7 @@ COPY services/escalation/migrations /app/migrations
 EXPOSE 8004
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8004/health/live', timeout=2)"]
-CMD ["uvicorn", "o2c_escalation.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8004", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+CMD ["uvicorn", "o2c_escalation.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8004", "--no-access-log", "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "75"]
 
 FROM runtime AS workforce
 COPY --from=build-workforce /opt/venv /opt/venv
@@ -115,4 +115,4 @@ COPY services/workforce/migrations /app/migrations
 EXPOSE 8005
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8005/health/live', timeout=2)"]
-CMD ["uvicorn", "o2c_workforce.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8005", "--no-access-log", "--timeout-graceful-shutdown", "20"]
+CMD ["uvicorn", "o2c_workforce.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8005", "--no-access-log", "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "75"]

@@ -67,6 +67,8 @@ def test_command_port_and_health_check_agree_with_the_code(code: Code, dockerfil
         assert cmd[:3] == ["uvicorn", service.app_factory, "--factory"], cmd
         assert cmd[cmd.index("--port") + 1] == str(service.port), f"{service.name}: CMD port is not {service.port}"
         assert cmd[cmd.index("--host") + 1] == "0.0.0.0"
+        # idle connections outlive every client pool's (httpx: 5 s), docs/operations.md "keep-alive"
+        assert "--timeout-keep-alive" in cmd and int(cmd[cmd.index("--timeout-keep-alive") + 1]) >= 60, cmd
         assert target.all("EXPOSE") == [str(service.port)]
         (health,) = target.all("HEALTHCHECK")
         url = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]+)", health)
