@@ -14,9 +14,9 @@ from .toolchain import ROOT
 ONE_SHOT = "service_completed_successfully"
 HEALTHY = "service_healthy"
 # variables only docker-compose.yml reads (interpolation), not settings of any service
-COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "PORTAL_CALLBACK_SECRET", "IMAGE_TAG", "KAFKA_TLS_PASSWORD",
-                     "KAFKA_ADMIN_PASSWORD", "KAFKA_INVOICING_PASSWORD", "KAFKA_COLLECTIONS_PASSWORD",
-                     "KAFKA_KPI_PASSWORD", "KAFKA_ESCALATION_PASSWORD"}
+COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "POSTGRES_SERVICE_PASSWORD", "PORTAL_CALLBACK_SECRET", "IMAGE_TAG",
+                     "KAFKA_TLS_PASSWORD", "KAFKA_ADMIN_PASSWORD", "KAFKA_INVOICING_PASSWORD",
+                     "KAFKA_COLLECTIONS_PASSWORD", "KAFKA_KPI_PASSWORD", "KAFKA_ESCALATION_PASSWORD"}
 # settings nobody sets: fixed per service in its settings class
 NOT_CONFIGURABLE = {"service_name"}
 
@@ -194,3 +194,19 @@ def test_interpolation_follows_compose_rules() -> None:
     assert interpolate("$$1 ${X}", {"X": "v"}) == "$1 v"
     with pytest.raises(AssertionError, match="refuses"):
         interpolate("${X:?set X}", {"X": ""})
+
+
+def test_migrations_run_as_the_owner_and_services_as_the_service_role(compose: dict[str, Any], code: Code) -> None:
+    """Issue 13 item 12: the services cannot change the audit trail; only the owner, that migrates, could."""
+    services = compose["services"]
+    for service in code.services.values():
+        pg = services[f"postgres-{service.name}"]
+        assert any(v.endswith(":/docker-entrypoint-initdb.d/10-service-role.sh:ro") for v in pg["volumes"])
+        assert pg["environment"]["POSTGRES_USER"] == "o2c"
+        migrate = _env(services[f"migrate-{service.name}"])
+        assert migrate[f"{service.prefix}DATABASE_MIGRATION_URL"].startswith("postgresql+asyncpg://o2c:")
+        for name in (service.name, f"{service.name}-worker", f"migrate-{service.name}"):
+            url = _env(services[name])[f"{service.prefix}DATABASE_URL"]
+            assert url.startswith("postgresql+asyncpg://o2c_service:"), f"{name} connects as {url}"
+    script = (ROOT / "deploy" / "docker" / "postgres-service-role.sh").read_text()
+    assert "CREATE ROLE o2c_service LOGIN" in script and "POSTGRES_SERVICE_PASSWORD" in script

@@ -4,11 +4,15 @@ and tampering by the owner is found by `o2c audit verify`."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
@@ -189,3 +193,35 @@ async def _audit_id_by_entity(owned: Owned, entity_id: str) -> int:
     async with owned.service.unit_of_work() as session:
         return int((await session.execute(text("SELECT id FROM audit_log WHERE entity_id = :e"),
                                           {"e": entity_id})).scalar_one())
+
+
+async def test_the_alembic_command_line_migrates_as_the_owner_and_grants_the_service_role(infra: Infra) -> None:
+    """What the compose and Kubernetes migration steps run: `alembic upgrade heads` with both URLs in the settings."""
+    await infra.ensure_roles()
+    name = f"col_auditcli_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(infra.admin_dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" OWNER o2c_owner')
+    finally:
+        await admin.close()
+    owner_url, service_url = infra.role_url("o2c_owner", name), infra.role_url("o2c_service", name)
+    env = {**os.environ, "COLLECTIONS_DATABASE_MIGRATION_URL": owner_url, "COLLECTIONS_DATABASE_URL": service_url}
+    try:
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "alembic", "-c",
+                                                        str(SERVICE_DIR / "alembic.ini"), "upgrade", "heads"],
+                                       env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        db = Database(service_url, pool_size=1)
+        try:
+            await Owned(owner_url, service_url, db).audit(1)
+            with pytest.raises(DBAPIError, match="permission denied"):
+                async with db.unit_of_work() as session:
+                    await session.execute(text("DELETE FROM audit_log"))
+            async with db.unit_of_work() as session:
+                owner = (await session.execute(text(
+                    "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'"))).scalar()
+            assert owner == "o2c_owner"
+        finally:
+            await db.dispose()
+    finally:
+        await infra.drop_database(name)

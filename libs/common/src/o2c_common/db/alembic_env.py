@@ -15,12 +15,16 @@ from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from o2c_common.db.plumbing import plumbing_metadata
-from o2c_common.db.roles import grant_service_role
+from o2c_common.db.roles import grant_service_role, service_role_for
 
 
-def run_env(target_metadata: MetaData, default_url: str) -> None:
+def run_env(target_metadata: MetaData, default_url: str, service_url: str | None = None) -> None:
+    """``default_url``: the owner's (the settings' migration URL, else the database URL); ``service_url``: the URL
+    the service runs with, whose role is granted its rights when it is another (the `alembic` command line)."""
     config = context.config
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or default_url
+    if "service_role" not in config.attributes and service_url:
+        config.attributes["service_role"] = service_role_for(url, service_url)
     metadatas = [target_metadata, plumbing_metadata]
 
     def do_run(connection: Connection) -> None:
