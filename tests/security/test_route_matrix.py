@@ -142,3 +142,35 @@ async def test_every_route_of_the_four_services_is_declared(invoicing: Running, 
         served = {f"{method} {path}" for method, path, _ in operations(service)}
         assert served == declared, (service.name, served ^ declared)
         assert len(served) > 15
+
+
+def guards(dependant: Any) -> list[Permission]:
+    """The permissions whose guard a route depends on (directly or through its dependencies)."""
+    found = []
+    for dependency in dependant.dependencies:
+        permission = getattr(dependency.call, "permission", None)
+        if permission is not None:
+            found.append(permission)
+        found += guards(dependency)
+    return found
+
+
+async def test_each_route_depends_on_the_guard_of_its_declared_permission(invoicing: Running, collections: Running,
+                                                                          kpi: Running, escalation: Running) -> None:
+    """Read from the routes themselves: a router naming another permission than ROUTES says is caught by name."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    wrong = []
+    for service in (invoicing, collections, kpi, escalation):
+        for context in iter_route_contexts(service.app.routes):
+            route = context.original_route
+            if not isinstance(route, APIRoute) or not route.include_in_schema:
+                continue
+            for method in route.methods:
+                declared = service.routes[f"{method} {context.path}"]
+                used = guards(route.dependant)
+                expected = [] if declared.public else [declared]
+                if used != expected:
+                    wrong.append(f"{service.name}: {method} {context.path} uses {[p.name for p in used]}, "
+                                 f"declared {declared.name}")
+    assert not wrong, "\n".join(wrong)
