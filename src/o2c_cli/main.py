@@ -140,7 +140,9 @@ def token(
     subject: Annotated[str, typer.Option(help="Who the token speaks for")] = "dev-user",
     role: Annotated[list[str] | None, typer.Option(help="Role (repeatable)")] = None,
     team: Annotated[str | None, typer.Option(help="Team (vendor agents see only their team)")] = None,
-    ttl_minutes: Annotated[int, typer.Option(min=1, max=60 * 24 * 30)] = 12 * 60,
+    ttl_minutes: Annotated[int, typer.Option(min=1, max=60 * 24 * 30, help=(
+        "Lifetime; the services refuse tokens living longer than O2C_JWT_MAX_LIFETIME_S (12 hours by default)"))
+    ] = 12 * 60,
     secret: Annotated[str | None, typer.Option(envvar="O2C_JWT_SECRET", help="HS256 secret")] = None,
 ) -> None:
     """Mint a bearer token for local use (HS256 with the dev secret unless O2C_JWT_SECRET is set)."""
@@ -148,6 +150,10 @@ def token(
     from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
 
     settings = ServiceSettings()
+    if ttl_minutes * 60 > settings.jwt_max_lifetime_s:
+        raise typer.BadParameter(f"{ttl_minutes} minutes is longer than the services accept "
+                                 f"(O2C_JWT_MAX_LIFETIME_S: {settings.jwt_max_lifetime_s // 60} minutes)",
+                                 param_hint="--ttl-minutes")
     print(mint_token(
         secret=secret or os.environ.get("O2C_JWT_SECRET", DEV_JWT_SECRET), subject=subject,
         roles=role or ["admin"], team=team, ttl=timedelta(minutes=ttl_minutes),
