@@ -59,6 +59,8 @@ async def test_work_on_a_process_without_the_current_sop_is_flagged_until_traine
     agents = await service.org()
     await service.post("/sops", {"code": "SOP-BILL", "title": "Invoice preparation",
                                  "processes": ["invoice_preparation"]})
+    problem(await service.client.post("/sops", json={"code": "SOP-BILL", "title": "Again",
+                                                     "processes": ["invoice_preparation"]}, headers=SUPERVISOR), 409)
     effective = (NOW - timedelta(days=3)).date().isoformat()
     published = await service.post("/sops/SOP-BILL/versions", {"effective_from": effective, "summary": "PO check"})
     assert published["number"] == 1 and published["assigned"] == 3  # every agent skilled in the process

@@ -41,7 +41,7 @@ async def create_team(tx: Tx, data: TeamCreate) -> Team:
     if data.vendor_code is not None:
         vendor = await repository.vendor_by_code(tx.session, data.vendor_code)
         if vendor is None:
-            raise _invalid("/vendor_code", f"no vendor {data.vendor_code!r}")
+            raise invalid("/vendor_code", f"no vendor {data.vendor_code!r}")
     team = await repository.add(tx.session, Team(id=uuid.uuid4(), code=data.code, name=data.name,
                                                  vendor_id=vendor.id if vendor else None, time_zone=data.time_zone))
     await tx.audit("team.created", entity_type="team", entity_id=team.id, after=TeamRead.model_validate(team))
@@ -76,7 +76,7 @@ async def get_agent(tx: Tx, agent_id: uuid.UUID, *, for_update: bool = False) ->
 async def update_agent(tx: Tx, agent: Agent, data: AgentUpdate) -> Agent:
     changes = data.model_dump(exclude_unset=True, exclude={"shift"})
     if not changes and data.shift is None:
-        raise _invalid("", "give at least one field to change")
+        raise invalid("", "give at least one field to change")
     nulls = [name for name, value in changes.items() if value is None and name not in ("exit_date", "exit_reason")]
     if nulls:
         raise ValidationFailed("only exit_date and exit_reason may be null", errors=[
@@ -90,7 +90,7 @@ async def update_agent(tx: Tx, agent: Agent, data: AgentUpdate) -> Agent:
     for name, value in changes.items():
         setattr(agent, name, value)
     if agent.exit_date is not None and agent.exit_date < agent.start_date:
-        raise _invalid("/exit_date", "the exit date cannot be before the start date")
+        raise invalid("/exit_date", "the exit date cannot be before the start date")
     await tx.session.flush()
     await tx.audit("agent.updated", entity_type="agent", entity_id=agent.id, before=before,
                    after=AgentRead.model_validate(agent))
@@ -122,7 +122,7 @@ def scoped_team(tx: Tx, team: str | None) -> str | None:
 async def _require_team(tx: Tx, code: str, *, pointer: str) -> Team:
     team = await repository.team_by_code(tx.session, code)
     if team is None:
-        raise _invalid(pointer, f"no team {code!r}")
+        raise invalid(pointer, f"no team {code!r}")
     return team
 
 
@@ -135,7 +135,3 @@ async def _emit(tx: Tx, agent: Agent, change: str) -> None:
 def invalid(pointer: str, detail: str) -> ValidationFailed:
     """A 422 naming the body member at ``pointer`` (``/team``; ``""`` for the whole body)."""
     return ValidationFailed(detail, errors=[{"pointer": f"#{pointer}", "detail": detail}])
-
-
-def _invalid(pointer: str, detail: str) -> ValidationFailed:
-    return invalid(pointer, detail)

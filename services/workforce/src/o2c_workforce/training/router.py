@@ -25,7 +25,7 @@ router = APIRouter(tags=["SOPs and training"])
 
 
 @router.post("/sops", status_code=status.HTTP_201_CREATED, response_model=SopRead,
-             responses=problem_responses(401, 403, 422))
+             responses=problem_responses(401, 403, 409, 422))
 async def create_sop(data: SopCreate, tx: TxDep, principal: Manager) -> SopRead:
     """Register a standard operating procedure and the processes it covers (publish versions next)."""
     sop = await service.create_sop(tx, data)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from o2c_common.entities import keyset_page
-from o2c_common.errors import Forbidden, NotFound
+from o2c_common.errors import Conflict, Forbidden, NotFound
 from o2c_common.events.contracts.workforce import (
     SopCreated,
     SopVersionPublished,
@@ -43,7 +43,7 @@ from o2c_workforce.training.schemas import (
 
 async def create_sop(tx: Tx, data: SopCreate) -> Sop:
     if await repository.sop_by_code(tx.session, data.code) is not None:
-        raise invalid("/code", f"SOP {data.code!r} exists already")
+        raise Conflict(f"SOP {data.code!r} exists already")
     sop = await repository.add(tx.session, Sop(id=uuid.uuid4(), code=data.code, title=data.title,
                                                processes=[str(p) for p in data.processes]))
     await tx.audit("sop.created", entity_type="sop", entity_id=sop.id, after=data)
