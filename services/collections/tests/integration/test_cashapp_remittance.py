@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
+
+from o2c_collections.cashapp.engine import Line
 from o2c_collections.receivables.service import open_receivable
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from services.collections.tests.conftest import COLLECTOR, Service
@@ -87,3 +90,25 @@ async def assert_ledger_and_events_agree(service: Service) -> None:
         "ORDER BY p->>'invoice_id', (p->>'sequence')::int DESC")
     opened = {str(i): a for i, a in await service.rows("SELECT invoice_id, open_amount FROM open_items")}
     assert {i: Decimal(a) for i, a in announced} == opened
+
+
+async def test_naming_another_customers_invoice_never_waits_on_its_lock(service: Service) -> None:
+    """Only the payer's and its group's items are locked: a booking naming another customer's invoice (held by
+    another transaction, e.g. another import chunk) is decided without waiting, so two chunks never deadlock."""
+    from o2c_collections.payments.parsed import ParsedPayment
+    from o2c_collections.payments.service import book
+    from o2c_common.auth import Principal
+
+    theirs = await issue(service, "US01-2026-000950", "80.00", customer="CUST-3")
+    await issue(service, "US01-2026-000951", "80.00")
+    async with service.db.unit_of_work() as holder:
+        await holder.execute(text("SELECT 1 FROM open_items WHERE invoice_id = :i FOR UPDATE"), {"i": theirs})
+        who = Principal(subject="feed", roles=frozenset({"bank_file_importer"}), kind="service")
+        async with service.transactions.begin(who) as tx:
+            await tx.session.execute(text("SET LOCAL lock_timeout = '5s'"))  # before: a lock wait, then this fails
+            booked = await book(tx, parsed=ParsedPayment(
+                bank_reference="LOCK-1", value_date=date(2026, 2, 1), currency="USD", amount=Decimal("80.00"),
+                customer_id="CUST-1", lines=(Line("US01-2026-000950"),)), legal_entity="US01", source="api",
+                import_id=None, settings=service.settings)
+    assert booked.payment is not None and not booked.applied
+    assert "another payer" in (booked.payment.explanation or "")

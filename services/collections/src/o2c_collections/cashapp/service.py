@@ -108,7 +108,7 @@ async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], sett
     cash = _cash(payment, lines, payment.customer_id)
     keys = sorted({ref.key for n, line in enumerate(cash.lines) for name, text in fields(line, n)
                    for ref in references.extract(text, field=name, formats=formats)})
-    # the payer's and its group's open items and the ones a remittance key names, read and locked in one statement
+    # the payer's and its group's open items, locked, and the ones a remittance key names
     rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
                                                    currency=payment.currency, keys=keys, team=team)
     own, group, wanted = {payment.customer_id, *group_ids}, set(group_ids), set(keys)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,22 +59,26 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
 
 async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
                                 keys: Sequence[str], team: str | None = None) -> list[OpenItem]:
-    """In one statement, locked in invoice id order (never a deadlock): the open items of ``customer_ids`` in
-    ``currency``, and the items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``,
-    GIN-indexed: the number as written and with zeros dropped); only ``team``'s items when one is given (cash
-    booked by a vendor agent never touches, nor sees, another team's invoices)."""
-    conditions = []
+    """The open items of ``customer_ids`` in ``currency``, locked in invoice id order (never a deadlock), then the
+    items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``, GIN-indexed: the number as
+    written and with zeros dropped), read without a lock: only the payer's and its group's items can be applied;
+    another customer's named item only stops the match, so a mistyped or foreign reference never makes one booking
+    wait on (or deadlock with) another customer's. Only ``team``'s items when one is given (cash booked by a vendor
+    agent never touches, nor sees, another team's invoices)."""
+    found: dict[uuid.UUID, OpenItem] = {}
+    statements = []
     if customer_ids:
-        conditions.append(and_(OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
-                               OpenItem.status == OpenItemStatus.OPEN))
+        statements.append(select(OpenItem).where(
+            OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
+            OpenItem.status == OpenItemStatus.OPEN).order_by(OpenItem.invoice_id).with_for_update())
     if keys:
-        conditions.append(OpenItem.match_keys.overlap(cast(list(keys), ARRAY(Text))))
-    if not conditions:
-        return []
-    stmt = select(OpenItem).where(or_(*conditions)).order_by(OpenItem.invoice_id).with_for_update()
-    if team is not None:
-        stmt = stmt.where(OpenItem.owning_team == team)
-    return list((await session.scalars(stmt)).all())
+        statements.append(select(OpenItem).where(OpenItem.match_keys.overlap(cast(list(keys), ARRAY(Text)))))
+    for stmt in statements:
+        if team is not None:
+            stmt = stmt.where(OpenItem.owning_team == team)
+        for item in (await session.scalars(stmt)).all():
+            found.setdefault(item.invoice_id, item)
+    return list(found.values())
 
 
 async def items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> list[OpenItem]:
