@@ -108,9 +108,8 @@ def generate(rng: random.Random, *, payers: int, items_per_payer: int,
         elif kind == "short_band":
             short = (a.open_amount * Decimal("0.95")).quantize(Decimal("0.01"))
             cash, truth = Cash(short, "USD", payer, (Line(a.invoice_number),)), {a.invoice_id}
-        elif kind == "short_partial":
-            cash, truth = Cash((a.open_amount / 2).quantize(Decimal("0.01")), "USD", payer,
-                               (Line(a.invoice_number),)), {a.invoice_id}
+        elif kind == "short_partial":  # outside the deduction band: must stay unapplied (issue 13.3)
+            cash = Cash((a.open_amount / 2).quantize(Decimal("0.01")), "USD", payer, (Line(a.invoice_number),))
         elif kind == "no_reference":
             cash, truth = Cash(a.open_amount, "USD", payer), {a.invoice_id}
         elif kind == "foreign":  # pays with another payer's invoice number: must stay unapplied
