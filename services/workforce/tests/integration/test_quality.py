@@ -152,3 +152,19 @@ async def test_scores_per_agent_team_vendor_and_first_pass_attributed_to_the_pre
     assert first["ana"]["rejection_reasons"] == {"missing_po": 1}
     assert first["ben"]["rate"] == "0.00"
     assert [f["key"] for f in await service.get("/quality/first-pass", level="vendor", headers=AGENT_A)] == ["acme"]
+
+
+async def test_a_team_in_hypercare_is_sampled_at_the_window_boost(service: Service) -> None:
+    await setup(service)
+    await service.post("/quality/rules", {"process": "invoice_preparation", "mode": "rate", "rate_percent": "10",
+                                          "boost": 2})
+    await service.post("/hypercare", {"team": "vendor-b", "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+                                      "sampling_boost": 10})
+    invoices = {name: [uuid.uuid4() for _ in range(20)] for name in ("ana", "ben")}
+    for name, ids in invoices.items():
+        for invoice_id in ids:
+            await service.handle(approved(name, invoice_id, team="vendor-a" if name == "ana" else "vendor-b"))
+    samples = (await service.get("/quality/samples", limit=200))["items"]
+    assert len([s for s in samples if s["agent"] == "ben"]) == 20  # 10 % x 10 in hypercare
+    assert all(s["boosted"] for s in samples if s["agent"] == "ben")
+    assert len([s for s in samples if s["agent"] == "ana"]) == sum(1 for i in invoices["ana"] if bucket(str(i)) < 10)

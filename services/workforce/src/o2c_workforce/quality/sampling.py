@@ -2,7 +2,8 @@
 
 A rate rule picks an item when its key's stable bucket (0.00-99.99, from SHA-256) is below the rate; a count rule
 picks the first ``count`` items of the agent in the period. An agent on an improvement plan or in hypercare is
-sampled at ``boost`` times the rule (a rate capped at 100 %)."""
+sampled at the rule's ``boost`` times the rule, or at a running hypercare window's ``sampling_boost`` when that is
+higher (a rate capped at 100 %)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def most_specific(rules: list[SamplingRule], *, agent: str | None, team: str | N
     return max(fitting, key=lambda r: (r.agent is not None, r.owning_team is not None), default=None)
 
 
-def picks(rule: SamplingRule, *, item_key: str, boosted: bool, taken_in_period: int) -> bool:
-    factor = rule.boost if boosted else 1
+def picks(rule: SamplingRule, *, item_key: str, factor: int, taken_in_period: int) -> bool:
+    """``factor`` multiplies the rule: 1 normally, more for an agent on a plan or in hypercare."""
     if rule.mode == SamplingMode.RATE:
         return bucket(item_key) < min(Decimal(100), (rule.rate_percent or Decimal(0)) * factor)
     return taken_in_period < (rule.count or 0) * factor

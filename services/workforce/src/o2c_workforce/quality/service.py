@@ -80,11 +80,12 @@ async def maybe_sample(tx: Tx, item: WorkItem, agent: Agent | None) -> Sample | 
                                   team=team)
     if rule is None:
         return None
-    boosted = await _boosted(tx, agent, process=item.process, on=item.completed_at)
+    factor = await _factor(tx, agent, rule, process=item.process, on=item.completed_at)
+    boosted = factor > 1
     start = sampling.period_start(item.completed_at.date(), rule.period)
     taken = await repository.taken_between(tx.session, process=item.process, agent=item.agent, since=_at(start),
                                            until=_at(sampling.period_end(start, rule.period)))
-    if not sampling.picks(rule, item_key=item.item_key, boosted=boosted, taken_in_period=taken):
+    if not sampling.picks(rule, item_key=item.item_key, factor=factor, taken_in_period=taken):
         return None
     sample = await repository.add(tx.session, Sample(
         id=uuid.uuid4(), work_item_id=item.id, process=item.process, agent=item.agent, owning_team=team,
@@ -96,12 +97,17 @@ async def maybe_sample(tx: Tx, item: WorkItem, agent: Agent | None) -> Sample | 
     return sample
 
 
-async def _boosted(tx: Tx, agent: Agent | None, *, process: str, on: datetime) -> bool:
+async def _factor(tx: Tx, agent: Agent | None, rule: SamplingRule, *, process: str, on: datetime) -> int:
+    """How many times the rule samples this agent's work: the rule's boost on an improvement plan, a running
+    hypercare window's boost for its team and process (the higher of the two), else 1."""
     if agent is None:
-        return False
+        return 1
+    factors = [1]
     if await improvement_repository.on_plan(tx.session, agent_ids=[agent.id], on=on.date()):
-        return True
-    return bool(await hypercare_repository.running(tx.session, team=agent.owning_team, process=process, on=on.date()))
+        factors.append(rule.boost)
+    windows = await hypercare_repository.running(tx.session, team=agent.owning_team, process=process, on=on.date())
+    factors += [w.sampling_boost for w in windows]
+    return max(factors)
 
 
 async def get_sample(tx: Tx, sample_id: uuid.UUID, *, for_update: bool = False) -> Sample:
