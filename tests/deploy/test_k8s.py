@@ -242,14 +242,24 @@ def test_each_service_uses_its_own_database_and_only_it_reaches_it(
     for service in code.services.values():
         cluster = r.get("Cluster", f"{service.name}-db")
         database = cluster["spec"]["bootstrap"]["initdb"]["database"]
-        for _obj, container, svc in _service_containers(r, code):
+        for obj, container, svc in _service_containers(r, code, init=True):
             if svc is not service:
                 continue
             env, _ = container_env(r, container)
             url = urlsplit(env[f"{service.prefix}DATABASE_URL"])
             assert url.hostname == f"{service.name}-db-rw" and url.port == 5432, url
             assert url.path == f"/{database}"
-            assert url.password == secret_placeholder(f"{service.name}-db-app", "password")
+            if obj["kind"] == "Job":  # migrates as the owner, grants the service role (DATABASE_URL's user)
+                owner = urlsplit(env[f"{service.prefix}DATABASE_MIGRATION_URL"])
+                assert (owner.hostname, owner.path) == (url.hostname, url.path)
+                assert owner.password == secret_placeholder(f"{service.name}-db-app", "password")
+                assert url.username == "o2c_service" and url.password is None
+            else:  # runs as the service role: INSERT/SELECT only on the audit trail (docs/security.md)
+                assert url.password == secret_placeholder(f"{service.name}-db-service", "password")
+                assert url.username == secret_placeholder(f"{service.name}-db-service", "username")
+        roles = cluster["spec"]["managed"]["roles"]
+        assert roles == [{"name": "o2c_service", "ensure": "present", "login": True,
+                          "passwordSecret": {"name": f"{service.name}-db-service"}}]
         policies = [p for p in r.of_kind("NetworkPolicy")
                     if _matches(p["spec"]["podSelector"], {"cnpg.io/cluster": f"{service.name}-db"})
                     and p["spec"]["podSelector"]]
