@@ -36,12 +36,8 @@ async def complete(session: AsyncSession, values: dict[str, Any]) -> WorkItem | 
         set_={"agent": excluded.agent, "completed_at": excluded.completed_at,
               "owning_team": func.coalesce(excluded.owning_team, WorkItem.owning_team),
               "handling_minutes": func.coalesce(excluded.handling_minutes, _MINUTES_SINCE_ARRIVAL)},
-        where=WorkItem.completed_at.is_(None)).returning(WorkItem.id)
-    item_id = (await session.execute(stmt)).scalar_one_or_none()
-    if item_id is None:
-        return None
-    return (await session.scalars(select(WorkItem).where(WorkItem.id == item_id)
-                                  .execution_options(populate_existing=True))).one()
+        where=WorkItem.completed_at.is_(None)).returning(WorkItem)
+    return (await session.scalars(stmt, execution_options={"populate_existing": True})).one_or_none()
 
 
 async def portal_outcome(session: AsyncSession, *, invoice_id: uuid.UUID, accepted: bool, reason: str | None,
