@@ -3,9 +3,10 @@
 pydantic turns ``0`` into ``False``, ``false`` into ``0``, ``"5"`` into ``5`` and ``1`` into ``Decimal(1)``, so a
 request the document declares invalid (money is a decimal *string*) was accepted. The edge checks each JSON body
 against its operation's schema in the service's own, completed document (``o2c_common.http.openapi``) with a
-JSON Schema validator (jsonschema-rs, draft 2020-12, formats as annotations): a body that does not conform is a
-422 listing each offending value by JSON pointer, its input never echoed. Validators are compiled once per
-operation, on first use.
+JSON Schema validator (jsonschema-rs, draft 2020-12, formats as annotations). A body that does not conform and
+that the route's own validation would accept is a 422 listing each offending value by JSON pointer, its input
+never echoed; a body the route refuses anyway gets the route's own 422, which also names what only its
+validators know (an e-mail address, a rule across fields). Validators are compiled once per operation.
 """
 
 from __future__ import annotations
@@ -42,6 +43,26 @@ class BodySchemas:
             if len(items) >= MAX_ERRORS:
                 break
         return items
+
+
+def lax_accepts(route: Any, document: Any) -> bool:
+    """True when the route's body fields, validated as FastAPI does (pydantic's lax mode), accept ``document``."""
+    fields = list(getattr(route.dependant, "body_params", []) or [])
+    if not fields:
+        return True
+    embedded = len({field.name for field in fields}) > 1 or bool(getattr(fields[0].field_info, "embed", False))
+    if not embedded:
+        return not fields[0].validate(document, {}, loc=("body",))[1]
+    if not isinstance(document, dict):
+        return False
+    for field in fields:
+        if field.alias not in document:
+            if field.field_info.is_required():
+                return False
+            continue
+        if field.validate(document[field.alias], {}, loc=("body", field.alias))[1]:
+            return False
+    return True
 
 
 def _compile(app: Any, path: str, method: str) -> Any:

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from o2c_common.auth.dependencies import current_principal
 from o2c_common.errors.handlers import json_pointer, problem_response
 from o2c_common.errors.problems import DomainError, Unauthorized
-from o2c_common.http.bodies import BodySchemas
+from o2c_common.http.bodies import BodySchemas, lax_accepts
 from o2c_common.http.dates import BOUNDS_TEXT, out_of_bounds
 
 MAX_BODY_EXTENSION = "x-max-body-bytes"
@@ -176,7 +176,7 @@ class EdgeMiddleware:
             document = _check_json(body)
             if document is not _NOT_JSON:
                 errors = self._bodies.errors(app, path=template, method=method, document=document)
-                if errors:
+                if errors and lax_accepts(route, document):  # else the route's own 422 says more
                     raise EdgeRejection(422, type_="validation-failed", title="Validation failed", errors=errors,
                                         detail=f"The request has {len(errors)} invalid value"
                                                f"{'s' if len(errors) != 1 else ''}.")
