@@ -18,10 +18,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from o2c_cli.localstack import TansuBroker, free_port
+from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
-from o2c_cli.testing import Infra
 
 from .fault_flow import Accepted, Flow
 
@@ -31,18 +30,17 @@ CONVERGE_S = 240.0
 
 
 @pytest.fixture
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Every service as its own process, on the session's PostgreSQL and a broker of the test's own."""
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole stack as `make dev` runs it, on a PostgreSQL and a broker of its own: the session's databases
+    (o2c_<service>) belong to the e2e stack, whose relays would publish this test's events elsewhere."""
     data_dir = tmp_path_factory.mktemp("faults")
-    broker = TansuBroker(port=free_port(), log_path=data_dir / "tansu.log")
-    broker.start()
     stack = Stack(StackConfig(
-        data_dir=data_dir, external_pg_url=infra.pg_url, external_kafka=broker.bootstrap_servers,
+        data_dir=data_dir, pg_port=free_port(), kafka_port=free_port(), durable_pg=False,
         ports={name: free_port() for name in SERVICES}, mail_port=None,
         extra_env={"O2C_OUTBOX_POLL_INTERVAL_S": "0.5", "O2C_OUTBOX_RETRY_MAX_BACKOFF_S": "2",
                    "KPI_RECON_INTERVAL_S": "3600"}))
-    stack.broker = broker  # watched and paused by the test (the stack does not stop an external broker)
     try:
+        stack.start_infra()
         stack.create_databases()
         stack.create_topics()
         for service in SERVICES.values():
@@ -53,9 +51,7 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             stack.wait_ready(service, timeout=180)
         yield stack
     finally:
-        stack.broker = None
         stack.stop()
-        broker.stop()
 
 
 def test_kills_and_broker_pauses_lose_no_write_and_apply_none_twice(stack: Stack) -> None:
