@@ -53,6 +53,8 @@ async def test_agents_are_created_changed_and_seen_only_by_their_team(service: S
                                             "agent.changed", "agent.changed", "agent.changed", "agent.changed"]
     actions = [r[0] for r in await service.rows("SELECT action FROM audit_log ORDER BY id")]
     assert actions[-1] == "agent.updated" and actions.count("agent.created") == 3
+    chained = await service.scalar("SELECT count(*) FROM audit_chain")
+    assert chained == len(actions)  # every audit row linked into the hash chain at commit
 
 
 async def test_work_on_a_process_without_the_current_sop_is_flagged_until_trained(service: Service) -> None:
