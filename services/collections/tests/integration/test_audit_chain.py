@@ -10,6 +10,8 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -23,10 +25,12 @@ from typer.testing import CliRunner
 from o2c_cli.main import app as cli
 from o2c_cli.testing import Infra, serving
 from o2c_collections.main import create_app
+from o2c_collections.receivables.service import open_receivable
 from o2c_common.audit import record_audit
 from o2c_common.audit.verify import Anchor
 from o2c_common.db import Database
 from o2c_common.db.migrate import downgrade, upgrade
+from o2c_common.events.contracts.invoicing import InvoiceIssued
 from services.collections.tests.conftest import COLLECTOR, settings_for
 
 pytestmark = pytest.mark.integration
@@ -75,7 +79,14 @@ async def owned(infra: Infra) -> AsyncIterator[Owned]:
 
 async def test_the_service_runs_as_its_role_and_every_audit_row_is_chained(infra: Infra, owned: Owned) -> None:
     settings = settings_for(owned.service_url, infra)
-    async with serving(create_app(settings), base_url="http://collections") as client:
+    app = create_app(settings)
+    async with serving(app, base_url="http://collections") as client:
+        fact = InvoiceIssued(invoice_id=uuid.uuid4(), invoice_number="INV-A1", legal_entity="US01", customer_id="C-1",
+                             currency="USD", amount=Decimal("125.00"), tax_amount=Decimal(0),
+                             issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31), issued_at=datetime.now(UTC),
+                             owning_team=None)
+        async with app.state.transactions.begin("system:collections") as tx:  # as the invoice.issued consumer
+            await open_receivable(tx, fact=fact, event_id=uuid.uuid4())
         body = {"legal_entity": "US01", "customer_id": "C-1", "currency": "USD", "amount": "125.00",
                 "promised_date": "2026-02-01"}
         response = await client.post("/promises", json=body, headers=COLLECTOR)
