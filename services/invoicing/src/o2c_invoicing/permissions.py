@@ -29,8 +29,11 @@ SEND_CREDIT_NOTE = Permission("send-credit-note", Role.BILLING_SPECIALIST, Role.
                               summary="sends an issued credit note to the customer's channel")
 READ = Permission("read-invoices", Role.BILLING_SPECIALIST, Role.BILLING_APPROVER, Role.AR_SUPERVISOR,
                   Role.COLLECTOR, Role.VENDOR_AGENT, Role.INTEGRATION, Role.VIEWER,
-                  summary="reads invoices, their history, submissions, credit notes, amendments, rebills and the "
-                          "cadence report (vendor agents: their team's)")
+                  summary="reads invoices, their history, submissions, credit notes, amendments and rebills "
+                          "(vendor agents: their team's)")
+READ_REPORTS = Permission("read-billing-reports", Role.BILLING_SPECIALIST, Role.BILLING_APPROVER, Role.AR_SUPERVISOR,
+                          Role.VENDOR_AGENT, Role.INTEGRATION, Role.VIEWER,
+                          summary="reads the invoicing cadence report (vendor agents: their team's)")
 WORK_QUEUES = Permission("work-queues", Role.BILLING_SPECIALIST, Role.BILLING_APPROVER, Role.AR_SUPERVISOR,
                          Role.VENDOR_AGENT, Role.VIEWER,
                          summary="reads the work queues (vendor agents: their team's)")
@@ -55,6 +58,7 @@ Canceller = Annotated[Principal, Depends(CANCEL.guard)]
 Crediter = Annotated[Principal, Depends(CREDIT.guard)]
 CreditNoteSender = Annotated[Principal, Depends(SEND_CREDIT_NOTE.guard)]
 Reader = Annotated[Principal, Depends(READ.guard)]
+ReportReader = Annotated[Principal, Depends(READ_REPORTS.guard)]
 QueueWorker = Annotated[Principal, Depends(WORK_QUEUES.guard)]
 ProfileMaintainer = Annotated[Principal, Depends(MAINTAIN_PROFILES.guard)]
 ProfileReader = Annotated[Principal, Depends(READ_PROFILES.guard)]
@@ -85,7 +89,7 @@ ROUTES = RouteTable({
     "GET /billing-profiles": READ_PROFILES,
     "GET /work-queues": WORK_QUEUES,
     "GET /work-queues/{queue}": WORK_QUEUES,
-    "GET /reports/invoicing-cadence": READ,
+    "GET /reports/invoicing-cadence": READ_REPORTS,
     "GET /settlements": RECONCILE,
     f"POST {INVOICE}/amendments": PREPARE,
     f"GET {INVOICE}/amendments": READ,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_invoicing.deps import Owner, Team
-from o2c_invoicing.permissions import Reader, scoped_team
+from o2c_invoicing.permissions import ReportReader, scoped_team
 from o2c_invoicing.reports import service
 from o2c_invoicing.reports.schemas import CadenceReport
 
@@ -19,7 +19,7 @@ Week = Annotated[str | None, Query(pattern=r"^\d{4}-W\d{2}$", examples=["2026-W4
 
 @router.get("/invoicing-cadence", response_model=CadenceReport,
             responses=problem_responses(401, 403, 422) | {200: {"content": {"text/csv": {}}}})
-async def invoicing_cadence(tx: TxDep, principal: Reader, week: Week = None, owner: Owner = None,
+async def invoicing_cadence(tx: TxDep, principal: ReportReader, week: Week = None, owner: Owner = None,
                             team: Team = None, format: Literal["json", "csv"] | None = None,
                             accept: Annotated[str | None, Header()] = None) -> Response | CadenceReport:
     """The week's invoices by account, owner, channel, status and age bucket: counts and gross amounts per
