@@ -25,8 +25,9 @@ dev: install  ## start PostgreSQL, the broker and the four services (Ctrl-C stop
 demo: install  ## the same, with demo data
 	$(VENV)/bin/o2c dev --demo $(ARGS)
 
-test: install  ## the whole test suite against real PostgreSQL and the real broker
-	$(VENV)/bin/pytest $(ARGS)
+TEST_WORKERS ?= 2
+test: install  ## the whole test suite against real PostgreSQL and the real broker (TEST_WORKERS=0: one process)
+	$(VENV)/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(ARGS)
 
 lint: install  ## ruff, and no feature folder importing one that imports it back
 	$(VENV)/bin/ruff check .

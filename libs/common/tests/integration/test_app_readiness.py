@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 
@@ -33,12 +35,11 @@ async def test_ready_needs_database_relay_and_background_work(pg_db: Database, i
     app = create_service_app(settings=settings, title="t", description="t", routers=[],
                              background=lambda _: background)
     async with app.router.lifespan_context(app), _client(app) as client:
-        ready = await client.get("/health/ready")
-        assert ready.status_code == 200, ready.text
-        assert set(ready.json()["checks"]) == {"database", "workers"}
+        # the relay connects to the broker in the background: ready once it has (checks run at most once a second)
+        ready = await _until(client, 200)
+        assert set(ready.json()["checks"]) == {"database", "broker", "workers"}
         background.alive = False
-        not_ready = await client.get("/health/ready")
-        assert not_ready.status_code == 503
+        not_ready = await _until(client, 503)
         assert "background" in not_ready.text
         assert (await client.get("/health/live")).status_code == 200
     assert background.started and background.stopped
@@ -49,6 +50,16 @@ async def test_api_only_replica_is_ready_without_workers(pg_db: Database) -> Non
     app: FastAPI = create_service_app(settings=settings, title="t", description="t", routers=[])
     async with app.router.lifespan_context(app), _client(app) as client:
         assert (await client.get("/health/ready")).status_code == 200
+
+
+async def _until(client: httpx.AsyncClient, status: int, *, timeout: float = 20) -> httpx.Response:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await client.get("/health/ready")
+        if response.status_code == status or asyncio.get_running_loop().time() > deadline:
+            assert response.status_code == status, response.text
+            return response
+        await asyncio.sleep(0.2)
 
 
 def _client(app: FastAPI) -> httpx.AsyncClient:
