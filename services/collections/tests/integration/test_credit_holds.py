@@ -49,7 +49,7 @@ async def test_rules_place_and_release_holds_once(service: Service) -> None:
     assert await run(service) == {"evaluated": 4, "placed": 0, "released": 0, "unchanged_on_hold": 3}
     assert len(await events(service)) == 2  # idempotent: nothing emitted twice
 
-    await service.pay("400.00", customer="LIM", remittance=[{"reference": "L-1"}])  # exposure 400 < limit 500
+    await service.pay("400.00", customer="LIM", remittance=[{"reference": "L-1", "amount": "400.00"}])  # 400 < 500
     assert await run(service) == {"evaluated": 4, "placed": 0, "released": 1, "unchanged_on_hold": 2}
     released = (await events(service))[2]
     assert (released[0], released[1]["customer_id"], released[1]["reason"]) == ("hold_released", "LIM", "paid_down")

@@ -120,6 +120,10 @@ def test_deduction_band_13_3_outside_the_band_the_cash_stays_unapplied() -> None
     for short in ("899.99", "1.00"):
         d = decide(cash(short, Line("US01-2026-000400", Decimal(short), "pricing")), payer_items=[a])
         assert d.rule is None and not d.allocations and d.unapplied == Decimal(short), short
+    for line in (Line("US01-2026-000400"), Line("PAID US01-2026-000400 IN PART")):  # a short payment, no amount
+        assert decide(cash("400.00", line), payer_items=[a]).rule is None
+    stated = decide(cash("400.00", Line("US01-2026-000400", Decimal("400.00"))), payer_items=[a])
+    assert stated.rule == "reference_partial" and stated.allocations[0].deduction == 0  # the payer says: 400 of it
 
 
 def test_learned_formats_read_the_payers_own_references() -> None:
@@ -140,3 +144,14 @@ def test_learned_formats_read_the_payers_own_references() -> None:
 def test_extract_reports_how_each_key_was_read() -> None:
     hows = {r.key: r.how for r in extract("INV US01-2026-000123/2026 124", field="f")}
     assert hows["US012026123"] == "suffix_dropped" and hows["US012026124"] == "shorthand"
+
+
+def test_a_payers_ambiguous_amount_is_never_settled_by_its_group() -> None:
+    mine, twin = item("US01-2026-000600", "300.00"), item("US01-2026-000601", "300.00")
+    sibling_a, sibling_b = item("US01-2026-000700", "100.00", "C2"), item("US01-2026-000701", "200.00", "C2")
+    d = decide(cash("300.00", Line("PAYMENT THANK YOU")), payer_items=[mine, twin], group_items=[sibling_a, sibling_b])
+    assert d.rule is None and d.reason == "ambiguous"  # before: customer_group on the siblings' combination
+    combo = decide(cash("300.00"), payer_items=[item("X-1", "999.00")], group_items=[sibling_a, sibling_b])
+    assert combo.rule is None  # no combinations across a whole group
+    single = decide(cash("200.00"), payer_items=[item("X-1", "999.00")], group_items=[sibling_a, sibling_b])
+    assert single.rule == "customer_group" and applied_to(single) == ["US01-2026-000701"]

@@ -24,9 +24,11 @@ from o2c_collections.cashapp.reading import Named, Reading
 from o2c_common.text import money, plain
 
 #: the weakest rule of a decision names it
-ORDER = ("reference_deduction", "early_payment_discount", "tolerance", "po_number", "reference_and_amount")
+ORDER = ("reference_partial", "reference_deduction", "early_payment_discount", "tolerance", "po_number",
+         "reference_and_amount")
 CONFIDENCE = {"reference_and_amount": Decimal("1.0"), "po_number": Decimal("0.95"), "tolerance": Decimal("0.95"),
               "early_payment_discount": Decimal("0.95"), "reference_deduction": Decimal("0.90"),
+              "reference_partial": Decimal("0.90"),
               "customer_group": Decimal("0.85")}
 
 DEDUCTION_CODES = {"pricing": "pricing", "price": "pricing", "shortage": "shortage", "short": "shortage",
@@ -79,7 +81,8 @@ def _named(cash: Cash, named: list[Named], reading: Reading, pool: list[Item], c
             break
         wanted = amount if amount is not None else (cash.amount if len(named) == 1 else n.item.open_amount)
         paid = min(wanted, left)
-        settled = settle(cash, n.item, paid, n.line.reason_code, config, rule_hint=rule_hint)
+        settled = settle(cash, n.item, paid, n.line.reason_code, config, rule_hint=rule_hint,
+                         stated=amount is not None and amount == paid)
         if isinstance(settled, Refused):
             return settled
         allocation, rule, note = settled
@@ -98,9 +101,10 @@ def _decided(cash: Cash, named: list[Named], allocations: tuple[Allocation, ...]
     return decision(cash, rule, CONFIDENCE[rule], allocations, "; ".join(notes))
 
 
-def settle(cash: Cash, item: Item, paid: Decimal, reason_code: str | None, config: Config, *,
-           rule_hint: str) -> tuple[Allocation, str, str] | Refused:
-    """How ``paid`` settles ``item``: in full, within tolerance, with its discount, with a deduction, or refused."""
+def settle(cash: Cash, item: Item, paid: Decimal, reason_code: str | None, config: Config, *, rule_hint: str,
+           stated: bool = False) -> tuple[Allocation, str, str] | Refused:
+    """How ``paid`` settles ``item``: in full, within tolerance, with its discount, with a deduction, as a partial
+    payment the remittance states (its line's amount, no reason claimed: the rest stays open), or refused."""
     number, difference = item.invoice_number, item.open_amount - paid
     short = money(difference, cash.currency)
     if difference <= 0:
@@ -116,6 +120,10 @@ def settle(cash: Cash, item: Item, paid: Decimal, reason_code: str | None, confi
         return (Allocation(item.invoice_id, number, paid, deduction=difference, deduction_reason=reason),
                 "reference_deduction", f"{number}: short by {short}, within the deduction band: a deduction "
                                        f"({reason})")
+    if stated and not reason_code:
+        return (Allocation(item.invoice_id, number, paid), "reference_partial",
+                f"{number}: a partial payment of {money(paid, cash.currency)} as the remittance states; {short} "
+                "stays open")
     return Refused("no_match", f"{number}: short by {short}, outside the deduction band of "
                                f"{plain(config.deduction_band_percent)} %: left for a person")
 

@@ -9,7 +9,8 @@ wins; everything else stays unapplied with scored candidates and the evidence of
    amount settles it; ``tolerance`` when short within the bank-fee/FX tolerance (closed in full);
    ``early_payment_discount`` when the payment is the amount less the discount of its terms, paid within the
    window; ``reference_deduction`` when short within the deduction band (with or without a reason code; a discount
-   taken late is one too); a shortfall outside the band leaves the cash unapplied (issue 13.3);
+   taken late is one too); ``reference_partial`` when the line states the amount paid for the invoice and claims
+   no reason (the rest stays open); any other shortfall outside the band leaves the cash unapplied (issue 13.3);
    several invoices named together: their total, their discounted total, or exactly one subset of them;
 2. ``po_number`` — no invoice named, a PO number of the payer's open items is: one item, the one whose amount
    fits, all of them, or exactly one subset of them;
@@ -18,7 +19,9 @@ wins; everything else stays unapplied with scored candidates and the evidence of
    :mod:`combinations`); then, without a reference, ``tolerance`` or ``early_payment_discount`` — exactly one open
    item within the tolerance of the amount or discounted to it in its window (tried after combinations: when an
    exact combination may exist, a near single item would be a guess);
-5. rules 1-4 over the payer's customer group (parent and children) → ``customer_group``.
+5. over the payer's customer group (parent and children) → ``customer_group``: a reference as in rules 1-2; without
+   one, only the one item of the group with exactly the amount, and only when the payer's own items do not fit it
+   ambiguously (no combinations across a group: among that many items a coincidence is a guess).
 
 A reference naming another payer's invoice stops the match; so do two open items with the same amount, two
 combinations with the same sum, a reference whose amount differs while another item has it: the engine does
@@ -83,10 +86,11 @@ def decide(cash: Cash, *, payer_items: Sequence[Item], group_items: Sequence[Ite
         return _unapplied(cash, reading, pool, config, outcome.reason, outcome.why)
     if outcome is not None:
         return _with(cash, outcome, evidence)
-    for items, group_rule in ((payer, False), (group, True)):
-        found = _by_amount(cash, items, config=config, group_rule=group_rule) if items else None
-        if found is not None:
-            return _with(cash, found, evidence)
+    found = _by_amount(cash, payer, config=config, group_rule=False) if payer else None
+    if found is None and group and not (payer and _ambiguous(cash, payer, config)):
+        found = _by_group_amount(cash, group)  # the payer's own items fitting ambiguously stop it: never guess
+    if found is not None:
+        return _with(cash, found, evidence)
     if _ambiguous(cash, payer, config):
         return _unapplied(cash, reading, pool, config, "ambiguous", "several open items or combinations fit the "
                                                                       "amount")
@@ -129,6 +133,18 @@ def _by_amount(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool
     if combos is None or len(combos) > 1:
         return None  # an exact combination may exist: a tolerance match would be a guess
     return _near(cash, pool, config=config, group_rule=group_rule)
+
+
+def _by_group_amount(cash: Cash, group: list[Item]) -> Decision | None:
+    """No reference, nothing of the payer's own fits: exactly one item of the group has the amount. Combinations
+    and near amounts across a whole group are not tried — among that many items a coincidence is a guess."""
+    same = [i for i in group if i.open_amount == cash.amount]
+    if len(same) != 1:
+        return None
+    return decision(cash, "customer_group", Decimal("0.80"), (Allocation(same[0].invoice_id, same[0].invoice_number,
+                                                                         cash.amount),),
+                    f"no usable reference; the only open item of {money(cash.amount, cash.currency)} in the payer's "
+                    f"group is {same[0].invoice_number} (customer {same[0].customer_id})")
 
 
 def _near(cash: Cash, pool: list[Item], *, config: Config, group_rule: bool) -> Decision | None:
