@@ -66,10 +66,19 @@ def replay_command(
     missing = wanted - {_ref(d) for d in chosen}
     if missing:
         raise typer.BadParameter(f"no such dead letters: {', '.join(sorted(missing))}")
-    sent = asyncio.run(replay_dead_letters(bootstrap, chosen, group=group))
+    sent = asyncio.run(replay_dead_letters(bootstrap, chosen, group=group, client_options=_security()))
     if service:
         asyncio.run(_mark(_url(service, database_url), group, [d.offset for d in chosen]))
     console.print(f"[green]✓[/] replayed {sent} dead letter(s) of {group}")
+
+
+def _security() -> dict[str, object]:
+    """SASL/TLS from the environment (O2C_KAFKA_SECURITY_PROTOCOL, O2C_KAFKA_SASL_USERNAME … as the services
+    read them): an operator's user where the broker wants one (docs/security.md, "Kafka security")."""
+    from o2c_common.kafka import security_options
+    from o2c_common.settings import ServiceSettings
+
+    return security_options(ServiceSettings())
 
 
 def _ref(letter: DeadLetter) -> str:
@@ -79,7 +88,7 @@ def _ref(letter: DeadLetter) -> str:
 def _letters(group: str, bootstrap: str, *, limit: int, service: str | None,
              database_url: str | None) -> list[DeadLetter]:
     if service is None:
-        return asyncio.run(list_dead_letters(bootstrap, group=group, limit=limit))
+        return asyncio.run(list_dead_letters(bootstrap, group=group, limit=limit, client_options=_security()))
     return asyncio.run(_stored(_url(service, database_url), group, limit))
 
 

@@ -29,3 +29,16 @@ def expected_acls(service: str) -> set[Acl]:
         acls |= {("topic", dead_letter_topic(group), "literal", op) for op in ("Write", "Describe")}
         acls.add(("group", group, "literal", "Read"))
     return acls
+
+
+OPERATOR = "o2c-operator"
+
+
+def operator_acls() -> set[Acl]:
+    """`o2c dlq list/replay` and `o2c kpi rebuild`: read every dead-letter topic, write (and read) the event topics
+    a letter goes back to, create and write a rebuild group's own dead-letter topic, use rebuild groups."""
+    acls: set[Acl] = {("topic", "o2c.dlq.", "prefix", op) for op in ("Describe", "Read")}
+    acls |= {("topic", "o2c.dlq.kpi-rebuild-", "prefix", op) for op in ("Create", "Describe", "Write")}
+    acls.add(("group", "kpi-rebuild-", "prefix", "Read"))
+    acls |= {("topic", t, "literal", op) for t in TOPICS.values() for op in ("Describe", "Read", "Write")}
+    return acls

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .kafka_acls import Acl, expected_acls
+from .kafka_acls import OPERATOR, Acl, expected_acls, operator_acls
 from .support import OVERLAYS, Code, Rendered, container_env, secret_placeholder, settings_from_env
 
 
@@ -38,7 +38,8 @@ def test_each_service_has_a_user_whose_acls_match_the_registry(
         rendered: dict[str, Rendered], code: Code, overlay: str) -> None:
     r = rendered[overlay]
     users = {u["metadata"]["name"]: u for u in r.of_kind("KafkaUser")}
-    assert set(users) == set(code.services), f"{overlay}: one KafkaUser per service, no other"
+    assert set(users) == {*code.services, OPERATOR}, f"{overlay}: one KafkaUser per service and the operators'"
+    assert _granted(users.pop(OPERATOR)) == operator_acls()
     for name, user in users.items():
         assert user["metadata"]["labels"]["strimzi.io/cluster"] == "o2c"
         assert user["spec"]["authentication"] == {"type": "scram-sha-512"}

@@ -6,6 +6,7 @@ import base64
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
@@ -39,10 +40,13 @@ class DeadLetter:
         return self.origin.rsplit("/", 2)[0]
 
 
-async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000) -> list[DeadLetter]:
-    """Every dead letter of ``group`` (oldest first), read without joining any consumer group."""
+async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000,
+                            client_options: dict[str, Any] | None = None) -> list[DeadLetter]:
+    """Every dead letter of ``group`` (oldest first), read without joining any consumer group.
+    ``client_options``: the connection's security (o2c_common.kafka.security_options)."""
     topic = dead_letter_topic(group)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                **(client_options or {}))
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
@@ -63,10 +67,12 @@ async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000) ->
         await consumer.stop()
 
 
-async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter], *, group: str) -> int:
+async def replay_dead_letters(bootstrap: str, letters: Iterable[DeadLetter], *, group: str,
+                              client_options: dict[str, Any] | None = None) -> int:
     """Publish each letter again to its origin topic, marked as a replay for ``group`` only: that group may retry
     it, the other groups reading the topic skip it (they handled the original already)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all",
+                                **(client_options or {}))
     await producer.start()
     sent = 0
     try:

@@ -18,11 +18,12 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
 from o2c_common.inbox import EventConsumer
-from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer
+from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer, security_options
 from o2c_common.settings import ServiceSettings
 from o2c_common.tx import Transactions
 from o2c_kpi.facts import repository
@@ -49,8 +50,8 @@ async def clear_read_models(transactions: Transactions, *, group_id: str = GROUP
         await repository.clear_read_models(tx.session, group_id=group_id)
 
 
-async def partitions_of(bootstrap: str, topics: Sequence[str]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def partitions_of(bootstrap: str, topics: Sequence[str], client_options: dict[str, Any] | None = None) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **(client_options or {}))
     await consumer.start()
     try:
         await consumer.topics()  # metadata of every topic
@@ -67,17 +68,19 @@ async def rebuild(*, transactions: Transactions, settings: ServiceSettings, topi
     (End offsets, not record counts: Tansu numbers offsets per produced batch, not per record.)"""
     started = time.monotonic()
     reader = f"{group_id}-rebuild-{uuid.uuid4().hex[:8]}"
+    security = security_options(settings)
     await ensure_topics(settings.kafka_bootstrap_servers, [*topics, dead_letter_topic(reader)],
                         partitions=settings.kafka_topic_partitions,
-                        replication_factor=settings.kafka_replication_factor)
+                        replication_factor=settings.kafka_replication_factor, client_options=security)
     await clear_read_models(transactions, group_id=group_id)
-    partitions = await partitions_of(settings.kafka_bootstrap_servers, topics)
+    partitions = await partitions_of(settings.kafka_bootstrap_servers, topics, security)
     dlq = make_producer(settings, client_id=f"{reader}-dlq")
     await dlq.start()
     consumer = EventConsumer(group_id=reader, topics=list(topics), handlers=HANDLERS,
                              transactions=transactions, bootstrap_servers=settings.kafka_bootstrap_servers,
                              dlq_producer=dlq, max_attempts=settings.consumer_max_attempts,
-                             retry_backoff=settings.consumer_retry_backoff_s, batch_size=settings.consumer_batch_size)
+                             retry_backoff=settings.consumer_retry_backoff_s, batch_size=settings.consumer_batch_size,
+                             client_options=security)
     task = asyncio.create_task(consumer.run())
 
     def read() -> int:
