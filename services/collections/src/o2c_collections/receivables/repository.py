@@ -128,9 +128,9 @@ async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | N
     keyset page (up to ``limit + 1`` rows) ordered by the key as text (no key: '') and the currency."""
     key = BALANCE_DIMENSIONS[by]
     sort = func.coalesce(cast(key, Text), "")
-    stmt = (select(sort.label("sort"), key.label("key"), LedgerEntry.currency.label("currency"),
-                   func.sum(LedgerEntry.amount).label("amount"))
-            .where(LedgerEntry.effective_date <= as_of).group_by(key, LedgerEntry.currency)
-            .having(func.sum(LedgerEntry.amount) != 0))
+    stmt: Any = (select(sort.label("sort"), key.label("key"), LedgerEntry.currency.label("currency"),
+                        func.sum(LedgerEntry.amount).label("amount"))
+                 .where(LedgerEntry.effective_date <= as_of).group_by(key, LedgerEntry.currency)
+                 .having(func.sum(LedgerEntry.amount) != 0))
     stmt = where_equal(stmt, {LedgerEntry.owning_team: team, LedgerEntry.customer_id: customer_id})
     return (await session.execute(keyset_select(stmt, page=page, order_by=(sort, LedgerEntry.currency)))).all()
