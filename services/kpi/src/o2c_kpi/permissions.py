@@ -19,8 +19,9 @@ WRITE_SLAS = Permission("write-slas", Role.AR_SUPERVISOR, summary="defines, chan
 RECONCILE = Permission("reconcile", Role.INTEGRATION, Role.AR_SUPERVISOR,
                        summary="runs the reconciliation and reads every invoice's open amount")
 READ_RECONCILIATION = Permission("read-reconciliation", Role.INTEGRATION, Role.AR_SUPERVISOR,
-                                 Role.SERVICE_DELIVERY_LEAD,
-                                 summary="reads the latest reconciliation run (every team's totals)")
+                                 Role.SERVICE_DELIVERY_LEAD, Role.VIEWER,
+                                 summary="reads the latest reconciliation run (every team's totals, so not vendor "
+                                         "agents)")
 
 Reader = Annotated[Principal, Depends(READ.guard)]
 SlaWriter = Annotated[Principal, Depends(WRITE_SLAS.guard)]
