@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from o2c_common.settings import ServiceSettings, settings_env_prefix
 
-SERVICE_NAMES = ("invoicing", "collections", "kpi", "escalation")
+SERVICE_NAMES = ("invoicing", "collections", "kpi", "escalation", "workforce")
 OVERLAYS = ("dev", "prod")
 SHARED_PREFIX = "O2C_"
 

@@ -16,7 +16,8 @@ HEALTHY = "service_healthy"
 # variables only docker-compose.yml reads (interpolation), not settings of any service
 COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "POSTGRES_SERVICE_PASSWORD", "PORTAL_CALLBACK_SECRET", "IMAGE_TAG",
                      "KAFKA_TLS_PASSWORD", "KAFKA_ADMIN_PASSWORD", "KAFKA_INVOICING_PASSWORD",
-                     "KAFKA_COLLECTIONS_PASSWORD", "KAFKA_KPI_PASSWORD", "KAFKA_ESCALATION_PASSWORD"}
+                     "KAFKA_COLLECTIONS_PASSWORD", "KAFKA_KPI_PASSWORD", "KAFKA_ESCALATION_PASSWORD",
+                     "KAFKA_WORKFORCE_PASSWORD"}
 # settings nobody sets: fixed per service in its settings class
 NOT_CONFIGURABLE = {"service_name"}
 
