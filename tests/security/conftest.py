@@ -1,4 +1,4 @@
-"""The four services in-process (one app each, real lifespan, a migrated database each), the callers of the route
+"""The five services in-process (one app each, real lifespan, a migrated database each), the callers of the route
 matrix (anonymous, a token with no role, one token per role, a vendor agent of another team) and objects of team
 ``vendor-a`` for the other team's agent to reach for."""
 
@@ -29,6 +29,8 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.main import create_app as invoicing_app
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.main import create_app as kpi_app
+from o2c_workforce.config import WorkforceSettings
+from o2c_workforce.main import create_app as workforce_app
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM, OTHER_TEAM = "vendor-a", "vendor-b"
@@ -168,4 +170,33 @@ async def escalation(infra: Infra) -> AsyncIterator[Running]:
         response = await service.client.post("/cases", json=case, headers=AGENT_A)
         assert response.status_code == 201, response.text
         service.team_ids = {"case_id": response.json()["id"], "customer_id": CUSTOMER, "team": TEAM}
+        yield service
+
+
+async def created(service: Running, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await service.client.post(path, json=body, headers=SUPERVISOR)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def workforce(infra: Infra) -> AsyncIterator[Running]:
+    """Team ``vendor-a`` with agent ``agent-a`` and its training assignment (vendor-b exists too)."""
+    from o2c_workforce.permissions import ROUTES
+
+    async for service in running(infra, "workforce",
+                                 lambda url: workforce_app(WorkforceSettings(**common(url, infra))), ROUTES):
+        await created(service, "/vendors", {"code": "acme", "name": "Acme BPO"})
+        for team in (TEAM, OTHER_TEAM):
+            await created(service, "/teams", {"code": team, "name": f"Team {team}", "vendor_code": "acme"})
+        skills = ["invoice_preparation"]
+        agent = await created(service, "/agents", {"subject": "agent-a", "name": "Agent A", "team": TEAM,
+                                                   "start_date": "2026-06-01", "skills": skills})
+        await created(service, "/sops", {"code": "SOP-SEC", "title": "Secret SOP", "processes": skills})
+        await created(service, "/sops/SOP-SEC/versions", {"effective_from": "2026-06-01", "summary": "v1"})
+        listed = await service.client.get("/training/assignments", params={"agent_id": agent["id"]},
+                                          headers=SUPERVISOR)
+        service.team_ids = {"agent_id": agent["id"], "assignment_id": listed.json()["items"][0]["id"],
+                            "team": TEAM}
         yield service

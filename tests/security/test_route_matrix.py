@@ -1,4 +1,4 @@
-"""Every route of the four services, called as anonymous, with a token holding no role, as every role and as a
+"""Every route of the five services, called as anonymous, with a token holding no role, as every role and as a
 vendor agent of another team, against the allow/deny matrix the service's ``permissions.py`` declares (``ROUTES``).
 
 The expectation comes from the declaration only: a route of the OpenAPI document missing from ``ROUTES`` fails, so
@@ -134,10 +134,15 @@ async def test_escalation_route_matrix(escalation: Running) -> None:
     assert not failures, "\n".join(failures)
 
 
-async def test_every_route_of_the_four_services_is_declared(invoicing: Running, collections: Running, kpi: Running,
-                                                            escalation: Running) -> None:
+async def test_workforce_route_matrix(workforce: Running) -> None:
+    failures = await check_service(workforce)
+    assert not failures, "\n".join(failures)
+
+
+async def test_every_route_of_the_five_services_is_declared(invoicing: Running, collections: Running, kpi: Running,
+                                                            escalation: Running, workforce: Running) -> None:
     """The matrix covers them all: each service's OpenAPI operations equal its declared routes."""
-    for service in (invoicing, collections, kpi, escalation):
+    for service in (invoicing, collections, kpi, escalation, workforce):
         declared = set(service.routes)
         served = {f"{method} {path}" for method, path, _ in operations(service)}
         assert served == declared, (service.name, served ^ declared)
@@ -156,12 +161,13 @@ def guards(dependant: Any) -> list[Permission]:
 
 
 async def test_each_route_depends_on_the_guard_of_its_declared_permission(invoicing: Running, collections: Running,
-                                                                          kpi: Running, escalation: Running) -> None:
+                                                                          kpi: Running, escalation: Running,
+                                                                          workforce: Running) -> None:
     """Read from the routes themselves: a router naming another permission than ROUTES says is caught by name."""
     from fastapi.routing import APIRoute, iter_route_contexts
 
     wrong = []
-    for service in (invoicing, collections, kpi, escalation):
+    for service in (invoicing, collections, kpi, escalation, workforce):
         for context in iter_route_contexts(service.app.routes):
             route = context.original_route
             if not isinstance(route, APIRoute) or not route.include_in_schema:

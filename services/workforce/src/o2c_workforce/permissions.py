@@ -1,7 +1,11 @@
-"""Who may do what in the workforce service: every role set of the service, defined once.
+"""Who may do what in the workforce service: every permission, defined once with the ``Role`` enum, and the
+permission of every route (``ROUTES``: the route matrix test and ``tools/permissions_doc.py`` read it).
 
-Reads are open to every authenticated role, but a vendor agent sees only its own team (agents, training,
-samples, productivity, scorecards). Changes are made by the AR supervisor and the service delivery lead."""
+The AR supervisor and the service delivery lead set the operation up and see every team. A vendor agent reads its
+own team only (the services narrow it: :func:`o2c_workforce.org.service.scoped_team`, the team checks of agents,
+samples and assignments) and records its own training. A ``viewer`` reads the operation's state and performance but
+not records about individual people (agents, training, samples, improvement plans). Requesters, billing, collection,
+integration and bank-file roles have no business here and get 403 ``missing-role``."""
 
 from __future__ import annotations
 
@@ -9,19 +13,89 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from o2c_common.auth import Principal, Role, require_roles
-
-Manager = Annotated[Principal, Depends(require_roles(Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD))]
-"""Sets up vendors, teams, agents, SOPs, plans, sampling rules, checklists and queues."""
-
-Reviewer = Annotated[Principal, Depends(require_roles(Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD))]
-"""Scores sampled work on its checklist (quality review)."""
-
-Trainee = Annotated[Principal, Depends(require_roles(Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
-                                                     Role.VENDOR_AGENT))]
-"""Records a training completion: a manager, or the vendor agent for its own assignment."""
+from o2c_common.auth import Permission, Principal, Role, RouteTable
 
 MANAGER_ROLES = frozenset({Role.ADMIN, Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD})
+"""See every team; record any agent's training."""
+
+MANAGE = Permission("manage-workforce", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                    summary="sets up vendors, teams, agents, SOPs, training, hypercare, improvement and contingency "
+                            "plans, sampling rules, checklists and queues")
+REVIEW_QUALITY = Permission("review-quality", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                            summary="scores sampled work on its checklist (quality review)")
+REVIEW_VENDORS = Permission("review-vendors", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                            summary="reads a vendor's periodic service review (every team of the vendor)")
+COMPLETE_TRAINING = Permission("complete-training", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                               Role.VENDOR_AGENT,
+                               summary="records a training completion (vendor agents: their own assignment)")
+READ_PEOPLE = Permission("read-people", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD, Role.VENDOR_AGENT,
+                         summary="reads records about individual agents: agents, training assignments and flags, "
+                                 "quality samples, improvement plans (vendor agents: their team's)")
+READ_PERFORMANCE = Permission("read-performance", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                              Role.VENDOR_AGENT, Role.VIEWER,
+                              summary="reads teams, productivity, backlog, quality scores, first-pass acceptance, "
+                                      "scorecards and hypercare windows (vendor agents: their team's)")
+READ_PROCEDURES = Permission("read-procedures", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD, Role.VENDOR_AGENT,
+                             Role.VIEWER, summary="reads the vendors, SOPs and review checklists agents work to")
+READ_PLANNING = Permission("read-planning", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD, Role.VIEWER,
+                           summary="reads capacity queues and plans, sampling rules and contingency plans (every "
+                                   "team, so not vendor agents)")
+
+Manager = Annotated[Principal, Depends(MANAGE.guard)]
+Reviewer = Annotated[Principal, Depends(REVIEW_QUALITY.guard)]
+VendorReviewer = Annotated[Principal, Depends(REVIEW_VENDORS.guard)]
+Trainee = Annotated[Principal, Depends(COMPLETE_TRAINING.guard)]
+PeopleReader = Annotated[Principal, Depends(READ_PEOPLE.guard)]
+PerformanceReader = Annotated[Principal, Depends(READ_PERFORMANCE.guard)]
+ProcedureReader = Annotated[Principal, Depends(READ_PROCEDURES.guard)]
+PlanningReader = Annotated[Principal, Depends(READ_PLANNING.guard)]
+
+AGENT, SAMPLE, ASSIGNMENT = "/agents/{agent_id}", "/quality/samples/{sample_id}", "/training/assignments"
+ROUTES = RouteTable({
+    "POST /vendors": MANAGE,
+    "GET /vendors": READ_PROCEDURES,
+    "POST /teams": MANAGE,
+    "GET /teams": READ_PERFORMANCE,
+    "POST /agents": MANAGE,
+    "GET /agents": READ_PEOPLE,
+    f"GET {AGENT}": READ_PEOPLE,
+    f"PATCH {AGENT}": MANAGE,
+    "POST /sops": MANAGE,
+    "GET /sops": READ_PROCEDURES,
+    "POST /sops/{code}/versions": MANAGE,
+    f"POST {ASSIGNMENT}": MANAGE,
+    f"GET {ASSIGNMENT}": READ_PEOPLE,
+    f"POST {ASSIGNMENT}/{{assignment_id}}/completion": COMPLETE_TRAINING,
+    "GET /training/flags": READ_PEOPLE,
+    "POST /hypercare": MANAGE,
+    "GET /hypercare": READ_PERFORMANCE,
+    "POST /hypercare/{window_id}/reviews": MANAGE,
+    "POST /hypercare/{window_id}/closure": MANAGE,
+    "POST /improvement-plans": MANAGE,
+    "GET /improvement-plans": READ_PEOPLE,
+    "POST /improvement-plans/{plan_id}/reviews": MANAGE,
+    "POST /improvement-plans/{plan_id}/closure": MANAGE,
+    "POST /contingency-plans": MANAGE,
+    "GET /contingency-plans": READ_PLANNING,
+    "POST /contingency-plans/{plan_id}/invocations": MANAGE,
+    "GET /contingency-plans/{plan_id}/invocations": READ_PLANNING,
+    "POST /quality/rules": MANAGE,
+    "GET /quality/rules": READ_PLANNING,
+    "PUT /quality/checklists/{process}": MANAGE,
+    "GET /quality/checklists/{process}": READ_PROCEDURES,
+    "GET /quality/samples": READ_PEOPLE,
+    f"GET {SAMPLE}": READ_PEOPLE,
+    f"POST {SAMPLE}/review": REVIEW_QUALITY,
+    "GET /quality/scores": READ_PERFORMANCE,
+    "GET /quality/first-pass": READ_PERFORMANCE,
+    "GET /productivity": READ_PERFORMANCE,
+    "GET /backlog": READ_PERFORMANCE,
+    "PUT /capacity/queues/{process}": MANAGE,
+    "GET /capacity/queues": READ_PLANNING,
+    "POST /capacity/plan": READ_PLANNING,
+    "GET /scorecards": READ_PERFORMANCE,
+    "GET /reviews/vendors/{vendor}": REVIEW_VENDORS,
+})
 
 
 def manages(principal: Principal) -> bool:

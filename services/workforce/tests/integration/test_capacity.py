@@ -98,7 +98,10 @@ def table(plan: dict[str, Any]) -> list[list[str]]:
 async def test_the_worked_example_of_the_docs(service: Service) -> None:
     await worked_example(service)
     desk = {"process": "case_handling", "start": "2026-12-21", "days": 11, "history_weeks": 4}
-    baseline = await service.post("/capacity/plan", desk, headers=AGENT_A)
+    # planning staff over every team is the managers' (and viewers'), not a vendor agent's
+    assert problem(await service.client.post("/capacity/plan", json=desk, headers=AGENT_A), 403)["type"].endswith(
+        "missing-role")
+    baseline = await service.post("/capacity/plan", desk)
     assert baseline["month_end_factor"] == "1.500" and baseline["weekday_means"]["1"] == "96.00"
     assert table(baseline) == documented("desk")
     by_day = {d["day"]: d for d in baseline["days"]}

@@ -28,7 +28,10 @@ async def test_agents_are_created_changed_and_seen_only_by_their_team(service: S
     agents = await service.org()
     page = await service.get("/agents", headers=AGENT_A)
     assert [a["subject"] for a in page["items"]] == ["ana", "carl"]
-    assert [a["subject"] for a in (await service.get("/agents", headers=VIEWER))["items"]] == ["ana", "ben", "carl"]
+    assert [a["subject"] for a in (await service.get("/agents", headers=LEAD))["items"]] == ["ana", "ben", "carl"]
+    # records about individual people are not a viewer's: it reads teams and performance, not agents
+    assert problem(await service.client.get("/agents", headers=VIEWER), 403)["type"].endswith("missing-role")
+    assert [t["code"] for t in await service.get("/teams", headers=VIEWER)] == ["vendor-a", "vendor-b"]
     problem(await service.client.get(f"/agents/{agents['ben']['id']}", headers=AGENT_A), 403)
     problem(await service.client.get("/agents", params={"team": "vendor-b"}, headers=AGENT_A), 403)
     assert [t["code"] for t in await service.get("/teams", headers=AGENT_B)] == ["vendor-b"]

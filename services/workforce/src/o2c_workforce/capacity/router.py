@@ -6,7 +6,7 @@ from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.capacity import service
 from o2c_workforce.capacity.schemas import CapacityPlan, PlanRequest, QueueRead, QueueWrite
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import Manager, PlanningReader
 from o2c_workforce.processes import Process
 
 router = APIRouter(prefix="/capacity", tags=["capacity"])
@@ -19,13 +19,13 @@ async def put_queue(process: Process, data: QueueWrite, tx: TxDep, principal: Ma
     return QueueRead.model_validate(await service.put_queue(tx, process, data))
 
 
-@router.get("/queues", response_model=list[QueueRead], responses=problem_responses(401))
-async def list_queues(tx: TxDep) -> list[QueueRead]:
+@router.get("/queues", response_model=list[QueueRead], responses=problem_responses(401, 403))
+async def list_queues(tx: TxDep, principal: PlanningReader) -> list[QueueRead]:
     return [QueueRead.model_validate(q) for q in await service.list_queues(tx)]
 
 
-@router.post("/plan", response_model=CapacityPlan, responses=problem_responses(401, 404, 422))
-async def plan(data: PlanRequest, tx: TxDep) -> CapacityPlan:
+@router.post("/plan", response_model=CapacityPlan, responses=problem_responses(401, 403, 404, 422))
+async def plan(data: PlanRequest, tx: TxDep, principal: PlanningReader) -> CapacityPlan:
     """Forecast arrivals per day (weekday means and a month-end factor from the history), the agents required to
     meet the queue's SLA and the agents rostered from the shift calendars; with what-ifs (volume factor, agents
     leaving, holidays). Reads only: nothing is stored."""

@@ -9,7 +9,7 @@ from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.contingency import service
 from o2c_workforce.contingency.schemas import InvocationRead, InvokeRequest, PlanCreate, PlanRead
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import Manager, PlanningReader
 
 router = APIRouter(prefix="/contingency-plans", tags=["contingency plans"])
 
@@ -22,8 +22,8 @@ async def create(data: PlanCreate, tx: TxDep, principal: Manager) -> PlanRead:
     return PlanRead.model_validate(await service.create(tx, data))
 
 
-@router.get("", response_model=list[PlanRead], responses=problem_responses(401))
-async def list_plans(tx: TxDep) -> list[PlanRead]:
+@router.get("", response_model=list[PlanRead], responses=problem_responses(401, 403))
+async def list_plans(tx: TxDep, principal: PlanningReader) -> list[PlanRead]:
     return [PlanRead.model_validate(p) for p in await service.list_plans(tx)]
 
 
@@ -36,6 +36,6 @@ async def invoke(plan_id: uuid.UUID, data: InvokeRequest, tx: TxDep, principal: 
     return await idem.respond(tx.session, status_code=201, content=InvocationRead.model_validate(invocation))
 
 
-@router.get("/{plan_id}/invocations", response_model=list[InvocationRead], responses=problem_responses(401, 404))
-async def invocations(plan_id: uuid.UUID, tx: TxDep) -> list[InvocationRead]:
+@router.get("/{plan_id}/invocations", response_model=list[InvocationRead], responses=problem_responses(401, 403, 404))
+async def invocations(plan_id: uuid.UUID, tx: TxDep, principal: PlanningReader) -> list[InvocationRead]:
     return [InvocationRead.model_validate(i) for i in await service.invocations(tx, plan_id)]

@@ -9,7 +9,7 @@ from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.hypercare import service
 from o2c_workforce.hypercare.schemas import ReviewCreate, WindowCreate, WindowRead
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import Manager, PerformanceReader
 
 router = APIRouter(prefix="/hypercare", tags=["hypercare"])
 
@@ -23,7 +23,7 @@ async def open_window(data: WindowCreate, tx: TxDep, principal: Manager, idem: I
 
 
 @router.get("", response_model=list[WindowRead], responses=problem_responses(401, 403))
-async def list_windows(tx: TxDep, team: str | None = None) -> list[WindowRead]:
+async def list_windows(tx: TxDep, principal: PerformanceReader, team: str | None = None) -> list[WindowRead]:
     """Hypercare windows with their daily reviews and the days not reviewed yet."""
     return await service.list_windows(tx, team=team)
 

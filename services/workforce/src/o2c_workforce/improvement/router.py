@@ -9,7 +9,7 @@ from o2c_common.http import IdempotencyDep
 from o2c_common.uow import TxDep
 from o2c_workforce.improvement import service
 from o2c_workforce.improvement.schemas import PlanClose, PlanCreate, PlanRead, PlanReviewCreate
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import Manager, PeopleReader
 
 router = APIRouter(prefix="/improvement-plans", tags=["performance improvement plans"])
 
@@ -22,7 +22,8 @@ async def open_plan(data: PlanCreate, tx: TxDep, principal: Manager, idem: Idemp
 
 
 @router.get("", response_model=list[PlanRead], responses=problem_responses(401, 403, 422))
-async def list_plans(tx: TxDep, team: str | None = None, agent_id: uuid.UUID | None = None) -> list[PlanRead]:
+async def list_plans(tx: TxDep, principal: PeopleReader,
+                     team: str | None = None, agent_id: uuid.UUID | None = None) -> list[PlanRead]:
     return await service.list_plans(tx, team=team, agent_id=agent_id)
 
 

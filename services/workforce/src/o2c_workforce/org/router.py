@@ -19,7 +19,7 @@ from o2c_workforce.org.schemas import (
     VendorCreate,
     VendorRead,
 )
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import Manager, PeopleReader, PerformanceReader, ProcedureReader
 from o2c_workforce.processes import Process
 
 router = APIRouter(tags=["vendors, teams and agents"])
@@ -32,8 +32,8 @@ async def create_vendor(data: VendorCreate, tx: TxDep, principal: Manager) -> Ve
     return VendorRead.model_validate(await service.create_vendor(tx, data))
 
 
-@router.get("/vendors", response_model=list[VendorRead], responses=problem_responses(401))
-async def list_vendors(tx: TxDep) -> list[VendorRead]:
+@router.get("/vendors", response_model=list[VendorRead], responses=problem_responses(401, 403))
+async def list_vendors(tx: TxDep, principal: ProcedureReader) -> list[VendorRead]:
     return [VendorRead.model_validate(v) for v in await service.list_vendors(tx)]
 
 
@@ -45,7 +45,7 @@ async def create_team(data: TeamCreate, tx: TxDep, principal: Manager) -> TeamRe
 
 
 @router.get("/teams", response_model=list[TeamRead], responses=problem_responses(401, 403))
-async def list_teams(tx: TxDep) -> list[TeamRead]:
+async def list_teams(tx: TxDep, principal: PerformanceReader) -> list[TeamRead]:
     """Every team (a vendor agent: its own)."""
     return [TeamRead.model_validate(t) for t in await service.list_teams(tx)]
 
@@ -61,7 +61,8 @@ async def create_agent(data: AgentCreate, tx: TxDep, principal: Manager, idem: I
 
 
 @router.get("/agents", response_model=Page[AgentRead], responses=problem_responses(401, 403, 422))
-async def list_agents(tx: TxDep, page: PageParams, team: str | None = None, skill: Process | None = None,
+async def list_agents(tx: TxDep, principal: PeopleReader,
+                      page: PageParams, team: str | None = None, skill: Process | None = None,
                       active_on: date | None = Query(default=None, description="Only agents employed that day.")
                       ) -> Page[AgentRead]:
     """Agents by login, one page at a time (a vendor agent sees its own team only)."""
@@ -69,7 +70,7 @@ async def list_agents(tx: TxDep, page: PageParams, team: str | None = None, skil
 
 
 @router.get("/agents/{agent_id}", response_model=AgentRead, responses=problem_responses(401, 403, 404, 422))
-async def get_agent(agent_id: uuid.UUID, response: Response, tx: TxDep) -> AgentRead:
+async def get_agent(agent_id: uuid.UUID, response: Response, tx: TxDep, principal: PeopleReader) -> AgentRead:
     agent = await service.get_agent(tx, agent_id)
     set_etag(response, etag=version_etag(agent))
     return AgentRead.model_validate(agent)

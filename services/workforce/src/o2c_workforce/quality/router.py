@@ -10,7 +10,14 @@ from o2c_common.entities import version_etag
 from o2c_common.errors import problem_responses
 from o2c_common.http import IfMatchDep, Page, PageParams, set_etag
 from o2c_common.uow import TxDep
-from o2c_workforce.permissions import Manager, Reviewer
+from o2c_workforce.permissions import (
+    Manager,
+    PeopleReader,
+    PerformanceReader,
+    PlanningReader,
+    ProcedureReader,
+    Reviewer,
+)
 from o2c_workforce.processes import Process
 from o2c_workforce.quality import service
 from o2c_workforce.quality.models import SampleStatus
@@ -37,8 +44,8 @@ async def create_rule(data: RuleCreate, tx: TxDep, principal: Manager) -> RuleRe
     return RuleRead.model_validate(await service.create_rule(tx, data))
 
 
-@router.get("/rules", response_model=list[RuleRead], responses=problem_responses(401))
-async def list_rules(tx: TxDep) -> list[RuleRead]:
+@router.get("/rules", response_model=list[RuleRead], responses=problem_responses(401, 403))
+async def list_rules(tx: TxDep, principal: PlanningReader) -> list[RuleRead]:
     return [RuleRead.model_validate(r) for r in await service.list_rules(tx)]
 
 
@@ -48,20 +55,21 @@ async def put_checklist(process: Process, data: ChecklistWrite, tx: TxDep, princ
     return ChecklistRead.model_validate(await service.put_checklist(tx, process, data))
 
 
-@router.get("/checklists/{process}", response_model=ChecklistRead, responses=problem_responses(401, 404, 422))
-async def get_checklist(process: Process, tx: TxDep) -> ChecklistRead:
+@router.get("/checklists/{process}", response_model=ChecklistRead, responses=problem_responses(401, 403, 404, 422))
+async def get_checklist(process: Process, tx: TxDep, principal: ProcedureReader) -> ChecklistRead:
     return ChecklistRead.model_validate(await service.get_checklist(tx, process))
 
 
 @router.get("/samples", response_model=Page[SampleRead], responses=problem_responses(401, 403, 422))
-async def list_samples(tx: TxDep, page: PageParams, team: str | None = None, agent: str | None = None,
+async def list_samples(tx: TxDep, principal: PeopleReader,
+                       page: PageParams, team: str | None = None, agent: str | None = None,
                        process: Process | None = None, status: SampleStatus | None = None) -> Page[SampleRead]:
     """Sampled work items, oldest first (a vendor agent sees its own team's)."""
     return await service.list_samples(tx, page=page, team=team, agent=agent, process=process, status=status)
 
 
 @router.get("/samples/{sample_id}", response_model=SampleRead, responses=problem_responses(401, 403, 404, 422))
-async def get_sample(sample_id: uuid.UUID, response: Response, tx: TxDep) -> SampleRead:
+async def get_sample(sample_id: uuid.UUID, response: Response, tx: TxDep, principal: PeopleReader) -> SampleRead:
     sample = await service.get_sample(tx, sample_id)
     set_etag(response, etag=version_etag(sample))
     return SampleRead.model_validate(sample)
@@ -81,14 +89,16 @@ async def review(sample_id: uuid.UUID, data: ReviewCreate, response: Response, t
 
 
 @router.get("/scores", response_model=list[QualityScore], responses=problem_responses(401, 403, 422))
-async def scores(tx: TxDep, level: Level = "agent", team: str | None = None, since: datetime | None = None,
+async def scores(tx: TxDep, principal: PerformanceReader,
+                 level: Level = "agent", team: str | None = None, since: datetime | None = None,
                  until: datetime | None = None) -> list[QualityScore]:
     """Average review score and defects by code, per agent, team or vendor, of reviews in [since, until)."""
     return await service.scores(tx, level=level, team=team, since=since, until=until)
 
 
 @router.get("/first-pass", response_model=list[FirstPass], responses=problem_responses(401, 403, 422))
-async def first_pass(tx: TxDep, level: Level = "agent", team: str | None = None, since: datetime | None = None,
+async def first_pass(tx: TxDep, principal: PerformanceReader,
+                     level: Level = "agent", team: str | None = None, since: datetime | None = None,
                      until: datetime | None = None) -> list[FirstPass]:
     """First-pass portal acceptance of the invoices each agent (team, vendor) prepared, with the rejection reasons
     of the first submissions attributed to the preparer."""

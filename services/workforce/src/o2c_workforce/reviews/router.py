@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.deps import SettingsDep
-from o2c_workforce.permissions import Manager
+from o2c_workforce.permissions import VendorReviewer
 from o2c_workforce.reviews import service
 from o2c_workforce.reviews.schemas import VendorReview
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/reviews", tags=["business reviews"])
 
 @router.get("/vendors/{vendor}", response_model=VendorReview, responses=problem_responses(401, 403, 404, 422))
 async def vendor_review(vendor: str, since: date, until: date, tx: TxDep, settings: SettingsDep,
-                        principal: Manager) -> VendorReview:
+                        principal: VendorReviewer) -> VendorReview:
     """A vendor's business review of [since, until) against the period of the same length before it: headline
     measures with targets, trend arrows and status, Pareto of first-pass rejection reasons and of review defects,
     under- and top performers, open improvement plans, contingency invocations, the next week's capacity shortfalls

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.deps import SettingsDep
+from o2c_workforce.permissions import PerformanceReader
 from o2c_workforce.scorecards import service
 from o2c_workforce.scorecards.schemas import Level, Scorecards
 
@@ -14,7 +15,8 @@ router = APIRouter(tags=["scorecards"])
 
 
 @router.get("/scorecards", response_model=Scorecards, responses=problem_responses(401, 403, 422))
-async def scorecards(since: date, until: date, tx: TxDep, settings: SettingsDep, level: Level = "agent",
+async def scorecards(since: date, until: date, tx: TxDep, principal: PerformanceReader,
+                     settings: SettingsDep, level: Level = "agent",
                      team: str | None = None) -> Scorecards:
     """Scorecards of the period [since, until) per agent, team or vendor — SLA attainment, quality, productivity,
     backlog age, attrition, tenure — ranked by their index, with under- and top performers and the reasons (a

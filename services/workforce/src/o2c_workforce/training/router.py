@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from o2c_common.errors import problem_responses
 from o2c_common.http import IdempotencyDep, Page, PageParams
 from o2c_common.uow import TxDep
-from o2c_workforce.permissions import Manager, Trainee
+from o2c_workforce.permissions import Manager, PeopleReader, ProcedureReader, Trainee
 from o2c_workforce.training import service
 from o2c_workforce.training.models import TrainingStatus
 from o2c_workforce.training.schemas import (
@@ -32,8 +32,8 @@ async def create_sop(data: SopCreate, tx: TxDep, principal: Manager) -> SopRead:
     return SopRead(id=sop.id, code=sop.code, title=sop.title, processes=sop.processes)
 
 
-@router.get("/sops", response_model=list[SopRead], responses=problem_responses(401))
-async def list_sops(tx: TxDep) -> list[SopRead]:
+@router.get("/sops", response_model=list[SopRead], responses=problem_responses(401, 403))
+async def list_sops(tx: TxDep, principal: ProcedureReader) -> list[SopRead]:
     """Every SOP with its versions, oldest first."""
     return await service.list_sops(tx)
 
@@ -58,7 +58,8 @@ async def assign(data: AssignmentCreate, tx: TxDep, principal: Manager) -> Assig
 
 
 @router.get("/training/assignments", response_model=Page[AssignmentRead], responses=problem_responses(401, 403, 422))
-async def list_assignments(tx: TxDep, page: PageParams, team: str | None = None, agent_id: uuid.UUID | None = None,
+async def list_assignments(tx: TxDep, principal: PeopleReader,
+                           page: PageParams, team: str | None = None, agent_id: uuid.UUID | None = None,
                            status: TrainingStatus | None = None) -> Page[AssignmentRead]:
     """Training assignments by assignment time (a vendor agent sees its own team's)."""
     return await service.list_assignments(tx, page=page, team=team, agent_id=agent_id, status=status)
@@ -72,6 +73,7 @@ async def complete(assignment_id: uuid.UUID, tx: TxDep, principal: Trainee) -> A
 
 
 @router.get("/training/flags", response_model=Page[FlagRead], responses=problem_responses(401, 403, 422))
-async def list_flags(tx: TxDep, page: PageParams, team: str | None = None, open_only: bool = True) -> Page[FlagRead]:
+async def list_flags(tx: TxDep, principal: PeopleReader,
+                     page: PageParams, team: str | None = None, open_only: bool = True) -> Page[FlagRead]:
     """Agents who worked a process whose current SOP version they had not completed, with the items counted."""
     return await service.list_flags(tx, page=page, team=team, open_only=open_only)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.org.service import scoped_team
+from o2c_workforce.permissions import PerformanceReader
 from o2c_workforce.work import service
 from o2c_workforce.work.schemas import AgentDay, QueueBacklog
 
@@ -14,7 +15,8 @@ router = APIRouter(tags=["productivity"])
 
 
 @router.get("/productivity", response_model=list[AgentDay], responses=problem_responses(401, 403, 422))
-async def productivity(since: datetime, until: datetime, tx: TxDep, team: str | None = None) -> list[AgentDay]:
+async def productivity(since: datetime, until: datetime, tx: TxDep, principal: PerformanceReader,
+                       team: str | None = None) -> list[AgentDay]:
     """Items each agent completed per day and process in [since, until), with the average handling time, from
     the other services' events (a vendor agent sees its own team)."""
     if until <= since or (until - since).days > 366:
@@ -24,6 +26,6 @@ async def productivity(since: datetime, until: datetime, tx: TxDep, team: str | 
 
 
 @router.get("/backlog", response_model=list[QueueBacklog], responses=problem_responses(401, 403))
-async def backlog(tx: TxDep, team: str | None = None) -> list[QueueBacklog]:
+async def backlog(tx: TxDep, principal: PerformanceReader, team: str | None = None) -> list[QueueBacklog]:
     """Open items per queue (process) and team, with the age of the oldest."""
     return await service.backlog(tx, team=scoped_team(tx, team))
