@@ -9,6 +9,8 @@ A name that rebinds to an inside address between the check and the connection th
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from o2c_common.egress import EgressPolicy, EgressRefused, send_pinned
@@ -21,6 +23,6 @@ def refusal(url: str, policy: EgressPolicy) -> str | None:
     return policy.url_refusal(url)
 
 
-async def post(client: httpx.AsyncClient, url: str, policy: EgressPolicy, **kwargs: object) -> httpx.Response:
+async def post(client: httpx.AsyncClient, url: str, policy: EgressPolicy, **kwargs: Any) -> httpx.Response:
     """POST to ``url`` on the address the policy checked (EgressRefused when there is none)."""
     return await send_pinned(client, "POST", url, policy, **kwargs)

@@ -101,7 +101,8 @@ async def clear_flags(session: AsyncSession, *, agent_id: uuid.UUID, version_id:
 
 
 def flags_query(*, team: str | None, open_only: bool) -> Select[tuple[UntrainedWorkFlag]]:
-    stmt = where_equal(select(UntrainedWorkFlag), {UntrainedWorkFlag.owning_team: team})
+    stmt: Select[tuple[UntrainedWorkFlag]] = where_equal(select(UntrainedWorkFlag),
+                                                         {UntrainedWorkFlag.owning_team: team})
     return stmt.where(UntrainedWorkFlag.cleared_at.is_(None)) if open_only else stmt
 
 
