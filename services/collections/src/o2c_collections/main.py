@@ -21,6 +21,7 @@ from o2c_collections.receivables.handlers import (
 )
 from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
+from o2c_collections.risk.router import router as risk_router
 from o2c_collections.workers import background_tasks
 from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
@@ -49,7 +50,8 @@ def create_app(settings: CollectionsSettings | None = None) -> FastAPI:
         description="The AR ledger: receivables, payments, cash application, deductions, disputes, dunning.",
         routers=[receivables_router, balances_router, aging_router, payments_router, cashapp_router,
                  cashapp_patterns_router, imports_router, deductions_router, disputes_router, promises_router,
-                 dunning_router, worklists_router, credit_router, accounts_router, holds_router, escalations_router],
+                 dunning_router, worklists_router, credit_router, accounts_router, holds_router, escalations_router,
+                 risk_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

@@ -18,8 +18,9 @@ from o2c_collections.escalations.models import Breach, EscalationRule
 from o2c_collections.payments.models import PaymentImport, PaymentImportLine
 from o2c_collections.promises.models import Promise
 from o2c_collections.receivables.models import LedgerEntry, OpenItem
+from o2c_collections.risk.models import RiskModel
 
 __all__ = ["Account", "Application", "Base", "Breach", "CreditHoldRule", "Deduction", "Dispute", "DunningNotice",
            "DunningPolicy", "DunningStatement", "DunningStatementItem", "DunningTemplate", "EscalationRule",
            "LedgerEntry", "OpenItem", "Payment", "PaymentImport", "PaymentImportLine", "Promise", "ReductionApproval",
-           "RemittanceLine"]
+           "RemittanceLine", "RiskModel"]

@@ -13,7 +13,7 @@ from o2c_common.events.types import Amount, Currency, NonNegativeAmount
 class Factor(BaseModel):
     """One input of the score: its value, the points it adds and why."""
 
-    factor: Literal["average_days_late", "days_late_trend", "broken_promises", "disputes"]
+    factor: Literal["average_days_late", "days_late_trend", "broken_promises", "disputes", "predicted_late_payment"]
     value: Decimal
     points: int
     max_points: int

@@ -1,5 +1,6 @@
 """The credit risk score, a pure function of a customer's payment history: 0 (best) to 100 (worst), the sum of
-four capped factors, each shown with its value and points so a person can see why."""
+four capped factors, each shown with its value and points so a person can see why; once a late-payment model is
+trained (risk/), a fifth: the probability its riskiest open invoice is paid late (the sum capped at 100)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ LATE_MAX, TREND_MAX, PROMISES_MAX, DISPUTES_MAX = 40, 20, 20, 20
 LATE_FULL_AT = Decimal(60)  # average days late giving all the late points
 TREND_FULL_AT = Decimal(30)  # worsening (recent minus earlier average) giving all the trend points
 POINTS_PER_BROKEN_PROMISE, POINTS_PER_DISPUTE = 10, 5
+PREDICTED_MAX = 20  # points of a certain late payment predicted
 
 
 def _avg(values: list[int]) -> Decimal | None:
@@ -23,9 +25,18 @@ def _points(value: Decimal, *, full_at: Decimal, cap: int) -> int:
     return int(min(Decimal(cap), max(Decimal(0), value) * cap / full_at).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def score(*, history: list[tuple[date, date]], broken_promises: int, disputes: int,
-          as_of: date) -> tuple[int, list[Factor]]:
-    """``history`` is (due date, settled date) per invoice; days late = max(0, settled - due)."""
+def _predicted(late: tuple[Decimal, Decimal, str]) -> Factor:
+    probability, days, invoice = late
+    return Factor(factor="predicted_late_payment", value=probability, max_points=PREDICTED_MAX,
+                  points=int((probability * PREDICTED_MAX).quantize(Decimal(1), ROUND_HALF_UP)),
+                  explanation=f"invoice {invoice} predicted {(probability * 100).quantize(Decimal('0.1'))} % likely "
+                              f"to be paid late, {days} days late expected (late-payment model)")
+
+
+def score(*, history: list[tuple[date, date]], broken_promises: int, disputes: int, as_of: date,
+          predicted: tuple[Decimal, Decimal, str] | None = None) -> tuple[int, list[Factor]]:
+    """``history`` is (due date, settled date) per invoice; days late = max(0, settled - due); ``predicted`` the
+    predicted (probability, expected days late, invoice number) of the riskiest open invoice, if a model exists."""
     late = [max(0, (settled - due).days) for due, settled in history]
     recent_from = as_of - timedelta(days=RECENT_DAYS)
     recent = [max(0, (s - d).days) for d, s in history if s > recent_from]
@@ -47,4 +58,6 @@ def score(*, history: list[tuple[date, date]], broken_promises: int, disputes: i
         Factor(factor="disputes", value=Decimal(disputes), max_points=DISPUTES_MAX,
                points=min(DISPUTES_MAX, POINTS_PER_DISPUTE * disputes), explanation=f"{disputes} disputes opened"),
     ]
-    return sum(f.points for f in factors), factors
+    if predicted is not None:
+        factors.append(_predicted(predicted))
+    return min(100, sum(f.points for f in factors)), factors

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.accounts.models import Account
 from o2c_collections.credit import repository, scoring
 from o2c_collections.credit.schemas import CreditProfile, Factor, HoldPlace, HoldRelease, LimitWrite
 from o2c_collections.promises import repository as promises
+from o2c_collections.risk import service as payment_risk
+from o2c_collections.risk.schemas import CustomerRisk
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CreditHoldPlaced, CreditHoldReleased
@@ -29,13 +32,22 @@ class NotOnHold(Conflict):
     title = "The customer is not on credit hold"
 
 
-async def scores(tx: Tx, *, customer_ids: list[str], as_of: date) -> dict[str, tuple[int, list[Factor]]]:
-    """The risk score with its factors of each customer, in four statements whatever their number."""
+async def scores(tx: Tx, *, customer_ids: list[str], as_of: date, late: dict[str, CustomerRisk] | None = None
+                 ) -> dict[str, tuple[int, list[Factor]]]:
+    """The risk score with its factors of each customer, in a few statements whatever their number (``late``: the
+    late-payment predictions when the caller has them already)."""
     history = await repository.histories(tx.session, customer_ids=customer_ids, as_of=as_of)
     broken = await repository.broken_counts(tx.session, customer_ids=customer_ids)
     disputes = await repository.dispute_counts(tx.session, customer_ids=customer_ids, as_of=as_of)
+    if late is None:
+        late = await payment_risk.customer_risks(tx, customer_ids=customer_ids, as_of=as_of)
     return {c: scoring.score(history=history.get(c, []), broken_promises=broken.get(c, 0),
-                             disputes=disputes.get(c, 0), as_of=as_of) for c in customer_ids}
+                             disputes=disputes.get(c, 0), as_of=as_of, predicted=_late(late.get(c)))
+            for c in customer_ids}
+
+
+def _late(found: CustomerRisk | None) -> tuple[Decimal, Decimal, str] | None:
+    return (found.late_probability, found.expected_days_late, found.invoice_number) if found else None
 
 
 async def account(tx: Tx, customer_id: str) -> Account | None:
@@ -53,7 +65,9 @@ async def profile(tx: Tx, *, customer_id: str, as_of: date, check_team: bool = F
     risk, factors = scoring.score(
         history=await repository.history(session, customer_id=customer_id, as_of=as_of),
         broken_promises=await promises.broken_count(session, customer_id=customer_id),
-        disputes=await repository.dispute_count(session, customer_id=customer_id, as_of=as_of), as_of=as_of)
+        disputes=await repository.dispute_count(session, customer_id=customer_id, as_of=as_of), as_of=as_of,
+        predicted=_late((await payment_risk.customer_risks(tx, customer_ids=[customer_id], as_of=as_of))
+                        .get(customer_id)))
     limit = account.credit_limit if account else None
     currency = account.credit_currency if account else None
     exposure = await repository.exposure(session, customer_id=customer_id, currency=currency)

@@ -31,6 +31,11 @@ class WorklistRow(BaseModel):
     risk_score: int = Field(description="The customer's credit risk score (0 best, 100 worst), as GET /credit shows.")
     risk_factors: list[Factor] = Field(description="What makes the score: each factor's value and points.")
     risk_weight: Decimal = Field(description="1 + risk score / 100: from 1.00 (no risk) to 2.00.")
+    late_probability: Decimal | None = Field(
+        default=None, description="Of the customer's riskiest open invoice, the late-payment model's probability of "
+                                  "being paid late (absent until a model is trained: POST /risk/model/training); it "
+                                  "adds up to 20 points to the risk score.")
+    expected_days_late: Decimal | None = Field(default=None, description="That invoice's expected days late.")
     priority: Decimal = Field(description="overdue amount x days past due x risk weight")
     explanation: str
     as_of: date

@@ -1,9 +1,11 @@
 """Collector worklists: each account (customer and currency) with an overdue amount, ranked by
 overdue amount x days past due (of its oldest overdue item) x risk weight, where the risk weight is
 1 + the customer's credit risk score / 100 (``credit.service.scores``, the score GET /credit shows: average days
-late and its trend, broken promises, disputes). Amounts held by disputes and deductions are not collectable and
-not counted. The overdue sums come from one SQL aggregate, the scores from four batch statements; the ranking and
-its cursor pages are computed here, so the score has one definition."""
+late and its trend, broken promises, disputes, and once a late-payment model is trained the predicted probability
+its riskiest open invoice is paid late, also shown as ``late_probability`` and ``expected_days_late``). Amounts
+held by disputes and deductions are not collectable and not counted. The overdue sums come from one SQL aggregate,
+the scores and predictions from a few batch statements; the ranking and its cursor pages are computed here, so the
+score has one definition."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from o2c_collections.credit import service as credit
+from o2c_collections.risk import service as payment_risk
+from o2c_collections.risk.schemas import CustomerRisk
 from o2c_collections.worklists import repository
 from o2c_collections.worklists.schemas import BUCKET_DAYS, WorklistRow, bucket_of
 from o2c_common.auth import Principal, ensure_team_access, visible_team
@@ -52,7 +56,7 @@ def _after(page: PageRequest) -> tuple[Decimal, str, str] | None:
                                         "detail": "not a worklist cursor"}]) from None
 
 
-def _row(row: Any, *, score: int, factors: list[Any], as_of: date) -> WorklistRow:
+def _row(row: Any, *, score: int, factors: list[Any], as_of: date, late: CustomerRisk | None) -> WorklistRow:
     weight = risk_weight(score)
     overdue = Decimal(row.overdue_amount)
     priority = (overdue * row.max_days_past_due * weight).quantize(CENT, ROUND_HALF_UP)
@@ -63,6 +67,8 @@ def _row(row: Any, *, score: int, factors: list[Any], as_of: date) -> WorklistRo
         currency=row.currency, overdue_amount=overdue, overdue_items=row.overdue_items,
         max_days_past_due=row.max_days_past_due, bucket=bucket_of(row.max_days_past_due), broken_promises=broken,
         risk_score=score, risk_factors=factors, risk_weight=weight, priority=priority, as_of=as_of,
+        late_probability=late.late_probability if late else None,
+        expected_days_late=late.expected_days_late if late else None,
         explanation=f"{overdue.quantize(CENT)} {row.currency} overdue x {row.max_days_past_due} days past due x risk "
                     f"{weight} (1 + score {score}/100{': ' + points if points else ''}) = {priority}")
 
@@ -76,9 +82,11 @@ async def worklist(tx: Tx, *, page: PageRequest, as_of: date,
     overdue = await repository.overdue_accounts(
         tx.session, as_of=as_of, team=_team_for(tx.actor, team=team), collector=collector, entity=entity,
         currency=currency, min_overdue=min_overdue, min_days=low, max_days=high)
-    scores = await credit.scores(tx, customer_ids=sorted({r.customer_id for r in overdue}), as_of=as_of)
-    rows = sorted((_row(r, score=scores[r.customer_id][0], factors=scores[r.customer_id][1], as_of=as_of)
-                   for r in overdue), key=_key, reverse=True)
+    customers = sorted({r.customer_id for r in overdue})
+    late = await payment_risk.customer_risks(tx, customer_ids=customers, as_of=as_of)
+    scores = await credit.scores(tx, customer_ids=customers, as_of=as_of, late=late)
+    rows = sorted((_row(r, score=scores[r.customer_id][0], factors=scores[r.customer_id][1], as_of=as_of,
+                        late=late.get(r.customer_id)) for r in overdue), key=_key, reverse=True)
     if after is not None:
         rows = [r for r in rows if _key(r) < after]
     return build_page(rows[:page.limit + 1], page=page, key=lambda r: (str(r.priority), r.customer_id, r.currency))
