@@ -18,6 +18,8 @@ day count as the customer's history, so no future leaks into the past):
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -151,9 +153,16 @@ def fit_logistic(xs: Sequence[Sequence[float]], ys: Sequence[int], *, l2: float 
 
 def design(history: Sequence[Settled], *, base_late_share: float,
            base_days_late: float) -> tuple[list[list[float]], list[int]]:
-    """A row of features per settled invoice, each from what had been settled before its issue date."""
+    """A row of features per settled invoice (issue date order), each from what had been settled before its issue
+    date; O(n log n)."""
     ordered = sorted(history, key=lambda s: (s.issue_date, s.settled_date))
     by_settled = sorted(history, key=lambda s: s.settled_date)
+    issued_on: dict[str, list[date]] = defaultdict(list)
+    settled_on: dict[str, list[date]] = defaultdict(list)
+    for s in ordered:
+        issued_on[s.customer_id].append(s.issue_date)
+    for s in by_settled:
+        settled_on[s.customer_id].append(s.settled_date)
     per_customer: dict[str, CustomerHistory] = {}
     xs: list[list[float]] = []
     ys: list[int] = []
@@ -162,17 +171,14 @@ def design(history: Sequence[Settled], *, base_late_share: float,
         while k < len(by_settled) and by_settled[k].settled_date < item.issue_date:
             per_customer.setdefault(by_settled[k].customer_id, CustomerHistory()).add(by_settled[k])
             k += 1
-        open_count = _open_on(ordered, item)
+        # open on the issue date: issued before it and not settled before it
+        open_count = (bisect_left(issued_on[item.customer_id], item.issue_date)
+                      - bisect_left(settled_on[item.customer_id], item.issue_date))
         xs.append(features(Invoice(item.customer_id, item.issue_date, item.due_date, item.amount, item.disputed),
-                           per_customer.get(item.customer_id, CustomerHistory()), open_items=open_count,
+                           per_customer.get(item.customer_id, CustomerHistory()), open_items=max(0, open_count),
                            base_late_share=base_late_share, base_days_late=base_days_late))
         ys.append(1 if item.days_late > 0 else 0)
     return xs, ys
-
-
-def _open_on(ordered: Sequence[Settled], item: Settled) -> int:
-    return sum(1 for s in ordered if s.customer_id == item.customer_id and s.issue_date < item.issue_date
-               <= s.settled_date)
 
 
 def train(history: Sequence[Settled], *, l2: float = 0.1) -> Model:
