@@ -3,7 +3,7 @@ invoices issued before a cut-off year, measure it on the invoices of that year a
 customer's historical late share for P(late), its mean days late for the days), as the service would: each held-out
 invoice's features use only what was settled before its issue date.
 
-    python -m bench.risk [--year 2013] [--csv /work/shared/datasets/ibm-late-payment-histories.csv]
+    python -m bench.risk [--year 2013] [--csv examples/data/ibm-late-payment-histories.csv]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from o2c_collections.risk import model as m
 
-DEFAULT_CSV = Path("/work/shared/datasets/ibm-late-payment-histories.csv")
+DEFAULT_CSV = Path(__file__).resolve().parents[1] / "examples" / "data" / "ibm-late-payment-histories.csv"
 
 
 def _day(text: str) -> date:
