@@ -31,6 +31,9 @@ class RiskModelRead(BaseModel):
     late_share: Decimal = Field(description="Share of the settled invoices paid after due.")
     auc: Decimal = Field(description="Area under the ROC curve on its own training invoices (in-sample).")
     baseline_auc: Decimal = Field(description="The same for the customer's past late share alone.")
+    holdout_auc: Decimal | None = Field(description="AUC on the latest fifth of the invoices (by issue date) of a fit "
+                                                    "on the earlier four fifths (absent when that fifth has one "
+                                                    "outcome only).")
 
 
 class InvoiceRisk(BaseModel):

@@ -37,7 +37,8 @@ def read(row: RiskModel) -> RiskModelRead:
         intercept=_q(row.coefficients[0]),
         coefficients=[Coefficient(feature=f, coefficient=_q(c)) for f, c in zip(row.features, row.coefficients[1:],
                                                                                 strict=True)],
-        late_share=_q(row.base_late_share), auc=_q(row.metrics["auc"]), baseline_auc=_q(row.metrics["baseline_auc"]))
+        late_share=_q(row.base_late_share), auc=_q(row.metrics["auc"]), baseline_auc=_q(row.metrics["baseline_auc"]),
+        holdout_auc=_q(row.metrics["holdout_auc"]) if row.metrics.get("holdout_auc") is not None else None)
 
 
 def _fitted(row: RiskModel) -> m.Model:
@@ -57,8 +58,9 @@ async def train(tx: Tx, *, as_of: date) -> RiskModelRead:
                                   f"at least {MIN_SETTLED} with both on-time and late ones")
     fitted = m.train(history)
     xs, ys = m.design(history, base_late_share=fitted.base_late_share, base_days_late=fitted.base_days_late)
-    metrics = {"auc": m.auc([fitted.probability(x) for x in xs], ys),
-               "baseline_auc": m.auc([x[0] for x in xs], ys), "late": late}
+    metrics: dict[str, float | None] = {"auc": m.auc([fitted.probability(x) for x in xs], ys),
+                                        "baseline_auc": m.auc([x[0] for x in xs], ys), "late": late,
+                                        "holdout_auc": _holdout_auc(xs, ys)}
     row = await repository.add(tx.session, RiskModel(
         id=uuid.uuid4(), trained_at=tx.now(), trained_by=tx.actor.subject, as_of=as_of, trained_on=len(history),
         features=list(m.FEATURES), coefficients=fitted.coefficients, base_late_share=fitted.base_late_share,
@@ -66,9 +68,21 @@ async def train(tx: Tx, *, as_of: date) -> RiskModelRead:
     result = read(row)
     await tx.audit("risk.model_trained", entity_type="risk_model", entity_id=row.id,
                    after={"as_of": as_of, "trained_on": len(history), "auc": result.auc,
+                          "holdout_auc": result.holdout_auc,
                           "baseline_auc": result.baseline_auc,
                           "coefficients": {c.feature: c.coefficient for c in result.coefficients}})
     return result
+
+
+def _holdout_auc(xs: list[list[float]], ys: list[int]) -> float | None:
+    """AUC on the latest fifth of the invoices (issue date order) of a fit on the earlier four fifths; None when
+    the latest fifth has one outcome only."""
+    cut = len(xs) * 4 // 5
+    if len(set(ys[cut:])) < 2 or len(set(ys[:cut])) < 2:
+        return None
+    coefficients = m.fit_logistic(xs[:cut], ys[:cut])
+    early = m.Model(coefficients=coefficients, base_late_share=0, base_days_late=0, base_days_when_late=0)
+    return m.auc([early.probability(x) for x in xs[cut:]], ys[cut:])
 
 
 async def current(tx: Tx) -> RiskModelRead:
