@@ -40,9 +40,10 @@ def _template() -> InvoiceIssued:
     base = example_payload(InvoiceIssued, invoice_id=uuid.UUID(int=0), invoice_number="US01-2026-000000",
                            legal_entity="US01", customer_id="CUST-000000", currency="USD",
                            amount=Decimal("1250.00"), tax_amount=Decimal("208.33"),
-                           issued_at=datetime(2026, 1, 1, tzinfo=UTC), po_number="")
+                           issued_at=datetime(2026, 1, 1, tzinfo=UTC), po_number=None)
     pad = max(0, VALUE_BYTES - len(base.model_dump_json()))
-    return base.model_copy(update={"po_number": "PO-" + "7" * max(0, pad - 3)})
+    # the PO number pads the record towards VALUE_BYTES, within the contract's 64 characters
+    return base.model_copy(update={"po_number": "PO-" + "7" * min(61, max(1, pad - 3))})
 
 
 _TEMPLATE: InvoiceIssued | None = None

@@ -21,9 +21,6 @@ from rich.table import Table
 
 from o2c_common.text import DASH, money
 
-console = Console()
-errors = Console(stderr=True)
-
 
 @dataclass
 class Reconciliation:
@@ -74,6 +71,7 @@ def _amount(value: str | None, currency: str) -> str:
 
 
 def render(result: Reconciliation) -> None:
+    console = Console()  # made when it prints: the terminal's width (COLUMNS) then, not at import
     run = result.run
     amounts = ", ".join(money(Decimal(a), c) for c, a in run.get("amount_by_currency", {}).items())
     finished = datetime.fromisoformat(run["finished_at"]).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -127,10 +125,10 @@ def reconcile_command(
     try:
         result = asyncio.run(fetch())
     except (KpiUnavailable, httpx.HTTPError) as exc:
-        errors.print(f"[red]✗[/] {exc}")
+        Console(stderr=True).print(f"[red]✗[/] {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        console.print_json(json.dumps({"run": result.run, "drifts": result.drifts}))
+        Console().print_json(json.dumps({"run": result.run, "drifts": result.drifts}))
     else:
         render(result)
     raise typer.Exit(1 if result.drifting else 0)
