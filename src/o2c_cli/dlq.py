@@ -8,9 +8,9 @@ import importlib
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from o2c_cli.console import out
 from o2c_cli.services import SERVICES
 from o2c_common.kafka.dead_letters import (
     DeadLetter,
@@ -21,19 +21,25 @@ from o2c_common.kafka.dead_letters import (
 )
 
 app = typer.Typer(help="Dead letters: list them, replay them after a fix", no_args_is_help=True)
-console = Console()
+console = out
 
 Bootstrap = Annotated[str, typer.Option(envvar="O2C_KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers")]
 Group = Annotated[str, typer.Argument(help="Consumer group, e.g. collections or kpi")]
-Service = Annotated[str | None, typer.Option(
-    help="Read the letters kept in this service's database (the group's service) instead of the topic")]
+Service = Annotated[
+    str | None,
+    typer.Option(help="Read the letters kept in this service's database (the group's service) instead of the topic"),
+]
 DatabaseUrl = Annotated[str | None, typer.Option(help="With --service: overrides its DATABASE_URL setting")]
 
 
 @app.command("list")
-def list_command(group: Group, bootstrap: Bootstrap = "127.0.0.1:19092",
-                 limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100, service: Service = None,
-                 database_url: DatabaseUrl = None) -> None:
+def list_command(
+    group: Group,
+    bootstrap: Bootstrap = "127.0.0.1:19092",
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    service: Service = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Show the group's dead letters: where each came from and why it failed."""
     letters = _letters(group, bootstrap, limit=limit, service=service, database_url=database_url)
     where = f"{service}'s database" if service else "the topic"
@@ -85,8 +91,9 @@ def _ref(letter: DeadLetter) -> str:
     return str(letter.offset) if letter.partition < 0 else f"{letter.partition}/{letter.offset}"
 
 
-def _letters(group: str, bootstrap: str, *, limit: int, service: str | None,
-             database_url: str | None) -> list[DeadLetter]:
+def _letters(
+    group: str, bootstrap: str, *, limit: int, service: str | None, database_url: str | None
+) -> list[DeadLetter]:
     if service is None:
         return asyncio.run(list_dead_letters(bootstrap, group=group, limit=limit, client_options=_security()))
     return asyncio.run(_stored(_url(service, database_url), group, limit))
@@ -100,8 +107,9 @@ def _url(service: str, database_url: str | None) -> str:
     from o2c_common.settings import database_url_of
 
     info = SERVICES[service]
-    return database_url_of(getattr(importlib.import_module(f"{info.package}.config"),
-                                   f"{service.capitalize()}Settings"))
+    return database_url_of(
+        getattr(importlib.import_module(f"{info.package}.config"), f"{service.capitalize()}Settings")
+    )
 
 
 async def _stored(url: str, group: str, limit: int) -> list[DeadLetter]:
