@@ -146,7 +146,7 @@ def token(
     secret: Annotated[str | None, typer.Option(envvar="O2C_JWT_SECRET", help="HS256 secret")] = None,
 ) -> None:
     """Mint a bearer token for local use (HS256 with the dev secret unless O2C_JWT_SECRET is set)."""
-    from o2c_common.auth.tokens import mint_token
+    from o2c_common.auth.mint import mint_token
     from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
 
     settings = ServiceSettings()

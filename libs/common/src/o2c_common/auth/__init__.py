@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         require_roles,
         visible_team,
     )
+    from o2c_common.auth.mint import mint_token
     from o2c_common.auth.permission import HEALTH, Permission, RouteTable, public
     from o2c_common.auth.principal import (
         ALL_ROLES,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
         PrincipalKind,
         Role,
     )
-    from o2c_common.auth.tokens import AuthUnavailable, JWTVerifier, mint_token, principal_from_claims
+    from o2c_common.auth.tokens import AuthUnavailable, JWTVerifier, principal_from_claims
 
 _EXPORTS = {
     "CurrentPrincipal": "o2c_common.auth.dependencies",
@@ -48,7 +49,7 @@ _EXPORTS = {
     "Role": "o2c_common.auth.principal",
     "AuthUnavailable": "o2c_common.auth.tokens",
     "JWTVerifier": "o2c_common.auth.tokens",
-    "mint_token": "o2c_common.auth.tokens",
+    "mint_token": "o2c_common.auth.mint",
     "principal_from_claims": "o2c_common.auth.tokens",
 }
 

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt
-from pydantic import SecretStr
 
 from o2c_common.auth.principal import Principal, PrincipalKind, Role
 from o2c_common.errors.problems import DomainError, Unauthorized
@@ -176,38 +173,3 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         raise _invalid("token kind must be 'user' or 'service'")
     resolved_kind: PrincipalKind = "service" if kind == "service" else "user"
     return Principal(subject=subject, roles=roles, team=team or None, kind=resolved_kind)
-
-
-def mint_token(
-    *,
-    secret: str | bytes | SecretStr,
-    subject: str,
-    roles: Iterable[str],
-    team: str | None = None,
-    ttl: timedelta = timedelta(hours=8),
-    issuer: str = "o2c",
-    audience: str = "o2c",
-    algorithm: str = "HS256",
-    kind: PrincipalKind | None = None,
-    now: datetime | None = None,
-    extra_claims: Mapping[str, Any] | None = None,
-) -> str:
-    """A signed token for ``subject`` (``secret`` is the HMAC secret, or a PEM private key for RS256…)."""
-    key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-    issued = now if now is not None else datetime.now(UTC)
-    claims: dict[str, Any] = {
-        **(extra_claims or {}),
-        "sub": subject,
-        "roles": sorted(set(roles)),
-        "iss": issuer,
-        "aud": audience,
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + ttl,
-        "jti": str(uuid.uuid4()),
-    }
-    if team is not None:
-        claims["team"] = team
-    if kind is not None:
-        claims["kind"] = kind
-    return jwt.encode(claims, key, algorithm=algorithm)
