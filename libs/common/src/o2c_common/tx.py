@@ -15,7 +15,7 @@ principal or a cache by hand. Services take the context as their first argument 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from o2c_common.auth.principal import Principal, Role
 from o2c_common.db.database import Database
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event
-from o2c_common.outbox.writer import add_to_outbox
+from o2c_common.outbox.writer import add_many_to_outbox, add_to_outbox
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -77,6 +77,18 @@ class Tx:
         event = Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
         await add_to_outbox(self.session, event, slots=self.slots)
         return event
+
+    async def emit_many(self, payloads: Sequence[P], *, correlation_id: str | None = None) -> list[Event[P]]:
+        """:meth:`emit` for a bulk path: every payload written to the outbox in one statement, in order."""
+        if correlation_id is None:
+            from o2c_common.observability.correlation import get_correlation_id
+
+            correlation_id = get_correlation_id()
+        now = self.now()
+        events = [Event.new(payload, source=self.source, correlation_id=correlation_id, time=now)
+                  for payload in payloads]
+        await add_many_to_outbox(self.session, events, slots=self.slots)
+        return events
 
     async def audit(self, action: str, *, entity_type: str, entity_id: Any, reason: str | None = None,
                     before: Any = None, after: Any = None) -> int:
