@@ -130,7 +130,8 @@ async def test_reports_respect_teams_and_refuse_bad_input(service: Service) -> N
     await load(service)
     assert problem(await service.client.get("/reports/qbr"), 401)
     assert problem(await service.client.get("/reports/annual-review", headers=VIEWER), 422)
-    assert problem(await service.client.get("/reports/qbr?format=pdf", headers=VIEWER), 422)
+    assert problem(await service.client.get("/reports/qbr?format=xlsx", headers=VIEWER), 422)
+    assert problem(await service.client.get("/reports/qbr?detail=everything", headers=VIEWER), 422)
     assert problem(await service.client.get("/reports/qbr?team=vendor-a", headers=AGENT_B), 403)
     own = (await service.client.get("/reports/monthly-business-review?date=2026-11-20", headers=AGENT_A)).json()
     assert own["team"] == "vendor-a" and [t["team"] for t in own["sla_attainment"]] == ["vendor-a"]

@@ -1,14 +1,16 @@
-"""The business reviews: the weekly invoicing cadence, the monthly business review and the QBR.
+"""The business reviews: the daily huddle, the weekly invoicing cadence, the monthly business review and the QBR.
 
-Each is the period's headline KPIs (``o2c_kpi.kpis.service.compute``), their trend over the periods before it,
-and every vendor team's SLA attainment in the period (``o2c_kpi.sla``); rendered as JSON, CSV or HTML.
+Each is the period's headline KPIs (``o2c_kpi.kpis.service.compute``) as tiles against their SLA target and the
+previous period, their trend over the periods before it, every vendor team's SLA attainment in the period
+(``o2c_kpi.sla``), the breaches, open escalations, Pareto charts and a generated narrative; the daily huddle adds
+the work due today. Rendered as JSON, CSV, HTML or PDF.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from o2c_common.tx import Tx
 from o2c_kpi.clock import Clock
@@ -16,7 +18,18 @@ from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.kpis.service import compute
 from o2c_kpi.permissions import team_in_view
-from o2c_kpi.reports.schemas import ReportKind, ReportRead, TeamAttainment, Trend, TrendPoint
+from o2c_kpi.reports import repository, sections
+from o2c_kpi.reports.review import active_currencies, headline_only, narrative, tiles
+from o2c_kpi.reports.schemas import (
+    Detail,
+    DueItem,
+    EscalationLine,
+    ReportKind,
+    ReportRead,
+    TeamAttainment,
+    Trend,
+    TrendPoint,
+)
 from o2c_kpi.sla import repository as sla_repository
 from o2c_kpi.sla import service as sla_service
 from o2c_kpi.sla.evaluation import percent
@@ -38,7 +51,13 @@ class ReportSpec:
     trend_periods: int
 
 
+DAILY = ("cash_received", "cash_applied", "credit_sales", "on_time_invoicing_rate", "first_pass_acceptance_rate",
+         "rejection_rate", "auto_match_rate", "backlog", "past_due_ar", "unapplied_cash", "open_disputes",
+         "escalation_acknowledged_within_sla_rate")
+
 SPECS: dict[ReportKind, ReportSpec] = {
+    ReportKind.DAILY_HUDDLE: ReportSpec("Daily huddle", Period.day, DAILY,
+                                        ("cash_received", "backlog", "first_pass_acceptance_rate"), 7),
     ReportKind.WEEKLY_CADENCE: ReportSpec("Weekly invoicing cadence", Period.week,
                                  ("credit_sales", *BILLING, "backlog"),
                                  ("on_time_invoicing_rate", "first_pass_acceptance_rate", "rejection_rate",
@@ -60,6 +79,8 @@ def label(period: Period) -> str:
         return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
     if period.kind == PeriodKind.MONTH:
         return period.start.strftime("%Y-%m")
+    if period.kind == PeriodKind.DAY:
+        return period.start.isoformat()
     return f"{period.start.isoformat()}..{period.end.isoformat()}"
 
 
@@ -71,19 +92,57 @@ def _previous(spec: ReportSpec, period: Period, count: int) -> list[Period]:
     return list(reversed(periods))
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock) -> ReportRead:
-    """The report of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
+async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock,
+                detail: Detail = Detail.HEADLINE) -> ReportRead:
+    """The review of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
     team = team_in_view(tx.actor, team, what="reports")
     spec = SPECS[kind]
     period = spec.period(on)
+    before = spec.period(period.start - timedelta(days=1))
     scope = Scope(team=team)
-    headline = await compute(tx, names=spec.headline, period=period, scope=scope)
-    trends = await _trends(tx, spec=spec, period=period, scope=scope)
-    start, end = _midnight(period.start), _midnight(period.end + timedelta(days=1))
+    values = await compute(tx, names=(*spec.headline, "rejection_rate"), period=period, scope=scope)
+    previous = await compute(tx, names=spec.headline, period=before, scope=scope)
+    active = active_currencies([*values, *previous])
+    headline = [v for v in values if v.name in spec.headline and v.currency in active]
+    targets = await repository.kpi_targets(tx.session, names=spec.headline, team=team)
+    report_tiles = tiles(headline_only(headline, active), previous, targets, team=team)
+    trends = await _trends(tx, spec=spec, period=period, scope=scope, active=active)
+    attainment, unassigned = await _attainment(tx, period=period, team=team)
+    breaches = sum(t.breaches for t in attainment) + unassigned
+    last = period.end + timedelta(days=1)
+    due = await sections.due_on(tx, day=last, team=team) if kind == ReportKind.DAILY_HUDDLE else []
+    escalations = await sections.escalation_lines(tx, at=period.end, team=team)
+    operations, statuses = sections.operations_sections()
+    return ReportRead(
+        report=kind, title=spec.title, period_kind=period.kind, period_label=label(period),
+        period_start=period.start, period_end=period.end, team=team, generated_at=clock(), headline=headline,
+        trends=trends, sla_attainment=attainment, breaches=breaches, unassigned_breaches=unassigned,
+        previous_label=label(before), tiles=report_tiles,
+        detail=[v for v in values if v.name in spec.headline] if detail == Detail.CURRENCY else [],
+        pareto=[sections.rejection_pareto(values), *operations], due_today=due,
+        breach_list=await sections.breach_lines(tx, start=period.start, end=period.end, team=team),
+        escalations=escalations, sections=statuses,
+        narrative=narrative(report_tiles, attainment, breaches=breaches, at_risk=_at_risk(due, escalations)))
+
+
+def _at_risk(due: list[DueItem], escalations: list[EscalationLine]) -> list[str]:
+    sentences = []
+    clocks = sum(d.count for d in due if d.amount is None)
+    if clocks:
+        plural = ("s", "") if clocks != 1 else ("", "s")
+        sentences.append(f"At risk today: {clocks} SLA clock{plural[0]} run{plural[1]} out.")
+    if escalations:
+        oldest = escalations[0]
+        age = f", the oldest open for {oldest.age_days} days ({oldest.item}, {oldest.team})" \
+            if oldest.age_days is not None else ""
+        sentences.append(f"{len(escalations)}{'+' if len(escalations) >= sections.ESCALATIONS_SHOWN else ''} "
+                         f"escalation{'s' if len(escalations) != 1 else ''} open{age}.")
+    return sentences
+
+
+async def _attainment(tx: Tx, *, period: Period, team: str | None) -> tuple[list[TeamAttainment], int]:
+    """Each vendor team's SLA attainment in ``period``, and the breaches of no team."""
+    start, end = sections.midnight(period.start), sections.midnight(period.end + timedelta(days=1))
     teams = [team] if team else await sla_repository.teams_with_slas(tx.session, start=start, end=end)
     attainment = []
     for name in teams:
@@ -96,18 +155,16 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
                                          definitions=read.definitions))
     unassigned = 0 if team else sum(
         n for _, n in await sla_repository.team_breaches(tx.session, team=None, start=start, end=end))
-    return ReportRead(report=kind, title=spec.title, period_kind=period.kind,
-                      period_label=label(period), period_start=period.start, period_end=period.end, team=team,
-                      generated_at=clock(), headline=headline, trends=trends, sla_attainment=attainment,
-                      breaches=sum(t.breaches for t in attainment) + unassigned, unassigned_breaches=unassigned)
+    return attainment, unassigned
 
 
-async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope) -> list[Trend]:
+async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope,
+                  active: set[str | None]) -> list[Trend]:
     periods = _previous(spec, period, spec.trend_periods)
     series: dict[tuple[str, str | None], dict[int, KpiValue]] = {}
     for index, p in enumerate(periods):
         for value in await compute(tx, names=spec.trend, period=p, scope=scope):
-            if value.dimension is None:
+            if value.dimension is None and value.currency in active:
                 series.setdefault((value.name, value.currency), {})[index] = value
     return [Trend(name=name, title=DEFINITIONS[name].title, unit=DEFINITIONS[name].unit, currency=currency,
                   points=[TrendPoint(label=label(p), period_start=p.start, period_end=p.end, value=points.get(i))

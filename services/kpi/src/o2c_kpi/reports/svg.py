@@ -90,3 +90,34 @@ def bar_chart(*, title: str, bars: Sequence[tuple[str, Decimal | None]], target:
                      f'stroke-dasharray="4 3"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def pareto_chart(*, title: str, bars: Sequence[tuple[str, Decimal, Decimal]], unit: str) -> str:
+    """Vertical bars largest first (label, value, cumulative percent) with the cumulative share as a line over
+    them (right axis 0-100 %)."""
+    count = max(len(bars), 1)
+    plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+    slot = plot_w / count
+    top = max((v for _, v, _ in bars), default=Decimal(1)) or Decimal(1)
+    parts = [f'<svg class="chart pareto" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
+             f'height="{HEIGHT}">', f"<title>{escape(title)}</title>",
+             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#999"/>',
+             f'<text x="4" y="{PAD - 8}" font-size="11">{escape(_fmt(top))} {escape(unit)}</text>',
+             f'<text x="{WIDTH - PAD + 2}" y="{PAD - 8}" font-size="11">100 %</text>']
+    points = []
+    for i, (name, value, cumulative) in enumerate(bars):
+        height = float(value / top) * plot_h
+        x = PAD + i * slot
+        parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{HEIGHT - PAD - height:.1f}" width="{slot * 0.7:.1f}" '
+                     f'height="{height:.1f}" fill="{PALETTE[0]}"><title>{escape(name)}: {escape(_fmt(value))}'
+                     f"</title></rect>")
+        parts.append(f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - PAD + 14}" font-size="10" text-anchor="middle">'
+                     f"{escape(name[:18])}</text>")
+        points.append((x + slot / 2, HEIGHT - PAD - float(cumulative) / 100 * plot_h))
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline fill="none" stroke="{RED}" stroke-width="2" points="{path}"/>')
+    for x, y in points:
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{RED}"/>')
+    parts.append("</svg>")
+    return "".join(parts)

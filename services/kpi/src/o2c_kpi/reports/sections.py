@@ -1,0 +1,77 @@
+"""The lists of a review beside its KPIs: work due, breaches, open escalations, Pareto charts and the sections other
+parts of the service feed (quality, capacity outlook, corrective actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from o2c_common.tx import Tx
+from o2c_kpi.kpis.schemas import KpiValue
+from o2c_kpi.reports import repository
+from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown
+from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, Pareto, ParetoBar, SectionStatus
+from o2c_kpi.sla.models import Comparator
+
+BREACHES_SHOWN, ESCALATIONS_SHOWN = 20, 10
+NOT_BUILT = "not available yet: the operations review (quality, capacity, corrective actions) is not built"
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+async def due_on(tx: Tx, *, day: date, team: str | None) -> list[DueItem]:
+    """SLA clocks running out on ``day`` and receivables falling due on it (open at the end of the day before)."""
+    clocks = await repository.timers_due(tx.session, team=team, start=midnight(day),
+                                         end=midnight(day + timedelta(days=1)))
+    items = [DueItem(what=name, team=owner, count=n) for name, owner, n in clocks]
+    receivables = await repository.receivables_due(tx.session, team=team, day=day, at=day - timedelta(days=1))
+    items.extend(DueItem(what="Invoices falling due", team=owner, count=n, amount=amount, currency=currency)
+                 for owner, currency, n, amount in receivables)
+    return items
+
+
+async def breach_lines(tx: Tx, *, start: date, end: date, team: str | None) -> list[BreachLine]:
+    """The breaches emitted from ``start`` to ``end`` (both included), most severe first."""
+    rows = await repository.breaches_between(tx.session, team=team, start=midnight(start),
+                                             end=midnight(end + timedelta(days=1)), limit=BREACHES_SHOWN)
+    return [BreachLine(sla=b.sla_name, team=b.owning_team,
+                       subject=f"{b.subject_type} {b.subject_id}" if b.subject_id else b.scope_value,
+                       actual=shown(b.actual, b.unit), severity=b.severity, breached_at=b.breached_at,
+                       target=f"{COMPARATOR_SIGNS[Comparator(b.comparator)]} {shown(Decimal(b.target), b.unit)}",
+                       status=b.status) for b in rows]
+
+
+async def escalation_lines(tx: Tx, *, at: date, team: str | None) -> list[EscalationLine]:
+    rows = await repository.open_escalations(tx.session, team=team, at=at, limit=ESCALATIONS_SHOWN)
+    return [EscalationLine(item=item, team=owner, agent=agent or "(unassigned)", opened=opened,
+                           age_days=(at - opened).days if opened else None) for item, owner, agent, opened in rows]
+
+
+def pareto(title: str, unit: str, values: Sequence[tuple[str, Decimal]]) -> Pareto:
+    """Bars largest first with their cumulative share of the total."""
+    ordered = sorted(((label, v) for label, v in values if v > 0), key=lambda lv: (-lv[1], lv[0]))
+    total = sum((v for _, v in ordered), Decimal(0))
+    bars, running = [], Decimal(0)
+    for label, value in ordered:
+        running += value
+        bars.append(ParetoBar(label=label, value=value, cumulative_percent=(running / total * 100).quantize(
+            Decimal("0.01"))))
+    return Pareto(title=title, unit=unit, bars=bars)
+
+
+def rejection_pareto(values: Sequence[KpiValue]) -> Pareto:
+    """Portal rejection reasons by their rate (each reason's rejections over the same submissions)."""
+    return pareto("Portal rejection reasons", "percent",
+                  [(v.dimension, v.value) for v in values
+                   if v.name == "rejection_rate" and v.dimension is not None and v.value is not None])
+
+
+def operations_sections() -> tuple[list[Pareto], list[SectionStatus]]:
+    """Dispute root causes, quality, capacity outlook and corrective actions: not available until the operations
+    review exists."""
+    return ([Pareto(title="Dispute root causes", unit="count", bars=[], available=False)],
+            [SectionStatus(name=name, available=False, note=NOT_BUILT)
+             for name in ("Quality per vendor team", "Capacity outlook", "Open corrective actions")])
