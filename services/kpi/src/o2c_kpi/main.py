@@ -9,6 +9,7 @@ from o2c_common.workers import ConsumerSpec
 from o2c_kpi.ar.router import router as kpi_router
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
+from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
 from o2c_kpi.reconciliation.router import router as reconciliation_router
 from o2c_kpi.reports.router import router as reports_router
@@ -38,7 +39,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         settings=settings or KpiSettings(),
         title="o2c kpi",
         description="KPIs and SLA metrics kept current from every event: DSO, CEI, aging, cycle times, SLAs.",
-        routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router],
+        routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router, fx_router],
         consumers=consumers,
         background=background_tasks,
     )

@@ -10,9 +10,10 @@ from o2c_kpi.facts.models import (
     InvoiceMilestone,
     OpenItemMovement,
 )
+from o2c_kpi.fx.models import FxRate
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaLevelCheck, SlaOutcome, SlaTimer, SlaWindow
 
-__all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "InvoiceMilestone",
+__all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "FxRate", "InvoiceMilestone",
            "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome",
            "SlaTimer", "SlaWindow", "SnapshotRun", "SnapshotValue"]

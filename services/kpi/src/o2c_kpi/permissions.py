@@ -23,10 +23,14 @@ READ_RECONCILIATION = Permission("read-reconciliation", Role.INTEGRATION, Role.A
                                  summary="reads the latest reconciliation run (every team's totals, so not vendor "
                                          "agents)")
 
+WRITE_FX_RATES = Permission("write-fx-rates", Role.AR_SUPERVISOR, Role.INTEGRATION,
+                            summary="imports the ECB reference rates file and sets FX rates by hand")
+
 Reader = Annotated[Principal, Depends(READ.guard)]
 SlaWriter = Annotated[Principal, Depends(WRITE_SLAS.guard)]
 Reconciler = Annotated[Principal, Depends(RECONCILE.guard)]
 ReconciliationReader = Annotated[Principal, Depends(READ_RECONCILIATION.guard)]
+FxRateWriter = Annotated[Principal, Depends(WRITE_FX_RATES.guard)]
 
 ROUTES = RouteTable({
     "GET /kpis/open-ar": READ,
@@ -46,6 +50,9 @@ ROUTES = RouteTable({
     "POST /reconciliation/runs": RECONCILE,
     "GET /reconciliation/runs/latest": READ_RECONCILIATION,
     "GET /reconciliation/drifts": READ,
+    "GET /fx/rates": READ,
+    "PUT /fx/rates/{day}/{currency}": WRITE_FX_RATES,
+    "POST /fx/rates/ecb": WRITE_FX_RATES,
 })
 
 def team_in_view(principal: Principal, team: str | None, *, what: str) -> str | None:

@@ -1,0 +1,63 @@
+"""The FX rates' HTTP shapes: a rate, a hand-set rate, and what an ECB import stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from o2c_kpi.fx.ecb import EcbFormat
+from o2c_kpi.fx.models import RateSource
+
+
+class RateRead(BaseModel):
+    """``rate`` units of ``quote`` for one unit of ``base`` on ``rate_date`` (for a day asked, the latest rate on
+    or before it)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    base: str = Field(examples=["EUR"])
+    quote: str = Field(examples=["USD"])
+    rate_date: date
+    rate: Decimal = Field(examples=["1.0705"])
+    source: RateSource
+    imported_at: datetime
+    imported_by: str
+
+    @field_validator("rate")
+    @classmethod
+    def _as_published(cls, rate: Decimal) -> Decimal:
+        return trimmed(rate)
+
+
+def trimmed(value: Decimal) -> Decimal:
+    """A stored rate as published: ``1.0705000000`` → ``1.0705``, ``150.0000000000`` → ``150``."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+class RateWrite(BaseModel):
+    """A hand-set rate: units of the currency for one euro. An ECB import never overwrites it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: Decimal = Field(gt=0, lt=Decimal(10) ** 13, decimal_places=10, examples=["1.0705"])
+    base: Literal["EUR"] = Field(default="EUR", description="Every rate is quoted against the euro.")
+    reason: str | None = Field(default=None, max_length=500, description="Kept in the audit trail.")
+
+
+class ImportRead(BaseModel):
+    """What an ECB file held and what of it was stored. Importing the same file again inserts and updates
+    nothing."""
+
+    format: EcbFormat
+    first_date: date
+    last_date: date
+    days: int = Field(description="Rate dates in the file.")
+    currencies: list[str]
+    rates: int = Field(description="Rates in the file (N/A blanks left out).")
+    inserted: int
+    updated: int = Field(description="ECB rates stored before with another value, now replaced.")
+    unchanged: int = Field(description="Rates already stored with the same value, or kept because set by hand.")
+    kept_manual: int = Field(description="Of the unchanged, the hand-set rates the import left alone.")

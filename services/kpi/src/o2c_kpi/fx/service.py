@@ -1,0 +1,129 @@
+"""FX rates as data and the converter into a reporting currency.
+
+The interface other packages call is :func:`converter` (stable)::
+
+    conv = await converter(tx, to="EUR", on=date(2026, 11, 30))
+    conv.convert(Decimal("1070.50"), "USD")   # Decimal("1000.00"), or None when USD (or EUR) has no rate
+    conv.rate("USD"), conv.on, conv.missing    # the cross rate, the rate date used, the currencies without one
+
+Every stored rate is an euro rate (units of the currency for 1 EUR). A cross rate goes through the euro:
+``rate(C → T) = EUR→T / EUR→C`` (USD→JPY = EUR→JPY / EUR→USD). ``convert`` multiplies the amount by that
+quotient at full precision and rounds once, half-up, to the reporting currency's minor unit; ``rate`` shows the
+quotient rounded half-even to 10 decimal places. The rate of a currency on a day is its latest rate on or before
+that day (the ECB publishes none on weekends and TARGET holidays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+
+from o2c_common.http import Page, PageRequest
+from o2c_common.http.etag import make_etag
+from o2c_common.money import round_money
+from o2c_common.text import plain
+from o2c_common.tx import Tx
+from o2c_kpi.fx import ecb, repository
+from o2c_kpi.fx.models import BASE_CURRENCY, FxRate, RateSource
+from o2c_kpi.fx.schemas import ImportRead, RateRead, RateWrite
+
+RATE_PLACES = Decimal(1).scaleb(-10)
+PRECISION = Context(prec=40)
+
+
+@dataclass
+class Converter:
+    """Converts into ``to`` with the rates in force on the day asked. ``on`` is the newest rate date among them
+    (``None`` when no rate is stored at all); ``missing`` collects every currency asked for that had no rate."""
+
+    to: str
+    on: date | None
+    euro_rates: Mapping[str, Decimal]  # units of the currency for 1 EUR; EUR itself is 1
+    rate_dates: Mapping[str, date] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+
+    def _quotient(self, currency: str) -> Decimal | None:
+        if currency == self.to:
+            return Decimal(1)
+        source, target = self.euro_rates.get(currency), self.euro_rates.get(self.to)
+        if source is None or target is None:
+            self.missing.add(currency)
+            return None
+        with localcontext(PRECISION):
+            return target / source
+
+    def rate(self, currency: str) -> Decimal | None:
+        """Units of ``to`` for one unit of ``currency`` (10 decimal places), or None without a rate."""
+        quotient = self._quotient(currency)
+        return None if quotient is None else quotient.quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+
+    def convert(self, amount: Decimal, currency: str) -> Decimal | None:
+        """``amount`` of ``currency`` in ``to``, rounded to its minor unit; None when either has no rate (the page
+        names the currency instead of guessing)."""
+        quotient = self._quotient(currency)
+        if quotient is None:
+            return None
+        with localcontext(PRECISION):
+            return round_money(amount * quotient, self.to)
+
+    def rate_date(self, currency: str) -> date | None:
+        """The date of the rate used for ``currency`` (its latest on or before the day asked)."""
+        return None if currency == BASE_CURRENCY else self.rate_dates.get(currency)
+
+
+async def converter(tx: Tx, *, to: str, on: date) -> Converter:
+    """A converter into ``to`` with every rate in force on ``on``."""
+    rows = await repository.in_force(tx.session, base=BASE_CURRENCY, on=on)
+    rates = {BASE_CURRENCY: Decimal(1), **{r.quote: r.rate for r in rows}}
+    dates = {r.quote: r.rate_date for r in rows}
+    return Converter(to=to, on=max(dates.values(), default=None), euro_rates=rates, rate_dates=dates)
+
+
+async def rates_page(tx: Tx, *, on: date, page: PageRequest) -> Page[RateRead]:
+    return await repository.in_force_page(tx.session, base=BASE_CURRENCY, on=on, page=page,
+                                          item=RateRead.model_validate)
+
+
+def etag(row: FxRate) -> str:
+    return make_etag(entity_id=row.id, version=row.version)
+
+
+async def lock(tx: Tx, *, day: date, currency: str) -> FxRate | None:
+    return await repository.get(tx.session, base=BASE_CURRENCY, quote=currency, day=day, for_update=True)
+
+
+async def put_rate(tx: Tx, row: FxRate | None, *, day: date, currency: str, data: RateWrite) -> FxRate:
+    """Set the rate of ``currency`` on ``day`` by hand (audited ``fx.rate_set``)."""
+    before = None if row is None else _audit_view(row)
+    if row is None:
+        row = FxRate(base=BASE_CURRENCY, quote=currency, rate_date=day, version=0)
+    row.rate, row.source = data.rate, RateSource.MANUAL.value
+    row.imported_at, row.imported_by = tx.now(), tx.actor.subject
+    row.version += 1
+    await repository.add(tx.session, row)
+    await tx.audit("fx.rate_set", entity_type="fx_rate", entity_id=row.id, reason=data.reason, before=before,
+                   after=_audit_view(row))
+    return row
+
+
+def _audit_view(row: FxRate) -> dict[str, str]:
+    return {"rate": plain(row.rate), "source": row.source, "version": str(row.version)}
+
+
+async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> ImportRead:
+    """Store the rates of an ECB file (any of its forms): new rates inserted, ECB rates that changed updated,
+    hand-set rates kept; audited ``fx.rates_imported``. The same file twice stores nothing the second time."""
+    parsed = ecb.parse(content)
+    rows = [(r.currency, r.day, r.rate) for r in parsed.rates]
+    inserted, updated = await repository.upsert_imported(tx.session, rows, base=BASE_CURRENCY,
+                                                         source=RateSource.ECB, at=tx.now(), by=tx.actor.subject)
+    kept = await repository.manual_in(tx.session, base=BASE_CURRENCY, keys=[(q, d) for q, d, _ in rows])
+    days = sorted({r.day for r in parsed.rates})
+    result = ImportRead(format=parsed.format, first_date=days[0], last_date=days[-1], days=len(days),
+                        currencies=sorted({r.currency for r in parsed.rates}), rates=len(rows), inserted=inserted,
+                        updated=updated, unchanged=len(rows) - inserted - updated, kept_manual=kept)
+    await tx.audit("fx.rates_imported", entity_type="fx_rates", entity_id=f"ecb:{days[0]}..{days[-1]}",
+                   reason=filename, after=result.model_dump(mode="json"))
+    return result
