@@ -13,6 +13,8 @@ from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
 from o2c_kpi.reconciliation.router import router as reconciliation_router
 from o2c_kpi.reports.router import router as reports_router
+from o2c_kpi.signin import access as browser_access
+from o2c_kpi.signin.router import router as signin_router
 from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP
 from o2c_kpi.sla.handlers import handlers as sla_handlers
 from o2c_kpi.sla.router import router as sla_router
@@ -35,11 +37,14 @@ def _sla_holidays(settings: ServiceSettings) -> tuple[date, ...]:
 
 
 def create_app(settings: KpiSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings=settings or KpiSettings(),
         title="o2c kpi",
         description="KPIs and SLA metrics kept current from every event: DSO, CEI, aging, cycle times, SLAs.",
-        routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router, fx_router],
+        routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router, fx_router,
+                 signin_router],
         consumers=consumers,
         background=background_tasks,
     )
+    browser_access.install(app)  # the review pages open with the sign-in cookie or a signed link too
+    return app

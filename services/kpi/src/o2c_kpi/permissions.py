@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from o2c_common.auth import Permission, Principal, Role, RouteTable, visible_team
+from o2c_common.auth import Permission, Principal, Role, RouteTable, public, visible_team
 from o2c_common.errors import Forbidden
 
 READ = Permission("read-kpis", Role.BILLING_SPECIALIST, Role.BILLING_APPROVER, Role.AR_SUPERVISOR, Role.COLLECTOR,
@@ -25,6 +25,9 @@ READ_RECONCILIATION = Permission("read-reconciliation", Role.INTEGRATION, Role.A
 
 WRITE_FX_RATES = Permission("write-fx-rates", Role.AR_SUPERVISOR, Role.INTEGRATION,
                             summary="imports the ECB reference rates file and sets FX rates by hand")
+
+SIGNIN = public("sign-in", summary="the browser's sign-in page and form: a pasted bearer token is verified and kept "
+                                   "in an HttpOnly cookie that opens the review pages only (docs/reviews-access.md)")
 
 Reader = Annotated[Principal, Depends(READ.guard)]
 SlaWriter = Annotated[Principal, Depends(WRITE_SLAS.guard)]
@@ -47,6 +50,10 @@ ROUTES = RouteTable({
     "GET /sla/attainment": READ,
     "GET /reports/daily-snapshots": READ,
     "GET /reports/{kind}": READ,
+    "GET /signin": SIGNIN,
+    "POST /signin": SIGNIN,
+    "POST /signout": SIGNIN,
+    "POST /reports/links": READ,
     "POST /reconciliation/runs": RECONCILE,
     "GET /reconciliation/runs/latest": READ_RECONCILIATION,
     "GET /reconciliation/drifts": READ,
