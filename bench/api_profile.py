@@ -1,4 +1,5 @@
-"""Where the invoicing API's CPU goes: ``python -m bench.api_profile [--requests N]``.
+"""Where the invoicing API's CPU goes: ``python -m bench.api_profile [--requests N]``, and what each write step
+costs: ``python -m bench.api_profile --steps [--invoices N]``.
 
 Runs the invoicing app in this process (API only, no relay or consumers) against the bench's own
 PostgreSQL (durable, as in dev), sends ``POST /invoices`` through httpx's in-process ASGI transport
@@ -6,6 +7,11 @@ PostgreSQL (durable, as in dev), sends ``POST /invoices`` through httpx's in-pro
 profiled time grouped by package (time in C functions goes to the package that called them), scaled to
 the unprofiled CPU per request. The in-process client is part of the figure (the ``httpx``/``httpcore``
 rows), the HTTP server (uvicorn) is not.
+
+``--steps`` (:mod:`bench.api_steps`) takes invoices through create, request-approval, approve, issue and
+submit (cXML to the portal simulator in its own process) and prints, per request of each step, the SQL
+statements and database round trips counted by SQLAlchemy events on the app's engine (in this bench, not in
+the service) and this process's CPU.
 """
 
 from __future__ import annotations
@@ -115,8 +121,18 @@ async def _measure(requests: int) -> tuple[float, Counter[str], float]:
     return per_request, groups, sum(groups.values())
 
 
-def main(requests: Annotated[int, typer.Option(help="POSTs per measurement")] = 1000) -> None:
+def main(requests: Annotated[int, typer.Option(help="POSTs per measurement")] = 1000,
+         steps: Annotated[bool, typer.Option(help="statements and CPU per request of each write step")] = False,
+         invoices: Annotated[int, typer.Option(help="--steps: invoices taken through the steps")] = 500,
+         show_sql: Annotated[bool, typer.Option(help="--steps: each step's statements")] = False,
+         profile_step: Annotated[str | None, typer.Option(help="--steps: profile this step once more")] = None,
+         ) -> None:
     console = Console() if sys.stdout.isatty() else Console(width=140)
+    if steps:
+        from bench.api_steps import run_steps
+
+        run_steps(console, invoices=invoices, show_sql=show_sql, profile=profile_step)
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-profile-"))
     try:
         with bench_infra(data_dir) as infra:
