@@ -17,8 +17,8 @@ internal roles are not team-restricted. Use :func:`ensure_team_access` on one ob
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -28,6 +28,9 @@ from o2c_common.auth.tokens import JWTVerifier
 from o2c_common.errors.problems import Forbidden, Unauthorized
 
 VERIFIER_STATE_ATTR = "jwt_verifier"
+# The edge (o2c_common.http.edge) verifies a route's token before the body is read and leaves the principal in the
+# request's ASGI scope under this key, with the token it came from: the dependency then does not verify it again.
+VERIFIED_SCOPE_KEY = "o2c.verified_principal"
 
 # A stateless marker object: it only declares the bearer scheme in OpenAPI and reads the header.
 _bearer = HTTPBearer(
@@ -36,6 +39,11 @@ _bearer = HTTPBearer(
     bearerFormat="JWT",
     description="A JWT bearer token; `o2c token` mints one locally.",
 )
+
+
+def remember_verified(scope: MutableMapping[str, Any], token: str, principal: Principal) -> None:
+    """Record that ``token`` was verified into ``principal`` for this request (see :data:`VERIFIED_SCOPE_KEY`)."""
+    scope[VERIFIED_SCOPE_KEY] = (token, principal)
 
 
 def get_verifier(request: Request) -> JWTVerifier:
@@ -52,7 +60,11 @@ async def current_principal(
     """The caller of this request; 401 problem (with ``WWW-Authenticate: Bearer``) otherwise."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("a bearer token is required")
-    principal = await get_verifier(request).verify(credentials.credentials)
+    verified = request.scope.get(VERIFIED_SCOPE_KEY)
+    if verified is not None and verified[0] == credentials.credentials:
+        principal: Principal = verified[1]
+    else:
+        principal = await get_verifier(request).verify(credentials.credentials)
     request.state.principal = principal
     return principal
 

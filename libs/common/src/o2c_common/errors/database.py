@@ -10,7 +10,9 @@ requests racing past a service's own check, a rule only the schema states):
 * a value the column cannot hold (class 22: too long, out of range, a NUL byte, a date past 9999) → 422
   ``value-out-of-range``.
 
-Other database errors (connection lost, deadlock, serialization failure) stay 5xx: they are not the client's.
+Other database errors stay 5xx: they are not the client's. A connection lost in the middle of the request (the
+pool hands out no connection it knows to be closed, o2c_common.db.database) → 503 ``database-unavailable``: the
+connection is discarded, so the same request may be retried at once; deadlocks and the rest → 500.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _CONSTRAINT = (422, "constraint-violated", "Constraint violated",
                "A value of the request breaks a rule of the stored data ({constraint}).")
 _DATA = (422, "value-out-of-range", "Value cannot be stored",
          "A value of the request cannot be stored: too long, out of range or with characters not allowed.")
+_LOST = (503, "database-unavailable", "Database unavailable",
+         "The connection to the database was lost while the request ran; nothing was stored. Retry the request.")
 _BY_SQLSTATE = {"23505": _UNIQUE, "23P01": _UNIQUE, "23502": _CONSTRAINT, "23514": _CONSTRAINT}
 
 
@@ -45,7 +49,10 @@ def _constraint(exc: DBAPIError) -> str | None:
 
 
 def classify(exc: DBAPIError) -> tuple[int, str, str, str, str | None] | None:
-    """``(status, slug, title, detail, constraint)`` of a client-caused database error, or ``None``."""
+    """``(status, slug, title, detail, constraint)`` of a client-caused database error (or a lost connection), or
+    ``None``."""
+    if exc.connection_invalidated:
+        return (*_LOST, None)
     state = sqlstate(exc)
     if state is None:
         return None

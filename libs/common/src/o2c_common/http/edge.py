@@ -7,7 +7,8 @@
   ``import`` not being a payment id);
 * a NUL character or a date out of range (:mod:`o2c_common.http.dates`) in the query string → 422 naming the
   parameter (PostgreSQL text cannot hold a NUL; a date near 9999 overflows the first computation);
-* a route that needs a bearer token and got none, or an invalid one → 401, before one byte of the body is read;
+* a route that needs a bearer token and got none, or an invalid one → 401, before one byte of the body is read
+  (a valid one's principal is kept in the request's scope: the route's dependency does not verify it again);
 * a body larger than the route's limit → 413: at once from ``Content-Length``, otherwise while the body streams in
   (the route stops reading at the limit, nothing is stored);
 * a JSON body with a NUL character or a date out of range in any string, or that does not conform to its
@@ -34,7 +35,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from o2c_common.auth.dependencies import current_principal
+from o2c_common.auth.dependencies import current_principal, remember_verified
 from o2c_common.errors.handlers import json_pointer, problem_response
 from o2c_common.errors.problems import DomainError, Unauthorized
 from o2c_common.http.bodies import BodySchemas, lax_accepts
@@ -215,8 +216,8 @@ async def _authenticate(scope: Scope) -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required")
     verifier = getattr(getattr(scope.get("app"), "state", None), "jwt_verifier", None)
-    if verifier is not None:
-        await verifier.verify(token.strip())
+    if verifier is not None:  # the route's dependency takes the principal from the scope (verified once)
+        remember_verified(scope, token.strip(), await verifier.verify(token.strip()))
 
 
 def _limited(receive: Receive, *, limit: int, on_body: Callable[[bytes], None] | None) -> Receive:
