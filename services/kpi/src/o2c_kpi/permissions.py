@@ -60,6 +60,7 @@ ROUTES = RouteTable({
     "GET /fx/rates": READ,
     "PUT /fx/rates/{day}/{currency}": WRITE_FX_RATES,
     "POST /fx/rates/ecb": WRITE_FX_RATES,
+    "GET /kpis/consolidated": READ,
 })
 
 def team_in_view(principal: Principal, team: str | None, *, what: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The FX rates' HTTP shapes: a rate, a hand-set rate, and what an ECB import stored."""
+"""The FX rates' HTTP shapes: a rate, a hand-set rate, what an ECB import stored, and KPIs consolidated in a
+reporting currency."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from o2c_kpi.fx.ecb import EcbFormat
 from o2c_kpi.fx.models import RateSource
+from o2c_kpi.kpis.schemas import KpiValue, PeriodKind, Unit
 
 
 class RateRead(BaseModel):
@@ -61,3 +63,49 @@ class ImportRead(BaseModel):
     updated: int = Field(description="ECB rates stored before with another value, now replaced.")
     unchanged: int = Field(description="Rates already stored with the same value, or kept because set by hand.")
     kept_manual: int = Field(description="Of the unchanged, the hand-set rates the import left alone.")
+
+
+class CurrencyShare(BaseModel):
+    """One currency's part of a consolidated money KPI: its own figure, the rate used and the converted figure
+    (null when the currency has no rate on or before the day: it is left out of the total and named)."""
+
+    currency: str
+    value: Decimal | None
+    rate: Decimal | None = Field(description="Units of the reporting currency for one unit of `currency`.")
+    rate_date: date | None
+    converted: Decimal | None
+
+    @field_validator("rate")
+    @classmethod
+    def _short(cls, rate: Decimal | None) -> Decimal | None:
+        return None if rate is None else trimmed(rate)
+
+
+class ConsolidatedValue(BaseModel):
+    """A money KPI summed across currencies in the reporting currency, with every currency's part."""
+
+    name: str
+    unit: Unit
+    currency: str = Field(description="The reporting currency.")
+    dimension: str | None = None
+    value: Decimal | None = Field(description="Sum of the converted parts; null when no part could be converted.")
+    missing: list[str] = Field(description="Currencies left out of `value` for want of a rate.")
+    note: str | None = None
+    detail: list[CurrencyShare]
+
+
+class ConsolidatedRead(BaseModel):
+    """KPIs of a period and scope with the money ones consolidated in `currency` at the rates in force on
+    `as_of`; the KPIs that are not money (days, percents, counts) are in `other_values` as computed, per
+    currency where they are per currency."""
+
+    period_kind: PeriodKind
+    period_start: date
+    period_end: date
+    as_of: date
+    scope: dict[str, str | None]
+    currency: str
+    rate_date: date | None = Field(description="The newest rate date used (rates on or before `as_of`).")
+    missing_currencies: list[str] = Field(description="Currencies with money but no rate: named, not guessed.")
+    values: list[ConsolidatedValue]
+    other_values: list[KpiValue]

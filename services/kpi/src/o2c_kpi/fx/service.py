@@ -15,7 +15,7 @@ that day (the ECB publishes none on weekends and TARGET holidays).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
@@ -23,11 +23,20 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from o2c_common.http import Page, PageRequest
 from o2c_common.http.etag import make_etag
 from o2c_common.money import round_money
-from o2c_common.text import plain
+from o2c_common.text import money, plain
 from o2c_common.tx import Tx
 from o2c_kpi.fx import ecb, repository
 from o2c_kpi.fx.models import BASE_CURRENCY, FxRate, RateSource
-from o2c_kpi.fx.schemas import ImportRead, RateRead, RateWrite
+from o2c_kpi.fx.schemas import (
+    ConsolidatedRead,
+    ConsolidatedValue,
+    CurrencyShare,
+    ImportRead,
+    RateRead,
+    RateWrite,
+)
+from o2c_kpi.kpis import service as kpis
+from o2c_kpi.kpis.schemas import KpiValue, Period, Scope, Unit
 
 RATE_PLACES = Decimal(1).scaleb(-10)
 PRECISION = Context(prec=40)
@@ -69,8 +78,13 @@ class Converter:
             return round_money(amount * quotient, self.to)
 
     def rate_date(self, currency: str) -> date | None:
-        """The date of the rate used for ``currency`` (its latest on or before the day asked)."""
-        return None if currency == BASE_CURRENCY else self.rate_dates.get(currency)
+        """The date of the rate used for ``currency`` (its latest on or before the day asked; for a cross rate the
+        older of the two euro rates); None for ``to`` itself and without a rate."""
+        if currency == self.to:
+            return None
+        dates = [self.rate_dates.get(c) for c in (currency, self.to) if c != BASE_CURRENCY]
+        known = [d for d in dates if d is not None]
+        return min(known) if known and len(known) == len(dates) else None
 
 
 async def converter(tx: Tx, *, to: str, on: date) -> Converter:
@@ -127,3 +141,52 @@ async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> 
     await tx.audit("fx.rates_imported", entity_type="fx_rates", entity_id=f"ecb:{days[0]}..{days[-1]}",
                    reason=filename, after=result.model_dump(mode="json"))
     return result
+
+
+async def consolidated(tx: Tx, *, names: Sequence[str], period: Period, scope: Scope, to: str) -> ConsolidatedRead:
+    """The KPIs ``names`` with the money ones summed across currencies in ``to`` at the rates in force on the
+    period's ``as_of`` day: each currency converted and rounded to ``to``'s minor unit, then the parts added.
+    A currency without a rate is left out of the sum and named (``missing``, ``note``), never guessed."""
+    values = await kpis.compute(tx, names=names, period=period, scope=scope)
+    conv = await converter(tx, to=to, on=period.at)
+    groups: dict[tuple[str, str | None], list[KpiValue]] = {}
+    other: list[KpiValue] = []
+    for v in values:
+        if v.unit == Unit.MONEY and v.currency:
+            groups.setdefault((v.name, v.dimension), []).append(v)
+        else:
+            other.append(v)
+    money_values = [_consolidate(conv, name, dimension, parts) for (name, dimension), parts in groups.items()]
+    return ConsolidatedRead(period_kind=period.kind, period_start=period.start, period_end=period.end,
+                            as_of=period.at, scope=_scope(scope), currency=to, rate_date=conv.on,
+                            missing_currencies=sorted(conv.missing), values=money_values, other_values=other)
+
+
+def _consolidate(conv: Converter, name: str, dimension: str | None, parts: list[KpiValue]) -> ConsolidatedValue:
+    detail = [CurrencyShare(currency=p.currency or "", value=p.value, rate=conv.rate(p.currency or ""),
+                            rate_date=conv.rate_date(p.currency or ""),
+                            converted=_converted(conv, p))
+              for p in parts]
+    converted = [d.converted for d in detail if d.converted is not None]
+    left_out = [d for d in detail if d.converted is None and d.value is not None]
+    note = None
+    if left_out:
+        amounts = ", ".join(money(d.value, d.currency) for d in left_out)
+        note = f"leaves out {amounts}: no {conv.to} rate on or before {parts[0].as_of.isoformat()}"
+    total = round_money(sum(converted, Decimal(0)), conv.to) if converted else None
+    return ConsolidatedValue(name=name, unit=Unit.MONEY, currency=conv.to, dimension=dimension, value=total,
+                             missing=[d.currency for d in left_out], note=note, detail=detail)
+
+
+def _converted(conv: Converter, part: KpiValue) -> Decimal | None:
+    """``part`` in the reporting currency; nothing is zero in every currency, rate or not."""
+    if part.value is None:
+        return None
+    if part.value == 0:
+        return round_money(Decimal(0), conv.to)
+    return conv.convert(part.value, part.currency or "")
+
+
+def _scope(scope: Scope) -> dict[str, str | None]:
+    return {"legal_entity": scope.legal_entity, "currency": scope.currency, "customer_id": scope.customer_id,
+            "team": scope.team}
