@@ -15,6 +15,7 @@ from o2c_invoicing.channels import validators
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_credit_note
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
+from o2c_invoicing.history.router import router as history_router
 from o2c_invoicing.invoices.handlers import on_receivable_changed_mirror_settlement
 from o2c_invoicing.invoices.router import lifecycle_router
 from o2c_invoicing.invoices.router import router as invoices_router
@@ -50,7 +51,7 @@ def create_app(settings: InvoicingSettings | None = None) -> FastAPI:
         description="Invoices from draft to paid: approval, submission to customers' portals, credit notes.",
         routers=[invoices_router, lifecycle_router, submissions_router, portal_router, credit_notes_router,
                  profiles_router, work_queues_router, reports_router, settlements_router,
-                 amendments_router, rebills_router],
+                 amendments_router, rebills_router, history_router],
         consumers=consumers,
         background=lambda app: background_tasks(transactions=app.state.transactions, settings=settings),
     )

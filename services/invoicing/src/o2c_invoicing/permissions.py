@@ -68,6 +68,7 @@ INVOICE = "/invoices/{invoice_id}"
 ROUTES = RouteTable({
     "POST /invoices": PREPARE,
     "POST /invoices/historical": IMPORT,
+    "POST /invoices/historical/batch": IMPORT,
     "GET /invoices": READ,
     f"GET {INVOICE}": READ,
     f"GET {INVOICE}/history": READ,
