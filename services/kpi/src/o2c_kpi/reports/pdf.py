@@ -71,17 +71,19 @@ class _Writer:
             for row in rows:
                 table.row([self.text(c) for c in row])
 
-    def charts(self, svgs: Sequence[str]) -> None:
-        """Two charts a row, each 135 mm wide."""
-        for i, svg in enumerate(svgs):
-            if i % 2 == 0 and self.pdf.get_y() > self.pdf.h - 70:
+    def charts(self, charts: Sequence[tuple[str, str]]) -> None:
+        """(caption, SVG) two a row, each 135 mm wide."""
+        for i, (caption, svg) in enumerate(charts):
+            if i % 2 == 0 and self.pdf.get_y() > self.pdf.h - 75:
                 self.pdf.add_page()
             x = self.pdf.l_margin + (i % 2) * 140
-            top = self.pdf.get_y()
+            self.pdf.set_font(self.family, "B", 9)
+            self.pdf.text(x, self.pdf.get_y() + 3, self.text(caption))
+            top = self.pdf.get_y() + 4
             # inline in HTML an SVG needs no namespace, fpdf2 does; it draws no <title> (the tooltip)
             standalone = TITLES.sub("", svg.replace("<svg ", f'<svg xmlns="{SVG_NS}" ', 1))
             placed = self.pdf.image(io.BytesIO(standalone.encode()), x=x, y=top, w=135)
-            if i % 2 == 1 or i == len(svgs) - 1:
+            if i % 2 == 1 or i == len(charts) - 1:
                 self.pdf.set_y(top + placed.rendered_height + 3)
 
 
@@ -95,18 +97,18 @@ def _tile_row(tile: Tile) -> list[str]:
             else DASH]
 
 
-def _charts(report: ReportRead) -> list[str]:
+def _charts(report: ReportRead) -> list[tuple[str, str]]:
     by_name: dict[str, list[int]] = {}
     for i, trend in enumerate(report.trends):
         by_name.setdefault(trend.name, []).append(i)
     out = []
     for indexes in by_name.values():
         first = report.trends[indexes[0]]
-        out.append(line_chart(title=first.title, labels=[p.label for p in first.points],
+        out.append((first.title, line_chart(title=first.title, labels=[p.label for p in first.points],
                               unit="%" if first.unit == "percent" else first.unit,
                               series=[(report.trends[i].currency or first.title,
                                        [p.value.value if p.value else None for p in report.trends[i].points])
-                                      for i in indexes]))
+                                      for i in indexes])))
     return out
 
 
@@ -133,8 +135,8 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
     w.heading("SLA attainment per vendor team")
     bars = [(t.team, Decimal(t.attainment_percent) if t.attainment_percent else None) for t in report.sla_attainment]
     if bars:
-        w.charts([bar_chart(title="SLA attainment", bars=bars, alert={t.team for t in report.sla_attainment
-                                                                       if t.breaches})])
+        w.charts([("SLA attainment (%)", bar_chart(title="SLA attainment", bars=bars,
+                                                   alert={t.team for t in report.sla_attainment if t.breaches}))])
     w.table(("team", "attainment", "met", "breaches", "total"),
             [(t.team, shown(Decimal(t.attainment_percent) if t.attainment_percent else None, "percent"), str(t.met),
               str(t.breaches), str(t.total)) for t in report.sla_attainment], "No team SLAs in the period.")
@@ -143,8 +145,8 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
         state = "not available yet" if not p.available else "none in the period" if not p.bars else ""
         if state:
             w.line(f"{p.title}: {state}.", colour=GREY)
-    w.charts([pareto_chart(title=p.title, unit="%" if p.unit == "percent" else p.unit,
-                           bars=[(b.label, b.value, b.cumulative_percent) for b in p.bars])
+    w.charts([(p.title, pareto_chart(title=p.title, unit="%" if p.unit == "percent" else p.unit,
+                                     bars=[(b.label, b.value, b.cumulative_percent) for b in p.bars]))
               for p in report.pareto if p.available and p.bars])
     w.heading("SLA breaches")
     w.table(("SLA", "team", "subject", "actual", "target", "severity", "breached"),

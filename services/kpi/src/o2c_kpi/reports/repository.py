@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_kpi.facts.models import DailyCount
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
 from o2c_kpi.sla.models import ScopeType, SlaBreach, SlaDefinition, SlaTimer, TimerStatus
 
@@ -94,7 +95,7 @@ async def receivables_due(session: AsyncSession, *, team: str | None, day: date,
               GROUP BY 1, 2, 3) AS open_items
         GROUP BY 1, 2 HAVING count(*) FILTER (WHERE amount > 0) > 0 ORDER BY 1, 2"""),  # noqa: S608 fixed text
         {"day": day, "at": at, "team": team})
-    return [(r[0], r[1], int(r[2]), Decimal(r[3])) for r in rows.all()]
+    return [(r[0], r[1], int(r[2]), Decimal(r[3]).quantize(Decimal("0.01"))) for r in rows.all()]
 
 
 async def open_escalations(session: AsyncSession, *, team: str | None, at: date,
@@ -107,3 +108,14 @@ async def open_escalations(session: AsyncSession, *, team: str | None, at: date,
         GROUP BY item_id HAVING sum(count) > 0 ORDER BY 4 NULLS LAST, 1 LIMIT :limit"""),  # noqa: S608 fixed text
         {"at": at, "team": team, "limit": limit})
     return [(r[0], r[1], r[2], r[3]) for r in rows.all()]
+
+
+async def rejections_by_reason(session: AsyncSession, *, team: str | None, start: date,
+                               end: date) -> list[tuple[str, int]]:
+    """(reason, portal rejections) from ``start`` to ``end`` (both included)."""
+    stmt = (select(DailyCount.dimension, func.sum(DailyCount.count))
+            .where(DailyCount.metric == "rejections", DailyCount.day >= start, DailyCount.day <= end)
+            .group_by(DailyCount.dimension))
+    if team is not None:
+        stmt = stmt.where(DailyCount.owning_team == team)
+    return [(r[0], int(r[1])) for r in (await session.execute(stmt)).all()]

@@ -8,14 +8,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from o2c_common.tx import Tx
-from o2c_kpi.kpis.schemas import KpiValue
 from o2c_kpi.reports import repository
 from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown
 from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, Pareto, ParetoBar, SectionStatus
 from o2c_kpi.sla.models import Comparator
 
 BREACHES_SHOWN, ESCALATIONS_SHOWN = 20, 10
+REASONS = {"missing_po": "Missing PO", "invalid_po": "Invalid PO", "tax_error": "Tax error",
+           "price_mismatch": "Price mismatch", "duplicate_invoice_number": "Duplicate invoice number",
+           "unknown_ship_to": "Unknown ship-to", "missing_attachment": "Missing attachment",
+           "format_error": "Format error", "technical_error": "Technical error", "other": "Other"}
+"""Portal rejection reasons (the invoicing contract's codes) as a person reads them."""
 NOT_BUILT = "not available yet: the operations review (quality, capacity, corrective actions) is not built"
+
+
+def readable(code: str) -> str:
+    """``missing_po`` → ``Missing PO``; an unknown code → ``Some reason``."""
+    return REASONS.get(code) or code.replace("_", " ").capitalize()
 
 
 def midnight(day: date) -> datetime:
@@ -62,11 +71,10 @@ def pareto(title: str, unit: str, values: Sequence[tuple[str, Decimal]]) -> Pare
     return Pareto(title=title, unit=unit, bars=bars)
 
 
-def rejection_pareto(values: Sequence[KpiValue]) -> Pareto:
-    """Portal rejection reasons by their rate (each reason's rejections over the same submissions)."""
-    return pareto("Portal rejection reasons", "percent",
-                  [(v.dimension, v.value) for v in values
-                   if v.name == "rejection_rate" and v.dimension is not None and v.value is not None])
+async def rejection_pareto(tx: Tx, *, start: date, end: date, team: str | None) -> Pareto:
+    """Portal rejections in the period per reason."""
+    rows = await repository.rejections_by_reason(tx.session, team=team, start=start, end=end)
+    return pareto("Portal rejection reasons", "count", [(readable(reason), Decimal(n)) for reason, n in rows])
 
 
 def operations_sections() -> tuple[list[Pareto], list[SectionStatus]]:

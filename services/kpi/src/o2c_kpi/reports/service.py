@@ -100,10 +100,10 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
     period = spec.period(on)
     before = spec.period(period.start - timedelta(days=1))
     scope = Scope(team=team)
-    values = await compute(tx, names=(*spec.headline, "rejection_rate"), period=period, scope=scope)
+    values = await compute(tx, names=spec.headline, period=period, scope=scope)
     previous = await compute(tx, names=spec.headline, period=before, scope=scope)
     active = active_currencies([*values, *previous])
-    headline = [v for v in values if v.name in spec.headline and v.currency in active]
+    headline = [v for v in values if v.currency in active]
     targets = await repository.kpi_targets(tx.session, names=spec.headline, team=team)
     report_tiles = tiles(headline_only(headline, active), previous, targets, team=team)
     trends = await _trends(tx, spec=spec, period=period, scope=scope, active=active)
@@ -118,8 +118,8 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
         period_start=period.start, period_end=period.end, team=team, generated_at=clock(), headline=headline,
         trends=trends, sla_attainment=attainment, breaches=breaches, unassigned_breaches=unassigned,
         previous_label=label(before), tiles=report_tiles,
-        detail=[v for v in values if v.name in spec.headline] if detail == Detail.CURRENCY else [],
-        pareto=[sections.rejection_pareto(values), *operations], due_today=due,
+        detail=values if detail == Detail.CURRENCY else [], due_today=due,
+        pareto=[await sections.rejection_pareto(tx, start=period.start, end=period.end, team=team), *operations],
         breach_list=await sections.breach_lines(tx, start=period.start, end=period.end, team=team),
         escalations=escalations, sections=statuses,
         narrative=narrative(report_tiles, attainment, breaches=breaches, at_risk=_at_risk(due, escalations)))
