@@ -11,6 +11,9 @@ from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
+from o2c_kpi.operations.handlers import CONSUMER_GROUP as OPERATIONS_GROUP
+from o2c_kpi.operations.handlers import HANDLERS as OPERATIONS_HANDLERS
+from o2c_kpi.operations.router import router as operations_router
 from o2c_kpi.reconciliation.router import router as reconciliation_router
 from o2c_kpi.reports.router import router as reports_router
 from o2c_kpi.signin import access as browser_access
@@ -29,6 +32,8 @@ def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
         ConsumerSpec(group_id="kpi", topics=ALL_TOPICS, handlers=FACT_HANDLERS),
         # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
         ConsumerSpec(group_id=SLA_GROUP, topics=ALL_TOPICS, handlers=sla_handlers(holidays=_sla_holidays(settings))),
+        # quality, Pareto, open work and capacity outlook of the reviews (o2c_kpi.operations)
+        ConsumerSpec(group_id=OPERATIONS_GROUP, topics=ALL_TOPICS, handlers=OPERATIONS_HANDLERS),
     ]
 
 
@@ -42,7 +47,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         title="o2c kpi",
         description="KPIs and SLA metrics kept current from every event: DSO, CEI, aging, cycle times, SLAs.",
         routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router, fx_router,
-                 signin_router],
+                 signin_router, operations_router],
         consumers=consumers,
         background=background_tasks,
     )

@@ -11,9 +11,21 @@ from o2c_kpi.facts.models import (
     OpenItemMovement,
 )
 from o2c_kpi.fx.models import FxRate
+from o2c_kpi.operations.models import (
+    OpsAction,
+    OpsCapacityOutlook,
+    OpsCase,
+    OpsDispute,
+    OpsQualityReview,
+    OpsRejection,
+    OpsTeam,
+    OpsVendor,
+)
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaLevelCheck, SlaOutcome, SlaTimer, SlaWindow
 
 __all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "FxRate", "InvoiceMilestone",
-           "OpenItemMovement", "ReceivableMovement", "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome",
+           "OpenItemMovement", "OpsAction", "OpsCapacityOutlook", "OpsCase", "OpsDispute", "OpsQualityReview",
+           "OpsRejection", "OpsTeam", "OpsVendor", "ReceivableMovement", "SlaBreach", "SlaDefinition",
+           "SlaLevelCheck", "SlaOutcome",
            "SlaTimer", "SlaWindow", "SnapshotRun", "SnapshotValue"]

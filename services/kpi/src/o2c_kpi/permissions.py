@@ -57,6 +57,7 @@ ROUTES = RouteTable({
     "POST /reconciliation/runs": RECONCILE,
     "GET /reconciliation/runs/latest": READ_RECONCILIATION,
     "GET /reconciliation/drifts": READ,
+    "GET /reviews/operations": READ,
     "GET /fx/rates": READ,
     "PUT /fx/rates/{day}/{currency}": WRITE_FX_RATES,
     "POST /fx/rates/ecb": WRITE_FX_RATES,

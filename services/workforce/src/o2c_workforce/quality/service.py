@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from o2c_common.entities import keyset_page
 from o2c_common.errors import Conflict, NotFound, ValidationFailed
-from o2c_common.events.contracts.workforce import QualityReviewed, QualitySampleTaken
+from o2c_common.events.contracts.workforce import DefectType, QualityReviewed, QualitySampleTaken
 from o2c_common.http import Page, PageRequest
 from o2c_common.text import measure
 from o2c_common.tx import Tx
@@ -135,9 +135,16 @@ async def review(tx: Tx, sample: Sample, data: ReviewCreate) -> Sample:
     await tx.emit(QualityReviewed(sample_id=sample.id, process=sample.process, agent=sample.agent,
                                   team=sample.owning_team, score=sample.score,
                                   defects=tuple(d.code for d in data.defects), reviewer=tx.actor.subject,
-                                  reviewed_at=tx.now()))
+                                  defect_types=_defect_types(data, checklist), reviewed_at=tx.now()))
     await _training_needs(tx, sample, data, checklist)
     return sample
+
+
+def _defect_types(data: ReviewCreate, checklist: Checklist) -> tuple[DefectType, ...]:
+    """The defects found with their taxonomy's category and label, once per code (kpi's quality by category)."""
+    taxonomy = {d["code"]: d for d in checklist.defects}
+    return tuple(DefectType(code=code, category=taxonomy[code]["category"], label=taxonomy[code]["label"])
+                 for code in dict.fromkeys(d.code for d in data.defects))
 
 
 def _check_answers(data: ReviewCreate, weights: dict[str, int], taxonomy: set[str]) -> None:

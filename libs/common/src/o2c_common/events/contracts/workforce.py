@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from o2c_common.events.base import EventPayload, event
 from o2c_common.events.types import Measure, TeamName, UtcDatetime
@@ -192,6 +192,19 @@ class QualitySampleTaken(EventPayload):
     sampled_at: UtcDatetime
 
 
+DefectCategory = Literal["data", "compliance", "customer_impact", "process", "communication"]
+
+
+class DefectType(BaseModel):
+    """One defect of the taxonomy of a process's review checklist."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str = Field(min_length=1, max_length=64)
+    category: DefectCategory
+    label: str = Field(min_length=1, max_length=200)
+
+
 @event("quality.reviewed", producer="workforce", key="sample_id")
 class QualityReviewed(EventPayload):
     """A reviewer scored a sampled item on its process checklist."""
@@ -202,5 +215,32 @@ class QualityReviewed(EventPayload):
     team: TeamName | None = None
     score: Measure = Field(description="Percent of the checklist's weight passed.")
     defects: tuple[str, ...] = ()
+    defect_types: tuple[DefectType, ...] = Field(
+        default=(), description="Each defect found as the process's taxonomy tells it (category and label); empty "
+                                "from producers older than the field: a consumer then knows the codes only.")
     reviewer: str
     reviewed_at: UtcDatetime
+
+
+class OutlookDay(BaseModel):
+    """One working day of a queue's capacity outlook."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    day: date
+    forecast_arrivals: Measure
+    required_agents: int = Field(ge=0)
+    rostered_agents: int = Field(ge=0)
+    gap: int = Field(description="rostered - required: negative is short.")
+
+
+@event("capacity.outlook_published", producer="workforce", key="process")
+class CapacityOutlookPublished(EventPayload):
+    """The capacity outlook of one queue for its next working days (forecast arrivals, agents required against
+    agents rostered), published daily and on demand; the latest one of a queue replaces the ones before."""
+
+    process: Process
+    team: TeamName | None = Field(default=None, description="The queue's team; None: the queue of every team.")
+    model: Literal["erlang_c", "workload"]
+    days: tuple[OutlookDay, ...] = Field(min_length=1, max_length=31)
+    published_at: UtcDatetime

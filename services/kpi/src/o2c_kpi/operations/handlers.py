@@ -1,0 +1,33 @@
+"""Consumer group ``kpi-operations``: the facts the reviews' operations sections read (quality reviews, teams and
+vendors, portal rejections, disputes, escalation cases and their corrective actions, capacity outlooks), one
+upsert per event in :mod:`o2c_kpi.operations.service`. A group of its own, so that the ``kpi`` facts (and their
+rebuild) are not touched by it."""
+
+from __future__ import annotations
+
+from o2c_common.events import Event
+from o2c_common.events.contracts import workforce as wf
+from o2c_common.inbox import Handlers
+from o2c_common.tx import Tx
+from o2c_kpi.operations import service
+
+CONSUMER_GROUP = "kpi-operations"
+
+
+async def on_vendor_changed_name_vendor(tx: Tx, event: Event[wf.VendorChanged]) -> None:
+    await service.record_vendor(tx, event.data)
+
+
+async def on_team_changed_place_team_under_vendor(tx: Tx, event: Event[wf.TeamChanged]) -> None:
+    await service.record_team(tx, event.data)
+
+
+async def on_quality_reviewed_record_score_and_defects(tx: Tx, event: Event[wf.QualityReviewed]) -> None:
+    await service.record_quality_review(tx, event.data)
+
+
+HANDLERS: Handlers = {
+    wf.VendorChanged: on_vendor_changed_name_vendor,
+    wf.TeamChanged: on_team_changed_place_team_under_vendor,
+    wf.QualityReviewed: on_quality_reviewed_record_score_and_defects,
+}

@@ -1,0 +1,121 @@
+"""The operations data of the reviews, from the ``kpi-operations`` read models: :func:`review_operations` for a
+period and the previous one, and the ``record_*`` verbs the handlers call with each event's facts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c_common.events.contracts import workforce as wf
+from o2c_common.text import measure
+from o2c_common.tx import Tx
+from o2c_kpi.operations import repository
+from o2c_kpi.operations.models import OpsQualityReview, OpsTeam, OpsVendor
+from o2c_kpi.operations.schemas import (
+    DefectCategoryCount,
+    DefectCount,
+    OperationsPeriod,
+    OperationsRead,
+    QualityFigures,
+    QualityRead,
+    TeamQuality,
+    VendorQuality,
+)
+
+HUNDRED = Decimal(100)
+INTERNAL = "Internal teams"
+UPPER = {"po": "PO", "sla": "SLA", "sop": "SOP", "ap": "AP", "id": "ID", "l1": "L1", "l2": "L2", "l3": "L3"}
+
+
+def readable(code: str) -> str:
+    """A code as a person reads it: ``missing_po`` → ``Missing PO``, ``customer_impact`` → ``Customer impact``."""
+    words = code.replace("_", " ").replace("-", " ").split()
+    text = " ".join(UPPER.get(w.lower(), w.lower()) for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """``[start 00:00, end + 1 day 00:00)`` in UTC: the days ``start`` to ``end``, both included."""
+    return (datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC))
+
+
+# --- recording (the handlers' verbs) -----------------------------------------------------------------------------
+
+async def record_vendor(tx: Tx, fact: wf.VendorChanged) -> None:
+    await repository.upsert(tx.session, OpsVendor, {"code": fact.code, "name": fact.name}, keys=["code"])
+
+
+async def record_team(tx: Tx, fact: wf.TeamChanged) -> None:
+    await repository.upsert(tx.session, OpsTeam, {"team": fact.team, "vendor_code": fact.vendor_code},
+                            keys=["team"])
+
+
+async def record_quality_review(tx: Tx, fact: wf.QualityReviewed) -> None:
+    types = {t.code: t for t in fact.defect_types}
+    defects = [{"code": code, "category": types[code].category if code in types else "uncategorised",
+                "label": types[code].label if code in types else readable(code)} for code in fact.defects]
+    await repository.upsert(tx.session, OpsQualityReview, {
+        "sample_id": fact.sample_id, "process": fact.process, "agent": fact.agent, "team": fact.team,
+        "score": fact.score, "defects": defects, "reviewed_at": fact.reviewed_at},
+        keys=["sample_id"], only_if_newer="reviewed_at")
+
+
+# --- the review --------------------------------------------------------------------------------------------------
+
+async def review_operations(tx: Tx, *, start: date, end: date, previous_start: date, previous_end: date,
+                            team: str | None) -> OperationsRead:
+    """Quality per vendor and team, Pareto data, open corrective actions and escalations for the period and the
+    previous one (``team``: narrowed to it; the caller has checked the caller may see it), and the latest
+    capacity outlook of each queue."""
+    return OperationsRead(team=team,
+                          current=await _period(tx, start=start, end=end, team=team),
+                          previous=await _period(tx, start=previous_start, end=previous_end, team=team),
+                          capacity_outlook=None)
+
+
+async def _period(tx: Tx, *, start: date, end: date, team: str | None) -> OperationsPeriod:
+    since, until = bounds(start, end)
+    return OperationsPeriod(start=start, end=end, quality=await quality(tx, since=since, until=until, team=team),
+                            rejection_reasons=None, dispute_root_causes=None, open_work=None)
+
+
+# --- quality -----------------------------------------------------------------------------------------------------
+
+async def quality(tx: Tx, *, since: datetime, until: datetime, team: str | None) -> QualityRead:
+    teams, vendors = await repository.teams_and_vendors(tx.session)
+    scores = {r.team: (int(r.reviewed), Decimal(r.score_sum)) for r in
+              await repository.quality_per_team(tx.session, since=since, until=until, team=team)}
+    defects: dict[str | None, list[Any]] = defaultdict(list)
+    for row in await repository.defects_per_team(tx.session, since=since, until=until, team=team):
+        defects[row.team].append(row)
+    by_vendor: dict[str | None, list[str | None]] = defaultdict(list)
+    for name in sorted(scores, key=lambda t: t or ""):
+        by_vendor[teams.get(name) if name else None].append(name)
+    vendor_rows = [VendorQuality(
+        vendor_code=code, vendor=vendors.get(code, code) if code else INTERNAL,
+        figures=_figures([scores[t] for t in members], [d for t in members for d in defects[t]]),
+        teams=[TeamQuality(team=t or "—", figures=_figures([scores[t]], defects[t])) for t in members])
+        for code, members in by_vendor.items()]
+    vendor_rows.sort(key=lambda v: (v.vendor_code is None, v.vendor))
+    return QualityRead(overall=_figures(list(scores.values()), [d for rows in defects.values() for d in rows]),
+                       vendors=vendor_rows)
+
+
+def _figures(scores: Sequence[tuple[int, Decimal]], defects: Iterable[Any]) -> QualityFigures:
+    reviewed = sum(n for n, _ in scores)
+    average = (sum((s for _, s in scores), Decimal(0)) / reviewed).quantize(Decimal("0.01")) if reviewed else None
+    categories: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for row in defects:
+        categories[row.category][row.code].append(row)
+    by_category = []
+    for category, codes in categories.items():
+        found = sorted((DefectCount(code=code, label=rows[0].label, count=sum(int(r.n) for r in rows))
+                        for code, rows in codes.items()), key=lambda d: (-d.count, d.label))
+        by_category.append(DefectCategoryCount(category=category, label=readable(category),
+                                               count=sum(d.count for d in found), defects=found))
+    by_category.sort(key=lambda c: (-c.count, c.label))
+    return QualityFigures(reviewed=reviewed, average_score=average, average_score_text=measure(average, "percent"),
+                          defects=sum(c.count for c in by_category), by_category=by_category)
