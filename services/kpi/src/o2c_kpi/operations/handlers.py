@@ -6,6 +6,8 @@ rebuild) are not touched by it."""
 from __future__ import annotations
 
 from o2c_common.events import Event
+from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
 from o2c_common.inbox import Handlers
 from o2c_common.tx import Tx
@@ -26,8 +28,23 @@ async def on_quality_reviewed_record_score_and_defects(tx: Tx, event: Event[wf.Q
     await service.record_quality_review(tx, event.data)
 
 
+async def on_portal_rejection_count_reason(tx: Tx, event: Event[inv.InvoicePortalRejected]) -> None:
+    await service.record_rejection(tx, event.data)
+
+
+async def on_dispute_opened_record_dispute(tx: Tx, event: Event[col.DisputeOpened]) -> None:
+    await service.record_dispute_opened(tx, event.data)
+
+
+async def on_dispute_resolved_record_root_cause(tx: Tx, event: Event[col.DisputeResolved]) -> None:
+    await service.record_dispute_resolved(tx, event.data)
+
+
 HANDLERS: Handlers = {
     wf.VendorChanged: on_vendor_changed_name_vendor,
     wf.TeamChanged: on_team_changed_place_team_under_vendor,
     wf.QualityReviewed: on_quality_reviewed_record_score_and_defects,
+    inv.InvoicePortalRejected: on_portal_rejection_count_reason,
+    col.DisputeOpened: on_dispute_opened_record_dispute,
+    col.DisputeResolved: on_dispute_resolved_record_root_cause,
 }

@@ -39,6 +39,12 @@ async def upsert(session: AsyncSession, model: type[Any], values: dict[str, Any]
     await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes, where=where))
 
 
+async def insert_new(session: AsyncSession, model: type[Any], values: dict[str, Any], *,
+                     keys: Sequence[str]) -> None:
+    """Insert ``values`` unless a row with the same ``keys`` exists (a later fact of it came first)."""
+    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
+
+
 async def set_values(session: AsyncSession, column: InstrumentedAttribute[Any], key: Any,
                      values: dict[str, Any]) -> None:
     """Change the row whose ``column`` is ``key`` (a later fact of an aggregate the read model has)."""

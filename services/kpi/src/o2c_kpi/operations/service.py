@@ -9,16 +9,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
-from o2c_common.text import measure
+from o2c_common.text import measure, money
 from o2c_common.tx import Tx
 from o2c_kpi.operations import repository
-from o2c_kpi.operations.models import OpsQualityReview, OpsTeam, OpsVendor
+from o2c_kpi.operations.models import OpsDispute, OpsQualityReview, OpsRejection, OpsTeam, OpsVendor
 from o2c_kpi.operations.schemas import (
     DefectCategoryCount,
     DefectCount,
+    Money,
     OperationsPeriod,
     OperationsRead,
+    Pareto,
+    ParetoBar,
     QualityFigures,
     QualityRead,
     TeamQuality,
@@ -63,6 +68,26 @@ async def record_quality_review(tx: Tx, fact: wf.QualityReviewed) -> None:
         keys=["sample_id"], only_if_newer="reviewed_at")
 
 
+async def record_rejection(tx: Tx, fact: inv.InvoicePortalRejected) -> None:
+    await repository.upsert(tx.session, OpsRejection, {
+        "submission_id": fact.submission_id, "invoice_id": fact.invoice_id, "owning_team": fact.owning_team,
+        "reason": fact.reason, "root_cause": fact.root_cause, "portal_reason_code": fact.portal_reason_code,
+        "reason_text": fact.reason_text, "rejected_at": fact.rejected_at}, keys=["submission_id"])
+
+
+async def record_dispute_opened(tx: Tx, fact: col.DisputeOpened) -> None:
+    await repository.insert_new(tx.session, OpsDispute, {
+        "dispute_id": fact.dispute_id, "owning_team": fact.owning_team, "currency": fact.currency,
+        "amount": fact.amount, "reason": fact.reason, "opened_at": fact.opened_at}, keys=["dispute_id"])
+
+
+async def record_dispute_resolved(tx: Tx, fact: col.DisputeResolved) -> None:
+    await repository.upsert(tx.session, OpsDispute, {
+        "dispute_id": fact.dispute_id, "owning_team": fact.owning_team, "currency": fact.currency,
+        "amount": fact.amount, "reason": fact.reason, "root_cause": fact.root_cause, "opened_at": fact.opened_at,
+        "resolved_at": fact.resolved_at}, keys=["dispute_id"])
+
+
 # --- the review --------------------------------------------------------------------------------------------------
 
 async def review_operations(tx: Tx, *, start: date, end: date, previous_start: date, previous_end: date,
@@ -79,7 +104,9 @@ async def review_operations(tx: Tx, *, start: date, end: date, previous_start: d
 async def _period(tx: Tx, *, start: date, end: date, team: str | None) -> OperationsPeriod:
     since, until = bounds(start, end)
     return OperationsPeriod(start=start, end=end, quality=await quality(tx, since=since, until=until, team=team),
-                            rejection_reasons=None, dispute_root_causes=None, open_work=None)
+                            rejection_reasons=await rejection_reasons(tx, since=since, until=until, team=team),
+                            dispute_root_causes=await dispute_root_causes(tx, since=since, until=until, team=team),
+                            open_work=None)
 
 
 # --- quality -----------------------------------------------------------------------------------------------------
@@ -119,3 +146,45 @@ def _figures(scores: Sequence[tuple[int, Decimal]], defects: Iterable[Any]) -> Q
     by_category.sort(key=lambda c: (-c.count, c.label))
     return QualityFigures(reviewed=reviewed, average_score=average, average_score_text=measure(average, "percent"),
                           defects=sum(c.count for c in by_category), by_category=by_category)
+
+
+# --- Pareto ------------------------------------------------------------------------------------------------------
+
+async def rejection_reasons(tx: Tx, *, since: datetime, until: datetime, team: str | None) -> Pareto:
+    """Portal rejections of the period per reason, with the rejected invoices' amounts and the portals' texts."""
+    rows = await repository.rejections_per_reason(tx.session, since=since, until=until, team=team)
+    examples: dict[str, list[str]] = defaultdict(list)
+    for row in await repository.rejection_texts(tx.session, since=since, until=until, team=team):
+        said = f"{row.portal_reason_code}: {row.reason_text}" if row.reason_text else row.portal_reason_code
+        if len(examples[row.reason]) < 3:
+            examples[row.reason].append(f"{said} ({row.n})")
+    return pareto("Portal rejection reasons", rows, examples)
+
+
+async def dispute_root_causes(tx: Tx, *, since: datetime, until: datetime, team: str | None) -> Pareto:
+    """Disputes resolved in the period per root cause, with the amounts disputed."""
+    rows = await repository.disputes_per_root_cause(tx.session, since=since, until=until, team=team)
+    return pareto("Dispute root causes", rows, {})
+
+
+def pareto(title: str, rows: Iterable[Any], examples: dict[str, list[str]]) -> Pareto:
+    """Bars from ``(code, currency, n, amount)`` rows: descending by count, each with its share and the
+    cumulative share of the bars up to it (the Pareto line)."""
+    counts: dict[str, int] = defaultdict(int)
+    amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for code, currency, n, amount in rows:
+        counts[code] += int(n)
+        if currency is not None:
+            amounts[code][currency] = amounts[code].get(currency, Decimal(0)) + Decimal(amount)
+    total, running, bars = sum(counts.values()), 0, []
+    for code, n in sorted(counts.items(), key=lambda item: (-item[1], readable(item[0]))):
+        running += n
+        bars.append(ParetoBar(
+            code=code, label=readable(code), count=n, share_percent=_percent(n, total),
+            cumulative_percent=_percent(running, total), examples=examples.get(code, []),
+            amounts=[Money(currency=c, amount=a, text=money(a, c)) for c, a in sorted(amounts[code].items())]))
+    return Pareto(title=title, total=total, bars=bars)
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1"))
