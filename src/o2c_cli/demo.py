@@ -1,10 +1,12 @@
-"""Demo data for `o2c dev --demo`: a few customers' invoices and escalation cases, created over the APIs."""
+"""Demo data for `o2c dev --demo`: a few customers' invoices and escalation cases, created over the APIs, and the
+ECB's euro reference rates (demo_data/eurofxref-daily.xml) so the reviews can consolidate in a reporting currency."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,13 +34,18 @@ CUST-1002,Acme West,CUST-1001,carl,vendor-a,en,50000,USD,Acme West AP <ap@acme-w
 CUST-2001,Beispiel GmbH,,dora,vendor-b,de,100000,EUR,Buchhaltung <buchhaltung@beispiel.example>
 CUST-3001,Brit Ltd,,ivan,,en,40000,GBP,
 """
+# The ECB's euro foreign exchange reference rates of 28 June 2024 (its daily XML file as published): in force for
+# every later day until newer rates are imported (`o2c kpi fx import eurofxref-daily.xml`).
+DEMO_RATES = Path(__file__).parent / "demo_data" / "eurofxref-daily.xml"
 
 
 def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
               escalation_url: str = "http://127.0.0.1:8004", collections_url: str = "http://127.0.0.1:8002",
-              invoices: int = 24, seed: int = 7, simulator_url: str | None = None) -> DemoReport:
+              invoices: int = 24, seed: int = 7, simulator_url: str | None = None,
+              kpi_url: str | None = None) -> DemoReport:
     """With ``simulator_url``, some customers get portal profiles pointing at it and their invoices are
-    submitted once issued. Safe to run again (idempotency keys): the report says what this run added."""
+    submitted once issued; with ``kpi_url``, the demo FX rates are imported into kpi. Safe to run again
+    (idempotency keys; the rates import is idempotent): the report says what this run added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
@@ -98,6 +105,9 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
         report.cases_opened += case.headers.get("Idempotent-Replayed") != "true"
+    if kpi_url:
+        with httpx.Client(base_url=kpi_url, headers=headers, timeout=30) as kpi:
+            report.rates_loaded = load_demo_rates(kpi)
     console.print(f"[green]✓[/] {report.describe(portal=simulator_url is not None)}")
     return report
 
@@ -111,13 +121,23 @@ class DemoReport:
     invoices_issued: int = 0
     submitted: int = 0
     cases_opened: int = 0
+    rates_loaded: int = 0
 
     def describe(self, *, portal: bool) -> str:
-        if not (self.accounts_created or self.invoices_created or self.invoices_issued or self.cases_opened):
+        if not (self.accounts_created or self.invoices_created or self.invoices_issued or self.cases_opened
+                or self.rates_loaded):
             return "demo data already loaded: nothing added"
         sent = f", {self.submitted} submitted to the portal simulator" if portal else ""
         return (f"demo data added: {self.accounts_created} accounts, {self.invoices_created} invoices created, "
-                f"{self.invoices_issued} issued{sent}, {self.cases_opened} escalation case(s) opened")
+                f"{self.invoices_issued} issued{sent}, {self.cases_opened} escalation case(s) opened"
+                + (f", {self.rates_loaded} FX reference rates" if self.rates_loaded else ""))
+
+
+def load_demo_rates(kpi: httpx.Client) -> int:
+    """Import the demo's ECB rates file into kpi (``POST /fx/rates/ecb``); how many rates were new."""
+    response = kpi.post("/fx/rates/ecb", params={"filename": DEMO_RATES.name}, content=DEMO_RATES.read_bytes(),
+                        headers={"Content-Type": "application/octet-stream"})
+    return int(response.raise_for_status().json()["inserted"])
 
 
 def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:
