@@ -129,5 +129,10 @@ def main(
         console.print(f"tables written to {markdown_path}")
 
 
+SUB_BENCHES = {"history": "bench.history"}  # python -m bench <name> [args]: that module's main(args)
+
 if __name__ == "__main__":
-    app()
+    if sys.argv[1:2] and sys.argv[1] in SUB_BENCHES:
+        __import__(SUB_BENCHES[sys.argv[1]], fromlist=["main"]).main(sys.argv[2:])
+    else:
+        app()
