@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from o2c_common.errors import NotFound, ValidationFailed
+from o2c_common.events.contracts.escalation import CaseActionChanged
 from o2c_common.tx import Tx
 from o2c_escalation.actions import repository
 from o2c_escalation.actions.models import Action, ActionStatus
 from o2c_escalation.actions.schemas import ActionCreate, ActionRead, ActionUpdate
 from o2c_escalation.cases.models import Case
-from o2c_escalation.cases.service import get, lock_for_work
+from o2c_escalation.cases.service import fact, get, lock_for_work
 
 
 async def add(tx: Tx, *, case_id: uuid.UUID, data: ActionCreate) -> Action:
@@ -18,6 +20,7 @@ async def add(tx: Tx, *, case_id: uuid.UUID, data: ActionCreate) -> Action:
     action = await repository.add(tx.session, Action(id=uuid.uuid4(), case_id=case.id, status=ActionStatus.OPEN,
                                                      created_by=tx.actor.subject, **data.model_dump()))
     await tx.audit("case_action.added", entity_type="case", entity_id=case.id, after=ActionRead.model_validate(action))
+    await _emit(tx, case, action, change="added")
     return action
 
 
@@ -43,7 +46,16 @@ async def update(tx: Tx, case: Case, action: Action, *, data: ActionUpdate) -> A
     await tx.session.flush()
     await tx.audit("case_action.updated", entity_type="case", entity_id=case.id, before=before,
                    after=ActionRead.model_validate(action))
+    await _emit(tx, case, action, change="updated")
     return action
+
+
+async def _emit(tx: Tx, case: Case, action: Action, *, change: Literal["added", "updated"]) -> None:
+    """The plan's change as an event (kpi's open corrective actions per team read it)."""
+    await tx.emit(CaseActionChanged(
+        **fact(case), action_id=action.id, kind=action.kind, description=action.description, owner=action.owner,
+        due_date=action.due_date, status=action.status, change=change, title=case.title,
+        created_at=action.created_at or tx.now(), completed_at=action.completed_at, changed_at=tx.now()))
 
 
 async def list_for_case(tx: Tx, *, case_id: uuid.UUID) -> list[Action]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from o2c_common.events import Event
 from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
 from o2c_common.inbox import Handlers
@@ -40,6 +41,23 @@ async def on_dispute_resolved_record_root_cause(tx: Tx, event: Event[col.Dispute
     await service.record_dispute_resolved(tx, event.data)
 
 
+async def on_escalation_opened_add_open_case(tx: Tx, event: Event[esc.EscalationOpened]) -> None:
+    await service.record_case_opened(tx, event.data)
+
+
+async def on_escalation_moved_route_case(
+        tx: Tx, event: Event[esc.EscalationAcknowledged | esc.EscalationEscalated]) -> None:
+    await service.record_case_moved(tx, event.data)
+
+
+async def on_escalation_resolved_close_case(tx: Tx, event: Event[esc.EscalationResolved]) -> None:
+    await service.record_case_resolved(tx, event.data)
+
+
+async def on_case_action_changed_track_action(tx: Tx, event: Event[esc.CaseActionChanged]) -> None:
+    await service.record_case_action(tx, event.data)
+
+
 HANDLERS: Handlers = {
     wf.VendorChanged: on_vendor_changed_name_vendor,
     wf.TeamChanged: on_team_changed_place_team_under_vendor,
@@ -47,4 +65,9 @@ HANDLERS: Handlers = {
     inv.InvoicePortalRejected: on_portal_rejection_count_reason,
     col.DisputeOpened: on_dispute_opened_record_dispute,
     col.DisputeResolved: on_dispute_resolved_record_root_cause,
+    esc.EscalationOpened: on_escalation_opened_add_open_case,
+    esc.EscalationAcknowledged: on_escalation_moved_route_case,
+    esc.EscalationEscalated: on_escalation_moved_route_case,
+    esc.EscalationResolved: on_escalation_resolved_close_case,
+    esc.CaseActionChanged: on_case_action_changed_track_action,
 }

@@ -10,22 +10,34 @@ from decimal import Decimal
 from typing import Any
 
 from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
 from o2c_common.text import measure, money
 from o2c_common.tx import Tx
 from o2c_kpi.operations import repository
-from o2c_kpi.operations.models import OpsDispute, OpsQualityReview, OpsRejection, OpsTeam, OpsVendor
+from o2c_kpi.operations.models import (
+    OpsAction,
+    OpsCase,
+    OpsDispute,
+    OpsQualityReview,
+    OpsRejection,
+    OpsTeam,
+    OpsVendor,
+)
 from o2c_kpi.operations.schemas import (
     DefectCategoryCount,
     DefectCount,
     Money,
+    OpenItem,
+    OpenList,
     OperationsPeriod,
     OperationsRead,
     Pareto,
     ParetoBar,
     QualityFigures,
     QualityRead,
+    TeamOpenWork,
     TeamQuality,
     VendorQuality,
 )
@@ -88,6 +100,37 @@ async def record_dispute_resolved(tx: Tx, fact: col.DisputeResolved) -> None:
         "resolved_at": fact.resolved_at}, keys=["dispute_id"])
 
 
+async def record_case_opened(tx: Tx, fact: esc.EscalationOpened) -> None:
+    await repository.upsert(tx.session, OpsCase, {
+        "case_id": fact.case_id, "case_number": fact.case_number, "title": fact.title, "category": fact.category,
+        "severity": fact.severity, "tier": fact.tier, "owning_team": fact.owning_team, "assignee": fact.assignee,
+        "opened_at": fact.opened_at, "resolved_at": None}, keys=["case_id"])
+
+
+async def record_case_moved(tx: Tx, fact: esc.EscalationAcknowledged | esc.EscalationEscalated) -> None:
+    """Acknowledged or escalated: the case's tier, team, severity and assignee as they are now."""
+    await repository.set_values(tx.session, OpsCase.case_id, fact.case_id, _routing(fact))
+
+
+async def record_case_resolved(tx: Tx, fact: esc.EscalationResolved) -> None:
+    await repository.set_values(tx.session, OpsCase.case_id, fact.case_id,
+                                {**_routing(fact), "resolved_at": fact.resolved_at})
+
+
+def _routing(fact: esc.EscalationAcknowledged | esc.EscalationEscalated | esc.EscalationResolved) -> dict[str, Any]:
+    return {"tier": fact.tier, "owning_team": fact.owning_team, "severity": fact.severity, "assignee": fact.assignee}
+
+
+async def record_case_action(tx: Tx, fact: esc.CaseActionChanged) -> None:
+    closed = fact.status in ("done", "cancelled")
+    await repository.upsert(tx.session, OpsAction, {
+        "action_id": fact.action_id, "case_id": fact.case_id, "case_number": fact.case_number,
+        "owning_team": fact.owning_team, "kind": fact.kind, "description": fact.description, "owner": fact.owner,
+        "due_date": fact.due_date, "status": fact.status, "created_at": fact.created_at,
+        "closed_at": (fact.completed_at or fact.changed_at) if closed else None, "changed_at": fact.changed_at},
+        keys=["action_id"], only_if_newer="changed_at")
+
+
 # --- the review --------------------------------------------------------------------------------------------------
 
 async def review_operations(tx: Tx, *, start: date, end: date, previous_start: date, previous_end: date,
@@ -106,7 +149,7 @@ async def _period(tx: Tx, *, start: date, end: date, team: str | None) -> Operat
     return OperationsPeriod(start=start, end=end, quality=await quality(tx, since=since, until=until, team=team),
                             rejection_reasons=await rejection_reasons(tx, since=since, until=until, team=team),
                             dispute_root_causes=await dispute_root_causes(tx, since=since, until=until, team=team),
-                            open_work=None)
+                            open_work=await open_work(tx, at=until, team=team))
 
 
 # --- quality -----------------------------------------------------------------------------------------------------
@@ -188,3 +231,45 @@ def pareto(title: str, rows: Iterable[Any], examples: dict[str, list[str]]) -> P
 
 def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1"))
+
+
+# --- open corrective actions and escalations ---------------------------------------------------------------------
+
+async def open_work(tx: Tx, *, at: datetime, team: str | None) -> list[TeamOpenWork]:
+    """Escalation cases and corrective or preventive actions open at ``at`` (the period's end), per team: how
+    many, the oldest's age and the 5 oldest."""
+    found: dict[str, dict[str, OpenList]] = defaultdict(dict)
+    for model, key in ((OpsCase, "escalations"), (OpsAction, "corrective_actions")):
+        tops: dict[str, list[OpenItem]] = defaultdict(list)
+        for row in await repository.oldest_open(tx.session, model, at=at, team=team):
+            tops[row.owning_team].append(_case_item(row, at) if isinstance(row, OpsCase) else _action_item(row, at))
+        for row in await repository.open_counts(tx.session, model, at=at, team=team):
+            found[row.owning_team][key] = OpenList(count=row.n, oldest_age_days=_age(row.oldest, at),
+                                                   top=tops[row.owning_team])
+    none = OpenList(count=0, oldest_age_days=None, top=[])
+    return [TeamOpenWork(team=name, escalations=lists.get("escalations", none),
+                         corrective_actions=lists.get("corrective_actions", none))
+            for name, lists in sorted(found.items())]
+
+
+def _age(since: datetime, at: datetime) -> int:
+    return max((at - since).days, 0)
+
+
+def _age_text(days: int) -> str:
+    return "under a day" if days == 0 else f"{days} day{'' if days == 1 else 's'}"
+
+
+def _case_item(case: OpsCase, at: datetime) -> OpenItem:
+    age = _age(case.opened_at, at)
+    return OpenItem(id=case.case_id, reference=case.case_number, title=case.title, opened_at=case.opened_at,
+                    age_days=age, age_text=_age_text(age), owner=case.assignee or "—",
+                    detail=f"{case.severity}, {case.tier}, {readable(case.category)}")
+
+
+def _action_item(action: OpsAction, at: datetime) -> OpenItem:
+    age = _age(action.created_at, at)
+    overdue = " (overdue)" if action.due_date < at.date() - timedelta(days=1) else ""
+    return OpenItem(id=action.action_id, reference=action.case_number, title=action.description,
+                    opened_at=action.created_at, age_days=age, age_text=_age_text(age), owner=action.owner,
+                    detail=f"{readable(action.kind)} action due {action.due_date.isoformat()}{overdue}")

@@ -7,6 +7,7 @@ webhook subscribers need no other event to place it.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -109,3 +110,20 @@ class EscalationSlaBreached(_CaseFact):
     due_at: UtcDatetime
     breached_at: UtcDatetime
     escalated_to_tier: Tier | None = Field(default=None, description="Next tier, None if already at L3.")
+
+
+@event("case_action.changed", producer="escalation", key="case_id")
+class CaseActionChanged(_CaseFact):
+    """A corrective or preventive action was added to a case's plan or changed (status, owner, due date)."""
+
+    action_id: uuid.UUID
+    kind: Literal["corrective", "preventive"]
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=128)
+    due_date: date
+    status: Literal["open", "in_progress", "done", "cancelled"]
+    change: Literal["added", "updated"]
+    title: str = Field(description="The case's title.")
+    created_at: UtcDatetime
+    completed_at: UtcDatetime | None = None
+    changed_at: UtcDatetime
