@@ -7,7 +7,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install dev demo test lint typecheck check bench catalog clean
+.PHONY: install browser dev demo test lint typecheck check bench catalog clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -19,6 +19,15 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/common/pyproject.toml $(wi
 
 install: $(VENV)/.installed
 
+# The review pages' browser tests (tests/browser) drive Debian's chromium headless: installed here when missing
+# (as root, or through sudo), never downloaded by a driver package.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)  ## headless Chromium for the review-page tests
+
 dev: install  ## start PostgreSQL, the broker and the four services (Ctrl-C stops them)
 	$(VENV)/bin/o2c dev $(ARGS)
 
@@ -26,7 +35,7 @@ demo: install  ## the same, with demo data
 	$(VENV)/bin/o2c dev --demo $(ARGS)
 
 TEST_WORKERS ?= 2
-test: install  ## the whole test suite against real PostgreSQL and the real broker (TEST_WORKERS=0: one process)
+test: install browser  ## the whole test suite against real PostgreSQL and the real broker (TEST_WORKERS=0: one process)
 	$(VENV)/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(ARGS)
 
 lint: install  ## ruff, and no feature folder importing one that imports it back

@@ -33,12 +33,13 @@ figcaption{font-weight:600}.na{color:#777;font-style:italic}
 """
 PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>$title</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>$style</style></head>
 <body>
 <h1>$title</h1>
 <p class="meta">$period ($start to $end) compared with $previous &middot; $team &middot; generated $generated
 &middot; $breaches SLA breach$breach_plural in the period$unassigned</p>
-<section class="story" aria-label="Summary">$narrative</section>
+$narrative
 <h2>Headline KPIs</h2>
 <div class="tiles">$tiles</div>
 $due
@@ -135,6 +136,11 @@ def _detail(report: ReportRead) -> str:
     return _table(("KPI", "breakdown", "currency", "value"), rows, "No values.")
 
 
+def _story(sentences: Sequence[str]) -> str:
+    paragraphs = "".join(f"<p>{escape(s)}</p>" for s in sentences)
+    return f'<section class="story" aria-label="Summary">{paragraphs}</section>' if sentences else ""
+
+
 def report_tiles(report: ReportRead) -> list[Tile]:
     """The report's tiles; for a report built without them (an older client's), its headline as tiles."""
     if report.tiles or not report.headline:
@@ -161,7 +167,7 @@ def report_html(report: ReportRead) -> str:
         generated=escape(report.generated_at.strftime("%Y-%m-%d %H:%M UTC")), breaches=report.breaches,
         breach_plural="" if report.breaches == 1 else "es",
         unassigned=f" ({report.unassigned_breaches} of no team)" if report.unassigned_breaches else "",
-        narrative="".join(f"<p>{escape(s)}</p>" for s in report.narrative),
+        narrative=_story(report.narrative),
         tiles="".join(_tile(t) for t in report_tiles(report)) or '<p class="na">No KPI in scope.</p>',
         due=_due(report), trends=_trends(report), attainment_chart=chart,
         attainment="".join(_team(t) for t in report.sla_attainment),

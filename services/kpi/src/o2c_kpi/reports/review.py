@@ -19,6 +19,8 @@ LOWER_IS_BETTER = frozenset({
     "escalation_resolve_time", "backlog", "work_items_by_team", "work_items_by_agent"})
 NEUTRAL = frozenset({"ar_balance", "current_ar", "aging"})
 """Whether a move is good: DSO down is, cash received up is; AR itself is neither."""
+TITLES = {"ar_balance": "AR balance at period end"}
+"""Where a definition's title reads oddly on a tile."""
 COMPARATOR_SIGNS = {Comparator.LT: "<", Comparator.LE: "≤", Comparator.GT: ">", Comparator.GE: "≥"}
 Key = tuple[str, str | None]
 
@@ -69,7 +71,8 @@ def tiles(current: Sequence[KpiValue], previous: Sequence[KpiValue], targets: Se
         sla = pick_target(targets, v.name, team) if v.unit != Unit.MONEY else None
         target = Decimal(sla.target) if sla is not None else None
         out.append(Tile(
-            name=v.name, title=DEFINITIONS[v.name].title, unit=v.unit, currency=v.currency, value=v.value,
+            name=v.name, title=TITLES.get(v.name, DEFINITIONS[v.name].title), unit=v.unit, currency=v.currency,
+            value=v.value,
             shown=shown(v.value, v.unit, v.currency), previous=prior, previous_shown=shown(prior, v.unit, v.currency),
             direction=direction, change=change, good=good, target=target,
             target_shown=(f"{COMPARATOR_SIGNS[Comparator(sla.comparator)]} {shown(target, v.unit)}"

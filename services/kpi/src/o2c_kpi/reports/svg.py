@@ -35,6 +35,9 @@ def line_chart(*, title: str, labels: Sequence[str], series: Sequence[tuple[str,
         x = PAD + i * step
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - PAD + 16}" font-size="10" text-anchor="middle">'
                      f"{escape(text)}</text>")
+    if not values:
+        parts.append(f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT / 2:.0f}" font-size="12" fill="#999" '
+                     'text-anchor="middle">no data in these periods</text>')
     for n, (name, points) in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
         runs: list[list[tuple[float, float]]] = [[]]
