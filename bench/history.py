@@ -1,0 +1,134 @@
+"""``python -m bench history --rows 200000``: history onboarding end to end (issue 16), not a test.
+
+Generated history rows (an invoice and its payment each: ``--customers`` customers, issue dates over three years,
+paid 5 to 60 days later) go through the real stack — the five services as separate processes, as ``o2c dev``
+starts them, on the bench's own PostgreSQL and broker — with ``o2c history replay``'s code: the invoices to
+invoicing's batch endpoint in chunks, the wait until collections has opened every receivable, the payments to
+collections (batch endpoint, or one request per row without it), then the wait until kpi's read models include
+every invoice and every payment. Prints rows/s end to end, the seconds of each stage, the CPU of each process
+over the whole run (where the time goes) and the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.cpu import CpuMeter
+from bench.infra import bench_infra, machine, remove
+from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
+from o2c_cli.localstack import free_port
+from o2c_cli.services import SERVICES
+from o2c_cli.stack import Stack, StackConfig
+from o2c_collections.history.schemas import HistoryRow
+
+console = Console()
+
+
+def generated_rows(n: int, *, customers: int, seed: int = 16) -> list[HistoryRow]:
+    """``n`` invoices of ``customers`` customers issued over 2015-2017, each paid in full 5-60 days after issue."""
+    rng = random.Random(seed)
+    first = date(2015, 1, 1)
+    rows = []
+    for i in range(n):
+        issued = first + timedelta(days=rng.randrange(3 * 365))
+        rows.append(HistoryRow(
+            line=i + 2, country_code="US", customer_id=f"HB-{rng.randrange(customers):05d}",
+            invoice_number=f"HB-{i:08d}", invoice_date=issued, due_date=issued + timedelta(days=30),
+            amount=Decimal(rng.randrange(1_000, 500_000)) / 100, disputed=False,
+            settled_date=issued + timedelta(days=rng.randrange(5, 61))))
+    return rows
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def started_stack(data_dir: Path, infra: Any) -> Stack:
+    stack = Stack(StackConfig(data_dir=data_dir, external_pg_url=infra.pg_url, external_kafka=infra.kafka_bootstrap,
+                              ports={name: free_port() for name in SERVICES}))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stack.create_databases()
+    stack.create_topics()
+    for service in SERVICES.values():
+        stack.migrate(service)
+    for service in SERVICES.values():
+        stack.start_service(service)
+    for service in SERVICES.values():
+        stack.wait_ready(service, timeout=180)
+    return stack
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    rows = generated_rows(args.rows, customers=args.customers)
+    data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-history-"))
+    figures: dict[str, Any] = {"rows": args.rows, "chunk": args.chunk, "machine": machine(), "load before": load()}
+    try:
+        with bench_infra(data_dir) as infra:
+            stack = started_stack(data_dir / "stack", infra.infra)
+            try:
+                pids = {name: proc.pid for name, proc in stack.processes.items()}
+                pids |= {"tansu": infra.broker.process.pid} if infra.broker.process else {}
+                meter = CpuMeter(pids, {"postgres": infra.pg.process.pid} if infra.pg.process else {})
+                urls = {f"{name}_url": f"http://127.0.0.1:{stack.config.ports[name]}"
+                        for name in ("invoicing", "collections", "kpi")}
+                with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=console) as bars:
+                    meter.start()
+                    began = time.monotonic()
+                    result = asyncio.run(replay(
+                        rows=rows, token=mint_replay_token(), chunk_size=args.chunk, concurrency=args.concurrency,
+                        receivable_timeout_s=args.timeout, readmodel_timeout_s=args.timeout,
+                        progress=RichReplayProgress(bars), **urls))
+                    wall = time.monotonic() - began
+                    figures["cpu % of one core"] = meter.stop()
+            finally:
+                stack.stop()
+    finally:
+        if not args.keep:
+            remove(data_dir)
+    figures.update({"load after": load(), "seconds": round(wall, 1), "rows/s": round(args.rows / wall),
+                    "stages": {k: round(v, 1) for k, v in result.seconds.items()},
+                    "invoices created": result.invoices_created, "payments applied": result.payments_applied,
+                    "errors": len(result.errors)})
+    return figures
+
+
+def report(figures: dict[str, Any]) -> None:
+    console.print(f"[bold]history onboarding[/]: {figures['rows']:,} rows (invoice + payment each) in "
+                  f"{figures['seconds']} s = [bold]{figures['rows/s']:,} rows/s[/] end to end (target ≥ 2,000)")
+    console.print(f"invoices created {figures['invoices created']:,}, payments applied "
+                  f"{figures['payments applied']:,}, errors {figures['errors']}")
+    for stage, seconds in figures["stages"].items():
+        console.print(f"  {stage:<12} {seconds:>8.1f} s  ({figures['rows'] / max(seconds, 1e-9):,.0f} rows/s)")
+    console.print("CPU over the run, % of one core: " + ", ".join(
+        f"{name} {value}" for name, value in sorted(figures["cpu % of one core"].items(), key=lambda kv: -kv[1])))
+    console.print(f"load average before {figures['load before']}, after {figures['load after']} "
+                  f"({figures['machine']['cores']} cores)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench history", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="history rows (an invoice and a payment each)")
+    parser.add_argument("--customers", type=int, default=2_000)
+    parser.add_argument("--chunk", type=int, default=500, help="rows per batch request")
+    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for a read model")
+    parser.add_argument("--keep", action="store_true", help="keep the bench's data directory")
+    report(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
