@@ -18,10 +18,9 @@ from o2c_invoicing.invoices import numbering, repository, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
 from o2c_invoicing.invoices.portal_rules import rule_violations
-from o2c_invoicing.invoices.service import issued_fact
+from o2c_invoicing.invoices.service import customer_profile, issued_fact
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import due_date_for
-from o2c_invoicing.profiles import repository as profiles
 from o2c_invoicing.profiles.billing import billing_deadline
 from o2c_invoicing.profiles.models import BillingProfile
 
@@ -54,7 +53,7 @@ async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str,
     """The customer's portal rules before ``step`` changes anything: 422 listing every violation, unless an
     approver overrides them (audited, remembered on the invoice so a later step does not ask again). Returns
     the customer's billing profile (None without one)."""
-    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
+    profile = await customer_profile(tx, invoice.customer_id)
     needs_attachment = profile is not None and (profile.rules or {}).get("attachment_required")
     attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id) if needs_attachment else 0
     found = [v for v in rule_violations(invoice, profile, attachments=attachments)

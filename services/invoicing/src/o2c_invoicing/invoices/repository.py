@@ -21,6 +21,7 @@ from o2c_invoicing.invoices.models import (
     SubmissionFailure,
 )
 from o2c_invoicing.invoices.schemas import InvoiceRead
+from o2c_invoicing.profiles.models import BillingProfile
 
 
 async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
@@ -69,6 +70,24 @@ def _get_statement(for_update: bool) -> Select[Invoice]:
     if for_update:
         stmt = stmt.with_for_update(of=Invoice).execution_options(populate_existing=True)
     return stmt
+
+
+@lru_cache(maxsize=1)
+def _lock_statement() -> Select[Invoice, BillingProfile]:
+    """The invoice locked, its lines and approvals, and its customer's billing profile (not locked): every rule a
+    transition checks in one round trip. Built once, like :func:`_get_statement`."""
+    return (select(Invoice, BillingProfile)
+            .outerjoin(BillingProfile, BillingProfile.customer_id == Invoice.customer_id)
+            .where(Invoice.id == bindparam("invoice_id"))
+            .options(joinedload(Invoice.lines), joinedload(Invoice.approvals))
+            .with_for_update(of=Invoice).execution_options(populate_existing=True))
+
+
+async def lock_with_profile(session: AsyncSession, *,
+                            invoice_id: uuid.UUID) -> tuple[Invoice, BillingProfile | None] | None:
+    """The invoice ``FOR UPDATE`` and its customer's billing profile (None without one); None without the invoice."""
+    row = (await session.execute(_lock_statement(), {"invoice_id": invoice_id})).unique().one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool = False) -> Invoice | None:

@@ -20,6 +20,7 @@ from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate, InvoiceCreat
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import invoice_totals, line_amounts
 from o2c_invoicing.profiles import repository as profiles
+from o2c_invoicing.profiles.models import BillingProfile
 
 
 async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
@@ -155,9 +156,36 @@ async def get(tx: Tx, invoice_id: uuid.UUID, *, for_update: bool = False) -> Inv
     return invoice
 
 
+class LockedProfiles:
+    """The billing profile read with each invoice this transaction locked (:func:`lock`), by customer, until a rule
+    check takes it (:func:`customer_profile`): a transition reads invoice and profile in one round trip."""
+
+    def __init__(self) -> None:
+        self.by_customer: dict[str, BillingProfile | None] = {}
+
+    async def flush(self, tx: Tx) -> None:
+        """Nothing to write."""
+
+
 async def lock(tx: Tx, invoice_id: uuid.UUID) -> Invoice:
-    """The invoice locked ``FOR UPDATE`` until the end of the transaction (then check its ETag)."""
-    return await get(tx, invoice_id, for_update=True)
+    """The invoice locked ``FOR UPDATE`` until the end of the transaction (then check its ETag); its customer's
+    billing profile comes with it, for the transition's rule checks."""
+    found = await repository.lock_with_profile(tx.session, invoice_id=invoice_id)
+    if found is None:
+        raise InvoiceNotFound(f"invoice {invoice_id} does not exist", extensions={"invoice_id": str(invoice_id)})
+    invoice, profile = found
+    ensure_team_access(tx.actor, owning_team=invoice.owning_team)
+    tx.batch(LockedProfiles).by_customer[invoice.customer_id] = profile
+    return invoice
+
+
+async def customer_profile(tx: Tx, customer_id: str) -> BillingProfile | None:
+    """The customer's billing profile: the one read when the invoice was locked in this transaction (taken once),
+    else read now."""
+    loaded = tx.batch(LockedProfiles).by_customer
+    if customer_id in loaded:
+        return loaded.pop(customer_id)
+    return await profiles.get(tx.session, customer_id=customer_id)
 
 
 async def history(tx: Tx, invoice_id: uuid.UUID) -> list[InvoiceStatusChange]:

@@ -14,6 +14,13 @@ from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.submissions.models import POLLED_STATUSES, Submission
 
 
+def stage(session: AsyncSession, submission: Submission) -> Submission:
+    """Add the submission to the session: written by the next flush, with the invoice's status change (one UPDATE
+    of the invoice instead of two)."""
+    session.add(submission)
+    return submission
+
+
 async def add(session: AsyncSession, submission: Submission) -> Submission:
     session.add(submission)
     await session.flush()

@@ -23,8 +23,7 @@ from o2c_invoicing.invoices import states
 from o2c_invoicing.invoices.errors import PortalRulesViolated
 from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.models import Invoice
-from o2c_invoicing.invoices.service import get
-from o2c_invoicing.profiles import repository as profiles
+from o2c_invoicing.invoices.service import customer_profile, get
 from o2c_invoicing.profiles.models import BillingProfile
 from o2c_invoicing.submissions import repository
 from o2c_invoicing.submissions.models import Submission, SubmissionStatus
@@ -32,9 +31,12 @@ from o2c_invoicing.submissions.validation import violations
 
 
 async def _validated_profile(tx: Tx, invoice: Invoice) -> BillingProfile:
-    profile = await profiles.get(tx.session, customer_id=invoice.customer_id)
-    found = violations(invoice, profile, attachments=await invoices.attachment_count(tx.session,
-                                                                                      invoice_id=invoice.id))
+    """The customer's profile (read when the invoice was locked) once the invoice passes its portal rules; the
+    attachments are counted only where a rule asks for one."""
+    profile = await customer_profile(tx, invoice.customer_id)
+    needs_attachment = profile is not None and (profile.rules or {}).get("attachment_required")
+    attachments = await invoices.attachment_count(tx.session, invoice_id=invoice.id) if needs_attachment else 0
+    found = violations(invoice, profile, attachments=attachments)
     if found:
         raise PortalRulesViolated(found)
     assert profile is not None
@@ -52,7 +54,7 @@ async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, settings
                   note: str | None) -> Submission:
     invoice.attempts += 1
     portal = None if profile.channel == "email" else portals.portal_id(portals.url_of(profile, settings))
-    submission = await repository.add(tx.session, Submission(
+    submission = repository.stage(tx.session, Submission(
         id=uuid.uuid4(), invoice_id=invoice.id, attempt=invoice.attempts, channel=profile.channel,
         document_format=document_format, portal_reference=reference, portal=portal,
         status=SubmissionStatus.SUBMITTED if previous is None else SubmissionStatus.RESUBMITTED,

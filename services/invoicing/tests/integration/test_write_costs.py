@@ -1,0 +1,60 @@
+"""Statements per request on the write paths (issue 16 item 3): a transition reads the invoice, its lines, approvals
+and its customer's billing profile in one locking query, and a submission changes the invoice row once.
+Counted with SQLAlchemy's cursor events on the service's own engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from services.invoicing.tests.conftest import APPROVER, PREPARER, SUPERVISOR, Service
+from services.invoicing.tests.integration.test_submissions import put_profile, simulator
+from services.invoicing.tests.portal import serving
+
+pytestmark = pytest.mark.integration
+
+
+@contextmanager
+def statements(service: Service) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
+    engine = service.app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def step(service: Service, invoice_id: str, action: str, headers: dict[str, str]) -> tuple[httpx.Response,
+                                                                                                 list[str]]:
+    etag = (await service.client.get(f"/invoices/{invoice_id}", headers=SUPERVISOR)).headers["ETag"]
+    with statements(service) as sent:
+        response = await service.client.post(f"/invoices/{invoice_id}/{action}", headers={**headers, "If-Match": etag})
+    assert response.status_code == 200, response.text
+    return response, sent
+
+
+async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_once(service: Service) -> None:
+    async with serving(simulator(review_delay_s=3600)) as portal:
+        await put_profile(service, portal_url=portal, rules={"po_required": True})
+        invoice = (await service.client.post("/invoices", headers=PREPARER, json={
+            "legal_entity": "US01", "customer_id": "CUST-1", "currency": "USD", "payment_terms_days": 30,
+            "po_number": "PO-1", "lines": [{"description": "W", "quantity": "1", "unit_price": "10"}]})).json()
+        await step(service, invoice["id"], "request-approval", PREPARER)
+        costs = {}
+        for action, headers in (("approve", APPROVER), ("issue", PREPARER), ("submit", PREPARER)):
+            response, sent = await step(service, invoice["id"], action, headers)
+            costs[action] = sent
+            assert sum(s.startswith("SELECT") for s in sent) == 1, sent  # the lock, profile joined
+            assert sum(s.startswith("UPDATE invoices") for s in sent) == 1, sent
+        assert response.json()["status"] == "submitted"
+        assert {a: len(s) for a, s in costs.items()} == {"approve": 6, "issue": 6, "submit": 6}, costs
+        assert not any("invoice_attachments" in s for s in costs["submit"])  # no rule asks for an attachment
