@@ -61,6 +61,7 @@ class CpuMeter:
     def __init__(self, pids: dict[str, int], trees: dict[str, int] | None = None) -> None:
         self.pids, self.trees = pids, trees or {}
         self._start: CpuSample | None = None
+        self.window_s = 0.0  # the last stop()'s window
 
     def _sample(self) -> CpuSample:
         import time
@@ -79,10 +80,24 @@ class CpuMeter:
         ``machine`` (all cores together, 100% per core)."""
         assert self._start is not None
         end = self._sample()
-        wall = max(end.at - self._start.at, 1e-9)
+        wall = self.window_s = max(end.at - self._start.at, 1e-9)
         out = {name: round(100 * (end.per_process[name] - self._start.per_process.get(name, 0.0)) / wall, 1)
                for name in end.per_process}
         machine = 100 * (end.machine - self._start.machine) / wall
         out["all others on the machine"] = round(max(0.0, machine - sum(out.values())), 1)
         out["machine (100% = one core)"] = round(machine, 1)
         return out
+
+
+NOT_PROCESSES = ("all others on the machine", "machine (100% = one core)")
+
+
+def ms_per_unit(percent: dict[str, float], window_s: float, units: int) -> dict[str, float]:
+    """CPU milliseconds per unit of work (a write) of each process, from :meth:`CpuMeter.stop`'s percentages over
+    ``window_s``, plus ``all processes`` (ours, without the machine's other work)."""
+    if units <= 0:
+        return {}
+    per = {name: round(pct / 100 * window_s * 1000 / units, 2) for name, pct in percent.items()
+           if name not in NOT_PROCESSES}
+    per["all processes"] = round(sum(per.values()), 2)
+    return per

@@ -32,7 +32,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, ms_per_unit
 from bench.infra import Stats
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
@@ -257,7 +257,7 @@ def summarize(cfg: FreshnessConfig, samples: list[Sample], poller: Poller) -> di
 
 
 async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress | None,
-                   cpu: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+                   cpu: dict[str, dict[str, int]], note: Callable[[str], None] = print) -> list[dict[str, Any]]:
     token = mint_token(secret=DEV_JWT_SECRET, subject="bench", roles=["billing_specialist"],
                        ttl=timedelta(hours=2), issuer="o2c", audience="o2c")
     approver_token = mint_token(secret=DEV_JWT_SECRET, subject="bench-approver", roles=["billing_approver"],
@@ -299,6 +299,10 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                                       if progress else None)
                 usage = meter.stop()
                 await poller.drained(cfg.settle_timeout)
+                # every process's CPU from the first POST until the last invoice reached kpi, per write seen there
+                whole = meter.stop()
+                seen = sum(1 for s in samples if s.seen)
+                per_write = ms_per_unit(whole, meter.window_s, seen)
             finally:
                 poller.stop()
                 await poll_task
@@ -306,6 +310,11 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             await _profile(stack, samples)
             result = summarize(cfg, samples, poller)
             result["cpu_percent"] = usage
+            result["cpu_ms_per_write"] = per_write
+            result["cpu_window_s"] = round(meter.window_s, 2)
+            note(f"{cfg.rate:g} writes/s offered: CPU per write (ms) until the last reached kpi, "
+                 f"{meter.window_s:.1f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in per_write.items())
+                 + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             result["load_average_before"] = round(load_before, 2)
             results.append(result)
     return results
@@ -331,6 +340,6 @@ def run_freshness(infra: Infra, data_dir: Path, cfgs: list[FreshnessConfig], *, 
         for service in SERVICES.values():
             stack.wait_ready(service, timeout=120)
         note(f"four services ready in {time.monotonic() - started:.1f}s (logs in {data_dir / 'logs'})")
-        return asyncio.run(_measure(stack, cfgs, progress, cpu or {}))
+        return asyncio.run(_measure(stack, cfgs, progress, cpu or {}, note))
     finally:
         stack.stop()
