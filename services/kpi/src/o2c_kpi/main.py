@@ -8,6 +8,7 @@ from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_kpi.ar.router import router as kpi_router
 from o2c_kpi.config import KpiSettings
+from o2c_kpi.digests.router import router as digests_router
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
@@ -47,7 +48,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         title="o2c kpi",
         description="KPIs and SLA metrics kept current from every event: DSO, CEI, aging, cycle times, SLAs.",
         routers=[kpi_router, kpis_router, sla_router, reports_router, reconciliation_router, fx_router,
-                 signin_router, operations_router],
+                 signin_router, digests_router, operations_router],
         consumers=consumers,
         background=background_tasks,
     )

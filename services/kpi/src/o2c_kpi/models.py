@@ -2,6 +2,7 @@
 
 from o2c_kpi.ar.models import ReceivableMovement
 from o2c_kpi.db import Base
+from o2c_kpi.digests.models import DigestDelivery, DigestSubscription
 from o2c_kpi.facts.models import (
     ArDaily,
     ArDailyTotal,
@@ -24,8 +25,8 @@ from o2c_kpi.operations.models import (
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaLevelCheck, SlaOutcome, SlaTimer, SlaWindow
 
-__all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "FxRate", "InvoiceMilestone",
-           "OpenItemMovement", "OpsAction", "OpsCapacityOutlook", "OpsCase", "OpsDispute", "OpsQualityReview",
-           "OpsRejection", "OpsTeam", "OpsVendor", "ReceivableMovement", "SlaBreach", "SlaDefinition",
-           "SlaLevelCheck", "SlaOutcome",
-           "SlaTimer", "SlaWindow", "SnapshotRun", "SnapshotValue"]
+__all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "DigestDelivery", "DigestSubscription",
+           "FxRate", "InvoiceMilestone", "OpenItemMovement", "OpsAction", "OpsCapacityOutlook", "OpsCase",
+           "OpsDispute", "OpsQualityReview", "OpsRejection", "OpsTeam", "OpsVendor", "ReceivableMovement",
+           "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome", "SlaTimer", "SlaWindow", "SnapshotRun",
+           "SnapshotValue"]

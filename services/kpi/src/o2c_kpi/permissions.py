@@ -29,8 +29,13 @@ WRITE_FX_RATES = Permission("write-fx-rates", Role.AR_SUPERVISOR, Role.INTEGRATI
 SIGNIN = public("sign-in", summary="the browser's sign-in page and form: a pasted bearer token is verified and kept "
                                    "in an HttpOnly cookie that opens the review pages only (docs/reviews-access.md)")
 
+MANAGE_DIGESTS = Permission("manage-digests", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
+                            summary="subscribes people to e-mail digests of the reviews, changes and deletes the "
+                                    "subscriptions, and sends a digest now")
+
 Reader = Annotated[Principal, Depends(READ.guard)]
 SlaWriter = Annotated[Principal, Depends(WRITE_SLAS.guard)]
+DigestManager = Annotated[Principal, Depends(MANAGE_DIGESTS.guard)]
 Reconciler = Annotated[Principal, Depends(RECONCILE.guard)]
 ReconciliationReader = Annotated[Principal, Depends(READ_RECONCILIATION.guard)]
 FxRateWriter = Annotated[Principal, Depends(WRITE_FX_RATES.guard)]
@@ -54,6 +59,13 @@ ROUTES = RouteTable({
     "POST /signin": SIGNIN,
     "POST /signout": SIGNIN,
     "POST /reports/links": READ,
+    "POST /digests": MANAGE_DIGESTS,
+    "GET /digests": READ,
+    "GET /digests/{digest_id}": READ,
+    "PUT /digests/{digest_id}": MANAGE_DIGESTS,
+    "DELETE /digests/{digest_id}": MANAGE_DIGESTS,
+    "POST /digests/{digest_id}/send": MANAGE_DIGESTS,
+    "GET /digests/{digest_id}/deliveries": READ,
     "POST /reconciliation/runs": RECONCILE,
     "GET /reconciliation/runs/latest": READ_RECONCILIATION,
     "GET /reconciliation/drifts": READ,

@@ -15,6 +15,7 @@ from o2c_common.periodic import PeriodicStep, PeriodicTasks
 from o2c_common.tx import Transactions
 from o2c_kpi.clock import Clock, clock_of
 from o2c_kpi.config import KpiSettings
+from o2c_kpi.digests.workers import digest_steps
 from o2c_kpi.reconciliation import service as reconciliation
 from o2c_kpi.reconciliation.client import RemoteSources
 from o2c_kpi.reconciliation.metrics import gauges_of
@@ -35,7 +36,8 @@ def background_tasks(app: FastAPI) -> PeriodicTasks:
     return PeriodicTasks([*sla_steps(transactions=transactions, settings=settings, clock=clock),
                           *snapshot_steps(transactions=transactions, clock=clock,
                                           interval_s=settings.report_snapshot_interval_s),
-                          *reconciliation_steps(app, transactions=transactions, settings=settings, clock=clock)])
+                          *reconciliation_steps(app, transactions=transactions, settings=settings, clock=clock),
+                          *digest_steps(transactions=transactions, settings=settings, clock=clock)])
 
 
 def reconciliation_steps(app: FastAPI, *, transactions: Transactions, settings: KpiSettings,
