@@ -18,3 +18,6 @@ class WorkforceSettings(ServiceSettings):
     sla_target: Decimal = Field(default=Decimal("90"), ge=0, le=100, description="Percent of items within target.")
     productivity_floor: Decimal = Field(default=Decimal("0.7"), gt=0, le=1,
                                         description="Share of the team's median items per worked day.")
+
+    # Capacity outlook: published for kpi's reviews by a periodic step (and POST /capacity/outlook:publish).
+    capacity_outlook_interval_s: float = Field(default=86400, gt=0, description="Seconds between publications.")

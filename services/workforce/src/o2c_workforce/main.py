@@ -16,6 +16,7 @@ from o2c_workforce.reviews.router import router as reviews_router
 from o2c_workforce.scorecards.router import router as scorecards_router
 from o2c_workforce.training.router import router as training_router
 from o2c_workforce.work.router import router as work_router
+from o2c_workforce.workers import background_tasks
 
 CONSUMER_GROUP = "workforce"
 
@@ -40,4 +41,5 @@ def create_app(settings: WorkforceSettings | None = None) -> FastAPI:
                  quality_router, work_router, capacity_router, scorecards_router,
                  reviews_router],
         consumers=consumers,
+        background=background_tasks,
     )

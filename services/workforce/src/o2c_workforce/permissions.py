@@ -93,6 +93,7 @@ ROUTES = RouteTable({
     "PUT /capacity/queues/{process}": MANAGE,
     "GET /capacity/queues": READ_PLANNING,
     "POST /capacity/plan": READ_PLANNING,
+    "POST /capacity/outlook:publish": MANAGE,
     "GET /scorecards": READ_PERFORMANCE,
     "GET /reviews/vendors/{vendor}": REVIEW_VENDORS,
 })

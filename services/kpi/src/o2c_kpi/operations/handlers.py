@@ -58,6 +58,10 @@ async def on_case_action_changed_track_action(tx: Tx, event: Event[esc.CaseActio
     await service.record_case_action(tx, event.data)
 
 
+async def on_capacity_outlook_published_keep_latest(tx: Tx, event: Event[wf.CapacityOutlookPublished]) -> None:
+    await service.record_capacity_outlook(tx, event.data)
+
+
 HANDLERS: Handlers = {
     wf.VendorChanged: on_vendor_changed_name_vendor,
     wf.TeamChanged: on_team_changed_place_team_under_vendor,
@@ -70,4 +74,5 @@ HANDLERS: Handlers = {
     esc.EscalationEscalated: on_escalation_moved_route_case,
     esc.EscalationResolved: on_escalation_resolved_close_case,
     esc.CaseActionChanged: on_case_action_changed_track_action,
+    wf.CapacityOutlookPublished: on_capacity_outlook_published_keep_latest,
 }

@@ -13,11 +13,12 @@ from o2c_common.events.contracts import collections as col
 from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
-from o2c_common.text import measure, money
+from o2c_common.text import measure, money, plain
 from o2c_common.tx import Tx
 from o2c_kpi.operations import repository
 from o2c_kpi.operations.models import (
     OpsAction,
+    OpsCapacityOutlook,
     OpsCase,
     OpsDispute,
     OpsQualityReview,
@@ -33,10 +34,12 @@ from o2c_kpi.operations.schemas import (
     OpenList,
     OperationsPeriod,
     OperationsRead,
+    OutlookDayRead,
     Pareto,
     ParetoBar,
     QualityFigures,
     QualityRead,
+    QueueOutlook,
     TeamOpenWork,
     TeamQuality,
     VendorQuality,
@@ -131,6 +134,13 @@ async def record_case_action(tx: Tx, fact: esc.CaseActionChanged) -> None:
         keys=["action_id"], only_if_newer="changed_at")
 
 
+async def record_capacity_outlook(tx: Tx, fact: wf.CapacityOutlookPublished) -> None:
+    """The queue's latest outlook replaces the one before (an older one heard late changes nothing)."""
+    await repository.upsert(tx.session, OpsCapacityOutlook, {
+        "process": fact.process, "team": fact.team or "", "model": fact.model, "published_at": fact.published_at,
+        "days": [d.model_dump(mode="json") for d in fact.days]}, keys=["process", "team"], only_if_newer="published_at")
+
+
 # --- the review --------------------------------------------------------------------------------------------------
 
 async def review_operations(tx: Tx, *, start: date, end: date, previous_start: date, previous_end: date,
@@ -141,7 +151,7 @@ async def review_operations(tx: Tx, *, start: date, end: date, previous_start: d
     return OperationsRead(team=team,
                           current=await _period(tx, start=start, end=end, team=team),
                           previous=await _period(tx, start=previous_start, end=previous_end, team=team),
-                          capacity_outlook=None)
+                          capacity_outlook=await capacity_outlook(tx, team=team))
 
 
 async def _period(tx: Tx, *, start: date, end: date, team: str | None) -> OperationsPeriod:
@@ -273,3 +283,24 @@ def _action_item(action: OpsAction, at: datetime) -> OpenItem:
     return OpenItem(id=action.action_id, reference=action.case_number, title=action.description,
                     opened_at=action.created_at, age_days=age, age_text=_age_text(age), owner=action.owner,
                     detail=f"{readable(action.kind)} action due {action.due_date.isoformat()}{overdue}")
+
+
+# --- capacity outlook --------------------------------------------------------------------------------------------
+
+async def capacity_outlook(tx: Tx, *, team: str | None) -> list[QueueOutlook]:
+    """The latest published outlook of each queue (a team's queues only, when narrowed)."""
+    return [_outlook(row) for row in await repository.outlooks(tx.session, team=team)]
+
+
+def _outlook(row: OpsCapacityOutlook) -> QueueOutlook:
+    days = [OutlookDayRead(**d, summary=_day_summary(d)) for d in row.days]
+    return QueueOutlook(process=row.process, process_label=readable(row.process), team=row.team or None,
+                        model=row.model, published_at=row.published_at, days=days,
+                        short_days=sum(1 for d in days if d.gap < 0))
+
+
+def _day_summary(day: dict[str, Any]) -> str:
+    gap = int(day["gap"])
+    verdict = f"{-gap} short" if gap < 0 else ("on plan" if gap == 0 else f"{gap} spare")
+    return (f"{plain(Decimal(day['forecast_arrivals']))} items forecast: {day['required_agents']} agents required, "
+            f"{day['rostered_agents']} rostered — {verdict}")

@@ -5,7 +5,14 @@ from fastapi import APIRouter
 from o2c_common.errors import problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.capacity import service
-from o2c_workforce.capacity.schemas import CapacityPlan, PlanRequest, QueueRead, QueueWrite
+from o2c_workforce.capacity.schemas import (
+    CapacityPlan,
+    OutlookPublished,
+    OutlookRequest,
+    PlanRequest,
+    QueueRead,
+    QueueWrite,
+)
 from o2c_workforce.permissions import Manager, PlanningReader
 from o2c_workforce.processes import Process
 
@@ -30,3 +37,11 @@ async def plan(data: PlanRequest, tx: TxDep, principal: PlanningReader) -> Capac
     meet the queue's SLA and the agents rostered from the shift calendars; with what-ifs (volume factor, agents
     leaving, holidays). Reads only: nothing is stored."""
     return await service.plan(tx, data)
+
+
+@router.post("/outlook:publish", response_model=OutlookPublished, responses=problem_responses(401, 403, 422))
+async def publish_outlook(tx: TxDep, principal: Manager, data: OutlookRequest | None = None) -> OutlookPublished:
+    """Publish every queue's capacity outlook for its next working days now (forecast arrivals, agents required
+    and rostered, the gap) as `capacity.outlook_published`, as the daily step does: the reviews in kpi show the
+    latest one of each queue. Queues with no handling time yet are listed as skipped. Audited."""
+    return await service.publish_outlook(tx, data or OutlookRequest())

@@ -75,3 +75,22 @@ class CapacityPlan(BaseModel):
     month_end_factor: Decimal
     history_days: int
     days: list[DayPlan]
+
+
+class OutlookRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"start": "2026-12-21"}]})
+
+    start: date | None = Field(default=None, description="First day looked at (default: tomorrow).")
+    working_days: int = Field(default=5, ge=1, le=20, description="Working days (Monday to Friday) per queue.")
+    history_weeks: int = Field(default=8, ge=1, le=52)
+
+
+class SkippedQueue(BaseModel):
+    process: str
+    reason: str
+
+
+class OutlookPublished(BaseModel):
+    start: date
+    published: list[CapacityPlan] = Field(description="Each queue's outlook as published: its working days only.")
+    skipped: list[SkippedQueue] = Field(description="Queues with no outlook (no handling time measured yet).")

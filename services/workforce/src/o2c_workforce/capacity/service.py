@@ -8,11 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from o2c_common.errors import NotFound, ValidationFailed
+from o2c_common.events.contracts.workforce import CapacityOutlookPublished, OutlookDay
 from o2c_common.text import measure, plain
 from o2c_common.tx import Tx
 from o2c_workforce.capacity import erlang, forecast, repository
 from o2c_workforce.capacity.models import Queue, StaffingModel
-from o2c_workforce.capacity.schemas import CapacityPlan, DayPlan, PlanRequest, QueueRead, QueueWrite
+from o2c_workforce.capacity.schemas import (
+    CapacityPlan,
+    DayPlan,
+    OutlookPublished,
+    OutlookRequest,
+    PlanRequest,
+    QueueRead,
+    QueueWrite,
+    SkippedQueue,
+)
 from o2c_workforce.org import repository as org_repository
 from o2c_workforce.org.models import Agent
 from o2c_workforce.work import repository as work_repository
@@ -106,3 +116,29 @@ def _day(queue: Queue, season: forecast.Seasonality, handling: Decimal, agents: 
     return DayPlan(day=day, month_end=forecast.is_month_end(day), forecast_arrivals=arrivals,
                    workload_hours=(workload / 60).quantize(TWO), traffic_erlangs=traffic, agents_working=working,
                    service_level=level, required_agents=required, rostered_agents=rostered, gap=gap, summary=summary)
+
+
+async def publish_outlook(tx: Tx, request: OutlookRequest) -> OutlookPublished:
+    """Every queue's plan for its next working days, published as ``capacity.outlook_published`` (kpi keeps the
+    latest of each queue for the reviews); a queue without a handling time yet is skipped and said so."""
+    start = request.start or tx.now().date() + timedelta(days=1)
+    calendar_days = min(31, request.working_days + 2 * ((request.working_days + 4) // 5) + 1)
+    published, skipped = [], []
+    for queue in await repository.all_queues(tx.session):
+        try:
+            full = await plan(tx, PlanRequest(process=queue.process, start=start, days=calendar_days,
+                                              history_weeks=request.history_weeks))
+        except ValidationFailed as exc:
+            skipped.append(SkippedQueue(process=queue.process, reason=exc.detail or "no plan"))
+            continue
+        outlook = full.model_copy(update={"days": [d for d in full.days if d.day.isoweekday() <= 5]
+                                          [:request.working_days]})
+        await tx.emit(CapacityOutlookPublished(
+            process=queue.process, team=queue.owning_team, model=queue.model, published_at=tx.now(),
+            days=tuple(OutlookDay(day=d.day, forecast_arrivals=d.forecast_arrivals, required_agents=d.required_agents,
+                                  rostered_agents=d.rostered_agents, gap=d.gap) for d in outlook.days)))
+        published.append(outlook)
+    result = OutlookPublished(start=start, published=published, skipped=skipped)
+    await tx.audit("capacity_outlook.published", entity_type="capacity_outlook", entity_id=start.isoformat(),
+                   after={"queues": [p.process for p in published], "skipped": [s.process for s in skipped]})
+    return result
