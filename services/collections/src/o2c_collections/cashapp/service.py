@@ -73,7 +73,7 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     payment.evidence = [e.as_dict() for e in decision.evidence]
     applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
                                     decision=decision, lines=lines) for allocation in decision.allocations]
-    _refresh_status(payment)
+    refresh_status(payment)
     await tx.session.flush()
     await _announce(tx, payment=payment, decision=decision, applications=applications, locked=locked, now=now)
     await tx.audit("payment.auto_applied", entity_type="payment", entity_id=payment.id,
@@ -106,28 +106,54 @@ async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], sett
     payer = [payment.customer_id] if payment.customer_id else []
     formats = await patterns.formats(tx, customer_ids=payer)
     cash = _cash(payment, lines, payment.customer_id)
-    keys = sorted({ref.key for n, line in enumerate(cash.lines) for name, text in fields(line, n)
-                   for ref in references.extract(text, field=name, formats=formats)})
+    keys = match_keys(cash, formats)
     # the payer's and its group's open items, locked, and the ones a remittance key names
     rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
                                                    currency=payment.currency, keys=keys, team=team)
-    own, group, wanted = {payment.customer_id, *group_ids}, set(group_ids), set(keys)
+    decision = choose(cash, rows, group_ids=group_ids, keys=keys, formats=formats, config=engine_config(settings),
+                      alias_note=alias_note, payer_name=payment.payer_name)
+    return decision, {i.invoice_id: i for i in rows}
+
+
+def match_keys(cash: engine.Cash, formats: list[engine.Format]) -> list[str]:
+    """The keys the remittance of ``cash`` names invoices by (the payer's ``formats`` read too), sorted."""
+    return sorted({ref.key for n, line in enumerate(cash.lines) for name, text in fields(line, n)
+                   for ref in references.extract(text, field=name, formats=formats)})
+
+
+def choose(cash: engine.Cash, rows: list[OpenItem], *, group_ids: list[str], keys: list[str],
+           formats: list[engine.Format], config: engine.Config, alias_note: str | None,
+           payer_name: str | None) -> engine.Decision:
+    """The engine's decision over ``rows``: the payer's and its group's open items and the items a key names
+    (pure: the per-payment path reads the rows for one payment, the bulk path for a chunk)."""
+    own, group, wanted = {cash.customer_id, *group_ids}, set(group_ids), set(keys)
 
     def payer_item(i: OpenItem) -> bool:
-        return i.status == OpenItemStatus.OPEN and i.currency == payment.currency
+        return i.status == OpenItemStatus.OPEN and i.currency == cash.currency
 
     # a reference naming another payer's invoice stops the match, even once that invoice is paid
     referenced_rows = [i for i in rows if wanted.intersection(i.match_keys or ())
                        and (i.status == OpenItemStatus.OPEN or i.customer_id not in own)]
     decision = engine.decide(
-        cash, payer_items=[_as_item(i) for i in rows if i.customer_id == payment.customer_id and payer_item(i)],
+        cash, payer_items=[_as_item(i) for i in rows if i.customer_id == cash.customer_id and payer_item(i)],
         group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
-        referenced_items=[_as_item(i) for i in referenced_rows], config=engine_config(settings), formats=formats)
+        referenced_items=[_as_item(i) for i in referenced_rows], config=config, formats=formats)
     if alias_note:
         decision = dataclasses.replace(decision, evidence=(
-            engine.Evidence("payer_name", payment.payer_name or "", "alias", None,
-                            "named" if payment.customer_id else "rejected", alias_note), *decision.evidence))
-    return decision, {i.invoice_id: i for i in rows}
+            engine.Evidence("payer_name", payer_name or "", "alias", None,
+                            "named" if cash.customer_id else "rejected", alias_note), *decision.evidence))
+    return decision
+
+
+def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Decimal, str, str]]:
+    """What an allocation writes off besides the cash, each closing the invoice with it: (amount, reason, note)."""
+    out = []
+    if allocation.write_off > 0:
+        out.append((allocation.write_off, "tolerance", "difference within the bank-fee/FX tolerance"))
+    if allocation.discount > 0:
+        out.append((allocation.discount, "early_payment_discount",
+                    f"{item.discount_percent} % early-payment discount taken by {item.discount_until}"))
+    return out
 
 
 async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
@@ -137,16 +163,10 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
     application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
                                rule=decision.rule or "manual", confidence=decision.confidence,
                                explanation=decision.explanation, applied_date=payment.value_date, actor=None)
-    if allocation.write_off > 0:
-        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allocation.write_off,
+    for written_off, reason, note in allowances(allocation, item):
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-written_off,
                           effective_date=payment.value_date, payment_id=payment.id,
-                          application_id=application.id, reason="tolerance",
-                          note="difference within the bank-fee/FX tolerance")
-    if allocation.discount > 0:
-        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allocation.discount,
-                          effective_date=payment.value_date, payment_id=payment.id,
-                          application_id=application.id, reason="early_payment_discount",
-                          note=f"{item.discount_percent} % early-payment discount taken by {item.discount_until}")
+                          application_id=application.id, reason=reason, note=note)
     if allocation.deduction > 0:
         keys = set(references.invoice_keys(item.invoice_number))
         line = next((li for n, li in enumerate(lines) if any(
@@ -161,27 +181,35 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
 
 async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, applications: list[Application],
                     locked: dict[uuid.UUID, OpenItem], now: datetime) -> None:
+    for payload in announcements(payment, decision=decision, applications=applications, locked=locked, now=now):
+        await tx.emit(payload)
+
+
+def announcements(payment: Payment, *, decision: engine.Decision, applications: list[Application],
+                  locked: dict[uuid.UUID, OpenItem], now: datetime) -> list[PaymentApplied | PaymentUnapplied]:
     """payment.applied for what was applied, payment.unapplied for what was not."""
+    out: list[PaymentApplied | PaymentUnapplied] = []
     written_off = {a.invoice_id: a.write_off + a.discount for a in decision.allocations}
     applied = [CashApplication(application_id=a.id, invoice_id=a.invoice_id,
                                invoice_number=locked[a.invoice_id].invoice_number, amount=a.amount,
                                tolerance_written_off=written_off.get(a.invoice_id, Decimal(0)))
                for a in applications]
     if applied:
-        await tx.emit(PaymentApplied(
+        out.append(PaymentApplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id or
             locked[decision.allocations[0].invoice_id].customer_id, currency=payment.currency,
             applications=tuple(applied), value_date=payment.value_date, applied_date=payment.value_date,
             applied_at=now, rule=decision.rule or "manual", confidence=decision.confidence,
             unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
     if decision.unapplied > 0:
-        await tx.emit(PaymentUnapplied(
+        out.append(PaymentUnapplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
             currency=payment.currency, amount=decision.unapplied, unapplied_balance=payment.unapplied_amount,
             reason=decision.reason or ("remainder" if applied else "no_match"),
             candidates=tuple(MatchCandidate(invoice_id=c.invoice_id, invoice_number=c.invoice_number,
                                             open_amount=c.open_amount, score=c.score) for c in decision.candidates),
             unapplied_date=payment.value_date, unapplied_at=now, owning_team=payment.owning_team))
+    return out
 
 
 async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, rule: str,
@@ -197,7 +225,7 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
         payment.owning_team = item.owning_team
     payment.unapplied_amount -= amount
     payment.version += 1
-    _refresh_status(payment)
+    refresh_status(payment)
     application = Application(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id, amount=amount,
                               rule=rule, confidence=confidence, explanation=explanation, applied_date=applied_date,
                               applied_by=actor)
@@ -210,7 +238,7 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
     return application
 
 
-def _refresh_status(payment: Payment) -> None:
+def refresh_status(payment: Payment) -> None:
     payment.status = (PaymentStatus.APPLIED if payment.unapplied_amount == 0 else
                       PaymentStatus.UNAPPLIED if payment.unapplied_amount == payment.amount
                       else PaymentStatus.PARTIALLY_APPLIED)
@@ -273,7 +301,7 @@ async def _apply_by_hand(tx: Tx, payment: Payment, *, item: OpenItem, amount: De
     subject = tx.actor.subject
     application = await _apply(tx, payment=payment, item=item, amount=amount, rule="manual",
                                confidence=Decimal(1), explanation=reason, applied_date=when, actor=subject)
-    _refresh_status(payment)
+    refresh_status(payment)
     await tx.session.flush()
     await tx.emit(PaymentApplied(
         payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=item.customer_id,
@@ -303,7 +331,7 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
     application.reversed_at, application.reversed_by = now, subject
     payment.unapplied_amount += application.amount
     payment.version += 1
-    _refresh_status(payment)
+    refresh_status(payment)
     await tx.session.flush()
     await tx.emit(PaymentUnapplied(
         payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,

@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.config import CollectionsSettings
-from o2c_collections.payments import repository
-from o2c_collections.payments.models import ImportStatus, PaymentImport
+from o2c_collections.payments import bulk, repository
+from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
 from o2c_collections.payments.parsers import FileFormat, MalformedFile, ParsedPayment, parse_file
 from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
@@ -91,22 +91,7 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
                                           limit=settings.import_chunk_lines)
     batch.status = ImportStatus.PROCESSING
     await session.flush()
-    booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
-    for line in lines:
-        try:
-            async with session.begin_nested():
-                booked = await book(tx, parsed=from_payload(line.payload), legal_entity=batch.legal_entity or "",
-                                    source=batch.file_format, import_id=batch.id, settings=settings)
-        except Exception as exc:
-            await session.refresh(batch)
-            batch.errors += 1
-            if len(batch.error_details) < MAX_ERROR_DETAILS:
-                batch.error_details = [*batch.error_details,
-                                       {"line": line.position + 1, "detail": _line_error(exc, batch.id, line)}]
-            continue
-        booked_n += booked.payment is not None
-        duplicates += booked.payment is None
-        applied += booked.applied
+    booked_n, duplicates, applied = await _book_lines(tx, batch, lines, settings=settings)
     batch.booked += booked_n
     batch.duplicates += duplicates
     batch.applied += applied
@@ -119,6 +104,48 @@ async def process_chunk(tx: Tx, *, settings: CollectionsSettings, import_id: uui
                               "duplicates": batch.duplicates, "errors": batch.errors})
     await session.flush()
     return max(len(lines), 1)
+
+
+async def _book_lines(tx: Tx, batch: PaymentImport, lines: list[PaymentImportLine], *,
+                      settings: CollectionsSettings) -> tuple[int, int, int]:
+    """Books the chunk's lines in bulk (:mod:`bulk`); (booked, duplicates, auto-applied). When the chunk fails it
+    books nothing of itself (its savepoint is rolled back) and its lines are booked one by one instead, so the
+    failing lines are named in the job's ``errors`` and the others booked."""
+    if not lines:
+        return 0, 0, 0
+    parsed = [from_payload(line.payload) for line in lines]
+    try:
+        async with tx.session.begin_nested():
+            outcomes = await bulk.book_chunk(tx, parsed, legal_entity=batch.legal_entity or "",
+                                             source=batch.file_format, import_id=batch.id, settings=settings)
+    except Exception as exc:  # any failure: the lines one by one name the failing ones
+        log.warning("payment_import_chunk_failed", import_id=str(batch.id), first_line=lines[0].position + 1,
+                    last_line=lines[-1].position + 1, exc_info=exc)
+        return await _book_one_by_one(tx, batch, lines, parsed, settings=settings)
+    return (sum(o.status == bulk.RowStatus.CREATED for o in outcomes),
+            sum(o.status == bulk.RowStatus.DUPLICATE for o in outcomes), sum(o.applied for o in outcomes))
+
+
+async def _book_one_by_one(tx: Tx, batch: PaymentImport, lines: list[PaymentImportLine],
+                           parsed: list[ParsedPayment], *, settings: CollectionsSettings) -> tuple[int, int, int]:
+    session = tx.session
+    booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
+    for line, row in zip(lines, parsed, strict=True):
+        try:
+            async with session.begin_nested():
+                booked = await book(tx, parsed=row, legal_entity=batch.legal_entity or "",
+                                    source=batch.file_format, import_id=batch.id, settings=settings)
+        except Exception as exc:
+            await session.refresh(batch)
+            batch.errors += 1
+            if len(batch.error_details) < MAX_ERROR_DETAILS:
+                batch.error_details = [*batch.error_details,
+                                       {"line": line.position + 1, "detail": _line_error(exc, batch.id, line)}]
+            continue
+        booked_n += booked.payment is not None
+        duplicates += booked.payment is None
+        applied += booked.applied
+    return booked_n, duplicates, applied
 
 
 async def get(tx: Tx, import_id: uuid.UUID) -> ImportRead:

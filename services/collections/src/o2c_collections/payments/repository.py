@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from o2c_collections.cashapp.models import Payment
 from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
+from o2c_common.db.plumbing import audit_log_table
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -81,3 +82,35 @@ async def unapplied_page(session: AsyncSession, *, page: PageRequest, team: str 
                        {Payment.owning_team: team, Payment.customer_id: customer_id})
     return await keyset_page(session, stmt, page=page, order_by=(Payment.value_date, Payment.id),
                              item=PaymentRead.model_validate)
+
+
+async def booked_keys(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, uuid.UUID]:
+    """Which of ``keys`` were booked before, with their payment's id (one statement for a chunk)."""
+    if not keys:
+        return {}
+    stmt = select(Payment.dedupe_key, Payment.id).where(Payment.dedupe_key.in_(list(keys)))
+    return {key: payment_id for key, payment_id in (await session.execute(stmt)).all()}
+
+
+async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """The payments in multi-row statements; the ids written (a key booked meanwhile by another writer is not)."""
+    if not rows:
+        return set()
+    table = cast(Table, Payment.__table__)
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return set((await session.execute(stmt, rows)).scalars().all())
+
+
+async def insert_rows(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Rows of ``model``'s table in multi-row ``INSERT … VALUES (…), (…)`` statements (RETURNING makes the driver
+    send them as batches of rows, not one statement per row)."""
+    if rows:
+        table = cast(Table, model.__table__)
+        await session.execute(insert(table).returning(*table.primary_key.columns), rows)
+
+
+async def insert_audits(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Audit entries (``actor``, ``action``, ``entity_type``, ``entity_id``, ``after``, ``correlation_id``) in
+    multi-row statements, in the order given (chained at commit like every audit row)."""
+    if rows:
+        await session.execute(insert(audit_log_table).returning(audit_log_table.c.id), rows)

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from o2c_collections.cashapp.schemas import ApplicationRead, PaymentRead, RemittanceLineRead
 from o2c_collections.payments.models import ImportStatus
+from o2c_common.errors import ProblemDetail
 from o2c_common.events.types import Currency, PositiveAmount
 
 
@@ -62,3 +65,40 @@ class ImportRead(BaseModel):
     created_at: datetime
     completed_at: datetime | None = None
     duplicate_file: bool = False
+
+
+MAX_BATCH_PAYMENTS = 1000
+
+
+class PaymentBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payments: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_BATCH_PAYMENTS,
+        description="Up to 1,000 payments, each the body of `POST /payments` (`PaymentCreate`). Each is validated "
+                    "on its own: one that is not valid is answered as a `problem` at its index, the others are "
+                    "booked.")
+
+
+class BatchRowStatus(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    PROBLEM = "problem"
+
+
+class BatchRow(BaseModel):
+    index: int = Field(description="0-based position of the payment in the request")
+    status: BatchRowStatus = Field(description="`created`; `duplicate`: its bank reference was booked before (or "
+                                               "earlier in the batch), `payment_id` is that payment; `problem`")
+    payment_id: uuid.UUID | None = None
+    applied: bool = Field(False, description="Cash application applied some of it (created payments)")
+    problem: ProblemDetail | None = Field(None, description="Why the payment was not booked (RFC 9457), its "
+                                                            "`errors` pointing into the request "
+                                                            "(`#/payments/3/amount`)")
+
+
+class BatchRead(BaseModel):
+    created: int
+    duplicates: int
+    problems: int
+    results: list[BatchRow]

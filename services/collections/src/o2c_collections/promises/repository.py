@@ -61,3 +61,12 @@ async def list_page(session: AsyncSession, *, page: PageRequest, team: str | Non
     return await newest_first(session, Promise, page=page, at=Promise.recorded_at, item=PromiseRead.model_validate,
                               filters={Promise.owning_team: team, Promise.status: status,
                                        Promise.customer_id: customer_id})
+
+
+async def customers_promising(session: AsyncSession, *, customer_ids: Sequence[str]) -> set[str]:
+    """Which of ``customer_ids`` have an open promise to pay (cash applied for them may count towards it)."""
+    if not customer_ids:
+        return set()
+    stmt = select(Promise.customer_id).where(Promise.customer_id.in_(list(customer_ids)),
+                                             Promise.status == PromiseStatus.OPEN).distinct()
+    return set((await session.scalars(stmt)).all())

@@ -6,7 +6,7 @@ truth invoicing's settlement and kpi's AR mirror."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -43,7 +43,31 @@ class Totals:
         return cls(item.open_amount, item.cash_applied_amount, item.credited_amount, item.written_off_amount)
 
 
-def changed(item: OpenItem, entry: LedgerEntry, totals: Totals, *, posted_by: str,
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A ledger entry as a bulk path writes it: a row, not an ORM object (:func:`changed` reads either)."""
+
+    invoice_id: uuid.UUID
+    sequence: int
+    kind: EntryKind
+    amount: Decimal
+    effective_date: date
+    posted_by: str
+    payment_id: uuid.UUID | None = None
+    application_id: uuid.UUID | None = None
+    reason: str | None = None
+    note: str | None = None
+    credit_note_id: uuid.UUID | None = None
+    deduction_id: uuid.UUID | None = None
+    dispute_id: uuid.UUID | None = None
+
+    def row(self, item: OpenItem) -> dict[str, object]:
+        """The ``ledger_entries`` row: the posting with the account facts of its item repeated."""
+        return {**asdict(self), "customer_id": item.customer_id, "legal_entity": item.legal_entity,
+                "currency": item.currency, "owning_team": item.owning_team, "due_date": item.due_date}
+
+
+def changed(item: OpenItem, entry: LedgerEntry | Posting, totals: Totals, *, posted_by: str,
             posted_at: datetime) -> ReceivableChanged:
     """The ``receivable.changed`` fact of ``entry`` of ``item`` with the figures after it."""
     return ReceivableChanged(
@@ -64,13 +88,9 @@ async def announce(tx: Tx, item: OpenItem, entry: LedgerEntry) -> None:
                           posted_at=tx.now()))
 
 
-async def post(tx: Tx, *, item: OpenItem, kind: EntryKind, amount: Decimal, effective_date: date,
-               payment_id: uuid.UUID | None = None, application_id: uuid.UUID | None = None,
-               source_event_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None,
-               deduction_id: uuid.UUID | None = None, dispute_id: uuid.UUID | None = None,
-               reason: str | None = None, note: str | None = None) -> LedgerEntry:
-    """Adds ``amount`` (negative reduces AR) to the locked ``item`` as its next entry, keeps the movement forever
-    and announces it (``receivable.changed``) in the same transaction."""
+def move(item: OpenItem, *, kind: EntryKind, amount: Decimal, effective_date: date) -> Totals:
+    """The movement applied to the item's running figures, entry count, version and status (in memory: the caller
+    writes the entry, numbered ``item.entries``); the figures after it."""
     totals = Totals.of(item).after(kind, amount)
     item.open_amount, item.cash_applied_amount = totals.open_amount, totals.cash_applied
     item.credited_amount, item.written_off_amount = totals.credited, totals.written_off
@@ -80,6 +100,17 @@ async def post(tx: Tx, *, item: OpenItem, kind: EntryKind, amount: Decimal, effe
         item.status, item.closed_on = OpenItemStatus.CLOSED, effective_date
     elif item.open_amount > 0 and item.status == OpenItemStatus.CLOSED:
         item.status, item.closed_on = OpenItemStatus.OPEN, None
+    return totals
+
+
+async def post(tx: Tx, *, item: OpenItem, kind: EntryKind, amount: Decimal, effective_date: date,
+               payment_id: uuid.UUID | None = None, application_id: uuid.UUID | None = None,
+               source_event_id: uuid.UUID | None = None, credit_note_id: uuid.UUID | None = None,
+               deduction_id: uuid.UUID | None = None, dispute_id: uuid.UUID | None = None,
+               reason: str | None = None, note: str | None = None) -> LedgerEntry:
+    """Adds ``amount`` (negative reduces AR) to the locked ``item`` as its next entry, keeps the movement forever
+    and announces it (``receivable.changed``) in the same transaction."""
+    move(item, kind=kind, amount=amount, effective_date=effective_date)
     entry = LedgerEntry(invoice_id=item.invoice_id, sequence=item.entries, kind=kind, amount=amount,
                         effective_date=effective_date, customer_id=item.customer_id, legal_entity=item.legal_entity,
                         currency=item.currency, owning_team=item.owning_team, due_date=item.due_date,

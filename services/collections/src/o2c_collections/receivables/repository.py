@@ -57,7 +57,7 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
     return list((await session.scalars(stmt)).all())
 
 
-async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
+async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str | list[str],
                                 keys: Sequence[str], team: str | None = None) -> list[OpenItem]:
     """The open items of ``customer_ids`` in ``currency``, locked in invoice id order (never a deadlock), then the
     items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``, GIN-indexed: the number as
@@ -69,7 +69,8 @@ async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence
     statements = []
     if customer_ids:
         statements.append(select(OpenItem).where(
-            OpenItem.customer_id.in_(customer_ids), OpenItem.currency == currency,
+            OpenItem.customer_id.in_(customer_ids),
+            OpenItem.currency.in_(currency) if isinstance(currency, list) else OpenItem.currency == currency,
             OpenItem.status == OpenItemStatus.OPEN).order_by(OpenItem.invoice_id).with_for_update())
     if keys:
         statements.append(select(OpenItem).where(OpenItem.match_keys.overlap(cast(list(keys), ARRAY(Text)))))
@@ -134,3 +135,12 @@ async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | N
                  .having(func.sum(LedgerEntry.amount) != 0))
     stmt = where_equal(stmt, {LedgerEntry.owning_team: team, LedgerEntry.customer_id: customer_id})
     return (await session.execute(keyset_select(stmt, page=page, order_by=(sort, LedgerEntry.currency)))).all()
+
+
+async def chunk_candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str],
+                                      currencies: Sequence[str], keys: Sequence[str],
+                                      team: str | None = None) -> list[OpenItem]:
+    """:func:`candidates_for_update` for a chunk of payments in two statements: the open items of every payer and
+    group in the chunk's currencies, locked in invoice id order, then the items any remittance key names."""
+    return await candidates_for_update(session, customer_ids=customer_ids, currency=list(currencies), keys=keys,
+                                       team=team)

@@ -1,0 +1,170 @@
+"""Payments booked in bulk: a bank-file import's chunk and ``POST /payments/batch``.
+
+The same booking as :func:`service.book`, payment by payment in the order given, with the same validation, dedupe
+keys, decisions, rows, events and audit entries, written with a few multi-row statements per chunk instead of a
+dozen statements per payment: the chunk's dedupe keys are looked up in one statement, what cash application reads
+in six (:mod:`o2c_collections.cashapp.chunk`), and the payments, remittance lines, applications, ledger entries,
+open items, audit entries and outbox rows are each written in one multi-row statement. A payment whose decision
+opens a deduction or meets an open promise to pay is booked by the per-payment path in its place (what the chunk
+gathered before it is written first, so every row and event stays in order). The caller runs a chunk in a
+savepoint: one that fails books nothing of itself (:func:`book_chunk`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from o2c_collections.cashapp.chunk import Applied, load
+from o2c_collections.cashapp.engine import Cash
+from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.service import ENGINE, engine_config
+from o2c_collections.config import CollectionsSettings
+from o2c_collections.payments import repository
+from o2c_collections.payments.parsers import ParsedPayment
+from o2c_collections.payments.schemas import BatchRowStatus as RowStatus
+from o2c_collections.payments.service import book, dedupe_key
+from o2c_collections.receivables.models import LedgerEntry
+from o2c_common.audit.jsonable import to_json_safe
+from o2c_common.auth import ensure_team_access, visible_team
+from o2c_common.errors import Conflict, DomainError
+from o2c_common.events.base import EventPayload
+from o2c_common.events.contracts.collections import PaymentReceived
+from o2c_common.observability.correlation import get_correlation_id
+from o2c_common.tx import Tx
+
+PAYMENT_COLUMNS = ("id", "dedupe_key", "legal_entity", "customer_id", "payer_name", "owning_team", "currency",
+                   "amount", "unapplied_amount", "value_date", "source", "bank_reference", "import_id", "status",
+                   "candidates", "explanation", "evidence", "version")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: RowStatus
+    payment_id: uuid.UUID | None = None
+    applied: bool = False
+    problem: DomainError | None = None
+
+
+class BookedMeanwhile(Conflict):
+    type = "booked-meanwhile"
+    title = "A payment of the chunk was booked meanwhile"
+
+
+@dataclass
+class Pending:
+    """Rows and events gathered for the chunk, written in one statement per table, in the order gathered."""
+
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    applications: list[dict[str, Any]] = field(default_factory=list)
+    postings: list[dict[str, Any]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    events: list[EventPayload] = field(default_factory=list)
+
+    def add(self, tx: Tx, payment: Payment, parsed: ParsedPayment, received: PaymentReceived,
+            applied: Applied) -> None:
+        self.payments.append({c: getattr(payment, c) for c in PAYMENT_COLUMNS})
+        self.lines += [{"id": uuid.uuid4(), "payment_id": payment.id, "position": n, "reference": li.reference,
+                        "amount": li.amount, "reason_code": li.reason_code, "text": li.text}
+                       for n, li in enumerate(parsed.lines)]
+        self.applications += applied.applications
+        self.postings += applied.postings
+        self.events += [received, *applied.events]
+        correlation = get_correlation_id()
+        self.audits += [
+            _audit(tx.actor.subject, "payment.received", payment.id, correlation,
+                   {"amount": payment.amount, "currency": payment.currency, "source": payment.source}),
+            _audit(ENGINE, "payment.auto_applied", payment.id, correlation, applied.audit)]
+
+    async def write(self, tx: Tx) -> None:
+        session = tx.session
+        written = await repository.insert_payments(session, self.payments)
+        if len(written) != len(self.payments):
+            raise BookedMeanwhile("another booking wrote one of the chunk's payments meanwhile; retry the chunk")
+        await repository.insert_rows(session, RemittanceLine, self.lines)
+        await repository.insert_rows(session, Application, self.applications)
+        await repository.insert_rows(session, LedgerEntry, self.postings)
+        await session.flush()  # the open items' new figures, in one batch of updates
+        await repository.insert_audits(session, self.audits)
+        await tx.emit_many(self.events)
+        for rows in (self.payments, self.lines, self.applications, self.postings, self.audits, self.events):
+            rows.clear()
+
+
+def _audit(actor: str, action: str, payment_id: uuid.UUID, correlation: str | None,
+           after: dict[str, Any]) -> dict[str, Any]:
+    return {"actor": actor, "action": action, "entity_type": "payment", "entity_id": str(payment_id),
+            "reason": None, "before": None, "after": to_json_safe(after), "correlation_id": correlation}
+
+
+async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str | Sequence[str], source: str,
+                     import_id: uuid.UUID | None, settings: CollectionsSettings,
+                     keys: Sequence[str | None] | None = None) -> list[Outcome]:
+    """Books ``rows`` in order (received in ``tx.actor``'s name, as :func:`service.book` would one by one): one
+    outcome per row. ``keys``: a row's dedupe key when not its bank reference or fingerprint (API rows). A row a
+    team-scoped booker may not book is a problem of its own; any other failure fails the whole chunk.
+    ``legal_entity``: the file's, or each row's."""
+    session = tx.session
+    entities = [legal_entity] * len(rows) if isinstance(legal_entity, str) else list(legal_entity)
+    keyed = [key or dedupe_key(entity, row)
+             for key, entity, row in zip(keys or [None] * len(rows), entities, rows, strict=True)]
+    booked = await repository.booked_keys(session, keys=keyed)
+    outcomes: list[Outcome | None] = [None] * len(rows)
+    ids: dict[str, uuid.UUID] = {}
+    todo: list[int] = []
+    for n, key in enumerate(keyed):
+        if key in booked or key in ids:
+            outcomes[n] = Outcome(RowStatus.DUPLICATE, booked.get(key) or ids[key])
+        else:
+            ids[key] = uuid.uuid4()
+            todo.append(n)
+    team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
+    chunk = await load(tx, [_cash(rows[n]) for n in todo], [rows[n].payer_name for n in todo], team=team,
+                       config=engine_config(settings))
+    now, pending = tx.now(), Pending()
+    for m, n in enumerate(todo):
+        parsed, key = rows[n], keyed[n]
+        account = chunk.account(parsed.customer_id)
+        owning_team = account.owning_team if account else None
+        if not tx.actor.sees_all_teams:
+            owning_team = owning_team if account else visible_team(tx.actor)
+            try:
+                ensure_team_access(tx.actor, owning_team=owning_team)
+            except DomainError as exc:
+                outcomes[n] = Outcome(RowStatus.PROBLEM, problem=exc)
+                continue
+        payment = Payment(id=ids[key], dedupe_key=key, legal_entity=entities[n], customer_id=parsed.customer_id,
+                          payer_name=parsed.payer_name, owning_team=owning_team, currency=parsed.currency,
+                          amount=parsed.amount, unapplied_amount=parsed.amount, value_date=parsed.value_date,
+                          source=source, bank_reference=parsed.bank_reference, import_id=import_id,
+                          status=PaymentStatus.UNAPPLIED, candidates=[], explanation=None, evidence=[], version=1)
+        received = _received(payment, parsed, now=now)
+        applied = chunk.apply(payment, m, now=now)
+        if applied is None:  # a deduction or a promise: the per-payment path, after what came before it
+            await pending.write(tx)
+            done = await book(tx, parsed=parsed, legal_entity=entities[n], source=source, import_id=import_id,
+                              settings=settings, key=key)
+            outcomes[n] = (Outcome(RowStatus.CREATED, done.payment.id, done.applied) if done.payment
+                           else Outcome(RowStatus.DUPLICATE))
+            continue
+        pending.add(tx, payment, parsed, received, applied)
+        outcomes[n] = Outcome(RowStatus.CREATED, payment.id, bool(applied.applications))
+    await pending.write(tx)
+    return [o or Outcome(RowStatus.PROBLEM) for o in outcomes]
+
+
+def _cash(parsed: ParsedPayment) -> Cash:
+    return Cash(parsed.amount, parsed.currency, parsed.customer_id, parsed.lines, value_date=parsed.value_date)
+
+
+def _received(payment: Payment, parsed: ParsedPayment, *, now: Any) -> PaymentReceived:
+    """payment.received as :func:`service.book` announces it: the payment as the bank gave it."""
+    return PaymentReceived(
+        payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
+        payer_name=payment.payer_name, currency=payment.currency, amount=payment.amount,
+        value_date=payment.value_date, received_at=now, source=payment.source,
+        bank_reference=payment.bank_reference, owning_team=payment.owning_team,
+        remittance_references=tuple(li.reference for li in parsed.lines if li.reference))
