@@ -30,6 +30,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi.routing import iter_route_contexts
+from starlette._utils import get_route_path
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -130,6 +131,7 @@ class EdgeMiddleware:
         self.app = app
         self.max_body_bytes, self.max_upload_bytes = max_body_bytes, max_upload_bytes
         self._routes: list[Any] | None = None
+        self._prefixes: list[str] = []
         self._edges: dict[int, RouteEdge] = {}
         self._bodies = BodySchemas()
 
@@ -148,7 +150,8 @@ class EdgeMiddleware:
         if self._routes is None:  # the app's routes, flattened through included routers, once they are complete
             router = getattr(scope.get("app"), "router", None)
             self._routes = list(iter_route_contexts(getattr(router, "routes", [])))
-        index, allowed = _resolve(scope, self._routes)
+            self._prefixes = [_literal_prefix(route) for route in self._routes]
+        index, allowed = _resolve(scope, self._routes, self._prefixes)
         if index is None and allowed:
             raise _MethodNotAllowed(allowed)
         _check_query(scope)
@@ -193,12 +196,23 @@ class _MethodNotAllowed(DomainError):
                          extensions={"allowed_methods": allowed})
 
 
-def _resolve(scope: Scope, routes: list[Any]) -> tuple[int | None, list[str]]:
+def _literal_prefix(route: Any) -> str:
+    """The part of a route's path before its first parameter: a path the route matches starts with it."""
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path.split("{", 1)[0] if isinstance(path, str) else ""
+
+
+def _resolve(scope: Scope, routes: list[Any], prefixes: list[str] | None = None) -> tuple[int | None, list[str]]:
     """The index of the route that serves the request (``None`` when the path is served for other methods only)
-    and, then, the methods the path has. A literal path of another method wins over a parameter of this one."""
+    and, then, the methods the path has. A literal path of another method wins over a parameter of this one.
+    Only routes whose literal prefix starts the path are matched (a string test before starlette's regex and
+    scope copy: a service has a hundred routes)."""
     full: int | None = None
     partial: list[Any] = []
+    path = get_route_path(scope)  # what starlette's routes match (the root path taken off)
     for index, route in enumerate(routes):
+        if prefixes is not None and not path.startswith(prefixes[index]):
+            continue
         match, _ = route.matches(scope)
         if match == Match.FULL and full is None:
             full = index
