@@ -8,15 +8,19 @@ import io
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from o2c_common.events.contracts import workforce as wf
 from o2c_common.events.contracts.collections import ReceivableChanged
 from o2c_common.events.contracts.escalation import EscalationOpened
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.examples import example_payload
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
+from o2c_kpi.operations.handlers import HANDLERS as OPERATIONS_HANDLERS
 from o2c_kpi.sla.workers import sweep_timers_once
 from services.kpi.tests.sla.conftest import (
     AGENT_A,
@@ -62,7 +66,23 @@ def escalation(team: str, opened: datetime) -> Any:
         acknowledge_due_at=opened + timedelta(hours=4), resolve_due_at=opened + timedelta(days=3)))
 
 
+def reviewed(team: str, score: str, day: date, *defects: tuple[str, str, str]) -> Any:
+    return wrap(example_payload(
+        wf.QualityReviewed, sample_id=uuid.uuid4(), team=team, score=Decimal(score), agent=f"agent-of-{team}",
+        defects=tuple(d[0] for d in defects), defect_types=tuple(wf.DefectType(code=c, category=k, label=label)
+                                                                   for c, k, label in defects),
+        reviewed_at=datetime.combine(day, datetime.min.time(), UTC).replace(hour=10)))
+
+
 async def load(service: Service) -> None:
+    """The facts into the KPI read models (the core's handlers) and the operations review's; portal outcomes into
+    the SLA consumer's too."""
+    wrong_po = ("wrong_po", "data", "Wrong PO number")
+    quality = [wrap(example_payload(wf.VendorChanged, vendor_id=uuid.uuid4(), code="acme", name="Acme BPO")),
+               *[wrap(example_payload(wf.TeamChanged, team_id=uuid.uuid4(), team=t, vendor_code="acme"))
+                 for t in ("vendor-a", "vendor-b")],
+               reviewed("vendor-a", "80", date(2026, 11, 20), wrong_po), reviewed("vendor-a", "90", date(2026, 10, 20)),
+               reviewed("vendor-b", "100", date(2026, 11, 20))]
     facts = [*ledger("1000.00", date(2026, 11, 2), team="vendor-a"),
              *ledger("500.00", date(2026, 11, 16), team="vendor-a"),
              *ledger("250.00", date(2026, 10, 5), team="vendor-a"),  # due 4 Nov: past due in November
@@ -73,6 +93,10 @@ async def load(service: Service) -> None:
     for event in facts + outcomes:
         async with service.transactions.begin("system:kpi") as tx:
             await FACT_HANDLERS[type(event.data)](tx, event)
+    for event in facts + outcomes + quality:
+        if type(event.data) in OPERATIONS_HANDLERS:
+            async with service.transactions.begin("system:kpi-operations") as tx:
+                await OPERATIONS_HANDLERS[type(event.data)](tx, event)
     await service.handle(*outcomes)
 
 
@@ -104,8 +128,8 @@ async def test_monthly_review_compares_with_target_and_previous_month(service: S
     assert any("First-pass portal acceptance rate (66.67 %, target ≥ 95 %)" in s for s in body["narrative"])
     assert [(b["team"], b["severity"]) for b in body["breach_list"]] == [("vendor-a", "P3")]
     reasons = next(p for p in body["pareto"] if p["title"] == "Portal rejection reasons")
-    bars = [(b["label"], b["value"], b["cumulative_percent"]) for b in reasons["bars"]]
-    assert bars == [("Missing PO", "1", "100.00")]
+    bars = [(b["label"], Decimal(b["value"]), Decimal(b["cumulative_percent"])) for b in reasons["bars"]]
+    assert bars == [("Missing PO", 1, 100)]
 
     detailed = (await service.client.get(url + "&detail=currency", headers=SUPERVISOR)).json()
     assert ("ar_balance", "EUR", "0.00") in {(v["name"], v["currency"], v["value"]) for v in detailed["detail"]}
@@ -113,7 +137,11 @@ async def test_monthly_review_compares_with_target_and_previous_month(service: S
     html = (await service.client.get(url, headers={**SUPERVISOR, "Accept": "text/html"})).text
     assert "Credit sales" in html and "DSO (standard)" in html and "≥ 95 %" in html and "▲" in html
     assert not re.search(r">[a-z]+_[a-z_]+<", html)  # no field name shown as text
-    assert ">EUR<" not in html and "Not available yet." in html and 'class="bad"' in html
+    assert ">EUR<" not in html and 'class="bad"' in html
+    assert "Dispute root causes" in html and "Quality score per team" in html and ">Acme BPO<" in html
+    quality = body["operations"]["current"]["quality"]["overall"]
+    assert (quality["reviewed"], quality["average_score_text"]) == (2, "90 %")
+    assert any(s == "Quality score 90 % over 2 reviewed items (previous period 90 %)." for s in body["narrative"])
     assert body["narrative"][0] in html
 
 

@@ -10,6 +10,7 @@ from string import Template
 
 from o2c_common.text import DASH, measure, money
 from o2c_kpi.kpis.definitions import DEFINITIONS
+from o2c_kpi.reports import operations_view
 from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown, tiles
 from o2c_kpi.reports.schemas import Direction, Pareto, ReportRead, TeamAttainment, Tile
 from o2c_kpi.reports.svg import bar_chart, line_chart, pareto_chart
@@ -136,6 +137,23 @@ def _detail(report: ReportRead) -> str:
     return _table(("KPI", "breakdown", "currency", "value"), rows, "No values.")
 
 
+def _operations(report: ReportRead) -> str:
+    """Quality, open work and capacity from the operations review; a section without data says so."""
+    parts = [f"<h2>{escape(s.name)}</h2><p class=\"na\">{escape(s.note or 'Not available yet.')}</p>"
+             for s in report.sections if not s.available]
+    if report.operations is None:
+        return "".join(parts)
+    bars = operations_view.quality_bars(report.operations)
+    if bars:
+        parts.append(f"<h2>{escape(operations_view.QUALITY)}</h2><figure>"
+                     f"{bar_chart(title='Quality score per team', bars=bars)}</figure>")
+    for table in operations_view.tables(report.operations):
+        heading = "h3" if table.heading == operations_view.QUALITY and bars else "h2"
+        parts.append(f"<{heading}>{escape(table.heading)}</{heading}>"
+                     + _table(table.headers, table.rows, table.empty))
+    return "".join(parts)
+
+
 def _story(sentences: Sequence[str]) -> str:
     paragraphs = "".join(f"<p>{escape(s)}</p>" for s in sentences)
     return f'<section class="story" aria-label="Summary">{paragraphs}</section>' if sentences else ""
@@ -157,8 +175,7 @@ def report_html(report: ReportRead) -> str:
                  b.breached_at.strftime("%Y-%m-%d %H:%M"), b.status) for b in report.breach_list]
     escalations = [(e.item, e.team, e.agent, e.opened.isoformat() if e.opened else DASH, measure(e.age_days, "days"))
                    for e in report.escalations]
-    sections = "".join(f"<h2>{escape(s.name)}</h2><p class=\"na\">{escape(s.note or 'Not available yet.')}</p>"
-                       for s in report.sections if not s.available)
+    sections = _operations(report)
     return PAGE.substitute(
         style=STYLE, title=escape(f"{report.title} {report.period_label}"), period=escape(report.period_label),
         start=report.period_start.isoformat(), end=report.period_end.isoformat(),

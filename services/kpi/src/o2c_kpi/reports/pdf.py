@@ -17,6 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from o2c_common.text import DASH, measure, money
+from o2c_kpi.reports import operations_view
 from o2c_kpi.reports.page import ARROWS, report_tiles
 from o2c_kpi.reports.review import shown
 from o2c_kpi.reports.schemas import ReportRead, Tile
@@ -160,4 +161,12 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
         if not section.available:
             w.heading(section.name)
             w.line(section.note or "Not available yet.", colour=GREY)
+    if report.operations is not None:
+        bars = operations_view.quality_bars(report.operations)
+        if bars:
+            w.heading(operations_view.QUALITY)
+            w.charts([("Quality score per team (%)", bar_chart(title="Quality", bars=bars))])
+        for table in operations_view.tables(report.operations):
+            w.heading(table.heading)
+            w.table(table.headers, table.rows, table.empty)
     return bytes(w.pdf.output())

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from o2c_kpi.kpis.schemas import KpiValue, PeriodKind
+from o2c_kpi.operations.schemas import OperationsRead
 from o2c_kpi.sla.schemas import SlaAttainment
 
 
@@ -166,6 +167,8 @@ class ReportRead(BaseModel):
                                               "(at most 10).")
     sections: list[SectionStatus] = Field(default_factory=list)
     narrative: list[str] = Field(default_factory=list, description="3 to 6 sentences generated from the numbers.")
+    operations: OperationsRead | None = Field(default=None, description="Quality per vendor and team, Pareto data, "
+                                              "open work and capacity outlook (GET /reviews/operations).")
 
 
 class SnapshotValueRead(BaseModel):

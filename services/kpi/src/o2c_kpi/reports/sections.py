@@ -1,5 +1,4 @@
-"""The lists of a review beside its KPIs: work due, breaches, open escalations, Pareto charts and the sections other
-parts of the service feed (quality, capacity outlook, corrective actions)."""
+"""The lists of a review beside its KPIs: work due, breaches, open escalations and the rejection Pareto."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from decimal import Decimal
 from o2c_common.tx import Tx
 from o2c_kpi.reports import repository
 from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown
-from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, Pareto, ParetoBar, SectionStatus
+from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, Pareto, ParetoBar
 from o2c_kpi.sla.models import Comparator
 
 BREACHES_SHOWN, ESCALATIONS_SHOWN = 20, 10
@@ -19,7 +18,6 @@ REASONS = {"missing_po": "Missing PO", "invalid_po": "Invalid PO", "tax_error": 
            "unknown_ship_to": "Unknown ship-to", "missing_attachment": "Missing attachment",
            "format_error": "Format error", "technical_error": "Technical error", "other": "Other"}
 """Portal rejection reasons (the invoicing contract's codes) as a person reads them."""
-NOT_BUILT = "not available yet: the operations review (quality, capacity, corrective actions) is not built"
 
 
 def readable(code: str) -> str:
@@ -75,11 +73,3 @@ async def rejection_pareto(tx: Tx, *, start: date, end: date, team: str | None) 
     """Portal rejections in the period per reason."""
     rows = await repository.rejections_by_reason(tx.session, team=team, start=start, end=end)
     return pareto("Portal rejection reasons", "count", [(readable(reason), Decimal(n)) for reason, n in rows])
-
-
-def operations_sections() -> tuple[list[Pareto], list[SectionStatus]]:
-    """Dispute root causes, quality, capacity outlook and corrective actions: not available until the operations
-    review exists."""
-    return ([Pareto(title="Dispute root causes", unit="count", bars=[], available=False)],
-            [SectionStatus(name=name, available=False, note=NOT_BUILT)
-             for name in ("Quality per vendor team", "Capacity outlook", "Open corrective actions")])

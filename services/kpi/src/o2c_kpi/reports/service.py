@@ -17,8 +17,9 @@ from o2c_kpi.clock import Clock
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.kpis.service import compute
+from o2c_kpi.operations.service import review_operations
 from o2c_kpi.permissions import team_in_view
-from o2c_kpi.reports import repository, sections
+from o2c_kpi.reports import operations_view, repository, sections
 from o2c_kpi.reports.review import active_currencies, headline_only, narrative, tiles
 from o2c_kpi.reports.schemas import (
     Detail,
@@ -112,17 +113,22 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
     last = period.end + timedelta(days=1)
     due = await sections.due_on(tx, day=last, team=team) if kind == ReportKind.DAILY_HUDDLE else []
     escalations = await sections.escalation_lines(tx, at=period.end, team=team)
-    operations, statuses = sections.operations_sections()
+    ops = await review_operations(tx, start=period.start, end=period.end, previous_start=before.start,
+                                  previous_end=before.end, team=team)
+    rejections = (operations_view.pareto(ops.current.rejection_reasons, "Portal rejection reasons")
+                  if ops.current.rejection_reasons is not None
+                  else await sections.rejection_pareto(tx, start=period.start, end=period.end, team=team))
     return ReportRead(
         report=kind, title=spec.title, period_kind=period.kind, period_label=label(period),
         period_start=period.start, period_end=period.end, team=team, generated_at=clock(), headline=headline,
         trends=trends, sla_attainment=attainment, breaches=breaches, unassigned_breaches=unassigned,
         previous_label=label(before), tiles=report_tiles,
         detail=values if detail == Detail.CURRENCY else [], due_today=due,
-        pareto=[await sections.rejection_pareto(tx, start=period.start, end=period.end, team=team), *operations],
+        pareto=[rejections, operations_view.pareto(ops.current.dispute_root_causes, "Dispute root causes")],
         breach_list=await sections.breach_lines(tx, start=period.start, end=period.end, team=team),
-        escalations=escalations, sections=statuses,
-        narrative=narrative(report_tiles, attainment, breaches=breaches, at_risk=_at_risk(due, escalations)))
+        escalations=escalations, sections=operations_view.statuses(ops), operations=ops,
+        narrative=narrative(report_tiles, attainment, breaches=breaches,
+                            at_risk=[*_at_risk(due, escalations), *operations_view.sentences(ops)]))
 
 
 def _at_risk(due: list[DueItem], escalations: list[EscalationLine]) -> list[str]:
