@@ -55,6 +55,7 @@ EXPECTED_KEYS = {
     "o2c.sla.recovered.v1": "breach_key",
     "o2c.reconciliation.drift_detected.v1": "drift_key",
     "o2c.reconciliation.drift_cleared.v1": "drift_key",
+    "o2c.fx.rates_changed.v1": "fx_key",
     # escalation
     "o2c.escalation.opened.v1": "case_id",
     "o2c.escalation.acknowledged.v1": "case_id",
@@ -93,6 +94,7 @@ PRODUCERS = {
     "account": "collections",
     "sla": "kpi",
     "reconciliation": "kpi",
+    "fx.": "kpi",
     "escalation": "escalation",
     "vendor": "workforce",
     "team": "workforce",

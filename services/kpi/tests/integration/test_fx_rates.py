@@ -6,6 +6,7 @@ currencies) that consolidation uses."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -61,6 +62,11 @@ async def test_the_daily_xml_is_stored_once_and_read_back_as_the_rates_in_force(
                              "source": "ecb", "imported_by": "sue"}
     assert Decimal(sunday["GBP"]["rate"]) == Decimal("0.84638")
     assert await in_force(api, "2024-06-27") == {}  # nothing before the first rate
+    assert await api.outbox_types() == ["fx.rates_changed"]  # the second import changed nothing
+    event = json.loads(bytes((await api.rows("SELECT payload FROM outbox"))[0][0]))
+    assert {k: event[k] for k in ("fx_key", "source", "first_date", "inserted", "updated", "changed_by")} == {
+        "fx_key": "fx:EUR", "source": "ecb", "first_date": "2024-06-28", "inserted": 30, "updated": 0,
+        "changed_by": "sue"}
     audit = await api.rows("SELECT actor, action, entity_id FROM audit_log ORDER BY id")
     assert [tuple(a) for a in audit] == [("sue", "fx.rates_imported", "ecb:2024-06-28..2024-06-28"),
                                          ("ecb-feed", "fx.rates_imported", "ecb:2024-06-28..2024-06-28")]
@@ -145,6 +151,7 @@ async def test_a_hand_set_rate_needs_if_match_to_change_and_survives_an_import(a
     assert (result["inserted"], result["unchanged"], result["kept_manual"]) == (29, 1, 1)
     usd = (await in_force(api, "2024-06-28"))["USD"]
     assert (usd["rate"], usd["source"]) == ("1.0701", "manual")
+    assert await api.outbox_types() == ["fx.rates_changed"] * 3  # created, changed, the import's 29 new rates
     audit = await api.rows("SELECT action, entity_id, reason FROM audit_log WHERE action = 'fx.rate_set' ORDER BY id")
     assert [tuple(a) for a in audit] == [("fx.rate_set", "EUR/USD/2024-06-28", "treasury rate"),
                                          ("fx.rate_set", "EUR/USD/2024-06-28", None)]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
+from o2c_common.events.contracts.kpi import FxRatesChanged
 from o2c_common.http import Page, PageRequest
 from o2c_common.http.etag import make_etag
 from o2c_common.money import round_money
@@ -109,7 +110,7 @@ async def lock(tx: Tx, *, day: date, currency: str) -> FxRate | None:
 
 
 async def put_rate(tx: Tx, row: FxRate | None, *, day: date, currency: str, data: RateWrite) -> FxRate:
-    """Set the rate of ``currency`` on ``day`` by hand (audited ``fx.rate_set``)."""
+    """Set the rate of ``currency`` on ``day`` by hand (audited ``fx.rate_set``; ``fx.rates_changed``)."""
     before = None if row is None else _audit_view(row)
     if row is None:
         row = FxRate(base=BASE_CURRENCY, quote=currency, rate_date=day, version=0)
@@ -119,6 +120,9 @@ async def put_rate(tx: Tx, row: FxRate | None, *, day: date, currency: str, data
     await repository.add(tx.session, row)
     await tx.audit("fx.rate_set", entity_type="fx_rate", entity_id=row.id, reason=data.reason, before=before,
                    after=_audit_view(row))
+    await tx.emit(FxRatesChanged(fx_key=f"fx:{BASE_CURRENCY}", base=BASE_CURRENCY, source="manual", first_date=day,
+                                 last_date=day, currencies=(currency,), inserted=int(before is None),
+                                 updated=int(before is not None), changed_by=tx.actor.subject, changed_at=tx.now()))
     return row
 
 
@@ -128,7 +132,8 @@ def _audit_view(row: FxRate) -> dict[str, str]:
 
 async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> ImportRead:
     """Store the rates of an ECB file (any of its forms): new rates inserted, ECB rates that changed updated,
-    hand-set rates kept; audited ``fx.rates_imported``. The same file twice stores nothing the second time."""
+    hand-set rates kept; audited ``fx.rates_imported``, and ``fx.rates_changed`` when anything was stored. The
+    same file twice stores nothing the second time (and emits nothing)."""
     parsed = ecb.parse(content)
     rows = [(r.currency, r.day, r.rate) for r in parsed.rates]
     inserted, updated = await repository.upsert_imported(tx.session, rows, base=BASE_CURRENCY,
@@ -140,6 +145,11 @@ async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> 
                         updated=updated, unchanged=len(rows) - inserted - updated, kept_manual=kept)
     await tx.audit("fx.rates_imported", entity_type="fx_rates", entity_id=f"ecb:{days[0]}..{days[-1]}",
                    reason=filename, after=result.model_dump(mode="json"))
+    if inserted or updated:
+        await tx.emit(FxRatesChanged(fx_key=f"fx:{BASE_CURRENCY}", base=BASE_CURRENCY, source="ecb",
+                                     first_date=days[0], last_date=days[-1], currencies=tuple(result.currencies),
+                                     inserted=inserted, updated=updated, changed_by=tx.actor.subject,
+                                     changed_at=tx.now()))
     return result
 
 

@@ -8,6 +8,7 @@ a breach and its recovery stay ordered, and consumers use it to open one case pe
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -87,3 +88,19 @@ class ReconciliationDriftCleared(_DriftFact):
     """The services agree again about an invoice that drifted."""
 
     cleared_at: UtcDatetime
+
+
+@event("fx.rates_changed", producer="kpi", key="fx_key")
+class FxRatesChanged(EventPayload):
+    """FX reference rates were imported (the ECB file) or set by hand: consolidated figures may read differently."""
+
+    fx_key: str = Field(description="fx:<base currency>: the rate changes of one base stay ordered.")
+    base: str = Field(description="The currency the rates are quoted against (EUR: units of quote per euro).")
+    source: Literal["ecb", "manual"]
+    first_date: date
+    last_date: date
+    currencies: tuple[str, ...] = Field(description="Quote currencies of the imported file or the hand-set rate.")
+    inserted: int = Field(ge=0)
+    updated: int = Field(ge=0)
+    changed_by: str
+    changed_at: UtcDatetime
