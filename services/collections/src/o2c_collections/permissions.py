@@ -62,6 +62,7 @@ ROUTES = RouteTable({
     "GET /balances": READ_AR,
     "GET /aging": READ_AR,
     "POST /payments": BOOK_CASH,
+    "POST /payments/batch": BOOK_CASH,
     "GET /payments": READ_AR,
     "GET /payments/unapplied": READ_AR,
     "GET /payments/{payment_id}": READ_AR,

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from o2c_collections.cashapp.models import PaymentStatus
 from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.deps import SettingsDep
-from o2c_collections.payments import imports, service
+from o2c_collections.payments import batch, imports, service
 from o2c_collections.payments.parsers import MAX_FILE_BYTES, FileFormat
-from o2c_collections.payments.schemas import ImportRead, PaymentCreate, PaymentDetail
+from o2c_collections.payments.schemas import BatchRead, ImportRead, PaymentBatch, PaymentCreate, PaymentDetail
 from o2c_collections.permissions import ArReader, BankFileImporter, CashBooker
 from o2c_common.auth import visible_team
 from o2c_common.errors import ValidationFailed, problem_responses
@@ -32,6 +32,19 @@ async def create_payment(data: PaymentCreate, tx: TxDep, _principal: CashBooker,
     return await idem.respond(tx.session, status_code=201, content=read,
                               headers={"Location": f"/payments/{read.id}",
                                        "ETag": make_etag(entity_id=read.id, version=version)})
+
+
+@router.post("/batch", response_model=BatchRead, responses=problem_responses(401, 403, 409, 422))
+async def create_payments(data: PaymentBatch, tx: TxDep, _principal: CashBooker, settings: SettingsDep,
+                          idem: IdempotencyDep) -> Response:
+    """Book up to 1,000 payments (each the body of `POST /payments`) in one call, as `POST /payments` would one by
+    one and in the order given, with multi-row writes: the answer has one result per payment, by index —
+    `created` (with `payment_id` and whether cash application applied it), `duplicate` (its `bank_reference` was
+    booked before or earlier in the batch; `payment_id` is that payment) or `problem` (an RFC 9457 problem: not
+    valid, with `errors` pointing at `#/payments/<index>/…`, or another team's customer). Safe to retry with the
+    same `Idempotency-Key`; resending the same payments with bank references books nothing twice."""
+    result = await batch.create_many(tx, data=data, settings=settings)
+    return await idem.respond(tx.session, status_code=200, content=result)
 
 
 @router.get("", response_model=Page[PaymentRead], responses=problem_responses(401, 403, 422))
