@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
@@ -22,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -56,6 +58,55 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+class Backlogs:
+    """Samples each service's ``/metrics`` every second: its outbox backlog (rows its relay has not published) and
+    its consumers' lag (records not yet handled), so the report says which queue the time was spent waiting on."""
+
+    GAUGES = ("outbox_backlog", "consumer_lag")
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.urls = urls
+        self.peak: dict[tuple[str, str], float] = {}
+        self.last_busy: dict[tuple[str, str], float] = {}
+        self.began = time.monotonic()
+
+    async def sample(self, client: httpx.AsyncClient) -> None:
+        for name, url in self.urls.items():
+            try:
+                text = (await client.get(f"{url}/metrics")).text
+            except httpx.HTTPError:
+                continue
+            for gauge in self.GAUGES:
+                value = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                            if line.startswith(gauge) and not line.startswith("#"))
+                key = (name, gauge)
+                self.peak[key] = max(self.peak.get(key, 0.0), value)
+                if value > 0:
+                    self.last_busy[key] = time.monotonic() - self.began
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(timeout=5) as client:
+            while not stop.is_set():
+                await self.sample(client)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+
+    def table(self) -> dict[str, str]:
+        return {f"{name} {gauge}": f"peak {self.peak[(name, gauge)]:,.0f}, last seen at "
+                f"{self.last_busy.get((name, gauge), 0):.0f} s" for name, gauge in sorted(self.peak)
+                if self.peak[(name, gauge)] > 0}
+
+
+async def sampled_replay(backlogs: Backlogs, **kwargs: Any) -> Any:
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(backlogs.run(stop))
+    try:
+        return await replay(**kwargs)
+    finally:
+        stop.set()
+        await sampler
+
+
 def started_stack(data_dir: Path, infra: Any) -> Stack:
     stack = Stack(StackConfig(data_dir=data_dir, external_pg_url=infra.pg_url, external_kafka=infra.kafka_bootstrap,
                               ports={name: free_port() for name in SERVICES}))
@@ -88,12 +139,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               TimeElapsedColumn(), console=console) as bars:
                     meter.start()
                     began = time.monotonic()
-                    result = asyncio.run(replay(
-                        rows=rows, token=mint_replay_token(), chunk_size=args.chunk, concurrency=args.concurrency,
+                    backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
+                                         for name in ("invoicing", "collections", "kpi")})
+                    result = asyncio.run(sampled_replay(
+                        backlogs, rows=rows, token=mint_replay_token(), chunk_size=args.chunk,
+                        concurrency=args.concurrency,
                         receivable_timeout_s=args.timeout, readmodel_timeout_s=args.timeout,
                         progress=RichReplayProgress(bars), **urls))
                     wall = time.monotonic() - began
                     figures["cpu % of one core"] = meter.stop()
+                    figures["queues (from /metrics, seconds since the start)"] = backlogs.table()
             finally:
                 stack.stop()
     finally:
@@ -115,6 +170,8 @@ def report(figures: dict[str, Any]) -> None:
         console.print(f"  {stage:<12} {seconds:>8.1f} s  ({figures['rows'] / max(seconds, 1e-9):,.0f} rows/s)")
     console.print("CPU over the run, % of one core: " + ", ".join(
         f"{name} {value}" for name, value in sorted(figures["cpu % of one core"].items(), key=lambda kv: -kv[1])))
+    for queue, seen in figures["queues (from /metrics, seconds since the start)"].items():
+        console.print(f"  {queue:<32} {seen}")
     console.print(f"load average before {figures['load before']}, after {figures['load after']} "
                   f"({figures['machine']['cores']} cores)")
 
