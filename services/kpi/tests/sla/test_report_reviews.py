@@ -184,3 +184,22 @@ async def test_daily_huddle_shows_due_work_for_the_agents_own_team(service: Serv
     assert problem(await service.client.get("/reports/daily-huddle?team=vendor-a", headers=AGENT_B), 403)
     page = (await service.client.get("/reports/daily-huddle?date=2026-11-22&format=html", headers=AGENT_B)).text
     assert "Due today" in page and "vendor-b" in page and "vendor-a" not in page
+
+
+async def test_money_consolidated_in_a_reporting_currency(service: Service) -> None:
+    await load(service)
+    for event in ledger("1000", date(2026, 11, 3), team="vendor-a", currency="JPY"):  # JPY: no rate held
+        async with service.transactions.begin("system:kpi") as tx:
+            await FACT_HANDLERS[type(event.data)](tx, event)
+    put = await service.client.put("/fx/rates/2026-11-02/USD", json={"rate": "1.25"}, headers=SUPERVISOR)
+    assert put.status_code == 200, put.text
+    url = "/reports/monthly-business-review?date=2026-11-20&currency=EUR"
+    body = (await service.client.get(url, headers=SUPERVISOR)).json()
+    assert (body["reporting_currency"], body["fx_rate_date"], body["fx_missing"]) == ("EUR", "2026-11-02", ["JPY"])
+    sales = tile(body, "credit_sales", "EUR")  # 1,500 USD at 1.25 USD per EUR; the JPY left out, named
+    assert (sales["shown"], sales["previous_shown"]) == ("1,200.00 EUR", "—")  # no rate on or before 31 Oct
+    assert {t["currency"] for t in body["tiles"] if t["unit"] == "money"} == {"EUR"}
+    html = (await service.client.get(url + "&format=html", headers=SUPERVISOR)).text
+    assert "Money in EUR, consolidated at the FX rates in force up to 2026-11-02" in html
+    assert "no rate for JPY: left out" in html
+    assert problem(await service.client.get(url.replace("EUR", "euro"), headers=SUPERVISOR), 422)

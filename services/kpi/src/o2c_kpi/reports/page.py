@@ -40,6 +40,7 @@ PAGE = Template("""<!doctype html>
 <h1>$title</h1>
 <p class="meta">$period ($start to $end) compared with $previous &middot; $team &middot; generated $generated
 &middot; $breaches SLA breach$breach_plural in the period$unassigned</p>
+<p class="meta">$fx</p>
 $narrative
 <h2>Headline KPIs</h2>
 <div class="tiles">$tiles</div>
@@ -154,6 +155,15 @@ def _operations(report: ReportRead) -> str:
     return "".join(parts)
 
 
+def fx_note(report: ReportRead) -> str:
+    """Which rates the money figures were consolidated at, and which currencies had none."""
+    if not report.reporting_currency:
+        return ""
+    on = f"the FX rates in force up to {report.fx_rate_date.isoformat()}" if report.fx_rate_date else "no FX rate"
+    missing = f"; no rate for {', '.join(report.fx_missing)}: left out" if report.fx_missing else ""
+    return f"Money in {report.reporting_currency}, consolidated at {on} (ECB reference rates held as data){missing}."
+
+
 def _story(sentences: Sequence[str]) -> str:
     paragraphs = "".join(f"<p>{escape(s)}</p>" for s in sentences)
     return f'<section class="story" aria-label="Summary">{paragraphs}</section>' if sentences else ""
@@ -184,7 +194,7 @@ def report_html(report: ReportRead) -> str:
         generated=escape(report.generated_at.strftime("%Y-%m-%d %H:%M UTC")), breaches=report.breaches,
         breach_plural="" if report.breaches == 1 else "es",
         unassigned=f" ({report.unassigned_breaches} of no team)" if report.unassigned_breaches else "",
-        narrative=_story(report.narrative),
+        narrative=_story(report.narrative), fx=escape(fx_note(report)),
         tiles="".join(_tile(t) for t in report_tiles(report)) or '<p class="na">No KPI in scope.</p>',
         due=_due(report), trends=_trends(report), attainment_chart=chart,
         attainment="".join(_team(t) for t in report.sla_attainment),

@@ -18,7 +18,7 @@ from fpdf.fonts import FontFace
 
 from o2c_common.text import DASH, measure, money
 from o2c_kpi.reports import operations_view
-from o2c_kpi.reports.page import ARROWS, report_tiles
+from o2c_kpi.reports.page import ARROWS, fx_note, report_tiles
 from o2c_kpi.reports.review import shown
 from o2c_kpi.reports.schemas import ReportRead, Tile
 from o2c_kpi.reports.svg import bar_chart, line_chart, pareto_chart
@@ -120,6 +120,8 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
     w.line(f"{report.period_start} to {report.period_end}, compared with {report.previous_label or DASH} · "
            f"{'team ' + report.team if report.team else 'all teams'} · generated "
            f"{report.generated_at:%Y-%m-%d %H:%M} UTC · {report.breaches} SLA breaches", colour=GREY)
+    if report.reporting_currency:
+        w.line(fx_note(report), colour=GREY)
     w.heading("Summary")
     for sentence in report.narrative:
         w.line(sentence, size=10)

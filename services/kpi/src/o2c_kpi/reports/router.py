@@ -61,6 +61,8 @@ async def report(kind: Annotated[ReportKind, Path(description="daily-huddle, wee
                  team: Annotated[str | None, Query(max_length=64, description="Scope the KPIs to one team.")] = None,
                  detail: Annotated[Detail, Query(description=(
                      "currency: every currency's and breakdown's values too."))] = Detail.HEADLINE,
+                 currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description=(
+                     "A reporting currency (EUR…): money KPIs consolidated in it at the FX rates held."))] = None,
                  format: Annotated[ReportFormat | None, Query(description=(
                      "json, csv, html or pdf; default from the Accept header, else json."))] = None,
                  accept: Annotated[str | None, Header(include_in_schema=False)] = None) -> Response:
@@ -69,7 +71,7 @@ async def report(kind: Annotated[ReportKind, Path(description="daily-huddle, wee
     charts, breaches, open escalations and a generated narrative; the huddle adds today's due work. As JSON, CSV,
     an HTML page with inline SVG charts, or PDF."""
     built = await service.build(tx, kind=kind, on=on or clock().date() - timedelta(days=1), team=team, clock=clock,
-                                detail=detail)
+                                detail=detail, currency=currency)
     filename = f"{kind}-{built.period_label}{'-' + built.team if built.team else ''}"
     chosen = _format(format, accept)
     if chosen == ReportFormat.CSV:

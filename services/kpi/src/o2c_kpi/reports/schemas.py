@@ -167,6 +167,11 @@ class ReportRead(BaseModel):
                                               "(at most 10).")
     sections: list[SectionStatus] = Field(default_factory=list)
     narrative: list[str] = Field(default_factory=list, description="3 to 6 sentences generated from the numbers.")
+    reporting_currency: str | None = Field(default=None, description="Money KPIs consolidated in this currency "
+                                           "(currency=…); None: per currency.")
+    fx_rate_date: date | None = Field(default=None, description="The newest FX rate date used.")
+    fx_missing: list[str] = Field(default_factory=list, description="Currencies with money but no rate: left out of "
+                                  "the consolidated figures and named.")
     operations: OperationsRead | None = Field(default=None, description="Quality per vendor and team, Pareto data, "
                                               "open work and capacity outlook (GET /reviews/operations).")
 

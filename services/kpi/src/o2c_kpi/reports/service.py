@@ -16,10 +16,11 @@ from o2c_common.tx import Tx
 from o2c_kpi.clock import Clock
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
-from o2c_kpi.kpis.service import compute
 from o2c_kpi.operations.service import review_operations
 from o2c_kpi.permissions import team_in_view
 from o2c_kpi.reports import operations_view, repository, sections
+from o2c_kpi.reports.currency import Rates
+from o2c_kpi.reports.currency import values as fx_values
 from o2c_kpi.reports.review import active_currencies, headline_only, narrative, tiles
 from o2c_kpi.reports.schemas import (
     Detail,
@@ -94,20 +95,22 @@ def _previous(spec: ReportSpec, period: Period, count: int) -> list[Period]:
 
 
 async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: Clock,
-                detail: Detail = Detail.HEADLINE) -> ReportRead:
-    """The review of the period of ``kind`` holding ``on``; vendor agents get their own team's."""
+                detail: Detail = Detail.HEADLINE, currency: str | None = None) -> ReportRead:
+    """The review of the period of ``kind`` holding ``on``; vendor agents get their own team's. ``currency``:
+    money KPIs consolidated in it (``o2c_kpi.fx``)."""
     team = team_in_view(tx.actor, team, what="reports")
     spec = SPECS[kind]
     period = spec.period(on)
     before = spec.period(period.start - timedelta(days=1))
     scope = Scope(team=team)
-    values = await compute(tx, names=spec.headline, period=period, scope=scope)
-    previous = await compute(tx, names=spec.headline, period=before, scope=scope)
+    rates = Rates(currency) if currency else None
+    values = await fx_values(tx, names=spec.headline, period=period, scope=scope, rates=rates, record=True)
+    previous = await fx_values(tx, names=spec.headline, period=before, scope=scope, rates=rates)
     active = active_currencies([*values, *previous])
     headline = [v for v in values if v.currency in active]
     targets = await repository.kpi_targets(tx.session, names=spec.headline, team=team)
     report_tiles = tiles(headline_only(headline, active), previous, targets, team=team)
-    trends = await _trends(tx, spec=spec, period=period, scope=scope, active=active)
+    trends = await _trends(tx, spec=spec, period=period, scope=scope, active=active, rates=rates)
     attainment, unassigned = await _attainment(tx, period=period, team=team)
     breaches = sum(t.breaches for t in attainment) + unassigned
     last = period.end + timedelta(days=1)
@@ -127,6 +130,8 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
         pareto=[rejections, operations_view.pareto(ops.current.dispute_root_causes, "Dispute root causes")],
         breach_list=await sections.breach_lines(tx, start=period.start, end=period.end, team=team),
         escalations=escalations, sections=operations_view.statuses(ops), operations=ops,
+        reporting_currency=currency, fx_rate_date=rates.rate_date if rates else None,
+        fx_missing=sorted(rates.missing) if rates else [],
         narrative=narrative(report_tiles, attainment, breaches=breaches,
                             at_risk=[*_at_risk(due, escalations), *operations_view.sentences(ops)]))
 
@@ -164,12 +169,12 @@ async def _attainment(tx: Tx, *, period: Period, team: str | None) -> tuple[list
     return attainment, unassigned
 
 
-async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope,
-                  active: set[str | None]) -> list[Trend]:
+async def _trends(tx: Tx, *, spec: ReportSpec, period: Period, scope: Scope, active: set[str | None],
+                  rates: Rates | None) -> list[Trend]:
     periods = _previous(spec, period, spec.trend_periods)
     series: dict[tuple[str, str | None], dict[int, KpiValue]] = {}
     for index, p in enumerate(periods):
-        for value in await compute(tx, names=spec.trend, period=p, scope=scope):
+        for value in await fx_values(tx, names=spec.trend, period=p, scope=scope, rates=rates):
             if value.dimension is None and value.currency in active:
                 series.setdefault((value.name, value.currency), {})[index] = value
     return [Trend(name=name, title=DEFINITIONS[name].title, unit=DEFINITIONS[name].unit, currency=currency,
