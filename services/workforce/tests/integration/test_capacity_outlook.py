@@ -25,6 +25,9 @@ async def published(service: Service) -> list[dict[str, Any]]:
 
 
 async def test_outlook_of_every_queue_on_demand_and_by_the_daily_step(service: Service) -> None:
+    step = capacity_outlook_step(service.app.state.transactions, service.settings)
+    assert await step.run() == 0  # no queue yet: nothing published, nothing audited
+    assert await service.rows("SELECT action FROM audit_log WHERE action = 'capacity_outlook.published'") == []
     await worked_example(service)
     await service.client.put("/capacity/queues/cash_application", json={"model": "workload"},  # nothing measured
                              headers=SUPERVISOR)
@@ -49,7 +52,6 @@ async def test_outlook_of_every_queue_on_demand_and_by_the_daily_step(service: S
         ("sue",)]
 
     # the daily step publishes the same way (from tomorrow), in the name of the system
-    step = capacity_outlook_step(service.app.state.transactions, service.settings)
     assert await step.run() == 2
     assert len(await published(service)) == 4
     assert ("system:capacity-outlook",) in await service.rows(

@@ -124,7 +124,10 @@ async def publish_outlook(tx: Tx, request: OutlookRequest) -> OutlookPublished:
     start = request.start or tx.now().date() + timedelta(days=1)
     calendar_days = min(31, request.working_days + 2 * ((request.working_days + 4) // 5) + 1)
     published, skipped = [], []
-    for queue in await repository.all_queues(tx.session):
+    queues = await repository.all_queues(tx.session)
+    if not queues:  # nothing set up yet: nothing to publish or to audit
+        return OutlookPublished(start=start, published=[], skipped=[])
+    for queue in queues:
         try:
             full = await plan(tx, PlanRequest(process=queue.process, start=start, days=calendar_days,
                                               history_weeks=request.history_weeks))
