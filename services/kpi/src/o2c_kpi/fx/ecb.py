@@ -20,8 +20,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -35,8 +36,7 @@ MAX_RATES = 1_000_000
 MAX_ERRORS = 20
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 BLANKS = frozenset({"", "N/A"})
-DECIMALS = 10  # what fx_rates.rate keeps
-MAX_RATE = Decimal(10) ** 13
+RATE = re.compile(r"^\d{1,13}(\.\d{1,10})?$")  # what fx_rates.rate keeps: numeric(24, 10)
 
 
 class EcbFormat(StrEnum):
@@ -50,8 +50,7 @@ class InvalidEcbFile(ValidationFailed):
     title = "Not a valid ECB reference rates file"
 
 
-@dataclass(frozen=True)
-class EcbRate:
+class EcbRate(NamedTuple):
     day: date
     currency: str
     rate: Decimal  # units of ``currency`` for one euro
@@ -144,7 +143,7 @@ def parse_xml(content: bytes) -> list[EcbRate]:
     days = [cube for cube in root.iter(f"{{{EUROFXREF}}}Cube") if cube.get("time") is not None]
     if not days:
         raise refuse("no <Cube time=…> element: the file holds no rates", line=root.sourceline)
-    errors, rates = _Errors(), list[EcbRate]()
+    errors, rates = _Errors(), list[tuple[date, str, Decimal]]()
     for day_cube in days:
         day = _iso_day(day_cube.get("time", ""))
         if day is None:
@@ -159,7 +158,7 @@ def parse_xml(content: bytes) -> list[EcbRate]:
                 errors.add(cube.sourceline, f"rate {cube.get('rate')!r} is not a positive number",
                            element=_name(cube))
             else:
-                rates.append(EcbRate(day, currency, rate))
+                rates.append((day, currency, rate))
         if len(rates) > MAX_RATES:
             raise refuse(f"the file holds more than {MAX_RATES} rates")
     errors.raise_if_any("XML file")
@@ -182,7 +181,7 @@ def parse_csv(text: str) -> list[EcbRate]:
     currencies = header[1:]
     while currencies and currencies[-1] == "":  # the ECB ends every line with a comma
         currencies.pop()
-    errors, rates = _Errors(), list[EcbRate]()
+    errors, rates = _Errors(), list[tuple[date, str, Decimal]]()
     for column, currency in enumerate(currencies, start=2):
         if not CURRENCY.match(currency):
             errors.add(1, f"column {column} is {currency!r}, not an ISO 4217 currency code")
@@ -206,7 +205,7 @@ def parse_csv(text: str) -> list[EcbRate]:
             if rate is None:
                 errors.add(line, f"{currency} rate {cell!r} is not a positive number")
             else:
-                rates.append(EcbRate(day, currency, rate))
+                rates.append((day, currency, rate))
         if len(rates) > MAX_RATES:
             raise refuse(f"the file holds more than {MAX_RATES} rates")
     errors.raise_if_any("CSV file")
@@ -215,14 +214,14 @@ def parse_csv(text: str) -> list[EcbRate]:
     return _unique(rates)
 
 
-def _unique(rates: list[EcbRate]) -> list[EcbRate]:
+def _unique(rates: list[tuple[date, str, Decimal]]) -> list[EcbRate]:
     """The rates, each day and currency once (a repeat with the same rate is dropped, another rate refused)."""
     seen: dict[tuple[date, str], Decimal] = {}
     errors = _Errors()
-    for r in rates:
-        known = seen.setdefault((r.day, r.currency), r.rate)
-        if known != r.rate:
-            errors.add(None, f"{r.currency} on {r.day} is given twice, as {known} and as {r.rate}")
+    for day, currency, rate in rates:
+        known = seen.setdefault((day, currency), rate)
+        if known != rate:
+            errors.add(None, f"{currency} on {day} is given twice, as {known} and as {rate}")
     errors.raise_if_any("file")
     return [EcbRate(day, currency, rate) for (day, currency), rate in seen.items()]
 
@@ -231,14 +230,12 @@ def _unique(rates: list[EcbRate]) -> list[EcbRate]:
 
 
 def _rate(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
+    """A positive decimal of at most 13 digits before the point and 10 after it (as the ECB writes rates)."""
+    text = text.strip()
+    if not RATE.match(text):
         return None
-    if not value.is_finite() or value <= 0 or value >= MAX_RATE:
-        return None
-    exponent = value.as_tuple().exponent
-    return value if isinstance(exponent, int) and exponent >= -DECIMALS else None
+    value = Decimal(text)
+    return value if value > 0 else None
 
 
 def _iso_day(text: str) -> date | None:

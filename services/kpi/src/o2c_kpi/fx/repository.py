@@ -3,45 +3,53 @@ rate, and the set-based upsert of an ECB import."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from o2c_common.entities import keyset_page
 from o2c_common.http import Page, PageRequest
+from o2c_common.http.pagination import build_page
 from o2c_kpi.fx.models import FxRate, RateSource
 
 CHUNK = 20_000
 """Rates per upsert statement (three arrays, so any size binds as three parameters)."""
 
 
-def in_force_query(*, base: str, on: date, quotes: Collection[str] | None = None) -> Select[Any]:
-    """Per quote currency, its latest rate on or before ``on``."""
-    newer = aliased(FxRate)
-    latest = (select(func.max(newer.rate_date))
-              .where(newer.base == FxRate.base, newer.quote == FxRate.quote, newer.rate_date <= on)
-              .scalar_subquery())
-    stmt = select(FxRate).where(FxRate.base == base, FxRate.rate_date == latest)
-    if quotes is not None:
-        stmt = stmt.where(FxRate.quote.in_(sorted(quotes)))
-    return stmt
+_IN_FORCE = text("""
+    WITH RECURSIVE quotes(quote) AS (
+        SELECT min(quote) FROM fx_rates WHERE base = :base AND quote > :after
+        UNION ALL
+        SELECT (SELECT min(f.quote) FROM fx_rates f WHERE f.base = :base AND f.quote > q.quote)
+          FROM quotes q WHERE q.quote IS NOT NULL
+    )
+    SELECT r.* FROM quotes q
+     CROSS JOIN LATERAL (SELECT * FROM fx_rates f
+                          WHERE f.base = :base AND f.quote = q.quote AND f.rate_date <= :on
+                          ORDER BY f.rate_date DESC LIMIT 1) r
+     ORDER BY r.quote
+     LIMIT :limit
+""")
+"""Per quote currency, its latest rate on or before ``on``: a skip scan of the primary key over the currencies
+(one index probe each), then one probe for each currency's latest date, so the cost follows the number of
+currencies, not the years of history held."""
 
 
-async def in_force(session: AsyncSession, *, base: str, on: date,
-                   quotes: Collection[str] | None = None) -> Sequence[FxRate]:
-    stmt = in_force_query(base=base, on=on, quotes=quotes).order_by(FxRate.quote)
-    rows: Sequence[FxRate] = (await session.scalars(stmt)).all()
+async def in_force(session: AsyncSession, *, base: str, on: date, after: str = "",
+                   limit: int | None = None) -> Sequence[FxRate]:
+    stmt = select(FxRate).from_statement(_IN_FORCE)
+    params = {"base": base, "on": on, "after": after, "limit": limit}
+    rows: Sequence[FxRate] = (await session.scalars(stmt, params)).all()
     return rows
 
 
 async def in_force_page(session: AsyncSession, *, base: str, on: date, page: PageRequest, item: Any) -> Page[Any]:
-    return await keyset_page(session, in_force_query(base=base, on=on), page=page, order_by=(FxRate.quote,),
-                             item=item)
+    after = str(page.after[0]) if page.after else ""
+    rows = await in_force(session, base=base, on=on, after=after, limit=page.limit + 1)
+    return build_page(rows, page=page, key=lambda r: (r.quote,), item=item)
 
 
 async def get(session: AsyncSession, *, base: str, quote: str, day: date, for_update: bool = False) -> FxRate | None:
