@@ -53,7 +53,7 @@ async def test_money_kpis_are_summed_in_the_reporting_currency_with_their_detail
     ar = by_name(body, "ar_balance")
     # USD 1,284.60 / 1.0705 = 1,200.00; GBP 846.38 / 0.84638 = 1,000.00; EUR 500.00; AED has no rate
     assert Decimal(ar["value"]) == Decimal("2700.00") and ar["missing"] == ["AED"]
-    assert ar["note"] == "leaves out 367.30 AED: no EUR rate on or before 2024-06-30"
+    assert ar["note"] == "leaves out 367.30 AED: no rate to EUR on or before 2024-06-30"
     parts = {d["currency"]: d for d in ar["detail"]}
     assert {c: (Decimal(d["value"]), d["converted"] and Decimal(d["converted"])) for c, d in parts.items()} == {
         "AED": (Decimal("367.30"), None), "EUR": (Decimal("500.00"), Decimal("500.00")),

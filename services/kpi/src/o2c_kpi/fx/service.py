@@ -182,7 +182,7 @@ def _consolidate(conv: Converter, name: str, dimension: str | None, parts: list[
     note = None
     if left_out:
         amounts = ", ".join(money(d.value, d.currency) for d in left_out)
-        note = f"leaves out {amounts}: no {conv.to} rate on or before {parts[0].as_of.isoformat()}"
+        note = f"leaves out {amounts}: no rate to {conv.to} on or before {parts[0].as_of.isoformat()}"
     total = round_money(sum(converted, Decimal(0)), conv.to) if converted else None
     return ConsolidatedValue(name=name, unit=Unit.MONEY, currency=conv.to, dimension=dimension, value=total,
                              missing=[d.currency for d in left_out], note=note, detail=detail)
