@@ -112,14 +112,20 @@ async def replay(*, rows: Sequence[HistoryRow], invoicing_url: str, collections_
         run.stage("invoices", len(todo))
         await run.chunks(todo, run.load_invoices, done=moved("invoices"))
         clock = _lap(result, "invoices", clock)
-        loaded = [row for row in rows[position.payments:] if row.line not in run.failed]
-        await run.await_receivables(loaded, timeout_s=receivable_timeout_s)
-        clock = _lap(result, "receivables", clock)
         if invoices_only:
+            loaded = [row for row in rows[position.payments:] if row.line not in run.failed]
+            run.stage("receivables", len(loaded))
+            await run.await_receivables(loaded, timeout_s=receivable_timeout_s)
+            _lap(result, "receivables", clock)
             return result
-        run.stage("payments", len(rows) - position.payments)
-        await run.chunks(rows[position.payments:], run.pay, done=moved("payments"))
-        clock = _lap(result, "payments", clock)
+        laps = {"receivables": clock}
+
+        def opened() -> None:
+            laps["payments"] = _lap(result, "receivables", laps["receivables"])
+
+        await run.open_and_pay(rows[position.payments:], timeout_s=receivable_timeout_s, done=moved("payments"),
+                               opened=opened)
+        clock = _lap(result, "payments", laps["payments"])
         if watch is not None:
             run.stage("read models", 1)
             await watch.caught_up(created=run.created, paid=run.paid, timeout_s=readmodel_timeout_s)
@@ -177,7 +183,7 @@ def replay_command(
     invoices_only: Annotated[bool, typer.Option(help="Load the invoices, book no payments")] = False,
     chunk: Annotated[int, typer.Option(min=1, max=1000, help="Rows per batch request")] = CHUNK,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight")] = 12,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for collections' receivables")] = 120.0,
+    timeout: Annotated[float, typer.Option(help="Seconds without a receivable opened before giving up")] = 120.0,
     state: Annotated[Path, typer.Option(help="Where the position reached is kept")] = DEFAULT_STATE,
     resume: Annotated[bool, typer.Option(help="Go on from the position kept in --state")] = False,
     resume_from: Annotated[int | None, typer.Option(min=1, help="Start at this data row (1 = the first)")] = None,

@@ -7,7 +7,7 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -137,6 +137,21 @@ async def _each(items: Sequence[T], work: Callable[[T], Awaitable[None]], *, con
     await asyncio.gather(*(one(item) for item in items))
 
 
+class InOrder:
+    """Chunks finish in any order; ``done(n)`` is told the rows of the leading chunks finished, in file order."""
+
+    def __init__(self, parts: Sequence[Sequence[HistoryRow]], done: Callable[[int], None]) -> None:
+        self.parts, self.done = parts, done
+        self.flags = [False] * len(parts)
+        self.lead = 0
+
+    def finished(self, index: int) -> None:
+        self.flags[index] = True
+        while self.lead < len(self.parts) and self.flags[self.lead]:
+            self.done(len(self.parts[self.lead]))
+            self.lead += 1
+
+
 def chunked(rows: Sequence[HistoryRow], size: int) -> list[Sequence[HistoryRow]]:
     return [rows[start:start + size] for start in range(0, len(rows), size)]
 
@@ -174,18 +189,47 @@ class Replay:
                      *, done: Callable[[int], None]) -> None:
         """``work`` on each chunk, a few in flight; ``done(n)`` with the rows of the leading chunks finished."""
         parts = chunked(rows, self.chunk_size)
-        finished = [False] * len(parts)
-        lead = 0
+        order = InOrder(parts, done)
 
         async def one(index: int) -> None:
-            nonlocal lead
             await work(parts[index])
-            finished[index] = True
-            while lead < len(parts) and finished[lead]:
-                done(len(parts[lead]))
-                lead += 1
+            order.finished(index)
 
-        await _each(range(len(parts)), one, concurrency=max(1, min(self.concurrency, 3)))
+        await _each(range(len(parts)), one, concurrency=self.chunks_in_flight)
+
+    @property
+    def chunks_in_flight(self) -> int:
+        return max(1, min(self.concurrency, 3))
+
+    async def open_and_pay(self, rows: Sequence[HistoryRow], *, timeout_s: float, done: Callable[[int], None],
+                           opened: Callable[[], None]) -> None:
+        """The payments of each chunk as soon as collections has opened every receivable of the chunk (a payment
+        must find its invoice open to be applied), while it opens the later ones; ``opened()`` once all are."""
+        parts = chunked(rows, self.chunk_size)
+        loaded = [row for row in rows if row.line not in self.failed]
+        self.stage("receivables", len(loaded))
+        self.stage("payments", len(rows))
+        order = InOrder(parts, done)
+        gate = asyncio.Semaphore(self.chunks_in_flight)
+        tasks: list[asyncio.Task[None]] = []
+
+        async def pay(index: int) -> None:
+            async with gate:
+                await self.pay(parts[index])
+            order.finished(index)
+
+        def ready(missing: Collection[uuid.UUID]) -> None:
+            while len(tasks) < len(parts) and not any(r.invoice_id in missing for r in parts[len(tasks)]):
+                tasks.append(asyncio.create_task(pay(len(tasks))))
+
+        try:
+            await self.await_receivables(loaded, timeout_s=timeout_s, ready=ready)
+            opened()
+        finally:
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in results:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def load_invoices(self, rows: Sequence[HistoryRow]) -> None:
         """One chunk; a refused chunk is sent again without the rows it names (nothing of it was booked)."""
@@ -263,11 +307,11 @@ class Replay:
             else:
                 self.fail(row, f"collections refused the payment: {answer.get('problem') or answer}")
 
-    async def await_receivables(self, rows: Sequence[HistoryRow], *, timeout_s: float) -> None:
+    async def await_receivables(self, rows: Sequence[HistoryRow], *, timeout_s: float,
+                                ready: Callable[[Collection[uuid.UUID]], None] | None = None) -> None:
         """Until collections has opened every row's receivable (its `invoice.issued` consumer): pages of
-        `GET /receivables/open-amounts` while many are missing, the last ones one by one; ReplayError naming what
-        is missing after ``timeout_s``."""
-        self.stage("receivables", len(rows))
+        `GET /receivables/open-amounts` while many are missing, the last ones one by one, ``ready(missing)`` after
+        each look; ReplayError naming what is missing once ``timeout_s`` passed without one opening."""
         pending = {row.invoice_id: row for row in rows}
         deadline = time.monotonic() + timeout_s
         while True:
@@ -275,12 +319,16 @@ class Replay:
             await (self._scan(pending) if len(pending) > 200 else self._check_each(pending))
             self.result.receivables_open += before - len(pending)
             self.tick("receivables", before - len(pending))
+            if ready is not None:
+                ready(pending.keys())
             if not pending:
                 return
-            if time.monotonic() >= deadline:
+            if len(pending) < before:  # progress: the timeout counts from the last receivable opened
+                deadline = time.monotonic() + timeout_s
+            elif time.monotonic() >= deadline:
                 missing = sorted(row.invoice_number for row in pending.values())
                 raise ReplayError(
-                    f"collections has not opened {len(missing)} of {len(rows)} receivables after {timeout_s:.0f}s "
+                    f"collections has not opened {len(missing)} of {len(rows)} receivables, none for {timeout_s:.0f}s "
                     f"(is collections consuming invoice.issued, and invoicing's outbox relay publishing?); "
                     f"first missing: {', '.join(missing[:5])}")
             await asyncio.sleep(0.5)
