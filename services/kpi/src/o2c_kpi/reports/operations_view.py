@@ -91,6 +91,16 @@ def sentences(ops: OperationsRead) -> list[str]:
             before.overall.average_score is not None else ""
         out.append(f"Quality score {quality.overall.average_score_text} over {quality.overall.reviewed} reviewed "
                    f"item{'s' if quality.overall.reviewed != 1 else ''}{was}.")
+    work = ops.current.open_work
+    if work:
+        cases = sum(w.escalations.count for w in work)
+        actions = sum(w.corrective_actions.count for w in work)
+        oldest = max(((w.team, i) for w in work for i in w.escalations.top), key=lambda ti: ti[1].age_days,
+                     default=None)
+        where = f"; the oldest, {oldest[1].reference} ({oldest[0]}), for {oldest[1].age_text}" if oldest else ""
+        if cases or actions:
+            out.append(f"{cases} escalation{'s' if cases != 1 else ''} and {actions} corrective "
+                       f"action{'s' if actions != 1 else ''} open{where}.")
     short = [q for q in ops.capacity_outlook or [] if q.short_days]
     if short:
         worst = max(short, key=lambda q: q.short_days)

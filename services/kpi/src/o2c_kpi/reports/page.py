@@ -54,7 +54,6 @@ $attainment
 <div class="charts">$pareto</div>
 <h2>SLA breaches</h2>
 $breach_list
-<h2>Open escalations</h2>
 $escalations
 $sections
 <h2>Per-currency detail</h2>
@@ -92,7 +91,7 @@ def _trends(report: ReportRead) -> str:
     charts = []
     for indexes in by_name.values():
         first = report.trends[indexes[0]]
-        series = [(report.trends[i].currency or first.title,
+        series = [(report.trends[i].currency or "",
                    [p.value.value if p.value else None for p in report.trends[i].points]) for i in indexes]
         chart = line_chart(title=first.title, labels=[p.label for p in first.points], series=series,
                            unit="%" if first.unit == "percent" else first.unit)
@@ -150,7 +149,8 @@ def _operations(report: ReportRead) -> str:
                      f"{bar_chart(title='Quality score per team', bars=bars)}</figure>")
     for table in operations_view.tables(report.operations):
         heading = "h3" if table.heading == operations_view.QUALITY and bars else "h2"
-        parts.append(f"<{heading}>{escape(table.heading)}</{heading}>"
+        title = "Per team" if heading == "h3" else table.heading
+        parts.append(f"<{heading}>{escape(title)}</{heading}>"
                      + _table(table.headers, table.rows, table.empty))
     return "".join(parts)
 
@@ -201,5 +201,7 @@ def report_html(report: ReportRead) -> str:
         pareto="".join(_pareto(p) for p in report.pareto),
         breach_list=_table(("SLA", "team", "subject", "actual", "target", "severity", "breached", "status"), breaches,
                            "No breach in the period."),
-        escalations=_table(("case", "team", "agent", "opened", "age"), escalations, "No open escalation."),
+        escalations=("" if report.operations is not None and report.operations.current.open_work is not None
+                     else "<h2>Open escalations</h2>" + _table(("case", "team", "agent", "opened", "age"), escalations,
+                                                               "No open escalation.")),
         sections=sections, detail=_detail(report))

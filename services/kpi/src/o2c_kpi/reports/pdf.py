@@ -107,7 +107,7 @@ def _charts(report: ReportRead) -> list[tuple[str, str]]:
         first = report.trends[indexes[0]]
         out.append((first.title, line_chart(title=first.title, labels=[p.label for p in first.points],
                               unit="%" if first.unit == "percent" else first.unit,
-                              series=[(report.trends[i].currency or first.title,
+                              series=[(report.trends[i].currency or "",
                                        [p.value.value if p.value else None for p in report.trends[i].points])
                                       for i in indexes])))
     return out

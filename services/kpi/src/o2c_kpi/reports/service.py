@@ -133,7 +133,8 @@ async def build(tx: Tx, *, kind: ReportKind, on: date, team: str | None, clock: 
         reporting_currency=currency, fx_rate_date=rates.rate_date if rates else None,
         fx_missing=sorted(rates.missing) if rates else [],
         narrative=narrative(report_tiles, attainment, breaches=breaches,
-                            at_risk=[*_at_risk(due, escalations), *operations_view.sentences(ops)]))
+                            at_risk=[*_at_risk(due, [] if ops.current.open_work is not None else escalations),
+                                     *operations_view.sentences(ops)]))
 
 
 def _at_risk(due: list[DueItem], escalations: list[EscalationLine]) -> list[str]:

@@ -52,8 +52,9 @@ def line_chart(*, title: str, labels: Sequence[str], series: Sequence[tuple[str,
                 parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
             for x, y in run:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
-        parts.append(f'<text x="{WIDTH - PAD + 4}" y="{PAD + 14 * n}" font-size="10" fill="{colour}">'
-                     f"{escape(name)}</text>")
+        if name:  # a legend only where there are series to tell apart (currencies)
+            parts.append(f'<text x="{WIDTH - PAD + 4}" y="{PAD + 14 * n}" font-size="10" fill="{colour}">'
+                         f"{escape(name)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
