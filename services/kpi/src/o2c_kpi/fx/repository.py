@@ -1,5 +1,5 @@
 """Every query of the FX rates: the rates in force on a day (the latest on or before it, per currency), one
-rate, and the set-based upsert of an ECB import."""
+rate, the stored rates of a date range, and the set-based inserts and updates of an ECB import."""
 
 from __future__ import annotations
 
@@ -61,42 +61,53 @@ async def add(session: AsyncSession, row: FxRate) -> None:
     await session.flush()
 
 
-_UPSERT = text("""
+_INSERT = text("""
     INSERT INTO fx_rates (base, quote, rate_date, rate, source, imported_at, imported_by, version)
     SELECT :base, r.quote, r.rate_date, r.rate, :source, :at, :by, 1
       FROM unnest(CAST(:quotes AS varchar[]), CAST(:days AS date[]), CAST(:rates AS numeric[]))
            AS r(quote, rate_date, rate)
-    ON CONFLICT (base, quote, rate_date) DO UPDATE
-       SET rate = excluded.rate, imported_at = excluded.imported_at, imported_by = excluded.imported_by,
-           version = fx_rates.version + 1
-     WHERE fx_rates.source = :source AND fx_rates.rate <> excluded.rate
-    RETURNING (xmax = 0) AS inserted
+    ON CONFLICT (base, quote, rate_date) DO NOTHING
+    RETURNING 1
 """)
+_UPDATE = text("""
+    UPDATE fx_rates f
+       SET rate = r.rate, imported_at = :at, imported_by = :by, version = f.version + 1
+      FROM unnest(CAST(:quotes AS varchar[]), CAST(:days AS date[]), CAST(:rates AS numeric[]))
+           AS r(quote, rate_date, rate)
+     WHERE f.base = :base AND f.quote = r.quote AND f.rate_date = r.rate_date AND f.source = :source
+       AND f.rate <> r.rate
+    RETURNING 1
+""")
+Rate = tuple[str, date, Decimal]  # quote, day, rate
 
 
-async def upsert_imported(session: AsyncSession, rows: Sequence[tuple[str, date, Decimal]], *, base: str,
-                          source: RateSource, at: datetime, by: str) -> tuple[int, int]:
-    """Store ``rows`` (quote, day, rate) of ``source``: new ones inserted, changed ones of the same source
-    updated, hand-set rates left alone. Returns (inserted, updated); the rest were unchanged."""
-    inserted = updated = 0
+async def stored_between(session: AsyncSession, *, base: str, first: date,
+                         last: date) -> dict[tuple[str, date], tuple[Decimal, str]]:
+    """Every stored rate of ``base`` from ``first`` to ``last``: (quote, day) → (rate, source)."""
+    stmt = (select(FxRate.quote, FxRate.rate_date, FxRate.rate, FxRate.source)
+            .where(FxRate.base == base, FxRate.rate_date.between(first, last)))
+    return {(quote, day): (rate, source) for quote, day, rate, source in (await session.execute(stmt)).all()}
+
+
+async def insert_rates(session: AsyncSession, rows: Sequence[Rate], *, base: str, source: RateSource,
+                       at: datetime, by: str) -> int:
+    """Insert ``rows`` not stored yet (one stored meanwhile by another import is skipped); how many were."""
+    return await _chunked(session, _INSERT, rows, base=base, source=source, at=at, by=by)
+
+
+async def update_rates(session: AsyncSession, rows: Sequence[Rate], *, base: str, source: RateSource,
+                       at: datetime, by: str) -> int:
+    """Replace the stored rates of ``source`` that differ from ``rows``; how many were."""
+    return await _chunked(session, _UPDATE, rows, base=base, source=source, at=at, by=by)
+
+
+async def _chunked(session: AsyncSession, statement: Any, rows: Sequence[Rate], *, base: str, source: RateSource,
+                   at: datetime, by: str) -> int:
+    done = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        result = await session.execute(_UPSERT, {
+        result = await session.execute(statement, {
             "base": base, "source": source.value, "at": at, "by": by, "quotes": [r[0] for r in chunk],
             "days": [r[1] for r in chunk], "rates": [r[2] for r in chunk]})
-        flags = result.scalars().all()
-        inserted += sum(1 for f in flags if f)
-        updated += sum(1 for f in flags if not f)
-    return inserted, updated
-
-
-async def manual_in(session: AsyncSession, *, base: str, keys: Sequence[tuple[str, date]]) -> int:
-    """How many of ``keys`` (quote, day) hold a hand-set rate (an import keeps them)."""
-    if not keys:
-        return 0
-    first, last = min(k[1] for k in keys), max(k[1] for k in keys)
-    stmt = (select(FxRate.quote, FxRate.rate_date)
-            .where(FxRate.base == base, FxRate.source == RateSource.MANUAL.value,
-                   FxRate.rate_date.between(first, last)))
-    wanted = set(keys)
-    return sum(1 for quote, day in (await session.execute(stmt)).all() if (quote, day) in wanted)
+        done += len(result.all())
+    return done

@@ -135,11 +135,23 @@ async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> 
     hand-set rates kept; audited ``fx.rates_imported``, and ``fx.rates_changed`` when anything was stored. The
     same file twice stores nothing the second time (and emits nothing)."""
     parsed = ecb.parse(content)
-    rows = [(r.currency, r.day, r.rate) for r in parsed.rates]
-    inserted, updated = await repository.upsert_imported(tx.session, rows, base=BASE_CURRENCY,
-                                                         source=RateSource.ECB, at=tx.now(), by=tx.actor.subject)
-    kept = await repository.manual_in(tx.session, base=BASE_CURRENCY, keys=[(q, d) for q, d, _ in rows])
     days = sorted({r.day for r in parsed.rates})
+    stored = await repository.stored_between(tx.session, base=BASE_CURRENCY, first=days[0], last=days[-1])
+    new: list[repository.Rate] = []
+    changed: list[repository.Rate] = []
+    kept = 0
+    for r in parsed.rates:
+        known = stored.get((r.currency, r.day))
+        if known is None:
+            new.append((r.currency, r.day, r.rate))
+        elif known[1] != RateSource.ECB:
+            kept += 1  # set by hand: an import never overwrites it
+        elif known[0] != r.rate:
+            changed.append((r.currency, r.day, r.rate))
+    store = {"base": BASE_CURRENCY, "source": RateSource.ECB, "at": tx.now(), "by": tx.actor.subject}
+    inserted = await repository.insert_rates(tx.session, new, **store)
+    updated = await repository.update_rates(tx.session, changed, **store)
+    rows = parsed.rates
     result = ImportRead(format=parsed.format, first_date=days[0], last_date=days[-1], days=len(days),
                         currencies=sorted({r.currency for r in parsed.rates}), rates=len(rows), inserted=inserted,
                         updated=updated, unchanged=len(rows) - inserted - updated, kept_manual=kept)
