@@ -5,8 +5,8 @@ reference formats, its open items (locked) and the items its remittance names â€
 whole chunk (:func:`load`: six statements). Each payment is then decided in memory, in file order, by the same
 call as the per-payment path (:func:`service.choose`), over the items as the payments before it left them, and its
 applications, ledger postings and events are produced as rows (:meth:`Chunk.apply`) for the caller to write with
-multi-row statements. A decision that opens a deduction, or cash for a customer with an open promise to pay, is
-left to the per-payment path (:meth:`Chunk.apply` answers None): those are rare and write other aggregates.
+multi-row statements, deductions included. Cash for a customer with an open promise to pay is left to the
+per-payment path (:meth:`Chunk.apply` answers None): it is rare and changes the promises.
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ from o2c_collections.cashapp.service import (
     choose,
     match_keys,
     refresh_status,
+    remittance_reason,
 )
+from o2c_collections.deductions.models import Deduction
+from o2c_collections.deductions.service import new_deduction, opened
 from o2c_collections.promises import repository as promises
 from o2c_collections.receivables import ledger
 from o2c_collections.receivables import repository as receivables
@@ -62,8 +65,9 @@ class Applied:
 
     applications: list[dict[str, Any]] = field(default_factory=list)
     postings: list[dict[str, Any]] = field(default_factory=list)
+    deductions: list[dict[str, Any]] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list)
-    audit: dict[str, Any] = field(default_factory=dict)
+    audits: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = field(default_factory=list)  # in the engine's name
     decision: engine.Decision | None = None
 
 
@@ -99,12 +103,12 @@ class Chunk:
         return choose(cash, rows, group_ids=prep.group_ids, keys=prep.keys, formats=prep.formats,
                       config=self.config, alias_note=prep.alias_note, payer_name=prep.payer_name), found
 
-    def apply(self, payment: Payment, n: int, *, now: datetime) -> Applied | None:
-        """The ``n``-th payment decided and applied in memory (``payment`` and the items updated); None when the
-        decision needs the per-payment path (a deduction, a customer with an open promise), nothing changed."""
+    def apply(self, payment: Payment, n: int, *, booker: str, now: datetime) -> Applied | None:
+        """The ``n``-th payment decided and applied in memory (``payment`` and the items updated), booked by
+        ``booker``; None when the decision needs the per-payment path (a customer with an open promise), nothing
+        changed."""
         decision, locked = self.decide(n)
-        if any(a.deduction > 0 or locked[a.invoice_id].customer_id in self.promising
-               for a in decision.allocations):
+        if any(locked[a.invoice_id].customer_id in self.promising for a in decision.allocations):
             return None
         payment.customer_id = self.prepared[n].cash.customer_id
         payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
@@ -113,13 +117,31 @@ class Chunk:
         payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
         payment.evidence = [e.as_dict() for e in decision.evidence]
         out = Applied(decision=decision)
-        applications = [self._allocate(out, payment, locked[a.invoice_id], a, decision, now)
-                        for a in decision.allocations]
+        lines = self.prepared[n].cash.lines
+        applications = []
+        for allocation in decision.allocations:  # each as the per-payment path: applied, written off, deducted
+            item = locked[allocation.invoice_id]
+            applications.append(self._allocate(out, payment, item, allocation, decision, now))
+            if allocation.deduction > 0:
+                self._deduct(out, payment, item, allocation, lines, booker, now)
         refresh_status(payment)
         out.events += announcements(payment, decision=decision, applications=applications, locked=locked, now=now)
-        out.audit = {"rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
-                     "unapplied": decision.unapplied, "explanation": decision.explanation}
+        out.audits.append(("payment.auto_applied", "payment", payment.id, {
+            "rule": decision.rule, "confidence": decision.confidence, "applied": decision.applied,
+            "unapplied": decision.unapplied, "explanation": decision.explanation}))
         return out
+
+    @staticmethod
+    def _deduct(out: Applied, payment: Payment, item: OpenItem, allocation: engine.Allocation,
+                lines: Sequence[engine.Line], booker: str, now: datetime) -> None:
+        deduction = new_deduction(item, payment_id=payment.id, amount=allocation.deduction,
+                                  reason=allocation.deduction_reason or "unclassified",
+                                  remittance_reason=remittance_reason(allocation, item, lines),
+                                  opened_date=payment.value_date, owner=None, opened_by=booker)
+        out.deductions.append({c: getattr(deduction, c) for c in DEDUCTION_COLUMNS})
+        out.events.append(opened(deduction, now=now))
+        out.audits.append(("deduction.opened", "deduction", deduction.id, {
+            "invoice": item.invoice_number, "amount": deduction.amount, "reason": deduction.reason}))
 
     def _allocate(self, out: Applied, payment: Payment, item: OpenItem, allocation: engine.Allocation,
                   decision: engine.Decision, now: datetime) -> Application:
@@ -155,6 +177,7 @@ class Chunk:
 
 APPLICATION_COLUMNS = ("id", "payment_id", "invoice_id", "amount", "rule", "confidence", "explanation",
                        "applied_date", "applied_by")
+DEDUCTION_COLUMNS = tuple(c.key for c in Deduction.__table__.columns if c.key != "opened_at")
 
 
 async def load(tx: Tx, cash: Sequence[engine.Cash], payer_names: Sequence[str | None], *, team: str | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -156,6 +157,17 @@ def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Deci
     return out
 
 
+def remittance_reason(allocation: engine.Allocation, item: OpenItem,
+                      lines: Sequence[RemittanceLine | engine.Line]) -> str | None:
+    """What the payer said of a deduction: the engine's note, else the reason code of the line naming the item."""
+    keys = set(references.invoice_keys(item.invoice_number))
+    line = next((li for n, li in enumerate(lines) if any(
+        ref.key in keys for name, text in fields(engine.Line(li.reference, text=li.text), n)
+        for ref in references.extract(text, field=name))), None)
+    said = allocation.note or (line.reason_code if line else None)
+    return said[:100] if said else None
+
+
 async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
                     decision: engine.Decision, lines: list[RemittanceLine]) -> Application:
     """One allocation of the decision booked: the application, a tolerance write-off or an early-payment discount
@@ -168,14 +180,10 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
                           effective_date=payment.value_date, payment_id=payment.id,
                           application_id=application.id, reason=reason, note=note)
     if allocation.deduction > 0:
-        keys = set(references.invoice_keys(item.invoice_number))
-        line = next((li for n, li in enumerate(lines) if any(
-            ref.key in keys for name, text in fields(engine.Line(li.reference, text=li.text), n)
-            for ref in references.extract(text, field=name))), None)
-        said = allocation.note or (line.reason_code if line else None)
         await open_deduction(tx, item=item, payment_id=payment.id,
                              amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
-                             remittance_reason=said[:100] if said else None, opened_date=payment.value_date)
+                             remittance_reason=remittance_reason(allocation, item, lines),
+                             opened_date=payment.value_date)
     return application
 
 

@@ -5,7 +5,7 @@ invoicing) or written off."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from o2c_collections import writeoffs
@@ -32,23 +32,36 @@ async def open_deduction(tx: Tx, *, item: OpenItem, payment_id: uuid.UUID | None
     ``opened_by`` is the person who booked the payment (cash application runs in the engine's name), who may
     then not approve its credit or write-off."""
     booker = await repository.payment_booker(tx.session, payment_id=payment_id) if payment_id else None
-    deduction = Deduction(id=uuid.uuid4(), payment_id=payment_id, invoice_id=item.invoice_id,
-                          invoice_number=item.invoice_number, legal_entity=item.legal_entity,
-                          customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
-                          amount=amount, reason=reason, remittance_reason=remittance_reason, owner=owner,
-                          status=DeductionStatus.OPEN, opened_date=opened_date, version=1,
-                          opened_by=booker or tx.actor.subject)
+    deduction = new_deduction(item, payment_id=payment_id, amount=amount, reason=reason,
+                              remittance_reason=remittance_reason, opened_date=opened_date, owner=owner,
+                              opened_by=booker or tx.actor.subject)
     tx.session.add(deduction)
-    item.disputed_amount += amount
     await tx.session.flush()
-    await tx.emit(DeductionOpened(
-        deduction_id=deduction.id, payment_id=payment_id, invoice_id=item.invoice_id,
-        invoice_number=item.invoice_number, legal_entity=item.legal_entity, customer_id=item.customer_id,
-        owning_team=item.owning_team, currency=item.currency, amount=amount, reason=reason,
-        remittance_reason=remittance_reason, owner=owner, opened_date=opened_date, opened_at=tx.now()))
+    await tx.emit(opened(deduction, now=tx.now()))
     await tx.audit("deduction.opened", entity_type="deduction", entity_id=deduction.id,
                    after={"invoice": item.invoice_number, "amount": amount, "reason": reason})
     return deduction
+
+
+def new_deduction(item: OpenItem, *, payment_id: uuid.UUID | None, amount: Decimal, reason: str,
+                  remittance_reason: str | None, opened_date: date, owner: str | None,
+                  opened_by: str) -> Deduction:
+    """The deduction of ``amount`` on ``item`` (in memory, not added), the item's disputed amount raised by it."""
+    item.disputed_amount += amount
+    return Deduction(id=uuid.uuid4(), payment_id=payment_id, invoice_id=item.invoice_id,
+                     invoice_number=item.invoice_number, legal_entity=item.legal_entity,
+                     customer_id=item.customer_id, owning_team=item.owning_team, currency=item.currency,
+                     amount=amount, reason=reason, remittance_reason=remittance_reason, owner=owner,
+                     status=DeductionStatus.OPEN, opened_date=opened_date, version=1, opened_by=opened_by)
+
+
+def opened(deduction: Deduction, *, now: datetime) -> DeductionOpened:
+    return DeductionOpened(
+        deduction_id=deduction.id, payment_id=deduction.payment_id, invoice_id=deduction.invoice_id,
+        invoice_number=deduction.invoice_number, legal_entity=deduction.legal_entity,
+        customer_id=deduction.customer_id, owning_team=deduction.owning_team, currency=deduction.currency,
+        amount=deduction.amount, reason=deduction.reason, remittance_reason=deduction.remittance_reason,
+        owner=deduction.owner, opened_date=deduction.opened_date, opened_at=now)
 
 
 DISPUTE_REASON = {"pricing": "pricing", "promo": "pricing", "shortage": "quantity", "damaged": "quality",

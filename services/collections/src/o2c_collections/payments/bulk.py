@@ -5,7 +5,7 @@ keys, decisions, rows, events and audit entries, written with a few multi-row st
 dozen statements per payment: the chunk's dedupe keys are looked up in one statement, what cash application reads
 in six (:mod:`o2c_collections.cashapp.chunk`), and the payments, remittance lines, applications, ledger entries,
 open items, audit entries and outbox rows are each written in one multi-row statement. A payment whose decision
-opens a deduction or meets an open promise to pay is booked by the per-payment path in its place (what the chunk
+meets an open promise to pay is booked by the per-payment path in its place (what the chunk
 gathered before it is written first, so every row and event stays in order). The caller runs a chunk in a
 savepoint: one that fails books nothing of itself (:func:`book_chunk`).
 """
@@ -22,6 +22,7 @@ from o2c_collections.cashapp.engine import Cash
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.service import ENGINE, engine_config
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.deductions.models import Deduction
 from o2c_collections.payments import repository
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import BatchRowStatus as RowStatus
@@ -61,6 +62,7 @@ class Pending:
     lines: list[dict[str, Any]] = field(default_factory=list)
     applications: list[dict[str, Any]] = field(default_factory=list)
     postings: list[dict[str, Any]] = field(default_factory=list)
+    deductions: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list)
 
@@ -72,12 +74,14 @@ class Pending:
                        for n, li in enumerate(parsed.lines)]
         self.applications += applied.applications
         self.postings += applied.postings
+        self.deductions += applied.deductions
         self.events += [received, *applied.events]
         correlation = get_correlation_id()
         self.audits += [
             _audit(tx.actor.subject, "payment.received", payment.id, correlation,
                    {"amount": payment.amount, "currency": payment.currency, "source": payment.source}),
-            _audit(ENGINE, "payment.auto_applied", payment.id, correlation, applied.audit)]
+            *(_audit(ENGINE, action, entity_id, correlation, after, entity_type=entity_type)
+              for action, entity_type, entity_id, after in applied.audits)]
 
     async def write(self, tx: Tx) -> None:
         session = tx.session
@@ -87,16 +91,18 @@ class Pending:
         await repository.insert_rows(session, RemittanceLine, self.lines)
         await repository.insert_rows(session, Application, self.applications)
         await repository.insert_rows(session, LedgerEntry, self.postings)
+        await repository.insert_rows(session, Deduction, self.deductions)
         await session.flush()  # the open items' new figures, in one batch of updates
         await repository.insert_audits(session, self.audits)
         await tx.emit_many(self.events)
-        for rows in (self.payments, self.lines, self.applications, self.postings, self.audits, self.events):
+        for rows in (self.payments, self.lines, self.applications, self.postings, self.deductions, self.audits,
+                     self.events):
             rows.clear()
 
 
-def _audit(actor: str, action: str, payment_id: uuid.UUID, correlation: str | None,
-           after: dict[str, Any]) -> dict[str, Any]:
-    return {"actor": actor, "action": action, "entity_type": "payment", "entity_id": str(payment_id),
+def _audit(actor: str, action: str, entity_id: uuid.UUID, correlation: str | None, after: dict[str, Any], *,
+           entity_type: str = "payment") -> dict[str, Any]:
+    return {"actor": actor, "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
             "reason": None, "before": None, "after": to_json_safe(after), "correlation_id": correlation}
 
 
@@ -142,8 +148,8 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
                           source=source, bank_reference=parsed.bank_reference, import_id=import_id,
                           status=PaymentStatus.UNAPPLIED, candidates=[], explanation=None, evidence=[], version=1)
         received = _received(payment, parsed, now=now)
-        applied = chunk.apply(payment, m, now=now)
-        if applied is None:  # a deduction or a promise: the per-payment path, after what came before it
+        applied = chunk.apply(payment, m, booker=tx.actor.subject, now=now)
+        if applied is None:  # an open promise: the per-payment path, after what came before it
             await pending.write(tx)
             done = await book(tx, parsed=parsed, legal_entity=entities[n], source=source, import_id=import_id,
                               settings=settings, key=key)
