@@ -73,7 +73,7 @@ def make_events(n: int, rng: random.Random) -> list[Record]:
             "applications": (CashApplication(application_id=uuid.UUID(int=rng.getrandbits(128)), invoice_id=invoice_id,
                                              invoice_number=f"US01-{i:08d}", amount=amount),)})
         for payload in (issued, applied):
-            event = Event.new(payload, source="/o2c/bench")
+            event = Event.new(payload, source=payload.expected_source())  # others are refused
             records.append((event.topic, event.key.encode(), event.value(), event.headers()))
     return records
 
@@ -124,6 +124,8 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
     task = asyncio.create_task(consumer.run())
     try:
         while consumer.stats.processed < expect:
+            if consumer.stats.dead_lettered or consumer.stats.refused:
+                raise RuntimeError(f"the kpi consumer dead-lettered events: {consumer.stats}")
             if first is None and consumer.stats.processed:
                 first = time.perf_counter()
             await asyncio.sleep(0.01)

@@ -83,6 +83,13 @@ class ServiceSettings(SharedPrefixSettings):
     # How long the broker may hold a fetch with no data. Apache Kafka answers as soon as a record arrives
     # anyway; Tansu waits the full time, so a low value is what keeps events fresh locally.
     consumer_fetch_max_wait_ms: int = 25
+    # Quiet at rest: after this long without records a consumer long-polls (the broker holds an empty fetch up to
+    # consumer_idle_fetch_max_wait_ms) and the relay polls its outbox every outbox_idle_poll_interval_s at most
+    # (an insert wakes it at once through LISTEN/NOTIFY). The first record after a quiet spell may wait up to the
+    # idle fetch wait on a broker that holds fetches (Tansu); a flowing stream keeps the short wait.
+    consumer_idle_after_s: float = Field(default=1.0, gt=0)
+    consumer_idle_fetch_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
+    outbox_idle_poll_interval_s: float = 5.0
     # Retention (o2c_common.outbox.retention): published outbox rows are kept for `o2c outbox republish`; the
     # inbox must outlive every way an old record can come back (broker retention, a republish window).
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)

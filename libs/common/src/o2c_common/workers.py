@@ -86,6 +86,7 @@ class Workers:
             dsn=asyncpg_dsn(s.database_url),
             producer_factory=lambda: make_producer(s, client_id=f"{s.service_name}-relay"),
             slots=s.outbox_slots, batch_size=s.outbox_batch_size, poll_interval=s.outbox_poll_interval_s,
+            idle_poll_interval=s.outbox_idle_poll_interval_s,
             max_backoff=s.outbox_retry_max_backoff_s, on_published=self.callbacks.on_published,
             prepare=self._create_topics, name=s.service_name,
         )
@@ -136,6 +137,7 @@ class Workers:
             bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=producer,
             max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
             batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
+            idle_fetch_max_wait_ms=s.consumer_idle_fetch_max_wait_ms, idle_after_s=s.consumer_idle_after_s,
             on_dead_letter=cb.on_dead_letter, on_consumed=cb.on_consumed,
             on_skipped=cb.on_skipped, on_refused=cb.on_refused,
         )

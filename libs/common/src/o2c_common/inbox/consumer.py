@@ -1,9 +1,15 @@
 """Idempotent event consumer.
 
 For each fetched batch and partition: one database transaction in which every record is recorded
-in the ``inbox`` table (consumer, event id) together with its handler's effect, each record under
-its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
-change nothing. The offset is committed only after the transaction committed.
+in the ``inbox`` table (one statement for the batch) together with its handler's effect; a batch handler
+(``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that
+transaction fails, the records are taken again one by one, each under its own savepoint. Records already
+in the inbox are skipped, so redelivery and replay from offset 0 change nothing. The offset is committed
+only after the transaction committed.
+
+Quiet at rest: while records flow the broker may hold a fetch ``fetch_max_wait_ms`` (short, for freshness);
+after ``idle_after_s`` without records the wait becomes ``idle_fetch_max_wait_ms`` (a long poll), and the
+first record back makes it short again.
 
 A record that cannot be decoded goes to the dead-letter topic at once; a record whose handler fails
 is retried ``max_attempts`` times with backoff and then dead-lettered. Dead-lettered ids are kept in
@@ -21,28 +27,34 @@ whose ``ce_source`` is not the producer the registry names for its type is refus
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db.plumbing import dead_letters_table, inbox_table
-from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, EventDecodeError
-from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
-from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
-from o2c_common.observability.correlation import correlation_scope
+from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
+from o2c_common.inbox.records import (
+    REPLAY_HEADERS,
+    b64,
+    fallback_id,
+    from_its_producer,
+    is_replay,
+    routing,
+    type_of,
+)
+from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
+from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
 from o2c_common.tx import Transactions, Tx, system_actor
 
 log = logging.getLogger(__name__)
@@ -55,38 +67,6 @@ CLAIM_MANY = text(
     "SELECT :consumer, e, t, 'processed', tp, p, o FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), "
     "CAST(:topics AS text[]), CAST(:partitions AS int[]), CAST(:offsets AS bigint[])) AS x(e, t, tp, p, o) "
     "ON CONFLICT DO NOTHING RETURNING event_id")
-
-Handler = Callable[[Tx, Event[Any]], Awaitable[None]]
-"""``async def on_<event>_<effect>(tx: Tx, event: Event[<Payload>]) -> None``, registered by payload type."""
-Handlers = Mapping[type[EventPayload], Handler]
-
-
-@dataclass
-class ConsumerStats:
-    processed: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
-    ignored: int = 0
-    """Records of a type this group has no handler for (skipped, counted in ``events_skipped_total``)."""
-    refused: int = 0
-    """Events refused (forged ``ce_source``) and dead-lettered."""
-    others_replays: int = 0
-    """Dead letters replayed for another group (skipped)."""
-    lag: dict[tuple[str, int], int] = field(default_factory=dict)
-
-
-class _RebalanceGate(ConsumerRebalanceListener):
-    """Makes a rebalance wait until the batch in hand is committed."""
-
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock = lock
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        async with self._lock:
-            log.info("partitions revoked: %s", revoked)
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        log.info("partitions assigned: %s", assigned)
 
 
 class EventConsumer:
@@ -103,6 +83,8 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         batch_size: int = 500,
         fetch_max_wait_ms: int = 25,
+        idle_fetch_max_wait_ms: int = 500,
+        idle_after_s: float = 1.0,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
         on_skipped: Callable[[str, str], None] | None = None,
@@ -122,6 +104,11 @@ class EventConsumer:
         self._retry_backoff = retry_backoff
         self._batch_size = batch_size
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._idle_fetch_max_wait_ms = max(fetch_max_wait_ms, idle_fetch_max_wait_ms)
+        self._idle_after_s = idle_after_s
+        self.fetch_wait_ms = fetch_max_wait_ms
+        """The fetch wait in force: short while records flow, ``idle_fetch_max_wait_ms`` after ``idle_after_s``
+        without any (a long poll, so an idle group costs the broker a fetch or two a second, not forty)."""
         self._on_dead_letter = on_dead_letter
         self._on_consumed = on_consumed
         self._on_skipped = on_skipped
@@ -166,23 +153,42 @@ class EventConsumer:
             client_id=self.group_id,
             **self._client_options,
         )
-        consumer.subscribe(self.topics, listener=_RebalanceGate(self._lock))
+        consumer.subscribe(self.topics, listener=RebalanceGate(self._lock))
         await consumer.start()
         self._consumer = consumer
         self.running = True
+        self.fetch_wait_ms = self._fetch_max_wait_ms
+        last_records = time.monotonic()
         try:
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
-                async with self._lock:
-                    for tp, records in batch.items():
-                        if records:
-                            await self._process_partition(consumer, tp, records)
+                if not any(batch.values()):
+                    if time.monotonic() - last_records >= self._idle_after_s:
+                        self._set_fetch_wait(consumer, self._idle_fetch_max_wait_ms)
+                else:
+                    self._set_fetch_wait(consumer, self._fetch_max_wait_ms)
+                    async with self._lock:
+                        for tp, records in batch.items():
+                            if records:
+                                await self._process_partition(consumer, tp, records)
+                    last_records = time.monotonic()  # idle counts from the end of the work, not its start
                 await self._update_lag(consumer)
         finally:
             self.running = False
             self._consumer = None
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    def _set_fetch_wait(self, consumer: AIOKafkaConsumer, wait_ms: int) -> None:
+        """aiokafka reads its fetcher's wait for every fetch request it builds; it has no public setter. With another
+        aiokafka that has no such attribute the wait stays as configured."""
+        fetcher = getattr(consumer, "_fetcher", None)
+        if wait_ms == self.fetch_wait_ms or not hasattr(fetcher, "_fetch_max_wait_ms"):
+            return
+        fetcher._fetch_max_wait_ms = wait_ms  # type: ignore[union-attr]
+        if wait_ms > self.fetch_wait_ms:
+            self.stats.idle_periods += 1
+        self.fetch_wait_ms = wait_ms
 
     async def _process_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
@@ -202,65 +208,74 @@ class EventConsumer:
     async def _process_fast(self, records: list[ConsumerRecord]) -> bool:
         """The whole batch in one transaction with one inbox insert; False (nothing written) if any record
         is undecodable or any handler fails, so that the careful path deals with it record by record."""
-        work: list[tuple[ConsumerRecord, Event, Handler]] = []
+        work: list[tuple[ConsumerRecord, Event, AnyHandler]] = []
+        skipped: list[tuple[str, str | None]] = []
         for record in records:
-            if self._skipped(record) is not None:
+            target, ce_type, replay = routing(record)  # one pass over the headers
+            reason = self._skip_reason(target, ce_type)
+            if reason is not None:
+                skipped.append((reason, ce_type))
                 continue
-            if is_replay(record):
+            if replay:
                 return False
             try:
                 event = Event.from_kafka(record.key, record.value, record.headers)
             except EventDecodeError:
                 return False
             handler = self._handlers.get(type(event.data))
-            if handler is None or not _from_its_producer(event):
+            if handler is None or not from_its_producer(event):
                 return False
             work.append((record, event, handler))
         stats = ConsumerStats()
         try:
             async with self._transactions.begin(self._actor) as tx:
                 claimed = await self._claim_many(tx.session, work)
+                todo: list[tuple[Event, AnyHandler]] = []
                 for _, event, handler in work:
                     if event.id not in claimed:
                         stats.duplicates += 1
                         continue
                     claimed.discard(event.id)  # the same event twice in one batch: handle it once
-                    with correlation_scope(event.correlation_id):
-                        await handler(tx, event)
-                    stats.processed += 1
+                    todo.append((event, handler))
+                await handle_in_order(tx, todo)
+                stats.processed += len(todo)
         except Exception as exc:
             log.info("consumer %s: batch fell back to record-by-record: %s", self.group_id, exc)
             return False
         self.stats.processed += stats.processed
         self.stats.duplicates += stats.duplicates
-        for record in records:
-            self._count_skip(record)
-            if self._on_consumed is not None:
+        for reason, ce_type in skipped:
+            self._note_skip(reason, ce_type)
+        if self._on_consumed is not None:
+            for record in records:
                 self._on_consumed(record.topic, self.group_id)
         return True
 
-    def _skipped(self, record: ConsumerRecord) -> str | None:
-        """Why this group leaves ``record`` alone without decoding it, or None if it is this group's business."""
-        target = _header(record, REPLAY_GROUP_HEADER)
+    def _skip_reason(self, target: str | None, ce_type: str | None) -> str | None:
+        """Why this group leaves a record alone without decoding it, or None if it is this group's business."""
         if target is not None and target != self.group_id:
             return "replayed_for_another_group"
-        ce_type = _header(record, "ce_type")
         if ce_type is not None and ce_type not in self._types:
             return "no_handler"
         return None
 
-    def _count_skip(self, record: ConsumerRecord) -> bool:
-        reason = self._skipped(record)
+    def _note_skip(self, reason: str, ce_type: str | None) -> None:
         if reason == "replayed_for_another_group":
             self.stats.others_replays += 1
         elif reason == "no_handler":
             self.stats.ignored += 1
             if self._on_skipped is not None:
-                self._on_skipped(self.group_id, _header(record, "ce_type") or "")
+                self._on_skipped(self.group_id, ce_type or "")
+
+    def _count_skip(self, record: ConsumerRecord) -> bool:
+        target, ce_type, _ = routing(record)
+        reason = self._skip_reason(target, ce_type)
+        if reason is not None:
+            self._note_skip(reason, ce_type)
         return reason is not None
 
     async def _claim_many(
-        self, session: AsyncSession, work: list[tuple[ConsumerRecord, Event, Handler]]
+        self, session: AsyncSession, work: list[tuple[ConsumerRecord, Event, AnyHandler]]
     ) -> set[uuid.UUID]:
         if not work:
             return set()
@@ -281,13 +296,13 @@ class EventConsumer:
         try:
             event = Event.from_kafka(record.key, record.value, record.headers)
         except EventDecodeError as exc:
-            await self._dead_letter(session, record, _fallback_id(record), "undecodable", str(exc))
+            await self._dead_letter(session, record, fallback_id(record), "undecodable", str(exc))
             return
         handler = self._handlers.get(type(event.data))
         if handler is None:  # the ce_type header named a handled type, the payload another: not ours
             self.stats.ignored += 1
             return
-        if not _from_its_producer(event):
+        if not from_its_producer(event):
             expected = type(event.data).expected_source()
             await self._dead_letter(session, record, event.id, "forged_source",
                                     f"ce_source {event.source!r} is not {expected!r}, the producer of {event.type}",
@@ -303,8 +318,7 @@ class EventConsumer:
                     if not await self._claim(session, event, record, "processed"):
                         self.stats.duplicates += 1
                         return
-                    with correlation_scope(event.correlation_id):
-                        await handler(tx, event)
+                    await handle_one(tx, event, handler)
                     await tx.flush_batches()  # this record's batched rows belong in its savepoint
                 self.stats.processed += 1
                 return
@@ -342,16 +356,16 @@ class EventConsumer:
 
     async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
                            error: str, *, event: Event | None = None) -> None:
-        original = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k not in _REPLAY_HEADERS]
+        original = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k not in REPLAY_HEADERS]
         async with session.begin_nested():
             if not await self._claim(session, event or event_id, record, "dead_lettered"):
                 self.stats.duplicates += 1
                 return
             await session.execute(insert(dead_letters_table).values(
-                consumer=self.group_id, event_id=event_id, event_type=event.type if event else _type_of(record),
+                consumer=self.group_id, event_id=event_id, event_type=event.type if event else type_of(record),
                 reason=reason, error=error.replace("\x00", "\\x00"), topic=record.topic,
                 partition=record.partition, offset=record.offset,
-                key=record.key, value=record.value, headers=[[k, _b64(v)] for k, v in original],
+                key=record.key, value=record.value, headers=[[k, b64(v)] for k, v in original],
             ))
         headers = [
             *original,
@@ -377,36 +391,3 @@ class EventConsumer:
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - await consumer.position(tp))
-
-
-_REPLAY_HEADERS = (REPLAY_HEADER, REPLAY_GROUP_HEADER)
-
-
-def is_replay(record: ConsumerRecord) -> bool:
-    return any(key == REPLAY_HEADER for key, _ in record.headers or ())
-
-
-def _from_its_producer(event: Event) -> bool:
-    return event.source == type(event.data).expected_source()
-
-
-def _header(record: ConsumerRecord, name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name:
-            return bytes(value).decode(errors="replace") if value is not None else ""
-    return None
-
-
-def _type_of(record: ConsumerRecord) -> str:
-    return (_header(record, "ce_type") or "unknown")[:200]
-
-
-def _b64(value: bytes | None) -> str:
-    """Header bytes as base64 text, so that any value (a NUL byte, invalid UTF-8) survives the JSON column."""
-    return base64.b64encode(bytes(value or b"")).decode()
-
-
-def _fallback_id(record: ConsumerRecord) -> uuid.UUID:
-    """The inbox id of a record that could not be decoded: its position, never its ``ce_id`` header, which a
-    corrupt copy may share with the real event (claiming it would make the real one a duplicate)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")

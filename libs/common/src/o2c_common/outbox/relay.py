@@ -6,6 +6,10 @@ one relay at a time, in id order. Relays register as members with another adviso
 holds at most its fair share of slots; when a relay dies its connection closes, its locks are
 released and the others take its slots over, starting again from the first unpublished row.
 
+Quiet at rest: an insert into the outbox wakes the relay at once (LISTEN/NOTIFY, trigger of the plumbing
+migration); the poll behind it, which catches a notification lost with a dropped connection, backs off from
+``poll_interval`` to ``idle_poll_interval`` while the outbox stays empty.
+
 A row is marked published only after the broker acknowledged it; if anything fails the relay drops
 its connection and producer, backs off and starts again, so a row may be published twice (consumers
 are idempotent) but never lost.
@@ -56,6 +60,7 @@ class OutboxRelay:
         slots: int = 16,
         batch_size: int = 1000,
         poll_interval: float = 1.0,
+        idle_poll_interval: float = 5.0,
         max_backoff: float = 10.0,
         rebalance_interval: float = 2.0,
         on_published: Callable[[str, str, int], None] | None = None,
@@ -67,6 +72,10 @@ class OutboxRelay:
         self._slots = slots
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._idle_poll_interval = max(poll_interval, idle_poll_interval)
+        self.wait_s = poll_interval
+        """How long the relay sleeps when the outbox has nothing for it (unless NOTIFY wakes it): the poll interval,
+        doubled after each empty poll up to ``idle_poll_interval``; back to the poll interval once it publishes."""
         self._max_backoff = max_backoff
         self._rebalance_interval = rebalance_interval
         self._on_published = on_published
@@ -118,9 +127,10 @@ class OutboxRelay:
                 await self._rebalance(conn)
                 self._wake.clear()
                 published = await self._publish_batch(conn, producer)
+                self.wait_s = self._poll_interval if published else min(self.wait_s * 2, self._idle_poll_interval)
                 if published < self._batch_size:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                        await asyncio.wait_for(self._wake.wait(), self.wait_s)
         finally:
             self.connected = False
             self.owned = set()

@@ -1,0 +1,87 @@
+"""Handler shapes of a consumer group and how a batch of events is handed to them.
+
+A handler takes one event::
+
+    async def on_invoice_issued_open_receivable(tx: Tx, event: Event[InvoiceIssued]) -> None
+
+A batch handler takes every event of its type(s) in a partition batch, in order, and writes them with set-based
+statements; it is registered wrapped in :class:`Batched`::
+
+    async def on_invoices_issued_open_receivables(tx: Tx, events: Sequence[Event[InvoiceIssued]]) -> None
+    HANDLERS: Handlers = {InvoiceIssued: Batched(on_invoices_issued_open_receivables)}
+
+Order: the consumer hands the events of a partition batch over in offset order. Events of batch handlers are
+gathered until the next event of a per-record handler (or the end of the batch); then each batch handler is called
+once with its gathered events, in the order of their first event, and only then the per-record handler. So an
+event is never handled before an earlier event of the same partition whose handler is a per-record one, and a
+batch handler sees its own events in order. Batch handlers of two types gathered in one run may see them swapped
+(an ``a1 b1 a2`` run calls ``A([a1, a2])`` then ``B([b1])``): register such types to one batch handler if their
+order matters to each other.
+
+When the batch's transaction fails, the consumer takes the records one at a time, each in its own savepoint, and
+calls a batch handler with a one-event list: a failing event is then retried and dead-lettered alone.
+
+A batch handler runs outside any one event's correlation scope (its events carry many); when it emits, it passes
+``correlation_id=event.correlation_id`` of the event it emits for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from o2c_common.events.base import EventPayload
+from o2c_common.events.envelope import Event
+from o2c_common.observability.correlation import correlation_scope
+from o2c_common.tx import Tx
+
+Handler = Callable[[Tx, Event[Any]], Awaitable[None]]
+"""``async def on_<event>_<effect>(tx: Tx, event: Event[<Payload>]) -> None``, registered by payload type."""
+BatchHandler = Callable[[Tx, Sequence[Event[Any]]], Awaitable[None]]
+"""``async def on_<events>_<effect>(tx: Tx, events: Sequence[Event[<Payload>]]) -> None``."""
+
+
+@dataclass(frozen=True)
+class Batched:
+    """Registers a batch handler (``{Payload: Batched(on_payloads_effect)}``); see the module's doc."""
+
+    handler: BatchHandler
+
+    async def __call__(self, tx: Tx, event: Event[Any]) -> None:
+        """Also a per-record handler (one event in a one-event list), so a map of handlers can be driven by hand."""
+        await self.handler(tx, (event,))
+
+    @property
+    def __name__(self) -> str:  # logs and tests name the handler, not the wrapper
+        return getattr(self.handler, "__name__", repr(self.handler))
+
+
+AnyHandler = Handler | Batched
+Handlers = Mapping[type[EventPayload], AnyHandler]
+"""Each payload type's handler; a :class:`Batched` one is also callable with one event like any handler."""
+
+
+async def handle_one(tx: Tx, event: Event[Any], handler: AnyHandler) -> None:
+    """One event, whatever the handler's shape (the record-by-record path)."""
+    with correlation_scope(event.correlation_id):
+        await handler(tx, event)
+
+
+async def handle_in_order(tx: Tx, work: Sequence[tuple[Event[Any], AnyHandler]]) -> None:
+    """Every event of a partition batch, in the order the module's doc describes."""
+    gathered: dict[Batched, list[Event[Any]]] = {}
+    for event, handler in work:
+        if isinstance(handler, Batched):
+            gathered.setdefault(handler, []).append(event)
+            continue
+        await _call_gathered(tx, gathered)
+        with correlation_scope(event.correlation_id):
+            await handler(tx, event)
+    await _call_gathered(tx, gathered)
+
+
+async def _call_gathered(tx: Tx, gathered: dict[Batched, list[Event[Any]]]) -> None:
+    for batched, events in gathered.items():
+        await batched.handler(tx, events)
+    gathered.clear()

@@ -1,0 +1,63 @@
+"""What the consumer reads from a Kafka record before (or instead of) decoding it: routing headers, the inbox id of
+an undecodable record, the dead letter's header encoding."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from aiokafka.structs import ConsumerRecord
+
+from o2c_common.events.envelope import Event
+from o2c_common.kafka.client import REPLAY_HEADER
+from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
+
+REPLAY_HEADERS = (REPLAY_HEADER, REPLAY_GROUP_HEADER)
+
+
+def is_replay(record: ConsumerRecord) -> bool:
+    return any(key == REPLAY_HEADER for key, _ in record.headers or ())
+
+
+def from_its_producer(event: Event) -> bool:
+    return event.source == type(event.data).expected_source()
+
+
+def routing(record: ConsumerRecord) -> tuple[str | None, str | None, bool]:
+    """The headers that route a record, in one pass: (``o2c_replay_group``, ``ce_type``, is a replay); the first
+    of each name counts, as in :func:`header`."""
+    target: str | None = None
+    ce_type: str | None = None
+    replay = False
+    for key, value in record.headers or ():
+        if key == "ce_type":
+            if ce_type is None:
+                ce_type = bytes(value).decode(errors="replace") if value is not None else ""
+        elif key == REPLAY_GROUP_HEADER:
+            if target is None:
+                target = bytes(value).decode(errors="replace") if value is not None else ""
+        elif key == REPLAY_HEADER:
+            replay = True
+    return target, ce_type, replay
+
+
+def header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode(errors="replace") if value is not None else ""
+    return None
+
+
+def type_of(record: ConsumerRecord) -> str:
+    return (header(record, "ce_type") or "unknown")[:200]
+
+
+def b64(value: bytes | None) -> str:
+    """Header bytes as base64 text, so that any value (a NUL byte, invalid UTF-8) survives the JSON column."""
+    return base64.b64encode(bytes(value or b"")).decode()
+
+
+def fallback_id(record: ConsumerRecord) -> uuid.UUID:
+    """The inbox id of a record that could not be decoded: its position, never its ``ce_id`` header, which a
+    corrupt copy may share with the real event (claiming it would make the real one a duplicate)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")

@@ -1,0 +1,163 @@
+"""Batch handlers (o2c_common.inbox.handlers.Batched) against real PostgreSQL and the session's broker: a partition
+batch's events of a type reach their handler in one call, in order; per-record handlers keep their place; a failing
+batch falls back record by record so that only the poison event is dead-lettered; a replay applies nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from o2c_cli.testing import Infra
+from o2c_common.db import Database
+from o2c_common.events import Event
+from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceIssued
+from o2c_common.events.examples import example_payload
+from o2c_common.inbox import Batched, EventConsumer, Handlers
+from o2c_common.kafka import ensure_topics, make_producer
+from o2c_common.settings import ServiceSettings
+from o2c_common.tx import Transactions, Tx
+
+pytestmark = pytest.mark.integration
+
+
+def issued(n: int, invoice_id: uuid.UUID | None = None) -> Event[InvoiceIssued]:
+    payload = InvoiceIssued(
+        invoice_id=invoice_id or uuid.uuid4(), invoice_number=f"{n:06d}", legal_entity="US01", customer_id="C1",
+        currency="USD", amount=Decimal(n), tax_amount=Decimal(0), issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31), issued_at=datetime.now(UTC))
+    return Event.new(payload, source=InvoiceIssued.expected_source())
+
+
+def approved(invoice_id: uuid.UUID) -> Event[InvoiceApproved]:
+    payload = example_payload(InvoiceApproved, invoice_id=invoice_id)
+    return Event.new(payload, source=InvoiceApproved.expected_source())
+
+
+async def publish(bootstrap: str, topic: str, events: Sequence[Event]) -> None:
+    await ensure_topics(bootstrap, [topic], partitions=1, replication_factor=1)
+    producer = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-test"))
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send(topic, event.value(), key=event.key.encode(), headers=event.headers())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+@asynccontextmanager
+async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers,
+                    group: str = "h16b-batch") -> AsyncIterator[EventConsumer]:
+    dlq = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-dlq"))
+    await dlq.start()
+    consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers,
+                             transactions=Transactions(db=db, source="/o2c/test"), bootstrap_servers=bootstrap,
+                             dlq_producer=dlq, max_attempts=2, retry_backoff=0.01)
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 30)
+        await dlq.stop()
+
+
+async def until(probe: object, consumer: EventConsumer, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not probe():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, f"not reached: {consumer.stats}"
+        await asyncio.sleep(0.05)
+
+
+async def make_table(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        await s.execute(text("CREATE TABLE IF NOT EXISTS h16b_rows (invoice_id uuid PRIMARY KEY, n int NOT NULL)"))
+        await s.execute(text("TRUNCATE h16b_rows"))
+
+
+async def insert_all(tx: Tx, events: Sequence[Event[InvoiceIssued]]) -> None:
+    """Set-based: one statement for every event (a duplicate would break the primary key)."""
+    await tx.session.execute(
+        text("INSERT INTO h16b_rows SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:ns AS int[]))"),
+        {"ids": [e.data.invoice_id for e in events], "ns": [int(e.data.invoice_number) for e in events]})
+
+
+async def stored(db: Database) -> list[int]:
+    async with db.unit_of_work() as s:
+        return list((await s.execute(text("SELECT n FROM h16b_rows ORDER BY n"))).scalars())
+
+
+async def test_a_batch_handler_gets_its_events_in_one_call_in_order_and_a_replay_applies_none_twice(
+        pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.batch.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 201)]
+    await make_table(pg_db)
+    calls: list[list[int]] = []
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        calls.append([int(e.data.invoice_number) for e in batch])
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)}) as c:
+        await until(lambda: c.stats.processed == 200, c)
+    assert await stored(pg_db) == list(range(1, 201))
+    assert [n for call in calls for n in call] == list(range(1, 201))  # every event once, in offset order
+    assert len(calls) < 20  # whole partition batches, not one call per event
+
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-batch") as c:  # the inbox keeps its claims: a second group run changes nothing
+        await publish(infra.kafka_bootstrap, topic, events[:50])  # redelivered copies of applied events
+        await until(lambda: c.stats.duplicates == 50, c)
+        assert c.stats.processed == 0
+    assert await stored(pg_db) == list(range(1, 201))
+
+
+async def test_a_per_record_event_is_handled_after_the_earlier_events_of_a_batch_handler(
+        pg_db: Database, infra: Infra) -> None:
+    topic = f"h16b.order.{uuid.uuid4().hex[:8]}"
+    first, second, third = issued(1), issued(2), issued(3)
+    events: list[Event] = [first, second, approved(second.data.invoice_id), third]
+    seen: list[str] = []
+
+    async def on_invoices_issued_note(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        seen.append("issued " + ",".join(e.data.invoice_number for e in batch))
+
+    async def on_invoice_approved_note(tx: Tx, event: Event[InvoiceApproved]) -> None:
+        seen.append("approved")
+
+    await publish(infra.kafka_bootstrap, topic, events)
+    handlers: Handlers = {InvoiceIssued: Batched(on_invoices_issued_note), InvoiceApproved: on_invoice_approved_note}
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, handlers, group="h16b-order") as c:
+        await until(lambda: c.stats.processed == 4, c)
+    assert seen == ["issued 000001,000002", "approved", "issued 000003"]
+
+
+async def test_a_failing_batch_falls_back_record_by_record_and_only_the_poison_event_is_dead_lettered(
+        pg_db: Database, infra: Infra) -> None:
+    topic, cursed = f"h16b.poison.{uuid.uuid4().hex[:8]}", uuid.uuid4()
+    events = [issued(n) for n in range(1, 11)]
+    events[4] = issued(5, invoice_id=cursed)
+    await make_table(pg_db)
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        if any(e.data.invoice_id == cursed for e in batch):
+            raise RuntimeError("cannot store the cursed invoice")
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-poison") as c:
+        await until(lambda: c.stats.processed == 9 and c.stats.dead_lettered == 1, c)
+    assert await stored(pg_db) == [1, 2, 3, 4, 6, 7, 8, 9, 10]
+    async with pg_db.unit_of_work() as s:
+        letters = (await s.execute(text(
+            "SELECT event_id, reason, error FROM dead_letters WHERE consumer = 'h16b-poison'"))).all()
+    assert [(r.event_id, r.reason) for r in letters] == [(events[4].id, "handler_failed")]
+    assert "cannot store the cursed invoice" in letters[0].error
