@@ -1,21 +1,28 @@
 """Consumer group ``kpi``: every event that feeds a KPI, turned into read-model facts gathered in the unit of
-work's :class:`~o2c_kpi.facts.repository.FactBatch` (written in one statement per table when it is flushed)."""
+work's :class:`~o2c_kpi.facts.repository.FactBatch` (written in one statement per table when it is flushed).
+
+The hottest types (invoice issued, receivable changed, payment received and applied) have batch handlers: one call
+per type and partition batch (``o2c_common.inbox.Batched``) instead of one per event."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from o2c_common.events import Event
 from o2c_common.events.contracts import collections as col
 from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.contracts import invoicing as inv
-from o2c_common.inbox import Handlers
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.tx import Tx
 from o2c_kpi.facts import service
 from o2c_kpi.facts.repository import FactBatch
 
 # --- invoicing ---------------------------------------------------------------------------------------------------
 
-async def on_invoice_issued_count_on_time(tx: Tx, event: Event[inv.InvoiceIssued]) -> None:
-    service.record_invoice_issued(batch=tx.batch(FactBatch), fact=event.data)
+async def on_invoices_issued_count_on_time(tx: Tx, events: Sequence[Event[inv.InvoiceIssued]]) -> None:
+    batch = tx.batch(FactBatch)
+    for event in events:
+        service.record_invoice_issued(batch=batch, fact=event.data)
 
 
 async def on_invoice_approved_start_cycle(tx: Tx, event: Event[inv.InvoiceApproved]) -> None:
@@ -49,17 +56,23 @@ async def on_credit_note_issued_count_credit(tx: Tx, event: Event[inv.CreditNote
 
 # --- collections -------------------------------------------------------------------------------------------------
 
-async def on_receivable_changed_move_ar(tx: Tx, event: Event[col.ReceivableChanged]) -> None:
-    """The only way AR moves in kpi: a copy of the ledger entry collections posted."""
-    service.record_receivable_change(batch=tx.batch(FactBatch), fact=event.data)
+async def on_receivables_changed_move_ar(tx: Tx, events: Sequence[Event[col.ReceivableChanged]]) -> None:
+    """The only way AR moves in kpi: a copy of the ledger entries collections posted."""
+    batch = tx.batch(FactBatch)
+    for event in events:
+        service.record_receivable_change(batch=batch, fact=event.data)
 
 
-async def on_payment_received_add_unapplied_cash(tx: Tx, event: Event[col.PaymentReceived]) -> None:
-    service.record_payment_received(batch=tx.batch(FactBatch), fact=event.data)
+async def on_payments_received_add_unapplied_cash(tx: Tx, events: Sequence[Event[col.PaymentReceived]]) -> None:
+    batch = tx.batch(FactBatch)
+    for event in events:
+        service.record_payment_received(batch=batch, fact=event.data)
 
 
-async def on_payment_applied_count_cash_applied(tx: Tx, event: Event[col.PaymentApplied]) -> None:
-    service.record_payment_applied(batch=tx.batch(FactBatch), fact=event.data, event_id=event.id)
+async def on_payments_applied_count_cash_applied(tx: Tx, events: Sequence[Event[col.PaymentApplied]]) -> None:
+    batch = tx.batch(FactBatch)
+    for event in events:
+        service.record_payment_applied(batch=batch, fact=event.data, event_id=event.id)
 
 
 async def on_payment_unapplied_restore_unapplied_cash(tx: Tx, event: Event[col.PaymentUnapplied]) -> None:
@@ -102,7 +115,7 @@ async def on_escalation_resolved_record_resolve_time(tx: Tx, event: Event[esc.Es
 
 
 HANDLERS: Handlers = {
-    inv.InvoiceIssued: on_invoice_issued_count_on_time,
+    inv.InvoiceIssued: Batched(on_invoices_issued_count_on_time),
     inv.InvoiceApproved: on_invoice_approved_start_cycle,
     inv.InvoiceSubmitted: on_invoice_submitted_count_submission,
     inv.InvoicePortalRejected: on_portal_rejection_count_reason_and_open_work_item,
@@ -110,9 +123,9 @@ HANDLERS: Handlers = {
     inv.InvoicePortalApproved: on_portal_approval_count_acceptance,
     inv.InvoicePaid: on_invoice_paid_close_cycle,
     inv.CreditNoteIssued: on_credit_note_issued_count_credit,
-    col.ReceivableChanged: on_receivable_changed_move_ar,
-    col.PaymentReceived: on_payment_received_add_unapplied_cash,
-    col.PaymentApplied: on_payment_applied_count_cash_applied,
+    col.ReceivableChanged: Batched(on_receivables_changed_move_ar),
+    col.PaymentReceived: Batched(on_payments_received_add_unapplied_cash),
+    col.PaymentApplied: Batched(on_payments_applied_count_cash_applied),
     col.PaymentUnapplied: on_payment_unapplied_restore_unapplied_cash,
     col.DeductionOpened: on_deduction_opened_add_open_deduction,
     col.DeductionResolved: on_deduction_resolved_close_deduction,
