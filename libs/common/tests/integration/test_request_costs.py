@@ -1,12 +1,15 @@
-"""What every request costs before a route's own work (issue 16 item 3): one token verification, no liveness
-round trips on the pool; and a pooled connection the server closed is not handed out."""
+"""What every request costs besides a route's own work (issue 16 item 3): one token verification, no liveness
+round trips on the pool, audit and outbox statements built once; and a pooled connection the server closed is not
+handed out."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 import asyncpg
@@ -18,7 +21,9 @@ from o2c_common.app import create_service_app
 from o2c_common.auth import JWTVerifier, Principal, Role, mint_token, require_roles
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
+from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.settings import DEV_JWT_SECRET, ServiceSettings
+from o2c_common.tx import Transactions
 from o2c_common.uow import TxDep
 
 router = APIRouter()
@@ -129,3 +134,34 @@ async def test_a_connection_lost_mid_request_is_a_503_and_the_next_request_works
         assert lost.status_code == 503, lost.text
         assert lost.json()["type"].endswith("/database-unavailable")
         assert (await client.post("/work")).status_code == 200
+
+
+async def test_audit_and_outbox_statements_are_built_once(pg_db: Database) -> None:
+    """Every audited write and every emitted event reuse one statement object (values bound at execution), and the
+    rows are what they were."""
+    transactions = Transactions(db=pg_db, source="o2c/test", slots=16)
+    executed: list[Any] = []
+
+    def record(_conn: Any, clause: Any, *_: Any) -> None:
+        executed.append(clause)
+
+    event.listen(pg_db.engine.sync_engine, "before_execute", record)
+    try:
+        for n in range(2):
+            async with transactions.begin("system:test") as tx:
+                await tx.audit("thing.done", entity_type="thing", entity_id=n, after={"n": n})
+                await tx.emit(_issued(f"N-{n}"))
+    finally:
+        event.remove(pg_db.engine.sync_engine, "before_execute", record)
+    assert len(executed) == 4 and executed[0] is executed[2] and executed[1] is executed[3]
+    async with pg_db.unit_of_work() as session:
+        audits = (await session.execute(text("SELECT entity_id, after::text, before FROM audit_log ORDER BY id"))).all()
+        events = (await session.execute(text("SELECT event_type, key FROM outbox ORDER BY id"))).all()
+    assert [tuple(a) for a in audits] == [("0", '{"n": 0}', None), ("1", '{"n": 1}', None)]  # before: SQL NULL
+    assert [e.event_type for e in events] == ["o2c.invoice.issued.v1"] * 2
+
+
+def _issued(number: str) -> InvoiceIssued:
+    return InvoiceIssued(invoice_id=uuid.uuid4(), invoice_number=number, legal_entity="US01", customer_id="C-1",
+                         currency="USD", amount=Decimal("10.00"), tax_amount=Decimal(0), issue_date=date(2013, 1, 2),
+                         due_date=date(2013, 2, 1), issued_at=datetime(2026, 12, 3, tzinfo=UTC))

@@ -16,19 +16,22 @@ def slot_for(key: str, slots: int) -> int:
     return zlib.crc32(key.encode()) % slots
 
 
+# Built once, values bound at execution: building ``insert().values(...)`` on each call coerced every value into a
+# bound parameter and computed the statement's cache key again (CPU on every write of every service).
+_ADD_ONE = insert(outbox_table)
+
+
 async def add_to_outbox(session: AsyncSession, event: Event, *, slots: int) -> None:
     """Write ``event`` to the outbox in the caller's transaction (no commit, no broker call)."""
-    await session.execute(
-        insert(outbox_table).values(
-            event_id=event.id,
-            topic=event.topic,
-            key=event.key,
-            slot=slot_for(event.key, slots),
-            event_type=event.type,
-            headers=[[k, v.decode()] for k, v in event.headers()],
-            payload=event.value(),
-        )
-    )
+    await session.execute(_ADD_ONE, {
+        "event_id": event.id,
+        "topic": event.topic,
+        "key": event.key,
+        "slot": slot_for(event.key, slots),
+        "event_type": event.type,
+        "headers": [[k, v.decode()] for k, v in event.headers()],
+        "payload": event.value(),
+    })
 
 
 _ADD_MANY = text(
