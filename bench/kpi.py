@@ -19,6 +19,9 @@ import asyncio
 import os
 import random
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -27,12 +30,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
+from bench.cpu import process_seconds
 from bench.infra import Stats, bench_infra, machine
 from o2c_cli.testing import Infra, bearer, serving
 from o2c_common.db import Database
+from o2c_common.db.database import asyncpg_dsn
 from o2c_common.db.migrate import upgrade
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import CashApplication, PaymentApplied
@@ -46,7 +52,8 @@ from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.handlers import HANDLERS
 from o2c_kpi.main import create_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "kpi"
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE_DIR = ROOT / "services" / "kpi"
 TOPICS = ("o2c.invoicing.events", "o2c.collections.events")
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
 
@@ -137,7 +144,52 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
     return done - started, done - (first or started), cpu
 
 
-async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
+async def _work(url: str, bootstrap: str, group: str) -> None:
+    """One consumer process of ``group`` (``--worker``): runs until SIGTERM."""
+    db = Database(url, pool_size=2)
+    dlq = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi"))
+    await dlq.start()
+    consumer = EventConsumer(group_id=group, topics=list(TOPICS), handlers=HANDLERS,
+                             transactions=Transactions(db=db, source="/o2c/kpi"), bootstrap_servers=bootstrap,
+                             dlq_producer=dlq, batch_size=ServiceSettings().consumer_batch_size)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, consumer.stop)
+    await consumer.run()
+    await dlq.stop()
+    await db.dispose()
+
+
+async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]:
+    """``processes`` consumer processes of one new group over the same records (6 partitions per topic), into a
+    fresh kpi database; events/s from the first inbox row to the last, and their CPU per event."""
+    url = await infra.create_database(f"o2c_kpi_bench_scale{processes}")
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+    group = f"kpi-scale-{processes}"
+    command = [sys.executable, "-m", "bench.kpi", "--worker", url, infra.kafka_bootstrap, group]
+    procs = [subprocess.Popen(command, cwd=ROOT) for _ in range(processes)]  # noqa: ASYNC220 - started, not awaited
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        first: float | None = None
+        cpu_at_first = 0.0  # their start-up (imports, group join) does not count
+        while (count := int(await conn.fetchval("SELECT count(*) FROM inbox"))) < expect:
+            if first is None and count:
+                first, cpu_at_first = time.perf_counter(), sum(process_seconds(p.pid) for p in procs)
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a consumer process ended early")
+            await asyncio.sleep(0.01)
+        seconds = time.perf_counter() - (first or time.perf_counter())
+        cpu = sum(process_seconds(p.pid) for p in procs) - cpu_at_first
+        dead = int(await conn.fetchval("SELECT count(*) FROM dead_letters"))
+    finally:
+        await conn.close()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    return {"processes": processes, "rate": expect / max(seconds, 1e-9), "cpu_us": cpu / expect * 1e6,
+            "dead_letters": dead}
+
+
+async def projection_phase(infra: Infra, events: int, processes: int = 0) -> dict[str, Any]:
     records = make_events(events, random.Random(7))
     bootstrap = infra.kafka_bootstrap
     await ensure_topics(bootstrap, [*TOPICS, "o2c.dlq.kpi"], partitions=6, replication_factor=1)
@@ -154,7 +206,9 @@ async def projection_phase(infra: Infra, events: int) -> dict[str, Any]:
     finally:
         await db.dispose()
     raw_rate, rate, steady = len(records) / raw_s, len(records) / total_s, len(records) / steady_s
-    return {"events": len(records), "produce_rate": len(records) / produce_s, "raw_consume_rate": raw_rate,
+    scaled = [await scale_out(infra, len(records), n) for n in sorted({1, processes}) if processes > 1]
+    return {"scale_out": scaled, "events": len(records), "produce_rate": len(records) / produce_s,
+            "raw_consume_rate": raw_rate,
             "projection_rate": rate, "projection_rate_steady": steady, "ratio": rate / raw_rate,
             "ratio_steady": steady / raw_rate, "python_cpu_us": cpu_s / len(records) * 1e6,
             "wall_us": steady_s / len(records) * 1e6, "rows": rows}
@@ -246,14 +300,20 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=1_000_000, help="(b) invoices' history loaded")
     parser.add_argument("--repeats", type=int, default=50, help="(b) requests per query kind")
     parser.add_argument("--phases", default="ab")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="(a) then also N consumer processes of one group across the partitions (0: not)")
+    parser.add_argument("--worker", nargs=3, metavar=("URL", "BOOTSTRAP", "GROUP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        asyncio.run(_work(*args.worker))
+        return
     print(f"# kpi bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
     print(f"load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-kpi-"))
     try:
         with bench_infra(data_dir) as infra:
             if "a" in args.phases:
-                a = asyncio.run(projection_phase(infra.infra, args.events))
+                a = asyncio.run(projection_phase(infra.infra, args.events, args.processes))
                 print(f"(a) projection of {a['events']} events (invoice.issued + payment.applied), "
                       "same broker, same run:")
                 print(f"    produce {a['produce_rate']:,.0f} ev/s; raw consume {a['raw_consume_rate']:,.0f} ev/s")
@@ -262,6 +322,10 @@ def main() -> None:
                 print(f"    ratio to raw consume: {a['ratio']:.2f} (steady {a['ratio_steady']:.2f}); rows {a['rows']}")
                 print(f"    per event: {a['wall_us']:.0f} us wall (steady), {a['python_cpu_us']:.0f} us CPU of this "
                       "process (consumer, handlers, drivers); the rest: PostgreSQL, commits, waiting for a CPU")
+                for sc in a["scale_out"]:
+                    print(f"    {sc['processes']} consumer process(es) of one group, first to last inbox row: "
+                          f"{sc['rate']:,.0f} ev/s (ratio to raw {sc['rate'] / a['raw_consume_rate']:.2f}), "
+                          f"{sc['cpu_us']:.0f} us CPU per event in the consumers; dead letters {sc['dead_letters']}")
             if "b" in args.phases:
                 b = asyncio.run(query_phase(infra.infra, args.invoices, args.repeats))
                 print(f"(b) {b['invoices']:,} invoices' history bulk-loaded in {b['load_s']:.0f}s; rows {b['rows']}")
