@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-app = typer.Typer(help="KPIs: rebuild the read models from the topics", no_args_is_help=True)
+app = typer.Typer(help="KPIs: rebuild the read models from the topics; FX rates (ECB import)", no_args_is_help=True)
 console = Console(stderr=True)
 
 

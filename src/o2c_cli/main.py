@@ -29,7 +29,7 @@ class O2cGroup(LazyGroup):
         "collections": Lazy("o2c_cli.collections", "app", "Collections: history import, bank file import"),
         "history": Lazy("o2c_cli.history", "app",
                         "History: replay past invoices and payments through the running services"),
-        "kpi": Lazy("o2c_cli.kpi", "app", "KPIs: rebuild the read models from the topics"),
+        "kpi": Lazy("o2c_cli.kpi", "app", "KPIs: rebuild the read models from the topics; FX rates (ECB import)"),
         "invoicing": Lazy("o2c_cli.invoicing", "app", "Invoicing: CSV import and bulk submission through the API"),
         "mail": Lazy("o2c_cli.mail", "app", "The local mail server of `make dev` and the messages it kept"),
         "reconcile": Lazy("o2c_cli.reconcile", "reconcile_command",
