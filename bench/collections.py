@@ -133,6 +133,7 @@ def run_engine(items: dict[str, list[Item]], cases: list[Case],
     matched = wrong = 0
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     rules: dict[str, int] = defaultdict(int)
+    decided: list[frozenset[uuid.UUID]] = []
     started = time.perf_counter()
     for kind, cash, truth in cases:
         payer_items = [Item(i.invoice_id, i.invoice_number, i.customer_id, i.currency, open_amount[i.invoice_id],
@@ -140,6 +141,7 @@ def run_engine(items: dict[str, list[Item]], cases: list[Case],
         referenced = [by_number[r] for r in (li.reference.upper() for li in cash.lines if li.reference)
                       if r in by_number]
         decision = decide(cash, payer_items=payer_items, referenced_items=referenced, config=config)
+        decided.append(frozenset(a.invoice_id for a in decision.allocations))
         per_kind[kind][0] += 1
         if decision.allocations:
             rules[decision.rule or "?"] += 1
@@ -154,7 +156,7 @@ def run_engine(items: dict[str, list[Item]], cases: list[Case],
     elapsed = time.perf_counter() - started
     should = sum(1 for _, _, truth in cases if truth)
     return {"elapsed": elapsed, "matched": matched, "wrong": wrong, "should": should, "per_kind": dict(per_kind),
-            "rules": dict(rules)}
+            "rules": dict(rules), "decided": decided}
 
 
 def bank_files(cases: list[Case], workers: int) -> list[bytes]:
@@ -171,22 +173,22 @@ def bank_files(cases: list[Case], workers: int) -> list[bytes]:
 
 async def load_items(db: Database, items: dict[str, list[Item]]) -> None:
     records = [(i.invoice_id, i.invoice_number, "US01", i.customer_id, i.currency, i.open_amount, i.open_amount,
-                date(2026, 1, 1), i.due_date, "open") for rows in items.values() for i in rows]
+                date(2026, 1, 1), i.due_date, "open", 1) for rows in items.values() for i in rows]
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         await driver.copy_records_to_table("open_items", records=records, columns=[
             "invoice_id", "invoice_number", "legal_entity", "customer_id", "currency", "original_amount", "open_amount",
-            "issue_date", "due_date", "status"])
-        await driver.execute("""INSERT INTO ledger_entries (invoice_id, kind, amount, effective_date, customer_id,
-            legal_entity, currency, owning_team, due_date) SELECT invoice_id, 'invoice', original_amount, issue_date,
-            customer_id, legal_entity, currency, owning_team, due_date FROM open_items""")
+            "issue_date", "due_date", "status", "entries"])
+        await driver.execute("""INSERT INTO ledger_entries (invoice_id, sequence, kind, amount, effective_date,
+            customer_id, legal_entity, currency, owning_team, due_date) SELECT invoice_id, 1, 'invoice',
+            original_amount, issue_date, customer_id, legal_entity, currency, owning_team, due_date FROM open_items""")
         await driver.execute("VACUUM ANALYZE")
         await conn.commit()
 
 
 async def database_bench(items: dict[str, list[Item]], cases: list[Case], workers: int,
-                         chunk: int) -> dict[str, float]:
+                         chunk: int, decided: list[frozenset[uuid.UUID]] | None = None) -> dict[str, float]:
     async with embedded_database("o2c_collections_cash") as db:
         await load_items(db, items)
         who = Principal(subject="bench", roles=frozenset({"integration"}), kind="service")
@@ -212,6 +214,14 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
             booked = await s.scalar(text("SELECT count(*) FROM payments"))
             outbox_rows = await s.scalar(text("SELECT count(*) FROM outbox"))
         matched = sum(1 for ref, invoices in applied if set(invoices) <= truth[ref])
+        by_ref = {ref: frozenset(invoices) for ref, invoices in applied}
+        differ = [n for n in range(len(cases)) if decided is not None
+                  and by_ref.get(f"P{n}", frozenset()) != decided[n]]
+        if differ:
+            kinds: dict[str, int] = defaultdict(int)
+            for n in differ:
+                kinds[cases[n][0]] += 1
+            print(f"  decisions through the database that differ from the engine's, by kind: {dict(kinds)}")
         wrong_kinds: dict[str, int] = defaultdict(int)
         for ref, invoices in applied:
             if not set(invoices) <= truth[ref]:
@@ -224,7 +234,8 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
                     "ON a.payment_id = p.id ORDER BY p.bank_reference LIMIT 0"))).all()
             del sample
         return {"elapsed": elapsed, "booked": float(booked or 0), "matched": float(matched),
-                "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0)}
+                "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0),
+                "differ": float(len(differ))}
 
 
 def book_import(url: str, import_id: str, chunk: int) -> None:
@@ -367,11 +378,14 @@ def cash_application(args: argparse.Namespace) -> None:
         print(f"    {kind:<16} {n:>6} payments, {ok:>6} matched, {bad} wrong")
     print(f"  rules used: {result['rules']}")
     if args.db_workers and args.only in (None, "cash"):
-        db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk))
+        decided = result["decided"]
+        assert isinstance(decided, list)
+        db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk, decided))
         print(f"through the database ({args.db_workers} workers, chunks of {args.chunk}): {int(db['booked'])} "
               f"payments booked in {db['elapsed']:.1f} s = {db['booked'] / db['elapsed']:.0f} payments/s; "
               f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
-              f"wrong matches {int(db['wrong'])}; {int(db['outbox'])} outbox rows")
+              f"wrong matches {int(db['wrong'])}; decisions differing from the engine's {int(db['differ'])}; "
+              f"{int(db['outbox'])} outbox rows; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ equals one of the PO's keys. Resolving keys against open items is the engine's j
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def stripped(text: str | None) -> str:
     return normalise(_SEGMENT_ZEROS.sub(r"\1", (text or "").upper()))
 
 
+@functools.lru_cache(maxsize=65_536)  # read for every candidate of every payment: a chunk reads the same ones
 def invoice_keys(number: str | None) -> tuple[str, ...]:
     """The keys a document number (an invoice's, a PO's) is found by: as written and with zeros dropped."""
     keys = dict.fromkeys(k for k in (normalise(number), stripped(number)) if k)

@@ -6,7 +6,7 @@ truth invoicing's settlement and kpi's AR mirror."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -63,7 +63,11 @@ class Posting:
 
     def row(self, item: OpenItem) -> dict[str, object]:
         """The ``ledger_entries`` row: the posting with the account facts of its item repeated."""
-        return {**asdict(self), "customer_id": item.customer_id, "legal_entity": item.legal_entity,
+        return {"invoice_id": self.invoice_id, "sequence": self.sequence, "kind": self.kind, "amount": self.amount,
+                "effective_date": self.effective_date, "posted_by": self.posted_by, "payment_id": self.payment_id,
+                "application_id": self.application_id, "reason": self.reason, "note": self.note,
+                "credit_note_id": self.credit_note_id, "deduction_id": self.deduction_id,
+                "dispute_id": self.dispute_id, "customer_id": item.customer_id, "legal_entity": item.legal_entity,
                 "currency": item.currency, "owning_team": item.owning_team, "due_date": item.due_date}
 
 
