@@ -162,6 +162,8 @@ def parse_xml(content: bytes) -> list[EcbRate]:
         if len(rates) > MAX_RATES:
             raise refuse(f"the file holds more than {MAX_RATES} rates")
     errors.raise_if_any("XML file")
+    if not rates:
+        raise refuse("the file holds no rates (its <Cube time=…> elements are empty)", line=days[0].sourceline)
     return _unique(rates)
 
 
