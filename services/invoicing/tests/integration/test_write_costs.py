@@ -11,11 +11,15 @@ import httpx
 import pytest
 from sqlalchemy import event
 
+from o2c_invoicing.invoices import repository
 from services.invoicing.tests.conftest import APPROVER, PREPARER, SUPERVISOR, Service
 from services.invoicing.tests.integration.test_submissions import put_profile, simulator
 from services.invoicing.tests.portal import serving
 
 pytestmark = pytest.mark.integration
+
+
+CLAUSES: list[object] = []
 
 
 @contextmanager
@@ -25,12 +29,17 @@ def statements(service: Service) -> Iterator[list[str]]:
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         sent.append(" ".join(statement.split()[:3]))
 
+    def clause(_conn: object, element: object, *_: object) -> None:
+        CLAUSES.append(element)
+
     engine = service.app.state.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "before_execute", clause)
     try:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "before_execute", clause)
 
 
 async def step(service: Service, invoice_id: str, action: str, headers: dict[str, str]) -> tuple[httpx.Response,
@@ -58,3 +67,5 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
         assert response.json()["status"] == "submitted"
         assert {a: len(s) for a, s in costs.items()} == {"approve": 6, "issue": 6, "submit": 6}, costs
         assert not any("invoice_attachments" in s for s in costs["submit"])  # no rule asks for an attachment
+        # the status-history insert is one statement object, built once (values bound at execution)
+        assert sum(c is repository._ADD_HISTORY for c in CLAUSES) == 4  # request-approval, approve, issue, submit

@@ -56,9 +56,13 @@ async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
     return invoice
 
 
+_ADD_HISTORY = insert(cast(Table, InvoiceStatusChange.__table__))  # built once, values bound at execution
+
+
 async def add_history(session: AsyncSession, **values: Any) -> None:
-    """One status row, inserted on the Core table (the ORM's bulk-insert bookkeeping is not needed here)."""
-    await session.execute(insert(cast(Table, InvoiceStatusChange.__table__)).values(values))
+    """One status row, inserted on the Core table (the ORM's bulk-insert bookkeeping is not needed here); the
+    statement is built once and the values bound at execution (no per-call coercion and cache key)."""
+    await session.execute(_ADD_HISTORY, values)
 
 
 @lru_cache(maxsize=2)
