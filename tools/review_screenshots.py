@@ -3,18 +3,21 @@
 Starts an embedded PostgreSQL and the local broker (as the tests do), migrates a kpi database, feeds it a few
 months of invoices, portal outcomes, disputes, escalations and quality reviews of three vendor teams through the
 kpi service's own handlers, asks the service for each review as HTML and photographs it in headless Chromium
-(tests/browser/chromium.py). Writes docs/img/review-<kind>.png.
+(tests/browser/chromium.py). Writes docs/img/review-<kind>.png and prints how long the service took to build each
+review as HTML and as PDF.
 
-    .venv/bin/python tools/review_screenshots.py [--out docs/img] [--invoices 240]
+    .venv/bin/python tools/review_screenshots.py [--out docs/img] [--invoices 400]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -131,9 +134,16 @@ async def shoot(out: Path, invoices: int) -> list[Path]:
                     chromium = Chromium.start(base / "profile")
                     try:
                         for kind in KINDS:
+                            began = time.perf_counter()
                             page = await client.get(f"/reports/{kind}?date=2026-11-22",
                                                     headers={**SUPERVISOR, "Accept": "text/html"})
                             page.raise_for_status()
+                            html_s = time.perf_counter() - began
+                            began = time.perf_counter()
+                            pdf = await client.get(f"/reports/{kind}?date=2026-11-22&format=pdf", headers=SUPERVISOR)
+                            pdf.raise_for_status()
+                            print(f"{kind}: HTML {html_s:.2f} s, PDF {time.perf_counter() - began:.2f} s "
+                                  f"({len(pdf.content) // 1024} KiB); load {os.getloadavg()[0]:.2f}")
                             html = base / f"{kind}.html"
                             html.write_text(page.text, encoding="utf-8")
                             shot = chromium.open(html.as_uri(), probe="document.title", width=1280)

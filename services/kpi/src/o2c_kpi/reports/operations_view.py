@@ -11,7 +11,7 @@ from decimal import Decimal
 from o2c_common.text import DASH, measure
 from o2c_kpi.operations.schemas import OperationsRead, QualityFigures
 from o2c_kpi.operations.schemas import Pareto as OpsPareto
-from o2c_kpi.reports.schemas import Pareto, ParetoBar, SectionStatus
+from o2c_kpi.reports.schemas import ReviewPareto, ReviewParetoBar, SectionStatus
 
 QUALITY, CAPACITY, OPEN_WORK = "Quality per vendor team", "Capacity outlook", "Open corrective actions and escalations"
 
@@ -24,11 +24,11 @@ class Table:
     empty: str
 
 
-def pareto(source: OpsPareto | None, title: str) -> Pareto:
+def pareto(source: OpsPareto | None, title: str) -> ReviewPareto:
     if source is None:
-        return Pareto(title=title, unit="count", bars=[], available=False)
-    return Pareto(title=title, unit="count", bars=[
-        ParetoBar(label=b.label, value=Decimal(b.count), cumulative_percent=b.cumulative_percent)
+        return ReviewPareto(title=title, unit="count", bars=[], available=False)
+    return ReviewPareto(title=title, unit="count", bars=[
+        ReviewParetoBar(label=b.label, value=Decimal(b.count), cumulative_percent=b.cumulative_percent)
         for b in source.bars])
 
 

@@ -12,7 +12,7 @@ from o2c_common.text import DASH, measure, money
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.reports import operations_view
 from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown, tiles
-from o2c_kpi.reports.schemas import Direction, Pareto, ReportRead, TeamAttainment, Tile
+from o2c_kpi.reports.schemas import Direction, ReportRead, ReviewPareto, TeamAttainment, Tile
 from o2c_kpi.reports.svg import bar_chart, line_chart, pareto_chart
 from o2c_kpi.sla.models import Comparator
 
@@ -110,7 +110,7 @@ def _team(t: TeamAttainment) -> str:
             + _table(("SLA", "target", "met", "breaches", "total", "attainment"), rows, "No SLA measured."))
 
 
-def _pareto(p: Pareto) -> str:
+def _pareto(p: ReviewPareto) -> str:
     if not p.available:
         return (f'<figure><figcaption>{escape(p.title)}</figcaption><p class="na">Not available yet.</p>'
                 "</figure>")

@@ -83,16 +83,16 @@ class Tile(BaseModel):
     on_target: bool | None = Field(default=None, description="None without a target or a value.")
 
 
-class ParetoBar(BaseModel):
+class ReviewParetoBar(BaseModel):
     label: str
     value: Decimal
     cumulative_percent: Decimal = Field(description="Share of the total up to and including this bar.")
 
 
-class Pareto(BaseModel):
+class ReviewPareto(BaseModel):
     title: str
     unit: str
-    bars: list[ParetoBar] = Field(description="Largest first.")
+    bars: list[ReviewParetoBar] = Field(description="Largest first.")
     available: bool = Field(default=True, description="False: the source of this chart is not available yet.")
 
 
@@ -158,7 +158,7 @@ class ReportRead(BaseModel):
                               "no activity in either period left out.")
     detail: list[KpiValue] = Field(default_factory=list, description="Every currency's and breakdown's values "
                                    "(detail=currency only).")
-    pareto: list[Pareto] = Field(default_factory=list, description="Rejection reasons, dispute root causes.")
+    pareto: list[ReviewPareto] = Field(default_factory=list, description="Rejection reasons, dispute root causes.")
     due_today: list[DueItem] = Field(default_factory=list, description="Daily huddle: work due on the day after "
                                      "the period.")
     breach_list: list[BreachLine] = Field(default_factory=list, description="The breaches of the period, most "

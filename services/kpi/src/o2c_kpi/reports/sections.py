@@ -9,7 +9,7 @@ from decimal import Decimal
 from o2c_common.tx import Tx
 from o2c_kpi.reports import repository
 from o2c_kpi.reports.review import COMPARATOR_SIGNS, shown
-from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, Pareto, ParetoBar
+from o2c_kpi.reports.schemas import BreachLine, DueItem, EscalationLine, ReviewPareto, ReviewParetoBar
 from o2c_kpi.sla.models import Comparator
 
 BREACHES_SHOWN, ESCALATIONS_SHOWN = 20, 10
@@ -57,19 +57,19 @@ async def escalation_lines(tx: Tx, *, at: date, team: str | None) -> list[Escala
                            age_days=(at - opened).days if opened else None) for item, owner, agent, opened in rows]
 
 
-def pareto(title: str, unit: str, values: Sequence[tuple[str, Decimal]]) -> Pareto:
+def pareto(title: str, unit: str, values: Sequence[tuple[str, Decimal]]) -> ReviewPareto:
     """Bars largest first with their cumulative share of the total."""
     ordered = sorted(((label, v) for label, v in values if v > 0), key=lambda lv: (-lv[1], lv[0]))
     total = sum((v for _, v in ordered), Decimal(0))
     bars, running = [], Decimal(0)
     for label, value in ordered:
         running += value
-        bars.append(ParetoBar(label=label, value=value, cumulative_percent=(running / total * 100).quantize(
+        bars.append(ReviewParetoBar(label=label, value=value, cumulative_percent=(running / total * 100).quantize(
             Decimal("0.01"))))
-    return Pareto(title=title, unit=unit, bars=bars)
+    return ReviewPareto(title=title, unit=unit, bars=bars)
 
 
-async def rejection_pareto(tx: Tx, *, start: date, end: date, team: str | None) -> Pareto:
+async def rejection_pareto(tx: Tx, *, start: date, end: date, team: str | None) -> ReviewPareto:
     """Portal rejections in the period per reason."""
     rows = await repository.rejections_by_reason(tx.session, team=team, start=start, end=end)
     return pareto("Portal rejection reasons", "count", [(readable(reason), Decimal(n)) for reason, n in rows])
