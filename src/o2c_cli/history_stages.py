@@ -290,22 +290,22 @@ class Replay:
         await _each(rows, one, concurrency=self.concurrency)
 
     def paid_batch(self, rows: Sequence[HistoryRow], response: httpx.Response) -> None:
-        if response.status_code not in (200, 201, 207):
+        """The answer of `POST /payments/batch`: ``results``, one per payment by ``index``, each ``created`` (with
+        ``applied``), ``duplicate`` (its bank reference booked before) or ``problem`` (an RFC 9457 problem)."""
+        if response.status_code != 200:
             for row in rows:
                 self.fail(row, f"collections refused the payments: {_problem(response)}")
             return
-        body = response.json()
-        answers: list[dict[str, Any]] = body.get("results") or body.get("payments") or [] \
-            if isinstance(body, dict) else body
-        for row, answer in zip(rows, answers, strict=True):
-            outcome = answer.get("status") or answer.get("outcome")
-            if outcome == "created":
-                payment = answer.get("payment") or {}
-                self.booked(row, bool(answer.get("applied")) or payment.get("status") == "applied")
-            elif outcome == "duplicate":
+        answers = {answer["index"]: answer for answer in response.json()["results"]}
+        for index, row in enumerate(rows):
+            answer = answers.get(index, {})
+            if answer.get("status") == "created":
+                self.booked(row, bool(answer.get("applied")))
+            elif answer.get("status") == "duplicate":
                 self.result.payments_existing += 1
             else:
-                self.fail(row, f"collections refused the payment: {answer.get('problem') or answer}")
+                problem = answer.get("problem") or {}
+                self.fail(row, f"collections refused the payment: {problem.get('detail') or problem or 'no answer'}")
 
     async def await_receivables(self, rows: Sequence[HistoryRow], *, timeout_s: float,
                                 ready: Callable[[Collection[uuid.UUID]], None] | None = None) -> None:
