@@ -35,8 +35,10 @@ TOKENS = {"admin": bearer("ada", "admin"), "vendor_agent": bearer("agent-a", "ve
 # (phases, cases per operation): the admin reaches every operation's logic, so it runs every phase but the
 # stateful one; the vendor agent's answers differ by permission and team only, which fuzzing covers.
 RUNS = {"admin": ("examples,coverage,fuzzing", 4), "vendor_agent": ("fuzzing", 3)}
-# kpi's reconciliation run reads invoicing and collections over HTTP, which this test does not run (502 here).
-EXCLUDED = {"kpi": r"^/reconciliation/runs$"}
+# kpi's reconciliation run reads invoicing and collections over HTTP, which this test does not run (502 here); a
+# digest sent now needs a mail server, which it does not run either (502 mail-failed here); the browser's sign-in
+# form posts answer 303 (post/redirect/get), which the positive-data check does not expect (test_signin.py).
+EXCLUDED = {"kpi": r"^/reconciliation/runs$|^/digests/[^/]+/send$|^/sign(in|out)$"}
 CONFIG = """
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "422", "428", "429"]

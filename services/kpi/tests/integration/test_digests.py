@@ -126,7 +126,8 @@ async def test_subscriptions_are_validated_precisely(api: ServiceHarness) -> Non
              ({**DAILY, "weekday": 1}, "#/weekday"),
              ({**DAILY, "kind": "weekly-cadence"}, "#/weekday"),
              ({**DAILY, "kind": "qbr"}, "#/working_day"),
-             ({**DAILY, "currency": "eur"}, "#/currency")]
+             ({**DAILY, "currency": "eur"}, "#/currency"),
+             ({**DAILY, "send_at": "07:30:00+02:00"}, "#/send_at")]
     for body, pointer in cases:
         errors = problem(await api.client.post("/digests", json=body, headers=LEAD), 422)["errors"]
         assert pointer in [e.get("pointer") for e in errors], (body, errors)

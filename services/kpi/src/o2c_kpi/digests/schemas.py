@@ -5,12 +5,16 @@ from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from o2c_kpi.reports.schemas import ReportKind
 
 EMAIL = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 Address = Annotated[str, Field(max_length=254, pattern=EMAIL)]
+LocalTime = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+                      WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                                      "examples": ["07:30"]})]
+"""A local time of day, ``HH:MM`` (no offset: the zone is the subscription's)."""
 MAX_RECIPIENTS = 100
 """The schema's bound; KPI_DIGEST_MAX_RECIPIENTS (default 20) is the service's."""
 
@@ -29,7 +33,7 @@ class DigestWrite(BaseModel):
     recipients: list[Address] = Field(min_length=1, max_length=MAX_RECIPIENTS,
                                       description="E-mail addresses (each once).")
     timezone: str = Field(default="UTC", max_length=64, description="IANA time zone: Europe/Berlin …")
-    send_at: time = Field(default=time(7, 0), description="Local time of day the digest goes out.")
+    send_at: LocalTime = Field(default=time(7, 0), description="Local time of day the digest goes out (HH:MM).")
     weekday: int | None = Field(default=None, ge=1, le=7, description="Weekly cadence only: 1 = Monday … 7.")
     working_day: int | None = Field(default=None, ge=1, le=20, description=(
         "MBR and QBR only: the Nth working day (Monday to Friday, without KPI_SLA_HOLIDAYS) of the month / quarter."))
@@ -40,6 +44,13 @@ class DigestWrite(BaseModel):
     def _addresses(cls, value: list[str]) -> list[str]:
         if len({a.lower() for a in value}) != len(value):
             raise ValueError("each recipient is listed once")
+        return value
+
+    @field_validator("send_at")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("send_at is a local time without an offset: the zone is `timezone`")
         return value
 
     @field_validator("timezone")
@@ -63,7 +74,7 @@ class DigestRead(BaseModel):
     currency: str | None
     recipients: list[str]
     timezone: str
-    send_at: time
+    send_at: LocalTime
     weekday: int | None
     working_day: int | None
     active: bool

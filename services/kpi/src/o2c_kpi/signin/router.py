@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 from fastapi import APIRouter, Query, Request, Response, status
@@ -19,6 +19,7 @@ from o2c_kpi.config import KpiSettings
 from o2c_kpi.permissions import READ, Reader
 from o2c_kpi.signin import pages, service
 from o2c_kpi.signin.access import SIGNIN_PATH, cookie_name, safe_next
+from o2c_kpi.signin.pages import SigninError
 from o2c_kpi.signin.schemas import ReportLinkCreate, ReportLinkRead
 
 router = APIRouter(tags=["sign-in"])
@@ -65,12 +66,23 @@ def _expiry(token: str) -> datetime:
 
 
 @router.get(SIGNIN_PATH, response_class=HTMLResponse, responses=_HTML)
-async def signin_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+async def signin_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None,
+                      error: Annotated[SigninError | None, Query(description=(
+                          "Why the last sign-in failed (the form posts back here)."))] = None) -> Response:
     """The sign-in form (or, when signed in, who you are and the reviews). No bearer token needed."""
     signed = await _cookie_principal(request)
     if signed is not None:
         return pages.signed_in(signed[0], until=signed[1])
-    return pages.signin_form(next_path=safe_next(next), oidc_issuer=_oidc_issuer(_settings(request)))
+    return pages.signin_form(next_path=safe_next(next), error=error,
+                             oidc_issuer=_oidc_issuer(_settings(request)))
+
+
+def _back(error: SigninError, next_path: str | None) -> Response:
+    """Post/redirect/get: the form again, saying what went wrong (every answer of 400 and more is a problem)."""
+    query = urlencode({"error": error.value, **({"next": next_path} if next_path else {})})
+    response = RedirectResponse(f"{SIGNIN_PATH.lstrip('/')}?{query}", status_code=status.HTTP_303_SEE_OTHER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _oidc_issuer(settings: KpiSettings) -> str | None:
@@ -78,7 +90,8 @@ def _oidc_issuer(settings: KpiSettings) -> str | None:
 
 
 @router.post(SIGNIN_PATH, response_class=HTMLResponse,
-             responses={303: {"description": "Signed in: to `next` (a page of this site) or the sign-in page."},
+             responses={303: {"description": "Signed in: to `next` (a page of this site) or the sign-in page; "
+                                              "not signed in: back to the form with `error`."},
                         **problem_responses(403)})
 async def signin(request: Request) -> Response:
     """A form post (`token`, `next`): the token is verified like a bearer token and kept in an HttpOnly,
@@ -89,17 +102,14 @@ async def signin(request: Request) -> Response:
     token = form.get("token", "").strip()
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
-    issuer = _oidc_issuer(settings)
     if not token:
-        return pages.signin_form(next_path=next_path, error="Paste a token.", oidc_issuer=issuer, status=422)
+        return _back(SigninError.EMPTY, next_path)
     try:
         principal = await get_verifier(request).verify(token)
     except Unauthorized as exc:
-        return pages.signin_form(next_path=next_path, error=f"That token was refused: {exc.detail}.",
-                                 oidc_issuer=issuer, status=401)
+        return _back(SigninError.EXPIRED if exc.detail == "token expired" else SigninError.REFUSED, next_path)
     if not READ.admits(principal.roles):
-        return pages.signin_form(next_path=next_path, error="That token holds no role that reads the reviews.",
-                                 oidc_issuer=issuer, status=403)
+        return _back(SigninError.NO_ROLE, next_path)
     expires = _expiry(token)
     max_age = int((expires - clock_of(request.app)()).total_seconds())
     response = RedirectResponse(next_path or SIGNIN_PATH.lstrip("/"), status_code=status.HTTP_303_SEE_OTHER)
