@@ -1,7 +1,7 @@
 """Consumer group ``kpi-operations``: the facts the reviews' operations sections read (quality reviews, teams and
-vendors, portal rejections, disputes, escalation cases and their corrective actions, capacity outlooks), one
-upsert per event in :mod:`o2c_kpi.operations.service`. A group of its own, so that the ``kpi`` facts (and their
-rebuild) are not touched by it."""
+vendors, portal rejections, disputes, escalation cases and their corrective actions, capacity outlooks), a row
+each, gathered by :mod:`o2c_kpi.operations.service` and written when the unit of work commits. A group of its own,
+so that the ``kpi`` facts (and their rebuild) are not touched by it."""
 
 from __future__ import annotations
 

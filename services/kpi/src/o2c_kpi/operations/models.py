@@ -1,5 +1,6 @@
 """Read models of the operations data the reviews show (quality, Pareto, open work, capacity outlook), built by
-the ``kpi-operations`` consumer group from other services' events only, one upsert per event."""
+the ``kpi-operations`` consumer group from other services' events only (written per unit of work in one
+statement per table: :class:`o2c_kpi.operations.repository.OpsBatch`)."""
 
 from __future__ import annotations
 

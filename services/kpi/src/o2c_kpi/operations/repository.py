@@ -1,9 +1,11 @@
-"""Every query of the operations read models: one upsert per event, and the grouped reads of a review period
-(a handful of statements per period, whatever the number of rows)."""
+"""Every query of the operations read models: the rows of a unit of work's events written in one statement per
+table at commit (:class:`OpsBatch`), and the grouped reads of a review period (a handful of statements per
+period, whatever the number of rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from o2c_common.tx import Tx
 from o2c_kpi.facts.models import ArInvoice
 from o2c_kpi.operations.models import (
     OpsAction,
@@ -27,28 +30,54 @@ from o2c_kpi.operations.models import (
 TOP = 5
 
 
-async def upsert(session: AsyncSession, model: type[Any], values: dict[str, Any], *,
-                 keys: Sequence[str], only_if_newer: str | None = None) -> None:
-    """Insert ``values`` or overwrite the row with the same ``keys``; with ``only_if_newer``, only when that
-    column of ``values`` is later than the stored one (an older event heard late changes nothing)."""
-    stmt = insert(model).values(**values)
-    changes = {k: stmt.excluded[k] for k in values if k not in keys}
-    where = None
-    if only_if_newer is not None:
-        where = getattr(model, only_if_newer) <= stmt.excluded[only_if_newer]
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes, where=where))
+Key = tuple[type[Any], tuple[str, ...], str | None]
+CHUNK = 1000
 
 
-async def insert_new(session: AsyncSession, model: type[Any], values: dict[str, Any], *,
-                     keys: Sequence[str]) -> None:
-    """Insert ``values`` unless a row with the same ``keys`` exists (a later fact of it came first)."""
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
+@dataclass
+class OpsBatch:
+    """The read-model rows of one unit of work's events, written when it commits: one multi-row statement per
+    table and kind (rows with the same key folded first: the latest, or the newer by ``only_if_newer``), then the
+    updates of rows an earlier event created, in event order."""
+
+    new: dict[Key, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+    upserts: dict[Key, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+    updates: list[tuple[InstrumentedAttribute[Any], Any, dict[str, Any]]] = field(default_factory=list)
+
+    def upsert(self, model: type[Any], values: dict[str, Any], *, keys: Sequence[str],
+               only_if_newer: str | None = None) -> None:
+        """Insert ``values`` or overwrite the row with the same ``keys``; with ``only_if_newer``, only when that
+        column of ``values`` is later than the stored one (an older event heard late changes nothing)."""
+        rows = self.upserts.setdefault((model, tuple(keys), only_if_newer), {})
+        key, held = tuple(values[k] for k in keys), rows.get(tuple(values[k] for k in keys))
+        if held is None or only_if_newer is None or held[only_if_newer] <= values[only_if_newer]:
+            rows[key] = values
+
+    def insert_new(self, model: type[Any], values: dict[str, Any], *, keys: Sequence[str]) -> None:
+        """Insert ``values`` unless a row with the same ``keys`` exists (a later fact of it came first)."""
+        self.new.setdefault((model, tuple(keys), None), {}).setdefault(tuple(values[k] for k in keys), values)
+
+    def update(self, column: InstrumentedAttribute[Any], key: Any, values: dict[str, Any]) -> None:
+        """Change the row whose ``column`` is ``key`` (a later fact of an aggregate the read model has)."""
+        self.updates.append((column, key, values))
+
+    async def flush(self, tx: Tx) -> None:
+        for (model, keys, _), rows in self.new.items():
+            for part in _chunks(list(rows.values())):
+                await tx.session.execute(insert(model).values(part).on_conflict_do_nothing(index_elements=keys))
+        for (model, keys, newer), rows in self.upserts.items():
+            for part in _chunks(list(rows.values())):
+                stmt = insert(model).values(part)
+                where = getattr(model, newer) <= stmt.excluded[newer] if newer is not None else None
+                await tx.session.execute(stmt.on_conflict_do_update(
+                    index_elements=keys, where=where, set_={k: stmt.excluded[k] for k in part[0] if k not in keys}))
+        for column, key, values in self.updates:
+            await tx.session.execute(update(column.class_).where(column == key).values(**values))
 
 
-async def set_values(session: AsyncSession, column: InstrumentedAttribute[Any], key: Any,
-                     values: dict[str, Any]) -> None:
-    """Change the row whose ``column`` is ``key`` (a later fact of an aggregate the read model has)."""
-    await session.execute(update(column.class_).where(column == key).values(**values))
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(rows), CHUNK):
+        yield rows[i:i + CHUNK]
 
 
 # --- quality -----------------------------------------------------------------------------------------------------

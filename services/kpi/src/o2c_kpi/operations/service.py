@@ -26,6 +26,7 @@ from o2c_kpi.operations.models import (
     OpsTeam,
     OpsVendor,
 )
+from o2c_kpi.operations.repository import OpsBatch
 from o2c_kpi.operations.schemas import (
     DefectCategoryCount,
     DefectCount,
@@ -65,11 +66,11 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
 # --- recording (the handlers' verbs) -----------------------------------------------------------------------------
 
 async def record_vendor(tx: Tx, fact: wf.VendorChanged) -> None:
-    await repository.upsert(tx.session, OpsVendor, {"code": fact.code, "name": fact.name}, keys=["code"])
+    tx.batch(OpsBatch).upsert(OpsVendor, {"code": fact.code, "name": fact.name}, keys=["code"])
 
 
 async def record_team(tx: Tx, fact: wf.TeamChanged) -> None:
-    await repository.upsert(tx.session, OpsTeam, {"team": fact.team, "vendor_code": fact.vendor_code},
+    tx.batch(OpsBatch).upsert(OpsTeam, {"team": fact.team, "vendor_code": fact.vendor_code},
                             keys=["team"])
 
 
@@ -77,34 +78,34 @@ async def record_quality_review(tx: Tx, fact: wf.QualityReviewed) -> None:
     types = {t.code: t for t in fact.defect_types}
     defects = [{"code": code, "category": types[code].category if code in types else "uncategorised",
                 "label": types[code].label if code in types else readable(code)} for code in fact.defects]
-    await repository.upsert(tx.session, OpsQualityReview, {
+    tx.batch(OpsBatch).upsert(OpsQualityReview, {
         "sample_id": fact.sample_id, "process": fact.process, "agent": fact.agent, "team": fact.team,
         "score": fact.score, "defects": defects, "reviewed_at": fact.reviewed_at},
         keys=["sample_id"], only_if_newer="reviewed_at")
 
 
 async def record_rejection(tx: Tx, fact: inv.InvoicePortalRejected) -> None:
-    await repository.upsert(tx.session, OpsRejection, {
+    tx.batch(OpsBatch).upsert(OpsRejection, {
         "submission_id": fact.submission_id, "invoice_id": fact.invoice_id, "owning_team": fact.owning_team,
         "reason": fact.reason, "root_cause": fact.root_cause, "portal_reason_code": fact.portal_reason_code,
         "reason_text": fact.reason_text, "rejected_at": fact.rejected_at}, keys=["submission_id"])
 
 
 async def record_dispute_opened(tx: Tx, fact: col.DisputeOpened) -> None:
-    await repository.insert_new(tx.session, OpsDispute, {
+    tx.batch(OpsBatch).insert_new(OpsDispute, {
         "dispute_id": fact.dispute_id, "owning_team": fact.owning_team, "currency": fact.currency,
         "amount": fact.amount, "reason": fact.reason, "opened_at": fact.opened_at}, keys=["dispute_id"])
 
 
 async def record_dispute_resolved(tx: Tx, fact: col.DisputeResolved) -> None:
-    await repository.upsert(tx.session, OpsDispute, {
+    tx.batch(OpsBatch).upsert(OpsDispute, {
         "dispute_id": fact.dispute_id, "owning_team": fact.owning_team, "currency": fact.currency,
         "amount": fact.amount, "reason": fact.reason, "root_cause": fact.root_cause, "opened_at": fact.opened_at,
         "resolved_at": fact.resolved_at}, keys=["dispute_id"])
 
 
 async def record_case_opened(tx: Tx, fact: esc.EscalationOpened) -> None:
-    await repository.upsert(tx.session, OpsCase, {
+    tx.batch(OpsBatch).upsert(OpsCase, {
         "case_id": fact.case_id, "case_number": fact.case_number, "title": fact.title, "category": fact.category,
         "severity": fact.severity, "tier": fact.tier, "owning_team": fact.owning_team, "assignee": fact.assignee,
         "opened_at": fact.opened_at, "resolved_at": None}, keys=["case_id"])
@@ -112,11 +113,11 @@ async def record_case_opened(tx: Tx, fact: esc.EscalationOpened) -> None:
 
 async def record_case_moved(tx: Tx, fact: esc.EscalationAcknowledged | esc.EscalationEscalated) -> None:
     """Acknowledged or escalated: the case's tier, team, severity and assignee as they are now."""
-    await repository.set_values(tx.session, OpsCase.case_id, fact.case_id, _routing(fact))
+    tx.batch(OpsBatch).update(OpsCase.case_id, fact.case_id, _routing(fact))
 
 
 async def record_case_resolved(tx: Tx, fact: esc.EscalationResolved) -> None:
-    await repository.set_values(tx.session, OpsCase.case_id, fact.case_id,
+    tx.batch(OpsBatch).update(OpsCase.case_id, fact.case_id,
                                 {**_routing(fact), "resolved_at": fact.resolved_at})
 
 
@@ -126,7 +127,7 @@ def _routing(fact: esc.EscalationAcknowledged | esc.EscalationEscalated | esc.Es
 
 async def record_case_action(tx: Tx, fact: esc.CaseActionChanged) -> None:
     closed = fact.status in ("done", "cancelled")
-    await repository.upsert(tx.session, OpsAction, {
+    tx.batch(OpsBatch).upsert(OpsAction, {
         "action_id": fact.action_id, "case_id": fact.case_id, "case_number": fact.case_number,
         "owning_team": fact.owning_team, "kind": fact.kind, "description": fact.description, "owner": fact.owner,
         "due_date": fact.due_date, "status": fact.status, "created_at": fact.created_at,
@@ -136,7 +137,7 @@ async def record_case_action(tx: Tx, fact: esc.CaseActionChanged) -> None:
 
 async def record_capacity_outlook(tx: Tx, fact: wf.CapacityOutlookPublished) -> None:
     """The queue's latest outlook replaces the one before (an older one heard late changes nothing)."""
-    await repository.upsert(tx.session, OpsCapacityOutlook, {
+    tx.batch(OpsBatch).upsert(OpsCapacityOutlook, {
         "process": fact.process, "team": fact.team or "", "model": fact.model, "published_at": fact.published_at,
         "days": [d.model_dump(mode="json") for d in fact.days]}, keys=["process", "team"], only_if_newer="published_at")
 
