@@ -4,6 +4,7 @@ mail server, as multipart mails with a readable summary, a signed link that open
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -159,3 +160,11 @@ async def test_crud_with_permissions_team_rule_pages_and_audit(api: ServiceHarne
                                    {"id": a["id"]})).all()
     assert [(r.actor, r.action) for r in rows] == [("lea", "digest.subscribed"), ("lea", "digest.changed"),
                                                    ("lea", "digest.unsubscribed")]
+
+
+async def test_two_workers_at_once_send_a_due_digest_once(api: ServiceHarness, sink: MailSink) -> None:
+    set_clock(api, datetime(2026, 10, 13, 20, 0, tzinfo=UTC))
+    await subscribe(api, DAILY)
+    when = datetime(2026, 10, 14, 6, 0, tzinfo=UTC)
+    results = await asyncio.gather(run_step(api, when), run_step(api, when))  # two replicas' steps
+    assert sorted(results) == [0, 1] and len(sink.messages) == 1
