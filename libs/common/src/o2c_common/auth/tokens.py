@@ -19,9 +19,12 @@ from typing import Any
 
 import jwt
 
+from o2c_common.auth.mint import mint_token
 from o2c_common.auth.principal import Principal, PrincipalKind, Role
 from o2c_common.errors.problems import DomainError, Unauthorized
 from o2c_common.settings import ServiceSettings
+
+__all__ = ["AuthUnavailable", "JWTVerifier", "mint_token", "principal_from_claims"]  # mint_token: its old home
 
 DEFAULT_LEEWAY_S = 30.0
 _HMAC_PREFIX = "HS"
