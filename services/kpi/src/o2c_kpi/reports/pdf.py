@@ -119,7 +119,8 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
     w.line(f"{report.title} {report.period_label}", size=18, bold=True, height=9)
     w.line(f"{report.period_start} to {report.period_end}, compared with {report.previous_label or DASH} · "
            f"{'team ' + report.team if report.team else 'all teams'} · generated "
-           f"{report.generated_at:%Y-%m-%d %H:%M} UTC · {report.breaches} SLA breaches", colour=GREY)
+           f"{report.generated_at:%Y-%m-%d %H:%M} UTC · {report.breaches} SLA "
+           f"breach{'' if report.breaches == 1 else 'es'}", colour=GREY)
     if report.reporting_currency:
         w.line(fx_note(report), colour=GREY)
     w.heading("Summary")
