@@ -139,15 +139,22 @@ async def test_two_csvs_in_a_zip_and_a_viewer_are_refused(api: ServiceHarness) -
 
 async def test_a_hand_set_rate_needs_if_match_to_change_and_survives_an_import(api: ServiceHarness) -> None:
     path = "/fx/rates/2024-06-28/USD"
-    created = await api.client.put(path, json={"rate": "1.0700", "reason": "treasury rate"}, headers=SUPERVISOR)
+    problem(await api.client.put(path, json={"rate": "1.0700"}, headers=SUPERVISOR), 428)  # neither header
+    problem(await api.client.put(path, json={"rate": "1.0700"}, headers={**SUPERVISOR, "If-Match": '"x:1"'}), 412)
+    created = await api.client.put(path, json={"rate": "1.0700", "reason": "treasury rate"},
+                                   headers={**SUPERVISOR, "If-None-Match": "*"})
     assert created.status_code == 200, created.text
+    exists = problem(await api.client.put(path, json={"rate": "1.0701"},
+                                          headers={**SUPERVISOR, "If-None-Match": "*"}), 412)
+    assert exists["detail"] == "a rate of USD on 2024-06-28 is stored already: change it with If-Match"
     assert (created.json()["source"], created.json()["rate"]) == ("manual", "1.07")
     problem(await api.client.put(path, json={"rate": "1.0701"}, headers=SUPERVISOR), 428)
     problem(await api.client.put(path, json={"rate": "1.0701"}, headers={**SUPERVISOR, "If-Match": '"x:1"'}), 412)
     changed = await api.client.put(path, json={"rate": "1.0701"},
                                    headers={**SUPERVISOR, "If-Match": created.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != created.headers["ETag"]
-    bad = problem(await api.client.put("/fx/rates/2024-06-28/usd", json={"rate": "0"}, headers=SUPERVISOR), 422)
+    bad = problem(await api.client.put("/fx/rates/2024-06-28/usd", json={"rate": "0"},
+                                       headers={**SUPERVISOR, "If-None-Match": "*"}), 422)
     assert bad["errors"]
 
     result = await upload(api, XML)  # the ECB says 1.0705: the hand-set rate stays

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
-from o2c_common.errors import problem_responses
+from o2c_common.errors import PreconditionFailed, problem_responses
 from o2c_common.http import IfMatchDep, Page, PageParams, set_etag
 from o2c_common.uow import TxDep
 from o2c_kpi.fx import service
@@ -35,13 +35,20 @@ async def rates(tx: TxDep, _principal: Reader, page: PageParams,
 @router.put("/fx/rates/{day}/{currency}", response_model=RateRead,
             responses=problem_responses(401, 403, 412, 422, 428))
 async def put_rate(day: date, currency: Currency, data: RateWrite, response: Response, tx: TxDep,
-                   _principal: FxRateWriter, if_match: IfMatchDep) -> RateRead:
+                   _principal: FxRateWriter, if_match: IfMatchDep,
+                   if_none_match: Annotated[str | None, Header(
+                       alias="If-None-Match", description="`*` to create a rate not stored yet (instead of "
+                                                          "If-Match); 412 when one is.")] = None) -> RateRead:
     """Set a rate by hand: units of `currency` for one euro on `day` (a currency the ECB does not publish, or a
-    correction). A rate already stored needs `If-Match` with its ETag. An ECB import never overwrites a hand-set
-    rate. Audited (`fx.rate_set`)."""
+    correction). A new rate is created with `If-None-Match: *`; a stored one is changed with `If-Match` and its
+    ETag (428 without either). An ECB import never overwrites a hand-set rate. Audited (`fx.rate_set`)."""
     row = await service.lock(tx, day=day, currency=currency)
-    if row is not None:
-        if_match(service.etag(row))
+    creating = (if_none_match or "").strip() == "*"
+    if row is not None and creating:
+        raise PreconditionFailed(f"a rate of {currency} on {day} is stored already: change it with If-Match",
+                                 headers={"ETag": service.etag(row)})
+    if not creating:
+        if_match(service.etag(row) if row is not None else service.absent_etag(day=day, currency=currency))
     row = await service.put_rate(tx, row, day=day, currency=currency, data=data)
     set_etag(response, etag=service.etag(row))
     return RateRead.model_validate(row)

@@ -105,6 +105,11 @@ def etag(row: FxRate) -> str:
     return make_etag(entity_id=row.id, version=row.version)
 
 
+def absent_etag(*, day: date, currency: str) -> str:
+    """The tag of a rate not stored (version 0): no If-Match a client holds matches it."""
+    return make_etag(entity_id=f"{BASE_CURRENCY}/{currency}/{day.isoformat()}", version=0)
+
+
 async def lock(tx: Tx, *, day: date, currency: str) -> FxRate | None:
     return await repository.get(tx.session, base=BASE_CURRENCY, quote=currency, day=day, for_update=True)
 
