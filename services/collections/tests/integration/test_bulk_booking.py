@@ -140,3 +140,27 @@ async def test_a_large_chunk_takes_a_few_statements_whatever_its_size(service: S
     assert await service.scalar("SELECT count(*) FROM open_items WHERE invoice_number LIKE 'L-%' "
                                 "AND status = 'closed' AND open_amount = 0 AND entries = 2") == 60
     assert await service.scalar("SELECT count(*) FROM audit_log WHERE action = 'payment.auto_applied'") == 60
+
+
+async def test_a_payment_and_a_manual_application_write_their_events_and_audit_in_one_statement_each(
+        service: Service) -> None:
+    await service.issue("R-INV-1", "80.00", customer="R-C1")
+    second = await service.issue("R-INV-2", "90.00", customer="R-C1")
+    with statements(service) as seen:
+        paid = await service.client.post("/payments", headers=COLLECTOR, json={
+            "legal_entity": "US01", "customer_id": "R-C1", "currency": "USD", "amount": "80.00",
+            "value_date": "2026-02-03", "remittance": [{"reference": "R-INV-1"}]})
+    assert paid.status_code == 201 and paid.json()["status"] == "applied", paid.text
+    assert [s.split()[2] for s in seen if s.startswith("INSERT INTO outbox") or s.startswith("INSERT INTO audit")] \
+        == ["outbox", "audit_log"]  # payment.received, receivable.changed, payment.applied; two audit entries
+    unapplied = await service.client.post("/payments", headers=COLLECTOR, json={
+        "legal_entity": "US01", "currency": "USD", "amount": "90.00", "value_date": "2026-02-03"})
+    with statements(service) as seen:
+        applied = await service.client.post(
+            f"/payments/{unapplied.json()['id']}/applications", json={"invoice_id": str(second), "amount": "90.00"},
+            headers={**COLLECTOR, "If-Match": unapplied.headers["etag"]})
+    assert applied.status_code == 201, applied.text
+    assert [s.split()[2] for s in seen if s.startswith("INSERT INTO outbox") or s.startswith("INSERT INTO audit")] \
+        == ["outbox", "audit_log"]
+    assert (await service.outbox_types())[-2:] == ["receivable.changed", "payment.applied"]
+    assert await service.open_amount(second) == 0

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import engine, patterns, references, repository
+from o2c_collections.cashapp.buffered import buffering
 from o2c_collections.cashapp.models import Application, Pattern, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.reading import fields
 from o2c_collections.config import CollectionsSettings
@@ -262,11 +263,12 @@ async def apply_manually(tx: Tx, payment: Payment, *, invoice_id: uuid.UUID, amo
     """Applies ``amount`` of the locked ``payment`` to the invoice by hand (rule ``manual``); ``learn``: remember
     how the payer names itself and writes the invoice's number (:mod:`patterns`)."""
     item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
-    application = await _apply_by_hand(tx, payment, item=item, amount=amount, applied_date=applied_date,
-                                       reason=reason)
-    if learn:
-        await patterns.learn(tx, payment=payment, item=item,
-                             lines=await repository.lines(tx.session, payment_id=payment.id))
+    async with buffering(tx) as buffered:  # its events and audit entries in one statement each
+        application = await _apply_by_hand(buffered, payment, item=item, amount=amount, applied_date=applied_date,
+                                           reason=reason)
+        if learn:
+            await patterns.learn(buffered, payment=payment, item=item,
+                                 lines=await repository.lines(tx.session, payment_id=payment.id))
     return application
 
 

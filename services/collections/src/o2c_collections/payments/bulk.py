@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from o2c_collections.cashapp import repository as cashapp
 from o2c_collections.cashapp.chunk import Applied, load
 from o2c_collections.cashapp.engine import Cash
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
@@ -93,7 +94,7 @@ class Pending:
         await repository.insert_rows(session, LedgerEntry, self.postings)
         await repository.insert_rows(session, Deduction, self.deductions)
         await session.flush()  # the open items' new figures, in one batch of updates
-        await repository.insert_audits(session, self.audits)
+        await cashapp.insert_audits(session, self.audits)
         await tx.emit_many(self.events)
         for rows in (self.payments, self.lines, self.applications, self.postings, self.deductions, self.audits,
                      self.events):

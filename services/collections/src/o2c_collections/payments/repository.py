@@ -12,7 +12,6 @@ from o2c_collections.cashapp.models import Payment
 from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
-from o2c_common.db.plumbing import audit_log_table
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -107,10 +106,3 @@ async def insert_rows(session: AsyncSession, model: type[Any], rows: list[dict[s
     if rows:
         table = cast(Table, model.__table__)
         await session.execute(insert(table).returning(*table.primary_key.columns), rows)
-
-
-async def insert_audits(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Audit entries (``actor``, ``action``, ``entity_type``, ``entity_id``, ``after``, ``correlation_id``) in
-    multi-row statements, in the order given (chained at commit like every audit row)."""
-    if rows:
-        await session.execute(insert(audit_log_table).returning(audit_log_table.c.id), rows)

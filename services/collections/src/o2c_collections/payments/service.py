@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import repository as cashapp
+from o2c_collections.cashapp.buffered import buffering
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.schemas import ApplicationRead, PaymentRead, RemittanceLineRead
@@ -90,8 +91,9 @@ async def create(tx: Tx, *, data: PaymentCreate, settings: CollectionsSettings) 
                            amount=data.amount, customer_id=data.customer_id, payer_name=data.payer_name,
                            lines=tuple(Line(r.reference, r.amount, r.reason_code) for r in data.remittance))
     key = None if data.bank_reference else f"api:{uuid.uuid4()}"
-    booked = await book(tx, parsed=parsed, legal_entity=data.legal_entity, source="api", import_id=None,
-                        settings=settings, key=key)
+    async with buffering(tx) as buffered:  # its events and audit entries in one statement each
+        booked = await book(buffered, parsed=parsed, legal_entity=data.legal_entity, source="api", import_id=None,
+                            settings=settings, key=key)
     if booked.payment is None:
         raise DuplicatePayment(f"a payment with bank reference {data.bank_reference} was already booked")
     return _detail(booked.payment, booked.lines, booked.applications), booked.payment.version
