@@ -153,7 +153,7 @@ async def test_review_as_pdf(service: Service) -> None:
     assert 'filename="monthly-business-review-2026-11.pdf"' in response.headers["content-disposition"]
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     for expected in ("Monthly business review 2026-11", "Credit sales", "1,500.00 USD", "SLA attainment per vendor",
-                     "Portal rejection reasons", "Open escalations", "carl"):
+                     "Portal rejection reasons", "Open corrective actions and escalations", "ESC-000042", "carl"):
         assert expected in text, expected
     by_query = await service.client.get(url + "&format=pdf&team=vendor-b", headers=VIEWER)
     assert by_query.content.startswith(b"%PDF") and 'vendor-b.pdf"' in by_query.headers["content-disposition"]
@@ -191,7 +191,8 @@ async def test_money_consolidated_in_a_reporting_currency(service: Service) -> N
     for event in ledger("1000", date(2026, 11, 3), team="vendor-a", currency="JPY"):  # JPY: no rate held
         async with service.transactions.begin("system:kpi") as tx:
             await FACT_HANDLERS[type(event.data)](tx, event)
-    put = await service.client.put("/fx/rates/2026-11-02/USD", json={"rate": "1.25"}, headers=SUPERVISOR)
+    put = await service.client.put("/fx/rates/2026-11-02/USD", json={"rate": "1.25"},
+                                   headers={**SUPERVISOR, "If-None-Match": "*"})
     assert put.status_code == 200, put.text
     url = "/reports/monthly-business-review?date=2026-11-20&currency=EUR"
     body = (await service.client.get(url, headers=SUPERVISOR)).json()

@@ -57,7 +57,7 @@ class _Writer:
         self.pdf.set_text_color(0, 0, 0)
 
     def heading(self, value: str) -> None:
-        if self.pdf.get_y() > self.pdf.h - 40:
+        if self.pdf.get_y() > self.pdf.h - 75:  # a heading stays with the chart or table under it
             self.pdf.add_page()
         self.pdf.ln(2)
         self.line(value, size=12, bold=True, height=6)
@@ -156,10 +156,11 @@ def report_pdf(report: ReportRead, *, font: Path | None = None) -> bytes:
     w.table(("SLA", "team", "subject", "actual", "target", "severity", "breached"),
             [(b.sla, b.team or "(no team)", b.subject or DASH, b.actual, b.target, b.severity,
               f"{b.breached_at:%Y-%m-%d %H:%M}") for b in report.breach_list], "No breach in the period.")
-    w.heading("Open escalations")
-    w.table(("case", "team", "agent", "opened", "age"),
-            [(e.item, e.team, e.agent, e.opened.isoformat() if e.opened else DASH, measure(e.age_days, "days"))
-             for e in report.escalations], "No open escalation.")
+    if report.operations is None or report.operations.current.open_work is None:  # else its open work, below
+        w.heading("Open escalations")
+        w.table(("case", "team", "agent", "opened", "age"),
+                [(e.item, e.team, e.agent, e.opened.isoformat() if e.opened else DASH, measure(e.age_days, "days"))
+                 for e in report.escalations], "No open escalation.")
     for section in report.sections:
         if not section.available:
             w.heading(section.name)
