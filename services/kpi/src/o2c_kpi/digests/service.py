@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -106,11 +105,8 @@ async def list_deliveries(tx: Tx, subscription: DigestSubscription, *, page: Pag
 
 
 async def _review(tx: Tx, subscription: DigestSubscription, on: date, clock: Clock) -> ReportRead:
-    extra: dict[str, Any] = {}
-    if subscription.currency and "currency" in inspect.signature(reports.build).parameters:
-        extra["currency"] = subscription.currency  # once the reviews consolidate in a reporting currency
     return await reports.build(tx.acting_as(f"system:{STEP}"), kind=ReportKind(subscription.kind), on=on,
-                               team=subscription.owning_team, clock=clock, **extra)
+                               team=subscription.owning_team, clock=clock, currency=subscription.currency)
 
 
 def _pdf(report: ReportRead) -> bytes | None:
