@@ -64,7 +64,7 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     the account already. Done (and audited) in the engine's name, ``system:cash-application``, whoever booked the
     payment; on the booker's team's invoices only when the booker is team-scoped (a vendor agent)."""
     team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
-    tx = tx.acting_as(ENGINE)
+    booker, tx = tx.actor.subject, tx.acting_as(ENGINE)
     decision, locked = await _decide(tx, payment=payment, lines=lines, settings=settings, group_ids=group_ids,
                                      team=team)
     now = tx.now()
@@ -74,7 +74,8 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
     payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
     payment.evidence = [e.as_dict() for e in decision.evidence]
     applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
-                                    decision=decision, lines=lines) for allocation in decision.allocations]
+                                    decision=decision, lines=lines, booker=booker)
+                    for allocation in decision.allocations]
     refresh_status(payment)
     await tx.session.flush()
     await _announce(tx, payment=payment, decision=decision, applications=applications, locked=locked, now=now)
@@ -170,9 +171,9 @@ def remittance_reason(allocation: engine.Allocation, item: OpenItem,
 
 
 async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: engine.Allocation,
-                    decision: engine.Decision, lines: list[RemittanceLine]) -> Application:
+                    decision: engine.Decision, lines: list[RemittanceLine], booker: str) -> Application:
     """One allocation of the decision booked: the application, a tolerance write-off or an early-payment discount
-    (both close the invoice with the cash), a deduction."""
+    (both close the invoice with the cash), a deduction (opened by ``booker``, who booked the payment)."""
     application = await _apply(tx, payment=payment, item=item, amount=allocation.amount,
                                rule=decision.rule or "manual", confidence=decision.confidence,
                                explanation=decision.explanation, applied_date=payment.value_date, actor=None)
@@ -184,7 +185,7 @@ async def _allocate(tx: Tx, *, payment: Payment, item: OpenItem, allocation: eng
         await open_deduction(tx, item=item, payment_id=payment.id,
                              amount=allocation.deduction, reason=allocation.deduction_reason or "unclassified",
                              remittance_reason=remittance_reason(allocation, item, lines),
-                             opened_date=payment.value_date)
+                             opened_date=payment.value_date, opened_by=booker)
     return application
 
 

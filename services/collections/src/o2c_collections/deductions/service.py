@@ -27,11 +27,13 @@ from o2c_common.tx import Tx
 
 
 async def open_deduction(tx: Tx, *, item: OpenItem, payment_id: uuid.UUID | None, amount: Decimal, reason: str,
-                         remittance_reason: str | None, opened_date: date, owner: str | None = None) -> Deduction:
+                         remittance_reason: str | None, opened_date: date, owner: str | None = None,
+                         opened_by: str | None = None) -> Deduction:
     """Records the shortfall; the amount stays on the (locked) item but leaves dunning while open. Its
     ``opened_by`` is the person who booked the payment (cash application runs in the engine's name), who may
-    then not approve its credit or write-off."""
-    booker = await repository.payment_booker(tx.session, payment_id=payment_id) if payment_id else None
+    then not approve its credit or write-off: given, or read from the payment's audit trail."""
+    booker = opened_by or (await repository.payment_booker(tx.session, payment_id=payment_id) if payment_id
+                           else None)
     deduction = new_deduction(item, payment_id=payment_id, amount=amount, reason=reason,
                               remittance_reason=remittance_reason, opened_date=opened_date, owner=owner,
                               opened_by=booker or tx.actor.subject)
