@@ -48,6 +48,8 @@ from o2c_cli.localstack import EmbeddedPostgres, free_port
 from o2c_cli.testing import Infra, bearer
 from o2c_collections.aging.service import aging
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
+from o2c_collections.cashapp.references import invoice_keys
+from o2c_collections.cashapp.service import match_keys
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments.imports import process_chunk, start
 from o2c_common.auth import Principal
@@ -128,7 +130,11 @@ def generate(rng: random.Random, *, payers: int, items_per_payer: int,
 
 def run_engine(items: dict[str, list[Item]], cases: list[Case],
                config: Config) -> dict[str, object]:
-    by_number = {i.invoice_number.upper(): i for rows in items.values() for i in rows}
+    by_key: dict[str, list[Item]] = defaultdict(list)  # as the database finds them: open_items.match_keys
+    for rows in items.values():
+        for i in rows:
+            for key in invoice_keys(i.invoice_number):
+                by_key[key].append(i)
     open_amount = {i.invoice_id: i.open_amount for rows in items.values() for i in rows}
     matched = wrong = 0
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -138,8 +144,8 @@ def run_engine(items: dict[str, list[Item]], cases: list[Case],
     for kind, cash, truth in cases:
         payer_items = [Item(i.invoice_id, i.invoice_number, i.customer_id, i.currency, open_amount[i.invoice_id],
                             i.due_date) for i in items[cash.customer_id or ""] if open_amount[i.invoice_id] > 0]
-        referenced = [by_number[r] for r in (li.reference.upper() for li in cash.lines if li.reference)
-                      if r in by_number]
+        referenced = list({i.invoice_id: i for key in match_keys(cash, []) for i in by_key.get(key, ())
+                           if open_amount[i.invoice_id] > 0 or i.customer_id != cash.customer_id}.values())
         decision = decide(cash, payer_items=payer_items, referenced_items=referenced, config=config)
         decided.append(frozenset(a.invoice_id for a in decision.allocations))
         per_kind[kind][0] += 1
