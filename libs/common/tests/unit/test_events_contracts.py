@@ -77,6 +77,8 @@ EXPECTED_KEYS = {
     "o2c.contingency_plan.invoked.v1": "plan_id",
     "o2c.quality.sample_taken.v1": "sample_id",
     "o2c.quality.reviewed.v1": "sample_id",
+    "o2c.capacity.outlook_published.v1": "process",
+    "o2c.case_action.changed.v1": "case_id",
 }
 
 PRODUCERS = {
@@ -96,6 +98,8 @@ PRODUCERS = {
     "reconciliation": "kpi",
     "fx.": "kpi",
     "escalation": "escalation",
+    "case_action": "escalation",
+    "capacity": "workforce",
     "vendor": "workforce",
     "team": "workforce",
     "agent": "workforce",

@@ -236,8 +236,7 @@ class OutlookDay(BaseModel):
 
 @event("capacity.outlook_published", producer="workforce", key="process")
 class CapacityOutlookPublished(EventPayload):
-    """The capacity outlook of one queue for its next working days (forecast arrivals, agents required against
-    agents rostered), published daily and on demand; the latest one of a queue replaces the ones before."""
+    """One queue's capacity outlook for its next working days (the latest replaces the ones before)."""
 
     process: Process
     team: TeamName | None = Field(default=None, description="The queue's team; None: the queue of every team.")
