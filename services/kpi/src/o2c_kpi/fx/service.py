@@ -153,9 +153,10 @@ async def import_ecb(tx: Tx, *, content: bytes, filename: str | None = None) -> 
             kept += 1  # set by hand: an import never overwrites it
         elif known[0] != r.rate:
             changed.append((r.currency, r.day, r.rate))
-    store = {"base": BASE_CURRENCY, "source": RateSource.ECB, "at": tx.now(), "by": tx.actor.subject}
-    inserted = await repository.insert_rates(tx.session, new, **store)
-    updated = await repository.update_rates(tx.session, changed, **store)
+    at, by = tx.now(), tx.actor.subject
+    inserted = await repository.insert_rates(tx.session, new, base=BASE_CURRENCY, source=RateSource.ECB, at=at, by=by)
+    updated = await repository.update_rates(tx.session, changed, base=BASE_CURRENCY, source=RateSource.ECB, at=at,
+                                            by=by)
     rows = parsed.rates
     result = ImportRead(format=parsed.format, first_date=days[0], last_date=days[-1], days=len(days),
                         currencies=sorted({r.currency for r in parsed.rates}), rates=len(rows), inserted=inserted,
