@@ -50,6 +50,9 @@ def contract_limit(model: type[EventPayload], field: str) -> tuple[int | None, s
     patterns = [o["pattern"] for o in options if "pattern" in o]
     return (max(lengths) if lengths else None), (patterns[0] if patterns else None)
 
+# Same-named columns of tables that no event fills (written through the owning service's API only).
+NOT_FROM_EVENTS = {("sla_definitions", "description")}
+
 
 def mismatches(name: str) -> list[str]:
     columns = bounded_columns(name)
@@ -60,6 +63,8 @@ def mismatches(name: str) -> list[str]:
                 continue
             limit, pattern = contract_limit(model, field)
             for table, length in columns[field]:
+                if (table, field) in NOT_FROM_EVENTS:
+                    continue
                 if limit is not None and limit > length:
                     found.append(f"{model.ce_type()}.{field} allows {limit} characters, {name}.{table}.{field} "
                                  f"stores {length}")
