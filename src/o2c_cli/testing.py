@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -205,6 +205,21 @@ class ServiceHarness:
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         async with self.db.unit_of_work() as session:
             return list((await session.execute(text(sql), params)).all())
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements the app sends to its database meanwhile (set-based paths assert their count)."""
+        seen: list[str] = []
+        engine = self.app.state.transactions.db.engine.sync_engine
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
 
     async def outbox_types(self) -> list[str]:
         """Event types written to the outbox so far, oldest first, without prefix and version."""

@@ -78,15 +78,18 @@ class Tx:
         await add_to_outbox(self.session, event, slots=self.slots)
         return event
 
-    async def emit_many(self, payloads: Sequence[P], *, correlation_id: str | None = None) -> list[Event[P]]:
-        """:meth:`emit` for a bulk path: every payload written to the outbox in one statement, in order."""
+    async def emit_many(self, payloads: Sequence[P], *, correlation_id: str | None = None,
+                        correlation_ids: Sequence[str | None] | None = None) -> list[Event[P]]:
+        """:meth:`emit` for a bulk path: every payload written to the outbox in one statement, in order; each with
+        its own correlation id when ``correlation_ids`` gives them (a batch handler emitting for many events)."""
         if correlation_id is None:
             from o2c_common.observability.correlation import get_correlation_id
 
             correlation_id = get_correlation_id()
         now = self.now()
-        events = [Event.new(payload, source=self.source, correlation_id=correlation_id, time=now)
-                  for payload in payloads]
+        correlations = correlation_ids if correlation_ids is not None else [correlation_id] * len(payloads)
+        events = [Event.new(payload, source=self.source, correlation_id=correlation or correlation_id, time=now)
+                  for payload, correlation in zip(payloads, correlations, strict=True)]
         await add_many_to_outbox(self.session, events, slots=self.slots)
         return events
 

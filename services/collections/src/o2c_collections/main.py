@@ -17,7 +17,7 @@ from o2c_collections.payments.router import router as payments_router
 from o2c_collections.promises.router import router as promises_router
 from o2c_collections.receivables.handlers import (
     on_credit_note_issued_reduce_receivable,
-    on_invoice_issued_open_receivable,
+    on_invoices_issued_open_receivables,
 )
 from o2c_collections.receivables.router import balances_router
 from o2c_collections.receivables.router import router as receivables_router
@@ -27,12 +27,12 @@ from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
-from o2c_common.inbox import Handlers
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 
 HANDLERS: Handlers = {
-    InvoiceIssued: on_invoice_issued_open_receivable,
+    InvoiceIssued: Batched(on_invoices_issued_open_receivables),
     CreditNoteIssued: on_credit_note_issued_reduce_receivable,
     InvoicePortalRejected: on_invoice_portal_rejected_open_dispute_when_charge_contested,
 }

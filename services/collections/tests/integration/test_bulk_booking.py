@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import event
 
 from o2c_collections.payments.parsers import parse_file
 from o2c_collections.payments.service import book
@@ -78,34 +74,19 @@ async def outcome(service: Service, p: str, after: int, upto: int) -> dict[str, 
                  "audit": [list(r) for r in audits], "promise": promise}, p)
 
 
-@contextmanager
-def statements(service: Service) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = service.transactions.db.engine.sync_engine
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 async def test_a_chunk_books_as_the_payments_one_by_one_would(service: Service) -> None:
     bulk_file, one_by_one_file = await world(service, "A"), await world(service, "B")
     response = await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=bulk_file,
                                          headers=IMPORTER)
     assert response.status_code == 202, response.text
     middle = await service.scalar("SELECT coalesce(max(id), 0) FROM outbox")
-    with statements(service) as bulk_statements:
+    with service.statements() as bulk_statements:
         await service.process_imports()
     job = (await service.client.get(response.headers["location"], headers=IMPORTER)).json()
     assert (job["booked"], job["duplicates"], job["applied"], job["errors"]) == (7, 1, 5, 0)
     between = await service.scalar("SELECT coalesce(max(id), 0) FROM outbox")
     importer = Principal(subject="bank-feed", roles=frozenset({Role.BANK_FILE_IMPORTER.value}), kind="service")
-    with statements(service) as single_statements:
+    with service.statements() as single_statements:
         async with service.transactions.begin(importer) as tx:
             for parsed in parse_file(one_by_one_file, "csv").payments:
                 async with tx.session.begin_nested():
@@ -130,7 +111,7 @@ async def test_a_large_chunk_takes_a_few_statements_whatever_its_size(service: S
     response = await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=content,
                                          headers=IMPORTER)
     assert response.status_code == 202, response.text
-    with statements(service) as seen:
+    with service.statements() as seen:
         await service.process_imports()
     job = (await service.client.get(response.headers["location"], headers=IMPORTER)).json()
     assert (job["booked"], job["applied"], job["errors"]) == (60, 60, 0)
@@ -146,7 +127,7 @@ async def test_a_payment_and_a_manual_application_write_their_events_and_audit_i
         service: Service) -> None:
     await service.issue("R-INV-1", "80.00", customer="R-C1")
     second = await service.issue("R-INV-2", "90.00", customer="R-C1")
-    with statements(service) as seen:
+    with service.statements() as seen:
         paid = await service.client.post("/payments", headers=COLLECTOR, json={
             "legal_entity": "US01", "customer_id": "R-C1", "currency": "USD", "amount": "80.00",
             "value_date": "2026-02-03", "remittance": [{"reference": "R-INV-1"}]})
@@ -155,7 +136,7 @@ async def test_a_payment_and_a_manual_application_write_their_events_and_audit_i
         == ["outbox", "audit_log"]  # payment.received, receivable.changed, payment.applied; two audit entries
     unapplied = await service.client.post("/payments", headers=COLLECTOR, json={
         "legal_entity": "US01", "currency": "USD", "amount": "90.00", "value_date": "2026-02-03"})
-    with statements(service) as seen:
+    with service.statements() as seen:
         applied = await service.client.post(
             f"/payments/{unapplied.json()['id']}/applications", json={"invoice_id": str(second), "amount": "90.00"},
             headers={**COLLECTOR, "If-Match": unapplied.headers["etag"]})

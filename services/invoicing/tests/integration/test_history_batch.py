@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from o2c_invoicing.history.service import batch_id
 from services.invoicing.tests.conftest import INTEGRATION, PREPARER, Service, problem
@@ -28,22 +25,6 @@ def row(number: str, **overrides: Any) -> dict[str, Any]:
             "lines": [{"description": f"Invoice {number}", "quantity": "2", "unit_price": "10.005",
                        "tax_rate": "0.10"}, {"description": "Freight", "quantity": "1", "unit_price": "5"}],
             **overrides}
-
-
-@contextmanager
-def statements(service: Service) -> Iterator[list[str]]:
-    """The SQL statements the service runs meanwhile."""
-    seen: list[str] = []
-    engine = service.app.state.transactions.db.engine.sync_engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def batch(service: Service, rows: list[dict[str, Any]], headers: dict[str, str] = INTEGRATION) -> Any:
@@ -82,9 +63,9 @@ async def test_a_batch_stores_and_emits_what_the_single_row_import_does(service:
 
 
 async def test_the_statements_of_a_chunk_do_not_grow_with_its_rows(service: Service) -> None:
-    with statements(service) as small:
+    with service.statements() as small:
         assert (await batch(service, [row(f"S-{n}") for n in range(2)])).status_code == 200
-    with statements(service) as large:
+    with service.statements() as large:
         assert (await batch(service, [row(f"L-{n}") for n in range(60)])).status_code == 200
     assert len(large) == len(small) <= 12
     assert await service.scalar("SELECT count(*) FROM invoice_lines") == 124

@@ -75,6 +75,24 @@ async def record_audit(
 _RECORD = insert(audit_log_table).returning(audit_log_table.c.id)
 
 
+def audit_row(*, actor: str | Principal, action: str, entity_type: str, entity_id: Any, reason: str | None = None,
+              before: Any = None, after: Any = None, correlation_id: str | None = None) -> dict[str, Any]:
+    """An ``audit_log`` row as :func:`record_audit` writes it, for bulk paths that write many with
+    :func:`record_audits`."""
+    return {"actor": actor.subject if isinstance(actor, Principal) else actor, "action": action,
+            "entity_type": entity_type, "entity_id": str(entity_id), "reason": reason,
+            "before": to_json_safe(before) if before is not None else None,
+            "after": to_json_safe(after) if after is not None else None,
+            "correlation_id": correlation_id if correlation_id is not None else get_correlation_id()}
+
+
+async def record_audits(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many :func:`audit_row` rows in the caller's transaction, in their order (multi-row statements: RETURNING
+    makes the driver send them as batches of rows, not one statement per row); chained at commit like any."""
+    if rows:
+        await session.execute(_RECORD, rows)
+
+
 async def list_audit_trail(
     session: AsyncSession,
     *,

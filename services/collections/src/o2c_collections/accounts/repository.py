@@ -16,6 +16,15 @@ async def get(session: AsyncSession, *, customer_id: str, for_update: bool = Fal
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def teams_of(session: AsyncSession, *, customer_ids: Sequence[str]) -> dict[str, str]:
+    """The owning team of each of ``customer_ids`` whose account names one, in one statement."""
+    if not customer_ids:
+        return {}
+    stmt = select(Account.customer_id, Account.owning_team).where(
+        Account.customer_id.in_(sorted(set(customer_ids))), Account.owning_team.is_not(None))
+    return {customer: team for customer, team in (await session.execute(stmt)).all()}
+
+
 async def lock_or_create(session: AsyncSession, *, customer_id: str) -> Account:
     """The account locked ``FOR UPDATE``; a customer known only from its invoices gets its row (version 0)."""
     await session.execute(insert(Account).values(customer_id=customer_id, version=0)

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.cashapp.models import Application, Pattern, PatternKind, RemittanceLine
 from o2c_collections.cashapp.schemas import PatternRead
-from o2c_common.db.plumbing import audit_log_table
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -81,10 +80,3 @@ async def alias_customers_of(session: AsyncSession, *, values: Sequence[str]) ->
     for value, customer in (await session.execute(stmt)).all():
         found.setdefault(value, []).append(customer)
     return found
-
-
-async def insert_audits(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Audit entries (``actor``, ``action``, ``entity_type``, ``entity_id``, ``after``, ``correlation_id``) in
-    multi-row statements, in the order given (chained at commit like every audit row)."""
-    if rows:
-        await session.execute(insert(audit_log_table).returning(audit_log_table.c.id), rows)

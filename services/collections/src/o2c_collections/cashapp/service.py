@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import engine, patterns, references, repository
-from o2c_collections.cashapp.buffered import buffering
 from o2c_collections.cashapp.models import Application, Pattern, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.reading import fields
 from o2c_collections.config import CollectionsSettings
@@ -23,6 +22,7 @@ from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables import service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
 from o2c_common.auth import visible_team
+from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied

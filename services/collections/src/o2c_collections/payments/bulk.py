@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from o2c_collections.cashapp import repository as cashapp
 from o2c_collections.cashapp.chunk import Applied, load
 from o2c_collections.cashapp.engine import Cash
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
@@ -29,7 +28,7 @@ from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import BatchRowStatus as RowStatus
 from o2c_collections.payments.service import book, dedupe_key
 from o2c_collections.receivables.models import LedgerEntry
-from o2c_common.audit.jsonable import to_json_safe
+from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict, DomainError
 from o2c_common.events.base import EventPayload
@@ -94,7 +93,7 @@ class Pending:
         await repository.insert_rows(session, LedgerEntry, self.postings)
         await repository.insert_rows(session, Deduction, self.deductions)
         await session.flush()  # the open items' new figures, in one batch of updates
-        await cashapp.insert_audits(session, self.audits)
+        await record_audits(session, self.audits)
         await tx.emit_many(self.events)
         for rows in (self.payments, self.lines, self.applications, self.postings, self.deductions, self.audits,
                      self.events):
@@ -103,8 +102,8 @@ class Pending:
 
 def _audit(actor: str, action: str, entity_id: uuid.UUID, correlation: str | None, after: dict[str, Any], *,
            entity_type: str = "payment") -> dict[str, Any]:
-    return {"actor": actor, "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
-            "reason": None, "before": None, "after": to_json_safe(after), "correlation_id": correlation}
+    return audit_row(actor=actor, action=action, entity_type=entity_type, entity_id=entity_id, after=after,
+                     correlation_id=correlation)
 
 
 async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str | Sequence[str], source: str,

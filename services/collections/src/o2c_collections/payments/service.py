@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import repository as cashapp
-from o2c_collections.cashapp.buffered import buffering
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.schemas import ApplicationRead, PaymentRead, RemittanceLineRead
@@ -19,6 +18,7 @@ from o2c_collections.payments import repository
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import PaymentCreate, PaymentDetail
 from o2c_common.auth import ensure_team_access, visible_team
+from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import PaymentReceived

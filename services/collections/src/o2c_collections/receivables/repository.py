@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Table, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,23 @@ async def insert_new(session: AsyncSession, values: dict[str, Any], entry: Ledge
     session.add(entry)
     await session.flush()
     return await session.get_one(OpenItem, values["invoice_id"])
+
+
+async def insert_many_new(session: AsyncSession, values: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """:func:`insert_new` for many items in multi-row statements: the invoice ids inserted (an invoice that has its
+    item already is left alone, racing writers too); the caller writes the first entries of those."""
+    if not values:
+        return set()
+    table: Table = OpenItem.__table__  # type: ignore[assignment]
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["invoice_id"]).returning(table.c.invoice_id)
+    return set((await session.execute(stmt, list(values))).scalars().all())
+
+
+async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Ledger entries in multi-row statements (RETURNING makes the driver send batches of rows)."""
+    if rows:
+        table: Table = LedgerEntry.__table__  # type: ignore[assignment]
+        await session.execute(insert(table).returning(table.c.id), list(rows))
 
 
 async def add_entry(session: AsyncSession, entry: LedgerEntry) -> None:

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.receivables import ledger, repository
-from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
 from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenAmountRead, OpenItemRead
+from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued
@@ -19,30 +22,70 @@ from o2c_common.tx import Tx
 SYSTEM = "system:collections"
 
 
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """An ``invoice.issued`` fact to open a receivable for, with the id and correlation of the event carrying it."""
+
+    fact: InvoiceIssued
+    event_id: uuid.UUID | None = None
+    correlation_id: str | None = None
+
+
 async def open_receivable(tx: Tx, *, fact: InvoiceIssued, event_id: uuid.UUID | None) -> OpenItem | None:
-    """Opens the invoice's receivable; None when it exists: idempotent on the invoice id (a redelivery, another
-    event for the same invoice, or the history importer opening it first change nothing, even racing). Audited as
-    ``system:collections`` whoever opens it (the consumer, the history importer). The owning team is the account
-    master's when the customer has an account with a team, else the invoice's."""
-    account = await accounts.get(tx.session, customer_id=fact.customer_id)
-    team = account.owning_team if account and account.owning_team else fact.owning_team
-    values = {"invoice_id": fact.invoice_id, "invoice_number": fact.invoice_number, "legal_entity": fact.legal_entity,
-              "customer_id": fact.customer_id, "owning_team": team, "region": fact.region,
-              "currency": fact.currency, "original_amount": fact.amount, "open_amount": fact.amount,
-              "disputed_amount": Decimal(0), "issue_date": fact.issue_date, "due_date": fact.due_date,
-              "status": OpenItemStatus.OPEN, "version": 1, "entries": 1, "po_number": fact.po_number,
-              "discount_percent": fact.discount_percent, "discount_until": fact.discount_until}
-    entry = LedgerEntry(invoice_id=fact.invoice_id, sequence=1, kind=EntryKind.INVOICE, amount=fact.amount,
-                        effective_date=fact.issue_date, source_event_id=event_id, customer_id=fact.customer_id,
-                        legal_entity=fact.legal_entity, currency=fact.currency, owning_team=team,
-                        due_date=fact.due_date, posted_by=SYSTEM)
-    item = await repository.insert_new(tx.session, values, entry)
-    if item is None:
+    """:func:`open_receivables` for one invoice: its new open item, None when it had one."""
+    if not await open_receivables(tx, [Issued(fact, event_id)]):
         return None
-    await ledger.announce(tx, item, entry)
-    await tx.acting_as(SYSTEM).audit("receivable.opened", entity_type="open_item",
-                       entity_id=item.invoice_id, after={"amount": fact.amount, "due_date": fact.due_date})
-    return item
+    return await repository.get(tx.session, invoice_id=fact.invoice_id)
+
+
+async def open_receivables(tx: Tx, issued: Sequence[Issued]) -> list[uuid.UUID]:
+    """Opens each invoice's receivable (its open item and ledger entry 1), announced as ``receivable.changed`` and
+    audited as ``system:collections`` whoever opens it (the consumer, the history importer). Idempotent on the
+    invoice id: a redelivery, another event for the same invoice, or another writer opening it first (even racing)
+    change nothing. The owning team is the account master's when the customer's account names one, else the
+    invoice's. Set-based: one read of the teams and one write each of items, entries, events and audit entries for
+    the whole list. Returns the invoice ids opened, in the order given."""
+    first = {one.fact.invoice_id: one for one in reversed(issued)}  # the first of an invoice's facts wins
+    ordered = [one for one in issued if first.get(one.fact.invoice_id) is one]
+    teams = await accounts.teams_of(tx.session, customer_ids=[one.fact.customer_id for one in ordered])
+    items = [_open_item(one.fact, teams.get(one.fact.customer_id) or one.fact.owning_team) for one in ordered]
+    opened = await repository.insert_many_new(tx.session, [_values(item) for item in items])
+    done = [(one, item) for one, item in zip(ordered, items, strict=True) if item.invoice_id in opened]
+    postings = [ledger.Posting(invoice_id=item.invoice_id, sequence=1, kind=EntryKind.INVOICE,
+                               amount=item.original_amount, effective_date=item.issue_date, posted_by=SYSTEM)
+                for _, item in done]
+    await repository.insert_entries(tx.session, [
+        {**posting.row(item), "source_event_id": one.event_id}
+        for posting, (one, item) in zip(postings, done, strict=True)])
+    now = tx.now()
+    await tx.emit_many([ledger.changed(item, posting, ledger.Totals(open_amount=item.original_amount),
+                                       posted_by=SYSTEM, posted_at=now)
+                        for posting, (_, item) in zip(postings, done, strict=True)],
+                       correlation_ids=[one.correlation_id for one, _ in done])
+    await record_audits(tx.session, [
+        audit_row(actor=SYSTEM, action="receivable.opened", entity_type="open_item", entity_id=item.invoice_id,
+                  after={"amount": item.original_amount, "due_date": item.due_date}, correlation_id=one.correlation_id)
+        for one, item in done])
+    return [item.invoice_id for _, item in done]
+
+
+def _open_item(fact: InvoiceIssued, team: str | None) -> OpenItem:
+    """The new open item of an issued invoice (not in the session: :func:`_values` is what is written)."""
+    return OpenItem(invoice_id=fact.invoice_id, invoice_number=fact.invoice_number, legal_entity=fact.legal_entity,
+                    customer_id=fact.customer_id, owning_team=team, region=fact.region, currency=fact.currency,
+                    original_amount=fact.amount, open_amount=fact.amount, disputed_amount=Decimal(0),
+                    issue_date=fact.issue_date, due_date=fact.due_date, status=OpenItemStatus.OPEN, version=1,
+                    entries=1, po_number=fact.po_number, discount_percent=fact.discount_percent,
+                    discount_until=fact.discount_until)
+
+
+_WRITTEN = ("invoice_id", "invoice_number", "legal_entity", "customer_id", "owning_team", "region", "currency",
+            "original_amount", "open_amount", "disputed_amount", "issue_date", "due_date", "status", "version",
+            "entries", "po_number", "discount_percent", "discount_until")
+
+
+def _values(item: OpenItem) -> dict[str, object]:
+    return {name: getattr(item, name) for name in _WRITTEN}
 
 
 class UnknownReceivable(LookupError):

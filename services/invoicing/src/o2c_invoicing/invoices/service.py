@@ -6,12 +6,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from o2c_common.audit import to_json_safe
+from o2c_common.audit.log import audit_row
 from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict, Forbidden
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.http import Page, PageRequest
-from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
 from o2c_invoicing.invoices import numbering, repository
 from o2c_invoicing.invoices.errors import InvoiceNotFound
@@ -73,9 +72,8 @@ async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
 
 
 def audit_values(*, actor: str, action: str, entity_id: uuid.UUID, after: dict[str, Any]) -> dict[str, Any]:
-    """An audit_log row as record_audit writes it, for statements that insert it themselves."""
-    return {"actor": actor, "action": action, "entity_type": "invoice", "entity_id": str(entity_id),
-            "after": to_json_safe(after), "correlation_id": get_correlation_id()}
+    """An invoice's audit_log row as record_audit writes it, for statements that insert it themselves."""
+    return audit_row(actor=actor, action=action, entity_type="invoice", entity_id=entity_id, after=after)
 
 
 async def _same_import(tx: Tx, data: HistoricalInvoiceCreate) -> Invoice | None:

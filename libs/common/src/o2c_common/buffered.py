@@ -6,13 +6,12 @@ the same transaction, written before it commits, exactly as :meth:`Tx.emit` / :m
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from o2c_collections.cashapp import repository
-from o2c_common.audit.jsonable import to_json_safe
+from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.events.envelope import Event
 from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.outbox.writer import add_many_to_outbox
@@ -35,20 +34,21 @@ class BufferedTx(Tx):
         self.buffers.events.append(event)
         return event
 
-    async def emit_many(self, payloads: Any, *, correlation_id: str | None = None) -> list[Event[Any]]:
-        return [await self.emit(p, correlation_id=correlation_id) for p in payloads]
+    async def emit_many(self, payloads: Sequence[P], *, correlation_id: str | None = None,
+                        correlation_ids: Sequence[str | None] | None = None) -> list[Event[P]]:
+        correlations = correlation_ids if correlation_ids is not None else [correlation_id] * len(payloads)
+        return [await self.emit(p, correlation_id=c or correlation_id) for p, c in zip(payloads, correlations,
+                                                                                         strict=True)]
 
     async def audit(self, action: str, *, entity_type: str, entity_id: Any, reason: str | None = None,
                     before: Any = None, after: Any = None) -> int:
-        self.buffers.audits.append({
-            "actor": self.actor.subject, "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
-            "reason": reason, "before": to_json_safe(before) if before is not None else None,
-            "after": to_json_safe(after) if after is not None else None, "correlation_id": get_correlation_id()})
+        self.buffers.audits.append(audit_row(actor=self.actor, action=action, entity_type=entity_type,
+                                             entity_id=entity_id, reason=reason, before=before, after=after))
         return 0  # the id is known once written; no caller of a buffered unit of work reads it
 
     async def write(self) -> None:
         await add_many_to_outbox(self.session, self.buffers.events, slots=self.slots)
-        await repository.insert_audits(self.session, self.buffers.audits)
+        await record_audits(self.session, self.buffers.audits)
         self.buffers.events.clear()
         self.buffers.audits.clear()
 
