@@ -7,7 +7,7 @@ from o2c_common.app import create_service_app
 from o2c_common.egress import pinned_client
 from o2c_common.events import TOPICS
 from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRequested, ReceivableChanged
-from o2c_common.inbox import Handlers
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_invoicing.amendments.router import router as amendments_router
@@ -16,7 +16,7 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_credit_note
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
 from o2c_invoicing.history.router import router as history_router
-from o2c_invoicing.invoices.handlers import on_receivable_changed_mirror_settlement
+from o2c_invoicing.invoices.handlers import on_receivables_changed_mirror_settlements
 from o2c_invoicing.invoices.router import lifecycle_router
 from o2c_invoicing.invoices.router import router as invoices_router
 from o2c_invoicing.portal.router import router as portal_router
@@ -33,7 +33,7 @@ CONSUMER_GROUP = "invoicing"
 
 
 HANDLERS: Handlers = {
-    ReceivableChanged: on_receivable_changed_mirror_settlement,
+    ReceivableChanged: Batched(on_receivables_changed_mirror_settlements),
     CreditNoteRequested: on_credit_note_requested_issue_credit_note,
     AccountUpdated: on_account_updated_set_profile_team,
 }

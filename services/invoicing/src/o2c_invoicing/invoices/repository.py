@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -63,6 +65,40 @@ async def add_history(session: AsyncSession, **values: Any) -> None:
     """One status row, inserted on the Core table (the ORM's bulk-insert bookkeeping is not needed here); the
     statement is built once and the values bound at execution (no per-call coercion and cache key)."""
     await session.execute(_ADD_HISTORY, values)
+
+
+async def add_histories(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many status rows (:func:`add_history`'s values each) in multi-row statements."""
+    if rows:
+        await session.execute(_ADD_HISTORY, list(rows))
+
+
+_TABLE = cast(Table, Invoice.__table__)
+SETTLEMENT_READ = ("id", "status", "ledger_sequence", "settlement_status", "legal_entity", "customer_id",
+                   "owning_team", "currency", "total_amount")
+SETTLEMENT_WRITTEN = ("ledger_sequence", "ledger_open_amount", "paid_amount", "ledger_credited_amount",
+                      "written_off_amount", "ledger_updated_at", "settlement_status", "settled_on")
+_LOCK_SETTLEMENTS = (select(*(_TABLE.c[name] for name in SETTLEMENT_READ))
+                     .where(_TABLE.c.id == func.any(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+                     .order_by(_TABLE.c.id).with_for_update())
+_WRITE_SETTLEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("invoice_id"))
+                     .values({**{name: bindparam(f"new_{name}") for name in SETTLEMENT_WRITTEN},
+                              "version": _TABLE.c.version + 1}))
+
+
+async def lock_settlements(session: AsyncSession, *, invoice_ids: Sequence[uuid.UUID]) -> list[Any]:
+    """The settlement figures (:data:`SETTLEMENT_READ`) of the stored ones of ``invoice_ids``, locked in id order
+    (two transactions never deadlock on them), in one statement."""
+    if not invoice_ids:
+        return []
+    return list((await session.execute(_LOCK_SETTLEMENTS, {"ids": sorted(set(invoice_ids))})).all())
+
+
+async def write_settlements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Each invoice's new settlement figures (``invoice_id`` and ``new_<column>`` of :data:`SETTLEMENT_WRITTEN`),
+    its version bumped as an ORM flush would, pipelined in one round trip."""
+    if rows:
+        await session.execute(_WRITE_SETTLEMENT, list(rows))
 
 
 @lru_cache(maxsize=2)

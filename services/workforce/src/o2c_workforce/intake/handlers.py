@@ -3,6 +3,7 @@ checked against the agent's training (untrained work is flagged) and offered to 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from o2c_common.events import Event
@@ -17,7 +18,7 @@ from o2c_common.events.contracts.invoicing import (
     InvoiceSubmitted,
 )
 from o2c_common.events.contracts.kpi import SlaBreached
-from o2c_common.inbox import Handlers
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.tx import Tx
 from o2c_workforce.contingency.handlers import (
     on_escalation_opened_invoke_contingency,
@@ -28,7 +29,7 @@ from o2c_workforce.processes import Process
 from o2c_workforce.quality.service import maybe_sample
 from o2c_workforce.training.service import check_trained
 from o2c_workforce.work import service as work
-from o2c_workforce.work.service import Completion
+from o2c_workforce.work.service import Arrival, Completion
 
 ACTOR = "system:workforce"
 
@@ -55,10 +56,9 @@ async def on_invoice_approved_record_preparation(tx: Tx, event: Event[InvoiceApp
                                 e.approved_at))
 
 
-async def on_invoice_issued_queue_submission(tx: Tx, event: Event[InvoiceIssued]) -> None:
-    e = event.data
-    await work.arrived(tx, process=Process.INVOICE_SUBMISSION, item_key=str(e.invoice_id), team=e.owning_team,
-                       at=e.issued_at)
+async def on_invoices_issued_queue_submissions(tx: Tx, events: Sequence[Event[InvoiceIssued]]) -> None:
+    await work.arrived_many(tx, [Arrival(Process.INVOICE_SUBMISSION, str(e.data.invoice_id), e.data.owning_team,
+                                         e.data.issued_at) for e in events])
 
 
 async def on_invoice_submitted_record_submission(tx: Tx, event: Event[InvoiceSubmitted]) -> None:
@@ -87,10 +87,9 @@ async def on_invoice_portal_approved_record_first_pass(tx: Tx, event: Event[Invo
         await work.portal_verdict(tx, invoice_id=e.invoice_id, accepted=True, reason=None, at=e.approved_at)
 
 
-async def on_payment_received_queue_application(tx: Tx, event: Event[PaymentReceived]) -> None:
-    e = event.data
-    await work.arrived(tx, process=Process.CASH_APPLICATION, item_key=str(e.payment_id), team=e.owning_team,
-                       at=e.received_at)
+async def on_payments_received_queue_applications(tx: Tx, events: Sequence[Event[PaymentReceived]]) -> None:
+    await work.arrived_many(tx, [Arrival(Process.CASH_APPLICATION, str(e.data.payment_id), e.data.owning_team,
+                                         e.data.received_at) for e in events])
 
 
 async def on_payment_applied_record_application(tx: Tx, event: Event[PaymentApplied]) -> None:
@@ -130,12 +129,12 @@ async def on_sla_breached_invoke_plans(tx: Tx, event: Event[SlaBreached]) -> Non
 
 HANDLERS: Handlers = {
     InvoiceApproved: on_invoice_approved_record_preparation,
-    InvoiceIssued: on_invoice_issued_queue_submission,
+    InvoiceIssued: Batched(on_invoices_issued_queue_submissions),
     InvoiceSubmitted: on_invoice_submitted_record_submission,
     InvoicePortalRejected: on_invoice_rejected_queue_resubmission,
     InvoiceResubmitted: on_invoice_resubmitted_record_resubmission,
     InvoicePortalApproved: on_invoice_portal_approved_record_first_pass,
-    PaymentReceived: on_payment_received_queue_application,
+    PaymentReceived: Batched(on_payments_received_queue_applications),
     PaymentApplied: on_payment_applied_record_application,
     DisputeOpened: on_dispute_opened_queue_dispute,
     DisputeResolved: on_dispute_resolved_record_resolution,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,17 +15,21 @@ _MINUTES_SINCE_ARRIVAL = func.floor(func.extract("epoch", literal_column("exclud
                                                  - WorkItem.arrived_at) / 60)
 
 
-async def arrive(session: AsyncSession, *, process: str, item_key: str, team: str | None, at: datetime) -> None:
-    """Record an arrival; when the completion came first, its handling time is counted from this arrival."""
-    stmt = insert(WorkItem).values(id=uuid.uuid4(), process=process, item_key=item_key, owning_team=team,
-                                   arrived_at=at)
-    minutes = func.floor(func.extract("epoch", WorkItem.completed_at - literal_column("excluded.arrived_at")) / 60)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["process", "item_key"],
-        set_={"arrived_at": func.coalesce(WorkItem.arrived_at, stmt.excluded.arrived_at),
-              "owning_team": func.coalesce(WorkItem.owning_team, stmt.excluded.owning_team),
-              "handling_minutes": func.coalesce(WorkItem.handling_minutes, minutes)})
-    await session.execute(stmt)
+_ARRIVE = insert(WorkItem)
+_ARRIVE = _ARRIVE.on_conflict_do_update(
+    index_elements=["process", "item_key"],
+    set_={"arrived_at": func.coalesce(WorkItem.arrived_at, _ARRIVE.excluded.arrived_at),
+          "owning_team": func.coalesce(WorkItem.owning_team, _ARRIVE.excluded.owning_team),
+          "handling_minutes": func.coalesce(WorkItem.handling_minutes, func.floor(func.extract(
+              "epoch", WorkItem.completed_at - literal_column("excluded.arrived_at")) / 60))})
+
+
+async def arrive(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Record arrivals (``process``, ``item_key``, ``owning_team``, ``arrived_at`` each), pipelined in one round
+    trip; the first arrival of an item wins, and when its completion came first its handling time is counted from
+    the arrival."""
+    if rows:
+        await session.execute(_ARRIVE, [{"id": uuid.uuid4(), **row} for row in rows])
 
 
 async def complete(session: AsyncSession, values: dict[str, Any]) -> WorkItem | None:

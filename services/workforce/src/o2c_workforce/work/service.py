@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,8 +26,24 @@ class Completion:
     handling_minutes: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Work that arrived in a process's queue: the item, the team it belongs to, when."""
+
+    process: Process
+    item_key: str
+    team: str | None
+    at: datetime
+
+
 async def arrived(tx: Tx, *, process: Process, item_key: str, team: str | None, at: datetime) -> None:
-    await repository.arrive(tx.session, process=process, item_key=item_key, team=team, at=at)
+    await arrived_many(tx, [Arrival(process, item_key, team, at)])
+
+
+async def arrived_many(tx: Tx, arrivals: Sequence[Arrival]) -> None:
+    """Every arrival in one round trip (a consumer's partition batch)."""
+    await repository.arrive(tx.session, [{"process": a.process.value, "item_key": a.item_key, "owning_team": a.team,
+                                          "arrived_at": a.at} for a in arrivals])
 
 
 async def completed(tx: Tx, done: Completion) -> WorkItem | None:
