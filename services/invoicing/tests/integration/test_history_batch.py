@@ -69,6 +69,8 @@ async def test_the_statements_of_a_chunk_do_not_grow_with_its_rows(service: Serv
         assert (await batch(service, [row(f"L-{n}") for n in range(60)])).status_code == 200
     assert len(large) == len(small) <= 12
     assert await service.scalar("SELECT count(*) FROM invoice_lines") == 124
+    issued = await service.rows("SELECT payload FROM outbox WHERE event_type = 'o2c.invoice.issued.v1'")
+    assert len(issued) == 62 and all(json.loads(bytes(p))["historical"] is True for (p,) in issued)
 
 
 async def test_a_chunk_sent_again_books_nothing_twice_and_says_so_per_row(service: Service) -> None:

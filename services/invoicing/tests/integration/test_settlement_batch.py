@@ -4,6 +4,7 @@ redelivery and an unknown invoice's entry skipped, and a fixed number of stateme
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -31,6 +32,8 @@ async def test_a_batch_of_entries_mirrors_as_one_by_one_would(service: Service) 
     first_payment = ledger.post("payment", "-100.00", payment_id=uuid.uuid4())
     events = [opened, other.opened(), first_payment, elsewhere.opened(),
               ledger.post("payment", "-10.01", payment_id=uuid.uuid4())]
+    issued = await service.scalar("SELECT payload FROM outbox WHERE event_type = 'o2c.invoice.issued.v1' LIMIT 1")
+    assert json.loads(bytes(issued))["historical"] is False  # issued here: today's work, not imported history
     outbox_before = await service.scalar("SELECT count(*) FROM outbox")
     with service.statements() as sent:
         await mirror(service, events)

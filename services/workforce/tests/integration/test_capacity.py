@@ -50,6 +50,9 @@ async def test_items_per_agent_and_day_handling_times_and_backlog_from_events(se
     [backlog] = await service.get("/backlog", headers=AGENT_A)
     assert (backlog["process"], backlog["team"], backlog["open_items"]) == ("dispute_resolution", "vendor-a", 1)
     assert backlog["process_name"] == "Dispute resolution"
+    await service.handle(example_payload(InvoiceIssued, invoice_id=uuid.uuid4(), owning_team="vendor-b",
+                                         issued_at=NOW, historical=True))  # imported history: no work today
+    assert await service.get("/backlog", headers=AGENT_B) == []
 
 
 HISTORY = """

@@ -142,6 +142,7 @@ def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
         discount_percent=invoice.discount_percent if invoice.discount_days is not None else None,
         discount_until=invoice.issue_date + timedelta(days=invoice.discount_days)
         if invoice.discount_percent and invoice.discount_days is not None else None,
+        historical=invoice.source == InvoiceSource.IMPORT,
     )
 
 

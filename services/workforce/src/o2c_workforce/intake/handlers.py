@@ -57,8 +57,9 @@ async def on_invoice_approved_record_preparation(tx: Tx, event: Event[InvoiceApp
 
 
 async def on_invoices_issued_queue_submissions(tx: Tx, events: Sequence[Event[InvoiceIssued]]) -> None:
+    """Each issued invoice waits for its submission; imported history was submitted elsewhere, long ago."""
     await work.arrived_many(tx, [Arrival(Process.INVOICE_SUBMISSION, str(e.data.invoice_id), e.data.owning_team,
-                                         e.data.issued_at) for e in events])
+                                         e.data.issued_at) for e in events if not e.data.historical])
 
 
 async def on_invoice_submitted_record_submission(tx: Tx, event: Event[InvoiceSubmitted]) -> None:

@@ -120,6 +120,9 @@ class InvoiceIssued(EventPayload):
     discount_until: date | None = Field(
         default=None, description="Last day the early-payment discount may be taken (issue date + 10 for 2/10)."
     )
+    historical: bool = Field(
+        default=False, description="Imported history (issued in another system): a receivable from the past, not "
+        "work arriving in today's queues.")
 
 
 @event("invoice.approved", producer="invoicing", key="invoice_id")
