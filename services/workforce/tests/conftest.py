@@ -16,6 +16,7 @@ from o2c_cli.testing import problem as problem  # re-exported for the tests
 from o2c_common.db import Database
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
+from o2c_common.inbox import Batched
 from o2c_workforce.config import WorkforceSettings
 from o2c_workforce.intake.handlers import HANDLERS
 from o2c_workforce.main import create_app
@@ -55,6 +56,14 @@ class Service(ServiceHarness):
         event = Event.new(payload, source=f"/o2c/{payload.producer}")
         async with self.app.state.transactions.begin("system:workforce") as tx:
             await HANDLERS[type(payload)](tx, event)
+
+    async def handle_batch(self, payloads: list[EventPayload]) -> None:
+        """A consumer's partition batch of one event type: its batch handler called once with every event."""
+        events = [Event.new(payload, source=f"/o2c/{payload.producer}") for payload in payloads]
+        handler = HANDLERS[type(payloads[0])]
+        assert isinstance(handler, Batched)
+        async with self.app.state.transactions.begin("system:workforce") as tx:
+            await handler.handler(tx, events)
 
     async def org(self) -> dict[str, dict[str, Any]]:
         """Two vendors, one team each, three agents: ana and carl at vendor-a, ben at vendor-b."""

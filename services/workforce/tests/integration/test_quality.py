@@ -5,6 +5,7 @@ team and vendor, first-pass portal acceptance attributed to the preparer."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -76,6 +77,26 @@ async def test_count_rule_takes_the_first_items_of_the_period(service: Service) 
                                          owning_team="vendor-b", applied_at=NOW + timedelta(days=1)))
     samples = (await service.get("/quality/samples", headers=AGENT_B))["items"]
     assert len(samples) == 3 and {s["process"] for s in samples} == {"cash_application"}
+
+
+async def test_a_batch_of_completions_records_each_once_and_samples_as_one_by_one(service: Service) -> None:
+    await setup(service)
+    await service.post("/quality/rules", {"process": "cash_application", "team": "vendor-b", "mode": "count",
+                                          "count": 2, "period": "day"})
+    by_ben = [example_payload(PaymentApplied, payment_id=uuid.uuid4(), applied_by="ben", owning_team="vendor-b",
+                              applied_at=NOW) for _ in range(5)]
+    again = by_ben[0].model_copy(update={"applied_by": "carl"})  # another application of the same payment
+    by_engine = [example_payload(PaymentApplied, payment_id=uuid.uuid4(), applied_by="system:cash-app",
+                                 owning_team="vendor-b", applied_at=NOW) for _ in range(3)]
+    await service.handle_batch([*by_ben, again, *by_engine])
+    assert await service.scalar("SELECT count(*) FROM work_items WHERE process = 'cash_application'") == 8
+    assert await service.scalar("SELECT agent FROM work_items WHERE item_key = :k",
+                                k=str(by_ben[0].payment_id)) == "ben"  # the first completion of an item wins
+    samples = (await service.get("/quality/samples", headers=AGENT_B))["items"]
+    per_agent = Counter(s["agent"] for s in samples)  # the day's count per worker, counted across the batch
+    assert per_agent == {"ben": 2, "system:cash-app": 2}
+    await service.handle_batch([*by_ben, again, *by_engine])  # redelivered: nothing more
+    assert len((await service.get("/quality/samples", headers=AGENT_B))["items"]) == 4
 
 
 async def test_review_scores_the_checklist_and_defects_create_training_needs(service: Service) -> None:

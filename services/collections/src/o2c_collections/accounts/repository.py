@@ -22,7 +22,7 @@ async def teams_of(session: AsyncSession, *, customer_ids: Sequence[str]) -> dic
         return {}
     stmt = select(Account.customer_id, Account.owning_team).where(
         Account.customer_id.in_(sorted(set(customer_ids))), Account.owning_team.is_not(None))
-    return {customer: team for customer, team in (await session.execute(stmt)).all()}
+    return {customer: team for customer, team in (await session.execute(stmt)).all() if team is not None}
 
 
 async def lock_or_create(session: AsyncSession, *, customer_id: str) -> Account:

@@ -24,9 +24,10 @@ from o2c_workforce.contingency.handlers import (
     on_escalation_opened_invoke_contingency,
     on_sla_breached_invoke_contingency,
 )
-from o2c_workforce.org.service import agent_for_subject
+from o2c_workforce.org.service import agents_for_subjects
 from o2c_workforce.processes import Process
-from o2c_workforce.quality.service import maybe_sample
+from o2c_workforce.quality.models import SamplingRule
+from o2c_workforce.quality.service import maybe_sample, sampling_rules
 from o2c_workforce.training.service import check_trained
 from o2c_workforce.work import service as work
 from o2c_workforce.work.service import Arrival, Completion
@@ -35,15 +36,23 @@ ACTOR = "system:workforce"
 
 
 async def record(tx: Tx, done: Completion) -> None:
-    """The completion, and what follows from it once: the training check and quality sampling."""
+    await record_many(tx, [done])
+
+
+async def record_many(tx: Tx, done: Sequence[Completion]) -> None:
+    """The completions, and what follows from each once: the training check and quality sampling (the agents and
+    each process's sampling rules read once for all of them)."""
     tx = tx.acting_as(ACTOR)
-    item = await work.completed(tx, done)
-    if item is None or done.agent is None:
-        return
-    agent = await agent_for_subject(tx, done.agent)
-    if agent is not None:
-        await check_trained(tx, agent, process=done.process, item_key=done.item_key, at=done.at)
-    await maybe_sample(tx, item, agent)
+    completed = [(one, item) for one, item in await work.completed(tx, done) if one.agent is not None]
+    agents = await agents_for_subjects(tx, {one.agent for one, _ in completed if one.agent})
+    rules: dict[str, list[SamplingRule]] = {}
+    for one, item in completed:
+        agent = agents.get(one.agent or "")
+        if agent is not None:
+            await check_trained(tx, agent, process=one.process, item_key=one.item_key, at=one.at)
+        if item.process not in rules:
+            rules[item.process] = await sampling_rules(tx, process=item.process)
+        await maybe_sample(tx, item, agent, rules[item.process])
 
 
 def _minutes(start: datetime, end: datetime) -> int:
@@ -93,10 +102,9 @@ async def on_payments_received_queue_applications(tx: Tx, events: Sequence[Event
                                          e.data.received_at) for e in events])
 
 
-async def on_payment_applied_record_application(tx: Tx, event: Event[PaymentApplied]) -> None:
-    e = event.data
-    await record(tx, Completion(Process.CASH_APPLICATION, str(e.payment_id), e.applied_by, e.owning_team,
-                                e.applied_at))
+async def on_payments_applied_record_applications(tx: Tx, events: Sequence[Event[PaymentApplied]]) -> None:
+    await record_many(tx, [Completion(Process.CASH_APPLICATION, str(e.data.payment_id), e.data.applied_by,
+                                      e.data.owning_team, e.data.applied_at) for e in events])
 
 
 async def on_dispute_opened_queue_dispute(tx: Tx, event: Event[DisputeOpened]) -> None:
@@ -136,7 +144,7 @@ HANDLERS: Handlers = {
     InvoiceResubmitted: on_invoice_resubmitted_record_resubmission,
     InvoicePortalApproved: on_invoice_portal_approved_record_first_pass,
     PaymentReceived: Batched(on_payments_received_queue_applications),
-    PaymentApplied: on_payment_applied_record_application,
+    PaymentApplied: Batched(on_payments_applied_record_applications),
     DisputeOpened: on_dispute_opened_queue_dispute,
     DisputeResolved: on_dispute_resolved_record_resolution,
     EscalationOpened: on_escalation_opened_queue_case,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,14 @@ async def teams(session: AsyncSession, *, team: str | None) -> list[Team]:
 
 async def agent_by_subject(session: AsyncSession, subject: str) -> Agent | None:
     return (await session.scalars(select(Agent).where(Agent.subject == subject))).one_or_none()
+
+
+async def agents_by_subject(session: AsyncSession, subjects: Collection[str]) -> dict[str, Agent]:
+    """The agents of ``subjects`` that are agents, by subject, in one statement."""
+    if not subjects:
+        return {}
+    stmt = select(Agent).where(Agent.subject.in_(sorted(subjects)))
+    return {agent.subject: agent for agent in (await session.scalars(stmt)).all()}
 
 
 def agents_query(*, team: str | None, skill: str | None, active_on: date | None) -> Select[Any]:

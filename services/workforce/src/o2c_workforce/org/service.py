@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 
 from o2c_common.auth.dependencies import visible_team
@@ -107,6 +108,11 @@ async def list_agents(tx: Tx, *, page: PageRequest, team: str | None, skill: str
 
 async def agent_for_subject(tx: Tx, subject: str) -> Agent | None:
     return await repository.agent_by_subject(tx.session, subject)
+
+
+async def agents_for_subjects(tx: Tx, subjects: Collection[str]) -> dict[str, Agent]:
+    """The agents among ``subjects`` (a batch's workers; system actors are none), by subject."""
+    return await repository.agents_by_subject(tx.session, subjects)
 
 
 def scoped_team(tx: Tx, team: str | None) -> str | None:

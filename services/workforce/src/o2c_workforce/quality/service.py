@@ -71,13 +71,21 @@ async def get_checklist(tx: Tx, process: str) -> Checklist:
     return row
 
 
-async def maybe_sample(tx: Tx, item: WorkItem, agent: Agent | None) -> Sample | None:
-    """Pick the completed item for review when its most specific sampling rule says so."""
+async def sampling_rules(tx: Tx, *, process: str) -> list[SamplingRule]:
+    """The active sampling rules of ``process`` (read once per batch by a consumer recording many items)."""
+    return await repository.rules(tx.session, process=process)
+
+
+async def maybe_sample(tx: Tx, item: WorkItem, agent: Agent | None,
+                       rules: list[SamplingRule] | None = None) -> Sample | None:
+    """Pick the completed item for review when its most specific sampling rule (of ``rules`` when the caller read
+    them: :func:`sampling_rules`) says so."""
     if item.agent is None or item.completed_at is None:
         return None
     team = item.owning_team or (agent.owning_team if agent else None)
-    rule = sampling.most_specific(await repository.rules(tx.session, process=item.process), agent=item.agent,
-                                  team=team)
+    if rules is None:
+        rules = await sampling_rules(tx, process=item.process)
+    rule = sampling.most_specific(rules, agent=item.agent, team=team)
     if rule is None:
         return None
     factor = await _factor(tx, agent, rule, process=item.process, on=item.completed_at)

@@ -32,9 +32,13 @@ async def arrive(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         await session.execute(_ARRIVE, [{"id": uuid.uuid4(), **row} for row in rows])
 
 
-async def complete(session: AsyncSession, values: dict[str, Any]) -> WorkItem | None:
-    """Record a completion once: the item, or None when it was already completed (a replayed fact)."""
-    insert_stmt = insert(WorkItem).values(id=uuid.uuid4(), **values)
+async def complete(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[WorkItem]:
+    """Record completions once each (``process``, ``item_key``, ``agent``, ``owning_team``, ``completed_at``,
+    ``handling_minutes``; one per item: the caller keeps an item's first), in one statement: the items completed
+    now; an item completed before (a replayed fact) is left alone and not returned."""
+    if not rows:
+        return []
+    insert_stmt = insert(WorkItem)
     excluded = insert_stmt.excluded
     stmt = insert_stmt.on_conflict_do_update(
         index_elements=["process", "item_key"],
@@ -42,7 +46,9 @@ async def complete(session: AsyncSession, values: dict[str, Any]) -> WorkItem | 
               "owning_team": func.coalesce(excluded.owning_team, WorkItem.owning_team),
               "handling_minutes": func.coalesce(excluded.handling_minutes, _MINUTES_SINCE_ARRIVAL)},
         where=WorkItem.completed_at.is_(None)).returning(WorkItem)
-    return (await session.scalars(stmt, execution_options={"populate_existing": True})).one_or_none()
+    result = await session.scalars(stmt, [{"id": uuid.uuid4(), **row} for row in rows],
+                                   execution_options={"populate_existing": True})
+    return list(result.all())
 
 
 async def portal_outcome(session: AsyncSession, *, invoice_id: uuid.UUID, accepted: bool, reason: str | None,

@@ -46,11 +46,16 @@ async def arrived_many(tx: Tx, arrivals: Sequence[Arrival]) -> None:
                                           "arrived_at": a.at} for a in arrivals])
 
 
-async def completed(tx: Tx, done: Completion) -> WorkItem | None:
-    """The completed item, or None when this completion was recorded before (nothing more to derive)."""
-    return await repository.complete(tx.session, {
-        "process": done.process.value, "item_key": done.item_key, "agent": done.agent, "owning_team": done.team,
-        "completed_at": done.at, "handling_minutes": done.handling_minutes})
+async def completed(tx: Tx, done: Sequence[Completion]) -> list[tuple[Completion, WorkItem]]:
+    """The items completed now, each with its completion (an item's first in ``done``); an item completed before (a
+    replayed fact) is left out: nothing more to derive from it."""
+    first: dict[tuple[str, str], Completion] = {}
+    for one in done:
+        first.setdefault((one.process.value, one.item_key), one)
+    items = await repository.complete(tx.session, [
+        {"process": one.process.value, "item_key": one.item_key, "agent": one.agent, "owning_team": one.team,
+         "completed_at": one.at, "handling_minutes": one.handling_minutes} for one in first.values()])
+    return [(first[(item.process, item.item_key)], item) for item in items]
 
 
 async def portal_verdict(tx: Tx, *, invoice_id: uuid.UUID, accepted: bool, reason: str | None, at: datetime) -> None:

@@ -13,9 +13,36 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from o2c_common.events.base import EventPayload, event
+from o2c_common.events.contracts.collections_terms import (
+    CashApplication as CashApplication,
+)
+from o2c_common.events.contracts.collections_terms import (
+    DeductionReason as DeductionReason,
+)
+from o2c_common.events.contracts.collections_terms import (
+    DisputeReason as DisputeReason,
+)
+from o2c_common.events.contracts.collections_terms import (
+    DisputeRootCause as DisputeRootCause,
+)
+from o2c_common.events.contracts.collections_terms import (
+    LedgerEntryKind as LedgerEntryKind,
+)
+from o2c_common.events.contracts.collections_terms import (
+    MatchCandidate as MatchCandidate,
+)
+from o2c_common.events.contracts.collections_terms import (
+    MatchRule as MatchRule,
+)
+from o2c_common.events.contracts.collections_terms import (
+    PaymentSource as PaymentSource,
+)
+from o2c_common.events.contracts.collections_terms import (
+    _Item as _Item,
+)
 from o2c_common.events.types import (
     Amount,
     Confidence,
@@ -30,67 +57,6 @@ from o2c_common.events.types import (
     TeamName,
     UtcDatetime,
 )
-
-PaymentSource = Literal["api", "csv", "camt053", "camt054", "bai2", "history_import"]
-
-MatchRule = Literal[
-    "reference_and_amount",
-    "reference_partial",
-    "reference_deduction",
-    "single_open_item",
-    "combination",
-    "tolerance",
-    "po_number",
-    "early_payment_discount",
-    "customer_group",
-    "manual",
-]
-"""Cash-application rule that produced an application; ``manual`` is a person's decision."""
-
-DeductionReason = Literal["pricing", "shortage", "promo", "tax", "freight", "damaged", "unauthorized", "unclassified"]
-
-DisputeReason = Literal[
-    "pricing", "quantity", "quality", "not_received", "duplicate_billing", "tax", "terms", "po", "other"
-]
-
-DisputeRootCause = Literal[
-    "master_data",
-    "po",
-    "pricing",
-    "tax",
-    "duplicate",
-    "delivery",
-    "quality",
-    "billing_error",
-    "customer_error",
-    "portal_technical",
-    "other",
-]
-
-
-class _Item(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class CashApplication(_Item):
-    """Cash of one payment applied to one open invoice."""
-
-    application_id: uuid.UUID = Field(description="Identifies this application (an unapply names it).")
-    invoice_id: uuid.UUID
-    invoice_number: InvoiceNumber
-    amount: PositiveAmount = Field(description="Applied to this invoice, in the payment's currency.")
-    tolerance_written_off: NonNegativeAmount = Field(
-        default=Decimal(0), description="Small difference written off with this application (its AR effect "
-                                        "travels in receivable.changed).")
-
-
-class MatchCandidate(_Item):
-    """An open invoice the engine considered for unapplied cash, for a person to decide."""
-
-    invoice_id: uuid.UUID
-    invoice_number: InvoiceNumber
-    open_amount: Amount
-    score: Confidence
 
 
 class _CustomerFact(EventPayload):
@@ -356,7 +322,6 @@ class CreditNoteRequested(_CustomerFact):
     requested_at: UtcDatetime
 
 
-LedgerEntryKind = Literal["invoice", "payment", "reversal", "credit_note", "write_off", "tolerance_write_off"]
 """What moved an invoice's open amount in the AR ledger."""
 
 
