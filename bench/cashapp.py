@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.collections import book_import, embedded_database
+from bench.infra import load_average
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
 from o2c_collections.cashapp.references import Format, extract, invoice_keys, learn_format, normalise
 from o2c_collections.payments.imports import start
@@ -308,7 +309,7 @@ async def database_run(world: World, workers: int, chunk: int) -> tuple[dict[str
 
 def main(args: argparse.Namespace) -> None:
     print(f"# cash application by shape {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{load_average()}")
     world = generate(random.Random(args.seed), payments=args.payments, payers=max(3, args.payments // 5))
     total = sum(len(v) for v in world.items.values())
     per_shape, elapsed = run_engine(world, Config())
@@ -319,7 +320,7 @@ def main(args: argparse.Namespace) -> None:
         per_shape, elapsed, booked = asyncio.run(database_run(small, args.db_workers, args.chunk))
         report(f"(b) through the database: {booked} payments booked in {elapsed:.1f} s = {booked / elapsed:.0f} "
                f"payments/s ({args.db_workers} workers, chunks of {args.chunk})", per_shape)
-    print(f"# done {datetime.now(UTC):%H:%M}Z, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"# done {datetime.now(UTC):%H:%M}Z, load average {load_average()}")
 
 
 if __name__ == "__main__":

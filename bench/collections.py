@@ -44,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.infra import load_average
 from o2c_cli.localstack import EmbeddedPostgres, free_port
 from o2c_cli.testing import Infra, bearer
 from o2c_collections.aging.service import aging
@@ -356,14 +357,14 @@ async def aging_over_http(url: str, repeats: int) -> list[float]:
 
 def main(args: argparse.Namespace) -> None:
     print(f"# collections bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{load_average()}")
     if args.only != "aging":
         cash_application(args)
     if args.aging_items and args.only in (None, "aging"):
         timings = asyncio.run(aging_bench(args.aging_items, args.repeats))
         print(f"aging as of a date over {args.aging_items} open items (median of {args.repeats}): " + ", ".join(
             f"by {by} {statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f})" for by, t in timings.items()))
-    print(f"# done {datetime.now(UTC):%H:%M}Z, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"# done {datetime.now(UTC):%H:%M}Z, load average {load_average()}")
 
 
 def cash_application(args: argparse.Namespace) -> None:
@@ -391,7 +392,7 @@ def cash_application(args: argparse.Namespace) -> None:
               f"payments booked in {db['elapsed']:.1f} s = {db['booked'] / db['elapsed']:.0f} payments/s; "
               f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
               f"wrong matches {int(db['wrong'])}; decisions differing from the engine's {int(db['differ'])}; "
-              f"{int(db['outbox'])} outbox rows; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f"{int(db['outbox'])} outbox rows; load average {load_average()}")
 
 
 if __name__ == "__main__":

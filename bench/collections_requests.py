@@ -25,6 +25,7 @@ import httpx
 from sqlalchemy import event
 
 from bench.collections import embedded_database
+from bench.infra import load_average
 from o2c_cli.testing import bearer
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.main import create_app
@@ -62,7 +63,7 @@ async def measure(label: str, n: int, call: Callable[[int], Awaitable[httpx.Resp
     print(f"{label}: {n} requests, statements per request median {statistics.median(counts):.0f} "
           f"(min {min(counts)}, max {max(counts)}), CPU per request median {1000 * statistics.median(cpu):.1f} ms, "
           f"p90 {1000 * cpu[int(0.9 * (len(cpu) - 1))]:.1f} ms; load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{load_average()}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -113,5 +114,5 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--show", action="store_true", help="print the statements of one request of each")
     print(f"# collections requests bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{load_average()}")
     asyncio.run(run(parser.parse_args()))

@@ -33,7 +33,7 @@ import asyncpg
 import httpx
 
 from bench.cpu import CpuMeter, ms_per_unit
-from bench.infra import Stats
+from bench.infra import Stats, load_average
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
@@ -317,7 +317,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             result["cpu_window_s"] = round(meter.window_s, 2)
             note(f"{cfg.rate:g} writes/s offered: CPU per write (ms) until the last reached kpi, "
                  f"{meter.window_s:.1f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in per_write.items())
-                 + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+                 + f"; load average {load_average()}")
             result["load_average_before"] = round(load_before, 2)
             results.append(result)
     return results

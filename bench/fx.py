@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import random
 import shutil
 import tempfile
@@ -24,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.infra import Stats, bench_infra, machine
+from bench.infra import Stats, bench_infra, load_average, machine
 from o2c_cli.testing import Infra, bearer, serving
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
@@ -113,7 +112,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200, help="rate reads and converter builds")
     args = parser.parse_args()
     print(f"# fx bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
-    print(f"load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at start (1/5/15 min): {load_average(' / ')}")
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-fx-"))
     try:
         with bench_infra(data_dir) as infra:
@@ -128,7 +127,7 @@ def main() -> None:
     for name in ("get_rates", "converter"):
         st = r[name]
         print(f"{name:<10} p50 {st.p50:6.1f} ms  p99 {st.p99:6.1f} ms  (n={st.n})")
-    print(f"load average at end (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end (1/5/15 min): {load_average(' / ')}")
 
 
 if __name__ == "__main__":

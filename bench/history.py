@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import tempfile
 import time
@@ -28,11 +27,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.cpu import CpuMeter
-from bench.infra import bench_infra, machine, remove
+from bench.infra import bench_infra, load_average, machine, remove, started_stack
 from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
-from o2c_cli.stack import Stack, StackConfig
+from o2c_cli.stack import StackConfig
 from o2c_collections.history.schemas import HistoryRow
 
 console = Console()
@@ -51,11 +50,6 @@ def generated_rows(n: int, *, customers: int, seed: int = 16) -> list[HistoryRow
             amount=Decimal(rng.randrange(1_000, 500_000)) / 100, disputed=False,
             settled_date=issued + timedelta(days=rng.randrange(5, 61))))
     return rows
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class Backlogs:
@@ -107,28 +101,16 @@ async def sampled_replay(backlogs: Backlogs, **kwargs: Any) -> Any:
         await sampler
 
 
-def started_stack(data_dir: Path, infra: Any) -> Stack:
-    stack = Stack(StackConfig(data_dir=data_dir, external_pg_url=infra.pg_url, external_kafka=infra.kafka_bootstrap,
-                              ports={name: free_port() for name in SERVICES}))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    stack.create_databases()
-    stack.create_topics()
-    for service in SERVICES.values():
-        stack.migrate(service)
-    for service in SERVICES.values():
-        stack.start_service(service)
-    for service in SERVICES.values():
-        stack.wait_ready(service, timeout=180)
-    return stack
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = generated_rows(args.rows, customers=args.customers)
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-history-"))
-    figures: dict[str, Any] = {"rows": args.rows, "chunk": args.chunk, "machine": machine(), "load before": load()}
+    figures: dict[str, Any] = {"rows": args.rows, "chunk": args.chunk, "machine": machine(),
+                               "load before": load_average()}
     try:
         with bench_infra(data_dir) as infra:
-            stack = started_stack(data_dir / "stack", infra.infra)
+            stack = started_stack(StackConfig(
+                data_dir=data_dir / "stack", external_pg_url=infra.infra.pg_url,
+                external_kafka=infra.infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES}))
             try:
                 pids = {name: proc.pid for name, proc in stack.processes.items()}
                 pids |= {"tansu": infra.broker.process.pid} if infra.broker.process else {}
@@ -154,7 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if not args.keep:
             remove(data_dir)
-    figures.update({"load after": load(), "seconds": round(wall, 1), "rows/s": round(args.rows / wall),
+    figures.update({"load after": load_average(), "seconds": round(wall, 1), "rows/s": round(args.rows / wall),
                     "stages": {k: round(v, 1) for k, v in result.seconds.items()},
                     "invoices created": result.invoices_created, "payments applied": result.payments_applied,
                     "errors": len(result.errors)})

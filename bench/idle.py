@@ -10,7 +10,6 @@ nothing happening, then sums each process's CPU over ``--window`` seconds from /
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import tempfile
 import time
@@ -18,41 +17,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.cpu import CpuMeter
-from bench.infra import bench_infra, machine
+from bench.infra import bench_infra, load_average, machine, started_stack
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
-from o2c_cli.stack import Stack, StackConfig
+from o2c_cli.stack import StackConfig
 
 TARGET_PERCENT = 10.0
 
 
-def loads() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def measure(data_dir: Path, *, settle_s: float, window_s: float, extra_env: dict[str, str]) -> dict[str, float]:
     with bench_infra(data_dir / "infra") as infra:
-        stack = Stack(StackConfig(data_dir=data_dir / "stack", external_pg_url=infra.infra.pg_url,
-                                  external_kafka=infra.infra.kafka_bootstrap, mail_port=None, extra_env=extra_env,
-                                  ports={name: free_port() for name in SERVICES}))
-        (data_dir / "stack").mkdir(parents=True, exist_ok=True)
+        stack = started_stack(StackConfig(data_dir=data_dir / "stack", external_pg_url=infra.infra.pg_url,
+                                          external_kafka=infra.infra.kafka_bootstrap, mail_port=None,
+                                          extra_env=extra_env, ports={name: free_port() for name in SERVICES}))
         try:
-            stack.create_databases()
-            stack.create_topics()
-            for service in SERVICES.values():
-                stack.migrate(service)
-            for service in SERVICES.values():
-                stack.start_service(service)
-            for service in SERVICES.values():
-                stack.wait_ready(service, timeout=180)
-            print(f"stack ready at {datetime.now(UTC):%H:%M:%S} UTC; load {loads()}; idle for {settle_s:.0f} s")
+            print(f"stack ready at {datetime.now(UTC):%H:%M:%S} UTC; load {load_average(' / ')}; "
+                  f"idle for {settle_s:.0f} s")
             time.sleep(settle_s)
             pids = {name: proc.pid for name, proc in stack.processes.items()}
             if infra.broker.process is not None:
                 pids["tansu (broker)"] = infra.broker.process.pid
             trees = {"postgres (all backends)": infra.pg.process.pid} if infra.pg.process is not None else {}
             meter = CpuMeter(pids, trees)
-            print(f"measuring {window_s:.0f} s; load {loads()}")
+            print(f"measuring {window_s:.0f} s; load {load_average(' / ')}")
             meter.start()
             time.sleep(window_s)
             return meter.stop()
@@ -68,7 +55,7 @@ def main() -> None:
                         help="a setting for every service (e.g. O2C_CONSUMER_IDLE_FETCH_MAX_WAIT_MS=25 for 'before')")
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
-    print(f"# idle bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load at start {loads()}")
+    print(f"# idle bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load at start {load_average(' / ')}")
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-idle-"))
     try:
         cpu = measure(data_dir, settle_s=args.settle, window_s=args.window, extra_env=extra_env)
@@ -82,7 +69,7 @@ def main() -> None:
     print(f"    {'the stack':<28} {stack_total:6.1f} % of one core (target < {TARGET_PERCENT:.0f} %: {verdict})")
     print(f"    (not counted: this bench {others['bench (this process)']} %, the rest of the machine "
           f"{others['all others on the machine']} %)")
-    print(f"load average at end (1/5/15 min): {loads()}")
+    print(f"load average at end (1/5/15 min): {load_average(' / ')}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
+from o2c_cli.services import SERVICES
+from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
 
 PG_SETTINGS = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
@@ -48,6 +50,26 @@ def bench_infra(data_dir: Path) -> Iterator[BenchInfra]:
     finally:
         broker.stop()
         pg.stop()
+
+
+def load_average(separator: str = " ") -> str:
+    """The load average over 1, 5 and 15 minutes, as the benches print it before and after a run."""
+    return separator.join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def started_stack(config: StackConfig, *, timeout: float = 180) -> Stack:
+    """The services of ``config`` migrated, started and ready (the caller stops it: ``stack.stop()``)."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(config)
+    stack.create_databases()
+    stack.create_topics()
+    for service in SERVICES.values():
+        stack.migrate(service)
+    for service in SERVICES.values():
+        stack.start_service(service)
+    for service in SERVICES.values():
+        stack.wait_ready(service, timeout=timeout)
+    return stack
 
 
 def remove(path: Path) -> None:

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.infra import load_average
 from o2c_cli.localstack import EmbeddedPostgres, free_port, wait_for_port
 from o2c_cli.testing import Infra
 from o2c_common.auth import mint_token
@@ -177,7 +178,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         infra = Infra(pg_url=pg.url, kafka_bootstrap="127.0.0.1:9", broker=None)
         print(f"# invoicing bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z, {os.cpu_count()} cores, PostgreSQL durable, "
-              f"one uvicorn worker; load average before {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f"one uvicorn worker; load average before {load_average()}")
         for concurrency in args.concurrency:
             url = await infra.create_database(f"o2c_invoicing_bench_{concurrency}")
             await asyncio.to_thread(upgrade, SERVICE_DIR, url)
@@ -198,7 +199,7 @@ async def main(args: argparse.Namespace) -> None:
             for proc in processes[-2:]:
                 proc.terminate()
                 proc.wait(20)
-        print(f"# load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"# load average after {load_average()}")
     finally:
         for proc in processes:
             if proc.poll() is None:

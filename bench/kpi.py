@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import signal
@@ -35,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from bench.cpu import process_seconds
-from bench.infra import Stats, bench_infra, machine
+from bench.infra import Stats, bench_infra, load_average, machine
 from o2c_cli.testing import Infra, bearer, serving
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
@@ -308,7 +307,7 @@ def main() -> None:
         asyncio.run(_work(*args.worker))
         return
     print(f"# kpi bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
-    print(f"load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at start (1/5/15 min): {load_average(' / ')}")
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-kpi-"))
     try:
         with bench_infra(data_dir) as infra:
@@ -336,7 +335,7 @@ def main() -> None:
                       f"(n={st.n})")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    print(f"load average at end (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end (1/5/15 min): {load_average(' / ')}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import tempfile
@@ -26,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.infra import Stats, bench_infra, machine
+from bench.infra import Stats, bench_infra, load_average, machine
 from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
@@ -145,7 +144,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     print(f"# operations bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
-    print(f"load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at start (1/5/15 min): {load_average(' / ')}")
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-operations-"))
     try:
         with bench_infra(data_dir) as infra:
@@ -157,7 +156,7 @@ def main() -> None:
     for label in ("every team", "one team"):
         st = r[label]
         print(f"review_operations, {label:<10}: p50 {st.p50:6.1f} ms  p99 {st.p99:6.1f} ms  (n={st.n})")
-    print(f"load average at end (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end (1/5/15 min): {load_average(' / ')}")
 
 
 if __name__ == "__main__":

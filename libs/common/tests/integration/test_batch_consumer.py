@@ -40,8 +40,8 @@ def approved(invoice_id: uuid.UUID) -> Event[InvoiceApproved]:
     return Event.new(payload, source=InvoiceApproved.expected_source())
 
 
-async def publish(bootstrap: str, topic: str, events: Sequence[Event]) -> None:
-    await ensure_topics(bootstrap, [topic], partitions=1, replication_factor=1)
+async def publish(bootstrap: str, topic: str, events: Sequence[Event], *, partitions: int = 1) -> None:
+    await ensure_topics(bootstrap, [topic], partitions=partitions, replication_factor=1)
     producer = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-test"))
     await producer.start()
     try:
@@ -161,3 +161,33 @@ async def test_a_failing_batch_falls_back_record_by_record_and_only_the_poison_e
             "SELECT event_id, reason, error FROM dead_letters WHERE consumer = 'h16b-poison'"))).all()
     assert [(r.event_id, r.reason) for r in letters] == [(events[4].id, "handler_failed")]
     assert "cannot store the cursed invoice" in letters[0].error
+
+
+async def test_the_partitions_of_a_fetch_share_one_transaction_and_a_poison_event_still_stops_only_itself(
+        pg_db: Database, infra: Infra) -> None:
+    topic, cursed = f"h16b.fetch.{uuid.uuid4().hex[:8]}", uuid.uuid4()
+    events = [issued(n) for n in range(1, 301)]
+    events[150] = issued(151, invoice_id=cursed)
+    await make_table(pg_db)
+    transactions: dict[int, set[uuid.UUID]] = {}
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        if any(e.data.invoice_id == cursed for e in batch):
+            raise RuntimeError("cannot store the cursed invoice")
+        txid = (await tx.session.execute(text("SELECT txid_current()"))).scalar_one()
+        transactions.setdefault(txid, set()).update(e.id for e in batch)
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events[:150], partitions=6)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-fetch") as c:
+        await until(lambda: c.stats.processed == 150, c)
+        async with pg_db.unit_of_work() as s:
+            partition_of = dict((await s.execute(text(
+                "SELECT event_id, partition FROM inbox WHERE consumer = 'h16b-fetch'"))).all())
+        assert len(set(partition_of.values())) == 6
+        spans = [len({partition_of[event_id] for event_id in ids}) for ids in transactions.values()]
+        assert max(spans) > 1, spans  # a fetch's partitions were written in one transaction
+        await publish(infra.kafka_bootstrap, topic, events[150:], partitions=6)
+        await until(lambda: c.stats.processed == 299 and c.stats.dead_lettered == 1, c)
+    assert await stored(pg_db) == [n for n in range(1, 301) if n != 151]  # the other partitions' events too

@@ -1,11 +1,11 @@
 """Idempotent event consumer.
 
-For each fetched batch and partition: one database transaction in which every record is recorded
-in the ``inbox`` table (one statement for the batch) together with its handler's effect; a batch handler
-(``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that
-transaction fails, the records are taken again one by one, each under its own savepoint. Records already
-in the inbox are skipped, so redelivery and replay from offset 0 change nothing. The offset is committed
-only after the transaction committed.
+For each fetched batch: one database transaction in which every record of every partition is recorded in the
+``inbox`` table (one statement for the batch) together with its handler's effect; a batch handler
+(``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that transaction
+fails, each partition is taken in a transaction of its own, and if that fails too its records are taken again one by
+one, each under its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
+change nothing. The offsets are committed only after the transaction committed.
 
 Quiet at rest: while records flow the broker may hold a fetch ``fetch_max_wait_ms`` (short, for freshness);
 after ``idle_after_s`` without records the wait becomes ``idle_fetch_max_wait_ms`` (a long poll), and the
@@ -168,9 +168,7 @@ class EventConsumer:
                 else:
                     self._set_fetch_wait(consumer, self._fetch_max_wait_ms)
                     async with self._lock:
-                        for tp, records in batch.items():
-                            if records:
-                                await self._process_partition(consumer, tp, records)
+                        await self._process_fetch(consumer, {tp: records for tp, records in batch.items() if records})
                     last_records = time.monotonic()  # idle counts from the end of the work, not its start
                 await self._update_lag(consumer)
         finally:
@@ -189,6 +187,17 @@ class EventConsumer:
         if wait_ms > self.fetch_wait_ms:
             self.stats.idle_periods += 1
         self.fetch_wait_ms = wait_ms
+
+    async def _process_fetch(self, consumer: AIOKafkaConsumer,
+                             batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Every partition of a fetch in one transaction (one commit, one offset commit) when that works; else each
+        partition on its own, as :meth:`_process_partition` takes it."""
+        if len(batch) > 1 and await self._process_fast([r for records in batch.values() for r in records]):
+            await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()}),
+                                   COMMIT_TIMEOUT_S)
+            return
+        for tp, records in batch.items():
+            await self._process_partition(consumer, tp, records)
 
     async def _process_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
