@@ -88,7 +88,7 @@ class ServiceSettings(SharedPrefixSettings):
     # (an insert wakes it at once through LISTEN/NOTIFY). The first record after a quiet spell may wait up to the
     # idle fetch wait on a broker that holds fetches (Tansu); a flowing stream keeps the short wait.
     consumer_idle_after_s: float = Field(default=1.0, gt=0)
-    consumer_idle_fetch_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
+    consumer_idle_fetch_max_wait_ms: int = Field(default=1000, ge=1, le=30_000)
     outbox_idle_poll_interval_s: float = 5.0
     # Retention (o2c_common.outbox.retention): published outbox rows are kept for `o2c outbox republish`; the
     # inbox must outlive every way an old record can come back (broker retention, a republish window).

@@ -83,7 +83,7 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         batch_size: int = 500,
         fetch_max_wait_ms: int = 25,
-        idle_fetch_max_wait_ms: int = 500,
+        idle_fetch_max_wait_ms: int = 1000,
         idle_after_s: float = 1.0,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
