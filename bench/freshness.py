@@ -47,12 +47,13 @@ LEGAL_ENTITIES = ("US01", "DE01", "GB01", "FR01", "NL01", "SG01", "JP01", "BR01"
 
 _POLL = "SELECT invoice_id FROM receivable_movements WHERE invoice_id = ANY($1::uuid[])"
 # The issuing transaction's commit time is read from its status-history row (insert-only): the invoice row itself is
-# updated again later (the settlement mirrored from collections' receivable.changed), which moves its xmin.
+# updated again later (the settlement mirrored from collections' receivable.changed), which moves its xmin. Only the
+# transition into issued: the mirror's own rows say issued → issued.
 _INVOICING = """
 SELECT i.id, extract(epoch FROM pg_xact_commit_timestamp(h.xmin))::float8,
        extract(epoch FROM o.created_at)::float8, extract(epoch FROM o.published_at)::float8
 FROM invoices i JOIN outbox o ON o.key = i.id::text AND o.event_type = 'o2c.invoice.issued.v1'
-JOIN invoice_status_changes h ON h.invoice_id = i.id AND h.to_status = 'issued'
+JOIN invoice_status_changes h ON h.invoice_id = i.id AND h.to_status = 'issued' AND h.from_status <> 'issued'
 WHERE i.id = ANY($1::uuid[])
 """
 _KPI = """
