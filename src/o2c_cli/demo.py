@@ -94,7 +94,7 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
                 etag = _step(invoicing, path, "issue", etag=etag)
                 report.invoices_issued += 1
                 if simulator_url and customer in PORTAL_PROFILES:
-                    answer = invoicing.post(f"{path}/submit", headers={"If-Match": etag})
+                    answer = _submit(invoicing, path, etag=etag)
                     report.submitted += answer.status_code == 200
                     if answer.status_code != 200:
                         console.print(f"[yellow]submitting {path} failed: {answer.text[:200]}")
@@ -142,3 +142,18 @@ def load_demo_rates(kpi: httpx.Client) -> int:
 
 def _step(client: httpx.Client, path: str, action: str, *, etag: str) -> str:
     return client.post(f"{path}/{action}", headers={"If-Match": etag}).raise_for_status().headers["ETag"]
+
+
+def _submit(client: httpx.Client, path: str, *, etag: str, attempts: int = 3) -> httpx.Response:
+    """Submit the issued invoice. Right after issue, collections' ledger entry is mirrored onto the invoice (its
+    settlement figures, a new ETag): a 412 then means only that; read the invoice again and, while it is still
+    issued, submit with its new ETag."""
+    answer = client.post(f"{path}/submit", headers={"If-Match": etag})
+    for _ in range(attempts - 1):
+        if answer.status_code != 412:
+            break
+        current = client.get(path).raise_for_status()
+        if current.json()["status"] != "issued":
+            break
+        answer = client.post(f"{path}/submit", headers={"If-Match": current.headers["ETag"]})
+    return answer

@@ -13,6 +13,7 @@ from o2c_cli.invoicing import find_invoices, import_invoices, submit_invoices
 from o2c_invoicing.bulk.csvfile import parse_invoices
 from services.invoicing.tests.conftest import AGENT_A, APPROVER, PREPARER, SUPERVISOR, VIEWER, Service
 from services.invoicing.tests.integration.test_submissions import put_profile, simulator
+from services.invoicing.tests.ledger import Ledger, handle
 from services.invoicing.tests.portal import serving
 
 pytestmark = pytest.mark.integration
@@ -79,3 +80,15 @@ async def test_bulk_issue_and_submit_reports_portal_rule_refusals(service: Servi
     assert len(result.errors) == 1 and "submit refused" in result.errors[0] and "PO number" in result.errors[0]
     statuses = {i: (await service.client.get(f"/invoices/{i}", headers=VIEWER)).json()["status"] for i in ids}
     assert statuses == {ids[0]: "submitted", ids[1]: "submitted", ids[2]: "issued"}
+
+
+async def test_a_submit_refused_only_because_the_ledger_was_mirrored_meanwhile_is_sent_again(service: Service) -> None:
+    async with serving(simulator(review_delay_s=3600)) as portal:
+        await put_profile(service, "CUST-1", portal_url=portal)
+        invoice = await service.issued(customer_id="CUST-1", po_number="PO-9")
+        stale = (await service.client.get(f"/invoices/{invoice['id']}", headers=VIEWER)).json()
+        await handle(service, Ledger(stale).opened())  # collections' first entry mirrored: the invoice's ETag moves
+        async with api(service, PREPARER) as client:
+            result = await submit_invoices(client, [stale])
+    assert (result.submitted, result.errors) == (1, [])
+    assert (await service.client.get(f"/invoices/{invoice['id']}", headers=VIEWER)).json()["status"] == "submitted"
