@@ -81,8 +81,9 @@ class ServiceSettings(SharedPrefixSettings):
     consumer_batch_size: int = 500
     consumer_retry_backoff_s: float = 0.2
     # How long the broker may hold a fetch with no data. Apache Kafka answers as soon as a record arrives
-    # anyway; Tansu waits the full time, so a low value is what keeps events fresh locally.
-    consumer_fetch_max_wait_ms: int = 25
+    # anyway; Tansu waits the full time, so a low value keeps events fresh locally, and each fetch costs Tansu CPU
+    # for every partition: 50 ms measured better than 25 under load (docs/performance.md, issue 16).
+    consumer_fetch_max_wait_ms: int = 50
     # Quiet at rest: after this long without records a consumer long-polls (the broker holds an empty fetch up to
     # consumer_idle_fetch_max_wait_ms) and the relay polls its outbox every outbox_idle_poll_interval_s at most
     # (an insert wakes it at once through LISTEN/NOTIFY). The first record after a quiet spell may wait up to the

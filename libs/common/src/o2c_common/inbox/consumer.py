@@ -82,7 +82,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_backoff: float = 0.2,
         batch_size: int = 500,
-        fetch_max_wait_ms: int = 25,
+        fetch_max_wait_ms: int = 50,
         idle_fetch_max_wait_ms: int = 1000,
         idle_after_s: float = 1.0,
         on_dead_letter: Callable[[str], None] | None = None,
