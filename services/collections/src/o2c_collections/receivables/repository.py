@@ -23,21 +23,10 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool 
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def insert_new(session: AsyncSession, values: dict[str, Any], entry: LedgerEntry) -> OpenItem | None:
-    """The new open item with its first ledger entry, or None when the invoice has one already: ``ON CONFLICT DO
-    NOTHING`` on the invoice id, so two writers racing (the consumer and the history importer) never fail."""
-    stmt = (insert(OpenItem).values(**values).on_conflict_do_nothing(index_elements=["invoice_id"])
-            .returning(OpenItem.invoice_id))
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
-        return None
-    session.add(entry)
-    await session.flush()
-    return await session.get_one(OpenItem, values["invoice_id"])
-
-
 async def insert_many_new(session: AsyncSession, values: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """:func:`insert_new` for many items in multi-row statements: the invoice ids inserted (an invoice that has its
-    item already is left alone, racing writers too); the caller writes the first entries of those."""
+    """New open items in multi-row statements: the invoice ids inserted. ``ON CONFLICT DO NOTHING`` on the invoice
+    id: an invoice that has its item already is left alone, and two writers racing (the consumer and the history
+    importer) never fail; the caller writes the first entries of the ones inserted."""
     if not values:
         return set()
     table: Table = OpenItem.__table__  # type: ignore[assignment]
