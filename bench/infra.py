@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
-from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
 
@@ -59,16 +58,8 @@ def load_average(separator: str = " ") -> str:
 
 def started_stack(config: StackConfig, *, timeout: float = 180) -> Stack:
     """The services of ``config`` migrated, started and ready (the caller stops it: ``stack.stop()``)."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(config)
-    stack.create_databases()
-    stack.create_topics()
-    for service in SERVICES.values():
-        stack.migrate(service)
-    for service in SERVICES.values():
-        stack.start_service(service)
-    for service in SERVICES.values():
-        stack.wait_ready(service, timeout=timeout)
+    stack.start_services(timeout=timeout)
     return stack
 
 

@@ -194,6 +194,19 @@ class Stack:
             time.sleep(0.2)
         raise TimeoutError(f"{service.name} not ready after {timeout}s ({url})")
 
+    def start_services(self, *, timeout: float = 180) -> None:
+        """Databases, topics and migrations, then every service started and ready (the infrastructure is up, and the
+        mail server too when the services should use it). For tests and benches; ``o2c dev`` shows each step."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.create_databases()
+        self.create_topics()
+        for service in SERVICES.values():
+            self.migrate(service)
+        for service in SERVICES.values():
+            self.start_service(service)
+        for service in SERVICES.values():
+            self.wait_ready(service, timeout=timeout)
+
     def stop(self) -> None:
         for proc in self.processes.values():
             if proc.poll() is None:

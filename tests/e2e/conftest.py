@@ -31,15 +31,8 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     )
     stack = Stack(config)
     try:
-        stack.create_databases()
-        stack.create_topics()
-        for service in SERVICES.values():
-            stack.migrate(service)
         stack.start_mail()  # every message the services send, kept in <data_dir>/mail
-        for service in SERVICES.values():
-            stack.start_service(service)
-        for service in SERVICES.values():
-            stack.wait_ready(service, timeout=90)
+        stack.start_services(timeout=90)
         yield stack
     finally:
         stack.stop()

@@ -41,14 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                    "KPI_RECON_INTERVAL_S": "3600"}))
     try:
         stack.start_infra()
-        stack.create_databases()
-        stack.create_topics()
-        for service in SERVICES.values():
-            stack.migrate(service)
-        for service in SERVICES.values():
-            stack.start_service(service)
-        for service in SERVICES.values():
-            stack.wait_ready(service, timeout=180)
+        stack.start_services()
         yield stack
     finally:
         stack.stop()
