@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -52,3 +54,35 @@ def client(stack: Stack, service: str, **token_args: object) -> httpx.Client:
     port = stack.config.ports[service]
     return httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
                         headers={"Authorization": f"Bearer {token(**token_args)}"})  # type: ignore[arg-type]
+
+
+def pages(http: httpx.Client, path: str) -> dict[str, dict[str, Any]]:
+    """Every row of a keyset page list (`after`/`next_after`) by invoice id."""
+    rows: dict[str, dict[str, Any]] = {}
+    after: str | None = None
+    while True:
+        response = http.get(path, params={"limit": 1000, **({"after": after} if after else {})})
+        assert response.status_code == 200, f"GET {path}: {response.text}"
+        body = response.json()
+        rows.update({item["invoice_id"]: item for item in body["items"]})
+        after = body["next_after"]
+        if after is None:
+            return rows
+
+
+def drift(stack: Stack, invoice_ids: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """The invoices among ``invoice_ids`` whose open amount or last ledger entry differ between invoicing's
+    settlement, collections' ledger and kpi's AR (missing in one counts): empty when the three agree."""
+    figures = [pages(client(stack, "invoicing"), "/settlements"),
+               pages(client(stack, "collections"), "/receivables/open-amounts"),
+               pages(client(stack, "kpi"), "/ar/open-amounts")]
+    amount_keys, entry_keys = ("ledger_open_amount", "open_amount", "open_amount"), ("ledger_sequence", "entries",
+                                                                                       "entries")
+    found: dict[str, tuple[Any, ...]] = {}
+    for invoice_id in invoice_ids:
+        rows = [f.get(invoice_id) for f in figures]
+        seen = tuple((Decimal(r[a]), r[e]) if r else None for r, a, e in zip(rows, amount_keys, entry_keys,
+                                                                            strict=True))
+        if None in seen or len(set(seen)) > 1:
+            found[invoice_id] = seen
+    return found

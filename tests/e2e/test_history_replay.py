@@ -16,7 +16,7 @@ from o2c_cli.history_stages import Position
 from o2c_cli.stack import Stack
 from o2c_collections.history.schemas import HistoryRow
 
-from .conftest import client
+from .conftest import client, drift
 
 ROOT = Path(__file__).resolve().parents[2]
 SLICE = 150  # the file's last rows: other tests replaying the first rows do not touch them
@@ -52,6 +52,12 @@ def test_history_replay_loads_pays_and_is_idempotent(stack: Stack) -> None:
             break
         time.sleep(0.5)
     assert statuses == {"settled"}
+    ids = [str(row.invoice_id) for row in rows]  # zero drift: invoicing, collections and kpi agree on each
+    deadline, drifting = time.monotonic() + 60, drift(stack, ids)
+    while drifting and time.monotonic() < deadline:
+        time.sleep(0.5)
+        drifting = drift(stack, ids)
+    assert drifting == {}
 
     second = asyncio.run(replay(rows=rows, token=token, concurrency=8, **urls))
     assert second.errors == [] and second.changed == 0

@@ -33,7 +33,7 @@ from o2c_cli.stack import Stack
 from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 
-from .conftest import client, token
+from .conftest import client, pages, token
 from .month import (
     ACCOUNTS,
     PORTAL_CUSTOMER,
@@ -66,18 +66,6 @@ def eventually(probe: Callable[[], T | None], *, timeout: float = 120, what: str
 def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
     return response.json()
-
-
-def pages(http: httpx.Client, path: str) -> dict[str, dict[str, Any]]:
-    """Every row of a keyset page list (`after`/`next_after`) by invoice id."""
-    rows: dict[str, dict[str, Any]] = {}
-    after: str | None = None
-    while True:
-        body = ok(http.get(path, params={"limit": 1000, **({"after": after} if after else {})}))
-        rows.update({item["invoice_id"]: item for item in body["items"]})
-        after = body["next_after"]
-        if after is None:
-            return rows
 
 
 class Month:
