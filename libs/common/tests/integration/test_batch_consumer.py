@@ -35,6 +35,14 @@ def issued(n: int, invoice_id: uuid.UUID | None = None) -> Event[InvoiceIssued]:
     return Event.new(payload, source=InvoiceIssued.expected_source())
 
 
+def poisoned(name: str, *, count: int, at: int) -> tuple[str, uuid.UUID, list[Event[InvoiceIssued]]]:
+    """A new topic's name and ``count`` issued invoices numbered from 1, the one numbered ``at`` the cursed one (a
+    handler refuses it)."""
+    cursed = uuid.uuid4()
+    events = [issued(n, invoice_id=cursed if n == at else None) for n in range(1, count + 1)]
+    return f"h16b.{name}.{uuid.uuid4().hex[:8]}", cursed, events
+
+
 def approved(invoice_id: uuid.UUID) -> Event[InvoiceApproved]:
     payload = example_payload(InvoiceApproved, invoice_id=invoice_id)
     return Event.new(payload, source=InvoiceApproved.expected_source())
@@ -141,9 +149,7 @@ async def test_a_per_record_event_is_handled_after_the_earlier_events_of_a_batch
 
 async def test_a_failing_batch_falls_back_record_by_record_and_only_the_poison_event_is_dead_lettered(
         pg_db: Database, infra: Infra) -> None:
-    topic, cursed = f"h16b.poison.{uuid.uuid4().hex[:8]}", uuid.uuid4()
-    events = [issued(n) for n in range(1, 11)]
-    events[4] = issued(5, invoice_id=cursed)
+    topic, cursed, events = poisoned("poison", count=10, at=5)
     await make_table(pg_db)
 
     async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
@@ -165,9 +171,7 @@ async def test_a_failing_batch_falls_back_record_by_record_and_only_the_poison_e
 
 async def test_the_partitions_of_a_fetch_share_one_transaction_and_a_poison_event_still_stops_only_itself(
         pg_db: Database, infra: Infra) -> None:
-    topic, cursed = f"h16b.fetch.{uuid.uuid4().hex[:8]}", uuid.uuid4()
-    events = [issued(n) for n in range(1, 301)]
-    events[150] = issued(151, invoice_id=cursed)
+    topic, cursed, events = poisoned("fetch", count=300, at=151)
     await make_table(pg_db)
     transactions: dict[int, set[uuid.UUID]] = {}
 
