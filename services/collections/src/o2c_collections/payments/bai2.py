@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from o2c_collections.payments.bai2_records import Fields, Record, hhmm, int_field, read_funds, split_records, yymmdd
 from o2c_collections.payments.parsed import (
     MalformedFile,
     ParsedPayment,
@@ -36,162 +37,16 @@ from o2c_collections.payments.parsed import (
     Skipped,
     currency,
     invoice_tokens,
-    iso_date,
 )
 from o2c_common.money import minor_units
 
-CODES = ("01", "02", "03", "16", "49", "88", "98", "99")
-_START = re.compile(r"(?:01|02|03|16|49|88|98|99),")
-_BETWEEN = re.compile(r"(?<=/)\s+(?=(?:01|02|03|16|49|88|98|99),)")  # slash-ended records sharing a line
-FUNDS_TYPES = ("", "0", "1", "2", "Z", "S", "V", "D")
 #: Credit detail codes that give money back rather than receive a customer's payment (BAI2 Appendix A).
 RETURN_CODES = frozenset({"123", "168", "172", "196", "252", "254", "255", "257", "258", "261", "266", "268", "395"})
 
 
 @dataclass
-class _Record:
-    line: int
-    code: str
-    segments: list[str]  # the record's fields after "NN,", then each 88 continuation's
-    physical: int = 1  # physical records: itself and its 88s
-    open: bool = False  # the last physical record did not end with "/"
-
-
-def _unslash(body: str) -> tuple[str, bool]:
-    stripped = body.rstrip()
-    if stripped.endswith("/"):
-        return stripped[:-1], True
-    return stripped, False
-
-
-def _records(text: str) -> list[_Record]:
-    records: list[_Record] = []
-    for n, raw in enumerate(text.splitlines(), start=1):
-        for part in _BETWEEN.split(raw.strip()):
-            part = part.strip()
-            if not part:
-                continue
-            if _START.match(part):
-                body, ended = _unslash(part[3:])
-                if part[:2] != "88":
-                    records.append(_Record(n, part[:2], [body], open=not ended))
-                    continue
-                if not records:
-                    raise MalformedFile("an 88 continuation record without a record before it", where=f"#/line/{n}")
-                records[-1].segments.append(body)
-                records[-1].physical += 1
-                records[-1].open = not ended
-            elif records and records[-1].code == "16" and records[-1].open:
-                body, ended = _unslash(part)  # a 16's text wrapped onto the next physical line
-                records[-1].segments[-1] = f"{records[-1].segments[-1]} {body}"
-                records[-1].open = not ended
-            else:
-                raise MalformedFile(f"{part[:24]!r} is not a BAI2 record (01, 02, 03, 16, 49, 88, 98 or 99)",
-                                    where=f"#/line/{n}")
-    return records
-
-
-class _Fields:
-    """The comma-separated fields of a record and its continuations, read in order; the text field is the
-    rest of the record (commas and slashes in it kept)."""
-
-    def __init__(self, record: _Record) -> None:
-        self.segments = record.segments
-        self.i = 0
-        self.pos = 0
-        self.where = f"#/line/{record.line}"
-
-    def next(self, name: str, *, required: bool = True) -> str:
-        while self.i < len(self.segments):
-            segment = self.segments[self.i]
-            if self.pos > len(segment):
-                self.i, self.pos = self.i + 1, 0
-                continue
-            comma = segment.find(",", self.pos)
-            if comma < 0:
-                value, self.pos = segment[self.pos:], len(segment) + 1
-            else:
-                value, self.pos = segment[self.pos:comma], comma + 1
-            return value.strip()
-        if required:
-            raise MalformedFile(f"the record ends before its {name}", where=self.where)
-        return ""
-
-    def at_segment_end(self) -> bool:
-        return self.i >= len(self.segments) or self.pos > len(self.segments[self.i])
-
-    def more(self) -> bool:
-        """Whether anything but blanks is left."""
-        return self._rest_raw() != ""
-
-    def _rest_raw(self) -> str:
-        parts = []
-        for k in range(self.i, len(self.segments)):
-            segment = self.segments[k]
-            start = self.pos if k == self.i else 0
-            if start <= len(segment):
-                parts.append(segment[start:])
-        return " ".join(p.strip() for p in parts if p.strip())
-
-    def rest(self) -> str:
-        text = self._rest_raw()
-        self.i, self.pos = len(self.segments), 0
-        return text
-
-
-def _int(raw: str, what: str, where: str, *, signed: bool = False, blank: int | None = None) -> int:
-    if raw == "" and blank is not None:
-        return blank
-    if not re.fullmatch(r"[+-]?\d+" if signed else r"\d+", raw):
-        sign = "a signed whole number" if signed else "an unsigned whole number"
-        raise MalformedFile(f"{what} {raw!r} is not {sign} (amounts carry implied decimals)", where=where)
-    return int(raw)
-
-
-def _yymmdd(raw: str, what: str, where: str) -> date:
-    if not re.fullmatch(r"\d{6}", raw):
-        raise MalformedFile(f"{what} {raw!r} is not YYMMDD", where=where)
-    return iso_date(raw, where, "%y%m%d")
-
-
-def _hhmm(raw: str, what: str, where: str, *, lenient: bool = False) -> None:
-    if raw == "" or raw in ("2400", "9999"):
-        return
-    if re.fullmatch(r"([01]\d|2[0-3])[0-5]\d", raw):
-        return
-    if lenient and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", raw):
-        return  # NatWest writes the file creation time as HH:MM:SS; the time is not used
-    raise MalformedFile(f"{what} {raw!r} is not HHMM", where=where)
-
-
-@dataclass
-class _Availability:
-    total: int = 0
-    value_date: date | None = None
-
-
-def _funds(fields: _Fields, funds_type: str, where: str) -> _Availability:
-    """Reads the fields a funds type shifts in; availability amounts are not part of any control total."""
-    if funds_type not in FUNDS_TYPES:
-        raise MalformedFile(f"funds type {funds_type!r} is not one of 0, 1, 2, S, V, D, Z", where=where)
-    got = _Availability()
-    if funds_type == "S":
-        for name in ("immediate", "one-day", "two-or-more-day"):
-            got.total += _int(fields.next(f"{name} availability"), f"{name} availability", where, blank=0)
-    elif funds_type == "V":
-        got.value_date = _yymmdd(fields.next("value date"), "value date", where)
-        _hhmm(fields.next("value time", required=False), "value time", where)
-    elif funds_type == "D":
-        count = _int(fields.next("number of distributions"), "number of distributions", where)
-        for _ in range(count):
-            _int(fields.next("availability days"), "availability days", where)
-            got.total += _int(fields.next("availability amount"), "availability amount", where)
-    return got
-
-
-@dataclass
 class _Account:
-    record: _Record
+    record: Record
     number: str
     currency: str
     total: int = 0
@@ -200,7 +55,7 @@ class _Account:
 
 @dataclass
 class _Group:
-    record: _Record
+    record: Record
     as_of: date
     currency: str
     status: str
@@ -240,7 +95,7 @@ def _money(units: int, ccy: str) -> Decimal:
 def parse_bai2(text: str, *, check_totals: bool = True) -> ParseResult:
     """The file's credits and what it does not book. ``check_totals=False`` reads a file whose trailers do not
     reconcile (every other rule still applies) and lists each mismatch in ``unreconciled``; imports never do."""
-    records = _records(text)
+    records = split_records(text)
     if not records:
         raise MalformedFile("the file holds no BAI2 record", where="#/line/1")
     first = records[0]
@@ -265,15 +120,15 @@ def parse_bai2(text: str, *, check_totals: bool = True) -> ParseResult:
     return f.result
 
 
-def _header(record: _Record) -> _File:
-    fields = _Fields(record)
+def _header(record: Record) -> _File:
+    fields = Fields(record)
     where = fields.where
     sender = fields.next("sender identification")
     fields.next("receiver identification")
     created = fields.next("file creation date")
-    _yymmdd(created, "file creation date", where)
+    yymmdd(created, "file creation date", where)
     time = fields.next("file creation time")
-    _hhmm(time, "file creation time", where, lenient=True)
+    hhmm(time, "file creation time", where, lenient=True)
     file_id = fields.next("file identification number")
     fields.next("physical record length", required=False)
     fields.next("block size", required=False)
@@ -283,21 +138,21 @@ def _header(record: _Record) -> _File:
     return _File(sender=sender, stamp=created + time.replace(":", ""), file_id=file_id)
 
 
-def _second_header(f: _File, record: _Record, where: str) -> None:
+def _second_header(f: _File, record: Record, where: str) -> None:
     raise MalformedFile("a second 01 file header", where=where)
 
 
-def _group(f: _File, record: _Record, where: str) -> None:
+def _group(f: _File, record: Record, where: str) -> None:
     if f.group is not None:
         raise MalformedFile("an 02 group header before the previous group's 98 trailer", where=where)
-    fields = _Fields(record)
+    fields = Fields(record)
     fields.next("ultimate receiver identification", required=False)
     fields.next("originator identification", required=False)
     status = fields.next("group status", required=False) or "1"
     if status not in ("1", "2", "3", "4"):
         raise MalformedFile(f"group status {status!r} is not 1, 2, 3 or 4", where=where)
-    as_of = _yymmdd(fields.next("as-of date"), "as-of date", where)
-    _hhmm(fields.next("as-of time", required=False), "as-of time", where)
+    as_of = yymmdd(fields.next("as-of date"), "as-of date", where)
+    hhmm(fields.next("as-of time", required=False), "as-of time", where)
     raw_ccy = fields.next("currency code", required=False)
     modifier = fields.next("as-of date modifier", required=False)
     if modifier not in ("", "1", "2", "3", "4"):
@@ -306,13 +161,13 @@ def _group(f: _File, record: _Record, where: str) -> None:
                      records=record.physical)
 
 
-def _account(f: _File, record: _Record, where: str) -> None:
+def _account(f: _File, record: Record, where: str) -> None:
     group = f.group
     if group is None:
         raise MalformedFile("an 03 account record outside a group", where=where)
     if group.account is not None:
         raise MalformedFile("an 03 account record before the previous account's 49 trailer", where=where)
-    fields = _Fields(record)
+    fields = Fields(record)
     number = fields.next("customer account number")
     if not number:
         raise MalformedFile("the 03 record has no account number", where=where)
@@ -331,24 +186,24 @@ def _account(f: _File, record: _Record, where: str) -> None:
         if not re.fullmatch(r"\d{3}", type_code):
             raise MalformedFile(f"type code {type_code!r} is not three digits", where=where)
         status = type_code < "100"
-        account.total += _int(raw_amount, f"amount of type {type_code}", where, signed=status, blank=0)
-        _int(count, f"item count of type {type_code}", where, blank=0)
-        _funds(fields, funds, where)
+        account.total += int_field(raw_amount, f"amount of type {type_code}", where, signed=status, blank=0)
+        int_field(count, f"item count of type {type_code}", where, blank=0)
+        read_funds(fields, funds, where)
     group.account = account
 
 
-def _detail(f: _File, record: _Record, where: str) -> None:
+def _detail(f: _File, record: Record, where: str) -> None:
     group = f.group
     account = group.account if group else None
     if group is None or account is None:
         raise MalformedFile("a 16 transaction detail outside an account (03 ... 49)", where=where)
-    fields = _Fields(record)
+    fields = Fields(record)
     type_code = fields.next("type code")
     if not re.fullmatch(r"\d{3}", type_code) or type_code < "100":
         raise MalformedFile(f"type code {type_code!r} is not a three-digit detail type code", where=where)
-    units = _int(fields.next("amount"), "amount", where)
+    units = int_field(fields.next("amount"), "amount", where)
     account.total += units
-    availability = _funds(fields, fields.next("funds type", required=False), where)
+    availability = read_funds(fields, fields.next("funds type", required=False), where)
     bank_ref = fields.next("bank reference number", required=False)
     customer_ref = fields.next("customer reference number", required=False)
     text = fields.rest()
@@ -381,15 +236,15 @@ def _detail(f: _File, record: _Record, where: str) -> None:
             lines=tuple(lines), where=where))
 
 
-def _account_trailer(f: _File, record: _Record, where: str) -> None:
+def _account_trailer(f: _File, record: Record, where: str) -> None:
     group = f.group
     account = group.account if group else None
     if group is None or account is None:
         raise MalformedFile("a 49 account trailer without its 03 account record", where=where)
-    fields = _Fields(record)
-    total = _int(fields.next("account control total", required=False), "account control total", where,
+    fields = Fields(record)
+    total = int_field(fields.next("account control total", required=False), "account control total", where,
                  signed=True, blank=0)
-    count = _int(fields.next("number of records"), "number of records", where)
+    count = int_field(fields.next("number of records"), "number of records", where)
     if total != account.total:
         f.mismatch(f"account {account.number}: control total {total} does not match the sum of its 03 "
                             f"and 16 amounts, {account.total}", where=where)
@@ -401,16 +256,16 @@ def _account_trailer(f: _File, record: _Record, where: str) -> None:
     group.account = None
 
 
-def _group_trailer(f: _File, record: _Record, where: str) -> None:
+def _group_trailer(f: _File, record: Record, where: str) -> None:
     group = f.group
     if group is None:
         raise MalformedFile("a 98 group trailer without its 02 group header", where=where)
     if group.account is not None:
         raise MalformedFile(f"a 98 group trailer before account {group.account.number}'s 49 trailer", where=where)
-    fields = _Fields(record)
-    total = _int(fields.next("group control total"), "group control total", where, signed=True)
-    accounts = _int(fields.next("number of accounts"), "number of accounts", where)
-    count = _int(fields.next("number of records"), "number of records", where)
+    fields = Fields(record)
+    total = int_field(fields.next("group control total"), "group control total", where, signed=True)
+    accounts = int_field(fields.next("number of accounts"), "number of accounts", where)
+    count = int_field(fields.next("number of records"), "number of records", where)
     if total != group.total:
         f.mismatch(f"group control total {total} does not match the sum of its accounts' control "
                             f"totals, {group.total}", where=where)
@@ -425,13 +280,13 @@ def _group_trailer(f: _File, record: _Record, where: str) -> None:
     f.group = None
 
 
-def _file_trailer(f: _File, record: _Record, where: str) -> None:
+def _file_trailer(f: _File, record: Record, where: str) -> None:
     if f.group is not None:
         raise MalformedFile("a 99 file trailer before the group's 98 trailer", where=where)
-    fields = _Fields(record)
-    total = _int(fields.next("file control total"), "file control total", where, signed=True)
-    groups = _int(fields.next("number of groups"), "number of groups", where)
-    count = _int(fields.next("number of records"), "number of records", where)
+    fields = Fields(record)
+    total = int_field(fields.next("file control total"), "file control total", where, signed=True)
+    groups = int_field(fields.next("number of groups"), "number of groups", where)
+    count = int_field(fields.next("number of records"), "number of records", where)
     if total != f.total:
         f.mismatch(f"file control total {total} does not match the sum of its groups' control "
                             f"totals, {f.total}", where=where)
