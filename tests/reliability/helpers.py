@@ -52,17 +52,23 @@ async def create_topics(bootstrap: str) -> None:
 
 
 async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> list[Event]:
-    """Reads the invoicing topic from the start until ``expect`` records arrived (or timeout)."""
+    """Reads the invoicing topic from the start until ``expect`` distinct events arrived (or timeout).
+
+    Counted by id: a relay taking over re-sends what its predecessor sent but had not marked, and those copies
+    must not stop the read before the last distinct events."""
     consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     out: list[Event] = []
+    seen: set[object] = set()
     try:
         deadline = asyncio.get_running_loop().time() + timeout
-        while len(out) < expect and asyncio.get_running_loop().time() < deadline:
+        while len(seen) < expect and asyncio.get_running_loop().time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                out.extend(Event.from_kafka(r.key, r.value, r.headers) for r in records)
+                events = [Event.from_kafka(r.key, r.value, r.headers) for r in records]
+                out.extend(events)
+                seen.update(e.id for e in events)
     finally:
         await consumer.stop()
     return out
