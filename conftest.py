@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from o2c_cli.localstack import TansuBroker, free_port
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS, TansuBroker, free_port
 from o2c_cli.testing import Infra, opened, start_test_infra
 from o2c_common.db import Database
 
@@ -41,3 +42,9 @@ def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker
         yield broker
     finally:
         broker.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The services the tests start in-process consume from the local broker: its group joins take half the session
+    # timeout (o2c_cli.localstack.LOCAL_SESSION_TIMEOUT_MS), as under `o2c dev`.
+    os.environ.setdefault("O2C_CONSUMER_SESSION_TIMEOUT_MS", str(LOCAL_SESSION_TIMEOUT_MS))

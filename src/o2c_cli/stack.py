@@ -13,7 +13,13 @@ from pathlib import Path
 
 import httpx
 
-from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, ensure_port_free, wait_for_port
+from o2c_cli.localstack import (
+    LOCAL_SESSION_TIMEOUT_MS,
+    EmbeddedPostgres,
+    TansuBroker,
+    ensure_port_free,
+    wait_for_port,
+)
 from o2c_cli.services import SERVICES, ServiceInfo
 from o2c_common.db.migrate import upgrade
 from o2c_common.db.roles import OWNER_ROLE, SERVICE_ROLE, service_role_for
@@ -113,6 +119,8 @@ class Stack:
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{p}HTTP_PORT": str(self.config.ports[service.name]),
             f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
+            "O2C_CONSUMER_SESSION_TIMEOUT_MS": os.environ.get("O2C_CONSUMER_SESSION_TIMEOUT_MS",
+                                                              str(LOCAL_SESSION_TIMEOUT_MS)),
             **({"INVOICING_PORTAL_BASE_URL": self.simulator_url} if self.simulator_url else {}),
             **({f"{p}SMTP_HOST": self.config.host, f"{p}SMTP_PORT": str(self.config.mail_port)}
                if self.config.mail_port else {}),

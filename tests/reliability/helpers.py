@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
 from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
@@ -56,7 +57,7 @@ async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> lis
 
     Counted by id: a relay taking over re-sends what its predecessor sent but had not marked, and those copies
     must not stop the read before the last distinct events."""
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
+    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     out: list[Event] = []
@@ -130,7 +131,7 @@ async def consumer(db: Database, bootstrap: str, handlers: Handlers, *, group: s
     c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers,
                       transactions=Transactions(db=db, source="/o2c/reliability"),
                       bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=max_attempts,
-                      retry_backoff=0.01)
+                      retry_backoff=0.01, session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     try:
         async with running(c):
             yield c

@@ -219,7 +219,7 @@ async def _reset_group_to_zero(bootstrap: str) -> None:
 
 async def _read_all(bootstrap: str, topic: str, *, expect: int) -> list[object]:
     c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                         group_id=f"reader-{uuid.uuid4()}")
+                         group_id=None)
     await c.start()
     out: list[object] = []
     try:

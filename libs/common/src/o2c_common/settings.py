@@ -91,6 +91,10 @@ class ServiceSettings(SharedPrefixSettings):
     consumer_idle_after_s: float = Field(default=1.0, gt=0)
     consumer_idle_fetch_max_wait_ms: int = Field(default=1000, ge=1, le=30_000)
     outbox_idle_poll_interval_s: float = 5.0
+    # How long a consumer that stopped heartbeating keeps its partitions before the group moves them (a killed
+    # process's events wait this long). Tansu also holds every group join for half of it, so the local stack
+    # (`o2c dev`, the tests) runs with 3 s: a join in 1.5 s instead of 5.
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
     # Retention (o2c_common.outbox.retention): published outbox rows are kept for `o2c outbox republish`; the
     # inbox must outlive every way an old record can come back (broker retention, a republish window).
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
 from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.events import Event
@@ -67,7 +68,8 @@ async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers
     await dlq.start()
     consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers,
                              transactions=Transactions(db=db, source="/o2c/test"), bootstrap_servers=bootstrap,
-                             dlq_producer=dlq, max_attempts=2, retry_backoff=0.01)
+                             dlq_producer=dlq, max_attempts=2, retry_backoff=0.01,
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     task = asyncio.create_task(consumer.run())
     try:
         yield consumer

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import insert, text
 
 from libs.common.tests.integration.test_batch_consumer import issued, publish
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
 from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
@@ -45,7 +46,8 @@ async def test_an_idle_consumer_long_polls_and_still_takes_the_next_event(pg_db:
     consumer = EventConsumer(group_id="h16b-quiet", topics=[topic], handlers={InvoiceIssued: on_invoice_issued_note},
                              transactions=Transactions(db=pg_db, source="/o2c/test"),
                              bootstrap_servers=infra.kafka_bootstrap, dlq_producer=dlq, fetch_max_wait_ms=25,
-                             idle_fetch_max_wait_ms=400, idle_after_s=0.3)
+                             idle_fetch_max_wait_ms=400, idle_after_s=0.3,
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     task = asyncio.create_task(consumer.run())
     try:
         await until(lambda: consumer.fetch_wait_ms == 400, consumer.stats)

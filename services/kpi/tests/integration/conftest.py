@@ -16,6 +16,7 @@ from typing import Any
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
 from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
 from o2c_common.db import Database
 from o2c_common.events import Event
@@ -93,7 +94,8 @@ async def consume(db: Database, bootstrap: str, *, until_processed: int, group_i
     await dlq.start()
     topics = sorted({"o2c.invoicing.events", "o2c.collections.events", "o2c.escalation.events"})
     consumer = EventConsumer(group_id=group_id, topics=topics, handlers=HANDLERS, transactions=transactions(db),
-                             bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=batch_size)
+                             bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=batch_size,
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(120):

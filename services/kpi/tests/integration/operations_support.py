@@ -12,6 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
 from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
 from o2c_common.inbox import EventConsumer
@@ -36,7 +37,8 @@ async def through_broker(db: Database, bootstrap: str, events: Sequence[Event],
     dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await dlq.start()
     consumer = EventConsumer(group_id=group, topics=sorted(TOPICS.values()), handlers=HANDLERS,
-                             transactions=transactions(db), bootstrap_servers=bootstrap, dlq_producer=dlq)
+                             transactions=transactions(db), bootstrap_servers=bootstrap, dlq_producer=dlq,
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(120):

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from o2c_cli.localstack import TansuBroker
+from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS, TansuBroker
 from o2c_cli.testing import Infra, serving
 from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
@@ -50,7 +50,8 @@ async def consume(db: Database, service: Service, bootstrap: str, *, group_id: s
     await dlq.start()
     consumer = EventConsumer(group_id=group_id, topics=list(TOPICS.values()),
                              handlers=sla_handlers(), transactions=Transactions(db=db, source="/o2c/kpi"),
-                             bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=1)
+                             bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=1,
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
     task = asyncio.create_task(consumer.run())
     try:
         async def seen() -> bool:

@@ -85,6 +85,7 @@ class EventConsumer:
         fetch_max_wait_ms: int = 50,
         idle_fetch_max_wait_ms: int = 1000,
         idle_after_s: float = 1.0,
+        session_timeout_ms: int = 10_000,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str], None] | None = None,
         on_skipped: Callable[[str, str], None] | None = None,
@@ -106,6 +107,7 @@ class EventConsumer:
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._idle_fetch_max_wait_ms = max(fetch_max_wait_ms, idle_fetch_max_wait_ms)
         self._idle_after_s = idle_after_s
+        self._session_timeout_ms = session_timeout_ms
         self.fetch_wait_ms = fetch_max_wait_ms
         """The fetch wait in force: short while records flow, ``idle_fetch_max_wait_ms`` after ``idle_after_s``
         without any (a long poll, so an idle group costs the broker a fetch or two a second, not forty)."""
@@ -150,6 +152,8 @@ class EventConsumer:
             auto_offset_reset="earliest",
             max_poll_records=self._batch_size,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=max(100, self._session_timeout_ms // 4),
             client_id=self.group_id,
             **self._client_options,
         )

@@ -80,7 +80,7 @@ async def rebuild(*, transactions: Transactions, settings: ServiceSettings, topi
                              transactions=transactions, bootstrap_servers=settings.kafka_bootstrap_servers,
                              dlq_producer=dlq, max_attempts=settings.consumer_max_attempts,
                              retry_backoff=settings.consumer_retry_backoff_s, batch_size=settings.consumer_batch_size,
-                             client_options=security)
+                             session_timeout_ms=settings.consumer_session_timeout_ms, client_options=security)
     task = asyncio.create_task(consumer.run())
 
     def read() -> int:
