@@ -36,7 +36,7 @@ demo: install  ## the same, with demo data
 
 TEST_WORKERS ?= 2
 test: install browser  ## the whole test suite against real PostgreSQL and the real broker (TEST_WORKERS=0: one process)
-	$(VENV)/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(ARGS)
+	$(VENV)/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(ARGS)
 
 lint: install  ## ruff, and no feature folder importing one that imports it back
 	$(VENV)/bin/ruff check .

@@ -48,3 +48,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # The services the tests start in-process consume from the local broker: its group joins take half the session
     # timeout (o2c_cli.localstack.LOCAL_SESSION_TIMEOUT_MS), as under `o2c dev`.
     os.environ.setdefault("O2C_CONSUMER_SESSION_TIMEOUT_MS", str(LOCAL_SESSION_TIMEOUT_MS))
+
+
+# The files that take longest (a stack of their own, schemathesis, the e2e stack) are handed out first, so the two
+# workers of `make test` (`--dist loadfile --no-loadscope-reorder`) end on short files instead of one waiting for the
+# other's long one. Prefixes of the node ids, longest-running first; the other files keep their collection order.
+FIRST = ("tests/api/test_schemathesis.py", "tests/reliability/test_fault_injection.py",
+         "tests/e2e/test_realistic_month.py", "tests/e2e/", "tests/reliability/", "tests/deploy/", "tests/security/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+
+    items.sort(key=rank)
