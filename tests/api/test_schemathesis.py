@@ -91,7 +91,7 @@ async def test_schemathesis_finds_nothing(infra: Infra, tmp_path: Path, service:
     kind = SERVICES[service]
     async with kind.databases.database(infra) as db:
         settings = kind.settings(database_url=db.url, kafka_bootstrap_servers=infra.kafka_bootstrap,
-                                 run_workers=False, log_json=False, environment="test")
+                                 run_workers=False, log_json=False, log_level="WARNING", environment="test")
         app = kind.create_app(settings)
         with uvicorn_serving(app) as url:
             for who in TOKENS:
