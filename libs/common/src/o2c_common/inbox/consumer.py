@@ -44,15 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.db.plumbing import dead_letters_table, inbox_table
 from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
-from o2c_common.inbox.records import (
-    REPLAY_HEADERS,
-    b64,
-    fallback_id,
-    from_its_producer,
-    is_replay,
-    routing,
-    type_of,
-)
+from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, is_replay, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
 from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
 from o2c_common.tx import Transactions, Tx, system_actor
