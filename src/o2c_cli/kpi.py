@@ -1,5 +1,5 @@
-"""`o2c kpi rebuild`: drop the KPI read models and rebuild them from the topics from offset 0. `o2c kpi fx import
-FILE`: upload an ECB reference rates file to the running kpi service, with a progress bar."""
+"""`o2c kpi rebuild`: drop the KPI and operations read models and rebuild them from the topics from offset 0.
+`o2c kpi fx import FILE`: upload an ECB reference rates file to the running kpi service, with a progress bar."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.status import Status
 
 app = typer.Typer(help="KPIs: rebuild the read models from the topics; FX rates (ECB import)", no_args_is_help=True)
 console = Console(stderr=True)
@@ -24,7 +25,8 @@ async def _rebuild(database_url: str | None, bootstrap: str | None, timeout_s: f
     from o2c_common.events import TOPICS
     from o2c_common.tx import Transactions
     from o2c_kpi.config import KpiSettings
-    from o2c_kpi.facts.rebuild import rebuild
+    from o2c_kpi.facts.rebuild import FACTS, rebuild
+    from o2c_kpi.operations.handlers import PROJECTION as OPERATIONS
 
     defaults = KpiSettings()
     settings = KpiSettings(database_url=database_url or defaults.database_url,
@@ -32,14 +34,20 @@ async def _rebuild(database_url: str | None, bootstrap: str | None, timeout_s: f
     db = Database(settings.database_url, pool_size=2)
     transactions = Transactions(db=db, source=f"/o2c/{settings.service_name}", slots=settings.outbox_slots)
     try:
-        with console.status("rebuilding the KPI read models…") as status:
-            result = await rebuild(
-                transactions=transactions, settings=settings, topics=tuple(TOPICS.values()), timeout_s=timeout_s,
-                progress=lambda n: status.update(f"rebuilding the KPI read models: {n} events read"))
+        for label, projection in (("KPI read models", FACTS), ("operations read models", OPERATIONS)):
+            with console.status(f"rebuilding the {label}…") as status:
+                result = await rebuild(
+                    transactions=transactions, settings=settings, topics=tuple(TOPICS.values()),
+                    projection=projection, timeout_s=timeout_s, progress=_progress(status, label))
+            console.print(f"[green]✓[/] {label} ({projection.group_id}): {result.records:,} events read in "
+                          f"{result.seconds:.1f}s, {result.processed:,} taken into the read models, "
+                          f"{result.ignored:,} of no concern to them, {result.dead_lettered:,} dead-lettered")
     finally:
         await db.dispose()
-    console.print(f"[green]✓[/] {result.records} events read in {result.seconds:.1f}s: {result.processed} taken "
-                  f"into the read models, {result.ignored} of no KPI's concern, {result.dead_lettered} dead-lettered")
+
+
+def _progress(status: Status, label: str) -> Callable[[int], None]:
+    return lambda n: status.update(f"rebuilding the {label}: {n:,} events read")
 
 
 @app.command("rebuild")
@@ -50,9 +58,11 @@ def rebuild_command(
         help="Kafka bootstrap servers (default: the service's KPI_KAFKA_BOOTSTRAP_SERVERS setting)")] = None,
     timeout: Annotated[float, typer.Option(help="Give up after this many seconds")] = 3600.0,
 ) -> None:
-    """Empty every KPI read model and the `kpi` inbox, then consume every topic from its first offset with the
-    service's own consumer until caught up. Stop the kpi service (or its consumers) first: a running `kpi`
-    consumer would count what it reads meanwhile a second time."""
+    """Empty the KPI read models (group `kpi`) and the reviews' operations read models (group `kpi-operations`)
+    with their inbox rows, then consume every topic from its first offset with the service's own consumers until
+    caught up, one group after the other. Stop the kpi service (or its consumers) first: a running consumer would
+    count what it reads meanwhile a second time. The SLA clocks (group `kpi-sla`) are not rebuilt: their breaches
+    are events already published."""
     asyncio.run(_rebuild(database_url, bootstrap, timeout))
 
 

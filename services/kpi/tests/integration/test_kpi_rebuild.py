@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import text
 
 from o2c_cli.localstack import TansuBroker
 from o2c_common.db import Database
+from o2c_common.events import Event
+from o2c_common.events.contracts import collections as col
+from o2c_common.events.contracts import escalation as esc
+from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.examples import example_payload
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.facts.rebuild import rebuild
-from services.kpi.tests.integration.conftest import consume, make_topics, produce, transactions
+from o2c_kpi.operations.handlers import PROJECTION as OPERATIONS
+from services.kpi.tests.integration.conftest import consume, make_topics, produce, transactions, wrap
 from services.kpi.tests.integration.test_kpi_consumer import all_kpis, dump, events
 
 pytestmark = pytest.mark.integration
@@ -39,3 +48,50 @@ async def test_rebuild_from_offset_zero_gives_identical_read_models(kpi_db: Data
     async with kpi_db.unit_of_work() as session:  # the live consumer will skip what the rebuild read
         inbox = (await session.execute(text("SELECT consumer, count(*) FROM inbox GROUP BY 1"))).all()
     assert inbox == [("kpi", len(items))]
+
+
+def operations_events() -> list[Event]:
+    """Portal rejections, disputes opened and resolved, and escalation cases of two teams."""
+    out = []
+    for n, team in enumerate(("ops-a", "ops-b", "ops-a")):
+        dispute = {"dispute_id": uuid.uuid4(), "owning_team": team, "amount": Decimal(f"{100 + n}.50")}
+        out += [example_payload(inv.InvoicePortalRejected, invoice_id=uuid.uuid4(), submission_id=uuid.uuid4(),
+                                owning_team=team, reason=("missing_po", "tax_error")[n % 2]),
+                example_payload(col.DisputeOpened, **dispute),
+                example_payload(col.DisputeResolved, **dispute, root_cause="pricing"),
+                example_payload(esc.EscalationOpened, case_id=uuid.uuid4(), owning_team=team)]
+    return [wrap(payload) for payload in out]
+
+
+async def rows(db: Database, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
+    async with db.unit_of_work() as session:
+        return {table: sorted(tuple(sorted((k, str(v)) for k, v in r.items()))
+                              for r in (await session.execute(text(f"SELECT * FROM {table}"))).mappings())
+                for table in tables}
+
+
+async def test_rebuild_replays_the_operations_read_models_with_their_own_group(kpi_db: Database,
+                                                                               own_broker: TansuBroker) -> None:
+    items = operations_events()
+    bootstrap = own_broker.bootstrap_servers
+    await make_topics(bootstrap)
+    await produce(bootstrap, items)
+    settings = KpiSettings(database_url=kpi_db.url, kafka_bootstrap_servers=bootstrap, consumer_batch_size=5)
+    first = await rebuild(transactions=transactions(kpi_db), settings=settings, topics=TOPICS,
+                          projection=OPERATIONS, timeout_s=120)
+    built = await rows(kpi_db, OPERATIONS.read_models)
+    counts = {table: len(found) for table, found in built.items() if found}
+    assert counts == {"kpi_ops_rejections": 3, "kpi_ops_disputes": 3, "kpi_ops_cases": 3}
+    async with kpi_db.unit_of_work() as session:  # damage: the rebuild must keep none of it
+        await session.execute(text("DELETE FROM kpi_ops_rejections WHERE owning_team = 'ops-a'"))
+        await session.execute(text("UPDATE kpi_ops_disputes SET amount = amount + 7"))
+
+    again = await rebuild(transactions=transactions(kpi_db), settings=settings, topics=TOPICS,
+                          projection=OPERATIONS, timeout_s=120)
+
+    assert (first.processed, again.processed, again.dead_lettered) == (len(items), len(items), 0)
+    assert await rows(kpi_db, OPERATIONS.read_models) == built
+    async with kpi_db.unit_of_work() as session:  # the kpi facts' group and tables are not touched
+        inbox = (await session.execute(text("SELECT consumer, count(*) FROM inbox GROUP BY 1"))).all()
+        facts = (await session.execute(text("SELECT count(*) FROM kpi_daily_counts"))).scalar_one()
+    assert (inbox, facts) == ([("kpi-operations", len(items))], 0)

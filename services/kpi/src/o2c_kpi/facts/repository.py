@@ -73,9 +73,9 @@ READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", 
                "kpi_open_item_movements", "kpi_invoice_milestones")
 
 
-async def clear_read_models(session: AsyncSession, *, group_id: str) -> None:
-    """Empties every read model and forgets which events the consumer ``group_id`` took into them."""
-    await session.execute(text(f"TRUNCATE {', '.join(READ_MODELS)}"))
+async def clear_read_models(session: AsyncSession, *, group_id: str, tables: Sequence[str] = READ_MODELS) -> None:
+    """Empties the read models ``tables`` and forgets which events the consumer ``group_id`` took into them."""
+    await session.execute(text(f"TRUNCATE {', '.join(tables)}"))
     await session.execute(text("DELETE FROM inbox WHERE consumer = :group"), {"group": group_id})
 
 

@@ -12,7 +12,9 @@ from o2c_common.events.contracts import invoicing as inv
 from o2c_common.events.contracts import workforce as wf
 from o2c_common.inbox import Handlers
 from o2c_common.tx import Tx
+from o2c_kpi.facts.rebuild import Projection
 from o2c_kpi.operations import service
+from o2c_kpi.operations.repository import READ_MODELS
 
 CONSUMER_GROUP = "kpi-operations"
 
@@ -76,3 +78,6 @@ HANDLERS: Handlers = {
     esc.CaseActionChanged: on_case_action_changed_track_action,
     wf.CapacityOutlookPublished: on_capacity_outlook_published_keep_latest,
 }
+
+PROJECTION = Projection(group_id=CONSUMER_GROUP, handlers=HANDLERS, read_models=READ_MODELS)
+"""What ``o2c kpi rebuild`` replays for this group."""

@@ -28,6 +28,9 @@ from o2c_kpi.operations.models import (
 )
 
 TOP = 5
+READ_MODELS = tuple(model.__tablename__ for model in (OpsVendor, OpsTeam, OpsQualityReview, OpsRejection, OpsDispute,
+                                                      OpsCase, OpsAction, OpsCapacityOutlook))
+"""Every table of this group: all built from events only, so a rebuild empties and replays them."""
 
 
 Key = tuple[type[Any], tuple[str, ...], str | None]
