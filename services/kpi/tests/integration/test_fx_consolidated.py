@@ -99,3 +99,26 @@ async def test_cross_rates_scope_and_refusals(api: ServiceHarness) -> None:
     ar = by_name(early, "ar_balance")
     assert (Decimal(ar["value"]), ar["missing"], early["rate_date"]) == (Decimal("500.00"), ["AED", "GBP", "USD"],
                                                                         None)
+
+
+async def test_a_rate_older_than_35_days_is_not_used_and_the_note_says_why(api: ServiceHarness) -> None:
+    await book(api)  # ECB rates of 2024-06-28; AED has none
+    aed = await api.client.put("/fx/rates/2024-05-24/AED", json={"rate": "3.9000", "reason": "bank rate"},
+                               headers={**SUPERVISOR, "If-None-Match": "*"})
+    assert aed.status_code == 200, aed.text
+    body = (await api.client.get("/kpis/consolidated", params={**JUNE, "currency": "EUR"},
+                                 headers=VIEWER)).json()
+    ar = by_name(body, "ar_balance")  # 2024-05-24 is 37 days before 2024-06-30
+    assert (Decimal(ar["value"]), ar["missing"], body["missing_currencies"]) == (Decimal("2700.00"), ["AED"], ["AED"])
+    assert ar["note"] == ("leaves out 367.30 AED: the latest rate, of 2024-05-24, is more than 35 days before "
+                          "2024-06-30")
+    parts = {d["currency"]: d for d in ar["detail"]}
+    assert (parts["AED"]["rate"], parts["AED"]["rate_date"], parts["AED"]["converted"]) == (None, "2024-05-24", None)
+
+    fresh = await api.client.put("/fx/rates/2024-05-27/AED", json={"rate": "3.9000", "reason": "bank rate"},
+                                 headers={**SUPERVISOR, "If-None-Match": "*"})
+    assert fresh.status_code == 200, fresh.text  # 34 days before: used (367.30 / 3.9 = 94.18)
+    body = (await api.client.get("/kpis/consolidated", params={**JUNE, "currency": "EUR"},
+                                 headers=VIEWER)).json()
+    ar = by_name(body, "ar_balance")
+    assert (Decimal(ar["value"]), ar["missing"], ar["note"]) == (Decimal("2794.18"), [], None)

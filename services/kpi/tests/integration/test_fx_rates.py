@@ -186,10 +186,13 @@ async def test_the_converter_crosses_through_the_euro_and_names_what_it_cannot_c
     assert to_eur.convert(Decimal("250.00"), "GBP") == Decimal("295.38")
     assert to_eur.convert(Decimal("12.34"), "EUR") == Decimal("12.34") and to_eur.rate("EUR") == Decimal(1)
     assert to_eur.rate_date("USD") == date(2024, 6, 28)
-    # RUB has 2014 rates only: still its latest on or before the day; XYZ has none at all
+    # RUB has 2014 rates only (the ECB stopped in 2022): ten years old on the day, so not used but named as stale;
+    # XYZ has none at all
     assert to_eur.rate_date("RUB") == date(2014, 8, 25)
+    assert to_eur.convert(Decimal("10"), "RUB") is None and to_eur.stale == {"RUB": date(2014, 8, 25)}
     assert to_eur.convert(Decimal("10"), "XYZ") is None and to_eur.rate("ABC") is None
-    assert to_eur.missing == {"XYZ", "ABC"} and to_jpy.missing == set()
+    assert to_eur.missing == {"RUB", "XYZ", "ABC"} and to_jpy.missing == set()
+    assert old.convert(Decimal("10"), "RUB") is not None and old.stale == {}  # on 2014-08-24 it was current
     # 2014-08-22: EUR→USD 1.3267, EUR→GBP 0.8003: 100 GBP = 100 * 1.3267 / 0.8003 = 165.775… USD
     assert old.convert(Decimal("100"), "GBP") == Decimal("165.78")
     assert before_any.on is None and before_any.convert(Decimal("1"), "USD") is None

@@ -202,5 +202,5 @@ async def test_money_consolidated_in_a_reporting_currency(service: Service) -> N
     assert {t["currency"] for t in body["tiles"] if t["unit"] == "money"} == {"EUR"}
     html = (await service.client.get(url + "&format=html", headers=SUPERVISOR)).text
     assert "Money in EUR, consolidated at the FX rates in force up to 2026-11-02" in html
-    assert "no rate for JPY: left out" in html
+    assert "no current rate for JPY: left out" in html
     assert problem(await service.client.get(url.replace("EUR", "euro"), headers=SUPERVISOR), 422)

@@ -67,7 +67,8 @@ class ImportRead(BaseModel):
 
 class CurrencyShare(BaseModel):
     """One currency's part of a consolidated money KPI: its own figure, the rate used and the converted figure
-    (null when the currency has no rate on or before the day: it is left out of the total and named)."""
+    (null when the currency has no rate on or before the day, or only one more than 35 days older: it is left out of
+    the total and named; `rate_date` then shows that old rate's date)."""
 
     currency: str
     value: Decimal | None
@@ -106,6 +107,8 @@ class ConsolidatedRead(BaseModel):
     scope: dict[str, str | None]
     currency: str
     rate_date: date | None = Field(description="The newest rate date used (rates on or before `as_of`).")
-    missing_currencies: list[str] = Field(description="Currencies with money but no rate: named, not guessed.")
+    missing_currencies: list[str] = Field(
+        description="Currencies with money but no rate, or only one more than 35 days before `as_of`: named, not "
+                    "guessed.")
     values: list[ConsolidatedValue]
     other_values: list[KpiValue]

@@ -10,14 +10,17 @@ Every stored rate is an euro rate (units of the currency for 1 EUR). A cross rat
 ``rate(C → T) = EUR→T / EUR→C`` (USD→JPY = EUR→JPY / EUR→USD). ``convert`` multiplies the amount by that
 quotient at full precision and rounds once, half-up, to the reporting currency's minor unit; ``rate`` shows the
 quotient rounded half-even to 10 decimal places. The rate of a currency on a day is its latest rate on or before
-that day (the ECB publishes none on weekends and TARGET holidays).
+that day (the ECB publishes none on weekends and TARGET holidays), unless that rate is more than
+:data:`MAX_RATE_AGE` older than the day: then the currency counts as one without a rate (left out and named,
+``stale``), so that a currency the ECB stopped publishing, or a hand-set rate nobody renewed, is never used for
+years. The ECB's longest gap is four days; a monthly hand-set rate is at most 31 days old.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from o2c_common.events.contracts.kpi import FxRatesChanged
@@ -40,26 +43,33 @@ from o2c_kpi.kpis import service as kpis
 from o2c_kpi.kpis.schemas import KpiValue, Period, Scope, Unit
 
 RATE_PLACES = Decimal(1).scaleb(-10)
+MAX_RATE_AGE = timedelta(days=35)
 PRECISION = Context(prec=40)
 
 
 @dataclass
 class Converter:
-    """Converts into ``to`` with the rates in force on the day asked. ``on`` is the newest rate date among them
-    (``None`` when no rate is stored at all); ``missing`` collects every currency asked for that had no rate."""
+    """Converts into ``to`` with the rates in force on ``day``. ``on`` is the newest rate date among them
+    (``None`` when no rate is stored at all); ``missing`` collects every currency asked for that had no rate, or
+    only one older than :data:`MAX_RATE_AGE` (those also in ``stale``, with the date of that rate)."""
 
     to: str
     on: date | None
     euro_rates: Mapping[str, Decimal]  # units of the currency for 1 EUR; EUR itself is 1
     rate_dates: Mapping[str, date] = field(default_factory=dict)
+    day: date | None = None
     missing: set[str] = field(default_factory=set)
+    stale: dict[str, date] = field(default_factory=dict)
 
     def _quotient(self, currency: str) -> Decimal | None:
         if currency == self.to:
             return Decimal(1)
         source, target = self.euro_rates.get(currency), self.euro_rates.get(self.to)
-        if source is None or target is None:
+        old = {c: d for c in (currency, self.to) if (d := self.rate_dates.get(c)) is not None
+               and self.day is not None and self.day - d > MAX_RATE_AGE}
+        if source is None or target is None or old:
             self.missing.add(currency)
+            self.stale.update(old)
             return None
         with localcontext(PRECISION):
             return target / source
@@ -93,7 +103,7 @@ async def converter(tx: Tx, *, to: str, on: date) -> Converter:
     rows = await repository.in_force(tx.session, base=BASE_CURRENCY, on=on)
     rates = {BASE_CURRENCY: Decimal(1), **{r.quote: r.rate for r in rows}}
     dates = {r.quote: r.rate_date for r in rows}
-    return Converter(to=to, on=max(dates.values(), default=None), euro_rates=rates, rate_dates=dates)
+    return Converter(to=to, on=max(dates.values(), default=None), euro_rates=rates, rate_dates=dates, day=on)
 
 
 async def rates_page(tx: Tx, *, on: date, page: PageRequest) -> Page[RateRead]:
@@ -197,13 +207,21 @@ def _consolidate(conv: Converter, name: str, dimension: str | None, parts: list[
               for p in parts]
     converted = [d.converted for d in detail if d.converted is not None]
     left_out = [d for d in detail if d.converted is None and d.value is not None]
-    note = None
-    if left_out:
-        amounts = ", ".join(money(d.value, d.currency) for d in left_out)
-        note = f"leaves out {amounts}: no rate to {conv.to} on or before {parts[0].as_of.isoformat()}"
-    total = round_money(sum(converted, Decimal(0)), conv.to) if converted else None
-    return ConsolidatedValue(name=name, unit=Unit.MONEY, currency=conv.to, dimension=dimension, value=total,
-                             missing=[d.currency for d in left_out], note=note, detail=detail)
+    return ConsolidatedValue(name=name, unit=Unit.MONEY, currency=conv.to, dimension=dimension,
+                             value=round_money(sum(converted, Decimal(0)), conv.to) if converted else None,
+                             missing=[d.currency for d in left_out],
+                             note=_left_out_note(conv, left_out, parts[0].as_of), detail=detail)
+
+
+def _left_out_note(conv: Converter, left_out: list[CurrencyShare], as_of: date) -> str | None:
+    """Why each currency left out of a sum is: no rate at all, or only one too old to use."""
+    reasons: dict[str, list[str]] = {}
+    for d in left_out:
+        old = conv.stale.get(d.currency) or conv.stale.get(conv.to)
+        reason = (f"the latest rate, of {old.isoformat()}, is more than {MAX_RATE_AGE.days} days before "
+                  f"{as_of.isoformat()}" if old else f"no rate to {conv.to} on or before {as_of.isoformat()}")
+        reasons.setdefault(reason, []).append(money(d.value, d.currency))
+    return "; ".join(f"leaves out {', '.join(amounts)}: {reason}" for reason, amounts in reasons.items()) or None
 
 
 def _converted(conv: Converter, part: KpiValue) -> Decimal | None:

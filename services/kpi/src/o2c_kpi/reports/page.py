@@ -160,7 +160,7 @@ def fx_note(report: ReportRead) -> str:
     if not report.reporting_currency:
         return ""
     on = f"the FX rates in force up to {report.fx_rate_date.isoformat()}" if report.fx_rate_date else "no FX rate"
-    missing = f"; no rate for {', '.join(report.fx_missing)}: left out" if report.fx_missing else ""
+    missing = f"; no current rate for {', '.join(report.fx_missing)}: left out" if report.fx_missing else ""
     return f"Money in {report.reporting_currency}, consolidated at {on} (ECB reference rates held as data){missing}."
 
 
