@@ -51,7 +51,7 @@ async def test_full_lifecycle_with_if_match_history_comments_and_action_plan(ser
         "open", "acknowledged", "in_progress", "waiting_on_requester", "in_progress", "resolved", "in_progress",
         "resolved", "closed"]
     assert await service.outbox_types() == ["escalation.opened", "escalation.acknowledged", "escalation.resolved",
-                                            "escalation.resolved"]
+                                            "escalation.reopened", "escalation.resolved"]
 
     comment = await service.client.post(f"{url}/comments", json={"body": "Called AP"}, headers=REQUESTER)
     assert comment.status_code == 201

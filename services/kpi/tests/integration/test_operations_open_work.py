@@ -16,7 +16,7 @@ from o2c_common.events.contracts import escalation as esc
 from o2c_common.events.examples import example_payload
 from o2c_kpi.operations.models import OpsAction, OpsCase
 from services.kpi.tests.integration.conftest import VIEWER, wrap
-from services.kpi.tests.integration.operations_support import through_broker
+from services.kpi.tests.integration.operations_support import handle, through_broker
 
 pytestmark = pytest.mark.integration
 
@@ -42,6 +42,9 @@ class Case:
 
     def resolved(self, day: date) -> esc.EscalationResolved:
         return example_payload(esc.EscalationResolved, **self.fact, resolved_at=at(day), opened_at=at(self.opened))
+
+    def reopened(self, day: date) -> esc.EscalationReopened:
+        return example_payload(esc.EscalationReopened, **self.fact, reopened_at=at(day), reopened_count=1)
 
     def action(self, action_id: uuid.UUID, kind: str, text: str, created: date, due: date, status: str = "open",
                changed: date | None = None) -> esc.CaseActionChanged:
@@ -112,3 +115,20 @@ async def test_open_escalations_and_corrective_actions_per_team_at_each_period_e
             for w in theirs["current"]["open_work"]] == [(l2, 1, 0)]
     problem(await api.client.get("/reviews/operations", params={**NOV, "team": team},
                                  headers=bearer("s", "vendor_agent", team=l2)), 403)
+
+
+async def test_a_reopened_case_is_open_work_again(api: ServiceHarness) -> None:
+    run = uuid.uuid4().hex[:6]
+    team = f"reopen-{run}"
+    case = Case(team, f"ESC-{run}-1", "Credit note still missing", date(2026, 11, 2))
+
+    async def open_cases() -> int:
+        body = (await api.client.get("/reviews/operations", params={**NOV, "team": team}, headers=VIEWER)).json()
+        return sum(w["escalations"]["count"] for w in body["current"]["open_work"])
+
+    await handle(api.db, [wrap(case.opened_event()), wrap(case.resolved(date(2026, 11, 5)))])
+    assert await open_cases() == 0
+    await handle(api.db, [wrap(case.reopened(date(2026, 11, 9)))])
+    assert await open_cases() == 1
+    resolved_at = await api.scalar("SELECT resolved_at FROM kpi_ops_cases WHERE case_id = :c", c=case.fact["case_id"])
+    assert resolved_at is None

@@ -9,7 +9,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from o2c_escalation.webhooks.models import DeliveryStatus
 
 EventType = Literal["escalation.opened", "escalation.acknowledged", "escalation.escalated", "escalation.resolved",
-                    "escalation.sla_breached"]
+                    "escalation.reopened", "escalation.sla_breached"]
 
 
 class SubscriptionCreate(BaseModel):

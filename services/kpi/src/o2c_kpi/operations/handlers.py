@@ -56,6 +56,10 @@ async def on_escalation_resolved_close_case(tx: Tx, event: Event[esc.EscalationR
     await service.record_case_resolved(tx, event.data)
 
 
+async def on_escalation_reopened_reopen_case(tx: Tx, event: Event[esc.EscalationReopened]) -> None:
+    await service.record_case_reopened(tx, event.data)
+
+
 async def on_case_action_changed_track_action(tx: Tx, event: Event[esc.CaseActionChanged]) -> None:
     await service.record_case_action(tx, event.data)
 
@@ -75,6 +79,7 @@ HANDLERS: Handlers = {
     esc.EscalationAcknowledged: on_escalation_moved_route_case,
     esc.EscalationEscalated: on_escalation_moved_route_case,
     esc.EscalationResolved: on_escalation_resolved_close_case,
+    esc.EscalationReopened: on_escalation_reopened_reopen_case,
     esc.CaseActionChanged: on_case_action_changed_track_action,
     wf.CapacityOutlookPublished: on_capacity_outlook_published_keep_latest,
 }

@@ -121,7 +121,13 @@ async def record_case_resolved(tx: Tx, fact: esc.EscalationResolved) -> None:
                                 {**_routing(fact), "resolved_at": fact.resolved_at})
 
 
-def _routing(fact: esc.EscalationAcknowledged | esc.EscalationEscalated | esc.EscalationResolved) -> dict[str, Any]:
+async def record_case_reopened(tx: Tx, fact: esc.EscalationReopened) -> None:
+    """Open work again: no longer resolved."""
+    tx.batch(OpsBatch).update(OpsCase.case_id, fact.case_id, {**_routing(fact), "resolved_at": None})
+
+
+def _routing(fact: esc.EscalationAcknowledged | esc.EscalationEscalated | esc.EscalationResolved
+             | esc.EscalationReopened) -> dict[str, Any]:
     return {"tier": fact.tier, "owning_team": fact.owning_team, "severity": fact.severity, "assignee": fact.assignee}
 
 

@@ -102,6 +102,17 @@ class EscalationResolved(_CaseFact):
     reopened_count: int = Field(default=0, ge=0)
 
 
+@event("escalation.reopened", producer="escalation", key="case_id")
+class EscalationReopened(_CaseFact):
+    """A resolved escalation case was reopened (by its requester or its staff): it is open work again and its
+    resolve clock counts on from what it had consumed."""
+
+    reopened_by: str
+    reopened_at: UtcDatetime
+    reopened_count: int = Field(ge=1, description="Times the case has been reopened, this one included.")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 @event("escalation.sla_breached", producer="escalation", key="case_id")
 class EscalationSlaBreached(_CaseFact):
     """An escalation case missed its acknowledge or resolve target."""
