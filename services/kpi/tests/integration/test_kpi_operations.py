@@ -176,3 +176,23 @@ async def test_on_time_invoicing_counts_invoices_with_a_billing_deadline(kpi_db:
     assert (on_time.value, on_time.note) == (D("100.00"), None)
     april = (await compute(kpi_db, ["on_time_invoicing_rate"], Period.month(date(2026, 4, 1))))[0]
     assert (april.value, april.note) == (None, "no invoice with a billing deadline in scope")
+
+
+async def test_a_reopened_escalation_is_backlog_again_until_resolved_again(kpi_db: Database) -> None:
+    e = uuid.uuid4()
+    case = {"case_id": e, "owning_team": "vendor-r", "legal_entity": "US01", "customer_id": "CUST-R",
+            "assignee": "rita", "opened_at": t(2)}
+    resolved = {"business_minutes_to_resolve": 60, "within_sla": True}
+    await ingest(kpi_db, [
+        ev(esc.EscalationOpened, **case),
+        ev(esc.EscalationResolved, resolved_at=t(3), reopened_count=0, **resolved, **case),
+        ev(esc.EscalationReopened, reopened_at=t(10), reopened_count=1, **case),
+        ev(esc.EscalationResolved, resolved_at=t(20), reopened_count=1, **resolved, **case),
+        ev(esc.EscalationReopened, reopened_at=t(25), reopened_count=2, **case),
+    ])
+
+    async def backlog(day: int) -> Decimal | None:
+        values = await compute(kpi_db, ["backlog"], Period.day(date(2026, 3, day)))
+        return value(values, "backlog")
+
+    assert [await backlog(d) for d in (2, 5, 12, 22, 28)] == [D(1), D(0), D(1), D(0), D(1)]

@@ -114,6 +114,10 @@ async def on_escalation_resolved_record_resolve_time(tx: Tx, event: Event[esc.Es
     service.record_escalation_resolved(batch=tx.batch(FactBatch), fact=event.data)
 
 
+async def on_escalation_reopened_reopen_work_item(tx: Tx, event: Event[esc.EscalationReopened]) -> None:
+    service.record_escalation_reopened(batch=tx.batch(FactBatch), fact=event.data)
+
+
 HANDLERS: Handlers = {
     inv.InvoiceIssued: Batched(on_invoices_issued_count_on_time),
     inv.InvoiceApproved: on_invoice_approved_start_cycle,
@@ -136,4 +140,5 @@ HANDLERS: Handlers = {
     esc.EscalationOpened: on_escalation_opened_add_work_item,
     esc.EscalationAcknowledged: on_escalation_acknowledged_record_ack_time,
     esc.EscalationResolved: on_escalation_resolved_record_resolve_time,
+    esc.EscalationReopened: on_escalation_reopened_reopen_work_item,
 }

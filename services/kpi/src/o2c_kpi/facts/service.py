@@ -230,5 +230,13 @@ def record_escalation_resolved(*, batch: FactBatch, fact: esc.EscalationResolved
     batch.count("escalations_resolved", _case_dims(fact), day, value=Decimal(fact.business_minutes_to_resolve))
     if fact.within_sla:
         batch.count("escalations_resolved_within_sla", _case_dims(fact), day)
-    _open_item(batch, fact.case_id, 1, kind=OpenItemKind.ESCALATION, item_id=fact.case_id, dims=_case_dims(fact),
-               day=day, opened_date=fact.opened_at.date(), count=-1)
+    # the work item closes: line 1, or 1 + 2n after the n-th reopening (each movement once, whatever the redelivery)
+    _open_item(batch, fact.case_id, 1 + 2 * fact.reopened_count, kind=OpenItemKind.ESCALATION, item_id=fact.case_id,
+               dims=_case_dims(fact), day=day, opened_date=fact.opened_at.date(), count=-1)
+
+
+def record_escalation_reopened(*, batch: FactBatch, fact: esc.EscalationReopened) -> None:
+    """Open work again from the day it was reopened, aged from the case's opening."""
+    _open_item(batch, fact.case_id, 2 * fact.reopened_count, kind=OpenItemKind.ESCALATION, item_id=fact.case_id,
+               dims=_case_dims(fact), day=fact.reopened_at.date(), opened_date=fact.opened_at.date(), count=1,
+               agent=fact.assignee)

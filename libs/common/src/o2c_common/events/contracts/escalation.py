@@ -108,6 +108,7 @@ class EscalationReopened(_CaseFact):
     resolve clock counts on from what it had consumed."""
 
     reopened_by: str
+    opened_at: UtcDatetime
     reopened_at: UtcDatetime
     reopened_count: int = Field(ge=1, description="Times the case has been reopened, this one included.")
     reason: str | None = Field(default=None, max_length=2000)
