@@ -26,12 +26,17 @@ pytestmark = pytest.mark.integration
 TOPICS = ("o2c.collections.events", "o2c.escalation.events", "o2c.invoicing.events")
 
 
+async def published(broker: TansuBroker, items: list[Event]) -> str:
+    """``items`` on the topics of ``broker``; its bootstrap address."""
+    await make_topics(broker.bootstrap_servers)
+    await produce(broker.bootstrap_servers, items)
+    return broker.bootstrap_servers
+
+
 async def test_rebuild_from_offset_zero_gives_identical_read_models(kpi_db: Database,
                                                                    own_broker: TansuBroker) -> None:
     items = events()
-    bootstrap = own_broker.bootstrap_servers
-    await make_topics(bootstrap)
-    await produce(bootstrap, items)
+    bootstrap = await published(own_broker, items)
     await consume(kpi_db, bootstrap, until_processed=len(items))
     live_kpis, live_rows = await all_kpis(kpi_db), await dump(kpi_db)
     assert sum(len(rows) for rows in live_rows.values()) > len(items)
@@ -73,9 +78,7 @@ async def rows(db: Database, tables: tuple[str, ...]) -> dict[str, list[tuple[ob
 async def test_rebuild_replays_the_operations_read_models_with_their_own_group(kpi_db: Database,
                                                                                own_broker: TansuBroker) -> None:
     items = operations_events()
-    bootstrap = own_broker.bootstrap_servers
-    await make_topics(bootstrap)
-    await produce(bootstrap, items)
+    bootstrap = await published(own_broker, items)
     settings = KpiSettings(database_url=kpi_db.url, kafka_bootstrap_servers=bootstrap, consumer_batch_size=5)
     first = await rebuild(transactions=transactions(kpi_db), settings=settings, topics=TOPICS,
                           projection=OPERATIONS, timeout_s=120)
