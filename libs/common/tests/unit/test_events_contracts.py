@@ -61,6 +61,7 @@ EXPECTED_KEYS = {
     "o2c.escalation.acknowledged.v1": "case_id",
     "o2c.escalation.escalated.v1": "case_id",
     "o2c.escalation.resolved.v1": "case_id",
+    "o2c.escalation.reopened.v1": "case_id",
     "o2c.escalation.sla_breached.v1": "case_id",
     # workforce
     "o2c.vendor.changed.v1": "vendor_id",

@@ -69,7 +69,7 @@ async def transition(tx: Tx, case: Case, *, data: TransitionWrite) -> Case:
         case.resolved_at, case.resolution = None, None
         await sla.resume(tx, case=case, now=now, clocks=(Clock.RESOLVE,), include_stopped=True)
         await emit(tx, EscalationReopened(**fact(case), reopened_by=tx.actor.subject, opened_at=case.opened_at,
-                                          reopened_at=now, reopened_count=case.reopened_count, reason=data.note))
+                                          reopened_at=now, reopened_count=case.reopened_count, note=data.note))
     await tx.session.flush()
     await repository.add_history(tx.session, StatusChange(case_id=case.id, from_status=from_status,
                                                           to_status=to_status, actor=tx.actor.subject,

@@ -104,14 +104,13 @@ class EscalationResolved(_CaseFact):
 
 @event("escalation.reopened", producer="escalation", key="case_id")
 class EscalationReopened(_CaseFact):
-    """A resolved escalation case was reopened (by its requester or its staff): it is open work again and its
-    resolve clock counts on from what it had consumed."""
+    """A resolved escalation case was reopened: open work again, its resolve clock counting on."""
 
     reopened_by: str
     opened_at: UtcDatetime
     reopened_at: UtcDatetime
     reopened_count: int = Field(ge=1, description="Times the case has been reopened, this one included.")
-    reason: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000, description="Why, as the person reopening wrote it.")
 
 
 @event("escalation.sla_breached", producer="escalation", key="case_id")
