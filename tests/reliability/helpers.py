@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import text
 
 from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
@@ -53,16 +53,18 @@ async def create_topics(bootstrap: str) -> None:
 
 
 async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> list[Event]:
-    """Reads the invoicing topic from the start until ``expect`` distinct events arrived (or timeout).
-
-    Counted by id: a relay taking over re-sends what its predecessor sent but had not marked, and those copies
-    must not stop the read before the last distinct events."""
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    """Reads every partition of the invoicing topic from its first offset until ``expect`` distinct events arrived
+    (or timeout). Partitions assigned and rewound explicitly, no group; counted by id: a relay taking over re-sends
+    what its predecessor sent but had not marked, and those copies must not stop the read early."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     await consumer.start()
     out: list[Event] = []
     seen: set[object] = set()
     try:
+        await consumer.topics()
+        partitions = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC) or ())]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
         deadline = asyncio.get_running_loop().time() + timeout
         while len(seen) < expect and asyncio.get_running_loop().time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
@@ -73,6 +75,14 @@ async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> lis
     finally:
         await consumer.stop()
     return out
+
+
+async def not_on_topic(db: Database, events: list[Event]) -> list[tuple[object, ...]]:
+    """Outbox rows (id, slot, key, published_at) whose event was not read from the topic: a failure's evidence."""
+    seen = {e.id for e in events}
+    async with db.unit_of_work() as s:
+        rows = (await s.execute(text("SELECT event_id, id, slot, key, published_at FROM outbox ORDER BY id"))).all()
+    return [tuple(r[1:]) for r in rows if r[0] not in seen]
 
 
 def assert_ordered_per_key(events: list[Event]) -> None:

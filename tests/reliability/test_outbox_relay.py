@@ -25,6 +25,7 @@ from .helpers import (
     create_receipts_table,
     create_topics,
     eventually,
+    not_on_topic,
     producer_factory,
     read_topic,
     record_receipt,
@@ -77,7 +78,7 @@ async def test_relay_taking_over_from_a_stopped_one_loses_nothing(pg_db: Databas
         await eventually(lambda: _async(len(second.owned) == 16), timeout=20, message="survivor takes all slots")
         await eventually(lambda: _all_published(pg_db))
     events = await read_topic(own_broker.bootstrap_servers, expect=2000)
-    assert len({e.id for e in events}) == 2000
+    assert len({e.id for e in events}) == 2000, f"published, not read: {(await not_on_topic(pg_db, events))[:20]}"
     assert_ordered_per_key(events)
 
 
