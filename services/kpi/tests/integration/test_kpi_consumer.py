@@ -38,13 +38,13 @@ async def all_kpis(db: Database) -> list[list[KpiValue]]:
     return out
 
 
-async def dump(db: Database) -> dict[str, list[tuple[object, ...]]]:
-    """Every read-model row except the resolution flag (an invoice-less movement waits unresolved)."""
+async def dump(db: Database, tables: Sequence[str] = READ_MODELS) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``tables`` except the resolution flag (an invoice-less movement waits unresolved)."""
     from sqlalchemy import text
 
     out: dict[str, list[tuple[object, ...]]] = {}
     async with db.unit_of_work() as session:
-        for table in READ_MODELS:
+        for table in tables:
             rows = (await session.execute(text(f"SELECT * FROM {table}"))).mappings().all()
             out[table] = sorted(tuple(sorted((k, str(v)) for k, v in r.items() if k != "resolved")) for r in rows)
     return out

@@ -68,13 +68,6 @@ def operations_events() -> list[Event]:
     return [wrap(payload) for payload in out]
 
 
-async def rows(db: Database, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
-    async with db.unit_of_work() as session:
-        return {table: sorted(tuple(sorted((k, str(v)) for k, v in r.items()))
-                              for r in (await session.execute(text(f"SELECT * FROM {table}"))).mappings())
-                for table in tables}
-
-
 async def test_rebuild_replays_the_operations_read_models_with_their_own_group(kpi_db: Database,
                                                                                own_broker: TansuBroker) -> None:
     items = operations_events()
@@ -82,7 +75,7 @@ async def test_rebuild_replays_the_operations_read_models_with_their_own_group(k
     settings = KpiSettings(database_url=kpi_db.url, kafka_bootstrap_servers=bootstrap, consumer_batch_size=5)
     first = await rebuild(transactions=transactions(kpi_db), settings=settings, topics=TOPICS,
                           projection=OPERATIONS, timeout_s=120)
-    built = await rows(kpi_db, OPERATIONS.read_models)
+    built = await dump(kpi_db, OPERATIONS.read_models)
     counts = {table: len(found) for table, found in built.items() if found}
     assert counts == {"kpi_ops_rejections": 3, "kpi_ops_disputes": 3, "kpi_ops_cases": 3}
     async with kpi_db.unit_of_work() as session:  # damage: the rebuild must keep none of it
@@ -93,7 +86,7 @@ async def test_rebuild_replays_the_operations_read_models_with_their_own_group(k
                           projection=OPERATIONS, timeout_s=120)
 
     assert (first.processed, again.processed, again.dead_lettered) == (len(items), len(items), 0)
-    assert await rows(kpi_db, OPERATIONS.read_models) == built
+    assert await dump(kpi_db, OPERATIONS.read_models) == built
     async with kpi_db.unit_of_work() as session:  # the kpi facts' group and tables are not touched
         inbox = (await session.execute(text("SELECT consumer, count(*) FROM inbox GROUP BY 1"))).all()
         facts = (await session.execute(text("SELECT count(*) FROM kpi_daily_counts"))).scalar_one()
