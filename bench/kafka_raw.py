@@ -23,7 +23,7 @@ from bench.infra import Stats
 from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
-from o2c_common.kafka import ensure_topics, make_producer
+from o2c_common.kafka import ensure_topics, make_producer, read_from_start
 from o2c_common.settings import ServiceSettings
 
 RAW_TOPIC = "bench.raw"
@@ -126,8 +126,7 @@ async def consume(bootstrap: str, expect: int, *, topic: str = RAW_TOPIC, progre
     await c.start()
     try:
         partitions = [TopicPartition(topic, p) for p in c.partitions_for_topic(topic) or range(PARTITIONS)]
-        c.assign(partitions)
-        await c.seek_to_beginning(*partitions)
+        await read_from_start(c, partitions)
         got, started = 0, time.perf_counter()
         deadline = started + max(60.0, expect / 1000)
         while got < expect:

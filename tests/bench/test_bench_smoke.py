@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.kafka_raw import PARTITIONS, run_raw
 from bench.relay import RELAY_TOPIC, relay_phase
 from o2c_cli.testing import Infra
+from o2c_common.kafka import read_from_start
 
 
 def _no_progress(_label: str, _total: int):  # type: ignore[no-untyped-def]
@@ -24,8 +25,7 @@ async def _event_ids_on(bootstrap: str, topic: str, *, at_least: int, timeout_ms
     ids: set[bytes] = set()
     try:
         partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        await read_from_start(consumer, partitions)
         for _ in range(timeout_ms // 250):
             batch = await consumer.getmany(timeout_ms=250)
             ids.update(dict(r.headers)["ce_id"] for records in batch.values() for r in records)

@@ -19,7 +19,7 @@ from o2c_common.db import Database
 from o2c_common.events import TOPICS, Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.inbox import EventConsumer, Handlers
-from o2c_common.kafka import ensure_topics
+from o2c_common.kafka import ensure_topics, read_from_start
 from o2c_common.outbox import add_to_outbox
 from o2c_common.tx import Transactions, Tx
 
@@ -54,8 +54,9 @@ async def create_topics(bootstrap: str) -> None:
 
 async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> list[Event]:
     """Reads every partition of the invoicing topic from its first offset until ``expect`` distinct events arrived
-    (or timeout). Partitions assigned and rewound explicitly, no group; counted by id: a relay taking over re-sends
-    what its predecessor sent but had not marked, and those copies must not stop the read early."""
+    (or timeout). Partitions assigned and positioned explicitly (``read_from_start``), no group; counted by id: a
+    relay taking over re-sends what its predecessor sent but had not marked, and those copies must not stop the read
+    early."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     await consumer.start()
     out: list[Event] = []
@@ -63,8 +64,7 @@ async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> lis
     try:
         await consumer.topics()
         partitions = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC) or ())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        await read_from_start(consumer, partitions)
         deadline = asyncio.get_running_loop().time() + timeout
         while len(seen) < expect and asyncio.get_running_loop().time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
@@ -78,11 +78,12 @@ async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> lis
 
 
 async def not_on_topic(db: Database, events: list[Event]) -> list[tuple[object, ...]]:
-    """Outbox rows (id, slot, key, published_at) whose event was not read from the topic: a failure's evidence."""
+    """Outbox rows (event_id, id, slot, key, published_at) whose event was not read from the topic: a failure's
+    evidence."""
     seen = {e.id for e in events}
     async with db.unit_of_work() as s:
         rows = (await s.execute(text("SELECT event_id, id, slot, key, published_at FROM outbox ORDER BY id"))).all()
-    return [tuple(r[1:]) for r in rows if r[0] not in seen]
+    return [tuple(r) for r in rows if r[0] not in seen]
 
 
 def assert_ordered_per_key(events: list[Event]) -> None:
@@ -116,9 +117,71 @@ async def record_receipt(tx: Tx, event: Event[InvoiceIssued]) -> None:
     )
 
 
+_PRODUCER_SETTINGS: dict[str, Any] = dict(enable_idempotence=False, acks="all", linger_ms=2, request_timeout_ms=3000,
+                                          retry_backoff_ms=100)
+
+
 def producer_factory(bootstrap: str) -> Callable[[], AIOKafkaProducer]:
-    return lambda: AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all",
-                                    linger_ms=2, request_timeout_ms=3000, retry_backoff_ms=100)
+    return lambda: AIOKafkaProducer(bootstrap_servers=bootstrap, **_PRODUCER_SETTINGS)
+
+
+class AckLog:
+    """Where the broker said it stored each event: ce_id -> (producer number, partition, offset). A no-loss test's
+    failure can then tell a record the broker acknowledged and does not serve from one that was never acknowledged."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.acks: dict[str, tuple[int, int, int]] = {}
+        self._producers = 0
+
+    def factory(self) -> Callable[[], AIOKafkaProducer]:
+        def make() -> AIOKafkaProducer:
+            self._producers += 1
+            return _RecordingProducer(self, self._producers, bootstrap_servers=self.bootstrap, **_PRODUCER_SETTINGS)
+        return make
+
+    async def explain(self, missing: list[tuple[object, ...]]) -> list[str]:
+        """For each outbox row not read: where it was acknowledged and what the broker serves at that position."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        lines = []
+        try:
+            await consumer.topics()
+            for event_id, row_id, slot, *_ in missing:
+                ack = self.acks.get(str(event_id))
+                if ack is None:
+                    lines.append(f"row {row_id} slot {slot}: never acknowledged")
+                    continue
+                producer, partition, offset = ack
+                tp = TopicPartition(TOPIC, partition)
+                consumer.assign([tp])
+                consumer.seek(tp, offset)  # an explicit offset: no reset pending (see read_from_start)
+                batch = await consumer.getmany(tp, timeout_ms=2000, max_records=1)
+                records = batch.get(tp, [])
+                there = (f"offset {records[0].offset} holds {dict(records[0].headers).get('ce_id', b'?').decode()}"
+                         if records else "nothing served")
+                lines.append(f"row {row_id} slot {slot}: producer {producer} acked p{partition}@{offset}; {there}")
+        finally:
+            await consumer.stop()
+        return lines
+
+
+class _RecordingProducer(AIOKafkaProducer):
+    def __init__(self, log: AckLog, number: int, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._log, self._number = log, number
+
+    async def send(self, topic: str, value: Any = None, key: Any = None, partition: Any = None,
+                   timestamp_ms: Any = None, headers: Any = None) -> asyncio.Future[Any]:
+        future = await super().send(topic, value, key=key, partition=partition, timestamp_ms=timestamp_ms,
+                                    headers=headers)
+        event_id = dict(headers or ()).get("ce_id", b"").decode()
+
+        def record(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                self._log.acks[event_id] = (self._number, done.result().partition, done.result().offset)
+        future.add_done_callback(record)
+        return future
 
 
 @asynccontextmanager

@@ -20,6 +20,7 @@ from o2c_common.outbox import OutboxRelay
 
 from .helpers import (
     TOPIC,
+    AckLog,
     assert_ordered_per_key,
     consumer,
     create_receipts_table,
@@ -66,7 +67,8 @@ async def test_two_relays_share_the_slots_and_keep_per_key_order(pg_db: Database
 
 async def test_relay_taking_over_from_a_stopped_one_loses_nothing(pg_db: Database, own_broker: TansuBroker) -> None:
     await create_topics(own_broker.bootstrap_servers)
-    dsn, factory = asyncpg_dsn(pg_db.url), producer_factory(own_broker.bootstrap_servers)
+    acks = AckLog(own_broker.bootstrap_servers)
+    dsn, factory = asyncpg_dsn(pg_db.url), acks.factory()
     first = OutboxRelay(dsn=dsn, producer_factory=factory, batch_size=50, rebalance_interval=0.2, name="r1")
     second = OutboxRelay(dsn=dsn, producer_factory=factory, batch_size=50, rebalance_interval=0.2, name="r2")
     async with running(second):
@@ -78,7 +80,9 @@ async def test_relay_taking_over_from_a_stopped_one_loses_nothing(pg_db: Databas
         await eventually(lambda: _async(len(second.owned) == 16), timeout=20, message="survivor takes all slots")
         await eventually(lambda: _all_published(pg_db))
     events = await read_topic(own_broker.bootstrap_servers, expect=2000)
-    assert len({e.id for e in events}) == 2000, f"published, not read: {(await not_on_topic(pg_db, events))[:20]}"
+    missing = await not_on_topic(pg_db, events)
+    assert not missing, "published, not read:\n" + "\n".join(await acks.explain(missing[:20]))
+    assert len({e.id for e in events}) == 2000
     assert_ordered_per_key(events)
 
 

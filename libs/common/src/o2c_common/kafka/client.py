@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
@@ -38,6 +38,20 @@ def security_options(settings: ServiceSettings) -> dict[str, Any]:
         options.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_sasl_username,
                        sasl_plain_password=settings.kafka_sasl_password.get_secret_value())
     return options
+
+
+async def read_from_start(consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]) -> None:
+    """Assign ``partitions`` to a started group-less consumer and position each at its first offset.
+
+    Not ``seek_to_beginning``: aiokafka (0.14) resets a freshly assigned partition to ``auto_offset_reset``
+    (``latest`` by default) in the background, and if that answer arrives after the seek's request it wins: the
+    position lands at the end offset and the records before it are never read (seen on Tansu, which also
+    under-reports end offsets, so the first batches of a topic went missing). An explicit ``seek`` to the
+    beginning offsets leaves no reset pending for a late answer to complete."""
+    partitions = list(partitions)
+    consumer.assign(partitions)
+    for tp, offset in (await consumer.beginning_offsets(partitions)).items():
+        consumer.seek(tp, offset)
 
 
 def make_producer(settings: ServiceSettings, *, client_id: str | None = None) -> AIOKafkaProducer:

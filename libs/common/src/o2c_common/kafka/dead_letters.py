@@ -13,7 +13,7 @@ from aiokafka.structs import TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic
+from o2c_common.kafka.client import DLQ_HEADERS, REPLAY_HEADER, dead_letter_topic, read_from_start
 
 REPLAY_GROUP_HEADER = "o2c_replay_group"
 """Set on a replayed dead letter: the one consumer group it is for; every other group on the topic skips it."""
@@ -52,8 +52,7 @@ async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000,
         partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
         if not partitions:
             return []
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        await read_from_start(consumer, partitions)
         # Read until the topic stays quiet: some brokers (Tansu) under-report end offsets, so they are not trusted.
         out: list[DeadLetter] = []
         quiet_polls = 0
