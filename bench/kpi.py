@@ -45,6 +45,7 @@ from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics, make_producer, read_from_start
+from o2c_common.runtime import settle_heap
 from o2c_common.settings import ServiceSettings
 from o2c_common.tx import Transactions
 from o2c_kpi.config import KpiSettings
@@ -124,6 +125,7 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
     consumer = EventConsumer(group_id="kpi", topics=list(TOPICS), handlers=HANDLERS,
                              transactions=Transactions(db=db, source="/o2c/kpi"),
                              bootstrap_servers=bootstrap, dlq_producer=dlq, batch_size=settings.consumer_batch_size)
+    settle_heap()  # as the service's start-up does (and the records made above are off the collector's walk)
     started, cpu_started = time.perf_counter(), time.process_time()
     first: float | None = None
     task = asyncio.create_task(consumer.run())
@@ -151,6 +153,7 @@ async def _work(url: str, bootstrap: str, group: str) -> None:
                              transactions=Transactions(db=db, source="/o2c/kpi"), bootstrap_servers=bootstrap,
                              dlq_producer=dlq, batch_size=ServiceSettings().consumer_batch_size)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, consumer.stop)
+    settle_heap()  # as the service's start-up does
     await consumer.run()
     await dlq.stop()
     await db.dispose()

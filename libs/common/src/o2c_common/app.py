@@ -25,6 +25,7 @@ from o2c_common.observability import (
     install_observability,
 )
 from o2c_common.outbox.relay import outbox_backlog
+from o2c_common.runtime import settle_heap
 from o2c_common.settings import ServiceSettings
 from o2c_common.tx import Transactions
 from o2c_common.workers import ConsumerSpec, Workers
@@ -86,6 +87,7 @@ def create_service_app(
                 if background is not None:
                     app.state.background = background(app)
                     app.state.background.start()
+            settle_heap()
             yield
         finally:
             if app.state.background is not None:
