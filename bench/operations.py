@@ -31,10 +31,7 @@ from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
-from o2c_common.events.contracts import workforce as wf
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv, workforce as wf
 from o2c_common.events.examples import example_payload
 from o2c_common.tx import Transactions
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS

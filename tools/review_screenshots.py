@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from o2c_cli.testing import MigratedDatabases, bearer, serving, start_test_infra  # noqa: E402
-from o2c_common.events.contracts import collections as col  # noqa: E402
-from o2c_common.events.contracts import workforce as wf  # noqa: E402
+from o2c_common.events.contracts import collections as col, workforce as wf  # noqa: E402
 from o2c_common.events.contracts.invoicing import InvoicePortalApproved, InvoicePortalRejected  # noqa: E402
 from o2c_common.events.examples import example_payload  # noqa: E402
 from o2c_kpi.clock import CLOCK_STATE_ATTR  # noqa: E402

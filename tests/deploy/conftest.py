@@ -27,8 +27,7 @@ from .toolchain import ROOT, Tools, ensure_tools
 
 @pytest.fixture(scope="session")
 def code() -> Code:
-    from o2c_invoicing.simulator.app import SimulatorSettings
-    from o2c_invoicing.simulator.app import create_app as create_simulator
+    from o2c_invoicing.simulator.app import SimulatorSettings, create_app as create_simulator
 
     services = {name: service_code(name) for name in SERVICE_NAMES}
     groups = {g for s in services.values() for g in s.consumer_groups}

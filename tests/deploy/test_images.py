@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from .support import Code, Stage, parse_dockerfile
-from .toolchain import ROOT
-from .toolchain import uv_binary as uv
+from .toolchain import ROOT, uv_binary as uv
 
 
 def _json_args(args: str) -> list[str]:

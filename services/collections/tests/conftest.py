@@ -13,8 +13,14 @@ from typing import Any
 
 import pytest_asyncio
 
-from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
-from o2c_cli.testing import problem as problem  # re-exported for the tests
+from o2c_cli.testing import (
+    Infra,
+    MigratedDatabases,
+    ServiceHarness,
+    bearer,
+    problem as problem,  # re-exported for the tests
+    serving,
+)
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.main import create_app
 from o2c_collections.receivables.service import open_receivable

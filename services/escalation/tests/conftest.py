@@ -11,8 +11,14 @@ from typing import Any
 import httpx
 import pytest_asyncio
 
-from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
-from o2c_cli.testing import problem as problem  # re-exported for the tests
+from o2c_cli.testing import (
+    Infra,
+    MigratedDatabases,
+    ServiceHarness,
+    bearer,
+    problem as problem,  # re-exported for the tests
+    serving,
+)
 from o2c_common.db import Database
 from o2c_escalation.config import EscalationSettings
 from o2c_escalation.main import create_app

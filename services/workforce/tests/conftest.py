@@ -11,8 +11,14 @@ from typing import Any
 
 import pytest_asyncio
 
-from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, serving
-from o2c_cli.testing import problem as problem  # re-exported for the tests
+from o2c_cli.testing import (
+    Infra,
+    MigratedDatabases,
+    ServiceHarness,
+    bearer,
+    problem as problem,  # re-exported for the tests
+    serving,
+)
 from o2c_common.db import Database
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, Integer, MetaData, Numeric, String, Table, select
 from sqlalchemy.dialects import postgresql

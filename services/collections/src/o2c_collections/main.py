@@ -1,26 +1,22 @@
 from fastapi import FastAPI
 
 from o2c_collections.aging.router import router as aging_router
-from o2c_collections.cashapp.router import patterns_router as cashapp_patterns_router
-from o2c_collections.cashapp.router import router as cashapp_router
+from o2c_collections.cashapp.router import patterns_router as cashapp_patterns_router, router as cashapp_router
 from o2c_collections.config import CollectionsSettings
-from o2c_collections.credit.router import holds_router
-from o2c_collections.credit.router import router as credit_router
+from o2c_collections.credit.router import holds_router, router as credit_router
 from o2c_collections.deductions.router import router as deductions_router
 from o2c_collections.disputes.handlers import on_invoice_portal_rejected_open_dispute_when_charge_contested
 from o2c_collections.disputes.router import router as disputes_router
 from o2c_collections.dunning.router import router as dunning_router
 from o2c_collections.escalations.router import router as escalations_router
 from o2c_collections.master.router import router as accounts_router
-from o2c_collections.payments.router import imports_router
-from o2c_collections.payments.router import router as payments_router
+from o2c_collections.payments.router import imports_router, router as payments_router
 from o2c_collections.promises.router import router as promises_router
 from o2c_collections.receivables.handlers import (
     on_credit_note_issued_reduce_receivable,
     on_invoices_issued_open_receivables,
 )
-from o2c_collections.receivables.router import balances_router
-from o2c_collections.receivables.router import router as receivables_router
+from o2c_collections.receivables.router import balances_router, router as receivables_router
 from o2c_collections.risk.router import router as risk_router
 from o2c_collections.workers import background_tasks
 from o2c_collections.worklists.router import router as worklists_router

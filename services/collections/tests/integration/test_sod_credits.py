@@ -20,12 +20,13 @@ from o2c_collections.main import HANDLERS as COLLECTIONS_HANDLERS
 from o2c_common.events import Event
 from o2c_common.inbox import Handlers
 from o2c_common.tx import Transactions
-from o2c_invoicing.main import HANDLERS as INVOICING_HANDLERS
-from o2c_invoicing.main import create_app as create_invoicing
+from o2c_invoicing.main import HANDLERS as INVOICING_HANDLERS, create_app as create_invoicing
 from services.collections.tests.conftest import ADMIN, COLLECTOR, SUPERVISOR, Service, problem, token
-from services.invoicing.tests.conftest import DATABASES as INVOICING_DATABASES
-from services.invoicing.tests.conftest import Service as Invoicing
-from services.invoicing.tests.conftest import settings_for as invoicing_settings
+from services.invoicing.tests.conftest import (
+    DATABASES as INVOICING_DATABASES,
+    Service as Invoicing,
+    settings_for as invoicing_settings,
+)
 
 SUPERVISOR_2 = token("sam", "ar_supervisor")
 COLLECTOR_2 = token("cleo", "collector")

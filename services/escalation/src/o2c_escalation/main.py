@@ -9,8 +9,7 @@ from o2c_common.workers import ConsumerSpec
 from o2c_escalation.actions.router import router as actions_router
 from o2c_escalation.calendars.router import router as calendars_router
 from o2c_escalation.cases.handlers import handlers as case_handlers
-from o2c_escalation.cases.router import lifecycle_router
-from o2c_escalation.cases.router import router as cases_router
+from o2c_escalation.cases.router import lifecycle_router, router as cases_router
 from o2c_escalation.comments.router import router as comments_router
 from o2c_escalation.config import EscalationSettings
 from o2c_escalation.drifts.handlers import handlers as drift_handlers

@@ -17,8 +17,7 @@ from o2c_invoicing.creditnotes.handlers import on_credit_note_requested_issue_cr
 from o2c_invoicing.creditnotes.router import router as credit_notes_router
 from o2c_invoicing.history.router import router as history_router
 from o2c_invoicing.invoices.handlers import on_receivables_changed_mirror_settlements
-from o2c_invoicing.invoices.router import lifecycle_router
-from o2c_invoicing.invoices.router import router as invoices_router
+from o2c_invoicing.invoices.router import lifecycle_router, router as invoices_router
 from o2c_invoicing.portal.router import router as portal_router
 from o2c_invoicing.profiles.handlers import on_account_updated_set_profile_team
 from o2c_invoicing.profiles.router import router as profiles_router

@@ -22,12 +22,10 @@ from o2c_invoicing.channels.status_messages import invoice_response
 from o2c_invoicing.config import DEV_CALLBACK_SECRET
 from o2c_invoicing.main import create_app
 from o2c_invoicing.portal.service import poll_once
-from o2c_invoicing.simulator.app import SimulatorSettings
-from o2c_invoicing.simulator.app import create_app as simulator_app
+from o2c_invoicing.simulator.app import SimulatorSettings, create_app as simulator_app
 from o2c_invoicing.submissions.signing import signed_headers
 from services.invoicing.tests.conftest import PREPARER, SUPERVISOR, Service, problem, settings_for
-from services.invoicing.tests.portal import eventually
-from services.invoicing.tests.portal import serving as listening
+from services.invoicing.tests.portal import eventually, serving as listening
 
 pytestmark = pytest.mark.integration
 

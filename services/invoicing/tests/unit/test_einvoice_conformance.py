@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from o2c_invoicing.channels import cxml as cxml_format
-from o2c_invoicing.channels import ubl as ubl_format
+from o2c_invoicing.channels import cxml as cxml_format, ubl as ubl_format
 from o2c_invoicing.channels.documents import (
     cxml_credit_memo,
     cxml_invoice,

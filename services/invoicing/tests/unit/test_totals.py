@@ -1,7 +1,6 @@
 from decimal import Decimal
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from o2c_common.money import minor_units, round_money
 from o2c_invoicing.invoices.totals import due_date_for, invoice_totals, line_amounts

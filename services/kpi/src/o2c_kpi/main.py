@@ -12,15 +12,13 @@ from o2c_kpi.digests.router import router as digests_router
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
 from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
-from o2c_kpi.operations.handlers import CONSUMER_GROUP as OPERATIONS_GROUP
-from o2c_kpi.operations.handlers import HANDLERS as OPERATIONS_HANDLERS
+from o2c_kpi.operations.handlers import CONSUMER_GROUP as OPERATIONS_GROUP, HANDLERS as OPERATIONS_HANDLERS
 from o2c_kpi.operations.router import router as operations_router
 from o2c_kpi.reconciliation.router import router as reconciliation_router
 from o2c_kpi.reports.router import router as reports_router
 from o2c_kpi.signin import access as browser_access
 from o2c_kpi.signin.router import router as signin_router
-from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP
-from o2c_kpi.sla.handlers import handlers as sla_handlers
+from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP, handlers as sla_handlers
 from o2c_kpi.sla.router import router as sla_router
 from o2c_kpi.workers import background_tasks
 

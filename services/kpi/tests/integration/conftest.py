@@ -21,8 +21,7 @@ from o2c_cli.testing import Infra, MigratedDatabases, ServiceHarness, bearer, se
 from o2c_common.db import Database
 from o2c_common.events import Event
 from o2c_common.events.base import EventPayload
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, invoicing as inv
 from o2c_common.inbox import EventConsumer
 from o2c_common.kafka import ensure_topics
 from o2c_common.tx import Transactions

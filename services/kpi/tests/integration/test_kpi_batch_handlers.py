@@ -10,8 +10,7 @@ import pytest
 
 from o2c_common.db import Database
 from o2c_common.events import Event
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, invoicing as inv
 from o2c_common.inbox import Batched
 from o2c_common.inbox.handlers import AnyHandler, handle_in_order
 from o2c_common.tx import Tx

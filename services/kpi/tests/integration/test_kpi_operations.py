@@ -11,9 +11,7 @@ import pytest
 
 from o2c_common.db import Database
 from o2c_common.events import Event
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv
 from o2c_common.events.examples import example_payload
 from o2c_kpi.kpis.schemas import Period, Scope
 from services.kpi.tests.integration.conftest import compute, ingest, invoice, value, wrap

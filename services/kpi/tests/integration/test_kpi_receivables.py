@@ -12,8 +12,7 @@ from sqlalchemy import text
 from o2c_cli.testing import ServiceHarness, bearer
 from o2c_common.db import Database
 from o2c_common.events import Event
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, invoicing as inv
 from o2c_common.events.examples import example_payload
 from o2c_kpi.ar import repository as ar_repository
 from o2c_kpi.kpis.schemas import Period, Scope

@@ -12,9 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from o2c_common.db import Database
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import workforce as wf
+from o2c_common.events.contracts import collections as col, escalation as esc, workforce as wf
 from o2c_common.events.examples import example_payload
 from o2c_kpi.operations.models import OpsAction, OpsCase, OpsDispute, OpsQualityReview
 from services.kpi.tests.integration.conftest import wrap

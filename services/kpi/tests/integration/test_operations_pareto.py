@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from o2c_cli.testing import Infra, ServiceHarness, bearer
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, invoicing as inv
 from o2c_common.events.examples import example_payload
 from o2c_kpi.operations.models import OpsDispute, OpsRejection
 from services.kpi.tests.integration.conftest import ingest, invoice, wrap

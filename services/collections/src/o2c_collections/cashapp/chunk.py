@@ -39,8 +39,7 @@ from o2c_collections.cashapp.service import (
 from o2c_collections.deductions.models import Deduction
 from o2c_collections.deductions.service import new_deduction, opened
 from o2c_collections.promises import repository as promises
-from o2c_collections.receivables import ledger
-from o2c_collections.receivables import repository as receivables
+from o2c_collections.receivables import ledger, repository as receivables
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
 from o2c_common.events.base import EventPayload
 from o2c_common.tx import Tx

@@ -17,9 +17,7 @@ from o2c_collections.cashapp.reading import fields
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
 from o2c_collections.promises.service import record_cash
-from o2c_collections.receivables import ledger
-from o2c_collections.receivables import repository as receivables
-from o2c_collections.receivables import service as open_items
+from o2c_collections.receivables import ledger, repository as receivables, service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
 from o2c_common.auth import visible_team
 from o2c_common.buffered import buffering

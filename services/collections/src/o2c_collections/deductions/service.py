@@ -16,8 +16,7 @@ from o2c_collections.deductions.models import Deduction, DeductionResolution, De
 from o2c_collections.deductions.schemas import DeductionRead, DeductionResolve, WriteOffDecision
 from o2c_collections.disputes.schemas import CreditDecision
 from o2c_collections.disputes.service import open_dispute
-from o2c_collections.receivables import ledger
-from o2c_collections.receivables import service as open_items
+from o2c_collections.receivables import ledger, service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict

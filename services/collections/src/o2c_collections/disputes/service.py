@@ -20,9 +20,7 @@ from o2c_collections.disputes.schemas import (
     DisputeUpdate,
     WriteOffDecision,
 )
-from o2c_collections.receivables import ledger
-from o2c_collections.receivables import repository as receivables
-from o2c_collections.receivables import service as open_items
+from o2c_collections.receivables import ledger, repository as receivables, service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, UnprocessableEntity

@@ -25,8 +25,7 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.disputes import service as disputes
 from o2c_collections.disputes.schemas import DisputeResolve
 from o2c_collections.history.schemas import HistoryRow
-from o2c_collections.payments import repository as payments_repository
-from o2c_collections.payments import service as payments
+from o2c_collections.payments import repository as payments_repository, service as payments
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.permissions import service_principal
 from o2c_collections.receivables import repository as receivables_repository

@@ -10,8 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from o2c_collections.risk import model as m
-from o2c_collections.risk import repository
+from o2c_collections.risk import model as m, repository
 from o2c_collections.risk.models import RiskModel
 from o2c_collections.risk.schemas import Coefficient, CustomerRisk, InvoiceRisk, RiskModelRead
 from o2c_common.auth import ensure_team_access

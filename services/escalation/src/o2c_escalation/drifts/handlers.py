@@ -12,8 +12,7 @@ from o2c_common.events.contracts.kpi import ReconciliationDriftCleared, Reconcil
 from o2c_common.inbox import Handlers
 from o2c_common.text import money, or_dash
 from o2c_common.tx import Tx
-from o2c_escalation.cases import lifecycle
-from o2c_escalation.cases import repository as cases
+from o2c_escalation.cases import lifecycle, repository as cases
 from o2c_escalation.cases.schemas import TransitionWrite
 from o2c_escalation.cases.service import NewCase, open_new
 from o2c_escalation.cases.states import CaseStatus, Resolution, Transition

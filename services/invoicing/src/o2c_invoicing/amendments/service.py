@@ -22,8 +22,7 @@ from o2c_invoicing.amendments.models import DecisionStatus, InvoiceAmendment, In
 from o2c_invoicing.amendments.schemas import AMENDABLE, MAX_ATTACHMENT_BYTES, AmendableFields
 from o2c_invoicing.channels import outgoing
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.invoices import repository as invoices
-from o2c_invoicing.invoices import states
+from o2c_invoicing.invoices import repository as invoices, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceAttachment
 from o2c_invoicing.invoices.service import get

@@ -13,8 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from o2c_invoicing.channels import cxml as cxml_format
-from o2c_invoicing.channels import ubl as ubl_format
+from o2c_invoicing.channels import cxml as cxml_format, ubl as ubl_format
 from o2c_invoicing.channels.einvoice import (
     DocumentError,
     EDocument,

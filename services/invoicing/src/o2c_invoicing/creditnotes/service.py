@@ -18,8 +18,7 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes import repository
 from o2c_invoicing.creditnotes.errors import OverHandCreditLimit
 from o2c_invoicing.creditnotes.models import CreditNote
-from o2c_invoicing.invoices import repository as invoices
-from o2c_invoicing.invoices import states
+from o2c_invoicing.invoices import repository as invoices, states
 from o2c_invoicing.invoices.errors import CreditExceedsOpenAmount
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.invoices.service import get, lock

@@ -7,8 +7,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 

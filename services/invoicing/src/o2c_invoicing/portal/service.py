@@ -31,8 +31,7 @@ from o2c_common.tx import Transactions, Tx
 from o2c_invoicing.channels import portals
 from o2c_invoicing.channels.delivery import PollAnswerInvalid, poll_status
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.invoices import repository as invoices
-from o2c_invoicing.invoices import states
+from o2c_invoicing.invoices import repository as invoices, states
 from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.portal.schemas import Outcome, PortalStatus

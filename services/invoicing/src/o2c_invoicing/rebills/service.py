@@ -14,8 +14,7 @@ from o2c_common.tx import Tx
 from o2c_invoicing.amendments.models import DecisionStatus
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.creditnotes.service import issue_credit_note
-from o2c_invoicing.invoices import lifecycle, states
-from o2c_invoicing.invoices import repository as invoices
+from o2c_invoicing.invoices import lifecycle, repository as invoices, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
 from o2c_invoicing.invoices.schemas import InvoiceCreate

@@ -18,8 +18,7 @@ from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSub
 from o2c_common.tx import Tx
 from o2c_invoicing.channels import outgoing, portals
 from o2c_invoicing.config import InvoicingSettings
-from o2c_invoicing.invoices import repository as invoices
-from o2c_invoicing.invoices import states
+from o2c_invoicing.invoices import repository as invoices, states
 from o2c_invoicing.invoices.errors import PortalRulesViolated
 from o2c_invoicing.invoices.lifecycle import move
 from o2c_invoicing.invoices.models import Invoice

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from o2c_common.events import Event
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv
 from o2c_common.inbox import Batched, Handlers
 from o2c_common.tx import Tx
 from o2c_kpi.facts import service

@@ -15,9 +15,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv
 from o2c_kpi.facts.models import MovementKind, OpenItemKind
 from o2c_kpi.facts.repository import Dims, FactBatch
 

@@ -15,8 +15,7 @@ from o2c_common.errors import UnprocessableEntity
 from o2c_common.money import round_money
 from o2c_common.tx import Tx
 from o2c_kpi.facts.models import OpenItemKind
-from o2c_kpi.kpis import formulas as f
-from o2c_kpi.kpis import repository
+from o2c_kpi.kpis import formulas as f, repository
 from o2c_kpi.kpis.definitions import DEFINITIONS
 from o2c_kpi.kpis.schemas import KpiDefinition, KpiValue, Period, Scope, Unit
 

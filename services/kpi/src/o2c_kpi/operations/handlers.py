@@ -6,10 +6,7 @@ so that the ``kpi`` facts (and their rebuild) are not touched by it."""
 from __future__ import annotations
 
 from o2c_common.events import Event
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
-from o2c_common.events.contracts import workforce as wf
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv, workforce as wf
 from o2c_common.inbox import Handlers
 from o2c_common.tx import Tx
 from o2c_kpi.facts.rebuild import Projection

@@ -9,10 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from o2c_common.events.contracts import collections as col
-from o2c_common.events.contracts import escalation as esc
-from o2c_common.events.contracts import invoicing as inv
-from o2c_common.events.contracts import workforce as wf
+from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv, workforce as wf
 from o2c_common.text import measure, money, plain
 from o2c_common.tx import Tx
 from o2c_kpi.operations import repository

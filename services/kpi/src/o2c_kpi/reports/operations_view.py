@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from o2c_common.text import DASH, measure
-from o2c_kpi.operations.schemas import OperationsRead, QualityFigures
-from o2c_kpi.operations.schemas import Pareto as OpsPareto
+from o2c_kpi.operations.schemas import OperationsRead, Pareto as OpsPareto, QualityFigures
 from o2c_kpi.reports.schemas import ReviewPareto, ReviewParetoBar, SectionStatus
 
 QUALITY, CAPACITY, OPEN_WORK = "Quality per vendor team", "Capacity outlook", "Open corrective actions and escalations"

@@ -19,8 +19,7 @@ from o2c_kpi.kpis.schemas import KpiValue, Period, PeriodKind, Scope
 from o2c_kpi.operations.service import review_operations
 from o2c_kpi.permissions import team_in_view
 from o2c_kpi.reports import operations_view, repository, sections
-from o2c_kpi.reports.currency import Rates
-from o2c_kpi.reports.currency import values as fx_values
+from o2c_kpi.reports.currency import Rates, values as fx_values
 from o2c_kpi.reports.review import active_currencies, headline_only, narrative, tiles
 from o2c_kpi.reports.schemas import (
     Detail,
@@ -32,8 +31,7 @@ from o2c_kpi.reports.schemas import (
     Trend,
     TrendPoint,
 )
-from o2c_kpi.sla import repository as sla_repository
-from o2c_kpi.sla import service as sla_service
+from o2c_kpi.sla import repository as sla_repository, service as sla_service
 from o2c_kpi.sla.evaluation import percent
 
 RECEIVABLES = ("ar_balance", "past_due_ar", "aging", "credit_sales", "dso", "count_back_dso", "best_possible_dso",

@@ -18,29 +18,13 @@ from pydantic import Field
 from o2c_common.events.base import EventPayload, event
 from o2c_common.events.contracts.collections_terms import (
     CashApplication as CashApplication,
-)
-from o2c_common.events.contracts.collections_terms import (
     DeductionReason as DeductionReason,
-)
-from o2c_common.events.contracts.collections_terms import (
     DisputeReason as DisputeReason,
-)
-from o2c_common.events.contracts.collections_terms import (
     DisputeRootCause as DisputeRootCause,
-)
-from o2c_common.events.contracts.collections_terms import (
     LedgerEntryKind as LedgerEntryKind,
-)
-from o2c_common.events.contracts.collections_terms import (
     MatchCandidate as MatchCandidate,
-)
-from o2c_common.events.contracts.collections_terms import (
     MatchRule as MatchRule,
-)
-from o2c_common.events.contracts.collections_terms import (
     PaymentSource as PaymentSource,
-)
-from o2c_common.events.contracts.collections_terms import (
     _Item as _Item,
 )
 from o2c_common.events.types import (
