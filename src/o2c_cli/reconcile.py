@@ -10,7 +10,7 @@ import asyncio
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from o2c_common.text import DASH, money
+from o2c_common.text import DASH, ago, money
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Reconciliation:
     run: dict[str, Any]
     drifts: list[dict[str, Any]]
     filtered: bool = False
+    ran_now: bool = False
 
     @property
     def drifting(self) -> bool:
@@ -52,7 +53,7 @@ async def reconcile(client: httpx.AsyncClient, *, run: bool, currency: str | Non
         body = page.json()
         drifts.extend(body["items"])
         if not body.get("next_cursor"):
-            return Reconciliation(run=response.json(), drifts=drifts, filtered=bool(currency or team))
+            return Reconciliation(run=response.json(), drifts=drifts, filtered=bool(currency or team), ran_now=run)
         params["cursor"] = body["next_cursor"]
 
 
@@ -79,6 +80,9 @@ def render(result: Reconciliation) -> None:
     console.print(f"Reconciliation of {finished}: {run['invoices']} invoice(s) compared, "
                   f"[{colour}]{run['drifting']} drifting[/]" + (f" ({amounts})" if amounts else "")
                   + (f", {run['confirmed']} past the grace" if run.get("confirmed") else ""))
+    if not result.ran_now:  # right after start-up the latest run may be the one that found no invoice yet
+        age = ago(datetime.now(UTC) - datetime.fromisoformat(run["finished_at"]))
+        console.print(f"[dim]The latest scheduled run, {age}; `o2c reconcile --run` compares every invoice now.[/]")
     if not result.drifts:
         return
     table = Table("invoice", "currency", "invoicing", "collections (ledger)", "kpi", "missing in", "why",

@@ -80,6 +80,7 @@ def test_drifts_are_listed_with_readable_amounts_and_exit_1(kpi: FakeKpi) -> Non
     line = next(x for x in result.output.splitlines() if "JP01-2026-000007" in x)
     assert "495,000 JPY" in line and "—" in line and "kpi" in line
     assert "None" not in result.output
+    assert "The latest scheduled run, " in result.output and "days ago; `o2c reconcile --run` compares" in result.output
     assert kpi.calls == ["GET /reconciliation/runs/latest"]
 
 
@@ -90,6 +91,7 @@ def test_no_drift_exits_0_and_run_runs_one(kpi: FakeKpi) -> None:
     result = RUNNER.invoke(app, ["reconcile", "--run"])
     assert result.exit_code == 0, result.output
     assert "212 invoice(s) compared, 0 drifting" in result.output
+    assert "latest scheduled run" not in result.output  # it ran just now
     assert kpi.calls == ["POST /reconciliation/runs"]
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,3 +46,15 @@ def or_dash(value: Any) -> str:
     if value is None or value == "":
         return DASH
     return str(value)
+
+
+def ago(elapsed: timedelta) -> str:
+    """How long ago, in the largest whole unit: ``just now``, ``1 minute ago``, ``3 hours ago``, ``2 days ago``."""
+    seconds = int(elapsed.total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    raise AssertionError("unreachable")

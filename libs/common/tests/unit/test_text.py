@@ -1,6 +1,9 @@
+from datetime import timedelta
 from decimal import Decimal
 
-from o2c_common.text import measure, money, or_dash, plain
+import pytest
+
+from o2c_common.text import ago, measure, money, or_dash, plain
 
 
 def test_money_has_the_currencys_minor_units_and_grouping() -> None:
@@ -21,3 +24,12 @@ def test_measures_read_like_numbers_not_storage_formats() -> None:
 
 def test_absent_values_show_as_a_dash() -> None:
     assert or_dash(None) == "—" and or_dash("") == "—" and or_dash("vendor-a") == "vendor-a"
+
+
+@pytest.mark.parametrize(("elapsed", "text"), [
+    (timedelta(seconds=59), "just now"), (timedelta(seconds=60), "1 minute ago"),
+    (timedelta(minutes=59), "59 minutes ago"), (timedelta(hours=1, minutes=59), "1 hour ago"),
+    (timedelta(hours=47), "1 day ago"), (timedelta(days=3), "3 days ago"),
+])
+def test_ago_says_the_largest_whole_unit(elapsed: timedelta, text: str) -> None:
+    assert ago(elapsed) == text
