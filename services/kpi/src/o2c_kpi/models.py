@@ -23,10 +23,11 @@ from o2c_kpi.operations.models import (
     OpsVendor,
 )
 from o2c_kpi.reports.models import SnapshotRun, SnapshotValue
+from o2c_kpi.signin.models import ReviewLinkRevocation
 from o2c_kpi.sla.models import SlaBreach, SlaDefinition, SlaLevelCheck, SlaOutcome, SlaTimer, SlaWindow
 
 __all__ = ["ArDaily", "ArDailyTotal", "ArInvoice", "Base", "DailyCount", "DigestDelivery", "DigestSubscription",
            "FxRate", "InvoiceMilestone", "OpenItemMovement", "OpsAction", "OpsCapacityOutlook", "OpsCase",
            "OpsDispute", "OpsQualityReview", "OpsRejection", "OpsTeam", "OpsVendor", "ReceivableMovement",
-           "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome", "SlaTimer", "SlaWindow", "SnapshotRun",
-           "SnapshotValue"]
+           "ReviewLinkRevocation", "SlaBreach", "SlaDefinition", "SlaLevelCheck", "SlaOutcome", "SlaTimer",
+           "SlaWindow", "SnapshotRun", "SnapshotValue"]

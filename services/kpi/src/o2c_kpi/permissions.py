@@ -59,6 +59,7 @@ ROUTES = RouteTable({
     "POST /signin": SIGNIN,
     "POST /signout": SIGNIN,
     "POST /reports/links": READ,
+    "POST /reports/links/revocations": READ,
     "POST /digests": MANAGE_DIGESTS,
     "GET /digests": READ,
     "GET /digests/{digest_id}": READ,

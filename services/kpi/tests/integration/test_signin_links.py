@@ -109,3 +109,54 @@ async def test_the_signature_never_reaches_the_access_log(api: ServiceHarness) -
     line = record.getMessage()
     assert signature not in line and "sig=[redacted]" in line and "date=2026-09-30" in line
     assert redact("/reports/qbr?sig=abc&date=x") == "/reports/qbr?sig=[redacted]&date=x"
+
+
+async def test_a_revoked_link_is_refused_until_it_expires_and_others_still_open(api: ServiceHarness) -> None:
+    link, other = await make_link(api, team="vendor-a"), await make_link(api, team="vendor-a", valid_days=3)
+    assert (await api.client.get(path_of(link["url"]))).status_code == 200
+    answer = await api.client.post("/reports/links/revocations", headers=LEAD,
+                                   json={"url": link["url"], "reason": "mailed to the wrong customer"})
+    assert answer.status_code == 201, answer.text
+    revoked = answer.json()
+    assert (revoked["kind"], revoked["date"], revoked["team"], revoked["revoked_by"]) == (
+        "qbr", "2026-09-30", "vendor-a", "lea")
+    assert revoked["expires_at"] == link["expires_at"]
+    for path in (path_of(link["url"]), path_of(link["url"], format="html")):
+        refused = problem(await api.client.get(path, headers=HTML), 403)
+        assert refused["type"].endswith("link-revoked") and refused["detail"].startswith("the link was revoked at ")
+    assert (await api.client.get(path_of(other["url"]))).status_code == 200  # same review, another link
+    again = await api.client.post("/reports/links/revocations", headers=LEAD,
+                                  json={"url": path_of(link["url"]), "reason": "twice"})  # its path will do too
+    assert again.status_code == 200 and again.json()["revoked_at"] == revoked["revoked_at"]
+    assert again.json()["reason"] == "mailed to the wrong customer"
+    async with api.db.unit_of_work() as s:
+        audit = (await s.execute(text(
+            "SELECT actor, reason FROM audit_log WHERE action = 'report_link.revoked'"))).all()
+        stored = (await s.execute(text("SELECT signature_sha256 FROM review_link_revocations"))).scalars().all()
+    assert [tuple(a) for a in audit] == [("lea", "mailed to the wrong customer")]  # once, not twice
+    sig = dict(parse_qsl(urlsplit(str(link["url"])).query))["sig"]
+    assert len(stored) == 1 and sig not in stored[0]  # a fingerprint, not a usable signature
+
+
+async def test_only_signed_live_links_of_ones_own_team_can_be_revoked(api: ServiceHarness) -> None:
+    url = str((await make_link(api, team="vendor-b"))["url"])
+    agent = await api.client.post("/reports/links/revocations", headers=AGENT_A, json={"url": url, "reason": "x"})
+    assert problem(agent, 403)["type"].endswith("team-access-denied")
+    own = str((await make_link(api, AGENT_A))["url"])
+    assert (await api.client.post("/reports/links/revocations", headers=AGENT_A,
+                                  json={"url": own, "reason": "sent by mistake"})).status_code == 201
+    for bad in (path_of(url, team="vendor-a"), path_of(url, sig=None), "/kpis?sig=abc", "https://example.com/"):
+        refused = problem(await api.client.post("/reports/links/revocations", headers=LEAD,
+                                                json={"url": bad, "reason": "x"}), 422)
+        assert refused["errors"][0]["pointer"] == "#/url" and refused["detail"].startswith("not revocable: "), bad
+    short = str((await make_link(api, valid_days=1))["url"])
+    api.app.state.__setattr__(CLOCK_STATE_ATTR, lambda: datetime.now(UTC) + timedelta(days=1, minutes=1))
+    try:
+        expired = problem(await api.client.post("/reports/links/revocations", headers=LEAD,
+                                                json={"url": short, "reason": "x"}), 422)
+    finally:
+        delattr(api.app.state, CLOCK_STATE_ATTR)
+    assert expired["detail"].endswith("it opens nothing already")
+    blank = await api.client.post("/reports/links/revocations", headers=LEAD, json={"url": short, "reason": ""})
+    assert problem(blank, 422)["errors"][0]["pointer"] == "#/reason"
+    assert (await api.client.post("/reports/links/revocations", json={"url": short, "reason": "x"})).status_code == 401

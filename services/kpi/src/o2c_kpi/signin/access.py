@@ -5,7 +5,8 @@ sign-in cookie, or a signed link.
 bearer token before any of its code runs) and only on safe requests for a review page that carry no
 ``Authorization`` header:
 
-* with a signed link (``…&expires=…&sig=…``, :mod:`o2c_kpi.signin.links`) it checks the signature and expiry and hands
+* with a signed link (``…&expires=…&sig=…``, :mod:`o2c_kpi.signin.links`) it checks the signature, the expiry and
+  that the link was not revoked (``POST /reports/links/revocations``), and hands
   the request on with a one-request grant: a random bearer value that :class:`PageVerifier` turns into the link's
   principal (a viewer of exactly that review; a vendor agent of the link's team when it names one). The grant lives
   in a context variable for this request only, so it opens nothing else;
@@ -23,6 +24,7 @@ import secrets
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -34,13 +36,14 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from o2c_common.auth import JWTVerifier, Principal, Role
+from o2c_common.db import Database
 from o2c_common.errors import DomainError, Forbidden
 from o2c_common.errors.handlers import problem_response
 from o2c_common.http.edge import EdgeMiddleware
 from o2c_kpi.clock import clock_of
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.reports.schemas import ReportKind
-from o2c_kpi.signin import links
+from o2c_kpi.signin import links, repository
 from o2c_kpi.signin.logs import install_log_redaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -115,6 +118,11 @@ class BrowserAccess:
                                          title="Link expired" if exc.expired else "Invalid link"),
                                scope, receive, send)
                 return
+            revoked = await _revoked_at(app, links.fingerprint(query))
+            if revoked is not None:
+                await _problem(Forbidden(f"the link was revoked at {revoked:%Y-%m-%d %H:%M} UTC", type="link-revoked",
+                                         title="Link revoked"), scope, receive, send)
+                return
             grant = f"o2c-link-grant.{secrets.token_urlsafe(32)}"
             reset = _GRANT.set((grant, link_principal(link)))
             try:
@@ -130,6 +138,12 @@ class BrowserAccess:
             await _to_signin(scope, settings, clear_cookie=bool(token))(scope, receive, send)
             return
         await self.app(scope, receive, send)  # the edge's 401 (bearer token required)
+
+
+async def _revoked_at(app: FastAPI, fingerprint: str) -> datetime | None:
+    db: Database = app.state.db
+    async with db.unit_of_work() as session:
+        return await repository.revoked_at(session, fingerprint)
 
 
 async def _valid(app: FastAPI, token: str) -> bool:

@@ -83,3 +83,9 @@ def verify(key: bytes, *, kind: str, query: list[tuple[str, str]], now: datetime
         raise LinkRefused("the link names no review date") from None
     return ReviewLink(kind=kind, on=on, team=params.get("team"), currency=params.get("currency"),
                       expires_at=expires_at)
+
+
+def fingerprint(query: list[tuple[str, str]]) -> str:
+    """SHA-256 (hex) of a signed link's signature: what a revocation keeps, so the table holds no usable link."""
+    signature = dict(query).get(SIGNATURE, "")
+    return hashlib.sha256(signature.encode()).hexdigest()

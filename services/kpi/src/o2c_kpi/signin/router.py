@@ -20,7 +20,7 @@ from o2c_kpi.permissions import READ, Reader
 from o2c_kpi.signin import pages, service
 from o2c_kpi.signin.access import SIGNIN_PATH, cookie_name, safe_next
 from o2c_kpi.signin.pages import SigninError
-from o2c_kpi.signin.schemas import ReportLinkCreate, ReportLinkRead
+from o2c_kpi.signin.schemas import ReportLinkCreate, ReportLinkRead, ReportLinkRevocationRead, ReportLinkRevoke
 
 router = APIRouter(tags=["sign-in"])
 MAX_FORM_BYTES = 16 * 1024
@@ -140,3 +140,16 @@ async def create_link(data: ReportLinkCreate, request: Request, tx: TxDep, _prin
     review only, carries no bearer token, and a vendor agent's link is always of its own team. Audited."""
     return await service.create_link(tx, data, settings=_settings(request), clock=clock)
 
+
+
+@router.post("/reports/links/revocations", status_code=status.HTTP_201_CREATED, response_model=ReportLinkRevocationRead,
+             responses={200: {"description": "Revoked before: the first revocation.",
+                              "model": ReportLinkRevocationRead}, **problem_responses(401, 403, 422)})
+async def revoke_link(data: ReportLinkRevoke, request: Request, response: Response, tx: TxDep, _principal: Reader,
+                      clock: ClockDep) -> ReportLinkRevocationRead:
+    """Refuse a signed link (given out by mistake, to the wrong person) from now until it expires: its page then
+    answers 403 `link-revoked`. Another link to the same review still opens it. Audited."""
+    read, created = await service.revoke_link(tx, data, settings=_settings(request), clock=clock)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return read

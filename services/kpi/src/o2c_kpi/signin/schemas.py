@@ -27,3 +27,22 @@ class ReportLinkRead(BaseModel):
     team: str | None
     currency: str | None
     expires_at: datetime
+
+
+class ReportLinkRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2000, description=(
+        "The signed link to revoke, as it was given out (absolute, or its path from /reports/)."))
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept in the audit trail).")
+
+
+class ReportLinkRevocationRead(BaseModel):
+    kind: ReportKind
+    date: date
+    team: str | None
+    currency: str | None
+    expires_at: datetime = Field(description="When the link would have expired; refused until then.")
+    revoked_at: datetime
+    revoked_by: str
+    reason: str
