@@ -1,11 +1,12 @@
-"""Demo data for `o2c dev --demo`: a few customers' invoices and escalation cases, created over the APIs, and the
-ECB's euro reference rates (demo_data/eurofxref-daily.xml) so the reviews can consolidate in a reporting currency."""
+"""Demo data for `o2c dev --demo`: a few customers' invoices and escalation cases, created over the APIs, the vendor
+teams who work them (workforce: vendors, teams, agents, an SOP whose training is due), and the ECB's euro reference
+rates (demo_data/eurofxref-daily.xml) so the reviews can consolidate in a reporting currency."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,28 @@ CUST-1002,Acme West,CUST-1001,carl,vendor-a,en,50000,USD,Acme West AP <ap@acme-w
 CUST-2001,Beispiel GmbH,,dora,vendor-b,de,100000,EUR,Buchhaltung <buchhaltung@beispiel.example>
 CUST-3001,Brit Ltd,,ivan,,en,40000,GBP,
 """
+# Workforce: the two vendor teams named as owning teams above, their agents (carl and dora are the collectors of the
+# account master) and one SOP; created in this order (a team names its vendor, an agent its team).
+VENDORS = [{"code": "acme-bpo", "name": "Acme BPO Services"},
+           {"code": "northwind-bpo", "name": "Northwind Outsourcing"}]
+TEAMS = [{"code": "vendor-a", "name": "Acme Manila billing and cash", "vendor_code": "acme-bpo",
+          "time_zone": "Asia/Manila"},
+         {"code": "vendor-b", "name": "Northwind Krakow collections", "vendor_code": "northwind-bpo",
+          "time_zone": "Europe/Warsaw"}]
+AGENTS = [
+    {"subject": "maria.santos", "name": "Maria Santos", "team": "vendor-a",
+     "skills": ["invoice_preparation", "invoice_submission"], "languages": ["en", "es"], "regions": ["NA"]},
+    {"subject": "carl", "name": "Carl Reyes", "team": "vendor-a", "role": "senior_agent",
+     "skills": ["cash_application", "dispute_resolution"], "languages": ["en"], "regions": ["NA"]},
+    {"subject": "ana.lim", "name": "Ana Lim", "team": "vendor-a", "role": "team_lead",
+     "skills": ["case_handling", "invoice_submission"], "languages": ["en", "tl"], "regions": ["NA", "APAC"]},
+    {"subject": "dora", "name": "Dora Nowak", "team": "vendor-b",
+     "skills": ["cash_application", "dispute_resolution"], "languages": ["de", "pl", "en"], "regions": ["EMEA"]},
+    {"subject": "piotr.zielinski", "name": "Piotr Zielinski", "team": "vendor-b", "role": "quality_reviewer",
+     "skills": ["case_handling", "cash_application"], "languages": ["pl", "en"], "regions": ["EMEA"]},
+]
+SOP = {"code": "SOP-BILL-01", "title": "Invoice preparation and portal submission",
+       "processes": ["invoice_preparation", "invoice_submission"]}
 # The ECB's euro foreign exchange reference rates of 28 June 2024 (its daily XML file as published): in force for
 # every later day until newer rates are imported (`o2c kpi fx import eurofxref-daily.xml`).
 DEMO_RATES = Path(__file__).parent / "demo_data" / "eurofxref-daily.xml"
@@ -42,10 +65,11 @@ DEMO_RATES = Path(__file__).parent / "demo_data" / "eurofxref-daily.xml"
 def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
               escalation_url: str = "http://127.0.0.1:8004", collections_url: str = "http://127.0.0.1:8002",
               invoices: int = 24, seed: int = 7, simulator_url: str | None = None,
-              kpi_url: str | None = None) -> DemoReport:
+              kpi_url: str | None = None, workforce_url: str | None = None) -> DemoReport:
     """With ``simulator_url``, some customers get portal profiles pointing at it and their invoices are
-    submitted once issued; with ``kpi_url``, the demo FX rates are imported into kpi. Safe to run again
-    (idempotency keys; the rates import is idempotent): the report says what this run added."""
+    submitted once issued; with ``kpi_url``, the demo FX rates are imported into kpi; with ``workforce_url``, the
+    vendor teams. Safe to run again (idempotency keys; what exists is left as it is): the report says what this run
+    added."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     token = mint_token(secret=DEV_JWT_SECRET, subject="demo-loader", roles=["admin"], ttl=timedelta(minutes=10),
                        issuer="o2c", audience="o2c")
@@ -105,6 +129,9 @@ def load_demo(*, console: Console, invoicing_url: str = "http://127.0.0.1:8001",
             "requester_function": "sales", "category": "portal", "severity": "P2", "customer_id": "CUST-1001",
             "owning_team": "vendor-a"}).raise_for_status()
         report.cases_opened += case.headers.get("Idempotent-Replayed") != "true"
+    if workforce_url:
+        with httpx.Client(base_url=workforce_url, headers=headers, timeout=10) as workforce:
+            report.workforce_added = load_demo_workforce(workforce, today=today)
     if kpi_url:
         with httpx.Client(base_url=kpi_url, headers=headers, timeout=30) as kpi:
             report.rates_loaded = load_demo_rates(kpi)
@@ -122,15 +149,38 @@ class DemoReport:
     submitted: int = 0
     cases_opened: int = 0
     rates_loaded: int = 0
+    workforce_added: int = 0
 
     def describe(self, *, portal: bool) -> str:
         if not (self.accounts_created or self.invoices_created or self.invoices_issued or self.cases_opened
-                or self.rates_loaded):
+                or self.rates_loaded or self.workforce_added):
             return "demo data already loaded: nothing added"
         sent = f", {self.submitted} submitted to the portal simulator" if portal else ""
         return (f"demo data added: {self.accounts_created} accounts, {self.invoices_created} invoices created, "
                 f"{self.invoices_issued} issued{sent}, {self.cases_opened} escalation case(s) opened"
+                + (f", {self.workforce_added} vendors, teams, agents and SOPs" if self.workforce_added else "")
                 + (f", {self.rates_loaded} FX reference rates" if self.rates_loaded else ""))
+
+
+def load_demo_workforce(workforce: httpx.Client, *, today: date) -> int:
+    """Vendors, teams, agents and an SOP (with a version in force, so its training is due); what exists already (409)
+    is left alone. Returns how many were created."""
+    created = 0
+    for path, bodies in (("/vendors", VENDORS), ("/teams", TEAMS),
+                         ("/agents", [{**a, "start_date": (today - timedelta(days=180)).isoformat()} for a in AGENTS]),
+                         ("/sops", [SOP])):
+        for body in bodies:
+            answer = workforce.post(path, json=body)
+            if answer.status_code == 409:
+                continue
+            answer.raise_for_status()
+            created += 1
+            if path == "/sops":  # new: its first version, in force since three weeks, training due in 14 days
+                workforce.post(f"/sops/{body['code']}/versions", json={
+                    "effective_from": (today - timedelta(days=21)).isoformat(), "training_due_days": 14,
+                    "summary": "PO number checked against the customer's portal rules before submission"},
+                ).raise_for_status()
+    return created
 
 
 def load_demo_rates(kpi: httpx.Client) -> int:

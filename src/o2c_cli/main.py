@@ -118,7 +118,8 @@ def dev(
             from o2c_cli.demo import load_demo
 
             load_demo(console=console, simulator_url=stack.simulator_url,
-                      kpi_url=f"http://127.0.0.1:{stack.config.ports['kpi']}")
+                      kpi_url=f"http://127.0.0.1:{stack.config.ports['kpi']}",
+                      workforce_url=f"http://127.0.0.1:{stack.config.ports['workforce']}")
         console.print(f"logs in {data_dir / 'logs'}; a token: [bold]o2c token --role admin[/]; Ctrl-C stops everything")
         if exit_when_ready:
             return

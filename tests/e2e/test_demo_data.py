@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from o2c_cli.demo import CUSTOMERS, PORTAL_PROFILES, load_demo
+from o2c_cli.demo import AGENTS, CUSTOMERS, PORTAL_PROFILES, TEAMS, VENDORS, load_demo
 from o2c_cli.stack import Stack
 
 from .conftest import client
@@ -17,8 +17,14 @@ def test_demo_data_is_issued_through_maker_checker_and_reaches_collections(stack
     out = io.StringIO()
     first = load_demo(console=Console(file=out, width=200), invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
                       escalation_url=f"http://127.0.0.1:{ports['escalation']}",
-                      collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)
+                      collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99,
+                      workforce_url=f"http://127.0.0.1:{ports['workforce']}")
     assert (first.invoices_created, first.invoices_issued, first.cases_opened) == (6, 6, 1)
+    assert first.workforce_added == len(VENDORS) + len(TEAMS) + len(AGENTS) + 1
+    workforce = client(stack, "workforce")
+    agents = workforce.get("/agents", params={"team": "vendor-a", "limit": 50}).json()["items"]
+    assert {"maria.santos", "carl", "ana.lim"} <= {a["subject"] for a in agents}
+    assert {t["code"] for t in workforce.get("/teams").json()} >= {"vendor-a", "vendor-b"}
     assert "6 invoices created, 6 issued" in out.getvalue()
     account = client(stack, "collections").get("/accounts/CUST-1002").json()  # the account master, a group
     assert (account["collector"], account["owning_team"], account["parent_customer_id"]) == ("carl", "vendor-a",
@@ -32,10 +38,11 @@ def test_demo_data_is_issued_through_maker_checker_and_reaches_collections(stack
     second = load_demo(console=Console(file=again, width=200),
                        invoicing_url=f"http://127.0.0.1:{ports['invoicing']}",
                        escalation_url=f"http://127.0.0.1:{ports['escalation']}",
-                       collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99)
+                       collections_url=f"http://127.0.0.1:{ports['collections']}", invoices=6, seed=99,
+                       workforce_url=f"http://127.0.0.1:{ports['workforce']}")
     assert len(demo_invoices(stack)) == len(demo)  # idempotency keys: nothing twice
-    assert (second.accounts_created, second.invoices_created, second.invoices_issued, second.cases_opened) == (
-        0, 0, 0, 0)
+    assert (second.accounts_created, second.invoices_created, second.invoices_issued, second.cases_opened,
+            second.workforce_added) == (0, 0, 0, 0, 0)
     assert "demo data already loaded: nothing added" in again.getvalue()  # and it says so
 
 
