@@ -69,3 +69,4 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
         assert not any("invoice_attachments" in s for s in costs["submit"])  # no rule asks for an attachment
         # the status-history insert is one statement object, built once (values bound at execution)
         assert sum(c is repository._ADD_HISTORY for c in CLAUSES) == 4  # request-approval, approve, issue, submit
+        assert sum(c is repository._next_number_statement() for c in CLAUSES) == 1  # the number counter: the same

@@ -28,16 +28,20 @@ from o2c_invoicing.profiles.models import BillingProfile
 async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
     """Gapless: the counter row is locked until the caller's transaction ends, so numbers are taken in turn
     and a rolled-back transaction gives its number back."""
-    stmt = (
-        pg_insert(InvoiceNumberSequence)
-        .values(legal_entity=series, year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=[InvoiceNumberSequence.legal_entity, InvoiceNumberSequence.year],
-            set_={"last_number": InvoiceNumberSequence.last_number + 1},
-        )
-        .returning(InvoiceNumberSequence.last_number)
+    return int((await session.execute(_next_number_statement(), {"series": series, "year": year})).scalar_one())
+
+
+@lru_cache(maxsize=1)
+def _next_number_statement() -> Any:
+    """Built once, values bound at execution: building it for every issue was a fifth of the issue's own CPU."""
+    table = cast(Table, InvoiceNumberSequence.__table__)  # Core, not the ORM entity: no per-call ORM DML handling
+    return (
+        pg_insert(table)
+        .values(legal_entity=bindparam("series"), year=bindparam("year"), last_number=1)
+        .on_conflict_do_update(index_elements=[table.c.legal_entity, table.c.year],
+                               set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
     )
-    return int((await session.execute(stmt)).scalar_one())
 
 
 async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]],
