@@ -45,4 +45,8 @@ def tx_dependency(actor: str) -> Any:
 
 
 TxDep = Annotated[Tx, Depends(request_tx, scope="function")]
-TransactionsDep = Annotated[Transactions, Depends(request_transactions)]
+async def _transactions(request: Request) -> Transactions:
+    return request_transactions(request)
+
+
+TransactionsDep = Annotated[Transactions, Depends(_transactions)]

@@ -17,7 +17,7 @@ __all__ = ["IfMatchDep", "RuleId", "SettingsDep", "locked", "request_settings", 
 V = TypeVar("V", bound=Versioned)
 
 
-def request_settings(request: Request) -> CollectionsSettings:
+async def request_settings(request: Request) -> CollectionsSettings:
     settings: CollectionsSettings = request.app.state.settings
     return settings
 

@@ -11,7 +11,7 @@ from o2c_escalation.config import EscalationSettings
 __all__ = ["SettingsDep", "request_settings"]
 
 
-def request_settings(request: Request) -> EscalationSettings:
+async def request_settings(request: Request) -> EscalationSettings:
     settings: EscalationSettings = request.app.state.settings
     return settings
 

@@ -13,7 +13,7 @@ from o2c_invoicing.config import InvoicingSettings
 __all__ = ["ClientDep", "Owner", "SettingsDep", "Team", "portal_client", "request_settings"]
 
 
-def request_settings(request: Request) -> InvoicingSettings:
+async def request_settings(request: Request) -> InvoicingSettings:
     settings: InvoicingSettings = request.app.state.settings
     return settings
 
@@ -21,7 +21,7 @@ def request_settings(request: Request) -> InvoicingSettings:
 SettingsDep = Annotated[InvoicingSettings, Depends(request_settings)]
 
 
-def portal_client(request: Request) -> httpx.AsyncClient:
+async def portal_client(request: Request) -> httpx.AsyncClient:
     """The app's shared client for portal deliveries (opened and closed by the app's lifespan)."""
     client: httpx.AsyncClient = request.app.state.portal_client
     return client

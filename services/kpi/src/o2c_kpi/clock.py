@@ -23,7 +23,7 @@ def clock_of(app: FastAPI) -> Clock:
     return clock
 
 
-def request_clock(request: Request) -> Clock:
+async def request_clock(request: Request) -> Clock:
     return clock_of(request.app)
 
 

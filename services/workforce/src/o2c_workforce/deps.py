@@ -11,7 +11,7 @@ from o2c_workforce.config import WorkforceSettings
 __all__ = ["SettingsDep", "request_settings"]
 
 
-def request_settings(request: Request) -> WorkforceSettings:
+async def request_settings(request: Request) -> WorkforceSettings:
     settings: WorkforceSettings = request.app.state.settings
     return settings
 

@@ -107,7 +107,7 @@ Precondition = Callable[[str], None]
 """Called by a service with the entity's current ETag once it holds the row lock (428 missing, 412 stale)."""
 
 
-def if_match(request: Request) -> Precondition:
+async def if_match(request: Request) -> Precondition:
     """The request's If-Match as a check a service runs at the right moment (after locking the row)."""
 
     def check(current_etag: str) -> None:

@@ -26,7 +26,7 @@ import datetime as dt
 import inspect
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
@@ -93,12 +93,13 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
     return tuple(after)
 
 
-def pagination(*, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT) -> Callable[..., PageRequest]:
+def pagination(*, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT,
+               ) -> Callable[..., Awaitable[PageRequest]]:
     """A dependency reading ``limit`` (1..max_limit) and ``cursor`` from the query string."""
     if not 1 <= default_limit <= max_limit:
         raise ValueError("default_limit must be between 1 and max_limit")
 
-    def page_request(limit: int, cursor: str | None) -> PageRequest:
+    async def page_request(limit: int, cursor: str | None) -> PageRequest:
         after = decode_cursor(cursor) if cursor is not None else None
         return PageRequest(limit=limit, after=after, cursor=cursor)
 
