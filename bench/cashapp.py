@@ -44,7 +44,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.collections import book_import, embedded_database
+from bench.collections import book_import
+from bench.collections_db import embedded_database
 from bench.infra import load_average
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
 from o2c_collections.cashapp.references import Format, extract, invoice_keys, learn_format, normalise

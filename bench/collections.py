@@ -26,27 +26,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import contextlib
 import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
+from bench.collections_db import embedded_database
 from bench.infra import load_average
-from o2c_cli.localstack import EmbeddedPostgres, free_port
-from o2c_cli.testing import Infra, bearer
+from o2c_cli.testing import bearer
 from o2c_collections.aging.service import aging
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
 from o2c_collections.cashapp.references import invoice_keys
@@ -55,11 +50,9 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments.imports import process_chunk, start
 from o2c_common.auth import Principal
 from o2c_common.db import Database
-from o2c_common.db.migrate import upgrade
 from o2c_common.http import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from o2c_common.tx import Transactions
 
-SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "collections"
 KINDS = ("exact", "typo", "combined", "short_band", "short_partial", "no_reference", "foreign", "duplicate_amount")
 WEIGHTS = (40, 15, 10, 8, 5, 12, 5, 5)
 
@@ -264,25 +257,6 @@ def book_import(url: str, import_id: str, chunk: int) -> None:
             await db.dispose()
 
     asyncio.run(run())
-
-
-@contextlib.asynccontextmanager
-async def embedded_database(name: str) -> AsyncIterator[Database]:
-    data = Path(tempfile.mkdtemp(prefix="bench-collections-"))
-    pg = EmbeddedPostgres(data / "pgdata", port=free_port(), durable=True)
-    pg.start()
-    try:
-        infra = Infra(pg_url=pg.url, kafka_bootstrap="127.0.0.1:9", broker=None)
-        url = await infra.create_database(name)
-        await asyncio.to_thread(upgrade, SERVICE_DIR, url)
-        db = Database(url, pool_size=4)
-        try:
-            yield db
-        finally:
-            await db.dispose()
-    finally:
-        pg.stop()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from bench.collections import embedded_database
+from bench.collections_db import embedded_database
 from bench.infra import load_average
 from o2c_cli.testing import bearer
 from o2c_collections.config import CollectionsSettings
