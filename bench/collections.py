@@ -26,8 +26,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import cProfile
 import os
 import random
+import resource
 import statistics
 import time
 import uuid
@@ -40,7 +42,9 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.collections_db import embedded_database
+from bench.cpu import CpuMeter
 from bench.infra import load_average
+from o2c_cli.localstack import EmbeddedPostgres
 from o2c_cli.testing import bearer
 from o2c_collections.aging.service import aging
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
@@ -188,8 +192,10 @@ async def load_items(db: Database, items: dict[str, list[Item]]) -> None:
 
 
 async def database_bench(items: dict[str, list[Item]], cases: list[Case], workers: int,
-                         chunk: int, decided: list[frozenset[uuid.UUID]] | None = None) -> dict[str, float]:
-    async with embedded_database("o2c_collections_cash") as db:
+                         chunk: int, decided: list[frozenset[uuid.UUID]] | None = None,
+                         profile: str | None = None) -> dict[str, float]:
+    server: list[EmbeddedPostgres] = []
+    async with embedded_database("o2c_collections_cash", server=server) as db:
         await load_items(db, items)
         who = Principal(subject="bench", roles=frozenset({"integration"}), kind="service")
         transactions = Transactions(db=db, source="/o2c/collections")
@@ -201,11 +207,21 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
                                      filename=f"bench-{n}.csv")
             jobs.append(job.id)
 
+        meter = CpuMeter({}, trees={"postgres": server[0].process.pid}) if server[0].process else None
+        workers_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if meter:
+            meter.start()
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         with concurrent.futures.ProcessPoolExecutor(max_workers=len(jobs)) as pool:
-            await asyncio.gather(*(loop.run_in_executor(pool, book_import, db.url, str(j), chunk) for j in jobs))
+            await asyncio.gather(*(loop.run_in_executor(pool, book_import, db.url, str(j), chunk,
+                                                        f"{profile}/worker-{n}.prof" if profile else None)
+                                   for n, j in enumerate(jobs)))
         elapsed = time.perf_counter() - started
+        postgres_cpu = meter.stop()["postgres"] / 100 * meter.window_s if meter else 0.0
+        workers_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_cpu = (workers_after.ru_utime + workers_after.ru_stime
+                       - workers_before.ru_utime - workers_before.ru_stime)
         truth = {f"P{n}": t for n, (_, _, t) in enumerate(cases)}
         async with db.unit_of_work() as s:
             applied = (await s.execute(text(
@@ -235,11 +251,12 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
             del sample
         return {"elapsed": elapsed, "booked": float(booked or 0), "matched": float(matched),
                 "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0),
-                "differ": float(len(differ))}
+                "differ": float(len(differ)), "workers_cpu": workers_cpu, "postgres_cpu": postgres_cpu}
 
 
-def book_import(url: str, import_id: str, chunk: int) -> None:
-    """One worker process (as one service replica's background step): the import's chunks until it is completed."""
+def book_import(url: str, import_id: str, chunk: int, profile: str | None = None) -> None:
+    """One worker process (as one service replica's background step): the import's chunks until it is completed;
+    ``profile``: a file for its cProfile statistics."""
 
     async def run() -> None:
         db = Database(url, pool_size=1)
@@ -256,7 +273,12 @@ def book_import(url: str, import_id: str, chunk: int) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    if profile is None:
+        asyncio.run(run())
+        return
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, run())
+    profiler.dump_stats(profile)
 
 
 async def aging_bench(items: int, repeats: int) -> dict[str, list[float]]:
@@ -361,12 +383,17 @@ def cash_application(args: argparse.Namespace) -> None:
     if args.db_workers and args.only in (None, "cash"):
         decided = result["decided"]
         assert isinstance(decided, list)
-        db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk, decided))
+        if args.profile:
+            os.makedirs(args.profile, exist_ok=True)
+        db = asyncio.run(database_bench(items, cases, args.db_workers, args.chunk, decided, args.profile))
         print(f"through the database ({args.db_workers} workers, chunks of {args.chunk}): {int(db['booked'])} "
               f"payments booked in {db['elapsed']:.1f} s = {db['booked'] / db['elapsed']:.0f} payments/s; "
               f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
               f"wrong matches {int(db['wrong'])}; decisions differing from the engine's {int(db['differ'])}; "
               f"{int(db['outbox'])} outbox rows; load average {load_average()}")
+        per = 1000 / max(db["booked"], 1)
+        print(f"  CPU per payment: workers {db['workers_cpu'] * per:.2f} ms, "
+              f"PostgreSQL {db['postgres_cpu'] * per:.2f} ms")
 
 
 if __name__ == "__main__":
@@ -378,6 +405,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--db-workers", type=int, default=1, help="import workers through the database (0: skip)")
     parser.add_argument("--chunk", type=int, default=200, help="payments per import chunk (one transaction)")
+    parser.add_argument("--profile", metavar="DIR", help="write each database worker's cProfile statistics to DIR")
     parser.add_argument("--only", choices=("engine", "cash", "aging"),
                         help="engine: the pure engine only; cash: engine and through the database; aging: aging only")
     main(parser.parse_args())

@@ -18,10 +18,13 @@ SERVICE_DIR = Path(__file__).resolve().parents[1] / "services" / "collections"
 
 
 @contextlib.asynccontextmanager
-async def embedded_database(name: str) -> AsyncIterator[Database]:
+async def embedded_database(name: str, *, server: list[EmbeddedPostgres] | None = None) -> AsyncIterator[Database]:
+    """A migrated database ``name`` on a fresh durable PostgreSQL; ``server`` (a list) receives that server."""
     data = Path(tempfile.mkdtemp(prefix="bench-collections-"))
     pg = EmbeddedPostgres(data / "pgdata", port=free_port(), durable=True)
     pg.start()
+    if server is not None:
+        server.append(pg)
     try:
         infra = Infra(pg_url=pg.url, kafka_bootstrap="127.0.0.1:9", broker=None)
         url = await infra.create_database(name)
