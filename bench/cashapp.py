@@ -21,7 +21,7 @@ also names another payer's invoice), ``twins_no_reference``.
 (a) the engine, as the service calls it (payer, group and referenced items, the payer's formats, the alias);
 (b) through the database: the open items (with PO numbers and discount terms), the account master's groups and the
     learned patterns loaded into an embedded PostgreSQL, the payments uploaded as CSV bank files and booked by the
-    import job's chunk step in worker processes (``bench.collections.book_import``), the outcome read back from
+    import job's chunk step in worker processes (``bench.cash_booking.book_import``), the outcome read back from
     ``applications``. Per shape: auto applied, correctly left unapplied, wrong, missed.
 """
 
@@ -44,7 +44,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.collections import book_import
+from bench.cash_booking import book_import
 from bench.collections_db import embedded_database
 from bench.infra import load_average
 from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide
