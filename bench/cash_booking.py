@@ -106,17 +106,22 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
             for n in differ:
                 kinds[cases[n][0]] += 1
             print(f"  decisions through the database that differ from the engine's, by kind: {dict(kinds)}")
+            numbers = {i.invoice_id: i.invoice_number for rows in items.values() for i in rows}
+            async with db.unit_of_work() as s:
+                said = dict((await s.execute(text("SELECT bank_reference, explanation FROM payments WHERE "
+                                                  "bank_reference = ANY(:refs)"),
+                                             {"refs": [f"P{n}" for n in differ[:5]]})).all())
+            for n in differ[:5]:
+                kind, cash, _ = cases[n]
+                engine = sorted(numbers[i] for i in decided[n]) if decided else []
+                print(f"    P{n} ({kind}, {cash.amount}, remittance {[li.reference for li in cash.lines]}): engine "
+                      f"applied {engine or 'nothing'}; the database: {said.get(f'P{n}')}")
         wrong_kinds: dict[str, int] = defaultdict(int)
         for ref, invoices in applied:
             if not set(invoices) <= truth[ref]:
                 wrong_kinds[cases[int(ref[1:])][0]] += 1
         if wrong_kinds:
             print(f"  wrong matches through the database by kind: {dict(wrong_kinds)}")
-            async with db.unit_of_work() as s:
-                sample = (await s.execute(text(
-                    "SELECT p.bank_reference, a.rule, a.explanation FROM payments p JOIN applications a "
-                    "ON a.payment_id = p.id ORDER BY p.bank_reference LIMIT 0"))).all()
-            del sample
         return {"elapsed": elapsed, "booked": float(booked or 0), "matched": float(matched),
                 "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0),
                 "differ": float(len(differ)), "workers_cpu": workers_cpu, "postgres_cpu": postgres_cpu}

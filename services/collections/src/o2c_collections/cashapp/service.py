@@ -48,9 +48,13 @@ def engine_config(settings: CollectionsSettings) -> engine.Config:
                          combination_node_budget=settings.combination_node_budget)
 
 
+def _receivable(item: OpenItem) -> Decimal:
+    """What cash can still be applied to: the open amount less what is under dispute."""
+    return item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount
+
+
 def _as_item(item: OpenItem) -> engine.Item:
-    return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency,
-                       item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount,
+    return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency, _receivable(item),
                        item.due_date, po_number=item.po_number, discount_percent=item.discount_percent,
                        discount_until=item.discount_until)
 
@@ -132,9 +136,10 @@ def choose(cash: engine.Cash, rows: list[OpenItem], *, group_ids: list[str], key
     def payer_item(i: OpenItem) -> bool:
         return i.status == OpenItemStatus.OPEN and i.currency == cash.currency
 
-    # a reference naming another payer's invoice stops the match, even once that invoice is paid
+    # a reference naming another payer's invoice stops the match, even once that invoice is paid; one of the payer's
+    # (or its group's) own names nothing once nothing is left to receive, paid or wholly under dispute alike
     referenced_rows = [i for i in rows if wanted.intersection(i.match_keys or ())
-                       and (i.status == OpenItemStatus.OPEN or i.customer_id not in own)]
+                       and (i.customer_id not in own or (i.status == OpenItemStatus.OPEN and _receivable(i) > 0))]
     decision = engine.decide(
         cash, payer_items=[_as_item(i) for i in rows if i.customer_id == cash.customer_id and payer_item(i)],
         group_items=[_as_item(i) for i in rows if i.customer_id in group and payer_item(i)],
