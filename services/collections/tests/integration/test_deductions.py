@@ -131,3 +131,11 @@ async def test_deductions_bad_input_access_and_tokens(service: Service) -> None:
                                     headers={**COLLECTOR, "If-Match": "*"})
     assert problem(bad, 422)
     assert (await service.client.get("/deductions", headers=AGENT_B)).json()["items"] == []
+
+
+async def test_a_receivable_shows_what_is_disputed_in_minor_units(service: Service) -> None:
+    d = await short_pay(service, "INV-D9", "1000.00", "960.00")
+    undisputed = await service.issue("INV-D10", "12.50")
+    shown = [(await service.client.get(f"/receivables/{inv}", headers=COLLECTOR)).json() for inv in (d["inv"],
+                                                                                                       undisputed)]
+    assert [(r["open_amount"], r["disputed_amount"]) for r in shown] == [("40.00", "40.00"), ("12.50", "0.00")]

@@ -37,6 +37,7 @@ class OpenItemRead(BaseModel):
     def _in_minor_units(self) -> OpenItemRead:
         self.original_amount = round_money(self.original_amount, self.currency)
         self.open_amount = round_money(self.open_amount, self.currency)
+        self.disputed_amount = round_money(self.disputed_amount, self.currency)
         return self
 
 
