@@ -394,23 +394,6 @@ def test_cxml_needs_no_peppol_address_but_ubl_does() -> None:
     assert caught.value.pointer == "#/billing_profile/peppol_participant_id"
 
 
-def test_profile_e_invoicing_settings_are_checked() -> None:
-    from pydantic import ValidationError
-
-    from o2c_invoicing.profiles.schemas import EInvoicing, ProfileWrite
-    with pytest.raises(ValidationError, match="exemption_reason"):
-        EInvoicing(tax_category="E")
-    with pytest.raises(ValidationError):
-        EInvoicing(tax_category="S")  # type: ignore[arg-type] - S is the default for rated lines, not a treatment
-    with pytest.raises(ValidationError):
-        ProfileWrite.model_validate({"name": "A", "legal_entity": "DE01", "currency": "EUR", "channel": "peppol",
-                                     "address": {"city": "Berlin", "country": "Germany"}})
-    ok = ProfileWrite.model_validate({"name": "A", "legal_entity": "DE01", "currency": "EUR", "channel": "peppol",
-                                      "address": {"city": "Berlin", "country": "DE"},
-                                      "e_invoicing": {"tax_category": "AE", "attach_ubl": True}})
-    assert ok.e_invoicing is not None and ok.e_invoicing.tax_category == "AE"
-
-
 def test_warm_up_compiles_in_the_background_and_never_raises(tmp_path: Path) -> None:
     from o2c_invoicing.channels.validators import warm_up
     assert warm_up().result(timeout=60) is None
