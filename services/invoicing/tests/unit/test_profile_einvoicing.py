@@ -13,7 +13,7 @@ def test_profile_e_invoicing_settings_are_checked() -> None:
     with pytest.raises(ValidationError, match="exemption_reason"):
         EInvoicing(tax_category="E")
     with pytest.raises(ValidationError):
-        EInvoicing(tax_category="S")  # type: ignore[arg-type]  # S: the default of rated lines, not a treatment
+        EInvoicing(tax_category="S")  # S: the default of rated lines, not a treatment
     with pytest.raises(ValidationError):
         ProfileWrite.model_validate({"name": "A", "legal_entity": "DE01", "currency": "EUR", "channel": "peppol",
                                      "address": {"city": "Berlin", "country": "Germany"}})
