@@ -13,25 +13,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from typer.testing import CliRunner
 
 from o2c_cli.mail import kept_messages
 from o2c_cli.main import app as cli
 from o2c_cli.stack import Stack
-from o2c_common.events import Event
-from o2c_common.events.contracts.invoicing import InvoiceIssued
 
 from .conftest import client, pages, token
 from .month import (
@@ -47,6 +42,7 @@ from .month import (
     half,
 )
 from .month_channels import SETTLES_NOTHING, email_leg, portal_leg, start_portal, stop_portal
+from .month_faults import dead_lettered, delete_kpi_movement, produce_poison
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -332,13 +328,13 @@ def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
     assert payments and {p["owning_team"] for p in payments} == {"vendor-a"}
 
     # --- a poison record: an invoice number no consumer can store is dead-lettered by every group alike ----
-    asyncio.run(_produce_poison(stack))
-    assert asyncio.run(_dead_lettered(stack, ("collections", "kpi"))) == {"collections", "kpi"}
+    asyncio.run(produce_poison(stack))
+    assert asyncio.run(dead_lettered(stack, ("collections", "kpi"))) == {"collections", "kpi"}
     assert m.agreed(timeout=30)["drifting"] == 0
 
     # --- one side broken: exactly that invoice drifts, `o2c reconcile` exits 1, a case in the account's team -
     broken = next(d for d in month.drafts if d.account.team == "vendor-a" and d.account.currency == "EUR")
-    asyncio.run(_delete_kpi_movement(stack, broken.id))
+    asyncio.run(delete_kpi_movement(stack, broken.id))
     drifting = m.reconcile()
     assert drifting["drifting"] == 1
     listed = ok(m.kpi.get("/reconciliation/drifts"))["items"]
@@ -354,52 +350,3 @@ def _month(stack: Stack, month: Any, closed_pos: list[str]) -> None:
     assert (case["category"], case["owning_team"]) == ("reconciliation", "vendor-a")
     assert case["title"].startswith(f"Invoice {broken.number}: ledger ")
     assert by_number[broken.number] is broken
-
-
-async def _produce_poison(stack: Stack) -> None:
-    poison = InvoiceIssued.model_construct(
-        invoice_id=uuid.uuid4(), invoice_number="X" * 41, legal_entity="US01", customer_id="M-ACME", currency="USD",
-        amount=Decimal("10.00"), tax_amount=Decimal(0), issue_date=date(2026, 10, 1), due_date=date(2026, 10, 31),
-        issued_at=datetime(2026, 10, 1, tzinfo=UTC), owning_team="vendor-a")
-    event = Event.new(poison, source="/o2c/e2e")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, enable_idempotence=False)
-    await producer.start()
-    try:
-        await producer.send_and_wait(event.topic, event.value(), key=event.key.encode(), headers=event.headers())
-    finally:
-        await producer.stop()
-
-
-async def _dead_lettered(stack: Stack, groups: tuple[str, ...]) -> set[str]:
-    consumer = AIOKafkaConsumer(*(f"o2c.dlq.{g}" for g in groups), bootstrap_servers=stack.kafka,
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    seen: set[str] = set()
-    try:
-        async with asyncio.timeout(60):
-            while seen != set(groups):
-                batch = await consumer.getmany(timeout_ms=1000)
-                for tp, records in batch.items():
-                    if any(b"X" * 41 in (r.value or b"") for r in records):
-                        seen.add(tp.topic.removeprefix("o2c.dlq."))
-    finally:
-        await consumer.stop()
-    return seen
-
-
-async def _delete_kpi_movement(stack: Stack, invoice_id: str) -> None:
-    dsn = stack.database_url(next(s for s in stack_services() if s.name == "kpi"))
-    conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        deleted = await conn.execute(
-            "DELETE FROM receivable_movements WHERE (event_id, line) IN (SELECT event_id, line FROM "
-            "receivable_movements WHERE invoice_id = $1 ORDER BY line DESC LIMIT 1)", uuid.UUID(invoice_id))
-        assert deleted == "DELETE 1"
-    finally:
-        await conn.close()
-
-
-def stack_services() -> list[Any]:
-    from o2c_cli.services import SERVICES
-
-    return list(SERVICES.values())
