@@ -53,7 +53,7 @@ typecheck: install
 
 check: lint typecheck test
 
-bench: install  ## throughput and freshness figures (see docs/performance.md)
+bench: bytecode  ## throughput and freshness figures (see docs/performance.md)
 	$(VENV)/bin/python -m bench $(ARGS)
 
 catalog: install  ## regenerate docs/events from the event registry

@@ -101,21 +101,8 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
         by_ref = {ref: frozenset(invoices) for ref, invoices in applied}
         differ = [n for n in range(len(cases)) if decided is not None
                   and by_ref.get(f"P{n}", frozenset()) != decided[n]]
-        if differ:
-            kinds: dict[str, int] = defaultdict(int)
-            for n in differ:
-                kinds[cases[n][0]] += 1
-            print(f"  decisions through the database that differ from the engine's, by kind: {dict(kinds)}")
-            numbers = {i.invoice_id: i.invoice_number for rows in items.values() for i in rows}
-            async with db.unit_of_work() as s:
-                said = dict((await s.execute(text("SELECT bank_reference, explanation FROM payments WHERE "
-                                                  "bank_reference = ANY(:refs)"),
-                                             {"refs": [f"P{n}" for n in differ[:5]]})).all())
-            for n in differ[:5]:
-                kind, cash, _ = cases[n]
-                engine = sorted(numbers[i] for i in decided[n]) if decided else []
-                print(f"    P{n} ({kind}, {cash.amount}, remittance {[li.reference for li in cash.lines]}): engine "
-                      f"applied {engine or 'nothing'}; the database: {said.get(f'P{n}')}")
+        if differ and decided is not None:
+            await _print_differences(db, items, cases, decided, differ)
         wrong_kinds: dict[str, int] = defaultdict(int)
         for ref, invoices in applied:
             if not set(invoices) <= truth[ref]:
@@ -125,6 +112,25 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
         return {"elapsed": elapsed, "booked": float(booked or 0), "matched": float(matched),
                 "wrong": float(len(applied) - matched), "outbox": float(outbox_rows or 0),
                 "differ": float(len(differ)), "workers_cpu": workers_cpu, "postgres_cpu": postgres_cpu}
+
+
+async def _print_differences(db: Database, items: dict[str, list[Item]], cases: list[Case],
+                              decided: list[frozenset[uuid.UUID]], differ: list[int]) -> None:
+    """The differing decisions by kind, and the first five with what the engine applied and the database said."""
+    kinds: dict[str, int] = defaultdict(int)
+    for n in differ:
+        kinds[cases[n][0]] += 1
+    print(f"  decisions through the database that differ from the engine's, by kind: {dict(kinds)}")
+    numbers = {i.invoice_id: i.invoice_number for rows in items.values() for i in rows}
+    async with db.unit_of_work() as s:
+        said = dict((await s.execute(text("SELECT bank_reference, explanation FROM payments WHERE "
+                                          "bank_reference = ANY(:refs)"),
+                                     {"refs": [f"P{n}" for n in differ[:5]]})).all())
+    for n in differ[:5]:
+        kind, cash, _ = cases[n]
+        engine = sorted(numbers[i] for i in decided[n])
+        print(f"    P{n} ({kind}, {cash.amount}, remittance {[li.reference for li in cash.lines]}): engine "
+              f"applied {engine or 'nothing'}; the database: {said.get(f'P{n}')}")
 
 
 def book_import(url: str, import_id: str, chunk: int, profile: str | None = None) -> None:
