@@ -23,9 +23,9 @@ wins; everything else stays unapplied with scored candidates and the evidence of
    one, only the one item of the group with exactly the amount, and only when the payer's own items do not fit it
    ambiguously (no combinations across a group: among that many items a coincidence is a guess).
 
-A reference naming another payer's invoice stops the match; so do two open items with the same amount, two
-combinations with the same sum, a reference whose amount differs while another item has it: the engine does
-not choose, it leaves the cash unapplied with candidates.
+A reference naming another payer's invoice, or the payer's own in another currency, stops the match; so do two
+open items with the same amount, two combinations with the same sum, a reference whose amount differs while
+another item has it: the engine does not choose, it leaves the cash unapplied with candidates.
 """
 
 from __future__ import annotations
@@ -78,9 +78,8 @@ def decide(cash: Cash, *, payer_items: Sequence[Item], group_items: Sequence[Ite
         return _unapplied(cash, reading, [*pool, *referenced_items], config, "unidentified_payer",
                           "the payer is unknown")
     if reading.foreign:
-        names = ", ".join(n.item.invoice_number for n in reading.foreign)
         return _unapplied(cash, reading, [*pool, *(n.item for n in reading.foreign)], config, "ambiguous",
-                          f"a reference names another payer's invoice ({names})")
+                          _foreign(cash, reading))
     outcome = by_reference(cash, reading, pool, config)
     if isinstance(outcome, Refused):
         return _unapplied(cash, reading, pool, config, outcome.reason, outcome.why)
@@ -95,6 +94,16 @@ def decide(cash: Cash, *, payer_items: Sequence[Item], group_items: Sequence[Ite
         return _unapplied(cash, reading, pool, config, "ambiguous", "several open items or combinations fit the "
                                                                       "amount")
     return _unapplied(cash, reading, pool, config, "no_match", "no rule matched")
+
+
+def _foreign(cash: Cash, reading: Reading) -> str:
+    """What the named invoices the cash cannot go to are: another payer's, or the payer's own in another currency."""
+    theirs = [n.item.invoice_number for n in reading.foreign if n.item.customer_id != cash.customer_id]
+    own = [f"{n.item.invoice_number} in {n.item.currency}" for n in reading.foreign
+           if n.item.customer_id == cash.customer_id]
+    named = ([f"another payer's invoice ({', '.join(theirs)})"] if theirs else []) + (
+        [f"the payer's own invoice in another currency ({', '.join(own)})"] if own else [])
+    return f"a reference names {' and '.join(named)}"
 
 
 def _with(cash: Cash, found: Decision, evidence: tuple[Evidence, ...]) -> Decision:

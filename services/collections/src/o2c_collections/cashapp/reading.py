@@ -26,6 +26,7 @@ class Named:
 
 @dataclass
 class Reading:
+    payer: str | None = None
     named: list[Named] = field(default_factory=list)
     po: list[Named] = field(default_factory=list)
     foreign: list[Named] = field(default_factory=list)
@@ -69,7 +70,7 @@ def read(cash: Cash, pool: Sequence[Item], referenced: Sequence[Item], formats: 
     by_number = _index(pool, lambda i: invoice_keys(i.invoice_number))
     by_po = _index(pool, lambda i: po_keys(i.po_number))
     others = _index([i for i in referenced if i.invoice_id not in known], lambda i: invoice_keys(i.invoice_number))
-    reading = Reading()
+    reading = Reading(cash.customer_id)
     seen: set[tuple[str, uuid.UUID]] = set()
     for position, line in enumerate(cash.lines):
         for name, text in fields(line, position):
@@ -100,14 +101,22 @@ def _look_up(reading: Reading, ref: Ref, line: Line, position: int, by_number: d
                 seen.add(("foreign", item.invoice_id))
                 reading.foreign.append(Named(item, line, position, ref, "invoice"))
                 reading.evidence.append(Evidence(ref.field, ref.token, rule, item.invoice_number, "rejected",
-                                                 f"another payer's invoice (customer {item.customer_id}): "
-                                                 "the payment is left for a person"))
+                                                 f"{_not_payable(item, reading.payer)}: the payment is left for a "
+                                                 "person"))
         return 1
     if ref.key in by_po:
         for item in by_po[ref.key]:
             _name(reading.po, reading, Named(item, line, position, ref, "po"), f"po_number:{ref.how}", seen)
         return 1
     return 0
+
+
+def _not_payable(item: Item, payer: str | None) -> str:
+    """Why a named invoice outside the payer's pool cannot take the cash: the payer's own in another currency (its
+    own in the payment's currency are in the pool unless nothing is left to receive), else another payer's."""
+    if item.customer_id == payer:
+        return f"the payer's own invoice in {item.currency}, not the payment's currency"
+    return f"another payer's invoice (customer {item.customer_id})"
 
 
 def _name(into: list[Named], reading: Reading, named: Named, rule: str, seen: set[tuple[str, uuid.UUID]]) -> int:
