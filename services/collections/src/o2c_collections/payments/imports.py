@@ -130,6 +130,7 @@ async def _book_one_by_one(tx: Tx, batch: PaymentImport, lines: list[PaymentImpo
                            parsed: list[ParsedPayment], *, settings: CollectionsSettings) -> tuple[int, int, int]:
     session = tx.session
     booked_n = duplicates = applied = 0  # counted here and set once: the job's row is not updated per line
+    failures: dict[str, int] = {}  # a failure's kind → lines that failed so; a traceback is logged once per kind
     for line, row in zip(lines, parsed, strict=True):
         try:
             async with session.begin_nested():
@@ -140,11 +141,15 @@ async def _book_one_by_one(tx: Tx, batch: PaymentImport, lines: list[PaymentImpo
             batch.errors += 1
             if len(batch.error_details) < MAX_ERROR_DETAILS:
                 batch.error_details = [*batch.error_details,
-                                       {"line": line.position + 1, "detail": _line_error(exc, batch.id, line)}]
+                                       {"line": line.position + 1, "detail": _line_error(exc)}]
+            _log_failure(exc, batch.id, line, failures)
             continue
         booked_n += booked.payment is not None
         duplicates += booked.payment is None
         applied += booked.applied
+    if any(n > 1 for n in failures.values()):
+        log.warning("payment_import_lines_failed", import_id=str(batch.id), first_line=lines[0].position + 1,
+                    last_line=lines[-1].position + 1, failures=failures)
     return booked_n, duplicates, applied
 
 
@@ -156,12 +161,23 @@ async def get(tx: Tx, import_id: uuid.UUID) -> ImportRead:
     return ImportRead.model_validate(batch)
 
 
-def _line_error(exc: Exception, import_id: uuid.UUID, line: Any) -> str:
+def _log_failure(exc: Exception, import_id: uuid.UUID, line: Any, failures: dict[str, int]) -> None:
+    """A line's failure other than a domain error goes to the log with its traceback the first time its kind is
+    seen in the chunk; the others of that kind are counted (a systematic failure fails every line alike, and a
+    traceback per line took seconds each under the console renderer)."""
+    if isinstance(exc, DomainError):
+        return
+    kind = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    failures[kind] = failures.get(kind, 0) + 1
+    if failures[kind] == 1:
+        log.warning("payment_import_line_failed", import_id=str(import_id), line=line.position + 1, exc_info=exc)
+
+
+def _line_error(exc: Exception) -> str:
     """What the import job shows of a line's failure: a domain error's own detail (written for the client); of
     anything else (the database refusing a value …) its kind only, never its text, which goes to the log."""
     if isinstance(exc, DomainError):
         return str(exc.detail or exc.title)[:300]
-    log.warning("payment_import_line_failed", import_id=str(import_id), line=line.position + 1, exc_info=exc)
     if isinstance(exc, DBAPIError):
         return "the line could not be stored: a value is too long, out of range or not allowed"
     return f"the line could not be booked ({type(exc).__name__}); the service log has the details"
