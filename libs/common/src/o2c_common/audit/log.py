@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.audit.jsonable import to_json_safe
 from o2c_common.auth.principal import Principal
+from o2c_common.db.bulk import insert_rows
 from o2c_common.db.plumbing import audit_log_table
 from o2c_common.observability.correlation import get_correlation_id
 
@@ -87,10 +88,9 @@ def audit_row(*, actor: str | Principal, action: str, entity_type: str, entity_i
 
 
 async def record_audits(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Many :func:`audit_row` rows in the caller's transaction, in their order (multi-row statements: RETURNING
-    makes the driver send them as batches of rows, not one statement per row); chained at commit like any."""
-    if rows:
-        await session.execute(_RECORD, rows)
+    """Many :func:`audit_row` rows in the caller's transaction, in their order, in one statement; chained at commit
+    like any."""
+    await insert_rows(session, audit_log_table, rows)
 
 
 async def list_audit_trail(

@@ -12,6 +12,7 @@ from o2c_collections.cashapp.models import Payment
 from o2c_collections.cashapp.schemas import PaymentRead
 from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
+from o2c_common.db import bulk
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 
@@ -42,7 +43,7 @@ async def get_import(session: AsyncSession, *, import_id: uuid.UUID) -> PaymentI
 
 async def insert_import_lines(session: AsyncSession, rows: list[dict[str, Any]], *, per_statement: int = 5_000) -> None:
     for start in range(0, len(rows), per_statement):
-        await session.execute(insert(PaymentImportLine), rows[start:start + per_statement])
+        await bulk.insert_rows(session, cast(Table, PaymentImportLine.__table__), rows[start:start + per_statement])
 
 
 async def claim_import(session: AsyncSession, *, import_id: uuid.UUID | None = None) -> PaymentImport | None:
@@ -92,17 +93,12 @@ async def booked_keys(session: AsyncSession, *, keys: Sequence[str]) -> dict[str
 
 
 async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """The payments in multi-row statements; the ids written (a key booked meanwhile by another writer is not)."""
-    if not rows:
-        return set()
-    table = cast(Table, Payment.__table__)
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return set((await session.execute(stmt, rows)).scalars().all())
+    """The payments in one statement; the ids written (a key booked meanwhile by another writer is not)."""
+    written = await bulk.insert_rows(session, cast(Table, Payment.__table__), rows, skip_conflicts_on=("dedupe_key",),
+                                     returning=("id",))
+    return {row.id for row in written}
 
 
 async def insert_rows(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """Rows of ``model``'s table in multi-row ``INSERT … VALUES (…), (…)`` statements (RETURNING makes the driver
-    send them as batches of rows, not one statement per row)."""
-    if rows:
-        table = cast(Table, model.__table__)
-        await session.execute(insert(table).returning(*table.primary_key.columns), rows)
+    """Rows of ``model``'s table in one statement."""
+    await bulk.insert_rows(session, cast(Table, model.__table__), rows)

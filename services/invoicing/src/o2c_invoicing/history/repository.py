@@ -1,6 +1,5 @@
 """The bulk statements of historical invoices: one existence read for the whole chunk, and each table written with
-ONE ``INSERT … SELECT FROM unnest(<one array per column>)`` (a statement whose text does not depend on the row
-count, so it is compiled and prepared once)."""
+one statement (:func:`o2c_common.db.bulk.insert_rows`)."""
 
 from __future__ import annotations
 
@@ -9,11 +8,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Insert, String, Table, bindparam, func, insert, select, text
+from sqlalchemy import CompoundSelect, String, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.bulk import insert_rows
 from o2c_common.db.plumbing import audit_log_table
 from o2c_common.errors import Conflict
 from o2c_invoicing.invoices.models import Invoice, InvoiceLine, InvoiceStatusChange
@@ -21,33 +21,14 @@ from o2c_invoicing.profiles.models import BillingProfile
 
 Key = tuple[str, str]  # legal entity, number
 
-_LOCK_KEYS = text(
-    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(x, 1651) AS k "
-    "FROM unnest(CAST(:keys AS text[])) AS x ORDER BY k) AS keys")
-
 
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-TABLES: dict[str, Table] = {"invoices": _table(Invoice), "invoice_lines": _table(InvoiceLine),
-                            "invoice_status_changes": _table(InvoiceStatusChange), "audit_log": audit_log_table}
-
-
-@lru_cache(maxsize=16)
-def _insert_statement(table_name: str, columns: tuple[str, ...]) -> Insert:
-    table = TABLES[table_name]
-    arrays = [bindparam(name, type_=ARRAY(table.c[name].type)) for name in columns]
-    source = func.unnest(*arrays).table_valued(*columns).render_derived(name="source")
-    return insert(table).from_select(list(columns), select(*(source.c[name] for name in columns)))
-
-
-async def insert_rows(session: AsyncSession, table_name: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Every row in one statement (each column one array); the rows share their keys."""
-    if not rows:
-        return
-    columns = tuple(rows[0])
-    await session.execute(_insert_statement(table_name, columns), {c: [row[c] for row in rows] for c in columns})
+_LOCK_KEYS = text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(x, 1651) AS k "
+    "FROM unnest(CAST(:keys AS text[])) AS x ORDER BY k) AS keys")
 
 
 async def lock_numbers(session: AsyncSession, keys: Sequence[Key]) -> None:
@@ -87,11 +68,11 @@ async def write(session: AsyncSession, *, invoices: list[dict[str, Any]], lines:
     """The chunk's rows, one statement per table; a clash with an invoice stored meanwhile by another path (the
     single-row import takes no chunk lock) is a 409 and the chunk is rolled back."""
     try:
-        await insert_rows(session, "invoices", invoices)
+        await insert_rows(session, _table(Invoice), invoices)
     except IntegrityError as exc:
         raise Conflict("an invoice of this chunk was stored by another request meanwhile; send the chunk again "
                        "(rows already stored are answered as existing)", type="historical-batch-raced",
                        title="Historical batch raced another import") from exc
-    await insert_rows(session, "invoice_lines", lines)
-    await insert_rows(session, "invoice_status_changes", history)
-    await insert_rows(session, "audit_log", audit)
+    await insert_rows(session, _table(InvoiceLine), lines)
+    await insert_rows(session, _table(InvoiceStatusChange), history)
+    await insert_rows(session, audit_log_table, audit)

@@ -1,0 +1,70 @@
+"""Rows written set-wise: one ``INSERT … SELECT FROM unnest(<one array per column>)`` per table and chunk.
+
+The statement's text does not depend on the row count, so SQLAlchemy compiles it once and the driver prepares it
+once; each column's values travel as one array the driver encodes in C. A multi-row ``VALUES`` (SQLAlchemy's
+"insertmanyvalues") renders the batch's SQL again and binds every value of every row in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *,
+                      skip_conflicts_on: tuple[str, ...] = (), returning: tuple[str, ...] = ()) -> list[Any]:
+    """Every row in one statement, in the order given (the rows share their keys). ``skip_conflicts_on``: a unique
+    key whose clashing rows are left out (``ON CONFLICT DO NOTHING``); ``returning``: columns answered for each row
+    written. Answers those rows (empty without ``returning``)."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    statement = insert_statement(table, columns, skip_conflicts_on, returning)
+    arrays = {c: [row[c] for row in rows] for c in columns}
+    for name, serialize in _json_serializers(table, columns, session.get_bind().dialect):
+        arrays[name] = [serialize(value) for value in arrays[name]]
+    result = await session.execute(statement, arrays)
+    return list(result.all()) if returning else []
+
+
+@lru_cache(maxsize=128)
+def insert_statement(table: Table, columns: tuple[str, ...], skip_conflicts_on: tuple[str, ...] = (),
+                     returning: tuple[str, ...] = ()) -> Executable:
+    """The statement for rows of ``columns`` (built once per shape). A column left out gets the database's default:
+    one with only a default of the Python side is refused (``INSERT … SELECT`` does not apply it)."""
+    missing = [c.key for c in table.columns if c.key not in columns and c.default is not None
+               and c.server_default is None]
+    if missing:
+        raise ValueError(f"{table.name}: the rows leave out {', '.join(missing)}, whose default only Python knows")
+    arrays = [bindparam(name, type_=ARRAY(Text if _is_json(table.c[name]) else table.c[name].type)) for name in columns]
+    source = func.unnest(*arrays).table_valued(*columns).render_derived(name="source")
+    values = [cast(source.c[name], table.c[name].type) if _is_json(table.c[name]) else source.c[name]
+              for name in columns]
+    statement = insert(table).from_select(list(columns), select(*values))
+    if skip_conflicts_on:
+        statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+    if returning:
+        return statement.returning(*(table.c[name] for name in returning))
+    return statement
+
+
+def _is_json(column: Column[Any]) -> bool:
+    """JSON values travel as text: an array parameter would read a JSON list as one more dimension."""
+    return isinstance(column.type, JSON)
+
+
+@lru_cache(maxsize=128)
+def _json_serializers(table: Table, columns: tuple[str, ...], dialect: Dialect) -> list[tuple[str, Any]]:
+    """Each JSON column's own bind processing (the engine's serializer, its handling of None)."""
+    found = []
+    for name in columns:
+        if _is_json(table.c[name]):
+            processor = table.c[name].type.bind_processor(dialect)
+            found.append((name, processor if processor is not None else json.dumps))
+    return found

@@ -1,0 +1,85 @@
+"""o2c_common.db.bulk.insert_rows: rows written set-wise store what SQLAlchemy's own insert stores, in the order
+given, with JSON lists kept as JSON, conflicts skipped and answered, and a Python-only default refused."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import JSON, Column, Integer, MetaData, Numeric, String, Table, Uuid, insert, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from o2c_common.db import Database
+from o2c_common.db.bulk import insert_rows, insert_statement
+
+metadata = MetaData()
+things = Table(
+    "bulk_things", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("name", String(20), nullable=False),
+    Column("amount", Numeric(20, 6), nullable=False),
+    Column("evidence", JSON, nullable=True),
+    Column("extra", JSONB, nullable=True),
+    Column("state", String(10), nullable=False, default="new", server_default="new"),
+)
+python_default = Table("bulk_python_default", metadata, Column("id", Uuid, primary_key=True, default=uuid.uuid4),
+                       Column("name", String(20)))
+
+
+def row(name: str, **values: object) -> dict[str, object]:
+    return {"id": uuid.uuid4(), "name": name, "amount": Decimal("12.50"),
+            "evidence": [{"field": "remittance[0]", "why": name}, {"field": "amount"}], "extra": {"k": [1, 2]},
+            **values}
+
+
+async def stored(db: Database) -> list[tuple[object, ...]]:
+    async with db.unit_of_work() as session:
+        query = select(things.c.id, things.c.name, things.c.amount, things.c.evidence, things.c.extra, things.c.state)
+        return [tuple(r) for r in (await session.execute(query.order_by(things.c.n))).all()]
+
+
+@pytest.fixture
+async def db(pg_db: Database) -> Database:
+    async with pg_db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return pg_db
+
+
+async def test_the_rows_are_those_sqlalchemys_insert_writes_in_the_order_given(db: Database) -> None:
+    rows = [row(f"r{n}") for n in range(5)] + [row("nulls", evidence=None, extra=None)]
+    async with db.unit_of_work() as session:
+        await insert_rows(session, things, rows)
+    bulk = await stored(db)
+    async with db.unit_of_work() as session:
+        await session.execute(text("TRUNCATE bulk_things"))
+        await session.execute(insert(things), [dict(r) for r in rows])
+    assert bulk == await stored(db)
+    assert [r[1] for r in bulk] == ["r0", "r1", "r2", "r3", "r4", "nulls"]
+    assert bulk[0][3] == [{"field": "remittance[0]", "why": "r0"}, {"field": "amount"}] and bulk[0][5] == "new"
+
+
+async def test_conflicting_rows_are_skipped_and_only_the_written_answered(db: Database) -> None:
+    first = row("first")
+    async with db.unit_of_work() as session:
+        await insert_rows(session, things, [first])
+    again = [row("second"), {**row("clash"), "id": first["id"]}, row("third")]
+    async with db.unit_of_work() as session:
+        written = await insert_rows(session, things, again, skip_conflicts_on=("id",), returning=("id", "name"))
+    assert [(r.id, r.name) for r in written] == [(again[0]["id"], "second"), (again[2]["id"], "third")]
+    assert [r[1] for r in await stored(db)] == ["first", "second", "third"]
+
+
+async def test_a_statement_is_built_once_per_shape_and_an_empty_list_writes_nothing(db: Database) -> None:
+    columns = tuple(row("x"))
+    assert insert_statement(things, columns) is insert_statement(things, columns)
+    async with db.unit_of_work() as session:
+        assert await insert_rows(session, things, []) == []
+    assert await stored(db) == []
+
+
+def test_a_column_whose_default_only_python_knows_may_not_be_left_out() -> None:
+    with pytest.raises(ValueError, match="leave out id, whose default only Python knows"):
+        insert_statement(python_default, ("name",))
+    insert_statement(things, ("id", "name", "amount"))  # state has the database's default too
