@@ -69,6 +69,7 @@ async def test_what_must_not_match_stays_unapplied_with_its_evidence_on_the_work
                                                      "reason_code": "pricing"}])
     assert short["status"] == "unapplied" and "outside the deduction band" in short["explanation"]
     assert short["candidates"][0]["invoice_number"] == "US01-2026-000200"
+    assert {c["open_amount"] for c in short["candidates"] + foreign["candidates"]} == {"300.00"}  # minor units
     queue = (await service.client.get("/payments/unapplied", headers=COLLECTOR)).json()["items"]
     shown = {p["id"]: p for p in queue}
     assert shown[foreign["id"]]["evidence"] == foreign["evidence"] and shown[short["id"]]["candidates"]

@@ -75,6 +75,18 @@ async def test_fifty_concurrent_applications_to_one_invoice_never_over_apply(ser
     assert await service.scalar("SELECT sum(amount) FROM applications WHERE invoice_id = :i", i=inv) == 1000
 
 
+async def test_an_over_application_says_the_amounts_in_minor_units(service: Service) -> None:
+    inv = await service.issue("INV-450", "356.69")
+    payment = await service.pay("500.00", customer="OTHER")
+    etag = (await service.client.get(f"/payments/{payment['id']}", headers=COLLECTOR)).headers["ETag"]
+    response = await service.client.post(f"/payments/{payment['id']}/applications",
+                                         json={"invoice_id": str(inv), "amount": "400.00"},
+                                         headers={**COLLECTOR, "If-Match": etag})
+    body = problem(response, 409)
+    assert body["detail"] == "400.00 USD exceeds the payment's unapplied 500.00 USD or the invoice's open 356.69 USD"
+    assert (body["unapplied_amount"], body["open_amount"]) == ("500.00", "356.69")
+
+
 async def test_as_of_balances_reproduce_the_past(service: Service) -> None:
     inv = await service.issue("INV-500", "300.00")
     await service.pay("300.00", remittance=[{"reference": "INV-500"}], value_date="2026-03-10")

@@ -31,8 +31,10 @@ from o2c_collections.cashapp.service import (
     OverApplication,
     allowances,
     announcements,
+    candidate_rows,
     choose,
     match_keys,
+    over_application,
     refresh_status,
     remittance_reason,
 )
@@ -110,9 +112,7 @@ class Chunk:
         if any(locked[a.invoice_id].customer_id in self.promising for a in decision.allocations):
             return None
         payment.customer_id = self.prepared[n].cash.customer_id
-        payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
-                               "open_amount": str(c.open_amount), "score": str(c.score)}
-                              for c in decision.candidates]
+        payment.candidates = candidate_rows(decision, locked, payment.currency)
         payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
         payment.evidence = [e.as_dict() for e in decision.evidence]
         out = Applied(decision=decision)
@@ -146,8 +146,7 @@ class Chunk:
                   decision: engine.Decision, now: datetime) -> Application:
         amount = allocation.amount
         if amount > payment.unapplied_amount or amount > item.open_amount:
-            raise OverApplication(f"{amount} exceeds the payment's unapplied {payment.unapplied_amount} or the "
-                                  f"invoice's open {item.open_amount}")
+            raise OverApplication(over_application(amount, payment, item))
         if payment.owning_team is None:  # applied cash belongs to the team owning the invoice's account
             payment.owning_team = item.owning_team
         payment.unapplied_amount -= amount

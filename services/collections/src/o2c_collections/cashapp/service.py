@@ -24,6 +24,8 @@ from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
+from o2c_common.money import round_money
+from o2c_common.text import money
 from o2c_common.tx import Tx
 
 ENGINE = "system:cash-application"
@@ -71,8 +73,7 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
                                      team=team)
     now = tx.now()
     # the payment's outcome is set before the applications, so its row is updated once with them
-    payment.candidates = [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
-                           "open_amount": str(c.open_amount), "score": str(c.score)} for c in decision.candidates]
+    payment.candidates = candidate_rows(decision, locked, payment.currency)
     payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
     payment.evidence = [e.as_dict() for e in decision.evidence]
     applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
@@ -149,6 +150,21 @@ def choose(cash: engine.Cash, rows: list[OpenItem], *, group_ids: list[str], key
             engine.Evidence("payer_name", payer_name or "", "alias", None,
                             "named" if cash.customer_id else "rejected", alias_note), *decision.evidence))
     return decision
+
+
+def over_application(amount: Decimal, payment: Payment, item: OpenItem) -> str:
+    return (f"{money(amount, payment.currency)} exceeds the payment's unapplied "
+            f"{money(payment.unapplied_amount, payment.currency)} or the invoice's open "
+            f"{money(item.open_amount, item.currency)}")
+
+
+def candidate_rows(decision: engine.Decision, items: dict[uuid.UUID, OpenItem], currency: str) -> list[dict[str, str]]:
+    """The decision's candidates as the payment keeps and shows them: each open amount in its invoice's minor units
+    (``items``: the items decided over; ``currency``: the payment's, for an item not among them)."""
+    return [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
+             "open_amount": str(round_money(c.open_amount, items[c.invoice_id].currency if c.invoice_id in items
+                                            else currency)),
+             "score": str(c.score)} for c in decision.candidates]
 
 
 def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Decimal, str, str]]:
@@ -229,10 +245,10 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
                  confidence: Decimal, explanation: str | None, applied_date: date, actor: str | None) -> Application:
     """Books ``amount`` of the locked payment on the locked item; refuses to over-apply either."""
     if amount > payment.unapplied_amount or amount > item.open_amount:
-        raise OverApplication(f"{amount} exceeds the payment's unapplied {payment.unapplied_amount} or the "
-                              f"invoice's open {item.open_amount}",
-                              extensions={"unapplied_amount": str(payment.unapplied_amount),
-                                          "open_amount": str(item.open_amount)})
+        raise OverApplication(over_application(amount, payment, item),
+                              extensions={"unapplied_amount": str(round_money(payment.unapplied_amount,
+                                                                              payment.currency)),
+                                          "open_amount": str(round_money(item.open_amount, item.currency))})
     # the payment changes before the first flush below, so its row is written once with the application
     if payment.owning_team is None:  # applied cash belongs to the team owning the invoice's account
         payment.owning_team = item.owning_team
