@@ -313,7 +313,8 @@ async def confirm(tx: Tx, payment: Payment, *, invoice_ids: list[uuid.UUID], rea
         amount = min(item.open_amount - item.disputed_amount, payment.unapplied_amount)
         if amount <= 0:
             raise OverApplication(f"nothing left to apply to {item.invoice_number}: the payment has "
-                                  f"{payment.unapplied_amount} unapplied, the invoice {item.open_amount} open")
+                                  f"{money(payment.unapplied_amount, payment.currency)} unapplied, the invoice "
+                                  f"{money(item.open_amount, item.currency)} open")
         applications.append(await _apply_by_hand(tx, payment, item=item, amount=amount, applied_date=None,
                                                  reason=reason or "candidate confirmed"))
         if learn:
