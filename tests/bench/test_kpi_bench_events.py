@@ -1,12 +1,15 @@
 """bench.kpi's projection events are an invoice's life as the services write it: the AR read models follow the
-ledger's receivable.changed, so a mix without it would measure a projection that writes no AR movement."""
+ledger's receivable.changed, so a mix without it would measure a projection that writes no AR movement. Its
+projection phase, tiny, on a broker of its own: every event handled, the AR movements written (no timing asserted)."""
 
 from __future__ import annotations
 
 import random
 from decimal import Decimal
 
-from bench.kpi import make_events
+from bench.kpi import make_events, projection_phase
+from o2c_cli.localstack import TansuBroker
+from o2c_cli.testing import Infra
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import PaymentApplied, ReceivableChanged
 from o2c_common.events.contracts.invoicing import InvoiceIssued
@@ -24,3 +27,12 @@ def test_each_invoice_is_issued_opened_paid_and_closed_in_the_ledger() -> None:
         assert opened.amount == issued.amount == applied.applications[0].amount == -settled.amount
         assert settled.open_amount_after == Decimal(0) and settled.payment_id == applied.payment_id
     assert {e.source for e in events} == {"/o2c/invoicing", "/o2c/collections"}  # each from its producer
+
+
+async def test_the_projection_phase_handles_every_event_and_writes_the_ar_movements(infra: Infra,
+                                                                                     own_broker: TansuBroker) -> None:
+    alone = Infra(pg_url=infra.pg_url, kafka_bootstrap=own_broker.bootstrap_servers, broker=own_broker)
+    result = await projection_phase(alone, 400)
+    assert result["events"] == 400 and result["projection_rate"] > 0 and result["raw_consume_rate"] > 0
+    assert result["rows"]["receivable_movements"] == 200  # the two ledger entries of each of the 100 invoices
+    assert result["rows"]["kpi_ar_daily"] > 0 and result["rows"]["kpi_daily_counts"] > 0
