@@ -112,7 +112,7 @@ class Chunk:
         if any(locked[a.invoice_id].customer_id in self.promising for a in decision.allocations):
             return None
         payment.customer_id = self.prepared[n].cash.customer_id
-        payment.candidates = candidate_rows(decision, locked, payment.currency)
+        payment.candidates = candidate_rows(decision, locked)
         payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
         payment.evidence = [e.as_dict() for e in decision.evidence]
         out = Applied(decision=decision)

@@ -73,7 +73,7 @@ async def auto_apply(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], s
                                      team=team)
     now = tx.now()
     # the payment's outcome is set before the applications, so its row is updated once with them
-    payment.candidates = candidate_rows(decision, locked, payment.currency)
+    payment.candidates = candidate_rows(decision, locked)
     payment.explanation = f"{decision.rule or 'unapplied'}: {decision.explanation}"
     payment.evidence = [e.as_dict() for e in decision.evidence]
     applications = [await _allocate(tx, payment=payment, item=locked[allocation.invoice_id], allocation=allocation,
@@ -158,13 +158,12 @@ def over_application(amount: Decimal, payment: Payment, item: OpenItem) -> str:
             f"{money(item.open_amount, item.currency)}")
 
 
-def candidate_rows(decision: engine.Decision, items: dict[uuid.UUID, OpenItem], currency: str) -> list[dict[str, str]]:
-    """The decision's candidates as the payment keeps and shows them: each open amount in its invoice's minor units
-    (``items``: the items decided over; ``currency``: the payment's, for an item not among them)."""
+def candidate_rows(decision: engine.Decision, items: dict[uuid.UUID, OpenItem]) -> list[dict[str, str]]:
+    """The decision's candidates as the payment keeps and shows them, each open amount in its invoice's minor units
+    (``items``: the items decided over, every candidate among them)."""
     return [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
-             "open_amount": str(round_money(c.open_amount, items[c.invoice_id].currency if c.invoice_id in items
-                                            else currency)),
-             "score": str(c.score)} for c in decision.candidates]
+             "open_amount": str(round_money(c.open_amount, items[c.invoice_id].currency)), "score": str(c.score)}
+            for c in decision.candidates]
 
 
 def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Decimal, str, str]]:
@@ -310,7 +309,7 @@ async def confirm(tx: Tx, payment: Payment, *, invoice_ids: list[uuid.UUID], rea
     applications, learned = [], []
     for invoice_id in invoice_ids:
         item = await open_items.get(tx, invoice_id=invoice_id, for_update=True)
-        amount = min(item.open_amount - item.disputed_amount, payment.unapplied_amount)
+        amount = min(_receivable(item), payment.unapplied_amount)
         if amount <= 0:
             raise OverApplication(f"nothing left to apply to {item.invoice_number}: the payment has "
                                   f"{money(payment.unapplied_amount, payment.currency)} unapplied, the invoice "

@@ -167,7 +167,8 @@ def _log_failure(exc: Exception, import_id: uuid.UUID, line: Any, failures: dict
     traceback per line took seconds each under the console renderer)."""
     if isinstance(exc, DomainError):
         return
-    kind = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    text = str(exc)
+    kind = f"{type(exc).__name__}: {text.splitlines()[0][:200] if text else ''}"
     failures[kind] = failures.get(kind, 0) + 1
     if failures[kind] == 1:
         log.warning("payment_import_line_failed", import_id=str(import_id), line=line.position + 1, exc_info=exc)
