@@ -1,5 +1,6 @@
 """o2c_common.db.bulk.insert_rows: rows written set-wise store what SQLAlchemy's own insert stores, in the order
-given, with JSON lists kept as JSON, conflicts skipped and answered, and a Python-only default refused."""
+given, with JSON lists kept as JSON, conflicts skipped and answered, and a Python-only default refused;
+update_rows sets each row's values on the row of its key, and on no other."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, Numeric, String, Table, 
 from sqlalchemy.dialects.postgresql import JSONB
 
 from o2c_common.db import Database
-from o2c_common.db.bulk import insert_rows, insert_statement
+from o2c_common.db.bulk import insert_rows, insert_statement, update_rows, update_statement
 
 metadata = MetaData()
 things = Table(
@@ -83,3 +84,26 @@ def test_a_column_whose_default_only_python_knows_may_not_be_left_out() -> None:
     with pytest.raises(ValueError, match="leave out id, whose default only Python knows"):
         insert_statement(python_default, ("name",))
     insert_statement(things, ("id", "name", "amount"))  # state has the database's default too
+
+
+async def test_updated_rows_take_their_values_by_key_and_the_others_keep_theirs(db: Database) -> None:
+    rows = [row(f"r{n}") for n in range(4)]
+    async with db.unit_of_work() as session:
+        await insert_rows(session, things, rows)
+    changes = [{"id": rows[2]["id"], "amount": Decimal("0.01"), "evidence": [{"field": "changed"}], "state": "done"},
+               {"id": rows[0]["id"], "amount": Decimal("-3"), "evidence": None, "state": "half"},
+               {"id": uuid.uuid4(), "amount": Decimal("9"), "evidence": [], "state": "nobody"}]
+    async with db.unit_of_work() as session:
+        assert await update_rows(session, things, changes, key="id") == 2
+        assert await update_rows(session, things, [], key="id") == 0
+    after = {r[0]: r for r in await stored(db)}
+    assert after[rows[2]["id"]][2:] == (Decimal("0.01"), [{"field": "changed"}], {"k": [1, 2]}, "done")
+    assert after[rows[0]["id"]][2:] == (Decimal("-3"), None, {"k": [1, 2]}, "half")
+    for untouched in (rows[1], rows[3]):
+        assert after[untouched["id"]][2:] == (Decimal("12.50"), untouched["evidence"], {"k": [1, 2]}, "new")
+    assert len(after) == 4
+
+
+def test_an_update_needs_its_key_among_the_columns() -> None:
+    with pytest.raises(ValueError, match="lack their key id"):
+        update_statement(things, ("name", "amount"), "id")

@@ -145,3 +145,41 @@ async def test_a_payment_and_a_manual_application_write_their_events_and_audit_i
         == ["outbox", "audit_log"]
     assert (await service.outbox_types())[-2:] == ["receivable.changed", "payment.applied"]
     assert await service.open_amount(second) == 0
+
+
+async def test_what_the_per_payment_path_moved_in_a_chunk_is_what_the_next_payments_see(service: Service) -> None:
+    """A combined payment naming a promising group member's invoice goes the per-payment path, which also pays the
+    payer's own invoice; a later line of the same chunk naming that invoice again finds it paid, as one by one."""
+    for p in ("A", "B"):
+        await service.execute("INSERT INTO accounts (customer_id, parent_customer_id, owning_team) VALUES "
+                              "(:parent, NULL, 'team-a'), (:child, :parent, 'team-a')",
+                              parent=f"{p}-PARENT", child=f"{p}-CHILD")
+        await service.issue(f"{p}-INV-1", "100.00", customer=f"{p}-PARENT")
+        await service.issue(f"{p}-INV-2", "50.00", customer=f"{p}-CHILD")
+        promise = await service.client.post("/promises", headers=COLLECTOR, json={
+            "legal_entity": "US01", "customer_id": f"{p}-CHILD", "currency": "USD", "amount": "50.00",
+            "promised_date": (date.today() + timedelta(days=5)).isoformat()})
+        assert promise.status_code == 201, promise.text
+
+    def file(p: str) -> bytes:
+        lines = [f"{p}R1,2026-02-03,USD,150.00,{p}-PARENT,Parent,{p}-INV-1 {p}-INV-2",
+                 f"{p}R2,2026-02-04,USD,100.00,{p}-PARENT,Parent,{p}-INV-1"]
+        return ("\n".join([HEADER, *lines]) + "\n").encode()
+
+    response = await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=file("A"),
+                                         headers=IMPORTER)
+    assert response.status_code == 202, response.text
+    middle = await service.scalar("SELECT coalesce(max(id), 0) FROM outbox")
+    with service.statements() as seen:
+        await service.process_imports()
+    assert not [s for s in seen if s.startswith("ROLLBACK TO SAVEPOINT")], "the chunk failed and was booked again"
+    between = await service.scalar("SELECT coalesce(max(id), 0) FROM outbox")
+    importer = Principal(subject="bank-feed", roles=frozenset({Role.BANK_FILE_IMPORTER.value}), kind="service")
+    async with service.transactions.begin(importer) as tx:
+        for parsed in parse_file(file("B"), "csv").payments:
+            await book(tx, parsed=parsed, legal_entity="US01", source="csv", import_id=None, settings=service.settings)
+    end = await service.scalar("SELECT max(id) FROM outbox")
+    bulk, single = await outcome(service, "A", middle, between), await outcome(service, "B", between, end)
+    assert bulk == single
+    assert [r[5] for r in bulk["payments"]] == ["applied", "unapplied"]
+    assert [r[1:3] for r in bulk["items"]] == [[Decimal(0), "closed"], [Decimal(0), "closed"]]

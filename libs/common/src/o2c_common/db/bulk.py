@@ -1,4 +1,5 @@
-"""Rows written set-wise: one ``INSERT … SELECT FROM unnest(<one array per column>)`` per table and chunk.
+"""Rows written set-wise: one ``INSERT … SELECT FROM unnest(<one array per column>)`` per table and chunk, and
+one ``UPDATE … FROM unnest(…)`` for rows changed by key.
 
 The statement's text does not depend on the row count, so SQLAlchemy compiles it once and the driver prepares it
 once; each column's values travel as one array the driver encodes in C. A multi-row ``VALUES`` (SQLAlchemy's
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select
+from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +27,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
         return []
     columns = tuple(rows[0])
     statement = insert_statement(table, columns, skip_conflicts_on, returning)
-    arrays = {c: [row[c] for row in rows] for c in columns}
-    for name, serialize in _json_serializers(table, columns, session.get_bind().dialect):
-        arrays[name] = [serialize(value) for value in arrays[name]]
-    result = await session.execute(statement, arrays)
+    result = await session.execute(statement, _arrays(session, table, columns, rows))
     return list(result.all()) if returning else []
 
 
@@ -42,16 +40,53 @@ def insert_statement(table: Table, columns: tuple[str, ...], skip_conflicts_on: 
                and c.server_default is None]
     if missing:
         raise ValueError(f"{table.name}: the rows leave out {', '.join(missing)}, whose default only Python knows")
-    arrays = [bindparam(name, type_=ARRAY(Text if _is_json(table.c[name]) else table.c[name].type)) for name in columns]
-    source = func.unnest(*arrays).table_valued(*columns).render_derived(name="source")
-    values = [cast(source.c[name], table.c[name].type) if _is_json(table.c[name]) else source.c[name]
-              for name in columns]
-    statement = insert(table).from_select(list(columns), select(*values))
+    source = _source(table, columns)
+    statement = insert(table).from_select(list(columns), select(*(_value(table, source, name) for name in columns)))
     if skip_conflicts_on:
         statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
     if returning:
         return statement.returning(*(table.c[name] for name in returning))
     return statement
+
+
+async def update_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, key: str) -> int:
+    """Each row's values set on the row of ``table`` whose ``key`` column equals the row's (the rows share their
+    keys), in one statement; the rows updated."""
+    if not rows:
+        return 0
+    columns = tuple(rows[0])
+    result = await session.execute(update_statement(table, columns, key), _arrays(session, table, columns, rows))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=128)
+def update_statement(table: Table, columns: tuple[str, ...], key: str) -> Executable:
+    if key not in columns:
+        raise ValueError(f"{table.name}: the rows lack their key {key}")
+    source = _source(table, columns)
+    return (update(table).where(table.c[key] == source.c[key])
+            .values({name: _value(table, source, name) for name in columns if name != key}))
+
+
+def _arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],
+            rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """One array per column: the parameters of the statement."""
+    arrays = {c: [row[c] for row in rows] for c in columns}
+    for name, serialize in _json_serializers(table, columns, session.get_bind().dialect):
+        arrays[name] = [serialize(value) for value in arrays[name]]
+    return {f"_{name}": values for name, values in arrays.items()}
+
+
+def _source(table: Table, columns: tuple[str, ...]) -> Any:
+    """The rows as a derived table of the column arrays (parameters ``_<column>``: an UPDATE keeps the columns'
+    own names for its SET clause)."""
+    arrays = [bindparam(f"_{name}", type_=ARRAY(Text if _is_json(table.c[name]) else table.c[name].type))
+              for name in columns]
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name="source")
+
+
+def _value(table: Table, source: Any, name: str) -> Any:
+    return cast(source.c[name], table.c[name].type) if _is_json(table.c[name]) else source.c[name]
 
 
 def _is_json(column: Column[Any]) -> bool:

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_committed_value
-
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.accounts.models import Account
 from o2c_collections.cashapp import engine, repository
-from o2c_collections.cashapp.models import Application, PatternKind, Payment
+from o2c_collections.cashapp.models import PatternKind
 from o2c_collections.cashapp.references import Format, normalise
+from o2c_collections.cashapp.rows import APPLICATION_COLUMNS, ApplicationRow, PaymentRow
 from o2c_collections.cashapp.service import (
     ENGINE,
     OverApplication,
@@ -42,7 +41,8 @@ from o2c_collections.deductions.models import Deduction
 from o2c_collections.deductions.service import new_deduction, opened
 from o2c_collections.promises import repository as promises
 from o2c_collections.receivables import ledger, repository as receivables
-from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, OpenItemStatus
+from o2c_collections.receivables.rows import ItemRow
 from o2c_common.events.base import EventPayload
 from o2c_common.tx import Tx
 
@@ -69,6 +69,7 @@ class Applied:
     deductions: list[dict[str, Any]] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list)
     audits: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = field(default_factory=list)  # in the engine's name
+    items: list[ItemRow] = field(default_factory=list)  # the items moved, to be written back
     decision: engine.Decision | None = None
 
 
@@ -78,15 +79,15 @@ class Chunk:
     config: engine.Config
     accounts: dict[str, Account]
     prepared: list[Prepared]
-    own: dict[tuple[str, str], list[OpenItem]]
-    keyed: dict[str, list[OpenItem]]
+    items: list[ItemRow]
+    own: dict[tuple[str, str], list[ItemRow]]
+    keyed: dict[str, list[ItemRow]]
     promising: set[str]
-    match_keys: dict[uuid.UUID, list[str]]
 
     def account(self, customer_id: str | None) -> Account | None:
         return self.accounts.get(customer_id) if customer_id else None
 
-    def decide(self, n: int) -> tuple[engine.Decision, dict[uuid.UUID, OpenItem]]:
+    def decide(self, n: int) -> tuple[engine.Decision, dict[uuid.UUID, ItemRow]]:
         """The engine's decision on the chunk's ``n``-th payment over the items as they are now."""
         prep = self.prepared[n]
         cash = prep.cash
@@ -97,14 +98,10 @@ class Chunk:
         for key in prep.keys:
             for item in self.keyed.get(key, ()):
                 found.setdefault(item.invoice_id, item)
-        rows = list(found.values())
-        for item in rows:  # the computed keys, expired by the flush of an earlier write, never change: kept
-            if "match_keys" not in item.__dict__:
-                set_committed_value(item, "match_keys", self.match_keys[item.invoice_id])
-        return choose(cash, rows, group_ids=prep.group_ids, keys=prep.keys, formats=prep.formats,
+        return choose(cash, list(found.values()), group_ids=prep.group_ids, keys=prep.keys, formats=prep.formats,
                       config=self.config, alias_note=prep.alias_note, payer_name=prep.payer_name), found
 
-    def apply(self, payment: Payment, n: int, *, booker: str, now: datetime) -> Applied | None:
+    def apply(self, payment: PaymentRow, n: int, *, booker: str, now: datetime) -> Applied | None:
         """The ``n``-th payment decided and applied in memory (``payment`` and the items updated), booked by
         ``booker``; None when the decision needs the per-payment path (a customer with an open promise), nothing
         changed."""
@@ -120,6 +117,7 @@ class Chunk:
         applications = []
         for allocation in decision.allocations:  # each as the per-payment path: applied, written off, deducted
             item = locked[allocation.invoice_id]
+            out.items.append(item)
             applications.append(self._allocate(out, payment, item, allocation, decision, now))
             if allocation.deduction > 0:
                 self._deduct(out, payment, item, allocation, lines, booker, now)
@@ -131,7 +129,7 @@ class Chunk:
         return out
 
     @staticmethod
-    def _deduct(out: Applied, payment: Payment, item: OpenItem, allocation: engine.Allocation,
+    def _deduct(out: Applied, payment: PaymentRow, item: ItemRow, allocation: engine.Allocation,
                 lines: Sequence[engine.Line], booker: str, now: datetime) -> None:
         deduction = new_deduction(item, payment_id=payment.id, amount=allocation.deduction,
                                   reason=allocation.deduction_reason or "unclassified",
@@ -142,8 +140,8 @@ class Chunk:
         out.audits.append(("deduction.opened", "deduction", deduction.id, {
             "invoice": item.invoice_number, "amount": deduction.amount, "reason": deduction.reason}))
 
-    def _allocate(self, out: Applied, payment: Payment, item: OpenItem, allocation: engine.Allocation,
-                  decision: engine.Decision, now: datetime) -> Application:
+    def _allocate(self, out: Applied, payment: PaymentRow, item: ItemRow, allocation: engine.Allocation,
+                  decision: engine.Decision, now: datetime) -> ApplicationRow:
         amount = allocation.amount
         if amount > payment.unapplied_amount or amount > item.open_amount:
             raise OverApplication(over_application(amount, payment, item))
@@ -151,7 +149,7 @@ class Chunk:
             payment.owning_team = item.owning_team
         payment.unapplied_amount -= amount
         payment.version += 1
-        application = Application(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id,
+        application = ApplicationRow(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id,
                                   amount=amount, rule=decision.rule or "manual", confidence=decision.confidence,
                                   explanation=decision.explanation, applied_date=payment.value_date,
                                   applied_by=None)
@@ -163,7 +161,7 @@ class Chunk:
         return application
 
     @staticmethod
-    def _post(out: Applied, item: OpenItem, kind: EntryKind, amount: Any, payment: Payment,
+    def _post(out: Applied, item: ItemRow, kind: EntryKind, amount: Any, payment: PaymentRow,
               application_id: uuid.UUID, reason: str, note: str | None, now: datetime) -> None:
         totals = ledger.move(item, kind=kind, amount=amount, effective_date=payment.value_date)
         posting = ledger.Posting(invoice_id=item.invoice_id, sequence=item.entries, kind=kind, amount=amount,
@@ -173,8 +171,6 @@ class Chunk:
         out.events.append(ledger.changed(item, posting, totals, posted_by=ENGINE, posted_at=now))
 
 
-APPLICATION_COLUMNS = ("id", "payment_id", "invoice_id", "amount", "rule", "confidence", "explanation",
-                       "applied_date", "applied_by")
 DEDUCTION_COLUMNS = tuple(c.key for c in Deduction.__table__.columns if c.key != "opened_at")
 
 
@@ -205,12 +201,12 @@ async def load(tx: Tx, cash: Sequence[engine.Cash], payer_names: Sequence[str | 
         fmts = formats.get(customer, []) if customer else []
         prepared.append(Prepared(found, name, group, match_keys(found, fmts), fmts, note))
     wanted = sorted({k for p in prepared for k in p.keys})
-    items = await receivables.chunk_candidates_for_update(
+    items = await receivables.chunk_items_for_update(
         session, customer_ids=sorted({c for p in prepared if p.cash.customer_id
                                       for c in (p.cash.customer_id, *p.group_ids)}),
         currencies=sorted({c.currency for c in cash}), keys=wanted, team=team)
-    own: dict[tuple[str, str], list[OpenItem]] = defaultdict(list)
-    keyed: dict[str, list[OpenItem]] = defaultdict(list)
+    own: dict[tuple[str, str], list[ItemRow]] = defaultdict(list)
+    keyed: dict[str, list[ItemRow]] = defaultdict(list)
     keys = set(wanted)
     for item in items:
         if item.status == OpenItemStatus.OPEN:
@@ -218,8 +214,7 @@ async def load(tx: Tx, cash: Sequence[engine.Cash], payer_names: Sequence[str | 
         for key in keys.intersection(item.match_keys or ()):
             keyed[key].append(item)
     promising = await promises.customers_promising(session, customer_ids=sorted({i.customer_id for i in items}))
-    return Chunk(team, config, by_id, prepared, own, keyed, promising,
-                 {i.invoice_id: list(i.match_keys or ()) for i in items})
+    return Chunk(team, config, by_id, prepared, items, own, keyed, promising)
 
 
 def _payer(name: str | None, aliases: dict[str, list[str]]) -> tuple[str | None, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,11 +14,13 @@ from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import engine, patterns, references, repository
 from o2c_collections.cashapp.models import Application, Pattern, Payment, PaymentStatus, RemittanceLine
 from o2c_collections.cashapp.reading import fields
+from o2c_collections.cashapp.rows import AnyApplication, AnyPayment
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.service import open_deduction
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger, repository as receivables, service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
+from o2c_collections.receivables.rows import AnyItem
 from o2c_common.auth import visible_team
 from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
@@ -50,12 +52,12 @@ def engine_config(settings: CollectionsSettings) -> engine.Config:
                          combination_node_budget=settings.combination_node_budget)
 
 
-def _receivable(item: OpenItem) -> Decimal:
+def _receivable(item: AnyItem) -> Decimal:
     """What cash can still be applied to: the open amount less what is under dispute."""
     return item.open_amount - item.disputed_amount if item.disputed_amount > 0 else item.open_amount
 
 
-def _as_item(item: OpenItem) -> engine.Item:
+def _as_item(item: AnyItem) -> engine.Item:
     return engine.Item(item.invoice_id, item.invoice_number, item.customer_id, item.currency, _receivable(item),
                        item.due_date, po_number=item.po_number, discount_percent=item.discount_percent,
                        discount_until=item.discount_until)
@@ -127,14 +129,14 @@ def match_keys(cash: engine.Cash, formats: list[engine.Format]) -> list[str]:
                    for ref in references.extract(text, field=name, formats=formats)})
 
 
-def choose(cash: engine.Cash, rows: list[OpenItem], *, group_ids: list[str], keys: list[str],
+def choose(cash: engine.Cash, rows: Sequence[AnyItem], *, group_ids: list[str], keys: list[str],
            formats: list[engine.Format], config: engine.Config, alias_note: str | None,
            payer_name: str | None) -> engine.Decision:
     """The engine's decision over ``rows``: the payer's and its group's open items and the items a key names
     (pure: the per-payment path reads the rows for one payment, the bulk path for a chunk)."""
     own, group, wanted = {cash.customer_id, *group_ids}, set(group_ids), set(keys)
 
-    def payer_item(i: OpenItem) -> bool:
+    def payer_item(i: AnyItem) -> bool:
         return i.status == OpenItemStatus.OPEN and i.currency == cash.currency
 
     # a reference naming another payer's invoice stops the match, even once that invoice is paid; one of the payer's
@@ -152,13 +154,13 @@ def choose(cash: engine.Cash, rows: list[OpenItem], *, group_ids: list[str], key
     return decision
 
 
-def over_application(amount: Decimal, payment: Payment, item: OpenItem) -> str:
+def over_application(amount: Decimal, payment: AnyPayment, item: AnyItem) -> str:
     return (f"{money(amount, payment.currency)} exceeds the payment's unapplied "
             f"{money(payment.unapplied_amount, payment.currency)} or the invoice's open "
             f"{money(item.open_amount, item.currency)}")
 
 
-def candidate_rows(decision: engine.Decision, items: dict[uuid.UUID, OpenItem]) -> list[dict[str, str]]:
+def candidate_rows(decision: engine.Decision, items: Mapping[uuid.UUID, AnyItem]) -> list[dict[str, str]]:
     """The decision's candidates as the payment keeps and shows them, each open amount in its invoice's minor units
     (``items``: the items decided over, every candidate among them)."""
     return [{"invoice_id": str(c.invoice_id), "invoice_number": c.invoice_number,
@@ -166,7 +168,7 @@ def candidate_rows(decision: engine.Decision, items: dict[uuid.UUID, OpenItem]) 
             for c in decision.candidates]
 
 
-def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Decimal, str, str]]:
+def allowances(allocation: engine.Allocation, item: AnyItem) -> list[tuple[Decimal, str, str]]:
     """What an allocation writes off besides the cash, each closing the invoice with it: (amount, reason, note)."""
     out = []
     if allocation.write_off > 0:
@@ -177,7 +179,7 @@ def allowances(allocation: engine.Allocation, item: OpenItem) -> list[tuple[Deci
     return out
 
 
-def remittance_reason(allocation: engine.Allocation, item: OpenItem,
+def remittance_reason(allocation: engine.Allocation, item: AnyItem,
                       lines: Sequence[RemittanceLine | engine.Line]) -> str | None:
     """What the payer said of a deduction: the engine's note, else the reason code of the line naming the item."""
     keys = set(references.invoice_keys(item.invoice_number))
@@ -213,8 +215,8 @@ async def _announce(tx: Tx, *, payment: Payment, decision: engine.Decision, appl
         await tx.emit(payload)
 
 
-def announcements(payment: Payment, *, decision: engine.Decision, applications: list[Application],
-                  locked: dict[uuid.UUID, OpenItem], now: datetime) -> list[PaymentApplied | PaymentUnapplied]:
+def announcements(payment: AnyPayment, *, decision: engine.Decision, applications: Sequence[AnyApplication],
+                  locked: Mapping[uuid.UUID, AnyItem], now: datetime) -> list[PaymentApplied | PaymentUnapplied]:
     """payment.applied for what was applied, payment.unapplied for what was not."""
     out: list[PaymentApplied | PaymentUnapplied] = []
     written_off = {a.invoice_id: a.write_off + a.discount for a in decision.allocations}
@@ -266,7 +268,7 @@ async def _apply(tx: Tx, *, payment: Payment, item: OpenItem, amount: Decimal, r
     return application
 
 
-def refresh_status(payment: Payment) -> None:
+def refresh_status(payment: AnyPayment) -> None:
     payment.status = (PaymentStatus.APPLIED if payment.unapplied_amount == 0 else
                       PaymentStatus.UNAPPLIED if payment.unapplied_amount == payment.amount
                       else PaymentStatus.PARTIALLY_APPLIED)

@@ -18,6 +18,7 @@ from o2c_collections.disputes.schemas import CreditDecision
 from o2c_collections.disputes.service import open_dispute
 from o2c_collections.receivables import ledger, service as open_items
 from o2c_collections.receivables.models import EntryKind, OpenItem
+from o2c_collections.receivables.rows import AnyItem
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict
 from o2c_common.events.contracts.collections import CreditNoteRequested, DeductionOpened, DeductionResolved
@@ -44,7 +45,7 @@ async def open_deduction(tx: Tx, *, item: OpenItem, payment_id: uuid.UUID | None
     return deduction
 
 
-def new_deduction(item: OpenItem, *, payment_id: uuid.UUID | None, amount: Decimal, reason: str,
+def new_deduction(item: AnyItem, *, payment_id: uuid.UUID | None, amount: Decimal, reason: str,
                   remittance_reason: str | None, opened_date: date, owner: str | None,
                   opened_by: str) -> Deduction:
     """The deduction of ``amount`` on ``item`` (in memory, not added), the item's disputed amount raised by it."""

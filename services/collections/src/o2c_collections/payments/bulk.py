@@ -19,7 +19,8 @@ from typing import Any
 
 from o2c_collections.cashapp.chunk import Applied, load
 from o2c_collections.cashapp.engine import Cash
-from o2c_collections.cashapp.models import Application, Payment, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.models import Application, PaymentStatus, RemittanceLine
+from o2c_collections.cashapp.rows import PAYMENT_COLUMNS, PaymentRow
 from o2c_collections.cashapp.service import ENGINE, engine_config
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.deductions.models import Deduction
@@ -27,7 +28,9 @@ from o2c_collections.payments import repository
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import BatchRowStatus as RowStatus
 from o2c_collections.payments.service import book, dedupe_key
+from o2c_collections.receivables import repository as receivables
 from o2c_collections.receivables.models import LedgerEntry
+from o2c_collections.receivables.rows import ItemRow
 from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict, DomainError
@@ -35,10 +38,6 @@ from o2c_common.events.base import EventPayload
 from o2c_common.events.contracts.collections import PaymentReceived
 from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
-
-PAYMENT_COLUMNS = ("id", "dedupe_key", "legal_entity", "customer_id", "payer_name", "owning_team", "currency",
-                   "amount", "unapplied_amount", "value_date", "source", "bank_reference", "import_id", "status",
-                   "candidates", "explanation", "evidence", "version")
 
 
 @dataclass(frozen=True)
@@ -65,8 +64,9 @@ class Pending:
     deductions: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list)
+    items: dict[uuid.UUID, ItemRow] = field(default_factory=dict)
 
-    def add(self, tx: Tx, payment: Payment, parsed: ParsedPayment, received: PaymentReceived,
+    def add(self, tx: Tx, payment: PaymentRow, parsed: ParsedPayment, received: PaymentReceived,
             applied: Applied) -> None:
         self.payments.append({c: getattr(payment, c) for c in PAYMENT_COLUMNS})
         self.lines += [{"id": uuid.uuid4(), "payment_id": payment.id, "position": n, "reference": li.reference,
@@ -76,6 +76,7 @@ class Pending:
         self.postings += applied.postings
         self.deductions += applied.deductions
         self.events += [received, *applied.events]
+        self.items.update((item.invoice_id, item) for item in applied.items)
         correlation = get_correlation_id()
         self.audits += [
             _audit(tx.actor.subject, "payment.received", payment.id, correlation,
@@ -92,11 +93,11 @@ class Pending:
         await repository.insert_rows(session, Application, self.applications)
         await repository.insert_rows(session, LedgerEntry, self.postings)
         await repository.insert_rows(session, Deduction, self.deductions)
-        await session.flush()  # the open items' new figures, in one batch of updates
+        await receivables.update_items(session, list(self.items.values()))
         await record_audits(session, self.audits)
         await tx.emit_many(self.events)
         for rows in (self.payments, self.lines, self.applications, self.postings, self.deductions, self.audits,
-                     self.events):
+                     self.events, self.items):
             rows.clear()
 
 
@@ -142,7 +143,7 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
             except DomainError as exc:
                 outcomes[n] = Outcome(RowStatus.PROBLEM, problem=exc)
                 continue
-        payment = Payment(id=ids[key], dedupe_key=key, legal_entity=entities[n], customer_id=parsed.customer_id,
+        payment = PaymentRow(id=ids[key], dedupe_key=key, legal_entity=entities[n], customer_id=parsed.customer_id,
                           payer_name=parsed.payer_name, owning_team=owning_team, currency=parsed.currency,
                           amount=parsed.amount, unapplied_amount=parsed.amount, value_date=parsed.value_date,
                           source=source, bank_reference=parsed.bank_reference, import_id=import_id,
@@ -153,6 +154,8 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
             await pending.write(tx)
             done = await book(tx, parsed=parsed, legal_entity=entities[n], source=source, import_id=import_id,
                               settings=settings, key=key)
+            await session.flush()
+            await receivables.refresh_items(session, chunk.items)  # what it moved of the chunk's items
             outcomes[n] = (Outcome(RowStatus.CREATED, done.payment.id, done.applied) if done.payment
                            else Outcome(RowStatus.DUPLICATE))
             continue
@@ -166,7 +169,7 @@ def _cash(parsed: ParsedPayment) -> Cash:
     return Cash(parsed.amount, parsed.currency, parsed.customer_id, parsed.lines, value_date=parsed.value_date)
 
 
-def _received(payment: Payment, parsed: ParsedPayment, *, now: Any) -> PaymentReceived:
+def _received(payment: PaymentRow, parsed: ParsedPayment, *, now: Any) -> PaymentReceived:
     """payment.received as :func:`service.book` announces it: the payment as the bank gave it."""
     return PaymentReceived(
         payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from o2c_collections.receivables import repository
 from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.rows import AnyItem
 from o2c_common.events.contracts.collections import ReceivableChanged
 from o2c_common.tx import Tx
 
@@ -39,7 +40,7 @@ class Totals:
         return moved
 
     @classmethod
-    def of(cls, item: OpenItem) -> Totals:
+    def of(cls, item: AnyItem) -> Totals:
         return cls(item.open_amount, item.cash_applied_amount, item.credited_amount, item.written_off_amount)
 
 
@@ -61,7 +62,7 @@ class Posting:
     deduction_id: uuid.UUID | None = None
     dispute_id: uuid.UUID | None = None
 
-    def row(self, item: OpenItem) -> dict[str, object]:
+    def row(self, item: AnyItem) -> dict[str, object]:
         """The ``ledger_entries`` row: the posting with the account facts of its item repeated."""
         return {"invoice_id": self.invoice_id, "sequence": self.sequence, "kind": self.kind, "amount": self.amount,
                 "effective_date": self.effective_date, "posted_by": self.posted_by, "payment_id": self.payment_id,
@@ -71,7 +72,7 @@ class Posting:
                 "currency": item.currency, "owning_team": item.owning_team, "due_date": item.due_date}
 
 
-def changed(item: OpenItem, entry: LedgerEntry | Posting, totals: Totals, *, posted_by: str,
+def changed(item: AnyItem, entry: LedgerEntry | Posting, totals: Totals, *, posted_by: str,
             posted_at: datetime) -> ReceivableChanged:
     """The ``receivable.changed`` fact of ``entry`` of ``item`` with the figures after it."""
     return ReceivableChanged(
@@ -92,7 +93,7 @@ async def announce(tx: Tx, item: OpenItem, entry: LedgerEntry) -> None:
                           posted_at=tx.now()))
 
 
-def move(item: OpenItem, *, kind: EntryKind, amount: Decimal, effective_date: date) -> Totals:
+def move(item: AnyItem, *, kind: EntryKind, amount: Decimal, effective_date: date) -> Totals:
     """The movement applied to the item's running figures, entry count, version and status (in memory: the caller
     writes the entry, numbered ``item.entries``); the figures after it."""
     totals = Totals.of(item).after(kind, amount)
