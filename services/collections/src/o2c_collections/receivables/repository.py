@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, Table, Text, Uuid, any_, cast, func, select
+from sqlalchemy import Select, String, Table, Text, Uuid, any_, cast, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.types import NullType
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.rows import FIELDS, MOVED, ItemRow
@@ -160,7 +161,9 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
                                  keys: Sequence[str], team: str | None = None) -> list[ItemRow]:
     """:func:`candidates_for_update` for a chunk of payments, as rows: the open items of every payer and group in
     the chunk's currencies, locked in invoice id order, then the items any remittance key names."""
-    columns = [OpenItem.__table__.c[name] for name in FIELDS]
+    table = OpenItem.__table__
+    # the keys as the driver decodes them (a list of str): ARRAY's own result processing walked every element
+    columns = [type_coerce(table.c[name], NullType()) if name == "match_keys" else table.c[name] for name in FIELDS]
     statements: list[Select[Any]] = []
     if customer_ids:
         statements.append(select(*columns).where(
@@ -170,10 +173,11 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
     if keys:
         statements.append(items_keyed(keys, columns))
     found: dict[uuid.UUID, ItemRow] = {}
+    connection = await session.connection()  # Core rows: the ORM's loading adds nothing to plain columns
     for stmt in statements:
         if team is not None:
             stmt = stmt.where(OpenItem.owning_team == team)
-        for row in (await session.execute(stmt)).all():
+        for row in (await connection.execute(stmt)).all():
             if row.invoice_id not in found:
                 item = found[row.invoice_id] = ItemRow(*row)
                 item.status = OpenItemStatus(item.status)
