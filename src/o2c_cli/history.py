@@ -3,8 +3,8 @@
 Stages, each with its own progress bar:
 1. invoices: chunks of rows to invoicing's `POST /invoices/historical/batch` (id = the row's uuid5, its own number
    and dates); each reaches collections as `invoice.issued` and opens a receivable;
-2. receivables: waits until collections has opened every one (`GET /receivables/open-amounts`, then the last few
-   one by one);
+2. receivables: waits until collections has opened every one (the ones still missing looked up 1,000 at a time,
+   `POST /receivables/open-amounts/lookup`);
 3. payments: chunks to collections' `POST /payments/batch` (or one `POST /payments` per row on a collections
    without it): value date = SettledDate, remittance = invoice number and amount, bank reference
    `history:<entity>:<number>`, so cash application applies each by reference and amount;

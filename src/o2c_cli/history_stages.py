@@ -20,6 +20,7 @@ from o2c_collections.history.schemas import HistoryRow
 TRANSIENT = frozenset({429, 502, 503, 504})
 T = TypeVar("T")
 ROW_POINTER = re.compile(r"^#/(?:invoices|payments)/(\d+)(?:/|$)")
+LOOKUP = 1000  # invoice ids per receivables lookup (the endpoint's most)
 
 
 class ReplayError(RuntimeError):
@@ -309,14 +310,14 @@ class Replay:
 
     async def await_receivables(self, rows: Sequence[HistoryRow], *, timeout_s: float,
                                 ready: Callable[[Collection[uuid.UUID]], None] | None = None) -> None:
-        """Until collections has opened every row's receivable (its `invoice.issued` consumer): pages of
-        `GET /receivables/open-amounts` while many are missing, the last ones one by one, ``ready(missing)`` after
-        each look; ReplayError naming what is missing once ``timeout_s`` passed without one opening."""
+        """Until collections has opened every row's receivable (its `invoice.issued` consumer): the rows still
+        missing looked up 1,000 at a time (`POST /receivables/open-amounts/lookup`), ``ready(missing)`` after each
+        look; ReplayError naming what is missing once ``timeout_s`` passed without one opening."""
         pending = {row.invoice_id: row for row in rows}
         deadline = time.monotonic() + timeout_s
         while True:
             before = len(pending)
-            await (self._scan(pending) if len(pending) > 200 else self._check_each(pending))
+            await self._look_up(pending)
             self.result.receivables_open += before - len(pending)
             self.tick("receivables", before - len(pending))
             if ready is not None:
@@ -333,30 +334,19 @@ class Replay:
                     f"first missing: {', '.join(missing[:5])}")
             await asyncio.sleep(0.5)
 
-    async def _scan(self, pending: dict[uuid.UUID, HistoryRow]) -> None:
-        after: str | None = None
-        while pending:
-            params: dict[str, str | int] = {"limit": 1000, **({"after": after} if after else {})}
-            response = await _send(partial(self.collections.get, "/receivables/open-amounts", params=params))
+    async def _look_up(self, pending: dict[uuid.UUID, HistoryRow]) -> None:
+        """Drops from ``pending`` the invoices whose receivable collections has opened. Only the missing ones are
+        asked for: a scan of every open item each half second grew with the ledger, not with what is missing."""
+        async def look_up(ids: list[uuid.UUID]) -> None:
+            response = await _send(partial(self.collections.post, "/receivables/open-amounts/lookup",
+                                           json={"invoice_ids": [str(i) for i in ids]}))
             if response.status_code != 200:
                 raise ReplayError(f"collections answered {_problem(response)} for its open amounts")
-            page = response.json()
-            for item in page["items"]:
+            for item in response.json()["items"]:
                 pending.pop(uuid.UUID(item["invoice_id"]), None)
-            after = page["next_after"]
-            if after is None:
-                return
 
-    async def _check_each(self, pending: dict[uuid.UUID, HistoryRow]) -> None:
-        async def check(row: HistoryRow) -> None:
-            response = await _send(lambda: self.collections.get(f"/receivables/{row.invoice_id}"))
-            if response.status_code == 200:
-                pending.pop(row.invoice_id, None)
-            elif response.status_code != 404:
-                raise ReplayError(f"collections answered {_problem(response)} for the receivable of "
-                                  f"{row.invoice_number}")
-
-        await _each(list(pending.values()), check, concurrency=self.concurrency)
+        ids = list(pending)
+        await _each([ids[n:n + LOOKUP] for n in range(0, len(ids), LOOKUP)], look_up, concurrency=self.concurrency)
 
 
 class KpiWatch:

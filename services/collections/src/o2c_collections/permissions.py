@@ -57,6 +57,7 @@ AccountEditor = Annotated[Principal, Depends(EDIT_ACCOUNT.guard)]
 ROUTES = RouteTable({
     "GET /receivables": READ_AR,
     "GET /receivables/open-amounts": RECONCILE,
+    "POST /receivables/open-amounts/lookup": RECONCILE,
     "GET /receivables/{invoice_id}": READ_AR,
     "GET /receivables/{invoice_id}/ledger": READ_AR,
     "GET /balances": READ_AR,

@@ -156,6 +156,24 @@ async def test_open_amounts_page_the_ledger_figures_for_the_reconciliation(servi
         assert (Decimal(item["open_amount"]), item["entries"]) == (events[-1].open_amount_after, events[-1].sequence)
 
 
+async def test_a_lookup_answers_the_receivables_of_the_invoices_asked_for_only(service: Service) -> None:
+    invoices = [await service.issue(f"INV-Q{n}", "100.00") for n in range(3)]
+    await service.pay("40.00", remittance=[{"reference": "INV-Q1", "amount": "40.00"}])
+    url = "/receivables/open-amounts/lookup"
+    unknown = uuid.uuid4()
+    asked = {"invoice_ids": [str(invoices[2]), str(unknown), str(invoices[1]), str(invoices[2])]}
+    found = (await service.client.post(url, json=asked, headers=INTEGRATION)).json()["items"]
+    assert [i["invoice_id"] for i in found] == sorted([str(invoices[1]), str(invoices[2])])
+    paged = (await service.client.get("/receivables/open-amounts", headers=INTEGRATION)).json()["items"]
+    assert found == [i for i in paged if i["invoice_id"] in asked["invoice_ids"]]
+    assert next(i for i in found if i["invoice_number"] == "INV-Q1")["open_amount"] == "60.00"
+    assert problem(await service.client.post(url, json=asked, headers=COLLECTOR), 403)
+    assert problem(await service.client.post(url, json={"invoice_ids": []}, headers=INTEGRATION), 422)
+    too_many = {"invoice_ids": [str(uuid.uuid4()) for _ in range(1001)]}
+    assert problem(await service.client.post(url, json=too_many, headers=INTEGRATION), 422)
+    assert problem(await service.client.post(url, json={"invoice_ids": ["INV-Q1"]}, headers=INTEGRATION), 422)
+
+
 async def test_republish_announces_every_entry_again_in_sequence_order(service: Service) -> None:
     first = await service.issue("INV-R1", "300.00")
     await service.pay("100.00", remittance=[{"reference": "INV-R1", "amount": "100.00"}])

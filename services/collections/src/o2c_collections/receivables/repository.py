@@ -130,6 +130,13 @@ async def items_after(session: AsyncSession, *, after: uuid.UUID | None, limit: 
     return list((await session.scalars(stmt.order_by(OpenItem.invoice_id).limit(limit))).all())
 
 
+async def items_of(session: AsyncSession, *, invoice_ids: Sequence[uuid.UUID]) -> list[OpenItem]:
+    """The items of ``invoice_ids`` that exist, ascending by invoice id."""
+    stmt = (select(OpenItem).where(OpenItem.invoice_id == any_(cast(sorted(set(invoice_ids)), ARRAY(Uuid))))
+            .order_by(OpenItem.invoice_id))
+    return list((await session.scalars(stmt)).all())
+
+
 async def list_page(session: AsyncSession, *, page: PageRequest, customer_id: str | None,
                     team: str | None) -> Page[OpenItemRead]:
     """Open items by due date."""

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query
 
 from o2c_collections.permissions import ArReader, Reconciler
 from o2c_collections.receivables import service
-from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenItemRead
+from o2c_collections.receivables.schemas import (
+    Balance,
+    LedgerEntryRead,
+    OpenAmountList,
+    OpenAmountLookup,
+    OpenAmountPage,
+    OpenItemRead,
+)
 from o2c_common.auth import visible_team
 from o2c_common.errors import problem_responses
 from o2c_common.http import Page, PageParams
@@ -32,6 +39,14 @@ async def open_amounts(tx: TxDep, _principal: Reconciler, after: uuid.UUID | Non
     `next_after` as `after`): open, original, cash applied, credited and written-off amounts as decimal strings,
     and `entries`, the last `receivable.changed` sequence. Integration or AR supervisor (the reconciliation)."""
     return await service.open_amounts(tx, after=after, limit=limit)
+
+
+@router.post("/open-amounts/lookup", response_model=OpenAmountList, responses=problem_responses(401, 403, 422))
+async def look_up_open_amounts(body: OpenAmountLookup, tx: TxDep, _principal: Reconciler) -> OpenAmountList:
+    """The receivables of up to 1,000 invoices as the ledger has them (what `GET /receivables/open-amounts` gives of
+    each), ascending by invoice id; an invoice collections has not opened is left out. For an importer waiting for
+    its invoices' receivables without reading the whole ledger again. Integration or AR supervisor."""
+    return await service.open_amounts_of(tx, invoice_ids=body.invoice_ids)
 
 
 @router.get("/{invoice_id}", response_model=OpenItemRead, responses=problem_responses(401, 403, 404))

@@ -98,6 +98,21 @@ class OpenAmountRead(BaseModel):
         return self
 
 
+class OpenAmountLookup(BaseModel):
+    """The invoices whose receivables are wanted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000, description="At most 1,000 invoice ids.")
+
+
+class OpenAmountList(BaseModel):
+    """The receivables of the invoices asked for that collections has opened, ascending by invoice id (an invoice
+    without one, not yet opened or unknown, is left out)."""
+
+    items: list[OpenAmountRead]
+
+
 class OpenAmountPage(BaseModel):
     """Ascending by invoice id; pass `next_after` as `after` for the next page (null at the end)."""
 

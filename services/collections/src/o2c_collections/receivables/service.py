@@ -9,7 +9,14 @@ from decimal import Decimal
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.receivables import ledger, repository
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
-from o2c_collections.receivables.schemas import Balance, LedgerEntryRead, OpenAmountPage, OpenAmountRead, OpenItemRead
+from o2c_collections.receivables.schemas import (
+    Balance,
+    LedgerEntryRead,
+    OpenAmountList,
+    OpenAmountPage,
+    OpenAmountRead,
+    OpenItemRead,
+)
 from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.auth import ensure_team_access
 from o2c_common.errors import NotFound, UnprocessableEntity
@@ -159,6 +166,12 @@ async def open_amounts(tx: Tx, *, after: uuid.UUID | None, limit: int) -> OpenAm
     rows = await repository.items_after(tx.session, after=after, limit=limit + 1)
     items = [OpenAmountRead.model_validate(row) for row in rows[:limit]]
     return OpenAmountPage(items=items, next_after=items[-1].invoice_id if len(rows) > limit else None)
+
+
+async def open_amounts_of(tx: Tx, *, invoice_ids: Sequence[uuid.UUID]) -> OpenAmountList:
+    """The figures of the invoices among ``invoice_ids`` that have a receivable, ascending by invoice id."""
+    rows = await repository.items_of(tx.session, invoice_ids=invoice_ids)
+    return OpenAmountList(items=[OpenAmountRead.model_validate(row) for row in rows])
 
 
 async def republish(tx: Tx, *, after: uuid.UUID | None, limit: int) -> tuple[int, uuid.UUID | None]:
