@@ -27,6 +27,7 @@ from o2c_cli.testing import Infra, serving
 from o2c_collections.main import create_app
 from o2c_collections.receivables.service import open_receivable
 from o2c_common.audit import record_audit
+from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.audit.verify import Anchor
 from o2c_common.db import Database
 from o2c_common.db.migrate import downgrade, upgrade
@@ -113,6 +114,48 @@ async def test_concurrent_writers_make_one_unbroken_chain_in_commit_order(owned:
     assert all(len(set(writers[i:i + 3])) == 1 for i in range(0, 36, 3))  # one transaction's rows stay together
     code, output = await verify(owned.service_url)
     assert code == 0 and "36 entries" in output, output
+
+
+async def test_a_commit_links_each_writers_rows_once_and_a_rolled_back_savepoints_never(owned: Owned) -> None:
+    async with owned.service.unit_of_work() as session:
+        await record_audits(session, [_row(f"bulk-{i}") for i in range(40)])  # one statement, one writer
+        async with session.begin_nested():
+            await record_audit(session, actor="sue", action="test.done", entity_type="thing", entity_id="kept-0")
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await record_audit(session, actor="sue", action="test.done", entity_type="thing", entity_id="gone")
+                raise RuntimeError("rolled back")
+        await record_audit(session, actor="sue", action="test.done", entity_type="thing", entity_id="last")
+    async with owned.service.unit_of_work() as session:
+        rows = (await session.execute(text(
+            "SELECT c.seq, a.entity_id FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id ORDER BY c.seq"
+        ))).all()
+    assert [r.seq for r in rows] == list(range(1, 43))
+    assert sorted(r.entity_id for r in rows) == sorted([f"bulk-{i}" for i in range(40)] + ["kept-0", "last"])
+    assert [r.entity_id for r in rows[:40]] == [f"bulk-{i}" for i in range(40)]  # the writer's rows in id order
+    code, output = await verify(owned.service_url)
+    assert code == 0 and "42 entries" in output, output
+
+
+async def test_a_row_of_another_transaction_without_its_trigger_is_never_linked_by_a_later_commit(
+        owned: Owned) -> None:
+    # the owner writes a row far past the ids in use with the chain trigger disabled; a later commit links the rows
+    # past its own first one, of its own writer only
+    await owned.as_owner("ALTER TABLE audit_log DISABLE TRIGGER USER",
+                         "INSERT INTO audit_log (id, actor, action, entity_type, entity_id) OVERRIDING SYSTEM VALUE "
+                         "VALUES (1000000, 'mallory', 'test.forged', 'thing', 'forged')",
+                         "ALTER TABLE audit_log ENABLE TRIGGER USER")
+    await owned.audit(2)
+    assert await _audit_id_by_entity(owned, "forged") > await _audit_id_by_entity(owned, "t-1")
+    code, output = await verify(owned.service_url)
+    assert code == 1 and "(unchained): 1 audit rows have no link, from id 1000000" in output, output
+    async with owned.service.unit_of_work() as session:
+        assert (await session.execute(text("SELECT count(*) FROM audit_chain"))).scalar() == 2
+
+
+def _row(entity_id: str) -> dict[str, object]:
+    return audit_row(actor="sue", action="test.done", entity_type="thing", entity_id=entity_id,
+                     after={"amount": "1.50"}, correlation_id=None)
 
 
 @pytest.mark.parametrize("statement", [

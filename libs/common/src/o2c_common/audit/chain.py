@@ -7,7 +7,13 @@ row anywhere but at the end breaks the link there, which :mod:`o2c_common.audit.
 The links are written by the database, not by the services: a deferred constraint trigger on ``audit_log`` runs at
 COMMIT of the writing transaction, takes one transaction-scoped advisory lock (so concurrent writers are chained
 one transaction after the other, in commit order; held only from COMMIT on, it cannot deadlock with the row
-locks of the work itself) and reads the head again under the lock. The function is SECURITY DEFINER, owned by
+locks of the work itself) and reads the head again under the lock.
+
+Since :data:`LINK_BY_WRITER` (each service's migration after its chain's), the first link of a commit links every
+row of that row's writer (the (sub)transaction that inserted it, ``xmin``) in one statement, in id order, and the
+later links of those rows find themselves done: a bulk path's thousands of rows no longer lock, read the head and
+insert one by one. Rows of another transaction are never linked by it (one written with the trigger disabled stays
+unchained, as verify reports). The function is SECURITY DEFINER, owned by
 the migration (owner) role: the service role needs no right on ``audit_chain`` but SELECT. Every INSERT path
 (``record_audit``, bulk statements, hand-written SQL) is chained alike.
 
@@ -80,6 +86,42 @@ END $$""",  # noqa: S608 - constants of this module only
   FOR EACH STATEMENT EXECUTE FUNCTION o2c_refuse_change()""",
 ]
 
+# the link function since each service's migration after its chain's: one statement per writer of a commit
+LINK_BY_WRITER = f"""CREATE OR REPLACE FUNCTION o2c_audit_chain_link() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  writer xid;
+  head_seq bigint;
+  head_hash text;
+  r audit_log;
+  seqs bigint[] := '{{}}';
+  ids bigint[] := '{{}}';
+  prevs text[] := '{{}}';
+  hashes text[] := '{{}}';
+BEGIN
+  IF EXISTS (SELECT 1 FROM audit_chain WHERE audit_id = NEW.id) THEN
+    RETURN NULL;  -- linked with its writer's rows by the first of them
+  END IF;
+  -- this row's writer: rows of another transaction (one written with the trigger disabled) are never linked here
+  SELECT xmin INTO writer FROM audit_log WHERE id = NEW.id;
+  PERFORM pg_advisory_xact_lock({LOCK_CLASS}, {LOCK_ID});
+  SELECT seq, row_hash INTO head_seq, head_hash FROM audit_chain ORDER BY seq DESC LIMIT 1;
+  head_seq := coalesce(head_seq, 0);
+  head_hash := coalesce(head_hash, '{GENESIS_HASH}');
+  FOR r IN SELECT a.* FROM audit_log a WHERE a.id >= NEW.id AND a.xmin = writer
+           AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id) ORDER BY a.id LOOP
+    head_seq := head_seq + 1;
+    seqs := seqs || head_seq;
+    ids := ids || r.id;
+    prevs := prevs || head_hash;
+    head_hash := encode(sha256(convert_to(head_hash || '|' || o2c_audit_canonical(head_seq, r), 'UTF8')), 'hex');
+    hashes := hashes || head_hash;
+  END LOOP;
+  INSERT INTO audit_chain (seq, audit_id, prev_hash, row_hash) SELECT * FROM unnest(seqs, ids, prevs, hashes);
+  RETURN NULL;
+END $$"""  # noqa: S608 - constants of this module only
+LINK_BY_ROW = INSTALL[2]  # the link function of the chain's own migration: one row at a time
+
 UNINSTALL = [
     "DROP TRIGGER IF EXISTS audit_log_chain ON audit_log",
     "DROP TABLE IF EXISTS audit_chain",
@@ -97,6 +139,15 @@ def install_audit_chain() -> None:
 def uninstall_audit_chain() -> None:
     for statement in UNINSTALL:
         op.execute(statement)
+
+
+def link_by_writer() -> None:
+    """Migration step: links written one statement per writer of a commit (:data:`LINK_BY_WRITER`)."""
+    op.execute(LINK_BY_WRITER)
+
+
+def link_by_row() -> None:
+    op.execute(LINK_BY_ROW)
 
 
 def canonical_text(seq: int, fields: Sequence[object]) -> str:
