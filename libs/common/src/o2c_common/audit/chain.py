@@ -86,11 +86,14 @@ END $$""",  # noqa: S608 - constants of this module only
   FOR EACH STATEMENT EXECUTE FUNCTION o2c_refuse_change()""",
 ]
 
-# the link function since each service's migration after its chain's: one statement per writer of a commit
+# the link function since each service's migration after its chain's: one statement per writer of a commit. Its
+# statements are planned without sequential scans: on a young audit_log without statistics the planner read the
+# whole table for `id >= NEW.id` (0.29 ms against 0.035 ms by the primary key at 3,000 rows, growing with the table)
 LINK_BY_WRITER = f"""CREATE OR REPLACE FUNCTION o2c_audit_chain_link() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET enable_seqscan = off AS $$
 DECLARE
   writer xid;
+  linked boolean;
   head_seq bigint;
   head_hash text;
   r audit_log;
@@ -99,11 +102,12 @@ DECLARE
   prevs text[] := '{{}}';
   hashes text[] := '{{}}';
 BEGIN
-  IF EXISTS (SELECT 1 FROM audit_chain WHERE audit_id = NEW.id) THEN
+  -- this row's writer: rows of another transaction (one written with the trigger disabled) are never linked here
+  SELECT a.xmin, EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id) INTO writer, linked
+    FROM audit_log a WHERE a.id = NEW.id;
+  IF linked THEN
     RETURN NULL;  -- linked with its writer's rows by the first of them
   END IF;
-  -- this row's writer: rows of another transaction (one written with the trigger disabled) are never linked here
-  SELECT xmin INTO writer FROM audit_log WHERE id = NEW.id;
   PERFORM pg_advisory_xact_lock({LOCK_CLASS}, {LOCK_ID});
   SELECT seq, row_hash INTO head_seq, head_hash FROM audit_chain ORDER BY seq DESC LIMIT 1;
   head_seq := coalesce(head_seq, 0);
