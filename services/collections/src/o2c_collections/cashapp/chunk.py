@@ -150,9 +150,9 @@ class Chunk:
         payment.unapplied_amount -= amount
         payment.version += 1
         application = ApplicationRow(id=uuid.uuid4(), payment_id=payment.id, invoice_id=item.invoice_id,
-                                  amount=amount, rule=decision.rule or "manual", confidence=decision.confidence,
-                                  explanation=decision.explanation, applied_date=payment.value_date,
-                                  applied_by=None)
+                                     amount=amount, rule=decision.rule or "manual", confidence=decision.confidence,
+                                     explanation=decision.explanation, applied_date=payment.value_date,
+                                     applied_by=None)
         out.applications.append({c: getattr(application, c) for c in APPLICATION_COLUMNS})
         self._post(out, item, EntryKind.PAYMENT, -amount, payment, application.id, "cash_application", None, now)
         for written_off, reason, note in allowances(allocation, item):
