@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import cProfile
+import os
 import resource
 import time
 import uuid
@@ -25,6 +26,7 @@ from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments.imports import process_chunk, start
 from o2c_common.auth import Principal
 from o2c_common.db import Database
+from o2c_common.runtime import settle_heap
 from o2c_common.tx import Transactions
 
 Case = tuple[str, Cash, set[uuid.UUID]]
@@ -141,6 +143,8 @@ def book_import(url: str, import_id: str, chunk: int, profile: str | None = None
         db = Database(url, pool_size=1)
         settings = CollectionsSettings(database_url=url, import_chunk_lines=chunk)
         transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
+        if os.environ.get("O2C_BENCH_NO_SETTLE") != "1":
+            settle_heap()  # as a service replica's start-up does
         try:
             while True:
                 async with transactions.begin("system:payment-imports") as tx:
