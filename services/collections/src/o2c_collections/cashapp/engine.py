@@ -184,23 +184,35 @@ def _ambiguous(cash: Cash, pool: list[Item], config: Config) -> bool:
     return combos is None or len(combos) > 1
 
 
-def score(cash: Cash, item: Item, keys: set[str] | frozenset[str] = frozenset()) -> Decimal:
+_PAYER, _REFERENCE_WEIGHT, _AMOUNT_WEIGHT, _SCORE_PLACES = Decimal("0.15"), Decimal("0.5"), Decimal("0.35"), \
+    Decimal("0.0001")
+
+
+def score(cash: Cash, item: Item, keys: set[str] | frozenset[str] = frozenset(),
+          refs: Sequence[str] | None = None) -> Decimal:
     """0..1: how well ``item`` fits — reference (0.5: 1 when a remittance key names its invoice or PO number, else
-    the similarity of the closest reference), amount closeness (0.35), same payer (0.15)."""
-    if keys & {*invoice_keys(item.invoice_number), *po_keys(item.po_number)}:
+    the similarity of the closest reference), amount closeness (0.35), same payer (0.15). ``refs``: the cash's
+    references normalised (:func:`_references`), when the caller scores many items."""
+    if not keys.isdisjoint(invoice_keys(item.invoice_number)) or not keys.isdisjoint(po_keys(item.po_number)):
         similarity = 1.0
     else:
-        refs = [normalise(line.reference) for line in cash.lines if line.reference]
         number = normalise(item.invoice_number)
-        similarity = max((difflib.SequenceMatcher(None, r, number).ratio() for r in refs), default=0.0)
+        similarity = max((difflib.SequenceMatcher(None, r, number).ratio()
+                          for r in (_references(cash) if refs is None else refs)), default=0.0)
     base = max(item.open_amount, cash.amount)
     closeness = 1 - min(abs(item.open_amount - cash.amount) / base, Decimal(1)) if base > 0 else Decimal(0)
-    payer = Decimal("0.15") if item.customer_id == cash.customer_id else ZERO
-    value = Decimal(str(round(similarity, 4))) * Decimal("0.5") + closeness * Decimal("0.35") + payer
-    return min(value, Decimal(1)).quantize(Decimal("0.0001"))
+    payer = _PAYER if item.customer_id == cash.customer_id else ZERO
+    value = Decimal(str(round(similarity, 4))) * _REFERENCE_WEIGHT + closeness * _AMOUNT_WEIGHT + payer
+    return min(value, Decimal(1)).quantize(_SCORE_PLACES)
+
+
+def _references(cash: Cash) -> list[str]:
+    return [normalise(line.reference) for line in cash.lines if line.reference]
 
 
 def _candidates(cash: Cash, reading: Reading, items: list[Item], *, config: Config) -> tuple[Candidate, ...]:
-    scored = sorted(((score(cash, i, reading.keys), i) for i in items), key=lambda p: (-p[0], p[1].invoice_number))
+    refs = _references(cash)
+    scored = sorted(((score(cash, i, reading.keys, refs), i) for i in items),
+                    key=lambda p: (-p[0], p[1].invoice_number))
     return tuple(Candidate(i.invoice_id, i.invoice_number, i.open_amount, s)
                  for s, i in scored[: config.candidates] if s > 0)

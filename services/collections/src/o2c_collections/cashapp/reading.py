@@ -4,6 +4,7 @@ anyone else is kept apart, as it stops the match (never guess)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ class Reading:
         return counts
 
 
+@functools.lru_cache(maxsize=65_536)  # as invoice_keys: every candidate of every payment
 def po_keys(po_number: str | None) -> tuple[str, ...]:
     """A PO number's keys: as written, zeros dropped, and without a ``PO`` prefix (``PO-4500012`` -> ``4500012``)."""
     if not po_number:

@@ -59,7 +59,7 @@ def unprefixed(token: str) -> str:
 def usable(key: str) -> bool:
     """A key worth looking up: a digit in it, at least 4 characters, at least 5 when only digits (``2026`` or an
     amount's ``250`` name nothing)."""
-    if not any(c.isdigit() for c in key) or len(key) < 4:
+    if len(key) < 4 or _DIGITS.search(key) is None:
         return False
     return len(key) >= 5 or not key.isdigit()
 
