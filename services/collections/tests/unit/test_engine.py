@@ -6,7 +6,20 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from o2c_collections.cashapp.engine import Cash, Config, Item, Line, decide, find_combinations, normalise_reference
+from hypothesis import given, settings, strategies as st
+
+from o2c_collections.cashapp.engine import (
+    Cash,
+    Config,
+    Item,
+    Line,
+    _candidates,
+    decide,
+    find_combinations,
+    normalise_reference,
+    score,
+)
+from o2c_collections.cashapp.reading import Reading
 
 
 def item(number: str, amount: str, customer: str = "C1", due: int = 1) -> Item:
@@ -111,3 +124,24 @@ def test_a_reference_to_the_payers_other_invoice_with_the_wrong_amount_is_not_tr
     meant, named = item("INV-12", "80.00"), item("INV-13", "500.00")
     d = decide(cash("80.00", Line("INV-13")), payer_items=[meant, named])
     assert d.rule is None and d.reason == "ambiguous"
+
+
+_numbers = st.sampled_from(["INV-1", "INV-10", "INV-12", "US01-2026-000123", "US01-2026-000132", "PO-77", "X-9"])
+_amounts = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("500.00"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool=st.lists(st.tuples(_numbers, _amounts, st.sampled_from(["C1", "C2"])), max_size=12),
+       amount=_amounts.filter(lambda a: a > 0), reference=st.one_of(st.none(), _numbers),
+       keys=st.sets(st.sampled_from(["INV1", "INV10", "US012026123", "PO77"]), max_size=2),
+       wanted=st.integers(min_value=0, max_value=4))
+def test_candidates_are_the_best_scores_of_every_item(pool: list[tuple[str, Decimal, str]], amount: Decimal,
+                                                      reference: str | None, keys: set[str], wanted: int) -> None:
+    """The candidates skip the similarity of items that cannot rank; the answer is the one scoring every item
+    gives (ties by invoice number, then as given)."""
+    items = [Item(uuid.uuid4(), number, customer, "USD", value, date(2026, 1, 1)) for number, value, customer in pool]
+    payment = cash(str(amount), *([Line(reference)] if reference else []))
+    every = sorted(((score(payment, i, keys), i) for i in items), key=lambda p: (-p[0], p[1].invoice_number))
+    expected = [(i.invoice_id, s) for s, i in every[:wanted] if s > 0]
+    found = _candidates(payment, Reading(keys=set(keys)), items, config=Config(candidates=wanted))
+    assert [(c.invoice_id, c.score) for c in found] == expected

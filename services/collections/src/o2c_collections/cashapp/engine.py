@@ -188,21 +188,28 @@ _PAYER, _REFERENCE_WEIGHT, _AMOUNT_WEIGHT, _SCORE_PLACES = Decimal("0.15"), Deci
     Decimal("0.0001")
 
 
-def score(cash: Cash, item: Item, keys: set[str] | frozenset[str] = frozenset(),
-          refs: Sequence[str] | None = None) -> Decimal:
+def score(cash: Cash, item: Item, keys: set[str] | frozenset[str] = frozenset()) -> Decimal:
     """0..1: how well ``item`` fits — reference (0.5: 1 when a remittance key names its invoice or PO number, else
-    the similarity of the closest reference), amount closeness (0.35), same payer (0.15). ``refs``: the cash's
-    references normalised (:func:`_references`), when the caller scores many items."""
+    the similarity of the closest reference), amount closeness (0.35), same payer (0.15)."""
+    return _total(_similarity(item, keys, _references(cash)), _fit(cash, item))
+
+
+def _similarity(item: Item, keys: set[str] | frozenset[str], refs: Sequence[str]) -> float:
     if not keys.isdisjoint(invoice_keys(item.invoice_number)) or not keys.isdisjoint(po_keys(item.po_number)):
-        similarity = 1.0
-    else:
-        number = normalise(item.invoice_number)
-        similarity = max((difflib.SequenceMatcher(None, r, number).ratio()
-                          for r in (_references(cash) if refs is None else refs)), default=0.0)
+        return 1.0
+    number = normalise(item.invoice_number)
+    return max((difflib.SequenceMatcher(None, r, number).ratio() for r in refs), default=0.0)
+
+
+def _fit(cash: Cash, item: Item) -> Decimal:
+    """The score's amount closeness and same-payer parts."""
     base = max(item.open_amount, cash.amount)
     closeness = 1 - min(abs(item.open_amount - cash.amount) / base, Decimal(1)) if base > 0 else Decimal(0)
-    payer = _PAYER if item.customer_id == cash.customer_id else ZERO
-    value = Decimal(str(round(similarity, 4))) * _REFERENCE_WEIGHT + closeness * _AMOUNT_WEIGHT + payer
+    return closeness * _AMOUNT_WEIGHT + (_PAYER if item.customer_id == cash.customer_id else ZERO)
+
+
+def _total(similarity: float, fit: Decimal) -> Decimal:
+    value = Decimal(str(round(similarity, 4))) * _REFERENCE_WEIGHT + fit
     return min(value, Decimal(1)).quantize(_SCORE_PLACES)
 
 
@@ -211,8 +218,18 @@ def _references(cash: Cash) -> list[str]:
 
 
 def _candidates(cash: Cash, reading: Reading, items: list[Item], *, config: Config) -> tuple[Candidate, ...]:
-    refs = _references(cash)
-    scored = sorted(((score(cash, i, reading.keys, refs), i) for i in items),
-                    key=lambda p: (-p[0], p[1].invoice_number))
-    return tuple(Candidate(i.invoice_id, i.invoice_number, i.open_amount, s)
-                 for s, i in scored[: config.candidates] if s > 0)
+    """The ``config.candidates`` best scores (ties by invoice number, then as given). A score is at most what a
+    perfect reference would give, so the similarity (difflib: the costly part) is computed only for the items that
+    could still rank: best first by that bound, until the last place is taken by a score above the next bound."""
+    refs, wanted = _references(cash), config.candidates
+    if wanted <= 0:
+        return ()
+    bounded = sorted(((_total(1.0, fit), n, fit, i) for n, (fit, i) in enumerate((_fit(cash, i), i) for i in items)),
+                     key=lambda p: (-p[0], p[3].invoice_number, p[1]))
+    best: list[tuple[Decimal, str, int, Item]] = []
+    for bound, n, fit, item in bounded:
+        if len(best) >= wanted and best[wanted - 1][0] > bound:
+            break
+        best.append((_total(_similarity(item, reading.keys, refs), fit), item.invoice_number, n, item))
+        best.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return tuple(Candidate(i.invoice_id, i.invoice_number, i.open_amount, s) for s, _, _, i in best[:wanted] if s > 0)
