@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from o2c_common.settings import ServiceSettings
@@ -37,7 +38,7 @@ class CollectionsSettings(ServiceSettings):
     # automatic credit holds: the rules are evaluated this often (hourly by default)
     credit_hold_interval_s: float = 3_600
     # payment file imports: booked in the background, this many lines per transaction; idle poll interval
-    import_chunk_lines: int = 200
+    import_chunk_lines: int = Field(default=1_000, ge=1, le=10_000)
     import_poll_interval_s: float = 1.0
     # dunning statements over SMTP (1025: the local mail server `make dev` runs, as invoicing's default)
     smtp_host: str = "127.0.0.1"
