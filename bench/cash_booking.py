@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import cProfile
-import os
 import resource
 import time
 import uuid
@@ -143,8 +142,7 @@ def book_import(url: str, import_id: str, chunk: int, profile: str | None = None
         db = Database(url, pool_size=1)
         settings = CollectionsSettings(database_url=url, import_chunk_lines=chunk)
         transactions = Transactions(db=db, source="/o2c/collections", slots=settings.outbox_slots)
-        if os.environ.get("O2C_BENCH_NO_SETTLE") != "1":
-            settle_heap()  # as a service replica's start-up does
+        settle_heap()  # as a service replica's start-up does
         try:
             while True:
                 async with transactions.begin("system:payment-imports") as tx:
