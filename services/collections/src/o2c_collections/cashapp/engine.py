@@ -184,8 +184,10 @@ def _ambiguous(cash: Cash, pool: list[Item], config: Config) -> bool:
     return combos is None or len(combos) > 1
 
 
-_PAYER, _REFERENCE_WEIGHT, _AMOUNT_WEIGHT, _SCORE_PLACES = Decimal("0.15"), Decimal("0.5"), Decimal("0.35"), \
-    Decimal("0.0001")
+_REFERENCE_WEIGHT = Decimal("0.5")
+_AMOUNT_WEIGHT = Decimal("0.35")
+_PAYER = Decimal("0.15")
+_SCORE_PLACES = Decimal("0.0001")
 
 
 def score(cash: Cash, item: Item, keys: set[str] | frozenset[str] = frozenset()) -> Decimal:
@@ -224,12 +226,13 @@ def _candidates(cash: Cash, reading: Reading, items: list[Item], *, config: Conf
     refs, wanted = _references(cash), config.candidates
     if wanted <= 0:
         return ()
-    bounded = sorted(((_total(1.0, fit), n, fit, i) for n, (fit, i) in enumerate((_fit(cash, i), i) for i in items)),
-                     key=lambda p: (-p[0], p[3].invoice_number, p[1]))
-    best: list[tuple[Decimal, str, int, Item]] = []
-    for bound, n, fit, item in bounded:
-        if len(best) >= wanted and best[wanted - 1][0] > bound:
+    fits = [_fit(cash, i) for i in items]
+    bounds = [_total(1.0, fit) for fit in fits]
+    best: list[tuple[Decimal, str, int]] = []  # (score, invoice number, position in items), best first
+    for n in sorted(range(len(items)), key=lambda n: (-bounds[n], items[n].invoice_number, n)):
+        if len(best) >= wanted and best[wanted - 1][0] > bounds[n]:
             break
-        best.append((_total(_similarity(item, reading.keys, refs), fit), item.invoice_number, n, item))
+        best.append((_total(_similarity(items[n], reading.keys, refs), fits[n]), items[n].invoice_number, n))
         best.sort(key=lambda p: (-p[0], p[1], p[2]))
-    return tuple(Candidate(i.invoice_id, i.invoice_number, i.open_amount, s) for s, _, _, i in best[:wanted] if s > 0)
+    return tuple(Candidate(items[n].invoice_id, items[n].invoice_number, items[n].open_amount, s)
+                 for s, _, n in best[:wanted] if s > 0)
