@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -11,6 +12,7 @@ import pytest
 
 from o2c_common.events import Event, EventDecodeError
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.events.envelope import new_event_id
 from o2c_common.events.examples import example_payload
 
 Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
@@ -160,3 +162,17 @@ def test_headers_from_aiokafka_tuples_are_accepted() -> None:
     key, value, headers = _record()
     event = Event.from_kafka(key, value, tuple(headers))
     assert isinstance(event.data, InvoiceIssued)
+
+
+def test_new_event_ids_are_version_7_in_time_order_and_unique() -> None:
+    """Event ids carry their millisecond first (RFC 9562 version 7), so the outbox's and inboxes' indexes take them
+    at their right edge; the remaining 74 bits are random."""
+    first = [new_event_id() for _ in range(2_000)]
+    time.sleep(0.002)
+    later = new_event_id()
+    assert {i.version for i in first} == {7} and {i.variant for i in first} == {uuid.RFC_4122}
+    assert len(set(first)) == len(first)
+    assert later > max(first)  # a later millisecond sorts after, as bytes and as the database's uuid order
+    now_ms = time.time_ns() // 1_000_000
+    assert now_ms - 1_000 <= later.int >> 80 <= now_ms
+    assert Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing").id.version == 7
