@@ -1,18 +1,28 @@
-"""o2c_common.db.bulk.insert_rows: rows written set-wise store what SQLAlchemy's own insert stores, in the order
-given, with JSON lists kept as JSON, conflicts skipped and answered, and a Python-only default refused;
-update_rows sets each row's values on the row of its key, and on no other."""
+"""o2c_common.db.bulk.insert_rows: rows written set-wise (by COPY, or by one statement when conflicts are skipped)
+store what SQLAlchemy's own insert stores, in the order given, with JSON lists kept as JSON and enums as SQLAlchemy
+writes them, inside the caller's transaction; conflicts skipped and answered, a violated constraint raised as
+SQLAlchemy raises it, and a Python-only default refused; update_rows sets each row's values on the row of its key,
+and on no other."""
 
 from __future__ import annotations
 
+import enum
 import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, Numeric, String, Table, Uuid, insert, select, text
+from sqlalchemy import JSON, Column, Enum, Integer, MetaData, Numeric, String, Table, Uuid, event, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 
 from o2c_common.db import Database
 from o2c_common.db.bulk import insert_rows, insert_statement, update_rows, update_statement
+
+
+class Mood(enum.Enum):
+    CALM = "calm"
+    CROSS = "cross"
+
 
 metadata = MetaData()
 things = Table(
@@ -24,6 +34,7 @@ things = Table(
     Column("evidence", JSON, nullable=True),
     Column("extra", JSONB, nullable=True),
     Column("state", String(10), nullable=False, default="new", server_default="new"),
+    Column("mood", Enum(Mood, name="bulk_mood"), nullable=True),
 )
 python_default = Table("bulk_python_default", metadata, Column("id", Uuid, primary_key=True, default=uuid.uuid4),
                        Column("name", String(20)))
@@ -37,7 +48,8 @@ def row(name: str, **values: object) -> dict[str, object]:
 
 async def stored(db: Database) -> list[tuple[object, ...]]:
     async with db.unit_of_work() as session:
-        query = select(things.c.id, things.c.name, things.c.amount, things.c.evidence, things.c.extra, things.c.state)
+        query = select(things.c.id, things.c.name, things.c.amount, things.c.evidence, things.c.extra, things.c.state,
+                       things.c.mood)
         return [tuple(r) for r in (await session.execute(query.order_by(things.c.n))).all()]
 
 
@@ -49,7 +61,7 @@ async def db(pg_db: Database) -> Database:
 
 
 async def test_the_rows_are_those_sqlalchemys_insert_writes_in_the_order_given(db: Database) -> None:
-    rows = [row(f"r{n}") for n in range(5)] + [row("nulls", evidence=None, extra=None)]
+    rows = [row(f"r{n}", mood=Mood.CROSS) for n in range(5)] + [row("nulls", evidence=None, extra=None, mood=None)]
     async with db.unit_of_work() as session:
         await insert_rows(session, things, rows)
     bulk = await stored(db)
@@ -59,6 +71,45 @@ async def test_the_rows_are_those_sqlalchemys_insert_writes_in_the_order_given(d
     assert bulk == await stored(db)
     assert [r[1] for r in bulk] == ["r0", "r1", "r2", "r3", "r4", "nulls"]
     assert bulk[0][3] == [{"field": "remittance[0]", "why": "r0"}, {"field": "amount"}] and bulk[0][5] == "new"
+    assert bulk[0][6] is Mood.CROSS and bulk[5][6] is None
+    async with db.unit_of_work() as session:
+        assert (await session.execute(text("SELECT mood::text FROM bulk_things LIMIT 1"))).scalar() == "CROSS"
+
+
+async def test_a_copy_is_one_statement_to_the_engines_listeners(db: Database) -> None:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.unit_of_work() as session:
+            await insert_rows(session, things, [row("a"), row("b")])
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert [s for s in seen if "bulk_things" in s] == [
+        "COPY bulk_things (id, name, amount, evidence, extra) FROM STDIN (FORMAT binary)"]
+
+
+async def test_rows_copied_first_in_a_transaction_are_rolled_back_with_it(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        async with db.unit_of_work() as session:
+            await insert_rows(session, things, [row("first of all")])
+            raise RuntimeError("changed my mind")
+    assert await stored(db) == []
+
+
+async def test_a_violated_constraint_is_sqlalchemys_integrity_error_and_the_savepoint_keeps_the_rest(
+        db: Database) -> None:
+    first = row("first")
+    async with db.unit_of_work() as session:
+        await insert_rows(session, things, [first])
+        with pytest.raises(IntegrityError, match="bulk_things_id_key"):
+            async with session.begin_nested():
+                await insert_rows(session, things, [row("fine"), {**row("clash"), "id": first["id"]}])
+        await insert_rows(session, things, [row("after")])
+    assert [r[1] for r in await stored(db)] == ["first", "after"]
 
 
 async def test_conflicting_rows_are_skipped_and_only_the_written_answered(db: Database) -> None:
@@ -80,9 +131,12 @@ async def test_a_statement_is_built_once_per_shape_and_an_empty_list_writes_noth
     assert await stored(db) == []
 
 
-def test_a_column_whose_default_only_python_knows_may_not_be_left_out() -> None:
+async def test_a_column_whose_default_only_python_knows_may_not_be_left_out(db: Database) -> None:
     with pytest.raises(ValueError, match="leave out id, whose default only Python knows"):
         insert_statement(python_default, ("name",))
+    async with db.unit_of_work() as session:
+        with pytest.raises(ValueError, match="leave out id, whose default only Python knows"):
+            await insert_rows(session, python_default, [{"name": "x"}])
     insert_statement(things, ("id", "name", "amount"))  # state has the database's default too
 
 
@@ -97,10 +151,10 @@ async def test_updated_rows_take_their_values_by_key_and_the_others_keep_theirs(
         assert await update_rows(session, things, changes, key="id") == 2
         assert await update_rows(session, things, [], key="id") == 0
     after = {r[0]: r for r in await stored(db)}
-    assert after[rows[2]["id"]][2:] == (Decimal("0.01"), [{"field": "changed"}], {"k": [1, 2]}, "done")
-    assert after[rows[0]["id"]][2:] == (Decimal("-3"), None, {"k": [1, 2]}, "half")
+    assert after[rows[2]["id"]][2:6] == (Decimal("0.01"), [{"field": "changed"}], {"k": [1, 2]}, "done")
+    assert after[rows[0]["id"]][2:6] == (Decimal("-3"), None, {"k": [1, 2]}, "half")
     for untouched in (rows[1], rows[3]):
-        assert after[untouched["id"]][2:] == (Decimal("12.50"), untouched["evidence"], {"k": [1, 2]}, "new")
+        assert after[untouched["id"]][2:6] == (Decimal("12.50"), untouched["evidence"], {"k": [1, 2]}, "new")
     assert len(after) == 4
 
 

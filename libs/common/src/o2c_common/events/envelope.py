@@ -102,6 +102,10 @@ class Event(Generic[P]):
         return self.data.topic()
 
     def headers(self) -> Headers:
+        return [(k, v.encode()) for k, v in self.header_pairs()]
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        """The headers as text (the outbox stores them so)."""
         headers = {
             "ce_specversion": SPEC_VERSION,
             "ce_id": str(self.id),
@@ -116,7 +120,7 @@ class Event(Generic[P]):
         if self.traceparent:
             headers["ce_traceparent"] = self.traceparent
         headers.update(self.extra_headers)
-        return [(k, v.encode()) for k, v in headers.items()]
+        return list(headers.items())
 
     def value(self) -> bytes:
         return self.data.model_dump_json().encode()

@@ -4,9 +4,10 @@ import json
 import zlib
 from collections.abc import Sequence
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.bulk import copy_records
 from o2c_common.db.plumbing import outbox_table
 from o2c_common.events.envelope import Event
 
@@ -29,27 +30,17 @@ async def add_to_outbox(session: AsyncSession, event: Event, *, slots: int) -> N
         "key": event.key,
         "slot": slot_for(event.key, slots),
         "event_type": event.type,
-        "headers": [[k, v.decode()] for k, v in event.headers()],
+        "headers": event.header_pairs(),
         "payload": event.value(),
     })
 
 
-_ADD_MANY = text(
-    "INSERT INTO outbox (event_id, topic, key, slot, event_type, headers, payload) "
-    "SELECT e, t, k, s, y, CAST(h AS jsonb), p FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), "
-    "CAST(:keys AS text[]), CAST(:slots AS smallint[]), CAST(:types AS text[]), CAST(:headers AS text[]), "
-    "CAST(:payloads AS bytea[])) WITH ORDINALITY AS x(e, t, k, s, y, h, p, n) ORDER BY n"
-)
+_COLUMNS = ("event_id", "topic", "key", "slot", "event_type", "headers", "payload")
 
 
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:
-    """Write ``events`` to the outbox in ONE statement (each column one array), in their order: outbox ids follow
-    the list, so the relay publishes one aggregate's events in the order given (bulk paths)."""
-    if not events:
-        return
-    await session.execute(_ADD_MANY, {
-        "ids": [event.id for event in events], "topics": [event.topic for event in events],
-        "keys": [event.key for event in events], "slots": [slot_for(event.key, slots) for event in events],
-        "types": [event.type for event in events],
-        "headers": [json.dumps([[k, v.decode()] for k, v in event.headers()]) for event in events],
-        "payloads": [event.value() for event in events]})
+    """Write ``events`` to the outbox in ONE copy (:func:`o2c_common.db.bulk.copy_records`), in their order: outbox
+    ids follow the list, so the relay publishes one aggregate's events in the order given (bulk paths)."""
+    await copy_records(session, outbox_table, _COLUMNS, [
+        (event.id, event.topic, event.key, slot_for(event.key, slots), event.type, json.dumps(event.header_pairs()),
+         event.value()) for event in events])
