@@ -86,7 +86,8 @@ def _flushed_connection(session: Session, statement: str) -> Any:
     session.flush()
     connection = session.connection()
     pooled = connection.connection
-    if not pooled.driver_connection.is_in_transaction():
+    driver: asyncpg.Connection = pooled.driver_connection  # open: the session's
+    if not driver.is_in_transaction():
         connection.exec_driver_sql("SELECT 1")
     connection.dispatch.before_cursor_execute(connection, None, statement, None, None, False)
     return pooled

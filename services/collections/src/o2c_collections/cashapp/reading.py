@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from o2c_collections.cashapp.decision import Cash, Evidence, Item, Line
@@ -49,12 +49,34 @@ def po_keys(po_number: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*invoice_keys(po_number), *invoice_keys(unprefixed(po_number.upper())))))
 
 
-def _index(items: Sequence[Item], keys_of: object) -> dict[str, list[Item]]:
+def _index(items: Iterable[Item], keys_of: Callable[[Item], Iterable[str]]) -> dict[str, list[Item]]:
     found: dict[str, dict[uuid.UUID, Item]] = defaultdict(dict)
     for item in items:
-        for key in keys_of(item):  # type: ignore[operator]
+        for key in keys_of(item):
             found[key][item.invoice_id] = item
     return {k: list(v.values()) for k, v in found.items()}
+
+
+class _Lookups:
+    """The pool by invoice number and by PO number, and the other payers' referenced items by invoice number: each
+    indexed on its first look-up (most remittances are read by invoice number alone, many name nothing)."""
+
+    def __init__(self, pool: Sequence[Item], referenced: Sequence[Item]) -> None:
+        self.pool, self.referenced = pool, referenced
+
+    @functools.cached_property
+    def by_number(self) -> dict[str, list[Item]]:
+        return _index(self.pool, lambda i: invoice_keys(i.invoice_number))
+
+    @functools.cached_property
+    def by_po(self) -> dict[str, list[Item]]:
+        return _index(self.pool, lambda i: po_keys(i.po_number))
+
+    @functools.cached_property
+    def others(self) -> dict[str, list[Item]]:
+        known = {i.invoice_id for i in self.pool}
+        return _index((i for i in self.referenced if i.invoice_id not in known),
+                      lambda i: invoice_keys(i.invoice_number))
 
 
 def fields(line: Line, position: int) -> list[tuple[str, str]]:
@@ -68,10 +90,7 @@ def fields(line: Line, position: int) -> list[tuple[str, str]]:
 def read(cash: Cash, pool: Sequence[Item], referenced: Sequence[Item], formats: Sequence[Format] = ()) -> Reading:
     """Every field of every line read (see :mod:`references`) and each key looked up: in the pool by invoice
     number, else among other payers' invoices (``foreign``), else in the pool by PO number."""
-    known = {i.invoice_id for i in pool}
-    by_number = _index(pool, lambda i: invoice_keys(i.invoice_number))
-    by_po = _index(pool, lambda i: po_keys(i.po_number))
-    others = _index([i for i in referenced if i.invoice_id not in known], lambda i: invoice_keys(i.invoice_number))
+    lookups = _Lookups(pool, referenced)
     reading = Reading(cash.customer_id)
     seen: set[tuple[str, uuid.UUID]] = set()
     for position, line in enumerate(cash.lines):
@@ -79,26 +98,26 @@ def read(cash: Cash, pool: Sequence[Item], referenced: Sequence[Item], formats: 
             hits = 0
             for ref in extract(text, field=name, formats=formats):
                 reading.keys.add(ref.key)
-                hits += _look_up(reading, ref, line, position, by_number, others, by_po, seen)
+                hits += _look_up(reading, ref, line, position, lookups, seen)
             if not hits:
                 reading.evidence.append(Evidence(name, text, "reference", None, "rejected",
                                                  "names no open item of the payer or its group"))
     return reading
 
 
-def _look_up(reading: Reading, ref: Ref, line: Line, position: int, by_number: dict[str, list[Item]],
-             others: dict[str, list[Item]], by_po: dict[str, list[Item]], seen: set[tuple[str, uuid.UUID]]) -> int:
+def _look_up(reading: Reading, ref: Ref, line: Line, position: int, lookups: _Lookups,
+             seen: set[tuple[str, uuid.UUID]]) -> int:
     rule = f"invoice_number:{ref.how}"
-    if ref.key in by_number:
-        items = by_number[ref.key]
+    if ref.key in lookups.by_number:
+        items = lookups.by_number[ref.key]
         if len(items) > 1:
             reading.evidence.append(Evidence(ref.field, ref.token, rule, None, "rejected",
                                              f"reads as {len(items)} open items: "
                                              + ", ".join(i.invoice_number for i in items)))
             return 1
         return _name(reading.named, reading, Named(items[0], line, position, ref, "invoice"), rule, seen)
-    if ref.key in others:
-        for item in others[ref.key]:
+    if ref.key in lookups.others:
+        for item in lookups.others[ref.key]:
             if ("foreign", item.invoice_id) not in seen:
                 seen.add(("foreign", item.invoice_id))
                 reading.foreign.append(Named(item, line, position, ref, "invoice"))
@@ -106,8 +125,8 @@ def _look_up(reading: Reading, ref: Ref, line: Line, position: int, by_number: d
                                                  f"{_not_payable(item, reading.payer)}: the payment is left for a "
                                                  "person"))
         return 1
-    if ref.key in by_po:
-        for item in by_po[ref.key]:
+    if ref.key in lookups.by_po:
+        for item in lookups.by_po[ref.key]:
             _name(reading.po, reading, Named(item, line, position, ref, "po"), f"po_number:{ref.how}", seen)
         return 1
     return 0
