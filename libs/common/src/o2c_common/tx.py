@@ -27,7 +27,7 @@ from o2c_common.audit.log import record_audit
 from o2c_common.auth.principal import Principal, Role
 from o2c_common.db.database import Database
 from o2c_common.events.base import EventPayload
-from o2c_common.events.envelope import Event
+from o2c_common.events.envelope import Event, new_event_ids
 from o2c_common.outbox.writer import add_many_to_outbox, add_to_outbox
 
 P = TypeVar("P", bound=EventPayload)
@@ -88,8 +88,10 @@ class Tx:
             correlation_id = get_correlation_id()
         now = self.now()
         correlations = correlation_ids if correlation_ids is not None else [correlation_id] * len(payloads)
-        events = [Event.new(payload, source=self.source, correlation_id=correlation or correlation_id, time=now)
-                  for payload, correlation in zip(payloads, correlations, strict=True)]
+        events = [Event.new(payload, source=self.source, correlation_id=correlation or correlation_id, time=now,
+                            event_id=event_id)
+                  for payload, correlation, event_id in zip(payloads, correlations, new_event_ids(len(payloads)),
+                                                            strict=True)]
         await add_many_to_outbox(self.session, events, slots=self.slots)
         return events
 

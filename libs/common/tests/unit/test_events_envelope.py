@@ -12,7 +12,7 @@ import pytest
 
 from o2c_common.events import Event, EventDecodeError
 from o2c_common.events.contracts.invoicing import InvoiceIssued
-from o2c_common.events.envelope import new_event_id
+from o2c_common.events.envelope import new_event_id, new_event_ids
 from o2c_common.events.examples import example_payload
 
 Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
@@ -158,6 +158,20 @@ def test_extra_headers_round_trip_but_cannot_shadow_the_envelope() -> None:
         Event(**{**base.__dict__, "extra_headers": {"ce_type": "o2c.invoice.paid.v1"}})
 
 
+@pytest.mark.parametrize("correlation_id, traceparent, extra", [
+    (None, None, {}),
+    ("c-1", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", {"x-retry-count": "2"}),
+    ('quote " back\\slash, new\nline', None, {"x-note": "ünïcødé \u2028 \x01"}),
+])
+def test_the_outbox_json_of_the_headers_is_the_header_pairs(correlation_id: str | None, traceparent: str | None,
+                                                             extra: dict[str, str]) -> None:
+    base = Event.new(example_payload(InvoiceIssued), source="/o2c/in\"voicing", correlation_id=correlation_id,
+                     traceparent=traceparent)
+    event = Event(**{**base.__dict__, "extra_headers": extra})
+    assert json.loads(event.headers_json()) == [list(pair) for pair in event.header_pairs()]
+    assert json.loads(event.headers_json()) == json.loads(json.dumps(event.header_pairs()))
+
+
 def test_headers_from_aiokafka_tuples_are_accepted() -> None:
     key, value, headers = _record()
     event = Event.from_kafka(key, value, tuple(headers))
@@ -176,3 +190,7 @@ def test_new_event_ids_are_version_7_in_time_order_and_unique() -> None:
     now_ms = time.time_ns() // 1_000_000
     assert now_ms - 1_000 <= later.int >> 80 <= now_ms
     assert Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing").id.version == 7
+    batch = new_event_ids(5_000)  # a bulk path's: one read of random bits
+    assert {i.version for i in batch} == {7} and {i.variant for i in batch} == {uuid.RFC_4122}
+    assert len(set(batch) | set(first)) == len(batch) + len(first)
+    assert later.int >> 80 <= min(i.int >> 80 for i in batch) and len({i.int & (1 << 74) - 1 for i in batch}) == 5_000

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _quoted  # a JSON string literal (C)
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
@@ -38,9 +39,18 @@ def new_event_id() -> uuid.UUID:
     """A UUID version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits. Event ids minted in
     time order are inserted at the right edge of the outbox's and the inboxes' indexes, not on a random page of
     an index that grows with every event consumed."""
-    rand = int.from_bytes(os.urandom(10), "big")
-    return uuid.UUID(int=(clock.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | 0x7 << 76
-                     | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | rand & (1 << 62) - 1)
+    return new_event_ids(1)[0]
+
+
+def new_event_ids(count: int) -> list[uuid.UUID]:
+    """``count`` :func:`new_event_id` ids of this millisecond, their random bits read in one system call."""
+    random = os.urandom(10 * count)
+    stamp = (clock.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | 0x7 << 76 | 0b10 << 62
+    ids = []
+    for start in range(0, 10 * count, 10):
+        rand = int.from_bytes(random[start:start + 10], "big")
+        ids.append(uuid.UUID(int=stamp | (rand >> 62 & 0xFFF) << 64 | rand & (1 << 62) - 1))
+    return ids
 
 
 def _utc(time: datetime) -> datetime:
@@ -121,6 +131,20 @@ class Event(Generic[P]):
             headers["ce_traceparent"] = self.traceparent
         headers.update(self.extra_headers)
         return list(headers.items())
+
+    def headers_json(self) -> str:
+        """:meth:`header_pairs` as the outbox stores them, a JSON list of ``[name, value]`` pairs, written directly
+        (a third of ``json.dumps(header_pairs())``'s CPU, which bulk paths spend on every event)."""
+        parts = [f'["ce_specversion", "{SPEC_VERSION}"], ["ce_id", "{self.id}"], '
+                 f'["ce_source", {_quoted(self.source)}], ["ce_type", {_quoted(self.type)}], '
+                 f'["ce_subject", {_quoted(self.subject)}], '
+                 f'["ce_time", "{self.time.isoformat().replace("+00:00", "Z")}"], ["content-type", "{CONTENT_TYPE}"]']
+        if self.correlation_id:
+            parts.append(f'["ce_correlationid", {_quoted(self.correlation_id)}]')
+        if self.traceparent:
+            parts.append(f'["ce_traceparent", {_quoted(self.traceparent)}]')
+        parts += [f"[{_quoted(name)}, {_quoted(value)}]" for name, value in self.extra_headers.items()]
+        return f"[{', '.join(parts)}]"
 
     def value(self) -> bytes:
         return self.data.model_dump_json().encode()

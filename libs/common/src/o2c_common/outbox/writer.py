@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Sequence
 
@@ -42,5 +41,5 @@ async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, 
     """Write ``events`` to the outbox in ONE copy (:func:`o2c_common.db.bulk.copy_records`), in their order: outbox
     ids follow the list, so the relay publishes one aggregate's events in the order given (bulk paths)."""
     await copy_records(session, outbox_table, _COLUMNS, [
-        (event.id, event.topic, event.key, slot_for(event.key, slots), event.type, json.dumps(event.header_pairs()),
+        (event.id, event.topic, event.key, slot_for(event.key, slots), event.type, event.headers_json(),
          event.value()) for event in events])
