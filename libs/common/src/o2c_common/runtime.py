@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 YOUNG_GENERATION_THRESHOLD = 10_000
 """Container allocations (net) between two young-generation collections; CPython's default is 700. A consumer keeps
@@ -26,3 +28,26 @@ def settle_heap() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
+
+
+_pauses = 0
+_resume = False  # whether collection was on when the first pause began
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the block runs (nested and concurrent blocks alike: collection resumes
+    when the last one ends). For a unit of work that keeps tens of thousands of objects alive until it writes them
+    (a bank-file chunk): the young generation's collections walked them again and again, then the older ones. The
+    block's own cyclic garbage waits for the next collection after it."""
+    global _pauses, _resume
+    if _pauses == 0:
+        _resume = gc.isenabled()
+        gc.disable()
+    _pauses += 1
+    try:
+        yield
+    finally:
+        _pauses -= 1
+        if _pauses == 0 and _resume:
+            gc.enable()

@@ -26,6 +26,7 @@ from o2c_collections.payments.schemas import ImportRead
 from o2c_collections.payments.service import book
 from o2c_common.auth import Principal, Role
 from o2c_common.errors import DomainError, NotFound
+from o2c_common.runtime import collection_paused
 from o2c_common.tx import Tx
 
 log = structlog.get_logger("o2c.collections.imports")
@@ -115,9 +116,10 @@ async def _book_lines(tx: Tx, batch: PaymentImport, lines: list[PaymentImportLin
         return 0, 0, 0
     parsed = [from_payload(line.payload) for line in lines]
     try:
-        async with tx.session.begin_nested():
-            outcomes = await bulk.book_chunk(tx, parsed, legal_entity=batch.legal_entity or "",
-                                             source=batch.file_format, import_id=batch.id, settings=settings)
+        with collection_paused():  # the chunk's rows, items and events stay alive until it writes them
+            async with tx.session.begin_nested():
+                outcomes = await bulk.book_chunk(tx, parsed, legal_entity=batch.legal_entity or "",
+                                                 source=batch.file_format, import_id=batch.id, settings=settings)
     except Exception as exc:  # any failure: the lines one by one name the failing ones
         log.warning("payment_import_chunk_failed", import_id=str(batch.id), first_line=lines[0].position + 1,
                     last_line=lines[-1].position + 1, exc_info=exc)
