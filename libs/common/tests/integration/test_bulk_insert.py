@@ -92,6 +92,18 @@ async def test_a_copy_is_one_statement_to_the_engines_listeners(db: Database) ->
         "COPY bulk_things (id, name, amount, evidence, extra) FROM STDIN (FORMAT binary)"]
 
 
+async def test_rows_of_one_column_are_bind_processed_too(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        await session.execute(text("ALTER TABLE bulk_python_default ADD COLUMN IF NOT EXISTS mood bulk_mood"))
+        await session.execute(text("ALTER TABLE bulk_python_default ALTER COLUMN id SET DEFAULT gen_random_uuid()"))
+    moods = Table("bulk_python_default", MetaData(), Column("id", Uuid, primary_key=True, server_default="x"),
+                  Column("mood", Enum(Mood, name="bulk_mood")))
+    async with db.unit_of_work() as session:
+        await insert_rows(session, moods, [{"mood": Mood.CALM}, {"mood": Mood.CROSS}])
+        stored_moods = (await session.execute(text("SELECT mood::text FROM bulk_python_default"))).scalars().all()
+    assert sorted(stored_moods) == ["CALM", "CROSS"]
+
+
 async def test_rows_copied_first_in_a_transaction_are_rolled_back_with_it(db: Database) -> None:
     with pytest.raises(RuntimeError, match="changed my mind"):
         async with db.unit_of_work() as session:

@@ -95,9 +95,8 @@ def _flushed_connection(session: Session, statement: str) -> Any:
 
 def _records(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]], dialect: Dialect) -> list[Any]:
     """Each row's values in the order of ``columns``, bind-processed."""
-    values = itemgetter(*columns)
-    if len(columns) == 1:
-        return [(values(row),) for row in rows]
+    get = itemgetter(*columns)
+    values = get if len(columns) > 1 else lambda row: (get(row),)  # itemgetter of one name answers the value
     encoders = _encoders(table, columns, dialect)
     if not encoders:
         return [values(row) for row in rows]
