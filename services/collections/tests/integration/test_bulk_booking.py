@@ -4,12 +4,16 @@ itself and its lines are named."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from o2c_collections.payments.bulk import BookedMeanwhile, book_chunk
 from o2c_collections.payments.parsers import parse_file
 from o2c_collections.payments.service import book
 from o2c_common.auth import Principal, Role
@@ -182,3 +186,38 @@ async def test_what_the_per_payment_path_moved_in_a_chunk_is_what_the_next_payme
     assert bulk == single
     assert [r[5] for r in bulk["payments"]] == ["applied", "unapplied"]
     assert [r[1:3] for r in bulk["items"]] == [[Decimal(0), "closed"], [Decimal(0), "closed"]]
+
+
+async def test_a_payment_another_writer_books_meanwhile_fails_the_chunk_and_the_chunk_writes_nothing(
+        service: Service) -> None:
+    """The chunk reads its dedupe keys before it writes: a key another transaction holds uncommitted then is a
+    clash when the chunk copies its payments, once the other commits. The chunk raises BookedMeanwhile (the import
+    job books its lines one by one instead) and has written nothing."""
+    content = ("\n".join([HEADER, "RACE-R1,2026-02-03,USD,10.00,,Someone,", "RACE-R2,2026-02-03,USD,20.00,,Other,"])
+               + "\n").encode()
+    parsed = parse_file(content, "csv").payments
+    importer = Principal(subject="bank-feed", roles=frozenset({Role.BANK_FILE_IMPORTER.value}), kind="service")
+
+    async def chunk() -> None:
+        async with service.transactions.begin(importer) as tx:
+            await book_chunk(tx, parsed, legal_entity="US01", source="csv", import_id=None, settings=service.settings)
+
+    async with service.transactions.begin(importer) as other:
+        await book(other, parsed=parsed[1], legal_entity="US01", source="csv", import_id=None,
+                   settings=service.settings)
+        await other.session.flush()
+        booking = asyncio.create_task(chunk())
+        for _ in range(300):  # until the chunk waits for the other's uncommitted key
+            if await service.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                    "AND query LIKE 'COPY%payments%'"):
+                break
+            assert not booking.done(), booking
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the chunk never waited for the other writer's payment")
+    with pytest.raises(BookedMeanwhile, match="retry the chunk"):
+        await booking
+    assert await service.rows("SELECT bank_reference FROM payments WHERE bank_reference LIKE 'RACE-%'") == [
+        ("RACE-R2",)]
+    assert await service.scalar("SELECT count(*) FROM audit_log WHERE action = 'payment.received' AND "
+                                "after->>'amount' = '10.00'") == 0

@@ -1,12 +1,13 @@
-"""Rows written set-wise: one ``COPY … FROM STDIN`` (binary) per table and chunk for plain inserts, one
-``INSERT … SELECT FROM unnest(<one array per column>)`` for inserts that skip conflicts or answer rows, and one
-``UPDATE … FROM unnest(…)`` for rows changed by key.
+"""Rows written set-wise: one ``COPY … FROM STDIN`` (binary) per table and chunk for inserts, and one
+``UPDATE … FROM unnest(<one array per column>)`` for rows changed by key.
 
 COPY is PostgreSQL's bulk-load protocol: the driver encodes each row's values in C and the server appends them
-without planning or unpacking arrays (half the client CPU of the ``unnest`` statement per row, docs/performance.md,
-"Plain inserts by COPY"). The ``unnest`` statement's text does not depend on the row count, so SQLAlchemy compiles
-it once and the driver prepares it once. A multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues") renders the
-batch's SQL again and binds every value of every row in Python.
+without planning or unpacking arrays (docs/performance.md, "Plain inserts by COPY": three quarters of the client CPU
+of an ``INSERT … SELECT FROM unnest(…)`` per row, less on the server). A clash with a unique key fails the COPY
+(``IntegrityError``): callers that race other writers check first and treat the clash as the race. The ``unnest``
+statement's text does not depend on the row count, so SQLAlchemy compiles it once and the driver prepares it once;
+a multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues") renders the batch's SQL again and binds every value of
+every row in Python.
 """
 
 from __future__ import annotations
@@ -18,43 +19,21 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *,
-                      skip_conflicts_on: tuple[str, ...] = (), returning: tuple[str, ...] = ()) -> list[Any]:
-    """Every row in one statement, in the order given (the rows share their keys). ``skip_conflicts_on``: a unique
-    key whose clashing rows are left out (``ON CONFLICT DO NOTHING``); ``returning``: columns answered for each row
-    written. Answers those rows (empty without ``returning``)."""
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Every row by one COPY, in the order given (the rows share their keys). A column left out gets the database's
+    default: one with only a default of the Python side is refused (COPY does not apply it)."""
     if not rows:
-        return []
+        return
     columns = tuple(rows[0])
-    if not skip_conflicts_on and not returning:
-        _check_defaults(table, columns)
-        await copy_records(session, table, columns, _records(table, columns, rows, session.get_bind().dialect))
-        return []
-    statement = insert_statement(table, columns, skip_conflicts_on, returning)
-    result = await session.execute(statement, _arrays(session, table, columns, rows))
-    return list(result.all()) if returning else []
-
-
-@lru_cache(maxsize=128)
-def insert_statement(table: Table, columns: tuple[str, ...], skip_conflicts_on: tuple[str, ...] = (),
-                     returning: tuple[str, ...] = ()) -> Executable:
-    """The statement for rows of ``columns`` (built once per shape). A column left out gets the database's default:
-    one with only a default of the Python side is refused (``INSERT … SELECT`` does not apply it)."""
     _check_defaults(table, columns)
-    source = _source(table, columns)
-    statement = insert(table).from_select(list(columns), select(*(_value(table, source, name) for name in columns)))
-    if skip_conflicts_on:
-        statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
-    if returning:
-        return statement.returning(*(table.c[name] for name in returning))
-    return statement
+    await copy_records(session, table, columns, _records(table, columns, rows, session.get_bind().dialect))
 
 
 async def copy_records(session: AsyncSession, table: Table, columns: Sequence[str],

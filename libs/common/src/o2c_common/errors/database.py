@@ -42,7 +42,8 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return str(state) if state else None
 
 
-def _constraint(exc: DBAPIError) -> str | None:
+def constraint_of(exc: DBAPIError) -> str | None:
+    """The name of the constraint ``exc`` reports broken, when the driver says."""
     cause: Any = getattr(exc.orig, "__cause__", None)
     name = getattr(cause, "constraint_name", None) or getattr(cause, "column_name", None)
     return str(name) if name else None
@@ -56,7 +57,7 @@ def classify(exc: DBAPIError) -> tuple[int, str, str, str, str | None] | None:
     state = sqlstate(exc)
     if state is None:
         return None
-    constraint = _constraint(exc)
+    constraint = constraint_of(exc)
     if state == "23503":
         message = str(getattr(exc.orig, "__cause__", None) or exc.orig)
         found = _REFERENCED if "still referenced" in message else _UNKNOWN_REFERENCE

@@ -86,8 +86,7 @@ class Pending:
 
     async def write(self, tx: Tx) -> None:
         session = tx.session
-        written = await repository.insert_payments(session, self.payments)
-        if len(written) != len(self.payments):
+        if not await repository.insert_payments(session, self.payments):
             raise BookedMeanwhile("another booking wrote one of the chunk's payments meanwhile; retry the chunk")
         await repository.insert_rows(session, RemittanceLine, self.lines)
         await repository.insert_rows(session, Application, self.applications)

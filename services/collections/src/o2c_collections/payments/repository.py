@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.cashapp.models import Payment
@@ -14,7 +15,10 @@ from o2c_collections.pages import newest_first
 from o2c_collections.payments.models import ImportStatus, PaymentImport, PaymentImportLine
 from o2c_common.db import bulk
 from o2c_common.entities import keyset_page, where_equal
+from o2c_common.errors.database import constraint_of
 from o2c_common.http import Page, PageRequest
+
+DEDUPE_KEY = "uq_payments_dedupe_key"
 
 
 async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> Payment | None:
@@ -92,11 +96,16 @@ async def booked_keys(session: AsyncSession, *, keys: Sequence[str]) -> dict[str
     return {key: payment_id for key, payment_id in (await session.execute(stmt)).all()}
 
 
-async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """The payments in one statement; the ids written (a key booked meanwhile by another writer is not)."""
-    written = await bulk.insert_rows(session, cast(Table, Payment.__table__), rows, skip_conflicts_on=("dedupe_key",),
-                                     returning=("id",))
-    return {row.id for row in written}
+async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> bool:
+    """The payments in one copy; False when another writer booked one of their dedupe keys meanwhile (nothing
+    written: the transaction is to be rolled back)."""
+    try:
+        await bulk.insert_rows(session, cast(Table, Payment.__table__), rows)
+    except IntegrityError as exc:
+        if constraint_of(exc) == DEDUPE_KEY:
+            return False
+        raise
+    return True
 
 
 async def insert_rows(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
