@@ -88,6 +88,7 @@ def _records(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, An
     return records
 
 
+@lru_cache(maxsize=128)  # once per shape, as the encoders (a refusal raises, and is not cached)
 def _check_defaults(table: Table, columns: tuple[str, ...]) -> None:
     missing = [c.key for c in table.columns if c.key not in columns and c.default is not None
                and c.server_default is None]
