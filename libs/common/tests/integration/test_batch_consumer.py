@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
@@ -197,3 +198,56 @@ async def test_the_partitions_of_a_fetch_share_one_transaction_and_a_poison_even
         await publish(infra.kafka_bootstrap, topic, events[150:], partitions=6)
         await until(lambda: c.stats.processed == 299 and c.stats.dead_lettered == 1, c)
     assert await stored(pg_db) == [n for n in range(1, 301) if n != 151]  # the other partitions' events too
+
+
+async def test_the_next_fetch_is_written_only_after_the_one_in_flight_is_committed(
+        pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.flight.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 11)]
+    await make_table(pg_db)
+    calls: list[list[int]] = []
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        calls.append([int(e.data.invoice_number) for e in batch])
+        entered.set()
+        await release.wait()  # the first fetch's transaction stays open
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events[:5])
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-flight") as c:
+        await asyncio.wait_for(entered.wait(), 60)
+        await publish(infra.kafka_bootstrap, topic, events[5:])
+        await asyncio.sleep(1.0)  # the second fetch arrives and is decoded meanwhile
+        assert calls == [[1, 2, 3, 4, 5]] and await stored(pg_db) == []
+        release.set()
+        await until(lambda: c.stats.processed == 10, c)
+    assert calls == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
+    assert await stored(pg_db) == list(range(1, 11))
+
+
+async def test_a_fetch_in_flight_when_the_consumer_stops_is_written_and_its_offsets_committed(
+        pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.stop.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 6)]
+    await make_table(pg_db)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        entered.set()
+        await release.wait()
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-stop") as c:
+        await asyncio.wait_for(entered.wait(), 60)
+        c.stop()  # stopping while the fetch is being written
+        await asyncio.sleep(0.5)
+        release.set()
+    assert await stored(pg_db) == [1, 2, 3, 4, 5]
+    probe = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id="h16b-stop", enable_auto_commit=False)
+    await probe.start()
+    try:
+        assert await probe.committed(TopicPartition(topic, 0)) == 5
+    finally:
+        await probe.stop()

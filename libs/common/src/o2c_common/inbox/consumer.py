@@ -33,18 +33,19 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.plumbing import dead_letters_table, inbox_table
+from o2c_common.db.plumbing import dead_letters_table
 from o2c_common.events.envelope import Event, EventDecodeError
+from o2c_common.inbox.claims import claim, claim_many
 from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
-from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, is_replay, routing, type_of
+from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
 from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
 from o2c_common.tx import Transactions, Tx, system_actor
@@ -53,13 +54,17 @@ log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
 LAG_UPDATE_INTERVAL_S = 1.0
+DECODE_SLICE = 25
+"""Records decoded between two turns of the event loop while a write is in flight."""
 
-CLAIM_MANY = text(
-    'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '
-    "SELECT :consumer, e, t, 'processed', tp, p, o FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), "
-    "CAST(:topics AS text[]), CAST(:partitions AS int[]), CAST(:offsets AS bigint[])) AS x(e, t, tp, p, o) "
-    "ON CONFLICT DO NOTHING RETURNING event_id")
 
+@dataclass
+class Decoded:
+    """A fetch's records, decoded for the fast path: the events to handle and the records this group skips."""
+
+    records: list[ConsumerRecord]
+    work: list[tuple[ConsumerRecord, Event, AnyHandler]] = field(default_factory=list)
+    skipped: list[tuple[str, str | None]] = field(default_factory=list)
 
 class EventConsumer:
     def __init__(
@@ -149,29 +154,58 @@ class EventConsumer:
             client_id=self.group_id,
             **self._client_options,
         )
-        consumer.subscribe(self.topics, listener=RebalanceGate(self._lock))
+        gate = RebalanceGate(self._lock)
+        consumer.subscribe(self.topics, listener=gate)
         await consumer.start()
         self._consumer = consumer
         self.running = True
         self.fetch_wait_ms = self._fetch_max_wait_ms
         last_records = time.monotonic()
+        writing: asyncio.Task[None] | None = None
         try:
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
-                if not any(batch.values()):
+                fetched = {tp: records for tp, records in
+                           (await consumer.getmany(timeout_ms=200, max_records=self._batch_size)).items() if records}
+                if not fetched:
+                    if writing is not None:
+                        await writing
+                        writing, last_records = None, time.monotonic()  # idle counts from the end of the work
                     if time.monotonic() - last_records >= self._idle_after_s:
                         self._set_fetch_wait(consumer, self._idle_fetch_max_wait_ms)
                 else:
                     self._set_fetch_wait(consumer, self._fetch_max_wait_ms)
-                    async with self._lock:
-                        await self._process_fetch(consumer, {tp: records for tp, records in batch.items() if records})
-                    last_records = time.monotonic()  # idle counts from the end of the work, not its start
+                    generation = gate.generation
+                    # Decoding is the process's own CPU and the write in flight mostly waits for the database: the
+                    # one overlaps the other. Writes stay one at a time, in fetch order.
+                    decoded = await self._decode([r for records in fetched.values() for r in records])
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(self._write_fetch(consumer, fetched, decoded, gate, generation))
+                    last_records = time.monotonic()
                 await self._update_lag(consumer)
         finally:
             self.running = False
             self._consumer = None
+            if writing is not None:
+                await self._wind_down(writing)
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def _wind_down(self, writing: asyncio.Task[None]) -> None:
+        """The fetch in flight when the loop ends is written out (its offsets committed) before the client stops."""
+        try:
+            await writing
+        except (Exception, asyncio.CancelledError) as exc:
+            log.warning("consumer %s: the batch in flight at stop was not written: %s", self.group_id, exc)
+
+    async def _write_fetch(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]],
+                           decoded: Decoded | None, gate: RebalanceGate, generation: int) -> None:
+        async with self._lock:
+            if gate.generation != generation:
+                # Partitions moved since the fetch; the client fetches its partitions again from the committed offsets.
+                log.info("consumer %s: a fetch from before a rebalance left for the new assignment", self.group_id)
+                return
+            await self._process_fetch(consumer, fetched, decoded)
 
     def _set_fetch_wait(self, consumer: AIOKafkaConsumer, wait_ms: int) -> None:
         """aiokafka reads its fetcher's wait for every fetch request it builds; it has no public setter. With another
@@ -184,22 +218,23 @@ class EventConsumer:
             self.stats.idle_periods += 1
         self.fetch_wait_ms = wait_ms
 
-    async def _process_fetch(self, consumer: AIOKafkaConsumer,
-                             batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    async def _process_fetch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]],
+                             decoded: Decoded | None) -> None:
         """Every partition of a fetch in one transaction (one commit, one offset commit) when that works; else each
         partition on its own, as :meth:`_process_partition` takes it."""
-        if len(batch) > 1 and await self._process_fast([r for records in batch.values() for r in records]):
+        if decoded is not None and await self._write(decoded):
             await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()}),
                                    COMMIT_TIMEOUT_S)
             return
         for tp, records in batch.items():
-            await self._process_partition(consumer, tp, records)
+            again = await self._decode(records) if len(batch) > 1 else None  # one partition: it just failed
+            await self._process_partition(consumer, tp, records, again)
 
-    async def _process_partition(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
-    ) -> None:
+    async def _process_partition(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord],
+                                 decoded: Decoded | None) -> None:
+        """The partition's batch in one transaction if ``decoded`` writes, else record by record."""
         try:
-            if not await self._process_fast(records):
+            if decoded is None or not await self._write(decoded):
                 async with self._transactions.begin(self._actor) as tx:
                     for record in records:
                         await self._process_record(tx, record)
@@ -210,33 +245,40 @@ class EventConsumer:
         # Bounded, because aiokafka retries some commit errors forever; a new consumer starts afresh.
         await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), COMMIT_TIMEOUT_S)
 
-    async def _process_fast(self, records: list[ConsumerRecord]) -> bool:
-        """The whole batch in one transaction with one inbox insert; False (nothing written) if any record
-        is undecodable or any handler fails, so that the careful path deals with it record by record."""
-        work: list[tuple[ConsumerRecord, Event, AnyHandler]] = []
-        skipped: list[tuple[str, str | None]] = []
-        for record in records:
+    async def _decode(self, records: list[ConsumerRecord]) -> Decoded | None:
+        """The records as events with their handlers, or None if any is undecodable, a replay, refused or has no
+        handler (the careful path deals with those record by record). Lets the event loop turn every
+        ``DECODE_SLICE`` records, so that the write in flight goes on meanwhile."""
+        decoded = Decoded(records)
+        for i, record in enumerate(records, 1):
+            if i % DECODE_SLICE == 0:
+                await asyncio.sleep(0)
             target, ce_type, replay = routing(record)  # one pass over the headers
             reason = self._skip_reason(target, ce_type)
             if reason is not None:
-                skipped.append((reason, ce_type))
+                decoded.skipped.append((reason, ce_type))
                 continue
             if replay:
-                return False
+                return None
             try:
                 event = Event.from_kafka(record.key, record.value, record.headers)
             except EventDecodeError:
-                return False
+                return None
             handler = self._handlers.get(type(event.data))
             if handler is None or not from_its_producer(event):
-                return False
-            work.append((record, event, handler))
+                return None
+            decoded.work.append((record, event, handler))
+        return decoded
+
+    async def _write(self, decoded: Decoded) -> bool:
+        """The decoded batch in one transaction with one inbox insert; False (nothing written) if any handler fails,
+        so that the careful path deals with it record by record."""
         stats = ConsumerStats()
         try:
             async with self._transactions.begin(self._actor) as tx:
-                claimed = await self._claim_many(tx.session, work)
+                claimed = await claim_many(tx.session, self.group_id, [(r, e) for r, e, _ in decoded.work])
                 todo: list[tuple[Event, AnyHandler]] = []
-                for _, event, handler in work:
+                for _, event, handler in decoded.work:
                     if event.id not in claimed:
                         stats.duplicates += 1
                         continue
@@ -249,10 +291,10 @@ class EventConsumer:
             return False
         self.stats.processed += stats.processed
         self.stats.duplicates += stats.duplicates
-        for reason, ce_type in skipped:
+        for reason, ce_type in decoded.skipped:
             self._note_skip(reason, ce_type)
         if self._on_consumed is not None:
-            for record in records:
+            for record in decoded.records:
                 self._on_consumed(record.topic, self.group_id)
         return True
 
@@ -278,19 +320,6 @@ class EventConsumer:
         if reason is not None:
             self._note_skip(reason, ce_type)
         return reason is not None
-
-    async def _claim_many(
-        self, session: AsyncSession, work: list[tuple[ConsumerRecord, Event, AnyHandler]]
-    ) -> set[uuid.UUID]:
-        if not work:
-            return set()
-        # One array per column (unnest): the same statement text for any batch size, so it is prepared once; a
-        # multi-row VALUES is compiled anew for every batch, which cost more than the database work.
-        params = {"consumer": self.group_id, "ids": [e.id for _, e, _ in work], "types": [e.type for _, e, _ in work],
-                  "topics": [r.topic for r, _, _ in work], "partitions": [r.partition for r, _, _ in work],
-                  "offsets": [r.offset for r, _, _ in work]}
-        result = await session.execute(CLAIM_MANY, params)
-        return set(result.scalars())
 
     async def _process_record(self, tx: Tx, record: ConsumerRecord) -> None:
         session = tx.session
@@ -320,7 +349,7 @@ class EventConsumer:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 async with session.begin_nested():
-                    if not await self._claim(session, event, record, "processed"):
+                    if not await claim(session, self.group_id, event, record, "processed"):
                         self.stats.duplicates += 1
                         return
                     await handle_one(tx, event, handler)
@@ -336,34 +365,11 @@ class EventConsumer:
                     await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
         await self._dead_letter(session, record, event.id, "handler_failed", error, event=event)
 
-    async def _claim(self, session: AsyncSession, event_id_source: Event | uuid.UUID, record: ConsumerRecord,
-                     status: str) -> bool:
-        """Record the event in the inbox; False if it was seen before. A record replayed from the dead-letter
-        topic (header ``o2c_replay``) may claim an id that was dead-lettered, and only such an id."""
-        if isinstance(event_id_source, Event):
-            event_id, event_type = event_id_source.id, event_id_source.type
-        else:
-            event_id, event_type = event_id_source, "unknown"
-        stmt = insert(inbox_table).values(
-            consumer=self.group_id, event_id=event_id, event_type=event_type, status=status,
-            topic=record.topic, partition=record.partition, offset=record.offset,
-        )
-        if is_replay(record):
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[inbox_table.c.consumer, inbox_table.c.event_id],
-                set_={"status": status, "received_at": func.now()},
-                where=inbox_table.c.status == "dead_lettered",
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing()
-        result = await session.execute(stmt.returning(inbox_table.c.event_id))
-        return result.first() is not None
-
     async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
                            error: str, *, event: Event | None = None) -> None:
         original = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k not in REPLAY_HEADERS]
         async with session.begin_nested():
-            if not await self._claim(session, event or event_id, record, "dead_lettered"):
+            if not await claim(session, self.group_id, event or event_id, record, "dead_lettered"):
                 self.stats.duplicates += 1
                 return
             await session.execute(insert(dead_letters_table).values(

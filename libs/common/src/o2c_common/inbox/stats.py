@@ -28,14 +28,18 @@ class ConsumerStats:
 
 
 class RebalanceGate(ConsumerRebalanceListener):
-    """Makes a rebalance wait until the batch in hand is committed."""
+    """Makes a rebalance wait until the batch in hand is committed, and counts rebalances (``generation``) so that
+    a batch fetched before one is not written after it."""
 
     def __init__(self, lock: asyncio.Lock) -> None:
         self._lock = lock
+        self.generation = 0
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
+            self.generation += 1
             log.info("partitions revoked: %s", revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.generation += 1
         log.info("partitions assigned: %s", assigned)
