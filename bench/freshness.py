@@ -11,8 +11,10 @@ once its POST answered, so it is watched from then on.
 The profile splits every invoice's freshness with the databases' own clocks (same machine, same
 clock as the bench): the issuing transaction's commit time (``pg_xact_commit_timestamp`` of its status-history
 row, which is why the bench runs PostgreSQL with track_commit_timestamp), the outbox row's ``created_at`` (transaction
-start) and ``published_at`` (set right after the broker acknowledged), the kpi inbox row's
-``received_at`` (start of the consumer's transaction) and the kpi movement's commit time.
+start) and ``published_at`` (set right after the broker acknowledged); the same for the hop through collections,
+which opens the receivable on ``invoice.issued`` and publishes ``receivable.changed`` (its inbox row's ``received_at``,
+the start of its consumer's transaction, and its outbox row); then the kpi inbox row's ``received_at`` for that event
+and the kpi movement's commit time.
 """
 
 from __future__ import annotations
@@ -51,16 +53,23 @@ _POLL = "SELECT invoice_id FROM receivable_movements WHERE invoice_id = ANY($1::
 # transition into issued: the mirror's own rows say issued → issued.
 _INVOICING = """
 SELECT i.id, extract(epoch FROM pg_xact_commit_timestamp(h.xmin))::float8,
-       extract(epoch FROM o.created_at)::float8, extract(epoch FROM o.published_at)::float8
+       extract(epoch FROM o.created_at)::float8, extract(epoch FROM o.published_at)::float8, o.event_id
 FROM invoices i JOIN outbox o ON o.key = i.id::text AND o.event_type = 'o2c.invoice.issued.v1'
 JOIN invoice_status_changes h ON h.invoice_id = i.id AND h.to_status = 'issued' AND h.from_status <> 'issued'
 WHERE i.id = ANY($1::uuid[])
 """
+# collections takes invoice.issued (its inbox row: the start of its consumer's transaction), opens the receivable
+# and publishes the ledger's first entry, receivable.changed with sequence 1, which is what kpi's AR reads.
+_TAKEN = ("SELECT event_id, extract(epoch FROM received_at)::float8 FROM inbox "
+          "WHERE consumer = $2 AND event_id = ANY($1)")
+_OPENED = """
+SELECT key::uuid, extract(epoch FROM published_at)::float8, event_id FROM outbox
+WHERE key = ANY($1::text[]) AND event_type = 'o2c.receivable.changed.v1'
+  AND convert_from(payload, 'UTF8')::jsonb ->> 'sequence' = '1'
+"""
 _KPI = """
-SELECT m.invoice_id, extract(epoch FROM ib.received_at)::float8,
-       extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8
-FROM receivable_movements m JOIN inbox ib ON ib.event_id = m.event_id AND ib.consumer = 'kpi'
-WHERE m.invoice_id = ANY($1::uuid[]) AND m.kind = 'invoice'
+SELECT invoice_id, extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8
+FROM receivable_movements WHERE invoice_id = ANY($1::uuid[]) AND kind = 'invoice'
 """
 
 COMPONENTS = (  # (key, label, from, to): the parts add up to the freshness
@@ -69,7 +78,9 @@ COMPONENTS = (  # (key, label, from, to): the parts add up to the freshness
     ("api_pre_tx", "  of which: sent → transaction start", "send", "tx_start"),
     ("api_tx", "  of which: transaction start → commit", "tx_start", "api_commit"),
     ("relay", "invoice committed → broker acked (relay)", "api_commit", "acked"),
-    ("delivery", "broker acked → kpi consumer transaction start", "acked", "received"),
+    ("to_ledger", "broker acked → collections consumer transaction start", "acked", "c_received"),
+    ("ledger", "collections transaction start → receivable.changed acked", "c_received", "c_acked"),
+    ("delivery", "receivable.changed acked → kpi consumer transaction start", "c_acked", "received"),
     ("apply", "kpi transaction start → commit", "received", "kpi_commit"),
     ("observe", "kpi commit → seen by the bench's poller", "kpi_commit", "seen"),
 )
@@ -218,16 +229,26 @@ async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rat
 async def _profile(stack: Stack, samples: list[Sample]) -> None:
     ids = [s.invoice_id for s in samples if s.invoice_id is not None]
     by_id = {s.invoice_id: s for s in samples if s.invoice_id is not None}
-    inv = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["invoicing"])))
-    kpi = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["kpi"])))
+    inv, col, kpi = [await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES[name])))
+                     for name in ("invoicing", "collections", "kpi")]
     try:
-        for invoice_id, api_commit, tx_start, acked in await inv.fetch(_INVOICING, ids):
+        issued: dict[uuid.UUID, uuid.UUID] = {}
+        for invoice_id, api_commit, tx_start, acked, event_id in await inv.fetch(_INVOICING, ids):
             by_id[invoice_id].t.update(api_commit=api_commit, tx_start=tx_start, acked=acked)
-        for invoice_id, received, kpi_commit in await kpi.fetch(_KPI, ids):
-            by_id[invoice_id].t.update(received=received, kpi_commit=kpi_commit)
+            issued[event_id] = invoice_id
+        for event_id, received in await col.fetch(_TAKEN, list(issued), "collections"):
+            by_id[issued[event_id]].t["c_received"] = received
+        opened: dict[uuid.UUID, uuid.UUID] = {}
+        for invoice_id, acked, event_id in await col.fetch(_OPENED, [str(i) for i in ids]):
+            by_id[invoice_id].t["c_acked"] = acked
+            opened[event_id] = invoice_id
+        for event_id, received in await kpi.fetch(_TAKEN, list(opened), "kpi"):
+            by_id[opened[event_id]].t["received"] = received
+        for invoice_id, kpi_commit in await kpi.fetch(_KPI, ids):
+            by_id[invoice_id].t["kpi_commit"] = kpi_commit
     finally:
-        await inv.close()
-        await kpi.close()
+        for conn in (inv, col, kpi):
+            await conn.close()
     for s in samples:
         s.t.update(due=s.target, send=s.send, seen=s.seen)
 
