@@ -194,3 +194,17 @@ def test_new_event_ids_are_version_7_in_time_order_and_unique() -> None:
     assert {i.version for i in batch} == {7} and {i.variant for i in batch} == {uuid.RFC_4122}
     assert len(set(batch) | set(first)) == len(batch) + len(first)
     assert later.int >> 80 <= min(i.int >> 80 for i in batch) and len({i.int & (1 << 74) - 1 for i in batch}) == 5_000
+
+
+def test_headers_decode_alike_as_a_list_a_tuple_or_an_iterator_and_a_repeated_extra_header_keeps_its_last_value(
+        ) -> None:
+    base = Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing", correlation_id="c-1")
+    event = Event(**{**base.__dict__, "extra_headers": {"x-retry-count": "2"}})
+    headers = event.headers()
+    as_list = Event.from_kafka(None, event.value(), headers)
+    assert as_list == event
+    assert Event.from_kafka(None, event.value(), tuple(headers)) == event
+    assert Event.from_kafka(None, event.value(), iter(headers)) == event
+    repeated = [("x-retry-count", b"1"), *headers]
+    assert Event.from_kafka(None, event.value(), repeated) == event
+    assert Event.from_kafka(None, event.value(), iter(repeated)) == event

@@ -6,6 +6,7 @@ the aggregate id. ``content-type`` carries ``datacontenttype`` as the Kafka bind
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time as clock
 import uuid
@@ -184,7 +185,8 @@ class Event(Generic[P]):
             raise EventDecodeError(
                 f"ce_subject {subject!r} is not the payload's {model.aggregate_field} {aggregate_id!r}"
             )
-        return Event(
+        event: Event[EventPayload] = object.__new__(Event)  # the checks of __init__ hold by construction here
+        event.__dict__.update(
             id=event_id,
             type=h["ce_type"],
             source=h["ce_source"],
@@ -195,9 +197,19 @@ class Event(Generic[P]):
             traceparent=h.get("ce_traceparent"),
             extra_headers={k: v for k, v in h.items() if k not in KNOWN_HEADERS},
         )
+        return event
 
 
 def _decode_headers(headers: Iterable[Any]) -> dict[str, str]:
+    if isinstance(headers, list | tuple):  # as a client hands them over: text names, bytes values, none twice
+        with contextlib.suppress(TypeError, ValueError):  # not so: the one-by-one reading says what is wrong
+            fast = {name: raw.decode() for name, raw in headers if type(name) is str and type(raw) is bytes}
+            if len(fast) == len(headers):
+                return fast
+    return _decode_headers_one_by_one(headers)
+
+
+def _decode_headers_one_by_one(headers: Iterable[Any]) -> dict[str, str]:
     decoded: dict[str, str] = {}
     try:
         for name, raw in headers:
