@@ -251,3 +251,31 @@ async def test_a_fetch_in_flight_when_the_consumer_stops_is_written_and_its_offs
         assert await probe.committed(TopicPartition(topic, 0)) == 5
     finally:
         await probe.stop()
+
+
+async def test_a_fetch_decoded_before_a_rebalance_is_left_to_the_new_assignment_not_written(
+        pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.rebalance.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 41)]
+    await make_table(pg_db)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        entered.set()
+        await release.wait()  # the first consumer's first fetch stays in flight until the second one has joined
+        await insert_all(tx, batch)
+
+    handlers: Handlers = {InvoiceIssued: Batched(on_invoices_issued_store)}
+    await publish(infra.kafka_bootstrap, topic, events[:20], partitions=4)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, handlers, group="h16b-rebalance") as first:
+        await asyncio.wait_for(entered.wait(), 60)
+        await publish(infra.kafka_bootstrap, topic, events[20:], partitions=4)
+        await asyncio.sleep(1.0)  # fetched and decoded while the first fetch is written
+        async with consuming(pg_db, infra.kafka_bootstrap, topic, handlers, group="h16b-rebalance") as second:
+            await asyncio.sleep(1.0)  # joining: the first consumer's partitions are being revoked
+            release.set()
+            await until(lambda: first.stats.processed + second.stats.processed == 40, second)
+            assert second.stats.processed > 0  # the rebalance gave the second consumer partitions
+    # Had the first consumer written its second fetch after the rebalance, the second would have met those events
+    # again in the partitions it took over (from the committed offsets): duplicates.
+    assert first.stats.duplicates + second.stats.duplicates == 0, (first.stats, second.stats)
+    assert await stored(pg_db) == list(range(1, 41))
