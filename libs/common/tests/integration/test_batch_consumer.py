@@ -105,6 +105,24 @@ async def stored(db: Database) -> list[int]:
         return list((await s.execute(text("SELECT n FROM h16b_rows ORDER BY n"))).scalars())
 
 
+class Held:
+    """A batch handler that stores its events only once released: the fetch it was called for stays in flight."""
+
+    def __init__(self) -> None:
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+        self.calls: list[list[int]] = []
+
+    async def on_invoices_issued_store(self, tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        self.calls.append([int(e.data.invoice_number) for e in batch])
+        self.entered.set()
+        await self.release.wait()
+        await insert_all(tx, batch)
+
+    @property
+    def handlers(self) -> Handlers:
+        return {InvoiceIssued: Batched(self.on_invoices_issued_store)}
+
+
 async def test_a_batch_handler_gets_its_events_in_one_call_in_order_and_a_replay_applies_none_twice(
         pg_db: Database, infra: Infra) -> None:
     topic, events = f"h16b.batch.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 201)]
@@ -204,25 +222,16 @@ async def test_the_next_fetch_is_written_only_after_the_one_in_flight_is_committ
         pg_db: Database, infra: Infra) -> None:
     topic, events = f"h16b.flight.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 11)]
     await make_table(pg_db)
-    calls: list[list[int]] = []
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
-        calls.append([int(e.data.invoice_number) for e in batch])
-        entered.set()
-        await release.wait()  # the first fetch's transaction stays open
-        await insert_all(tx, batch)
-
+    held = Held()
     await publish(infra.kafka_bootstrap, topic, events[:5])
-    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
-                         group="h16b-flight") as c:
-        await asyncio.wait_for(entered.wait(), 60)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, held.handlers, group="h16b-flight") as c:
+        await asyncio.wait_for(held.entered.wait(), 60)  # the first fetch's transaction stays open
         await publish(infra.kafka_bootstrap, topic, events[5:])
         await asyncio.sleep(1.0)  # the second fetch arrives and is decoded meanwhile
-        assert calls == [[1, 2, 3, 4, 5]] and await stored(pg_db) == []
-        release.set()
+        assert held.calls == [[1, 2, 3, 4, 5]] and await stored(pg_db) == []
+        held.release.set()
         await until(lambda: c.stats.processed == 10, c)
-    assert calls == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
+    assert held.calls == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
     assert await stored(pg_db) == list(range(1, 11))
 
 
@@ -230,20 +239,13 @@ async def test_a_fetch_in_flight_when_the_consumer_stops_is_written_and_its_offs
         pg_db: Database, infra: Infra) -> None:
     topic, events = f"h16b.stop.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 6)]
     await make_table(pg_db)
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
-        entered.set()
-        await release.wait()
-        await insert_all(tx, batch)
-
+    held = Held()
     await publish(infra.kafka_bootstrap, topic, events)
-    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
-                         group="h16b-stop") as c:
-        await asyncio.wait_for(entered.wait(), 60)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, held.handlers, group="h16b-stop") as c:
+        await asyncio.wait_for(held.entered.wait(), 60)
         c.stop()  # stopping while the fetch is being written
         await asyncio.sleep(0.5)
-        release.set()
+        held.release.set()
     assert await stored(pg_db) == [1, 2, 3, 4, 5]
     probe = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id="h16b-stop", enable_auto_commit=False)
     await probe.start()
@@ -257,22 +259,15 @@ async def test_a_fetch_decoded_before_a_rebalance_is_left_to_the_new_assignment_
         pg_db: Database, infra: Infra) -> None:
     topic, events = f"h16b.rebalance.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 41)]
     await make_table(pg_db)
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
-        entered.set()
-        await release.wait()  # the first consumer's first fetch stays in flight until the second one has joined
-        await insert_all(tx, batch)
-
-    handlers: Handlers = {InvoiceIssued: Batched(on_invoices_issued_store)}
+    held = Held()  # the first consumer's first fetch stays in flight until the second one has joined
     await publish(infra.kafka_bootstrap, topic, events[:20], partitions=4)
-    async with consuming(pg_db, infra.kafka_bootstrap, topic, handlers, group="h16b-rebalance") as first:
-        await asyncio.wait_for(entered.wait(), 60)
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, held.handlers, group="h16b-rebalance") as first:
+        await asyncio.wait_for(held.entered.wait(), 60)
         await publish(infra.kafka_bootstrap, topic, events[20:], partitions=4)
         await asyncio.sleep(1.0)  # fetched and decoded while the first fetch is written
-        async with consuming(pg_db, infra.kafka_bootstrap, topic, handlers, group="h16b-rebalance") as second:
+        async with consuming(pg_db, infra.kafka_bootstrap, topic, held.handlers, group="h16b-rebalance") as second:
             await asyncio.sleep(1.0)  # joining: the first consumer's partitions are being revoked
-            release.set()
+            held.release.set()
             await until(lambda: first.stats.processed + second.stats.processed == 40, second)
             assert second.stats.processed > 0  # the rebalance gave the second consumer partitions
     # Had the first consumer written its second fetch after the rebalance, the second would have met those events
