@@ -5,7 +5,8 @@ For each fetched batch: one database transaction in which every record of every 
 (``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that transaction
 fails, each partition is taken in a transaction of its own, and if that fails too its records are taken again one by
 one, each under its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
-change nothing. The offsets are committed only after the transaction committed.
+change nothing. The offsets are committed only after the transaction committed. The next fetch is decoded while one
+is written; writes go one at a time in fetch order, and a fetch from before a rebalance is not written after it.
 
 Quiet at rest: while records flow the broker may hold a fetch ``fetch_max_wait_ms`` (short, for freshness);
 after ``idle_after_s`` without records the wait becomes ``idle_fetch_max_wait_ms`` (a long poll), and the
@@ -65,6 +66,7 @@ class Decoded:
     records: list[ConsumerRecord]
     work: list[tuple[ConsumerRecord, Event, AnyHandler]] = field(default_factory=list)
     skipped: list[tuple[str, str | None]] = field(default_factory=list)
+
 
 class EventConsumer:
     def __init__(
