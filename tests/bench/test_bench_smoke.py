@@ -20,7 +20,7 @@ def _no_progress(_label: str, _total: int):  # type: ignore[no-untyped-def]
 async def _event_ids_on(bootstrap: str, topic: str, *, at_least: int, timeout_ms: int = 10_000) -> set[bytes]:
     """The distinct ce_id headers on ``topic``, read from the start (not from ListOffsets, which Tansu
     answers with the last batch's base offset + 1 rather than the high watermark)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     ids: set[bytes] = set()
     try:

@@ -57,7 +57,8 @@ async def read_topic(bootstrap: str, *, expect: int, timeout: float = 60) -> lis
     (or timeout). Partitions assigned and positioned explicitly (``read_from_start``), no group; counted by id: a
     relay taking over re-sends what its predecessor sent but had not marked, and those copies must not stop the read
     early."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
     await consumer.start()
     out: list[Event] = []
     seen: set[object] = set()

@@ -1,4 +1,5 @@
-"""Reading a topic from its first offset without a consumer group, on the real broker.
+"""Reading a topic from its first offset without a consumer group, on the real broker (``read_from_start``: offset
+0, with a consumer that resets to ``earliest``).
 
 aiokafka resets a freshly assigned partition to ``auto_offset_reset`` (``latest`` by default) in the background; when
 that answer arrives after ``seek_to_beginning`` asked for the earliest offset, it wins and the reader starts at the
@@ -100,8 +101,10 @@ async def _topic_with_records(bootstrap: str) -> str:
 
 
 async def _read_all(bootstrap: str, topic: str,
-                    position: Callable[[AIOKafkaConsumer, list[TopicPartition]], Coroutine[Any, Any, None]]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+                    position: Callable[[AIOKafkaConsumer, list[TopicPartition]], Coroutine[Any, Any, None]],
+                    reset: str = "earliest") -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset=reset)
     await consumer.start()
     try:
         await position(consumer, [TopicPartition(topic, p) for p in range(PARTITIONS)])
@@ -130,4 +133,10 @@ async def test_read_from_start_reads_every_record_when_the_latest_offsets_answer
 async def test_seek_to_beginning_after_assign_loses_that_race(proxied_broker: str) -> None:
     """The aiokafka behaviour read_from_start avoids (if a later aiokafka fixes it, this test says so)."""
     topic = await _topic_with_records(proxied_broker)
-    assert await _read_all(proxied_broker, topic, _seek_to_beginning) < RECORDS
+    assert await _read_all(proxied_broker, topic, _seek_to_beginning, reset="latest") < RECORDS
+
+
+async def test_read_from_start_refuses_a_consumer_that_would_reset_to_the_end() -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers="127.0.0.1:9", group_id=None)  # refused before any request
+    with pytest.raises(ValueError, match="earliest"):
+        await read_from_start(consumer, [TopicPartition("any", 0)])

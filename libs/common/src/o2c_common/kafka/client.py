@@ -41,17 +41,23 @@ def security_options(settings: ServiceSettings) -> dict[str, Any]:
 
 
 async def read_from_start(consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]) -> None:
-    """Assign ``partitions`` to a started group-less consumer and position each at its first offset.
+    """Assign ``partitions`` to a started group-less consumer created with ``auto_offset_reset="earliest"`` and
+    position each at offset 0.
 
-    Not ``seek_to_beginning``: aiokafka (0.14) resets a freshly assigned partition to ``auto_offset_reset``
-    (``latest`` by default) in the background, and if that answer arrives after the seek's request it wins: the
-    position lands at the end offset and the records before it are never read (seen on Tansu, which also
-    under-reports end offsets, so the first batches of a topic went missing). An explicit ``seek`` to the
-    beginning offsets leaves no reset pending for a late answer to complete."""
+    Offset 0, not the log start the broker reports: Tansu (memory storage) has answered a log start past records it
+    still serves after two producers wrote one partition at once (the relay tests then missed offsets 0 to 10 of a
+    partition). Where a broker's log really starts later, offset 0 is out of range and the consumer moves to the log
+    start by itself, as ``earliest`` says; hence that setting is required.
+
+    Not ``seek_to_beginning``: aiokafka (0.14) resets a freshly assigned partition to ``auto_offset_reset`` in the
+    background, and if that answer arrives after the seek's request it wins (with ``latest``, the records before the
+    end offset were never read). An explicit ``seek`` leaves no reset pending for a late answer to complete."""
+    if getattr(consumer, "_auto_offset_reset", "earliest") != "earliest":
+        raise ValueError("read_from_start needs a consumer created with auto_offset_reset='earliest'")
     partitions = list(partitions)
     consumer.assign(partitions)
-    for tp, offset in (await consumer.beginning_offsets(partitions)).items():
-        consumer.seek(tp, offset)
+    for tp in partitions:
+        consumer.seek(tp, 0)
 
 
 def make_producer(settings: ServiceSettings, *, client_id: str | None = None) -> AIOKafkaProducer:

@@ -46,6 +46,7 @@ async def list_dead_letters(bootstrap: str, *, group: str, limit: int = 1000,
     ``client_options``: the connection's security (o2c_common.kafka.security_options)."""
     topic = dead_letter_topic(group)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest",
                                 **(client_options or {}))
     await consumer.start()
     try:
