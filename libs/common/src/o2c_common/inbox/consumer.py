@@ -34,7 +34,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -45,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from o2c_common.db.plumbing import dead_letters_table
 from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.inbox.claims import claim, claim_many
+from o2c_common.inbox.decoding import Decoded, decode
 from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
 from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
@@ -55,17 +55,6 @@ log = logging.getLogger(__name__)
 
 COMMIT_TIMEOUT_S = 15.0
 LAG_UPDATE_INTERVAL_S = 1.0
-DECODE_SLICE = 25
-"""Records decoded between two turns of the event loop while a write is in flight."""
-
-
-@dataclass
-class Decoded:
-    """A fetch's records, decoded for the fast path: the events to handle and the records this group skips."""
-
-    records: list[ConsumerRecord]
-    work: list[tuple[ConsumerRecord, Event, AnyHandler]] = field(default_factory=list)
-    skipped: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 class EventConsumer:
@@ -248,29 +237,7 @@ class EventConsumer:
         await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), COMMIT_TIMEOUT_S)
 
     async def _decode(self, records: list[ConsumerRecord]) -> Decoded | None:
-        """The records as events with their handlers, or None if any is undecodable, a replay, refused or has no
-        handler (the careful path deals with those record by record). Lets the event loop turn every
-        ``DECODE_SLICE`` records, so that the write in flight goes on meanwhile."""
-        decoded = Decoded(records)
-        for i, record in enumerate(records, 1):
-            if i % DECODE_SLICE == 0:
-                await asyncio.sleep(0)
-            target, ce_type, replay = routing(record)  # one pass over the headers
-            reason = self._skip_reason(target, ce_type)
-            if reason is not None:
-                decoded.skipped.append((reason, ce_type))
-                continue
-            if replay:
-                return None
-            try:
-                event = Event.from_kafka(record.key, record.value, record.headers)
-            except EventDecodeError:
-                return None
-            handler = self._handlers.get(type(event.data))
-            if handler is None or not from_its_producer(event):
-                return None
-            decoded.work.append((record, event, handler))
-        return decoded
+        return await decode(records, self._handlers, self._skip_reason)
 
     async def _write(self, decoded: Decoded) -> bool:
         """The decoded batch in one transaction with one inbox insert; False (nothing written) if any handler fails,

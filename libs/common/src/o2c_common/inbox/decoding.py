@@ -1,0 +1,53 @@
+"""A fetch decoded for the consumer's fast path, a slice at a time so that the write in flight goes on meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiokafka.structs import ConsumerRecord
+
+from o2c_common.events.envelope import Event, EventDecodeError
+from o2c_common.inbox.handlers import AnyHandler, Handlers
+from o2c_common.inbox.records import from_its_producer, routing
+
+DECODE_SLICE = 25
+"""Records decoded between two turns of the event loop."""
+
+SkipReason = Callable[[str | None, str | None], str | None]
+"""Why a group leaves a record alone without decoding it (from its ``o2c_replay_group`` and ``ce_type``), or None."""
+
+
+@dataclass
+class Decoded:
+    """A fetch's records, decoded for the fast path: the events to handle and the records this group skips."""
+
+    records: list[ConsumerRecord]
+    work: list[tuple[ConsumerRecord, Event, AnyHandler]] = field(default_factory=list)
+    skipped: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason: SkipReason) -> Decoded | None:
+    """The records as events with their handlers, or None if any is undecodable, a replay, refused or has no
+    handler (the careful path deals with those record by record)."""
+    decoded = Decoded(records)
+    for i, record in enumerate(records, 1):
+        if i % DECODE_SLICE == 0:
+            await asyncio.sleep(0)
+        target, ce_type, replay = routing(record)  # one pass over the headers
+        reason = skip_reason(target, ce_type)
+        if reason is not None:
+            decoded.skipped.append((reason, ce_type))
+            continue
+        if replay:
+            return None
+        try:
+            event = Event.from_kafka(record.key, record.value, record.headers)
+        except EventDecodeError:
+            return None
+        handler = handlers.get(type(event.data))
+        if handler is None or not from_its_producer(event):
+            return None
+        decoded.work.append((record, event, handler))
+    return decoded
