@@ -159,8 +159,9 @@ class EventConsumer:
                            (await consumer.getmany(timeout_ms=200, max_records=self._batch_size)).items() if records}
                 if not fetched:
                     if writing is not None:
-                        await writing
-                        writing, last_records = None, time.monotonic()  # idle counts from the end of the work
+                        pending, writing = writing, None  # awaited here, so not again when the loop ends
+                        await pending
+                        last_records = time.monotonic()  # idle counts from the end of the work
                     if time.monotonic() - last_records >= self._idle_after_s:
                         self._set_fetch_wait(consumer, self._idle_fetch_max_wait_ms)
                 else:
@@ -170,7 +171,8 @@ class EventConsumer:
                     # one overlaps the other. Writes stay one at a time, in fetch order.
                     decoded = await self._decode([r for records in fetched.values() for r in records])
                     if writing is not None:
-                        await writing
+                        pending, writing = writing, None
+                        await pending
                     writing = asyncio.create_task(self._write_fetch(consumer, fetched, decoded, gate, generation))
                     last_records = time.monotonic()
                 await self._update_lag(consumer)
