@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, strategies as st
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from o2c_common.events import Event
+from o2c_common.events import Event, types
 from o2c_common.events.contracts.collections import CashApplication, PaymentApplied
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.events.examples import example_payload
@@ -100,3 +101,62 @@ def test_amounts_beyond_fourteen_whole_digits_are_refused(whole: int, sign: int)
 def test_amounts_with_more_than_six_significant_decimals_are_refused(units: int) -> None:
     with pytest.raises(ValidationError):
         example_payload(InvoiceIssued, amount=Decimal(units).scaleb(-7))
+
+
+_SPELLINGS = st.one_of(
+    amounts().map(lambda a: format(a, "f")),  # as written by the serializer
+    amounts().map(str),  # exponents ("1E+3")
+    st.tuples(amounts(), st.integers(min_value=1, max_value=4)).map(lambda t: f"{t[0]:f}" + "0" * t[1]),
+    st.sampled_from(["-0", "-0.00", "0", "+1.5", " 1.5", "1_000", "00012.50", "-00.50", "NaN", "-Infinity", "1e3",
+                     "1.1234567", "1.5000000", "123456789012345", "-", ".5", "5.", "", "١٢٣"]),
+    st.text(alphabet="0123456789.-+eE _", max_size=24),
+)
+_JSON_VALUES = st.one_of(_SPELLINGS, st.integers(min_value=-(10**21), max_value=10**21), st.floats(), st.booleans())
+
+
+@pytest.mark.parametrize("kind", ["Amount", "PositiveAmount", "NonNegativeAmount", "Measure", "Confidence"])
+@given(value=_JSON_VALUES)
+def test_the_wire_reads_every_spelling_as_the_validators_do(kind: str, value: object) -> None:
+    """Events are decoded from JSON, where a canonical string skips the Python validators: what is accepted, and
+    the exact decimal it becomes (digits, exponent and sign), must be what the validators make of the same value."""
+    adapter: TypeAdapter[Decimal] = TypeAdapter(getattr(types, kind))
+    try:
+        expected: Decimal | None = adapter.validate_python(value)
+    except ValidationError:
+        expected = None
+    try:
+        read: Decimal | None = adapter.validate_json(json.dumps(value))
+    except ValidationError:
+        read = None
+    assert (read is None) == (expected is None)
+    if read is not None and expected is not None:
+        assert read.as_tuple() == expected.as_tuple()
+
+
+_INSTANTS = st.one_of(
+    st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
+    st.datetimes().map(lambda d: d.isoformat()),  # naive: refused
+    st.tuples(st.datetimes(), st.integers(min_value=0, max_value=9)).map(
+        lambda t: t[0].strftime("%Y-%m-%dT%H:%M:%S") + ("." + "7" * t[1] if t[1] else "") + "Z"
+    ),
+    st.text(alphabet="0123456789-:TZ.+ ", max_size=30),
+    st.integers(min_value=-(10**12), max_value=10**12),
+)
+
+
+@given(value=_INSTANTS)
+def test_the_wire_reads_every_instant_as_the_validators_do(value: object) -> None:
+    adapter: TypeAdapter[datetime] = TypeAdapter(types.UtcDatetime)
+    try:
+        expected: datetime | None = adapter.validate_python(value)
+    except ValidationError:
+        expected = None
+    try:
+        read: datetime | None = adapter.validate_json(json.dumps(value))
+    except ValidationError:
+        read = None
+    assert (read is None) == (expected is None)
+    if read is not None and expected is not None:
+        assert (read, read.utcoffset()) == (expected, timedelta(0))
+        assert adapter.dump_json(read) == adapter.dump_json(expected)

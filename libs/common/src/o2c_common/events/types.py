@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema as cs
 
 AMOUNT_WHOLE_DIGITS = 14
 AMOUNT_DECIMAL_PLACES = 6
@@ -41,52 +50,85 @@ def _decimal_string(value: Decimal) -> str:
     return format(value, "f")
 
 
-Amount = Annotated[
-    Decimal,
-    Field(max_digits=AMOUNT_WHOLE_DIGITS + AMOUNT_DECIMAL_PLACES, decimal_places=AMOUNT_DECIMAL_PLACES),
-    BeforeValidator(_no_float),
-    AfterValidator(_exact_decimal(AMOUNT_DECIMAL_PLACES)),
-    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["1250.00"]}),
-]
+class _CanonicalOnTheWire:
+    """On the JSON path (an event as consumed), a string in the canonical form this module writes is read by
+    pydantic-core alone (``native``, after ``pattern``); any other input goes through the type's validators, which
+    decide as before. A canonical string is one the validators would leave as parsed, so the value is the same
+    either way; only the errors read differently on the JSON path (each names both readings). Python input (the
+    APIs' bodies) takes the validators only."""
+
+    def __init__(self, pattern: str, native: cs.CoreSchema) -> None:
+        self._pattern, self._native = pattern, native
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> cs.CoreSchema:
+        validated = handler(source)
+        canonical = cs.chain_schema([cs.str_schema(pattern=self._pattern, strict=True), self._native])
+        return cs.json_or_python_schema(
+            json_schema=cs.union_schema([(canonical, "canonical"), (validated, "validated")], mode="left_to_right"),
+            python_schema=validated,
+            serialization=validated.get("serialization"),
+        )
+
+
+def _canonical_decimal(places: int, *, signed: bool) -> str:
+    """No exponent, at most ``places`` decimals, a ``-`` only before a nonzero whole part (never "-0")."""
+    unsigned = rf"\d{{1,{AMOUNT_WHOLE_DIGITS}}}(?:\.\d{{1,{places}}})?"
+    negative = rf"|-[1-9]\d{{0,{AMOUNT_WHOLE_DIGITS - 1}}}(?:\.\d{{1,{places}}})?" if signed else ""
+    return rf"^(?:{unsigned}{negative})$"
+
+
+def _exact(places: int, max_digits: int, json_schema: dict[str, Any], **bounds: Decimal | int) -> Any:
+    """An exact decimal type: floats refused, at most ``max_digits`` digits and ``places`` decimals (trailing
+    zeros beyond them dropped, "-0" read as "0"), serialized as a plain decimal string."""
+    constraints: dict[str, Any] = {"max_digits": max_digits, "decimal_places": places, **bounds}
+    return Annotated[
+        Decimal,
+        Field(**constraints),
+        BeforeValidator(_no_float),
+        AfterValidator(_exact_decimal(places)),
+        PlainSerializer(_decimal_string, return_type=str, when_used="json"),
+        _CanonicalOnTheWire(
+            _canonical_decimal(places, signed=not ({"gt", "ge"} & bounds.keys())), cs.decimal_schema(**constraints)
+        ),
+        WithJsonSchema(json_schema),
+    ]
+
+
+_AMOUNT_DIGITS = AMOUNT_WHOLE_DIGITS + AMOUNT_DECIMAL_PLACES
+_UNSIGNED = r"\d{1,14}(\.\d{1,6})?"
+
+Amount = _exact(
+    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    {"type": "string", "pattern": rf"^-?{_UNSIGNED}$", "examples": ["1250.00"]},
+)
 """A money amount: exact decimal, serialized as a string such as ``"1250.00"``.
 
 At most 14 whole digits and 6 decimal places; floats are refused (pass ``Decimal`` or ``str``).
 """
 
-_UNSIGNED = r"\d{1,14}(\.\d{1,6})?"
-PositiveAmount = Annotated[
-    Amount,
-    Field(gt=0),
-    WithJsonSchema({"type": "string", "pattern": rf"^(?!0+(\.0+)?$){_UNSIGNED}$", "examples": ["1250.00"]}),
-]
+PositiveAmount = _exact(
+    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    {"type": "string", "pattern": rf"^(?!0+(\.0+)?$){_UNSIGNED}$", "examples": ["1250.00"]},
+    gt=0,
+)
 """An :data:`Amount` greater than zero: the event type says which way it moves a balance."""
 
-NonNegativeAmount = Annotated[
-    Amount,
-    Field(ge=0),
-    WithJsonSchema({"type": "string", "pattern": rf"^{_UNSIGNED}$", "examples": ["0.00"]}),
-]
+NonNegativeAmount = _exact(
+    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    {"type": "string", "pattern": rf"^{_UNSIGNED}$", "examples": ["0.00"]},
+    ge=0,
+)
 """An :data:`Amount` of zero or more (a remaining balance, an amount paid so far)."""
 
-Measure = Annotated[
-    Decimal,
-    Field(max_digits=20, decimal_places=6),
-    BeforeValidator(_no_float),
-    AfterValidator(_exact_decimal(6)),
-    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["73.7", "98.5"]}),
-]
+Measure = _exact(
+    6, 20, {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["73.7", "98.5"]},
+)
 """A measured or target KPI value (days, percent, count, amount): exact decimal serialized as a string."""
 
-Confidence = Annotated[
-    Decimal,
-    Field(ge=0, le=1, max_digits=5, decimal_places=4),
-    BeforeValidator(_no_float),
-    AfterValidator(_exact_decimal(4)),
-    PlainSerializer(_decimal_string, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.95"]}),
-]
+Confidence = _exact(
+    4, 5, {"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.95"]},
+    ge=0, le=1,
+)
 """A score from 0 to 1 with at most 4 decimals, serialized as a string such as ``"0.95"``."""
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD", "EUR"])]
@@ -106,7 +148,14 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+UtcDatetime = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    _CanonicalOnTheWire(
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$", cs.datetime_schema(tz_constraint="aware")
+    ),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 """An instant: timezone-aware (naive datetimes are refused), normalized to UTC, serialized RFC 3339 ``Z``."""
 
 Severity = Literal["P1", "P2", "P3", "P4"]
