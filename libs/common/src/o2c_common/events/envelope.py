@@ -153,7 +153,11 @@ class Event(Generic[P]):
     @classmethod
     def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Iterable[Any]) -> Event[EventPayload]:
         """Decode a consumed record; anything that is not a valid o2c CloudEvent raises EventDecodeError."""
-        h = _decode_headers(headers)
+        return cls.from_headers(value, _decode_headers(headers))
+
+    @classmethod
+    def from_headers(cls, value: bytes | None, h: dict[str, str]) -> Event[EventPayload]:
+        """:meth:`from_kafka` of a record whose headers were read already (:func:`plain_headers`)."""
         missing = [a for a in REQUIRED_HEADERS if a not in h]
         if missing:
             raise EventDecodeError(f"missing CloudEvents headers: {', '.join(missing)}")
@@ -200,13 +204,20 @@ class Event(Generic[P]):
         return event
 
 
+def plain_headers(headers: Iterable[Any]) -> dict[str, str] | None:
+    """The headers as text, if they come as a client hands them over (a list or tuple of text names and UTF-8
+    bytes values, no name twice); None otherwise."""
+    if isinstance(headers, list | tuple):
+        with contextlib.suppress(TypeError, ValueError):
+            plain = {name: raw.decode() for name, raw in headers if type(name) is str and type(raw) is bytes}
+            if len(plain) == len(headers):
+                return plain
+    return None
+
+
 def _decode_headers(headers: Iterable[Any]) -> dict[str, str]:
-    if isinstance(headers, list | tuple):  # as a client hands them over: text names, bytes values, none twice
-        with contextlib.suppress(TypeError, ValueError):  # not so: the one-by-one reading says what is wrong
-            fast = {name: raw.decode() for name, raw in headers if type(name) is str and type(raw) is bytes}
-            if len(fast) == len(headers):
-                return fast
-    return _decode_headers_one_by_one(headers)
+    plain = plain_headers(headers)
+    return plain if plain is not None else _decode_headers_one_by_one(headers)  # the latter says what is wrong
 
 
 def _decode_headers_one_by_one(headers: Iterable[Any]) -> dict[str, str]:

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from aiokafka.structs import ConsumerRecord
 
-from o2c_common.events.envelope import Event, EventDecodeError
+from o2c_common.events.envelope import Event, EventDecodeError, plain_headers
 from o2c_common.inbox.handlers import AnyHandler, Handlers
-from o2c_common.inbox.records import from_its_producer, routing
+from o2c_common.inbox.records import from_its_producer
+from o2c_common.kafka.client import REPLAY_HEADER
+from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
 
 DECODE_SLICE = 25
 """Records decoded between two turns of the event loop."""
@@ -29,21 +31,24 @@ class Decoded:
 
 
 async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason: SkipReason) -> Decoded | None:
-    """The records as events with their handlers, or None if any is undecodable, a replay, refused or has no
-    handler (the careful path deals with those record by record)."""
+    """The records as events with their handlers, or None if any has headers out of the ordinary, is undecodable,
+    a replay, refused or has no handler (the careful path deals with those record by record)."""
     decoded = Decoded(records)
     for i, record in enumerate(records, 1):
         if i % DECODE_SLICE == 0:
             await asyncio.sleep(0)
-        target, ce_type, replay = routing(record)  # one pass over the headers
-        reason = skip_reason(target, ce_type)
+        headers = plain_headers(record.headers)  # read once, for the routing and the event
+        if headers is None:
+            return None
+        ce_type = headers.get("ce_type")
+        reason = skip_reason(headers.get(REPLAY_GROUP_HEADER), ce_type)
         if reason is not None:
             decoded.skipped.append((reason, ce_type))
             continue
-        if replay:
+        if REPLAY_HEADER in headers:
             return None
         try:
-            event = Event.from_kafka(record.key, record.value, record.headers)
+            event = Event.from_headers(record.value, headers)
         except EventDecodeError:
             return None
         handler = handlers.get(type(event.data))
