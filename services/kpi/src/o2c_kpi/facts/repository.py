@@ -92,10 +92,28 @@ def _insert(session: Session, table: str, columns: Sequence[tuple[str, str]], ro
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"CAST(:c{i} AS {sql_type}[])" for i, (_, sql_type) in enumerate(columns))
-    params = {f"c{i}": [row[name] for row in rows] for i, (name, _) in enumerate(columns)}
+    arrays = ", ".join(_array(i, sql_type) for i, (_, sql_type) in enumerate(columns))
     sql = f"INSERT INTO {table} AS t ({names}) SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608 - names of this module
-    session.execute(text(sql), params)
+    session.execute(text(sql), _columns(columns, rows))
+
+
+def _array(i: int, sql_type: str) -> str:
+    """Parameter ``c{i}`` as an array of ``sql_type``; decimals travel as text (asyncpg's binary numeric encoding
+    cost three times a text element's) and are read by PostgreSQL exactly."""
+    if sql_type == "numeric":
+        return f"CAST(CAST(:c{i} AS text[]) AS numeric[])"
+    return f"CAST(:c{i} AS {sql_type}[])"
+
+
+def _columns(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The rows as one list per column, ``c0``, ``c1``…, in the form :func:`_array` casts."""
+    params: dict[str, list[Any]] = {}
+    for i, (name, sql_type) in enumerate(columns):
+        if sql_type == "numeric":
+            params[f"c{i}"] = [None if (v := row[name]) is None else str(v) for row in rows]
+        else:
+            params[f"c{i}"] = [row[name] for row in rows]
+    return params
 
 
 DIMS = (("legal_entity", "text"), ("currency", "text"), ("customer_id", "text"), ("owning_team", "text"))
@@ -122,8 +140,7 @@ def write(session: Session, batch: FactBatch) -> None:
             "AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
     _insert(session, "kpi_ar_invoices", INVOICES, batch.invoices)
     if batch.movements:
-        params: dict[str, Any] = {f"c{i}": [row[name] for row in batch.movements]
-                                  for i, (name, _) in enumerate(MOVEMENTS)}
+        params: dict[str, Any] = _columns(MOVEMENTS, batch.movements)
         params["new_invoices"] = [row["invoice_id"] for row in batch.invoices]
         session.execute(text(ROLL_UP), params)
     counts = [
@@ -148,7 +165,7 @@ ROLL_UP = f"""
 WITH x AS (
     SELECT DISTINCT ON (x.event_id, x.line) x.*, i.invoice_id IS NOT NULL AS known, i.legal_entity AS i_entity,
            i.currency AS i_currency, i.owning_team AS i_team, i.due_date AS i_due
-    FROM unnest({", ".join(f"CAST(:c{i} AS {t}[])" for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
+    FROM unnest({", ".join(_array(i, t) for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
     LEFT JOIN LATERAL (SELECT * FROM kpi_ar_invoices AS i WHERE i.invoice_id = x.invoice_id LIMIT 1) AS i ON true
 ), ins AS (
     INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)
