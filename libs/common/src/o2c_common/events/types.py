@@ -81,6 +81,10 @@ def _exact(places: int, max_digits: int, json_schema: dict[str, Any], **bounds: 
     """An exact decimal type: floats refused, at most ``max_digits`` digits and ``places`` decimals (trailing
     zeros beyond them dropped, "-0" read as "0"), serialized as a plain decimal string."""
     constraints: dict[str, Any] = {"max_digits": max_digits, "decimal_places": places, **bounds}
+    # A canonical string has at most AMOUNT_WHOLE_DIGITS + places digits and `places` decimals: where that is
+    # within the limits, the digit checks (pydantic-core calls Decimal.as_tuple for them) are left out for it.
+    implied = max_digits >= AMOUNT_WHOLE_DIGITS + places
+    canonical = cs.decimal_schema(**(bounds if implied else constraints))
     return Annotated[
         Decimal,
         Field(**constraints),
@@ -88,7 +92,7 @@ def _exact(places: int, max_digits: int, json_schema: dict[str, Any], **bounds: 
         AfterValidator(_exact_decimal(places)),
         PlainSerializer(_decimal_string, return_type=str, when_used="json"),
         _CanonicalOnTheWire(
-            _canonical_decimal(places, signed=not ({"gt", "ge"} & bounds.keys())), cs.decimal_schema(**constraints)
+            _canonical_decimal(places, signed=not ({"gt", "ge"} & bounds.keys())), canonical
         ),
         WithJsonSchema(json_schema),
     ]
