@@ -1,9 +1,8 @@
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
-from o2c_common.events import TOPICS
 from o2c_common.events.contracts.collections import AccountUpdated
-from o2c_common.inbox import Handlers
+from o2c_common.inbox import Handlers, topics_of
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_escalation.actions.router import router as actions_router
@@ -32,11 +31,8 @@ def handlers(settings: EscalationSettings) -> Handlers:
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
     assert isinstance(settings, EscalationSettings)
-    return [ConsumerSpec(
-        group_id=CONSUMER_GROUP,
-        topics=(TOPICS["kpi"], TOPICS["collections"], TOPICS["invoicing"]),
-        handlers=handlers(settings),
-    )]
+    handled = handlers(settings)
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=topics_of(handled), handlers=handled)]
 
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:

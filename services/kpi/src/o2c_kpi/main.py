@@ -3,7 +3,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
-from o2c_common.events import TOPICS
+from o2c_common.inbox import topics_of
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_kpi.ar.router import router as kpi_router
@@ -22,17 +22,16 @@ from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP, handlers as sla_ha
 from o2c_kpi.sla.router import router as sla_router
 from o2c_kpi.workers import background_tasks
 
-ALL_TOPICS = tuple(TOPICS.values())
-
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
+    sla = sla_handlers(holidays=_sla_holidays(settings))
     return [
         # read models (facts) the KPIs are computed from
-        ConsumerSpec(group_id="kpi", topics=ALL_TOPICS, handlers=FACT_HANDLERS),
+        ConsumerSpec(group_id="kpi", topics=topics_of(FACT_HANDLERS), handlers=FACT_HANDLERS),
         # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
-        ConsumerSpec(group_id=SLA_GROUP, topics=ALL_TOPICS, handlers=sla_handlers(holidays=_sla_holidays(settings))),
+        ConsumerSpec(group_id=SLA_GROUP, topics=topics_of(sla), handlers=sla),
         # quality, Pareto, open work and capacity outlook of the reviews (o2c_kpi.operations)
-        ConsumerSpec(group_id=OPERATIONS_GROUP, topics=ALL_TOPICS, handlers=OPERATIONS_HANDLERS),
+        ConsumerSpec(group_id=OPERATIONS_GROUP, topics=topics_of(OPERATIONS_HANDLERS), handlers=OPERATIONS_HANDLERS),
     ]
 
 

@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
-from o2c_common.events import TOPICS
+from o2c_common.inbox import topics_of
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_workforce.capacity.router import router as capacity_router
@@ -24,7 +24,7 @@ CONSUMER_GROUP = "workforce"
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
     return [ConsumerSpec(
         group_id=CONSUMER_GROUP,
-        topics=(TOPICS["invoicing"], TOPICS["collections"], TOPICS["escalation"], TOPICS["kpi"]),
+        topics=topics_of(HANDLERS),
         handlers=HANDLERS,
     )]
 

@@ -62,6 +62,12 @@ Handlers = Mapping[type[EventPayload], AnyHandler]
 """Each payload type's handler; a :class:`Batched` one is also callable with one event like any handler."""
 
 
+def topics_of(handlers: Handlers) -> tuple[str, ...]:
+    """The topics the handled types are published on: what a group with these handlers subscribes to. A topic
+    more would only be fetched and skipped (and the broker polls every partition of a fetch while it waits)."""
+    return tuple(sorted({model.topic() for model in handlers}))
+
+
 async def handle_one(tx: Tx, event: Event[Any], handler: AnyHandler) -> None:
     """One event, whatever the handler's shape (the record-by-record path)."""
     with correlation_scope(event.correlation_id):
