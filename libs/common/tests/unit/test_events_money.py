@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, strategies as st
@@ -103,6 +104,19 @@ def test_amounts_with_more_than_six_significant_decimals_are_refused(units: int)
         example_payload(InvoiceIssued, amount=Decimal(units).scaleb(-7))
 
 
+def _both_readings(adapter: TypeAdapter[Any], value: object) -> tuple[Any, Any]:
+    """What the validators make of ``value`` (Python input) and what the JSON path makes of it; None if refused."""
+    try:
+        expected = adapter.validate_python(value)
+    except ValidationError:
+        expected = None
+    try:
+        read = adapter.validate_json(json.dumps(value))
+    except ValidationError:
+        read = None
+    return expected, read
+
+
 _SPELLINGS = st.one_of(
     amounts().map(lambda a: format(a, "f")),  # as written by the serializer
     amounts().map(str),  # exponents ("1E+3")
@@ -120,14 +134,7 @@ def test_the_wire_reads_every_spelling_as_the_validators_do(kind: str, value: ob
     """Events are decoded from JSON, where a canonical string skips the Python validators: what is accepted, and
     the exact decimal it becomes (digits, exponent and sign), must be what the validators make of the same value."""
     adapter: TypeAdapter[Decimal] = TypeAdapter(getattr(types, kind))
-    try:
-        expected: Decimal | None = adapter.validate_python(value)
-    except ValidationError:
-        expected = None
-    try:
-        read: Decimal | None = adapter.validate_json(json.dumps(value))
-    except ValidationError:
-        read = None
+    expected, read = _both_readings(adapter, value)
     assert (read is None) == (expected is None)
     if read is not None and expected is not None:
         assert read.as_tuple() == expected.as_tuple()
@@ -148,14 +155,7 @@ _INSTANTS = st.one_of(
 @given(value=_INSTANTS)
 def test_the_wire_reads_every_instant_as_the_validators_do(value: object) -> None:
     adapter: TypeAdapter[datetime] = TypeAdapter(types.UtcDatetime)
-    try:
-        expected: datetime | None = adapter.validate_python(value)
-    except ValidationError:
-        expected = None
-    try:
-        read: datetime | None = adapter.validate_json(json.dumps(value))
-    except ValidationError:
-        read = None
+    expected, read = _both_readings(adapter, value)
     assert (read is None) == (expected is None)
     if read is not None and expected is not None:
         assert (read, read.utcoffset()) == (expected, timedelta(0))
