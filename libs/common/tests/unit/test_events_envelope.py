@@ -61,7 +61,7 @@ BAD_RECORDS: dict[str, Callable[[Record], Record]] = {
     "unknown type": _set("ce_type", b"o2c.invoice.teleported.v1"),
     "unknown version": _set("ce_type", b"o2c.invoice.issued.v9"),
     "non-UTF-8 header": _set("ce_source", b"\xff\xfe/o2c"),
-    "header value not bytes": lambda r: (r[0], r[1], [(n, None if n == "ce_id" else v) for n, v in r[2]]),
+    "header value not bytes": lambda r: (r[0], r[1], [(n, None if n == "ce_id" else v) for n, v in r[2]]),  # type: ignore[misc]
     "header not a pair": lambda r: (r[0], r[1], [*r[2], ("lonely",)]),  # type: ignore[list-item]
     "duplicate ce_type header": lambda r: (r[0], r[1], [*r[2], ("ce_type", b"o2c.invoice.paid.v1")]),
     "ce_id not a UUID": _set("ce_id", b"not-a-uuid"),
@@ -208,3 +208,28 @@ def test_headers_decode_alike_as_a_list_a_tuple_or_an_iterator_and_a_repeated_ex
     repeated = [("x-retry-count", b"1"), *headers]
     assert Event.from_kafka(None, event.value(), repeated) == event
     assert Event.from_kafka(None, event.value(), iter(repeated)) == event
+
+
+def test_a_refused_payload_names_each_field_once_with_the_validators_reason() -> None:
+    event = Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing")
+    raw = json.loads(event.value())
+    raw.update(amount=1250.5, tax_amount="-0.01", issued_at="2024-03-15T09:30:00")
+
+    with pytest.raises(EventDecodeError) as refused:
+        Event.from_kafka(None, json.dumps(raw).encode(), event.headers())
+
+    message = str(refused.value)
+    assert message.startswith("invalid o2c.invoice.issued.v1 payload: amount: Value error, must be a decimal string")
+    assert "tax_amount: Input should be greater than or equal to 0" in message
+    assert "issued_at: Input should have timezone info" in message
+    assert "canonical" not in message and "validated" not in message and "\n" not in message
+
+
+def test_a_payload_refusing_every_field_names_ten_of_them() -> None:
+    event = Event.new(example_payload(InvoiceIssued), source="/o2c/invoicing")
+    nothing = json.dumps(dict.fromkeys(json.loads(event.value()))).encode()
+
+    with pytest.raises(EventDecodeError, match=r"; and \d+ more$") as refused:
+        Event.from_kafka(None, nothing, event.headers())
+
+    assert str(refused.value).count("; ") == 10  # ten fields, then "and N more"

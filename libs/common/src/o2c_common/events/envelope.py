@@ -182,7 +182,7 @@ class Event(Generic[P]):
         try:
             data = model.__pydantic_validator__.validate_json(value)  # model_validate_json without its wrapper
         except ValidationError as exc:
-            raise EventDecodeError(f"invalid {h['ce_type']} payload: {exc}") from exc
+            raise EventDecodeError(f"invalid {h['ce_type']} payload: {refusals(exc)}") from exc
         aggregate_id = data.aggregate_id()
         subject = h.get("ce_subject") or aggregate_id
         if subject != aggregate_id:
@@ -202,6 +202,23 @@ class Event(Generic[P]):
             extra_headers={k: v for k, v in h.items() if k not in KNOWN_HEADERS},
         )
         return event
+
+
+MAX_REFUSALS = 10
+"""Refused fields named in a decoding error; a hostile payload may refuse every field."""
+
+
+def refusals(exc: ValidationError) -> str:
+    """Each refused field and why, on one line. A value type read from JSON refuses in two readings (its canonical
+    form and its validators, ``o2c_common.events.types``); only the validators' reason is named."""
+    reasons = []
+    for error in exc.errors(include_url=False):
+        if error["loc"] and error["loc"][-1] == "canonical":
+            continue
+        field = ".".join(str(part) for part in error["loc"] if part != "validated")
+        reasons.append(f"{field}: {error['msg']}" if field else error["msg"])
+    more = f"; and {len(reasons) - MAX_REFUSALS} more" if len(reasons) > MAX_REFUSALS else ""
+    return "; ".join(reasons[:MAX_REFUSALS]) + more
 
 
 def plain_headers(headers: Iterable[Any]) -> dict[str, str] | None:
