@@ -14,8 +14,9 @@ from o2c_common.inbox.records import from_its_producer
 from o2c_common.kafka.client import REPLAY_HEADER
 from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
 
-DECODE_SLICE = 25
-"""Records decoded between two turns of the event loop."""
+DECODE_SLICE = 5
+"""Records decoded between two turns of the event loop: few, because each of the write's statements resumes only
+when the slice in flight yields, and the write is the slower of the two (docs/performance.md)."""
 
 SkipReason = Callable[[str | None, str | None], str | None]
 """Why a group leaves a record alone without decoding it (from its ``o2c_replay_group`` and ``ce_type``), or None."""
