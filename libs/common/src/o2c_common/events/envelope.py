@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from o2c_common.events.base import REGISTRY, EventPayload
+from o2c_common.events.types import CANONICAL_READING, VALIDATED_READING
 
 P = TypeVar("P", bound=EventPayload, covariant=True)
 Q = TypeVar("Q", bound=EventPayload)
@@ -213,9 +214,9 @@ def refusals(exc: ValidationError) -> str:
     form and its validators, ``o2c_common.events.types``); only the validators' reason is named."""
     reasons = []
     for error in exc.errors(include_url=False):
-        if error["loc"] and error["loc"][-1] == "canonical":
+        if error["loc"] and error["loc"][-1] == CANONICAL_READING:
             continue
-        field = ".".join(str(part) for part in error["loc"] if part != "validated")
+        field = ".".join(str(part) for part in error["loc"] if part != VALIDATED_READING)
         reasons.append(f"{field}: {error['msg']}" if field else error["msg"])
     more = f"; and {len(reasons) - MAX_REFUSALS} more" if len(reasons) > MAX_REFUSALS else ""
     return "; ".join(reasons[:MAX_REFUSALS]) + more

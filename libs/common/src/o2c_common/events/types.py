@@ -50,6 +50,10 @@ def _decimal_string(value: Decimal) -> str:
     return format(value, "f")
 
 
+CANONICAL_READING, VALIDATED_READING = "canonical", "validated"
+"""The two readings of a value type on the JSON path, as they name a refusal's location (``amount.canonical``)."""
+
+
 class _CanonicalOnTheWire:
     """On the JSON path (an event as consumed), a string in the canonical form this module writes is read by
     pydantic-core alone (``native``, after ``pattern``); any other input goes through the type's validators, which
@@ -64,7 +68,9 @@ class _CanonicalOnTheWire:
         validated = handler(source)
         canonical = cs.chain_schema([cs.str_schema(pattern=self._pattern, strict=True), self._native])
         return cs.json_or_python_schema(
-            json_schema=cs.union_schema([(canonical, "canonical"), (validated, "validated")], mode="left_to_right"),
+            json_schema=cs.union_schema(
+                [(canonical, CANONICAL_READING), (validated, VALIDATED_READING)], mode="left_to_right"
+            ),
             python_schema=validated,
             serialization=validated.get("serialization"),
         )
@@ -77,9 +83,11 @@ def _canonical_decimal(places: int, *, signed: bool) -> str:
     return rf"^(?:{unsigned}{negative})$"
 
 
-def _exact(places: int, max_digits: int, json_schema: dict[str, Any], **bounds: Decimal | int) -> Any:
-    """An exact decimal type: floats refused, at most ``max_digits`` digits and ``places`` decimals (trailing
-    zeros beyond them dropped, "-0" read as "0"), serialized as a plain decimal string."""
+def _exact(places: int, json_schema: dict[str, Any], *, max_digits: int | None = None, **bounds: Decimal | int) -> Any:
+    """An exact decimal type: floats refused, at most ``max_digits`` digits (14 whole digits and the places unless
+    given) and ``places`` decimals (trailing zeros beyond them dropped, "-0" read as "0"), serialized as a plain
+    decimal string."""
+    max_digits = AMOUNT_WHOLE_DIGITS + places if max_digits is None else max_digits
     constraints: dict[str, Any] = {"max_digits": max_digits, "decimal_places": places, **bounds}
     # A canonical string has at most AMOUNT_WHOLE_DIGITS + places digits and `places` decimals: where that is
     # within the limits, the digit checks (pydantic-core calls Decimal.as_tuple for them) are left out for it.
@@ -98,11 +106,10 @@ def _exact(places: int, max_digits: int, json_schema: dict[str, Any], **bounds: 
     ]
 
 
-_AMOUNT_DIGITS = AMOUNT_WHOLE_DIGITS + AMOUNT_DECIMAL_PLACES
 _UNSIGNED = r"\d{1,14}(\.\d{1,6})?"
 
 Amount = _exact(
-    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    AMOUNT_DECIMAL_PLACES,
     {"type": "string", "pattern": rf"^-?{_UNSIGNED}$", "examples": ["1250.00"]},
 )
 """A money amount: exact decimal, serialized as a string such as ``"1250.00"``.
@@ -111,27 +118,27 @@ At most 14 whole digits and 6 decimal places; floats are refused (pass ``Decimal
 """
 
 PositiveAmount = _exact(
-    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    AMOUNT_DECIMAL_PLACES,
     {"type": "string", "pattern": rf"^(?!0+(\.0+)?$){_UNSIGNED}$", "examples": ["1250.00"]},
     gt=0,
 )
 """An :data:`Amount` greater than zero: the event type says which way it moves a balance."""
 
 NonNegativeAmount = _exact(
-    AMOUNT_DECIMAL_PLACES, _AMOUNT_DIGITS,
+    AMOUNT_DECIMAL_PLACES,
     {"type": "string", "pattern": rf"^{_UNSIGNED}$", "examples": ["0.00"]},
     ge=0,
 )
 """An :data:`Amount` of zero or more (a remaining balance, an amount paid so far)."""
 
 Measure = _exact(
-    6, 20, {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["73.7", "98.5"]},
+    6, {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,6})?$", "examples": ["73.7", "98.5"]},
 )
 """A measured or target KPI value (days, percent, count, amount): exact decimal serialized as a string."""
 
 Confidence = _exact(
-    4, 5, {"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.95"]},
-    ge=0, le=1,
+    4, {"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.95"]},
+    max_digits=5, ge=0, le=1,
 )
 """A score from 0 to 1 with at most 4 decimals, serialized as a string such as ``"0.95"``."""
 
