@@ -93,3 +93,30 @@ def test_history_replay_in_chunks_resumes_names_refused_rows_and_waits_for_kpi(s
     assert {v["name"]: Decimal(v["value"]) for v in values["values"]} == {
         "credit_sales": sum(row.amount for row in booked), "ar_balance": 0}
     assert invoicing.get(f"/invoices/{rows[0].invoice_id}").status_code == 404  # before the resumed position
+
+
+def test_amounts_at_the_edges_of_precision_reach_kpi_exactly_with_zero_drift(stack: Stack) -> None:
+    """kpi's fact statements carry decimals as text cast to numeric: a cent, 14 whole digits with cents and an
+    amount with trailing zeros reach its read models to the cent, and the three services agree on each invoice."""
+    amounts = [Decimal("0.01"), Decimal("99999999999999.99"), Decimal("1234567.80"), Decimal("10.00")]
+    rows = [HistoryRow(line=n + 2, country_code="US", customer_id=f"H16B-{n}", invoice_number=f"H16B-{n:04d}",
+                       invoice_date=date(2009, 3, 1) + timedelta(days=n), due_date=date(2009, 4, 1),
+                       amount=amount, disputed=False, settled_date=date(2009, 4, 10 + n))
+            for n, amount in enumerate(amounts)]
+    urls = {f"{name}_url": f"http://127.0.0.1:{stack.config.ports[name]}" for name in ("invoicing", "collections",
+                                                                                          "kpi")}
+
+    result = asyncio.run(replay(rows=rows, token=mint_replay_token(), **urls))
+
+    assert result.errors == [] and result.payments_applied == len(rows)
+    values = client(stack, "kpi").get("/kpis", params={
+        "names": "credit_sales,ar_balance", "period": "custom", "start": "2009-01-01", "end": "2009-12-31",
+        "legal_entity": "US01", "currency": "USD"}).json()
+    assert {v["name"]: Decimal(v["value"]) for v in values["values"]} == {
+        "credit_sales": sum(amounts), "ar_balance": 0}
+    ids = [str(row.invoice_id) for row in rows]  # zero drift: invoicing, collections and kpi agree on each
+    deadline, drifting = time.monotonic() + 60, drift(stack, ids)
+    while drifting and time.monotonic() < deadline:
+        time.sleep(0.5)
+        drifting = drift(stack, ids)
+    assert drifting == {}
