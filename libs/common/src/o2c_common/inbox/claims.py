@@ -10,14 +10,15 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.jsonrows import json_rows, rows_of
 from o2c_common.db.plumbing import inbox_table
 from o2c_common.events.envelope import Event
 from o2c_common.inbox.records import is_replay
 
+CLAIMED = (("e", "uuid"), ("t", "text"), ("tp", "text"), ("p", "int"), ("o", "bigint"))
 CLAIM_MANY = text(
-    'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '
-    "SELECT :consumer, e, t, 'processed', tp, p, o FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), "
-    "CAST(:topics AS text[]), CAST(:partitions AS int[]), CAST(:offsets AS bigint[])) AS x(e, t, tp, p, o) "
+    'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '  # noqa: S608 - ours
+    f"SELECT :consumer, e, t, 'processed', tp, p, o FROM {rows_of('claims', CLAIMED)} AS x "
     "ON CONFLICT DO NOTHING RETURNING event_id")
 
 
@@ -26,12 +27,10 @@ async def claim_many(session: AsyncSession, group_id: str,
     """Claims every event of a batch as processed; the ids that were not claimed before."""
     if not work:
         return set()
-    # One array per column (unnest): the same statement text for any batch size, so it is prepared once; a
+    # One parameter for the rows: the same statement text for any batch size, so it is prepared once; a
     # multi-row VALUES is compiled anew for every batch, which cost more than the database work.
-    params = {"consumer": group_id, "ids": [e.id for _, e in work], "types": [e.type for _, e in work],
-              "topics": [r.topic for r, _ in work], "partitions": [r.partition for r, _ in work],
-              "offsets": [r.offset for r, _ in work]}
-    result = await session.execute(CLAIM_MANY, params)
+    claims = json_rows([(e.id, e.type, r.topic, r.partition, r.offset) for r, e in work])
+    result = await session.execute(CLAIM_MANY, {"consumer": group_id, "claims": claims})
     return set(result.scalars())
 
 

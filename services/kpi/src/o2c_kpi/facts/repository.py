@@ -7,16 +7,18 @@ with its savepoint."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from o2c_common.db.jsonrows import Columns, json_rows, rows_of
 from o2c_common.tx import Tx
 
 ADVISORY_CLASS = 0x6B7069  # "kpi": per-invoice locks of the AR rollup, apart from other advisory locks
@@ -36,7 +38,7 @@ class Dims(NamedTuple):
 
 @dataclass
 class FactBatch:
-    invoices: list[dict[str, Any]] = field(default_factory=list)
+    invoices: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)  # the first of each invoice's rows
     movements: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[CountKey, list[Any]] = field(default_factory=dict)
     open_items: list[dict[str, Any]] = field(default_factory=list)
@@ -85,35 +87,22 @@ async def hand_over_inbox(session: AsyncSession, *, reader: str, group_id: str) 
                           {"group": group_id, "reader": reader})
 
 
-def _insert(session: Session, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
+def _insert(session: Session, table: str, columns: Columns, rows: Sequence[Sequence[Any]],
             conflict: str = "ON CONFLICT DO NOTHING") -> None:
-    """One INSERT of every row, each column passed as one array (unnest): one statement whose text, and so
-    prepared statement, is the same for any number of rows."""
+    """One INSERT of every row (its values in the order of ``columns``), passed as one JSON parameter
+    (``o2c_common.db.jsonrows``): one statement whose text, and so prepared statement, is the same for any number of
+    rows."""
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(_array(i, sql_type) for i, (_, sql_type) in enumerate(columns))
-    sql = f"INSERT INTO {table} AS t ({names}) SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608 - names of this module
-    session.execute(text(sql), _columns(columns, rows))
+    sql = f"INSERT INTO {table} AS t ({names}) SELECT * FROM {rows_of('rows', columns)} AS x {conflict}"  # noqa: S608 - names of this module
+    session.execute(text(sql), {"rows": json_rows(rows)})
 
 
-def _array(i: int, sql_type: str) -> str:
-    """Parameter ``c{i}`` as an array of ``sql_type``; decimals travel as text (asyncpg's binary numeric encoding
-    cost three times a text element's) and are read by PostgreSQL exactly."""
-    if sql_type == "numeric":
-        return f"CAST(CAST(:c{i} AS text[]) AS numeric[])"
-    return f"CAST(:c{i} AS {sql_type}[])"
-
-
-def _columns(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    """The rows as one list per column, ``c0``, ``c1``…, in the form :func:`_array` casts."""
-    params: dict[str, list[Any]] = {}
-    for i, (name, sql_type) in enumerate(columns):
-        if sql_type == "numeric":
-            params[f"c{i}"] = [None if (v := row[name]) is None else str(v) for row in rows]
-        else:
-            params[f"c{i}"] = [row[name] for row in rows]
-    return params
+def _values(columns: Columns, rows: Iterable[dict[str, Any]]) -> list[Sequence[Any]]:
+    """Each row's values in the order of ``columns``."""
+    get = itemgetter(*(name for name, _ in columns))
+    return [get(row) for row in rows]
 
 
 DIMS = (("legal_entity", "text"), ("currency", "text"), ("customer_id", "text"), ("owning_team", "text"))
@@ -130,7 +119,7 @@ MILESTONE_COLUMNS = (("invoice_id", "uuid"), ("legal_entity", "text"), ("custome
 
 def write(session: Session, batch: FactBatch) -> None:
     """Write ``batch`` in one statement per table; the AR rollups take each movement exactly once."""
-    invoice_ids = list({row["invoice_id"] for row in (*batch.invoices, *batch.movements)})  # locked in SQL order
+    invoice_ids = list({*batch.invoices, *(row["invoice_id"] for row in batch.movements)})  # locked in SQL order
     if invoice_ids:
         # Every statement below reads by key. A fresh or rebuilt read model has stale row estimates, with which the
         # planner read whole tables for each batch (the cost grew with the table); for this transaction it may not.
@@ -138,22 +127,17 @@ def write(session: Session, batch: FactBatch) -> None:
             "SELECT set_config('enable_seqscan', 'off', true), count(pg_advisory_xact_lock(:cls, k)) "
             "FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) "
             "AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
-    _insert(session, "kpi_ar_invoices", INVOICES, batch.invoices)
+    _insert(session, "kpi_ar_invoices", INVOICES, _values(INVOICES, batch.invoices.values()))
     if batch.movements:
-        params: dict[str, Any] = _columns(MOVEMENTS, batch.movements)
-        params["new_invoices"] = [row["invoice_id"] for row in batch.invoices]
-        session.execute(text(ROLL_UP), params)
-    counts = [
-        {"metric": k[0], "legal_entity": k[1], "currency": k[2], "customer_id": k[3], "owning_team": k[4],
-         "day": k[5], "dimension": k[6], "count": v[0], "value": v[1]}
-        for k, v in sorted(batch.counts.items())
-    ]
+        session.execute(text(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
+                                        "new_invoices": list(batch.invoices)})
+    counts = [(*key, n, value) for key, (n, value) in sorted(batch.counts.items())]  # the order of COUNTS
     _insert(session, "kpi_daily_counts", COUNTS, counts, conflict=(
         "ON CONFLICT (metric, legal_entity, currency, customer_id, owning_team, day, dimension) "
         "DO UPDATE SET count = t.count + excluded.count, value = t.value + excluded.value"))
-    _insert(session, "kpi_open_item_movements", OPEN_ITEMS, batch.open_items)
+    _insert(session, "kpi_open_item_movements", OPEN_ITEMS, _values(OPEN_ITEMS, batch.open_items))
     _insert(session, "kpi_invoice_milestones", MILESTONE_COLUMNS,
-            [batch.milestones[k] for k in sorted(batch.milestones)],
+            _values(MILESTONE_COLUMNS, (batch.milestones[k] for k in sorted(batch.milestones))),
             conflict="ON CONFLICT (invoice_id) DO UPDATE SET " + ", ".join(
                 f"{name} = least(t.{name}, excluded.{name})" for name in MILESTONES))
 
@@ -165,7 +149,7 @@ ROLL_UP = f"""
 WITH x AS (
     SELECT DISTINCT ON (x.event_id, x.line) x.*, i.invoice_id IS NOT NULL AS known, i.legal_entity AS i_entity,
            i.currency AS i_currency, i.owning_team AS i_team, i.due_date AS i_due
-    FROM unnest({", ".join(_array(i, t) for i, (_, t) in enumerate(MOVEMENTS))}) AS x({_MOVEMENT_NAMES})
+    FROM {rows_of("movements", MOVEMENTS)} AS x
     LEFT JOIN LATERAL (SELECT * FROM kpi_ar_invoices AS i WHERE i.invoice_id = x.invoice_id LIMIT 1) AS i ON true
 ), ins AS (
     INSERT INTO receivable_movements AS m ({_MOVEMENT_NAMES}, resolved)

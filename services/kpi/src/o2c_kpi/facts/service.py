@@ -47,7 +47,7 @@ def _movement(batch: FactBatch, key: uuid.UUID, line: int, *, invoice_id: uuid.U
               amount: Decimal, day: date, dims: Dims) -> None:
     batch.movements.append({
         "event_id": key, "line": line, "invoice_id": invoice_id, "customer_id": dims.customer_id or "",
-        "legal_entity": dims.legal_entity or "", "currency": dims.currency or "", "kind": kind, "amount": amount,
+        "legal_entity": dims.legal_entity or "", "currency": dims.currency or "", "kind": kind.value, "amount": amount,
         "effective_date": day})
 
 
@@ -55,8 +55,9 @@ def _open_item(batch: FactBatch, key: uuid.UUID, line: int, *, kind: OpenItemKin
                day: date, opened_date: date | None, amount: Decimal = ZERO, count: int = 0,
                agent: str | None = None) -> None:
     batch.open_items.append({
-        "event_id": key, "line": line, "kind": kind, "item_id": str(item_id), "legal_entity": dims.legal_entity or "",
-        "currency": dims.currency or "", "customer_id": dims.customer_id or "", "owning_team": dims.owning_team or "",
+        "event_id": key, "line": line, "kind": kind.value, "item_id": str(item_id),
+        "legal_entity": dims.legal_entity or "", "currency": dims.currency or "", "customer_id": dims.customer_id or "",
+        "owning_team": dims.owning_team or "",
         "agent": agent or "", "day": day, "opened_date": opened_date, "amount": amount, "count": count})
 
 
@@ -167,7 +168,7 @@ def record_receivable_change(*, batch: FactBatch, fact: col.ReceivableChanged) -
     receivable's dimensions and due date with it. Write-offs are also counted by reason (tolerance, deduction,
     dispute…)."""
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
-    batch.invoices.append({
+    batch.invoices.setdefault(fact.invoice_id, {
         "invoice_id": fact.invoice_id, "legal_entity": fact.legal_entity, "currency": fact.currency,
         "customer_id": fact.customer_id, "owning_team": fact.owning_team or "", "issue_date": fact.issue_date,
         "due_date": fact.due_date, "amount": fact.original_amount})
