@@ -16,7 +16,7 @@ from o2c_common.db.jsonrows import json_rows, rows_of
 
 COLUMNS = (("id", "uuid"), ("name", "text"), ("amount", "numeric"), ("day", "date"), ("at", "timestamptz"),
            ("n", "bigint"))
-READ_BACK = text(f"SELECT id, name, amount, day, at, n FROM {rows_of('rows', COLUMNS)} AS x")  # noqa: S608 - ours
+READ_BACK = text(f"SELECT id, name, amount, day, at, n FROM {rows_of('rows', COLUMNS)} AS x")
 
 
 async def read_back(db: Database, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
