@@ -7,12 +7,13 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from o2c_common.events import Event, EventDecodeError
 from o2c_common.events.contracts.invoicing import InvoiceIssued
-from o2c_common.events.envelope import new_event_id, new_event_ids
+from o2c_common.events.envelope import new_event_id, new_event_ids, plain_headers
 from o2c_common.events.examples import example_payload
 
 Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
@@ -233,3 +234,30 @@ def test_a_payload_refusing_every_field_names_ten_of_them() -> None:
         Event.from_kafka(None, nothing, event.headers())
 
     assert str(refused.value).count("; ") == 10  # ten fields, then "and N more"
+
+
+@pytest.mark.parametrize("headers", [
+    [("ce_id", b"1"), (b"ce_type", b"x")],  # a name that is not text
+    [("ce_id", b"1"), ("ce_type", None)],  # a null value
+    [("ce_id", b"1"), ("ce_type", "x")],  # a value that is not bytes
+    [("ce_id", b"1"), ("ce_type", memoryview(b"x"))],
+    [("ce_id", b"1"), ("ce_type", b"\xff")],  # not UTF-8
+    [("ce_id", b"1"), ("ce_id", b"2")],  # a name twice
+    [("ce_id", b"1"), ("lonely",)],
+    ("ce_id", b"1"),  # not a list of pairs
+], ids=["bytes name", "null value", "text value", "memoryview", "not UTF-8", "name twice", "not a pair", "flat"])
+def test_only_plain_headers_take_the_fast_reading(headers: Any) -> None:
+    assert plain_headers(headers) is None
+
+
+def test_plain_headers_read_as_text_and_extra_headers_keep_their_order() -> None:
+    key, value, headers = _record()
+    headers = [*headers, ("z_last", b"1"), ("a_first", "é".encode())]
+    plain = plain_headers(headers)
+    assert plain is not None and plain["a_first"] == "é"
+
+    event = Event.from_headers(value, plain)
+
+    assert list(event.extra_headers.items()) == [("z_last", "1"), ("a_first", "é")]
+    assert event == Event.from_kafka(key, value, headers)
+    assert isinstance(event.id, uuid.UUID) and str(event.id) == plain["ce_id"]
