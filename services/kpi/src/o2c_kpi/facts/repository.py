@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -92,11 +93,14 @@ def _insert(session: Session, table: str, columns: Columns, rows: Sequence[Seque
     """One INSERT of every row (its values in the order of ``columns``), passed as one JSON parameter
     (``o2c_common.db.jsonrows``): one statement whose text, and so prepared statement, is the same for any number of
     rows."""
-    if not rows:
-        return
+    if rows:
+        session.execute(_insert_statement(table, columns, conflict), {"rows": json_rows(rows)})
+
+
+@cache
+def _insert_statement(table: str, columns: Columns, conflict: str) -> TextClause:
     names = ", ".join(name for name, _ in columns)
-    sql = f"INSERT INTO {table} AS t ({names}) SELECT * FROM {rows_of('rows', columns)} AS x {conflict}"  # noqa: S608 - names of this module
-    session.execute(text(sql), {"rows": json_rows(rows)})
+    return text(f"INSERT INTO {table} AS t ({names}) SELECT * FROM {rows_of('rows', columns)} AS x {conflict}")  # noqa: S608 - names of this module
 
 
 def _values(columns: Columns, rows: Iterable[dict[str, Any]]) -> list[Sequence[Any]]:
@@ -123,13 +127,10 @@ def write(session: Session, batch: FactBatch) -> None:
     if invoice_ids:
         # Every statement below reads by key. A fresh or rebuilt read model has stale row estimates, with which the
         # planner read whole tables for each batch (the cost grew with the table); for this transaction it may not.
-        session.execute(text(
-            "SELECT set_config('enable_seqscan', 'off', true), count(pg_advisory_xact_lock(:cls, k)) "
-            "FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) "
-            "AS keys"), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
+        session.execute(_statement(LOCK_INVOICES), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
     _insert(session, "kpi_ar_invoices", INVOICES, _values(INVOICES, batch.invoices.values()))
     if batch.movements:
-        session.execute(text(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
+        session.execute(_statement(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
                                         "new_invoices": list(batch.invoices)})
     counts = [(*key, n, value) for key, (n, value) in sorted(batch.counts.items())]  # the order of COUNTS
     _insert(session, "kpi_daily_counts", COUNTS, counts, conflict=(
@@ -140,6 +141,17 @@ def write(session: Session, batch: FactBatch) -> None:
             _values(MILESTONE_COLUMNS, (batch.milestones[k] for k in sorted(batch.milestones))),
             conflict="ON CONFLICT (invoice_id) DO UPDATE SET " + ", ".join(
                 f"{name} = least(t.{name}, excluded.{name})" for name in MILESTONES))
+
+
+LOCK_INVOICES = (
+    "SELECT set_config('enable_seqscan', 'off', true), count(pg_advisory_xact_lock(:cls, k)) "
+    "FROM (SELECT DISTINCT hashtext(CAST(x AS text)) AS k FROM unnest(CAST(:ids AS uuid[])) AS x ORDER BY k) AS keys")
+
+
+@cache
+def _statement(sql: str) -> TextClause:
+    """The statement of ``sql``, built once (``text()`` parses the SQL for its parameters)."""
+    return text(sql)
 
 
 # AR movements: inserted (already resolved when their invoice is known), movements that waited for an invoice

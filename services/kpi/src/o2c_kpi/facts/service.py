@@ -11,9 +11,12 @@ No other event moves AR here, so kpi never redoes the ledger's arithmetic.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+
+from asyncpg.pgproto.pgproto import UUID as PgUUID
 
 from o2c_common.events.contracts import collections as col, escalation as esc, invoicing as inv
 from o2c_kpi.facts.models import MovementKind, OpenItemKind
@@ -23,6 +26,7 @@ HOUR_SECONDS = Decimal(3600)
 DAY_SECONDS = Decimal(86400)
 ZERO = Decimal(0)
 LEDGER_NAMESPACE = uuid.UUID("1f0c6a52-4f7e-4d5b-9a8e-6b2f3c9d7e10")
+_LEDGER_NAMESPACE_BYTES = LEDGER_NAMESPACE.bytes
 LEDGER_KINDS: dict[col.LedgerEntryKind, MovementKind] = {
     "invoice": MovementKind.INVOICE, "payment": MovementKind.CASH, "reversal": MovementKind.UNAPPLIED,
     "credit_note": MovementKind.CREDIT_NOTE, "write_off": MovementKind.WRITE_OFF,
@@ -39,8 +43,13 @@ def hours_between(start: datetime, end: datetime) -> Decimal:
 
 
 def ledger_key(invoice_id: uuid.UUID) -> uuid.UUID:
-    """The key of an invoice's ledger entries among the movements (with the entry's sequence as the line)."""
-    return uuid.uuid5(LEDGER_NAMESPACE, str(invoice_id))
+    """The key of an invoice's ledger entries among the movements (with the entry's sequence as the line):
+    ``uuid.uuid5(LEDGER_NAMESPACE, str(invoice_id))``, built without ``uuid.UUID``'s Python constructor (a fifth of
+    kpi's handler time)."""
+    digest = bytearray(hashlib.sha1(_LEDGER_NAMESPACE_BYTES + str(invoice_id).encode(), usedforsecurity=False).digest())
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    return PgUUID(bytes(digest[:16]))
 
 
 def _movement(batch: FactBatch, key: uuid.UUID, line: int, *, invoice_id: uuid.UUID, kind: MovementKind,
@@ -55,7 +64,7 @@ def _open_item(batch: FactBatch, key: uuid.UUID, line: int, *, kind: OpenItemKin
                day: date, opened_date: date | None, amount: Decimal = ZERO, count: int = 0,
                agent: str | None = None) -> None:
     batch.open_items.append({
-        "event_id": key, "line": line, "kind": kind.value, "item_id": str(item_id),
+        "event_id": key, "line": line, "kind": kind.value, "item_id": item_id,  # text in JSON
         "legal_entity": dims.legal_entity or "", "currency": dims.currency or "", "customer_id": dims.customer_id or "",
         "owning_team": dims.owning_team or "",
         "agent": agent or "", "day": day, "opened_date": opened_date, "amount": amount, "count": count})
