@@ -148,6 +148,24 @@ async def test_a_batch_handler_gets_its_events_in_one_call_in_order_and_a_replay
     assert await stored(pg_db) == list(range(1, 201))
 
 
+async def test_an_event_published_twice_in_one_fetch_is_handled_once(pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.twice.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 41)]
+    await make_table(pg_db)
+    calls: list[list[int]] = []
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        calls.append([int(e.data.invoice_number) for e in batch])
+        await insert_all(tx, batch)  # a copy in the batch would break the primary key
+
+    await publish(infra.kafka_bootstrap, topic, [*events[:20], events[7], *events[20:], events[30]])
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-twice") as c:
+        await until(lambda: c.stats.processed + c.stats.duplicates == 42, c)
+        assert (c.stats.processed, c.stats.duplicates, c.stats.dead_lettered) == (40, 2, 0)
+    assert await stored(pg_db) == list(range(1, 41))
+    assert sorted(n for call in calls for n in call) == list(range(1, 41))
+
+
 async def test_a_per_record_event_is_handled_after_the_earlier_events_of_a_batch_handler(
         pg_db: Database, infra: Infra) -> None:
     topic = f"h16b.order.{uuid.uuid4().hex[:8]}"

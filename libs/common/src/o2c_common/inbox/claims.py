@@ -17,14 +17,16 @@ from o2c_common.inbox.records import is_replay
 
 CLAIMED = (("e", "uuid"), ("t", "text"), ("tp", "text"), ("p", "int"), ("o", "bigint"))
 CLAIM_MANY = text(
-    'INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '  # noqa: S608 - ours
-    f"SELECT :consumer, e, t, 'processed', tp, p, o FROM {rows_of('claims', CLAIMED)} AS x "
-    "ON CONFLICT DO NOTHING RETURNING event_id")
+    f"WITH x AS MATERIALIZED (SELECT * FROM {rows_of('claims', CLAIMED)} AS x), "  # noqa: S608 - this module's
+    'new AS (INSERT INTO inbox (consumer, event_id, event_type, status, topic, partition, "offset") '
+    "SELECT :consumer, e, t, 'processed', tp, p, o FROM x ON CONFLICT DO NOTHING RETURNING event_id) "
+    "SELECT DISTINCT e FROM x WHERE e NOT IN (SELECT event_id FROM new)")
 
 
 async def claim_many(session: AsyncSession, group_id: str,
                      work: Sequence[tuple[ConsumerRecord, Event]]) -> set[uuid.UUID]:
-    """Claims every event of a batch as processed; the ids that were not claimed before."""
+    """Claims every event of a batch as processed; the ids that were claimed before (usually none: only those
+    come back, not every id claimed)."""
     if not work:
         return set()
     # One parameter for the rows: the same statement text for any batch size, so it is prepared once; a

@@ -247,13 +247,13 @@ class EventConsumer:
         stats = ConsumerStats()
         try:
             async with self._transactions.begin(self._actor) as tx:
-                claimed = await claim_many(tx.session, self.group_id, [(r, e) for r, e, _ in decoded.work])
+                taken = await claim_many(tx.session, self.group_id, [(r, e) for r, e, _ in decoded.work])
                 todo: list[tuple[Event, AnyHandler]] = []
                 for _, event, handler in decoded.work:
-                    if event.id not in claimed:
+                    if event.id in taken:  # before, or earlier in this batch: handled once
                         stats.duplicates += 1
                         continue
-                    claimed.discard(event.id)  # the same event twice in one batch: handle it once
+                    taken.add(event.id)
                     todo.append((event, handler))
                 await handle_in_order(tx, todo)
                 stats.processed += len(todo)
