@@ -28,6 +28,7 @@ from o2c_common.errors import (
     problem_body,
     validation_error_items,
 )
+from o2c_common.runtime import collection_paused
 from o2c_common.tx import Tx
 
 log = structlog.get_logger("o2c.collections.payments")
@@ -54,9 +55,10 @@ async def create_many(tx: Tx, *, data: PaymentBatch, settings: CollectionsSettin
     keys = [None if p.bank_reference else f"api:{uuid.uuid4()}" for _, p in valid]
     entities = [p.legal_entity for _, p in valid]
     try:
-        async with tx.session.begin_nested():
-            outcomes = await book_chunk(tx, rows, legal_entity=entities, source="api", import_id=None,
-                                        settings=settings, keys=keys)
+        with collection_paused():  # the batch's rows, items and events stay alive until it writes them
+            async with tx.session.begin_nested():
+                outcomes = await book_chunk(tx, rows, legal_entity=entities, source="api", import_id=None,
+                                            settings=settings, keys=keys)
     except Exception as exc:  # any failure: one by one names the failing rows
         log.warning("payment_batch_failed", rows=len(rows), exc_info=exc)
         outcomes = [await _one(tx, row, key=key, legal_entity=entity, settings=settings)
