@@ -131,7 +131,7 @@ def write(session: Session, batch: FactBatch) -> None:
     _insert(session, "kpi_ar_invoices", INVOICES, _values(INVOICES, batch.invoices.values()))
     if batch.movements:
         session.execute(_statement(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
-                                        "new_invoices": list(batch.invoices)})
+                                              "new_invoices": list(batch.invoices)})
     counts = [(*key, n, value) for key, (n, value) in sorted(batch.counts.items())]  # the order of COUNTS
     _insert(session, "kpi_daily_counts", COUNTS, counts, conflict=(
         "ON CONFLICT (metric, legal_entity, currency, customer_id, owning_team, day, dimension) "
