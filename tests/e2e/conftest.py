@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -86,3 +87,13 @@ def drift(stack: Stack, invoice_ids: Iterable[str]) -> dict[str, tuple[Any, ...]
         if None in seen or len(set(seen)) > 1:
             found[invoice_id] = seen
     return found
+
+
+def drift_once_caught_up(stack: Stack, invoice_ids: Iterable[str], timeout: float = 60) -> dict[str, tuple[Any, ...]]:
+    """:func:`drift` once it is empty, or as it stands after ``timeout`` seconds (the consumers catching up)."""
+    ids = list(invoice_ids)
+    deadline, drifting = time.monotonic() + timeout, drift(stack, ids)
+    while drifting and time.monotonic() < deadline:
+        time.sleep(0.5)
+        drifting = drift(stack, ids)
+    return drifting

@@ -16,7 +16,7 @@ from o2c_cli.history_stages import Position
 from o2c_cli.stack import Stack
 from o2c_collections.history.schemas import HistoryRow
 
-from .conftest import client, drift
+from .conftest import client, drift_once_caught_up
 
 ROOT = Path(__file__).resolve().parents[2]
 SLICE = 150  # the file's last rows: other tests replaying the first rows do not touch them
@@ -52,12 +52,8 @@ def test_history_replay_loads_pays_and_is_idempotent(stack: Stack) -> None:
             break
         time.sleep(0.5)
     assert statuses == {"settled"}
-    ids = [str(row.invoice_id) for row in rows]  # zero drift: invoicing, collections and kpi agree on each
-    deadline, drifting = time.monotonic() + 60, drift(stack, ids)
-    while drifting and time.monotonic() < deadline:
-        time.sleep(0.5)
-        drifting = drift(stack, ids)
-    assert drifting == {}
+    # zero drift: invoicing, collections and kpi agree on each
+    assert drift_once_caught_up(stack, [str(row.invoice_id) for row in rows]) == {}
 
     second = asyncio.run(replay(rows=rows, token=token, concurrency=8, **urls))
     assert second.errors == [] and second.changed == 0
@@ -96,7 +92,7 @@ def test_history_replay_in_chunks_resumes_names_refused_rows_and_waits_for_kpi(s
 
 
 def test_amounts_at_the_edges_of_precision_reach_kpi_exactly_with_zero_drift(stack: Stack) -> None:
-    """kpi's fact statements carry decimals as text cast to numeric: a cent, 14 whole digits with cents and an
+    """kpi's fact statements carry decimals as JSON text cast to numeric: a cent, 14 whole digits with cents and an
     amount with trailing zeros reach its read models to the cent, and the three services agree on each invoice."""
     amounts = [Decimal("0.01"), Decimal("99999999999999.99"), Decimal("1234567.80"), Decimal("10.00")]
     rows = [HistoryRow(line=n + 2, country_code="US", customer_id=f"H16B-{n}", invoice_number=f"H16B-{n:04d}",
@@ -114,9 +110,5 @@ def test_amounts_at_the_edges_of_precision_reach_kpi_exactly_with_zero_drift(sta
         "legal_entity": "US01", "currency": "USD"}).json()
     assert {v["name"]: Decimal(v["value"]) for v in values["values"]} == {
         "credit_sales": sum(amounts), "ar_balance": 0}
-    ids = [str(row.invoice_id) for row in rows]  # zero drift: invoicing, collections and kpi agree on each
-    deadline, drifting = time.monotonic() + 60, drift(stack, ids)
-    while drifting and time.monotonic() < deadline:
-        time.sleep(0.5)
-        drifting = drift(stack, ids)
-    assert drifting == {}
+    # zero drift: invoicing, collections and kpi agree on each
+    assert drift_once_caught_up(stack, [str(row.invoice_id) for row in rows]) == {}
