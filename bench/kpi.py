@@ -34,7 +34,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
-from bench.cpu import process_seconds
+from bench.cpu import CpuMeter, process_seconds
 from bench.infra import Stats, bench_infra, load_average, machine
 from o2c_cli.testing import Infra, bearer, serving
 from o2c_common.db import Database
@@ -133,9 +133,10 @@ async def raw_consume(bootstrap: str, expect: int) -> float:
         await c.stop()
 
 
-async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, float, float]:
-    """(seconds from start, seconds from the first handled event, CPU seconds of this process) for the kpi
-    consumer to handle ``expect``."""
+async def project(db: Database, bootstrap: str, expect: int,
+                  meter: CpuMeter | None = None) -> tuple[float, float, float, dict[str, float]]:
+    """(seconds from start, seconds from the first handled event, CPU seconds of this process, ``meter``'s % of a
+    core per process from the first handled event on) for the kpi consumer to handle ``expect``."""
     settings = ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="bench-kpi")
     dlq = make_producer(settings)
     await dlq.start()
@@ -145,6 +146,8 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
     settle_heap()  # as the service's start-up does (and the records made above are off the collector's walk)
     started, cpu_started = time.perf_counter(), time.process_time()
     first: float | None = None
+    if meter is not None:
+        meter.start()  # again at the first handled event, unless every event is handled before the loop sees one
     task = asyncio.create_task(consumer.run())
     try:
         while consumer.stats.processed < expect:
@@ -152,13 +155,16 @@ async def project(db: Database, bootstrap: str, expect: int) -> tuple[float, flo
                 raise RuntimeError(f"the kpi consumer dead-lettered events: {consumer.stats}")
             if first is None and consumer.stats.processed:
                 first = time.perf_counter()
+                if meter is not None:
+                    meter.start()
             await asyncio.sleep(0.01)
         done, cpu = time.perf_counter(), time.process_time() - cpu_started
+        busy = meter.stop() if meter is not None else {}
     finally:
         consumer.stop()
         await task
         await dlq.stop()
-    return done - started, done - (first or started), cpu
+    return done - started, done - (first or started), cpu, busy
 
 
 async def _work(url: str, bootstrap: str, group: str) -> None:
@@ -207,7 +213,9 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
             "dead_letters": dead}
 
 
-async def projection_phase(infra: Infra, events: int, processes: int = 0) -> dict[str, Any]:
+async def projection_phase(infra: Infra, events: int, processes: int = 0,
+                           servers: dict[str, int] | None = None) -> dict[str, Any]:
+    """``servers``: PostgreSQL's postmaster and the broker by name (their pids), whose CPU per event is reported."""
     records = make_events(events, random.Random(7))
     bootstrap = infra.kafka_bootstrap
     await ensure_topics(bootstrap, [*TOPICS, "o2c.dlq.kpi"], partitions=6, replication_factor=1)
@@ -217,7 +225,9 @@ async def projection_phase(infra: Infra, events: int, processes: int = 0) -> dic
     await asyncio.to_thread(upgrade, SERVICE_DIR, url)
     db = Database(url, pool_size=2)
     try:
-        total_s, steady_s, cpu_s = await project(db, bootstrap, len(records))
+        trees = {name: pid for name, pid in (servers or {}).items() if name == "PostgreSQL"}
+        meter = CpuMeter({n: p for n, p in (servers or {}).items() if n not in trees}, trees) if servers else None
+        total_s, steady_s, cpu_s, busy = await project(db, bootstrap, len(records), meter)
         async with db.unit_of_work() as s:
             rows = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
                     for t in ("receivable_movements", "kpi_ar_daily", "kpi_daily_counts")}
@@ -229,7 +239,10 @@ async def projection_phase(infra: Infra, events: int, processes: int = 0) -> dic
             "raw_consume_rate": raw_rate,
             "projection_rate": rate, "projection_rate_steady": steady, "ratio": rate / raw_rate,
             "ratio_steady": steady / raw_rate, "python_cpu_us": cpu_s / len(records) * 1e6,
-            "wall_us": steady_s / len(records) * 1e6, "rows": rows}
+            "wall_us": steady_s / len(records) * 1e6, "rows": rows,
+            "servers_cpu_us": {name: busy[name] / 100 * steady_s / len(records) * 1e6 for name in (servers or {})
+                               if name in busy},
+            "machine_percent": busy.get("machine (100% = one core)")}
 
 
 # --- (b) queries -------------------------------------------------------------------------------------------------
@@ -331,15 +344,19 @@ def main() -> None:
     try:
         with bench_infra(data_dir) as infra:
             if "a" in args.phases:
-                a = asyncio.run(projection_phase(infra.infra, args.events, args.processes))
+                servers = {name: proc.pid for name, proc in (("PostgreSQL", infra.pg.process),
+                                                             ("Tansu", infra.broker.process)) if proc is not None}
+                a = asyncio.run(projection_phase(infra.infra, args.events, args.processes, servers))
                 print(f"(a) projection of {a['events']} events (invoices' lives: issued, receivable opened, "
                       "payment applied, receivable paid), same broker, same run:")
                 print(f"    produce {a['produce_rate']:,.0f} ev/s; raw consume {a['raw_consume_rate']:,.0f} ev/s")
                 print(f"    kpi projection {a['projection_rate']:,.0f} ev/s from start (group join included), "
                       f"{a['projection_rate_steady']:,.0f} ev/s from the first handled event")
                 print(f"    ratio to raw consume: {a['ratio']:.2f} (steady {a['ratio_steady']:.2f}); rows {a['rows']}")
+                servers_cpu = ", ".join(f"{name} {us:.0f} us" for name, us in a["servers_cpu_us"].items())
                 print(f"    per event: {a['wall_us']:.0f} us wall (steady), {a['python_cpu_us']:.0f} us CPU of this "
-                      "process (consumer, handlers, drivers); the rest: PostgreSQL, commits, waiting for a CPU")
+                      f"process (consumer, handlers, drivers); CPU of the servers from the first handled event: "
+                      f"{servers_cpu or 'not measured'}; the machine {a['machine_percent'] or 0:.0f} % of one core")
                 for sc in a["scale_out"]:
                     print(f"    {sc['processes']} consumer process(es) of one group, first to last inbox row: "
                           f"{sc['rate']:,.0f} ev/s (ratio to raw {sc['rate'] / a['raw_consume_rate']:.2f}), "

@@ -32,7 +32,10 @@ def test_each_invoice_is_issued_opened_paid_and_closed_in_the_ledger() -> None:
 async def test_the_projection_phase_handles_every_event_and_writes_the_ar_movements(infra: Infra,
                                                                                      own_broker: TansuBroker) -> None:
     alone = Infra(pg_url=infra.pg_url, kafka_bootstrap=own_broker.bootstrap_servers, broker=own_broker)
-    result = await projection_phase(alone, 400)
+    assert own_broker.process is not None
+    result = await projection_phase(alone, 400, servers={"Tansu": own_broker.process.pid})
     assert result["events"] == 400 and result["projection_rate"] > 0 and result["raw_consume_rate"] > 0
     assert result["rows"]["receivable_movements"] == 200  # the two ledger entries of each of the 100 invoices
     assert result["rows"]["kpi_ar_daily"] > 0 and result["rows"]["kpi_daily_counts"] > 0
+    assert set(result["servers_cpu_us"]) == {"Tansu"} and result["servers_cpu_us"]["Tansu"] >= 0
+    assert result["machine_percent"] is not None
