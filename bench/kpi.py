@@ -214,8 +214,8 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
 
 
 async def projection_phase(infra: Infra, events: int, processes: int = 0,
-                           servers: dict[str, int] | None = None) -> dict[str, Any]:
-    """``servers``: PostgreSQL's postmaster and the broker by name (their pids), whose CPU per event is reported."""
+                           servers: CpuMeter | None = None) -> dict[str, Any]:
+    """``servers``: a meter of the servers (PostgreSQL, the broker) whose CPU per event is reported."""
     records = make_events(events, random.Random(7))
     bootstrap = infra.kafka_bootstrap
     await ensure_topics(bootstrap, [*TOPICS, "o2c.dlq.kpi"], partitions=6, replication_factor=1)
@@ -225,9 +225,7 @@ async def projection_phase(infra: Infra, events: int, processes: int = 0,
     await asyncio.to_thread(upgrade, SERVICE_DIR, url)
     db = Database(url, pool_size=2)
     try:
-        trees = {name: pid for name, pid in (servers or {}).items() if name == "PostgreSQL"}
-        meter = CpuMeter({n: p for n, p in (servers or {}).items() if n not in trees}, trees) if servers else None
-        total_s, steady_s, cpu_s, busy = await project(db, bootstrap, len(records), meter)
+        total_s, steady_s, cpu_s, busy = await project(db, bootstrap, len(records), servers)
         async with db.unit_of_work() as s:
             rows = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
                     for t in ("receivable_movements", "kpi_ar_daily", "kpi_daily_counts")}
@@ -240,8 +238,8 @@ async def projection_phase(infra: Infra, events: int, processes: int = 0,
             "projection_rate": rate, "projection_rate_steady": steady, "ratio": rate / raw_rate,
             "ratio_steady": steady / raw_rate, "python_cpu_us": cpu_s / len(records) * 1e6,
             "wall_us": steady_s / len(records) * 1e6, "rows": rows,
-            "servers_cpu_us": {name: busy[name] / 100 * steady_s / len(records) * 1e6 for name in (servers or {})
-                               if name in busy},
+            "servers_cpu_us": {name: busy[name] / 100 * steady_s / len(records) * 1e6
+                               for name in (*servers.pids, *servers.trees)} if servers else {},
             "machine_percent": busy.get("machine (100% = one core)")}
 
 
@@ -344,8 +342,8 @@ def main() -> None:
     try:
         with bench_infra(data_dir) as infra:
             if "a" in args.phases:
-                servers = {name: proc.pid for name, proc in (("PostgreSQL", infra.pg.process),
-                                                             ("Tansu", infra.broker.process)) if proc is not None}
+                servers = CpuMeter({"Tansu": infra.broker.process.pid} if infra.broker.process else {},
+                                   {"PostgreSQL": infra.pg.process.pid} if infra.pg.process else {})
                 a = asyncio.run(projection_phase(infra.infra, args.events, args.processes, servers))
                 print(f"(a) projection of {a['events']} events (invoices' lives: issued, receivable opened, "
                       "payment applied, receivable paid), same broker, same run:")

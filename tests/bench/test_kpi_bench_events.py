@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+from bench.cpu import CpuMeter
 from bench.kpi import make_events, projection_phase
 from o2c_cli.localstack import TansuBroker
 from o2c_cli.testing import Infra
@@ -33,7 +34,7 @@ async def test_the_projection_phase_handles_every_event_and_writes_the_ar_moveme
                                                                                      own_broker: TansuBroker) -> None:
     alone = Infra(pg_url=infra.pg_url, kafka_bootstrap=own_broker.bootstrap_servers, broker=own_broker)
     assert own_broker.process is not None
-    result = await projection_phase(alone, 400, servers={"Tansu": own_broker.process.pid})
+    result = await projection_phase(alone, 400, servers=CpuMeter({"Tansu": own_broker.process.pid}))
     assert result["events"] == 400 and result["projection_rate"] > 0 and result["raw_consume_rate"] > 0
     assert result["rows"]["receivable_movements"] == 200  # the two ledger entries of each of the 100 invoices
     assert result["rows"]["kpi_ar_daily"] > 0 and result["rows"]["kpi_daily_counts"] > 0

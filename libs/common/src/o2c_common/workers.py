@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events.base import TOPICS
-from o2c_common.inbox import EventConsumer, Handlers
+from o2c_common.inbox import EventConsumer, Handlers, topics_of
 from o2c_common.kafka import dead_letter_topic, ensure_topics, make_producer, security_options
 from o2c_common.outbox import OutboxRelay
 from o2c_common.outbox.retention import Retention, purge_once
@@ -33,11 +33,14 @@ CONNECT_MAX_BACKOFF_S = 10.0
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """One consumer group: its name (the Kafka group id), the topics it reads and its handlers."""
+    """One consumer group: its name (the Kafka group id) and its handlers; it reads the topics they are published on."""
 
     group_id: str
-    topics: tuple[str, ...]
     handlers: Handlers
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return topics_of(self.handlers)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from o2c_collections.workers import background_tasks
 from o2c_collections.worklists.router import router as worklists_router
 from o2c_common.app import create_service_app
 from o2c_common.events.contracts.invoicing import CreditNoteIssued, InvoiceIssued, InvoicePortalRejected
-from o2c_common.inbox import Batched, Handlers, topics_of
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 
@@ -34,7 +34,7 @@ HANDLERS: Handlers = {
 
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
-    return [ConsumerSpec(group_id="collections", topics=topics_of(HANDLERS), handlers=HANDLERS)]
+    return [ConsumerSpec(group_id="collections", handlers=HANDLERS)]
 
 
 def create_app(settings: CollectionsSettings | None = None) -> FastAPI:

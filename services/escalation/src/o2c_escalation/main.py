@@ -2,7 +2,7 @@ from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
 from o2c_common.events.contracts.collections import AccountUpdated
-from o2c_common.inbox import Handlers, topics_of
+from o2c_common.inbox import Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_escalation.actions.router import router as actions_router
@@ -31,8 +31,7 @@ def handlers(settings: EscalationSettings) -> Handlers:
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
     assert isinstance(settings, EscalationSettings)
-    handled = handlers(settings)
-    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=topics_of(handled), handlers=handled)]
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, handlers=handlers(settings))]
 
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:

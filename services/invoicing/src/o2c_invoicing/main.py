@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from o2c_common.app import create_service_app
 from o2c_common.egress import pinned_client
 from o2c_common.events.contracts.collections import AccountUpdated, CreditNoteRequested, ReceivableChanged
-from o2c_common.inbox import Batched, Handlers, topics_of
+from o2c_common.inbox import Batched, Handlers
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_invoicing.amendments.router import router as amendments_router
@@ -38,7 +38,7 @@ HANDLERS: Handlers = {
 
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
-    return [ConsumerSpec(group_id=CONSUMER_GROUP, topics=topics_of(HANDLERS), handlers=HANDLERS)]
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, handlers=HANDLERS)]
 
 
 def create_app(settings: InvoicingSettings | None = None) -> FastAPI:

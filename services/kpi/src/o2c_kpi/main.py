@@ -3,7 +3,6 @@ from datetime import date
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
-from o2c_common.inbox import topics_of
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_kpi.ar.router import router as kpi_router
@@ -24,14 +23,13 @@ from o2c_kpi.workers import background_tasks
 
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
-    sla = sla_handlers(holidays=_sla_holidays(settings))
     return [
         # read models (facts) the KPIs are computed from
-        ConsumerSpec(group_id="kpi", topics=topics_of(FACT_HANDLERS), handlers=FACT_HANDLERS),
+        ConsumerSpec(group_id="kpi", handlers=FACT_HANDLERS),
         # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
-        ConsumerSpec(group_id=SLA_GROUP, topics=topics_of(sla), handlers=sla),
+        ConsumerSpec(group_id=SLA_GROUP, handlers=sla_handlers(holidays=_sla_holidays(settings))),
         # quality, Pareto, open work and capacity outlook of the reviews (o2c_kpi.operations)
-        ConsumerSpec(group_id=OPERATIONS_GROUP, topics=topics_of(OPERATIONS_HANDLERS), handlers=OPERATIONS_HANDLERS),
+        ConsumerSpec(group_id=OPERATIONS_GROUP, handlers=OPERATIONS_HANDLERS),
     ]
 
 

@@ -1,7 +1,6 @@
 from fastapi import FastAPI
 
 from o2c_common.app import create_service_app
-from o2c_common.inbox import topics_of
 from o2c_common.settings import ServiceSettings
 from o2c_common.workers import ConsumerSpec
 from o2c_workforce.capacity.router import router as capacity_router
@@ -22,11 +21,7 @@ CONSUMER_GROUP = "workforce"
 
 
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
-    return [ConsumerSpec(
-        group_id=CONSUMER_GROUP,
-        topics=topics_of(HANDLERS),
-        handlers=HANDLERS,
-    )]
+    return [ConsumerSpec(group_id=CONSUMER_GROUP, handlers=HANDLERS)]
 
 
 def create_app(settings: WorkforceSettings | None = None) -> FastAPI:
