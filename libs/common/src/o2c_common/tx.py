@@ -35,12 +35,46 @@ P = TypeVar("P", bound=EventPayload)
 
 class TxBatch(Protocol):
     """Per-transaction state (rows gathered for one multi-row write, a cache of reads): created on first use by
-    :meth:`Tx.batch` and written by :meth:`flush` just before the unit of work commits."""
+    :meth:`Tx.batch` and written by :meth:`flush` just before the unit of work commits. A batch may also have a
+    ``prepare()``: its CPU work (the rows as statement parameters) done ahead, see :meth:`Batches.prepare`."""
 
     async def flush(self, tx: Tx) -> None: ...
 
 
 B = TypeVar("B", bound=TxBatch)
+
+
+class Gathering(Protocol):
+    """Where a handler that only gathers rows puts them (``rows.batch(Kind)``): a :class:`Tx`, or :class:`Batches`
+    gathered before their transaction exists."""
+
+    def batch(self, kind: type[B]) -> B: ...
+
+
+def _batch_of(kinds: dict[type[Any], Any], kind: type[B]) -> B:
+    found = kinds.get(kind)
+    if found is None:
+        found = kinds[kind] = kind()
+    return found
+
+
+@dataclass
+class Batches:
+    """Batches gathered ahead of their transaction (a consumer gathers a fetch's rows while the fetch before it is
+    being written); :meth:`Tx.adopt` hands them to the transaction, which flushes them before it commits."""
+
+    kinds: dict[type[Any], Any] = field(default_factory=dict)
+
+    def batch(self, kind: type[B]) -> B:
+        return _batch_of(self.kinds, kind)
+
+    def prepare(self) -> None:
+        """Each batch's CPU work done now, where the batch has a ``prepare()`` (its rows as statement parameters), so
+        that its flush only writes. Nothing may be gathered into a batch after this."""
+        for batch in self.kinds.values():
+            prepare = getattr(batch, "prepare", None)
+            if prepare is not None:
+                prepare()
 
 
 def utc_now() -> datetime:
@@ -103,10 +137,13 @@ class Tx:
 
     def batch(self, kind: type[B]) -> B:
         """This transaction's instance of ``kind`` (built with no arguments on first use), flushed before commit."""
-        found = self.batches.get(kind)
-        if found is None:
-            found = self.batches[kind] = kind()
-        return found
+        return _batch_of(self.batches, kind)
+
+    def adopt(self, gathered: Batches) -> None:
+        """Batches gathered ahead of this transaction become its own (flushed before it commits)."""
+        if not gathered.kinds.keys().isdisjoint(self.batches):
+            raise ValueError("this transaction already has a batch of a kind gathered ahead of it")
+        self.batches.update(gathered.kinds)
 
     def acting_as(self, actor: Principal | str) -> Tx:
         """The same transaction (session, batches) done in another actor's name (``system:…`` for a string)."""

@@ -7,6 +7,9 @@ fails, each partition is taken in a transaction of its own, and if that fails to
 one, each under its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
 change nothing. The offsets are committed only after the transaction committed. The next fetch is decoded while one
 is written; writes go one at a time in fetch order, and a fetch from before a rebalance is not written after it.
+Where every event of a fetch has a gathering handler (``handlers.Gathered``), its rows are gathered and prepared then
+too, and its write is the inbox claim and those rows, unless the claim finds an event claimed before: then the
+handlers run again in the transaction for the events not yet taken.
 
 Quiet at rest: while records flow the broker may hold a fetch ``fetch_max_wait_ms`` (short, for freshness);
 after ``idle_after_s`` without records the wait becomes ``idle_fetch_max_wait_ms`` (a long poll), and the
@@ -248,15 +251,20 @@ class EventConsumer:
         try:
             async with self._transactions.begin(self._actor) as tx:
                 taken = await claim_many(tx.session, self.group_id, [(r, e) for r, e, _ in decoded.work])
-                todo: list[tuple[Event, AnyHandler]] = []
-                for _, event, handler in decoded.work:
-                    if event.id in taken:  # before, or earlier in this batch: handled once
-                        stats.duplicates += 1
-                        continue
-                    taken.add(event.id)
-                    todo.append((event, handler))
-                await handle_in_order(tx, todo)
-                stats.processed += len(todo)
+                gathered, decoded.gathered = decoded.gathered, None
+                if gathered is not None and not taken:  # no event twice in it, none claimed before: rows as gathered
+                    tx.adopt(gathered)
+                    stats.processed += len(decoded.work)
+                else:
+                    todo: list[tuple[Event, AnyHandler]] = []
+                    for _, event, handler in decoded.work:
+                        if event.id in taken:  # before, or earlier in this batch: handled once
+                            stats.duplicates += 1
+                            continue
+                        taken.add(event.id)
+                        todo.append((event, handler))
+                    await handle_in_order(tx, todo)
+                    stats.processed += len(todo)
         except Exception as exc:
             log.info("consumer %s: batch fell back to record-by-record: %s", self.group_id, exc)
             return False

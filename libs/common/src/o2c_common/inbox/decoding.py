@@ -1,4 +1,5 @@
-"""A fetch decoded for the consumer's fast path, a slice at a time so that the write in flight goes on meanwhile."""
+"""A fetch decoded for the consumer's fast path (and its rows gathered ahead), a slice at a time so that the write in
+flight goes on meanwhile."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from dataclasses import dataclass, field
 from aiokafka.structs import ConsumerRecord
 
 from o2c_common.events.envelope import Event, EventDecodeError, plain_headers
-from o2c_common.inbox.handlers import AnyHandler, Handlers
+from o2c_common.inbox.handlers import AnyHandler, Handlers, gather_ahead
 from o2c_common.inbox.records import from_its_producer
 from o2c_common.kafka.client import REPLAY_HEADER
 from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
+from o2c_common.tx import Batches
 
 DECODE_SLICE = 5
 """Records decoded between two turns of the event loop: few, because each of the write's statements resumes only
@@ -29,11 +31,15 @@ class Decoded:
     records: list[ConsumerRecord]
     work: list[tuple[ConsumerRecord, Event, AnyHandler]] = field(default_factory=list)
     skipped: list[tuple[str, str | None]] = field(default_factory=list)
+    gathered: Batches | None = None
+    """The work's rows gathered ahead (``handlers.gather_ahead``), for a write that finds none of its events claimed
+    before; taken at most once."""
 
 
 async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason: SkipReason) -> Decoded | None:
-    """The records as events with their handlers, or None if any has headers out of the ordinary, is undecodable,
-    a replay, refused or has no handler (the careful path deals with those record by record)."""
+    """The records as events with their handlers (and their rows gathered ahead where every handler gathers), or None
+    if any has headers out of the ordinary, is undecodable, a replay, refused or has no handler (the careful path
+    deals with those record by record)."""
     decoded = Decoded(records)
     for i, record in enumerate(records, 1):
         if i % DECODE_SLICE == 0:
@@ -56,4 +62,5 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
         if handler is None or not from_its_producer(event):
             return None
         decoded.work.append((record, event, handler))
+    decoded.gathered = await gather_ahead([(event, handler) for _, event, handler in decoded.work])
     return decoded

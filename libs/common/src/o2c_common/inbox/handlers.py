@@ -18,6 +18,16 @@ batch handler sees its own events in order. Batch handlers of two types gathered
 (an ``a1 b1 a2`` run calls ``A([a1, a2])`` then ``B([b1])``): register such types to one batch handler if their
 order matters to each other.
 
+A gathering handler only gathers rows into batches (``rows.batch(Kind)``, written when the unit of work is
+flushed): it reads nothing, writes nothing itself, emits and audits nothing. It is registered wrapped in
+:class:`Gathered` and called like a batch handler, with a :class:`~o2c_common.tx.Tx` or, on the consumer's fast path,
+with :class:`~o2c_common.tx.Batches` ahead of the transaction: when every event of a fetch has a gathering handler,
+the consumer gathers and prepares the fetch's rows while the fetch before it is still being written, and the
+fetch's own write is then its inbox claim and those rows (``decoding.gather_ahead``)::
+
+    async def on_receivables_changed_move_ar(rows: Gathering, events: Sequence[Event[ReceivableChanged]]) -> None
+    HANDLERS: Handlers = {ReceivableChanged: Gathered(on_receivables_changed_move_ar)}
+
 When the batch's transaction fails, the consumer takes the records one at a time, each in its own savepoint, and
 calls a batch handler with a one-event list: a failing event is then retried and dead-lettered alone.
 
@@ -27,6 +37,8 @@ A batch handler runs outside any one event's correlation scope (its events carry
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +46,20 @@ from typing import Any
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event
 from o2c_common.observability.correlation import correlation_scope
-from o2c_common.tx import Tx
+from o2c_common.tx import Batches, Gathering, Tx
+
+log = logging.getLogger(__name__)
+
+GATHER_SLICE = 100
+"""Events handed to a gathering handler in one call ahead of the transaction; the event loop turns between calls, so
+that the write in flight goes on."""
 
 Handler = Callable[[Tx, Event[Any]], Awaitable[None]]
 """``async def on_<event>_<effect>(tx: Tx, event: Event[<Payload>]) -> None``, registered by payload type."""
 BatchHandler = Callable[[Tx, Sequence[Event[Any]]], Awaitable[None]]
 """``async def on_<events>_<effect>(tx: Tx, events: Sequence[Event[<Payload>]]) -> None``."""
+GatheringHandler = Callable[[Gathering, Sequence[Event[Any]]], Awaitable[None]]
+"""``async def on_<events>_<effect>(rows: Gathering, events: Sequence[Event[<Payload>]]) -> None``."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +77,25 @@ class Batched:
         return getattr(self.handler, "__name__", repr(self.handler))
 
 
-AnyHandler = Handler | Batched
+@dataclass(frozen=True)
+class Gathered:
+    """Registers a gathering handler (``{Payload: Gathered(on_payloads_effect)}``); see the module's doc. Ahead of
+    the transaction it may be called more than once for a batch, with its events in order across the calls."""
+
+    handler: GatheringHandler
+
+    async def __call__(self, tx: Tx, event: Event[Any]) -> None:
+        await self.handler(tx, (event,))
+
+    @property
+    def __name__(self) -> str:
+        return getattr(self.handler, "__name__", repr(self.handler))
+
+
+AnyHandler = Handler | Batched | Gathered
 Handlers = Mapping[type[EventPayload], AnyHandler]
-"""Each payload type's handler; a :class:`Batched` one is also callable with one event like any handler."""
+"""Each payload type's handler; a :class:`Batched` or :class:`Gathered` one is also callable with one event like any
+handler."""
 
 
 def topics_of(handlers: Handlers) -> tuple[str, ...]:
@@ -76,9 +112,9 @@ async def handle_one(tx: Tx, event: Event[Any], handler: AnyHandler) -> None:
 
 async def handle_in_order(tx: Tx, work: Sequence[tuple[Event[Any], AnyHandler]]) -> None:
     """Every event of a partition batch, in the order the module's doc describes."""
-    gathered: dict[Batched, list[Event[Any]]] = {}
+    gathered: dict[Batched | Gathered, list[Event[Any]]] = {}
     for event, handler in work:
-        if isinstance(handler, Batched):
+        if isinstance(handler, Batched | Gathered):
             gathered.setdefault(handler, []).append(event)
             continue
         await _call_gathered(tx, gathered)
@@ -87,7 +123,32 @@ async def handle_in_order(tx: Tx, work: Sequence[tuple[Event[Any], AnyHandler]])
     await _call_gathered(tx, gathered)
 
 
-async def _call_gathered(tx: Tx, gathered: dict[Batched, list[Event[Any]]]) -> None:
+async def _call_gathered(tx: Tx, gathered: dict[Batched | Gathered, list[Event[Any]]]) -> None:
     for batched, events in gathered.items():
         await batched.handler(tx, events)
     gathered.clear()
+
+
+async def gather_ahead(work: Sequence[tuple[Event[Any], AnyHandler]]) -> Batches | None:
+    """The rows of ``work`` gathered and prepared before its transaction, if every event has a gathering handler and
+    none comes twice; else (or if a handler fails) None, and the write handles the events in its transaction. The
+    handlers are called in the order :func:`handle_in_order` calls them."""
+    if not work or not all(isinstance(handler, Gathered) for _, handler in work):
+        return None
+    if len({event.id for event, _ in work}) != len(work):
+        return None
+    by_handler: dict[Gathered, list[Event[Any]]] = {}
+    for event, handler in work:
+        by_handler.setdefault(handler, []).append(event)  # type: ignore[arg-type]  # all Gathered, checked above
+    rows = Batches()
+    try:
+        for handler, events in by_handler.items():
+            for start in range(0, len(events), GATHER_SLICE):
+                await asyncio.sleep(0)
+                await handler.handler(rows, events[start:start + GATHER_SLICE])
+        await asyncio.sleep(0)
+        rows.prepare()
+    except Exception as exc:  # the write calls the handlers again in its transaction, and falls back from there
+        log.info("gathering ahead failed, left to the write: %s: %s", type(exc).__name__, exc)
+        return None
+    return rows

@@ -26,6 +26,7 @@ ADVISORY_CLASS = 0x6B7069  # "kpi": per-invoice locks of the AR rollup, apart fr
 
 CountKey = tuple[str, str, str, str, str, date, str]  # metric, entity, currency, customer, team, day, dimension
 MILESTONES = ("approved_at", "submitted_at", "accepted_at", "paid_at")
+Statement = tuple[TextClause, dict[str, Any]]
 
 
 class Dims(NamedTuple):
@@ -44,6 +45,7 @@ class FactBatch:
     counts: dict[CountKey, list[Any]] = field(default_factory=dict)
     open_items: list[dict[str, Any]] = field(default_factory=list)
     milestones: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    prepared: list[Statement] | None = None
 
     def count(self, metric: str, dims: Dims, day: date, *, dimension: str | None = None,
               value: Decimal = Decimal(0), n: int = 1) -> None:
@@ -66,10 +68,15 @@ class FactBatch:
     def __bool__(self) -> bool:
         return bool(self.invoices or self.movements or self.counts or self.open_items or self.milestones)
 
+    def prepare(self) -> None:
+        """The statements of the facts gathered so far, built now (a consumer does it ahead of the transaction);
+        nothing is gathered into this batch afterwards."""
+        self.prepared = statements(self)
+
     async def flush(self, tx: Tx) -> None:
         """Writes the gathered facts (called by the unit of work, which then forgets this batch)."""
         if self:
-            await tx.session.run_sync(write, self)
+            await tx.session.run_sync(execute, self.prepared if self.prepared is not None else statements(self))
 
 
 READ_MODELS = ("receivable_movements", "kpi_ar_invoices", "kpi_ar_daily_total", "kpi_ar_daily", "kpi_daily_counts",
@@ -88,13 +95,12 @@ async def hand_over_inbox(session: AsyncSession, *, reader: str, group_id: str) 
                           {"group": group_id, "reader": reader})
 
 
-def _insert(session: Session, table: str, columns: Columns, rows: Sequence[Sequence[Any]],
-            conflict: str = "ON CONFLICT DO NOTHING") -> None:
+def _insert(table: str, columns: Columns, rows: Sequence[Sequence[Any]],
+            conflict: str = "ON CONFLICT DO NOTHING") -> list[Statement]:
     """One INSERT of every row (its values in the order of ``columns``), passed as one JSON parameter
     (``o2c_common.db.jsonrows``): one statement whose text, and so prepared statement, is the same for any number of
-    rows."""
-    if rows:
-        session.execute(_insert_statement(table, columns, conflict), {"rows": json_rows(rows)})
+    rows; nothing for no rows."""
+    return [(_insert_statement(table, columns, conflict), {"rows": json_rows(rows)})] if rows else []
 
 
 @cache
@@ -121,26 +127,33 @@ MILESTONE_COLUMNS = (("invoice_id", "uuid"), ("legal_entity", "text"), ("custome
                      *((name, "timestamptz") for name in MILESTONES))
 
 
-def write(session: Session, batch: FactBatch) -> None:
-    """Write ``batch`` in one statement per table; the AR rollups take each movement exactly once."""
+def statements(batch: FactBatch) -> list[Statement]:
+    """The statements that write ``batch``, one per table; the AR rollups take each movement exactly once."""
+    out: list[Statement] = []
     invoice_ids = list({*batch.invoices, *(row["invoice_id"] for row in batch.movements)})  # locked in SQL order
     if invoice_ids:
         # Every statement below reads by key. A fresh or rebuilt read model has stale row estimates, with which the
         # planner read whole tables for each batch (the cost grew with the table); for this transaction it may not.
-        session.execute(_statement(LOCK_INVOICES), {"cls": ADVISORY_CLASS, "ids": invoice_ids})
-    _insert(session, "kpi_ar_invoices", INVOICES, _values(INVOICES, batch.invoices.values()))
+        out.append((_statement(LOCK_INVOICES), {"cls": ADVISORY_CLASS, "ids": invoice_ids}))
+    out += _insert("kpi_ar_invoices", INVOICES, _values(INVOICES, batch.invoices.values()))
     if batch.movements:
-        session.execute(_statement(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
-                                              "new_invoices": list(batch.invoices)})
+        out.append((_statement(ROLL_UP), {"movements": json_rows(_values(MOVEMENTS, batch.movements)),
+                                          "new_invoices": list(batch.invoices)}))
     counts = [(*key, n, value) for key, (n, value) in sorted(batch.counts.items())]  # the order of COUNTS
-    _insert(session, "kpi_daily_counts", COUNTS, counts, conflict=(
+    out += _insert("kpi_daily_counts", COUNTS, counts, conflict=(
         "ON CONFLICT (metric, legal_entity, currency, customer_id, owning_team, day, dimension) "
         "DO UPDATE SET count = t.count + excluded.count, value = t.value + excluded.value"))
-    _insert(session, "kpi_open_item_movements", OPEN_ITEMS, _values(OPEN_ITEMS, batch.open_items))
-    _insert(session, "kpi_invoice_milestones", MILESTONE_COLUMNS,
-            _values(MILESTONE_COLUMNS, (batch.milestones[k] for k in sorted(batch.milestones))),
-            conflict="ON CONFLICT (invoice_id) DO UPDATE SET " + ", ".join(
-                f"{name} = least(t.{name}, excluded.{name})" for name in MILESTONES))
+    out += _insert("kpi_open_item_movements", OPEN_ITEMS, _values(OPEN_ITEMS, batch.open_items))
+    out += _insert("kpi_invoice_milestones", MILESTONE_COLUMNS,
+                   _values(MILESTONE_COLUMNS, (batch.milestones[k] for k in sorted(batch.milestones))),
+                   conflict="ON CONFLICT (invoice_id) DO UPDATE SET " + ", ".join(
+                       f"{name} = least(t.{name}, excluded.{name})" for name in MILESTONES))
+    return out
+
+
+def execute(session: Session, batch: Sequence[Statement]) -> None:
+    for statement, parameters in batch:
+        session.execute(statement, parameters)
 
 
 LOCK_INVOICES = (
