@@ -74,9 +74,9 @@ def create_service_app(
             settings=settings, transactions=transactions, consumers=specs,
             on_published=lambda topic, type_, n: metrics.events_published_total.labels(topic=topic, type=type_).inc(
                 n),
-            on_consumed=lambda topic, group: metrics.events_consumed_total.labels(topic=topic, group=group).inc(),
+            on_consumed=lambda topic, group, n: metrics.events_consumed_total.labels(topic=topic, group=group).inc(n),
             on_dead_letter=lambda group: metrics.dead_letters_total.labels(group=group).inc(),
-            on_skipped=lambda group, type_: metrics.events_skipped_total.labels(group=group, type=type_).inc(),
+            on_skipped=lambda group, type_, n: metrics.events_skipped_total.labels(group=group, type=type_).inc(n),
             on_refused=lambda group, reason: metrics.events_refused_total.labels(group=group, reason=reason).inc(),
         ) if settings.run_workers else None
         app.state.workers = workers

@@ -48,9 +48,9 @@ class ConsumerCallbacks:
     """Metric hooks (``app.py`` wires them to :class:`o2c_common.observability.Metrics`)."""
 
     on_published: Callable[[str, str, int], None] | None = None
-    on_consumed: Callable[[str, str], None] | None = None
+    on_consumed: Callable[[str, str, int], None] | None = None
     on_dead_letter: Callable[[str], None] | None = None
-    on_skipped: Callable[[str, str], None] | None = None
+    on_skipped: Callable[[str, str, int], None] | None = None
     on_refused: Callable[[str, str], None] | None = None
 
 
@@ -62,9 +62,9 @@ class Workers:
         transactions: Transactions,
         consumers: list[ConsumerSpec],
         on_published: Callable[[str, str, int], None] | None = None,
-        on_consumed: Callable[[str, str], None] | None = None,
+        on_consumed: Callable[[str, str, int], None] | None = None,
         on_dead_letter: Callable[[str], None] | None = None,
-        on_skipped: Callable[[str, str], None] | None = None,
+        on_skipped: Callable[[str, str, int], None] | None = None,
         on_refused: Callable[[str, str], None] | None = None,
     ) -> None:
         self.settings = settings

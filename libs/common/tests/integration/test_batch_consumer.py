@@ -292,3 +292,25 @@ async def test_a_fetch_decoded_before_a_rebalance_is_left_to_the_new_assignment_
     # again in the partitions it took over (from the committed offsets): duplicates.
     assert first.stats.duplicates + second.stats.duplicates == 0, (first.stats, second.stats)
     assert await stored(pg_db) == list(range(1, 41))
+
+
+async def test_consumed_and_skipped_records_are_counted_a_fetch_at_a_time(pg_db: Database, infra: Infra) -> None:
+    topic = f"h16b.metrics.{uuid.uuid4().hex[:8]}"
+    events = [e for n in range(1, 101) for e in (issued(n), approved(uuid.uuid4()))]  # approvals: no handler here
+    await make_table(pg_db)
+    consumed: list[tuple[str, str, int]] = []
+    skipped: list[tuple[str, str, int]] = []
+    await publish(infra.kafka_bootstrap, topic, events)
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        await insert_all(tx, batch)
+
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-metrics") as c:
+        c._on_consumed = lambda topic, group, n: consumed.append((topic, group, n))
+        c._on_skipped = lambda group, type_, n: skipped.append((group, type_, n))
+        await until(lambda: c.stats.processed == 100 and c.stats.ignored == 100, c)
+    assert {(t, g) for t, g, _ in consumed} == {(topic, "h16b-metrics")}
+    assert sum(n for *_, n in consumed) == 200 and len(consumed) < 20  # once a fetch, not once a record
+    assert {(g, t) for g, t, _ in skipped} == {("h16b-metrics", approved(uuid.uuid4()).type)}
+    assert sum(n for *_, n in skipped) == 100 and len(skipped) < 20

@@ -36,6 +36,7 @@ import logging
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -78,8 +79,8 @@ class EventConsumer:
         idle_after_s: float = 1.0,
         session_timeout_ms: int = 10_000,
         on_dead_letter: Callable[[str], None] | None = None,
-        on_consumed: Callable[[str, str], None] | None = None,
-        on_skipped: Callable[[str, str], None] | None = None,
+        on_consumed: Callable[[str, str, int], None] | None = None,
+        on_skipped: Callable[[str, str, int], None] | None = None,
         on_refused: Callable[[str, str], None] | None = None,
         client_options: dict[str, Any] | None = None,
     ) -> None:
@@ -270,11 +271,11 @@ class EventConsumer:
             return False
         self.stats.processed += stats.processed
         self.stats.duplicates += stats.duplicates
-        for reason, ce_type in decoded.skipped:
-            self._note_skip(reason, ce_type)
+        for (reason, ce_type), n in Counter(decoded.skipped).items():  # metric labels once a fetch, not once a record
+            self._note_skip(reason, ce_type, n)
         if self._on_consumed is not None:
-            for record in decoded.records:
-                self._on_consumed(record.topic, self.group_id)
+            for topic, n in Counter(record.topic for record in decoded.records).items():
+                self._on_consumed(topic, self.group_id, n)
         return True
 
     def _skip_reason(self, target: str | None, ce_type: str | None) -> str | None:
@@ -285,13 +286,13 @@ class EventConsumer:
             return "no_handler"
         return None
 
-    def _note_skip(self, reason: str, ce_type: str | None) -> None:
+    def _note_skip(self, reason: str, ce_type: str | None, n: int = 1) -> None:
         if reason == "replayed_for_another_group":
-            self.stats.others_replays += 1
+            self.stats.others_replays += n
         elif reason == "no_handler":
-            self.stats.ignored += 1
+            self.stats.ignored += n
             if self._on_skipped is not None:
-                self._on_skipped(self.group_id, ce_type or "")
+                self._on_skipped(self.group_id, ce_type or "", n)
 
     def _count_skip(self, record: ConsumerRecord) -> bool:
         target, ce_type, _ = routing(record)
@@ -303,7 +304,7 @@ class EventConsumer:
     async def _process_record(self, tx: Tx, record: ConsumerRecord) -> None:
         session = tx.session
         if self._on_consumed is not None:
-            self._on_consumed(record.topic, self.group_id)
+            self._on_consumed(record.topic, self.group_id, 1)
         if self._count_skip(record):  # not this group's business: no effect, nothing to remember
             return
         try:
