@@ -163,14 +163,14 @@ async def balances(tx: Tx, *, by: str, as_of: date, team: str | None, page: Page
 
 async def open_amounts(tx: Tx, *, after: uuid.UUID | None, limit: int) -> OpenAmountPage:
     """Every invoice's ledger figures ascending by invoice id (keyset after ``after``), for the reconciliation."""
-    rows = await repository.items_after(tx.session, after=after, limit=limit + 1)
+    rows = await repository.open_amounts_after(tx.session, after=after, limit=limit + 1)
     items = [OpenAmountRead.model_validate(row) for row in rows[:limit]]
     return OpenAmountPage(items=items, next_after=items[-1].invoice_id if len(rows) > limit else None)
 
 
 async def open_amounts_of(tx: Tx, *, invoice_ids: Sequence[uuid.UUID]) -> OpenAmountList:
     """The figures of the invoices among ``invoice_ids`` that have a receivable, ascending by invoice id."""
-    rows = await repository.items_of(tx.session, invoice_ids=invoice_ids)
+    rows = await repository.open_amounts_of(tx.session, invoice_ids=invoice_ids)
     return OpenAmountList(items=[OpenAmountRead.model_validate(row) for row in rows])
 
 
