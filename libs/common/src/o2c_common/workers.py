@@ -142,6 +142,7 @@ class Workers:
             batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,
             idle_fetch_max_wait_ms=s.consumer_idle_fetch_max_wait_ms, idle_after_s=s.consumer_idle_after_s,
             session_timeout_ms=s.consumer_session_timeout_ms,
+            offset_commit_interval_s=s.consumer_offset_commit_interval_s,
             on_dead_letter=cb.on_dead_letter, on_consumed=cb.on_consumed,
             on_skipped=cb.on_skipped, on_refused=cb.on_refused,
         )

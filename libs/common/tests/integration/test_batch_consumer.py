@@ -63,14 +63,15 @@ async def publish(bootstrap: str, topic: str, events: Sequence[Event], *, partit
 
 
 @asynccontextmanager
-async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers,
-                    group: str = "h16b-batch") -> AsyncIterator[EventConsumer]:
+async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers, group: str = "h16b-batch",
+                    offset_commit_interval_s: float = 0.5) -> AsyncIterator[EventConsumer]:
     dlq = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-dlq"))
     await dlq.start()
     consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers,
                              transactions=Transactions(db=db, source="/o2c/test"), bootstrap_servers=bootstrap,
                              dlq_producer=dlq, max_attempts=2, retry_backoff=0.01,
-                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)
+                             session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS,
+                             offset_commit_interval_s=offset_commit_interval_s)
     task = asyncio.create_task(consumer.run())
     try:
         yield consumer
@@ -314,3 +315,35 @@ async def test_consumed_and_skipped_records_are_counted_a_fetch_at_a_time(pg_db:
     assert sum(n for *_, n in consumed) == 200 and len(consumed) < 20  # once a fetch, not once a record
     assert {(g, t) for g, t, _ in skipped} == {("h16b-metrics", approved(uuid.uuid4()).type)}
     assert sum(n for *_, n in skipped) == 100 and len(skipped) < 20
+
+
+async def committed(bootstrap: str, group: str, tp: TopicPartition) -> int | None:
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await probe.start()
+    try:
+        return await probe.committed(tp)
+    finally:
+        await probe.stop()
+
+
+async def test_written_offsets_are_committed_when_the_group_goes_quiet_within_a_long_commit_interval(
+        pg_db: Database, infra: Infra) -> None:
+    topic, events = f"h16b.offsets.{uuid.uuid4().hex[:8]}", [issued(n) for n in range(1, 31)]
+    await make_table(pg_db)
+    tp = TopicPartition(topic, 0)
+
+    async def on_invoices_issued_store(tx: Tx, batch: Sequence[Event[InvoiceIssued]]) -> None:
+        await insert_all(tx, batch)
+
+    await publish(infra.kafka_bootstrap, topic, events[:10])  # the topic, with one partition
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
+                         group="h16b-offsets", offset_commit_interval_s=60) as c:
+        for done in (10, 20, 30):  # three bursts, each written before the group goes quiet again
+            if done > 10:
+                await publish(infra.kafka_bootstrap, topic, events[done - 10:done])
+            await until(lambda done=done: c.stats.processed == done, c)  # type: ignore[misc]
+        deadline = asyncio.get_running_loop().time() + 30
+        while await committed(infra.kafka_bootstrap, "h16b-offsets", tp) != 30:
+            assert asyncio.get_running_loop().time() < deadline, "the written offsets were not committed"
+            await asyncio.sleep(0.2)
+    assert await stored(pg_db) == list(range(1, 31))

@@ -5,7 +5,9 @@ For each fetched batch: one database transaction in which every record of every 
 (``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that transaction
 fails, each partition is taken in a transaction of its own, and if that fails too its records are taken again one by
 one, each under its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
-change nothing. The offsets are committed only after the transaction committed. The next fetch is decoded while one
+change nothing. The offsets are committed only after the transaction committed, and at most every
+``offset_commit_interval_s`` (``offsets.OffsetCommits``: also when the group goes quiet, partitions are revoked or the
+consumer stops); a new owner of a partition that reads records again skips them. The next fetch is decoded while one
 is written; writes go one at a time in fetch order, and a fetch from before a rebalance is not written after it.
 Where every event of a fetch has a gathering handler (``handlers.Gathered``), its rows are gathered and prepared then
 too, and its write is the inbox claim and those rows, unless the claim finds an event claimed before: then the
@@ -50,6 +52,7 @@ from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.inbox.claims import claim, claim_many
 from o2c_common.inbox.decoding import Decoded, decode
 from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
+from o2c_common.inbox.offsets import OffsetCommits
 from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
 from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
@@ -57,7 +60,6 @@ from o2c_common.tx import Transactions, Tx, system_actor
 
 log = logging.getLogger(__name__)
 
-COMMIT_TIMEOUT_S = 15.0
 LAG_UPDATE_INTERVAL_S = 1.0
 
 
@@ -78,6 +80,7 @@ class EventConsumer:
         idle_fetch_max_wait_ms: int = 1000,
         idle_after_s: float = 1.0,
         session_timeout_ms: int = 10_000,
+        offset_commit_interval_s: float = 0.5,
         on_dead_letter: Callable[[str], None] | None = None,
         on_consumed: Callable[[str, str, int], None] | None = None,
         on_skipped: Callable[[str, str, int], None] | None = None,
@@ -100,6 +103,7 @@ class EventConsumer:
         self._idle_fetch_max_wait_ms = max(fetch_max_wait_ms, idle_fetch_max_wait_ms)
         self._idle_after_s = idle_after_s
         self._session_timeout_ms = session_timeout_ms
+        self._offsets = OffsetCommits(offset_commit_interval_s)
         self.fetch_wait_ms = fetch_max_wait_ms
         """The fetch wait in force: short while records flow, ``idle_fetch_max_wait_ms`` after ``idle_after_s``
         without any (a long poll, so an idle group costs the broker a fetch or two a second, not forty)."""
@@ -149,7 +153,8 @@ class EventConsumer:
             client_id=self.group_id,
             **self._client_options,
         )
-        gate = RebalanceGate(self._lock)
+        self._offsets.forget()
+        gate = RebalanceGate(self._lock, on_revoked=lambda revoked: self._offsets.commit(consumer, revoked))
         consumer.subscribe(self.topics, listener=gate)
         await consumer.start()
         self._consumer = consumer
@@ -166,6 +171,7 @@ class EventConsumer:
                         pending, writing = writing, None  # awaited here, so not again when the loop ends
                         await pending
                         last_records = time.monotonic()  # idle counts from the end of the work
+                    await self._offsets.commit(consumer)  # quiet: what is written is committed now
                     if time.monotonic() - last_records >= self._idle_after_s:
                         self._set_fetch_wait(consumer, self._idle_fetch_max_wait_ms)
                 else:
@@ -183,17 +189,20 @@ class EventConsumer:
         finally:
             self.running = False
             self._consumer = None
-            if writing is not None:
-                await self._wind_down(writing)
+            await self._wind_down(consumer, writing)
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
-    async def _wind_down(self, writing: asyncio.Task[None]) -> None:
-        """The fetch in flight when the loop ends is written out (its offsets committed) before the client stops."""
+    async def _wind_down(self, consumer: AIOKafkaConsumer, writing: asyncio.Task[None] | None) -> None:
+        """The fetch in flight when the loop ends is written out, and the written offsets committed, before the client
+        stops."""
         try:
-            await writing
+            if writing is not None:
+                await writing
+            await self._offsets.commit(consumer)
         except (Exception, asyncio.CancelledError) as exc:
-            log.warning("consumer %s: the batch in flight at stop was not written: %s", self.group_id, exc)
+            log.warning("consumer %s: the batch in flight at stop was not written or its offsets not committed: %s",
+                        self.group_id, exc)
 
     async def _write_fetch(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]],
                            decoded: Decoded | None, gate: RebalanceGate, generation: int) -> None:
@@ -220,8 +229,7 @@ class EventConsumer:
         """Every partition of a fetch in one transaction (one commit, one offset commit) when that works; else each
         partition on its own, as :meth:`_process_partition` takes it."""
         if decoded is not None and await self._write(decoded):
-            await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()}),
-                                   COMMIT_TIMEOUT_S)
+            await self._written(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
             return
         for tp, records in batch.items():
             again = await self._decode(records) if len(batch) > 1 else None  # one partition: it just failed
@@ -239,8 +247,12 @@ class EventConsumer:
             consumer.seek(tp, records[0].offset)  # nothing of this batch committed: take it again
             raise
         # The effect is committed; if the offset commit fails the batch comes again and the inbox skips it.
-        # Bounded, because aiokafka retries some commit errors forever; a new consumer starts afresh.
-        await asyncio.wait_for(consumer.commit({tp: records[-1].offset + 1}), COMMIT_TIMEOUT_S)
+        await self._written(consumer, {tp: records[-1].offset + 1})
+
+    async def _written(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        self._offsets.written(offsets)
+        if self._offsets.due:
+            await self._offsets.commit(consumer)
 
     async def _decode(self, records: list[ConsumerRecord]) -> Decoded | None:
         return await decode(records, self._handlers, self._skip_reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -31,14 +32,21 @@ class RebalanceGate(ConsumerRebalanceListener):
     """Makes a rebalance wait until the batch in hand is committed, and counts rebalances (``generation``) so that
     a batch fetched before one is not written after it."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock,
+                 on_revoked: Callable[[list[TopicPartition]], Awaitable[None]] | None = None) -> None:
         self._lock = lock
+        self._on_revoked = on_revoked
         self.generation = 0
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
             self.generation += 1
             log.info("partitions revoked: %s", revoked)
+            if self._on_revoked is not None and revoked:
+                try:  # their written offsets, so that the new owner does not read them again
+                    await self._on_revoked(revoked)
+                except Exception as exc:  # it reads them again, and its inbox skips them
+                    log.warning("offsets of revoked partitions not committed: %s: %s", type(exc).__name__, exc)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.generation += 1
