@@ -266,12 +266,7 @@ async def test_a_fetch_in_flight_when_the_consumer_stops_is_written_and_its_offs
         await asyncio.sleep(0.5)
         held.release.set()
     assert await stored(pg_db) == [1, 2, 3, 4, 5]
-    probe = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id="h16b-stop", enable_auto_commit=False)
-    await probe.start()
-    try:
-        assert await probe.committed(TopicPartition(topic, 0)) == 5
-    finally:
-        await probe.stop()
+    assert await committed(infra.kafka_bootstrap, "h16b-stop", TopicPartition(topic, 0)) == 5
 
 
 async def test_a_fetch_decoded_before_a_rebalance_is_left_to_the_new_assignment_not_written(
