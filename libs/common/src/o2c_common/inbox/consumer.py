@@ -226,8 +226,8 @@ class EventConsumer:
 
     async def _process_fetch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]],
                              decoded: Decoded | None) -> None:
-        """Every partition of a fetch in one transaction (one commit, one offset commit) when that works; else each
-        partition on its own, as :meth:`_process_partition` takes it."""
+        """Every partition of a fetch in one transaction (one commit, its offsets noted for the next offset commit) when
+        that works; else each partition on its own, as :meth:`_process_partition` takes it."""
         if decoded is not None and await self._write(decoded):
             await self._written(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
             return
