@@ -189,17 +189,19 @@ class EventConsumer:
         finally:
             self.running = False
             self._consumer = None
-            await self._wind_down(consumer, writing)
+            await self._wind_down(consumer, writing, commit=self._stopping.is_set())
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
-    async def _wind_down(self, consumer: AIOKafkaConsumer, writing: asyncio.Task[None] | None) -> None:
-        """The fetch in flight when the loop ends is written out, and the written offsets committed, before the client
-        stops."""
+    async def _wind_down(self, consumer: AIOKafkaConsumer, writing: asyncio.Task[None] | None, *,
+                         commit: bool) -> None:
+        """The fetch in flight when the loop ends is written out, and on a stop (``commit``, not a broker error that
+        a new client recovers from) the written offsets committed, before the client stops."""
         try:
             if writing is not None:
                 await writing
-            await self._offsets.commit(consumer)
+            if commit:
+                await self._offsets.commit(consumer)
         except (Exception, asyncio.CancelledError) as exc:
             log.warning("consumer %s: the batch in flight at stop was not written or its offsets not committed: %s",
                         self.group_id, exc)

@@ -41,12 +41,12 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
     if any has headers out of the ordinary, is undecodable, a replay, refused or has no handler (the careful path
     deals with those record by record)."""
     decoded = Decoded(records)
-    handled = frozenset(model.ce_type().encode() for model in handlers)
     for i, record in enumerate(records, 1):
         if i % DECODE_SLICE == 0:
             await asyncio.sleep(0)
-        if (ce_type_bytes := _unhandled_type(record.headers, handled)) is not None:
-            decoded.skipped.append(("no_handler", ce_type_bytes.decode(errors="replace")))
+        plain_type = _plain_type(record.headers)
+        if plain_type is not None and (reason := skip_reason(None, plain_type)) is not None:
+            decoded.skipped.append((reason, plain_type))  # another group's business, its other headers unread
             continue
         headers = plain_headers(record.headers)  # read once, for the routing and the event
         if headers is None:
@@ -70,10 +70,10 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
     return decoded
 
 
-def _unhandled_type(headers: object, handled: frozenset[bytes]) -> bytes | None:
-    """The ``ce_type`` of a record this group has no handler for, read without decoding the other headers (most of
-    what a group fetches is another group's business), if its headers are plain pairs, each name once, and it is not
-    replayed for a group; else None, and the record is read in full."""
+def _plain_type(headers: object) -> str | None:
+    """A record's ``ce_type``, read without decoding its other headers (most of what a group fetches is another
+    group's business), if its headers are plain pairs, each name once, and it is not replayed for a group; else None,
+    and the record is read in full."""
     if type(headers) is not list and type(headers) is not tuple:
         return None
     try:
@@ -81,7 +81,6 @@ def _unhandled_type(headers: object, handled: frozenset[bytes]) -> bytes | None:
     except (TypeError, ValueError):
         return None
     ce_type = named.get("ce_type")
-    if type(ce_type) is not bytes or ce_type in handled or len(named) != len(headers) \
-            or REPLAY_GROUP_HEADER in named:
+    if type(ce_type) is not bytes or len(named) != len(headers) or REPLAY_GROUP_HEADER in named:
         return None
-    return ce_type
+    return ce_type.decode(errors="replace")

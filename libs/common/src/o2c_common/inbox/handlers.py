@@ -133,13 +133,13 @@ async def gather_ahead(work: Sequence[tuple[Event[Any], AnyHandler]]) -> Batches
     """The rows of ``work`` gathered and prepared before its transaction, if every event has a gathering handler and
     none comes twice; else (or if a handler fails) None, and the write handles the events in its transaction. The
     handlers are called in the order :func:`handle_in_order` calls them."""
-    if not work or not all(isinstance(handler, Gathered) for _, handler in work):
-        return None
-    if len({event.id for event, _ in work}) != len(work):
-        return None
     by_handler: dict[Gathered, list[Event[Any]]] = {}
     for event, handler in work:
-        by_handler.setdefault(handler, []).append(event)  # type: ignore[arg-type]  # all Gathered, checked above
+        if not isinstance(handler, Gathered):
+            return None
+        by_handler.setdefault(handler, []).append(event)
+    if not work or len({event.id for event, _ in work}) != len(work):
+        return None
     rows = Batches()
     try:
         for handler, events in by_handler.items():

@@ -13,7 +13,7 @@ from sqlalchemy.types import NullType
 
 from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.rows import FIELDS, MOVED, ItemRow
-from o2c_collections.receivables.schemas import OpenItemRead
+from o2c_collections.receivables.schemas import OpenAmountRead, OpenItemRead
 from o2c_common.db.bulk import update_rows
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
@@ -126,9 +126,7 @@ async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[Ledge
     return list((await session.scalars(stmt)).all())
 
 
-OPEN_AMOUNTS = (OpenItem.invoice_id, OpenItem.invoice_number, OpenItem.customer_id, OpenItem.owning_team,
-                OpenItem.currency, OpenItem.original_amount, OpenItem.open_amount, OpenItem.entries,
-                OpenItem.cash_applied_amount, OpenItem.credited_amount, OpenItem.written_off_amount)
+OPEN_AMOUNTS = tuple(getattr(OpenItem, name) for name in OpenAmountRead.model_fields)
 """The columns of an item's ledger figures (``OpenAmountRead``): read as rows, not as entities, for pages of up to
 1,000 items an importer or the reconciliation asks for again and again."""
 
