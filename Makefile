@@ -1,5 +1,8 @@
 # Two commands on a fresh machine (Python 3.11 + pip): `make dev` starts everything, `make test` tests everything.
-PYTHON ?= python3
+BOOTSTRAP_PYTHON ?= python3
+ifndef PYTHON  # the interpreter of .venv: an optimized build where the machine has one (tools/pick_python.py)
+PYTHON := $(shell $(BOOTSTRAP_PYTHON) tools/pick_python.py)
+endif
 UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -10,15 +13,23 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: install bytecode browser dev demo test lint typecheck check bench catalog clean
 
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
+	$(BOOTSTRAP_PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 # Bytecode is compiled here because nothing else may write it (PYTHONDONTWRITEBYTECODE=1 on this machine): without
 # it every process — each service, CLI call, test worker and schemathesis run — compiles all it imports again
 # (11-13 s of CPU to import three services' apps, 6 s with bytecode). Our own sources: `bytecode`, before each run.
-$(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/common/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(VENV)/.installed: $(UV) $(TOOLS)/venv-python uv.lock pyproject.toml libs/common/pyproject.toml $(wildcard services/*/pyproject.toml)
+	@echo "o2c: .venv on $$($(PYTHON) -c 'import sys; print(sys.executable, sys.version.split()[0])')"
 	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	touch $@
+
+# Rewritten only when the chosen interpreter changes, so that .venv is then built again on the new one.
+$(TOOLS)/venv-python: FORCE | $(UV)
+	@echo "$(PYTHON)" | cmp -s - $@ || echo "$(PYTHON)" > $@
+
+.PHONY: FORCE
+FORCE:
 
 install: $(VENV)/.installed
 
