@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -81,8 +82,15 @@ def machine() -> dict[str, str]:
         memory = f"{pages * page_size / 2**30:.0f} GiB"
     except (ValueError, OSError):
         memory = "?"
-    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": memory, "python": platform.python_version(),
+    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": memory,
+            "python": f"{platform.python_version()} ({_interpreter_home()})",
             "os": f"{platform.system()} {platform.release()}"}
+
+
+def _interpreter_home() -> str:
+    """Where the running interpreter comes from (its build sets the speed of every Python process here): the
+    base interpreter of a virtual environment."""
+    return str(Path(getattr(sys, "_base_executable", sys.executable)).resolve())
 
 
 @dataclass(frozen=True)
