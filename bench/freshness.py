@@ -316,6 +316,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 ready = await prepare(clients[:cfg.max_in_flight], n=n, entities=cfg.entities,
                                       offset=2 * number * 1_000_000, approver=approver,
                                       progress=progress("preparing approved invoices", n) if progress else None)
+                held = await published_events(stack)
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
@@ -341,8 +342,22 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                  f"{meter.window_s:.1f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in per_write.items())
                  + f"; load average {load_average()}")
             result["load_average_before"] = round(load_before, 2)
+            result["broker_records_before"] = held
             results.append(result)
     return results
+
+
+async def published_events(stack: Stack) -> int:
+    """Events the services have published so far: the records the broker holds (the local broker keeps every
+    record in memory, and its work for each produce request grows with what it holds; docs/performance.md)."""
+    total = 0
+    for service in SERVICES.values():
+        conn = await asyncpg.connect(asyncpg_dsn(stack.database_url(service)))
+        try:
+            total += int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
+        finally:
+            await conn.close()
+    return total
 
 
 def run_freshness(infra: Infra, data_dir: Path, cfgs: list[FreshnessConfig], *, progress: Progress | None = None,

@@ -120,6 +120,8 @@ def sections(results: dict[str, Any]) -> list[Section]:
             ["invoices already visible at their first poll", *[f"{f['seen_on_first_poll']:,}" for f in fresh]],
             ["invoices never seen", *[str(f["unseen"]) for f in fresh]],
             ["load average (1 min) before", *[str(f["load_average_before"]) for f in fresh]],
+            ["records on the broker before (events published so far)",
+             *[f"{f['broker_records_before']:,}" if "broker_records_before" in f else "n/a" for f in fresh]],
         ]))
     if results.get("targets"):
         out.append(("Targets (issue 2)", ["figure", "measured", "target", "result"],
