@@ -39,7 +39,7 @@ from sqlalchemy import text
 
 from bench.cpu import CpuMeter, process_seconds
 from bench.infra import BenchInfra, bench_infra, load_average, machine
-from bench.kpi_queries import query_phase
+from bench.kpi_queries import SERVICE_DIR, query_phase
 from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
@@ -56,7 +56,6 @@ from o2c_common.tx import Transactions
 from o2c_kpi.facts.handlers import HANDLERS
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICE_DIR = ROOT / "services" / "kpi"
 TOPICS = ("o2c.invoicing.events", "o2c.collections.events")
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
 
