@@ -61,8 +61,17 @@ class Result:
         return 1e6 * self.broker_cpu_s / self.records
 
 
-async def _read(bootstrap: str, group: str, counts: list[int], index: int, stop: asyncio.Event,
-                joined: asyncio.Event) -> None:
+@dataclass
+class Reader:
+    """One group's progress: records read of the stream (negative while it reads the held ones)."""
+
+    read: int
+    stream: int
+    caught_up: asyncio.Event  # the held records read
+    done: asyncio.Event  # the stream read
+
+
+async def _read(bootstrap: str, group: str, reader: Reader, stop: asyncio.Event) -> None:
     consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
                                 enable_auto_commit=False, fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
                                 session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS,
@@ -71,9 +80,11 @@ async def _read(bootstrap: str, group: str, counts: list[int], index: int, stop:
     try:
         while not stop.is_set():
             fetched = await consumer.getmany(timeout_ms=200)
-            if consumer.assignment():
-                joined.set()
-            counts[index] += sum(len(records) for records in fetched.values())
+            reader.read += sum(len(records) for records in fetched.values())
+            if consumer.assignment() and reader.read >= 0:
+                reader.caught_up.set()
+            if reader.read >= reader.stream:
+                reader.done.set()
     finally:
         await consumer.stop()
 
@@ -105,22 +116,18 @@ async def _measure(case: Case, records: list[Record], rate: float) -> Result:
         await ensure_topics(bootstrap, [TOPIC], partitions=case.partitions, replication_factor=1)
         if case.held:
             await produce(bootstrap, bench_records(case.held, keys=100_000), topic=TOPIC)
-        stop, counts = asyncio.Event(), [-case.held] * case.groups
-        joins = [asyncio.Event() for _ in range(case.groups)]
-        readers = [asyncio.create_task(_read(bootstrap, f"bench-group-{i}", counts, i, stop, joins[i]))
-                   for i in range(case.groups)]
-        await asyncio.wait_for(asyncio.gather(*(j.wait() for j in joins)), 60)
-        while any(c < 0 for c in counts):  # the held records read before the stream starts
-            await asyncio.sleep(0.05)
+        stop = asyncio.Event()
+        readers = [Reader(-case.held, len(records), asyncio.Event(), asyncio.Event()) for _ in range(case.groups)]
+        tasks = [asyncio.create_task(_read(bootstrap, f"bench-group-{i}", reader, stop))
+                 for i, reader in enumerate(readers)]
+        await asyncio.wait_for(asyncio.gather(*(r.caught_up.wait() for r in readers)), 120)
         before, started = process_seconds(broker.process.pid), time.monotonic()
         await _produce(bootstrap, records, rate=rate, per_request=case.per_request)
-        deadline = time.monotonic() + 30
-        while any(c < len(records) for c in counts) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(asyncio.gather(*(r.done.wait() for r in readers)), 30)
         seconds, cpu = time.monotonic() - started, process_seconds(broker.process.pid) - before
         stop.set()
-        await asyncio.gather(*readers, return_exceptions=True)
-        return Result(case, len(records), seconds, cpu, counts)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return Result(case, len(records), seconds, cpu, [r.read for r in readers])
     finally:
         broker.stop()
 
