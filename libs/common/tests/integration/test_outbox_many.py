@@ -1,4 +1,5 @@
-"""Tx.emit_many (bulk paths): the same outbox rows as one Tx.emit per payload, in one statement, in order."""
+"""Tx.emit_many (bulk paths): the same outbox rows as one Tx.emit per payload, in one statement, in order.
+Tx.audit_and_emit: the rows of Tx.audit then Tx.emit, in one statement."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 
 from o2c_common.db import Database
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.observability.correlation import correlation_scope
 from o2c_common.tx import Transactions
 
 
@@ -36,3 +38,48 @@ async def test_emit_many_writes_the_rows_emit_writes_in_order(pg_db: Database) -
     assert {k for k, _ in second.headers} == {k for k, _ in first.headers}
     assert dict(second.headers)["ce_id"] == str(bulk[0].id) and second.key == str(many[0].invoice_id)
     assert all(0 <= row.slot < 16 for row in rows)
+
+
+AUDIT_QUERY = "SELECT actor, action, entity_type, entity_id, reason, before, after, correlation_id FROM audit_log"
+OUTBOX_QUERY = "SELECT topic, key, slot, event_type, headers, payload FROM outbox"
+
+
+async def test_audit_and_emit_writes_the_rows_audit_then_emit_write(pg_db: Database) -> None:
+    transactions = Transactions(db=pg_db, source="o2c/invoicing", slots=16)
+    fact = issued("H-7")
+    with correlation_scope("corr-7"):
+        async with transactions.begin("system:test") as tx:
+            apart = await tx.emit(fact)
+            entry_id = await tx.audit("invoice.issued", entity_type="invoice", entity_id=fact.invoice_id,
+                                      reason="r", before={"status": "approved"}, after={"total": Decimal("10.00")})
+            together = await tx.audit_and_emit("invoice.issued", fact, entity_type="invoice",
+                                               entity_id=fact.invoice_id, reason="r", before={"status": "approved"},
+                                               after={"total": Decimal("10.00")})
+    async with pg_db.unit_of_work() as session:
+        audits = (await session.execute(text(f"{AUDIT_QUERY} ORDER BY id"))).all()
+        ids = (await session.execute(text("SELECT id FROM audit_log ORDER BY id"))).scalars().all()
+        events = (await session.execute(text(f"{OUTBOX_QUERY} ORDER BY id"))).all()
+        event_ids = (await session.execute(text("SELECT event_id FROM outbox ORDER BY id"))).scalars().all()
+    assert len(audits) == 2 and audits[0] == audits[1]
+    assert audits[1].actor == "system:test" and audits[1].correlation_id == "corr-7"
+    assert ids[0] == entry_id and ids[1] > entry_id
+    assert event_ids == [apart.id, together.id]
+    first, second = events
+    assert (second.topic, second.key, second.slot, second.event_type) == (first.topic, first.key, first.slot,
+                                                                          first.event_type)
+    assert dict(second.headers)["ce_correlationid"] == "corr-7"
+    assert dict(second.headers)["ce_id"] == str(together.id)
+
+
+async def test_audit_and_emit_rolled_back_leaves_neither_row(pg_db: Database) -> None:
+    transactions = Transactions(db=pg_db, source="o2c/invoicing", slots=16)
+    fact = issued("H-8")
+    try:
+        async with transactions.begin("system:test") as tx:
+            await tx.audit_and_emit("invoice.issued", fact, entity_type="invoice", entity_id=fact.invoice_id)
+            raise RuntimeError("the transition fails after writing")
+    except RuntimeError:
+        pass
+    async with pg_db.unit_of_work() as session:
+        assert (await session.execute(text("SELECT count(*) FROM audit_log"))).scalar_one() == 0
+        assert (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == 0

@@ -1,5 +1,6 @@
 """Statements per request on the write paths (issue 16 item 3): a transition reads the invoice, its lines, approvals
-and its customer's billing profile in one locking query, and a submission changes the invoice row once.
+and its customer's billing profile in one locking query, a submission changes the invoice row once, and the audit
+entry and the event go in one statement.
 Counted with SQLAlchemy's cursor events on the service's own engine."""
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
             assert sum(s.startswith("SELECT") for s in sent) == 1, sent  # the lock, profile joined
             assert sum(s.startswith("UPDATE invoices") for s in sent) == 1, sent
         assert response.json()["status"] == "submitted"
-        assert {a: len(s) for a, s in costs.items()} == {"approve": 6, "issue": 6, "submit": 6}, costs
+        assert {a: len(s) for a, s in costs.items()} == {"approve": 5, "issue": 5, "submit": 5}, costs
+        # the audit entry and the event in one statement (a data-modifying CTE), none apart
+        for sent in costs.values():
+            assert sum(s.startswith("WITH audit_entry AS") for s in sent) == 1, sent
+            assert not any(s.startswith(("INSERT INTO audit_log", "INSERT INTO outbox")) for s in sent), sent
         assert not any("invoice_attachments" in s for s in costs["submit"])  # no rule asks for an attachment
         # the status-history insert is one statement object, built once (values bound at execution)
         assert sum(c is repository._ADD_HISTORY for c in CLAUSES) == 4  # request-approval, approve, issue, submit

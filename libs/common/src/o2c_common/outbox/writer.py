@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db.bulk import copy_records
-from o2c_common.db.plumbing import outbox_table
+from o2c_common.db.plumbing import audit_log_table, outbox_table
 from o2c_common.events.envelope import Event
 
 
@@ -35,6 +36,32 @@ async def add_to_outbox(session: AsyncSession, event: Event, *, slots: int) -> N
 
 
 _COLUMNS = ("event_id", "topic", "key", "slot", "event_type", "headers", "payload")
+_AUDIT_COLUMNS = ("actor", "action", "entity_type", "entity_id", "reason", "before", "after", "correlation_id")
+
+
+def _audited_insert() -> Any:
+    entry = (insert(audit_log_table)
+             .values({c: bindparam(f"audit_{c}", type_=audit_log_table.c[c].type) for c in _AUDIT_COLUMNS})
+             .returning(audit_log_table.c.id).cte("audit_entry"))
+    return (insert(outbox_table)
+            .values({c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS})
+            .add_cte(entry).returning(select(entry.c.id).scalar_subquery()))
+
+
+# The audit entry in a data-modifying CTE of the event's insert: one statement, one round trip, for the two rows a
+# transition writes together.
+_ADD_ONE_AUDITED = _audited_insert()
+
+
+async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict[str, Any], *, slots: int) -> int:
+    """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, in
+    one statement; returns the audit entry's id."""
+    result = await session.execute(_ADD_ONE_AUDITED, {
+        "event_id": event.id, "topic": event.topic, "key": event.key, "slot": slot_for(event.key, slots),
+        "event_type": event.type, "headers": event.header_pairs(), "payload": event.value(),
+        **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS},
+    })
+    return int(result.scalar_one())
 
 
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:

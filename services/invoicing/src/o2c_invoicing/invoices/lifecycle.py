@@ -96,19 +96,21 @@ async def approve(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, note
     invoice.approvals.append(InvoiceApproval(invoice_id=invoice.id, approver=approver))
     required = approvals_required(invoice, settings)
     given = len(invoice.approvals)
-    await tx.audit("invoice.approval_given", entity_type="invoice", entity_id=invoice.id, reason=note,
-                   after={"approvals": given, "required": required})
+    counted = {"approvals": given, "required": required}
     if given < required:
+        await tx.audit("invoice.approval_given", entity_type="invoice", entity_id=invoice.id, reason=note,
+                       after=counted)
         invoice.status_since = tx.now()
         await repository.flush(tx.session)
         await repository.add_history(tx.session, invoice_id=invoice.id, from_status=invoice.status,
                                      to_status=invoice.status, actor=approver, note=f"approval {given} of {required}")
         return invoice
     await move(tx, invoice, to=InvoiceStatus.APPROVED, note=note)
-    await tx.emit(InvoiceApproved(
+    await tx.audit_and_emit("invoice.approval_given", InvoiceApproved(
         invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
         currency=invoice.currency, amount=invoice.total_amount, prepared_by=invoice.created_by,
-        approved_by=approver, approvals=given, approved_at=tx.now(), owning_team=invoice.owning_team))
+        approved_by=approver, approvals=given, approved_at=tx.now(), owning_team=invoice.owning_team),
+        entity_type="invoice", entity_id=invoice.id, reason=note, after=counted)
     return invoice
 
 
@@ -139,9 +141,8 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
     await move(tx, invoice, to=InvoiceStatus.ISSUED)
-    await tx.audit("invoice.issued", entity_type="invoice", entity_id=invoice.id,
-                   after={"number": invoice.number, "total": invoice.total_amount})
-    await tx.emit(issued_fact(invoice, issued_at=now))
+    await tx.audit_and_emit("invoice.issued", issued_fact(invoice, issued_at=now), entity_type="invoice",
+                            entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount})
     return invoice
 
 
@@ -149,10 +150,9 @@ async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
     states.check("cancel", invoice.status)
     previous = invoice.status
     await move(tx, invoice, to=InvoiceStatus.CANCELLED, note=reason)
-    await tx.audit("invoice.cancelled", entity_type="invoice", entity_id=invoice.id, reason=reason,
-                   before={"status": previous})
-    await tx.emit(InvoiceCancelled(
+    await tx.audit_and_emit("invoice.cancelled", InvoiceCancelled(
         invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
         currency=invoice.currency, amount=invoice.total_amount, previous_status=previous,
-        reason=reason, cancelled_by=tx.actor.subject, cancelled_at=tx.now(), owning_team=invoice.owning_team))
+        reason=reason, cancelled_by=tx.actor.subject, cancelled_at=tx.now(), owning_team=invoice.owning_team),
+        entity_type="invoice", entity_id=invoice.id, reason=reason, before={"status": previous})
     return invoice

@@ -73,16 +73,16 @@ async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, clien
     submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
                                reference=reference,
                                previous=None, note=note)
-    await tx.audit("invoice.submitted", entity_type="invoice", entity_id=invoice.id,
-                   after={"submission_id": submission.id, "channel": profile.channel, "portal_reference": reference})
     assert invoice.number is not None and invoice.due_date is not None
-    await tx.emit(InvoiceSubmitted(
+    await tx.audit_and_emit("invoice.submitted", InvoiceSubmitted(
         invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
         customer_id=invoice.customer_id, owning_team=invoice.owning_team, submission_id=submission.id,
         attempt=submission.attempt, channel=profile.channel,
         document_format=document_format,
         currency=invoice.currency, amount=invoice.total_amount, due_date=invoice.due_date,
-        submitted_at=submission.submitted_at, submitted_by=tx.actor.subject, portal_reference=reference))
+        submitted_at=submission.submitted_at, submitted_by=tx.actor.subject, portal_reference=reference),
+        entity_type="invoice", entity_id=invoice.id,
+        after={"submission_id": submission.id, "channel": profile.channel, "portal_reference": reference})
     return invoice
 
 
@@ -106,11 +106,8 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
     submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
                                reference=reference,
                                previous=previous, note=correction_note)
-    await tx.audit("invoice.resubmitted", entity_type="invoice", entity_id=invoice.id, reason=correction_note,
-                   before=before, after={"po_number": invoice.po_number, "submission_id": submission.id,
-                                         "attempt": submission.attempt})
     assert invoice.number is not None
-    await tx.emit(InvoiceResubmitted(
+    await tx.audit_and_emit("invoice.resubmitted", InvoiceResubmitted(
         invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
         customer_id=invoice.customer_id, owning_team=invoice.owning_team, submission_id=submission.id,
         attempt=submission.attempt, channel=profile.channel,
@@ -119,7 +116,9 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
         document_format=document_format,
         currency=invoice.currency, amount=invoice.total_amount,
         rejected_at=rejection.at if rejection else previous.submitted_at,
-        resubmitted_at=submission.submitted_at, resubmitted_by=tx.actor.subject))
+        resubmitted_at=submission.submitted_at, resubmitted_by=tx.actor.subject),
+        entity_type="invoice", entity_id=invoice.id, reason=correction_note, before=before,
+        after={"po_number": invoice.po_number, "submission_id": submission.id, "attempt": submission.attempt})
     return invoice
 
 
