@@ -46,6 +46,12 @@ class BufferedTx(Tx):
                                              entity_id=entity_id, reason=reason, before=before, after=after))
         return 0  # the id is known once written; no caller of a buffered unit of work reads it
 
+    async def audit_and_emit(self, action: str, payload: P, *, entity_type: str, entity_id: Any,
+                             reason: str | None = None, before: Any = None, after: Any = None) -> Event[P]:
+        await self.audit(action, entity_type=entity_type, entity_id=entity_id, reason=reason, before=before,
+                         after=after)
+        return await self.emit(payload)
+
     async def write(self) -> None:
         await add_many_to_outbox(self.session, self.buffers.events, slots=self.slots)
         await record_audits(self.session, self.buffers.audits)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
+from o2c_common.buffered import buffering
 from o2c_common.db import Database
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.observability.correlation import correlation_scope
@@ -83,3 +84,17 @@ async def test_audit_and_emit_rolled_back_leaves_neither_row(pg_db: Database) ->
     async with pg_db.unit_of_work() as session:
         assert (await session.execute(text("SELECT count(*) FROM audit_log"))).scalar_one() == 0
         assert (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == 0
+
+
+async def test_audit_and_emit_in_a_buffered_unit_of_work_waits_for_its_end(pg_db: Database) -> None:
+    transactions = Transactions(db=pg_db, source="o2c/invoicing", slots=16)
+    fact = issued("H-9")
+    count = "SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM outbox)"
+    async with transactions.begin("system:test") as tx:
+        async with buffering(tx) as buffered:
+            event = await buffered.audit_and_emit("invoice.issued", fact, entity_type="invoice",
+                                                  entity_id=fact.invoice_id)
+            assert tuple((await tx.session.execute(text(count))).one()) == (0, 0)
+        assert tuple((await tx.session.execute(text(count))).one()) == (1, 1)
+    async with pg_db.unit_of_work() as session:
+        assert (await session.execute(text("SELECT event_id FROM outbox"))).scalar_one() == event.id
