@@ -22,17 +22,14 @@ def slot_for(key: str, slots: int) -> int:
 _ADD_ONE = insert(outbox_table)
 
 
+def _outbox_row(event: Event, slots: int) -> dict[str, Any]:
+    return {"event_id": event.id, "topic": event.topic, "key": event.key, "slot": slot_for(event.key, slots),
+            "event_type": event.type, "headers": event.header_pairs(), "payload": event.value()}
+
+
 async def add_to_outbox(session: AsyncSession, event: Event, *, slots: int) -> None:
     """Write ``event`` to the outbox in the caller's transaction (no commit, no broker call)."""
-    await session.execute(_ADD_ONE, {
-        "event_id": event.id,
-        "topic": event.topic,
-        "key": event.key,
-        "slot": slot_for(event.key, slots),
-        "event_type": event.type,
-        "headers": event.header_pairs(),
-        "payload": event.value(),
-    })
+    await session.execute(_ADD_ONE, _outbox_row(event, slots))
 
 
 _COLUMNS = ("event_id", "topic", "key", "slot", "event_type", "headers", "payload")
@@ -57,10 +54,7 @@ async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict
     """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, in
     one statement; returns the audit entry's id."""
     result = await session.execute(_ADD_ONE_AUDITED, {
-        "event_id": event.id, "topic": event.topic, "key": event.key, "slot": slot_for(event.key, slots),
-        "event_type": event.type, "headers": event.header_pairs(), "payload": event.value(),
-        **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS},
-    })
+        **_outbox_row(event, slots), **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS}})
     return int(result.scalar_one())
 
 
