@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import time
 import uuid
@@ -36,6 +37,7 @@ import httpx
 
 from bench.cpu import CpuMeter, ms_per_unit
 from bench.infra import Stats, load_average
+from bench.raw_http import Connection
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
@@ -183,31 +185,35 @@ async def prepare(clients: list[httpx.AsyncClient], *, n: int, entities: int, of
     return prepared
 
 
-async def drive(clients: list[httpx.AsyncClient], poller: Poller, *, n: int, rate: float,
+async def drive(connections: list[Connection], poller: Poller, *, n: int, rate: float, token: str,
                 prepared: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[Sample]:
-    """Open loop: POST i is due at start + i/rate whatever the previous ones are doing. At most one
-    POST per client is outstanding (each client holds one connection: httpx's pool gets slow with
-    many); a due POST waits for a free client, and that wait counts (freshness is from the due time)."""
+    """Open loop: POST i is due at start + i/rate whatever the previous ones are doing. At most one POST per
+    connection is outstanding (raw keep-alive HTTP/1.1: httpx's CPU a request would be taken from the services); a
+    due POST waits for a free connection, and that wait counts (freshness is from the due time)."""
     queue: asyncio.Queue[Sample | None] = asyncio.Queue()
+    authorization = f"Bearer {token}"
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(conn: Connection) -> None:
         while (s := await queue.get()) is not None:
             s.send = time.time()
+            invoice_id, etag = s.prepared
             try:
-                invoice_id, etag = s.prepared
-                r = await client.post(f"/invoices/{invoice_id}/issue", headers={"If-Match": etag})
-                s.recv, s.status = time.time(), r.status_code
-                if r.status_code == 200:
-                    s.invoice_id = uuid.UUID(r.json()["id"])
+                status, _, body = await asyncio.wait_for(conn.request(
+                    "POST", f"/invoices/{invoice_id}/issue",
+                    headers={"Authorization": authorization, "If-Match": etag}), 60)
+                s.recv, s.status = time.time(), status
+                if status == 200:
+                    s.invoice_id = uuid.UUID(json.loads(body)["id"])
                     poller.watch(s)
                 else:
-                    s.error = r.text[:200]
-            except httpx.HTTPError as exc:
+                    s.error = body[:200].decode(errors="replace")
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
                 s.recv, s.error = time.time(), f"{type(exc).__name__}: {exc}"
+                await conn.reopen()
             if progress is not None:
                 progress(1)
 
-    workers = [asyncio.create_task(worker(c)) for c in clients[:n]]
+    workers = [asyncio.create_task(worker(c)) for c in connections[:n]]
     start = time.time() + 0.02
     samples = [Sample(i, start + i / rate, prepared[i]) for i in range(n)]
     try:
@@ -296,6 +302,9 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
         clients = [await stack_of_clients.enter_async_context(httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=one))
             for _ in range(max(c.max_in_flight for c in cfgs))]
+        connections = [await Connection.open(stack.config.ports["invoicing"]) for _ in clients]
+        for conn in connections:
+            stack_of_clients.callback(conn.close)
         for number, cfg in enumerate(cfgs):
             kpi = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["kpi"])))
             poller = Poller(kpi, cfg.poll_interval)
@@ -304,8 +313,8 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 # Warm-up (not measured): connections, caches, the consumers' partitions; and a drained pipeline.
                 ready = await prepare(clients[:cfg.max_in_flight], n=cfg.warmup, entities=cfg.entities,
                                       offset=(2 * number + 1) * 1_000_000, approver=approver)
-                warm = await drive(clients[:cfg.max_in_flight], poller, n=cfg.warmup, rate=min(cfg.rate, 50),
-                                   prepared=ready,
+                warm = await drive(connections[:cfg.max_in_flight], poller, n=cfg.warmup, rate=min(cfg.rate, 50),
+                                   token=token, prepared=ready,
                                    progress=progress("warm-up writes", cfg.warmup) if progress else None)
                 await poller.drained(60)
                 if poller.pending or not all(s.status == 200 for s in warm):
@@ -320,7 +329,8 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
-                samples = await drive(clients[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, prepared=ready,
+                samples = await drive(connections[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, token=token,
+                                      prepared=ready,
                                       progress=progress(f"POST /invoices/{{id}}/issue at {cfg.rate:g}/s", n)
                                       if progress else None)
                 usage = meter.stop()

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.infra import load_average
+from bench.raw_http import Connection
 from o2c_cli.localstack import EmbeddedPostgres, free_port, wait_for_port
 from o2c_cli.testing import Infra
 from o2c_common.auth import mint_token
@@ -47,32 +48,6 @@ BODY = json.dumps({"legal_entity": "US01", "customer_id": CUSTOMER, "currency": 
 def _token(subject: str, role: str) -> str:
     return "Bearer " + mint_token(secret=DEV_JWT_SECRET, subject=subject, roles=[role], issuer="o2c",
                                   audience="o2c")
-
-
-class Connection:
-    """One HTTP/1.1 keep-alive connection; responses read by Content-Length (what uvicorn sends here)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> Connection:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
-
-    async def request(self, method: str, path: str, *, headers: dict[str, str],
-                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
-        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self.writer.write(f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
-        status = int((await self.reader.readline()).split()[1])
-        answer: dict[str, str] = {}
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            answer[name.strip().lower()] = value.strip()
-        return status, answer, await self.reader.readexactly(int(answer.get("content-length", 0)))
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 def _cpu_s(pid: int) -> float:
