@@ -11,10 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
+
 from o2c_common.audit.log import audit_row, record_audits
 from o2c_common.events.envelope import Event
 from o2c_common.observability.correlation import get_correlation_id
-from o2c_common.outbox.writer import add_many_to_outbox
+from o2c_common.outbox.writer import AlsoRow, add_many_to_outbox
 from o2c_common.tx import P, Tx
 
 
@@ -47,7 +49,11 @@ class BufferedTx(Tx):
         return 0  # the id is known once written; no caller of a buffered unit of work reads it
 
     async def audit_and_emit(self, action: str, payload: P, *, entity_type: str, entity_id: Any,
-                             reason: str | None = None, before: Any = None, after: Any = None) -> Event[P]:
+                             reason: str | None = None, before: Any = None, after: Any = None,
+                             also: AlsoRow | None = None) -> Event[P]:
+        if also is not None:
+            table, row = also
+            await self.session.execute(insert(table), dict(row))
         await self.audit(action, entity_type=entity_type, entity_id=entity_id, reason=reason, before=before,
                          after=after)
         return await self.emit(payload)

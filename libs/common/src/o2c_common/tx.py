@@ -28,7 +28,7 @@ from o2c_common.auth.principal import Principal, Role
 from o2c_common.db.database import Database
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, new_event_ids
-from o2c_common.outbox.writer import add_audited_to_outbox, add_many_to_outbox, add_to_outbox
+from o2c_common.outbox.writer import AlsoRow, add_audited_to_outbox, add_many_to_outbox, add_to_outbox
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -136,16 +136,17 @@ class Tx:
                                   entity_id=entity_id, reason=reason, before=before, after=after)
 
     async def audit_and_emit(self, action: str, payload: P, *, entity_type: str, entity_id: Any,
-                             reason: str | None = None, before: Any = None, after: Any = None) -> Event[P]:
-        """:meth:`audit` then :meth:`emit`, written in one statement (one round trip instead of two): for a state
-        change that records both."""
+                             reason: str | None = None, before: Any = None, after: Any = None,
+                             also: AlsoRow | None = None) -> Event[P]:
+        """:meth:`audit` then :meth:`emit` (and ``also``'s row, e.g. the status history), written in one statement:
+        one round trip instead of two or three, for a state change that records them together."""
         from o2c_common.observability.correlation import get_correlation_id
 
         correlation_id = get_correlation_id()
         event = Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
         entry = audit_row(actor=self.actor, action=action, entity_type=entity_type, entity_id=entity_id,
                           reason=reason, before=before, after=after, correlation_id=correlation_id)
-        await add_audited_to_outbox(self.session, event, entry, slots=self.slots)
+        await add_audited_to_outbox(self.session, event, entry, slots=self.slots, also=also)
         return event
 
     def batch(self, kind: type[B]) -> B:

@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, event, text
+from sqlalchemy.dialects.postgresql import UUID
 
 from o2c_common.buffered import buffering
 from o2c_common.db import Database
@@ -98,3 +99,41 @@ async def test_audit_and_emit_in_a_buffered_unit_of_work_waits_for_its_end(pg_db
         assert tuple((await tx.session.execute(text(count))).one()) == (1, 1)
     async with pg_db.unit_of_work() as session:
         assert (await session.execute(text("SELECT event_id FROM outbox"))).scalar_one() == event.id
+
+
+HISTORY = Table("test_status_history", MetaData(), Column("id", Integer, primary_key=True),
+                Column("invoice_id", UUID(as_uuid=True)), Column("to_status", Text), Column("at", DateTime(True)))
+
+
+async def test_audit_and_emit_also_writes_the_state_changes_own_row_in_the_same_statement(pg_db: Database) -> None:
+    transactions = Transactions(db=pg_db, source="o2c/invoicing", slots=16)
+    fact, at = issued("H-10"), datetime(2026, 12, 5, 2, 30, tzinfo=UTC)
+    async with pg_db.unit_of_work() as session:
+        await session.execute(text("CREATE TABLE test_status_history "
+                                   "(id serial PRIMARY KEY, invoice_id uuid, to_status text, at timestamptz)"))
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    listen = (pg_db.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(*listen)
+    try:
+        async with transactions.begin("system:test") as tx:
+            await tx.audit_and_emit("invoice.issued", fact, entity_type="invoice", entity_id=fact.invoice_id,
+                                    also=(HISTORY, {"invoice_id": fact.invoice_id, "to_status": "issued", "at": at}))
+            async with buffering(tx) as buffered:
+                await buffered.audit_and_emit("invoice.issued", fact, entity_type="invoice",
+                                              entity_id=fact.invoice_id,
+                                              also=(HISTORY, {"invoice_id": fact.invoice_id, "to_status": "paid",
+                                                              "at": at}))
+    finally:
+        event.remove(*listen)
+    assert statements[0].startswith("WITH audit_entry AS") and "also_row AS" in statements[0]
+    async with pg_db.unit_of_work() as session:
+        rows = (await session.execute(text("SELECT invoice_id, to_status, at FROM test_status_history ORDER BY id"))
+                ).all()
+        counts = (await session.execute(text("SELECT (SELECT count(*) FROM audit_log), "
+                                             "(SELECT count(*) FROM outbox)"))).one()
+    assert [tuple(r) for r in rows] == [(fact.invoice_id, "issued", at), (fact.invoice_id, "paid", at)]
+    assert tuple(counts) == (2, 2)

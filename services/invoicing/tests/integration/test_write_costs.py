@@ -1,6 +1,6 @@
 """Statements per request on the write paths (issue 16 item 3): a transition reads the invoice, its lines, approvals
-and its customer's billing profile in one locking query, a submission changes the invoice row once, and the audit
-entry and the event go in one statement.
+and its customer's billing profile in one locking query, a submission changes the invoice row once, and the
+status-history row, the audit entry and the event go in one statement.
 Counted with SQLAlchemy's cursor events on the service's own engine."""
 
 from __future__ import annotations
@@ -66,12 +66,16 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
             assert sum(s.startswith("SELECT") for s in sent) == 1, sent  # the lock, profile joined
             assert sum(s.startswith("UPDATE invoices") for s in sent) == 1, sent
         assert response.json()["status"] == "submitted"
-        assert {a: len(s) for a, s in costs.items()} == {"approve": 5, "issue": 5, "submit": 5}, costs
-        # the audit entry and the event in one statement (a data-modifying CTE), none apart
+        assert {a: len(s) for a, s in costs.items()} == {"approve": 4, "issue": 4, "submit": 4}, costs
+        # the status-history row, the audit entry and the event in one statement (data-modifying CTEs), none apart
         for sent in costs.values():
             assert sum(s.startswith("WITH audit_entry AS") for s in sent) == 1, sent
-            assert not any(s.startswith(("INSERT INTO audit_log", "INSERT INTO outbox")) for s in sent), sent
+            assert not any(s.startswith(("INSERT INTO audit_log", "INSERT INTO outbox",
+                                         "INSERT INTO invoice_status_changes")) for s in sent), sent
         assert not any("invoice_attachments" in s for s in costs["submit"])  # no rule asks for an attachment
         # the status-history insert is one statement object, built once (values bound at execution)
-        assert sum(c is repository._ADD_HISTORY for c in CLAUSES) == 4  # request-approval, approve, issue, submit
+        assert sum(c is repository._ADD_HISTORY for c in CLAUSES) == 1  # request-approval (no event: no CTE)
+        history = (await service.client.get(f"/invoices/{invoice['id']}/history", headers=SUPERVISOR)).json()
+        assert [h["to_status"] for h in history][-4:] == ["pending_approval", "approved", "issued",
+                                                                   "submitted"], history
         assert sum(c is repository._next_number_statement() for c in CLAUSES) == 1  # the number counter: the same

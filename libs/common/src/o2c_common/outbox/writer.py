@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db.bulk import copy_records
@@ -36,25 +37,38 @@ _COLUMNS = ("event_id", "topic", "key", "slot", "event_type", "headers", "payloa
 _AUDIT_COLUMNS = ("actor", "action", "entity_type", "entity_id", "reason", "before", "after", "correlation_id")
 
 
-def _audited_insert() -> Any:
+AlsoRow = tuple[Table, Mapping[str, Any]]
+"""One more row a state change writes with its audit entry and event (a status-history row): its table and values."""
+
+
+@functools.cache
+def _audited_insert(also: Table | None, also_columns: tuple[str, ...]) -> Any:
+    """The event's insert with the audit entry (and ``also``'s row) in data-modifying CTEs: one statement, one round
+    trip, for the rows a transition writes together. Built once per shape of ``also``."""
     entry = (insert(audit_log_table)
              .values({c: bindparam(f"audit_{c}", type_=audit_log_table.c[c].type) for c in _AUDIT_COLUMNS})
              .returning(audit_log_table.c.id).cte("audit_entry"))
-    return (insert(outbox_table)
-            .values({c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS})
-            .add_cte(entry).returning(select(entry.c.id).scalar_subquery()))
+    statement = (insert(outbox_table)
+                 .values({c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS})
+                 .add_cte(entry).returning(select(entry.c.id).scalar_subquery()))
+    if also is not None:
+        row = insert(also).values({c: bindparam(f"also_{c}", type_=also.c[c].type) for c in also_columns})
+        statement = statement.add_cte(row.cte("also_row"))
+    return statement
 
 
-# The audit entry in a data-modifying CTE of the event's insert: one statement, one round trip, for the two rows a
-# transition writes together.
-_ADD_ONE_AUDITED = _audited_insert()
-
-
-async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict[str, Any], *, slots: int) -> int:
-    """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, in
-    one statement; returns the audit entry's id."""
-    result = await session.execute(_ADD_ONE_AUDITED, {
-        **_outbox_row(event, slots), **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS}})
+async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict[str, Any], *, slots: int,
+                                also: AlsoRow | None = None) -> int:
+    """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, and
+    ``also``'s row inserted, in one statement; returns the audit entry's id."""
+    values = {**_outbox_row(event, slots), **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS}}
+    table: Table | None = None
+    columns: tuple[str, ...] = ()
+    if also is not None:
+        table, row = also
+        columns = tuple(sorted(row))
+        values |= {f"also_{c}": row[c] for c in columns}
+    result = await session.execute(_audited_insert(table, columns), values)
     return int(result.scalar_one())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled
+from o2c_common.outbox.writer import AlsoRow
 from o2c_common.tx import Tx
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import numbering, repository, states
@@ -34,11 +35,19 @@ class Override:
 
 async def move(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None = None, **history: object) -> None:
     """Set the status, flush (bumps the version) and append the history row, by the transaction's actor."""
+    _, row = await moved(tx, invoice, to=to, note=note, **history)
+    await repository.add_history(tx.session, **row)
+
+
+async def moved(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None = None,
+                **history: object) -> AlsoRow:
+    """Set the status and flush (bumps the version); the history row, by the transaction's actor, to write with the
+    transition's audit entry and event (``tx.audit_and_emit(..., also=...)``)."""
     before, now = invoice.status, tx.now()
     invoice.status, invoice.status_since, invoice.stalled_notified_at = to, now, None
     await repository.flush(tx.session)
-    await repository.add_history(tx.session, invoice_id=invoice.id, from_status=before, to_status=to,
-                                 actor=tx.actor.subject, note=note, at=now, **history)
+    return repository.HISTORY, {"invoice_id": invoice.id, "from_status": before, "to_status": to,
+                                "actor": tx.actor.subject, "note": note, "at": now, **history}
 
 
 def approvals_required(invoice: Invoice, settings: InvoicingSettings) -> int:
@@ -105,12 +114,12 @@ async def approve(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, note
         await repository.add_history(tx.session, invoice_id=invoice.id, from_status=invoice.status,
                                      to_status=invoice.status, actor=approver, note=f"approval {given} of {required}")
         return invoice
-    await move(tx, invoice, to=InvoiceStatus.APPROVED, note=note)
+    history = await moved(tx, invoice, to=InvoiceStatus.APPROVED, note=note)
     await tx.audit_and_emit("invoice.approval_given", InvoiceApproved(
         invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
         currency=invoice.currency, amount=invoice.total_amount, prepared_by=invoice.created_by,
         approved_by=approver, approvals=given, approved_at=tx.now(), owning_team=invoice.owning_team),
-        entity_type="invoice", entity_id=invoice.id, reason=note, after=counted)
+        entity_type="invoice", entity_id=invoice.id, reason=note, after=counted, also=history)
     return invoice
 
 
@@ -140,19 +149,20 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
         invoice.billing_deadline = billing_deadline(
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
-    await move(tx, invoice, to=InvoiceStatus.ISSUED)
+    history = await moved(tx, invoice, to=InvoiceStatus.ISSUED)
     await tx.audit_and_emit("invoice.issued", issued_fact(invoice, issued_at=now), entity_type="invoice",
-                            entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount})
+                            entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount},
+                            also=history)
     return invoice
 
 
 async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
     states.check("cancel", invoice.status)
     previous = invoice.status
-    await move(tx, invoice, to=InvoiceStatus.CANCELLED, note=reason)
+    history = await moved(tx, invoice, to=InvoiceStatus.CANCELLED, note=reason)
     await tx.audit_and_emit("invoice.cancelled", InvoiceCancelled(
         invoice_id=invoice.id, legal_entity=invoice.legal_entity, customer_id=invoice.customer_id,
         currency=invoice.currency, amount=invoice.total_amount, previous_status=previous,
         reason=reason, cancelled_by=tx.actor.subject, cancelled_at=tx.now(), owning_team=invoice.owning_team),
-        entity_type="invoice", entity_id=invoice.id, reason=reason, before={"status": previous})
+        entity_type="invoice", entity_id=invoice.id, reason=reason, before={"status": previous}, also=history)
     return invoice

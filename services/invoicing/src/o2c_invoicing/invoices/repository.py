@@ -61,7 +61,8 @@ async def add(session: AsyncSession, invoice: Invoice) -> Invoice:
     return invoice
 
 
-_ADD_HISTORY = insert(cast(Table, InvoiceStatusChange.__table__))  # built once, values bound at execution
+HISTORY = cast(Table, InvoiceStatusChange.__table__)
+_ADD_HISTORY = insert(HISTORY)  # built once, values bound at execution
 
 
 async def add_history(session: AsyncSession, **values: Any) -> None:

@@ -15,12 +15,13 @@ import uuid
 import httpx
 
 from o2c_common.events.contracts.invoicing import InvoiceResubmitted, InvoiceSubmitted
+from o2c_common.outbox.writer import AlsoRow
 from o2c_common.tx import Tx
 from o2c_invoicing.channels import outgoing, portals
 from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import repository as invoices, states
 from o2c_invoicing.invoices.errors import PortalRulesViolated
-from o2c_invoicing.invoices.lifecycle import move
+from o2c_invoicing.invoices.lifecycle import moved
 from o2c_invoicing.invoices.models import Invoice
 from o2c_invoicing.invoices.service import customer_profile, get
 from o2c_invoicing.profiles.models import BillingProfile
@@ -50,7 +51,8 @@ async def _deliver(invoice: Invoice, profile: BillingProfile, *, settings: Invoi
 
 async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, settings: InvoicingSettings,
                   document_format: str, reference: str | None, previous: Submission | None,
-                  note: str | None) -> Submission:
+                  note: str | None) -> tuple[Submission, AlsoRow]:
+    """The submission row staged and the invoice moved; the history row, to write with the audit entry and event."""
     invoice.attempts += 1
     portal = None if profile.channel == "email" else portals.portal_id(portals.url_of(profile, settings))
     submission = repository.stage(tx.session, Submission(
@@ -60,9 +62,9 @@ async def _record(tx: Tx, invoice: Invoice, profile: BillingProfile, *, settings
         previous_submission_id=previous.id if previous else None, correction_note=note,
         polls=profile.polls and profile.channel != "email", submitted_by=tx.actor.subject,
         submitted_at=tx.now()))
-    await move(tx, invoice, to=submission.status.invoice_status, note=note, submission_id=submission.id,
-               attempt=submission.attempt)
-    return submission
+    history = await moved(tx, invoice, to=submission.status.invoice_status, note=note, submission_id=submission.id,
+                          attempt=submission.attempt)
+    return submission, history
 
 
 async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, client: httpx.AsyncClient,
@@ -70,7 +72,7 @@ async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, clien
     states.check("submit", invoice.status)
     profile = await _validated_profile(tx, invoice)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
-    submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
+    submission, history = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
                                reference=reference,
                                previous=None, note=note)
     assert invoice.number is not None and invoice.due_date is not None
@@ -81,7 +83,7 @@ async def submit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, clien
         document_format=document_format,
         currency=invoice.currency, amount=invoice.total_amount, due_date=invoice.due_date,
         submitted_at=submission.submitted_at, submitted_by=tx.actor.subject, portal_reference=reference),
-        entity_type="invoice", entity_id=invoice.id,
+        entity_type="invoice", entity_id=invoice.id, also=history,
         after={"submission_id": submission.id, "channel": profile.channel, "portal_reference": reference})
     return invoice
 
@@ -103,7 +105,7 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
     profile = await _validated_profile(tx, invoice)
     rejection = await repository.last_rejection(tx.session, submission_id=previous.id)
     document_format, reference = await _deliver(invoice, profile, settings=settings, client=client)
-    submission = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
+    submission, history = await _record(tx, invoice, profile, settings=settings, document_format=document_format,
                                reference=reference,
                                previous=previous, note=correction_note)
     assert invoice.number is not None
@@ -117,7 +119,7 @@ async def resubmit(tx: Tx, invoice: Invoice, *, settings: InvoicingSettings, cli
         currency=invoice.currency, amount=invoice.total_amount,
         rejected_at=rejection.at if rejection else previous.submitted_at,
         resubmitted_at=submission.submitted_at, resubmitted_by=tx.actor.subject),
-        entity_type="invoice", entity_id=invoice.id, reason=correction_note, before=before,
+        entity_type="invoice", entity_id=invoice.id, reason=correction_note, before=before, also=history,
         after={"po_number": invoice.po_number, "submission_id": submission.id, "attempt": submission.attempt})
     return invoice
 
