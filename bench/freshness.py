@@ -185,11 +185,12 @@ async def prepare(clients: list[httpx.AsyncClient], *, n: int, entities: int, of
     return prepared
 
 
-async def drive(connections: list[Connection], poller: Poller, *, n: int, rate: float, token: str,
+async def drive(port: int, poller: Poller, *, connections: int, n: int, rate: float, token: str,
                 prepared: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[Sample]:
     """Open loop: POST i is due at start + i/rate whatever the previous ones are doing. At most one POST per
-    connection is outstanding (raw keep-alive HTTP/1.1: httpx's CPU a request would be taken from the services); a
-    due POST waits for a free connection, and that wait counts (freshness is from the due time)."""
+    connection is outstanding (raw keep-alive HTTP/1.1, opened here so that none sat idle past the server's
+    keep-alive: httpx's CPU a request would be taken from the services); a due POST waits for a free connection, and
+    that wait counts (freshness is from the due time)."""
     queue: asyncio.Queue[Sample | None] = asyncio.Queue()
     authorization = f"Bearer {token}"
 
@@ -213,7 +214,8 @@ async def drive(connections: list[Connection], poller: Poller, *, n: int, rate: 
             if progress is not None:
                 progress(1)
 
-    workers = [asyncio.create_task(worker(c)) for c in connections[:n]]
+    opened = [await Connection.open(port) for _ in range(min(connections, n))]
+    workers = [asyncio.create_task(worker(c)) for c in opened]
     start = time.time() + 0.02
     samples = [Sample(i, start + i / rate, prepared[i]) for i in range(n)]
     try:
@@ -229,6 +231,8 @@ async def drive(connections: list[Connection], poller: Poller, *, n: int, rate: 
     finally:
         for w in workers:
             w.cancel()
+        for conn in opened:
+            conn.close()
     return samples
 
 
@@ -294,7 +298,8 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
     approver_token = mint_token(secret=DEV_JWT_SECRET, subject="bench-approver", roles=["billing_approver"],
                                 ttl=timedelta(hours=2), issuer="o2c", audience="o2c")
     approver = {"Authorization": f"Bearer {approver_token}"}
-    base = f"http://127.0.0.1:{stack.config.ports['invoicing']}"
+    port = stack.config.ports["invoicing"]
+    base = f"http://127.0.0.1:{port}"
     one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     pids = {name: proc.pid for name, proc in stack.processes.items()} | cpu.get("pids", {})
     results = []
@@ -302,9 +307,6 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
         clients = [await stack_of_clients.enter_async_context(httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=one))
             for _ in range(max(c.max_in_flight for c in cfgs))]
-        connections = [await Connection.open(stack.config.ports["invoicing"]) for _ in clients]
-        for conn in connections:
-            stack_of_clients.callback(conn.close)
         for number, cfg in enumerate(cfgs):
             kpi = await asyncpg.connect(asyncpg_dsn(stack.database_url(SERVICES["kpi"])))
             poller = Poller(kpi, cfg.poll_interval)
@@ -313,8 +315,8 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 # Warm-up (not measured): connections, caches, the consumers' partitions; and a drained pipeline.
                 ready = await prepare(clients[:cfg.max_in_flight], n=cfg.warmup, entities=cfg.entities,
                                       offset=(2 * number + 1) * 1_000_000, approver=approver)
-                warm = await drive(connections[:cfg.max_in_flight], poller, n=cfg.warmup, rate=min(cfg.rate, 50),
-                                   token=token, prepared=ready,
+                warm = await drive(port, poller, connections=cfg.max_in_flight, n=cfg.warmup,
+                                   rate=min(cfg.rate, 50), token=token, prepared=ready,
                                    progress=progress("warm-up writes", cfg.warmup) if progress else None)
                 await poller.drained(60)
                 if poller.pending or not all(s.status == 200 for s in warm):
@@ -329,8 +331,8 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
-                samples = await drive(connections[:cfg.max_in_flight], poller, n=n, rate=cfg.rate, token=token,
-                                      prepared=ready,
+                samples = await drive(port, poller, connections=cfg.max_in_flight, n=n, rate=cfg.rate,
+                                      token=token, prepared=ready,
                                       progress=progress(f"POST /invoices/{{id}}/issue at {cfg.rate:g}/s", n)
                                       if progress else None)
                 usage = meter.stop()
