@@ -28,6 +28,7 @@ from o2c_common.auth.principal import Principal, Role
 from o2c_common.db.database import Database
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, new_event_ids
+from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.outbox.writer import AlsoRow, add_audited_to_outbox, add_many_to_outbox, add_to_outbox
 
 P = TypeVar("P", bound=EventPayload)
@@ -104,21 +105,18 @@ class Tx:
     async def emit(self, payload: P, *, correlation_id: str | None = None) -> Event[P]:
         """Write ``payload`` as a CloudEvent to the outbox in this transaction (the relay publishes it after
         commit). Emit after the aggregate's row was updated, so outbox ids follow the aggregate's commit order."""
-        if correlation_id is None:
-            from o2c_common.observability.correlation import get_correlation_id
-
-            correlation_id = get_correlation_id()
-        event = Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
+        event = self._event(payload, correlation_id if correlation_id is not None else get_correlation_id())
         await add_to_outbox(self.session, event, slots=self.slots)
         return event
+
+    def _event(self, payload: P, correlation_id: str | None) -> Event[P]:
+        return Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
 
     async def emit_many(self, payloads: Sequence[P], *, correlation_id: str | None = None,
                         correlation_ids: Sequence[str | None] | None = None) -> list[Event[P]]:
         """:meth:`emit` for a bulk path: every payload written to the outbox in one statement, in order; each with
         its own correlation id when ``correlation_ids`` gives them (a batch handler emitting for many events)."""
         if correlation_id is None:
-            from o2c_common.observability.correlation import get_correlation_id
-
             correlation_id = get_correlation_id()
         now = self.now()
         correlations = correlation_ids if correlation_ids is not None else [correlation_id] * len(payloads)
@@ -140,10 +138,8 @@ class Tx:
                              also: AlsoRow | None = None) -> Event[P]:
         """:meth:`audit` then :meth:`emit` (and ``also``'s row, e.g. the status history), written in one statement:
         one round trip instead of two or three, for a state change that records them together."""
-        from o2c_common.observability.correlation import get_correlation_id
-
         correlation_id = get_correlation_id()
-        event = Event.new(payload, source=self.source, correlation_id=correlation_id, time=self.now())
+        event = self._event(payload, correlation_id)
         entry = audit_row(actor=self.actor, action=action, entity_type=entity_type, entity_id=entity_id,
                           reason=reason, before=before, after=after, correlation_id=correlation_id)
         await add_audited_to_outbox(self.session, event, entry, slots=self.slots, also=also)
