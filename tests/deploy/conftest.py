@@ -30,7 +30,7 @@ def code() -> Code:
     from o2c_invoicing.simulator.app import SimulatorSettings, create_app as create_simulator
 
     services = {name: service_code(name) for name in SERVICE_NAMES}
-    groups = {g for s in services.values() for g in s.consumer_groups}
+    groups = {g for s in services.values() for g in s.lanes}
     return Code(
         services=services,
         simulator=SimulatorCode(settings_cls=SimulatorSettings,

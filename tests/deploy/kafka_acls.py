@@ -12,22 +12,26 @@ from o2c_common.kafka import dead_letter_topic
 Acl = tuple[str, str, str, str]  # (resource type, name, pattern type, operation)
 
 
-def consumers_of(service: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(group id, topics) of each consumer group the service runs."""
+def consumers_of(service: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(group id, topics, lane names) of each consumer group the service runs."""
     config = importlib.import_module(f"o2c_{service}.config")
     main = importlib.import_module(f"o2c_{service}.main")
     settings = getattr(config, f"{service.capitalize()}Settings")(_env_file=None)
-    return [(s.group_id, tuple(s.topics)) for s in main.consumers(settings)] if hasattr(main, "consumers") else []
+    if not hasattr(main, "consumers"):
+        return []
+    return [(s.group_id, tuple(s.topics), tuple(name for name, _ in s.readers)) for s in main.consumers(settings)]
 
 
 def expected_acls(service: str) -> set[Acl]:
     acls: set[Acl] = set()
     if service in {model.producer for model in REGISTRY.values()}:
         acls |= {("topic", TOPICS[service], "literal", op) for op in ("Write", "Describe")}
-    for group, topics in consumers_of(service):
+    for group, topics, lanes in consumers_of(service):
         acls |= {("topic", t, "literal", op) for t in topics for op in ("Read", "Describe")}
-        acls |= {("topic", dead_letter_topic(group), "literal", op) for op in ("Write", "Describe")}
+        acls |= {("topic", dead_letter_topic(lane), "literal", op) for lane in lanes for op in ("Write", "Describe")}
         acls.add(("group", group, "literal", "Read"))
+        # a lane named otherwise was a group of its own: the group starts where it stopped (reads its offsets)
+        acls |= {("group", lane, "literal", "Describe") for lane in lanes if lane != group}
     return acls
 
 

@@ -28,7 +28,8 @@ class ServiceCode:
     settings_cls: type[ServiceSettings]
     port: int
     routes: frozenset[str]
-    consumer_groups: tuple[str, ...]
+    lanes: tuple[str, ...]
+    """Each consumer group's lanes (a group without lanes: one, named as the group): their dead-letter topics."""
 
     @property
     def prefix(self) -> str:
@@ -61,7 +62,7 @@ def service_code(name: str) -> ServiceCode:
     specs = main.consumers(settings) if hasattr(main, "consumers") else []
     return ServiceCode(name=name, settings_cls=settings_cls, port=settings_cls.model_fields["http_port"].default,
                        routes=app_paths(app),
-                       consumer_groups=tuple(s.group_id for s in specs))
+                       lanes=tuple(name for s in specs for name, _ in s.readers))
 
 
 def app_paths(app: Any) -> frozenset[str]:

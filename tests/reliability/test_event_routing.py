@@ -40,7 +40,7 @@ async def test_a_type_without_handler_is_skipped_and_counted_not_dead_lettered(
     await publish(bootstrap, [known])
     skipped: list[tuple[str, str]] = []
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="routing") as c:
-        c._on_skipped = lambda group, type_, n: skipped.extend([(group, type_)] * n)
+        c.lanes[0]._on_skipped = lambda group, type_, n: skipped.extend([(group, type_)] * n)
         await eventually(lambda: _is(c.stats.processed == 1 and c.stats.ignored == 2), message=f"{c.stats}")
         assert c.stats.dead_lettered == 0
     assert sorted(skipped) == [("routing", "o2c.invoice.issued.v2"), ("routing", "o2c.invoice.teleported.v1")]
@@ -59,7 +59,7 @@ async def test_an_event_from_the_wrong_source_is_refused_and_moves_no_money(
     await publish(bootstrap, [forged, genuine])
     refused: list[tuple[str, str]] = []
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="routing") as c:
-        c._on_refused = lambda group, reason: refused.append((group, reason))
+        c.lanes[0]._on_refused = lambda group, reason: refused.append((group, reason))
         await eventually(lambda: _is(c.stats.processed == 1 and c.stats.dead_lettered == 1), message=f"{c.stats}")
         assert c.stats.refused == 1
     assert refused == [("routing", "forged_source")]

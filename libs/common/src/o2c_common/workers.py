@@ -33,14 +33,21 @@ CONNECT_MAX_BACKOFF_S = 10.0
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """One consumer group: its name (the Kafka group id) and its handlers; it reads the topics they are published on."""
+    """One consumer group: its name (the Kafka group id) and its handlers, or its lanes (name and handlers each: readers
+    of the same fetches, ``o2c_common.inbox.lane``); it reads the topics they are published on."""
 
     group_id: str
-    handlers: Handlers
+    handlers: Handlers | None = None
+    lanes: tuple[tuple[str, Handlers], ...] = ()
 
     @property
     def topics(self) -> tuple[str, ...]:
-        return topics_of(self.handlers)
+        return tuple(sorted({topic for _, handlers in self.readers for topic in topics_of(handlers)}))
+
+    @property
+    def readers(self) -> tuple[tuple[str, Handlers], ...]:
+        """Each lane's name (its inbox rows and dead letters) and handlers; one lane named as the group without lanes."""
+        return ((self.group_id, self.handlers),) if self.handlers is not None else self.lanes
 
 
 @dataclass
@@ -104,7 +111,7 @@ class Workers:
     async def _create_topics(self) -> None:
         s = self.settings
         if s.kafka_create_topics:
-            topics = [*TOPICS.values(), *(dead_letter_topic(spec.group_id) for spec in self.specs)]
+            topics = [*TOPICS.values(), *(dead_letter_topic(name) for spec in self.specs for name, _ in spec.readers)]
             await ensure_topics(s.kafka_bootstrap_servers, topics, partitions=s.kafka_topic_partitions,
                                 replication_factor=s.kafka_replication_factor, client_options=security_options(s))
 
@@ -135,8 +142,7 @@ class Workers:
     def _consumer(self, spec: ConsumerSpec, producer: AIOKafkaProducer) -> EventConsumer:
         s, cb = self.settings, self.callbacks
         return EventConsumer(
-            group_id=spec.group_id, topics=list(spec.topics), handlers=spec.handlers,
-            transactions=self.transactions,
+            group_id=spec.group_id, topics=list(spec.topics), lanes=spec.readers, transactions=self.transactions,
             bootstrap_servers=s.kafka_bootstrap_servers, dlq_producer=producer,
             max_attempts=s.consumer_max_attempts, retry_backoff=s.consumer_retry_backoff_s,
             batch_size=s.consumer_batch_size, fetch_max_wait_ms=s.consumer_fetch_max_wait_ms,

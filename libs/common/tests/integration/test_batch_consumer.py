@@ -63,11 +63,12 @@ async def publish(bootstrap: str, topic: str, events: Sequence[Event], *, partit
 
 
 @asynccontextmanager
-async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers, group: str = "h16b-batch",
-                    offset_commit_interval_s: float = 0.5) -> AsyncIterator[EventConsumer]:
+async def consuming(db: Database, bootstrap: str, topic: str, handlers: Handlers | None, group: str = "h16b-batch",
+                    offset_commit_interval_s: float = 0.5,
+                    lanes: Sequence[tuple[str, Handlers]] = ()) -> AsyncIterator[EventConsumer]:
     dlq = make_producer(ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-dlq"))
     await dlq.start()
-    consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers,
+    consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers, lanes=lanes,
                              transactions=Transactions(db=db, source="/o2c/test"), bootstrap_servers=bootstrap,
                              dlq_producer=dlq, max_attempts=2, retry_backoff=0.01,
                              session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS,
@@ -303,8 +304,8 @@ async def test_consumed_and_skipped_records_are_counted_a_fetch_at_a_time(pg_db:
 
     async with consuming(pg_db, infra.kafka_bootstrap, topic, {InvoiceIssued: Batched(on_invoices_issued_store)},
                          group="h16b-metrics") as c:
-        c._on_consumed = lambda topic, group, n: consumed.append((topic, group, n))
-        c._on_skipped = lambda group, type_, n: skipped.append((group, type_, n))
+        c.lanes[0]._on_consumed = lambda topic, group, n: consumed.append((topic, group, n))
+        c.lanes[0]._on_skipped = lambda group, type_, n: skipped.append((group, type_, n))
         await until(lambda: c.stats.processed == 100 and c.stats.ignored == 100, c)
     assert {(t, g) for t, g, _ in consumed} == {(topic, "h16b-metrics")}
     assert sum(n for *_, n in consumed) == 200 and len(consumed) < 20  # once a fetch, not once a record

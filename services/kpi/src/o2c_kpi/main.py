@@ -9,6 +9,7 @@ from o2c_kpi.ar.router import router as kpi_router
 from o2c_kpi.config import KpiSettings
 from o2c_kpi.digests.router import router as digests_router
 from o2c_kpi.facts.handlers import HANDLERS as FACT_HANDLERS
+from o2c_kpi.facts.rebuild import GROUP_ID as FACTS_LANE
 from o2c_kpi.fx.router import router as fx_router
 from o2c_kpi.kpis.router import router as kpis_router
 from o2c_kpi.operations.handlers import CONSUMER_GROUP as OPERATIONS_GROUP, HANDLERS as OPERATIONS_HANDLERS
@@ -22,15 +23,22 @@ from o2c_kpi.sla.router import router as sla_router
 from o2c_kpi.workers import background_tasks
 
 
+PROJECTIONS_GROUP = "kpi-projections"
+"""The one consumer group of kpi's three projections: the broker serves each record to kpi once, not three times."""
+
+
 def consumers(settings: ServiceSettings) -> list[ConsumerSpec]:
-    return [
+    """kpi's projections read the same fetches, each in a lane of its own (inbox rows, transaction, dead letters and
+    rebuild apart). They were groups of their own: a partition the group has no offset for yet starts where the slowest
+    of those groups stopped."""
+    return [ConsumerSpec(group_id=PROJECTIONS_GROUP, lanes=(
         # read models (facts) the KPIs are computed from
-        ConsumerSpec(group_id="kpi", handlers=FACT_HANDLERS),
+        (FACTS_LANE, FACT_HANDLERS),
         # SLA outcomes and timers (o2c_kpi.sla), emitting sla.breached / sla.recovered
-        ConsumerSpec(group_id=SLA_GROUP, handlers=sla_handlers(holidays=_sla_holidays(settings))),
+        (SLA_GROUP, sla_handlers(holidays=_sla_holidays(settings))),
         # quality, Pareto, open work and capacity outlook of the reviews (o2c_kpi.operations)
-        ConsumerSpec(group_id=OPERATIONS_GROUP, handlers=OPERATIONS_HANDLERS),
-    ]
+        (OPERATIONS_GROUP, OPERATIONS_HANDLERS),
+    ))]
 
 
 def _sla_holidays(settings: ServiceSettings) -> tuple[date, ...]:

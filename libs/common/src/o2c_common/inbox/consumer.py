@@ -13,6 +13,12 @@ Where every event of a fetch has a gathering handler (``handlers.Gathered``), it
 too, and its write is the inbox claim and those rows, unless the claim finds an event claimed before: then the
 handlers run again in the transaction for the events not yet taken.
 
+Lanes: a group may have several readers of its fetches (``lanes``, ``o2c_common.inbox.lane``), each with its own
+inbox name, transaction, retries and dead letters, so that projections of one service that read the same topics are
+served by the broker and decoded once. A partition's offset is noted once every lane has written it. A lane named
+otherwise than the group is taken to have been a group of its own: a partition the group has no offset for starts
+where the slowest of those groups stopped.
+
 Quiet at rest: while records flow the broker may hold a fetch ``fetch_max_wait_ms`` (short, for freshness);
 after ``idle_after_s`` without records the wait becomes ``idle_fetch_max_wait_ms`` (a long poll), and the
 first record back makes it short again.
@@ -36,27 +42,18 @@ import asyncio
 import contextlib
 import logging
 import time
-import traceback
-import uuid
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.db.plumbing import dead_letters_table
-from o2c_common.events.envelope import Event, EventDecodeError
-from o2c_common.inbox.claims import claim, claim_many
-from o2c_common.inbox.decoding import Decoded, decode
-from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
-from o2c_common.inbox.offsets import OffsetCommits
-from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
+from o2c_common.inbox.decoding import Decoded, Memo
+from o2c_common.inbox.handlers import Handlers, topics_of
+from o2c_common.inbox.lane import Lane
+from o2c_common.inbox.offsets import OffsetCommits, committed_by, take_over
 from o2c_common.inbox.stats import ConsumerStats, RebalanceGate
-from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
-from o2c_common.tx import Transactions, Tx, system_actor
+from o2c_common.tx import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +66,8 @@ class EventConsumer:
         *,
         group_id: str,
         topics: list[str],
-        handlers: Handlers,
+        handlers: Handlers | None = None,
+        lanes: Sequence[tuple[str, Handlers]] = (),
         transactions: Transactions,
         bootstrap_servers: str,
         dlq_producer: AIOKafkaProducer,
@@ -90,14 +88,15 @@ class EventConsumer:
         self.group_id = group_id
         self._client_options = dict(client_options or {})  # o2c_common.kafka.security_options
         self.topics = topics
-        self._handlers = dict(handlers)
-        self._types = frozenset(model.ce_type() for model in self._handlers)
-        self._transactions = transactions
-        self._actor = system_actor(group_id)
+        named = [*([(group_id, handlers)] if handlers is not None else []), *lanes]
+        if not named or len({name for name, _ in named}) != len(named):
+            raise ValueError(f"consumer {group_id}: handlers or lanes, each lane named once")
+        self.lanes = [Lane(name=name, handlers=lane_handlers, transactions=transactions, dlq_producer=dlq_producer,
+                           max_attempts=max_attempts, retry_backoff=retry_backoff, on_dead_letter=on_dead_letter,
+                           on_consumed=on_consumed, on_skipped=on_skipped, on_refused=on_refused)
+                      for name, lane_handlers in named]
+        """The readers of each fetch, in this order; the first one's counters are :attr:`stats`."""
         self._bootstrap = bootstrap_servers
-        self._dlq = dlq_producer
-        self._max_attempts = max_attempts
-        self._retry_backoff = retry_backoff
         self._batch_size = batch_size
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._idle_fetch_max_wait_ms = max(fetch_max_wait_ms, idle_fetch_max_wait_ms)
@@ -107,23 +106,24 @@ class EventConsumer:
         self.fetch_wait_ms = fetch_max_wait_ms
         """The fetch wait in force: short while records flow, ``idle_fetch_max_wait_ms`` after ``idle_after_s``
         without any (a long poll, so an idle group costs the broker a fetch or two a second, not forty)."""
-        self._on_dead_letter = on_dead_letter
-        self._on_consumed = on_consumed
-        self._on_skipped = on_skipped
-        self._on_refused = on_refused
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self.running = False
-        self.stats = ConsumerStats()
         self._next_lag_update = 0.0
+
+    @property
+    def stats(self) -> ConsumerStats:
+        """The first lane's counters, and the group's lag and idle periods."""
+        return self.lanes[0].stats
 
     def stop(self) -> None:
         self._stopping.set()
 
     def use_dlq_producer(self, producer: AIOKafkaProducer) -> None:
         """The producer dead letters go through (replaced while the broker is still unreachable at start-up)."""
-        self._dlq = producer
+        for lane in self.lanes:
+            lane.dlq = producer
 
     async def run(self) -> None:
         backoff = 0.2
@@ -154,7 +154,9 @@ class EventConsumer:
             **self._client_options,
         )
         self._offsets.forget()
-        gate = RebalanceGate(self._lock, on_revoked=lambda revoked: self._offsets.commit(consumer, revoked))
+        start = await self._where_lanes_stopped()
+        gate = RebalanceGate(self._lock, on_revoked=lambda revoked: self._offsets.commit(consumer, revoked),
+                             on_assigned=lambda assigned: self._start_at(consumer, assigned, start))
         consumer.subscribe(self.topics, listener=gate)
         await consumer.start()
         self._consumer = consumer
@@ -207,7 +209,7 @@ class EventConsumer:
                         self.group_id, exc)
 
     async def _write_fetch(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]],
-                           decoded: Decoded | None, gate: RebalanceGate, generation: int) -> None:
+                           decoded: list[Decoded | None], gate: RebalanceGate, generation: int) -> None:
         async with self._lock:
             if gate.generation != generation:
                 # Partitions moved since the fetch; the client fetches its partitions again from the committed offsets.
@@ -226,165 +228,53 @@ class EventConsumer:
             self.stats.idle_periods += 1
         self.fetch_wait_ms = wait_ms
 
-    async def _process_fetch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]],
-                             decoded: Decoded | None) -> None:
-        """Every partition of a fetch in one transaction (one commit, its offsets noted for the next offset commit) when
-        that works; else each partition on its own, as :meth:`_process_partition` takes it."""
-        if decoded is not None and await self._write(decoded):
-            await self._written(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
-            return
-        for tp, records in batch.items():
-            again = await self._decode(records) if len(batch) > 1 else None  # one partition: it just failed
-            await self._process_partition(consumer, tp, records, again)
+    async def _decode(self, records: list[ConsumerRecord]) -> list[Decoded | None]:
+        memo: Memo = {}
+        return [await lane.decode(records, memo) for lane in self.lanes]
 
-    async def _process_partition(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord],
-                                 decoded: Decoded | None) -> None:
-        """The partition's batch in one transaction if ``decoded`` writes, else record by record."""
-        try:
-            if decoded is None or not await self._write(decoded):
-                async with self._transactions.begin(self._actor) as tx:
-                    for record in records:
-                        await self._process_record(tx, record)
-        except Exception:
-            consumer.seek(tp, records[0].offset)  # nothing of this batch committed: take it again
-            raise
+    async def _process_fetch(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]],
+                             decoded: list[Decoded | None]) -> None:
+        """Each lane writes the whole fetch in one transaction (one commit) when that works; a lane for which it does
+        not takes each partition on its own (:meth:`Lane.write_partition`). The offsets are noted for the next
+        offset commit once every lane has written."""
+        failed = [lane for lane, mine in zip(self.lanes, decoded, strict=True)
+                  if mine is None or not await lane.write(mine)]
+        for tp, records in batch.items() if failed else ():
+            try:
+                memo: Memo = {}
+                for lane in failed:  # one partition: it just failed as a whole
+                    await lane.write_partition(records, await lane.decode(records, memo) if len(batch) > 1 else None)
+            except Exception:
+                consumer.seek(tp, records[0].offset)  # nothing of this partition committed by the lane: take it again
+                raise
         # The effect is committed; if the offset commit fails the batch comes again and the inbox skips it.
-        await self._written(consumer, {tp: records[-1].offset + 1})
+        await self._written(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
 
     async def _written(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         self._offsets.written(offsets)
         if self._offsets.due:
             await self._offsets.commit(consumer)
 
-    async def _decode(self, records: list[ConsumerRecord]) -> Decoded | None:
-        return await decode(records, self._handlers, self._skip_reason)
+    async def _where_lanes_stopped(self) -> dict[TopicPartition, int]:
+        """Lanes named otherwise than the group were groups of their own before they shared its fetches: a partition
+        the group has no offset for starts where the slowest of them stopped (``offsets.take_over``). Read before the
+        group is joined, so that no fetch from the first offset is under way when the partitions are assigned."""
+        readers = {lane.name: frozenset(set(self.topics) & set(topics_of(lane.handlers)) or self.topics)
+                   for lane in self.lanes if lane.name != self.group_id}  # topics not of its types: a test's
+        if not readers:
+            return {}
+        own = (await committed_by(self._bootstrap, [self.group_id], self.topics, self._client_options))[self.group_id]
+        committed = await committed_by(self._bootstrap, readers, self.topics, self._client_options)
+        every = {tp for offsets in committed.values() for tp in offsets}
+        return take_over(every - set(own), readers, committed)
 
-    async def _write(self, decoded: Decoded) -> bool:
-        """The decoded batch in one transaction with one inbox insert; False (nothing written) if any handler fails,
-        so that the careful path deals with it record by record."""
-        stats = ConsumerStats()
-        try:
-            async with self._transactions.begin(self._actor) as tx:
-                taken = await claim_many(tx.session, self.group_id, [(r, e) for r, e, _ in decoded.work])
-                gathered, decoded.gathered = decoded.gathered, None
-                if gathered is not None and not taken:  # no event twice in it, none claimed before: rows as gathered
-                    tx.adopt(gathered)
-                    stats.processed += len(decoded.work)
-                else:
-                    todo: list[tuple[Event, AnyHandler]] = []
-                    for _, event, handler in decoded.work:
-                        if event.id in taken:  # before, or earlier in this batch: handled once
-                            stats.duplicates += 1
-                            continue
-                        taken.add(event.id)
-                        todo.append((event, handler))
-                    await handle_in_order(tx, todo)
-                    stats.processed += len(todo)
-        except Exception as exc:
-            log.info("consumer %s: batch fell back to record-by-record: %s", self.group_id, exc)
-            return False
-        self.stats.processed += stats.processed
-        self.stats.duplicates += stats.duplicates
-        for (reason, ce_type), n in Counter(decoded.skipped).items():  # metric labels once a fetch, not once a record
-            self._note_skip(reason, ce_type, n)
-        if self._on_consumed is not None:
-            for topic, n in Counter(record.topic for record in decoded.records).items():
-                self._on_consumed(topic, self.group_id, n)
-        return True
-
-    def _skip_reason(self, target: str | None, ce_type: str | None) -> str | None:
-        """Why this group leaves a record alone without decoding it, or None if it is this group's business."""
-        if target is not None and target != self.group_id:
-            return "replayed_for_another_group"
-        if ce_type is not None and ce_type not in self._types:
-            return "no_handler"
-        return None
-
-    def _note_skip(self, reason: str, ce_type: str | None, n: int = 1) -> None:
-        if reason == "replayed_for_another_group":
-            self.stats.others_replays += n
-        elif reason == "no_handler":
-            self.stats.ignored += n
-            if self._on_skipped is not None:
-                self._on_skipped(self.group_id, ce_type or "", n)
-
-    def _count_skip(self, record: ConsumerRecord) -> bool:
-        target, ce_type, _ = routing(record)
-        reason = self._skip_reason(target, ce_type)
-        if reason is not None:
-            self._note_skip(reason, ce_type)
-        return reason is not None
-
-    async def _process_record(self, tx: Tx, record: ConsumerRecord) -> None:
-        session = tx.session
-        if self._on_consumed is not None:
-            self._on_consumed(record.topic, self.group_id, 1)
-        if self._count_skip(record):  # not this group's business: no effect, nothing to remember
-            return
-        try:
-            event = Event.from_kafka(record.key, record.value, record.headers)
-        except EventDecodeError as exc:
-            await self._dead_letter(session, record, fallback_id(record), "undecodable", str(exc))
-            return
-        handler = self._handlers.get(type(event.data))
-        if handler is None:  # the ce_type header named a handled type, the payload another: not ours
-            self.stats.ignored += 1
-            return
-        if not from_its_producer(event):
-            expected = type(event.data).expected_source()
-            await self._dead_letter(session, record, event.id, "forged_source",
-                                    f"ce_source {event.source!r} is not {expected!r}, the producer of {event.type}",
-                                    event=event)
-            self.stats.refused += 1
-            if self._on_refused is not None:
-                self._on_refused(self.group_id, "forged_source")
-            return
-        error = ""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                async with session.begin_nested():
-                    if not await claim(session, self.group_id, event, record, "processed"):
-                        self.stats.duplicates += 1
-                        return
-                    await handle_one(tx, event, handler)
-                    await tx.flush_batches()  # this record's batched rows belong in its savepoint
-                self.stats.processed += 1
-                return
-            except Exception as exc:  # the handler's effect is rolled back with its savepoint
-                tx.batches.clear()  # and so are the rows it gathered for a later write
-                error = "".join(traceback.format_exception_only(exc)).strip()
-                log.warning("consumer %s: %s attempt %d/%d failed: %s",
-                            self.group_id, event.id, attempt, self._max_attempts, error)
-                if attempt < self._max_attempts:
-                    await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
-        await self._dead_letter(session, record, event.id, "handler_failed", error, event=event)
-
-    async def _dead_letter(self, session: AsyncSession, record: ConsumerRecord, event_id: uuid.UUID, reason: str,
-                           error: str, *, event: Event | None = None) -> None:
-        original = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS and k not in REPLAY_HEADERS]
-        async with session.begin_nested():
-            if not await claim(session, self.group_id, event or event_id, record, "dead_lettered"):
-                self.stats.duplicates += 1
-                return
-            await session.execute(insert(dead_letters_table).values(
-                consumer=self.group_id, event_id=event_id, event_type=event.type if event else type_of(record),
-                reason=reason, error=error.replace("\x00", "\\x00"), topic=record.topic,
-                partition=record.partition, offset=record.offset,
-                key=record.key, value=record.value, headers=[[k, b64(v)] for k, v in original],
-            ))
-        headers = [
-            *original,
-            ("dlq_reason", reason.encode()),
-            ("dlq_error", error[:4000].encode()),
-            ("dlq_consumer", self.group_id.encode()),
-            ("dlq_origin", f"{record.topic}/{record.partition}/{record.offset}".encode()),
-        ]
-        await self._dlq.send_and_wait(dead_letter_topic(self.group_id), record.value, key=record.key, headers=headers)
-        self.stats.dead_lettered += 1
-        if self._on_dead_letter is not None:
-            self._on_dead_letter(self.group_id)
-        log.error("consumer %s dead-lettered %s/%d/%d: %s: %s",
-                  self.group_id, record.topic, record.partition, record.offset, reason, error)
+    def _start_at(self, consumer: AIOKafkaConsumer, assigned: list[TopicPartition],
+                  start: dict[TopicPartition, int]) -> None:
+        for tp in assigned:
+            if tp in start:
+                offset = start.pop(tp)
+                consumer.seek(tp, offset)
+                log.info("consumer %s: %s starts at %d, where its lanes' groups stopped", self.group_id, tp, offset)
 
     async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
         """At most once a second: the poll loop turns every 25 ms when idle, lag is read by metric scrapes."""

@@ -22,6 +22,8 @@ when the slice in flight yields, and the write is the slower of the two (docs/pe
 
 SkipReason = Callable[[str | None, str | None], str | None]
 """Why a group leaves a record alone without decoding it (from its ``o2c_replay_group`` and ``ce_type``), or None."""
+Memo = dict[tuple[str, int, int], Event]
+"""A fetch's events decoded so far, by topic, partition and offset: the lanes of a consumer decode each record once."""
 
 
 @dataclass
@@ -36,7 +38,8 @@ class Decoded:
     before; taken at most once."""
 
 
-async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason: SkipReason) -> Decoded | None:
+async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason: SkipReason,
+                 memo: Memo | None = None) -> Decoded | None:
     """The records as events with their handlers (and their rows gathered ahead where every handler gathers), or None
     if any has headers out of the ordinary, is undecodable, a replay, refused or has no handler (the careful path
     deals with those record by record)."""
@@ -58,10 +61,15 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
             continue
         if REPLAY_HEADER in headers:
             return None
-        try:
-            event = Event.from_headers(record.value, headers)
-        except EventDecodeError:
-            return None
+        at = (record.topic, record.partition, record.offset)
+        event = memo.get(at) if memo is not None else None
+        if event is None:
+            try:
+                event = Event.from_headers(record.value, headers)
+            except EventDecodeError:
+                return None
+            if memo is not None:
+                memo[at] = event
         handler = handlers.get(type(event.data))
         if handler is None or not from_its_producer(event):
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Collection
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -43,3 +44,37 @@ class OffsetCommits:
     def forget(self) -> None:
         """A new client starts from the broker's committed offsets; the inbox skips what it reads again."""
         self._pending.clear()
+
+
+async def committed_by(bootstrap_servers: str, groups: Collection[str], topics: Collection[str],
+                       client_options: dict[str, Any] | None = None) -> dict[str, dict[TopicPartition, int]]:
+    """The offsets each of ``groups`` committed for the partitions of ``topics`` (none where it never committed). Read
+    with a client of each group that does not join it (OffsetFetch; Tansu 0.6 answers the admin client's form of it
+    with a frame aiokafka cannot read)."""
+    found: dict[str, dict[TopicPartition, int]] = {}
+    for group in groups:
+        probe = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False,
+                                 **(client_options or {}))
+        await probe.start()
+        try:
+            await probe.topics()  # the partitions of every topic
+            partitions = [TopicPartition(t, p) for t in topics for p in sorted(probe.partitions_for_topic(t) or ())]
+            offsets = {tp: await probe.committed(tp) for tp in partitions}
+        finally:
+            await probe.stop()
+        found[group] = {tp: offset for tp, offset in offsets.items() if offset is not None and offset >= 0}
+    return found
+
+
+def take_over(partitions: Collection[TopicPartition], readers: dict[str, frozenset[str]],
+              committed: dict[str, dict[TopicPartition, int]]) -> dict[TopicPartition, int]:
+    """Where a group that replaces others (``readers``: each former group and the topics it read) starts the
+    partitions it has no offset for: the lowest offset its former readers of that topic committed, so that none of
+    them misses a record (what one of them had read already its inbox skips). A partition one of those readers never
+    committed for is not in the answer: it starts at the earliest offset."""
+    start: dict[TopicPartition, int] = {}
+    for tp in partitions:
+        offsets = [committed.get(group, {}).get(tp) for group, topics in readers.items() if tp.topic in topics]
+        if offsets and all(offset is not None for offset in offsets):
+            start[tp] = min(offset for offset in offsets if offset is not None)
+    return start

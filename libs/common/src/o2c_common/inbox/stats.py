@@ -33,9 +33,11 @@ class RebalanceGate(ConsumerRebalanceListener):
     a batch fetched before one is not written after it."""
 
     def __init__(self, lock: asyncio.Lock,
-                 on_revoked: Callable[[list[TopicPartition]], Awaitable[None]] | None = None) -> None:
+                 on_revoked: Callable[[list[TopicPartition]], Awaitable[None]] | None = None,
+                 on_assigned: Callable[[list[TopicPartition]], None] | None = None) -> None:
         self._lock = lock
         self._on_revoked = on_revoked
+        self._on_assigned = on_assigned
         self.generation = 0
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
@@ -51,3 +53,5 @@ class RebalanceGate(ConsumerRebalanceListener):
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.generation += 1
         log.info("partitions assigned: %s", assigned)
+        if self._on_assigned is not None and assigned:
+            self._on_assigned(assigned)  # at once: the fetcher starts on the new assignment meanwhile
