@@ -46,7 +46,7 @@ class ConsumerSpec:
 
     @property
     def readers(self) -> tuple[tuple[str, Handlers], ...]:
-        """Each lane's name (its inbox rows and dead letters) and handlers; one lane named as the group without lanes."""
+        """Each lane's name (its inbox rows and dead letters) and handlers; without lanes, one named as the group."""
         return ((self.group_id, self.handlers),) if self.handlers is not None else self.lanes
 
 

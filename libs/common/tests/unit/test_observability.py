@@ -198,3 +198,18 @@ def test_configure_logging_twice_keeps_one_handler(log_stream: io.StringIO) -> N
     assert "console_line" in log_stream.getvalue()
     with pytest.raises(ValueError, match="unknown log level"):
         configure_logging(level="LOUD", json=True, stream=log_stream)
+
+
+def test_uvicorn_access_log_stays_off_when_uvicorn_turned_it_off(log_stream: io.StringIO) -> None:
+    access = logging.getLogger("uvicorn.access")
+    handlers, propagate = list(access.handlers), access.propagate
+    try:
+        access.handlers, access.propagate = [], False  # what uvicorn --no-access-log leaves
+        configure_logging(level="INFO", json=True, stream=log_stream)
+        assert not access.hasHandlers()  # uvicorn builds no access record at all (it asks hasHandlers)
+        access.addHandler(logging.NullHandler())  # uvicorn's own handler: its access log is on
+        configure_logging(level="INFO", json=True, stream=log_stream)
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/health", "1.1", 200)
+        assert access.propagate and json.loads(log_stream.getvalue())["logger"] == "uvicorn.access"
+    finally:
+        access.handlers, access.propagate = handlers, propagate

@@ -22,7 +22,6 @@ from o2c_kpi.sla.handlers import CONSUMER_GROUP as SLA_GROUP, handlers as sla_ha
 from o2c_kpi.sla.router import router as sla_router
 from o2c_kpi.workers import background_tasks
 
-
 PROJECTIONS_GROUP = "kpi-projections"
 """The one consumer group of kpi's three projections: the broker serves each record to kpi once, not three times."""
 

@@ -129,6 +129,8 @@ def configure_logging(
     root.setLevel(numeric_level)
     for name in _ROUTED_LOGGERS:
         routed = logging.getLogger(name)
+        if name == "uvicorn.access" and not routed.handlers and not routed.propagate:
+            continue  # uvicorn --no-access-log: the service's own line (observability.middleware) is the access log
         routed.handlers.clear()
         routed.propagate = True
 
