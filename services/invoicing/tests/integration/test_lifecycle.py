@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,6 +21,7 @@ from services.invoicing.tests.conftest import (
     problem,
     token,
 )
+from services.invoicing.tests.integration.test_submissions import put_profile
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +114,28 @@ async def test_hundred_concurrent_issues_get_unique_gapless_numbers(service: Ser
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200][:2]
     numbers = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in responses)
     assert numbers == list(range(1, 101))
+
+
+async def test_the_live_series_goes_past_six_digits_and_the_rules_see_the_number_taken(service: Service) -> None:
+    """The number is taken and written by one statement (issue 16: the counter row is locked for less); its form is
+    the live series' (six digits at least, then as many as it takes), and the portal rules judge that number."""
+    year = datetime.now(UTC).year
+    await service.execute("INSERT INTO invoice_number_sequences (legal_entity, year, last_number) "
+                          "VALUES ('US01', :y, 999998)", y=year)
+    assert (await service.issued())["number"] == f"US01-{year}-999999"
+    await put_profile(service, rules={"invoice_number_pattern": r"US01-\d{4}-\d{6}"})
+    invoice = await service.create()
+    for action, headers in (("request-approval", PREPARER), ("approve", APPROVER)):
+        assert (await service.act(invoice["id"], action, headers)).status_code == 200
+    refused = problem(await service.act(invoice["id"], "issue", PREPARER), 422)  # 1000000: seven digits
+    assert [v["rule"] for v in refused["violations"]] == ["invoice_number_format"]
+    assert await service.rows("SELECT last_number FROM invoice_number_sequences WHERE legal_entity = 'US01' "
+                              "AND year = :y", y=year) == [(999999,)]  # given back
+    issued = await service.act(invoice["id"], "issue", APPROVER, override_portal_rules=True,
+                               override_reason="the customer's portal takes seven digits")
+    assert issued.status_code == 200 and issued.json()["number"] == f"US01-{year}-1000000"
+    stored = await service.rows("SELECT number, status FROM invoices WHERE id = :i", i=uuid.UUID(invoice["id"]))
+    assert stored == [(f"US01-{year}-1000000", "issued")]
 
 
 async def test_credit_notes_partial_then_full_leave_settlement_to_the_ledger(service: Service) -> None:

@@ -78,4 +78,6 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
         history = (await service.client.get(f"/invoices/{invoice['id']}/history", headers=SUPERVISOR)).json()
         assert [h["to_status"] for h in history][-4:] == ["pending_approval", "approved", "issued",
                                                                    "submitted"], history
-        assert sum(c is repository._next_number_statement() for c in CLAUSES) == 1  # the number counter: the same
+        assert sum(c is repository._number_invoice_statement() for c in CLAUSES) == 1  # the same statement object
+        # the number (and with it the lock of the legal entity's counter row) is taken by the last write but one
+        assert costs["issue"][-2:] == ["WITH taken AS", "WITH audit_entry AS"], costs["issue"]

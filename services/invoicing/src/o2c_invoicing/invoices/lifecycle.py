@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceCancelled
 from o2c_common.outbox.writer import AlsoRow
 from o2c_common.tx import Tx
@@ -63,18 +65,24 @@ async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str,
     approver overrides them (audited, remembered on the invoice so a later step does not ask again). Returns
     the customer's billing profile (None without one)."""
     profile = await customer_profile(tx, invoice.customer_id)
+    await enforce_portal_rules(tx, invoice, profile, step=step, override=override)
+    return profile
+
+
+async def enforce_portal_rules(tx: Tx, invoice: Invoice, profile: BillingProfile | None, *, step: str,
+                               override: Override | None) -> None:
+    """:func:`check_portal_rules` with the profile in hand."""
     needs_attachment = profile is not None and (profile.rules or {}).get("attachment_required")
     attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id) if needs_attachment else 0
     found = [v for v in rule_violations(invoice, profile, attachments=attachments)
              if v["rule"] not in invoice.portal_rules_overridden]
     if not found:
-        return profile
+        return
     if override is None:
         raise PortalRulesViolated(found, step=step)
     invoice.portal_rules_overridden = sorted({*invoice.portal_rules_overridden, *(v["rule"] for v in found)})
     await tx.audit("invoice.portal_rules_overridden", entity_type="invoice", entity_id=invoice.id,
                    reason=override.reason, before={"violations": found}, after={"step": step})
-    return profile
 
 
 async def request_approval(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
@@ -133,27 +141,37 @@ async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
 
 
 async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
-    """Post the approved invoice: it gets its number (taken last, so the sequence row is locked only for
-    the rest of this short transaction), its issue and due dates and its billing deadline, and becomes a
-    receivable. The portal rules are checked against the number about to be taken: a refusal rolls the
-    transaction back, and the number with it (no gap)."""
+    """Post the approved invoice: its issue and due dates, its billing deadline and its status are written first,
+    then it takes its number (one statement), the portal rules are checked against that number, and its history,
+    audit entry and event are written (one statement). So the sequence row is locked only for those two statements
+    and the commit: issues of one legal entity are taken in turn. A refusal rolls the transaction back, and the
+    number with it (no gap)."""
     states.check("issue", invoice.status)
     now = tx.now()
     issue_date = invoice.requested_issue_date or now.date()
     invoice.issue_date = issue_date
     invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
-    sequence = await repository.next_number(tx.session, series=invoice.legal_entity, year=issue_date.year)
-    invoice.number = numbering.live_number(invoice.legal_entity, issue_date.year, sequence)
-    profile = await check_portal_rules(tx, invoice, step="issue", override=override)
+    profile = await customer_profile(tx, invoice.customer_id)
     if profile is not None:
         invoice.billing_deadline = billing_deadline(
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
     history = await moved(tx, invoice, to=InvoiceStatus.ISSUED)
+    await take_number(tx, invoice, year=issue_date.year)
+    await enforce_portal_rules(tx, invoice, profile, step="issue", override=override)
     await tx.audit_and_emit("invoice.issued", issued_fact(invoice, issued_at=now), entity_type="invoice",
                             entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount},
                             also=history)
     return invoice
+
+
+async def take_number(tx: Tx, invoice: Invoice, *, year: int) -> None:
+    """The live series' next number of the invoice's legal entity, written on the invoice."""
+    sequence, number = await repository.number_invoice(tx.session, invoice_id=invoice.id,
+                                                      series=invoice.legal_entity, year=year)
+    if number != numbering.live_number(invoice.legal_entity, year, sequence):
+        raise RuntimeError(f"invoice number {number!r} is not the live series' number {sequence} of {year}")
+    set_committed_value(invoice, "number", number)  # written by the statement: nothing for the ORM to flush
 
 
 async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:

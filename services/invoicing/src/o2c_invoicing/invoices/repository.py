@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -42,6 +42,30 @@ def _next_number_statement() -> Any:
                                set_={"last_number": table.c.last_number + 1})
         .returning(table.c.last_number)
     )
+
+
+async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str, year: int) -> tuple[int, str]:
+    """Takes the series' next number and writes it on the invoice in ONE statement; returns the sequence and the
+    number. Gapless like :func:`next_number` (the counter row stays locked until the transaction ends), and the
+    lock is taken by the invoice's last write but one, so it is held for no more than that and the commit."""
+    row = (await session.execute(_number_invoice_statement(), {
+        "series": series, "year": year, "invoice_id": invoice_id, "prefix": f"{series}-{year}-"})).one()
+    return int(row.last_number), str(row.number)
+
+
+@lru_cache(maxsize=1)
+def _number_invoice_statement() -> Any:
+    """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree)."""
+    return text("""
+WITH taken AS (
+  INSERT INTO invoice_number_sequences AS s (legal_entity, year, last_number) VALUES (:series, :year, 1)
+  ON CONFLICT (legal_entity, year) DO UPDATE SET last_number = s.last_number + 1
+  RETURNING s.last_number)
+UPDATE invoices SET number = :prefix || CASE WHEN taken.last_number < 1000000
+                                            THEN lpad(taken.last_number::text, 6, '0') ELSE taken.last_number::text END
+FROM taken WHERE invoices.id = :invoice_id
+RETURNING taken.last_number, invoices.number
+""")
 
 
 async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]],
