@@ -30,7 +30,7 @@ def consumed_models(name: str) -> set[type[EventPayload]]:
     if not hasattr(main, "consumers"):
         return set()
     settings = getattr(importlib.import_module(f"{info.package}.config"), f"{name.capitalize()}Settings")()
-    return {model for spec in main.consumers(settings) for model in spec.handlers}
+    return {model for spec in main.consumers(settings) for _, handlers in spec.readers for model in handlers}
 
 
 def bounded_columns(name: str) -> dict[str, list[tuple[str, int]]]:
