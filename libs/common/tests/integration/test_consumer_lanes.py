@@ -108,6 +108,13 @@ async def test_a_group_replacing_its_lanes_groups_starts_where_the_slowest_stopp
     assert await committed(infra.kafka_bootstrap, group, TopicPartition(topic, 0)) == \
         await committed(infra.kafka_bootstrap, a, TopicPartition(topic, 0))
 
+    # started again, the group goes on from its own offsets, not from b's (which stayed at the tenth record)
+    await publish(infra.kafka_bootstrap, topic, [issued(n) for n in range(21, 26)])
+    async with consuming(pg_db, infra.kafka_bootstrap, topic, None, group=group,
+                         lanes=[(a, recording(after_a)), (b, recording(after_b))]) as c:
+        await until(lambda: c.lanes[1].stats.processed == 5, c)
+    assert sorted(after_b) == list(range(11, 26)) and c.lanes[1].stats.duplicates == 0
+
 
 def test_take_over_starts_at_the_lowest_offset_of_the_groups_that_read_the_topic() -> None:
     orders, letters = TopicPartition("orders", 0), TopicPartition("letters", 0)

@@ -264,9 +264,11 @@ class EventConsumer:
         if not readers:
             return {}
         own = (await committed_by(self._bootstrap, [self.group_id], self.topics, self._client_options))[self.group_id]
-        committed = await committed_by(self._bootstrap, readers, self.topics, self._client_options)
-        every = {tp for offsets in committed.values() for tp in offsets}
-        return take_over(every - set(own), readers, committed)
+        fresh = [tp for tp, offset in own.items() if offset is None]
+        if not fresh:  # the usual start: the group has its own offsets, the former groups are not asked
+            return {}
+        former = await committed_by(self._bootstrap, readers, self.topics, self._client_options)
+        return take_over(fresh, readers, former)
 
     def _start_at(self, consumer: AIOKafkaConsumer, assigned: list[TopicPartition],
                   start: dict[TopicPartition, int]) -> None:

@@ -47,11 +47,11 @@ class OffsetCommits:
 
 
 async def committed_by(bootstrap_servers: str, groups: Collection[str], topics: Collection[str],
-                       client_options: dict[str, Any] | None = None) -> dict[str, dict[TopicPartition, int]]:
-    """The offsets each of ``groups`` committed for the partitions of ``topics`` (none where it never committed). Read
+                       client_options: dict[str, Any] | None = None) -> dict[str, dict[TopicPartition, int | None]]:
+    """The offset each of ``groups`` committed for each partition of ``topics`` (None where it never did). Read
     with a client of each group that does not join it (OffsetFetch; Tansu 0.6 answers the admin client's form of it
     with a frame aiokafka cannot read)."""
-    found: dict[str, dict[TopicPartition, int]] = {}
+    found: dict[str, dict[TopicPartition, int | None]] = {}
     for group in groups:
         probe = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False,
                                  **(client_options or {}))
@@ -62,12 +62,12 @@ async def committed_by(bootstrap_servers: str, groups: Collection[str], topics: 
             offsets = {tp: await probe.committed(tp) for tp in partitions}
         finally:
             await probe.stop()
-        found[group] = {tp: offset for tp, offset in offsets.items() if offset is not None and offset >= 0}
+        found[group] = {tp: offset if offset is not None and offset >= 0 else None for tp, offset in offsets.items()}
     return found
 
 
 def take_over(partitions: Collection[TopicPartition], readers: dict[str, frozenset[str]],
-              committed: dict[str, dict[TopicPartition, int]]) -> dict[TopicPartition, int]:
+              committed: dict[str, dict[TopicPartition, int | None]]) -> dict[TopicPartition, int]:
     """Where a group that replaces others (``readers``: each former group and the topics it read) starts the
     partitions it has no offset for: the lowest offset its former readers of that topic committed, so that none of
     them misses a record (what one of them had read already its inbox skips). A partition one of those readers never
