@@ -24,11 +24,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import report
+from bench import pg_stats as pg_stats_module, report
 from bench.freshness import LEGAL_ENTITIES, FreshnessConfig, run_freshness
 from bench.infra import bench_infra, load_average, machine, remove
 from bench.kafka_raw import run_raw
 from bench.relay import relay_phase
+from o2c_common.db.database import asyncpg_dsn
 
 app = typer.Typer(add_completion=False, help=__doc__)
 console = Console()
@@ -59,6 +60,8 @@ def main(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON here")] = None,
     markdown_path: Annotated[Path | None, typer.Option("--markdown", help="Write the tables as Markdown here")] = None,
     keep: Annotated[bool, typer.Option(help="Keep the data directory (PostgreSQL data, logs)")] = False,
+    pg_stats: Annotated[bool, typer.Option(help="(c) PostgreSQL's statements by time during each load "
+                                                "(pg_stat_statements; execution time includes lock waits)")] = False,
 ) -> None:
     """Start PostgreSQL (durable, fsync on) and Tansu on free ports, measure, print, stop everything."""
     if quick:
@@ -83,7 +86,7 @@ def main(
         return lambda n: progress.advance(task_id, n)
 
     try:
-        with progress, bench_infra(data_dir) as infra:
+        with progress, bench_infra(data_dir, settings=pg_stats_module.SETTINGS if pg_stats else None) as infra:
             pg = infra.pg_settings
             results["meta"]["postgres"] = pg
             progress.console.print(
@@ -103,7 +106,8 @@ def main(
             if rates:
                 cfgs = [FreshnessConfig(rate=r, duration=duration, entities=entities,
                                         poll_interval=poll_interval_ms / 1000, max_in_flight=max_in_flight,
-                                        warmup=10 if quick else 40)
+                                        warmup=10 if quick else 40,
+                                        pg_stats_dsn=f"{asyncpg_dsn(infra.pg.url)}/postgres" if pg_stats else None)
                         for r in rates]
                 results["freshness"] = run_freshness(
                     infra.infra, data_dir / "stack", cfgs, progress=task, note=progress.console.print,

@@ -35,8 +35,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench import pg_stats
 from bench.cpu import CpuMeter, ms_per_unit
-from bench.infra import Stats, load_average
+from bench.infra import Stats, load_average, published_events
 from bench.raw_http import Connection
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
@@ -97,6 +98,7 @@ class FreshnessConfig:
     max_in_flight: int = 32
     warmup: int = 40
     settle_timeout: float = 60.0
+    pg_stats_dsn: str | None = None  # --pg-stats: the statements of the load (bench.pg_stats)
 
 
 @dataclass
@@ -283,8 +285,8 @@ def summarize(cfg: FreshnessConfig, samples: list[Sample], poller: Poller) -> di
         "write_latency": Stats.of_seconds([s.recv - s.send for s in ok]).as_dict(),
         "write_latency_from_due": Stats.of_seconds([s.recv - s.target for s in ok]).as_dict(),
         "freshness": Stats.of_seconds([s.seen - s.target for s in seen]).as_dict(),
-        "freshness_to_kpi_commit": Stats.of_seconds(
-            [s.t["kpi_commit"] - s.target for s in seen if s.t.get("kpi_commit")]).as_dict(),
+        "freshness_to_kpi_commit": Stats.of_seconds([s.t["kpi_commit"] - s.target for s in seen
+                                                     if s.t.get("kpi_commit")]).as_dict(),
         "components": components,
         "poll_query": Stats.of_seconds(poller.query_seconds).as_dict(),
         "seen_on_first_poll": poller.first_poll_hits,
@@ -328,6 +330,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                                       offset=2 * number * 1_000_000, approver=approver,
                                       progress=progress("preparing approved invoices", n) if progress else None)
                 held = await published_events(stack)
+                await pg_stats.reset(cfg.pg_stats_dsn)
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
@@ -341,6 +344,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 whole = meter.stop()
                 seen = sum(1 for s in samples if s.seen)
                 per_write = ms_per_unit(whole, meter.window_s, seen)
+                statements = await pg_stats.top(cfg.pg_stats_dsn)  # before the profile's own queries
             finally:
                 poller.stop()
                 await poll_task
@@ -350,6 +354,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             result["cpu_percent"] = usage
             result["cpu_ms_per_write"] = per_write
             result["cpu_window_s"] = round(meter.window_s, 2)
+            result["statements"] = statements
             note(f"{cfg.rate:g} writes/s offered: CPU per write (ms) until the last reached kpi, "
                  f"{meter.window_s:.1f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in per_write.items())
                  + f"; load average {load_average()}")
@@ -357,19 +362,6 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             result["broker_records_before"] = held
             results.append(result)
     return results
-
-
-async def published_events(stack: Stack) -> int:
-    """Events the services have published so far: the records the broker holds (the local broker keeps every
-    record in memory, and its work for each produce request grows with what it holds; docs/performance.md)."""
-    total = 0
-    for service in SERVICES.values():
-        conn = await asyncpg.connect(asyncpg_dsn(stack.database_url(service)))
-        try:
-            total += int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
-        finally:
-            await conn.close()
-    return total
 
 
 def run_freshness(infra: Infra, data_dir: Path, cfgs: list[FreshnessConfig], *, progress: Progress | None = None,

@@ -12,9 +12,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import asyncpg
+
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
+from o2c_cli.services import SERVICES
 from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
+from o2c_common.db.database import asyncpg_dsn
 
 PG_SETTINGS = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
                "shared_buffers", "track_commit_timestamp")
@@ -29,24 +33,26 @@ class BenchInfra:
 
 
 @contextmanager
-def bench_infra(data_dir: Path) -> Iterator[BenchInfra]:
+def bench_infra(data_dir: Path, *, settings: dict[str, str] | None = None) -> Iterator[BenchInfra]:
     """Start PostgreSQL and the broker; both are stopped when the block ends (also on Ctrl-C or errors).
 
     PostgreSQL runs with the dev launcher's durable settings (fsync, synchronous_commit and
     full_page_writes on). ``track_commit_timestamp`` is switched on as the only difference, so the
-    freshness profile can read each transaction's commit time; it costs a few bytes per commit.
+    freshness profile can read each transaction's commit time; it costs a few bytes per commit. ``settings``: more
+    server settings (``--pg-stats`` preloads pg_stat_statements).
     """
     pg = EmbeddedPostgres(data_dir / "pgdata", port=free_port(), durable=True)
     broker = TansuBroker(port=free_port(), log_path=data_dir / "tansu.log")
     try:
         pg.start()
-        pg.psql("ALTER SYSTEM SET track_commit_timestamp = on")
+        for name, value in {"track_commit_timestamp": "on", **(settings or {})}.items():
+            pg.psql(f"ALTER SYSTEM SET {name} = '{value}'")
         pg.stop()  # track_commit_timestamp needs a restart
         pg.start()
         broker.start()
-        settings = {name: pg.psql(f"SHOW {name}").strip() for name in PG_SETTINGS}
+        shown = {name: pg.psql(f"SHOW {name}").strip() for name in PG_SETTINGS}
         yield BenchInfra(Infra(pg_url=pg.url, kafka_bootstrap=broker.bootstrap_servers, broker=broker),
-                         pg, broker, settings)
+                         pg, broker, shown)
     finally:
         broker.stop()
         pg.stop()
@@ -119,3 +125,16 @@ def pct(sorted_values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     rank = max(1, -(-len(sorted_values) * p // 100))
     return float(sorted_values[int(rank) - 1])
+
+
+async def published_events(stack: Stack) -> int:
+    """Events the services have published so far: the records the broker holds (the local broker keeps every
+    record in memory, and its work for each produce request grows with what it holds; docs/performance.md)."""
+    total = 0
+    for service in SERVICES.values():
+        conn = await asyncpg.connect(asyncpg_dsn(stack.database_url(service)))
+        try:
+            total += int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
+        finally:
+            await conn.close()
+    return total

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import pg_stats
+
 RELAY_TARGET = 5000.0  # events/s, issue 2
 FRESHNESS_P99_TARGET = 300.0  # ms at 200 writes/s, issue 2
 FRESHNESS_RATE = 200.0
@@ -123,6 +125,10 @@ def sections(results: dict[str, Any]) -> list[Section]:
             ["records on the broker before (events published so far)",
              *[f"{f['broker_records_before']:,}" if "broker_records_before" in f else "n/a" for f in fresh]],
         ]))
+        for f in fresh:
+            if f.get("statements"):
+                out.append((f"(c) @{f['rate']:g}/s: PostgreSQL's statements by time (--pg-stats; lock waits included)",
+                            ["database", "calls", "total s", "mean ms", "statement"], pg_stats.rows(f["statements"])))
     if results.get("targets"):
         out.append(("Targets (issue 2)", ["figure", "measured", "target", "result"],
                     [[t["name"], f"{_f(t['figure'])} {t['unit']}", f"{t['target']} {t['unit']}",
