@@ -1,10 +1,10 @@
 """One reader of a consumer's fetches: its name (the inbox's ``consumer``, its dead letters, its audit actor), its
-handlers and its counters. A consumer group has one lane, or several (``EventConsumer(also=...)``) that read the same
+handlers and its counters. A consumer group has one lane, or several (``EventConsumer(lanes=...)``) that read the same
 fetches, each writing its events in a transaction of its own with its own inbox rows, retries and dead letters: one
 fetch from the broker and one decoding for what would otherwise be a group each.
 
 Fast path: a fetch's events in one transaction with one inbox insert (:meth:`Lane.write`). When that fails, the
-careful path takes a partition's records one by one, each under its own savepoint (:meth:`Lane.write_records`).
+careful path takes a partition's records one by one, each under its own savepoint (:meth:`Lane.write_partition`).
 """
 
 from __future__ import annotations
