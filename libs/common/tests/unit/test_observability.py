@@ -202,8 +202,11 @@ def test_configure_logging_twice_keeps_one_handler(log_stream: io.StringIO) -> N
 
 def test_uvicorn_access_log_stays_off_when_uvicorn_turned_it_off(log_stream: io.StringIO) -> None:
     access = logging.getLogger("uvicorn.access")
-    handlers, propagate = list(access.handlers), access.propagate
+    handlers, propagate, level, filters = list(access.handlers), access.propagate, access.level, list(access.filters)
     try:
+        # An in-process uvicorn of an earlier test (log_level="warning") leaves its level and filters behind.
+        access.setLevel(logging.INFO)
+        access.filters = []
         access.handlers, access.propagate = [], False  # what uvicorn --no-access-log leaves
         configure_logging(level="INFO", json=True, stream=log_stream)
         assert not access.hasHandlers()  # uvicorn builds no access record at all (it asks hasHandlers)
@@ -212,4 +215,5 @@ def test_uvicorn_access_log_stays_off_when_uvicorn_turned_it_off(log_stream: io.
         access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/health", "1.1", 200)
         assert access.propagate and json.loads(log_stream.getvalue())["logger"] == "uvicorn.access"
     finally:
-        access.handlers, access.propagate = handlers, propagate
+        access.handlers, access.propagate, access.filters = handlers, propagate, filters
+        access.setLevel(level)
