@@ -26,10 +26,34 @@ def _postgres_bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
+_PORT_RANGE = (20000, 32000)  # below Linux's ephemeral range: no outgoing connection takes one meanwhile
+_PORT_SLICES = 12
+_next_port: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing is bound to, handed out in turn from this process's own slice of ``_PORT_RANGE``.
+
+    The kernel's ``bind(0)`` answers two processes independently, so two pytest-xdist workers could be given the
+    same port between asking and listening. Each worker (or other process) takes ports from its own slice instead.
+    """
+    low, high = _PORT_RANGE
+    size = (high - low) // _PORT_SLICES
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    key = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else os.getpid()
+    start = low + (key % _PORT_SLICES) * size
+    if not _next_port or not start <= _next_port[0] < start + size:
+        _next_port[:] = [start + (os.getpid() * 7919) % size]  # a subprocess of a worker starts elsewhere in it
+    for _ in range(size):
+        port = _next_port[0]
+        _next_port[0] = start + (port - start + 1) % size
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise PortInUse(f"no free port in {start} to {start + size - 1}")
 
 
 def ensure_port_free(port: int, *, what: str, host: str = "127.0.0.1") -> None:

@@ -13,3 +13,19 @@ def test_a_port_someone_listens_on_is_refused() -> None:
         with pytest.raises(PortInUse, match=str(port)):
             ensure_port_free(port, what="test")
     ensure_port_free(free_port(), what="test")
+
+
+def test_free_ports_come_from_the_workers_own_slice_and_skip_bound_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from o2c_cli import localstack
+
+    taken = {}
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        monkeypatch.setattr(localstack, "_next_port", [])
+        taken[worker] = [free_port() for _ in range(5)]
+    assert not set(taken["gw0"]) & set(taken["gw1"])
+    assert all(len(set(ports)) == 5 and all(20000 <= p < 32000 for p in ports) for ports in taken.values())
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", localstack._next_port[0]))
+        held = holder.getsockname()[1]
+        assert free_port() != held
