@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.audit.log import audit_row, record_audit
@@ -29,7 +30,7 @@ from o2c_common.db.database import Database
 from o2c_common.events.base import EventPayload
 from o2c_common.events.envelope import Event, new_event_ids
 from o2c_common.observability.correlation import get_correlation_id
-from o2c_common.outbox.writer import AlsoRow, add_audited_to_outbox, add_many_to_outbox, add_to_outbox
+from o2c_common.outbox.writer import AlsoRow, Fill, add_audited_to_outbox, add_many_to_outbox, add_to_outbox
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -138,12 +139,28 @@ class Tx:
                              also: AlsoRow | None = None) -> Event[P]:
         """:meth:`audit` then :meth:`emit` (and ``also``'s row, e.g. the status history), written in one statement:
         one round trip instead of two or three, for a state change that records them together."""
+        event, _ = await self._audited(action, payload, entity_type=entity_type, entity_id=entity_id, reason=reason,
+                                       before=before, after=after, also=also, fill=None)
+        return event
+
+    async def audit_and_emit_filled(self, fill: Fill, action: str, payload: P, *, entity_type: str, entity_id: Any,
+                                    reason: str | None = None, before: Any = None, after: Any = None,
+                                    also: AlsoRow | None = None) -> Row[Any]:
+        """:meth:`audit_and_emit` whose statement also runs ``fill``'s CTE (a number taken under a lock) and writes its
+        value where ``fill.token`` stands in ``payload``, ``before`` and ``after``: a lock so taken is held only by that
+        statement and the commit. Returns ``fill``'s row; the event as stored is the one the relay publishes."""
+        _, row = await self._audited(action, payload, entity_type=entity_type, entity_id=entity_id, reason=reason,
+                                     before=before, after=after, also=also, fill=fill)
+        return row
+
+    async def _audited(self, action: str, payload: P, *, entity_type: str, entity_id: Any, reason: str | None,
+                       before: Any, after: Any, also: AlsoRow | None, fill: Fill | None) -> tuple[Event[P], Row[Any]]:
         correlation_id = get_correlation_id()
         event = self._event(payload, correlation_id)
         entry = audit_row(actor=self.actor, action=action, entity_type=entity_type, entity_id=entity_id,
                           reason=reason, before=before, after=after, correlation_id=correlation_id)
-        await add_audited_to_outbox(self.session, event, entry, slots=self.slots, also=also)
-        return event
+        row = await add_audited_to_outbox(self.session, event, entry, slots=self.slots, also=also, fill=fill)
+        return event, row
 
     def batch(self, kind: type[B]) -> B:
         """This transaction's instance of ``kind`` (built with no arguments on first use), flushed before commit."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -55,6 +56,14 @@ async def test_draft_to_issued_with_maker_checker_and_if_match(service: Service)
     assert [h["to_status"] for h in history] == ["draft", "pending_approval", "approved", "issued"]
     actions = {r[0] for r in await service.rows("SELECT action FROM audit_log")}
     assert {"invoice.created", "invoice.approval_requested", "invoice.approval_given", "invoice.issued"} <= actions
+    # the number is taken by the statement writing the event and the audit entry: both hold it, no stand-in left
+    event = json.loads(await service.scalar(
+        "SELECT convert_from(payload, 'UTF8') FROM outbox WHERE event_type = 'o2c.invoice.issued.v1'"))
+    after = await service.scalar("SELECT after FROM audit_log WHERE action = 'invoice.issued'")
+    assert event["invoice_number"] == issued["number"] and after["number"] == issued["number"]
+    assert Decimal(after["total"]) == Decimal("110.01")
+    assert issued["number"] == await service.scalar("SELECT number FROM invoices WHERE id = :id",
+                                                    id=uuid.UUID(invoice["id"]))
 
 
 async def test_second_approval_above_the_limit_comes_from_another_approver(service: Service) -> None:
@@ -131,11 +140,21 @@ async def test_the_live_series_goes_past_six_digits_and_the_rules_see_the_number
     assert [v["rule"] for v in refused["violations"]] == ["invoice_number_format"]
     assert await service.rows("SELECT last_number FROM invoice_number_sequences WHERE legal_entity = 'US01' "
                               "AND year = :y", y=year) == [(999999,)]  # given back
+    # a rule the invoice breaks before its number is taken: the refusal still lists the number's format with it
+    await service.execute("UPDATE billing_profiles SET rules = rules || '{\"allowed_currencies\": [\"EUR\"]}'")
+    refused = problem(await service.act(invoice["id"], "issue", PREPARER), 422)
+    assert [v["rule"] for v in refused["violations"]] == ["invoice_number_format", "allowed_currencies"]
+    assert await service.rows("SELECT last_number FROM invoice_number_sequences WHERE legal_entity = 'US01' "
+                              "AND year = :y", y=year) == [(999999,)]  # given back
     issued = await service.act(invoice["id"], "issue", APPROVER, override_portal_rules=True,
-                               override_reason="the customer's portal takes seven digits")
+                               override_reason="the customer's portal takes seven digits, and this currency")
     assert issued.status_code == 200 and issued.json()["number"] == f"US01-{year}-1000000"
     stored = await service.rows("SELECT number, status FROM invoices WHERE id = :i", i=uuid.UUID(invoice["id"]))
     assert stored == [(f"US01-{year}-1000000", "issued")]
+    overridden = await service.rows("SELECT before FROM audit_log WHERE action = 'invoice.portal_rules_overridden' "
+                                    "ORDER BY id")  # before the number, then its format once taken
+    assert [[v["rule"] for v in r[0]["violations"]] for r in overridden] == [["allowed_currencies"],
+                                                                             ["invoice_number_format"]]
 
 
 async def test_credit_notes_partial_then_full_leave_settlement_to_the_ledger(service: Service) -> None:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import functools
+import uuid
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import CTE, LargeBinary, Row, Table, Text, bindparam, cast, func, insert, literal_column, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db.bulk import copy_records
@@ -41,16 +44,49 @@ AlsoRow = tuple[Table, Mapping[str, Any]]
 """One more row a state change writes with its audit entry and event (a status-history row): its table and values."""
 
 
+def _fill_token() -> str:
+    return f"@@fill-{uuid.uuid4().hex[:16]}@@"
+
+
+@dataclass(frozen=True)
+class Fill:
+    """A value only the writing statement itself can know, such as a number taken under a row lock: ``cte`` is a
+    data-modifying CTE returning one row with a ``value`` column (and any others), run by the same statement; where
+    ``token`` stands in the event's payload or the audit entry's ``before``/``after``, its value is written instead.
+    ``params`` are the CTE's bound values (names apart from the outbox's and the audit's)."""
+
+    cte: CTE
+    params: Mapping[str, Any]
+    token: str = field(default_factory=_fill_token)
+
+
+def _filled(column: Any, value: Any, token: Any, *, binary: bool) -> Any:
+    """``column``'s bound value with ``token`` replaced by ``value`` (text in SQL; the payload is UTF-8 bytes)."""
+    if binary:
+        utf8: Any = literal_column("'UTF8'")
+        return func.convert_to(func.replace(func.convert_from(column, utf8), token, value), utf8)
+    return cast(func.replace(cast(column, Text), token, value), JSONB)
+
+
 @functools.cache
-def _audited_insert(also: Table | None, also_columns: tuple[str, ...]) -> Any:
+def _audited_insert(also: Table | None, also_columns: tuple[str, ...], fill: CTE | None = None) -> Any:
     """The event's insert with the audit entry (and ``also``'s row) in data-modifying CTEs: one statement, one round
-    trip, for the rows a transition writes together. Built once per shape of ``also``."""
-    entry = (insert(audit_log_table)
-             .values({c: bindparam(f"audit_{c}", type_=audit_log_table.c[c].type) for c in _AUDIT_COLUMNS})
-             .returning(audit_log_table.c.id).cte("audit_entry"))
-    statement = (insert(outbox_table)
-                 .values({c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS})
-                 .add_cte(entry).returning(select(entry.c.id).scalar_subquery()))
+    trip, for the rows a transition writes together; with ``fill``, that CTE too, its value written in the payload
+    and the audit entry (:class:`Fill`). Built once per shape."""
+    audit_values = {c: bindparam(f"audit_{c}", type_=audit_log_table.c[c].type) for c in _AUDIT_COLUMNS}
+    outbox_values = {c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS}
+    if fill is not None:
+        value, token = select(fill.c.value).scalar_subquery(), bindparam("fill_token", type_=Text)
+        outbox_values["payload"] = _filled(bindparam("payload", type_=LargeBinary), value, token, binary=True)
+        for c in ("before", "after"):
+            audit_values[c] = _filled(bindparam(f"audit_{c}", type_=JSONB), value, token, binary=False)
+    entry = insert(audit_log_table).values(audit_values).returning(audit_log_table.c.id).cte("audit_entry")
+    returned = [select(entry.c.id).scalar_subquery().label("audit_id")]
+    if fill is not None:
+        returned += [select(c).scalar_subquery().label(c.name) for c in fill.c]
+    statement = insert(outbox_table).values(outbox_values).add_cte(entry).returning(*returned)
+    if fill is not None:
+        statement = statement.add_cte(fill)
     if also is not None:
         row = insert(also).values({c: bindparam(f"also_{c}", type_=also.c[c].type) for c in also_columns})
         statement = statement.add_cte(row.cte("also_row"))
@@ -58,9 +94,9 @@ def _audited_insert(also: Table | None, also_columns: tuple[str, ...]) -> Any:
 
 
 async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict[str, Any], *, slots: int,
-                                also: AlsoRow | None = None) -> int:
+                                also: AlsoRow | None = None, fill: Fill | None = None) -> Row[Any]:
     """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, and
-    ``also``'s row inserted, in one statement; returns the audit entry's id."""
+    ``also``'s row inserted, in one statement; returns the audit entry's id (``audit_id``) and ``fill``'s columns."""
     values = {**_outbox_row(event, slots), **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS}}
     table: Table | None = None
     columns: tuple[str, ...] = ()
@@ -68,8 +104,10 @@ async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict
         table, row = also
         columns = tuple(sorted(row))
         values |= {f"also_{c}": row[c] for c in columns}
-    result = await session.execute(_audited_insert(table, columns), values)
-    return int(result.scalar_one())
+    if fill is not None:
+        values |= {**fill.params, "fill_token": fill.token}
+    result = await session.execute(_audited_insert(table, columns, None if fill is None else fill.cte), values)
+    return result.one()
 
 
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:

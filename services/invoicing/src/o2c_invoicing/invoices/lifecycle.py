@@ -10,6 +10,7 @@ audit and outbox in the request's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +21,7 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import numbering, repository, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
-from o2c_invoicing.invoices.portal_rules import rule_violations
+from o2c_invoicing.invoices.portal_rules import number_violations, rule_violations
 from o2c_invoicing.invoices.service import customer_profile, issued_fact
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import due_date_for
@@ -72,10 +73,23 @@ async def check_portal_rules(tx: Tx, invoice: Invoice, *, step: str,
 async def enforce_portal_rules(tx: Tx, invoice: Invoice, profile: BillingProfile | None, *, step: str,
                                override: Override | None) -> None:
     """:func:`check_portal_rules` with the profile in hand."""
+    await _refuse_or_override(tx, invoice, await _unwaived(tx, invoice, profile), step=step, override=override)
+
+
+async def _unwaived(tx: Tx, invoice: Invoice, profile: BillingProfile | None) -> list[dict[str, Any]]:
+    """The portal rules the invoice violates, less those an approver overrode before."""
     needs_attachment = profile is not None and (profile.rules or {}).get("attachment_required")
     attachments = await repository.attachment_count(tx.session, invoice_id=invoice.id) if needs_attachment else 0
-    found = [v for v in rule_violations(invoice, profile, attachments=attachments)
-             if v["rule"] not in invoice.portal_rules_overridden]
+    return _not_waived(invoice, rule_violations(invoice, profile, attachments=attachments))
+
+
+def _not_waived(invoice: Invoice, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v for v in found if v["rule"] not in invoice.portal_rules_overridden]
+
+
+async def _refuse_or_override(tx: Tx, invoice: Invoice, found: list[dict[str, Any]], *, step: str,
+                              override: Override | None) -> None:
+    """422 listing every violation found, unless an approver overrides them (audited, remembered on the invoice)."""
     if not found:
         return
     if override is None:
@@ -141,11 +155,11 @@ async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
 
 
 async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
-    """Post the approved invoice: its issue and due dates, its billing deadline and its status are written first,
-    then it takes its number (one statement), the portal rules are checked against that number, and its history,
-    audit entry and event are written (one statement). So the sequence row is locked only for those two statements
-    and the commit: issues of one legal entity are taken in turn. A refusal rolls the transaction back, and the
-    number with it (no gap)."""
+    """Post the approved invoice: its issue and due dates, its billing deadline and its status are written and the
+    portal rules checked first; then ONE statement takes its number, writes it on the invoice and writes the history,
+    the audit entry and the event with it (:meth:`Tx.audit_and_emit_filled`). So the sequence row is locked by that
+    statement and the commit only: issues of one legal entity are taken in turn. The number's own format rule is
+    checked once it is taken; a refusal rolls the transaction back, and the number with it (no gap)."""
     states.check("issue", invoice.status)
     now = tx.now()
     issue_date = invoice.requested_issue_date or now.date()
@@ -157,18 +171,29 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
     history = await moved(tx, invoice, to=InvoiceStatus.ISSUED)
-    await take_number(tx, invoice, year=issue_date.year)
-    await enforce_portal_rules(tx, invoice, profile, step="issue", override=override)
-    await tx.audit_and_emit("invoice.issued", issued_fact(invoice, issued_at=now), entity_type="invoice",
-                            entity_id=invoice.id, after={"number": invoice.number, "total": invoice.total_amount},
-                            also=history)
+    found = await _unwaived(tx, invoice, profile)
+    if found and override is None:  # refused: the number is taken only to list its format's violation too
+        await take_number(tx, invoice, year=issue_date.year)
+        found = await _unwaived(tx, invoice, profile)
+    await _refuse_or_override(tx, invoice, found, step="issue", override=override)
+    fill = repository.invoice_number_fill(invoice_id=invoice.id, series=invoice.legal_entity, year=issue_date.year)
+    taken = await tx.audit_and_emit_filled(
+        fill, "invoice.issued", issued_fact(invoice, issued_at=now, number=fill.token), entity_type="invoice",
+        entity_id=invoice.id, after={"number": fill.token, "total": invoice.total_amount}, also=history)
+    _write_number(invoice, year=issue_date.year, sequence=int(taken.last_number), number=str(taken.value))
+    await _refuse_or_override(tx, invoice, _not_waived(invoice, number_violations(invoice, profile)), step="issue",
+                              override=override)
     return invoice
 
 
 async def take_number(tx: Tx, invoice: Invoice, *, year: int) -> None:
-    """The live series' next number of the invoice's legal entity, written on the invoice."""
+    """The live series' next number of the invoice's legal entity, written on the invoice (a statement of its own)."""
     sequence, number = await repository.number_invoice(tx.session, invoice_id=invoice.id,
                                                       series=invoice.legal_entity, year=year)
+    _write_number(invoice, year=year, sequence=sequence, number=number)
+
+
+def _write_number(invoice: Invoice, *, year: int, sequence: int, number: str) -> None:
     if number != numbering.live_number(invoice.legal_entity, year, sequence):
         raise RuntimeError(f"invoice number {number!r} is not the live series' number {sequence} of {year}")
     set_committed_value(invoice, "number", number)  # written by the statement: nothing for the ORM to flush

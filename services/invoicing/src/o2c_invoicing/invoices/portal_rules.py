@@ -40,10 +40,7 @@ def violations(invoice: Invoice, profile: BillingProfile | None, *, attachments:
     if rules.get("attachment_required") and attachments == 0:
         add("attachment_required", "the portal requires an attachment; none is stored for this invoice",
             "#/attachments")
-    number_pattern = rules.get("invoice_number_pattern")
-    if number_pattern and invoice.number:
-        _pattern_rule(add, "invoice_number_format", number_pattern, invoice.number,
-                      f"invoice number {invoice.number}", "#/number")
+    found.extend(number_violations(invoice, profile))
     allowed = rules.get("allowed_currencies")
     if allowed and invoice.currency not in allowed:
         add("allowed_currencies", f"currency {invoice.currency} is not accepted ({', '.join(allowed)})",
@@ -55,6 +52,16 @@ def violations(invoice: Invoice, profile: BillingProfile | None, *, attachments:
     if profile.channel == "email" and not profile.email and not any(
             c.get("role", "billing") == "billing" for c in profile.contacts or []):
         add("email", "e-mail delivery needs the customer's billing address or a billing contact", "#/email")
+    return found
+
+
+def number_violations(invoice: Invoice, profile: BillingProfile | None) -> list[dict[str, Any]]:
+    """The invoice number's format rule alone (none before the invoice has its number)."""
+    found: list[dict[str, Any]] = []
+    pattern = (profile.rules or {}).get("invoice_number_pattern") if profile is not None else None
+    if pattern and invoice.number:
+        _pattern_rule(lambda rule, detail, pointer: found.append({"rule": rule, "detail": detail, "pointer": pointer}),
+                      "invoice_number_format", pattern, invoice.number, f"invoice number {invoice.number}", "#/number")
     return found
 
 

@@ -6,13 +6,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import CTE, Select, Table, Text, bindparam, case, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
+from o2c_common.outbox.writer import Fill
 from o2c_invoicing.invoices.draft_statement import draft_parameters, draft_statement
 from o2c_invoicing.invoices.models import (
     Invoice,
@@ -44,28 +45,42 @@ def _next_number_statement() -> Any:
     )
 
 
+def invoice_number_fill(*, invoice_id: uuid.UUID, series: str, year: int) -> Fill:
+    """The live series' next number written on the invoice, by the statement that records the issue
+    (``tx.audit_and_emit_filled``): gapless like :func:`next_number` (the counter row stays locked until the
+    transaction ends), and taken by the issue's last statement, so the lock is held by that statement and the
+    commit only. The fill's row: ``value`` (the number) and ``last_number`` (its sequence)."""
+    return Fill(_invoice_number_cte(), {"series": series, "year": year, "number_invoice_id": invoice_id,
+                                        "number_prefix": f"{series}-{year}-"})
+
+
 async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str, year: int) -> tuple[int, str]:
-    """Takes the series' next number and writes it on the invoice in ONE statement; returns the sequence and the
-    number. Gapless like :func:`next_number` (the counter row stays locked until the transaction ends), and the
-    lock is taken by the invoice's last write but one, so it is held for no more than that and the commit."""
-    row = (await session.execute(_number_invoice_statement(), {
-        "series": series, "year": year, "invoice_id": invoice_id, "prefix": f"{series}-{year}-"})).one()
-    return int(row.last_number), str(row.number)
+    """:func:`invoice_number_fill`'s number taken by a statement of its own; returns the sequence and the number."""
+    fill = invoice_number_fill(invoice_id=invoice_id, series=series, year=year)
+    row = (await session.execute(_number_invoice_statement(), dict(fill.params))).one()
+    return int(row.last_number), str(row.value)
+
+
+@lru_cache(maxsize=1)
+def _invoice_number_cte() -> CTE:
+    """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree)."""
+    invoices = cast(Table, Invoice.__table__)
+    sequences = cast(Table, InvoiceNumberSequence.__table__)
+    taken = _next_number_statement().returning(sequences.c.legal_entity).cte("number_taken")
+    digits = taken.c.last_number.cast(Text)
+    six_digits = func.lpad(digits, literal_column("6"), literal_column("'0'"))
+    number = bindparam("number_prefix", type_=Text) + case(
+        (taken.c.last_number < literal_column("1000000"), six_digits), else_=digits)
+    return (update(invoices).where(invoices.c.id == bindparam("number_invoice_id"),
+                                   invoices.c.legal_entity == taken.c.legal_entity)  # the series is the invoice's
+            .values(number=number).returning(invoices.c.number.label("value"), taken.c.last_number)
+            .cte("numbered"))
 
 
 @lru_cache(maxsize=1)
 def _number_invoice_statement() -> Any:
-    """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree)."""
-    return text("""
-WITH taken AS (
-  INSERT INTO invoice_number_sequences AS s (legal_entity, year, last_number) VALUES (:series, :year, 1)
-  ON CONFLICT (legal_entity, year) DO UPDATE SET last_number = s.last_number + 1
-  RETURNING s.last_number)
-UPDATE invoices SET number = :prefix || CASE WHEN taken.last_number < 1000000
-                                            THEN lpad(taken.last_number::text, 6, '0') ELSE taken.last_number::text END
-FROM taken WHERE invoices.id = :invoice_id
-RETURNING taken.last_number, invoices.number
-""")
+    numbered = _invoice_number_cte()
+    return select(numbered.c.value, numbered.c.last_number)
 
 
 async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]],

@@ -130,10 +130,12 @@ async def import_historical(tx: Tx, data: HistoricalInvoiceCreate) -> tuple[Invo
     return invoice, True
 
 
-def issued_fact(invoice: Invoice, *, issued_at: datetime) -> InvoiceIssued:
-    assert invoice.number is not None and invoice.issue_date is not None and invoice.due_date is not None
+def issued_fact(invoice: Invoice, *, issued_at: datetime, number: str | None = None) -> InvoiceIssued:
+    """``number`` stands for the invoice's own when the statement writing the event takes it (a fill token)."""
+    number = number if number is not None else invoice.number
+    assert number is not None and invoice.issue_date is not None and invoice.due_date is not None
     return InvoiceIssued(
-        invoice_id=invoice.id, invoice_number=invoice.number, legal_entity=invoice.legal_entity,
+        invoice_id=invoice.id, invoice_number=number, legal_entity=invoice.legal_entity,
         customer_id=invoice.customer_id, currency=invoice.currency, amount=invoice.total_amount,
         tax_amount=invoice.tax_amount, issue_date=invoice.issue_date, due_date=invoice.due_date,
         issued_at=issued_at, owning_team=invoice.owning_team, po_number=invoice.po_number,
