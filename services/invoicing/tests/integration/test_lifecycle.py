@@ -47,8 +47,12 @@ async def test_draft_to_issued_with_maker_checker_and_if_match(service: Service)
     problem(await service.client.post(f"/invoices/{invoice['id']}/issue",
                                       headers={**PREPARER, "If-Match": stale.headers["ETag"]}), 412)
     problem(await service.client.post(f"/invoices/{invoice['id']}/issue", headers=PREPARER), 428)
-    issued = (await service.act(invoice["id"], "issue", PREPARER)).json()
+    answer = await service.act(invoice["id"], "issue", PREPARER)
+    issued = answer.json()
     assert issued["status"] == "issued" and issued["number"].startswith("US01-")
+    # the issue's statement wrote the row and its version: the ETag answered is the one stored
+    assert answer.headers["ETag"] == (await service.client.get(f"/invoices/{invoice['id']}",
+                                                               headers=SUPERVISOR)).headers["ETag"]
     assert issued["due_date"] is not None
     problem(await service.act(invoice["id"], "cancel", SUPERVISOR, reason="late"), 409)  # no cancel after issue
     assert await service.outbox_types() == ["invoice.approved", "invoice.issued"]

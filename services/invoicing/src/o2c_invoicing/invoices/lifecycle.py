@@ -10,6 +10,7 @@ audit and outbox in the request's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,8 +50,25 @@ async def moved(tx: Tx, invoice: Invoice, *, to: InvoiceStatus, note: str | None
     before, now = invoice.status, tx.now()
     invoice.status, invoice.status_since, invoice.stalled_notified_at = to, now, None
     await repository.flush(tx.session)
+    return _history_row(tx, invoice, before=before, to=to, at=now, note=note, **history)
+
+
+def staged(tx: Tx, invoice: Invoice, changes: dict[str, object], *, to: InvoiceStatus,
+           note: str | None = None) -> tuple[dict[str, object], AlsoRow]:
+    """:func:`moved` for a statement of the caller's own that writes the invoice's row (the issue's, with its number):
+    ``changes`` and the status are set on the invoice as stored values, nothing for the ORM to flush. Returns the
+    columns that statement writes and the history row."""
+    before, now = invoice.status, tx.now()
+    values = {**changes, "status": to, "status_since": now, "stalled_notified_at": None}
+    for name, value in values.items():
+        set_committed_value(invoice, name, value)
+    return values, _history_row(tx, invoice, before=before, to=to, at=now, note=note)
+
+
+def _history_row(tx: Tx, invoice: Invoice, *, before: InvoiceStatus, to: InvoiceStatus, at: datetime,
+                 note: str | None, **history: object) -> AlsoRow:
     return repository.HISTORY, {"invoice_id": invoice.id, "from_status": before, "to_status": to,
-                                "actor": tx.actor.subject, "note": note, "at": now, **history}
+                                "actor": tx.actor.subject, "note": note, "at": at, **history}
 
 
 def approvals_required(invoice: Invoice, settings: InvoicingSettings) -> int:
@@ -155,32 +173,35 @@ async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
 
 
 async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
-    """Post the approved invoice: its issue and due dates, its billing deadline and its status are written and the
-    portal rules checked first; then ONE statement takes its number, writes it on the invoice and writes the history,
-    the audit entry and the event with it (:meth:`Tx.audit_and_emit_filled`). So the sequence row is locked by that
-    statement and the commit only: issues of one legal entity are taken in turn. The number's own format rule is
-    checked once it is taken; a refusal rolls the transaction back, and the number with it (no gap)."""
+    """Post the approved invoice: its issue and due dates, billing deadline and status are set and the portal rules
+    checked; then ONE statement takes its number and writes it, with those, on the invoice, and writes the history,
+    the audit entry and the event (:meth:`Tx.audit_and_emit_filled`). So the sequence row is locked by that statement
+    and the commit only: issues of one legal entity are taken in turn. The number's own format rule is checked once
+    it is taken; a refusal rolls the transaction back, and the number with it (no gap)."""
     states.check("issue", invoice.status)
     now = tx.now()
     issue_date = invoice.requested_issue_date or now.date()
-    invoice.issue_date = issue_date
-    invoice.due_date = due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)
     profile = await customer_profile(tx, invoice.customer_id)
+    changes: dict[str, object] = {
+        "issue_date": issue_date,
+        "due_date": due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)}
     if profile is not None:
-        invoice.billing_deadline = billing_deadline(
+        changes["billing_deadline"] = billing_deadline(
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
-    history = await moved(tx, invoice, to=InvoiceStatus.ISSUED)
+    changes, history = staged(tx, invoice, changes, to=InvoiceStatus.ISSUED)
     found = await _unwaived(tx, invoice, profile)
     if found and override is None:  # refused: the number is taken only to list its format's violation too
         await take_number(tx, invoice, year=issue_date.year)
         found = await _unwaived(tx, invoice, profile)
     await _refuse_or_override(tx, invoice, found, step="issue", override=override)
-    fill = repository.invoice_number_fill(invoice_id=invoice.id, series=invoice.legal_entity, year=issue_date.year)
+    fill = repository.invoice_number_fill(invoice_id=invoice.id, series=invoice.legal_entity, year=issue_date.year,
+                                          changes=changes)
     taken = await tx.audit_and_emit_filled(
         fill, "invoice.issued", issued_fact(invoice, issued_at=now, number=fill.token), entity_type="invoice",
         entity_id=invoice.id, after={"number": fill.token, "total": invoice.total_amount}, also=history)
-    _write_number(invoice, year=issue_date.year, sequence=int(taken.last_number), number=str(taken.value))
+    _write_number(invoice, year=issue_date.year, sequence=int(taken.last_number), number=str(taken.value),
+                  version=int(taken.version))
     await _refuse_or_override(tx, invoice, _not_waived(invoice, number_violations(invoice, profile)), step="issue",
                               override=override)
     return invoice
@@ -188,15 +209,16 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
 
 async def take_number(tx: Tx, invoice: Invoice, *, year: int) -> None:
     """The live series' next number of the invoice's legal entity, written on the invoice (a statement of its own)."""
-    sequence, number = await repository.number_invoice(tx.session, invoice_id=invoice.id,
-                                                      series=invoice.legal_entity, year=year)
-    _write_number(invoice, year=year, sequence=sequence, number=number)
+    sequence, number, version = await repository.number_invoice(tx.session, invoice_id=invoice.id,
+                                                               series=invoice.legal_entity, year=year)
+    _write_number(invoice, year=year, sequence=sequence, number=number, version=version)
 
 
-def _write_number(invoice: Invoice, *, year: int, sequence: int, number: str) -> None:
+def _write_number(invoice: Invoice, *, year: int, sequence: int, number: str, version: int) -> None:
     if number != numbering.live_number(invoice.legal_entity, year, sequence):
         raise RuntimeError(f"invoice number {number!r} is not the live series' number {sequence} of {year}")
     set_committed_value(invoice, "number", number)  # written by the statement: nothing for the ORM to flush
+    set_committed_value(invoice, "version", version)
 
 
 async def cancel(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, cast
@@ -45,24 +45,29 @@ def _next_number_statement() -> Any:
     )
 
 
-def invoice_number_fill(*, invoice_id: uuid.UUID, series: str, year: int) -> Fill:
-    """The live series' next number written on the invoice, by the statement that records the issue
-    (``tx.audit_and_emit_filled``): gapless like :func:`next_number` (the counter row stays locked until the
-    transaction ends), and taken by the issue's last statement, so the lock is held by that statement and the
-    commit only. The fill's row: ``value`` (the number) and ``last_number`` (its sequence)."""
-    return Fill(_invoice_number_cte(), {"series": series, "year": year, "number_invoice_id": invoice_id,
-                                        "number_prefix": f"{series}-{year}-"})
+def invoice_number_fill(*, invoice_id: uuid.UUID, series: str, year: int,
+                        changes: Mapping[str, Any] | None = None) -> Fill:
+    """The live series' next number written on the invoice, with ``changes`` to its row and its version bumped, by
+    the statement that records the issue (``tx.audit_and_emit_filled``): gapless like :func:`next_number` (the
+    counter row stays locked until the transaction ends), and taken by the issue's last statement, so the lock is
+    held by that statement and the commit only. The fill's row: ``value`` (the number), ``last_number`` (its
+    sequence) and the invoice's new ``version``."""
+    changes = changes or {}
+    params = {"series": series, "year": year, "number_invoice_id": invoice_id, "number_prefix": f"{series}-{year}-"}
+    return Fill(_invoice_number_cte(tuple(sorted(changes))), params | {f"set_{c}": v for c, v in changes.items()})
 
 
-async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str, year: int) -> tuple[int, str]:
-    """:func:`invoice_number_fill`'s number taken by a statement of its own; returns the sequence and the number."""
+async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str,
+                         year: int) -> tuple[int, str, int]:
+    """:func:`invoice_number_fill`'s number taken by a statement of its own; returns the sequence, the number and
+    the invoice's new version."""
     fill = invoice_number_fill(invoice_id=invoice_id, series=series, year=year)
     row = (await session.execute(_number_invoice_statement(), dict(fill.params))).one()
-    return int(row.last_number), str(row.value)
+    return int(row.last_number), str(row.value), int(row.version)
 
 
-@lru_cache(maxsize=1)
-def _invoice_number_cte() -> CTE:
+@lru_cache(maxsize=8)
+def _invoice_number_cte(columns: tuple[str, ...] = ()) -> CTE:
     """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree)."""
     invoices = cast(Table, Invoice.__table__)
     sequences = cast(Table, InvoiceNumberSequence.__table__)
@@ -71,16 +76,18 @@ def _invoice_number_cte() -> CTE:
     six_digits = func.lpad(digits, literal_column("6"), literal_column("'0'"))
     number = bindparam("number_prefix", type_=Text) + case(
         (taken.c.last_number < literal_column("1000000"), six_digits), else_=digits)
+    changes = {c: bindparam(f"set_{c}", type_=invoices.c[c].type) for c in columns}
     return (update(invoices).where(invoices.c.id == bindparam("number_invoice_id"),
                                    invoices.c.legal_entity == taken.c.legal_entity)  # the series is the invoice's
-            .values(number=number).returning(invoices.c.number.label("value"), taken.c.last_number)
+            .values(number=number, version=invoices.c.version + 1, **changes)
+            .returning(invoices.c.number.label("value"), taken.c.last_number, invoices.c.version)
             .cte("numbered"))
 
 
 @lru_cache(maxsize=1)
 def _number_invoice_statement() -> Any:
     numbered = _invoice_number_cte()
-    return select(numbered.c.value, numbered.c.last_number)
+    return select(numbered.c.value, numbered.c.last_number, numbered.c.version)
 
 
 async def insert_draft(session: AsyncSession, *, invoice: dict[str, Any], lines: list[dict[str, Any]],
