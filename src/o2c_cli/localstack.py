@@ -40,8 +40,9 @@ def free_port() -> int:
     low, high = _PORT_RANGE
     size = (high - low) // _PORT_SLICES
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    key = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else os.getpid()
-    start = low + (key % _PORT_SLICES) * size
+    half = _PORT_SLICES // 2  # xdist workers in the lower half, other processes (a bench, a lone pytest) above
+    key = int(worker[2:]) % half if worker.startswith("gw") and worker[2:].isdigit() else half + os.getpid() % half
+    start = low + key * size
     if not _next_port or not start <= _next_port[0] < start + size:
         _next_port[:] = [start + (os.getpid() * 7919) % size]  # a subprocess of a worker starts elsewhere in it
     for _ in range(size):
