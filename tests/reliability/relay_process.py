@@ -1,7 +1,7 @@
 """Runs one outbox relay in its own process, so a test can kill it with SIGKILL mid-batch.
 
-After the broker acknowledged its second batch, the relay says so on stdout and waits before its rows can be
-marked published: the test kills it in that window, when records are on the broker but not marked.
+After the broker acknowledged its second batch, the relay says so on stdout and waits before marking the
+rows published: the test kills it in that window, when records are on the broker but not marked.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from o2c_common.outbox import OutboxRelay
@@ -17,12 +18,12 @@ from o2c_common.outbox import OutboxRelay
 class SlowToMarkRelay(OutboxRelay):
     batches = 0
 
-    async def _acknowledged(self, ids: list[int]) -> None:
+    async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
         self.batches += 1
         if self.batches == 2:
             print(f"sent-not-marked {len(ids)}", flush=True)
             await asyncio.sleep(30)
-        await super()._acknowledged(ids)
+        await super()._mark_published(conn, ids)
 
 
 async def main(dsn: str, bootstrap: str, batch_size: int) -> None:

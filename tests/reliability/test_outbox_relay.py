@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
@@ -46,36 +45,6 @@ async def test_relay_publishes_every_row_in_order_per_key(pg_db: Database, own_b
     events = await read_topic(own_broker.bootstrap_servers, expect=1000)
     assert len(events) == 1000
     assert len({e.id for e in events}) == 1000
-    assert_ordered_per_key(events)
-
-
-class CountingRelay(OutboxRelay):
-    """Counts the batches acknowledged and the statements that only mark rows published."""
-
-    acknowledged = 0
-    marked_apart = 0
-
-    async def _acknowledged(self, ids: list[int]) -> None:
-        self.acknowledged += 1
-        await super()._acknowledged(ids)
-
-    async def _mark_published(self, conn: asyncpg.Connection) -> None:
-        self.marked_apart += bool(self._unmarked)
-        await super()._mark_published(conn)
-
-
-async def test_a_batch_is_marked_by_the_next_fetch_while_rows_keep_coming(pg_db: Database,
-                                                                         own_broker: TansuBroker) -> None:
-    await create_topics(own_broker.bootstrap_servers)
-    await write_events(pg_db, keys=21, per_key=50)  # ten full batches of 100, then 50
-    relay = CountingRelay(dsn=asyncpg_dsn(pg_db.url), producer_factory=producer_factory(own_broker.bootstrap_servers),
-                          batch_size=100)
-    async with running(relay):
-        await eventually(lambda: _all_published(pg_db))
-    # each full batch marked by the fetch after it; the last, short one before the relay waits for more
-    assert relay.acknowledged == 11 and relay.marked_apart == 1, (relay.acknowledged, relay.marked_apart)
-    events = await read_topic(own_broker.bootstrap_servers, expect=1050)
-    assert len(events) == 1050 and len({e.id for e in events}) == 1050  # none fetched again before its mark
     assert_ordered_per_key(events)
 
 

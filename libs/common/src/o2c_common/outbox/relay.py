@@ -48,14 +48,6 @@ WHERE published_at IS NULL AND slot = ANY($1::smallint[])
 ORDER BY id LIMIT $2
 """
 _MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
-# The batch acknowledged last is marked by the statement that fetches the next one (its rows are left out: the
-# SELECT sees the snapshot before the UPDATE): one round trip a cycle instead of two while rows keep coming.
-_MARK_AND_FETCH = """
-WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($3::bigint[]))
-SELECT id, topic, key, event_type, headers, payload FROM outbox
-WHERE published_at IS NULL AND slot = ANY($1::smallint[]) AND id <> ALL($3::bigint[])
-ORDER BY id LIMIT $2
-"""
 _BACKLOG = "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL"
 
 
@@ -95,7 +87,6 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._next_rebalance = 0.0
-        self._unmarked: list[int] = []
 
     async def run(self) -> None:
         backoff = 0.1
@@ -123,7 +114,6 @@ class OutboxRelay:
         conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
         producer: AIOKafkaProducer | None = None
         self.owned = set()
-        self._unmarked = []
         try:
             await conn.execute("SELECT pg_advisory_lock($1, pg_backend_pid())", MEMBER_LOCK_NS)
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
@@ -134,17 +124,13 @@ class OutboxRelay:
             self.connected = True
             self._next_rebalance = 0.0
             while not self._stopping.is_set():
-                if self._unmarked and time.monotonic() >= self._next_rebalance:
-                    await self._mark_published(conn)  # before a slot may change hands
                 await self._rebalance(conn)
                 self._wake.clear()
                 published = await self._publish_batch(conn, producer)
                 self.wait_s = self._poll_interval if published else min(self.wait_s * 2, self._idle_poll_interval)
-                if published < self._batch_size and not self._wake.is_set():
-                    await self._mark_published(conn)  # nothing to fetch at once: mark now, not with the next fetch
+                if published < self._batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.wait_s)
-            await self._mark_published(conn)
         finally:
             self.connected = False
             self.owned = set()
@@ -177,11 +163,7 @@ class OutboxRelay:
     async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         if not self.owned:
             return 0
-        if self._unmarked:
-            rows = await conn.fetch(_MARK_AND_FETCH, sorted(self.owned), self._batch_size, self._unmarked)
-            self._unmarked = []
-        else:
-            rows = await conn.fetch(_FETCH, sorted(self.owned), self._batch_size)
+        rows = await conn.fetch(_FETCH, sorted(self.owned), self._batch_size)
         if not rows:
             return 0
         futures = []
@@ -189,7 +171,7 @@ class OutboxRelay:
             headers = [(k, v.encode()) for k, v in json.loads(row["headers"])]
             futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(), headers=headers))
         await asyncio.gather(*futures)
-        await self._acknowledged([row["id"] for row in rows])
+        await self._mark_published(conn, [row["id"] for row in rows])
         self.published_total += len(rows)
         if self._on_published is not None:
             for (topic, event_type), count in Counter((row["topic"], row["event_type"]) for row in rows).items():
@@ -197,17 +179,9 @@ class OutboxRelay:
         return len(rows)
 
 
-    async def _acknowledged(self, ids: list[int]) -> None:
-        """Every record of the batch was acknowledged by the broker: its rows are marked published by the next
-        fetch, or before the relay waits for more."""
-        self._unmarked = ids
-
-    async def _mark_published(self, conn: asyncpg.Connection) -> None:
-        """The batch the broker acknowledged last, when no fetch marks it (a row left unmarked by a crash is
-        published again: at least once)."""
-        if self._unmarked:
-            await conn.execute(_MARK, self._unmarked)
-            self._unmarked = []
+    async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
+        """Only after every record of the batch was acknowledged by the broker."""
+        await conn.execute(_MARK, ids)
 
 
 async def outbox_backlog(conn: AsyncConnection) -> tuple[int, float]:
