@@ -167,8 +167,8 @@ async def return_to_draft(invoice_id: uuid.UUID, data: Reason, response: Respons
 async def issue(invoice_id: uuid.UUID, request: Request, response: Response, tx: TxDep, principal: Issuer,
                 if_match: IfMatchDep, data: IssueRequest | None = None) -> InvoiceRead:
     """approved → issued: allocates the gapless number per entity and year, sets the billing deadline from the
-    customer's cadence, emits `invoice.issued`. An invoice its portal would reject (rules checked with the
-    number about to be taken) is refused with 422 `portal-rules-violated` and waits in the `submission_refused`
+    customer's cadence, emits `invoice.issued`. An invoice its portal would reject (the number's format checked
+    once it is taken) is refused with 422 `portal-rules-violated` and waits in the `submission_refused`
     work queue, unless an approver sends `override_portal_rules` with an `override_reason` (audited)."""
     override = override_of(data, principal)
     try:
