@@ -52,8 +52,9 @@ def _fill_token() -> str:
 class Fill:
     """A value only the writing statement itself can know, such as a number taken under a row lock: ``cte`` is a
     data-modifying CTE returning one row with a ``value`` column (and any others), run by the same statement; where
-    ``token`` stands in the event's payload or the audit entry's ``before``/``after``, its value is written instead.
-    ``params`` are the CTE's bound values (names apart from the outbox's and the audit's)."""
+    ``token`` stands in the event's payload or the audit entry's ``before``/``after``, its value is written instead,
+    as is: it must be a string JSON needs no escape for (a number, a code). ``params`` are the CTE's bound values
+    (names apart from the outbox's and the audit's)."""
 
     cte: CTE
     params: Mapping[str, Any]
