@@ -53,17 +53,20 @@ def invoice_number_fill(*, invoice_id: uuid.UUID, series: str, year: int,
     held by that statement and the commit only. The fill's row: ``value`` (the number), ``last_number`` (its
     sequence) and the invoice's new ``version``."""
     changes = changes or {}
-    params = {"series": series, "year": year, "number_invoice_id": invoice_id, "number_prefix": f"{series}-{year}-"}
-    return Fill(_invoice_number_cte(tuple(sorted(changes))), params | {f"set_{c}": v for c, v in changes.items()})
+    return Fill(_invoice_number_cte(tuple(sorted(changes))),
+                _number_params(invoice_id, series, year) | {f"set_{c}": v for c, v in changes.items()})
 
 
 async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str,
                          year: int) -> tuple[int, str, int]:
     """:func:`invoice_number_fill`'s number taken by a statement of its own; returns the sequence, the number and
     the invoice's new version."""
-    fill = invoice_number_fill(invoice_id=invoice_id, series=series, year=year)
-    row = (await session.execute(_number_invoice_statement(), dict(fill.params))).one()
+    row = (await session.execute(_number_invoice_statement(), _number_params(invoice_id, series, year))).one()
     return int(row.last_number), str(row.value), int(row.version)
+
+
+def _number_params(invoice_id: uuid.UUID, series: str, year: int) -> dict[str, Any]:
+    return {"series": series, "year": year, "number_invoice_id": invoice_id, "number_prefix": f"{series}-{year}-"}
 
 
 @lru_cache(maxsize=8)
