@@ -28,6 +28,8 @@ __all__ = ["AuthUnavailable", "JWTVerifier", "mint_token", "principal_from_claim
 
 DEFAULT_LEEWAY_S = 30.0
 _HMAC_PREFIX = "HS"
+VERIFIED_CACHE_SIZE = 1024
+VERIFIED_CACHE_TTL_S = 300.0  # as long as PyJWKClient keeps a key set: a key withdrawn stops working in that time
 
 
 class AuthUnavailable(DomainError):
@@ -76,6 +78,7 @@ class JWTVerifier:
         self._jwks = jwks_client
         self._prepared: dict[str, Any] = {}  # the public key parsed once per algorithm (PEM parsing on each token
         # cost about a third of an RS256 verification)
+        self._verified: dict[str, tuple[Principal, float]] = {}  # token → (principal, usable until)
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> JWTVerifier:
@@ -90,7 +93,23 @@ class JWTVerifier:
         )
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a valid token; :class:`Unauthorized` (401) for anything else."""
+        """The principal of a valid token; :class:`Unauthorized` (401) for anything else.
+
+        A client sends the same token with every request until it expires: a token that passed is remembered (at
+        most :data:`VERIFIED_CACHE_SIZE`, each for at most :data:`VERIFIED_CACHE_TTL_S` and never past its ``exp``),
+        so its signature and claims are checked again only after that. Only verified tokens are remembered."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if time.time() < remembered[1]:
+                return remembered[0]
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = principal, min(expires + self.leeway_s, time.time() + VERIFIED_CACHE_TTL_S)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -127,7 +146,7 @@ class JWTVerifier:
         except jwt.PyJWTError:
             raise _invalid("token invalid") from None
         self._check_lifetime(claims)
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """A token may live at most ``max_lifetime_s``: from its ``iat`` to its ``exp``, and from now to its
