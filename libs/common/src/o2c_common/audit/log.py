@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_common.audit.jsonable import to_json_safe
+from o2c_common.audit.jsonable import audit_snapshot
 from o2c_common.auth.principal import Principal
 from o2c_common.db.bulk import insert_rows
 from o2c_common.db.plumbing import audit_log_table
@@ -65,8 +65,8 @@ async def record_audit(
         "entity_type": entity_type,
         "entity_id": str(entity_id),
         "reason": reason,
-        "before": to_json_safe(before) if before is not None else None,
-        "after": to_json_safe(after) if after is not None else None,
+        "before": audit_snapshot(before) if before is not None else None,
+        "after": audit_snapshot(after) if after is not None else None,
         "correlation_id": correlation_id if correlation_id is not None else get_correlation_id(),
     })
     return int(result.scalar_one())
@@ -82,8 +82,8 @@ def audit_row(*, actor: str | Principal, action: str, entity_type: str, entity_i
     :func:`record_audits`."""
     return {"actor": actor.subject if isinstance(actor, Principal) else actor, "action": action,
             "entity_type": entity_type, "entity_id": str(entity_id), "reason": reason,
-            "before": to_json_safe(before) if before is not None else None,
-            "after": to_json_safe(after) if after is not None else None,
+            "before": audit_snapshot(before) if before is not None else None,
+            "after": audit_snapshot(after) if after is not None else None,
             "correlation_id": correlation_id if correlation_id is not None else get_correlation_id()}
 
 
