@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -41,13 +42,14 @@ def at(monkeypatch: pytest.MonkeyPatch, seconds_from_now: float) -> None:
 
 async def test_a_token_that_passed_is_not_checked_again_until_it_expires(decoded: list[str]) -> None:
     check = JWTVerifier(algorithms=["HS256"], secret=SECRET, issuer="o2c", audience="o2c", leeway_s=0)
-    bearer = mint_token(secret=SECRET, subject="alice", roles=["collector"], team="bpo-east",
-                        ttl=timedelta(seconds=1))
+    expires = math.ceil(time.time()) + 1  # a JWT's exp is whole seconds: 1 to 2 s from now
+    bearer = mint_token(secret=SECRET, subject="alice", roles=["collector"], team="bpo-east", ttl=timedelta(seconds=5),
+                        now=datetime.fromtimestamp(expires - 5, UTC))
     first, second = await check.verify(bearer), await check.verify(bearer)
     assert first == second and first.subject == "alice" and first.team == "bpo-east"
     assert decoded == [bearer]
 
-    await asyncio.sleep(1.05)  # past its exp: PyJWT's own clock must say so too
+    await asyncio.sleep(expires + 0.05 - time.time())  # past its exp: PyJWT's own clock must say so too
     with pytest.raises(Unauthorized, match="expired"):
         await check.verify(bearer)
     assert decoded == [bearer, bearer]
