@@ -26,6 +26,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bench import pg_stats
 from bench.cpu import CpuMeter
 from bench.infra import bench_infra, load_average, machine, remove, started_stack
 from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
@@ -33,6 +34,7 @@ from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
 from o2c_cli.stack import StackConfig
 from o2c_collections.history.schemas import HistoryRow
+from o2c_common.db.database import asyncpg_dsn
 
 console = Console()
 
@@ -107,7 +109,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"rows": args.rows, "chunk": args.chunk, "machine": machine(),
                                "load before": load_average()}
     try:
-        with bench_infra(data_dir) as infra:
+        with bench_infra(data_dir, settings=pg_stats.SETTINGS if args.pg_stats else None) as infra:
+            dsn = f"{asyncpg_dsn(infra.pg.url)}/postgres" if args.pg_stats else None
             stack = started_stack(StackConfig(
                 data_dir=data_dir / "stack", external_pg_url=infra.infra.pg_url,
                 external_kafka=infra.infra.kafka_bootstrap, ports={name: free_port() for name in SERVICES}))
@@ -119,6 +122,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         for name in ("invoicing", "collections", "kpi")}
                 with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), console=console) as bars:
+                    asyncio.run(pg_stats.reset(dsn))
                     meter.start()
                     began = time.monotonic()
                     backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
@@ -130,6 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         progress=RichReplayProgress(bars), **urls))
                     wall = time.monotonic() - began
                     figures["cpu % of one core"] = meter.stop()
+                    figures["statements"] = asyncio.run(pg_stats.top(dsn, 15))
                     figures["queues (from /metrics, seconds since the start)"] = backlogs.table()
             finally:
                 stack.stop()
@@ -155,7 +160,11 @@ def report(figures: dict[str, Any]) -> None:
     for queue, seen in figures["queues (from /metrics, seconds since the start)"].items():
         console.print(f"  {queue:<32} {seen}")
     console.print(f"load average before {figures['load before']}, after {figures['load after']} "
-                  f"({figures['machine']['cores']} cores)")
+                  f"({figures['machine']['cores']} cores); host speed {figures['machine']['host speed']}")
+    if figures.get("statements"):
+        console.print("PostgreSQL's statements by time over the run (--pg-stats; lock waits included):")
+        for database, calls, total_s, mean_ms, query in pg_stats.rows(figures["statements"]):
+            console.print(f"  {database:<12} {calls:>9} calls {total_s:>8} s {mean_ms:>9} ms  {query}", soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -166,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=12, help="requests in flight")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for a read model")
     parser.add_argument("--keep", action="store_true", help="keep the bench's data directory")
+    parser.add_argument("--pg-stats", action="store_true",
+                        help="PostgreSQL's statements by time over the run (pg_stat_statements in the bench's server)")
     report(run(parser.parse_args(argv)))
 
 

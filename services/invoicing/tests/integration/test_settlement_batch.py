@@ -35,6 +35,8 @@ async def test_a_batch_of_entries_mirrors_as_one_by_one_would(service: Service) 
     issued = await service.scalar("SELECT payload FROM outbox WHERE event_type = 'o2c.invoice.issued.v1' LIMIT 1")
     assert json.loads(bytes(issued))["historical"] is False  # issued here: today's work, not imported history
     outbox_before = await service.scalar("SELECT count(*) FROM outbox")
+    invoice_id = uuid.UUID(str(ledger.invoice["id"]))
+    version_before = await service.scalar("SELECT version FROM invoices WHERE id = :i", i=invoice_id)
     with service.statements() as sent:
         await mirror(service, events)
     assert len(sent) <= 5, sent  # lock, update, status rows, audit, outbox
@@ -56,8 +58,8 @@ async def test_a_batch_of_entries_mirrors_as_one_by_one_would(service: Service) 
         ("open", "partly_settled"), ("partly_settled", "settled")]
     assert await service.scalar("SELECT count(*) FROM outbox") == outbox_before + 1  # one invoice.paid
     assert (await service.outbox_types())[-1] == "invoice.paid"
-    invoice_id = uuid.UUID(str(ledger.invoice["id"]))
     version = await service.scalar("SELECT version FROM invoices WHERE id = :i", i=invoice_id)
+    assert version == version_before + 1  # three entries of one invoice in the batch: its version bumped once
 
     await mirror(service, events)  # the batch redelivered: nothing changes
     assert await service.scalar("SELECT count(*) FROM outbox") == outbox_before + 1

@@ -45,11 +45,11 @@ async def on_receivables_changed_mirror_settlements(tx: Tx, events: Sequence[Eve
                                    written_off=fact.written_off_total)
         invoice.update(ledger_sequence=fact.sequence, settlement_status=status)
         written[invoice["id"]] = {
-            "invoice_id": invoice["id"], "new_ledger_sequence": fact.sequence,
-            "new_ledger_open_amount": fact.open_amount_after, "new_paid_amount": fact.cash_applied_total,
-            "new_ledger_credited_amount": fact.credited_total, "new_written_off_amount": fact.written_off_total,
-            "new_ledger_updated_at": now, "new_settlement_status": status,
-            "new_settled_on": fact.effective_date if fact.open_amount_after <= 0 else None}
+            "id": invoice["id"], "ledger_sequence": fact.sequence, "ledger_open_amount": fact.open_amount_after,
+            "paid_amount": fact.cash_applied_total, "ledger_credited_amount": fact.credited_total,
+            "written_off_amount": fact.written_off_total, "ledger_updated_at": now, "settlement_status": status,
+            "settled_on": fact.effective_date if fact.open_amount_after <= 0 else None,
+            "version": invoice["version"] + 1}  # the row is locked: one bump per batch, as before
         history.append({"invoice_id": invoice["id"], "from_status": invoice["status"], "to_status": invoice["status"],
                         "actor": COLLECTIONS, "at": now,
                         "note": f"settlement: {fact.kind} {money(fact.amount, fact.currency)}, "

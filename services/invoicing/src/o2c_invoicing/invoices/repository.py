@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from o2c_common.db.bulk import insert_rows, update_rows
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_common.outbox.writer import Fill
@@ -121,22 +122,18 @@ async def add_history(session: AsyncSession, **values: Any) -> None:
 
 
 async def add_histories(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Many status rows (:func:`add_history`'s values each) in multi-row statements."""
-    if rows:
-        await session.execute(_ADD_HISTORY, list(rows))
+    """Many status rows (:func:`add_history`'s values each, the same keys in each) by one COPY."""
+    await insert_rows(session, HISTORY, rows)
 
 
 _TABLE = cast(Table, Invoice.__table__)
 SETTLEMENT_READ = ("id", "status", "ledger_sequence", "settlement_status", "legal_entity", "customer_id",
-                   "owning_team", "currency", "total_amount")
+                   "owning_team", "currency", "total_amount", "version")
 SETTLEMENT_WRITTEN = ("ledger_sequence", "ledger_open_amount", "paid_amount", "ledger_credited_amount",
                       "written_off_amount", "ledger_updated_at", "settlement_status", "settled_on")
 _LOCK_SETTLEMENTS = (select(*(_TABLE.c[name] for name in SETTLEMENT_READ))
                      .where(_TABLE.c.id == func.any(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
                      .order_by(_TABLE.c.id).with_for_update())
-_WRITE_SETTLEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("invoice_id"))
-                     .values({**{name: bindparam(f"new_{name}") for name in SETTLEMENT_WRITTEN},
-                              "version": _TABLE.c.version + 1}))
 
 
 async def lock_settlements(session: AsyncSession, *, invoice_ids: Sequence[uuid.UUID]) -> list[Any]:
@@ -148,10 +145,9 @@ async def lock_settlements(session: AsyncSession, *, invoice_ids: Sequence[uuid.
 
 
 async def write_settlements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Each invoice's new settlement figures (``invoice_id`` and ``new_<column>`` of :data:`SETTLEMENT_WRITTEN`),
-    its version bumped as an ORM flush would, pipelined in one round trip."""
-    if rows:
-        await session.execute(_WRITE_SETTLEMENT, list(rows))
+    """Each invoice's new settlement figures (``id``, the columns of :data:`SETTLEMENT_WRITTEN` and ``version``: the
+    locked one plus one, as an ORM flush would bump it; one row per invoice) in one statement."""
+    await update_rows(session, _TABLE, rows, key="id")
 
 
 @lru_cache(maxsize=2)
