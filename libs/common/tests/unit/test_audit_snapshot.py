@@ -21,6 +21,7 @@ def test_decimals_lose_their_padding_but_keep_two_places() -> None:
     assert [trimmed(Decimal(v)) for v in ("110.010000", "500.000000", "0.125000", "-80.000000", "0E-6", "0.5")] == [
         "110.01", "500.00", "0.125", "-80.00", "0.00", "0.50"]
     assert [trimmed(Decimal(v)) for v in ("3", "1E+3", "1.2345678")] == ["3", "1000", "1.2345678"]
+    assert trimmed(Decimal("123456789012345678901234567.8")) == "123456789012345678901234567.80"  # past 28 digits
 
 
 def test_nested_snapshots_models_and_other_values() -> None:

@@ -39,10 +39,10 @@ def _decimals_trimmed(value: Any) -> Any:
 
 
 def trimmed(value: Decimal) -> str:
-    """Trailing zeros dropped down to two decimals (none for a whole number written without any)."""
-    if not value.is_finite():
-        return str(value)
-    if int(value.as_tuple().exponent) >= 0:
-        return f"{value:f}"
-    significant = -int(value.normalize().as_tuple().exponent) if value else 0
-    return f"{value.quantize(Decimal(1).scaleb(-max(2, significant))):f}"
+    """Trailing zeros dropped down to two decimals (none for a whole number written without any); built from the
+    exact digits, so it never rounds and never raises."""
+    text = f"{value:f}"
+    if "." not in text:
+        return text
+    whole, fraction = text.split(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
