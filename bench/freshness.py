@@ -331,14 +331,17 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                                       progress=progress("preparing approved invoices", n) if progress else None)
                 held = await published_events(stack)
                 await pg_stats.reset(cfg.pg_stats_dsn)
+                waits = pg_stats.Waits(cfg.pg_stats_dsn)
                 meter = CpuMeter(pids, cpu.get("trees"))
                 load_before = os.getloadavg()[0]
                 meter.start()
+                await waits.start()
                 samples = await drive(port, poller, connections=cfg.max_in_flight, n=n, rate=cfg.rate,
                                       token=token, prepared=ready,
                                       progress=progress(f"POST /invoices/{{id}}/issue at {cfg.rate:g}/s", n)
                                       if progress else None)
                 usage = meter.stop()
+                places = await waits.stop()
                 await poller.drained(cfg.settle_timeout)
                 # every process's CPU from the first POST until the last invoice reached kpi, per write seen there
                 whole = meter.stop()
@@ -355,6 +358,7 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
             result["cpu_ms_per_write"] = per_write
             result["cpu_window_s"] = round(meter.window_s, 2)
             result["statements"] = statements
+            result["waits"] = places
             note(f"{cfg.rate:g} writes/s offered: CPU per write (ms) until the last reached kpi, "
                  f"{meter.window_s:.1f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in per_write.items())
                  + f"; load average {load_average()}")

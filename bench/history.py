@@ -93,11 +93,14 @@ class Backlogs:
                 if self.peak[(name, gauge)] > 0}
 
 
-async def sampled_replay(backlogs: Backlogs, **kwargs: Any) -> Any:
+async def sampled_replay(backlogs: Backlogs, waits: pg_stats.Waits, **kwargs: Any) -> tuple[Any, Any]:
+    """The replay, with the services' queues sampled from their metrics and (``--pg-stats``) where PostgreSQL's
+    transactions are; returns the replay's result and those places."""
     stop = asyncio.Event()
     sampler = asyncio.create_task(backlogs.run(stop))
+    await waits.start()
     try:
-        return await replay(**kwargs)
+        return await replay(**kwargs), await waits.stop()
     finally:
         stop.set()
         await sampler
@@ -127,8 +130,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     began = time.monotonic()
                     backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
                                          for name in ("invoicing", "collections", "kpi")})
-                    result = asyncio.run(sampled_replay(
-                        backlogs, rows=rows, token=mint_replay_token(), chunk_size=args.chunk,
+                    result, figures["waits"] = asyncio.run(sampled_replay(
+                        backlogs, pg_stats.Waits(dsn, interval=0.05), rows=rows, token=mint_replay_token(),
+                        chunk_size=args.chunk,
                         concurrency=args.concurrency,
                         receivable_timeout_s=args.timeout, readmodel_timeout_s=args.timeout,
                         progress=RichReplayProgress(bars), **urls))
@@ -165,6 +169,10 @@ def report(figures: dict[str, Any]) -> None:
         console.print("PostgreSQL's statements by time over the run (--pg-stats; lock waits included):")
         for database, calls, total_s, mean_ms, query in pg_stats.rows(figures["statements"]):
             console.print(f"  {database:<12} {calls:>9} calls {total_s:>8} s {mean_ms:>9} ms  {query}", soft_wrap=True)
+    if figures.get("waits"):
+        console.print("Where the services' transactions were (--pg-stats; backends on average, every 50 ms):")
+        for database, backends, where, statement in pg_stats.wait_rows(figures["waits"]):
+            console.print(f"  {database:<12} {backends:>6}  {where} {statement}", soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:

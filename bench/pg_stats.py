@@ -4,6 +4,8 @@ whose mean is far above its neighbours' is waiting, not working (docs/performanc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import asyncpg
@@ -46,3 +48,62 @@ async def top(dsn: str | None, n: int = 12) -> list[dict[str, Any]] | None:
 def rows(statements: list[dict[str, Any]]) -> list[list[str]]:
     return [[s["database"], f"{s['calls']:,}", f"{s['total_ms'] / 1000:,.2f}", f"{s['mean_ms']:,.3f}",
              s["query"][:90]] for s in statements]
+
+
+_ACTIVITY = """
+SELECT datname, state, wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 48) AS query
+FROM pg_stat_activity
+WHERE backend_type = 'client backend' AND state <> 'idle' AND pid <> pg_backend_pid() AND datname LIKE 'o2c_%'
+"""
+
+
+class Waits:
+    """Where the services' transactions are during a load, from ``pg_stat_activity`` sampled every ``interval``
+    seconds: running, waiting for a lock (in which statement), on I/O, or idle in a transaction while the service's
+    own code runs (after which statement; a lock taken by that statement is held meanwhile)."""
+
+    def __init__(self, dsn: str | None, interval: float = 0.01) -> None:
+        self._dsn, self._interval = dsn, interval
+        self._counts: dict[tuple[str, str, str], int] = {}
+        self._samples = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._dsn is not None:
+            self._task = asyncio.create_task(self._run(await asyncpg.connect(self._dsn)))
+
+    async def _run(self, conn: asyncpg.Connection) -> None:
+        try:
+            while True:
+                for row in await conn.fetch(_ACTIVITY):
+                    key = (row["datname"].removeprefix("o2c_"), *_where(row))
+                    self._counts[key] = self._counts.get(key, 0) + 1
+                self._samples += 1
+                await asyncio.sleep(self._interval)
+        finally:
+            await conn.close()
+
+    async def stop(self, n: int = 12) -> list[dict[str, Any]] | None:
+        """The ``n`` places with the most backends on average (None without ``--pg-stats``)."""
+        if self._task is None:
+            return None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        ranked = sorted(self._counts.items(), key=lambda kv: -kv[1])[:n]
+        return [{"database": db, "where": where, "statement": statement,
+                 "backends": round(count / max(self._samples, 1), 3)} for (db, where, statement), count in ranked]
+
+
+def _where(row: Any) -> tuple[str, str]:
+    if row["state"] == "idle in transaction":
+        return "in a transaction, waiting for the service, after", row["query"]
+    if row["wait_event_type"] == "Lock":
+        return f"waiting for a lock ({row['wait_event']})", row["query"]
+    if row["wait_event_type"]:
+        return f"{row['wait_event_type']}: {row['wait_event']}", ""
+    return "running", ""
+
+
+def wait_rows(places: list[dict[str, Any]]) -> list[list[str]]:
+    return [[p["database"], f"{p['backends']:.2f}", p["where"], p["statement"]] for p in places]

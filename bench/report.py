@@ -129,6 +129,10 @@ def sections(results: dict[str, Any]) -> list[Section]:
             if f.get("statements"):
                 out.append((f"(c) @{f['rate']:g}/s: PostgreSQL's statements by time (--pg-stats; lock waits included)",
                             ["database", "calls", "total s", "mean ms", "statement"], pg_stats.rows(f["statements"])))
+            if f.get("waits"):
+                out.append((f"(c) @{f['rate']:g}/s: where the services' transactions are (--pg-stats; backends on "
+                            "average, pg_stat_activity every 10 ms)", ["database", "backends", "where", "statement"],
+                            pg_stats.wait_rows(f["waits"])))
     if results.get("targets"):
         out.append(("Targets (issue 2)", ["figure", "measured", "target", "result"],
                     [[t["name"], f"{_f(t['figure'])} {t['unit']}", f"{t['target']} {t['unit']}",
