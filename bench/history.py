@@ -100,10 +100,12 @@ async def sampled_replay(backlogs: Backlogs, waits: pg_stats.Waits, **kwargs: An
     sampler = asyncio.create_task(backlogs.run(stop))
     await waits.start()
     try:
-        return await replay(**kwargs), await waits.stop()
+        result = await replay(**kwargs)
     finally:
+        places = await waits.stop()
         stop.set()
         await sampler
+    return result, places
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for a read model")
     parser.add_argument("--keep", action="store_true", help="keep the bench's data directory")
     parser.add_argument("--pg-stats", action="store_true",
-                        help="PostgreSQL's statements by time over the run (pg_stat_statements in the bench's server)")
+                        help="PostgreSQL's statements by time over the run (pg_stat_statements in the bench's server) "
+                             "and where the services' transactions waited")
     report(run(parser.parse_args(argv)))
 
 

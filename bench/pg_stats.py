@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 
 import asyncpg
@@ -64,7 +65,7 @@ class Waits:
 
     def __init__(self, dsn: str | None, interval: float = 0.01) -> None:
         self._dsn, self._interval = dsn, interval
-        self._counts: dict[tuple[str, str, str], int] = {}
+        self._counts: Counter[tuple[str, str, str]] = Counter()
         self._samples = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -75,9 +76,8 @@ class Waits:
     async def _run(self, conn: asyncpg.Connection) -> None:
         try:
             while True:
-                for row in await conn.fetch(_ACTIVITY):
-                    key = (row["datname"].removeprefix("o2c_"), *_where(row))
-                    self._counts[key] = self._counts.get(key, 0) + 1
+                self._counts.update((row["datname"].removeprefix("o2c_"), *_where(row))
+                                    for row in await conn.fetch(_ACTIVITY))
                 self._samples += 1
                 await asyncio.sleep(self._interval)
         finally:
@@ -90,9 +90,9 @@ class Waits:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        ranked = sorted(self._counts.items(), key=lambda kv: -kv[1])[:n]
         return [{"database": db, "where": where, "statement": statement,
-                 "backends": round(count / max(self._samples, 1), 3)} for (db, where, statement), count in ranked]
+                 "backends": round(count / max(self._samples, 1), 3)}
+                for (db, where, statement), count in self._counts.most_common(n)]
 
 
 def _where(row: Any) -> tuple[str, str]:
