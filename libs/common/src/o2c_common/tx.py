@@ -145,16 +145,18 @@ class Tx:
 
     async def audit_and_emit_filled(self, fill: Fill, action: str, payload: P, *, entity_type: str, entity_id: Any,
                                     reason: str | None = None, before: Any = None, after: Any = None,
-                                    also: AlsoRow | None = None) -> Row[Any]:
+                                    also: AlsoRow | None = None) -> Row[Any] | None:
         """:meth:`audit_and_emit` whose statement also runs ``fill``'s CTE (a number taken under a lock) and writes its
         value where ``fill.token`` stands in ``payload``, ``before`` and ``after``: a lock so taken is held only by that
-        statement and the commit. Returns ``fill``'s row; the event as stored is the one the relay publishes."""
+        statement and the commit. Returns ``fill``'s row; the event as stored is the one the relay publishes. None
+        when ``fill`` returned no row (its guard did not hold): then the statement wrote nothing."""
         _, row = await self._audited(action, payload, entity_type=entity_type, entity_id=entity_id, reason=reason,
                                      before=before, after=after, also=also, fill=fill)
         return row
 
     async def _audited(self, action: str, payload: P, *, entity_type: str, entity_id: Any, reason: str | None,
-                       before: Any, after: Any, also: AlsoRow | None, fill: Fill | None) -> tuple[Event[P], Row[Any]]:
+                       before: Any, after: Any, also: AlsoRow | None,
+                       fill: Fill | None) -> tuple[Event[P], Row[Any] | None]:
         correlation_id = get_correlation_id()
         event = self._event(payload, correlation_id)
         entry = audit_row(actor=self.actor, action=action, entity_type=entity_type, entity_id=entity_id,
@@ -199,6 +201,19 @@ class Transactions:
             tx = Tx(session=session, actor=principal, source=self.source, slots=self.slots, clock=self.clock)
             yield tx
             await tx.flush_batches()
+
+    @asynccontextmanager
+    async def each_statement(self, actor: Principal | str) -> AsyncIterator[Tx]:
+        """A unit of work whose every statement is a transaction of its own, committed by PostgreSQL before it answers:
+        no BEGIN or COMMIT round trip, and no lock held while the service's own code runs. Only for reads, and for a
+        write done by ONE statement whose conditions are in its own SQL (a guarded :meth:`Tx.audit_and_emit_filled`).
+        It has no batches to flush."""
+        principal = actor if isinstance(actor, Principal) else system_actor(actor)
+        async with self.db.autocommit_sessionmaker() as session:
+            tx = Tx(session=session, actor=principal, source=self.source, slots=self.slots, clock=self.clock)
+            yield tx
+            if tx.batches:
+                raise RuntimeError("a unit of work of single statements has no batches to write")
 
     def bind(self, session: AsyncSession, actor: Principal | str) -> Tx:
         """A context over a transaction someone else opened and commits (a test, a consumer's savepoint)."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 
 from o2c_invoicing.invoices import repository
 from services.invoicing.tests.conftest import APPROVER, PREPARER, SUPERVISOR, Service
@@ -21,14 +21,17 @@ pytestmark = pytest.mark.integration
 
 
 CLAUSES: list[object] = []
+AUTOCOMMITTED: list[str] = []  # statements each its own transaction (no BEGIN, no COMMIT)
 
 
 @contextmanager
 def statements(service: Service) -> Iterator[list[str]]:
     sent: list[str] = []
 
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+    def record(conn: Connection, _cursor: object, statement: str, *_: object) -> None:
         sent.append(" ".join(statement.split()[:3]))
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            AUTOCOMMITTED.append(sent[-1])
 
     def clause(_conn: object, element: object, *_: object) -> None:
         CLAUSES.append(element)
@@ -59,11 +62,12 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
             "legal_entity": "US01", "customer_id": "CUST-1", "currency": "USD", "payment_terms_days": 30,
             "po_number": "PO-1", "lines": [{"description": "W", "quantity": "1", "unit_price": "10"}]})).json()
         await step(service, invoice["id"], "request-approval", PREPARER)
+        AUTOCOMMITTED.clear()
         costs = {}
         for action, headers in (("approve", APPROVER), ("issue", PREPARER), ("submit", PREPARER)):
             response, sent = await step(service, invoice["id"], action, headers)
             costs[action] = sent
-            assert sum(s.startswith("SELECT") for s in sent) == 1, sent  # the lock, profile joined
+            assert sum(s.startswith("SELECT") for s in sent) == 1, sent  # the invoice (locked), profile joined
             assert sum(s.startswith("UPDATE invoices") for s in sent) == (action != "issue"), sent
         assert response.json()["status"] == "submitted"
         # the issue writes its invoice row in its one statement, with the number (a data-modifying CTE)
@@ -71,7 +75,7 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
         # the status-history row, the audit entry and the event in one statement (data-modifying CTEs), none apart;
         # the issue's takes the invoice number in it too
         for action, sent in costs.items():
-            first = "WITH number_taken AS" if action == "issue" else "WITH audit_entry AS"
+            first = "WITH issuable AS" if action == "issue" else "WITH audit_entry AS"
             assert sum(s.startswith(first) for s in sent) == 1, sent
             assert not any(s.startswith(("INSERT INTO audit_log", "INSERT INTO outbox",
                                          "INSERT INTO invoice_status_changes")) for s in sent), sent
@@ -83,7 +87,10 @@ async def test_transitions_read_invoice_and_profile_once_and_write_the_invoice_o
                                                                    "submitted"], history
         # the number (and with it the lock of the legal entity's counter row) is taken by the issue's last statement,
         # built once (values bound at execution)
-        assert costs["issue"][-1] == "WITH number_taken AS", costs["issue"]
+        assert costs["issue"][-1] == "WITH issuable AS", costs["issue"]
+        # …committed by PostgreSQL as it ends: the read and the issue's statement are each a transaction of its own,
+        # so no lock outlives its statement; every other transition is one transaction
+        assert costs["issue"] == AUTOCOMMITTED, AUTOCOMMITTED
         numbered = [cte for c in CLAUSES for cte in getattr(c, "_independent_ctes", ()) if cte.name == "numbered"]
         assert numbered == [repository._invoice_number_cte((
             "billing_deadline", "due_date", "issue_date", "stalled_notified_at", "status", "status_since"))]

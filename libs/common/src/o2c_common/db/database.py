@@ -59,6 +59,9 @@ class Database:
         )
         event.listen(self.engine.sync_engine.pool, "checkout", discard_closed)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # The same pool; each statement its own transaction, committed by the server before it answers.
+        self.autocommit_sessionmaker = async_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                                          expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:

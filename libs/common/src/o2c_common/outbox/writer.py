@@ -69,35 +69,45 @@ def _filled(column: Any, value: Any, token: Any, *, binary: bool) -> Any:
     return cast(func.replace(cast(column, Text), token, value), JSONB)
 
 
+def _one_row(table: Table, values: Mapping[str, Any], fill: CTE | None) -> Any:
+    """INSERT of ``values`` as one row; with ``fill``, one row per row ``fill`` returns: none when it wrote nothing
+    (its guard did not hold), so the statement writes nothing at all."""
+    if fill is None:
+        return insert(table).values(values)
+    typed = [cast(value, table.c[name].type) for name, value in values.items()]  # INSERT … SELECT infers no types
+    return insert(table).from_select(list(values), select(*typed).select_from(fill))
+
+
 @functools.cache
 def _audited_insert(also: Table | None, also_columns: tuple[str, ...], fill: CTE | None = None) -> Any:
     """The event's insert with the audit entry (and ``also``'s row) in data-modifying CTEs: one statement, one round
     trip, for the rows a transition writes together; with ``fill``, that CTE too, its value written in the payload
-    and the audit entry (:class:`Fill`). Built once per shape."""
+    and the audit entry (:class:`Fill`), and every row written only if ``fill`` returns one. Built once per shape."""
     audit_values = {c: bindparam(f"audit_{c}", type_=audit_log_table.c[c].type) for c in _AUDIT_COLUMNS}
     outbox_values = {c: bindparam(c, type_=outbox_table.c[c].type) for c in _COLUMNS}
     if fill is not None:
-        value, token = select(fill.c.value).scalar_subquery(), bindparam("fill_token", type_=Text)
+        value, token = fill.c.value, bindparam("fill_token", type_=Text)
         outbox_values["payload"] = _filled(bindparam("payload", type_=LargeBinary), value, token, binary=True)
         for c in ("before", "after"):
             audit_values[c] = _filled(bindparam(f"audit_{c}", type_=JSONB), value, token, binary=False)
-    entry = insert(audit_log_table).values(audit_values).returning(audit_log_table.c.id).cte("audit_entry")
+    entry = _one_row(audit_log_table, audit_values, fill).returning(audit_log_table.c.id).cte("audit_entry")
     returned = [select(entry.c.id).scalar_subquery().label("audit_id")]
     if fill is not None:
         returned += [select(c).scalar_subquery().label(c.name) for c in fill.c]
-    statement = insert(outbox_table).values(outbox_values).add_cte(entry).returning(*returned)
+    statement = _one_row(outbox_table, outbox_values, fill).add_cte(entry).returning(*returned)
     if fill is not None:
         statement = statement.add_cte(fill)
     if also is not None:
-        row = insert(also).values({c: bindparam(f"also_{c}", type_=also.c[c].type) for c in also_columns})
+        row = _one_row(also, {c: bindparam(f"also_{c}", type_=also.c[c].type) for c in also_columns}, fill)
         statement = statement.add_cte(row.cte("also_row"))
     return statement
 
 
 async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict[str, Any], *, slots: int,
-                                also: AlsoRow | None = None, fill: Fill | None = None) -> Row[Any]:
+                                also: AlsoRow | None = None, fill: Fill | None = None) -> Row[Any] | None:
     """:func:`add_to_outbox` and ``audit`` (an :func:`o2c_common.audit.log.audit_row`) appended to the audit log, and
-    ``also``'s row inserted, in one statement; returns the audit entry's id (``audit_id``) and ``fill``'s columns."""
+    ``also``'s row inserted, in one statement; returns the audit entry's id (``audit_id``) and ``fill``'s columns.
+    None when ``fill`` wrote nothing (its guard did not hold): then nothing is written at all."""
     values = {**_outbox_row(event, slots), **{f"audit_{c}": audit[c] for c in _AUDIT_COLUMNS}}
     table: Table | None = None
     columns: tuple[str, ...] = ()
@@ -108,7 +118,7 @@ async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict
     if fill is not None:
         values |= {**fill.params, "fill_token": fill.token}
     result = await session.execute(_audited_insert(table, columns, None if fill is None else fill.cte), values)
-    return result.one()
+    return result.one() if fill is None else result.one_or_none()
 
 
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:

@@ -4,7 +4,9 @@ here: it is mirrored from the AR ledger (``invoices.handlers``).
 
 A transition's router locks the invoice row (:func:`service.lock`, ``FOR UPDATE``) and checks the caller's
 ``If-Match`` against the locked version; the verb here checks the state machine, then changes state, history,
-audit and outbox in the request's transaction.
+audit and outbox in the request's transaction. The issue is first tried without the lock (:func:`issue_at_once`):
+its one statement, guarded by the invoice's status and version, is its own transaction, so the legal entity's
+counter row is held for that statement only.
 """
 
 from __future__ import annotations
@@ -173,15 +175,49 @@ async def return_to_draft(tx: Tx, invoice: Invoice, *, reason: str) -> Invoice:
 
 
 async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -> Invoice:
-    """Post the approved invoice: its issue and due dates, billing deadline and status are set and the portal rules
-    checked; then ONE statement takes its number and writes it, with those, on the invoice, and writes the history,
-    the audit entry and the event (:meth:`Tx.audit_and_emit_filled`). So the sequence row is locked by that statement
-    and the commit only: issues of one legal entity are taken in turn. The number's own format rule is checked once
-    it is taken; a refusal rolls the transaction back, and the number with it (no gap)."""
+    """Post the approved (and locked) invoice: its issue and due dates, billing deadline and status are set and the
+    portal rules checked; then ONE statement takes its number and writes it, with those, on the invoice, and writes
+    the history, the audit entry and the event (:meth:`Tx.audit_and_emit_filled`). So the sequence row is locked by
+    that statement and the commit only: issues of one legal entity are taken in turn. The number's own format rule
+    is checked once it is taken; a refusal rolls the transaction back, and the number with it (no gap)."""
     states.check("issue", invoice.status)
-    now = tx.now()
-    issue_date = invoice.requested_issue_date or now.date()
     profile = await customer_profile(tx, invoice.customer_id)
+    version = invoice.version
+    year, changes, history = _issued(tx, invoice, profile)
+    found = await _unwaived(tx, invoice, profile)
+    if found and override is None:  # refused: the number is taken only to list its format's violation too
+        await take_number(tx, invoice, version=version, year=year)
+        found = await _unwaived(tx, invoice, profile)
+    await _refuse_or_override(tx, invoice, found, step="issue", override=override)
+    if not await _numbered_and_recorded(tx, invoice, version=version, year=year, changes=changes, history=history):
+        raise RuntimeError(f"invoice {invoice.id} changed while locked")
+    await _refuse_or_override(tx, invoice, _not_waived(invoice, number_violations(invoice, profile)), step="issue",
+                              override=override)
+    return invoice
+
+
+async def issue_at_once(tx: Tx, invoice: Invoice, profile: BillingProfile | None) -> bool:
+    """:func:`issue` by its one statement alone, committed by PostgreSQL as it ends (``tx`` from
+    ``Transactions.each_statement``), for an invoice read without a lock: the statement's guard (still approved, at
+    the version read) stands in for the lock, so the counter row is held for that statement only. Only where the
+    customer's portal rules hold and none needs the number (its format) or other rows (attachments). False when it
+    was not issued so: the caller issues it the locked way, which answers a stale If-Match, a refusal or an override
+    as :func:`issue` does."""
+    states.check("issue", invoice.status)
+    rules = (profile.rules or {}) if profile is not None else {}
+    if rules.get("invoice_number_pattern") or rules.get("attachment_required"):
+        return False
+    if _not_waived(invoice, rule_violations(invoice, profile)):
+        return False
+    version = invoice.version
+    year, changes, history = _issued(tx, invoice, profile)
+    return await _numbered_and_recorded(tx, invoice, version=version, year=year, changes=changes, history=history)
+
+
+def _issued(tx: Tx, invoice: Invoice, profile: BillingProfile | None) -> tuple[int, dict[str, object], AlsoRow]:
+    """The issue's dates and billing deadline and its status set on the invoice (as stored values): the year of its
+    number, the columns the issue's statement writes and its history row."""
+    issue_date = invoice.requested_issue_date or tx.now().date()
     changes: dict[str, object] = {
         "issue_date": issue_date,
         "due_date": due_date_for(issue_date, terms=invoice.payment_terms, days=invoice.payment_terms_days)}
@@ -189,29 +225,33 @@ async def issue(tx: Tx, invoice: Invoice, *, override: Override | None = None) -
         changes["billing_deadline"] = billing_deadline(
             profile.billing_cadence, profile.billing_lag_days, service_period_end=invoice.service_period_end,
             requested_issue_date=invoice.requested_issue_date, prepared_on=invoice.created_at.date())
-    changes, history = staged(tx, invoice, changes, to=InvoiceStatus.ISSUED)
-    found = await _unwaived(tx, invoice, profile)
-    if found and override is None:  # refused: the number is taken only to list its format's violation too
-        await take_number(tx, invoice, year=issue_date.year)
-        found = await _unwaived(tx, invoice, profile)
-    await _refuse_or_override(tx, invoice, found, step="issue", override=override)
-    fill = repository.invoice_number_fill(invoice_id=invoice.id, series=invoice.legal_entity, year=issue_date.year,
-                                          changes=changes)
+    written, history = staged(tx, invoice, changes, to=InvoiceStatus.ISSUED)
+    return issue_date.year, written, history
+
+
+async def _numbered_and_recorded(tx: Tx, invoice: Invoice, *, version: int, year: int, changes: dict[str, object],
+                                 history: AlsoRow) -> bool:
+    """The issue's one statement: the number taken and written with ``changes``, the history row, the audit entry and
+    ``invoice.issued``, while the invoice is still approved at ``version``. False when it was not (nothing written,
+    no number taken)."""
+    now = tx.now()
+    fill = repository.invoice_number_fill(invoice_id=invoice.id, version=version, series=invoice.legal_entity,
+                                          year=year, changes=changes)
     taken = await tx.audit_and_emit_filled(
         fill, "invoice.issued", issued_fact(invoice, issued_at=now, number=fill.token), entity_type="invoice",
         entity_id=invoice.id, after={"number": fill.token, "total": invoice.total_amount}, also=history)
-    _write_number(invoice, year=issue_date.year, sequence=int(taken.last_number), number=str(taken.value),
+    if taken is None:
+        return False
+    _write_number(invoice, year=year, sequence=int(taken.last_number), number=str(taken.value),
                   version=int(taken.version))
-    await _refuse_or_override(tx, invoice, _not_waived(invoice, number_violations(invoice, profile)), step="issue",
-                              override=override)
-    return invoice
+    return True
 
 
-async def take_number(tx: Tx, invoice: Invoice, *, year: int) -> None:
+async def take_number(tx: Tx, invoice: Invoice, *, version: int, year: int) -> None:
     """The live series' next number of the invoice's legal entity, written on the invoice (a statement of its own)."""
-    sequence, number, version = await repository.number_invoice(tx.session, invoice_id=invoice.id,
-                                                               series=invoice.legal_entity, year=year)
-    _write_number(invoice, year=year, sequence=sequence, number=number, version=version)
+    sequence, number, stored = await repository.number_invoice(tx.session, invoice_id=invoice.id, version=version,
+                                                              series=invoice.legal_entity, year=year)
+    _write_number(invoice, year=year, sequence=sequence, number=number, version=stored)
 
 
 def _write_number(invoice: Invoice, *, year: int, sequence: int, number: str, version: int) -> None:

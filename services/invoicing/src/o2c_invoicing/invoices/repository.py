@@ -24,6 +24,7 @@ from o2c_invoicing.invoices.models import (
     SubmissionFailure,
 )
 from o2c_invoicing.invoices.schemas import InvoiceRead
+from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.profiles.models import BillingProfile
 
 
@@ -46,43 +47,59 @@ def _next_number_statement() -> Any:
     )
 
 
-def invoice_number_fill(*, invoice_id: uuid.UUID, series: str, year: int,
+def invoice_number_fill(*, invoice_id: uuid.UUID, version: int, series: str, year: int,
                         changes: Mapping[str, Any] | None = None) -> Fill:
     """The live series' next number written on the invoice, with ``changes`` to its row and its version bumped, by
     the statement that records the issue (``tx.audit_and_emit_filled``): gapless like :func:`next_number` (the
     counter row stays locked until the transaction ends), and taken by the issue's last statement, so the lock is
-    held by that statement and the commit only. The fill's row: ``value`` (the number), ``last_number`` (its
-    sequence) and the invoice's new ``version``."""
+    held by that statement and the commit only. Guarded: only while the invoice is still approved at ``version``
+    in ``series`` (locked by the statement); otherwise no number is taken and the statement writes nothing. The
+    fill's row: ``value`` (the number), ``last_number`` (its sequence) and the invoice's new ``version``."""
     changes = changes or {}
     return Fill(_invoice_number_cte(tuple(sorted(changes))),
-                _number_params(invoice_id, series, year) | {f"set_{c}": v for c, v in changes.items()})
+                _number_params(invoice_id, version, series, year) | {f"set_{c}": v for c, v in changes.items()})
 
 
-async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, series: str,
+async def number_invoice(session: AsyncSession, *, invoice_id: uuid.UUID, version: int, series: str,
                          year: int) -> tuple[int, str, int]:
     """:func:`invoice_number_fill`'s number taken by a statement of its own; returns the sequence, the number and
     the invoice's new version."""
-    row = (await session.execute(_number_invoice_statement(), _number_params(invoice_id, series, year))).one()
+    row = (await session.execute(_number_invoice_statement(), _number_params(invoice_id, version, series, year))).one()
     return int(row.last_number), str(row.value), int(row.version)
 
 
-def _number_params(invoice_id: uuid.UUID, series: str, year: int) -> dict[str, Any]:
-    return {"series": series, "year": year, "number_invoice_id": invoice_id, "number_prefix": f"{series}-{year}-"}
+def _number_params(invoice_id: uuid.UUID, version: int, series: str, year: int) -> dict[str, Any]:
+    return {"series": series, "year": year, "number_invoice_id": invoice_id, "number_version": version,
+            "number_prefix": f"{series}-{year}-"}
 
 
 @lru_cache(maxsize=8)
 def _invoice_number_cte(columns: tuple[str, ...] = ()) -> CTE:
-    """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree)."""
+    """``numbering.live_number`` in SQL (six digits at least; the caller checks the two agree), taken only for the
+    invoice still approved at the given version: the guard locks its row first, and a counter row is written only
+    through it."""
     invoices = cast(Table, Invoice.__table__)
     sequences = cast(Table, InvoiceNumberSequence.__table__)
-    taken = _next_number_statement().returning(sequences.c.legal_entity).cte("number_taken")
+    issuable = (select(invoices.c.legal_entity)
+                .where(invoices.c.id == bindparam("number_invoice_id"),
+                       invoices.c.legal_entity == bindparam("series"),
+                       invoices.c.version == bindparam("number_version"),
+                       invoices.c.status == literal_column(f"'{InvoiceStatus.APPROVED.value}'"))
+                .with_for_update().cte("issuable"))
+    taken = (pg_insert(sequences)
+             .from_select(["legal_entity", "year", "last_number"],
+                          select(issuable.c.legal_entity, bindparam("year", type_=sequences.c.year.type),
+                                 literal_column("1")))
+             .on_conflict_do_update(index_elements=[sequences.c.legal_entity, sequences.c.year],
+                                    set_={"last_number": sequences.c.last_number + 1})
+             .returning(sequences.c.legal_entity, sequences.c.last_number).cte("number_taken"))
     digits = taken.c.last_number.cast(Text)
     six_digits = func.lpad(digits, literal_column("6"), literal_column("'0'"))
     number = bindparam("number_prefix", type_=Text) + case(
         (taken.c.last_number < literal_column("1000000"), six_digits), else_=digits)
     changes = {c: bindparam(f"set_{c}", type_=invoices.c[c].type) for c in columns}
     return (update(invoices).where(invoices.c.id == bindparam("number_invoice_id"),
-                                   invoices.c.legal_entity == taken.c.legal_entity)  # the series is the invoice's
+                                   invoices.c.legal_entity == taken.c.legal_entity)
             .values(number=number, version=invoices.c.version + 1, **changes)
             .returning(invoices.c.number.label("value"), taken.c.last_number, invoices.c.version)
             .cte("numbered"))
@@ -161,21 +178,22 @@ def _get_statement(for_update: bool) -> Select[Invoice]:
     return stmt
 
 
-@lru_cache(maxsize=1)
-def _lock_statement() -> Select[Invoice, BillingProfile]:
-    """The invoice locked, its lines and approvals, and its customer's billing profile (not locked): every rule a
-    transition checks in one round trip. Built once, like :func:`_get_statement`."""
-    return (select(Invoice, BillingProfile)
+@lru_cache(maxsize=2)
+def _with_profile_statement(lock: bool) -> Select[Invoice, BillingProfile]:
+    """The invoice (locked with ``lock``), its lines and approvals, and its customer's billing profile (not locked):
+    every rule a transition checks in one round trip. Built once, like :func:`_get_statement`."""
+    stmt = (select(Invoice, BillingProfile)
             .outerjoin(BillingProfile, BillingProfile.customer_id == Invoice.customer_id)
             .where(Invoice.id == bindparam("invoice_id"))
-            .options(joinedload(Invoice.lines), joinedload(Invoice.approvals))
-            .with_for_update(of=Invoice).execution_options(populate_existing=True))
+            .options(joinedload(Invoice.lines), joinedload(Invoice.approvals)))
+    return stmt.with_for_update(of=Invoice).execution_options(populate_existing=True) if lock else stmt
 
 
-async def lock_with_profile(session: AsyncSession, *,
-                            invoice_id: uuid.UUID) -> tuple[Invoice, BillingProfile | None] | None:
-    """The invoice ``FOR UPDATE`` and its customer's billing profile (None without one); None without the invoice."""
-    row = (await session.execute(_lock_statement(), {"invoice_id": invoice_id})).unique().one_or_none()
+async def with_profile(session: AsyncSession, *, invoice_id: uuid.UUID,
+                       lock: bool = False) -> tuple[Invoice, BillingProfile | None] | None:
+    """The invoice (``FOR UPDATE`` with ``lock``) and its customer's billing profile (None without one); None without
+    the invoice."""
+    row = (await session.execute(_with_profile_statement(lock), {"invoice_id": invoice_id})).unique().one_or_none()
     return None if row is None else (row[0], row[1])
 
 

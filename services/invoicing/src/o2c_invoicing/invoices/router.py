@@ -13,7 +13,7 @@ from o2c_common.entities import version_etag
 from o2c_common.errors import Forbidden, problem_responses
 from o2c_common.http import IdempotencyDep, IfMatchDep, Page, PageParams, Precondition, set_etag
 from o2c_common.tx import Tx
-from o2c_common.uow import TxDep
+from o2c_common.uow import TransactionsDep, TxDep
 from o2c_invoicing.deps import SettingsDep
 from o2c_invoicing.invoices import failures, lifecycle, service
 from o2c_invoicing.invoices.errors import PortalRulesViolated
@@ -165,12 +165,18 @@ async def return_to_draft(invoice_id: uuid.UUID, data: Reason, response: Respons
 
 @lifecycle_router.post("/issue", response_model=InvoiceRead, responses=TRANSITION)
 async def issue(invoice_id: uuid.UUID, request: Request, response: Response, tx: TxDep, principal: Issuer,
-                if_match: IfMatchDep, data: IssueRequest | None = None) -> InvoiceRead:
+                if_match: IfMatchDep, transactions: TransactionsDep, data: IssueRequest | None = None) -> InvoiceRead:
     """approved → issued: allocates the gapless number per entity and year, sets the billing deadline from the
     customer's cadence, emits `invoice.issued`. An invoice its portal would reject (the number's format checked
     once it is taken) is refused with 422 `portal-rules-violated` and waits in the `submission_refused`
     work queue, unless an approver sends `override_portal_rules` with an `override_reason` (audited)."""
     override = override_of(data, principal)
+    if override is None:  # most issues: one statement, committed as it ends (no lock held across this code)
+        async with transactions.each_statement(principal) as once:
+            invoice, profile = await service.with_profile(once, invoice_id)
+            if_match(version_etag(invoice))
+            if await lifecycle.issue_at_once(once, invoice, profile):
+                return read_with_etag(response, invoice)
     try:
         return await transition(tx, invoice_id, if_match, response, lifecycle.issue, override=override)
     except PortalRulesViolated as exc:

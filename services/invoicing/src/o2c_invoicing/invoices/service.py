@@ -171,13 +171,19 @@ class LockedProfiles:
 async def lock(tx: Tx, invoice_id: uuid.UUID) -> Invoice:
     """The invoice locked ``FOR UPDATE`` until the end of the transaction (then check its ETag); its customer's
     billing profile comes with it, for the transition's rule checks."""
-    found = await repository.lock_with_profile(tx.session, invoice_id=invoice_id)
-    if found is None:
-        raise InvoiceNotFound(f"invoice {invoice_id} does not exist", extensions={"invoice_id": str(invoice_id)})
-    invoice, profile = found
-    ensure_team_access(tx.actor, owning_team=invoice.owning_team)
+    invoice, profile = await with_profile(tx, invoice_id, lock=True)
     tx.batch(LockedProfiles).by_customer[invoice.customer_id] = profile
     return invoice
+
+
+async def with_profile(tx: Tx, invoice_id: uuid.UUID, *, lock: bool = False) -> tuple[Invoice, BillingProfile | None]:
+    """The invoice (``FOR UPDATE`` with ``lock``) and its customer's billing profile, in one read (404 when it does
+    not exist, 403 when it is another team's)."""
+    found = await repository.with_profile(tx.session, invoice_id=invoice_id, lock=lock)
+    if found is None:
+        raise InvoiceNotFound(f"invoice {invoice_id} does not exist", extensions={"invoice_id": str(invoice_id)})
+    ensure_team_access(tx.actor, owning_team=found[0].owning_team)
+    return found
 
 
 async def customer_profile(tx: Tx, customer_id: str) -> BillingProfile | None:
