@@ -1,7 +1,8 @@
 """o2c_common.db.bulk.insert_rows: rows written by COPY store what SQLAlchemy's own insert stores, in the order given,
 with JSON lists kept as JSON and enums as SQLAlchemy writes them, inside the caller's transaction; a violated
 constraint raised as SQLAlchemy raises it, and a Python-only default refused; update_rows sets each row's values on
-the row of its key, and on no other."""
+the row of its key, and on no other; insert_new_rows writes the rows whose key is free, by one statement of one text
+whatever their number."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 
 from o2c_common.db import Database
-from o2c_common.db.bulk import insert_rows, update_rows, update_statement
+from o2c_common.db.bulk import insert_new_rows, insert_rows, update_rows, update_statement
 
 
 class Mood(enum.Enum):
@@ -155,3 +156,31 @@ async def test_updated_rows_take_their_values_by_key_and_the_others_keep_theirs(
 def test_an_update_needs_its_key_among_the_columns() -> None:
     with pytest.raises(ValueError, match="lack their key id"):
         update_statement(things, ("name", "amount"), "id")
+
+
+async def test_new_rows_go_in_by_one_statement_of_one_text_and_a_taken_key_is_left_alone(db: Database) -> None:
+    first = row("first")
+    async with db.unit_of_work() as session:
+        await insert_rows(session, things, [first])
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    batches = [[row("a"), {**row("clash"), "id": first["id"]}, row("nulls", evidence=None, extra=None)],
+               [row("b")], [row(f"c{n}") for n in range(5)]]
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.unit_of_work() as session:
+            inserted = [await insert_new_rows(session, things, batch, key="id") for batch in batches]
+            assert await insert_new_rows(session, things, [], key="id") == []
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert inserted == [[batches[0][0]["id"], batches[0][2]["id"]], [batches[1][0]["id"]],
+                        [r["id"] for r in batches[2]]]
+    assert len(seen) == 3 and len(set(seen)) == 1, seen  # the text does not depend on the number of rows
+    after = await stored(db)
+    assert [r[1] for r in after] == ["first", "a", "nulls", "b", "c0", "c1", "c2", "c3", "c4"]  # not "clash"
+    assert after[1][2:6] == (Decimal("12.50"), [{"field": "remittance[0]", "why": "a"}, {"field": "amount"}],
+                             {"k": [1, 2]}, "new")
+    assert after[2][3:5] == (None, None)

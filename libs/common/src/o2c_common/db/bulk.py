@@ -1,5 +1,6 @@
-"""Rows written set-wise: one ``COPY … FROM STDIN`` (binary) per table and chunk for inserts, and one
-``UPDATE … FROM unnest(<one array per column>)`` for rows changed by key.
+"""Rows written set-wise: one ``COPY … FROM STDIN`` (binary) per table and chunk for inserts, one
+``UPDATE … FROM unnest(<one array per column>)`` for rows changed by key, and one ``INSERT … SELECT FROM unnest(…)
+ON CONFLICT DO NOTHING`` for rows that another writer may have written first.
 
 COPY is PostgreSQL's bulk-load protocol: the driver encodes each row's values in C and the server appends them
 without planning or unpacking arrays (docs/performance.md, "Plain inserts by COPY": three quarters of the client CPU
@@ -19,8 +20,8 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -121,6 +122,28 @@ def update_statement(table: Table, columns: tuple[str, ...], key: str) -> Execut
     source = _source(table, columns)
     return (update(table).where(table.c[key] == source.c[key])
             .values({name: _value(table, source, name) for name in columns if name != key}))
+
+
+async def insert_new_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *,
+                          key: str) -> list[Any]:
+    """The rows whose ``key`` no stored row holds, inserted (the rows share their keys; a row whose key is taken,
+    by an earlier writer or one racing this one, is left alone: ``ON CONFLICT DO NOTHING``), in ONE statement whose
+    text does not depend on the number of rows; the keys inserted."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    result = await session.execute(insert_new_statement(table, columns, key),
+                                   _arrays(session, table, columns, rows))
+    return list(result.scalars().all())
+
+
+@lru_cache(maxsize=128)
+def insert_new_statement(table: Table, columns: tuple[str, ...], key: str) -> Executable:
+    if key not in columns:
+        raise ValueError(f"{table.name}: the rows lack their key {key}")
+    source = _source(table, columns)
+    return (insert(table).from_select(list(columns), select(*(_value(table, source, name) for name in columns)))
+            .on_conflict_do_nothing(index_elements=[table.c[key]]).returning(table.c[key]))
 
 
 def _arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, String, Table, Text, Uuid, any_, cast, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, array, insert
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import NullType
@@ -14,7 +14,7 @@ from sqlalchemy.types import NullType
 from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.rows import FIELDS, MOVED, ItemRow
 from o2c_collections.receivables.schemas import OpenAmountRead, OpenItemRead
-from o2c_common.db.bulk import update_rows
+from o2c_common.db.bulk import insert_new_rows, insert_rows, update_rows
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_common.http.pagination import keyset_select
@@ -28,21 +28,18 @@ async def get(session: AsyncSession, *, invoice_id: uuid.UUID, for_update: bool 
 
 
 async def insert_many_new(session: AsyncSession, values: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """New open items in multi-row statements: the invoice ids inserted. ``ON CONFLICT DO NOTHING`` on the invoice
-    id: an invoice that has its item already is left alone, and two writers racing (the consumer and the history
-    importer) never fail; the caller writes the first entries of the ones inserted."""
-    if not values:
-        return set()
+    """New open items in one statement of one shape (``db.bulk.insert_new_rows``): the invoice ids inserted. ``ON
+    CONFLICT DO NOTHING`` on the invoice id: an invoice that has its item already is left alone, and two writers
+    racing (the consumer and the history importer) never fail; the caller writes the first entries of the ones
+    inserted."""
     table: Table = OpenItem.__table__  # type: ignore[assignment]
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["invoice_id"]).returning(table.c.invoice_id)
-    return set((await session.execute(stmt, list(values))).scalars().all())
+    return set(await insert_new_rows(session, table, values, key="invoice_id"))
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Ledger entries in multi-row statements (RETURNING makes the driver send batches of rows)."""
-    if rows:
-        table: Table = LedgerEntry.__table__  # type: ignore[assignment]
-        await session.execute(insert(table).returning(table.c.id), list(rows))
+    """Ledger entries by one COPY (``db.bulk.insert_rows``)."""
+    table: Table = LedgerEntry.__table__  # type: ignore[assignment]
+    await insert_rows(session, table, rows)
 
 
 async def add_entry(session: AsyncSession, entry: LedgerEntry) -> None:
