@@ -4,7 +4,9 @@ A unit of work starts in exactly three places: a request (:data:`TxDep`), a cons
 step. Each opens one :class:`Tx` through :class:`Transactions` and commits it when the work is done. The
 context carries the session, the actor, the clock and the event source, and offers :meth:`Tx.emit`,
 :meth:`Tx.audit` and typed per-transaction batches (:meth:`Tx.batch`), so nothing threads an outbox, a
-principal or a cache by hand. Services take the context as their first argument and never commit.
+principal or a cache by hand. Services take the context as their first argument and never commit. A request whose
+write is ONE statement guarded in its own SQL (the invoice issue) may instead run each statement as a transaction of
+its own (:meth:`Transactions.each_statement`), so that no lock outlives the statement that took it.
 
     async def approve(tx: Tx, invoice: Invoice, *, note: str | None) -> Invoice:
         invoice.approvals.append(InvoiceApproval(invoice_id=invoice.id, approver=tx.actor.subject))
