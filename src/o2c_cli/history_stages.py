@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from o2c_cli.history_chunks import InOrder, by_payer, chunked
 from o2c_collections.history.schemas import HistoryRow
 
 TRANSIENT = frozenset({429, 502, 503, 504})
@@ -138,25 +139,6 @@ async def _each(items: Sequence[T], work: Callable[[T], Awaitable[None]], *, con
     await asyncio.gather(*(one(item) for item in items))
 
 
-class InOrder:
-    """Chunks finish in any order; ``done(n)`` is told the rows of the leading chunks finished, in file order."""
-
-    def __init__(self, parts: Sequence[Sequence[HistoryRow]], done: Callable[[int], None]) -> None:
-        self.parts, self.done = parts, done
-        self.flags = [False] * len(parts)
-        self.lead = 0
-
-    def finished(self, index: int) -> None:
-        self.flags[index] = True
-        while self.lead < len(self.parts) and self.flags[self.lead]:
-            self.done(len(self.parts[self.lead]))
-            self.lead += 1
-
-
-def chunked(rows: Sequence[HistoryRow], size: int) -> list[Sequence[HistoryRow]]:
-    return [rows[start:start + size] for start in range(0, len(rows), size)]
-
-
 @dataclass
 class Replay:
     """One run: the clients, the result and the progress, shared by the stages."""
@@ -190,7 +172,7 @@ class Replay:
                      *, done: Callable[[int], None]) -> None:
         """``work`` on each chunk, a few in flight; ``done(n)`` with the rows of the leading chunks finished."""
         parts = chunked(rows, self.chunk_size)
-        order = InOrder(parts, done)
+        order = InOrder.of_chunks(parts, done)
 
         async def one(index: int) -> None:
             await work(parts[index])
@@ -205,12 +187,14 @@ class Replay:
     async def open_and_pay(self, rows: Sequence[HistoryRow], *, timeout_s: float, done: Callable[[int], None],
                            opened: Callable[[], None]) -> None:
         """The payments of each chunk as soon as collections has opened every receivable of the chunk (a payment
-        must find its invoice open to be applied), while it opens the later ones; ``opened()`` once all are."""
-        parts = chunked(rows, self.chunk_size)
+        must find its invoice open to be applied), while it opens the later ones; ``opened()`` once all are. Chunks
+        are split by payer (:func:`by_payer`), so those in flight do not wait on each other's locks."""
+        windows = by_payer(rows, size=self.chunk_size, lanes=self.chunks_in_flight)
+        parts = [chunk for window in windows for chunk in window]
         loaded = [row for row in rows if row.line not in self.failed]
         self.stage("receivables", len(loaded))
         self.stage("payments", len(rows))
-        order = InOrder(parts, done)
+        order = InOrder(windows, done)
         gate = asyncio.Semaphore(self.chunks_in_flight)
         tasks: list[asyncio.Task[None]] = []
 
