@@ -37,15 +37,18 @@ def chunked(rows: Sequence[HistoryRow], size: int) -> list[Sequence[HistoryRow]]
 
 
 def by_payer(rows: Sequence[HistoryRow], *, size: int, lanes: int) -> list[list[Sequence[HistoryRow]]]:
-    """Windows of ``size * lanes`` consecutive rows, each split by payer into ``lanes`` lanes (a payer's rows all in
-    one lane, in file order) and each lane into chunks of at most ``size``. Booking a chunk locks every open item of
-    its payers; chunks of different lanes never share a payer, so the chunks in flight at once (one a lane) do not
-    wait for each other's locks. A window is still consecutive rows, so a resumed run's position stays a row."""
-    windows = []
-    for start in range(0, len(rows), size * lanes):
-        window = rows[start:start + size * lanes]
-        split: list[list[HistoryRow]] = [[] for _ in range(lanes)]
-        for row in window:
-            split[zlib.crc32(row.customer_id.encode()) % lanes].append(row)
-        windows.append([chunk for lane in split for chunk in chunked(lane, size)])
+    """Windows of consecutive rows, each split by payer into at most ``lanes`` chunks (a payer's rows all in one
+    chunk, in file order); a window ends when one of its chunks has ``size`` rows. Booking a chunk locks every open
+    item of its payers; the chunks of a window never share a payer, so the chunks in flight together (one a lane) do
+    not wait for each other's locks. A window is consecutive rows, so a resumed run's position stays a row."""
+    windows: list[list[Sequence[HistoryRow]]] = []
+    split: list[list[HistoryRow]] = [[] for _ in range(lanes)]
+    for row in rows:
+        lane = split[zlib.crc32(row.customer_id.encode()) % lanes]
+        lane.append(row)
+        if len(lane) == size:
+            windows.append([chunk for chunk in split if chunk])
+            split = [[] for _ in range(lanes)]
+    if any(split):
+        windows.append([chunk for chunk in split if chunk])
     return windows

@@ -42,15 +42,16 @@ SELECT count(*) FROM pg_locks
 WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted
   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
-# The oldest unpublished rows of the owned slots: each slot's first $2 by the (slot, id) index, then the first $2 of
-# those. `slot = ANY(…) ORDER BY id` read every unpublished row of the slots to sort them: 574 ms a fetch at a
-# backlog of 370,000 rows (docs/performance.md), when the relay most needs to keep up.
+# The oldest unpublished rows of the owned slots: each slot's first $2 ids by the (slot, id) index, the first $2 of
+# those, then their rows. `slot = ANY(…) ORDER BY id` read every unpublished row of the slots to sort them: 574 ms a
+# fetch at a backlog of 370,000 rows (docs/performance.md), when the relay most needs to keep up.
 _FETCH = """
-SELECT o.id, o.topic, o.key, o.event_type, o.headers, o.payload
-FROM unnest($1::smallint[]) AS owned(slot)
-CROSS JOIN LATERAL (SELECT id, topic, key, event_type, headers, payload FROM outbox
-                    WHERE published_at IS NULL AND slot = owned.slot ORDER BY id LIMIT $2) AS o
-ORDER BY o.id LIMIT $2
+SELECT id, topic, key, event_type, headers, payload FROM outbox
+WHERE id = ANY(ARRAY(SELECT l.id FROM unnest($1::smallint[]) AS owned(slot)
+                     CROSS JOIN LATERAL (SELECT id FROM outbox WHERE published_at IS NULL AND slot = owned.slot
+                                         ORDER BY id LIMIT $2) AS l
+                     ORDER BY l.id LIMIT $2))
+ORDER BY id
 """
 _MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 _BACKLOG = "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL"
