@@ -24,7 +24,7 @@ from o2c_invoicing.config import InvoicingSettings
 from o2c_invoicing.invoices import numbering, repository, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation, PortalRulesViolated
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
-from o2c_invoicing.invoices.portal_rules import number_violations, rule_violations
+from o2c_invoicing.invoices.portal_rules import checked_before_numbering, number_violations, rule_violations
 from o2c_invoicing.invoices.service import customer_profile, issued_fact
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import due_date_for
@@ -204,10 +204,7 @@ async def issue_at_once(tx: Tx, invoice: Invoice, profile: BillingProfile | None
     was not issued so: the caller issues it the locked way, which answers a stale If-Match, a refusal or an override
     as :func:`issue` does."""
     states.check("issue", invoice.status)
-    rules = (profile.rules or {}) if profile is not None else {}
-    if rules.get("invoice_number_pattern") or rules.get("attachment_required"):
-        return False
-    if _not_waived(invoice, rule_violations(invoice, profile)):
+    if not checked_before_numbering(profile) or _not_waived(invoice, rule_violations(invoice, profile)):
         return False
     version = invoice.version
     year, changes, history = _issued(tx, invoice, profile)

@@ -55,6 +55,13 @@ def violations(invoice: Invoice, profile: BillingProfile | None, *, attachments:
     return found
 
 
+def checked_before_numbering(profile: BillingProfile | None) -> bool:
+    """Whether every rule of the customer's portal is decided by the invoice alone before it has its number: none
+    on the number's format, none needing rows of their own (attachments)."""
+    rules = (profile.rules or {}) if profile is not None else {}
+    return not (rules.get("invoice_number_pattern") or rules.get("attachment_required"))
+
+
 def number_violations(invoice: Invoice, profile: BillingProfile | None) -> list[dict[str, Any]]:
     """The invoice number's format rule alone (none before the invoice has its number)."""
     found: list[dict[str, Any]] = []

@@ -38,13 +38,15 @@ async def next_number(session: AsyncSession, *, series: str, year: int) -> int:
 def _next_number_statement() -> Any:
     """Built once, values bound at execution: building it for every issue was a fifth of the issue's own CPU."""
     table = cast(Table, InvoiceNumberSequence.__table__)  # Core, not the ORM entity: no per-call ORM DML handling
-    return (
-        pg_insert(table)
-        .values(legal_entity=bindparam("series"), year=bindparam("year"), last_number=1)
-        .on_conflict_do_update(index_elements=[table.c.legal_entity, table.c.year],
-                               set_={"last_number": table.c.last_number + 1})
-        .returning(table.c.last_number)
-    )
+    return _counted(pg_insert(table).values(legal_entity=bindparam("series"), year=bindparam("year"), last_number=1),
+                    table).returning(table.c.last_number)
+
+
+def _counted(first: Any, sequences: Table) -> Any:
+    """``first``, the insert of a series' first number, taking the series' next number instead where its counter row
+    exists: the row stays locked until the transaction ends."""
+    return first.on_conflict_do_update(index_elements=[sequences.c.legal_entity, sequences.c.year],
+                                       set_={"last_number": sequences.c.last_number + 1})
 
 
 def invoice_number_fill(*, invoice_id: uuid.UUID, version: int, series: str, year: int,
@@ -86,13 +88,9 @@ def _invoice_number_cte(columns: tuple[str, ...] = ()) -> CTE:
                        invoices.c.version == bindparam("number_version"),
                        invoices.c.status == literal_column(f"'{InvoiceStatus.APPROVED.value}'"))
                 .with_for_update().cte("issuable"))
-    taken = (pg_insert(sequences)
-             .from_select(["legal_entity", "year", "last_number"],
-                          select(issuable.c.legal_entity, bindparam("year", type_=sequences.c.year.type),
-                                 literal_column("1")))
-             .on_conflict_do_update(index_elements=[sequences.c.legal_entity, sequences.c.year],
-                                    set_={"last_number": sequences.c.last_number + 1})
-             .returning(sequences.c.legal_entity, sequences.c.last_number).cte("number_taken"))
+    first = pg_insert(sequences).from_select(["legal_entity", "year", "last_number"], select(
+        issuable.c.legal_entity, bindparam("year", type_=sequences.c.year.type), literal_column("1")))
+    taken = _counted(first, sequences).returning(sequences.c.legal_entity, sequences.c.last_number).cte("number_taken")
     digits = taken.c.last_number.cast(Text)
     six_digits = func.lpad(digits, literal_column("6"), literal_column("'0'"))
     number = bindparam("number_prefix", type_=Text) + case(
