@@ -37,6 +37,12 @@ async def work(request: Request, tx: TxDep,
     return {"by": principal.subject, "pid": pid}
 
 
+@router.post("/held-work")
+async def held_work(tx: TxDep) -> dict[str, int]:
+    """Holds its connection a moment, as a request does on a busy event loop."""
+    return {"pid": (await tx.session.execute(text("SELECT pg_backend_pid() FROM pg_sleep(0.05)"))).scalar_one()}
+
+
 @router.post("/lose-connection")
 async def lose_connection(tx: TxDep) -> dict[str, str]:
     """The server ends this request's session half-way (as a restart would)."""
@@ -116,6 +122,20 @@ async def test_a_unit_of_work_sends_no_liveness_ping(pg_db: Database) -> None:
         assert [q.strip().rstrip(";").upper() for q in sent] == ["BEGIN", "COMMIT"]
     finally:
         await db.dispose()
+
+
+async def test_a_burst_of_requests_is_served_again_by_the_same_connections(pg_db: Database) -> None:
+    """The default pool keeps what a burst of 25 requests in flight opened: the next burst logs in no new session
+    (with 10 kept and 10 opened per burst, the ten above the pool were closed, and opened again each time)."""
+    async with _served(pg_db) as (_app, client):
+        async def burst() -> set[int]:
+            answers = await asyncio.gather(*(client.post("/held-work") for _ in range(25)))
+            assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.status_code != 200]
+            return {a.json()["pid"] for a in answers}
+
+        first = await burst()
+        assert len(first) > 10  # the burst held more connections than the old pool kept
+        assert await burst() <= first
 
 
 async def test_a_connection_the_server_closed_is_not_handed_out(pg_db: Database) -> None:

@@ -51,7 +51,7 @@ def discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
 class Database:
     """Owns one service's engine and session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False,
+    def __init__(self, url: str, *, pool_size: int = 30, max_overflow: int = 20, echo: bool = False,
                  pool_recycle_s: int = POOL_RECYCLE_S) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
