@@ -146,7 +146,7 @@ async def _sample_worker_metrics(request: Request) -> None:
     metrics: Metrics = request.app.state.metrics
     db: Database = request.app.state.db
     async with db.engine.connect() as conn:
-        backlog, age = await outbox_backlog(conn)
+        backlog, age = await outbox_backlog(conn, slots=request.app.state.settings.outbox_slots)
     metrics.outbox_backlog.set(backlog)
     metrics.outbox_oldest_age_seconds.set(age)
     workers: Workers | None = request.app.state.workers

@@ -9,7 +9,8 @@ Names and labels::
 
     http_requests_total{method,route,status}          counter
     http_request_duration_seconds{method,route}       histogram
-    outbox_backlog                                    gauge   rows not yet published
+    outbox_backlog                                    gauge   rows not yet published (exact up to 10,000; above, the
+                                                              id span from the oldest unpublished row to the newest)
     outbox_oldest_age_seconds                         gauge   age of the oldest unpublished row (0 if none)
     consumer_lag{topic,partition,group}               gauge   high watermark - committed offset
     dead_letters_total{group}                         counter messages sent to the dead-letter topic
