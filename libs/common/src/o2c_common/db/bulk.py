@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Column, Dialect, Executable, Table, Text, bindparam, cast, func, select, update
+from sqlalchemy import JSON, Column, Dialect, Executable, Select, Table, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,9 +141,21 @@ async def insert_new_rows(session: AsyncSession, table: Table, rows: Sequence[di
 def insert_new_statement(table: Table, columns: tuple[str, ...], key: str) -> Executable:
     if key not in columns:
         raise ValueError(f"{table.name}: the rows lack their key {key}")
-    source = _source(table, columns)
-    return (insert(table).from_select(list(columns), select(*(_value(table, source, name) for name in columns)))
+    return (insert(table).from_select(list(columns), rows_select(table, columns))
             .on_conflict_do_nothing(index_elements=[table.c[key]]).returning(table.c[key]))
+
+
+def rows_select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
+    """The rows as a SELECT over one array per column (the parameters :func:`column_arrays` gives): the source of an
+    ``INSERT … SELECT`` whose conflict clause is the caller's. Its text does not depend on the number of rows."""
+    source = _source(table, columns)
+    return select(*(_value(table, source, name) for name in columns))
+
+
+def column_arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],
+                  rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The parameters of :func:`rows_select` for ``rows`` (each holding ``columns``)."""
+    return _arrays(session, table, columns, rows)
 
 
 def _arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],

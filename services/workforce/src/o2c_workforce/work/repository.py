@@ -3,33 +3,52 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Executable, Table, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from o2c_common.db.bulk import column_arrays, rows_select
 from o2c_workforce.work.models import PortalOutcome, WorkItem
 
 _MINUTES_SINCE_ARRIVAL = func.floor(func.extract("epoch", literal_column("excluded.completed_at")
                                                  - WorkItem.arrived_at) / 60)
 
 
-_ARRIVE = insert(WorkItem)
-_ARRIVE = _ARRIVE.on_conflict_do_update(
-    index_elements=["process", "item_key"],
-    set_={"arrived_at": func.coalesce(WorkItem.arrived_at, _ARRIVE.excluded.arrived_at),
-          "owning_team": func.coalesce(WorkItem.owning_team, _ARRIVE.excluded.owning_team),
-          "handling_minutes": func.coalesce(WorkItem.handling_minutes, func.floor(func.extract(
-              "epoch", WorkItem.completed_at - literal_column("excluded.arrived_at")) / 60))})
+_ARRIVAL_COLUMNS = ("id", "process", "item_key", "owning_team", "arrived_at")
+
+
+def _work_items() -> Table:
+    return cast(Table, WorkItem.__table__)
+
+
+@cache
+def _arrive() -> Executable:
+    """One statement for a batch of arrivals (an ``unnest`` of one array per column: the same text for any count)."""
+    table = _work_items()
+    stmt = insert(table).from_select(list(_ARRIVAL_COLUMNS), rows_select(table, _ARRIVAL_COLUMNS))
+    return stmt.on_conflict_do_update(
+        index_elements=["process", "item_key"],
+        set_={"arrived_at": func.coalesce(WorkItem.arrived_at, stmt.excluded.arrived_at),
+              "owning_team": func.coalesce(WorkItem.owning_team, stmt.excluded.owning_team),
+              "handling_minutes": func.coalesce(WorkItem.handling_minutes, func.floor(func.extract(
+                  "epoch", WorkItem.completed_at - literal_column("excluded.arrived_at")) / 60))})
 
 
 async def arrive(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Record arrivals (``process``, ``item_key``, ``owning_team``, ``arrived_at`` each), pipelined in one round
-    trip; the first arrival of an item wins, and when its completion came first its handling time is counted from
-    the arrival."""
-    if rows:
-        await session.execute(_ARRIVE, [{"id": uuid.uuid4(), **row} for row in rows])
+    """Record arrivals (``process``, ``item_key``, ``owning_team``, ``arrived_at`` each) in one statement; the first
+    arrival of an item wins (its team: the first one known), and when its completion came first its handling time is
+    counted from the arrival."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:  # one statement cannot update a row twice: an item's later arrivals in the batch merged here
+        kept = first.setdefault((row["process"], row["item_key"]), {"id": uuid.uuid4(), **row})
+        if kept["owning_team"] is None:
+            kept["owning_team"] = row["owning_team"]
+    if first:
+        batch = list(first.values())
+        await session.execute(_arrive(), column_arrays(session, _work_items(), _ARRIVAL_COLUMNS, batch))
 
 
 async def complete(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[WorkItem]:
