@@ -3,6 +3,7 @@ free ports, plus the small statistics helpers every phase shares."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import shutil
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
 
 from o2c_cli.localstack import EmbeddedPostgres, TansuBroker, free_port
 from o2c_cli.services import SERVICES
@@ -156,3 +158,25 @@ async def published_events(stack: Stack) -> int:
         finally:
             await conn.close()
     return total
+
+
+QUEUES = ("outbox_backlog", "consumer_lag")
+
+
+async def pipeline_drained(stack: Stack, *, within: float = 120.0, interval: float = 0.5) -> float | None:
+    """Seconds until every service's outbox is published and every consumer group has read every record (the
+    services' ``outbox_backlog`` and ``consumer_lag`` all 0 on two scrapes a second apart; the lag is refreshed once
+    a second): a measurement then starts from a drained pipeline. None if it did not drain ``within`` seconds."""
+    urls = [f"http://{stack.config.host}:{stack.config.ports[name]}/metrics" for name in SERVICES]
+    began = time.monotonic()
+    quiet_since: float | None = None
+    async with httpx.AsyncClient(timeout=5) as client:
+        while (now := time.monotonic()) - began < within:
+            texts = [(await client.get(url)).text for url in urls]
+            queued = sum(float(line.rsplit(" ", 1)[1]) for text in texts for line in text.splitlines()
+                         if line.startswith(QUEUES))
+            quiet_since = (quiet_since or now) if queued == 0 else None
+            if quiet_since is not None and now - quiet_since >= 1.0:
+                return now - began
+            await asyncio.sleep(interval)
+    return None

@@ -124,6 +124,8 @@ def sections(results: dict[str, Any]) -> list[Section]:
             ["load average (1 min) before", *[str(f["load_average_before"]) for f in fresh]],
             ["records on the broker before (events published so far)",
              *[f"{f['broker_records_before']:,}" if "broker_records_before" in f else "n/a" for f in fresh]],
+            ["pipeline drained after preparing the invoices (s)",
+             *[_f(f["drained_before_s"], 1) if "drained_before_s" in f else "n/a" for f in fresh]],
         ]))
         for f in fresh:
             if f.get("statements"):
