@@ -1,9 +1,7 @@
 """(c) End-to-end freshness: from sending ``POST /invoices/{id}/issue`` (the call that emits ``invoice.issued``)
 to the moment the kpi read model holds the invoice, at a constant open-loop write rate, with the four services
 running as in dev. The invoices are prepared and approved (maker-checker) before the measurement starts; only
-the issuing writes are timed, from a drained pipeline: the measurement starts once every group has read the
-preparation's events (an approval per invoice, 6,000 at 200/s for 30 s), so its first seconds are not the
-services still working through them.
+the issuing writes are timed, from a drained pipeline (every group has read the preparation's approvals first).
 
 Visibility is watched without going through the services: one asyncpg connection polls the kpi
 database (``receivable_movements.invoice_id``, indexed) every ``poll_interval`` for the invoices
@@ -331,7 +329,6 @@ async def _measure(stack: Stack, cfgs: list[FreshnessConfig], progress: Progress
                 ready = await prepare(clients[:cfg.max_in_flight], n=n, entities=cfg.entities,
                                       offset=2 * number * 1_000_000, approver=approver,
                                       progress=progress("preparing approved invoices", n) if progress else None)
-                # the events of preparing (an approval each) read by every group before the first timed write
                 drained = await pipeline_drained(stack)
                 if drained is None:
                     raise RuntimeError("the events of the prepared invoices were not all read within 120 s")
