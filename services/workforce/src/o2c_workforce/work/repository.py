@@ -47,7 +47,7 @@ async def arrive(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         if kept["owning_team"] is None:
             kept["owning_team"] = row["owning_team"]
     if first:
-        batch = list(first.values())
+        batch = [first[key] for key in sorted(first)]  # in key order: concurrent batches lock rows alike
         await session.execute(_arrive(), column_arrays(session, _work_items(), _ARRIVAL_COLUMNS, batch))
 
 
