@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import pg_stats
 from bench.cpu import CpuMeter
-from bench.infra import bench_infra, load_average, machine, remove, started_stack
+from bench.infra import bench_infra, gauge_total, load_average, machine, remove, started_stack
 from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
@@ -76,8 +76,7 @@ class Backlogs:
             except httpx.HTTPError:
                 continue
             for gauge in self.GAUGES:
-                value = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                            if line.startswith(gauge) and not line.startswith("#"))
+                value = gauge_total(text, gauge)
                 key = (name, gauge)
                 self.peak[key] = max(self.peak.get(key, 0.0), value)
                 if value > 0:

@@ -163,6 +163,12 @@ async def published_events(stack: Stack) -> int:
 QUEUES = ("outbox_backlog", "consumer_lag")
 
 
+def gauge_total(metrics_text: str, names: str | tuple[str, ...]) -> float:
+    """The sum of every sample of the named metrics (all their labels) in a Prometheus text scrape."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
+               if line.startswith(names) and not line.startswith("#"))
+
+
 async def pipeline_drained(stack: Stack, *, within: float = 120.0, interval: float = 0.5) -> float | None:
     """Seconds until every service's outbox is published and every consumer group has read every record (the
     services' ``outbox_backlog`` and ``consumer_lag`` all 0 on two scrapes a second apart; the lag is refreshed once
@@ -172,9 +178,7 @@ async def pipeline_drained(stack: Stack, *, within: float = 120.0, interval: flo
     quiet_since: float | None = None
     async with httpx.AsyncClient(timeout=5) as client:
         while (now := time.monotonic()) - began < within:
-            texts = [(await client.get(url)).text for url in urls]
-            queued = sum(float(line.rsplit(" ", 1)[1]) for text in texts for line in text.splitlines()
-                         if line.startswith(QUEUES))
+            queued = sum([gauge_total((await client.get(url)).text, QUEUES) for url in urls])
             quiet_since = (quiet_since or now) if queued == 0 else None
             if quiet_since is not None and now - quiet_since >= 1.0:
                 return now - began
