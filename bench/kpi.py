@@ -35,6 +35,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from bench.cpu import CpuMeter, process_seconds
@@ -185,33 +186,56 @@ async def _work(url: str, bootstrap: str, group: str) -> None:
 
 async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]:
     """``processes`` consumer processes of one new group over the same records (6 partitions per topic), into a
-    fresh kpi database; events/s from the first inbox row to the last, and their CPU per event."""
+    fresh kpi database; events/s from the first inbox row to the last, and their CPU per event. The processes join
+    the group one after the other and each join rebalances it, so the rate is also taken from the moment the group
+    is stable with all of them, or from the first row if it was stable before (``stable_rate``): what the processes
+    do together, without their start-up."""
     url = await infra.create_database(f"o2c_kpi_bench_scale{processes}")
     await asyncio.to_thread(upgrade, SERVICE_DIR, url)
     group = f"kpi-scale-{processes}"
     command = [sys.executable, "-m", "bench.kpi", "--worker", url, infra.kafka_bootstrap, group]
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
     procs = [subprocess.Popen(command, cwd=ROOT) for _ in range(processes)]  # noqa: ASYNC220 - started, not awaited
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         first: float | None = None
         cpu_at_first = 0.0  # their start-up (imports, group join) does not count
+        # (from when, inbox rows then): the later of the first row and the group stable with every process
+        stable: tuple[float, int] | None = None
         while (count := int(await conn.fetchval("SELECT count(*) FROM inbox"))) < expect:
             if first is None and count:
                 first, cpu_at_first = time.perf_counter(), sum(process_seconds(p.pid) for p in procs)
+            if stable is None and await _stable_members(admin, group) == processes:
+                stable = (time.perf_counter(), int(await conn.fetchval("SELECT count(*) FROM inbox")))
+            if stable is not None and stable[1] == 0 and first is not None:
+                stable = (first, count)
             if any(p.poll() is not None for p in procs):
                 raise RuntimeError("a consumer process ended early")
             await asyncio.sleep(0.01)
-        seconds = time.perf_counter() - (first or time.perf_counter())
+        done = time.perf_counter()
+        seconds = done - (first or done)
         cpu = sum(process_seconds(p.pid) for p in procs) - cpu_at_first
         dead = int(await conn.fetchval("SELECT count(*) FROM dead_letters"))
     finally:
         await conn.close()
+        await admin.close()
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(30)
+    stable_rate = None
+    if stable is not None and expect - stable[1] >= expect // 4:  # a quarter of the events or more left to measure
+        stable_rate = (expect - stable[1]) / max(done - stable[0], 1e-9)
     return {"processes": processes, "rate": expect / max(seconds, 1e-9), "cpu_us": cpu / expect * 1e6,
-            "dead_letters": dead}
+            "dead_letters": dead, "stable_rate": stable_rate,
+            "stable_after": None if stable is None else stable[1]}
+
+
+async def _stable_members(admin: AIOKafkaAdminClient, group: str) -> int:
+    """Members of ``group`` once it is stable (its partitions assigned), else 0."""
+    described = (await admin.describe_consumer_groups([group]))[0].groups
+    return len(described[0][5]) if described and described[0][2] == "Stable" else 0
 
 
 async def projection_phase(infra: Infra, events: int, processes: int = 0,
@@ -260,9 +284,16 @@ def _print_projection(a: dict[str, Any]) -> None:
           f"process (consumer, handlers, drivers); CPU of the servers from the first handled event: "
           f"{servers_cpu or 'not measured'}; the machine {a['machine_percent'] or 0:.0f} % of one core")
     for sc in a["scale_out"]:
-        print(f"    {sc['processes']} consumer process(es) of one group, first to last inbox row: "
-              f"{sc['rate']:,.0f} ev/s (ratio to raw {sc['rate'] / a['raw_consume_rate']:.2f}), "
+        stable = (f"{sc['stable_rate']:,.0f} ev/s once the group was stable with all of them "
+                  f"({sc['stable_after']:,} events handled before)" if sc["stable_rate"] is not None
+                  else "not stable with all of them before the last quarter of the events")
+        print(f"    {sc['processes']} consumer process(es) of one group: first to last inbox row "
+              f"{sc['rate']:,.0f} ev/s (ratio to raw {sc['rate'] / a['raw_consume_rate']:.2f}); {stable}; "
               f"{sc['cpu_us']:.0f} us CPU per event in the consumers; dead letters {sc['dead_letters']}")
+    rates = {sc["processes"]: sc["stable_rate"] for sc in a["scale_out"]}
+    if len(rates) == 2 and None not in rates.values():
+        (one, r1), (many, rn) = sorted(rates.items())
+        print(f"    scale-out, stable group: {one} → {many} processes, ratio {rn / r1:.2f}")
 
 
 def _print_runs(rates: list[float]) -> None:

@@ -32,11 +32,17 @@ def test_each_invoice_is_issued_opened_paid_and_closed_in_the_ledger() -> None:
 
 async def test_the_projection_phase_handles_every_event_and_writes_the_ar_movements(infra: Infra,
                                                                                      own_broker: TansuBroker) -> None:
+    """Then through one and two consumer processes of one group (the scale-out)."""
     alone = Infra(pg_url=infra.pg_url, kafka_bootstrap=own_broker.bootstrap_servers, broker=own_broker)
     assert own_broker.process is not None
-    result = await projection_phase(alone, 400, servers=CpuMeter({"Tansu": own_broker.process.pid}))
+    result = await projection_phase(alone, 400, processes=2, servers=CpuMeter({"Tansu": own_broker.process.pid}))
     assert result["events"] == 400 and result["projection_rate"] > 0 and result["raw_consume_rate"] > 0
     assert result["rows"]["receivable_movements"] == 200  # the two ledger entries of each of the 100 invoices
     assert result["rows"]["kpi_ar_daily"] > 0 and result["rows"]["kpi_daily_counts"] > 0
     assert set(result["servers_cpu_us"]) == {"Tansu"} and result["servers_cpu_us"]["Tansu"] >= 0
     assert result["machine_percent"] is not None
+    assert [sc["processes"] for sc in result["scale_out"]] == [1, 2]
+    for sc in result["scale_out"]:
+        assert sc["rate"] > 0 and sc["cpu_us"] > 0 and sc["dead_letters"] == 0
+        # from the group stable with every process, or left out when too few events were left by then
+        assert (sc["stable_rate"] is None) or (sc["stable_rate"] > 0 and 0 <= sc["stable_after"] <= 300)
