@@ -74,7 +74,8 @@ async def consolidated(
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["ar_balance,past_due_ar,dso"])] = None,
     period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = PeriodKind.MONTH,
-    on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom).")] = None,
+    on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom); "
+                                     "default: today (UTC).")] = None,
     start: Annotated[date | None, Query(description="First day of a custom period.")] = None,
     end: Annotated[date | None, Query(description="Last day of a custom period.")] = None,
     as_of: Annotated[date | None, Query(description="Day point-in-time KPIs and the rates are taken at "
@@ -91,7 +92,7 @@ async def consolidated(
     left out of the sum and named in `missing`. KPIs that are not money (DSO, rates, counts) are returned
     untouched in `other_values`."""
     team = team_in_view(tx.actor, team, what="KPIs")
-    p = Period.of(period, on=on, start=start, end=end, as_of=as_of)
+    p = Period.of(period, on=on, start=start, end=end, as_of=as_of, today=tx.now().date())
     scope = Scope(legal_entity=legal_entity, currency=in_currency, customer_id=customer_id, team=team)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
     return await service.consolidated(tx, names=wanted, period=p, scope=scope, to=currency)

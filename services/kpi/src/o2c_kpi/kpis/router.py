@@ -21,7 +21,8 @@ async def kpis(
     names: Annotated[str | None, Query(description="Comma-separated KPI names (GET /kpis/definitions); all if "
                                        "omitted.", examples=["dso,count_back_dso,cei,aging"])] = None,
     period: Annotated[PeriodKind, Query(description="day, week (ISO), month, quarter, or custom")] = PeriodKind.MONTH,
-    on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom).")] = None,
+    on: Annotated[date | None, Query(alias="date", description="A day inside the period (not for custom); "
+                                     "default: today (UTC).")] = None,
     start: Annotated[date | None, Query(description="First day of a custom period.")] = None,
     end: Annotated[date | None, Query(description="Last day of a custom period.")] = None,
     as_of: Annotated[date | None, Query(description="Day point-in-time KPIs are taken at (default: period end).")
@@ -33,7 +34,7 @@ async def kpis(
 ) -> KpiQueryRead:
     """KPI values for a period and a scope, computed from the read models (see `GET /kpis/definitions`)."""
     team = team_in_view(tx.actor, team, what="KPIs")
-    p = Period.of(period, on=on, start=start, end=end, as_of=as_of)
+    p = Period.of(period, on=on, start=start, end=end, as_of=as_of, today=tx.now().date())
     scope = Scope(legal_entity=legal_entity, currency=currency, customer_id=customer_id, team=team)
     wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
     values = await service.compute(tx, names=wanted, period=p, scope=scope)

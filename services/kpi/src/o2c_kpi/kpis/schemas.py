@@ -81,12 +81,13 @@ class Period:
 
     @classmethod
     def of(cls, kind: PeriodKind, *, on: date | None = None, start: date | None = None, end: date | None = None,
-           as_of: date | None = None) -> Period:
-        """The period of ``kind`` containing ``on``; ``custom`` takes ``start`` and ``end``."""
+           as_of: date | None = None, today: date | None = None) -> Period:
+        """The period of ``kind`` containing ``on`` (``today`` without it); ``custom`` takes ``start`` and ``end``."""
         if kind == PeriodKind.CUSTOM:
             if start is None or end is None:
                 raise InvalidPeriod("a custom period needs both start and end")
             return cls(start, end, PeriodKind.CUSTOM, as_of)
+        on = on or today
         if on is None:
             raise InvalidPeriod(f"a {kind} period needs a date inside it (date=YYYY-MM-DD)")
         of_kind = {PeriodKind.DAY: cls.day, PeriodKind.WEEK: cls.week, PeriodKind.MONTH: cls.month,
