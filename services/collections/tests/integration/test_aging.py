@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from services.collections.tests.conftest import AGENT_B, COLLECTOR, Service, problem
 
@@ -29,6 +29,19 @@ async def test_aging_as_of_past_dates_and_buckets(service: Service) -> None:
     assert problem(await service.client.get("/aging?as_of=2026-03-15&buckets=60,30", headers=COLLECTOR), 422)
     assert problem(await service.client.get("/aging?as_of=someday", headers=COLLECTOR), 422)
     assert problem(await service.client.get("/aging?as_of=2026-03-15"), 401)
+
+
+async def test_aging_and_balances_without_a_date_are_as_of_today(service: Service) -> None:
+    await service.issue("INV-A", "100.00", due_date=date(2026, 1, 31))
+    await service.issue("INV-B", "50.00", customer="CUST-2", due_date=date(2026, 3, 1))
+    await service.pay("100.00", remittance=[{"reference": "INV-A"}], value_date="2026-04-15")
+    before = datetime.now(UTC).date().isoformat()
+    aging = (await service.client.get("/aging", headers=COLLECTOR)).json()
+    balances = (await service.client.get("/balances", headers=COLLECTOR)).json()
+    today = {before, datetime.now(UTC).date().isoformat()}
+    assert [(r["key"], r["as_of"] in today, r["total"]) for r in aging["items"]] == [("CUST-2", True, "50.00")]
+    assert [(b["key"], b["as_of"] in today, b["open_amount"]) for b in balances["items"]] == [
+        ("CUST-2", True, "50.00")]
 
 
 async def test_aging_pages_by_customer_with_totals_on_the_first(service: Service) -> None:

@@ -135,7 +135,6 @@ async def test_bad_input_and_tokens_on_every_endpoint(service: Service) -> None:
     assert problem(await service.client.get("/payments?limit=0", headers=COLLECTOR), 422)
     assert problem(await service.client.get("/payments?cursor=zzz", headers=COLLECTOR), 422)
     assert problem(await service.client.get("/balances?as_of=2026-01-01&by=planet", headers=COLLECTOR), 422)
-    assert problem(await service.client.get("/balances", headers=COLLECTOR), 422)
     assert problem(await service.client.post(f"/payments/{some}/applications", json={"amount": "-1"},
                                              headers={**COLLECTOR, "If-Match": "*"}), 422)
     assert problem(await service.client.post("/payment-imports?format=xls&legal_entity=US01", content=b"x",

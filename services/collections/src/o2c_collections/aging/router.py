@@ -17,10 +17,12 @@ router = APIRouter(prefix="/aging", tags=["aging"])
 
 
 @router.get("", response_model=AgingPage, responses=problem_responses(401, 403, 422))
-async def aging(tx: TxDep, _principal: ArReader, as_of: date, page: PageParams,
+async def aging(tx: TxDep, _principal: ArReader, page: PageParams, as_of: date | None = None,
                 by: Literal["customer", "entity", "currency", "team"] = "customer",
                 buckets: Annotated[str, Query(pattern=r"^\d{1,4}(,\d{1,4}){0,9}$")] = "30,60,90,120") -> AgingPage:
-    """Open AR as of a date in days-past-due buckets (default current, 1-30, 31-60, 61-90, 91-120, >120): cursor
-    pages of rows by key and currency (`limit`, `cursor`); the first page also has `totals` per currency."""
+    """Open AR as of a date (default: today, UTC) in days-past-due buckets (default current, 1-30, 31-60, 61-90,
+    91-120, >120): cursor pages of rows by key and currency (`limit`, `cursor`); the first page also has `totals`
+    per currency."""
     bounds = tuple(int(b) for b in buckets.split(","))
-    return await service.aging(tx, as_of=as_of, by=by, page=page, bounds=bounds, team=visible_team(tx.actor))
+    return await service.aging(tx, as_of=as_of or tx.now().date(), by=by, page=page, bounds=bounds,
+                               team=visible_team(tx.actor))

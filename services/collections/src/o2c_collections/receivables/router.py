@@ -62,10 +62,10 @@ async def receivable_ledger(invoice_id: uuid.UUID, tx: TxDep, _principal: ArRead
 
 
 @balances_router.get("", response_model=Page[Balance], responses=problem_responses(401, 403, 422))
-async def balances(tx: TxDep, _principal: ArReader, as_of: date, page: PageParams,
+async def balances(tx: TxDep, _principal: ArReader, page: PageParams, as_of: date | None = None,
                    by: Literal["invoice", "customer", "entity", "currency", "team"] = "customer",
                    customer_id: str | None = None) -> Page[Balance]:
-    """Open AR as of a date per invoice, customer, entity, currency or team (from the kept movements), by key
-    and currency, a page at a time (`limit`, `next_cursor`)."""
-    return await service.balances(tx, by=by, as_of=as_of, team=visible_team(tx.actor), customer_id=customer_id,
-                                  page=page)
+    """Open AR as of a date (default: today, UTC) per invoice, customer, entity, currency or team (from the kept
+    movements), by key and currency, a page at a time (`limit`, `next_cursor`)."""
+    return await service.balances(tx, by=by, as_of=as_of or tx.now().date(), team=visible_team(tx.actor),
+                                  customer_id=customer_id, page=page)
