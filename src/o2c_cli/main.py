@@ -57,10 +57,14 @@ def dev(
                                                     help="Use this PostgreSQL server (URL without database)")] = None,
     external_kafka: Annotated[str | None, typer.Option(envvar="O2C_DEV_KAFKA_BOOTSTRAP",
                                                        help="Use this Kafka cluster instead of Tansu")] = None,
+    partitions: Annotated[int | None, typer.Option(envvar="O2C_DEV_TOPIC_PARTITIONS", min=1, max=64,
+                                                   help="Partitions of each topic the stack creates, at most as many "
+                                                        "processes of one consumer group share its work [default: "
+                                                        "2]")] = None,
     exit_when_ready: Annotated[bool, typer.Option(help="Stop everything once all services are ready")] = False,
 ) -> None:
     """Start the whole system locally: PostgreSQL, the Kafka-protocol broker and the four services."""
-    from o2c_cli.localstack import PortInUse, remove_tree
+    from o2c_cli.localstack import LOCAL_TOPIC_PARTITIONS, PortInUse, remove_tree
     from o2c_cli.stack import Stack, StackConfig
     from o2c_cli.supervise import settings_problems, stack_supervisor
 
@@ -68,7 +72,8 @@ def dev(
         remove_tree(data_dir)
     stack = Stack(StackConfig(data_dir=data_dir.resolve(), pg_port=pg_port, kafka_port=kafka_port,
                               external_pg_url=external_pg, external_kafka=external_kafka,
-                              simulator_port=8010 if demo else None, mail_port=mail_port or None))
+                              simulator_port=8010 if demo else None, mail_port=mail_port or None,
+                              topic_partitions=partitions or LOCAL_TOPIC_PARTITIONS))
     stopping = False
 
     def _stop(*_: object) -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 
 from o2c_cli.localstack import (
+    LOCAL_IDLE_FETCH_MAX_WAIT_MS,
     LOCAL_SESSION_TIMEOUT_MS,
+    LOCAL_TOPIC_PARTITIONS,
     EmbeddedPostgres,
     TansuBroker,
     ensure_port_free,
@@ -50,6 +52,7 @@ class StackConfig:
     durable_pg: bool = True
     simulator_port: int | None = None  # demo mode: run the customer-portal simulator there (invoicing's default portal)
     mail_port: int | None = 1025  # the local mail server every service sends through (None: use the environment's)
+    topic_partitions: int = LOCAL_TOPIC_PARTITIONS  # of the topics the stack and its services create
 
 
 class Stack:
@@ -103,8 +106,9 @@ class Stack:
         owner = OWNER_ROLE if self.pg is not None else None
         asyncio.run(_create_databases(self.pg_url, [s.database for s in SERVICES.values()], owner=owner))
 
-    def create_topics(self, partitions: int = 6) -> list[str]:
-        return asyncio.run(ensure_topics(self.kafka, TOPICS.values(), partitions=partitions, replication_factor=1))
+    def create_topics(self) -> list[str]:
+        return asyncio.run(ensure_topics(self.kafka, TOPICS.values(), partitions=self.config.topic_partitions,
+                                         replication_factor=1))
 
     def migrate(self, service: ServiceInfo) -> None:
         owner_url, service_url = self.migration_url(service), self.database_url(service)
@@ -121,6 +125,9 @@ class Stack:
             f"{p}ENVIRONMENT": os.environ.get(f"{p}ENVIRONMENT", "dev"),
             "O2C_CONSUMER_SESSION_TIMEOUT_MS": os.environ.get("O2C_CONSUMER_SESSION_TIMEOUT_MS",
                                                               str(LOCAL_SESSION_TIMEOUT_MS)),
+            "O2C_CONSUMER_IDLE_FETCH_MAX_WAIT_MS": os.environ.get("O2C_CONSUMER_IDLE_FETCH_MAX_WAIT_MS",
+                                                                  str(LOCAL_IDLE_FETCH_MAX_WAIT_MS)),
+            "O2C_KAFKA_TOPIC_PARTITIONS": str(self.config.topic_partitions),  # their dead-letter topics alike
             **({"INVOICING_PORTAL_BASE_URL": self.simulator_url} if self.simulator_url else {}),
             **({f"{p}SMTP_HOST": self.config.host, f"{p}SMTP_PORT": str(self.config.mail_port)}
                if self.config.mail_port else {}),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from o2c_cli.localstack import free_port, wait_for_port
+from o2c_cli.localstack import TansuBroker, free_port, wait_for_port
 from o2c_cli.services import SERVICES, ServiceInfo
 from o2c_cli.stack import uvicorn_command
 from o2c_cli.supervise import Supervisor, Watched, settings_problems
@@ -128,3 +128,38 @@ def _get(conn: socket.socket, port: int) -> bytes:
             break
         data += chunk
     return data
+
+
+def test_the_local_stack_makes_two_partitions_a_topic_and_long_polls_500_ms_when_idle(
+        tmp_path: Path, own_broker: TansuBroker) -> None:
+    """The local stack's Kafka settings (docs/performance.md, "Two partitions for the local stack"); the environment
+    still sets the idle wait, and ``o2c dev --partitions`` the partitions."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from o2c_cli.stack import Stack, StackConfig
+    from o2c_common.events.base import TOPICS
+    from o2c_common.settings import ServiceSettings
+
+    def stack(**config: Any) -> Stack:
+        return Stack(StackConfig(data_dir=tmp_path, external_pg_url="postgresql+asyncpg://u@h:1",
+                                 external_kafka=own_broker.bootstrap_servers, **config))
+
+    env = stack().service_env(SERVICES["invoicing"])
+    assert (env["O2C_CONSUMER_IDLE_FETCH_MAX_WAIT_MS"], env["O2C_KAFKA_TOPIC_PARTITIONS"]) == ("500", "2")
+    fields = ServiceSettings.model_fields  # elsewhere (a deployment's own broker) the settings' defaults hold
+    assert (fields["consumer_idle_fetch_max_wait_ms"].default, fields["kafka_topic_partitions"].default) == (1000, 6)
+    assert stack(topic_partitions=3).service_env(SERVICES["kpi"])["O2C_KAFKA_TOPIC_PARTITIONS"] == "3"
+    stack().create_topics()
+
+    async def partitions() -> dict[str, int]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=own_broker.bootstrap_servers)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(list(TOPICS.values()))
+        finally:
+            await admin.close()
+        return {t["topic"]: len(t["partitions"]) for t in described}
+
+    assert asyncio.run(partitions()) == {topic: 2 for topic in TOPICS.values()}
