@@ -234,6 +234,7 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
 
 async def _stable_members(admin: AIOKafkaAdminClient, group: str) -> int:
     """Members of ``group`` once it is stable (its partitions assigned), else 0."""
+    # DescribeGroups' group: (error_code, group, state, protocol_type, protocol, members)
     described = (await admin.describe_consumer_groups([group]))[0].groups
     return len(described[0][5]) if described and described[0][2] == "Stable" else 0
 

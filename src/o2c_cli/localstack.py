@@ -199,8 +199,8 @@ class EmbeddedPostgres:
 LOCAL_SESSION_TIMEOUT_MS = 3_000
 # The local stack's topics: each group is one process here, so two partitions (room for a second process of a group)
 # rather than ServiceSettings' six. The broker's cost is per stored batch and reading group, and a relay's batch is
-# stored once per partition it touches: six to two took the broker CPU from 1.08-1.27 to 0.73-0.79 ms a write at 200
-# writes/s (docs/performance.md, "Two partitions for the local stack").
+# stored once per partition it touches: six to two took the broker's CPU from 1.53-1.55 to 1.09-1.11 ms a write at
+# 200 writes/s, interleaved (docs/performance.md, "Two partitions for the local stack").
 LOCAL_TOPIC_PARTITIONS = 2
 # Tansu answers a waiting fetch late when a record arrives (10-290 ms with a 1,000-ms wait, 8-215 ms with 500 ms), so
 # a group idle for a second takes a burst's first records late; a long poll of 500 ms halves it (same section).

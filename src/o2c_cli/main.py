@@ -63,7 +63,7 @@ def dev(
                                                         "2]")] = None,
     exit_when_ready: Annotated[bool, typer.Option(help="Stop everything once all services are ready")] = False,
 ) -> None:
-    """Start the whole system locally: PostgreSQL, the Kafka-protocol broker and the four services."""
+    """Start the whole system locally: PostgreSQL, the Kafka-protocol broker, a mail server and the five services."""
     from o2c_cli.localstack import LOCAL_TOPIC_PARTITIONS, PortInUse, remove_tree
     from o2c_cli.stack import Stack, StackConfig
     from o2c_cli.supervise import settings_problems, stack_supervisor
