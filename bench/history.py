@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import pg_stats
 from bench.cpu import CpuMeter
-from bench.infra import bench_infra, gauge_total, load_average, machine, remove, started_stack
+from bench.infra import QUEUES, bench_infra, gauge_total, load_average, machine, remove, started_stack
 from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
@@ -58,7 +58,7 @@ class Backlogs:
     """Samples each service's ``/metrics`` every 5 s: its outbox backlog (rows its relay has not published) and
     its consumers' lag (records not yet handled), so the report says which queue the time was spent waiting on."""
 
-    GAUGES = ("outbox_backlog", "consumer_lag")
+    GAUGES = QUEUES
     # A scrape is work taken from the run it measures: when it still counted every unpublished outbox row, 333 ms
     # of PostgreSQL at a 160,000-row backlog (12:05, 4c85eb5; bounded since 13b618d). Every 5 s shows the queues.
     INTERVAL_S = 5.0

@@ -188,8 +188,8 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
     """``processes`` consumer processes of one new group over the same records (6 partitions per topic), into a
     fresh kpi database; events/s from the first inbox row to the last, and their CPU per event. The processes join
     the group one after the other and each join rebalances it, so the rate is also taken from the moment the group
-    is stable with all of them, or from the first row if it was stable before (``stable_rate``): what the processes
-    do together, without their start-up."""
+    is stable with all of them, once rows arrive (``stable_rate``): what the processes do together, without their
+    start-up."""
     url = await infra.create_database(f"o2c_kpi_bench_scale{processes}")
     await asyncio.to_thread(upgrade, SERVICE_DIR, url)
     group = f"kpi-scale-{processes}"
@@ -201,15 +201,14 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
     try:
         first: float | None = None
         cpu_at_first = 0.0  # their start-up (imports, group join) does not count
-        # (from when, inbox rows then): the later of the first row and the group stable with every process
+        # (from when, inbox rows then): the first poll after the first row that finds the group stable with every
+        # process
         stable: tuple[float, int] | None = None
         while (count := int(await conn.fetchval("SELECT count(*) FROM inbox"))) < expect:
             if first is None and count:
                 first, cpu_at_first = time.perf_counter(), sum(process_seconds(p.pid) for p in procs)
-            if stable is None and await _stable_members(admin, group) == processes:
-                stable = (time.perf_counter(), int(await conn.fetchval("SELECT count(*) FROM inbox")))
-            if stable is not None and stable[1] == 0 and first is not None:
-                stable = (first, count)
+            if first is not None and stable is None and await _stable_members(admin, group) == processes:
+                stable = (time.perf_counter(), count)
             if any(p.poll() is not None for p in procs):
                 raise RuntimeError("a consumer process ended early")
             await asyncio.sleep(0.01)

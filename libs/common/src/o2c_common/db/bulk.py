@@ -111,7 +111,7 @@ async def update_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if not rows:
         return 0
     columns = tuple(rows[0])
-    result = await session.execute(update_statement(table, columns, key), _arrays(session, table, columns, rows))
+    result = await session.execute(update_statement(table, columns, key), column_arrays(session, table, columns, rows))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -133,7 +133,7 @@ async def insert_new_rows(session: AsyncSession, table: Table, rows: Sequence[di
         return []
     columns = tuple(rows[0])
     result = await session.execute(insert_new_statement(table, columns, key),
-                                   _arrays(session, table, columns, rows))
+                                   column_arrays(session, table, columns, rows))
     return list(result.scalars().all())
 
 
@@ -154,13 +154,8 @@ def rows_select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
 
 def column_arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],
                   rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    """The parameters of :func:`rows_select` for ``rows`` (each holding ``columns``)."""
-    return _arrays(session, table, columns, rows)
-
-
-def _arrays(session: AsyncSession, table: Table, columns: tuple[str, ...],
-            rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    """One array per column: the parameters of the statement."""
+    """One array per column of ``rows`` (each holding ``columns``): the parameters of :func:`rows_select` and of the
+    bulk statements here."""
     arrays = {c: [row[c] for row in rows] for c in columns}
     for name, serialize in _json_serializers(table, columns, session.get_bind().dialect):
         arrays[name] = [serialize(value) for value in arrays[name]]
