@@ -116,6 +116,8 @@ async def test_access_rules_and_views(service: Service) -> None:
     assert ids((await service.client.get("/views/my-cases", headers=REQUESTER)).json()["items"]) == {mine["id"]}
     counts = (await service.client.get("/views/counts?by=category", headers=SUPERVISOR)).json()
     assert {r["key"]: r["count"] for r in counts["rows"]} == {"billing": 1, "dispute": 1}
+    by_status = (await service.client.get("/views/counts", headers=SUPERVISOR)).json()
+    assert {r["key"]: r["count"] for r in by_status["rows"]} == {"open": 2}
     aging = (await service.client.get("/views/aging", headers=AGENT_A)).json()
     assert [(r["severity"], r["buckets"]["0-1d"]) for r in aging["rows"]] == [("P2", 1)]
 

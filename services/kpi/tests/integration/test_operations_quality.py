@@ -5,7 +5,7 @@ GET /reviews/operations (a vendor agent sees its own team only)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,6 +100,15 @@ async def test_operations_period_is_validated_and_needs_a_reader(api: ServiceHar
     nothing = (await api.client.get("/reviews/operations", params=NOV, headers=VIEWER)).json()
     assert nothing["current"]["quality"]["overall"] == {"reviewed": 0, "average_score": None,
                                                         "average_score_text": "—", "defects": 0, "by_category": []}
+
+
+async def test_without_a_period_the_operations_are_of_the_last_thirty_days(api: ServiceHarness) -> None:
+    before = datetime.now(UTC).date()
+    body = (await api.client.get("/reviews/operations", headers=VIEWER)).json()
+    windows = {((d - timedelta(days=59)).isoformat(), (d - timedelta(days=30)).isoformat(),
+                (d - timedelta(days=29)).isoformat(), d.isoformat()) for d in (before, datetime.now(UTC).date())}
+    assert (body["previous"]["start"], body["previous"]["end"], body["current"]["start"],
+            body["current"]["end"]) in windows
 
 
 def by_key_json(items: list[dict], key: str) -> dict:

@@ -44,3 +44,6 @@ async def test_a_team_with_two_breaches_is_not_green(service: Service) -> None:
     attainment = await service.client.get("/sla/attainment?team=vendor-a&period=2026-11", headers=SUPERVISOR)
     rows = {r["definition_id"]: (r["met"], r["total"]) for r in attainment.json()["definitions"]}
     assert rows["portal-rejection-resubmitted-1bd"] == (1, 3)  # the API agrees with the report
+    this_month = (await service.client.get("/sla/attainment?team=vendor-a", headers=SUPERVISOR)).json()
+    assert (this_month["period"], this_month["start"]) == (service.clock().strftime("%Y-%m"), "2026-11-01")
+    assert this_month["definitions"] == attainment.json()["definitions"]  # the clock is in November

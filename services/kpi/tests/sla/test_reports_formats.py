@@ -172,3 +172,9 @@ async def test_daily_snapshot_is_taken_once_per_day(service: Service) -> None:
     assert rows and {r["scope"] for r in rows} == {"team:vendor-a"}
     assert problem(await service.client.get("/reports/daily-snapshots?since=2026-11-20&until=2026-11-01",
                                             headers=SUPERVISOR), 422)
+    # Without a window: the last 30 days up to the clock's day (Sunday 22), which hold every snapshot taken.
+    recent = await service.client.get("/reports/daily-snapshots", headers=SUPERVISOR)
+    assert {v["day"] for v in recent.json()} == {(date(2026, 11, 14) + timedelta(days=n)).isoformat()
+                                                 for n in range(8)}
+    up_to = await service.client.get("/reports/daily-snapshots?until=2026-11-15", headers=SUPERVISOR)
+    assert {v["day"] for v in up_to.json()} == {"2026-11-14", "2026-11-15"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +121,17 @@ async def test_the_worked_example_of_the_docs(service: Service) -> None:
     assert back_office["model_statement"].startswith("Workload")
     problem(await service.client.post("/capacity/plan", json={"process": "cash_application", "start": "2026-12-21"},
                                       headers=SUPERVISOR), 404)
+
+
+async def test_productivity_without_a_window_is_the_last_seven_days(service: Service) -> None:
+    await service.org()
+    now = datetime.now(UTC)
+    for dispute, resolved in ((uuid.uuid4(), now - timedelta(hours=2)), (uuid.uuid4(), now - timedelta(days=9))):
+        await service.handle(example_payload(DisputeResolved, dispute_id=dispute, owning_team="vendor-a",
+                                             resolved_by="ana", opened_at=resolved - timedelta(minutes=30),
+                                             resolved_at=resolved))
+    rows = await service.get("/productivity")
+    day = (now - timedelta(hours=2)).date().isoformat()
+    assert [(r["agent"], r["day"], r["items"]) for r in rows] == [("ana", day, 1)]
+    naive = (now - timedelta(days=10)).replace(tzinfo=None).isoformat()  # read as UTC, until now
+    assert sum(r["items"] for r in await service.get("/productivity", since=naive)) == 2

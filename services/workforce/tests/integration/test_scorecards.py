@@ -76,6 +76,17 @@ async def test_agents_are_ranked_with_the_reasons(service: Service) -> None:
                                      headers=SUPERVISOR), 422)
 
 
+async def test_without_a_period_the_scorecards_are_of_the_last_thirty_days(service: Service) -> None:
+    await scenario(service)
+    before = datetime.now(UTC).date()
+    board = await service.get("/scorecards")
+    windows = {((d - timedelta(days=29)).isoformat(), (d + timedelta(days=1)).isoformat())
+               for d in (before, datetime.now(UTC).date())}
+    assert board["level"] == "agent" and (board["since"], board["until"]) in windows
+    since = await service.get("/scorecards", since=PERIOD["since"])
+    assert (since["since"], since["until"]) == (PERIOD["since"], board["until"])
+
+
 async def test_teams_and_vendors_carry_attrition_backlog_and_tenure(service: Service) -> None:
     await scenario(service)
     teams = {c["key"]: c for c in (await service.get("/scorecards", level="team", **PERIOD))["cards"]}

@@ -9,7 +9,7 @@ PostgreSQL's ``infinity`` is no date at all; so every date a request carries is 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
@@ -38,3 +38,10 @@ def out_of_bounds(text: str) -> bool:
     """True for a date or timestamp text whose year is outside the bounds (``9999-12-31``, ``0001-01-01``)."""
     found = _DATE_LIKE.match(text)
     return found is not None and not MIN_DATE.year <= int(found.group(1)) <= MAX_DATE.year
+
+
+def recent_window(first: date | None, last: date | None, *, today: date, days: int = 30) -> tuple[date, date]:
+    """The days a report covers when its window is left out, both ends included: ``days`` days up to ``last``,
+    which is ``today`` unless given (a report's first call answers for the last month, not a 422)."""
+    last = last or today
+    return first or last - timedelta(days=days - 1), last

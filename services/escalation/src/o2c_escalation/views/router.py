@@ -39,6 +39,7 @@ async def aging(tx: TxDep, _principal: CaseParticipant) -> AgingReport:
 
 
 @router.get("/counts", response_model=CountReport, responses=problem_responses(401, 422))
-async def counts(tx: TxDep, _principal: CaseParticipant, by: CountBy, open_only: bool = False) -> CountReport:
-    """Case counts by category, root cause, severity, owning team or status."""
+async def counts(tx: TxDep, _principal: CaseParticipant, by: CountBy = "status",
+                 open_only: bool = False) -> CountReport:
+    """Case counts by category, root cause, severity, owning team or status (the default)."""
     return await service.counts(tx, by=by, open_only=open_only)

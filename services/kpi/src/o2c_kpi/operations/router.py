@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from o2c_common.errors import ValidationFailed, problem_responses
-from o2c_common.http.dates import BoundedDate
+from o2c_common.http.dates import BoundedDate, recent_window
 from o2c_common.uow import TxDep
+from o2c_kpi.clock import ClockDep
 from o2c_kpi.operations import service
 from o2c_kpi.operations.schemas import OperationsRead
 from o2c_kpi.permissions import Reader, team_in_view
@@ -20,9 +21,11 @@ MAX_DAYS = 366
 
 
 @router.get("/operations", response_model=OperationsRead, responses=problem_responses(401, 403, 422))
-async def operations(tx: TxDep, principal: Reader,
-                     start: Annotated[BoundedDate, Query(description="First day of the period.")],
-                     end: Annotated[BoundedDate, Query(description="Last day of the period (included).")],
+async def operations(tx: TxDep, principal: Reader, clock: ClockDep,
+                     start: Annotated[BoundedDate | None, Query(description=(
+                         "First day of the period (default: 29 days before end)."))] = None,
+                     end: Annotated[BoundedDate | None, Query(description=(
+                         "Last day of the period, included (default: today, UTC)."))] = None,
                      team: Annotated[str | None, Query(max_length=64, description="One team's figures.")] = None,
                      previous_start: Annotated[BoundedDate | None, Query(description=(
                          "First day of the period compared with (default: as long as the period, just before)."
@@ -32,7 +35,9 @@ async def operations(tx: TxDep, principal: Reader,
                      ) -> OperationsRead:
     """Quality per vendor and team (average score, items reviewed, defects by category), Pareto data of portal
     rejection reasons and dispute root causes, open corrective actions and escalations per team, for the period
-    and the previous one; and the latest capacity outlook of each queue. A section is null when not available."""
+    and the previous one; and the latest capacity outlook of each queue. A section is null when not available.
+    Without start and end: the last 30 days."""
+    start, end = recent_window(start, end, today=clock().date())
     team = team_in_view(principal, team, what="operations")
     length = (end - start).days + 1
     previous_end = previous_end or start - timedelta(days=1)

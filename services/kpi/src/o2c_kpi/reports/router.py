@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from o2c_common.errors import ValidationFailed, problem_responses
-from o2c_common.http.dates import BoundedDate
+from o2c_common.http.dates import BoundedDate, recent_window
 from o2c_common.http.downloads import attachment
 from o2c_common.uow import TxDep
 from o2c_kpi.clock import ClockDep
@@ -26,11 +26,17 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/daily-snapshots", response_model=list[SnapshotValueRead],
             responses={**problem_responses(401, 403, 422), **_FORMATS})
-async def daily_snapshots(tx: TxDep, _principal: Reader, since: BoundedDate, until: BoundedDate,
+async def daily_snapshots(tx: TxDep, _principal: Reader, clock: ClockDep,
+                          since: Annotated[BoundedDate | None, Query(description=(
+                              "First day (default: 29 days before until)."))] = None,
+                          until: Annotated[BoundedDate | None, Query(description=(
+                              "Last day, included (default: today, UTC)."))] = None,
                           team: Annotated[str | None, Query(max_length=64)] = None,
                           names: Annotated[str | None, Query(description="Comma-separated KPI names.")] = None,
                           format: ReportFormat = ReportFormat.JSON) -> Response:
-    """Each day's headline KPIs as the daily snapshot stored them (global and per team); JSON or CSV."""
+    """Each day's headline KPIs as the daily snapshot stored them (global and per team); JSON or CSV. Without
+    since and until: the last 30 days."""
+    since, until = recent_window(since, until, today=clock().date())
     if until < since or (until - since).days >= MAX_SNAPSHOT_DAYS or format in (ReportFormat.HTML, ReportFormat.PDF):
         detail = f"since..until spans 1 to {MAX_SNAPSHOT_DAYS} days; format json or csv"
         raise ValidationFailed(detail, errors=[{"location": "query", "parameter": "until", "detail": detail}])

@@ -100,11 +100,13 @@ async def list_breaches(tx: TxDep, _principal: Reader, page: PageParams,
 
 
 @router.get("/sla/attainment", response_model=SlaAttainmentRead, responses=problem_responses(401, 403, 422))
-async def attainment(tx: TxDep, _principal: Reader,
+async def attainment(tx: TxDep, _principal: Reader, clock: ClockDep,
                      team: Annotated[str, Query(min_length=1, max_length=64)],
-                     period: Annotated[str, Query(min_length=4, max_length=32, description=(
-                         "2026, 2026-Q4, 2026-11, 2026-W47, 2026-11-22 or 2026-11-01..2026-11-15"))],
+                     period: Annotated[str | None, Query(min_length=4, max_length=32, description=(
+                         "2026, 2026-Q4, 2026-11, 2026-W47, 2026-11-22 or 2026-11-01..2026-11-15 "
+                         "(default: this month, UTC)"))] = None,
                      ) -> SlaAttainmentRead:
     """A team's SLA attainment in a period: met / total per definition."""
+    period = period or clock().strftime("%Y-%m")
     start, end = parse_period(period)
     return await service.attainment(tx, team=team, period=period, start=start, end=end)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
 
@@ -14,11 +14,18 @@ from o2c_workforce.work.schemas import AgentDay, QueueBacklog
 router = APIRouter(tags=["productivity"])
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without an offset is UTC's (and one with an offset compares with it)."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 @router.get("/productivity", response_model=list[AgentDay], responses=problem_responses(401, 403, 422))
-async def productivity(since: datetime, until: datetime, tx: TxDep, principal: PerformanceReader,
-                       team: str | None = None) -> list[AgentDay]:
+async def productivity(tx: TxDep, principal: PerformanceReader, since: datetime | None = None,
+                       until: datetime | None = None, team: str | None = None) -> list[AgentDay]:
     """Items each agent completed per day and process in [since, until), with the average handling time, from
-    the other services' events (a vendor agent sees its own team)."""
+    the other services' events (a vendor agent sees its own team). Without them: the 7 days up to now."""
+    until = _utc(until) or tx.now()
+    since = _utc(since) or until - timedelta(days=7)
     if until <= since or (until - since).days > 366:
         raise ValidationFailed("until must be after since, at most a year later", errors=[
             {"parameter": "until", "location": "query", "detail": "after since, at most 366 days later"}])
