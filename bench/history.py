@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), console=console) as bars:
                     asyncio.run(pg_stats.reset(dsn))
+                    wal_before = asyncio.run(pg_stats.wal(dsn))
                     meter.start()
                     began = time.monotonic()
                     backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
@@ -143,6 +144,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     wall = time.monotonic() - began
                     figures["cpu % of one core"] = meter.stop()
                     figures["statements"] = asyncio.run(pg_stats.top(dsn, 15))
+                    wal_after = asyncio.run(pg_stats.wal(dsn))
+                    if wal_before and wal_after:
+                        figures["wal"] = pg_stats.wal_line(wal_before, wal_after)
+                        figures["wal by relation"] = asyncio.run(pg_stats.wal_by_relation(dsn, wal_before, wal_after))
                     figures["queues (from /metrics, seconds since the start)"] = backlogs.table()
             finally:
                 stack.stop()
@@ -173,6 +178,11 @@ def report(figures: dict[str, Any]) -> None:
         console.print("PostgreSQL's statements by time over the run (--pg-stats; lock waits included):")
         for database, calls, total_s, mean_ms, query in pg_stats.rows(figures["statements"]):
             console.print(f"  {database:<12} {calls:>9} calls {total_s:>8} s {mean_ms:>9} ms  {query}", soft_wrap=True)
+    if figures.get("wal"):
+        console.print(figures["wal"])
+        for r in figures.get("wal by relation") or []:
+            console.print(f"  {r['database']:<12} {r['relation']:<40} {r['records']:>10,} block writes "
+                          f"{r['fpi MiB']:>8} MiB of page images {r['data MiB']:>8} MiB of data")
     if figures.get("waits"):
         console.print("Where the services' transactions were (--pg-stats; backends on average, every 50 ms):")
         for database, backends, where, statement in pg_stats.wait_rows(figures["waits"]):

@@ -46,6 +46,72 @@ async def top(dsn: str | None, n: int = 12) -> list[dict[str, Any]] | None:
         await conn.close()
 
 
+_WAL = """
+SELECT w.wal_records, w.wal_fpi, w.wal_bytes, c.num_timed, c.num_requested, c.buffers_written,
+       pg_current_wal_insert_lsn() - '0/0' AS lsn
+FROM pg_stat_wal w, pg_stat_checkpointer c
+"""
+
+
+async def wal(dsn: str | None) -> dict[str, int] | None:
+    """WAL written and checkpoints taken since the server started (None without ``--pg-stats``): full-page images
+    follow each checkpoint, so a write-heavy run that checkpoints often writes far more WAL than its rows."""
+    if dsn is None:
+        return None
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {key: int(value) for key, value in dict(await conn.fetchrow(_WAL)).items()}
+    finally:
+        await conn.close()
+
+
+_WAL_BY_RELATION = """
+SELECT reldatabase, relfilenode, count(*) AS records, sum(block_fpi_length) AS fpi_bytes,
+       sum(block_data_length) + sum(main_data_length) AS data_bytes
+FROM pg_get_wal_block_info(CAST($1 AS pg_lsn), CAST($2 AS pg_lsn), false)
+WHERE relforknumber = 0
+GROUP BY 1, 2 ORDER BY records DESC LIMIT $3
+"""
+
+
+async def wal_by_relation(dsn: str | None, before: dict[str, int], after: dict[str, int],
+                          n: int = 15) -> list[dict[str, Any]] | None:
+    """The relations whose blocks the most WAL records touched between two :func:`wal` readings (a record
+    that changes an index and its table counts for each), with their names; pg_walinspect reads the WAL itself."""
+    if dsn is None:
+        return None
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+        found = await conn.fetch(_WAL_BY_RELATION, before["lsn"], after["lsn"], n)
+        names = {r["oid"]: r["datname"] for r in await conn.fetch("SELECT oid, datname FROM pg_database")}
+    finally:
+        await conn.close()
+    out = []
+    for row in found:
+        database = names.get(row["reldatabase"], "?")
+        name = str(row["relfilenode"])
+        if database.startswith("o2c_"):
+            db = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + database)
+            try:
+                name = await db.fetchval("SELECT coalesce(relname, $1::text) FROM pg_class "
+                                         "WHERE pg_relation_filenode(oid) = $2", name, row["relfilenode"]) or name
+            finally:
+                await db.close()
+        out.append({"database": database.removeprefix("o2c_"), "relation": name, "records": row["records"],
+                    "fpi MiB": round((row["fpi_bytes"] or 0) / 2**20, 1),
+                    "data MiB": round((row["data_bytes"] or 0) / 2**20, 1)})
+    return out
+
+
+def wal_line(before: dict[str, int], after: dict[str, int]) -> str:
+    d = {key: after[key] - before[key] for key in after if key != "lsn"}
+    return (f"WAL {d['wal_bytes'] / 2**20:,.0f} MiB in {d['wal_records']:,} records, {d['wal_fpi']:,} full-page "
+            f"images; checkpoints {d['num_timed']} timed, {d['num_requested']} requested, "
+            f"{d['buffers_written']:,} buffers written")
+
+
 def rows(statements: list[dict[str, Any]]) -> list[list[str]]:
     return [[s["database"], f"{s['calls']:,}", f"{s['total_ms'] / 1000:,.2f}", f"{s['mean_ms']:,.3f}",
              s["query"][:90]] for s in statements]
