@@ -258,8 +258,8 @@ class Replay:
         rows = [row for row in chunk if row.line not in self.failed]
         self.tick("payments", len(chunk) - len(rows))
         if rows and self.batch_payments:
-            body = {"payments": [payment_body(r, legal_entity=self.legal_entity, currency=self.currency)
-                                 for r in rows]}
+            body = {"historical": True, "payments": [
+                payment_body(r, legal_entity=self.legal_entity, currency=self.currency) for r in rows]}
             response = await _send(partial(self.collections.post, "/payments/batch", json=body))
             if response.status_code in (404, 405):
                 self.batch_payments = False

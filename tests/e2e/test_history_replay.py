@@ -60,7 +60,7 @@ def test_history_replay_loads_pays_and_is_idempotent(stack: Stack) -> None:
     assert (second.invoices_existing, second.payments_existing) == (SLICE, SLICE)
     payments = collections.get("/payments", params={"customer_id": rows[-1].customer_id, "limit": 200}).json()
     mine = [p for p in payments["items"] if p["bank_reference"] == f"history:US01:{rows[-1].invoice_number}"]
-    assert len(mine) == 1
+    assert len(mine) == 1 and mine[0]["source"] == "history_import"  # no work of today's cash application
 
 
 def test_history_replay_in_chunks_resumes_names_refused_rows_and_waits_for_kpi(stack: Stack) -> None:

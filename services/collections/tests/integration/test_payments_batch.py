@@ -61,3 +61,19 @@ async def test_who_may_batch_and_how_many(service: Service) -> None:
     assert (own["status"], own["applied"]) == ("created", True)
     assert other["status"] == "problem" and other["problem"]["status"] == 403
     assert await service.scalar("SELECT count(*) FROM payments WHERE bank_reference = 'B-1'") == 0
+
+
+async def test_imported_history_is_booked_as_such_and_its_application_says_so(service: Service) -> None:
+    await service.issue("INV-H1", "70.00")
+    await service.issue("INV-H2", "30.00")
+    for historical, reference, invoice in ((True, "H-1", "INV-H1"), (False, "H-2", "INV-H2")):
+        answer = (await service.client.post("/payments/batch", headers=COLLECTOR, json={
+            "historical": historical, "payments": [body(reference, "70.00" if historical else "30.00",
+                                                        invoice=invoice)]})).json()
+        assert answer["results"][0]["applied"] is True, answer
+    sources = dict(await service.rows("SELECT bank_reference, source FROM payments"))
+    assert sources == {"H-1": "history_import", "H-2": "api"}
+    applied = await service.rows("SELECT convert_from(payload, 'UTF8')::jsonb FROM outbox "
+                                 "WHERE event_type = 'o2c.payment.applied.v1' ORDER BY id")
+    assert [(p["applications"][0]["invoice_number"], p["historical"]) for (p,) in applied] == [
+        ("INV-H1", True), ("INV-H2", False)]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from o2c_common.events.contracts.collections import DisputeOpened, DisputeResolved
+from o2c_common.events.contracts.collections import DisputeOpened, DisputeResolved, PaymentApplied, PaymentReceived
 from o2c_common.events.contracts.invoicing import InvoiceIssued, InvoiceSubmitted
 from o2c_common.events.examples import example_payload
 from services.workforce.tests.conftest import AGENT_A, AGENT_B, NOW, SUPERVISOR, Service, problem
@@ -135,3 +135,19 @@ async def test_productivity_without_a_window_is_the_last_seven_days(service: Ser
     assert [(r["agent"], r["day"], r["items"]) for r in rows] == [("ana", day, 1)]
     naive = (now - timedelta(days=10)).replace(tzinfo=None).isoformat()  # read as UTC, until now
     assert sum(r["items"] for r in await service.get("/productivity", since=naive)) == 2
+
+
+async def test_imported_payments_are_no_work_of_todays_cash_application(service: Service) -> None:
+    await service.org()
+    imported, today = uuid.uuid4(), uuid.uuid4()
+    await service.handle(example_payload(PaymentReceived, payment_id=imported, owning_team="vendor-a",
+                                         source="history_import", received_at=NOW))
+    await service.handle(example_payload(PaymentApplied, payment_id=imported, owning_team="vendor-a",
+                                         applied_at=NOW, historical=True))
+    await service.handle(example_payload(PaymentReceived, payment_id=today, owning_team="vendor-a", source="bai2",
+                                         received_at=NOW))
+    keys = await service.rows("SELECT item_key, completed_at IS NOT NULL FROM work_items "
+                              "WHERE process = 'cash_application'")
+    assert keys == [(str(today), False)]
+    [backlog] = await service.get("/backlog")
+    assert (backlog["process"], backlog["open_items"]) == ("cash_application", 1)

@@ -26,6 +26,7 @@ from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
 from o2c_common.money import round_money
 from o2c_common.text import money
 from o2c_common.tx import Tx
@@ -230,7 +231,8 @@ def announcements(payment: AnyPayment, *, decision: engine.Decision, application
             locked[decision.allocations[0].invoice_id].customer_id, currency=payment.currency,
             applications=tuple(applied), value_date=payment.value_date, applied_date=payment.value_date,
             applied_at=now, rule=decision.rule or "manual", confidence=decision.confidence,
-            unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team))
+            unapplied_balance=payment.unapplied_amount, owning_team=payment.owning_team,
+            historical=payment.source == HISTORY_IMPORT))
     if decision.unapplied > 0:
         out.append(PaymentUnapplied(
             payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,

@@ -30,6 +30,7 @@ from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.permissions import service_principal
 from o2c_collections.receivables import repository as receivables_repository
 from o2c_collections.receivables.service import open_receivable
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.tx import Tx
 
@@ -79,7 +80,7 @@ async def import_row(tx: Tx, *, row: HistoryRow, legal_entity: str, currency: st
                            amount=row.amount, customer_id=row.customer_id,
                            lines=(Line(row.invoice_number, row.amount, None),))
     key = payments.dedupe_key(legal_entity, parsed)
-    booked = await payments.book(tx, parsed=parsed, legal_entity=legal_entity, source="history_import",
+    booked = await payments.book(tx, parsed=parsed, legal_entity=legal_entity, source=HISTORY_IMPORT,
                                  import_id=None, settings=settings, key=key)
     result.booked, result.applied = booked.payment is not None, booked.applied
     if booked.payment is None:

@@ -28,6 +28,7 @@ from o2c_common.errors import (
     problem_body,
     validation_error_items,
 )
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT, PaymentSource
 from o2c_common.runtime import collection_paused
 from o2c_common.tx import Tx
 
@@ -54,14 +55,15 @@ async def create_many(tx: Tx, *, data: PaymentBatch, settings: CollectionsSettin
     rows = [parsed_of(p) for _, p in valid]
     keys = [None if p.bank_reference else f"api:{uuid.uuid4()}" for _, p in valid]
     entities = [p.legal_entity for _, p in valid]
+    source = HISTORY_IMPORT if data.historical else "api"
     try:
         with collection_paused():  # the batch's rows, items and events stay alive until it writes them
             async with tx.session.begin_nested():
-                outcomes = await book_chunk(tx, rows, legal_entity=entities, source="api", import_id=None,
+                outcomes = await book_chunk(tx, rows, legal_entity=entities, source=source, import_id=None,
                                             settings=settings, keys=keys)
     except Exception as exc:  # any failure: one by one names the failing rows
         log.warning("payment_batch_failed", rows=len(rows), exc_info=exc)
-        outcomes = [await _one(tx, row, key=key, legal_entity=entity, settings=settings)
+        outcomes = [await _one(tx, row, key=key, legal_entity=entity, source=source, settings=settings)
                     for row, key, entity in zip(rows, keys, entities, strict=True)]
     for (n, _), outcome in zip(valid, outcomes, strict=True):
         results[n] = _row(n, outcome)
@@ -71,11 +73,11 @@ async def create_many(tx: Tx, *, data: PaymentBatch, settings: CollectionsSettin
                      problems=sum(r.status == RowStatus.PROBLEM for r in answered), results=answered)
 
 
-async def _one(tx: Tx, row: ParsedPayment, *, key: str | None, legal_entity: str,
+async def _one(tx: Tx, row: ParsedPayment, *, key: str | None, legal_entity: str, source: PaymentSource,
                settings: CollectionsSettings) -> Outcome:
     try:
         async with tx.session.begin_nested():
-            booked = await book(tx, parsed=row, legal_entity=legal_entity, source="api", import_id=None,
+            booked = await book(tx, parsed=row, legal_entity=legal_entity, source=source, import_id=None,
                                 settings=settings, key=key)
     except DomainError as exc:
         return Outcome(RowStatus.PROBLEM, problem=exc)

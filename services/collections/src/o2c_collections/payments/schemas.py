@@ -78,6 +78,9 @@ class PaymentBatch(BaseModel):
         description="Up to 1,000 payments, each the body of `POST /payments` (`PaymentCreate`). Each is validated "
                     "on its own: one that is not valid is answered as a `problem` at its index, the others are "
                     "booked.")
+    historical: bool = Field(default=False, description=(
+        "The payments are imported history (`o2c history replay`): booked with source `history_import`, and "
+        "their application by the engine is not work done in today's cash application queue."))
 
 
 class BatchRowStatus(StrEnum):

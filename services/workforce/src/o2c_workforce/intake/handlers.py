@@ -8,6 +8,7 @@ from datetime import datetime
 
 from o2c_common.events import Event
 from o2c_common.events.contracts.collections import DisputeOpened, DisputeResolved, PaymentApplied, PaymentReceived
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
 from o2c_common.events.contracts.escalation import EscalationOpened, EscalationResolved
 from o2c_common.events.contracts.invoicing import (
     InvoiceApproved,
@@ -98,13 +99,14 @@ async def on_invoice_portal_approved_record_first_pass(tx: Tx, event: Event[Invo
 
 
 async def on_payments_received_queue_applications(tx: Tx, events: Sequence[Event[PaymentReceived]]) -> None:
+    """Each payment waits for its application; imported history was applied elsewhere, long ago."""
     await work.arrived_many(tx, [Arrival(Process.CASH_APPLICATION, str(e.data.payment_id), e.data.owning_team,
-                                         e.data.received_at) for e in events])
+                                         e.data.received_at) for e in events if e.data.source != HISTORY_IMPORT])
 
 
 async def on_payments_applied_record_applications(tx: Tx, events: Sequence[Event[PaymentApplied]]) -> None:
     await record_many(tx, [Completion(Process.CASH_APPLICATION, str(e.data.payment_id), e.data.applied_by,
-                                      e.data.owning_team, e.data.applied_at) for e in events])
+                                      e.data.owning_team, e.data.applied_at) for e in events if not e.data.historical])
 
 
 async def on_dispute_opened_queue_dispute(tx: Tx, event: Event[DisputeOpened]) -> None:

@@ -84,6 +84,9 @@ class PaymentApplied(EventPayload):
     applied_by: str | None = Field(default=None, description="Person for manual applications; None = engine.")
     unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment still unapplied afterwards.")
     owning_team: TeamName | None = None
+    historical: bool = Field(
+        default=False, description="The engine's application of an imported payment (source history_import): "
+        "cash applied in another system long ago, not work done in today's queues.")
 
 
 @event("payment.unapplied", producer="collections", key="payment_id")

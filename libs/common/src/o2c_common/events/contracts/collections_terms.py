@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from o2c_common.events.types import Amount, Confidence, InvoiceNumber, NonNegativeAmount, PositiveAmount
 
 PaymentSource = Literal["api", "csv", "camt053", "camt054", "bai2", "history_import"]
+HISTORY_IMPORT: PaymentSource = "history_import"
+"""The source of payments replayed from another system's history (``o2c history replay``)."""
 
 MatchRule = Literal[
     "reference_and_amount",
