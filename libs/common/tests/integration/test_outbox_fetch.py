@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
-from o2c_common.outbox.relay import _FETCH, outbox_backlog
+from o2c_common.outbox.relay import RELAY_SESSION, fetch_statement, outbox_backlog
 
 
 async def test_a_fetch_takes_the_oldest_unpublished_rows_of_the_owned_slots_in_id_order(pg_db: Database) -> None:
@@ -24,12 +24,13 @@ async def test_a_fetch_takes_the_oldest_unpublished_rows_of_the_owned_slots_in_i
         stored = (await session.execute(text(
             "SELECT id, slot, published_at IS NULL FROM outbox ORDER BY id"))).all()
     wanted = [row.id for row in stored if row[2] and row.slot in (0, 2, 3)]
-    conn = await asyncpg.connect(asyncpg_dsn(pg_db.url))
+    conn = await asyncpg.connect(asyncpg_dsn(pg_db.url), server_settings=RELAY_SESSION)
     try:
         for limit in (1, 10, 25, 1000):
-            fetched = [row["id"] for row in await conn.fetch(_FETCH, [0, 2, 3], limit)]
+            fetched = [row["id"] for row in await conn.fetch(fetch_statement((0, 2, 3)), limit)]
             assert fetched == wanted[:limit]
-        assert await conn.fetch(_FETCH, [], 10) == []
+        only_one = [row.id for row in stored if row[2] and row.slot == 1]
+        assert [row["id"] for row in await conn.fetch(fetch_statement((1,)), 1000)] == only_one
     finally:
         await conn.close()
 
