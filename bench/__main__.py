@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-import signal
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import pg_stats as pg_stats_module, report
 from bench.freshness import LEGAL_ENTITIES, FreshnessConfig, run_freshness
-from bench.infra import bench_infra, load_average, machine, remove
+from bench.infra import bench_infra, load_average, machine, remove, stop_on_sigterm
 from bench.kafka_raw import run_raw
 from bench.relay import relay_phase
 from o2c_cli.localstack import LOCAL_IDLE_FETCH_MAX_WAIT_MS, LOCAL_TOPIC_PARTITIONS
@@ -36,10 +35,6 @@ app = typer.Typer(add_completion=False, help=__doc__)
 console = Console()
 if not console.is_terminal:  # piped into a file: wide enough for the tables
     console = Console(width=160)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 @app.command()
@@ -69,7 +64,7 @@ def main(
         raw_records, rtt_seconds, relay_rows, duration = min(raw_records, 5000), min(rtt_seconds, 2), 5000, 5
         rate, extra_rates = min(rate, 50), ""
     rates = [rate, *(float(r) for r in extra_rates.split(",") if r.strip())] if "c" in phases else []
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_sigterm()
     data_dir = Path(tempfile.mkdtemp(prefix="o2c-bench-"))
     results: dict[str, Any] = {"meta": {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

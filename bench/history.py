@@ -28,7 +28,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import pg_stats
 from bench.cpu import CpuMeter
-from bench.infra import QUEUES, bench_infra, gauge_total, load_average, machine, remove, started_stack
+from bench.infra import (
+    QUEUES,
+    bench_infra,
+    gauge_total,
+    load_average,
+    machine,
+    remove,
+    started_stack,
+    stop_on_sigterm,
+)
 from o2c_cli.history import RichReplayProgress, mint_replay_token, replay
 from o2c_cli.localstack import free_port
 from o2c_cli.services import SERVICES
@@ -116,7 +125,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"rows": args.rows, "chunk": args.chunk, "machine": machine(),
                                "load before": load_average()}
     try:
-        with bench_infra(data_dir, settings=pg_stats.SETTINGS if args.pg_stats else None) as infra:
+        settings = {**pg_stats.SETTINGS, **(pg_stats.WAL_KEPT if args.wal_by_relation else {})}
+        with bench_infra(data_dir, settings=settings if args.pg_stats else None) as infra:
             dsn = f"{asyncpg_dsn(infra.pg.url)}/postgres" if args.pg_stats else None
             stack = started_stack(StackConfig(
                 data_dir=data_dir / "stack", external_pg_url=infra.infra.pg_url,
@@ -147,7 +157,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     wal_after = asyncio.run(pg_stats.wal(dsn))
                     if wal_before and wal_after:
                         figures["wal"] = pg_stats.wal_line(wal_before, wal_after)
-                        figures["wal by relation"] = asyncio.run(pg_stats.wal_by_relation(dsn, wal_before, wal_after))
+                        if args.wal_by_relation:
+                            figures["wal by relation"] = asyncio.run(
+                                pg_stats.wal_by_relation(dsn, wal_before, wal_after))
                     figures["queues (from /metrics, seconds since the start)"] = backlogs.table()
             finally:
                 stack.stop()
@@ -200,7 +212,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-stats", action="store_true",
                         help="PostgreSQL's statements by time over the run (pg_stat_statements in the bench's server) "
                              "and where the services' transactions waited")
-    report(run(parser.parse_args(argv)))
+    parser.add_argument("--wal-by-relation", action="store_true",
+                        help="with --pg-stats: keep the run's WAL and name the relations whose blocks it touched "
+                             "most (pg_walinspect; reads the whole WAL after the run: slow for large runs)")
+    stop_on_sigterm()
+    try:
+        figures = run(parser.parse_args(argv))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: everything the bench started has been stopped[/]")
+        raise SystemExit(130) from None
+    report(figures)
 
 
 if __name__ == "__main__":

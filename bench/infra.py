@@ -7,6 +7,7 @@ import asyncio
 import os
 import platform
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -184,3 +185,13 @@ async def pipeline_drained(stack: Stack, *, within: float = 120.0, interval: flo
                 return now - began
             await asyncio.sleep(interval)
     return None
+
+
+def stop_on_sigterm() -> None:
+    """A SIGTERM (``kill``, ``timeout``) ends the bench as Ctrl-C does, so the stack, broker and PostgreSQL it started
+    are stopped: otherwise they run on, ownerless, and load the machine under the next run."""
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

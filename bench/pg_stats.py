@@ -12,6 +12,8 @@ from typing import Any
 import asyncpg
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+WAL_KEPT = {"wal_keep_size": "64GB"}
+"""``--wal-by-relation``: the run's WAL stays on disk until it is read (a checkpoint recycles it otherwise)."""
 
 _TOP = """
 SELECT d.datname AS database, s.calls, s.total_exec_time AS total_ms, s.mean_exec_time AS mean_ms,
