@@ -82,7 +82,6 @@ async def wal_by_relation(dsn: str | None, before: dict[str, int], after: dict[s
     that changes an index and its table counts for each), with their names; pg_walinspect reads the WAL itself."""
     if dsn is None:
         return None
-
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")

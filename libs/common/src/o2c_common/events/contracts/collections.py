@@ -1,9 +1,9 @@
 """Events published by the collections service.
 
-Keys: ``payment_id`` for payments, ``deduction_id``, ``dispute_id``, ``promise_id`` for those
-aggregates, ``invoice_id`` for per-invoice dunning notices and credit-note requests, ``customer_id``
-for credit holds and overdue escalations. Amounts are positive; the event type says which way they
-move AR. Business dates are in the payload so history replays keep their own dates.
+Keys: ``payment_id`` for payments, ``deduction_id``, ``dispute_id``, ``promise_id`` for those aggregates,
+``invoice_id`` for per-invoice dunning notices and credit-note requests, ``customer_id`` for credit holds and overdue
+escalations. Amounts are positive; the event type says which way they move AR. Business dates are in the payload so
+history replays keep their own dates.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from o2c_common.events.contracts.collections_terms import (
     MatchCandidate as MatchCandidate,
     MatchRule as MatchRule,
     PaymentSource as PaymentSource,
+    StatementItem as StatementItem,
     _Item as _Item,
 )
 from o2c_common.events.types import (
@@ -84,9 +85,8 @@ class PaymentApplied(EventPayload):
     applied_by: str | None = Field(default=None, description="Person for manual applications; None = engine.")
     unapplied_balance: NonNegativeAmount = Field(description="Cash of this payment still unapplied afterwards.")
     owning_team: TeamName | None = None
-    historical: bool = Field(
-        default=False, description="The engine's application of an imported payment (source history_import): "
-        "cash applied in another system long ago, not work done in today's queues.")
+    historical: bool = Field(default=False, description="The engine's application of an imported payment (source "
+                             "history_import): applied long ago in another system, not work of today's queues.")
 
 
 @event("payment.unapplied", producer="collections", key="payment_id")
@@ -360,16 +360,6 @@ class AccountUpdated(EventPayload):
     account_version: int = Field(ge=1, description="The account's version after this change (newer wins).")
     updated_by: str
     updated_at: UtcDatetime
-
-
-class StatementItem(_Item):
-    """One overdue invoice listed on a dunning statement."""
-
-    invoice_id: uuid.UUID
-    invoice_number: InvoiceNumber
-    due_date: date
-    days_past_due: int = Field(ge=0)
-    amount_due: PositiveAmount
 
 
 class _StatementFact(_CustomerFact):

@@ -5,6 +5,7 @@ kinds, and the applications and candidates a payment event lists."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -77,3 +78,13 @@ class MatchCandidate(_Item):
 
 
 LedgerEntryKind = Literal["invoice", "payment", "reversal", "credit_note", "write_off", "tolerance_write_off"]
+
+
+class StatementItem(_Item):
+    """One overdue invoice listed on a dunning statement."""
+
+    invoice_id: uuid.UUID
+    invoice_number: InvoiceNumber
+    due_date: date
+    days_past_due: int = Field(ge=0)
+    amount_due: PositiveAmount
