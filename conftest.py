@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,8 +24,15 @@ if ROOT not in sys.path:
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
-    yield from start_test_infra(tmp_path_factory.mktemp("infra"))
+def infra() -> Iterator[Infra]:
+    # Not under pytest's temp root: each pytest session that starts on the machine sets that root back to mode 0700,
+    # and the embedded PostgreSQL, run as its own user when the tests run as root, then loses its data directory
+    # ("could not open pg_control: Permission denied") and every test of the running session fails.
+    base = Path(tempfile.mkdtemp(prefix="o2c-test-infra-"))
+    try:
+        yield from start_test_infra(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
