@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from fastapi import APIRouter
 
 from o2c_common.errors import ValidationFailed, problem_responses
-from o2c_common.http.dates import recent_window
 from o2c_common.uow import TxDep
 from o2c_workforce.deps import SettingsDep
 from o2c_workforce.permissions import PerformanceReader
@@ -22,8 +21,8 @@ async def scorecards(tx: TxDep, principal: PerformanceReader, settings: Settings
     """Scorecards of the period [since, until) per agent, team or vendor — SLA attainment, quality, productivity,
     backlog age, attrition, tenure — ranked by their index, with under- and top performers and the reasons (a
     vendor agent sees its own team). Without since and until: the last 30 days, today included (UTC)."""
-    first, last = recent_window(since, until - timedelta(days=1) if until else None, today=tx.now().date())
-    since, until = first, last + timedelta(days=1)
+    until = until or tx.now().date() + timedelta(days=1)
+    since = since or until - timedelta(days=30)
     if until <= since or (until - since).days > 366:
         raise ValidationFailed("until must be after since, at most a year later", errors=[
             {"parameter": "until", "location": "query", "detail": "after since, at most 366 days later"}])
