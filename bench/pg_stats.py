@@ -89,21 +89,21 @@ async def wal_by_relation(dsn: str | None, before: dict[str, int], after: dict[s
         names = {r["oid"]: r["datname"] for r in await conn.fetch("SELECT oid, datname FROM pg_database")}
     finally:
         await conn.close()
-    out = []
-    for row in found:
-        database = names.get(row["reldatabase"], "?")
-        name = str(row["relfilenode"])
+    relations: dict[tuple[int, int], str] = {}
+    for database_oid in {row["reldatabase"] for row in found}:  # one connection and query per database
+        database = names.get(database_oid, "")
         if database.startswith("o2c_"):
             db = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + database)
             try:
-                name = await db.fetchval("SELECT coalesce(relname, $1::text) FROM pg_class "
-                                         "WHERE pg_relation_filenode(oid) = $2", name, row["relfilenode"]) or name
+                relations |= {(database_oid, r[0]): r[1] for r in await db.fetch(
+                    "SELECT pg_relation_filenode(oid), relname FROM pg_class WHERE pg_relation_filenode(oid) = "
+                    "ANY($1::oid[])", [row["relfilenode"] for row in found if row["reldatabase"] == database_oid])}
             finally:
                 await db.close()
-        out.append({"database": database.removeprefix("o2c_"), "relation": name, "records": row["records"],
-                    "fpi MiB": round((row["fpi_bytes"] or 0) / 2**20, 1),
-                    "data MiB": round((row["data_bytes"] or 0) / 2**20, 1)})
-    return out
+    return [{"database": names.get(row["reldatabase"], "?").removeprefix("o2c_"),
+             "relation": relations.get((row["reldatabase"], row["relfilenode"]), str(row["relfilenode"])),
+             "records": row["records"], "fpi MiB": round((row["fpi_bytes"] or 0) / 2**20, 1),
+             "data MiB": round((row["data_bytes"] or 0) / 2**20, 1)} for row in found]
 
 
 def wal_line(before: dict[str, int], after: dict[str, int]) -> str:
