@@ -5,7 +5,8 @@ For each fetched batch: one database transaction in which every record of every 
 (``o2c_common.inbox.handlers.Batched``) gets all of the batch's events of its type in one call. If that transaction
 fails, each partition is taken in a transaction of its own, and if that fails too its records are taken again one by
 one, each under its own savepoint. Records already in the inbox are skipped, so redelivery and replay from offset 0
-change nothing. The offsets are committed only after the transaction committed, and at most every
+change nothing. A bundle record (``o2c_common.events.bundle``) is read as its member events, each with the bundle's
+offset. The offsets are committed only after the transaction committed, and at most every
 ``offset_commit_interval_s`` (``offsets.OffsetCommits``: also when the group goes quiet, partitions are revoked or the
 consumer stops); a new owner of a partition that reads records again skips them. The next fetch is decoded while one
 is written; writes go one at a time in fetch order, and a fetch from before a rebalance is not written after it.
@@ -48,6 +49,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from o2c_common.events.bundle import unbundle
 from o2c_common.inbox.decoding import Decoded, Memo
 from o2c_common.inbox.handlers import Handlers, topics_of
 from o2c_common.inbox.lane import Lane
@@ -96,6 +98,7 @@ class EventConsumer:
                            on_consumed=on_consumed, on_skipped=on_skipped, on_refused=on_refused)
                       for name, lane_handlers in named]
         """The readers of each fetch, in this order; the first one's counters are :attr:`stats`."""
+        self._handled = frozenset().union(*(lane.types for lane in self.lanes))
         self._bootstrap = bootstrap_servers
         self._batch_size = batch_size
         self._fetch_max_wait_ms = fetch_max_wait_ms
@@ -166,7 +169,7 @@ class EventConsumer:
         writing: asyncio.Task[None] | None = None
         try:
             while not self._stopping.is_set():
-                fetched = {tp: records for tp, records in
+                fetched = {tp: unbundle(records, self._handled.__contains__) for tp, records in
                            (await consumer.getmany(timeout_ms=200, max_records=self._batch_size)).items() if records}
                 if not fetched:
                     if writing is not None:

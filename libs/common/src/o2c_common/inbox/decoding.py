@@ -22,8 +22,9 @@ when the slice in flight yields, and the write is the slower of the two (docs/pe
 
 SkipReason = Callable[[str | None, str | None], str | None]
 """Why a group leaves a record alone without decoding it (from its ``o2c_replay_group`` and ``ce_type``), or None."""
-Memo = dict[tuple[str, int, int], Event]
-"""A fetch's events decoded so far, by topic, partition and offset: the lanes of a consumer decode each record once."""
+Memo = dict[tuple[str, int, int, int | None], Event]
+"""A fetch's events decoded so far, by topic, partition, offset and index in a bundle (``checksum``,
+``o2c_common.events.bundle.unbundle``): the lanes of a consumer decode each record once."""
 
 
 @dataclass
@@ -61,7 +62,7 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
             continue
         if REPLAY_HEADER in headers:
             return None
-        at = (record.topic, record.partition, record.offset)
+        at = (record.topic, record.partition, record.offset, record.checksum)
         event = memo.get(at) if memo is not None else None
         if event is None:
             try:

@@ -59,5 +59,7 @@ def b64(value: bytes | None) -> str:
 
 def fallback_id(record: ConsumerRecord) -> uuid.UUID:
     """The inbox id of a record that could not be decoded: its position, never its ``ce_id`` header, which a
-    corrupt copy may share with the real event (claiming it would make the real one a duplicate)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}")
+    corrupt copy may share with the real event (claiming it would make the real one a duplicate); a bundle's member
+    adds its index in the bundle (``checksum``, ``o2c_common.events.bundle.unbundle``)."""
+    member = "" if record.checksum is None else f"#{record.checksum}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{record.topic}/{record.partition}/{record.offset}{member}")

@@ -29,8 +29,11 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from o2c_common.events.bundle import bundle_headers, bundled_count, by_partition, pack, unpack
 
 log = logging.getLogger(__name__)
 
@@ -196,16 +199,45 @@ class OutboxRelay:
         if not rows:
             return 0
         futures = []
+        events: Counter[tuple[str, str]] = Counter()
         for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row["headers"])]
-            futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(), headers=headers))
+            pairs = json.loads(row["headers"])
+            count = bundled_count(pairs)
+            if count is None:
+                headers = [(k, v.encode()) for k, v in pairs]
+                futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(),
+                                                   headers=headers))
+            else:
+                futures += await self._send_bundle(producer, row["topic"], row["event_type"], row["payload"], count)
+            events[row["topic"], row["event_type"]] += count or 1
         await asyncio.gather(*futures)
         await self._mark_published(conn, [row["id"] for row in rows])
-        self.published_total += len(rows)
+        self.published_total += sum(events.values())
         if self._on_published is not None:
-            for (topic, event_type), count in Counter((row["topic"], row["event_type"]) for row in rows).items():
+            for (topic, event_type), count in events.items():
                 self._on_published(topic, event_type, count)
         return len(rows)
+
+    @staticmethod
+    async def _send_bundle(producer: AIOKafkaProducer, topic: str, event_type: str, value: bytes,
+                           count: int) -> list[asyncio.Future[object]]:
+        """A bundle row as one record a partition its members' keys go to: a bundle of that part, or the plain
+        event when it is one, so that each aggregate's events stay on its partition in order."""
+        partitions = sorted(await producer.partitions_for(topic))
+
+        def partition_of(key: bytes) -> int:
+            return int(DefaultPartitioner()(key, partitions, partitions))
+
+        futures = []
+        for partition, part in by_partition(unpack(value, count), partition_of).items():
+            if len(part) == 1:
+                key, pairs, payload = part[0]
+                headers = [(k, v.encode()) for k, v in json.loads(pairs)]
+            else:
+                key, payload = part[0][0], pack(part)
+                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(part))]
+            futures.append(await producer.send(topic, payload, key=key.encode(), headers=headers, partition=partition))
+        return futures
 
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_common.db.bulk import copy_records
 from o2c_common.db.plumbing import audit_log_table, outbox_table
-from o2c_common.events.envelope import Event
+from o2c_common.events.bundle import outbox_rows
+from o2c_common.events.envelope import Event, new_event_id
 
 
 def slot_for(key: str, slots: int) -> int:
@@ -123,7 +124,9 @@ async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict
 
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:
     """Write ``events`` to the outbox in ONE copy (:func:`o2c_common.db.bulk.copy_records`), in their order: outbox
-    ids follow the list, so the relay publishes one aggregate's events in the order given (bulk paths)."""
-    await copy_records(session, outbox_table, _COLUMNS, [
-        (event.id, event.topic, event.key, slot_for(event.key, slots), event.type, event.headers_json(),
-         event.value()) for event in events])
+    ids follow the list, so the relay publishes one aggregate's events in the order given (bulk paths). Events of
+    one topic, type and slot go in bundle rows (:mod:`o2c_common.events.bundle`)."""
+    rows = [(event.id, event.topic, event.key, slot_for(event.key, slots), event.type, event.headers_json(),
+             event.value()) for event in events]
+    await copy_records(session, outbox_table, _COLUMNS, outbox_rows(rows, new_id=new_event_id) if len(rows) > 1
+                       else rows)

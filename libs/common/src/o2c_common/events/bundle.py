@@ -1,0 +1,184 @@
+"""Bundles: many events of one type in one outbox row and one Kafka record, for the bulk paths.
+
+A bulk unit of work (a chunk of historical invoices, a payment batch, a consumer batch's effects) emits hundreds of
+events at once. Stored and sent one by one, each is inserted, marked published, produced, stored by the broker and
+fetched: per-event costs that were most of a history row's (docs/performance.md). :func:`outbox_rows` writes such a
+list as bundle rows, each holding the events of one topic, type and relay slot, every one still a whole CloudEvent
+with its own id, headers and payload. The relay splits a bundle by the partition each member's key goes to
+(:func:`by_partition`), so an aggregate's events stay on its partition and in order; a part of one member is sent as
+the plain event it is. A consumer expands a bundle record into one record a member (:func:`unbundle`) before
+anything else reads it: claims, handlers and dead letters see the same events as if they had come one by one.
+
+A bundle record carries ``ce_type`` (the members' type, so a group skips what it does not handle without opening it)
+and ``o2c_bundle`` (the member count); its value is, for each member, three length-prefixed fields: the key, the
+headers as the outbox stores them (a JSON list of pairs) and the payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import struct
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from aiokafka.structs import ConsumerRecord
+
+BUNDLE_HEADER = "o2c_bundle"
+MAX_MEMBERS = 250
+MAX_BYTES = 512 * 1024
+"""A bundle's bounds: far below the producer's 1 MiB request and a consumer's fetch."""
+
+_LENGTH = struct.Struct(">I")
+
+Member = tuple[str, str, bytes]
+"""A bundled event: its key, its headers as a JSON list of ``[name, value]`` pairs, and its payload."""
+
+
+class BundleError(ValueError):
+    """A bundle value that does not parse (the record is then undecodable, as a whole)."""
+
+
+def pack(members: Iterable[Member]) -> bytes:
+    parts: list[bytes] = []
+    for key, headers, value in members:
+        for field in (key.encode(), headers.encode(), value):
+            parts += (_LENGTH.pack(len(field)), field)
+    return b"".join(parts)
+
+
+def unpack(value: bytes, count: int) -> list[Member]:
+    """The ``count`` members of a bundle value; :class:`BundleError` unless it holds exactly that many."""
+    members: list[Member] = []
+    at, end = 0, len(value)
+    try:
+        while at < end:
+            fields = []
+            for _ in range(3):
+                (size,) = _LENGTH.unpack_from(value, at)
+                at += 4
+                if at + size > end:
+                    raise BundleError("a field runs past the end of the bundle")
+                fields.append(value[at:at + size])
+                at += size
+            members.append((fields[0].decode(), fields[1].decode(), bytes(fields[2])))
+    except (struct.error, UnicodeDecodeError) as exc:
+        raise BundleError(f"malformed bundle: {exc}") from exc
+    if len(members) != count:
+        raise BundleError(f"the bundle holds {len(members)} events, its header says {count}")
+    return members
+
+
+def bundle_headers(event_type: str, count: int) -> list[tuple[str, str]]:
+    return [("ce_type", event_type), (BUNDLE_HEADER, str(count))]
+
+
+def bundled_count(headers: Iterable[tuple[str, Any]]) -> int | None:
+    """The member count a record's or outbox row's headers name, or None if it is not a bundle."""
+    for name, value in headers:
+        if name == BUNDLE_HEADER:
+            text = value.decode(errors="replace") if isinstance(value, bytes | bytearray) else str(value)
+            return int(text) if text.isdigit() else -1
+    return None
+
+
+OutboxRow = tuple[uuid.UUID, str, str, int, str, str, bytes]
+"""``(event_id, topic, key, slot, event_type, headers, payload)``, the outbox's columns."""
+
+
+def outbox_rows(rows: Sequence[OutboxRow], *, new_id: Callable[[], uuid.UUID]) -> list[OutboxRow]:
+    """``rows`` with the events of one topic, type and slot bundled, each key's order kept: a key's first event is in
+    the first round, its second in the second, and so on; each round's rows follow the round before, so any grouping
+    within a round keeps every key's order. A group of one stays a plain row; bundles are cut at
+    :data:`MAX_MEMBERS` and :data:`MAX_BYTES`."""
+    rounds: list[list[OutboxRow]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        at = seen.get(row[2], 0)
+        seen[row[2]] = at + 1
+        if at == len(rounds):
+            rounds.append([])
+        rounds[at].append(row)
+    return [bundled for round_ in rounds for bundled in _grouped(round_, new_id)]
+
+
+def _grouped(cut: list[OutboxRow], new_id: Callable[[], uuid.UUID]) -> list[OutboxRow]:
+    groups: dict[tuple[str, str, int], list[list[OutboxRow]]] = {}
+    sizes: dict[tuple[str, str, int], int] = {}
+    for row in cut:
+        group = (row[1], row[4], row[3])
+        parts = groups.setdefault(group, [[]])
+        size = len(row[2]) + len(row[5]) + len(row[6])
+        if len(parts[-1]) >= MAX_MEMBERS or sizes.get(group, 0) + size > MAX_BYTES:
+            parts.append([])
+            sizes[group] = 0
+        parts[-1].append(row)
+        sizes[group] = sizes.get(group, 0) + size
+    out: list[OutboxRow] = []
+    for (topic, event_type, slot), parts in groups.items():
+        for part in parts:
+            if len(part) == 1:
+                out.append(part[0])
+                continue
+            value = pack((key, headers, payload) for _, _, key, _, _, headers, payload in part)
+            out.append((new_id(), topic, part[0][2], slot, event_type,
+                        json.dumps(bundle_headers(event_type, len(part))), value))
+    return out
+
+
+def by_partition(members: list[Member], partition_of: Callable[[bytes], int]) -> dict[int, list[Member]]:
+    """The members of a bundle by the partition their key goes to, in bundle order."""
+    parts: dict[int, list[Member]] = {}
+    for member in members:
+        parts.setdefault(partition_of(member[0].encode()), []).append(member)
+    return parts
+
+
+def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None = None) -> list[ConsumerRecord]:
+    """``records`` with every bundle replaced by one record a member: same topic, partition, offset and timestamp;
+    the member's key, headers and payload; its index in the bundle as ``checksum`` (Kafka's record format v2 has no
+    checksum a record), so that a member that cannot be decoded has a position of its own. A bundle that does not
+    parse is left whole: its value is no event, and it is dead-lettered as undecodable. A bundle whose ``ce_type``
+    is not ``wanted`` stays whole too: the reader skips it by that header, unopened."""
+    if not any(_is_bundle(record) for record in records):
+        return records
+    out: list[ConsumerRecord] = []
+    for record in records:
+        count = bundled_count(record.headers or ()) if _is_bundle(record) else None
+        if count is None or record.value is None or (wanted is not None and not wanted(_type_of(record))):
+            out.append(record)
+            continue
+        try:
+            members = unpack(record.value, count)
+            expanded = [dataclasses.replace(
+                record, key=key.encode(), value=value, checksum=index,
+                headers=[(name, text.encode()) for name, text in json.loads(headers)],
+                serialized_key_size=len(key), serialized_value_size=len(value))
+                for index, (key, headers, value) in enumerate(members)]
+        except (BundleError, ValueError, TypeError, AttributeError):
+            out.append(record)
+            continue
+        out += expanded
+    return out
+
+
+def _type_of(record: ConsumerRecord) -> str:
+    for name, value in record.headers or ():
+        if name == "ce_type" and isinstance(value, bytes | bytearray):
+            return value.decode(errors="replace")
+    return ""
+
+
+def _is_bundle(record: ConsumerRecord) -> bool:
+    return any(name == BUNDLE_HEADER for name, _ in record.headers or ())
+
+
+def opened(event_type: str, headers: Iterable[Sequence[str]], payload: bytes) -> list[tuple[str, str, bytes]]:
+    """An outbox row's events as ``(type, headers as JSON, payload)``: the row's own, or its members' if it is a
+    bundle (what a reader of the outbox table sees once the relay and the consumer have opened it)."""
+    pairs = [(name, value) for name, value in headers]
+    count = bundled_count(pairs)
+    if count is None:
+        return [(event_type, json.dumps(pairs), bytes(payload))]
+    return [(event_type, member_headers, value) for _, member_headers, value in unpack(bytes(payload), count)]
