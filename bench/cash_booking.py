@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from bench.collections_db import embedded_database
 from bench.cpu import CpuMeter
+from bench.infra import OUTBOX_EVENTS
 from o2c_cli.localstack import EmbeddedPostgres
 from o2c_collections.cashapp.engine import Cash, Item
 from o2c_collections.config import CollectionsSettings
@@ -97,7 +98,7 @@ async def database_bench(items: dict[str, list[Item]], cases: list[Case], worker
                 "SELECT p.bank_reference, array_agg(a.invoice_id) FROM payments p JOIN applications a "
                 "ON a.payment_id = p.id GROUP BY p.bank_reference"))).all()
             booked = await s.scalar(text("SELECT count(*) FROM payments"))
-            outbox_rows = await s.scalar(text("SELECT count(*) FROM outbox"))
+            outbox_rows = await s.scalar(text(f"SELECT {OUTBOX_EVENTS} FROM outbox"))
         matched = sum(1 for ref, invoices in applied if set(invoices) <= truth[ref])
         by_ref = {ref: frozenset(invoices) for ref, invoices in applied}
         differ = [n for n in range(len(cases)) if decided is not None

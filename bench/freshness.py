@@ -26,7 +26,7 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +45,7 @@ from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
 from o2c_common.auth import mint_token
 from o2c_common.db.database import asyncpg_dsn
+from o2c_common.events.bundle import opened
 from o2c_common.settings import DEV_JWT_SECRET
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -66,10 +67,9 @@ WHERE i.id = ANY($1::uuid[])
 _TAKEN = ("SELECT event_id, extract(epoch FROM received_at)::float8 FROM inbox "
           "WHERE consumer = $2 AND event_id = ANY($1)")
 _OPENED = """
-SELECT key::uuid, extract(epoch FROM published_at)::float8, event_id FROM outbox
-WHERE key = ANY($1::text[]) AND event_type = 'o2c.receivable.changed.v1'
-  AND convert_from(payload, 'UTF8')::jsonb ->> 'sequence' = '1'
-"""
+SELECT event_type, headers, payload, extract(epoch FROM published_at)::float8 FROM outbox
+WHERE event_type = 'o2c.receivable.changed.v1'
+"""  # opened in Python: collections opens a batch's receivables in bundles (o2c_common.events.bundle)
 _KPI = """
 SELECT invoice_id, extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8
 FROM receivable_movements WHERE invoice_id = ANY($1::uuid[]) AND kind = 'invoice'
@@ -238,6 +238,18 @@ async def drive(port: int, poller: Poller, *, connections: int, n: int, rate: fl
     return samples
 
 
+def _first_changes(rows: list[asyncpg.Record],
+                   wanted: Iterable[uuid.UUID]) -> Iterator[tuple[uuid.UUID, float, uuid.UUID]]:
+    """Each wanted receivable's first change (its opening), bundles opened: its invoice, when the relay marked it
+    published, and the event's id."""
+    keys = {str(i) for i in wanted}
+    for event_type, headers, payload, acked in rows:
+        for _, member_headers, value in opened(event_type, json.loads(headers), payload):
+            named = dict(json.loads(member_headers))
+            if named["ce_subject"] in keys and json.loads(value).get("sequence") == 1:
+                yield uuid.UUID(named["ce_subject"]), acked, uuid.UUID(named["ce_id"])
+
+
 async def _profile(stack: Stack, samples: list[Sample]) -> None:
     ids = [s.invoice_id for s in samples if s.invoice_id is not None]
     by_id = {s.invoice_id: s for s in samples if s.invoice_id is not None}
@@ -251,7 +263,7 @@ async def _profile(stack: Stack, samples: list[Sample]) -> None:
         for event_id, received in await col.fetch(_TAKEN, list(issued), "collections"):
             by_id[issued[event_id]].t["c_received"] = received
         opened: dict[uuid.UUID, uuid.UUID] = {}
-        for invoice_id, acked, event_id in await col.fetch(_OPENED, [str(i) for i in ids]):
+        for invoice_id, acked, event_id in _first_changes(await col.fetch(_OPENED), by_id.keys()):
             by_id[invoice_id].t["c_acked"] = acked
             opened[event_id] = invoice_id
         for event_id, received in await kpi.fetch(_TAKEN, list(opened), "kpi"):

@@ -148,6 +148,11 @@ def pct(sorted_values: Sequence[float], p: float) -> float:
     return float(sorted_values[int(rank) - 1])
 
 
+OUTBOX_EVENTS = ("coalesce(sum(coalesce((SELECT (h ->> 1)::int FROM jsonb_array_elements(headers) AS h "
+                 "WHERE h ->> 0 = 'o2c_bundle'), 1)), 0)")
+"""The events of the outbox rows selected: a bundle row's members (o2c_common.events.bundle), one for any other."""
+
+
 async def published_events(stack: Stack) -> int:
     """Events the services have published so far: the records the broker holds (the local broker keeps every
     record in memory, and its work for each produce request grows with what it holds; docs/performance.md)."""
@@ -155,7 +160,7 @@ async def published_events(stack: Stack) -> int:
     for service in SERVICES.values():
         conn = await asyncpg.connect(asyncpg_dsn(stack.database_url(service)))
         try:
-            total += int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
+            total += int(await conn.fetchval(f"SELECT {OUTBOX_EVENTS} FROM outbox WHERE published_at IS NOT NULL"))
         finally:
             await conn.close()
     return total
