@@ -45,7 +45,7 @@ from o2c_cli.stack import Stack, StackConfig
 from o2c_cli.testing import Infra
 from o2c_common.auth import mint_token
 from o2c_common.db.database import asyncpg_dsn
-from o2c_common.events.bundle import opened
+from o2c_common.events.bundle import row_events
 from o2c_common.settings import DEV_JWT_SECRET
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -244,7 +244,7 @@ def _first_changes(rows: list[asyncpg.Record],
     published, and the event's id."""
     keys = {str(i) for i in wanted}
     for event_type, headers, payload, acked in rows:
-        for _, member_headers, value in opened(event_type, json.loads(headers), payload):
+        for _, member_headers, value in row_events(event_type, json.loads(headers), payload):
             named = dict(json.loads(member_headers))
             if named["ce_subject"] in keys and json.loads(value).get("sequence") == 1:
                 yield uuid.UUID(named["ce_subject"]), acked, uuid.UUID(named["ce_id"])

@@ -30,6 +30,7 @@ from o2c_common.db import Database
 from o2c_common.db.migrate import upgrade
 from o2c_common.db.migration import create_plumbing_on
 from o2c_common.db.roles import OWNER_ROLE, SERVICE_ROLE, ensure_roles_sql
+from o2c_common.events.bundle import row_events
 from o2c_common.settings import DEV_JWT_SECRET
 
 PLUMBING_TEMPLATE = "o2c_plumbing_template"
@@ -222,9 +223,10 @@ class ServiceHarness:
             event.remove(engine, "before_cursor_execute", note)
 
     async def outbox_types(self) -> list[str]:
-        """Event types written to the outbox so far, oldest first, without prefix and version."""
-        rows = await self.rows("SELECT event_type FROM outbox ORDER BY id")
-        return [r[0].removeprefix("o2c.").removesuffix(".v1") for r in rows]
+        """Event types written to the outbox so far, oldest first (a bundle's members each), without prefix and
+        version."""
+        rows = await self.rows("SELECT event_type, headers, payload FROM outbox ORDER BY id")
+        return [t.removeprefix("o2c.").removesuffix(".v1") for row in rows for t, _, _ in row_events(*row)]
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ from o2c_collections.payments.bulk import BookedMeanwhile, book_chunk
 from o2c_collections.payments.parsers import parse_file
 from o2c_collections.payments.service import book
 from o2c_common.auth import Principal, Role
-from o2c_common.events.bundle import opened
+from o2c_common.events.bundle import row_events
 from services.collections.tests.conftest import COLLECTOR, IMPORTER, Service
 
 HEADER = "bank_reference,value_date,currency,amount,customer_id,payer_name,remittance"
@@ -71,7 +71,7 @@ async def outcome(service: Service, p: str, after: int, upto: int) -> dict[str, 
                               "ORDER BY id", after=after, upto=upto)
     # The bulk path bundles its events by type (each payment's and invoice's own in order, bundle.py's tests); the
     # two paths write the same events.
-    events = sorted(((t, payload) for row in rows for t, _, payload in opened(*row)),
+    events = sorted(((t, payload) for row in rows for t, _, payload in row_events(*row)),
                     key=lambda e: (e[0], json.dumps(same(json.loads(e[1]), p), sort_keys=True, default=str)))
     audits = await service.rows(
         "SELECT a.actor, a.action, a.after FROM audit_log a JOIN payments p ON a.entity_id = p.id::text "
@@ -128,7 +128,7 @@ async def test_a_large_chunk_takes_a_few_statements_whatever_its_size(service: S
     assert len(booking) <= 25, "\n".join(s.split("\n")[0][:100] for s in booking)
     received = await service.rows("SELECT event_type, headers, payload FROM outbox "
                                   "WHERE event_type = 'o2c.payment.received.v1'")
-    assert len([e for row in received for e in opened(*row)]) == 60 and len(received) < 60  # bundled
+    assert len([e for row in received for e in row_events(*row)]) == 60 and len(received) < 60  # bundled
     assert await service.scalar("SELECT count(*) FROM open_items WHERE invoice_number LIKE 'L-%' "
                                 "AND status = 'closed' AND open_amount = 0 AND entries = 2") == 60
     assert await service.scalar("SELECT count(*) FROM audit_log WHERE action = 'payment.auto_applied'") == 60

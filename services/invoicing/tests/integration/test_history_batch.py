@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from o2c_common.events.bundle import opened
+from o2c_common.events.bundle import row_events
 from o2c_invoicing.history.service import batch_id
 from services.invoicing.tests.conftest import INTEGRATION, PREPARER, Service, problem
 
@@ -72,7 +72,7 @@ async def test_the_statements_of_a_chunk_do_not_grow_with_its_rows(service: Serv
     assert await service.scalar("SELECT count(*) FROM invoice_lines") == 124
     rows = await service.rows(
         "SELECT event_type, headers, payload FROM outbox WHERE event_type = 'o2c.invoice.issued.v1'")
-    issued = [payload for row in rows for _, _, payload in opened(*row)]
+    issued = [payload for row in rows for _, _, payload in row_events(*row)]
     assert len(issued) == 62 and all(json.loads(p)["historical"] is True for p in issued)
     assert len(rows) < 62  # a chunk's events are bundled
 

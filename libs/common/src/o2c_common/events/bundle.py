@@ -174,7 +174,7 @@ def _is_bundle(record: ConsumerRecord) -> bool:
     return any(name == BUNDLE_HEADER for name, _ in record.headers or ())
 
 
-def opened(event_type: str, headers: Iterable[Sequence[str]], payload: bytes) -> list[tuple[str, str, bytes]]:
+def row_events(event_type: str, headers: Iterable[Sequence[str]], payload: bytes) -> list[tuple[str, str, bytes]]:
     """An outbox row's events as ``(type, headers as JSON, payload)``: the row's own, or its members' if it is a
     bundle (what a reader of the outbox table sees once the relay and the consumer have opened it)."""
     pairs = [(name, value) for name, value in headers]
