@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 
 from o2c_cli.localstack import LOCAL_SESSION_TIMEOUT_MS
@@ -18,7 +19,7 @@ from o2c_cli.testing import Infra
 from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events import Event
-from o2c_common.events.bundle import BUNDLE_HEADER, unbundle
+from o2c_common.events.bundle import BUNDLE_HEADER, MAX_MEMBERS, unbundle
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceIssued
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox import Batched, EventConsumer
@@ -36,15 +37,16 @@ pytestmark = pytest.mark.integration
 PARTITIONS = 3
 
 
-async def published(db: Database, bootstrap: str, topic: str, events: Sequence[Event]) -> int:
+async def published(db: Database, bootstrap: str, topic: str, events: Sequence[Event], *, slots: int = 4,
+                    partitions: int = PARTITIONS) -> int:
     """``events`` emitted in one unit of work, their rows moved to ``topic`` and relayed; the outbox rows written."""
-    await ensure_topics(bootstrap, [topic], partitions=PARTITIONS, replication_factor=1)
+    await ensure_topics(bootstrap, [topic], partitions=partitions, replication_factor=1)
     async with db.unit_of_work() as session:
-        await add_many_to_outbox(session, events, slots=4)
+        await add_many_to_outbox(session, events, slots=slots)
     async with db.unit_of_work() as s:
         rows = (await s.execute(text("UPDATE outbox SET topic = :t RETURNING id"), {"t": topic})).all()
     settings = ServiceSettings(kafka_bootstrap_servers=bootstrap, service_name="h16b-bundles")
-    relay = OutboxRelay(dsn=asyncpg_dsn(db.url), producer_factory=lambda: make_producer(settings), slots=4,
+    relay = OutboxRelay(dsn=asyncpg_dsn(db.url), producer_factory=lambda: make_producer(settings), slots=slots,
                         poll_interval=0.05)
     task = asyncio.create_task(relay.run())
     try:
@@ -66,23 +68,38 @@ def scenario() -> tuple[list[Event], uuid.UUID]:
     return [*first, *approvals], first[6].data.invoice_id
 
 
+async def read_back(bootstrap: str, topic: str, expected: int, partitions: int = PARTITIONS) -> list[ConsumerRecord]:
+    """The topic's records, from its start, until they hold ``expected`` events."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        await read_from_start(consumer, [TopicPartition(topic, p) for p in range(partitions)])
+        records: list[ConsumerRecord] = []
+        while len(unbundle(records)) < expected:
+            fetched = await consumer.getmany(timeout_ms=2000)
+            assert fetched, f"{len(unbundle(records))} of {expected} events"
+            records += [r for batch in fetched.values() for r in batch]
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_a_full_bundle_goes_through_the_broker_as_one_record(pg_db: Database, infra: Infra) -> None:
+    events = [issued(n) for n in range(MAX_MEMBERS)]
+    topic = f"h16b.bundles.{uuid.uuid4().hex[:8]}"
+    assert await published(pg_db, infra.kafka_bootstrap, topic, events, slots=1, partitions=1) == 1
+    records = await read_back(infra.kafka_bootstrap, topic, len(events), partitions=1)
+    assert len(records) == 1 and len(records[0].value or b"") > 100_000
+    assert [Event.from_kafka(r.key, r.value, r.headers) for r in unbundle(records)] == events
+
+
 async def test_the_relay_sends_each_member_to_its_keys_partition_in_order(pg_db: Database, infra: Infra) -> None:
     events, _ = scenario()
     topic = f"h16b.bundles.{uuid.uuid4().hex[:8]}"
     rows = await published(pg_db, infra.kafka_bootstrap, topic, events)
     assert rows <= 2 * 4  # two types, four slots
-    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        await read_from_start(consumer, [TopicPartition(topic, p) for p in range(PARTITIONS)])
-        records = []
-        while len(unbundle(records)) < len(events):
-            fetched = await consumer.getmany(timeout_ms=2000)
-            assert fetched, f"{len(unbundle(records))} of {len(events)} events"
-            records += [r for batch in fetched.values() for r in batch]
-    finally:
-        await consumer.stop()
+    records = await read_back(infra.kafka_bootstrap, topic, len(events))
     assert len(records) < len(events) and any(k == BUNDLE_HEADER for r in records for k, _ in r.headers)
     members = unbundle(records)
     decoded = [Event.from_kafka(r.key, r.value, r.headers) for r in members]

@@ -238,6 +238,10 @@ def _readme() -> str:
         f"- [`{ASYNCAPI_FILE}`]({ASYNCAPI_FILE}): AsyncAPI {ASYNCAPI_VERSION}, topics, headers, keys, payloads.",
         f"- [`{SCHEMAS_DIR}/`]({SCHEMAS_DIR}/): one JSON Schema (2020-12) per event type.",
         "",
+        "Each record is one CloudEvent in Kafka's binary mode, except on bulk paths: a record with the header",
+        "`o2c_bundle` (the member count) holds several events of its `ce_type`, each a whole CloudEvent, framed as",
+        "`o2c_common.events.bundle` describes; `o2c_common.events.bundle.unbundle` reads such a record as its events.",
+        "",
         "| ce_type | topic | key | meaning |",
         "|---|---|---|---|",
     ]
