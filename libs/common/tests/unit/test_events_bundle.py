@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import DefaultPartitioner, murmur2 as kafka_murmur2
 from aiokafka.structs import ConsumerRecord
+from hypothesis import given, strategies as st
 
 from o2c_common.events import Event
 from o2c_common.events.bundle import (
@@ -21,8 +22,10 @@ from o2c_common.events.bundle import (
     bundle_headers,
     bundled_count,
     by_partition,
+    murmur2,
     outbox_rows,
     pack,
+    partition_for,
     unbundle,
     unpack,
 )
@@ -124,12 +127,23 @@ def test_a_bundle_record_is_read_as_its_events_and_a_broken_one_is_left_whole() 
 
 def test_the_relay_splits_a_bundle_where_the_producer_would_send_each_member() -> None:
     partitions = [0, 1, 2, 3, 4, 5]
-    members = [(str(uuid.uuid4()), "[]", b"") for _ in range(60)]
-    parts = by_partition(members, lambda key: DefaultPartitioner()(key, partitions, partitions))
-    assert sum(len(p) for p in parts.values()) == 60
-    for partition, part in parts.items():
+    members = [(str(uuid.uuid4()), f'[["n", "{n}"]]', f"v{n}".encode()) for n in range(60)]
+    parts = by_partition(pack(members), 60, lambda key: partition_for(key, partitions))
+    assert sum(len(frames) for frames in parts.values()) == 60
+    for partition, frames in parts.items():
+        part = unpack(b"".join(frames), len(frames))
+        assert part == [m for m in members if m in part]  # bundle order kept, each member whole
         assert all(DefaultPartitioner()(key.encode(), partitions, partitions) == partition for key, _, _ in part)
-        assert part == [m for m in members if m in part]  # bundle order kept
+    with pytest.raises(BundleError, match="header says 61"):
+        by_partition(pack(members), 61, lambda key: 0)
+    with pytest.raises(BundleError):
+        by_partition(pack(members)[:-2], 60, lambda key: 0)
+
+
+@given(st.binary(max_size=80))
+def test_murmur2_is_kafkas(key: bytes) -> None:
+    assert murmur2(key) == kafka_murmur2(key)
+    assert partition_for(key, [0, 1, 2]) == DefaultPartitioner()(key, [0, 1, 2], [0, 1, 2])
 
 
 def test_a_payment_batchs_interleaved_events_still_bundle_by_type() -> None:

@@ -127,12 +127,62 @@ def _grouped(cut: list[OutboxRow], new_id: Callable[[], uuid.UUID]) -> list[Outb
     return out
 
 
-def by_partition(members: list[Member], partition_of: Callable[[bytes], int]) -> dict[int, list[Member]]:
-    """The members of a bundle by the partition their key goes to, in bundle order."""
-    parts: dict[int, list[Member]] = {}
-    for member in members:
-        parts.setdefault(partition_of(member[0].encode()), []).append(member)
+def by_partition(value: bytes, count: int, partition_of: Callable[[bytes], int]) -> dict[int, list[bytes]]:
+    """A bundle value's members by the partition their key goes to, in bundle order, each as its frames (what
+    :func:`pack` wrote for it, so that a part is the join of its members); :class:`BundleError` as :func:`unpack`."""
+    parts: dict[int, list[bytes]] = {}
+    at, end, seen = 0, len(value), 0
+    try:
+        while at < end:
+            start = at
+            (size,) = _LENGTH.unpack_from(value, at)
+            key = value[at + 4:at + 4 + size]
+            for _ in range(3):
+                (size,) = _LENGTH.unpack_from(value, at)
+                at += 4 + size
+            if at > end:
+                raise BundleError("a field runs past the end of the bundle")
+            parts.setdefault(partition_of(key), []).append(value[start:at])
+            seen += 1
+    except struct.error as exc:
+        raise BundleError(f"malformed bundle: {exc}") from exc
+    if seen != count:
+        raise BundleError(f"the bundle holds {seen} events, its header says {count}")
     return parts
+
+
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's key hash (the Java client's ``Utils.murmur2``), as aiokafka's default partitioner computes it, a
+    quarter of its time: the relay hashes every member of every bundle it splits."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    whole = length & ~3
+    for (k,) in _WORD.iter_unpack(data[:whole]):
+        k = (k * _M) & _MASK
+        k ^= k >> 24
+        h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
+    extra = length - whole
+    if extra >= 3:
+        h ^= data[whole + 2] << 16
+    if extra >= 2:
+        h ^= data[whole + 1] << 8
+    if extra >= 1:
+        h = ((h ^ data[whole]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    return h ^ (h >> 15)
+
+
+_WORD = struct.Struct("<I")
+
+
+def partition_for(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition of ``partitions`` (sorted) the producer's default partitioner sends ``key`` to."""
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
 def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None = None) -> list[ConsumerRecord]:

@@ -29,11 +29,10 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from o2c_common.events.bundle import bundle_headers, bundled_count, by_partition, pack, unpack
+from o2c_common.events.bundle import bundle_headers, bundled_count, by_partition, partition_for, unpack
 
 log = logging.getLogger(__name__)
 
@@ -224,21 +223,17 @@ class OutboxRelay:
         """A bundle row as one record a partition its members' keys go to: a bundle of that part, or the plain
         event when it is one, so that each aggregate's events stay on its partition in order."""
         partitions = sorted(await producer.partitions_for(topic))
-
-        def partition_of(key: bytes) -> int:
-            return int(DefaultPartitioner()(key, partitions, partitions))
-
         futures = []
-        for partition, part in by_partition(unpack(value, count), partition_of).items():
-            if len(part) == 1:
-                key, pairs, payload = part[0]
+        for partition, frames in by_partition(value, count, lambda key: partition_for(key, partitions)).items():
+            if len(frames) == 1:
+                ((key, pairs, payload),) = unpack(frames[0], 1)
                 headers = [(k, v.encode()) for k, v in json.loads(pairs)]
             else:
-                key, payload = part[0][0], pack(part)
-                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(part))]
+                ((key, _, _),) = unpack(frames[0], 1)
+                payload = b"".join(frames)
+                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(frames))]
             futures.append(await producer.send(topic, payload, key=key.encode(), headers=headers, partition=partition))
         return futures
-
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
         """Only after every record of the batch was acknowledged by the broker."""
