@@ -264,6 +264,8 @@ def _check_json(body: bytes) -> Any:
         document = json.loads(body)
     except ValueError:
         return _NOT_JSON
+    if _all_text_fine(document):  # the usual case, without the path of every value (a batch has thousands)
+        return document
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     while stack:
         value, where = stack.pop()
@@ -276,6 +278,21 @@ def _check_json(body: bytes) -> Any:
             if problem is not None:
                 raise refused("body", problem, pointer=json_pointer(where))
     return document
+
+
+def _all_text_fine(document: Any) -> bool:
+    """True when no string value of ``document`` (as ``json.loads`` returns it) has a :func:`_text_problem`."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind is str and _text_problem(value) is not None:
+            return False
+    return True
 
 
 def _text_problem(text: str) -> tuple[str, str] | None:
