@@ -18,6 +18,7 @@ from o2c_common.events.bundle import (
     BUNDLE_HEADER,
     MAX_MEMBERS,
     BundleError,
+    MemberRecord,
     OutboxRow,
     bundle_headers,
     bundled_count,
@@ -30,7 +31,7 @@ from o2c_common.events.bundle import (
     unpack,
 )
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceIssued
-from o2c_common.events.envelope import new_event_id
+from o2c_common.events.envelope import new_event_id, plain_headers
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox.records import fallback_id
 from o2c_common.outbox.writer import slot_for
@@ -119,6 +120,7 @@ def test_a_bundle_record_is_read_as_its_events_and_a_broken_one_is_left_whole() 
     assert [r.checksum for r in read] == [None, 0, 1, 2]
     decoded = [Event.from_kafka(r.key, r.value, r.headers) for r in read[1:]]
     assert decoded == events
+    assert all(isinstance(r, MemberRecord) and r.text_headers == plain_headers(r.headers) for r in read[1:])
     assert len({fallback_id(r) for r in read}) == 4  # each member has a position of its own
     broken = record(b"k", b"\x00\x00\x00\x09abc", [("ce_type", b"t"), (BUNDLE_HEADER, b"1")])
     assert unbundle([broken]) == [broken]

@@ -200,17 +200,31 @@ def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None
             out.append(record)
             continue
         try:
-            members = unpack(record.value, count)
-            expanded = [dataclasses.replace(
-                record, key=key.encode(), value=value, checksum=index,
-                headers=[(name, text.encode()) for name, text in json.loads(headers)],
-                serialized_key_size=len(key), serialized_value_size=len(value))
-                for index, (key, headers, value) in enumerate(members)]
+            expanded = [_member(record, index, member) for index, member in enumerate(unpack(record.value, count))]
         except (BundleError, ValueError, TypeError, AttributeError):
             out.append(record)
             continue
         out += expanded
     return out
+
+
+@dataclasses.dataclass
+class MemberRecord(ConsumerRecord[bytes, bytes]):
+    """A bundle's member as a record (:func:`unbundle`), with its headers as text too when no name comes twice (what
+    ``o2c_common.events.envelope.plain_headers`` would make of them), so that a reader does not decode them again."""
+
+    text_headers: dict[str, str] | None = None
+
+
+def _member(record: ConsumerRecord, index: int, member: Member) -> MemberRecord:
+    key, headers, value = member
+    pairs = json.loads(headers)
+    text = dict(pairs)
+    if not all(type(name) is str and type(v) is str for name, v in text.items()):
+        raise TypeError("a member's header is not a text name and value")
+    return MemberRecord(record.topic, record.partition, record.offset, record.timestamp, record.timestamp_type,
+                        key.encode(), value, index, len(key), len(value),
+                        [(name, v.encode()) for name, v in pairs], text if len(text) == len(pairs) else None)
 
 
 def _type_of(record: ConsumerRecord) -> str:

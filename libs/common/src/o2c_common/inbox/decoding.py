@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from aiokafka.structs import ConsumerRecord
 
+from o2c_common.events.bundle import MemberRecord
 from o2c_common.events.envelope import Event, EventDecodeError, plain_headers
 from o2c_common.inbox.handlers import AnyHandler, Handlers, gather_ahead
 from o2c_common.inbox.records import from_its_producer
@@ -48,11 +49,12 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
     for i, record in enumerate(records, 1):
         if i % DECODE_SLICE == 0:
             await asyncio.sleep(0)
-        plain_type = _plain_type(record.headers)
+        text = record.text_headers if type(record) is MemberRecord else None  # a bundle's member: read already
+        plain_type = _plain_type(record.headers) if text is None else _plain_text_type(text)
         if plain_type is not None and (reason := skip_reason(None, plain_type)) is not None:
             decoded.skipped.append((reason, plain_type))  # another group's business, its other headers unread
             continue
-        headers = plain_headers(record.headers)  # read once, for the routing and the event
+        headers = plain_headers(record.headers) if text is None else text  # read once, for the routing and the event
         if headers is None:
             return None
         ce_type = headers.get("ce_type")
@@ -77,6 +79,11 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
         decoded.work.append((record, event, handler))
     decoded.gathered = await gather_ahead([(event, handler) for _, event, handler in decoded.work])
     return decoded
+
+
+def _plain_text_type(headers: dict[str, str]) -> str | None:
+    """:func:`_plain_type` of a bundle member's headers, read as text already."""
+    return None if REPLAY_GROUP_HEADER in headers else headers.get("ce_type")
 
 
 def _plain_type(headers: object) -> str | None:
