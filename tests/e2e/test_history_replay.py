@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import asdict, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
+import pytest
+
+from o2c_cli import history_stages
 from o2c_cli.history import DEFAULT_HISTORY, load_rows, mint_replay_token, replay
-from o2c_cli.history_stages import Position
+from o2c_cli.history_stages import Position, Replay, ReplayError, ReplayResult
 from o2c_cli.stack import Stack
 from o2c_collections.history.schemas import HistoryRow
 
@@ -114,3 +119,31 @@ def test_amounts_at_the_edges_of_precision_reach_kpi_exactly_with_zero_drift(sta
         "credit_sales": sum(amounts), "ar_balance": 0}
     # zero drift: invoicing, collections and kpi agree on each
     assert drift_once_caught_up(stack, [str(row.invoice_id) for row in rows]) == {}
+
+
+def test_the_wait_for_receivables_looks_at_a_window_and_names_only_those_never_opened(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wait asks for the oldest missing receivables a window at a time; before it gives up it asks for every
+    missing one, so a receivable opened behind a stuck window is not named as missing."""
+    opened = load_rows(ROOT / DEFAULT_HISTORY)[-SLICE - 30:-SLICE]  # rows no other test replays
+    urls = {f"{name}_url": f"http://127.0.0.1:{stack.config.ports[name]}" for name in ("invoicing", "collections")}
+    token = mint_replay_token()
+    loaded = asyncio.run(replay(rows=opened, token=token, concurrency=4, invoices_only=True, **urls))
+    assert loaded.errors == [] and loaded.receivables_open == 30
+    never = [replace(row, invoice_number=f"NEVER-{uuid.uuid4().hex[:8]}", line=10_000 + n)
+             for n, row in enumerate(opened[:10])]
+    monkeypatch.setattr(history_stages, "LOOKUP", 5)
+    monkeypatch.setattr(history_stages, "LOOKUP_WINDOW", 2)  # ten a round: the never-opened ten, first in line
+
+    async def wait() -> ReplayResult:
+        result = ReplayResult(rows=40)
+        async with httpx.AsyncClient(base_url=urls["collections_url"],
+                                     headers={"Authorization": f"Bearer {token}"}) as collections:
+            run = Replay(invoicing=collections, collections=collections, legal_entity="US01", currency="USD",
+                         concurrency=2, chunk_size=10, result=result, progress=None)
+            with pytest.raises(ReplayError, match=r"has not opened 10 of 40 receivables") as refused:
+                await run.await_receivables([*never, *opened], timeout_s=1.0)
+        assert never[0].invoice_number in str(refused.value)
+        return result
+
+    assert asyncio.run(wait()).receivables_open == 30
