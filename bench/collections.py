@@ -265,7 +265,7 @@ def cash_application(args: argparse.Namespace) -> None:
                   f"payments booked in {db['elapsed']:.1f} s = {rates[-1]:.0f} payments/s; "
                   f"auto-matched {int(db['matched'])} of {should} ({100 * db['matched'] / should:.1f} %), "
                   f"wrong matches {int(db['wrong'])}; decisions differing from the engine's {int(db['differ'])}; "
-                  f"{int(db['outbox'])} outbox rows; load average {load_average()}")
+                  f"{int(db['outbox'])} events in the outbox; load average {load_average()}")
             per = 1000 / max(db["booked"], 1)
             print(f"  CPU per payment: workers {db['workers_cpu'] * per:.2f} ms, "
                   f"PostgreSQL {db['postgres_cpu'] * per:.2f} ms")
