@@ -124,6 +124,9 @@ def test_a_bundle_record_is_read_as_its_events_and_a_broken_one_is_left_whole() 
     assert len({fallback_id(r) for r in read}) == 4  # each member has a position of its own
     broken = record(b"k", b"\x00\x00\x00\x09abc", [("ce_type", b"t"), (BUNDLE_HEADER, b"1")])
     assert unbundle([broken]) == [broken]
+    many = [(f"k{n}", "[]", b"") for n in range(MAX_MEMBERS + 1)]  # more than a writer puts in one: not opened
+    oversized = record(b"k", pack(many), [("ce_type", b"t"), (BUNDLE_HEADER, str(len(many)).encode())])
+    assert unbundle([oversized]) == [oversized]
     assert unbundle([plain]) == [plain]
 
 

@@ -189,14 +189,16 @@ def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None
     """``records`` with every bundle replaced by one record a member: same topic, partition, offset and timestamp;
     the member's key, headers and payload; its index in the bundle as ``checksum`` (Kafka's record format v2 has no
     checksum a record), so that a member that cannot be decoded has a position of its own. A bundle that does not
-    parse is left whole: its value is no event, and it is dead-lettered as undecodable. A bundle whose ``ce_type``
+    parse, or names more than :data:`MAX_MEMBERS` members, is left whole: its value is no event, and it is
+    dead-lettered as undecodable. A bundle whose ``ce_type``
     is not ``wanted`` stays whole too: the reader skips it by that header, unopened."""
     if not any(_is_bundle(record) for record in records):
         return records
     out: list[ConsumerRecord] = []
     for record in records:
         count = bundled_count(record.headers or ()) if _is_bundle(record) else None
-        if count is None or record.value is None or (wanted is not None and not wanted(_type_of(record))):
+        if count is None or not 0 < count <= MAX_MEMBERS or record.value is None or (
+                wanted is not None and not wanted(_type_of(record))):
             out.append(record)
             continue
         try:
