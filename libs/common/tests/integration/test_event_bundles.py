@@ -39,7 +39,8 @@ PARTITIONS = 3
 
 async def published(db: Database, bootstrap: str, topic: str, events: Sequence[Event], *, slots: int = 4,
                     partitions: int = PARTITIONS) -> int:
-    """``events`` emitted in one unit of work, their rows moved to ``topic`` and relayed; the outbox rows written."""
+    """``events`` emitted in one unit of work, their rows moved to ``topic`` and relayed; the outbox rows written.
+    The relay's next fetch asks for about a batch of events, not of rows."""
     await ensure_topics(bootstrap, [topic], partitions=partitions, replication_factor=1)
     async with db.unit_of_work() as session:
         await add_many_to_outbox(session, events, slots=slots)
@@ -57,6 +58,7 @@ async def published(db: Database, bootstrap: str, topic: str, events: Sequence[E
     finally:
         relay.stop()
         await asyncio.wait_for(task, 30)
+    assert relay.rows_per_fetch == max(1, 1000 * len(rows) // len(events))
     return len(rows)
 
 

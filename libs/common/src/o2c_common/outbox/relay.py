@@ -102,6 +102,9 @@ class OutboxRelay:
         self._producer_factory = producer_factory
         self._slots = slots
         self._batch_size = batch_size
+        self.rows_per_fetch = batch_size
+        """Rows a fetch asks for: about ``batch_size`` events, so fewer rows while the outbox holds bundles (a row
+        may hold up to 250 events), by the events a row held in the fetch before."""
         self._poll_interval = poll_interval
         self._idle_poll_interval = max(poll_interval, idle_poll_interval)
         self.wait_s = poll_interval
@@ -157,9 +160,10 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 await self._rebalance(conn)
                 self._wake.clear()
+                asked = self.rows_per_fetch
                 published = await self._publish_batch(conn, producer)
                 self.wait_s = self._poll_interval if published else min(self.wait_s * 2, self._idle_poll_interval)
-                if published < self._batch_size:
+                if published < asked:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.wait_s)
         finally:
@@ -194,7 +198,7 @@ class OutboxRelay:
     async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         if not self.owned:
             return 0
-        rows = await conn.fetch(fetch_statement(tuple(sorted(self.owned))), self._batch_size)
+        rows = await conn.fetch(fetch_statement(tuple(sorted(self.owned))), self.rows_per_fetch)
         if not rows:
             return 0
         futures = []
@@ -211,7 +215,9 @@ class OutboxRelay:
             events[row["topic"], row["event_type"]] += count or 1
         await asyncio.gather(*futures)
         await self._mark_published(conn, [row["id"] for row in rows])
-        self.published_total += sum(events.values())
+        published = sum(events.values())
+        self.published_total += published
+        self.rows_per_fetch = max(1, min(self._batch_size, self._batch_size * len(rows) // published))
         if self._on_published is not None:
             for (topic, event_type), count in events.items():
                 self._on_published(topic, event_type, count)
