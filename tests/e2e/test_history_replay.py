@@ -143,7 +143,7 @@ def test_the_wait_for_receivables_looks_at_a_window_and_names_only_those_never_o
                          concurrency=2, chunk_size=10, result=result, progress=None)
             with pytest.raises(ReplayError, match=r"has not opened 10 of 40 receivables") as refused:
                 await run.await_receivables([*never, *opened], timeout_s=1.0)
-        assert never[0].invoice_number in str(refused.value)
+        assert min(row.invoice_number for row in never) in str(refused.value)  # the first of those named
         return result
 
     assert asyncio.run(wait()).receivables_open == 30

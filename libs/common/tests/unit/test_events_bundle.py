@@ -15,6 +15,7 @@ from hypothesis import given, strategies as st
 
 from o2c_common.events import Event
 from o2c_common.events.bundle import (
+    BUNDLE_FROM,
     BUNDLE_HEADER,
     MAX_MEMBERS,
     BundleError,
@@ -72,13 +73,15 @@ def test_a_bulk_list_becomes_one_bundle_a_topic_type_and_slot_and_a_lone_event_s
         assert {slot_for(key, 4) for key, _, _ in unpack(r[6], bundled_count(json.loads(r[5])) or 0)} == {r[3]}
     lone = issued(99)
     assert outbox_rows([row(lone)], new_id=new_event_id) == [row(lone)]
+    few = [row(e) for e in events[:BUNDLE_FROM - 1]]  # a request's few events stay plain rows
+    assert outbox_rows(few, new_id=new_event_id) == few
 
 
 def test_each_keys_events_keep_their_order_across_bundles() -> None:
     invoice = uuid.uuid4()
-    first, others = issued(1, invoice), [issued(n) for n in range(2, 30)]
+    first, others = issued(1, invoice), [issued(n) for n in range(2, 40)]
     approved = Event.new(example_payload(InvoiceApproved, invoice_id=invoice), source="/o2c/invoicing")
-    again = issued(30, invoice)
+    again = issued(40, invoice)
     events = [first, *others, approved, again]
     ids = members_of(outbox_rows([row(e) for e in events], new_id=new_event_id))
     assert sorted(ids) == sorted(e.id for e in events)

@@ -26,6 +26,9 @@ from typing import Any
 from aiokafka.structs import ConsumerRecord
 
 BUNDLE_HEADER = "o2c_bundle"
+BUNDLE_FROM = 32
+"""Events a list must hold to be bundled: a request's or a small consumer batch's few events stay plain rows (they
+would gain little), and 32 events over the relay's 16 slots always fill a bundle."""
 MAX_MEMBERS = 250
 MAX_BYTES = 512 * 1024
 """A bundle's bounds: far below the producer's 1 MiB request and a consumer's fetch."""
@@ -91,7 +94,9 @@ def outbox_rows(rows: Sequence[OutboxRow], *, new_id: Callable[[], uuid.UUID]) -
     """``rows`` with the events of one topic, type and slot bundled, each key's order kept: a key's first event is in
     the first round, its second in the second, and so on; each round's rows follow the round before, so any grouping
     within a round keeps every key's order. A group of one stays a plain row; bundles are cut at
-    :data:`MAX_MEMBERS` and :data:`MAX_BYTES`."""
+    :data:`MAX_MEMBERS` and :data:`MAX_BYTES`. A list of fewer than :data:`BUNDLE_FROM` stays plain rows."""
+    if len(rows) < BUNDLE_FROM:
+        return list(rows)
     rounds: list[list[OutboxRow]] = []
     seen: dict[str, int] = {}
     for row in rows:

@@ -125,8 +125,7 @@ async def add_audited_to_outbox(session: AsyncSession, event: Event, audit: dict
 async def add_many_to_outbox(session: AsyncSession, events: Sequence[Event], *, slots: int) -> None:
     """Write ``events`` to the outbox in ONE copy (:func:`o2c_common.db.bulk.copy_records`), in their order: outbox
     ids follow the list, so the relay publishes one aggregate's events in the order given (bulk paths). Events of
-    one topic, type and slot go in bundle rows (:mod:`o2c_common.events.bundle`)."""
+    one topic, type and slot go in bundle rows when the list is long (:mod:`o2c_common.events.bundle`)."""
     rows = [(event.id, event.topic, event.key, slot_for(event.key, slots), event.type, event.headers_json(),
              event.value()) for event in events]
-    await copy_records(session, outbox_table, _COLUMNS, outbox_rows(rows, new_id=new_event_id) if len(rows) > 1
-                       else rows)
+    await copy_records(session, outbox_table, _COLUMNS, outbox_rows(rows, new_id=new_event_id))
