@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from o2c_common.buffered import buffering
 from o2c_common.db import Database
-from o2c_common.events.bundle import bundled_count, unpack
+from o2c_common.events.bundle import row_events
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.observability.correlation import correlation_scope
 from o2c_common.outbox.writer import slot_for
@@ -37,12 +37,9 @@ async def test_emit_many_writes_the_rows_emit_writes_in_order(pg_db: Database) -
     query = "SELECT event_id, topic, key, slot, event_type, headers, payload FROM outbox ORDER BY id"
     async with pg_db.unit_of_work() as session:
         rows = (await session.execute(text(query))).all()
-    members = [(row.event_id, row.key, row.slot, row.topic, row.event_type, json.dumps(row.headers), row.payload)
-               for row in rows[1:] if bundled_count(row.headers) is None]
-    for row in rows[1:]:  # a bundle's members, as a plain row would hold them (o2c_common.events.bundle)
-        if (count := bundled_count(row.headers)) is not None:
-            members += [(uuid.UUID(dict(json.loads(h))["ce_id"]), key, row.slot, row.topic, row.event_type, h, value)
-                        for key, h, value in unpack(row.payload, count)]
+    members = [(uuid.UUID(dict(json.loads(h))["ce_id"]), dict(json.loads(h))["ce_subject"], row.slot, row.topic,
+                event_type, h, value)  # a bundle's members, as a plain row would hold them (o2c_common.events.bundle)
+               for row in rows[1:] for event_type, h, value in row_events(row.event_type, row.headers, row.payload)]
     assert rows[0].event_id == single.id
     assert len(rows) < 1 + len(bulk)
     assert sorted(m[0] for m in members) == sorted(event.id for event in bulk)

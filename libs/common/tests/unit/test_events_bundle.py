@@ -28,6 +28,7 @@ from o2c_common.events.bundle import (
     outbox_rows,
     pack,
     partition_for,
+    row_events,
     unbundle,
     unpack,
 )
@@ -52,14 +53,8 @@ def row(event: Event, slots: int = 4) -> OutboxRow:
 
 def members_of(rows: list[OutboxRow]) -> list[uuid.UUID]:
     """The event ids ``rows`` carry, bundles opened, in row order."""
-    ids: list[uuid.UUID] = []
-    for r in rows:
-        count = bundled_count(json.loads(r[5]))
-        if count is None:
-            ids.append(r[0])
-        else:
-            ids += [uuid.UUID(dict(json.loads(h))["ce_id"]) for _, h, _ in unpack(r[6], count)]
-    return ids
+    return [uuid.UUID(dict(json.loads(headers))["ce_id"])
+            for r in rows for _, headers, _ in row_events(r[4], json.loads(r[5]), r[6])]
 
 
 def test_a_bulk_list_becomes_one_bundle_a_topic_type_and_slot_and_a_lone_event_stays_plain() -> None:
@@ -138,8 +133,9 @@ def test_the_relay_splits_a_bundle_where_the_producer_would_send_each_member() -
     members = [(str(uuid.uuid4()), f'[["n", "{n}"]]', f"v{n}".encode()) for n in range(60)]
     parts = by_partition(pack(members), 60, lambda key: partition_for(key, partitions))
     assert sum(len(frames) for frames in parts.values()) == 60
-    for partition, frames in parts.items():
-        part = unpack(b"".join(frames), len(frames))
+    for partition, keyed in parts.items():
+        part = unpack(b"".join(frames for _, frames in keyed), len(keyed))
+        assert [key for key, _ in keyed] == [key.encode() for key, _, _ in part]
         assert part == [m for m in members if m in part]  # bundle order kept, each member whole
         assert all(DefaultPartitioner()(key.encode(), partitions, partitions) == partition for key, _, _ in part)
     with pytest.raises(BundleError, match="header says 61"):

@@ -51,26 +51,35 @@ def pack(members: Iterable[Member]) -> bytes:
     return b"".join(parts)
 
 
-def unpack(value: bytes, count: int) -> list[Member]:
-    """The ``count`` members of a bundle value; :class:`BundleError` unless it holds exactly that many."""
-    members: list[Member] = []
+def _frames(value: bytes, count: int) -> list[tuple[int, int, list[slice]]]:
+    """Each member's frames in ``value``: where they start and end, and its three fields; :class:`BundleError` unless
+    it holds exactly ``count`` members, each field within the value."""
+    frames: list[tuple[int, int, list[slice]]] = []
     at, end = 0, len(value)
     try:
         while at < end:
-            fields = []
+            start, fields = at, []
             for _ in range(3):
                 (size,) = _LENGTH.unpack_from(value, at)
-                at += 4
-                if at + size > end:
-                    raise BundleError("a field runs past the end of the bundle")
-                fields.append(value[at:at + size])
-                at += size
-            members.append((fields[0].decode(), fields[1].decode(), bytes(fields[2])))
-    except (struct.error, UnicodeDecodeError) as exc:
+                fields.append(slice(at + 4, at + 4 + size))
+                at += 4 + size
+            if at > end:
+                raise BundleError("a field runs past the end of the bundle")
+            frames.append((start, at, fields))
+    except struct.error as exc:
         raise BundleError(f"malformed bundle: {exc}") from exc
-    if len(members) != count:
-        raise BundleError(f"the bundle holds {len(members)} events, its header says {count}")
-    return members
+    if len(frames) != count:
+        raise BundleError(f"the bundle holds {len(frames)} events, its header says {count}")
+    return frames
+
+
+def unpack(value: bytes, count: int) -> list[Member]:
+    """The ``count`` members of a bundle value; :class:`BundleError` unless it holds exactly that many."""
+    try:
+        return [(value[key].decode(), value[headers].decode(), bytes(value[payload]))
+                for _, _, (key, headers, payload) in _frames(value, count)]
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"malformed bundle: {exc}") from exc
 
 
 def bundle_headers(event_type: str, count: int) -> list[tuple[str, str]]:
@@ -132,27 +141,14 @@ def _grouped(cut: list[OutboxRow], new_id: Callable[[], uuid.UUID]) -> list[Outb
     return out
 
 
-def by_partition(value: bytes, count: int, partition_of: Callable[[bytes], int]) -> dict[int, list[bytes]]:
-    """A bundle value's members by the partition their key goes to, in bundle order, each as its frames (what
-    :func:`pack` wrote for it, so that a part is the join of its members); :class:`BundleError` as :func:`unpack`."""
-    parts: dict[int, list[bytes]] = {}
-    at, end, seen = 0, len(value), 0
-    try:
-        while at < end:
-            start = at
-            (size,) = _LENGTH.unpack_from(value, at)
-            key = value[at + 4:at + 4 + size]
-            for _ in range(3):
-                (size,) = _LENGTH.unpack_from(value, at)
-                at += 4 + size
-            if at > end:
-                raise BundleError("a field runs past the end of the bundle")
-            parts.setdefault(partition_of(key), []).append(value[start:at])
-            seen += 1
-    except struct.error as exc:
-        raise BundleError(f"malformed bundle: {exc}") from exc
-    if seen != count:
-        raise BundleError(f"the bundle holds {seen} events, its header says {count}")
+def by_partition(value: bytes, count: int,
+                 partition_of: Callable[[bytes], int]) -> dict[int, list[tuple[bytes, bytes]]]:
+    """A bundle value's members by the partition their key goes to, in bundle order, each as its key and its frames
+    (what :func:`pack` wrote for it, so that a part is the join of its members); :class:`BundleError` as
+    :func:`unpack`."""
+    parts: dict[int, list[tuple[bytes, bytes]]] = {}
+    for start, end, (key, _, _) in _frames(value, count):
+        parts.setdefault(partition_of(value[key]), []).append((value[key], value[start:end]))
     return parts
 
 
@@ -201,9 +197,9 @@ def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None
         return records
     out: list[ConsumerRecord] = []
     for record in records:
-        count = bundled_count(record.headers or ()) if _is_bundle(record) else None
+        count, ce_type = _routing(record)
         if count is None or not 0 < count <= MAX_MEMBERS or record.value is None or (
-                wanted is not None and not wanted(_type_of(record))):
+                wanted is not None and not wanted(ce_type)):
             out.append(record)
             continue
         try:
@@ -234,11 +230,11 @@ def _member(record: ConsumerRecord, index: int, member: Member) -> MemberRecord:
                         [(name, v.encode()) for name, v in pairs], text if len(text) == len(pairs) else None)
 
 
-def _type_of(record: ConsumerRecord) -> str:
-    for name, value in record.headers or ():
-        if name == "ce_type" and isinstance(value, bytes | bytearray):
-            return value.decode(errors="replace")
-    return ""
+def _routing(record: ConsumerRecord) -> tuple[int | None, str]:
+    """A record's member count (None if it is no bundle) and ``ce_type``, in one pass over its headers."""
+    headers = record.headers or ()
+    ce_type = next((bytes(v).decode(errors="replace") for name, v in headers if name == "ce_type" and v), "")
+    return bundled_count(headers), ce_type
 
 
 def _is_bundle(record: ConsumerRecord) -> bool:

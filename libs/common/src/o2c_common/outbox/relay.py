@@ -230,15 +230,15 @@ class OutboxRelay:
         event when it is one, so that each aggregate's events stay on its partition in order."""
         partitions = sorted(await producer.partitions_for(topic))
         futures = []
-        for partition, frames in by_partition(value, count, lambda key: partition_for(key, partitions)).items():
-            if len(frames) == 1:
-                ((key, pairs, payload),) = unpack(frames[0], 1)
+        for partition, part in by_partition(value, count, lambda key: partition_for(key, partitions)).items():
+            key = part[0][0]
+            if len(part) == 1:
+                ((_, pairs, payload),) = unpack(part[0][1], 1)
                 headers = [(k, v.encode()) for k, v in json.loads(pairs)]
             else:
-                ((key, _, _),) = unpack(frames[0], 1)
-                payload = b"".join(frames)
-                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(frames))]
-            futures.append(await producer.send(topic, payload, key=key.encode(), headers=headers, partition=partition))
+                payload = b"".join(frames for _, frames in part)
+                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(part))]
+            futures.append(await producer.send(topic, payload, key=key, headers=headers, partition=partition))
         return futures
 
     async def _mark_published(self, conn: asyncpg.Connection, ids: list[int]) -> None:
