@@ -191,8 +191,8 @@ def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None
     the member's key, headers and payload; its index in the bundle as ``checksum`` (Kafka's record format v2 has no
     checksum a record), so that a member that cannot be decoded has a position of its own. A bundle that does not
     parse, or names more than :data:`MAX_MEMBERS` members, is left whole: its value is no event, and it is
-    dead-lettered as undecodable. A bundle whose ``ce_type``
-    is not ``wanted`` stays whole too: the reader skips it by that header, unopened."""
+    dead-lettered as undecodable. A bundle whose ``ce_type`` is not ``wanted`` stays whole too: the reader skips it
+    by that header, unopened."""
     if not any(_is_bundle(record) for record in records):
         return records
     out: list[ConsumerRecord] = []
@@ -225,16 +225,24 @@ def _member(record: ConsumerRecord, index: int, member: Member) -> MemberRecord:
     text = dict(pairs)
     if not all(type(name) is str and type(v) is str for name, v in text.items()):
         raise TypeError("a member's header is not a text name and value")
+    raw_key = key.encode()
     return MemberRecord(record.topic, record.partition, record.offset, record.timestamp, record.timestamp_type,
-                        key.encode(), value, index, len(key), len(value),
+                        raw_key, value, index, len(raw_key), len(value),
                         [(name, v.encode()) for name, v in pairs], text if len(text) == len(pairs) else None)
 
 
 def _routing(record: ConsumerRecord) -> tuple[int | None, str]:
-    """A record's member count (None if it is no bundle) and ``ce_type``, in one pass over its headers."""
-    headers = record.headers or ()
-    ce_type = next((bytes(v).decode(errors="replace") for name, v in headers if name == "ce_type" and v), "")
-    return bundled_count(headers), ce_type
+    """A record's member count (None if it is no bundle, as :func:`bundled_count`) and ``ce_type``, in one pass over
+    its headers, the first of each name counting."""
+    count: int | None = None
+    ce_type: str | None = None
+    for name, value in record.headers or ():
+        if name == BUNDLE_HEADER and count is None:
+            text = bytes(value or b"").decode(errors="replace")
+            count = int(text) if text.isdigit() else -1
+        elif name == "ce_type" and ce_type is None:
+            ce_type = bytes(value or b"").decode(errors="replace")
+    return count, ce_type or ""
 
 
 def _is_bundle(record: ConsumerRecord) -> bool:
