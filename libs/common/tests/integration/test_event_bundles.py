@@ -21,6 +21,7 @@ from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events import Event
 from o2c_common.events.bundle import BUNDLE_HEADER, MAX_MEMBERS, unbundle
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoiceIssued
+from o2c_common.events.envelope import HISTORY_HEADER
 from o2c_common.events.examples import example_payload
 from o2c_common.inbox import Batched, EventConsumer
 from o2c_common.kafka import ensure_topics, make_producer
@@ -94,6 +95,18 @@ async def test_a_full_bundle_goes_through_the_broker_as_one_record(pg_db: Databa
     records = await read_back(infra.kafka_bootstrap, topic, len(events), partitions=1)
     assert len(records) == 1 and len(records[0].value or b"") > 100_000
     assert [Event.from_kafka(r.key, r.value, r.headers) for r in unbundle(records)] == events
+
+
+async def test_every_record_of_imported_history_says_so_after_the_relays_split(pg_db: Database, infra: Infra) -> None:
+    events = [Event.new(e.data.model_copy(update={"historical": True}), source=e.source)
+              for e in (issued(n) for n in range(1, 61))]
+    topic = f"h16b.bundles.{uuid.uuid4().hex[:8]}"
+    assert await published(pg_db, infra.kafka_bootstrap, topic, events) <= 4
+    records = await read_back(infra.kafka_bootstrap, topic, len(events))
+    assert any(k == BUNDLE_HEADER for r in records for k, _ in r.headers)
+    assert all((HISTORY_HEADER, b"1") in r.headers for r in records)  # bundle parts and plain parts of one alike
+    assert sorted(Event.from_kafka(r.key, r.value, r.headers).id for r in unbundle(records)) == sorted(
+        e.id for e in events)
 
 
 async def test_the_relay_sends_each_member_to_its_keys_partition_in_order(pg_db: Database, infra: Infra) -> None:

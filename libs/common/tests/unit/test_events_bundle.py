@@ -170,5 +170,5 @@ def test_a_bundle_of_a_type_nobody_reads_stays_whole() -> None:
     events = [issued(n) for n in range(3)]
     bundle = record(b"k", pack((e.key, e.headers_json(), e.value()) for e in events),
                     [("ce_type", events[0].type.encode()), (BUNDLE_HEADER, b"3")])
-    assert unbundle([bundle], wanted=lambda t: t == "o2c.other.v1") == [bundle]
-    assert len(unbundle([bundle], wanted=lambda t: t == events[0].type)) == 3
+    assert unbundle([bundle], wanted=lambda t, _: t == "o2c.other.v1") == [bundle]
+    assert len(unbundle([bundle], wanted=lambda t, _: t == events[0].type)) == 3

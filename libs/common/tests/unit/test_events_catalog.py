@@ -22,7 +22,7 @@ from o2c_common.events.examples import example_payload
 
 REPO_DOCS = Path(__file__).resolve().parents[4] / "docs"
 HEADERS = ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type",
-           "ce_correlationid", "ce_traceparent"]  # fmt: skip
+           "ce_correlationid", "ce_traceparent", "o2c_history"]  # fmt: skip
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:

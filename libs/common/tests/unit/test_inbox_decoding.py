@@ -26,7 +26,7 @@ async def on_invoice_issued(tx: Tx, event: Event[InvoiceIssued]) -> None:
 HANDLERS = {InvoiceIssued: on_invoice_issued}
 
 
-def skip_reason(target: str | None, ce_type: str | None) -> str | None:
+def skip_reason(target: str | None, ce_type: str | None, history: bool = False) -> str | None:
     if target is not None and target != "g":
         return "replayed_for_another_group"
     return None if ce_type == InvoiceIssued.ce_type() else "no_handler"

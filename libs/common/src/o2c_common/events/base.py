@@ -50,6 +50,11 @@ class EventPayload(BaseModel):
     def aggregate_id(self) -> str:
         return str(getattr(self, self.aggregate_field))
 
+    def imported_history(self) -> bool:
+        """A fact of history imported from another system (``o2c history replay``), not work of today: its event
+        carries the ``o2c_history`` header, so that a group acting on today's work only skips it unread."""
+        return False
+
 
 def service_source(service: str) -> str:
     """The ``ce_source`` a service's events carry (``/o2c/invoicing``)."""

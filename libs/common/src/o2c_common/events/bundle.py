@@ -9,8 +9,9 @@ with its own id, headers and payload. The relay splits a bundle by the partition
 the plain event it is. A consumer expands a bundle record into one record a member (:func:`unbundle`) before
 anything else reads it: claims, handlers and dead letters see the same events as if they had come one by one.
 
-A bundle record carries ``ce_type`` (the members' type, so a group skips what it does not handle without opening it)
-and ``o2c_bundle`` (the member count); its value is, for each member, three length-prefixed fields: the key, the
+A bundle record carries ``ce_type`` (the members' type, so a group skips what it does not handle without opening it),
+``o2c_bundle`` (the member count) and, when its members are imported history, ``o2c_history`` (so a group acting on
+today's work only skips it unopened too); its value is, for each member, three length-prefixed fields: the key, the
 headers as the outbox stores them (a JSON list of pairs) and the payload.
 """
 
@@ -24,6 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aiokafka.structs import ConsumerRecord
+
+from o2c_common.events.envelope import HISTORY_HEADER
 
 BUNDLE_HEADER = "o2c_bundle"
 BUNDLE_FROM = 32
@@ -82,8 +85,17 @@ def unpack(value: bytes, count: int) -> list[Member]:
         raise BundleError(f"malformed bundle: {exc}") from exc
 
 
-def bundle_headers(event_type: str, count: int) -> list[tuple[str, str]]:
-    return [("ce_type", event_type), (BUNDLE_HEADER, str(count))]
+_HISTORY_PAIR = json.dumps([HISTORY_HEADER, "1"])
+"""An event's history header as its outbox headers hold it: no header value can contain it (JSON escapes quotes)."""
+
+
+def bundle_headers(event_type: str, count: int, *, history: bool = False) -> list[tuple[str, str]]:
+    return [("ce_type", event_type), (BUNDLE_HEADER, str(count)), *([(HISTORY_HEADER, "1")] if history else [])]
+
+
+def is_history_row(headers: str) -> bool:
+    """Whether an outbox row's headers (a JSON list of pairs) mark imported history."""
+    return _HISTORY_PAIR in headers
 
 
 def bundled_count(headers: Iterable[tuple[str, Any]]) -> int | None:
@@ -100,10 +112,11 @@ OutboxRow = tuple[uuid.UUID, str, str, int, str, str, bytes]
 
 
 def outbox_rows(rows: Sequence[OutboxRow], *, new_id: Callable[[], uuid.UUID]) -> list[OutboxRow]:
-    """``rows`` with the events of one topic, type and slot bundled, each key's order kept: a key's first event is in
-    the first round, its second in the second, and so on; each round's rows follow the round before, so any grouping
-    within a round keeps every key's order. A group of one stays a plain row; bundles are cut at
-    :data:`MAX_MEMBERS` and :data:`MAX_BYTES`. A list of fewer than :data:`BUNDLE_FROM` stays plain rows."""
+    """``rows`` with the events of one topic, type and slot (imported history apart) bundled, each key's order kept:
+    a key's first event is in the first round, its second in the second, and so on; each round's rows follow the
+    round before, so any grouping within a round keeps every key's order. A group of one stays a plain row; bundles
+    are cut at :data:`MAX_MEMBERS` and :data:`MAX_BYTES`. A list of fewer than :data:`BUNDLE_FROM` stays plain
+    rows."""
     if len(rows) < BUNDLE_FROM:
         return list(rows)
     rounds: list[list[OutboxRow]] = []
@@ -118,10 +131,10 @@ def outbox_rows(rows: Sequence[OutboxRow], *, new_id: Callable[[], uuid.UUID]) -
 
 
 def _grouped(cut: list[OutboxRow], new_id: Callable[[], uuid.UUID]) -> list[OutboxRow]:
-    groups: dict[tuple[str, str, int], list[list[OutboxRow]]] = {}
-    sizes: dict[tuple[str, str, int], int] = {}
+    groups: dict[tuple[str, str, int, bool], list[list[OutboxRow]]] = {}
+    sizes: dict[tuple[str, str, int, bool], int] = {}
     for row in cut:
-        group = (row[1], row[4], row[3])
+        group = (row[1], row[4], row[3], is_history_row(row[5]))
         parts = groups.setdefault(group, [[]])
         size = len(row[2]) + len(row[5]) + len(row[6])
         if len(parts[-1]) >= MAX_MEMBERS or sizes.get(group, 0) + size > MAX_BYTES:
@@ -130,14 +143,14 @@ def _grouped(cut: list[OutboxRow], new_id: Callable[[], uuid.UUID]) -> list[Outb
         parts[-1].append(row)
         sizes[group] = sizes.get(group, 0) + size
     out: list[OutboxRow] = []
-    for (topic, event_type, slot), parts in groups.items():
+    for (topic, event_type, slot, history), parts in groups.items():
         for part in parts:
             if len(part) == 1:
                 out.append(part[0])
                 continue
             value = pack((key, headers, payload) for _, _, key, _, _, headers, payload in part)
             out.append((new_id(), topic, part[0][2], slot, event_type,
-                        json.dumps(bundle_headers(event_type, len(part))), value))
+                        json.dumps(bundle_headers(event_type, len(part), history=history)), value))
     return out
 
 
@@ -186,20 +199,21 @@ def partition_for(key: bytes, partitions: Sequence[int]) -> int:
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
-def unbundle(records: list[ConsumerRecord], wanted: Callable[[str], bool] | None = None) -> list[ConsumerRecord]:
+def unbundle(records: list[ConsumerRecord],
+             wanted: Callable[[str, bool], bool] | None = None) -> list[ConsumerRecord]:
     """``records`` with every bundle replaced by one record a member: same topic, partition, offset and timestamp;
     the member's key, headers and payload; its index in the bundle as ``checksum`` (Kafka's record format v2 has no
     checksum a record), so that a member that cannot be decoded has a position of its own. A bundle that does not
     parse, or names more than :data:`MAX_MEMBERS` members, is left whole: its value is no event, and it is
-    dead-lettered as undecodable. A bundle whose ``ce_type`` is not ``wanted`` stays whole too: the reader skips it
-    by that header, unopened."""
+    dead-lettered as undecodable. A bundle that is not ``wanted`` (by its ``ce_type`` and whether it is imported
+    history) stays whole too: the reader skips it by those headers, unopened."""
     if not any(_is_bundle(record) for record in records):
         return records
     out: list[ConsumerRecord] = []
     for record in records:
-        count, ce_type = _routing(record)
+        count, ce_type, history = _routing(record)
         if count is None or not 0 < count <= MAX_MEMBERS or record.value is None or (
-                wanted is not None and not wanted(ce_type)):
+                wanted is not None and not wanted(ce_type, history)):
             out.append(record)
             continue
         try:
@@ -231,18 +245,21 @@ def _member(record: ConsumerRecord, index: int, member: Member) -> MemberRecord:
                         [(name, v.encode()) for name, v in pairs], text if len(text) == len(pairs) else None)
 
 
-def _routing(record: ConsumerRecord) -> tuple[int | None, str]:
-    """A record's member count (None if it is no bundle, as :func:`bundled_count`) and ``ce_type``, in one pass over
-    its headers, the first of each name counting."""
+def _routing(record: ConsumerRecord) -> tuple[int | None, str, bool]:
+    """A record's member count (None if it is no bundle, as :func:`bundled_count`), ``ce_type`` and whether it is
+    imported history, in one pass over its headers, the first of each name counting."""
     count: int | None = None
     ce_type: str | None = None
+    history = False
     for name, value in record.headers or ():
         if name == BUNDLE_HEADER and count is None:
             text = bytes(value or b"").decode(errors="replace")
             count = int(text) if text.isdigit() else -1
         elif name == "ce_type" and ce_type is None:
             ce_type = bytes(value or b"").decode(errors="replace")
-    return count, ce_type or ""
+        elif name == HISTORY_HEADER:
+            history = True
+    return count, ce_type or "", history
 
 
 def _is_bundle(record: ConsumerRecord) -> bool:

@@ -64,6 +64,12 @@ _HEADER_PROPERTIES: dict[str, dict[str, Any]] = {
         "pattern": r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
         "description": "W3C trace context of the producing span.",
     },
+    "o2c_history": {
+        "type": "string",
+        "const": "1",
+        "description": "Present on the events of imported history (o2c history replay), which a reader of today's "
+                       "work only may skip unread; never on today's work (a consumer refuses it there).",
+    },
 }
 _REQUIRED_HEADERS = ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"]
 
@@ -241,6 +247,8 @@ def _readme() -> str:
         "Each record is one CloudEvent in Kafka's binary mode, except on bulk paths: a record with the header",
         "`o2c_bundle` (the member count) holds several events of its `ce_type`, each a whole CloudEvent, framed as",
         "`o2c_common.events.bundle` describes; `o2c_common.events.bundle.unbundle` reads such a record as its events.",
+        "Events of imported history (`o2c history replay`) carry `o2c_history: 1`, their bundles too: a reader of",
+        "today's work only skips them by that header.",
         "",
         "| ce_type | topic | key | meaning |",
         "|---|---|---|---|",

@@ -30,7 +30,11 @@ CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]
 
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
-KNOWN_HEADERS = frozenset({*REQUIRED_HEADERS, "ce_subject", "content-type", "ce_correlationid", "ce_traceparent"})
+HISTORY_HEADER = "o2c_history"
+"""Present (``1``) on the event of a fact of imported history (``EventPayload.imported_history``): a group whose
+handlers act on today's work only skips it by this header, unread (``Batched(..., history=False)``)."""
+KNOWN_HEADERS = frozenset({*REQUIRED_HEADERS, "ce_subject", "content-type", "ce_correlationid", "ce_traceparent",
+                           HISTORY_HEADER})
 """Headers this envelope reads and writes itself; ``extra_headers`` may not use these names."""
 _REQUIRED = frozenset(REQUIRED_HEADERS)
 _uuid = PgUUID
@@ -136,6 +140,8 @@ class Event(Generic[P]):
             headers["ce_correlationid"] = self.correlation_id
         if self.traceparent:
             headers["ce_traceparent"] = self.traceparent
+        if self.data.imported_history():
+            headers[HISTORY_HEADER] = "1"
         headers.update(self.extra_headers)
         return list(headers.items())
 
@@ -150,6 +156,8 @@ class Event(Generic[P]):
             parts.append(f'["ce_correlationid", {_quoted(self.correlation_id)}]')
         if self.traceparent:
             parts.append(f'["ce_traceparent", {_quoted(self.traceparent)}]')
+        if self.data.imported_history():
+            parts.append(f'["{HISTORY_HEADER}", "1"]')
         parts += [f"[{_quoted(name)}, {_quoted(value)}]" for name, value in self.extra_headers.items()]
         return f"[{', '.join(parts)}]"
 
@@ -191,6 +199,8 @@ class Event(Generic[P]):
             data = model.__pydantic_validator__.validate_json(value)  # model_validate_json without its wrapper
         except ValidationError as exc:
             raise EventDecodeError(f"invalid {h['ce_type']} payload: {refusals(exc)}") from exc
+        if HISTORY_HEADER in h and not data.imported_history():  # groups skip it unread: it may not lie
+            raise EventDecodeError(f"{HISTORY_HEADER} on a {h['ce_type']} that is not imported history")
         aggregate_id = data.aggregate_id()
         subject = h.get("ce_subject") or aggregate_id
         if subject != aggregate_id:

@@ -99,6 +99,9 @@ class EventConsumer:
                       for name, lane_handlers in named]
         """The readers of each fetch, in this order; the first one's counters are :attr:`stats`."""
         self._handled = frozenset().union(*(lane.types for lane in self.lanes))
+        self._current_only = frozenset.intersection(*(lane.current_only | (self._handled - lane.types)
+                                                      for lane in self.lanes))
+        """Types whose imported history no lane reads: a bundle of it is skipped unopened."""
         self._bootstrap = bootstrap_servers
         self._batch_size = batch_size
         self._fetch_max_wait_ms = fetch_max_wait_ms
@@ -122,6 +125,10 @@ class EventConsumer:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def _opened(self, ce_type: str, history: bool) -> bool:
+        """Whether a bundle of ``ce_type`` is any lane's business (``unbundle``): else it is skipped unopened."""
+        return ce_type in self._handled and not (history and ce_type in self._current_only)
 
     def use_dlq_producer(self, producer: AIOKafkaProducer) -> None:
         """The producer dead letters go through (replaced while the broker is still unreachable at start-up)."""
@@ -169,7 +176,7 @@ class EventConsumer:
         writing: asyncio.Task[None] | None = None
         try:
             while not self._stopping.is_set():
-                fetched = {tp: unbundle(records, self._handled.__contains__) for tp, records in
+                fetched = {tp: unbundle(records, self._opened) for tp, records in
                            (await consumer.getmany(timeout_ms=200, max_records=self._batch_size)).items() if records}
                 if not fetched:
                     if writing is not None:

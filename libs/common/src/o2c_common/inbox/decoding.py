@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from aiokafka.structs import ConsumerRecord
 
 from o2c_common.events.bundle import MemberRecord
-from o2c_common.events.envelope import Event, EventDecodeError, plain_headers
+from o2c_common.events.envelope import HISTORY_HEADER, Event, EventDecodeError, plain_headers
 from o2c_common.inbox.handlers import AnyHandler, Handlers, gather_ahead
 from o2c_common.inbox.records import from_its_producer
 from o2c_common.kafka.client import REPLAY_HEADER
@@ -21,8 +21,9 @@ DECODE_SLICE = 5
 """Records decoded between two turns of the event loop: few, because each of the write's statements resumes only
 when the slice in flight yields, and the write is the slower of the two (docs/performance.md)."""
 
-SkipReason = Callable[[str | None, str | None], str | None]
-"""Why a group leaves a record alone without decoding it (from its ``o2c_replay_group`` and ``ce_type``), or None."""
+SkipReason = Callable[[str | None, str | None, bool], str | None]
+"""Why a group leaves a record alone without decoding it (from its ``o2c_replay_group``, ``ce_type`` and whether it
+is imported history), or None."""
 Memo = dict[tuple[str, int, int, int | None], Event]
 """A fetch's events decoded so far, by topic, partition, offset and index in a bundle (``checksum``,
 ``o2c_common.events.bundle.unbundle``): the lanes of a consumer decode each record once."""
@@ -50,15 +51,15 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
         if i % DECODE_SLICE == 0:
             await asyncio.sleep(0)
         text = record.text_headers if type(record) is MemberRecord else None  # a bundle's member: read already
-        plain_type = _plain_type(record.headers) if text is None else _plain_text_type(text)
-        if plain_type is not None and (reason := skip_reason(None, plain_type)) is not None:
-            decoded.skipped.append((reason, plain_type))  # another group's business, its other headers unread
+        plain = _plain_type(record.headers) if text is None else _plain_text_type(text)
+        if plain is not None and (reason := skip_reason(None, *plain)) is not None:
+            decoded.skipped.append((reason, plain[0]))  # another group's business, its other headers unread
             continue
         headers = plain_headers(record.headers) if text is None else text  # read once, for the routing and the event
         if headers is None:
             return None
         ce_type = headers.get("ce_type")
-        reason = skip_reason(headers.get(REPLAY_GROUP_HEADER), ce_type)
+        reason = skip_reason(headers.get(REPLAY_GROUP_HEADER), ce_type, HISTORY_HEADER in headers)
         if reason is not None:
             decoded.skipped.append((reason, ce_type))
             continue
@@ -81,15 +82,16 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
     return decoded
 
 
-def _plain_text_type(headers: dict[str, str]) -> str | None:
+def _plain_text_type(headers: dict[str, str]) -> tuple[str, bool] | None:
     """:func:`_plain_type` of a bundle member's headers, read as text already."""
-    return None if REPLAY_GROUP_HEADER in headers else headers.get("ce_type")
+    ce_type = headers.get("ce_type")
+    return None if ce_type is None or REPLAY_GROUP_HEADER in headers else (ce_type, HISTORY_HEADER in headers)
 
 
-def _plain_type(headers: object) -> str | None:
-    """A record's ``ce_type``, read without decoding its other headers (most of what a group fetches is another
-    group's business), if its headers are plain pairs, each name once, and it is not replayed for a group; else None,
-    and the record is read in full."""
+def _plain_type(headers: object) -> tuple[str, bool] | None:
+    """A record's ``ce_type`` and whether it is imported history, read without decoding its other headers (most of
+    what a group fetches is another group's business), if its headers are plain pairs, each name once, and it is not
+    replayed for a group; else None, and the record is read in full."""
     if type(headers) is not list and type(headers) is not tuple:
         return None
     try:
@@ -99,4 +101,4 @@ def _plain_type(headers: object) -> str | None:
     ce_type = named.get("ce_type")
     if type(ce_type) is not bytes or len(named) != len(headers) or REPLAY_GROUP_HEADER in named:
         return None
-    return ce_type.decode(errors="replace")
+    return ce_type.decode(errors="replace"), HISTORY_HEADER in named

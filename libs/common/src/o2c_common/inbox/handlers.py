@@ -64,9 +64,12 @@ GatheringHandler = Callable[[Gathering, Sequence[Event[Any]]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Batched:
-    """Registers a batch handler (``{Payload: Batched(on_payloads_effect)}``); see the module's doc."""
+    """Registers a batch handler (``{Payload: Batched(on_payloads_effect)}``); see the module's doc. ``history=False``:
+    the handler acts on today's work only, and its group skips imported history unread (by the event's
+    ``o2c_history`` header, ``o2c_common.events.envelope.HISTORY_HEADER``)."""
 
     handler: BatchHandler
+    history: bool = True
 
     async def __call__(self, tx: Tx, event: Event[Any]) -> None:
         """Also a per-record handler (one event in a one-event list), so a map of handlers can be driven by hand."""

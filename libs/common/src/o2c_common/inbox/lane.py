@@ -26,7 +26,7 @@ from o2c_common.db.plumbing import dead_letters_table
 from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.inbox.claims import claim, claim_many
 from o2c_common.inbox.decoding import Decoded, Memo, decode
-from o2c_common.inbox.handlers import AnyHandler, Handlers, handle_in_order, handle_one
+from o2c_common.inbox.handlers import AnyHandler, Batched, Handlers, handle_in_order, handle_one
 from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats
 from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
@@ -45,6 +45,9 @@ class Lane:
         self.name = name
         self.handlers = dict(handlers)
         self.types = frozenset(model.ce_type() for model in self.handlers)
+        self.current_only = frozenset(model.ce_type() for model, handler in self.handlers.items()
+                                      if isinstance(handler, Batched) and not handler.history)
+        """Types whose handler acts on today's work only: their imported history is skipped unread."""
         self._transactions = transactions
         self._actor = system_actor(name)
         self.dlq = dlq_producer
@@ -100,25 +103,27 @@ class Lane:
                 for record in records:
                     await self._process_record(tx, record)
 
-    def skip_reason(self, target: str | None, ce_type: str | None) -> str | None:
+    def skip_reason(self, target: str | None, ce_type: str | None, history: bool = False) -> str | None:
         """Why this lane leaves a record alone without decoding it, or None if it is this lane's business."""
         if target is not None and target != self.name:
             return "replayed_for_another_group"
         if ce_type is not None and ce_type not in self.types:
             return "no_handler"
+        if history and ce_type in self.current_only:
+            return "imported_history"
         return None
 
     def _note_skip(self, reason: str, ce_type: str | None, n: int = 1) -> None:
         if reason == "replayed_for_another_group":
             self.stats.others_replays += n
-        elif reason == "no_handler":
+        elif reason in ("no_handler", "imported_history"):
             self.stats.ignored += n
             if self._on_skipped is not None:
                 self._on_skipped(self.name, ce_type or "", n)
 
     def _count_skip(self, record: ConsumerRecord) -> bool:
-        target, ce_type, _ = routing(record)
-        reason = self.skip_reason(target, ce_type)
+        target, ce_type, _, history = routing(record)
+        reason = self.skip_reason(target, ce_type, history)
         if reason is not None:
             self._note_skip(reason, ce_type)
         return reason is not None

@@ -8,7 +8,7 @@ import uuid
 
 from aiokafka.structs import ConsumerRecord
 
-from o2c_common.events.envelope import Event
+from o2c_common.events.envelope import HISTORY_HEADER, Event
 from o2c_common.kafka.client import REPLAY_HEADER
 from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
 
@@ -23,12 +23,12 @@ def from_its_producer(event: Event) -> bool:
     return event.source == type(event.data).expected_source()
 
 
-def routing(record: ConsumerRecord) -> tuple[str | None, str | None, bool]:
-    """The headers that route a record, in one pass: (``o2c_replay_group``, ``ce_type``, is a replay); the first
-    of each name counts, as in :func:`header`."""
+def routing(record: ConsumerRecord) -> tuple[str | None, str | None, bool, bool]:
+    """The headers that route a record, in one pass: (``o2c_replay_group``, ``ce_type``, is a replay, is imported
+    history); the first of each name counts, as in :func:`header`."""
     target: str | None = None
     ce_type: str | None = None
-    replay = False
+    replay = history = False
     for key, value in record.headers or ():
         if key == "ce_type":
             if ce_type is None:
@@ -38,7 +38,9 @@ def routing(record: ConsumerRecord) -> tuple[str | None, str | None, bool]:
                 target = bytes(value).decode(errors="replace") if value is not None else ""
         elif key == REPLAY_HEADER:
             replay = True
-    return target, ce_type, replay
+        elif key == HISTORY_HEADER:
+            history = True
+    return target, ce_type, replay, history
 
 
 def header(record: ConsumerRecord, name: str) -> str | None:

@@ -32,7 +32,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from o2c_common.events.bundle import bundle_headers, bundled_count, by_partition, partition_for, unpack
+from o2c_common.events.bundle import BUNDLE_HEADER, bundled_count, by_partition, partition_for, unpack
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ class OutboxRelay:
                 futures.append(await producer.send(row["topic"], row["payload"], key=row["key"].encode(),
                                                    headers=headers))
             else:
-                futures += await self._send_bundle(producer, row["topic"], row["event_type"], row["payload"], count)
+                futures += await self._send_bundle(producer, row["topic"], pairs, row["payload"], count)
             events[row["topic"], row["event_type"]] += count or 1
         await asyncio.gather(*futures)
         await self._mark_published(conn, [row["id"] for row in rows])
@@ -224,10 +224,11 @@ class OutboxRelay:
         return len(rows)
 
     @staticmethod
-    async def _send_bundle(producer: AIOKafkaProducer, topic: str, event_type: str, value: bytes,
+    async def _send_bundle(producer: AIOKafkaProducer, topic: str, row_headers: list[tuple[str, str]], value: bytes,
                            count: int) -> list[asyncio.Future[object]]:
-        """A bundle row as one record a partition its members' keys go to: a bundle of that part, or the plain
-        event when it is one, so that each aggregate's events stay on its partition in order."""
+        """A bundle row as one record a partition its members' keys go to: a bundle of that part (the row's
+        headers, the part's count), or the plain event when it is one, so that each aggregate's events stay on its
+        partition in order."""
         partitions = sorted(await producer.partitions_for(topic))
         futures = []
         for partition, part in by_partition(value, count, lambda key: partition_for(key, partitions)).items():
@@ -237,7 +238,7 @@ class OutboxRelay:
                 headers = [(k, v.encode()) for k, v in json.loads(pairs)]
             else:
                 payload = b"".join(frames for _, frames in part)
-                headers = [(k, v.encode()) for k, v in bundle_headers(event_type, len(part))]
+                headers = [(k, (str(len(part)) if k == BUNDLE_HEADER else v).encode()) for k, v in row_headers]
             futures.append(await producer.send(topic, payload, key=key, headers=headers, partition=partition))
         return futures
 

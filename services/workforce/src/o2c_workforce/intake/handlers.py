@@ -140,13 +140,13 @@ async def on_sla_breached_invoke_plans(tx: Tx, event: Event[SlaBreached]) -> Non
 
 HANDLERS: Handlers = {
     InvoiceApproved: on_invoice_approved_record_preparation,
-    InvoiceIssued: Batched(on_invoices_issued_queue_submissions),
+    InvoiceIssued: Batched(on_invoices_issued_queue_submissions, history=False),
     InvoiceSubmitted: on_invoice_submitted_record_submission,
     InvoicePortalRejected: on_invoice_rejected_queue_resubmission,
     InvoiceResubmitted: on_invoice_resubmitted_record_resubmission,
     InvoicePortalApproved: on_invoice_portal_approved_record_first_pass,
-    PaymentReceived: Batched(on_payments_received_queue_applications),
-    PaymentApplied: Batched(on_payments_applied_record_applications),
+    PaymentReceived: Batched(on_payments_received_queue_applications, history=False),
+    PaymentApplied: Batched(on_payments_applied_record_applications, history=False),
     DisputeOpened: on_dispute_opened_queue_dispute,
     DisputeResolved: on_dispute_resolved_record_resolution,
     EscalationOpened: on_escalation_opened_queue_case,

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from o2c_common.events.base import EventPayload, event
 from o2c_common.events.contracts.collections_terms import (
+    HISTORY_IMPORT,
     CashApplication as CashApplication,
     DeductionReason as DeductionReason,
     DisputeReason as DisputeReason,
@@ -67,6 +68,9 @@ class PaymentReceived(EventPayload):
     remittance_references: tuple[str, ...] = ()
     owning_team: TeamName | None = None
 
+    def imported_history(self) -> bool:
+        return self.source == HISTORY_IMPORT
+
 
 @event("payment.applied", producer="collections", key="payment_id")
 class PaymentApplied(EventPayload):
@@ -87,6 +91,9 @@ class PaymentApplied(EventPayload):
     owning_team: TeamName | None = None
     historical: bool = Field(default=False, description="The engine's application of an imported payment (source "
                              "history_import): applied long ago in another system, not work of today's queues.")
+
+    def imported_history(self) -> bool:
+        return self.historical
 
 
 @event("payment.unapplied", producer="collections", key="payment_id")

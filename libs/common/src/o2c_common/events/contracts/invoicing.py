@@ -124,6 +124,9 @@ class InvoiceIssued(EventPayload):
         default=False, description="Imported history (issued in another system): a receivable from the past, not "
         "work arriving in today's queues.")
 
+    def imported_history(self) -> bool:
+        return self.historical
+
 
 @event("invoice.approved", producer="invoicing", key="invoice_id")
 class InvoiceApproved(EventPayload):
