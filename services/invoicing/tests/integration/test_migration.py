@@ -72,3 +72,21 @@ async def test_0004_matches_the_models_moves_old_statuses_and_round_trips(infra:
     finally:
         await engine.dispose()
         await infra.drop_database(name)
+
+
+async def test_0009_leaves_room_for_an_invoices_next_versions_and_round_trips(infra: Infra) -> None:
+    name = f"inv_mig9_{uuid.uuid4().hex[:8]}"
+    url = await infra.create_database(name)
+    engine = create_async_engine(url)
+    query = text("SELECT reloptions FROM pg_class WHERE relname = 'invoices'")
+    try:
+        await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+        async with engine.connect() as conn:
+            assert (await conn.execute(query)).scalar() == ["fillfactor=60"]
+        await asyncio.to_thread(downgrade, SERVICE_DIR, url, "0008_invoices_fillfactor")
+        async with engine.connect() as conn:
+            assert (await conn.execute(query)).scalar() == ["fillfactor=80"]
+        await asyncio.to_thread(upgrade, SERVICE_DIR, url)
+    finally:
+        await engine.dispose()
+        await infra.drop_database(name)

@@ -114,7 +114,8 @@ class LedgerEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"), index=True)
+    # queries by invoice use uq_ledger_entries_invoice_sequence, whose leading column it is (migration 0016)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("open_items.invoice_id"))
     sequence: Mapped[int] = mapped_column(Integer)
     kind: Mapped[EntryKind] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(MONEY)  # + raises the receivable, - reduces it
