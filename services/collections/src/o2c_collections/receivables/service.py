@@ -9,6 +9,7 @@ from decimal import Decimal
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.receivables import ledger, repository
 from o2c_collections.receivables.models import EntryKind, OpenItem, OpenItemStatus
+from o2c_collections.receivables.rows import ItemRow
 from o2c_collections.receivables.schemas import (
     Balance,
     LedgerEntryRead,
@@ -76,14 +77,17 @@ async def open_receivables(tx: Tx, issued: Sequence[Issued]) -> list[uuid.UUID]:
     return [item.invoice_id for _, item in done]
 
 
-def _open_item(fact: InvoiceIssued, team: str | None) -> OpenItem:
-    """The new open item of an issued invoice (not in the session: :func:`_values` is what is written)."""
-    return OpenItem(invoice_id=fact.invoice_id, invoice_number=fact.invoice_number, legal_entity=fact.legal_entity,
-                    customer_id=fact.customer_id, owning_team=team, region=fact.region, currency=fact.currency,
-                    original_amount=fact.amount, open_amount=fact.amount, disputed_amount=Decimal(0),
-                    issue_date=fact.issue_date, due_date=fact.due_date, status=OpenItemStatus.OPEN, version=1,
-                    entries=1, po_number=fact.po_number, discount_percent=fact.discount_percent,
-                    discount_until=fact.discount_until)
+def _open_item(fact: InvoiceIssued, team: str | None) -> ItemRow:
+    """The new open item of an issued invoice, as a row (:func:`_values` is what is written; an ORM object cost
+    five times as much to build, for nothing: it never joins the session)."""
+    zero = Decimal(0)
+    return ItemRow(invoice_id=fact.invoice_id, invoice_number=fact.invoice_number, legal_entity=fact.legal_entity,
+                   customer_id=fact.customer_id, owning_team=team, region=fact.region, currency=fact.currency,
+                   original_amount=fact.amount, open_amount=fact.amount, disputed_amount=zero,
+                   issue_date=fact.issue_date, due_date=fact.due_date, status=OpenItemStatus.OPEN, closed_on=None,
+                   version=1, entries=1, cash_applied_amount=zero, credited_amount=zero, written_off_amount=zero,
+                   po_number=fact.po_number, discount_percent=fact.discount_percent,
+                   discount_until=fact.discount_until, match_keys=[])
 
 
 _WRITTEN = ("invoice_id", "invoice_number", "legal_entity", "customer_id", "owning_team", "region", "currency",
@@ -91,7 +95,7 @@ _WRITTEN = ("invoice_id", "invoice_number", "legal_entity", "customer_id", "owni
             "entries", "po_number", "discount_percent", "discount_until")
 
 
-def _values(item: OpenItem) -> dict[str, object]:
+def _values(item: ItemRow) -> dict[str, object]:
     return {name: getattr(item, name) for name in _WRITTEN}
 
 

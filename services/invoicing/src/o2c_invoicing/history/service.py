@@ -13,16 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from o2c_common.errors import DomainError
+from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.tx import Tx
 from o2c_invoicing.history import repository
 from o2c_invoicing.history.schemas import BatchRead, BatchRowRead, RowOutcome
 from o2c_invoicing.invoices import numbering
-from o2c_invoicing.invoices.models import Invoice, InvoiceSource
+from o2c_invoicing.invoices.models import InvoiceSource
 from o2c_invoicing.invoices.schemas import HistoricalInvoiceCreate
-from o2c_invoicing.invoices.service import audit_values, issued_fact
+from o2c_invoicing.invoices.service import audit_values
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.invoices.totals import invoice_totals, line_amounts
 
@@ -125,6 +127,16 @@ def _invoice(tx: Tx, row: HistoricalInvoiceCreate, invoice_id: uuid.UUID, owning
             "source": InvoiceSource.IMPORT.value, "created_by": tx.actor.subject, "version": 1}
 
 
+def _issued(invoice: dict[str, Any], *, issued_at: datetime) -> InvoiceIssued:
+    """``invoices.service.issued_fact`` of an imported invoice's row (no service period, deadline, discount or
+    replaced invoice: history rows have none), without building an ORM object that never joins the session."""
+    return InvoiceIssued(
+        invoice_id=invoice["id"], invoice_number=invoice["number"], legal_entity=invoice["legal_entity"],
+        customer_id=invoice["customer_id"], currency=invoice["currency"], amount=invoice["total_amount"],
+        tax_amount=invoice["tax_amount"], issue_date=invoice["issue_date"], due_date=invoice["due_date"],
+        issued_at=issued_at, owning_team=invoice["owning_team"], po_number=invoice["po_number"], historical=True)
+
+
 async def import_batch(tx: Tx, rows: Sequence[HistoricalInvoiceCreate]) -> BatchRead:
     """Book the chunk (see the module's docstring); raises HistoricalRowsRefused naming every refused row."""
     chunk = Chunk(rows)
@@ -148,7 +160,7 @@ async def import_batch(tx: Tx, rows: Sequence[HistoricalInvoiceCreate]) -> Batch
         audit=[audit_values(actor=actor, action="invoice.imported", entity_id=inv["id"], after={
             "number": inv["number"], "total": inv["total_amount"], "issue_date": inv["issue_date"],
             "paid_date": rows[index].paid_date}) for index, inv in zip(new, invoices, strict=True)])
-    await tx.emit_many([issued_fact(Invoice(**inv), issued_at=now) for inv in invoices])
+    await tx.emit_many([_issued(inv, issued_at=now) for inv in invoices])
     return BatchRead(created=len(new), existing=len(existing), results=[
         BatchRowRead(index=index, id=chunk.ids[index], number=row.number, legal_entity=row.legal_entity,
                      outcome=RowOutcome.EXISTING if index in existing else RowOutcome.CREATED)
