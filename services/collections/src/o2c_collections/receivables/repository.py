@@ -15,6 +15,7 @@ from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemSt
 from o2c_collections.receivables.rows import FIELDS, MOVED, ItemRow
 from o2c_collections.receivables.schemas import OpenAmountRead, OpenItemRead
 from o2c_common.db.bulk import insert_new_rows, insert_rows, update_rows
+from o2c_common.db.planning import planned_by_index
 from o2c_common.entities import keyset_page, where_equal
 from o2c_common.http import Page, PageRequest
 from o2c_common.http.pagination import keyset_select
@@ -190,11 +191,12 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
     columns = [type_coerce(table.c[name], NullType()) if name == "match_keys" else table.c[name] for name in FIELDS]
     found: dict[uuid.UUID, ItemRow] = {}
     connection = await session.connection()  # Core rows: the ORM's loading adds nothing to plain columns
-    for stmt in _candidates(columns, customer_ids=customer_ids, currencies=currencies, keys=keys, team=team):
-        for row in (await connection.execute(stmt)).all():
-            if row.invoice_id not in found:
-                item = found[row.invoice_id] = ItemRow(*row)
-                item.status = OpenItemStatus(item.status)
+    async with planned_by_index(connection):  # the payers by their index even while a bulk load outgrows ANALYZE
+        for stmt in _candidates(columns, customer_ids=customer_ids, currencies=currencies, keys=keys, team=team):
+            for row in (await connection.execute(stmt)).all():
+                if row.invoice_id not in found:
+                    item = found[row.invoice_id] = ItemRow(*row)
+                    item.status = OpenItemStatus(item.status)
     return list(found.values())
 
 
