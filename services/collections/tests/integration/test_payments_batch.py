@@ -77,3 +77,28 @@ async def test_imported_history_is_booked_as_such_and_its_application_says_so(se
                                  "WHERE event_type = 'o2c.payment.applied.v1' ORDER BY id")
     assert [(p["applications"][0]["invoice_number"], p["historical"]) for (p,) in applied] == [
         ("INV-H1", True), ("INV-H2", False)]
+
+
+async def test_imported_history_pays_only_the_invoices_it_names(service: Service) -> None:
+    """History says which invoices a payment paid: only those of the payer's open items are its candidates (read and
+    locked), where today's cash is matched against all of them."""
+    today = await service.issue("INV-T1", "50.00", customer="CUST-T")
+    lone = await service.issue("INV-N1", "60.00", customer="CUST-N")
+    named, twin = (await service.issue("INV-M1", "25.00", customer="CUST-M"),
+                   await service.issue("INV-M2", "25.00", customer="CUST-M"))
+
+    async def batch(historical: bool, *payments: dict[str, Any]) -> list[dict[str, Any]]:
+        response = await service.client.post("/payments/batch", headers=COLLECTOR,
+                                             json={"historical": historical, "payments": list(payments)})
+        assert response.status_code == 200, response.text
+        return list(response.json()["results"])
+
+    [live] = await batch(False, body("T-1", "50.00", customer="CUST-T"))  # names nothing: the payer's one item
+    assert live["applied"] is True and await service.open_amount(today) == 0
+    unnamed, paid = await batch(True, body("N-1", "60.00", customer="CUST-N"),
+                                body("M-1", "25.00", customer="CUST-M", invoice="INV-M1"))
+    assert unnamed["applied"] is False and await service.open_amount(lone) == 60
+    assert paid["applied"] is True
+    assert (await service.open_amount(named), await service.open_amount(twin)) == (0, 25)
+    candidates = await service.scalar("SELECT candidates FROM payments WHERE bank_reference = 'M-1'")
+    assert {c["invoice_number"] for c in candidates} <= {"INV-M1"}

@@ -175,8 +175,9 @@ DEDUCTION_COLUMNS = tuple(c.key for c in Deduction.__table__.columns if c.key !=
 
 
 async def load(tx: Tx, cash: Sequence[engine.Cash], payer_names: Sequence[str | None], *, team: str | None,
-               config: engine.Config) -> Chunk:
-    """Everything the chunk's payments are decided on, read set-wise; the payers' open items locked."""
+               config: engine.Config, named_only: bool = False) -> Chunk:
+    """Everything the chunk's payments are decided on, read set-wise; the payers' open items locked (``named_only``:
+    those the remittances name, for imported history, as :func:`service.auto_apply` does)."""
     session = tx.session
     names = {normalise(name) for c, name in zip(cash, payer_names, strict=True)
              if c.customer_id is None and team is None} - {""}
@@ -204,7 +205,7 @@ async def load(tx: Tx, cash: Sequence[engine.Cash], payer_names: Sequence[str | 
     items = await receivables.chunk_items_for_update(
         session, customer_ids=sorted({c for p in prepared if p.cash.customer_id
                                       for c in (p.cash.customer_id, *p.group_ids)}),
-        currencies=sorted({c.currency for c in cash}), keys=wanted, team=team)
+        currencies=sorted({c.currency for c in cash}), keys=wanted, team=team, named_only=named_only)
     own: dict[tuple[str, str], list[ItemRow]] = defaultdict(list)
     keyed: dict[str, list[ItemRow]] = defaultdict(list)
     keys = set(wanted)

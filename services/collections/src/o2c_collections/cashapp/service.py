@@ -116,9 +116,11 @@ async def _decide(tx: Tx, *, payment: Payment, lines: list[RemittanceLine], sett
     formats = await patterns.formats(tx, customer_ids=payer)
     cash = _cash(payment, lines, payment.customer_id)
     keys = match_keys(cash, formats)
-    # the payer's and its group's open items, locked, and the ones a remittance key names
+    # the payer's and its group's open items, locked, and the ones a remittance key names; of imported history's
+    # payer only the invoices it names: the source system says which invoices a payment paid
     rows = await receivables.candidates_for_update(tx.session, customer_ids=[*payer, *group_ids],
-                                                   currency=payment.currency, keys=keys, team=team)
+                                                   currency=payment.currency, keys=keys, team=team,
+                                                   named_only=payment.source == HISTORY_IMPORT)
     decision = choose(cash, rows, group_ids=group_ids, keys=keys, formats=formats, config=engine_config(settings),
                       alias_note=alias_note, payer_name=payment.payer_name)
     return decision, {i.invoice_id: i for i in rows}

@@ -36,6 +36,7 @@ from o2c_common.auth import ensure_team_access, visible_team
 from o2c_common.errors import Conflict, DomainError
 from o2c_common.events.base import EventPayload
 from o2c_common.events.contracts.collections import PaymentReceived
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
 from o2c_common.observability.correlation import get_correlation_id
 from o2c_common.tx import Tx
 
@@ -129,7 +130,7 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
             todo.append(n)
     team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
     chunk = await load(tx, [_cash(rows[n]) for n in todo], [rows[n].payer_name for n in todo], team=team,
-                       config=engine_config(settings))
+                       config=engine_config(settings), named_only=source == HISTORY_IMPORT)
     now, pending = tx.now(), Pending()
     for m, n in enumerate(todo):
         parsed, key = rows[n], keyed[n]

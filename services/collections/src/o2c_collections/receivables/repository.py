@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -66,33 +66,47 @@ async def open_items_of(session: AsyncSession, *, customer_ids: Sequence[str], c
 
 
 async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currency: str,
-                                keys: Sequence[str], team: str | None = None) -> list[OpenItem]:
+                                keys: Sequence[str], team: str | None = None, named_only: bool = False
+                                ) -> list[OpenItem]:
     """The open items of ``customer_ids`` in ``currency``, locked in invoice id order (never a deadlock), then the
     items (open or closed, anyone's) whose number one of ``keys`` names (``match_keys``, GIN-indexed: the number as
     written and with zeros dropped), read without a lock: only the payer's and its group's items can be applied;
     another customer's named item only stops the match, so a mistyped or foreign reference never makes one booking
     wait on (or deadlock with) another customer's. Only ``team``'s items when one is given (cash booked by a vendor
-    agent never touches, nor sees, another team's invoices)."""
+    agent never touches, nor sees, another team's invoices). ``named_only``: of the payers' open items only those a
+    key names (imported history: the source system says which invoices a payment paid)."""
+    async def run(stmt: Select[Any]) -> Sequence[Any]:  # a locked item is loaded as it is now, even if read before
+        return (await session.scalars(stmt.execution_options(populate_existing=True))).all()
+
     found: dict[uuid.UUID, OpenItem] = {}
-    for stmt in _candidates((OpenItem,), customer_ids=customer_ids, currencies=[currency], keys=keys, team=team):
-        for item in (await session.scalars(stmt)).all():
-            found.setdefault(item.invoice_id, item)
+    for item in await _candidates(run, (OpenItem,), customer_ids=customer_ids, currencies=[currency], keys=keys,
+                                  team=team, named_only=named_only):
+        found.setdefault(item.invoice_id, item)
     return list(found.values())
 
 
-def _candidates(selected: Sequence[Any], *, customer_ids: Sequence[str], currencies: Sequence[str],
-                keys: Sequence[str], team: str | None) -> list[Select[Any]]:
-    """The statements of :func:`candidates_for_update` (``selected``: the ORM entity or the columns): the payers'
-    open items in ``currencies``, locked in invoice id order, then the items a key names; ``team``'s only."""
-    statements: list[Select[Any]] = []
-    if customer_ids:
-        statements.append(select(*selected).where(
+async def _candidates(run: Callable[[Select[Any]], Awaitable[Sequence[Any]]], selected: Sequence[Any], *,
+                      customer_ids: Sequence[str], currencies: Sequence[str], keys: Sequence[str], team: str | None,
+                      named_only: bool) -> list[Any]:
+    """The rows of :func:`candidates_for_update` (``selected``: the ORM entity or the columns; ``run`` executes a
+    statement): the payers' open items in ``currencies``, locked in invoice id order, then the items a key names;
+    ``team``'s only. ``named_only``: the named items are read first and only the payers' among them locked."""
+    def own(stmt: Select[Any]) -> Select[Any]:
+        return stmt.where(OpenItem.owning_team == team) if team is not None else stmt
+
+    named = list(await run(own(items_keyed(keys, selected)))) if keys and named_only else []
+    payers: Sequence[Any] = []
+    if customer_ids and (keys or not named_only):
+        stmt = select(*selected).where(
             OpenItem.customer_id == any_(cast(list(customer_ids), ARRAY(String))),
             OpenItem.currency == any_(cast(list(currencies), ARRAY(String))),
-            OpenItem.status == OpenItemStatus.OPEN).order_by(OpenItem.invoice_id).with_for_update())
-    if keys:
-        statements.append(items_keyed(keys, selected))
-    return [stmt.where(OpenItem.owning_team == team) for stmt in statements] if team is not None else statements
+            OpenItem.status == OpenItemStatus.OPEN)
+        if named_only:
+            stmt = stmt.where(OpenItem.invoice_id == any_(cast([row.invoice_id for row in named], ARRAY(Uuid))))
+        payers = await run(own(stmt.order_by(OpenItem.invoice_id).with_for_update()))
+    if keys and not named_only:
+        named = list(await run(own(items_keyed(keys, selected))))
+    return [*payers, *named]
 
 
 def items_keyed(keys: Sequence[str], selected: Sequence[Any] = (OpenItem,)) -> Select[Any]:
@@ -183,7 +197,8 @@ async def balances(session: AsyncSession, *, by: str, as_of: date, team: str | N
 
 
 async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequence[str], currencies: Sequence[str],
-                                 keys: Sequence[str], team: str | None = None) -> list[ItemRow]:
+                                 keys: Sequence[str], team: str | None = None, named_only: bool = False
+                                 ) -> list[ItemRow]:
     """:func:`candidates_for_update` for a chunk of payments, as rows: the open items of every payer and group in
     the chunk's currencies, locked in invoice id order, then the items any remittance key names."""
     table = OpenItem.__table__
@@ -191,12 +206,17 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
     columns = [type_coerce(table.c[name], NullType()) if name == "match_keys" else table.c[name] for name in FIELDS]
     found: dict[uuid.UUID, ItemRow] = {}
     connection = await session.connection()  # Core rows: the ORM's loading adds nothing to plain columns
+
+    async def run(stmt: Select[Any]) -> Sequence[Any]:
+        return (await connection.execute(stmt)).all()
+
     async with planned_by_index(connection):  # the payers by their index even while a bulk load outgrows ANALYZE
-        for stmt in _candidates(columns, customer_ids=customer_ids, currencies=currencies, keys=keys, team=team):
-            for row in (await connection.execute(stmt)).all():
-                if row.invoice_id not in found:
-                    item = found[row.invoice_id] = ItemRow(*row)
-                    item.status = OpenItemStatus(item.status)
+        rows = await _candidates(run, columns, customer_ids=customer_ids, currencies=currencies, keys=keys, team=team,
+                                 named_only=named_only)
+    for row in rows:
+        if row.invoice_id not in found:
+            item = found[row.invoice_id] = ItemRow(*row)
+            item.status = OpenItemStatus(item.status)
     return list(found.values())
 
 
