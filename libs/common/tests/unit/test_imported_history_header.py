@@ -54,7 +54,7 @@ def test_imported_history_carries_the_header_and_decodes_to_the_event_it_was() -
 def test_the_payment_facts_of_history_are_marked_and_todays_are_not() -> None:
     received = example_payload(PaymentReceived)
     assert received.model_copy(update={"source": "history_import"}).imported_history()
-    assert not received.model_copy(update={"source": "bank_file"}).imported_history()
+    assert not received.model_copy(update={"source": "camt053"}).imported_history()
     applied = example_payload(PaymentApplied)
     assert applied.model_copy(update={"historical": True}).imported_history()
     assert not applied.model_copy(update={"historical": False}).imported_history()

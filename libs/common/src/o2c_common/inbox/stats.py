@@ -18,7 +18,8 @@ class ConsumerStats:
     duplicates: int = 0
     dead_lettered: int = 0
     ignored: int = 0
-    """Records of a type this group has no handler for (skipped, counted in ``events_skipped_total``)."""
+    """Records of a type this group has no handler for, or imported history its handler of the type skips (unread,
+    counted in ``events_skipped_total``)."""
     refused: int = 0
     """Events refused (forged ``ce_source``) and dead-lettered."""
     others_replays: int = 0

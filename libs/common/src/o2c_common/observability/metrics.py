@@ -16,7 +16,7 @@ Names and labels::
     dead_letters_total{group}                         counter messages sent to the dead-letter topic
     events_published_total{topic,type}                counter events the relay published (broker acked)
     events_consumed_total{topic,group}                counter events a consumer handled (incl. duplicates)
-    events_skipped_total{group,type}                  counter events of a type the group has no handler for
+    events_skipped_total{group,type}                  counter events the group leaves unread: no handler, or history
     events_refused_total{group,reason}                counter events refused (e.g. forged_source) and dead-lettered
     o2c_service_info{service}                         gauge   always 1
 """
@@ -86,7 +86,8 @@ class Metrics:
             "events_consumed_total", "Events handled by a consumer", ["topic", "group"], registry=r
         )
         self.events_skipped_total = Counter(
-            "events_skipped_total", "Events of a type the consumer group has no handler for (skipped)",
+            "events_skipped_total", "Events the consumer group leaves unread: a type it has no handler for, or "
+            "imported history (o2c_history) its handler of the type skips",
             ["group", "type"], registry=r,
         )
         self.events_refused_total = Counter(
