@@ -63,7 +63,7 @@ class OpenItem(Base):
                             postgresql_with={"fastupdate": "off"}))
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    invoice_number: Mapped[str] = mapped_column(String(40), index=True)
+    invoice_number: Mapped[str] = mapped_column(String(40))  # found upper-cased or by match keys (migration 0017)
     legal_entity: Mapped[str] = mapped_column(String(20))
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     owning_team: Mapped[str | None] = mapped_column(String(64), index=True)
