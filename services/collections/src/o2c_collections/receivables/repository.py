@@ -75,38 +75,41 @@ async def candidates_for_update(session: AsyncSession, *, customer_ids: Sequence
     wait on (or deadlock with) another customer's. Only ``team``'s items when one is given (cash booked by a vendor
     agent never touches, nor sees, another team's invoices). ``named_only``: of the payers' open items only those a
     key names (imported history: the source system says which invoices a payment paid)."""
-    async def run(stmt: Select[Any]) -> Sequence[Any]:  # a locked item is loaded as it is now, even if read before
-        return (await session.scalars(stmt.execution_options(populate_existing=True))).all()
+    async def run(stmt: Select[Any]) -> Sequence[Any]:
+        return (await session.scalars(stmt)).all()
 
+    only: list[uuid.UUID] | None = None
+    if named_only:  # the named ids alone: an item loaded unlocked before the lock would stay so in the session
+        only = list(await run(_own(items_keyed(keys, (OpenItem.invoice_id,)), team))) if keys else []
     found: dict[uuid.UUID, OpenItem] = {}
     for item in await _candidates(run, (OpenItem,), customer_ids=customer_ids, currencies=[currency], keys=keys,
-                                  team=team, named_only=named_only):
+                                  team=team, only=only):
         found.setdefault(item.invoice_id, item)
     return list(found.values())
 
 
+def _own(stmt: Select[Any], team: str | None) -> Select[Any]:
+    return stmt.where(OpenItem.owning_team == team) if team is not None else stmt
+
+
 async def _candidates(run: Callable[[Select[Any]], Awaitable[Sequence[Any]]], selected: Sequence[Any], *,
                       customer_ids: Sequence[str], currencies: Sequence[str], keys: Sequence[str], team: str | None,
-                      named_only: bool) -> list[Any]:
+                      only: Sequence[uuid.UUID] | None = None, keyed: Sequence[Any] | None = None) -> list[Any]:
     """The rows of :func:`candidates_for_update` (``selected``: the ORM entity or the columns; ``run`` executes a
-    statement): the payers' open items in ``currencies``, locked in invoice id order, then the items a key names;
-    ``team``'s only. ``named_only``: the named items are read first and only the payers' among them locked."""
-    def own(stmt: Select[Any]) -> Select[Any]:
-        return stmt.where(OpenItem.owning_team == team) if team is not None else stmt
-
-    named = list(await run(own(items_keyed(keys, selected)))) if keys and named_only else []
+    statement): the payers' open items in ``currencies`` (``only`` those ids, when given), locked in invoice id
+    order, then the items a key names (``keyed``, when read already); ``team``'s only."""
     payers: Sequence[Any] = []
-    if customer_ids and (keys or not named_only):
+    if customer_ids and (only is None or only):
         stmt = select(*selected).where(
             OpenItem.customer_id == any_(cast(list(customer_ids), ARRAY(String))),
             OpenItem.currency == any_(cast(list(currencies), ARRAY(String))),
             OpenItem.status == OpenItemStatus.OPEN)
-        if named_only:
-            stmt = stmt.where(OpenItem.invoice_id == any_(cast([row.invoice_id for row in named], ARRAY(Uuid))))
-        payers = await run(own(stmt.order_by(OpenItem.invoice_id).with_for_update()))
-    if keys and not named_only:
-        named = list(await run(own(items_keyed(keys, selected))))
-    return [*payers, *named]
+        if only is not None:
+            stmt = stmt.where(OpenItem.invoice_id == any_(cast(list(only), ARRAY(Uuid))))
+        payers = await run(_own(stmt.order_by(OpenItem.invoice_id).with_for_update(), team))
+    if keyed is None:
+        keyed = await run(_own(items_keyed(keys, selected), team)) if keys else []
+    return [*payers, *keyed]
 
 
 def items_keyed(keys: Sequence[str], selected: Sequence[Any] = (OpenItem,)) -> Select[Any]:
@@ -211,8 +214,11 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
         return (await connection.execute(stmt)).all()
 
     async with planned_by_index(connection):  # the payers by their index even while a bulk load outgrows ANALYZE
+        keyed: Sequence[Any] | None = None
+        if named_only:  # plain rows: the named items, read first, are not read again; the payers' among them locked
+            keyed = await run(_own(items_keyed(keys, columns), team)) if keys else []
         rows = await _candidates(run, columns, customer_ids=customer_ids, currencies=currencies, keys=keys, team=team,
-                                 named_only=named_only)
+                                 only=None if keyed is None else [row.invoice_id for row in keyed], keyed=keyed)
     for row in rows:
         if row.invoice_id not in found:
             item = found[row.invoice_id] = ItemRow(*row)
