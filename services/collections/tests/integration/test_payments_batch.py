@@ -102,3 +102,6 @@ async def test_imported_history_pays_only_the_invoices_it_names(service: Service
     assert (await service.open_amount(named), await service.open_amount(twin)) == (0, 25)
     candidates = await service.scalar("SELECT candidates FROM payments WHERE bank_reference = 'M-1'")
     assert {c["invoice_number"] for c in candidates} <= {"INV-M1"}
+    for invoice in (today, lone, named, twin):  # the ledger agrees with the open items, to the cent
+        assert await service.scalar("SELECT sum(amount) FROM ledger_entries WHERE invoice_id = :i",
+                                    i=invoice) == await service.open_amount(invoice)

@@ -203,7 +203,8 @@ async def chunk_items_for_update(session: AsyncSession, *, customer_ids: Sequenc
                                  keys: Sequence[str], team: str | None = None, named_only: bool = False
                                  ) -> list[ItemRow]:
     """:func:`candidates_for_update` for a chunk of payments, as rows: the open items of every payer and group in
-    the chunk's currencies, locked in invoice id order, then the items any remittance key names."""
+    the chunk's currencies (``named_only``: those a remittance key names), locked in invoice id order, then the items
+    any remittance key names."""
     table = OpenItem.__table__
     # the keys as the driver decodes them (a list of str): ARRAY's own result processing walked every element
     columns = [type_coerce(table.c[name], NullType()) if name == "match_keys" else table.c[name] for name in FIELDS]
