@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
@@ -14,12 +15,14 @@ from o2c_common.db import Database
 from o2c_common.db.database import asyncpg_dsn
 from o2c_common.events import Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.inbox.handlers import Batched
 from o2c_common.kafka import dead_letter_topic
 from o2c_common.kafka.dead_letters import list_dead_letters, replay_dead_letters
 from o2c_common.outbox import OutboxRelay
 from o2c_common.tx import Tx
 
 from .helpers import (
+    SOURCE,
     TOPIC,
     consumer,
     create_topics,
@@ -138,6 +141,45 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_keep
         await eventually(lambda: _is(c.stats.duplicates >= 1), message=f"{c.stats}")
         assert c.stats.processed == 0
     assert (await totals(pg_db))[1] == 11
+
+
+async def test_history_dead_lettered_before_its_handler_read_todays_work_only_is_settled_on_replay(
+    pg_db: Database, own_broker: TansuBroker
+) -> None:
+    """A lane registered ``Batched(..., history=False)`` skips imported history unread. One of its dead letters from
+    before (when the handler still read history, and failed) replayed for the group settles its inbox row as
+    processed, without calling the handler: skipped, it would stay dead-lettered for good."""
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    old = Event.new(issued(uuid.uuid4(), 1).data.model_copy(update={"historical": True}), source=SOURCE)
+
+    async def fails(tx: Tx, event: Event[InvoiceIssued]) -> None:
+        raise RuntimeError("cannot handle this invoice")
+
+    await publish(bootstrap, [old])
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: fails}, max_attempts=1) as c:
+        await eventually(lambda: _is(c.stats.dead_lettered == 1), message=f"{c.stats}")
+    assert await _inbox_status(pg_db, old.id) == "dead_lettered"
+
+    handled: list[Event[InvoiceIssued]] = []
+
+    async def todays_work(tx: Tx, events: Sequence[Event[InvoiceIssued]]) -> None:
+        handled.extend(events)
+
+    letters = await list_dead_letters(bootstrap, group=GROUP)
+    assert [d.event_id for d in letters] == [str(old.id)]
+    await replay_dead_letters(bootstrap, letters, group=GROUP)
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: Batched(todays_work, history=False)}) as c:
+        await eventually(lambda: _is(c.stats.ignored == 1), message=f"{c.stats}")
+        assert (c.stats.processed, c.stats.dead_lettered) == (0, 0)
+    assert handled == []
+    assert await _inbox_status(pg_db, old.id) == "processed"
+
+
+async def _inbox_status(db: Database, event_id: uuid.UUID) -> str | None:
+    async with db.unit_of_work() as s:
+        return (await s.execute(text("SELECT status FROM inbox WHERE consumer = :g AND event_id = :e"),
+                                 {"g": GROUP, "e": event_id})).scalar_one_or_none()
 
 
 async def test_broker_outage_while_writes_continue_loses_nothing(pg_db: Database, own_broker: TansuBroker) -> None:

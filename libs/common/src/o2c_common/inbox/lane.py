@@ -109,8 +109,8 @@ class Lane:
             return "replayed_for_another_group"
         if ce_type is not None and ce_type not in self.types:
             return "no_handler"
-        if history and ce_type in self.current_only:
-            return "imported_history"
+        if history and target is None and ce_type in self.current_only:
+            return "imported_history"  # a replay for this group is read: its dead-lettered inbox row is settled
         return None
 
     def _note_skip(self, reason: str, ce_type: str | None, n: int = 1) -> None:
@@ -152,7 +152,19 @@ class Lane:
             if self._on_refused is not None:
                 self._on_refused(self.name, "forged_source")
             return
+        if event.type in self.current_only and event.data.imported_history():
+            await self._settle_unread(session, record, event)
+            return
         await self._handle_with_retries(tx, record, event, handler)
+
+    async def _settle_unread(self, session: AsyncSession, record: ConsumerRecord, event: Event[Any]) -> None:
+        """Imported history replayed for a lane that acts on today's work only (dead-lettered before its handler
+        was so registered): its inbox row is settled as processed, the handler not called, as for the original."""
+        async with session.begin_nested():
+            if not await claim(session, self.name, event, record, "processed"):
+                self.stats.duplicates += 1
+                return
+        self._note_skip("imported_history", event.type)
 
     async def _handle_with_retries(self, tx: Tx, record: ConsumerRecord, event: Event[Any],
                                    handler: AnyHandler) -> None:
