@@ -26,7 +26,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import pg_stats
+from bench import per_row, pg_stats
 from bench.cpu import CpuMeter
 from bench.infra import (
     QUEUES,
@@ -141,6 +141,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               TimeElapsedColumn(), console=console) as bars:
                     asyncio.run(pg_stats.reset(dsn))
                     wal_before = asyncio.run(pg_stats.wal(dsn))
+                    service_urls = {name: f"http://127.0.0.1:{stack.config.ports[name]}" for name in SERVICES}
+                    events_before = asyncio.run(per_row.event_counts(service_urls))
+                    databases_before = asyncio.run(per_row.database_counts(dsn))
+                    tables_before = asyncio.run(per_row.table_counts(dsn, list(SERVICES)))
                     meter.start()
                     began = time.monotonic()
                     backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
@@ -153,10 +157,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         progress=RichReplayProgress(bars), **urls))
                     wall = time.monotonic() - began
                     figures["cpu % of one core"] = meter.stop()
+                    figures["per row"] = per_row.ledger(
+                        rows=args.rows, seconds=wall, cpu=figures["cpu % of one core"],
+                        events=(events_before, asyncio.run(per_row.event_counts(service_urls))),
+                        databases=(databases_before, asyncio.run(per_row.database_counts(dsn, settle=True))))
+                    figures["tables per row"] = per_row.tables(
+                        tables_before, asyncio.run(per_row.table_counts(dsn, list(SERVICES))), rows=args.rows)
                     figures["statements"] = asyncio.run(pg_stats.top(dsn, 15))
                     wal_after = asyncio.run(pg_stats.wal(dsn))
                     if wal_before and wal_after:
                         figures["wal"] = pg_stats.wal_line(wal_before, wal_after)
+                        records = wal_after["wal_records"] - wal_before["wal_records"]
+                        figures["wal records a row"] = records / args.rows
                         if args.wal_by_relation:
                             figures["wal by relation"] = asyncio.run(
                                 pg_stats.wal_by_relation(dsn, wal_before, wal_after))
@@ -182,6 +194,13 @@ def report(figures: dict[str, Any]) -> None:
         console.print(f"  {stage:<12} {seconds:>8.1f} s  ({figures['rows'] / max(seconds, 1e-9):,.0f} rows/s)")
     console.print("CPU over the run, % of one core: " + ", ".join(
         f"{name} {value}" for name, value in sorted(figures["cpu % of one core"].items(), key=lambda kv: -kv[1])))
+    console.print("A history row's costs (each figure over the run, divided by the rows; events: published, handled, "
+                  "left unread by a lane; the database's with --pg-stats):")
+    for line in per_row.table(figures["per row"]):
+        console.print(line, soft_wrap=True)
+    if figures["tables per row"]:
+        console.print("Rows written (inserted, updated or deleted) a history row, by table (--pg-stats): " + ", ".join(
+            f"{name} {n:.2f}" for name, n in figures["tables per row"]), soft_wrap=True)
     for queue, seen in figures["queues (from /metrics, seconds since the start)"].items():
         console.print(f"  {queue:<32} {seen}")
     console.print(f"load average before {figures['load before']}, after {figures['load after']} "
@@ -191,7 +210,7 @@ def report(figures: dict[str, Any]) -> None:
         for database, calls, total_s, mean_ms, query in pg_stats.rows(figures["statements"]):
             console.print(f"  {database:<12} {calls:>9} calls {total_s:>8} s {mean_ms:>9} ms  {query}", soft_wrap=True)
     if figures.get("wal"):
-        console.print(figures["wal"])
+        console.print(figures["wal"] + f"; {figures['wal records a row']:,.0f} records a row")
         for r in figures.get("wal by relation") or []:
             console.print(f"  {r['database']:<12} {r['relation']:<40} {r['records']:>10,} block writes "
                           f"{r['fpi MiB']:>8} MiB of page images {r['data MiB']:>8} MiB of data")
