@@ -22,10 +22,11 @@ served, duplicates included), left unread by a lane (not its business)."""
 
 _DATABASES = """
 SELECT d.datname AS database, d.xact_commit AS transactions, d.tup_inserted AS inserted, d.tup_updated AS updated,
-       d.tup_deleted AS deleted,
-       (SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s WHERE s.dbid = d.datid) AS statements
+       d.tup_deleted AS deleted{statements}
 FROM pg_stat_database d WHERE d.datname LIKE 'o2c_%'
 """
+_STATEMENTS = ", (SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s WHERE s.dbid = d.datid) AS statements"
+"""Statements run (nested ones included: ``pg_stat_statements.track`` is ``all`` with ``--pg-stats``)."""
 _TABLES = "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
 STATS_FLUSH_S = 1.5
 """A backend reports its counts to ``pg_stat_database`` at most once a second: the last ones wait that long."""
@@ -52,8 +53,10 @@ async def database_counts(dsn: str | None, *, settle: bool = False) -> dict[str,
         await asyncio.sleep(STATS_FLUSH_S)
     conn = await asyncpg.connect(dsn)
     try:
+        tracked = await conn.fetchval("SELECT to_regclass('pg_stat_statements') IS NOT NULL")
+        query = _DATABASES.format(statements=_STATEMENTS if tracked else "")
         return {r["database"].removeprefix("o2c_"): {k: int(v) for k, v in dict(r).items() if k != "database"}
-                for r in await conn.fetch(_DATABASES)}
+                for r in await conn.fetch(query)}
     finally:
         await conn.close()
 
