@@ -67,6 +67,8 @@ class ServiceSettings(SharedPrefixSettings):
     kafka_topic_partitions: int = 6
     kafka_replication_factor: int = 1
     kafka_create_topics: bool = True  # off where topics are managed elsewhere (Strimzi KafkaTopic)
+    # The producers' record batches: lz4 costs less CPU than the bytes it saves the broker and the consumers.
+    kafka_compression_type: Literal["lz4", "zstd", "snappy", "gzip", "none"] = "lz4"
     # Deployments: SASL_SSL with SCRAM-SHA-512, each service its own user and ACLs (docs/security.md, "Kafka
     # security"); the local broker of `make dev` speaks PLAINTEXT.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

@@ -69,6 +69,7 @@ def make_producer(settings: ServiceSettings, *, client_id: str | None = None) ->
         acks="all",
         enable_idempotence=settings.kafka_enable_idempotence,
         linger_ms=2,
+        compression_type=None if settings.kafka_compression_type == "none" else settings.kafka_compression_type,
         max_batch_size=256 * 1024,
         request_timeout_ms=15000,
         retry_backoff_ms=200,
