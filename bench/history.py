@@ -135,20 +135,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 pids = {name: proc.pid for name, proc in stack.processes.items()}
                 pids |= {"tansu": infra.broker.process.pid} if infra.broker.process else {}
                 meter = CpuMeter(pids, {"postgres": infra.pg.process.pid} if infra.pg.process else {})
-                urls = {f"{name}_url": f"http://127.0.0.1:{stack.config.ports[name]}"
-                        for name in ("invoicing", "collections", "kpi")}
+                service_urls = {name: f"http://127.0.0.1:{stack.config.ports[name]}" for name in SERVICES}
+                replayed = ("invoicing", "collections", "kpi")
+                urls = {f"{name}_url": service_urls[name] for name in replayed}
                 with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), console=console) as bars:
                     asyncio.run(pg_stats.reset(dsn))
                     wal_before = asyncio.run(pg_stats.wal(dsn))
-                    service_urls = {name: f"http://127.0.0.1:{stack.config.ports[name]}" for name in SERVICES}
                     events_before = asyncio.run(per_row.event_counts(service_urls))
                     databases_before = asyncio.run(per_row.database_counts(dsn))
                     tables_before = asyncio.run(per_row.table_counts(dsn, list(SERVICES)))
                     meter.start()
                     began = time.monotonic()
-                    backlogs = Backlogs({name: f"http://127.0.0.1:{stack.config.ports[name]}"
-                                         for name in ("invoicing", "collections", "kpi")})
+                    backlogs = Backlogs({name: service_urls[name] for name in replayed})
                     result, figures["waits"] = asyncio.run(sampled_replay(
                         backlogs, pg_stats.Waits(dsn, interval=0.05), rows=rows, token=mint_replay_token(),
                         chunk_size=args.chunk,
