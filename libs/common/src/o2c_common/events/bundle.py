@@ -102,9 +102,14 @@ def bundled_count(headers: Iterable[tuple[str, Any]]) -> int | None:
     """The member count a record's or outbox row's headers name, or None if it is not a bundle."""
     for name, value in headers:
         if name == BUNDLE_HEADER:
-            text = value.decode(errors="replace") if isinstance(value, bytes | bytearray) else str(value)
-            return int(text) if text.isdigit() else -1
+            return _member_count(value)
     return None
+
+
+def _member_count(value: Any) -> int:
+    """The ``o2c_bundle`` header's count (bytes on a record, text in an outbox row); -1 if it is not a number."""
+    text = bytes(value).decode(errors="replace") if isinstance(value, bytes | bytearray | memoryview) else str(value)
+    return int(text) if text.isdigit() else -1
 
 
 OutboxRow = tuple[uuid.UUID, str, str, int, str, str, bytes]
@@ -253,8 +258,7 @@ def _routing(record: ConsumerRecord) -> tuple[int | None, str, bool]:
     history = False
     for name, value in record.headers or ():
         if name == BUNDLE_HEADER and count is None:
-            text = bytes(value or b"").decode(errors="replace")
-            count = int(text) if text.isdigit() else -1
+            count = _member_count(value)
         elif name == "ce_type" and ce_type is None:
             ce_type = bytes(value or b"").decode(errors="replace")
         elif name == HISTORY_HEADER:
