@@ -104,8 +104,9 @@ def test_filters_and_json(kpi: FakeKpi) -> None:
     assert other_team.exit_code == 0, other_team.output  # nothing drifts in that team
 
 
-def test_no_run_yet_is_exit_2_with_the_reason(kpi: FakeKpi) -> None:
+def test_no_run_yet_is_exit_2_with_how_to_run_one(kpi: FakeKpi) -> None:
     kpi.run = None
     result = RUNNER.invoke(app, ["reconcile"])
     assert result.exit_code == 2
-    assert "kpi answered 404 to GET /reconciliation/runs/latest" in result.output
+    assert "no reconciliation has run yet; `o2c reconcile --run` compares every invoice now" in result.output
+    assert kpi.calls == ["GET /reconciliation/runs/latest"]  # none run unasked
