@@ -132,6 +132,25 @@ async def test_tolerance_write_off_reduces_ar(kpi_db: Database) -> None:
     await assert_agrees_with_ledger(kpi_db, events)
 
 
+async def test_a_tolerance_written_back_with_its_reversed_application_takes_its_write_off_back(
+        kpi_db: Database) -> None:
+    """The application is reversed: collections posts the cash and the tolerance back; kpi's AR and its write-offs
+    (amount and count) return to where they were before the payment."""
+    a = invoice("229.15", date(2026, 4, 1), date(2026, 4, 30))
+    paid = a.paid("226.00", date(2026, 4, 10), tolerance="3.15")
+    links = {"payment_id": paid[1].data.payment_id, "application_id": paid[1].data.application_id}
+    events = [*a.issued(), *paid, a.post("reversal", "226.00", date(2026, 4, 12), reason="reversed", **links),
+              a.post("tolerance_write_off", "3.15", date(2026, 4, 12), reason="tolerance", **links)]
+    await ingest(kpi_db, events)
+    assert value(await compute(kpi_db, ["ar_balance"], APRIL), "ar_balance", currency="USD") == D("229.15")
+    async with kpi_db.unit_of_work() as session:
+        counted = (await session.execute(text(
+            "SELECT dimension, sum(count), sum(value) FROM kpi_daily_counts WHERE metric = 'write_offs' "
+            "GROUP BY 1"))).all()
+    assert [(reason, int(n), Decimal(amount)) for reason, n, amount in counted] == [("tolerance", 0, D("0.00"))]
+    await assert_agrees_with_ledger(kpi_db, events)
+
+
 async def test_dispute_write_off_reduces_ar(kpi_db: Database) -> None:
     a = invoice("1200.00", date(2026, 4, 1), date(2026, 4, 30))
     dispute_id = uuid.uuid4()

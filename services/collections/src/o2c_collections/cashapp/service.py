@@ -16,6 +16,7 @@ from o2c_collections.cashapp.models import Application, Pattern, Payment, Paymen
 from o2c_collections.cashapp.reading import fields
 from o2c_collections.cashapp.rows import AnyApplication, AnyPayment
 from o2c_collections.config import CollectionsSettings
+from o2c_collections.deductions import repository as deductions
 from o2c_collections.deductions.service import open_deduction
 from o2c_collections.promises.service import record_cash
 from o2c_collections.receivables import ledger, repository as receivables, service as open_items
@@ -353,17 +354,29 @@ async def _apply_by_hand(tx: Tx, payment: Payment, *, item: OpenItem, amount: De
 
 async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason: str,
                   unapplied_date: date | None) -> Payment:
-    """Unapplies one application of the locked ``payment``: the invoice's open amount rises again."""
+    """Unapplies one application of the locked ``payment``: the invoice's open amount rises again, by the cash and
+    by the tolerance or early-payment discount written off with it. Refused while a deduction the payment opened on
+    the invoice is unresolved: a person decides it first (``recovered``, if the cash never came)."""
     application = await repository.application(tx.session, application_id=application_id)
     if application is None or application.payment_id != payment.id:
         raise NotFound(f"application {application_id} of payment {payment.id} does not exist")
     if application.reversed_at is not None:
         raise Conflict("the application was already reversed", type="already-reversed", title="Already reversed")
     item = await open_items.locked(tx, application.invoice_id)
+    pending = await deductions.unresolved_of(tx.session, payment_id=payment.id, invoice_id=item.invoice_id)
+    if pending:
+        held = ", ".join(f"{d.id} ({d.status}, {money(d.amount, d.currency)})" for d in pending)
+        raise Conflict(f"the payment's deduction on {item.invoice_number} is unresolved: {held}; resolve it before "
+                       "reversing the application", type="deduction-unresolved", title="Deduction unresolved")
     when = unapplied_date or tx.now().date()
     now, subject = tx.now(), tx.actor.subject
     await ledger.post(tx, item=item, kind=EntryKind.REVERSAL, amount=application.amount, effective_date=when,
                       payment_id=payment.id, application_id=application.id, reason="reversed", note=reason)
+    allowances = await receivables.allowances_of(tx.session, application_id=application.id)
+    for allowance in allowances:
+        await ledger.post(tx, item=item, kind=EntryKind.TOLERANCE_WRITE_OFF, amount=-allowance.amount,
+                          effective_date=when, payment_id=payment.id, application_id=application.id,
+                          reason=allowance.reason, note=f"reversed with application {application.id}: {reason}"[:500])
     application.reversed_at, application.reversed_by = now, subject
     payment.unapplied_amount += application.amount
     payment.version += 1
@@ -377,5 +390,6 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
             amount=application.amount),), unapplied_date=when, unapplied_at=now, unapplied_by=subject,
         owning_team=payment.owning_team))
     await tx.audit("payment.unapplied", entity_type="payment", entity_id=payment.id, reason=reason,
-                   before={"application_id": application.id, "amount": application.amount})
+                   before={"application_id": application.id, "amount": application.amount,
+                           "written_off_with_it": -sum((a.amount for a in allowances), Decimal(0))})
     return payment

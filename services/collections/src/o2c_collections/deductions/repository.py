@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from o2c_collections.deductions.models import Deduction
+from o2c_collections.deductions.models import Deduction, DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead
 from o2c_collections.pages import newest_first
 from o2c_common.db import audit_log_table
@@ -25,3 +25,10 @@ async def payment_booker(session: AsyncSession, *, payment_id: uuid.UUID) -> str
     return (await session.scalars(
         select(audit.c.actor).where(audit.c.entity_type == "payment", audit.c.entity_id == str(payment_id),
                                     audit.c.action == "payment.received").order_by(audit.c.id).limit(1))).first()
+
+
+async def unresolved_of(session: AsyncSession, *, payment_id: uuid.UUID, invoice_id: uuid.UUID) -> list[Deduction]:
+    """The payment's deductions on the invoice that no one has resolved yet (open, or awaiting a decision)."""
+    stmt = select(Deduction).where(Deduction.payment_id == payment_id, Deduction.invoice_id == invoice_id,
+                                   Deduction.status != DeductionStatus.RESOLVED).order_by(Deduction.opened_at)
+    return list((await session.scalars(stmt)).all())

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import NullType
 
-from o2c_collections.receivables.models import LedgerEntry, OpenItem, OpenItemStatus
+from o2c_collections.receivables.models import EntryKind, LedgerEntry, OpenItem, OpenItemStatus
 from o2c_collections.receivables.rows import FIELDS, MOVED, ItemRow
 from o2c_collections.receivables.schemas import OpenAmountRead, OpenItemRead
 from o2c_common.db.bulk import insert_new_rows, insert_rows, update_rows
@@ -133,6 +133,14 @@ async def items_numbered(session: AsyncSession, *, numbers: Sequence[str]) -> li
 async def credit_note_posted(session: AsyncSession, *, credit_note_id: uuid.UUID) -> bool:
     stmt = select(LedgerEntry.id).where(LedgerEntry.credit_note_id == credit_note_id).limit(1)
     return (await session.scalar(stmt)) is not None
+
+
+async def allowances_of(session: AsyncSession, *, application_id: uuid.UUID) -> list[LedgerEntry]:
+    """The tolerance and early-payment-discount write-offs booked with an application (not their reversals)."""
+    stmt = (select(LedgerEntry).where(LedgerEntry.application_id == application_id,
+                                      LedgerEntry.kind == EntryKind.TOLERANCE_WRITE_OFF, LedgerEntry.amount < 0)
+            .order_by(LedgerEntry.sequence))
+    return list((await session.scalars(stmt)).all())
 
 
 async def entries(session: AsyncSession, *, invoice_id: uuid.UUID) -> list[LedgerEntry]:

@@ -186,7 +186,8 @@ def record_receivable_change(*, batch: FactBatch, fact: col.ReceivableChanged) -
               amount=fact.amount, day=fact.effective_date, dims=dims)
     if kind in (MovementKind.WRITE_OFF, MovementKind.TOLERANCE_WRITE_OFF):
         reason = fact.reason or ("tolerance" if kind == MovementKind.TOLERANCE_WRITE_OFF else "manual")
-        batch.count("write_offs", dims, fact.effective_date, dimension=reason, value=-fact.amount)
+        n = -1 if fact.amount > 0 else 1  # a write-off reversed with the application it came with: count taken back
+        batch.count("write_offs", dims, fact.effective_date, dimension=reason, value=-fact.amount, n=n)
 
 
 def record_dispute_opened(*, batch: FactBatch, fact: col.DisputeOpened) -> None:
