@@ -199,10 +199,10 @@ async def running(worker: Any) -> AsyncIterator[Any]:
 
 @asynccontextmanager
 async def consumer(db: Database, bootstrap: str, handlers: Handlers, *, group: str = "reliability",
-                   max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
+                   max_attempts: int = 3, topics: tuple[str, ...] = (TOPIC,)) -> AsyncIterator[EventConsumer]:
     dlq = producer_factory(bootstrap)()
     await dlq.start()
-    c = EventConsumer(group_id=group, topics=["o2c.invoicing.events"], handlers=handlers,
+    c = EventConsumer(group_id=group, topics=list(topics), handlers=handlers,
                       transactions=Transactions(db=db, source="/o2c/reliability"),
                       bootstrap_servers=bootstrap, dlq_producer=dlq, max_attempts=max_attempts,
                       retry_backoff=0.01, session_timeout_ms=LOCAL_SESSION_TIMEOUT_MS)

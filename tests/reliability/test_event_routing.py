@@ -3,7 +3,8 @@
 * a type the group has no handler for (a ``v2`` next to ``v1``, a new event) is skipped and counted, never
   dead-lettered;
 * an event whose ``ce_source`` is not its type's producer is refused: dead-lettered with the reason, its handler
-  never runs, and the letter is kept in the consuming service's database too;
+  never runs, and the letter is kept in the consuming service's database too; so is one on another service's topic
+  (a service may write its own topic only, but writes any ``ce_source`` header it likes);
 * ``replay_dead_letters(..., group=G)`` re-delivers to G only: another group on the topic that dead-lettered the
   same event does not retry it.
 """
@@ -17,7 +18,7 @@ from sqlalchemy import text
 
 from o2c_cli.localstack import TansuBroker
 from o2c_common.db import Database
-from o2c_common.events import Event
+from o2c_common.events import TOPICS, Event
 from o2c_common.events.contracts.invoicing import InvoiceIssued
 from o2c_common.kafka.dead_letters import list_dead_letters, replay_dead_letters
 from o2c_common.tx import Tx
@@ -75,6 +76,34 @@ async def test_an_event_from_the_wrong_source_is_refused_and_moves_no_money(
     async with pg_db.unit_of_work() as s:
         status = (await s.execute(text("SELECT status FROM inbox WHERE event_id = :e"), {"e": forged.id})).scalar()
     assert status == "dead_lettered"
+
+
+async def test_an_event_on_another_services_topic_is_refused_whatever_its_ce_source(
+    pg_db: Database, own_broker: TansuBroker
+) -> None:
+    from .helpers import producer_factory
+
+    bootstrap = own_broker.bootstrap_servers
+    await create_topics(bootstrap)
+    await create_totals(pg_db)
+    genuine = issued(uuid.uuid4(), 1)
+    smuggled = issued(uuid.uuid4(), 2)  # ce_source /o2c/invoicing, written by whoever may write kpi's topic
+    producer = producer_factory(bootstrap)()
+    await producer.start()
+    try:
+        await producer.send_and_wait(TOPICS["kpi"], smuggled.value(), key=smuggled.key.encode(),
+                                     headers=smuggled.headers())
+    finally:
+        await producer.stop()
+    await publish(bootstrap, [genuine])
+    async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="routing",
+                        topics=(TOPICS["invoicing"], TOPICS["kpi"])) as c:
+        await eventually(lambda: _is(c.stats.processed == 1 and c.stats.dead_lettered == 1), message=f"{c.stats}")
+        assert c.stats.refused == 1
+    assert await totals(pg_db) == (genuine.data.amount, 1)
+    [letter] = await list_dead_letters(bootstrap, group="routing")
+    assert (letter.reason, letter.event_id) == ("forged_source", str(smuggled.id))
+    assert "published by invoicing, not on kpi's topic o2c.kpi.events" in letter.error
 
 
 async def test_a_replay_reaches_only_the_group_it_is_for(pg_db: Database, own_broker: TansuBroker) -> None:

@@ -12,7 +12,7 @@ from aiokafka.structs import ConsumerRecord
 from o2c_common.events.bundle import MemberRecord
 from o2c_common.events.envelope import HISTORY_HEADER, Event, EventDecodeError, plain_headers
 from o2c_common.inbox.handlers import AnyHandler, Handlers, gather_ahead
-from o2c_common.inbox.records import from_its_producer
+from o2c_common.inbox.records import forgery
 from o2c_common.kafka.client import REPLAY_HEADER
 from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
 from o2c_common.tx import Batches
@@ -75,7 +75,7 @@ async def decode(records: list[ConsumerRecord], handlers: Handlers, skip_reason:
             if memo is not None:
                 memo[at] = event
         handler = handlers.get(type(event.data))
-        if handler is None or not from_its_producer(event):
+        if handler is None or forgery(event, record.topic) is not None:
             return None
         decoded.work.append((record, event, handler))
     decoded.gathered = await gather_ahead([(event, handler) for _, event, handler in decoded.work])

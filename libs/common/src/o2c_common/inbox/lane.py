@@ -27,7 +27,7 @@ from o2c_common.events.envelope import Event, EventDecodeError
 from o2c_common.inbox.claims import claim, claim_many
 from o2c_common.inbox.decoding import Decoded, Memo, decode
 from o2c_common.inbox.handlers import AnyHandler, Batched, Handlers, handle_in_order, handle_one
-from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, from_its_producer, routing, type_of
+from o2c_common.inbox.records import REPLAY_HEADERS, b64, fallback_id, forgery, routing, type_of
 from o2c_common.inbox.stats import ConsumerStats
 from o2c_common.kafka.client import DLQ_HEADERS, dead_letter_topic
 from o2c_common.tx import Transactions, Tx, system_actor
@@ -143,11 +143,8 @@ class Lane:
         if handler is None:  # the ce_type header named a handled type, the payload another: not ours
             self.stats.ignored += 1
             return
-        if not from_its_producer(event):
-            expected = type(event.data).expected_source()
-            await self._dead_letter(session, record, event.id, "forged_source",
-                                    f"ce_source {event.source!r} is not {expected!r}, the producer of {event.type}",
-                                    event=event)
+        if (forged := forgery(event, record.topic)) is not None:
+            await self._dead_letter(session, record, event.id, "forged_source", forged, event=event)
             self.stats.refused += 1
             if self._on_refused is not None:
                 self._on_refused(self.name, "forged_source")

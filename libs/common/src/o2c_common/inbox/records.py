@@ -8,6 +8,7 @@ import uuid
 
 from aiokafka.structs import ConsumerRecord
 
+from o2c_common.events.base import TOPICS
 from o2c_common.events.envelope import HISTORY_HEADER, Event
 from o2c_common.kafka.client import REPLAY_HEADER
 from o2c_common.kafka.dead_letters import REPLAY_GROUP_HEADER
@@ -19,8 +20,20 @@ def is_replay(record: ConsumerRecord) -> bool:
     return any(key == REPLAY_HEADER for key, _ in record.headers or ())
 
 
-def from_its_producer(event: Event) -> bool:
-    return event.source == type(event.data).expected_source()
+TOPIC_OWNERS = {topic: producer for producer, topic in TOPICS.items()}
+
+
+def forgery(event: Event, topic: str) -> str | None:
+    """Why the event is not its producer's, or None: its ``ce_source`` must be the producer of its type, and a
+    service's topic carries only that service's types (the broker's ACLs say who may write a topic, not which
+    ``ce_source`` the writer puts in a header). A topic that is no service's (a test's) is not judged by name."""
+    payload = type(event.data)
+    if event.source != payload.expected_source():
+        return f"ce_source {event.source!r} is not {payload.expected_source()!r}, the producer of {event.type}"
+    owner = TOPIC_OWNERS.get(topic)
+    if owner is not None and owner != payload.producer:
+        return f"{event.type} is published by {payload.producer}, not on {owner}'s topic {topic}"
+    return None
 
 
 def routing(record: ConsumerRecord) -> tuple[str | None, str | None, bool, bool]:
