@@ -79,7 +79,8 @@ def limit_for(settings: CollectionsSettings, currency: str) -> Decimal | None:
 async def check_decision(tx: Tx, reduction: Reduction, *, waiting: bool, approve: bool,
                          settings: CollectionsSettings) -> None:
     """Refuses a decision nobody may take: nothing waiting (409), not an approver, the requester or the one who
-    raised it (403), or an approval above the limit per invoice for a non-admin (403)."""
+    raised it (for a dispute a deduction became, the booker of its payment too) (403), or an approval above the
+    limit per invoice for a non-admin (403)."""
     if not waiting:
         missing = NoCreditRequested if reduction.kind == ReductionKind.CREDIT else NoWriteOffRequested
         raise missing(f"{reduction.what} has no {reduction.kind.replace('_', '-')} waiting for approval")
@@ -89,7 +90,10 @@ async def check_decision(tx: Tx, reduction: Reduction, *, waiting: bool, approve
     subject = tx.actor.subject
     if subject == reduction.requested_by:
         raise SameApprover(f"the {reduction.kind.replace('_', '-')} was requested by you: another person approves it")
-    if subject == reduction.raised_by:
+    raisers = {reduction.raised_by}
+    if reduction.dispute_id is not None and reduction.deduction_id is not None:  # a deduction's dispute: its booker
+        raisers.add(await repository.deduction_opener(tx.session, deduction_id=reduction.deduction_id))
+    if subject in raisers:
         raise SameApprover(f"{reduction.what} was raised by you: another person approves its "
                            f"{reduction.kind.replace('_', '-')}")
     if approve and not tx.actor.is_admin:

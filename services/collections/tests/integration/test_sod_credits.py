@@ -237,3 +237,25 @@ async def test_limits_are_per_currency_and_the_opener_of_a_dispute_does_not_appr
     assert (await act(col, "disputes", dollars, "write-off-decision", {"approve": True}, ADMIN)).status_code == 200
     await stack.relay()
     assert await stack.assert_agree(usd["id"]) == (3500, 0, 1500, 0, 2)
+
+
+async def test_a_deduction_turned_dispute_is_not_written_off_by_the_payments_booker(stack: Stack) -> None:
+    """The short payment's booker opened the deduction; a collector turns it into a dispute and asks for its
+    write-off: the booker may not approve it (the dispute's opener is the collector, the deduction's the booker)."""
+    col, invoice = stack.collections, await stack.issue("500.00")
+    await col.pay("480.00", headers=SUPERVISOR,
+                  remittance=[{"reference": invoice["number"], "reason_code": "pricing"}])
+    [deduction] = [d for d in (await col.client.get("/deductions", headers=COLLECTOR)).json()["items"]
+                   if d["invoice_number"] == invoice["number"]]
+    disputed = await act(col, "deductions", deduction["id"], "resolution", {"resolution": "disputed"}, COLLECTOR)
+    dispute_id = disputed.json()["dispute_id"]
+    asked = await act(col, "disputes", dispute_id, "resolution", {"outcome": "written_off", "root_cause": "pricing"},
+                      COLLECTOR)
+    assert asked.json()["status"] == "write_off_requested", asked.text
+    booker = problem(await act(col, "disputes", dispute_id, "write-off-decision", {"approve": True}, SUPERVISOR), 403)
+    assert booker["type"].endswith("maker-checker") and "raised by you" in booker["detail"]
+    assert await col.open_amount(uuid.UUID(invoice["id"])) == Decimal("20.00")
+    done = await act(col, "disputes", dispute_id, "write-off-decision", {"approve": True}, SUPERVISOR_2)
+    assert (done.json()["status"], done.json()["approved_by"]) == ("resolved", "sam"), done.text
+    await stack.relay()
+    assert await stack.assert_agree(invoice["id"]) == (0, 0, 20, 480, 3)
