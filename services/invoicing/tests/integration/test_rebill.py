@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 
-from services.invoicing.tests.conftest import APPROVER, APPROVER_2, INVOICE, PREPARER, VIEWER, Service, problem
+from services.invoicing.tests.conftest import (
+    AGENT_A,
+    APPROVER,
+    APPROVER_2,
+    INVOICE,
+    PREPARER,
+    SUPERVISOR,
+    VIEWER,
+    Service,
+    problem,
+)
 from services.invoicing.tests.integration.test_workqueues import queue
 from services.invoicing.tests.ledger import Ledger, handle
 
@@ -88,3 +98,23 @@ async def test_a_large_rebill_carries_the_originals_second_approver(service: Ser
     assert decided.status_code == 200, decided.text
     new = (await service.client.get(f"/invoices/{decided.json()['new_invoice_id']}", headers=VIEWER)).json()
     assert sorted(a["approver"] for a in new["approvals"]) == ["abe", "amy"] and new["total_amount"] == "19000.00"
+
+
+async def test_a_vendor_agent_rebills_only_to_a_customer_of_its_team(service: Service) -> None:
+    """The approver, who sees every team, prepares the replacement: the requester's team is checked when asked."""
+    profile = {"name": "Acme", "legal_entity": "US01", "currency": "USD", "channel": "coupa"}
+    for customer, team in (("CUST-A", "vendor-a"), ("CUST-B", "vendor-b")):
+        put = await service.client.put(f"/billing-profiles/{customer}", json={**profile, "owning_team": team},
+                                       headers=SUPERVISOR)
+        assert put.status_code == 201, put.text
+    original = await service.issued(customer_id="CUST-A")
+    assert original["owning_team"] == "vendor-a"
+    url = f"/invoices/{original['id']}/rebill"
+    for customer in ("CUST-B", "CUST-NEW"):  # another team's, and one with no profile (no team yet)
+        refused = await service.client.post(url, headers=AGENT_A, json={
+            "corrected": {**CORRECTED, "customer_id": customer, "owning_team": "vendor-a"}, "reason": "wrong customer"})
+        assert problem(refused, 403)["type"].endswith("/team-access-denied"), customer
+    assert await service.scalar("SELECT count(*) FROM invoice_rebills") == 0
+    asked = await service.client.post(url, headers=AGENT_A, json={"corrected": {**CORRECTED, "customer_id": "CUST-A"},
+                                                                  "reason": "billed 3 instead of 2"})
+    assert asked.status_code == 201, asked.text

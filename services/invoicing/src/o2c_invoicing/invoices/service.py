@@ -22,6 +22,18 @@ from o2c_invoicing.profiles import repository as profiles
 from o2c_invoicing.profiles.models import BillingProfile
 
 
+async def team_to_bill(tx: Tx, customer_id: str) -> str | None:
+    """The owning team of ``customer_id`` (its billing profile's), which a team-scoped caller must be of to bill it;
+    403 if it is another team's or the customer has no profile yet."""
+    found, owning_team = await profiles.owning_team(tx.session, customer_id=customer_id)
+    if not found:
+        raise Forbidden(f"customer {customer_id} has no billing profile, so it belongs to no team yet: ask "
+                        "an AR supervisor to assign the account in collections (account master)",
+                        type="team-access-denied", title="Team access denied")
+    ensure_team_access(tx.actor, owning_team=owning_team)
+    return owning_team
+
+
 async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
     """Store a draft (no number yet: numbers are allocated at issue) in one statement: the hot path.
 
@@ -31,15 +43,7 @@ async def create_draft(tx: Tx, data: InvoiceCreate) -> InvoiceRead:
     insert."""
     preparer = tx.actor
     team_known = not preparer.sees_all_teams
-    owning_team = data.owning_team
-    if team_known:
-        found, profile_team = await profiles.owning_team(tx.session, customer_id=data.customer_id)
-        if not found:
-            raise Forbidden(f"customer {data.customer_id} has no billing profile, so it belongs to no team yet: ask "
-                            "an AR supervisor to assign the account in collections (account master)",
-                            type="team-access-denied", title="Team access denied")
-        owning_team = profile_team
-        ensure_team_access(preparer, owning_team=owning_team)
+    owning_team = await team_to_bill(tx, data.customer_id) if team_known else data.owning_team
     now = tx.now()
     invoice_id = uuid.uuid4()
     lines: list[InvoiceLineRead] = []

@@ -18,7 +18,7 @@ from o2c_invoicing.invoices import lifecycle, repository as invoices, states
 from o2c_invoicing.invoices.errors import MakerCheckerViolation
 from o2c_invoicing.invoices.models import Invoice, InvoiceApproval
 from o2c_invoicing.invoices.schemas import InvoiceCreate
-from o2c_invoicing.invoices.service import create_draft, get
+from o2c_invoicing.invoices.service import create_draft, get, team_to_bill
 from o2c_invoicing.invoices.states import InvoiceStatus
 from o2c_invoicing.rebills import repository
 from o2c_invoicing.rebills.models import InvoiceRebill
@@ -38,6 +38,8 @@ def _check_no_cash(invoice: Invoice) -> None:
 async def request(tx: Tx, invoice: Invoice, *, corrected: InvoiceCreate, reason: str) -> InvoiceRebill:
     states.check("rebill", invoice.status)
     _check_no_cash(invoice)
+    if not tx.actor.sees_all_teams:  # the approver prepares the replacement: the requester's team is checked here
+        await team_to_bill(tx, corrected.customer_id)
     if await repository.pending_for(tx.session, invoice_id=invoice.id) is not None:
         raise Conflict("a credit and rebill of this invoice already awaits approval", type="rebill-pending",
                        title="Rebill pending")
