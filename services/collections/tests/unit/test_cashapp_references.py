@@ -114,6 +114,17 @@ def test_early_payment_discount_in_its_window_and_a_deduction_after_it() -> None
     assert alone.rule == "early_payment_discount"  # no reference: the only item discounted to the amount
 
 
+def test_a_discount_is_worked_out_in_the_currencys_minor_units() -> None:
+    """2 % off ¥12,345 is ¥12,098 (12,098.10 has no yen to pay it in): paid on time, the discount is taken."""
+    yen = Item(uuid.uuid4(), "JP01-2026-000001", "C1", "JPY", Decimal(12345), date(2026, 1, 31),
+               discount_percent=Decimal(2), discount_until=date(2026, 1, 11))
+    assert yen.discounted() == Decimal(12098)
+    paid = decide(Cash(Decimal(12098), "JPY", "C1", (Line("JP01-2026-000001"),), value_date=date(2026, 1, 10)),
+                  payer_items=[yen])
+    assert paid.rule == "early_payment_discount" and paid.allocations[0].discount == Decimal(247)
+    assert paid.allocations[0].deduction == 0
+
+
 def test_deduction_band_13_3_outside_the_band_the_cash_stays_unapplied() -> None:
     a = item("US01-2026-000400", "1000.00")
     assert decide(cash("900.00", Line("US01-2026-000400")), payer_items=[a]).allocations[0].deduction == 100

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from o2c_common.money import round_money
+
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
@@ -32,7 +34,7 @@ class Item:
         """What settles the item with its early-payment discount taken (None: its terms have none)."""
         if not self.discount_percent or self.discount_until is None:
             return None
-        return (self.open_amount * (100 - self.discount_percent) / 100).quantize(CENT)
+        return round_money(self.open_amount * (100 - self.discount_percent) / 100, self.currency)
 
 
 @dataclass(frozen=True)
