@@ -20,3 +20,8 @@ def minor_units(currency: str) -> int:
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """``amount`` rounded half-up to the currency's minor unit (``1500.000000`` USD → ``1500.00``)."""
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def in_minor_units(amount: Decimal, currency: str) -> bool:
+    """Whether ``amount`` can be paid in ``currency``: no digit below its minor unit (``0.5`` JPY cannot)."""
+    return amount == round_money(amount, currency)

@@ -4,6 +4,7 @@ over-application under concurrency, as-of balances, access and bad input."""
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 from services.collections.tests.conftest import AGENT_A, AGENT_B, COLLECTOR, IMPORTER, VIEWER, Service, problem
@@ -157,3 +158,29 @@ async def test_unapplied_list_includes_overpayment_remainder(service: Service) -
     assert len((await service.client.get("/payments/unapplied", headers=COLLECTOR)).json()["items"]) == 3
     assert (await service.client.get("/payments/unapplied", headers=AGENT_B)).json()["items"] == []
     assert await service.open_amount(inv) == 0
+
+
+async def test_amounts_finer_than_the_currencys_minor_unit_are_refused(service: Service) -> None:
+    """Half a yen cannot be paid: a payment, a remittance line, a bank file or a manual application naming one is a
+    422, and nothing is booked."""
+    yen = {"legal_entity": "US01", "customer_id": "CUST-1", "currency": "JPY", "value_date": "2026-02-01"}
+    body = problem(await service.client.post("/payments", json={**yen, "amount": "1000.5"}, headers=COLLECTOR), 422)
+    assert "amount 1000.5 has digits below the JPY minor unit (0 decimals)" in json.dumps(body)
+    body = problem(await service.client.post("/payments", json={**yen, "amount": "1000", "remittance": [
+        {"reference": "X", "amount": "999.99"}]}, headers=COLLECTOR), 422)
+    assert "remittance[0].amount 999.99 has digits below the JPY minor unit" in json.dumps(body)
+    usd = ("bank_reference,value_date,currency,amount,customer_id,payer_name,remittance\n"
+           "B1,2026-02-01,USD,12.345,CUST-1,,\n")
+    body = problem(await service.client.post("/payment-imports?format=csv&legal_entity=US01", content=usd.encode(),
+                                             headers=IMPORTER), 422)
+    assert "12.345 USD has digits below the currency's minor unit (2 decimals)" in json.dumps(body)
+    assert "#/line/2" in json.dumps(body)
+    assert await service.scalar("SELECT count(*) FROM payments") == 0
+
+    invoice = await service.issue("JP-1", "10000", currency="JPY")
+    paid = await service.pay("10000", customer="OTHER", currency="JPY")
+    etag = (await service.client.get(f"/payments/{paid['id']}", headers=COLLECTOR)).headers["ETag"]
+    half = await service.client.post(f"/payments/{paid['id']}/applications", headers={**COLLECTOR, "If-Match": etag},
+                                     json={"invoice_id": str(invoice), "amount": "9999.5"})
+    assert problem(half, 422)["type"].endswith("finer-than-minor-unit")
+    assert await service.open_amount(invoice) == Decimal(10000)

@@ -28,7 +28,7 @@ from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
 from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
-from o2c_common.money import round_money
+from o2c_common.money import in_minor_units, round_money
 from o2c_common.text import money
 from o2c_common.tx import Tx
 
@@ -334,6 +334,9 @@ async def _apply_by_hand(tx: Tx, payment: Payment, *, item: OpenItem, amount: De
     if item.currency != payment.currency:
         raise Conflict(f"the payment is in {payment.currency}, the invoice in {item.currency}",
                        type="currency-mismatch", title="Currency mismatch")
+    if not in_minor_units(amount, payment.currency):
+        raise UnprocessableEntity(f"{amount} {payment.currency} has digits below the currency's minor unit",
+                                  type="finer-than-minor-unit", title="Amount finer than the currency allows")
     when = applied_date or payment.value_date
     subject = tx.actor.subject
     application = await _apply(tx, payment=payment, item=item, amount=amount, rule="manual",

@@ -26,6 +26,7 @@ from o2c_collections.payments.parsed import (
     currency,
     iso_date,
 )
+from o2c_common.money import in_minor_units, minor_units
 
 __all__ = ["CSV_COLUMNS", "MAX_FILE_BYTES", "FileFormat", "MalformedFile", "ParseResult", "ParsedPayment",
            "Skipped", "parse", "parse_csv", "parse_file"]
@@ -45,10 +46,17 @@ def parse_file(content: bytes, file_format: FileFormat) -> ParseResult:
     except UnicodeDecodeError:
         raise MalformedFile("the file is not UTF-8 text", where="#") from None
     if file_format == "csv":
-        return ParseResult(parse_csv(text))
-    if file_format == "bai2":
-        return parse_bai2(text)
-    return parse_camt(text, kind=file_format[-3:])
+        result = ParseResult(parse_csv(text))
+    elif file_format == "bai2":
+        result = parse_bai2(text)
+    else:
+        result = parse_camt(text, kind=file_format[-3:])
+    for payment in result.payments:
+        for value in (payment.amount, *(line.amount for line in payment.lines if line.amount is not None)):
+            if not in_minor_units(value, payment.currency):
+                raise MalformedFile(f"{value} {payment.currency} has digits below the currency's minor unit "
+                                    f"({minor_units(payment.currency)} decimals)", where=payment.where or "#")
+    return result
 
 
 def parse(content: bytes, file_format: FileFormat) -> list[ParsedPayment]:

@@ -5,12 +5,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from o2c_collections.cashapp.schemas import ApplicationRead, PaymentRead, RemittanceLineRead
 from o2c_collections.payments.models import ImportStatus
 from o2c_common.errors import ProblemDetail
 from o2c_common.events.types import Currency, PositiveAmount
+from o2c_common.money import in_minor_units, minor_units
 
 
 class RemittanceLineWrite(BaseModel):
@@ -33,6 +34,16 @@ class PaymentCreate(BaseModel):
     bank_reference: str | None = Field(default=None, min_length=1, max_length=100,
                                        description="The bank's id of the credit: a second payment with it is refused.")
     remittance: list[RemittanceLineWrite] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> PaymentCreate:
+        amounts = [("amount", self.amount), *((f"remittance[{n}].amount", line.amount)
+                                              for n, line in enumerate(self.remittance) if line.amount is not None)]
+        for name, amount in amounts:
+            if not in_minor_units(amount, self.currency):
+                raise ValueError(f"{name} {amount} has digits below the {self.currency} minor unit "
+                                 f"({minor_units(self.currency)} decimals)")
+        return self
 
 
 class PaymentDetail(PaymentRead):
