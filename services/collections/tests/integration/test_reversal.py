@@ -4,6 +4,7 @@ item and the receivable.changed events agree at the end."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,10 @@ async def test_the_discount_taken_with_the_cash_is_written_back_with_it(service:
     assert (receivable["open_amount"], receivable["status"]) == ("1000.00", "open")
     assert await service.rows("SELECT written_off_amount, cash_applied_amount FROM open_items") == [
         (Decimal(0), Decimal(0))]
+    [(unapplied,)] = await service.rows("SELECT convert_from(payload, 'UTF8')::jsonb FROM outbox "
+                                        "WHERE event_type = 'o2c.payment.unapplied.v1'")
+    unapplied = json.loads(unapplied) if isinstance(unapplied, str) else unapplied
+    assert unapplied["reversed_applications"][0]["rule"] == "early_payment_discount"  # kpi takes the cash back
     [(written_back,)] = await service.rows(
         "SELECT before->>'written_off_with_it' FROM audit_log WHERE action = 'payment.unapplied'")
     assert Decimal(written_back) == Decimal(20)

@@ -119,6 +119,32 @@ async def test_billing_kpis(kpi_db: Database) -> None:
     assert value(other_team, "first_pass_acceptance_rate") is None
 
 
+async def test_a_reversed_application_takes_its_cash_back_from_the_rule_that_applied_it(kpi_db: Database) -> None:
+    """The engine's 800.00 to the wrong invoice is reversed: cash applied and the auto-match rate drop by it, the
+    cash is unapplied again, and AR rises by it (the ledger's reversal entry)."""
+    i1 = invoice("1000.00", date(2026, 3, 1), date(2026, 3, 31))
+    p1 = uuid.uuid4()
+    money = {**TEAM, "currency": "USD"}
+    paid = i1.paid("800.00", date(2026, 3, 2), payment_id=p1)
+    application = paid[0].data.applications[0]
+    reversed_ = col.CashApplication(application_id=application.application_id, invoice_id=i1.invoice_id,
+                                    invoice_number=i1.number, amount=D(800), rule="reference_and_amount")
+    await ingest(kpi_db, [
+        *i1.issued(), ev(col.PaymentReceived, payment_id=p1, amount=D(800), value_date=date(2026, 3, 2), **money),
+        *paid, ev(col.PaymentUnapplied, payment_id=p1, amount=D(800), unapplied_balance=D(800), reason="reversed",
+                  reversed_applications=(reversed_,), unapplied_date=date(2026, 3, 9), **money),
+        i1.post("reversal", "800.00", date(2026, 3, 9), reason="reversed", payment_id=p1,
+                application_id=application.application_id)])
+    values = await compute(kpi_db, ["cash_received", "cash_applied", "auto_match_rate", "unapplied_cash",
+                                    "ar_balance"], MARCH)
+    usd = {"currency": "USD"}
+    assert value(values, "cash_received", **usd) == D("800.00")
+    assert value(values, "cash_applied", **usd) == D("0.00")
+    assert value(values, "auto_match_rate", **usd) == D("0.00")
+    assert value(values, "unapplied_cash", **usd) == D("800.00")
+    assert value(values, "ar_balance", **usd) == D("1000.00")
+
+
 async def test_cash_and_service_kpis(kpi_db: Database) -> None:
     await ingest(kpi_db, cash_and_service())
     values = await compute(kpi_db, [

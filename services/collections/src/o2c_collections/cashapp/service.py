@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from o2c_collections.accounts import repository as accounts
 from o2c_collections.cashapp import engine, patterns, references, repository
@@ -27,7 +28,7 @@ from o2c_common.buffered import buffering
 from o2c_common.entities import load_visible
 from o2c_common.errors import Conflict, NotFound, UnprocessableEntity
 from o2c_common.events.contracts.collections import CashApplication, MatchCandidate, PaymentApplied, PaymentUnapplied
-from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
+from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT, MatchRule
 from o2c_common.money import in_minor_units, round_money
 from o2c_common.text import money
 from o2c_common.tx import Tx
@@ -390,8 +391,8 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
         currency=payment.currency, amount=application.amount, unapplied_balance=payment.unapplied_amount,
         reason="reversed", reversed_applications=(CashApplication(
             application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,
-            amount=application.amount),), unapplied_date=when, unapplied_at=now, unapplied_by=subject,
-        owning_team=payment.owning_team))
+            amount=application.amount, rule=cast(MatchRule, application.rule)),),
+        unapplied_date=when, unapplied_at=now, unapplied_by=subject, owning_team=payment.owning_team))
     await tx.audit("payment.unapplied", entity_type="payment", entity_id=payment.id, reason=reason,
                    before={"application_id": application.id, "amount": application.amount,
                            "written_off_with_it": -sum((a.amount for a in allowances), Decimal(0))})

@@ -154,6 +154,9 @@ def record_payment_unapplied(*, batch: FactBatch, event_id: uuid.UUID, fact: col
     if fact.reason != "reversed":  # cash left unapplied on receipt is unapplied since payment.received
         return
     dims = Dims(fact.legal_entity, fact.currency, fact.customer_id, fact.owning_team)
+    for reversed_ in fact.reversed_applications:  # taken back from the rule that applied it (unknown: the engine's)
+        batch.count("cash_applied", dims, fact.unapplied_date, dimension=reversed_.rule or "unknown",
+                    value=-reversed_.amount, n=-1)
     _open_item(batch, event_id, 0, kind=OpenItemKind.UNAPPLIED_CASH, item_id=fact.payment_id, dims=dims,
                day=fact.unapplied_date, opened_date=None, amount=fact.amount)
 

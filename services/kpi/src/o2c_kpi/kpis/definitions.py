@@ -67,8 +67,9 @@ _ALL = (
        "Approved 1 Mar 09:00, submitted 1 Mar 21:00: 0.50 day approved_to_submitted.", breakdown="stage"),
     _d("cash_received", "Cash received", "money", "Payments booked with a value date in the period.",
        "Payments 1,000 and 250 on 3 Mar: 1,250."),
-    _d("cash_applied", "Cash applied", "money", "Cash applied to invoices with an applied date in the period.",
-       "600 applied on 12 Mar: 600."),
+    _d("cash_applied", "Cash applied", "money", "Cash applied to invoices with an applied date in the period, less "
+       "applications reversed in it (taken back from the rule that made them).",
+       "600 applied on 12 Mar, 100 of it reversed on 20 Mar: 500."),
     _d("auto_match_rate", "Auto-match rate", "percent",
        "Cash applied by the matching engine (any rule but manual) in the period / cash received in the period "
        "x 100.", "1,250 received, 1,000 applied by the engine, 250 by hand: 80.00 %."),

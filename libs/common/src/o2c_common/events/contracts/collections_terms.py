@@ -66,6 +66,9 @@ class CashApplication(_Item):
     tolerance_written_off: NonNegativeAmount = Field(
         default=Decimal(0), description="Small difference written off with this application (its AR effect "
                                         "travels in receivable.changed).")
+    rule: MatchRule | None = Field(
+        default=None, description="On a reversal (payment.unapplied): the rule that made the application, so that "
+                                  "read models take its cash back from that rule's figures.")
 
 
 class MatchCandidate(_Item):
