@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.collections.tests.conftest import AGENT_B, COLLECTOR, Service, problem
+from services.collections.tests.conftest import AGENT_A, AGENT_B, COLLECTOR, Service, problem
 from services.collections.tests.integration.test_cashapp_remittance import assert_ledger_and_events_agree
 
 
@@ -79,3 +79,17 @@ async def test_a_payer_name_learned_by_hand_identifies_the_next_payment(service:
     assert shared["status"] == "unapplied" and shared["customer_id"] is None
     assert await service.open_amount(meant) == Decimal(0)
     await assert_ledger_and_events_agree(service)
+
+
+async def test_a_vendor_agents_application_teaches_no_payer_name(service: Service) -> None:
+    """Aliases route every team's cash: an agent of one team applying an anonymous payment of its own does not make
+    the payer's name theirs (nor, by a second claim, silence another team's alias)."""
+    mine = await service.issue("US01-2026-000500", "0.01", customer="CUST-A1", team="vendor-a")
+    posted = await service.pay("0.01", customer=None, payer_name="BIG CORP GMBH", headers=AGENT_A)
+    applied = await service.client.post(
+        f"/payments/{posted['id']}/applications", json={"invoice_id": str(mine), "amount": "0.01"},
+        headers={**AGENT_A, "If-Match": await etag(service, posted["id"])})
+    assert applied.status_code == 201, applied.text
+    assert await service.scalar("SELECT count(*) FROM cashapp_patterns WHERE kind = 'alias'") == 0
+    later = await service.pay("500.00", customer=None, payer_name="Big Corp GmbH")
+    assert later["customer_id"] is None and later["status"] == "unapplied"

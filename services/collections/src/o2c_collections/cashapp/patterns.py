@@ -39,11 +39,13 @@ async def customer_by_alias(tx: Tx, *, payer_name: str | None) -> tuple[str | No
 
 async def learn(tx: Tx, *, payment: Payment, item: OpenItem, lines: list[RemittanceLine]) -> list[Pattern]:
     """What a person's application of ``payment`` to ``item`` teaches: the alias when the bank did not name the
-    payer, and the formats of tokens that stand for the invoice's number in the payer's own way."""
+    payer, and the formats of tokens that stand for the invoice's number in the payer's own way. An alias names the
+    customer of every team's cash from that name, so only a person who sees every team teaches one (a vendor
+    agent's application would let one team's word route, or silence, another's cash)."""
     customer = payment.customer_id or item.customer_id
     learned: list[Pattern] = []
     name = normalise(payment.payer_name)
-    if payment.customer_id is None and name:
+    if payment.customer_id is None and name and tx.actor.sees_all_teams:
         learned += await _add(tx, payment=payment, item=item, customer=customer, kind=PatternKind.ALIAS,
                               value=name[:200], example=payment.payer_name or "")
     seen: set[str] = set()
