@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from o2c_common.auth import Permission, Principal, Role, RouteTable
+from o2c_common.errors import Forbidden
 
 MANAGER_ROLES = frozenset({Role.ADMIN, Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD})
 """See every team; record any agent's training."""
@@ -33,13 +34,23 @@ READ_PEOPLE = Permission("read-people", Role.AR_SUPERVISOR, Role.SERVICE_DELIVER
                                  "quality samples, improvement plans (vendor agents: their team's)")
 READ_PERFORMANCE = Permission("read-performance", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD,
                               Role.VENDOR_AGENT, Role.VIEWER,
-                              summary="reads teams, productivity, backlog, quality scores, first-pass acceptance, "
-                                      "scorecards and hypercare windows (vendor agents: their team's)")
+                              summary="reads teams, backlog, quality scores, first-pass acceptance, scorecards, "
+                                      "hypercare windows and productivity (vendor agents: their team's; figures "
+                                      "per agent need read-people too)")
 READ_PROCEDURES = Permission("read-procedures", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD, Role.VENDOR_AGENT,
                              Role.VIEWER, summary="reads the vendors, SOPs and review checklists agents work to")
 READ_PLANNING = Permission("read-planning", Role.AR_SUPERVISOR, Role.SERVICE_DELIVERY_LEAD, Role.VIEWER,
                            summary="reads capacity queues and plans, sampling rules and contingency plans (every "
                                    "team, so not vendor agents)")
+
+def ensure_reads_people(principal: Principal, what: str) -> None:
+    """Figures per agent are records about individual agents: a reader of performance who may not read people (a
+    viewer) asks for them by team or vendor."""
+    if not READ_PEOPLE.admits(principal.roles):
+        raise Forbidden(f"{what} per agent are records about individual agents, which your role does not read: ask "
+                        "for level=team or level=vendor", type="agent-records-denied",
+                        title="Records about individual agents")
+
 
 Manager = Annotated[Principal, Depends(MANAGE.guard)]
 Reviewer = Annotated[Principal, Depends(REVIEW_QUALITY.guard)]

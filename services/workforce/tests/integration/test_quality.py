@@ -16,7 +16,7 @@ from o2c_common.events.contracts.collections import PaymentApplied
 from o2c_common.events.contracts.invoicing import InvoiceApproved, InvoicePortalApproved, InvoicePortalRejected
 from o2c_common.events.examples import example_payload
 from o2c_workforce.quality.sampling import bucket
-from services.workforce.tests.conftest import AGENT_A, AGENT_B, NOW, SUPERVISOR, Service, problem
+from services.workforce.tests.conftest import AGENT_A, AGENT_B, NOW, SUPERVISOR, VIEWER, Service, problem
 
 pytestmark = pytest.mark.integration
 
@@ -173,6 +173,12 @@ async def test_scores_per_agent_team_vendor_and_first_pass_attributed_to_the_pre
     assert first["ana"]["rejection_reasons"] == {"missing_po": 1}
     assert first["ben"]["rate"] == "0.00"
     assert [f["key"] for f in await service.get("/quality/first-pass", level="vendor", headers=AGENT_A)] == ["acme"]
+    # a viewer reads performance, not records about individual agents: by team or vendor only
+    for path in ("/quality/scores", "/quality/first-pass", "/productivity"):
+        refused = problem(await service.client.get(path, headers=VIEWER), 403)
+        assert refused["type"].endswith("agent-records-denied") and "level=team" in refused["detail"], path
+    assert {s["key"] for s in await service.get("/quality/scores", level="team", headers=VIEWER)} == {
+        "vendor-a", "vendor-b"}
 
 
 async def test_a_team_in_hypercare_is_sampled_at_the_window_boost(service: Service) -> None:

@@ -17,6 +17,7 @@ from o2c_workforce.permissions import (
     PlanningReader,
     ProcedureReader,
     Reviewer,
+    ensure_reads_people,
 )
 from o2c_workforce.processes import Process
 from o2c_workforce.quality import service
@@ -92,7 +93,10 @@ async def review(sample_id: uuid.UUID, data: ReviewCreate, response: Response, t
 async def scores(tx: TxDep, principal: PerformanceReader,
                  level: Level = "agent", team: str | None = None, since: datetime | None = None,
                  until: datetime | None = None) -> list[QualityScore]:
-    """Average review score and defects by code, per agent, team or vendor, of reviews in [since, until)."""
+    """Average review score and defects by code, per agent, team or vendor, of reviews in [since, until); per agent
+    only for readers of people (a viewer: by team or vendor)."""
+    if level == "agent":
+        ensure_reads_people(principal, "quality scores")
     return await service.scores(tx, level=level, team=team, since=since, until=until)
 
 
@@ -101,5 +105,7 @@ async def first_pass(tx: TxDep, principal: PerformanceReader,
                      level: Level = "agent", team: str | None = None, since: datetime | None = None,
                      until: datetime | None = None) -> list[FirstPass]:
     """First-pass portal acceptance of the invoices each agent (team, vendor) prepared, with the rejection reasons
-    of the first submissions attributed to the preparer."""
+    of the first submissions attributed to the preparer. Per agent only for readers of people."""
+    if level == "agent":
+        ensure_reads_people(principal, "first-pass figures")
     return await service.first_pass(tx, level=level, team=team, since=since, until=until)

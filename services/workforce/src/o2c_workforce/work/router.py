@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.org.service import scoped_team
-from o2c_workforce.permissions import PerformanceReader
+from o2c_workforce.permissions import PerformanceReader, ensure_reads_people
 from o2c_workforce.work import service
 from o2c_workforce.work.schemas import AgentDay, QueueBacklog
 
@@ -23,7 +23,9 @@ def _utc(value: datetime | None) -> datetime | None:
 async def productivity(tx: TxDep, principal: PerformanceReader, since: datetime | None = None,
                        until: datetime | None = None, team: str | None = None) -> list[AgentDay]:
     """Items each agent completed per day and process in [since, until), with the average handling time, from
-    the other services' events (a vendor agent sees its own team). Without them: the 7 days up to now."""
+    the other services' events (a vendor agent sees its own team). Without them: the 7 days up to now. Its rows are
+    per agent: readers of people only (a viewer reads the backlog and the scores by team)."""
+    ensure_reads_people(principal, "productivity figures")
     until = _utc(until) or tx.now()
     since = _utc(since) or until - timedelta(days=7)
     if until <= since or (until - since).days > 366:
