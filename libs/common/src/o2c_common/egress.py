@@ -69,10 +69,21 @@ def default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+"""IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64's well-known prefix, reachable where a
+NAT64 gateway is; IPv4-compatible addresses): judged by that address."""
+
+
 def public(address: IPAddress) -> bool:
-    """A globally routable unicast address (an IPv4-mapped IPv6 address is judged by its IPv4 address)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """A globally routable unicast address; an IPv6 address that carries an IPv4 address (mapped, NAT64, 6to4,
+    IPv4-compatible) is judged by that address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:
+            address = address.sixtofour
+        elif any(address in prefix for prefix in NAT64):
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.is_global and not address.is_multicast
 
 

@@ -30,7 +30,8 @@ def test_allow_list_rules(url: str, why: str | None) -> None:
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
                                      "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
-                                     "::ffff:169.254.169.254", "224.0.0.1", "198.18.0.1"])
+                                     "::ffff:169.254.169.254", "224.0.0.1", "198.18.0.1",
+                                     "64:ff9b::a00:1", "64:ff9b::7f00:1", "::a00:1", "2002:a9fe:a9fe::1"])
 def test_inside_addresses_are_not_public(address: str) -> None:
     assert not public(ipaddress.ip_address(address))
     assert POLICY.address_refusal("acme.coupahost.com", 443, ipaddress.ip_address(address)) is not None
@@ -38,6 +39,7 @@ def test_inside_addresses_are_not_public(address: str) -> None:
 
 def test_public_addresses_are() -> None:
     assert public(ipaddress.ip_address("93.184.215.14")) and public(ipaddress.ip_address("2606:4700::1111"))
+    assert public(ipaddress.ip_address("64:ff9b::5db8:d70e"))  # NAT64 of 93.184.215.14
 
 
 def test_the_default_allow_list_is_the_simulator_outside_prod_and_nothing_but_the_base_url_in_prod() -> None:
