@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.collections.tests.conftest import AGENT_A, COLLECTOR, VIEWER, Service, problem
+from services.collections.tests.conftest import AGENT_A, AGENT_B, COLLECTOR, VIEWER, Service, problem
 
 
 def body(reference: str | None, amount: str, customer: str = "CUST-1", invoice: str | None = None) -> dict[str, Any]:
@@ -61,6 +61,13 @@ async def test_who_may_batch_and_how_many(service: Service) -> None:
     assert (own["status"], own["applied"]) == ("created", True)
     assert other["status"] == "problem" and other["problem"]["status"] == 403
     assert await service.scalar("SELECT count(*) FROM payments WHERE bank_reference = 'B-1'") == 0
+    # a bank reference another team booked is a duplicate without that team's payment id; the team's own keeps it
+    again = (await service.client.post("/payments/batch", headers=AGENT_B, json={"payments": [
+        body("A-1", "50.00", customer="CB")]})).json()
+    assert again["results"][0]["status"] == "duplicate" and again["results"][0]["payment_id"] is None
+    retried = (await service.client.post("/payments/batch", headers=AGENT_A, json={"payments": [
+        body("A-1", "50.00", customer="CA")]})).json()
+    assert retried["results"][0]["payment_id"] == own["payment_id"]
 
 
 async def test_imported_history_is_booked_as_such_and_its_application_says_so(service: Service) -> None:

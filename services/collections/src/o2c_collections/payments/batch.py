@@ -20,6 +20,7 @@ from o2c_collections.payments.bulk import Outcome, RowStatus, book_chunk
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import BatchRead, BatchRow, PaymentBatch, PaymentCreate
 from o2c_collections.payments.service import book, dedupe_key
+from o2c_common.auth import visible_team
 from o2c_common.errors import (
     DomainError,
     ProblemDetail,
@@ -87,7 +88,8 @@ async def _one(tx: Tx, row: ParsedPayment, *, key: str | None, legal_entity: str
             "the payment could not be stored: a value is too long, out of range or not allowed"))
     if booked.payment is None:
         earlier = await repository.by_dedupe_key(tx.session, key=key or dedupe_key(legal_entity, row))
-        return Outcome(RowStatus.DUPLICATE, earlier.id if earlier else None)
+        shown = earlier is not None and (tx.actor.sees_all_teams or earlier.owning_team == visible_team(tx.actor))
+        return Outcome(RowStatus.DUPLICATE, earlier.id if earlier is not None and shown else None)
     return Outcome(RowStatus.CREATED, booked.payment.id, booked.applied)
 
 

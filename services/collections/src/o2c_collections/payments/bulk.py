@@ -119,16 +119,19 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
     keyed = [key or dedupe_key(entity, row)
              for key, entity, row in zip(keys or [None] * len(rows), entities, rows, strict=True)]
     booked = await repository.booked_keys(session, keys=keyed)
+    team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
     outcomes: list[Outcome | None] = [None] * len(rows)
     ids: dict[str, uuid.UUID] = {}
     todo: list[int] = []
     for n, key in enumerate(keyed):
-        if key in booked or key in ids:
-            outcomes[n] = Outcome(RowStatus.DUPLICATE, booked.get(key) or ids[key])
+        if key in booked:  # another team's payment is a duplicate without its id, as POST /payments answers it
+            payment_id, owner = booked[key]
+            outcomes[n] = Outcome(RowStatus.DUPLICATE, payment_id if team is None or owner == team else None)
+        elif key in ids:
+            outcomes[n] = Outcome(RowStatus.DUPLICATE, ids[key])
         else:
             ids[key] = uuid.uuid4()
             todo.append(n)
-    team = None if tx.actor.sees_all_teams else visible_team(tx.actor)
     chunk = await load(tx, [_cash(rows[n]) for n in todo], [rows[n].payer_name for n in todo], team=team,
                        config=engine_config(settings), named_only=source == HISTORY_IMPORT)
     now, pending = tx.now(), Pending()

@@ -88,12 +88,12 @@ async def unapplied_page(session: AsyncSession, *, page: PageRequest, team: str 
                              item=PaymentRead.model_validate)
 
 
-async def booked_keys(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, uuid.UUID]:
-    """Which of ``keys`` were booked before, with their payment's id (one statement for a chunk)."""
+async def booked_keys(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, tuple[uuid.UUID, str | None]]:
+    """Which of ``keys`` were booked before, with their payment's id and owning team (one statement a chunk)."""
     if not keys:
         return {}
-    stmt = select(Payment.dedupe_key, Payment.id).where(Payment.dedupe_key.in_(list(keys)))
-    return {key: payment_id for key, payment_id in (await session.execute(stmt)).all()}
+    stmt = select(Payment.dedupe_key, Payment.id, Payment.owning_team).where(Payment.dedupe_key.in_(list(keys)))
+    return {key: (payment_id, team) for key, payment_id, team in (await session.execute(stmt)).all()}
 
 
 async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> bool:
