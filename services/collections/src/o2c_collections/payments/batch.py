@@ -88,8 +88,9 @@ async def _one(tx: Tx, row: ParsedPayment, *, key: str | None, legal_entity: str
             "the payment could not be stored: a value is too long, out of range or not allowed"))
     if booked.payment is None:
         earlier = await repository.by_dedupe_key(tx.session, key=key or dedupe_key(legal_entity, row))
-        shown = earlier is not None and (tx.actor.sees_all_teams or earlier.owning_team == visible_team(tx.actor))
-        return Outcome(RowStatus.DUPLICATE, earlier.id if earlier is not None and shown else None)
+        if earlier is not None and not tx.actor.sees_all_teams and earlier.owning_team != visible_team(tx.actor):
+            earlier = None  # another team's payment: a duplicate without its id, as in the bulk path
+        return Outcome(RowStatus.DUPLICATE, earlier.id if earlier else None)
     return Outcome(RowStatus.CREATED, booked.payment.id, booked.applied)
 
 
