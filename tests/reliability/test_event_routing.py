@@ -81,20 +81,12 @@ async def test_an_event_from_the_wrong_source_is_refused_and_moves_no_money(
 async def test_an_event_on_another_services_topic_is_refused_whatever_its_ce_source(
     pg_db: Database, own_broker: TansuBroker
 ) -> None:
-    from .helpers import producer_factory
-
     bootstrap = own_broker.bootstrap_servers
     await create_topics(bootstrap)
     await create_totals(pg_db)
     genuine = issued(uuid.uuid4(), 1)
     smuggled = issued(uuid.uuid4(), 2)  # ce_source /o2c/invoicing, written by whoever may write kpi's topic
-    producer = producer_factory(bootstrap)()
-    await producer.start()
-    try:
-        await producer.send_and_wait(TOPICS["kpi"], smuggled.value(), key=smuggled.key.encode(),
-                                     headers=smuggled.headers())
-    finally:
-        await producer.stop()
+    await _send_raw(bootstrap, [(smuggled.value(), smuggled.headers())], topic=TOPICS["kpi"])
     await publish(bootstrap, [genuine])
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="routing",
                         topics=(TOPICS["invoicing"], TOPICS["kpi"])) as c:
@@ -132,14 +124,15 @@ async def test_a_replay_reaches_only_the_group_it_is_for(pg_db: Database, own_br
     assert await totals(pg_db) == (event.data.amount, 1)
 
 
-async def _send_raw(bootstrap: str, records: list[tuple[bytes, list[tuple[str, bytes]]]]) -> None:
+async def _send_raw(bootstrap: str, records: list[tuple[bytes, list[tuple[str, bytes]]]], *,
+                    topic: str = TOPIC) -> None:
     from .helpers import producer_factory
 
     producer = producer_factory(bootstrap)()
     await producer.start()
     try:
         for value, headers in records:
-            await producer.send_and_wait(TOPIC, value, key=b"k", headers=headers)
+            await producer.send_and_wait(topic, value, key=b"k", headers=headers)
     finally:
         await producer.stop()
 

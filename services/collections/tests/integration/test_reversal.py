@@ -11,6 +11,7 @@ from typing import Any
 
 from services.collections.tests.conftest import COLLECTOR, Service, problem
 from services.collections.tests.integration.test_cashapp_remittance import assert_ledger_and_events_agree, issue
+from services.collections.tests.integration.test_sod_credits import Stack, stack  # noqa: F401 - the fixture
 
 
 async def reverse(service: Service, payment: dict[str, Any]) -> Any:
@@ -79,3 +80,20 @@ async def test_an_unresolved_deduction_of_the_payment_is_decided_before_the_reve
     assert await service.rows("SELECT disputed_amount FROM open_items WHERE invoice_id = :i", i=invoice) == [
         (Decimal("0.00"),)]
     await assert_ledger_and_events_agree(service)
+
+
+async def test_invoicing_mirrors_the_written_back_discount(stack: Stack) -> None:  # noqa: F811 - the fixture
+    """Through both services: the discount taken with the cash and then written back with its reversal leave
+    invoicing's settlement and the ledger agreeing, the invoice open again in full."""
+    invoice = await stack.invoicing.issued(discount_percent="2", discount_days=10, lines=[
+        {"description": "Services", "quantity": "1", "unit_price": "1000.00", "tax_rate": "0.00", "po_line": "1"}])
+    await stack.relay()
+    paid = await stack.collections.pay("980.00", remittance=[{"reference": invoice["number"]}],
+                                       value_date=invoice["issue_date"])
+    assert paid["applications"][0]["rule"] == "early_payment_discount", paid
+    await stack.relay()
+    assert await stack.assert_agree(invoice["id"]) == (0, 0, 20, 980, 3)
+    undone = await reverse(stack.collections, paid)
+    assert undone.status_code == 200, undone.text
+    await stack.relay()
+    assert await stack.assert_agree(invoice["id"]) == (1000, 0, 0, 0, 5)
