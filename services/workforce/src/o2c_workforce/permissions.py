@@ -43,6 +43,7 @@ READ_PLANNING = Permission("read-planning", Role.AR_SUPERVISOR, Role.SERVICE_DEL
                            summary="reads capacity queues and plans, sampling rules and contingency plans (every "
                                    "team, so not vendor agents)")
 
+
 def ensure_reads_people(principal: Principal, what: str) -> None:
     """Figures per agent are records about individual agents: a reader of performance who may not read people (a
     viewer) asks for them by team or vendor."""
