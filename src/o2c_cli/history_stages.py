@@ -18,6 +18,7 @@ import httpx
 
 from o2c_cli.history_chunks import InOrder, by_payer, chunked
 from o2c_collections.history.schemas import HistoryRow
+from o2c_common.money import round_money
 
 TRANSIENT = frozenset({429, 502, 503, 504})
 T = TypeVar("T")
@@ -76,10 +77,13 @@ def invoice_body(row: HistoryRow, *, legal_entity: str, currency: str) -> dict[s
 
 
 def payment_body(row: HistoryRow, *, legal_entity: str, currency: str) -> dict[str, Any]:
+    """The payment of the row, of what its invoice came to: invoicing rounds the line to the currency's minor
+    unit, and collections refuses an amount finer than it."""
+    amount = str(round_money(row.amount, currency))
     return {"legal_entity": legal_entity, "customer_id": row.customer_id, "currency": currency,
-            "amount": str(row.amount), "value_date": row.settled_date.isoformat(),
+            "amount": amount, "value_date": row.settled_date.isoformat(),
             "bank_reference": bank_reference(row, legal_entity=legal_entity),
-            "remittance": [{"reference": row.invoice_number, "amount": str(row.amount)}]}
+            "remittance": [{"reference": row.invoice_number, "amount": amount}]}
 
 
 def bank_reference(row: HistoryRow, *, legal_entity: str) -> str:

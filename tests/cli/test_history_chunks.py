@@ -4,6 +4,7 @@ windows whose every chunk finished."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import zlib
 from collections.abc import Sequence
@@ -73,3 +74,15 @@ def test_one_chunk_a_window_reports_each_chunk_in_order() -> None:
     assert told == []
     order.finished(0)
     assert told == [3, 2]
+
+
+def test_a_replayed_payment_is_its_invoices_amount_in_the_currencys_minor_units() -> None:
+    """Invoicing rounds the replayed invoice's line to the currency; the payment pays what it came to (collections
+    refuses an amount finer than the currency's minor unit)."""
+    from o2c_cli.history_stages import payment_body
+
+    [row] = rows(1, customers=1)
+    yen = dataclasses.replace(row, amount=Decimal("12345.67"))
+    body = payment_body(yen, legal_entity="JP01", currency="JPY")
+    assert (body["amount"], body["remittance"][0]["amount"]) == ("12346", "12346")
+    assert payment_body(yen, legal_entity="US01", currency="USD")["amount"] == "12345.67"

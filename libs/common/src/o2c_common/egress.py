@@ -69,9 +69,10 @@ def default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
-NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
-"""IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64's well-known prefix, reachable where a
-NAT64 gateway is; IPv4-compatible addresses): judged by that address."""
+NAT64 = tuple(ipaddress.IPv6Network(prefix) for prefix in ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96",
+                                                            "::/96"))
+"""IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64's well-known and local-use prefixes,
+reachable where a NAT64 gateway is; SIIT's IPv4-translated and the IPv4-compatible addresses): judged by it."""
 
 
 def public(address: IPAddress) -> bool:

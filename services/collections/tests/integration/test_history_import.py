@@ -145,3 +145,15 @@ async def test_racing_openers_of_one_invoice_open_one_receivable(service: Servic
     assert sorted(await asyncio.gather(*(open_once() for _ in range(5)))) == [False] * 4 + [True]
     assert await service.scalar("SELECT count(*) FROM ledger_entries") == 1
     assert await service.scalar("SELECT count(*) FROM audit_log WHERE action = 'receivable.opened'") == 1
+
+
+async def test_history_in_a_currency_without_cents_is_booked_in_whole_units(service: Service, tmp_path: Path) -> None:
+    """The file's 55.94 in JPY: the invoice is opened, paid and closed at 56, not at a fraction no cash can pay."""
+    path, _ = slice_of_history(tmp_path)
+    path.write_text("\n".join(path.read_text().splitlines()[:2]) + "\n")
+    result = await asyncio.to_thread(CliRunner().invoke, app, [
+        "collections", "import-history", str(path), "--database-url", service.db.url, "--currency", "JPY"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert await service.rows("SELECT original_amount, open_amount, status FROM open_items") == [
+        (56, 0, "closed")]
+    assert await service.rows("SELECT amount, status FROM payments") == [(56, "applied")]

@@ -82,6 +82,43 @@ async def test_an_unresolved_deduction_of_the_payment_is_decided_before_the_reve
     await assert_ledger_and_events_agree(service)
 
 
+async def test_a_deduction_turned_dispute_holds_the_reversal_until_the_dispute_is_resolved(service: Service) -> None:
+    invoice = await issue(service, "US01-2026-000320", "1000.00", discount_percent=Decimal(2),
+                          discount_until=date(2026, 1, 11))
+    late = await service.pay("980.00", remittance=[{"reference": "US01-2026-000320"}], value_date="2026-01-20")
+    [(deduction,)] = await service.rows("SELECT id FROM deductions")
+    etag = (await service.client.get(f"/deductions/{deduction}", headers=COLLECTOR)).headers["ETag"]
+    disputed = await service.client.post(f"/deductions/{deduction}/resolution", json={"resolution": "disputed"},
+                                         headers={**COLLECTOR, "If-Match": etag})
+    assert disputed.status_code == 200, disputed.text
+    body = problem(await reverse(service, late), 409)
+    assert body["type"].endswith("deduction-unresolved") and "(disputed, 20.00 USD)" in body["detail"]
+    dispute = disputed.json()["dispute_id"]
+    etag = (await service.client.get(f"/disputes/{dispute}", headers=COLLECTOR)).headers["ETag"]
+    settled = await service.client.post(f"/disputes/{dispute}/resolution", headers={**COLLECTOR, "If-Match": etag},
+                                        json={"outcome": "customer_pays", "root_cause": "pricing"})
+    assert settled.status_code == 200, settled.text
+    assert (await reverse(service, late)).status_code == 200
+    assert await service.open_amount(invoice) == Decimal("1000.00")
+    await assert_ledger_and_events_agree(service)
+
+
+async def test_a_reversal_is_announced_for_the_customer_its_application_was(service: Service) -> None:
+    invoice = await issue(service, "US01-2026-000330", "300.00", customer="CUST-7")
+    unnamed = await service.pay("300.00", customer=None, payer_name="SOMEONE")
+    etag = (await service.client.get(f"/payments/{unnamed['id']}", headers=COLLECTOR)).headers["ETag"]
+    applied = await service.client.post(f"/payments/{unnamed['id']}/applications", headers={
+        **COLLECTOR, "If-Match": etag}, json={"invoice_id": str(invoice), "amount": "300.00"})
+    assert applied.status_code == 201, applied.text
+    assert (await reverse(service, {**unnamed, "applications": [applied.json()]})).status_code == 200
+    customers = await service.rows(
+        "SELECT event_type, p ->> 'customer_id' FROM (SELECT id, event_type, "
+        "CAST(convert_from(payload, 'UTF8') AS jsonb) AS p FROM outbox) e "
+        "WHERE event_type = 'o2c.payment.applied.v1' OR event_type = 'o2c.payment.unapplied.v1' "
+        "AND p ->> 'reason' = 'reversed' ORDER BY id")
+    assert customers == [("o2c.payment.applied.v1", "CUST-7"), ("o2c.payment.unapplied.v1", "CUST-7")]
+
+
 async def test_invoicing_mirrors_the_written_back_discount(stack: Stack) -> None:  # noqa: F811 - the fixture
     """Through both services: the discount taken with the cash and then written back with its reversal leave
     invoicing's settlement and the ledger agreeing, the invoice open again in full."""

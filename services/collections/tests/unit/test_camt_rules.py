@@ -38,6 +38,17 @@ def test_remittance_adjustments_are_mapped_to_deduction_reasons() -> None:
         assert payment.lines[1] == Line("539007547034")  # ISO 11649's own example, check digits 18 hold
 
 
+def test_an_amount_remitted_in_another_currency_is_no_line_amount_and_a_sub_unit_amount_refuses_the_file() -> None:
+    """The payer's remittance in USD on a EUR credit says which invoice, not how much of it in EUR (and its cents
+    beyond EUR's are no defect of the file); an amount finer than the credit's currency allows is."""
+    strd = ("<TxDtls><RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy=\"USD\">"
+            "107.125</RmtdAmt></RfrdDocAmt></Strd></RmtInf></TxDtls>")
+    [payment] = parse_file(document(ntry(strd)), "camt053").payments
+    assert payment.lines == (Line("INV-1", None, None),) and payment.amount == Decimal("100.00")
+    with pytest.raises(MalformedFile, match=r"100\.005 EUR has digits below the currency.s minor unit"):
+        parse_file(document(ntry(amount="100.005")), "camt053")
+
+
 def test_rf_references_are_read_to_the_reference_they_carry() -> None:
     from o2c_collections.payments.camt import creditor_reference
 

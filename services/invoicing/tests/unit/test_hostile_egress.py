@@ -31,7 +31,8 @@ def test_allow_list_rules(url: str, why: str | None) -> None:
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
                                      "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
                                      "::ffff:169.254.169.254", "224.0.0.1", "198.18.0.1",
-                                     "64:ff9b::a00:1", "64:ff9b::7f00:1", "::a00:1", "2002:a9fe:a9fe::1"])
+                                     "64:ff9b::a00:1", "64:ff9b::7f00:1", "::a00:1", "2002:a9fe:a9fe::1",
+                                     "64:ff9b:1::7f00:1", "::ffff:0:7f00:1"])
 def test_inside_addresses_are_not_public(address: str) -> None:
     assert not public(ipaddress.ip_address(address))
     assert POLICY.address_refusal("acme.coupahost.com", 443, ipaddress.ip_address(address)) is not None

@@ -174,7 +174,7 @@ async def test_scores_per_agent_team_vendor_and_first_pass_attributed_to_the_pre
     assert first["ben"]["rate"] == "0.00"
     assert [f["key"] for f in await service.get("/quality/first-pass", level="vendor", headers=AGENT_A)] == ["acme"]
     # a viewer reads performance, not records about individual agents: by team or vendor only
-    for path in ("/quality/scores", "/quality/first-pass", "/productivity"):
+    for path in ("/quality/scores", "/quality/first-pass", "/productivity", "/scorecards"):
         refused = problem(await service.client.get(path, headers=VIEWER), 403)
         assert refused["type"].endswith("agent-records-denied") and "level=team" in refused["detail"], path
     assert {s["key"] for s in await service.get("/quality/scores", level="team", headers=VIEWER)} == {

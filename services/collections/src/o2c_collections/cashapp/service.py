@@ -369,7 +369,8 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
     item = await open_items.locked(tx, application.invoice_id)
     pending = await deductions.unresolved_of(tx.session, payment_id=payment.id, invoice_id=item.invoice_id)
     if pending:
-        held = ", ".join(f"{d.id} ({d.status}, {money(d.amount, d.currency)})" for d in pending)
+        held = ", ".join(f"{d.id} ({'disputed' if d.dispute_id else d.status}, {money(d.amount, d.currency)})"
+                         for d in pending)
         raise Conflict(f"the payment's deduction on {item.invoice_number} is unresolved: {held}; resolve it before "
                        "reversing the application", type="deduction-unresolved", title="Deduction unresolved")
     when = unapplied_date or tx.now().date()
@@ -386,8 +387,8 @@ async def reverse(tx: Tx, payment: Payment, *, application_id: uuid.UUID, reason
     payment.version += 1
     refresh_status(payment)
     await tx.session.flush()
-    await tx.emit(PaymentUnapplied(
-        payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id,
+    await tx.emit(PaymentUnapplied(  # the customer the application was announced for, if the payer is unnamed
+        payment_id=payment.id, legal_entity=payment.legal_entity, customer_id=payment.customer_id or item.customer_id,
         currency=payment.currency, amount=application.amount, unapplied_balance=payment.unapplied_amount,
         reason="reversed", reversed_applications=(CashApplication(
             application_id=application.id, invoice_id=item.invoice_id, invoice_number=item.invoice_number,

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from o2c_collections.deductions.models import Deduction, DeductionStatus
 from o2c_collections.deductions.schemas import DeductionRead
+from o2c_collections.disputes.models import Dispute, DisputeStatus
 from o2c_collections.pages import newest_first
 from o2c_common.db import audit_log_table
 from o2c_common.http import Page, PageRequest
@@ -28,7 +29,10 @@ async def payment_booker(session: AsyncSession, *, payment_id: uuid.UUID) -> str
 
 
 async def unresolved_of(session: AsyncSession, *, payment_id: uuid.UUID, invoice_id: uuid.UUID) -> list[Deduction]:
-    """The payment's deductions on the invoice that no one has resolved yet (open, or awaiting a decision)."""
-    stmt = select(Deduction).where(Deduction.payment_id == payment_id, Deduction.invoice_id == invoice_id,
-                                   Deduction.status != DeductionStatus.RESOLVED).order_by(Deduction.opened_at)
+    """The payment's deductions on the invoice that still hold part of it: not resolved (open, or awaiting a
+    decision), or resolved as disputed while their dispute is not."""
+    open_dispute = exists().where(Dispute.id == Deduction.dispute_id, Dispute.status != DisputeStatus.RESOLVED)
+    stmt = select(Deduction).where(
+        Deduction.payment_id == payment_id, Deduction.invoice_id == invoice_id,
+        or_(Deduction.status != DeductionStatus.RESOLVED, open_dispute)).order_by(Deduction.opened_at)
     return list((await session.scalars(stmt)).all())

@@ -32,6 +32,7 @@ from o2c_collections.receivables import repository as receivables_repository
 from o2c_collections.receivables.service import open_receivable
 from o2c_common.events.contracts.collections_terms import HISTORY_IMPORT
 from o2c_common.events.contracts.invoicing import InvoiceIssued
+from o2c_common.money import round_money
 from o2c_common.tx import Tx
 
 IMPORTER = service_principal("system:history-import")
@@ -60,8 +61,9 @@ async def import_row(tx: Tx, *, row: HistoryRow, legal_entity: str, currency: st
     """One history row, in the importer's name (``system:history-import``)."""
     tx = tx.acting_as(IMPORTER)
     result = RowResult()
+    amount = round_money(row.amount, currency)  # as invoicing would have issued it, and as cash can pay it
     fact = InvoiceIssued(invoice_id=row.invoice_id, invoice_number=row.invoice_number, legal_entity=legal_entity,
-                         customer_id=row.customer_id, currency=currency, amount=row.amount, tax_amount=0,
+                         customer_id=row.customer_id, currency=currency, amount=amount, tax_amount=0,
                          issue_date=row.invoice_date, due_date=row.due_date, region=row.country_code,
                          issued_at=datetime.combine(row.invoice_date, datetime.min.time(), UTC))
     result.opened = await open_receivable(tx, fact=fact, event_id=None) is not None
@@ -70,15 +72,14 @@ async def import_row(tx: Tx, *, row: HistoryRow, legal_entity: str, currency: st
         locked = await receivables_repository.get(tx.session, invoice_id=row.invoice_id, for_update=True)
         assert locked is not None
         dispute = await disputes.open_dispute(
-            tx, item=locked, amount=row.amount, reason="other", source="history_import",
+            tx, item=locked, amount=amount, reason="other", source="history_import",
             opened_date=min(row.due_date, row.settled_date), dispute_id=row.dispute_id, source_key=reference)
         if dispute is not None:
             await disputes.resolve(tx, dispute, settings=settings, data=DisputeResolve(
                 outcome="customer_pays", root_cause="other", resolved_date=row.settled_date))
             result.disputed = True
     parsed = ParsedPayment(bank_reference=reference, value_date=row.settled_date, currency=currency,
-                           amount=row.amount, customer_id=row.customer_id,
-                           lines=(Line(row.invoice_number, row.amount, None),))
+                           amount=amount, customer_id=row.customer_id, lines=(Line(row.invoice_number, amount, None),))
     key = payments.dedupe_key(legal_entity, parsed)
     booked = await payments.book(tx, parsed=parsed, legal_entity=legal_entity, source=HISTORY_IMPORT,
                                  import_id=None, settings=settings, key=key)

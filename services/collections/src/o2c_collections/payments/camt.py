@@ -278,7 +278,7 @@ def _payment(tx: _Node | None, value: Decimal, ccy: str, value_date: object, *, 
         payer = tx.first_text("RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/UltmtDbtr/Nm",
                               "RltdPties/UltmtDbtr/Pty/Nm")
         customer = tx.first_text("RltdPties/Dbtr/Id/OrgId/Othr/Id", "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id")
-        lines = _remittance(tx)
+        lines = _remittance(tx, ccy)
         instructed = next((m for m in (_money(tx.one(p)) for p in ("AmtDtls/InstdAmt/Amt", "Amt", "AmtDtls/TxAmt/Amt"))
                            if m is not None and m.currency != ccy and m.value > 0), None)
     return ParsedPayment(
@@ -305,20 +305,22 @@ def _charges(node: _Node, ccy: str) -> Decimal | None:
     return found if seen else None
 
 
-def _remittance(tx: _Node) -> list[Line]:
+def _remittance(tx: _Node, ccy: str) -> list[Line]:
     lines: list[Line] = []
     for info in tx.all("RmtInf"):
         for block in info.all("Strd"):
-            lines.extend(_structured(block))
+            lines.extend(_structured(block, ccy))
         if not lines:
             for text in info.all("Ustrd"):
                 lines.extend(invoice_tokens(text.element.text or ""))
     return lines
 
 
-def _structured(block: _Node) -> Iterator[Line]:
+def _structured(block: _Node, ccy: str) -> Iterator[Line]:
     documents = [d.text("Nb") for d in block.all("RfrdDocInf") if d.text("Nb")]
     paid = _money(block.one("RfrdDocAmt/RmtdAmt"))
+    if paid is not None and paid.currency != ccy:  # what the payer remitted in another currency: no amount a line
+        paid = None
     reason = _adjustment(block)
     for number in documents:
         yield Line(number, paid.value if paid and len(documents) == 1 else None, reason)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from o2c_common.errors import ValidationFailed, problem_responses
 from o2c_common.uow import TxDep
 from o2c_workforce.deps import SettingsDep
-from o2c_workforce.permissions import PerformanceReader
+from o2c_workforce.permissions import PerformanceReader, ensure_reads_people
 from o2c_workforce.scorecards import service
 from o2c_workforce.scorecards.schemas import Level, Scorecards
 
@@ -20,7 +20,10 @@ async def scorecards(tx: TxDep, principal: PerformanceReader, settings: Settings
                      team: str | None = None) -> Scorecards:
     """Scorecards of the period [since, until) per agent, team or vendor — SLA attainment, quality, productivity,
     backlog age, attrition, tenure — ranked by their index, with under- and top performers and the reasons (a
-    vendor agent sees its own team). Without since and until: the last 30 days, today included (UTC)."""
+    vendor agent sees its own team). Without since and until: the last 30 days, today included (UTC). Per agent only
+    for readers of people (a viewer: by team or vendor)."""
+    if level == "agent":
+        ensure_reads_people(principal, "scorecards")
     until = until or tx.now().date() + timedelta(days=1)
     since = since or until - timedelta(days=30)
     if until <= since or (until - since).days > 366:
