@@ -184,6 +184,12 @@ async def _work(url: str, bootstrap: str, group: str) -> None:
     await db.dispose()
 
 
+def cpu_per_event(cpu_us: float | None) -> str:
+    if cpu_us is None:
+        return "the consumers' CPU not measured (the run was shorter than the kernel's 10-ms tick)"
+    return f"{cpu_us:.0f} us CPU per event in the consumers"
+
+
 async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]:
     """``processes`` consumer processes of one new group over the same records (6 partitions per topic), into a
     fresh kpi database; events/s from the first inbox row to the last, and their CPU per event. The processes join
@@ -226,7 +232,8 @@ async def scale_out(infra: Infra, expect: int, processes: int) -> dict[str, Any]
     stable_rate = None
     if stable is not None and expect - stable[1] >= expect // 4:  # a quarter of the events or more left to measure
         stable_rate = (expect - stable[1]) / max(done - stable[0], 1e-9)
-    return {"processes": processes, "rate": expect / max(seconds, 1e-9), "cpu_us": cpu / expect * 1e6,
+    # the kernel counts a process's CPU in clock ticks (10 ms): a window shorter than a tick may show none
+    return {"processes": processes, "rate": expect / max(seconds, 1e-9), "cpu_us": cpu / expect * 1e6 if cpu else None,
             "dead_letters": dead, "stable_rate": stable_rate,
             "stable_after": None if stable is None else stable[1]}
 
@@ -289,7 +296,7 @@ def _print_projection(a: dict[str, Any]) -> None:
                   else "not stable with all of them before the last quarter of the events")
         print(f"    {sc['processes']} consumer process(es) of one group: first to last inbox row "
               f"{sc['rate']:,.0f} ev/s (ratio to raw {sc['rate'] / a['raw_consume_rate']:.2f}); {stable}; "
-              f"{sc['cpu_us']:.0f} us CPU per event in the consumers; dead letters {sc['dead_letters']}")
+              f"{cpu_per_event(sc['cpu_us'])}; dead letters {sc['dead_letters']}")
     rates = {sc["processes"]: sc["stable_rate"] for sc in a["scale_out"]}
     if len(rates) == 2 and None not in rates.values():
         (one, r1), (many, rn) = sorted(rates.items())
