@@ -30,9 +30,7 @@ from .test_consumer import _is, add_to_total, create_totals, publish, totals
 async def test_a_type_without_handler_is_skipped_and_counted_not_dead_lettered(
     pg_db: Database, own_broker: TansuBroker
 ) -> None:
-    bootstrap = own_broker.bootstrap_servers
-    await create_topics(bootstrap)
-    await create_totals(pg_db)
+    bootstrap = await _ready(pg_db, own_broker)
     known = issued(uuid.uuid4(), 1)
     newer = issued(uuid.uuid4(), 2)
     v2 = [(k, b"o2c.invoice.issued.v2" if k == "ce_type" else v) for k, v in newer.headers()]
@@ -52,9 +50,7 @@ async def test_a_type_without_handler_is_skipped_and_counted_not_dead_lettered(
 async def test_an_event_from_the_wrong_source_is_refused_and_moves_no_money(
     pg_db: Database, own_broker: TansuBroker
 ) -> None:
-    bootstrap = own_broker.bootstrap_servers
-    await create_topics(bootstrap)
-    await create_totals(pg_db)
+    bootstrap = await _ready(pg_db, own_broker)
     genuine = issued(uuid.uuid4(), 1)
     forged = Event.new(issued(uuid.uuid4(), 2).data, source="/o2c/collections")  # invoices come from invoicing
     await publish(bootstrap, [forged, genuine])
@@ -81,9 +77,7 @@ async def test_an_event_from_the_wrong_source_is_refused_and_moves_no_money(
 async def test_an_event_on_another_services_topic_is_refused_whatever_its_ce_source(
     pg_db: Database, own_broker: TansuBroker
 ) -> None:
-    bootstrap = own_broker.bootstrap_servers
-    await create_topics(bootstrap)
-    await create_totals(pg_db)
+    bootstrap = await _ready(pg_db, own_broker)
     genuine = issued(uuid.uuid4(), 1)
     smuggled = issued(uuid.uuid4(), 2)  # ce_source /o2c/invoicing, written by whoever may write kpi's topic
     await _send_raw(bootstrap, [(smuggled.value(), smuggled.headers())], topic=TOPICS["kpi"])
@@ -99,9 +93,7 @@ async def test_an_event_on_another_services_topic_is_refused_whatever_its_ce_sou
 
 
 async def test_a_replay_reaches_only_the_group_it_is_for(pg_db: Database, own_broker: TansuBroker) -> None:
-    bootstrap = own_broker.bootstrap_servers
-    await create_topics(bootstrap)
-    await create_totals(pg_db)
+    bootstrap = await _ready(pg_db, own_broker)
     event = issued(uuid.uuid4(), 1)
     await publish(bootstrap, [event])
 
@@ -122,6 +114,13 @@ async def test_a_replay_reaches_only_the_group_it_is_for(pg_db: Database, own_br
     async with consumer(pg_db, bootstrap, {InvoiceIssued: add_to_total}, group="group-a") as a:
         await eventually(lambda: _is(a.stats.processed == 1), message=f"{a.stats}")
     assert await totals(pg_db) == (event.data.amount, 1)
+
+
+async def _ready(db: Database, broker: TansuBroker) -> str:
+    """The services' topics on the test's own broker and the totals table; the broker's bootstrap address."""
+    await create_topics(broker.bootstrap_servers)
+    await create_totals(db)
+    return broker.bootstrap_servers
 
 
 async def _send_raw(bootstrap: str, records: list[tuple[bytes, list[tuple[str, bytes]]]], *,

@@ -16,11 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from o2c_collections.cashapp.engine import Line
 from o2c_collections.config import CollectionsSettings
 from o2c_collections.payments import repository
-from o2c_collections.payments.bulk import Outcome, RowStatus, book_chunk
+from o2c_collections.payments.bulk import Outcome, RowStatus, book_chunk, duplicate
 from o2c_collections.payments.parsers import ParsedPayment
 from o2c_collections.payments.schemas import BatchRead, BatchRow, PaymentBatch, PaymentCreate
 from o2c_collections.payments.service import book, dedupe_key
-from o2c_common.auth import visible_team
 from o2c_common.errors import (
     DomainError,
     ProblemDetail,
@@ -88,9 +87,7 @@ async def _one(tx: Tx, row: ParsedPayment, *, key: str | None, legal_entity: str
             "the payment could not be stored: a value is too long, out of range or not allowed"))
     if booked.payment is None:
         earlier = await repository.by_dedupe_key(tx.session, key=key or dedupe_key(legal_entity, row))
-        if earlier is not None and not tx.actor.sees_all_teams and earlier.owning_team != visible_team(tx.actor):
-            earlier = None  # another team's payment: a duplicate without its id, as in the bulk path
-        return Outcome(RowStatus.DUPLICATE, earlier.id if earlier else None)
+        return duplicate(tx, earlier.id, earlier.owning_team) if earlier else Outcome(RowStatus.DUPLICATE)
     return Outcome(RowStatus.CREATED, booked.payment.id, booked.applied)
 
 

@@ -49,6 +49,13 @@ class Outcome:
     problem: DomainError | None = None
 
 
+def duplicate(tx: Tx, payment_id: uuid.UUID, owner: str | None) -> Outcome:
+    """A row booked before: with the earlier payment's id only when the booker sees its team (``POST /payments``
+    answers another team's duplicate with a 409 and no id)."""
+    shown = tx.actor.sees_all_teams or owner == visible_team(tx.actor)
+    return Outcome(RowStatus.DUPLICATE, payment_id if shown else None)
+
+
 class BookedMeanwhile(Conflict):
     type = "booked-meanwhile"
     title = "A payment of the chunk was booked meanwhile"
@@ -124,9 +131,8 @@ async def book_chunk(tx: Tx, rows: Sequence[ParsedPayment], *, legal_entity: str
     ids: dict[str, uuid.UUID] = {}
     todo: list[int] = []
     for n, key in enumerate(keyed):
-        if key in booked:  # another team's payment is a duplicate without its id, as POST /payments answers it
-            payment_id, owner = booked[key]
-            outcomes[n] = Outcome(RowStatus.DUPLICATE, payment_id if team is None or owner == team else None)
+        if key in booked:
+            outcomes[n] = duplicate(tx, *booked[key])
         elif key in ids:
             outcomes[n] = Outcome(RowStatus.DUPLICATE, ids[key])
         else:
